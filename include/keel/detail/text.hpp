@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// keel/detail/text.hpp: how keel's error messages print values, keys and input text.
+// IWYU pragma: private, include <keel/error.hpp>
+#pragma once
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace keel::detail {
+
+/// A number as the shortest text that reads back to the same value ("0.1", "1e+300", "NaN").
+/// Messages quote offending values exactly, so a caller can find them in their data.
+[[nodiscard]] inline std::string number_text(double x) {
+  if (std::isnan(x)) return "NaN";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, res.ptr);
+}
+
+/// A calendar date as ISO 8601 text (libstdc++ 12 has no chrono formatting yet).
+[[nodiscard]] inline std::string date_text(const std::chrono::year_month_day& d) {
+  const int y = static_cast<int>(d.year());
+  const unsigned m = static_cast<unsigned>(d.month());
+  const unsigned day = static_cast<unsigned>(d.day());
+  std::string out = std::to_string(y);
+  if (y >= 0 && y < 1000) out.insert(0, 4 - out.size(), '0');
+  out += m < 10 ? "-0" : "-";
+  out += std::to_string(m);
+  out += day < 10 ? "-0" : "-";
+  out += std::to_string(day);
+  return out;
+}
+
+/// Caller-supplied text inside a message: quoted, non-printable bytes escaped, long text cut,
+/// so that a corrupt file cannot flood a log or a terminal.
+[[nodiscard]] inline std::string quoted(std::string_view text, std::size_t max_chars = 40) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (std::size_t i = 0; i < text.size() && i < max_chars; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+  }
+  if (text.size() > max_chars) out += "...";
+  out += '\'';
+  return out;
+}
+
+template <class T>
+concept streamable = requires(std::ostream& os, const T& t) { os << t; };
+
+/// A key of a dated series (a date, a number, a string or anything streamable) as text.
+template <class Key>
+[[nodiscard]] std::string key_text(const Key& key) {
+  if constexpr (std::same_as<Key, std::chrono::year_month_day>) {
+    return date_text(key);
+  } else if constexpr (std::floating_point<Key>) {
+    return number_text(static_cast<double>(key));
+  } else if constexpr (std::integral<Key>) {
+    return std::to_string(key);
+  } else if constexpr (std::convertible_to<const Key&, std::string_view>) {
+    return quoted(std::string_view(key));
+  } else if constexpr (streamable<Key>) {
+    std::ostringstream os;
+    os << key;
+    return os.str();
+  } else {
+    return "(unprintable key)";
+  }
+}
+
+}  // namespace keel::detail
