@@ -20,10 +20,14 @@ template <class Real>
 using accum_t = std::conditional_t<(sizeof(Real) < sizeof(double)), double, Real>;
 
 /// Signed element count. Sizes are signed everywhere in keel (Eigen's Index is signed and
-/// std::vector's size is not; mixing them trips -Wsign-compare).
-template <class R>
-[[nodiscard]] constexpr std::ptrdiff_t ssize(const R& r) {
-  return static_cast<std::ptrdiff_t>(std::ranges::size(r));
-}
+/// std::vector's size is not; mixing them trips -Wsign-compare). A function object rather than
+/// a function so that an unqualified call never meets std::ssize through ADL.
+struct ssize_fn {
+  template <class R>
+  [[nodiscard]] constexpr std::ptrdiff_t operator()(const R& r) const {
+    return static_cast<std::ptrdiff_t>(std::ranges::size(r));
+  }
+};
+inline constexpr ssize_fn ssize{};
 
 }  // namespace keel::detail
