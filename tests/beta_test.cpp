@@ -171,7 +171,9 @@ TEST_CASE("market_beta accepts std::array and a strided Eigen row", "[beta][stor
     panel(1, j) = m[static_cast<std::size_t>(j)];
   }
   const auto fit_rows = keel::market_beta(panel.row(0), panel.row(1), {.min_observations = 6});
-  CHECK(fit_rows.beta == fit.beta);
+  // Strided rows are read through iterators, arrays through the vectorised pointer kernel: the
+  // order of additions differs, the result only by rounding.
+  CHECK(rel_diff(fit_rows.beta, fit.beta) < 1e-14);
 }
 
 TEST_CASE("market_beta agrees with a QR formulation to 1e-12", "[beta][independent]") {

@@ -49,6 +49,7 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <ranges>
@@ -134,21 +135,36 @@ struct pair_moments {
   double sxy;
 };
 
-/// The total of per-lane partial sums, added pairwise.
-template <std::size_t N>
-[[nodiscard]] double pairwise_total(const double (&a)[N]) {
-  double t[N];
-  for (std::size_t i = 0; i < N; ++i) t[i] = a[i];
-  for (std::size_t width = N; width > 1; width = (width + 1) / 2) {
-    for (std::size_t i = 0; i < width / 2; ++i) t[i] = t[2 * i] + t[2 * i + 1];
-    if (width % 2 == 1) t[width / 2] = t[width - 1];
+/// The memory of `r` as contiguous doubles when it has some: a contiguous range of double, or
+/// an Eigen object with direct access and unit inner stride; nullptr otherwise.
+template <class R>
+[[nodiscard]] const double* direct_doubles(const R& r) {
+  if constexpr (std::same_as<value_t<R>, double>) {
+    if constexpr (std::ranges::contiguous_range<const R&>) {
+      return std::ranges::data(r);
+    } else if constexpr (requires {
+                           { r.data() } -> std::convertible_to<const double*>;
+                           { r.innerStride() } -> std::convertible_to<std::ptrdiff_t>;
+                         }) {
+      if (r.innerStride() == 1) return r.data();
+    }
   }
-  return t[0];
+  return nullptr;
 }
 
-/// Sums of deviations from (shift_x, shift_y) over indices [lo, hi), in four independent
-/// accumulators: the order of additions is fixed, so results are reproducible, and the
-/// dependency chains are short enough for the adds to pipeline.
+/// The elements of `r` as contiguous doubles: its own memory (direct_doubles), otherwise a
+/// converted copy in `scratch`. The rolling kernels read through plain pointers.
+template <class R>
+[[nodiscard]] const double* contiguous_doubles(const R& r, std::vector<double>& scratch) {
+  if (const double* p = direct_doubles(r)) return p;
+  auto f = std::ranges::begin(r);
+  scratch.resize(static_cast<std::size_t>(ssize(r)));
+  for (std::ptrdiff_t i = 0; i < ssize(r); ++i) scratch[static_cast<std::size_t>(i)] = static_cast<double>(f[i]);
+  return scratch.data();
+}
+
+/// Sums of deviations from two shifts over a range of indices: of dx, dy, dx^2, dy^2, dx dy.
+/// The kernels below add in a fixed order, so results are reproducible.
 struct shifted_sums {
   double x = 0, y = 0, xx = 0, yy = 0, xy = 0;
 
@@ -158,21 +174,100 @@ struct shifted_sums {
   }
 };
 
-/// Independent accumulators per sum in the streaming kernels. Twelve short dependency chains
-/// keep the adds pipelined and let GCC 12 and Clang 14 vectorise the lanes at -O3 (measured:
-/// 4 or 8 lanes vectorised poorly with GCC 12 and ran 2-2.5x slower); the fixed order of
-/// additions keeps results reproducible.
-inline constexpr std::ptrdiff_t lanes = 12;
+// The streaming kernels are written over a "lane pack" V: plain double, or, with GCC and Clang,
+// a vector of two doubles so that two elements (or two assets) share every instruction. SSE2 is
+// part of x86-64, and other targets lower the vector to scalar code; other compilers use the
+// scalar forms. Measured: the pair forms run 1.3-1.6x faster than scalar code the compiler
+// vectorises itself, and, unlike it, equally fast with GCC and Clang at -O2 and -O3.
+#if defined(__GNUC__)
+#define KEEL_HAS_VECTOR_EXTENSIONS 1
+using double2 = double __attribute__((vector_size(16)));
+#endif
 
+template <class V>
+inline constexpr std::size_t pack_width = 1;
+#if defined(KEEL_HAS_VECTOR_EXTENSIONS)
+template <>
+inline constexpr std::size_t pack_width<double2> = 2;
+#endif
+
+template <class V>
+[[nodiscard]] V splat(double a) {
+  if constexpr (std::same_as<V, double>)
+    return a;
+  else
+    return V{a, a};
+}
+
+#if defined(KEEL_HAS_VECTOR_EXTENSIONS)
+/// Two consecutive doubles from any address (an unaligned vector load).
+[[nodiscard]] inline double2 load2(const double* p) {
+  double2 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+#endif
+
+template <class V>
+[[nodiscard]] V gather(const double* const* y, std::ptrdiff_t i) {
+  if constexpr (std::same_as<V, double>)
+    return y[0][i];
+  else
+    return V{y[0][i], y[1][i]};
+}
+
+template <class V>
+[[nodiscard]] V from_lanes(const double* a) {
+  if constexpr (std::same_as<V, double>)
+    return a[0];
+  else
+    return V{a[0], a[1]};
+}
+
+template <class V>
+[[nodiscard]] double lane(const V& v, std::size_t l) {
+  if constexpr (std::same_as<V, double>)
+    return v;
+  else
+    return v[l];
+}
+
+/// Sums of deviations from the shifts over [lo, hi), any random-access iterators (float data,
+/// strided Eigen views, user containers): two interleaved scalar lanes.
 template <class XIt, class YIt>
 [[nodiscard]] shifted_sums sum_deviations(XIt xf, YIt yf, std::ptrdiff_t lo, std::ptrdiff_t hi,
                                           double shift_x, double shift_y) {
-  double sx[lanes] = {}, sy[lanes] = {}, sxx[lanes] = {}, syy[lanes] = {}, sxy[lanes] = {};
+  shifted_sums a, b;
+  auto add = [&](shifted_sums& acc, std::ptrdiff_t i) {
+    const double dx = static_cast<double>(xf[i]) - shift_x;
+    const double dy = static_cast<double>(yf[i]) - shift_y;
+    acc.x += dx;
+    acc.y += dy;
+    acc.xx += dx * dx;
+    acc.yy += dy * dy;
+    acc.xy += dx * dy;
+  };
   std::ptrdiff_t i = lo;
-  for (; i + lanes <= hi; i += lanes) {
-    for (std::ptrdiff_t l = 0; l < lanes; ++l) {
-      const double dx = static_cast<double>(xf[i + l]) - shift_x;
-      const double dy = static_cast<double>(yf[i + l]) - shift_y;
+  for (; i + 2 <= hi; i += 2) {
+    add(a, i);
+    add(b, i + 1);
+  }
+  if (i < hi) add(a, i);
+  return {a.x + b.x, a.y + b.y, a.xx + b.xx, a.yy + b.yy, a.xy + b.xy};
+}
+
+/// Sums of deviations over [lo, hi) of contiguous doubles: with vector extensions, two
+/// accumulators of two lanes per sum (four independent chains, all in registers).
+[[nodiscard]] inline shifted_sums sum_deviations(const double* xf, const double* yf, std::ptrdiff_t lo,
+                                                 std::ptrdiff_t hi, double shift_x, double shift_y) {
+#if defined(KEEL_HAS_VECTOR_EXTENSIONS)
+  const double2 mx = splat<double2>(shift_x), my = splat<double2>(shift_y);
+  double2 sx[2] = {}, sy[2] = {}, sxx[2] = {}, syy[2] = {}, sxy[2] = {};
+  std::ptrdiff_t i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    for (int l = 0; l < 2; ++l) {
+      const double2 dx = load2(xf + i + 2 * l) - mx;
+      const double2 dy = load2(yf + i + 2 * l) - my;
       sx[l] += dx;
       sy[l] += dy;
       sxx[l] += dx * dx;
@@ -180,17 +275,16 @@ template <class XIt, class YIt>
       sxy[l] += dx * dy;
     }
   }
-  for (std::ptrdiff_t l = 0; i < hi; ++i, ++l) {
-    const double dx = static_cast<double>(xf[i]) - shift_x;
-    const double dy = static_cast<double>(yf[i]) - shift_y;
-    sx[l] += dx;
-    sy[l] += dy;
-    sxx[l] += dx * dx;
-    syy[l] += dy * dy;
-    sxy[l] += dx * dy;
+  const auto total = [](const double2 (&v)[2]) { return (v[0][0] + v[1][0]) + (v[0][1] + v[1][1]); };
+  shifted_sums out{total(sx), total(sy), total(sxx), total(syy), total(sxy)};
+  if (i < hi) {
+    const shifted_sums tail = sum_deviations<const double*, const double*>(xf, yf, i, hi, shift_x, shift_y);
+    out = {out.x + tail.x, out.y + tail.y, out.xx + tail.xx, out.yy + tail.yy, out.xy + tail.xy};
   }
-  return {pairwise_total(sx), pairwise_total(sy), pairwise_total(sxx), pairwise_total(syy),
-          pairwise_total(sxy)};
+  return out;
+#else
+  return sum_deviations<const double*, const double*>(xf, yf, lo, hi, shift_x, shift_y);
+#endif
 }
 
 /// A data value near the mean of the first few observations: the shift for the one-pass sums.
@@ -241,24 +335,30 @@ template <class XIt, class YIt>
           c.xy - c.x * c.y / n};
 }
 
-/// Centred moments of y on x over all n pairs, allocation-free (see "Numerics" above).
-template <class Y, class X>
-[[nodiscard]] pair_moments centred_moments(std::string_view fn, const Y& y, const X& x) {
-  auto yf = std::ranges::begin(y);
-  auto xf = std::ranges::begin(x);
+/// Centred moments of y on x over all n pairs from random-access iterators (see "Numerics").
+template <class YIt, class XIt, class Y, class X>
+[[nodiscard]] pair_moments centred_moments(std::string_view fn, YIt yf, XIt xf, const Y& y, const X& x) {
   const std::ptrdiff_t n = ssize(x);
   const double dn = static_cast<double>(n);
   const double shift_x = pick_shift(xf, n);
   const double shift_y = pick_shift(yf, n);
   const shifted_sums s = sum_deviations(xf, yf, 0, n, shift_x, shift_y);
   if (!s.finite()) throw_non_finite_pair(fn, y, x, 0, n);
-
-  if (well_centred(s.x, s.xx, dn) && well_centred(s.y, s.yy, dn)) {
+  if (well_centred(s.x, s.xx, dn) && well_centred(s.y, s.yy, dn))
     return {shift_x + s.x / dn, shift_y + s.y / dn, s.xx - s.x * s.x / dn,
             s.yy - s.y * s.y / dn, s.xy - s.x * s.y / dn};
-  }
   // Shift far from the mean (trending data, an outlier first): centre exactly.
   return centred_about(xf, yf, 0, n, shift_x + s.x / dn, shift_y + s.y / dn);
+}
+
+/// Centred moments of y on x, allocation-free, through raw pointers when both are contiguous
+/// doubles (the vectorised kernel) and through their iterators otherwise.
+template <class Y, class X>
+[[nodiscard]] pair_moments centred_moments(std::string_view fn, const Y& y, const X& x) {
+  const double* yp = direct_doubles(y);
+  const double* xp = direct_doubles(x);
+  if (yp != nullptr && xp != nullptr) return centred_moments(fn, yp, xp, y, x);
+  return centred_moments(fn, std::ranges::begin(y), std::ranges::begin(x), y, x);
 }
 
 /// A variance indistinguishable from rounding: every value equal to the mean within a few ulps.
@@ -373,27 +473,6 @@ template <class R>
   return !(centred > 1e-3 * magnitude);
 }
 
-/// The elements of `r` as contiguous doubles: its own memory when it has some (a contiguous
-/// range of double, or an Eigen object with direct access and unit inner stride), otherwise a
-/// converted copy in `scratch`. The rolling kernels read through plain pointers.
-template <class R>
-[[nodiscard]] const double* contiguous_doubles(const R& r, std::vector<double>& scratch) {
-  if constexpr (std::same_as<value_t<R>, double>) {
-    if constexpr (std::ranges::contiguous_range<const R&>) {
-      return std::ranges::data(r);
-    } else if constexpr (requires {
-                           { r.data() } -> std::convertible_to<const double*>;
-                           { r.innerStride() } -> std::convertible_to<std::ptrdiff_t>;
-                         }) {
-      if (r.innerStride() == 1) return r.data();
-    }
-  }
-  auto f = std::ranges::begin(r);
-  scratch.resize(static_cast<std::size_t>(ssize(r)));
-  for (std::ptrdiff_t i = 0; i < ssize(r); ++i) scratch[static_cast<std::size_t>(i)] = static_cast<double>(f[i]);
-  return scratch.data();
-}
-
 /// Rolling statistics of the market, computed once and shared by every asset. Windows are
 /// processed in blocks of `block` = 4 x `window` consecutive windows, each block starting from
 /// exact sums about a fresh shift (so rounding accumulates over at most 8 windows' worth of
@@ -449,54 +528,6 @@ struct market_windows {
     }
   }
   return mw;
-}
-
-// The rolling kernel is written once over a "lane pack" V: plain double (one asset), or, with
-// GCC and Clang, a two-double vector so that two assets share every instruction (SSE2 is part
-// of x86-64, and other targets lower the vector to scalar code). Measured on the panel
-// benchmark, the pair form runs 1.3-1.6x faster than one asset at a time.
-#if defined(__GNUC__)
-#define KEEL_HAS_VECTOR_EXTENSIONS 1
-using double2 = double __attribute__((vector_size(16)));
-#endif
-
-template <class V>
-inline constexpr std::size_t pack_width = 1;
-#if defined(KEEL_HAS_VECTOR_EXTENSIONS)
-template <>
-inline constexpr std::size_t pack_width<double2> = 2;
-#endif
-
-template <class V>
-[[nodiscard]] V splat(double a) {
-  if constexpr (std::same_as<V, double>)
-    return a;
-  else
-    return V{a, a};
-}
-
-template <class V>
-[[nodiscard]] V gather(const double* const* y, std::ptrdiff_t i) {
-  if constexpr (std::same_as<V, double>)
-    return y[0][i];
-  else
-    return V{y[0][i], y[1][i]};
-}
-
-template <class V>
-[[nodiscard]] V from_lanes(const double* a) {
-  if constexpr (std::same_as<V, double>)
-    return a[0];
-  else
-    return V{a[0], a[1]};
-}
-
-template <class V>
-[[nodiscard]] double lane(const V& v, std::size_t l) {
-  if constexpr (std::same_as<V, double>)
-    return v;
-  else
-    return v[l];
 }
 
 /// R^2 from beta * S_xy / S_yy: clamped to 1 against rounding, and 0 for a constant asset
