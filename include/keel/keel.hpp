@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+// keel/keel.hpp: every public keel header (an include list only, as Eigen/Dense).
+#pragma once
+
+#include <keel/version.hpp>
+#include <keel/error.hpp>
+#include <keel/series.hpp>
+#include <keel/csv.hpp>
+#include <keel/beta.hpp>
+#include <keel/factors.hpp>
