@@ -480,7 +480,11 @@ TEST_CASE("market_beta of dated series aligns on keys first", "[beta][dated]") {
 // rolling_beta.
 
 namespace {
-/// Every window of a rolling fit against a direct market_beta on that window.
+/// Every window of a rolling fit against a direct market_beta on that window: the relative
+/// difference, taken against max(|direct|, floor). Near zero no two algorithms agree in
+/// relative terms (a beta of 1e-6 is the difference of sums of order 1e-4, known to about
+/// 1e-16 absolute), so floors of 0.01 for beta and R^2 and 1e-4 for a daily alpha make the
+/// comparison absolute there; every typical value is compared relatively.
 template <class Fits>
 void check_rolling_against_direct(const Fits& fits, const std::vector<double>& y,
                                   const std::vector<double>& x, std::ptrdiff_t window,

@@ -213,6 +213,8 @@ class dated_view {
   static_assert(Series<Values>, "dated_view: values must model keel::Series");
 
  public:
+  /// Wraps `k` and `v` (see the class comment for what is referenced and what is stored).
+  /// \throws invalid_input if they differ in length.
   template <class K, class V>
     requires std::constructible_from<Keys, K> && std::constructible_from<Values, V>
   dated_view(K&& k, V&& v) : keys_(std::forward<K>(k)), values_(std::forward<V>(v)) {
@@ -220,8 +222,11 @@ class dated_view {
                               detail::ssize(values_));
   }
 
+  /// The keys range (a reference handle for a named container, else the stored view).
   [[nodiscard]] const Keys& keys() const noexcept { return keys_; }
+  /// The values range.
   [[nodiscard]] const Values& values() const noexcept { return values_; }
+  /// Number of observations.
   [[nodiscard]] std::ptrdiff_t size() const { return detail::ssize(values_); }
 
  private:
@@ -243,14 +248,20 @@ class dated_series {
   using key_type = Key;
   using value_type = Real;
 
+  /// An empty series.
   dated_series() = default;
 
+  /// Takes ownership of the keys and values.
+  /// \throws invalid_input for different lengths, keys that do not strictly increase or an
+  ///         infinite value, naming the index and key.
   dated_series(std::vector<Key> keys, std::vector<Real> values)
       : keys_(std::move(keys)), values_(std::move(values)) {
     detail::check_dated("dated_series", "series", keys_, values_);
   }
 
-  /// Copies any dated series (for example a price_table column or a dated_view).
+  /// Copies any dated series (for example a price_table column or a dated_view), converting
+  /// the values to Real.
+  /// \throws invalid_input as the constructor from vectors.
   template <DatedSeries D>
     requires(!std::same_as<std::remove_cvref_t<D>, dated_series>)
   explicit dated_series(const D& d) {
@@ -263,9 +274,13 @@ class dated_series {
     detail::check_dated("dated_series", "series", keys_, values_);
   }
 
+  /// The keys, strictly increasing.
   [[nodiscard]] const std::vector<Key>& keys() const noexcept { return keys_; }
+  /// The values (NaN marks a missing one).
   [[nodiscard]] const std::vector<Real>& values() const noexcept { return values_; }
+  /// Number of observations.
   [[nodiscard]] std::ptrdiff_t size() const noexcept { return std::ssize(values_); }
+  /// Whether there are no observations.
   [[nodiscard]] bool empty() const noexcept { return values_.empty(); }
 
  private:
