@@ -28,15 +28,16 @@
 //
 // Numerics
 //   market_beta makes one fused pass over the data: sums of deviations from a shift (a data
-//   value near the mean of the first few observations), kept in four independent accumulators,
-//   with the finiteness check folded into the sums (a NaN or infinity poisons them and is then
-//   located). The centred sums follow as S_xx = sum d^2 - (sum d)^2 / n. When that subtraction
+//   value near the mean of the first few observations), in independent two-lane vector
+//   accumulators for contiguous doubles, with the finiteness check folded into the sums (a NaN
+//   or infinity poisons them and is then located). The centred sums follow as S_xx = sum d^2 - (sum d)^2 / n. When that subtraction
 //   would cancel more than four bits (a shift far from the mean) a second, exactly centred pass
 //   with the corrected two-pass formula replaces them (Chan, Golub and LeVeque 1983); when R^2
 //   is so close to 1 that RSS = S_yy (1 - R^2) would cancel, RSS is summed from the residuals.
 //   No allocation on plain series. rolling_beta is O(n) whatever the window: sums are updated
-//   as a window slides and recomputed exactly, around a fresh shift, every `window` steps, so
-//   rounding never accumulates over more than one window.
+//   as a window slides and recomputed exactly, around a fresh shift, every four windows, so
+//   rounding accumulates over a bounded number of updates; a window whose variance collapsed
+//   below what the running sums can resolve (a run of stale prices) is recomputed from the data.
 //
 // References
 //   Sharpe, "Capital asset prices", J. Finance 19 (1964); Greene, "Econometric Analysis", 8th
@@ -103,9 +104,9 @@ struct beta_fit {
 /// One window of rolling_beta: the fit over the `window` observations ending at that point.
 template <class Real = double>
 struct rolling_beta_fit {
-  Real beta{};
-  Real alpha{};      ///< per period
-  Real r_squared{};
+  Real beta{};       ///< slope over the window
+  Real alpha{};      ///< intercept over the window, per period
+  Real r_squared{};  ///< in [0, 1]; 0 when the asset is constant over the window
 };
 
 /// rolling_beta of dated series: one fit per window, keyed by the window's last date.
