@@ -4,7 +4,8 @@
 //   market_beta, 1,000,000 pairs        O(n), usually one pass; limit: one streaming pass that
 //                                       sums both arrays (four accumulators each, as keel uses)
 //   rolling_beta, 500 assets x 2,520    O(T N) whatever the window; limit: one streaming pass
-//   days, window 90                     over the same panel
+//   days, window 90                     over the same panel. Timed with all three statistics,
+//                                       with betas only, allocating, and as 500 series calls
 //
 // Read the ratio keel / limit from one run:
 //   build/default/benchmarks/beta_bench --benchmark_min_time=0.5
@@ -111,6 +112,22 @@ void BM_rolling_beta_panel(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * d.assets.size() * static_cast<long>(sizeof(double)));
 }
 BENCHMARK(BM_rolling_beta_panel)->Unit(benchmark::kMicrosecond);
+
+// Betas only (rolling_beta_options{.alpha = false, .r_squared = false}): a third of the writes.
+void BM_rolling_beta_panel_beta_only(benchmark::State& state) {
+  const panel_data& d = panel();
+  const keel::rolling_beta_options betas_only{.alpha = false, .r_squared = false};
+  keel::rolling_beta_panel<double> out;
+  keel::rolling_beta(d.assets, d.market, 90, out, betas_only);
+  for (auto _ : state) {
+    keel::rolling_beta(d.assets, d.market, 90, out, betas_only);
+    benchmark::DoNotOptimize(out.beta.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * d.assets.size());
+  state.SetBytesProcessed(state.iterations() * d.assets.size() * static_cast<long>(sizeof(double)));
+}
+BENCHMARK(BM_rolling_beta_panel_beta_only)->Unit(benchmark::kMicrosecond);
 
 // The allocating form: includes first-touch page faults of three fresh 10 MB result matrices.
 void BM_rolling_beta_panel_alloc(benchmark::State& state) {

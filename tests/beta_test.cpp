@@ -567,6 +567,18 @@ TEST_CASE("rolling_beta of a panel matches the single-series form column by colu
   keel::rolling_beta(assets, s.market, window, reused);
   CHECK(reused.beta.data() == before);
   CHECK(reused.beta == panel.beta);
+  // Betas only: the same betas, alpha and R^2 left empty.
+  const auto betas_only = keel::rolling_beta(assets, s.market, window, {.alpha = false, .r_squared = false});
+  CHECK(betas_only.beta == panel.beta);
+  CHECK(betas_only.alpha.size() == 0);
+  CHECK(betas_only.r_squared.size() == 0);
+  keel::rolling_beta(assets, s.market, window, reused, {.alpha = true, .r_squared = false});
+  CHECK(reused.alpha == panel.alpha);
+  CHECK(reused.r_squared.size() == 0);
+  // An odd number of assets: the last is rolled alone.
+  const auto odd = keel::rolling_beta(assets.leftCols(3), s.market, window);
+  CHECK(odd.beta == panel.beta.leftCols(3));
+  CHECK(odd.r_squared == panel.r_squared.leftCols(3));
   // A row-major panel and a float panel work too.
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = assets;
   CHECK(keel::rolling_beta(row_major, s.market, window).beta == panel.beta);

@@ -6,8 +6,9 @@
 //   market_beta(dated_asset, dated_market, beta_options{})      aligns on dates first
 //   rolling_beta(asset_returns, market_returns, window)         -> vector<rolling_beta_fit<Real>>
 //   rolling_beta(dated_asset, dated_market, window)             -> dated_rolling_beta<Key, Real>
-//   rolling_beta(assets /* T x N Eigen */, market_returns, window) -> rolling_beta_panel<Real>
-//   rolling_beta(assets, market_returns, window, panel&)        the same into reused storage
+//   rolling_beta(assets /* T x N Eigen */, market_returns, window, rolling_beta_options{})
+//                                                               -> rolling_beta_panel<Real>
+//   rolling_beta(assets, market_returns, window, panel&, opts)  the same into reused storage
 //   portfolio_beta(weights, betas)                              sum_i w_i beta_i
 //   portfolio_beta(market_values, betas, equity)                sum_i (v_i / equity) beta_i
 //
@@ -120,9 +121,17 @@ struct dated_rolling_beta {
 /// ends at row i + window - 1 of the input, column j for asset j.
 template <class Real = double>
 struct rolling_beta_panel {
-  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> beta;
-  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> alpha;
-  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> r_squared;
+  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> beta;       ///< slopes
+  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> alpha;      ///< intercepts, per period
+  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> r_squared;  ///< in [0, 1]
+};
+
+/// Options of the panel rolling_beta: which statistics besides beta to compute. Writing the
+/// result matrices is most of the panel's cost, so a caller who needs only betas saves half
+/// the time (benchmarks/beta_bench). A statistic not asked for is left as a 0 x 0 matrix.
+struct rolling_beta_options {
+  bool alpha = true;      ///< fill rolling_beta_panel::alpha
+  bool r_squared = true;  ///< fill rolling_beta_panel::r_squared
 };
 
 namespace detail {
@@ -558,11 +567,12 @@ template <class V>
 }
 
 /// Rolls pack_width<V> assets at once against the market windows, calling
-/// sink(k, lane, beta, alpha, r2) for window k of the asset in `lane` (a window whose sums
+/// sink(k, lane, beta, alpha, r2) for window k of the asset in `lane` (alpha and r2 are 0 when
+/// !Stats, and not computed; a window whose sums
 /// collapsed is recomputed exactly and passed to the sink a second time). Returns the first
 /// lane whose running sums a NaN, an infinity or an overflow poisoned (the caller locates it
 /// and throws), or -1.
-template <class V, class Sink>
+template <class V, bool Stats = true, class Sink>
 [[nodiscard]] std::ptrdiff_t rolling_assets(const double* const* y, const double* x,
                                             const market_windows& mw, Sink&& sink) {
   constexpr std::size_t width = pack_width<V>;
@@ -575,9 +585,13 @@ template <class V, class Sink>
     const V cxy = sxy - splat<V>(mw.sum_dx_w[u]) * sy;
     const V cyy = syy - sy * sy * inv_w;
     const V beta = cxy * splat<V>(mw.inv_sxx[u]);
-    const V alpha = shift + sy * inv_w - beta * splat<V>(mw.mean[u]);
-    const V r2 = clamp_r2<V>(beta * cxy / cyy, cyy);
-    for (std::size_t l = 0; l < width; ++l) sink(k, l, lane(beta, l), lane(alpha, l), lane(r2, l));
+    if constexpr (Stats) {
+      const V alpha = shift + sy * inv_w - beta * splat<V>(mw.mean[u]);
+      const V r2 = clamp_r2<V>(beta * cxy / cyy, cyy);
+      for (std::size_t l = 0; l < width; ++l) sink(k, l, lane(beta, l), lane(alpha, l), lane(r2, l));
+    } else {
+      for (std::size_t l = 0; l < width; ++l) sink(k, l, lane(beta, l), 0.0, 0.0);
+    }
     if (all_accurate<V>(cyy, magnitude)) return;
     for (std::size_t l = 0; l < width; ++l) {
       // Rare: the running sums collapsed (a stale price run); recompute from the data.
@@ -709,14 +723,16 @@ template <DatedSeries D1, DatedSeries D2>
 }
 
 /// Rolling market beta of every column of a T x N panel of asset returns against one market
-/// series, written into `out` (resized only when its shape differs). The market's window
-/// statistics are computed once and shared by all assets, which are rolled two at a time. With
-/// a column-major double panel and a reused `out` the only allocations are O(T) market
-/// statistics; other panels are read through an O(4T) converted copy.
+/// series, written into `out`: (T - window + 1) x N matrices, resized only when their shape
+/// differs, so a reused `out` costs no allocation beyond O(T) market statistics (a panel that
+/// is not column-major double is read through an O(4T) converted copy). The market's window
+/// statistics are computed once and shared by all assets, which are rolled four (then two,
+/// then one) at a time. `options` can skip alpha and R^2 (left 0 x 0).
 /// \throws as the single-series rolling_beta; a NaN names its row and column.
 template <class Derived, Series S, class Real>
 void rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_returns,
-                  std::ptrdiff_t window, rolling_beta_panel<Real>& out) {
+                  std::ptrdiff_t window, rolling_beta_panel<Real>& out,
+                  rolling_beta_options options = {}) {
   static_assert(std::floating_point<typename Derived::Scalar>, "rolling_beta: assets must be floating-point");
   constexpr std::string_view fn = "rolling_beta";
   const std::ptrdiff_t t = assets.rows();
@@ -727,38 +743,46 @@ void rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_retu
   const double* x = detail::contiguous_doubles(market_returns, x_scratch);
   const detail::market_windows mw = detail::market_windows_of(fn, market_returns, x, window);
   const Eigen::Index rows = t - window + 1;
-  if (out.beta.rows() != rows || out.beta.cols() != cols) out.beta.resize(rows, cols);
-  if (out.alpha.rows() != rows || out.alpha.cols() != cols) out.alpha.resize(rows, cols);
-  if (out.r_squared.rows() != rows || out.r_squared.cols() != cols) out.r_squared.resize(rows, cols);
+  const auto shape = [&](auto& m, bool wanted) {
+    const Eigen::Index r = wanted ? rows : 0, c = wanted ? cols : 0;
+    if (m.rows() != r || m.cols() != c) m.resize(r, c);
+  };
+  shape(out.beta, true);
+  shape(out.alpha, options.alpha);
+  shape(out.r_squared, options.r_squared);
+  const bool stats = options.alpha || options.r_squared;
   std::vector<double> scratch[2];
   for (std::ptrdiff_t j0 = 0; j0 < cols;) {
     // Two assets at a time where the compiler has vector extensions, else one.
 #if defined(KEEL_HAS_VECTOR_EXTENSIONS)
-    const bool pair = j0 + 1 < cols;
+    const std::ptrdiff_t width = j0 + 1 < cols ? 2 : 1;
 #else
-    const bool pair = false;
+    const std::ptrdiff_t width = 1;
 #endif
-    const double* y[2];
-    y[0] = detail::contiguous_doubles(assets.col(j0), scratch[0]);
-    Real* beta[2] = {out.beta.col(j0).data(), nullptr};
-    Real* alpha[2] = {out.alpha.col(j0).data(), nullptr};
-    Real* r2[2] = {out.r_squared.col(j0).data(), nullptr};
-    if (pair) {
-      y[1] = detail::contiguous_doubles(assets.col(j0 + 1), scratch[1]);
-      beta[1] = out.beta.col(j0 + 1).data();
-      alpha[1] = out.alpha.col(j0 + 1).data();
-      r2[1] = out.r_squared.col(j0 + 1).data();
+    const double* y[2] = {};
+    Real* beta[2] = {};
+    Real* alpha[2] = {};
+    Real* r2[2] = {};
+    for (std::ptrdiff_t g = 0; g < width; ++g) {
+      const auto u = static_cast<std::size_t>(g);
+      y[u] = detail::contiguous_doubles(assets.col(j0 + g), scratch[u]);
+      beta[u] = out.beta.col(j0 + g).data();
+      if (options.alpha) alpha[u] = out.alpha.col(j0 + g).data();
+      if (options.r_squared) r2[u] = out.r_squared.col(j0 + g).data();
     }
     auto sink = [&](std::ptrdiff_t k, std::size_t l, double b, double a, double r) {
       beta[l][k] = static_cast<Real>(b);
-      alpha[l][k] = static_cast<Real>(a);
-      r2[l][k] = static_cast<Real>(r);
+      if (alpha[l] != nullptr) alpha[l][k] = static_cast<Real>(a);
+      if (r2[l] != nullptr) r2[l][k] = static_cast<Real>(r);
+    };
+    const auto roll = [&]<class V>() {
+      return stats ? detail::rolling_assets<V, true>(y, x, mw, sink) : detail::rolling_assets<V, false>(y, x, mw, sink);
     };
     std::ptrdiff_t bad = -1;
 #if defined(KEEL_HAS_VECTOR_EXTENSIONS)
-    if (pair) bad = detail::rolling_assets<detail::double2>(y, x, mw, sink);
+    if (width == 2) bad = roll.template operator()<detail::double2>();
 #endif
-    if (!pair) bad = detail::rolling_assets<double>(y, x, mw, sink);
+    if (width == 1) bad = roll.template operator()<double>();
     if (bad >= 0) {
       const auto column = assets.col(j0 + bad);
       if (const std::ptrdiff_t i = detail::first_non_finite(column); i >= 0)
@@ -766,18 +790,19 @@ void rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_retu
                                                     ") is " + detail::number_text(static_cast<double>(column(i)))));
       detail::throw_poisoned(fn, "assets column " + std::to_string(j0 + bad), column);
     }
-    j0 += pair ? 2 : 1;
+    j0 += width;
   }
 }
 
-/// Rolling market beta of every column of a T x N panel: a new rolling_beta_panel.
+/// Rolling market beta of every column of a T x N panel: a new rolling_beta_panel (see the
+/// form above; in a loop, reuse one panel with that form to avoid touching fresh memory).
 /// \throws as the single-series rolling_beta.
 template <class Derived, Series S>
 [[nodiscard]] auto rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_returns,
-                                std::ptrdiff_t window) {
+                                std::ptrdiff_t window, rolling_beta_options options = {}) {
   using real = std::common_type_t<typename Derived::Scalar, detail::value_t<S>>;
   rolling_beta_panel<real> out;
-  rolling_beta(assets, market_returns, window, out);
+  rolling_beta(assets, market_returns, window, out, options);
   return out;
 }
 
