@@ -639,6 +639,22 @@ template <class V, bool Stats = true, class Sink>
   return -1;
 }
 
+/// sum_i w_i beta_i in double (long double for long double input), after checking sizes and
+/// finiteness; `name` is how messages call the weights.
+template <class W, class B>
+[[nodiscard]] auto exposure_sum(std::string_view name, const W& weights, const B& betas) {
+  using acc = accum_t<std::common_type_t<value_t<W>, value_t<B>>>;
+  constexpr std::string_view fn = "portfolio_beta";
+  require_same_size(fn, name, ssize(weights), "betas", ssize(betas));
+  require_finite(fn, name, weights);
+  require_finite(fn, "betas", betas);
+  auto wf = std::ranges::begin(weights);
+  auto bf = std::ranges::begin(betas);
+  acc sum = 0;
+  for (std::ptrdiff_t i = 0; i < ssize(weights); ++i) sum += static_cast<acc>(wf[i]) * static_cast<acc>(bf[i]);
+  return sum;
+}
+
 inline void check_window(std::string_view fn, std::ptrdiff_t window, std::ptrdiff_t n) {
   if (window < 3) throw_bad_option(fn, "window", static_cast<double>(window), "at least 3");
   require_observations(fn, window, n, "observations for one window");
@@ -814,16 +830,7 @@ template <class Derived, Series S>
 template <Series S1, Series S2>
 [[nodiscard]] auto portfolio_beta(const S1& weights, const S2& betas) {
   using real = std::common_type_t<detail::value_t<S1>, detail::value_t<S2>>;
-  constexpr std::string_view fn = "portfolio_beta";
-  detail::require_same_size(fn, "weights", detail::ssize(weights), "betas", detail::ssize(betas));
-  detail::require_finite(fn, "weights", weights);
-  detail::require_finite(fn, "betas", betas);
-  auto wf = std::ranges::begin(weights);
-  auto bf = std::ranges::begin(betas);
-  detail::accum_t<real> sum = 0;
-  for (std::ptrdiff_t i = 0; i < detail::ssize(weights); ++i)
-    sum += static_cast<detail::accum_t<real>>(wf[i]) * static_cast<detail::accum_t<real>>(bf[i]);
-  return static_cast<real>(sum);
+  return static_cast<real>(detail::exposure_sum("weights", weights, betas));
 }
 
 /// Beta of a portfolio from positions' signed market values: sum_i (v_i / equity) beta_i.
@@ -832,17 +839,9 @@ template <Series S1, Series S2>
 template <Series S1, Series S2>
 [[nodiscard]] auto portfolio_beta(const S1& market_values, const S2& betas, double equity) {
   using real = std::common_type_t<detail::value_t<S1>, detail::value_t<S2>>;
-  constexpr std::string_view fn = "portfolio_beta";
-  if (!(equity > 0 && std::isfinite(equity))) detail::throw_bad_option(fn, "equity", equity, "positive and finite");
-  detail::require_same_size(fn, "market_values", detail::ssize(market_values), "betas", detail::ssize(betas));
-  detail::require_finite(fn, "market_values", market_values);
-  detail::require_finite(fn, "betas", betas);
-  auto vf = std::ranges::begin(market_values);
-  auto bf = std::ranges::begin(betas);
-  detail::accum_t<real> sum = 0;
-  for (std::ptrdiff_t i = 0; i < detail::ssize(market_values); ++i)
-    sum += static_cast<detail::accum_t<real>>(vf[i]) * static_cast<detail::accum_t<real>>(bf[i]);
-  return static_cast<real>(sum / static_cast<detail::accum_t<real>>(equity));
+  if (!(equity > 0 && std::isfinite(equity)))
+    detail::throw_bad_option("portfolio_beta", "equity", equity, "positive and finite");
+  return static_cast<real>(detail::exposure_sum("market_values", market_values, betas) / equity);
 }
 
 }  // namespace keel
