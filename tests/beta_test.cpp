@@ -392,6 +392,58 @@ TEST_CASE("market_beta rejects bad input with located messages", "[beta][errors]
   CHECK_THROWS_AS(fit.significant(std::nan("")), keel::invalid_input);
 }
 
+TEST_CASE("returns too small or results too large for their type throw, never return inf or NaN",
+          "[beta][errors][range]") {
+  const sample s = make_sample(100, 9);
+  // Returns near 1e-160: their squared deviations are subnormal and 1 / S_xx overflows.
+  std::vector<double> tiny_market(s.market), tiny_asset(s.asset);
+  for (double& v : tiny_market) v *= 1e-158;
+  for (double& v : tiny_asset) v *= 1e-158;
+  CHECK_THROWS_MATCHES(keel::market_beta(s.asset, tiny_market), keel::invalid_input,
+                       Catch::Matchers::Predicate<std::exception>(
+                           [](const std::exception& e) {
+                             const std::string w = e.what();
+                             return w.find("market_returns[0..99] vary too little") != std::string::npos &&
+                                    w.find("underflows") != std::string::npos;
+                           },
+                           "names the market and says underflow"));
+  CHECK_THROWS_WITH(keel::market_beta(tiny_asset, s.market), Contains("asset_returns[0..99] vary too little"));
+  CHECK_THROWS_WITH(keel::rolling_beta(s.asset, tiny_market, 30), Contains("market_returns[0..29] vary too little"));
+  // Scaled by a power of two just above the limit, the fit is the same fit, scaled.
+  std::vector<double> small_market(s.market);
+  for (double& v : small_market) v = std::ldexp(v, -400);  // ~1e-122
+  const auto scaled = keel::market_beta(s.asset, small_market);
+  const auto plain = keel::market_beta(s.asset, s.market);
+  CHECK(scaled.beta == Approx(std::ldexp(plain.beta, 400)).epsilon(1e-13));
+  CHECK(scaled.t_stat == Approx(plain.t_stat).epsilon(1e-13));
+  CHECK(scaled.r_squared == Approx(plain.r_squared).epsilon(1e-13));
+  // A constant asset is still beta 0, not an underflow.
+  CHECK(keel::market_beta(std::vector<double>(100, 0.0), s.market).beta == 0.0);
+
+  // float data whose beta does not fit in float: an error naming the field, not -inf.
+  std::vector<float> big_asset(s.asset.size()), small_mkt(s.market.size());
+  for (std::size_t i = 0; i < s.asset.size(); ++i) {
+    big_asset[i] = static_cast<float>(s.asset[i] * 1e25);
+    small_mkt[i] = static_cast<float>(s.market[i] * 1e-20);
+  }
+  CHECK_THROWS_WITH(keel::market_beta(big_asset, small_mkt), Contains("beta = ") && Contains("overflows the result type"));
+  CHECK_THROWS_WITH(keel::rolling_beta(big_asset, small_mkt, 30), Contains("overflows the result type"));
+  Eigen::MatrixXf panel(static_cast<Eigen::Index>(big_asset.size()), 1);
+  for (Eigen::Index i = 0; i < panel.rows(); ++i) panel(i, 0) = big_asset[static_cast<std::size_t>(i)];
+  CHECK_THROWS_WITH(keel::rolling_beta(panel, small_mkt, 30), Contains("overflows the result type"));
+  // The same data in double fit.
+  const std::vector<double> big_d(big_asset.begin(), big_asset.end()), small_d(small_mkt.begin(), small_mkt.end());
+  require_no_nan(keel::market_beta(big_d, small_d));
+
+  // A portfolio whose exposure overflows.
+  CHECK_THROWS_WITH(keel::portfolio_beta(std::vector<double>{1e300, 1e300}, std::vector<double>{1e10, 1.0}),
+                    Contains("overflows"));
+  CHECK_THROWS_WITH(keel::portfolio_beta(std::vector<double>{1e300}, std::vector<double>{2.0}, 1e-10),
+                    Contains("/ equity overflows"));
+  CHECK_THROWS_WITH(keel::portfolio_beta(std::vector<float>{3e38f}, std::vector<float>{10.0f}),
+                    Contains("portfolio beta = ") && Contains("overflows the result type"));
+}
+
 TEST_CASE("market_beta does not allocate on plain series", "[beta][allocation]") {
   const sample s = make_sample(10000, 12);
   const std::span<const double> a(s.asset), m(s.market);

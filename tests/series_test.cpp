@@ -390,6 +390,31 @@ TEST_CASE("returns over std::array, std::span<const float>, Eigen::Map and Eigen
   }
 }
 
+TEST_CASE("a simple return too large for its type is invalid_input; a log return stays finite", "[series][returns]") {
+  // Each price is positive and finite, but the move from one to the next overflows the result.
+  const std::vector<double> d{1e-310, 1e300, 1.0};
+  REQUIRE_THROWS_MATCHES(keel::simple_returns(d), keel::invalid_input,
+                         what_contains({"simple_returns", "prices[0] = 1e-310", "prices[1] = 1e+300", "overflows"}));
+  // A log return never overflows: past log1p's domain it is ln p1 - ln p0.
+  const std::vector<double> logs = keel::log_returns(d);
+  CHECK(logs[0] == Approx(std::log(1e300) - std::log(1e-310)).epsilon(1e-15));
+  CHECK(logs[1] == Approx(-std::log(1e300)).epsilon(1e-15));
+  const std::vector<double> crash{1e300, 1e-300};  // (p1 - p0) / p0 rounds to -1: log1p(-1) = -inf
+  CHECK(keel::log_returns(crash)[0] == Approx(-600 * std::log(10.0)).epsilon(1e-14));
+  // float results: (1e30 - 1e-30) / 1e-30 fits double but not float.
+  const std::vector<float> f{1.0f, 1e-30f, 1e30f};
+  std::vector<float> out(2);
+  REQUIRE_THROWS_MATCHES(keel::simple_returns(f, out), keel::invalid_input,
+                         what_contains({"from prices[1] = 1.0000000031710769e-30", "to prices[2] = 1.0000000150474662e+30", "overflows"}));
+  const keel::dated_series<int, float> dated({1, 2, 3}, std::vector<float>(f));
+  REQUIRE_THROWS_MATCHES(keel::simple_returns(dated), keel::invalid_input, what_contains({"prices[2]", "overflows"}));
+  CHECK(keel::values(keel::log_returns(dated))[1] == Approx(60 * std::log(10.0)).epsilon(1e-6));
+  // The largest moves prices can make and still fit are returned as they are.
+  const std::vector<double> wide{1e-150, 1e150};
+  CHECK(keel::simple_returns(wide)[0] == Approx(1e300).epsilon(1e-15));
+  CHECK(keel::log_returns(wide)[0] == Approx(300 * std::log(10.0)).epsilon(1e-15));
+}
+
 TEST_CASE("float returns keep full float precision for small moves", "[series][returns]") {
   const float p0 = 100.0f;
   const float p1 = 100.01f;

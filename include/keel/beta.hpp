@@ -39,6 +39,9 @@
 //   as a window slides and recomputed exactly, around a fresh shift, every four windows, so
 //   rounding accumulates over a bounded number of updates; a window whose variance collapsed
 //   below what the running sums can resolve (a run of stale prices) is recomputed from the data.
+//   Range: sums of squares must stay finite and above the subnormal range, which holds for any
+//   returns between about 1e-146 and 1e150 in size; outside it the functions throw
+//   invalid_input (rescale the data) rather than return a digit-less or infinite fit.
 //
 // References
 //   Sharpe, "Capital asset prices", J. Finance 19 (1964); Greene, "Econometric Analysis", 8th
@@ -384,9 +387,31 @@ template <class Y, class X>
                                          number_text(mean) + "): beta is undefined"));
 }
 
-template <class Real>
-[[nodiscard]] Real rounded(double x) {
-  return static_cast<Real>(x);
+/// Whether a sum of n squared deviations is too small for double: its terms are subnormal
+/// (digits lost to gradual underflow) and 1 / S overflows. Returns near 1e-146 or below, which
+/// no price series produces; rescaled data (percent, basis points) fits easily.
+[[nodiscard]] inline bool underflows(double s, double n) {
+  return s < n * (std::numeric_limits<double>::min() / std::numeric_limits<double>::epsilon());
+}
+
+[[noreturn]] inline void throw_underflow(std::string_view fn, std::string_view name, double s,
+                                         std::ptrdiff_t lo, std::ptrdiff_t hi) {
+  throw invalid_input(message(fn, std::string(name) + "[" + std::to_string(lo) + ".." +
+                                      std::to_string(hi) + "] vary too little for double: " +
+                                      "their sum of squared deviations " + number_text(s) +
+                                      " underflows; rescale them (to percent, say)"));
+}
+
+/// x rounded to the result type; invalid_input when a finite x does not fit (float results of
+/// data near float's limits), so no infinity appears that the data did not imply.
+template <class Real, std::floating_point T = double>
+[[nodiscard]] Real rounded(std::string_view fn, std::string_view field, T x) {
+  const auto out = static_cast<Real>(x);
+  if constexpr (sizeof(Real) >= sizeof(T)) return out;  // nothing to check on the hot path
+  if (std::isfinite(x) && !std::isfinite(out)) [[unlikely]]
+    throw invalid_input(message(fn, std::string(field) + " = " + number_text(static_cast<double>(x)) +
+                                        " overflows the result type; pass the data as double"));
+  return out;
 }
 
 template <class Y, class X>
@@ -404,6 +429,10 @@ template <class Y, class X>
   const pair_moments m = centred_moments(fn, y, x);
   const double dn = static_cast<double>(n);
   if (numerically_zero_variance(m.sxx, m.mean_x, dn)) throw_constant_market(fn, m.mean_x, 0, n - 1);
+  if (underflows(m.sxx, dn)) throw_underflow(fn, "market_returns", m.sxx, 0, n - 1);
+  // S_yy = S_xy = 0 exactly is a constant asset (beta 0); anything else this small has lost
+  // the digits R^2 and the standard errors need.
+  if ((m.syy > 0 || m.sxy != 0) && underflows(m.syy, dn)) throw_underflow(fn, "asset_returns", m.syy, 0, n - 1);
 
   const double beta = m.sxy / m.sxx;
   const double alpha = m.mean_y - beta * m.mean_x;
@@ -433,19 +462,19 @@ template <class Y, class X>
   const t_test_result t = t_test(beta, beta_se, dof);
 
   beta_fit<real> fit;
-  fit.raw_beta = rounded<real>(beta);
+  fit.raw_beta = rounded<real>(fn, "beta", beta);
   fit.beta = fit.raw_beta;
   if (options.cap && std::fabs(beta) > *options.cap) {
-    fit.beta = rounded<real>(std::copysign(*options.cap, beta));
+    fit.beta = rounded<real>(fn, "cap", std::copysign(*options.cap, beta));
     fit.capped = true;
   }
-  fit.alpha = rounded<real>(alpha);
-  fit.r_squared = rounded<real>(r2);
-  fit.beta_stderr = rounded<real>(beta_se);
-  fit.alpha_stderr = rounded<real>(alpha_se);
-  fit.t_stat = rounded<real>(t.t);
-  fit.p_value = rounded<real>(t.p);
-  fit.residual_stddev = rounded<real>(std::sqrt(s2));
+  fit.alpha = rounded<real>(fn, "alpha", alpha);
+  fit.r_squared = static_cast<real>(r2);
+  fit.beta_stderr = rounded<real>(fn, "beta_stderr", beta_se);
+  fit.alpha_stderr = rounded<real>(fn, "alpha_stderr", alpha_se);
+  fit.t_stat = rounded<real>(fn, "t_stat", t.t);
+  fit.p_value = static_cast<real>(t.p);
+  fit.residual_stddev = rounded<real>(fn, "residual_stddev", std::sqrt(s2));
   fit.n = n;
   return fit;
 }
@@ -532,6 +561,7 @@ struct market_windows {
         mean = m.mean_x;
       }
       if (numerically_zero_variance(sxx, mean, dw)) throw_constant_market(fn, mean, k, k + w - 1);
+      if (underflows(sxx, dw)) throw_underflow(fn, "market_returns", sxx, k, k + w - 1);
       mw.sum_dx_w[u] = mean - shift;  // the shifted sum over w, consistent with `mean`
       mw.mean[u] = mean;
       mw.inv_sxx[u] = 1 / sxx;
@@ -639,10 +669,10 @@ template <class V, bool Stats = true, class Sink>
   return -1;
 }
 
-/// sum_i w_i beta_i in double (long double for long double input), after checking sizes and
-/// finiteness; `name` is how messages call the weights.
+/// sum_i w_i beta_i / equity in double (long double for long double input), after checking
+/// sizes and finiteness; `name` is how messages call the weights.
 template <class W, class B>
-[[nodiscard]] auto exposure_sum(std::string_view name, const W& weights, const B& betas) {
+[[nodiscard]] auto exposure_sum(std::string_view name, const W& weights, const B& betas, double equity = 1) {
   using acc = accum_t<std::common_type_t<value_t<W>, value_t<B>>>;
   constexpr std::string_view fn = "portfolio_beta";
   require_same_size(fn, name, ssize(weights), "betas", ssize(betas));
@@ -652,6 +682,10 @@ template <class W, class B>
   auto bf = std::ranges::begin(betas);
   acc sum = 0;
   for (std::ptrdiff_t i = 0; i < ssize(weights); ++i) sum += static_cast<acc>(wf[i]) * static_cast<acc>(bf[i]);
+  sum /= static_cast<acc>(equity);
+  if (!std::isfinite(sum))  // finite inputs: an overflow, which would otherwise pass as a beta
+    throw invalid_input(message(fn, "sum_i " + std::string(name) + "[i] x betas[i]" +
+                                        (equity == 1 ? "" : " / equity") + " overflows"));
   return sum;
 }
 
@@ -678,7 +712,9 @@ template <class S>
 /// \returns beta_fit: beta, alpha (per period), r_squared, standard errors, t_stat, two-sided
 ///          p_value with n - 2 dof, residual_stddev, n; capped / raw_beta when options.cap.
 /// \throws invalid_input for series of different lengths, a NaN or infinity (naming the series
-///         and index), min_observations < 3 or a cap that is not positive and finite;
+///         and index), min_observations < 3 or a cap that is not positive and finite; for
+///         returns so large that sums of squares overflow or so small (|r| near 1e-146 or
+///         below) that they underflow; for float data whose fit does not fit in float;
 ///         insufficient_data when n < options.min_observations;
 ///         singular_problem when the market returns have zero variance.
 /// No allocation; O(n), usually one pass. Ref: Greene, Econometric Analysis, 8th ed., ch. 4.
@@ -702,9 +738,10 @@ template <DatedSeries D1, DatedSeries D2>
 /// n - window + 1 of them. O(n) whatever the window; each agrees with market_beta on its
 /// window to about 1e-13 relative on daily returns (a window whose variance collapsed, such as
 /// a run of stale prices, is recomputed exactly).
-/// \throws invalid_input for different lengths, a NaN or infinity (naming the index) or
-///         window < 3; insufficient_data when n < window; singular_problem when the market is
-///         constant over some window (naming it).
+/// \throws invalid_input for different lengths, a NaN or infinity (naming the index),
+///         window < 3, or values out of double's range as market_beta (naming the window);
+///         insufficient_data when n < window; singular_problem when the market is constant
+///         over some window (naming it).
 template <Series S1, Series S2>
 [[nodiscard]] auto rolling_beta(const S1& asset_returns, const S2& market_returns, std::ptrdiff_t window) {
   using real = std::common_type_t<detail::value_t<S1>, detail::value_t<S2>>;
@@ -718,7 +755,7 @@ template <Series S1, Series S2>
   const detail::market_windows mw = detail::market_windows_of(fn, market_returns, x, window);
   std::vector<rolling_beta_fit<real>> out(static_cast<std::size_t>(n - window + 1));
   const std::ptrdiff_t bad = detail::rolling_assets<double>(y, x, mw, [&](std::ptrdiff_t k, std::size_t, double b, double a, double r2) {
-    out[static_cast<std::size_t>(k)] = {static_cast<real>(b), static_cast<real>(a), static_cast<real>(r2)};
+    out[static_cast<std::size_t>(k)] = {detail::rounded<real>(fn, "beta", b), detail::rounded<real>(fn, "alpha", a), static_cast<real>(r2)};
   });
   if (bad >= 0) detail::throw_poisoned(fn, "asset_returns", asset_returns);
   return out;
@@ -787,8 +824,8 @@ void rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_retu
       if (options.r_squared) r2[u] = out.r_squared.col(j0 + g).data();
     }
     auto sink = [&](std::ptrdiff_t k, std::size_t l, double b, double a, double r) {
-      beta[l][k] = static_cast<Real>(b);
-      if (alpha[l] != nullptr) alpha[l][k] = static_cast<Real>(a);
+      beta[l][k] = detail::rounded<Real>(fn, "beta", b);
+      if (alpha[l] != nullptr) alpha[l][k] = detail::rounded<Real>(fn, "alpha", a);
       if (r2[l] != nullptr) r2[l][k] = static_cast<Real>(r);
     };
     const auto roll = [&]<class V>() {
@@ -825,23 +862,25 @@ template <class Derived, Series S>
 /// Beta of a portfolio: sum_i w_i beta_i, with w_i the positions' weights as fractions of
 /// equity (negative for shorts; they need not sum to one when the book is levered or holds
 /// cash). An empty portfolio has beta 0.
-/// \throws invalid_input for different lengths or a NaN or infinity (naming the index).
+/// \throws invalid_input for different lengths, a NaN or infinity (naming the index), or a sum
+///         that overflows.
 /// Ref: Sharpe (1964); beta is linear in the weights.
 template <Series S1, Series S2>
 [[nodiscard]] auto portfolio_beta(const S1& weights, const S2& betas) {
   using real = std::common_type_t<detail::value_t<S1>, detail::value_t<S2>>;
-  return static_cast<real>(detail::exposure_sum("weights", weights, betas));
+  return detail::rounded<real>("portfolio_beta", "portfolio beta", detail::exposure_sum("weights", weights, betas));
 }
 
 /// Beta of a portfolio from positions' signed market values: sum_i (v_i / equity) beta_i.
-/// \throws invalid_input for different lengths, a NaN or infinity, or an equity that is not
-///         positive and finite.
+/// \throws invalid_input for different lengths, a NaN or infinity, an equity that is not
+///         positive and finite, or a result that overflows.
 template <Series S1, Series S2>
 [[nodiscard]] auto portfolio_beta(const S1& market_values, const S2& betas, double equity) {
   using real = std::common_type_t<detail::value_t<S1>, detail::value_t<S2>>;
   if (!(equity > 0 && std::isfinite(equity)))
     detail::throw_bad_option("portfolio_beta", "equity", equity, "positive and finite");
-  return static_cast<real>(detail::exposure_sum("market_values", market_values, betas) / equity);
+  return detail::rounded<real>("portfolio_beta", "portfolio beta",
+                               detail::exposure_sum("market_values", market_values, betas, equity));
 }
 
 }  // namespace keel

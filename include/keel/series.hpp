@@ -33,6 +33,7 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <limits>
 #include <ranges>
 #include <string>
 #include <string_view>
@@ -350,14 +351,31 @@ namespace detail {
 /// Period return from `p0` to `p1` by the chosen formula, computed in the accumulation type.
 /// (p1 - p0) / p0 rather than p1 / p0 - 1: the difference of nearby prices is exact
 /// (Sterbenz), so a 1e-4 return keeps full precision, even for float input.
+/// Prices of wildly different scale (1e-300 then 1e300) give a return that overflows its type:
+/// invalid_input naming index `i` (of p1) and both prices, never a silent infinity.
+[[noreturn]] inline void throw_return_overflow(std::string_view fn, std::ptrdiff_t i, double p0,
+                                               double p1) {
+  throw invalid_input(message(fn, "the return from prices[" + std::to_string(i - 1) + "] = " +
+                                      number_text(p0) + " to prices[" + std::to_string(i) +
+                                      "] = " + number_text(p1) + " overflows"));
+}
+
 template <bool Log, class Real>
-[[nodiscard]] Real period_return(Real p0, Real p1) {
+[[nodiscard]] Real period_return(std::string_view fn, std::ptrdiff_t i, Real p0, Real p1) {
   using acc = accum_t<Real>;
   const acc r = (static_cast<acc>(p1) - static_cast<acc>(p0)) / static_cast<acc>(p0);
-  if constexpr (Log)
-    return static_cast<Real>(std::log1p(r));
-  else
-    return static_cast<Real>(r);
+  if constexpr (Log) {
+    // Past log1p's domain (a ratio that overflows, or a fall that rounds to -100%) the log
+    // return is still finite: ln p1 - ln p0, whose absolute error there is negligible.
+    if (r > -1 && r <= std::numeric_limits<acc>::max()) [[likely]]
+      return static_cast<Real>(std::log1p(r));
+    return static_cast<Real>(std::log(static_cast<acc>(p1)) - std::log(static_cast<acc>(p0)));
+  } else {
+    const auto out = static_cast<Real>(r);
+    if (!std::isfinite(out)) [[unlikely]]
+      throw_return_overflow(fn, i, static_cast<double>(p0), static_cast<double>(p1));
+    return out;
+  }
 }
 
 [[noreturn]] inline void throw_bad_price(std::string_view fn, std::ptrdiff_t index, double p) {
@@ -374,7 +392,7 @@ void returns_into(std::string_view fn, const S& prices, Out& out) {
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     // !(p > 0) also catches NaN; isfinite catches +inf.
     if (!(p[i] > 0) || !std::isfinite(p[i])) throw_bad_price(fn, i, static_cast<double>(p[i]));
-    if (i > 0) o[i - 1] = period_return<Log>(p[i - 1], p[i]);
+    if (i > 0) o[i - 1] = period_return<Log>(fn, i, p[i - 1], p[i]);
   }
 }
 
@@ -402,7 +420,7 @@ template <bool Log, class D>
     if (!(vf[i] > 0)) throw_bad_price(fn, i, static_cast<double>(vf[i]));
     if (i > 0)
       values[static_cast<std::size_t>(i - 1)] =
-          std::isnan(vf[i - 1]) ? vf[i - 1] : period_return<Log>(vf[i - 1], vf[i]);
+          std::isnan(vf[i - 1]) ? vf[i - 1] : period_return<Log>(fn, i, vf[i - 1], vf[i]);
   }
   return dated_series<key_type_t<D>, real>(std::move(keys), std::move(values));
 }
@@ -416,7 +434,8 @@ concept returns_output = sized_random_access_range<Out> &&
 /// Simple returns of a price series: r_t = (p_t - p_{t-1}) / p_{t-1}, t = 1..n-1.
 ///
 /// n prices give n-1 returns; fewer than two prices give none.
-/// \throws invalid_input naming the first price that is NaN, infinite, zero or negative.
+/// \throws invalid_input naming the first price that is NaN, infinite, zero or negative, or a
+///         return too large for the value type (prices 1e300 apart in scale).
 /// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.1.
 template <Series S>
 [[nodiscard]] std::vector<detail::value_t<S>> simple_returns(const S& prices) {
@@ -426,7 +445,8 @@ template <Series S>
 }
 
 /// Simple returns written into `out` (size n-1) without allocating: the form for hot paths.
-/// \throws invalid_input if `out` has the wrong size or a price is not positive and finite.
+/// \throws invalid_input if `out` has the wrong size, a price is not positive and finite or a
+///         return overflows.
 template <Series S, class Out>
   requires detail::returns_output<S, Out>
 void simple_returns(const S& prices, Out&& out) {
@@ -437,15 +457,16 @@ void simple_returns(const S& prices, Out&& out) {
 ///
 /// A return is NaN (missing) where either of its two prices is NaN, so a gap in the data is
 /// never bridged by a multi-period return; align() then drops those rows.
-/// \throws invalid_input for unordered keys, mismatched lengths, or a price that is infinite,
-///         zero or negative (naming its index).
+/// \throws invalid_input for unordered keys, mismatched lengths, a price that is infinite,
+///         zero or negative (naming its index), or a return that overflows.
 template <DatedSeries D>
 [[nodiscard]] auto simple_returns(const D& prices) {
   return detail::dated_returns<false>("simple_returns", prices);
 }
 
 /// Log (continuously compounded) returns: r_t = ln(p_t / p_{t-1}), computed as
-/// log1p((p_t - p_{t-1}) / p_{t-1}) so that small returns keep full relative precision.
+/// log1p((p_t - p_{t-1}) / p_{t-1}) so that small returns keep full relative precision (and
+/// as ln p_t - ln p_{t-1} where that ratio overflows, so a log return is always finite).
 /// \throws invalid_input naming the first price that is NaN, infinite, zero or negative.
 /// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.5.
 template <Series S>
@@ -464,7 +485,8 @@ void log_returns(const S& prices, Out&& out) {
 }
 
 /// Log returns of a dated price series, keyed keys[1..]; NaN where either price is missing.
-/// \throws invalid_input as the dated simple_returns.
+/// \throws invalid_input for unordered keys, mismatched lengths or a price that is infinite,
+///         zero or negative (naming its index).
 template <DatedSeries D>
 [[nodiscard]] auto log_returns(const D& prices) {
   return detail::dated_returns<true>("log_returns", prices);
