@@ -673,6 +673,15 @@ TEST_CASE("rolling_beta is exact where a price goes stale", "[rolling][degenerat
   sample calm = make_sample(400, 14);
   for (std::size_t i = 150; i < 260; ++i) calm.market[i] *= 1e-3;
   check_rolling_against_direct(keel::rolling_beta(calm.asset, calm.market, 50), calm.asset, calm.market, 50, 1e-10);
+  // A market that crashes and then barely moves while the asset keeps moving: the market's
+  // running S_xx collapses a trillionfold (and is recomputed), and the asset's running S_xy
+  // loses as many digits with it, so it must be recomputed too even though the asset's own
+  // sums are fine.
+  sample spell = make_sample(400, 15);
+  for (std::size_t i = 60; i < 300; ++i) spell.market[i] *= 1e-6;
+  spell.market[58] = -0.25;
+  spell.market[59] = 0.18;
+  check_rolling_against_direct(keel::rolling_beta(spell.asset, spell.market, 30), spell.asset, spell.market, 30, 1e-10);
 }
 
 TEST_CASE("rolling_beta rejects bad input with located messages", "[rolling][errors]") {

@@ -38,7 +38,8 @@
 //   No allocation on plain series. rolling_beta is O(n) whatever the window: sums are updated
 //   as a window slides and recomputed exactly, around a fresh shift, every four windows, so
 //   rounding accumulates over a bounded number of updates; a window whose variance collapsed
-//   below what the running sums can resolve (a run of stale prices) is recomputed from the data.
+//   below what the running sums can resolve (a run of stale prices) is recomputed from the data,
+//   and where the market's collapses (a calm spell after a crash) so is every asset's S_xy.
 //   Range: sums of squares must stay finite and above the subnormal range, which holds for any
 //   returns between about 1e-146 and 1e150 in size; outside it the functions throw
 //   invalid_input (rescale the data) rather than return a digit-less or infinite fit.
@@ -457,8 +458,15 @@ template <class Y, class X>
   }
   const double dof = dn - 2;
   const double s2 = rss / dof;
-  const double beta_se = std::sqrt(s2 / m.sxx);
-  const double alpha_se = std::sqrt(s2 * (1 / dn + m.mean_x * m.mean_x / m.sxx));
+  // As products of square roots, so that no intermediate square overflows.
+  const double root_sxx = std::sqrt(m.sxx);
+  const double beta_se = std::sqrt(s2) / root_sxx;
+  const double alpha_se = std::sqrt(s2) * std::hypot(1 / std::sqrt(dn), m.mean_x / root_sxx);
+  if (!(std::isfinite(beta) && std::isfinite(alpha) && std::isfinite(beta_se) && std::isfinite(alpha_se)))
+    throw invalid_input(message(fn, "the fit overflows double (beta = " + number_text(beta) +
+                                        ", standard error " + number_text(beta_se) +
+                                        "): asset and market returns differ too much in scale; "
+                                        "rescale them"));
   const t_test_result t = t_test(beta, beta_se, dof);
 
   beta_fit<real> fit;
@@ -518,12 +526,16 @@ template <class R>
 /// updates); window k covers x[k, k + window).
 /// Per window k: the deviations about the block's shift of the value entering (x_in) and
 /// leaving (x_out) when the window slides to k, the shifted sum divided by the window
-/// (sum_dx_w), the mean and 1 / S_xx.
+/// (sum_dx_w), the mean and 1 / S_xx; and whether the window was recomputed exactly (`exact`),
+/// in which case each asset's running cross sum S_xy carries the same cancelled error and is
+/// recomputed too.
 struct market_windows {
   std::ptrdiff_t window = 0;
   std::ptrdiff_t block = 0;
   std::vector<double> block_shift;
   std::vector<double> x_in, x_out, sum_dx_w, mean, inv_sxx;
+  std::vector<unsigned char> exact;        ///< per window
+  std::vector<unsigned char> block_exact;  ///< per block: whether any of its windows is exact
 };
 
 [[nodiscard]] inline market_windows rolling_market(std::string_view fn, const double* x,
@@ -535,6 +547,8 @@ struct market_windows {
   mw.block = 4 * w;
   mw.block_shift.resize(static_cast<std::size_t>((ends + mw.block - 1) / mw.block));
   for (auto* v : {&mw.x_in, &mw.x_out, &mw.sum_dx_w, &mw.mean, &mw.inv_sxx}) v->resize(static_cast<std::size_t>(ends));
+  mw.exact.assign(static_cast<std::size_t>(ends), 0);
+  mw.block_exact.assign(mw.block_shift.size(), 0);
   for (std::ptrdiff_t b0 = 0; b0 < ends; b0 += mw.block) {
     const std::ptrdiff_t b1 = std::min(ends, b0 + mw.block);
     const double shift = window_mean(x, b0, b0 + w);
@@ -559,6 +573,8 @@ struct market_windows {
         const pair_moments m = centred_about(x, x, k, k + w, pick_shift(x + k, w), 0.0);
         sxx = m.sxx;
         mean = m.mean_x;
+        mw.exact[u] = 1;
+        mw.block_exact[static_cast<std::size_t>(b0 / mw.block)] = 1;
       }
       if (numerically_zero_variance(sxx, mean, dw)) throw_constant_market(fn, mean, k, k + w - 1);
       if (underflows(sxx, dw)) throw_underflow(fn, "market_returns", sxx, k, k + w - 1);
@@ -610,6 +626,7 @@ template <class V, bool Stats = true, class Sink>
   const std::ptrdiff_t ends = std::ssize(mw.mean);
   const V inv_w = splat<V>(1 / static_cast<double>(w));
   V shift{}, sy{}, syy{}, sxy{}, magnitude{};
+  bool market_exact = false;  // whether the current block has exact market windows
   auto emit = [&](std::ptrdiff_t k) {
     const auto u = static_cast<std::size_t>(k);
     const V cxy = sxy - splat<V>(mw.sum_dx_w[u]) * sy;
@@ -622,10 +639,11 @@ template <class V, bool Stats = true, class Sink>
     } else {
       for (std::size_t l = 0; l < width; ++l) sink(k, l, lane(beta, l), 0.0, 0.0);
     }
-    if (all_accurate<V>(cyy, magnitude)) return;
+    if (all_accurate<V>(cyy, magnitude) && !(market_exact && mw.exact[u] != 0)) return;
     for (std::size_t l = 0; l < width; ++l) {
-      // Rare: the running sums collapsed (a stale price run); recompute from the data.
-      if (needs_exact(lane(cyy, l), lane(magnitude, l)) && std::isfinite(lane(cyy, l))) {
+      // Rare: the asset's or the market's running sums collapsed (a stale price run, a calm
+      // spell after a crash): S_xy lost digits with them, so recompute from the data.
+      if ((mw.exact[u] != 0 || needs_exact(lane(cyy, l), lane(magnitude, l))) && std::isfinite(lane(cyy, l))) {
         const pair_moments m = centred_about(x, y[l], k, k + w, mw.mean[u], pick_shift(y[l] + k, w));
         const double b = m.sxy * mw.inv_sxx[u];
         sink(k, l, b, m.mean_y - b * mw.mean[u], m.syy > 0 ? std::min(1.0, b * m.sxy / m.syy) : 0.0);
@@ -635,6 +653,7 @@ template <class V, bool Stats = true, class Sink>
   for (std::ptrdiff_t b0 = 0; b0 < ends; b0 += mw.block) {
     const std::ptrdiff_t b1 = std::min(ends, b0 + mw.block);
     const double x_shift = mw.block_shift[static_cast<std::size_t>(b0 / mw.block)];
+    market_exact = mw.block_exact[static_cast<std::size_t>(b0 / mw.block)] != 0;
     double lane_shift[width], lane_sy[width], lane_syy[width], lane_sxy[width];
     for (std::size_t l = 0; l < width; ++l) {
       lane_shift[l] = window_mean(y[l], b0, b0 + w);
