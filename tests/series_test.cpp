@@ -35,6 +35,7 @@
 
 #include <keel/series.hpp>
 
+#include "support/allocations.hpp"
 #include "support/storage.hpp"
 
 using ymd = std::chrono::year_month_day;
@@ -719,9 +720,15 @@ TEST_CASE("align matches a brute-force inner join on random key sets", "[series]
       }
     return int_series(std::move(keys), std::move(values));
   };
-  auto check_against_brute_force = [](const int_series& a, const int_series& b) {
+  // One result reused for every join below: the out form must clear what it held before.
+  keel::aligned_series<int, double> reused;
+  auto check_against_brute_force = [&reused](const int_series& a, const int_series& b) {
     const auto got = keel::align(a, b);
     const auto want = brute_force_join(a, b);
+    keel::align(a, b, reused);
+    CHECK(reused.keys == want.keys);
+    CHECK(reused.first == want.first);
+    CHECK(reused.second == want.second);
     CHECK(got.keys == want.keys);
     CHECK(got.first == want.first);  // copied, not computed: exact equality
     CHECK(got.second == want.second);
@@ -833,6 +840,52 @@ TEST_CASE("align rejects unordered keys, mismatched lengths and infinities, nami
                          what_contains({"second series[3] (key 4) is inf"}));
   REQUIRE_THROWS_MATCHES(keel::align(keel::dated_view(k4, with_inf), good), keel::invalid_input,
                          what_contains({"first series[3] (key 4) is inf"}));
+}
+
+TEST_CASE("align into a reused result allocates nothing once it has the capacity",
+          "[series][align][allocation]") {
+  std::vector<long> ka(5000), kb(4000);
+  std::vector<double> va(ka.size()), vb(kb.size());
+  for (std::size_t i = 0; i < ka.size(); ++i) {
+    ka[i] = static_cast<long>(2 * i);
+    va[i] = i % 17 == 0 ? qnan : 1.0 + static_cast<double>(i);
+  }
+  for (std::size_t i = 0; i < kb.size(); ++i) {
+    kb[i] = static_cast<long>(3 * i);
+    vb[i] = -static_cast<double>(i);
+  }
+  const auto a = keel::dated_view(ka, va);
+  const auto b = keel::dated_view(kb, vb);
+  keel::aligned_series<long, double> out;
+  keel::align(a, b, out);  // sizes the vectors
+  const auto fresh = keel::align(a, b);
+  const long before = keel_test::allocation_count();
+  keel::align(a, b, out);
+  keel::align(b, a, out);  // fewer rows: the capacity suffices
+  const long after = keel_test::allocation_count();
+  CHECK(after == before);
+  keel::align(a, b, out);
+  CHECK(out.keys == fresh.keys);
+  CHECK(out.first == fresh.first);
+  CHECK(out.second == fresh.second);
+  CHECK(out.keys.size() > 500);
+
+  // Converting to the caller's types: float values and a wider key.
+  keel::aligned_series<long long, float, float> narrow;
+  keel::align(a, b, narrow);
+  REQUIRE(narrow.keys.size() == fresh.keys.size());
+  for (std::size_t i = 0; i < narrow.keys.size(); ++i) {
+    CHECK(narrow.keys[i] == fresh.keys[i]);
+    CHECK(narrow.first[i] == static_cast<float>(fresh.first[i]));
+  }
+
+  // A bad series leaves the output empty, not half-filled with the previous join.
+  std::vector<long> unordered = ka;
+  std::swap(unordered[10], unordered[11]);
+  REQUIRE_THROWS_AS(keel::align(keel::dated_view(unordered, va), b, out), keel::invalid_input);
+  CHECK(out.keys.empty());
+  CHECK(out.first.empty());
+  CHECK(out.second.empty());
 }
 
 TEST_CASE("align does O(n + m) key comparisons", "[series][align][complexity]") {

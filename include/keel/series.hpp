@@ -9,6 +9,7 @@
 //   dated_view<Keys, Values>   a DatedSeries over two ranges it does not own
 //   dated_series<Key, Real>    a DatedSeries that owns two vectors
 //   align(a, b)                inner join on keys, O(n + m) -> aligned_series
+//   align(a, b, out)           the same into a reused aligned_series, allocation-free
 //   simple_returns(prices)     r_t = (p_t - p_{t-1}) / p_{t-1}
 //   log_returns(prices)        r_t = ln(p_t / p_{t-1})
 //
@@ -297,25 +298,26 @@ struct aligned_series {
   std::vector<RealB> second;  ///< values of the second series at `keys`
 };
 
-/// Inner join of two dated series on their keys, in O(n + m).
-///
-/// Keeps the keys present in both series, in increasing order, and drops rows where either
-/// value is NaN (a missing observation). The result's series are plain Series, ready for any
-/// two-series algorithm.
-/// \throws invalid_input if either series has keys and values of different lengths, keys that
-///         are not strictly increasing, or an infinite value (naming the series, index and key).
-template <DatedSeries A, DatedSeries B>
-  requires std::totally_ordered_with<key_type_t<A>, key_type_t<B>>
-[[nodiscard]] auto align(const A& a, const B& b) {
-  using key = std::common_type_t<key_type_t<A>, key_type_t<B>>;
+/// Inner join of two dated series on their keys, written into `out`: the allocation-free form
+/// of align(a, b) for callers that join repeatedly. `out`'s vectors are cleared and refilled,
+/// keeping their capacity, so once `out` has held a join of this size no allocation happens.
+/// Keys and values are converted to `out`'s types.
+/// \throws invalid_input as align(a, b); `out` is then left empty.
+template <DatedSeries A, DatedSeries B, class Key, class RealA, class RealB>
+  requires std::totally_ordered_with<key_type_t<A>, key_type_t<B>> &&
+           std::convertible_to<key_type_t<A>, Key> && std::floating_point<RealA> &&
+           std::floating_point<RealB>
+void align(const A& a, const B& b, aligned_series<Key, RealA, RealB>& out) {
   const auto& ka = keel::keys(a);
   const auto& va = keel::values(a);
   const auto& kb = keel::keys(b);
   const auto& vb = keel::values(b);
+  out.keys.clear();
+  out.first.clear();
+  out.second.clear();
   detail::check_dated("align", "first series", ka, va);
   detail::check_dated("align", "second series", kb, vb);
 
-  aligned_series<key, value_type_t<A>, value_type_t<B>> out;
   const std::ptrdiff_t n = detail::ssize(ka);
   const std::ptrdiff_t m = detail::ssize(kb);
   const auto reserve = static_cast<std::size_t>(std::min(n, m));
@@ -335,14 +337,28 @@ template <DatedSeries A, DatedSeries B>
       ++j;
     } else {
       if (!std::isnan(vaf[i]) && !std::isnan(vbf[j])) {
-        out.keys.push_back(static_cast<key>(kaf[i]));
-        out.first.push_back(vaf[i]);
-        out.second.push_back(vbf[j]);
+        out.keys.push_back(static_cast<Key>(kaf[i]));
+        out.first.push_back(static_cast<RealA>(vaf[i]));
+        out.second.push_back(static_cast<RealB>(vbf[j]));
       }
       ++i;
       ++j;
     }
   }
+}
+
+/// Inner join of two dated series on their keys, in O(n + m).
+///
+/// Keeps the keys present in both series, in increasing order, and drops rows where either
+/// value is NaN (a missing observation). The result's series are plain Series, ready for any
+/// two-series algorithm. Keys are of the two key types' common type.
+/// \throws invalid_input if either series has keys and values of different lengths, keys that
+///         are not strictly increasing, or an infinite value (naming the series, index and key).
+template <DatedSeries A, DatedSeries B>
+  requires std::totally_ordered_with<key_type_t<A>, key_type_t<B>>
+[[nodiscard]] auto align(const A& a, const B& b) {
+  aligned_series<std::common_type_t<key_type_t<A>, key_type_t<B>>, value_type_t<A>, value_type_t<B>> out;
+  align(a, b, out);
   return out;
 }
 
