@@ -480,7 +480,7 @@ template <class Y, class X>
   fit.r_squared = static_cast<real>(r2);
   fit.beta_stderr = rounded<real>(fn, "beta_stderr", beta_se);
   fit.alpha_stderr = rounded<real>(fn, "alpha_stderr", alpha_se);
-  fit.t_stat = rounded<real>(fn, "t_stat", t.t);
+  fit.t_stat = static_cast<real>(t.t);  // +-inf is the documented t of an (almost) exact fit
   fit.p_value = static_cast<real>(t.p);
   fit.residual_stddev = rounded<real>(fn, "residual_stddev", std::sqrt(s2));
   fit.n = n;
