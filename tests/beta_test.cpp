@@ -399,14 +399,9 @@ TEST_CASE("returns too small or results too large for their type throw, never re
   std::vector<double> tiny_market(s.market), tiny_asset(s.asset);
   for (double& v : tiny_market) v *= 1e-158;
   for (double& v : tiny_asset) v *= 1e-158;
-  CHECK_THROWS_MATCHES(keel::market_beta(s.asset, tiny_market), keel::invalid_input,
-                       Catch::Matchers::Predicate<std::exception>(
-                           [](const std::exception& e) {
-                             const std::string w = e.what();
-                             return w.find("market_returns[0..99] vary too little") != std::string::npos &&
-                                    w.find("underflows") != std::string::npos;
-                           },
-                           "names the market and says underflow"));
+  CHECK_THROWS_AS(keel::market_beta(s.asset, tiny_market), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::market_beta(s.asset, tiny_market),
+                    Contains("market_returns[0..99] vary too little") && Contains("underflows"));
   CHECK_THROWS_WITH(keel::market_beta(tiny_asset, s.market), Contains("asset_returns[0..99] vary too little"));
   CHECK_THROWS_WITH(keel::rolling_beta(s.asset, tiny_market, 30), Contains("market_returns[0..29] vary too little"));
   // Scaled by a power of two just above the limit, the fit is the same fit, scaled.
