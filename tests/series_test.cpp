@@ -563,7 +563,7 @@ TEST_CASE("dated returns reject unordered keys, mismatched lengths and bad price
     for (const double bad : {inf, -inf}) {
       const std::vector<double> closes{1.0, 2.0, bad, 4.0};
       REQUIRE_THROWS_MATCHES(keel::simple_returns(keel::dated_view(dates, closes)), keel::invalid_input,
-                             what_contains({"prices[2]", "key 2024-01-03", bad > 0 ? "is inf" : "is -inf"}));
+                             what_contains({"prices[2] on 2024-01-03", bad > 0 ? "is inf" : "is -inf"}));
       REQUIRE_THROWS_MATCHES(keel::log_returns(keel::dated_view(dates, closes)), keel::invalid_input,
                              what_contains({"prices[2]", "inf"}));
     }
@@ -571,9 +571,9 @@ TEST_CASE("dated returns reject unordered keys, mismatched lengths and bad price
 
   SECTION("a zero or negative price names its index and value") {
     REQUIRE_THROWS_MATCHES(keel::simple_returns(int_series({1, 2, 3}, {1.0, 0.0, 2.0})),
-                           keel::invalid_input, what_contains({"prices[1] = 0 is not positive"}));
+                           keel::invalid_input, what_contains({"prices[1] at key 2 = 0 is not positive"}));
     REQUIRE_THROWS_MATCHES(keel::log_returns(int_series({1, 2, 3}, {1.0, 2.0, -0.5})),
-                           keel::invalid_input, what_contains({"prices[2] = -0.5 is not positive"}));
+                           keel::invalid_input, what_contains({"prices[2] at key 3 = -0.5 is not positive"}));
   }
 }
 
@@ -669,7 +669,7 @@ TEST_CASE("dated_series checks its invariants at construction", "[series][dated_
   REQUIRE_THROWS_MATCHES(int_series({1, 2, 3}, {1.0, 2.0}), keel::invalid_input,
                          what_contains({"3 keys but 2 values"}));
   REQUIRE_THROWS_MATCHES(int_series({1, 2, 3}, {1.0, -inf, 2.0}), keel::invalid_input,
-                         what_contains({"series[1] (key 2) is -inf"}));
+                         what_contains({"series[1] at key 2 is -inf"}));
 }
 
 TEST_CASE("dated_series copies any DatedSeries, converting float to double", "[series][dated_series]") {
@@ -837,9 +837,9 @@ TEST_CASE("align rejects unordered keys, mismatched lengths and infinities, nami
   const std::vector<int> k4{1, 2, 3, 4};
   const std::vector<double> with_inf{1.0, 2.0, 3.0, inf};
   REQUIRE_THROWS_MATCHES(keel::align(good, keel::dated_view(k4, with_inf)), keel::invalid_input,
-                         what_contains({"second series[3] (key 4) is inf"}));
+                         what_contains({"second series[3] at key 4 is inf"}));
   REQUIRE_THROWS_MATCHES(keel::align(keel::dated_view(k4, with_inf), good), keel::invalid_input,
-                         what_contains({"first series[3] (key 4) is inf"}));
+                         what_contains({"first series[3] at key 4 is inf"}));
 }
 
 TEST_CASE("align into a reused result allocates nothing once it has the capacity",
@@ -917,4 +917,106 @@ TEST_CASE("align does O(n + m) key comparisons", "[series][align][complexity]") 
     CHECK(count >= 2 * (n - 1));  // the keys were at least validated
     CHECK(strictly_increasing(joined.keys));
   }
+}
+
+// =============================================================================================
+// Names, price tables and return tables
+
+TEST_CASE("a named dated series names its symbol and date in errors", "[series][names]") {
+  keel::price_table t;
+  t.dates = {day(0), day(1), day(2), day(3)};
+  t.symbols = {"AAA", "MKT"};
+  t.prices.resize(4, 2);
+  t.prices << 10.0, 100.0, 11.0, 101.0, 12.0, 0.0, 13.0, 103.0;
+  CHECK(t.column("MKT").name() == "MKT");
+  REQUIRE_THROWS_MATCHES(keel::simple_returns(t.column("MKT")), keel::invalid_input,
+                         what_contains({"simple_returns: MKT[2] on 2024-01-03 = 0 is not positive"}));
+  REQUIRE_THROWS_MATCHES(keel::simple_returns(t), keel::invalid_input,
+                         what_contains({"simple_returns: MKT[2] on 2024-01-03 = 0 is not positive"}));
+  // The name survives the returns and a copy, and names the series in align's errors.
+  const auto r = keel::simple_returns(t.column("AAA"));
+  CHECK(r.name() == "AAA");
+  const keel::dated_series<ymd, double> copy(t.column("AAA"));
+  CHECK(copy.name() == "AAA");
+  const keel::dated_view named(std::vector<int>{1, 2, 2}, std::vector<double>{1.0, 2.0, 3.0}, "XYZ");
+  REQUIRE_THROWS_MATCHES(keel::align(named, named), keel::invalid_input,
+                         what_contains({"align: XYZ keys are not strictly increasing"}));
+  REQUIRE_THROWS_MATCHES((keel::dated_series<int, double>({1, 2}, {1.0, inf}, "QQQ")), keel::invalid_input,
+                         what_contains({"dated_series: QQQ[1] at key 2 is inf"}));
+}
+
+TEST_CASE("a price table's returns panel is (T-1) x N with NaN where either price is missing",
+          "[series][table]") {
+  keel::price_table t;
+  t.dates = {day(0), day(1), day(2), day(3), day(4)};
+  t.symbols = {"OLD", "NEW"};
+  t.prices.resize(5, 2);
+  t.prices << 100.0, qnan, 101.0, qnan, 99.0, 50.0, 100.0, 55.0, qnan, 44.0;
+  const keel::return_table simple = keel::simple_returns(t);
+  REQUIRE(simple.returns.rows() == 4);
+  REQUIRE(simple.returns.cols() == 2);
+  CHECK(simple.dates == std::vector<ymd>{day(1), day(2), day(3), day(4)});
+  CHECK(simple.symbols == t.symbols);
+  // Each column equals the dated returns of that column, NaN for NaN.
+  for (std::ptrdiff_t j = 0; j < 2; ++j) {
+    const auto dated = keel::simple_returns(t.column(j));
+    for (std::ptrdiff_t i = 0; i < 4; ++i) {
+      const double a = simple.returns(i, j), b = dated.values()[static_cast<std::size_t>(i)];
+      CHECK((std::isnan(a) ? std::isnan(b) : a == b));
+    }
+  }
+  CHECK(simple.returns(0, 0) == Approx(0.01).epsilon(1e-14));
+  CHECK(std::isnan(simple.returns(0, 1)));
+  CHECK(std::isnan(simple.returns(1, 1)));  // first NEW price on day 2: no return yet
+  CHECK(simple.returns(2, 1) == Approx(0.1).epsilon(1e-14));
+  CHECK(std::isnan(simple.returns(3, 0)));
+  const keel::return_table logs = keel::log_returns(t);
+  CHECK(logs.returns(2, 1) == Approx(std::log(1.1)).epsilon(1e-14));
+  CHECK(simple.column("NEW").name() == "NEW");
+  CHECK(simple.column("NEW").values()[2] == simple.returns(2, 1));
+  CHECK_THROWS_AS(simple.column("NOPE"), keel::invalid_input);
+  // An inconsistent table is rejected, not read out of bounds.
+  keel::price_table broken = t;
+  broken.dates.pop_back();
+  REQUIRE_THROWS_MATCHES(keel::simple_returns(broken), keel::invalid_input, what_contains({"inconsistent table"}));
+  // One date gives an empty panel with the symbols kept.
+  keel::price_table one;
+  one.dates = {day(0)};
+  one.symbols = {"A"};
+  one.prices = Eigen::MatrixXd::Constant(1, 1, 5.0);
+  const auto none = keel::simple_returns(one);
+  CHECK(none.returns.rows() == 0);
+  CHECK(none.symbols.size() == 1);
+}
+
+TEST_CASE("format_date prints ISO 8601", "[series][format]") {
+  CHECK(keel::format_date(day(0)) == "2024-01-01");
+  CHECK(keel::format_date(std::chrono::year{987} / 3 / 9) == "0987-03-09");
+  CHECK(keel::format_date(std::chrono::year{2024} / 12 / 31) == "2024-12-31");
+}
+
+TEST_CASE("dated returns into a reused dated_series allocate nothing once warm", "[series][returns][allocation]") {
+  std::vector<ymd> dates;
+  std::vector<double> closes;
+  for (int i = 0; i < 500; ++i) {
+    dates.push_back(day(i));
+    closes.push_back(100.0 + std::sin(i) + (i % 37 == 0 ? qnan : 0.0));
+  }
+  const keel::dated_view prices(dates, closes, "ABC");
+  keel::dated_series<ymd, double> out;
+  keel::simple_returns(prices, out);
+  const auto fresh = keel::simple_returns(prices);
+  CHECK(out.keys() == fresh.keys());
+  CHECK(out.name() == "ABC");
+  for (std::size_t i = 0; i < fresh.values().size(); ++i)
+    CHECK((std::isnan(fresh.values()[i]) ? std::isnan(out.values()[i]) : out.values()[i] == fresh.values()[i]));
+  const long before = keel_test::allocation_count();
+  keel::simple_returns(prices, out);
+  keel::log_returns(prices, out);
+  CHECK(keel_test::allocation_count() == before);
+  CHECK(out.values()[1] == Approx(std::log(closes[2] / closes[1])).epsilon(1e-13));
+  // A failure leaves `out` empty.
+  closes[10] = -1.0;
+  CHECK_THROWS_AS(keel::simple_returns(prices, out), keel::invalid_input);
+  CHECK(out.empty());
 }

@@ -395,25 +395,6 @@ template <class Y, class X>
   return s < n * (std::numeric_limits<double>::min() / std::numeric_limits<double>::epsilon());
 }
 
-[[noreturn]] inline void throw_underflow(std::string_view fn, std::string_view name, double s,
-                                         std::ptrdiff_t lo, std::ptrdiff_t hi) {
-  throw invalid_input(message(fn, std::string(name) + "[" + std::to_string(lo) + ".." +
-                                      std::to_string(hi) + "] vary too little for double: " +
-                                      "their sum of squared deviations " + number_text(s) +
-                                      " underflows; rescale them (to percent, say)"));
-}
-
-/// x rounded to the result type; invalid_input when a finite x does not fit (float results of
-/// data near float's limits), so no infinity appears that the data did not imply.
-template <class Real, std::floating_point T = double>
-[[nodiscard]] Real rounded(std::string_view fn, std::string_view field, T x) {
-  const auto out = static_cast<Real>(x);
-  if constexpr (sizeof(Real) >= sizeof(T)) return out;  // nothing to check on the hot path
-  if (std::isfinite(x) && !std::isfinite(out)) [[unlikely]]
-    throw invalid_input(message(fn, std::string(field) + " = " + number_text(static_cast<double>(x)) +
-                                        " overflows the result type; pass the data as double"));
-  return out;
-}
 
 template <class Y, class X>
 [[nodiscard]] auto fit_market_beta(const Y& y, const X& x, const beta_options& options) {
@@ -430,10 +411,10 @@ template <class Y, class X>
   const pair_moments m = centred_moments(fn, y, x);
   const double dn = static_cast<double>(n);
   if (numerically_zero_variance(m.sxx, m.mean_x, dn)) throw_constant_market(fn, m.mean_x, 0, n - 1);
-  if (underflows(m.sxx, dn)) throw_underflow(fn, "market_returns", m.sxx, 0, n - 1);
+  if (underflows(m.sxx, dn)) throw_underflow(fn, range_text("market_returns", 0, n - 1), m.sxx);
   // S_yy = S_xy = 0 exactly is a constant asset (beta 0); anything else this small has lost
   // the digits R^2 and the standard errors need.
-  if ((m.syy > 0 || m.sxy != 0) && underflows(m.syy, dn)) throw_underflow(fn, "asset_returns", m.syy, 0, n - 1);
+  if ((m.syy > 0 || m.sxy != 0) && underflows(m.syy, dn)) throw_underflow(fn, range_text("asset_returns", 0, n - 1), m.syy);
 
   const double beta = m.sxy / m.sxx;
   const double alpha = m.mean_y - beta * m.mean_x;
@@ -577,7 +558,7 @@ struct market_windows {
         mw.block_exact[static_cast<std::size_t>(b0 / mw.block)] = 1;
       }
       if (numerically_zero_variance(sxx, mean, dw)) throw_constant_market(fn, mean, k, k + w - 1);
-      if (underflows(sxx, dw)) throw_underflow(fn, "market_returns", sxx, k, k + w - 1);
+      if (underflows(sxx, dw)) throw_underflow(fn, range_text("market_returns", k, k + w - 1), sxx);
       mw.sum_dx_w[u] = mean - shift;  // the shifted sum over w, consistent with `mean`
       mw.mean[u] = mean;
       mw.inv_sxx[u] = 1 / sxx;

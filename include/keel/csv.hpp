@@ -39,7 +39,6 @@
 //   ISO 8601 for the date formats.
 #pragma once
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -52,11 +51,6 @@
 #include <initializer_list>
 #include <ios>
 #include <istream>
-#include <keel/detail/check.hpp>
-#include <keel/detail/text.hpp>
-#include <keel/detail/traits.hpp>
-#include <keel/error.hpp>
-#include <keel/series.hpp>
 #include <limits>
 #include <new>
 #include <numeric>
@@ -69,6 +63,15 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <Eigen/Core>
+
+#include <keel/detail/config.hpp>
+#include <keel/detail/check.hpp>
+#include <keel/detail/text.hpp>
+#include <keel/detail/traits.hpp>
+#include <keel/error.hpp>
+#include <keel/series.hpp>
 
 namespace keel {
 
@@ -453,85 +456,7 @@ enum class date_parse { ok, malformed, impossible };
   return detail::quoted(out, 120);
 }
 
-/// Up to ten symbols and the count, for "unknown symbol" messages.
-[[nodiscard]] inline std::string symbol_list(const std::vector<std::string>& symbols) {
-  constexpr std::size_t shown = 10;
-  std::string out = "the table has " + std::to_string(symbols.size()) +
-                    (symbols.size() == 1 ? " symbol" : " symbols");
-  for (std::size_t j = 0; j < symbols.size() && j < shown; ++j)
-    out += (j == 0 ? ": " : ", ") + detail::quoted(symbols[j], 20);
-  if (symbols.size() > shown) out += ", ... (" + std::to_string(symbols.size() - shown) + " more)";
-  return out;
-}
-
 }  // namespace detail
-
-/// A table of prices: one row per date, one column per symbol, NaN where a price is missing.
-///
-/// Read by read_prices_csv from either layout of a price file. `prices` is column-major, so
-/// column(j) is a contiguous DatedSeries over the table's own memory, ready for
-/// keel::simple_returns, log_returns and align (which treat NaN as missing).
-/// Invariants after read_prices_csv: dates strictly increasing; symbols unique and not empty;
-/// prices.rows() == dates.size(), prices.cols() == symbols.size(); every price finite or NaN.
-struct price_table {
-  std::vector<std::chrono::year_month_day> dates;  ///< strictly increasing
-  std::vector<std::string> symbols;                ///< unique, in file order
-  Eigen::MatrixXd prices;  ///< dates.size() x symbols.size(); NaN where a cell is empty
-
-  /// One column as a dated series: keys are `dates`, values are the column of `prices`.
-  /// A view: it refers to this table and is valid while the table lives and is not resized.
-  using column_view =
-      dated_view<std::span<const std::chrono::year_month_day>, std::span<const double>>;
-
-  /// The prices of `symbol` as a dated series (see column_view).
-  /// \throws invalid_input for an unknown symbol; the message lists up to ten known symbols
-  ///         and their count.
-  [[nodiscard]] column_view column(std::string_view symbol) const {
-    return column_at("price_table::column", find_symbol("price_table::column", symbol));
-  }
-
-  /// The prices of the j-th symbol (0-based) as a dated series.
-  /// \throws invalid_input unless 0 <= j < symbols.size().
-  [[nodiscard]] column_view column(std::ptrdiff_t j) const {
-    if (j < 0 || j >= detail::ssize(symbols))
-      throw invalid_input(detail::message(
-          "price_table::column", "index " + std::to_string(j) + " is out of range for a table of " +
-                                     std::to_string(symbols.size()) + " symbols"));
-    return column_at("price_table::column", j);
-  }
-
-  /// True if `symbol` is one of the table's symbols (exact match).
-  [[nodiscard]] bool contains(std::string_view symbol) const {
-    return std::find(symbols.begin(), symbols.end(), symbol) != symbols.end();
-  }
-
-  /// The column index of `symbol` (exact match).
-  /// \throws invalid_input for an unknown symbol, listing up to ten known ones and the count.
-  [[nodiscard]] std::ptrdiff_t index_of(std::string_view symbol) const {
-    return find_symbol("price_table::index_of", symbol);
-  }
-
- private:
-  [[nodiscard]] std::ptrdiff_t find_symbol(std::string_view fn, std::string_view symbol) const {
-    const auto it = std::find(symbols.begin(), symbols.end(), symbol);
-    if (it == symbols.end())
-      throw invalid_input(detail::message(
-          fn, "unknown symbol " + detail::quoted(symbol) + "; " + detail::symbol_list(symbols)));
-    return it - symbols.begin();
-  }
-
-  [[nodiscard]] column_view column_at(std::string_view fn, std::ptrdiff_t j) const {
-    const std::ptrdiff_t rows = prices.rows();
-    if (rows != detail::ssize(dates) || prices.cols() != detail::ssize(symbols))
-      throw invalid_input(detail::message(
-          fn, "inconsistent table: " + std::to_string(dates.size()) + " dates and " +
-                  std::to_string(symbols.size()) + " symbols, but prices is " +
-                  std::to_string(rows) + " x " + std::to_string(prices.cols())));
-    const double* first = rows > 0 ? prices.data() + j * rows : nullptr;
-    return column_view(std::span<const std::chrono::year_month_day>(dates),
-                       std::span<const double>(first, static_cast<std::size_t>(rows)));
-  }
-};
 
 namespace detail {
 

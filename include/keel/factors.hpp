@@ -118,16 +118,6 @@ template <class Derived>
   return m + (v.array() - m).sum() / count;
 }
 
-/// "3" or "1, 4, 6".
-[[nodiscard]] inline std::string index_list(const std::vector<std::ptrdiff_t>& ids) {
-  std::string out;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += std::to_string(ids[i]);
-  }
-  return out;
-}
-
 /// "factor 3" or "factors 1, 4".
 [[nodiscard]] inline std::string factor_list(const std::vector<std::ptrdiff_t>& ids) {
   return (ids.size() == 1 ? "factor " : "factors ") + index_list(ids);

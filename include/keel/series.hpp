@@ -6,12 +6,17 @@
 //   keel::keys(d), keel::values(d)
 //                              customisation points: member .keys()/.values(), else ADL
 //   concept DatedSeries<D>     strictly increasing, totally ordered keys beside a Series
-//   dated_view<Keys, Values>   a DatedSeries over two ranges it does not own
-//   dated_series<Key, Real>    a DatedSeries that owns two vectors
+//   dated_view<Keys, Values>   a DatedSeries over two ranges it does not own (optionally named)
+//   dated_series<Key, Real>    a DatedSeries that owns two vectors (optionally named)
 //   align(a, b)                inner join on keys, O(n + m) -> aligned_series
 //   align(a, b, out)           the same into a reused aligned_series, allocation-free
-//   simple_returns(prices)     r_t = (p_t - p_{t-1}) / p_{t-1}
-//   log_returns(prices)        r_t = ln(p_t / p_{t-1})
+//   simple_returns(prices)     r_t = (p_t - p_{t-1}) / p_{t-1}; (prices, out) allocation-free
+//   log_returns(prices)        r_t = ln(p_t / p_{t-1}); (prices, out) allocation-free
+//   price_table                dates x symbols prices (read_prices_csv builds one);
+//                              column(symbol) -> a named DatedSeries
+//   simple_returns(table), log_returns(table)
+//                              -> return_table: (T-1) x N returns, NaN where a price is missing
+//   format_date(date)          "YYYY-MM-DD"
 //
 // Conventions
 //   - Callers keep their data: std::vector, std::span, std::array, Eigen vectors, Eigen::Map
@@ -21,6 +26,8 @@
 //     either value is NaN; dated returns are NaN where either price is missing, so that a
 //     return never silently spans a gap. Anywhere else a NaN or infinity is invalid_input
 //     naming its index, and an infinity is invalid_input even in a dated series.
+//   - A dated series may carry a name (a price_table column is named after its symbol); errors
+//     then name it and the key: "simple_returns: MKT[17] on 2024-01-05 = 0 is not positive".
 //   - Prices must be positive: a return over a zero or negative price is not defined.
 //   - float input is computed in double and rounded once at the end.
 //
@@ -31,17 +38,22 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <limits>
 #include <ranges>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <Eigen/Core>
+
+#include <keel/detail/config.hpp>
 #include <keel/detail/check.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/detail/traits.hpp>
@@ -176,27 +188,41 @@ using stored_t = std::conditional_t<std::is_lvalue_reference_v<T> &&
                                         !std::ranges::enable_borrowed_range<std::remove_cvref_t<T>>,
                                     ref_range<std::remove_cvref_t<T>>, std::remove_cvref_t<T>>;
 
+/// A name a series hands out by reference (or as a view), so that reading it never copies.
+template <class D>
+concept named = requires(const D& d) {
+  { d.name() } -> std::convertible_to<std::string_view>;
+} && (std::is_reference_v<decltype(std::declval<const D&>().name())> ||
+      std::same_as<decltype(std::declval<const D&>().name()), std::string_view>);
+
+/// The name a dated series carries (`d.name()`), or `fallback` when it has none or an empty
+/// one: how messages refer to the series. A view: no allocation.
+template <class D>
+[[nodiscard]] std::string_view series_name(const D& d, std::string_view fallback) noexcept {
+  if constexpr (named<D>) {
+    const std::string_view name = d.name();
+    if (!name.empty()) return name;
+  }
+  return fallback;
+}
+
 /// Throws invalid_input unless keys and values have equal lengths and the keys strictly
 /// increase; also rejects infinite values (NaN is "missing" in a dated series and allowed).
 template <class Keys, class Values>
 void check_dated(std::string_view fn, std::string_view name, const Keys& k, const Values& v) {
   const std::ptrdiff_t n = ssize(k);
   if (n != ssize(v))
-    throw invalid_input(message(fn, std::string(name) + " has " + std::to_string(n) +
-                                        " keys but " + std::to_string(ssize(v)) + " values"));
+    throw invalid_input(message(fn, std::string(name) + " has " + std::to_string(n) + " keys but " +
+                                        std::to_string(ssize(v)) + " values"));
   auto kf = std::ranges::begin(k);
   for (std::ptrdiff_t i = 1; i < n; ++i)
     if (!(kf[i - 1] < kf[i]))
-      throw invalid_input(message(
-          fn, std::string(name) + " keys are not strictly increasing: key[" + std::to_string(i) +
-                  "] = " + key_text(kf[i]) + " follows key[" + std::to_string(i - 1) + "] = " +
-                  key_text(kf[i - 1])));
+      throw invalid_input(message(fn, std::string(name) + " keys are not strictly increasing: key[" +
+                                          std::to_string(i) + "] = " + key_text(kf[i]) + " follows key[" +
+                                          std::to_string(i - 1) + "] = " + key_text(kf[i - 1])));
   auto vf = std::ranges::begin(v);
   for (std::ptrdiff_t i = 0; i < n; ++i)
-    if (std::isinf(vf[i]))
-      throw invalid_input(message(fn, std::string(name) + "[" + std::to_string(i) + "] (key " +
-                                          key_text(kf[i]) + ") is " +
-                                          number_text(static_cast<double>(vf[i]))));
+    if (std::isinf(vf[i])) throw_non_finite_at(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
 }
 
 }  // namespace detail
@@ -204,42 +230,69 @@ void check_dated(std::string_view fn, std::string_view name, const Keys& k, cons
 /// A dated series over a keys range and a values range that it does not own.
 ///
 /// `dated_view(dates, closes)` references named containers and stores views and temporaries by
-/// value (so `dated_view(dates, matrix.col(j))` is safe). Construction checks only that the
-/// lengths agree (O(1)); the order of the keys is checked by the functions that use it.
+/// value (so `dated_view(dates, matrix.col(j))` is safe). An optional name (a symbol) is used by
+/// error messages. Construction checks only that the lengths agree (O(1)); the order of the
+/// keys is checked by the functions that use it.
 /// \throws invalid_input if the two ranges differ in length.
 template <class Keys, class Values>
 class dated_view {
-  static_assert(detail::sized_random_access_range<Keys> &&
-                    std::totally_ordered<std::ranges::range_value_t<Keys>>,
+  static_assert(detail::sized_random_access_range<Keys> && std::totally_ordered<std::ranges::range_value_t<Keys>>,
                 "dated_view: keys must be a random-access, sized range of an ordered type");
   static_assert(Series<Values>, "dated_view: values must model keel::Series");
 
  public:
-  /// Wraps `k` and `v` (see the class comment for what is referenced and what is stored).
+  /// Wraps `k` and `v` (see the class comment for what is referenced and what is stored);
+  /// `name` (a symbol, say) is how error messages refer to the series.
   /// \throws invalid_input if they differ in length.
   template <class K, class V>
     requires std::constructible_from<Keys, K> && std::constructible_from<Values, V>
-  dated_view(K&& k, V&& v) : keys_(std::forward<K>(k)), values_(std::forward<V>(v)) {
-    detail::require_same_size("dated_view", "keys", detail::ssize(keys_), "values",
-                              detail::ssize(values_));
+  dated_view(K&& k, V&& v, std::string name = {})
+      : keys_(std::forward<K>(k)), values_(std::forward<V>(v)), name_(std::move(name)) {
+    detail::require_same_size("dated_view", "keys", detail::ssize(keys_), "values", detail::ssize(values_));
   }
 
   /// The keys range (a reference handle for a named container, else the stored view).
   [[nodiscard]] const Keys& keys() const noexcept { return keys_; }
   /// The values range.
   [[nodiscard]] const Values& values() const noexcept { return values_; }
+  /// The name given at construction (empty when none was).
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
   /// Number of observations.
   [[nodiscard]] std::ptrdiff_t size() const { return detail::ssize(values_); }
 
  private:
   Keys keys_;
   Values values_;
+  std::string name_;
 };
 
 template <class K, class V>
 dated_view(K&&, V&&) -> dated_view<detail::stored_t<K>, detail::stored_t<V>>;
+template <class K, class V, class N>
+dated_view(K&&, V&&, N&&) -> dated_view<detail::stored_t<K>, detail::stored_t<V>>;
 
-/// A dated series that owns its keys and values (two std::vector).
+template <class Key, std::floating_point Real>
+class dated_series;
+
+namespace detail {
+/// Write access to a dated_series for keel's `out` forms, which refill one in place.
+struct dated_series_access {
+  template <class Key, class Real>
+  static std::vector<Key>& keys(dated_series<Key, Real>& d) noexcept {
+    return d.keys_;
+  }
+  template <class Key, class Real>
+  static std::vector<Real>& values(dated_series<Key, Real>& d) noexcept {
+    return d.values_;
+  }
+  template <class Key, class Real>
+  static std::string& name(dated_series<Key, Real>& d) noexcept {
+    return d.name_;
+  }
+};
+}  // namespace detail
+
+/// A dated series that owns its keys and values (two std::vector) and, optionally, a name.
 ///
 /// Construction checks the invariants once: equal lengths, strictly increasing keys, no
 /// infinite value (NaN marks a missing value and is allowed).
@@ -247,47 +300,51 @@ dated_view(K&&, V&&) -> dated_view<detail::stored_t<K>, detail::stored_t<V>>;
 template <class Key, std::floating_point Real = double>
 class dated_series {
  public:
-  using key_type = Key;
-  using value_type = Real;
+  using key_type = Key;     ///< the type of the keys
+  using value_type = Real;  ///< the type of the values
 
   /// An empty series.
   dated_series() = default;
 
-  /// Takes ownership of the keys and values.
+  /// Takes ownership of the keys and values; `name` is how error messages refer to it.
   /// \throws invalid_input for different lengths, keys that do not strictly increase or an
   ///         infinite value, naming the index and key.
-  dated_series(std::vector<Key> keys, std::vector<Real> values)
-      : keys_(std::move(keys)), values_(std::move(values)) {
-    detail::check_dated("dated_series", "series", keys_, values_);
+  dated_series(std::vector<Key> keys, std::vector<Real> values, std::string name = {})
+      : keys_(std::move(keys)), values_(std::move(values)), name_(std::move(name)) {
+    detail::check_dated("dated_series", detail::series_name(*this, "series"), keys_, values_);
   }
 
   /// Copies any dated series (for example a price_table column or a dated_view), converting
-  /// the values to Real.
+  /// the values to Real and keeping its name.
   /// \throws invalid_input as the constructor from vectors.
   template <DatedSeries D>
     requires(!std::same_as<std::remove_cvref_t<D>, dated_series>)
-  explicit dated_series(const D& d) {
+  explicit dated_series(const D& d) : name_(detail::series_name(d, {})) {
     const auto& k = keel::keys(d);
     const auto& v = keel::values(d);
     keys_.assign(std::ranges::begin(k), std::ranges::begin(k) + detail::ssize(k));
-    values_.reserve(static_cast<std::size_t>(detail::ssize(v)));
+    values_.reserve(detail::uz(detail::ssize(v)));
     auto vf = std::ranges::begin(v);
     for (std::ptrdiff_t i = 0; i < detail::ssize(v); ++i) values_.push_back(static_cast<Real>(vf[i]));
-    detail::check_dated("dated_series", "series", keys_, values_);
+    detail::check_dated("dated_series", detail::series_name(*this, "series"), keys_, values_);
   }
 
   /// The keys, strictly increasing.
   [[nodiscard]] const std::vector<Key>& keys() const noexcept { return keys_; }
   /// The values (NaN marks a missing one).
   [[nodiscard]] const std::vector<Real>& values() const noexcept { return values_; }
+  /// The name (a symbol, say; empty when none was given).
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
   /// Number of observations.
   [[nodiscard]] std::ptrdiff_t size() const noexcept { return std::ssize(values_); }
   /// Whether there are no observations.
   [[nodiscard]] bool empty() const noexcept { return values_.empty(); }
 
  private:
+  friend struct detail::dated_series_access;
   std::vector<Key> keys_;
   std::vector<Real> values_;
+  std::string name_;
 };
 
 /// The result of align(): the common keys and, row by row, the two series' values there.
@@ -304,9 +361,8 @@ struct aligned_series {
 /// Keys and values are converted to `out`'s types.
 /// \throws invalid_input as align(a, b); `out` is then left empty.
 template <DatedSeries A, DatedSeries B, class Key, class RealA, class RealB>
-  requires std::totally_ordered_with<key_type_t<A>, key_type_t<B>> &&
-           std::convertible_to<key_type_t<A>, Key> && std::floating_point<RealA> &&
-           std::floating_point<RealB>
+  requires std::totally_ordered_with<key_type_t<A>, key_type_t<B>> && std::convertible_to<key_type_t<A>, Key> &&
+           std::floating_point<RealA> && std::floating_point<RealB>
 void align(const A& a, const B& b, aligned_series<Key, RealA, RealB>& out) {
   const auto& ka = keel::keys(a);
   const auto& va = keel::values(a);
@@ -315,12 +371,12 @@ void align(const A& a, const B& b, aligned_series<Key, RealA, RealB>& out) {
   out.keys.clear();
   out.first.clear();
   out.second.clear();
-  detail::check_dated("align", "first series", ka, va);
-  detail::check_dated("align", "second series", kb, vb);
+  detail::check_dated("align", detail::series_name(a, "first series"), ka, va);
+  detail::check_dated("align", detail::series_name(b, "second series"), kb, vb);
 
   const std::ptrdiff_t n = detail::ssize(ka);
   const std::ptrdiff_t m = detail::ssize(kb);
-  const auto reserve = static_cast<std::size_t>(std::min(n, m));
+  const auto reserve = detail::uz(std::min(n, m));
   out.keys.reserve(reserve);
   out.first.reserve(reserve);
   out.second.reserve(reserve);
@@ -364,20 +420,25 @@ template <DatedSeries A, DatedSeries B>
 
 namespace detail {
 
-/// Period return from `p0` to `p1` by the chosen formula, computed in the accumulation type.
-/// (p1 - p0) / p0 rather than p1 / p0 - 1: the difference of nearby prices is exact
-/// (Sterbenz), so a 1e-4 return keeps full precision, even for float input.
-/// Prices of wildly different scale (1e-300 then 1e300) give a return that overflows its type:
-/// invalid_input naming index `i` (of p1) and both prices, never a silent infinity.
-[[noreturn]] inline void throw_return_overflow(std::string_view fn, std::ptrdiff_t i, double p0,
-                                               double p1) {
-  throw invalid_input(message(fn, "the return from prices[" + std::to_string(i - 1) + "] = " +
-                                      number_text(p0) + " to prices[" + std::to_string(i) +
-                                      "] = " + number_text(p1) + " overflows"));
+/// A return too large for its type (prices 1e300 apart in scale): invalid_input naming both
+/// prices, never a silent infinity. `where0` and `where1` locate them.
+[[noreturn]] inline void throw_return_overflow(std::string_view fn, std::string_view where0, double p0,
+                                               std::string_view where1, double p1) {
+  throw invalid_input(message(fn, "the return from " + std::string(where0) + " = " + number_text(p0) + " to " +
+                                      std::string(where1) + " = " + number_text(p1) + " overflows"));
 }
 
+/// A price that is NaN, infinite, zero or negative at `where`.
+[[noreturn]] inline void throw_bad_price(std::string_view fn, std::string_view where, double p) {
+  throw invalid_input(message(fn, std::string(where) + " = " + number_text(p) + (std::isfinite(p) ? " is not positive" : "")));
+}
+
+/// Period return from `p0` to `p1`, computed in the accumulation type, or NaN when it
+/// overflows (the caller locates and throws). (p1 - p0) / p0 rather than p1 / p0 - 1: the
+/// difference of nearby prices is exact (Sterbenz), so a 1e-4 return keeps full precision,
+/// even for float input.
 template <bool Log, class Real>
-[[nodiscard]] Real period_return(std::string_view fn, std::ptrdiff_t i, Real p0, Real p1) {
+[[nodiscard]] Real period_return(Real p0, Real p1) {
   using acc = accum_t<Real>;
   const acc r = (static_cast<acc>(p1) - static_cast<acc>(p0)) / static_cast<acc>(p0);
   if constexpr (Log) {
@@ -388,15 +449,8 @@ template <bool Log, class Real>
     return static_cast<Real>(std::log(static_cast<acc>(p1)) - std::log(static_cast<acc>(p0)));
   } else {
     const auto out = static_cast<Real>(r);
-    if (!std::isfinite(out)) [[unlikely]]
-      throw_return_overflow(fn, i, static_cast<double>(p0), static_cast<double>(p1));
-    return out;
+    return std::isfinite(out) ? out : std::numeric_limits<Real>::quiet_NaN();
   }
-}
-
-[[noreturn]] inline void throw_bad_price(std::string_view fn, std::ptrdiff_t index, double p) {
-  throw invalid_input(message(fn, "prices[" + std::to_string(index) + "] = " + number_text(p) +
-                                      (std::isfinite(p) ? " is not positive" : "")));
 }
 
 template <bool Log, class S, class Out>
@@ -407,43 +461,74 @@ void returns_into(std::string_view fn, const S& prices, Out& out) {
   auto o = std::ranges::begin(out);
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     // !(p > 0) also catches NaN; isfinite catches +inf.
-    if (!(p[i] > 0) || !std::isfinite(p[i])) throw_bad_price(fn, i, static_cast<double>(p[i]));
-    if (i > 0) o[i - 1] = period_return<Log>(fn, i, p[i - 1], p[i]);
+    if (!(p[i] > 0) || !std::isfinite(p[i])) throw_bad_price(fn, element_text("prices", i), static_cast<double>(p[i]));
+    if (i == 0) continue;
+    const auto r = period_return<Log>(p[i - 1], p[i]);
+    if (std::isnan(r)) [[unlikely]]
+      throw_return_overflow(fn, element_text("prices", i - 1), static_cast<double>(p[i - 1]), element_text("prices", i),
+                            static_cast<double>(p[i]));
+    o[i - 1] = r;
+  }
+}
+
+/// Dated returns of `prices` into `keys` and `values` (resized; keyed keys[1..], NaN where
+/// either price is missing). Errors name the series (its name, else "prices") and the key.
+template <bool Log, class D, class Key, class Real>
+void dated_returns_into(std::string_view fn, const D& prices, std::vector<Key>& keys, std::vector<Real>& values) {
+  const auto& k = keel::keys(prices);
+  const auto& v = keel::values(prices);
+  const std::string_view name = series_name(prices, "prices");
+  check_dated(fn, name, k, v);
+  const std::ptrdiff_t n = ssize(v);
+  auto kf = std::ranges::begin(k);
+  auto vf = std::ranges::begin(v);
+  keys.clear();
+  if (n > 1) keys.assign(kf + 1, kf + n);
+  values.resize(uz(std::max<std::ptrdiff_t>(n - 1, 0)));
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    // A missing price (NaN) makes both returns that touch it missing; +-inf was rejected.
+    if (std::isnan(vf[i])) {
+      if (i > 0) values[uz(i - 1)] = static_cast<Real>(vf[i]);
+      continue;
+    }
+    if (!(vf[i] > 0)) throw_bad_price(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
+    if (i == 0) continue;
+    if (std::isnan(vf[i - 1])) {
+      values[uz(i - 1)] = static_cast<Real>(vf[i - 1]);
+      continue;
+    }
+    const auto r = period_return<Log>(vf[i - 1], vf[i]);
+    if (std::isnan(r)) [[unlikely]]
+      throw_return_overflow(fn, dated_element_text(name, i - 1, kf[i - 1]), static_cast<double>(vf[i - 1]),
+                            dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
+    values[uz(i - 1)] = static_cast<Real>(r);
   }
 }
 
 template <bool Log, class D>
 [[nodiscard]] auto dated_returns(std::string_view fn, const D& prices) {
-  using real = value_type_t<D>;
-  const auto& k = keel::keys(prices);
-  const auto& v = keel::values(prices);
-  check_dated(fn, "prices", k, v);
-  const std::ptrdiff_t n = ssize(v);
-  auto kf = std::ranges::begin(k);
-  auto vf = std::ranges::begin(v);
-  std::vector<key_type_t<D>> keys;
-  std::vector<real> values;
-  if (n > 1) {
-    keys.assign(kf + 1, kf + n);
-    values.resize(static_cast<std::size_t>(n - 1));
+  dated_series<key_type_t<D>, value_type_t<D>> out;
+  dated_returns_into<Log>(fn, prices, dated_series_access::keys(out), dated_series_access::values(out));
+  dated_series_access::name(out) = std::string(series_name(prices, {}));
+  return out;
+}
+
+template <bool Log, class D, class Key, class Real>
+void dated_returns_out(std::string_view fn, const D& prices, dated_series<Key, Real>& out) {
+  auto& keys = dated_series_access::keys(out);
+  auto& values = dated_series_access::values(out);
+  try {
+    dated_returns_into<Log>(fn, prices, keys, values);
+  } catch (...) {
+    keys.clear();
+    values.clear();
+    throw;
   }
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
-    // A missing price (NaN) makes both returns that touch it missing; +-inf was rejected.
-    if (std::isnan(vf[i])) {
-      if (i > 0) values[static_cast<std::size_t>(i - 1)] = vf[i];
-      continue;
-    }
-    if (!(vf[i] > 0)) throw_bad_price(fn, i, static_cast<double>(vf[i]));
-    if (i > 0)
-      values[static_cast<std::size_t>(i - 1)] =
-          std::isnan(vf[i - 1]) ? vf[i - 1] : period_return<Log>(fn, i, vf[i - 1], vf[i]);
-  }
-  return dated_series<key_type_t<D>, real>(std::move(keys), std::move(values));
+  dated_series_access::name(out).assign(series_name(prices, {}));
 }
 
 template <class S, class Out>
-concept returns_output = sized_random_access_range<Out> &&
-                         std::ranges::output_range<Out, std::ranges::range_value_t<S>>;
+concept returns_output = sized_random_access_range<Out> && std::ranges::output_range<Out, std::ranges::range_value_t<S>>;
 
 }  // namespace detail
 
@@ -455,7 +540,7 @@ concept returns_output = sized_random_access_range<Out> &&
 /// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.1.
 template <Series S>
 [[nodiscard]] std::vector<detail::value_t<S>> simple_returns(const S& prices) {
-  std::vector<detail::value_t<S>> out(static_cast<std::size_t>(std::max<std::ptrdiff_t>(detail::ssize(prices) - 1, 0)));
+  std::vector<detail::value_t<S>> out(detail::uz(std::max<std::ptrdiff_t>(detail::ssize(prices) - 1, 0)));
   detail::returns_into<false>("simple_returns", prices, out);
   return out;
 }
@@ -472,12 +557,21 @@ void simple_returns(const S& prices, Out&& out) {
 /// Simple returns of a dated price series, keyed by the later date of each pair: keys[1..].
 ///
 /// A return is NaN (missing) where either of its two prices is NaN, so a gap in the data is
-/// never bridged by a multi-period return; align() then drops those rows.
+/// never bridged by a multi-period return; align() then drops those rows. The result keeps
+/// the series' name.
 /// \throws invalid_input for unordered keys, mismatched lengths, a price that is infinite,
-///         zero or negative (naming its index), or a return that overflows.
+///         zero or negative (naming the series, its index and key), or a return that overflows.
 template <DatedSeries D>
 [[nodiscard]] auto simple_returns(const D& prices) {
   return detail::dated_returns<false>("simple_returns", prices);
+}
+
+/// Simple returns of a dated price series written into `out`, whose vectors keep their
+/// capacity: once `out` has held as many returns, no allocation happens.
+/// \throws invalid_input as simple_returns(prices); `out` is then left empty.
+template <DatedSeries D, class Key, class Real>
+void simple_returns(const D& prices, dated_series<Key, Real>& out) {
+  detail::dated_returns_out<false>("simple_returns", prices, out);
 }
 
 /// Log (continuously compounded) returns: r_t = ln(p_t / p_{t-1}), computed as
@@ -487,7 +581,7 @@ template <DatedSeries D>
 /// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.5.
 template <Series S>
 [[nodiscard]] std::vector<detail::value_t<S>> log_returns(const S& prices) {
-  std::vector<detail::value_t<S>> out(static_cast<std::size_t>(std::max<std::ptrdiff_t>(detail::ssize(prices) - 1, 0)));
+  std::vector<detail::value_t<S>> out(detail::uz(std::max<std::ptrdiff_t>(detail::ssize(prices) - 1, 0)));
   detail::returns_into<true>("log_returns", prices, out);
   return out;
 }
@@ -502,10 +596,163 @@ void log_returns(const S& prices, Out&& out) {
 
 /// Log returns of a dated price series, keyed keys[1..]; NaN where either price is missing.
 /// \throws invalid_input for unordered keys, mismatched lengths or a price that is infinite,
-///         zero or negative (naming its index).
+///         zero or negative (naming the series, its index and key).
 template <DatedSeries D>
 [[nodiscard]] auto log_returns(const D& prices) {
   return detail::dated_returns<true>("log_returns", prices);
+}
+
+/// Log returns of a dated price series written into a reused `out` (see simple_returns).
+/// \throws invalid_input as log_returns(prices); `out` is then left empty.
+template <DatedSeries D, class Key, class Real>
+void log_returns(const D& prices, dated_series<Key, Real>& out) {
+  detail::dated_returns_out<true>("log_returns", prices, out);
+}
+
+/// A calendar date as ISO 8601 text, "YYYY-MM-DD" (libstdc++ 12 has no chrono formatting).
+[[nodiscard]] inline std::string format_date(const std::chrono::year_month_day& date) {
+  return detail::date_text(date);
+}
+
+namespace detail {
+/// Up to ten symbols and the count, for "unknown symbol" messages.
+[[nodiscard]] inline std::string symbol_list(const std::vector<std::string>& symbols) {
+  constexpr std::size_t shown = 10;
+  std::string out =
+      "the table has " + std::to_string(symbols.size()) + (symbols.size() == 1 ? " symbol" : " symbols");
+  for (std::size_t j = 0; j < symbols.size() && j < shown; ++j) out += (j == 0 ? ": " : ", ") + quoted(symbols[j], 20);
+  if (symbols.size() > shown) out += ", ... (" + std::to_string(symbols.size() - shown) + " more)";
+  return out;
+}
+
+/// The column index of `symbol` in `symbols`; invalid_input listing known ones if absent.
+[[nodiscard]] inline std::ptrdiff_t find_symbol(std::string_view fn, const std::vector<std::string>& symbols,
+                                                std::string_view symbol) {
+  const auto it = std::find(symbols.begin(), symbols.end(), symbol);
+  if (it == symbols.end()) throw invalid_input(message(fn, "unknown symbol " + quoted(symbol) + "; " + symbol_list(symbols)));
+  return it - symbols.begin();
+}
+
+/// Throws invalid_input unless a table's matrix is dates x symbols.
+inline void check_table_shape(std::string_view fn, std::string_view what, std::ptrdiff_t dates, std::ptrdiff_t symbols,
+                              std::ptrdiff_t rows, std::ptrdiff_t cols) {
+  if (rows != dates || cols != symbols)
+    throw invalid_input(message(fn, "inconsistent table: " + std::to_string(dates) + " dates and " +
+                                        std::to_string(symbols) + " symbols, but " + std::string(what) + " is " +
+                                        std::to_string(rows) + " x " + std::to_string(cols)));
+}
+}  // namespace detail
+
+/// A table of prices: one row per date, one column per symbol, NaN where a price is missing.
+///
+/// read_prices_csv builds one from a price file; callers may fill one themselves. `prices` is
+/// column-major, so column(j) is a contiguous DatedSeries over the table's own memory, named
+/// after its symbol and ready for simple_returns, log_returns and align (which treat NaN as
+/// missing). Invariants: dates strictly increasing; symbols unique and not empty;
+/// prices.rows() == dates.size(), prices.cols() == symbols.size(); every price finite or NaN.
+struct price_table {
+  std::vector<std::chrono::year_month_day> dates;  ///< strictly increasing
+  std::vector<std::string> symbols;                ///< unique, in file order
+  Eigen::MatrixXd prices;                          ///< dates.size() x symbols.size(); NaN where missing
+
+  /// One column as a dated series named after its symbol: keys are `dates`, values the column
+  /// of `prices`. A view: valid while the table lives and is not resized.
+  using column_view = dated_view<std::span<const std::chrono::year_month_day>, std::span<const double>>;
+
+  /// The prices of `symbol` as a dated series (see column_view).
+  /// \throws invalid_input for an unknown symbol; the message lists up to ten known symbols
+  ///         and their count.
+  [[nodiscard]] column_view column(std::string_view symbol) const {
+    return column_at("price_table::column", detail::find_symbol("price_table::column", symbols, symbol));
+  }
+
+  /// The prices of the j-th symbol (0-based) as a dated series.
+  /// \throws invalid_input unless 0 <= j < symbols.size().
+  [[nodiscard]] column_view column(std::ptrdiff_t j) const {
+    if (j < 0 || j >= detail::ssize(symbols))
+      throw invalid_input(detail::message("price_table::column", "index " + std::to_string(j) +
+                                                                     " is out of range for a table of " +
+                                                                     std::to_string(symbols.size()) + " symbols"));
+    return column_at("price_table::column", j);
+  }
+
+  /// True if `symbol` is one of the table's symbols (exact match).
+  [[nodiscard]] bool contains(std::string_view symbol) const {
+    return std::find(symbols.begin(), symbols.end(), symbol) != symbols.end();
+  }
+
+  /// The column index of `symbol` (exact match).
+  /// \throws invalid_input for an unknown symbol, listing up to ten known ones and the count.
+  [[nodiscard]] std::ptrdiff_t index_of(std::string_view symbol) const {
+    return detail::find_symbol("price_table::index_of", symbols, symbol);
+  }
+
+ private:
+  [[nodiscard]] column_view column_at(std::string_view fn, std::ptrdiff_t j) const {
+    const std::ptrdiff_t rows = prices.rows();
+    detail::check_table_shape(fn, "prices", detail::ssize(dates), detail::ssize(symbols), rows, prices.cols());
+    const double* first = rows > 0 ? prices.data() + j * rows : nullptr;
+    return column_view(std::span<const std::chrono::year_month_day>(dates),
+                       std::span<const double>(first, detail::uz(rows)), symbols[detail::uz(j)]);
+  }
+};
+
+/// Returns of every column of a price_table: (T-1) x N, row t the return from date t to t+1.
+///
+/// `dates` holds the later date of each pair (the table's dates[1..]); a return is NaN where
+/// either of its prices is missing, so an asset that starts trading later has NaN before its
+/// first full pair. Feed it to the panel estimators with their `missing` policy.
+struct return_table {
+  std::vector<std::chrono::year_month_day> dates;  ///< the later date of each return
+  std::vector<std::string> symbols;                ///< as in the price table
+  Eigen::MatrixXd returns;                         ///< dates.size() x symbols.size(); NaN where missing
+
+  /// One column as a dated series named after its symbol (a view into this table).
+  /// \throws invalid_input for an unknown symbol.
+  [[nodiscard]] price_table::column_view column(std::string_view symbol) const {
+    const std::ptrdiff_t j = detail::find_symbol("return_table::column", symbols, symbol);
+    detail::check_table_shape("return_table::column", "returns", detail::ssize(dates), detail::ssize(symbols),
+                              returns.rows(), returns.cols());
+    const double* first = returns.rows() > 0 ? returns.data() + j * returns.rows() : nullptr;
+    return {std::span<const std::chrono::year_month_day>(dates), std::span<const double>(first, dates.size()),
+            symbols[detail::uz(j)]};
+  }
+};
+
+namespace detail {
+template <bool Log>
+[[nodiscard]] return_table table_returns(std::string_view fn, const price_table& prices) {
+  const std::ptrdiff_t t = ssize(prices.dates);
+  const std::ptrdiff_t n = ssize(prices.symbols);
+  check_table_shape(fn, "prices", t, n, prices.prices.rows(), prices.prices.cols());
+  return_table out;
+  out.symbols = prices.symbols;
+  if (t > 1) out.dates.assign(prices.dates.begin() + 1, prices.dates.end());
+  out.returns.resize(std::max<std::ptrdiff_t>(t - 1, 0), n);
+  std::vector<std::chrono::year_month_day> keys;
+  std::vector<double> values;
+  for (std::ptrdiff_t j = 0; j < n; ++j) {
+    dated_returns_into<Log>(fn, prices.column(j), keys, values);
+    std::copy(values.begin(), values.end(), out.returns.col(j).data());
+  }
+  return out;
+}
+}  // namespace detail
+
+/// Simple returns of every column of a price table -> return_table ((T-1) x N, NaN where
+/// either price is missing), the panel input of the covariance and portfolio functions.
+/// \throws invalid_input for a table whose shape is inconsistent, dates that do not strictly
+///         increase, or a price that is zero, negative or infinite (naming the symbol and date).
+/// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.1.
+[[nodiscard]] inline return_table simple_returns(const price_table& prices) {
+  return detail::table_returns<false>("simple_returns", prices);
+}
+
+/// Log returns of every column of a price table (see simple_returns(const price_table&)).
+/// \throws invalid_input as simple_returns(const price_table&).
+/// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.5.
+[[nodiscard]] inline return_table log_returns(const price_table& prices) {
+  return detail::table_returns<true>("log_returns", prices);
 }
 
 }  // namespace keel

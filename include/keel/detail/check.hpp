@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: MIT
-// keel/detail/check.hpp: argument checks shared by every algorithm, with keel's message style
-// ("function: what[where] is how-big"). Owned by keel/error.hpp's conventions.
+// keel/detail/check.hpp: argument checks and every error phrase keel uses, so that one failure
+// reads the same from every header: "function: what[where] is how-big". Owned by
+// keel/error.hpp's conventions.
+//
+// Phrases (one per failure kind)
+//   non-finite element   "fn: name[i] is NaN"                (dated: "name[i] on 2024-01-05 is NaN")
+//   non-finite cell      "fn: name(i, j) is inf"
+//   size mismatch        "fn: a has 12 values but b has 13"
+//   too few              "fn: needs at least 20 observations, got 12 (set by opts::field)"
+//   bad option           "fn: option = value must be rule"
+//   overflow             "fn: what overflows: the values are too large; rescale them"
+//   underflow            "fn: name[lo..hi] vary too little for double: ... underflows; rescale them"
+//   result overflow      "fn: field = x overflows the result type; pass the data as double"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
+#include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
+#include <limits>
 #include <ranges>
 #include <string>
 #include <string_view>
 
+#include <keel/detail/config.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -24,6 +39,40 @@ namespace keel::detail {
   return out;
 }
 
+/// "name[i]": element i of a series.
+[[nodiscard]] inline std::string element_text(std::string_view name, std::ptrdiff_t i) {
+  std::string out(name);
+  out += '[';
+  out += std::to_string(i);
+  out += ']';
+  return out;
+}
+
+/// "name[lo..hi]": a run of elements (both ends included).
+[[nodiscard]] inline std::string range_text(std::string_view name, std::ptrdiff_t lo, std::ptrdiff_t hi) {
+  return std::string(name) + "[" + std::to_string(lo) + ".." + std::to_string(hi) + "]";
+}
+
+/// "name(i, j)": a cell of a matrix (row i, column j).
+[[nodiscard]] inline std::string cell_text(std::string_view name, std::ptrdiff_t i, std::ptrdiff_t j) {
+  return std::string(name) + "(" + std::to_string(i) + ", " + std::to_string(j) + ")";
+}
+
+/// Where a key puts an element: "on 2024-01-05" for a date, "at key 17" otherwise.
+template <class Key>
+[[nodiscard]] std::string at_key(const Key& key) {
+  if constexpr (std::same_as<Key, std::chrono::year_month_day> || std::same_as<Key, std::chrono::sys_days>)
+    return "on " + key_text(key);
+  else
+    return "at key " + key_text(key);
+}
+
+/// "name[i] on 2024-01-05": element i of a dated series, located by its key too.
+template <class Key>
+[[nodiscard]] std::string dated_element_text(std::string_view name, std::ptrdiff_t i, const Key& key) {
+  return element_text(name, i) + " " + at_key(key);
+}
+
 /// Index of the first NaN or infinity in `r`, or -1 when every element is finite.
 template <class R>
 [[nodiscard]] std::ptrdiff_t first_non_finite(const R& r) {
@@ -34,44 +83,103 @@ template <class R>
   return -1;
 }
 
-/// Throws `invalid_input` for element `index` of `name` holding the non-finite `value`.
-[[noreturn]] inline void throw_non_finite(std::string_view fn, std::string_view name,
-                                          std::ptrdiff_t index, double value) {
-  throw invalid_input(message(fn, std::string(name) + "[" + std::to_string(index) + "] is " +
-                                      number_text(value)));
+/// Throws invalid_input: "fn: <where> is NaN" (or inf, -inf).
+[[noreturn]] inline void throw_non_finite_at(std::string_view fn, std::string_view where, double value) {
+  throw invalid_input(message(fn, std::string(where) + " is " + number_text(value)));
 }
 
-/// Throws `invalid_input` naming the first NaN or infinity in `r`, if there is one.
+/// Throws invalid_input for element `index` of `name` holding the non-finite `value`.
+[[noreturn]] inline void throw_non_finite(std::string_view fn, std::string_view name, std::ptrdiff_t index,
+                                          double value) {
+  throw_non_finite_at(fn, element_text(name, index), value);
+}
+
+/// Throws invalid_input for cell (i, j) of the matrix `name` holding the non-finite `value`.
+[[noreturn]] inline void throw_non_finite_cell(std::string_view fn, std::string_view name, std::ptrdiff_t i,
+                                               std::ptrdiff_t j, double value) {
+  throw_non_finite_at(fn, cell_text(name, i, j), value);
+}
+
+/// Throws invalid_input naming the first NaN or infinity in `r`, if there is one.
 template <class R>
 void require_finite(std::string_view fn, std::string_view name, const R& r) {
   if (const std::ptrdiff_t i = first_non_finite(r); i >= 0)
     throw_non_finite(fn, name, i, static_cast<double>(std::ranges::begin(r)[i]));
 }
 
-/// Throws `invalid_input` unless the two inputs have the same length.
+/// Throws invalid_input naming the first non-finite cell of an Eigen matrix, scanning row by
+/// row so that the earliest date is reported.
+template <class M>
+void require_finite_cells(std::string_view fn, std::string_view name, const M& m) {
+  if (m.allFinite()) return;
+  for (std::ptrdiff_t i = 0; i < m.rows(); ++i)
+    for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
+      if (!std::isfinite(m(i, j))) throw_non_finite_cell(fn, name, i, j, static_cast<double>(m(i, j)));
+}
+
+/// Throws invalid_input unless the two inputs have the same length.
 inline void require_same_size(std::string_view fn, std::string_view name_a, std::ptrdiff_t size_a,
                               std::string_view name_b, std::ptrdiff_t size_b) {
   if (size_a != size_b)
-    throw invalid_input(message(fn, std::string(name_a) + " has " + std::to_string(size_a) +
-                                        " values but " + std::string(name_b) + " has " +
-                                        std::to_string(size_b)));
+    throw invalid_input(message(fn, std::string(name_a) + " has " + std::to_string(size_a) + " values but " +
+                                        std::string(name_b) + " has " + std::to_string(size_b)));
 }
 
-/// Throws `insufficient_data` unless `actual >= required`.
-inline void require_observations(std::string_view fn, std::ptrdiff_t required,
-                                 std::ptrdiff_t actual, std::string_view what = "observations") {
-  if (actual < required)
-    throw insufficient_data(message(fn, "needs at least " + std::to_string(required) + " " +
-                                            std::string(what) + ", got " +
-                                            std::to_string(actual)),
-                            required, actual);
+/// Throws insufficient_data unless `actual >= required`: "fn: needs at least 20 observations,
+/// got 12", followed by "(set by beta_options::min_observations)" when an option sets the
+/// minimum, so that the caller knows what to change.
+inline void require_observations(std::string_view fn, std::ptrdiff_t required, std::ptrdiff_t actual,
+                                 std::string_view what = "observations", std::string_view option = {}) {
+  if (actual >= required) return;
+  std::string text = "needs at least " + std::to_string(required) + " " + std::string(what) + ", got " +
+                     std::to_string(actual);
+  if (!option.empty()) text += " (set by " + std::string(option) + ")";
+  throw insufficient_data(message(fn, text), required, actual);
 }
 
-/// Throws `invalid_input` for an option outside its domain: "fn: option = value must be rule".
-[[noreturn]] inline void throw_bad_option(std::string_view fn, std::string_view option,
-                                          double value, std::string_view rule) {
-  throw invalid_input(message(fn, std::string(option) + " = " + number_text(value) + " must be " +
-                                      std::string(rule)));
+/// Throws invalid_input for an option outside its domain: "fn: option = value must be rule".
+[[noreturn]] inline void throw_bad_option(std::string_view fn, std::string_view option, double value,
+                                          std::string_view rule) {
+  throw invalid_input(message(fn, std::string(option) + " = " + number_text(value) + " must be " + std::string(rule)));
+}
+
+/// Throws invalid_input unless lo <= value <= hi (either bound may be infinite): the check of
+/// an option with a closed domain.
+inline void require_option_in(std::string_view fn, std::string_view option, double value, double lo, double hi,
+                              std::string_view rule) {
+  if (!(value >= lo && value <= hi)) throw_bad_option(fn, option, value, rule);
+}
+
+/// Throws invalid_input for finite data whose sums overflow: "fn: <what> overflows: the values
+/// are too large; rescale them".
+[[noreturn]] inline void throw_overflow(std::string_view fn, std::string_view what) {
+  throw invalid_input(message(fn, std::string(what) + " overflows: the values are too large; rescale them"));
+}
+
+/// Throws invalid_input for a run of values whose squared deviations underflow double.
+[[noreturn]] inline void throw_underflow(std::string_view fn, std::string_view where, double sum_of_squares) {
+  throw invalid_input(message(fn, std::string(where) + " vary too little for double: their sum of squared deviations " +
+                                      number_text(sum_of_squares) + " underflows; rescale them (to percent, say)"));
+}
+
+/// x rounded to the result type; invalid_input when a finite x does not fit (float results of
+/// data near float's limits), so no infinity appears that the data did not imply.
+template <class Real, std::floating_point T>
+[[nodiscard]] Real rounded(std::string_view fn, std::string_view field, T x) {
+  const auto out = static_cast<Real>(x);
+  if constexpr (sizeof(Real) >= sizeof(T)) {
+    return out;  // nothing to check on the hot path
+  } else {
+    if (std::isfinite(x) && !std::isfinite(out)) [[unlikely]]
+      throw invalid_input(message(fn, std::string(field) + " = " + number_text(static_cast<double>(x)) +
+                                          " overflows the result type; pass the data as double"));
+    return out;
+  }
+}
+
+/// Throws invalid_input unless 0 < p < 1: confidences, quantile levels, significance levels.
+inline void require_probability(std::string_view fn, std::string_view option, double p) {
+  if (!(p > 0 && p < 1)) throw_bad_option(fn, option, p, "in (0, 1)");
 }
 
 }  // namespace keel::detail

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// keel/detail/text.hpp: how keel's error messages print values, keys and input text.
+// keel/detail/text.hpp: how keel's messages print values, keys, dates and input text. Owned by
+// keel/error.hpp's conventions (keel::format_date in series.hpp is the public face of date_text).
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -12,6 +13,9 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
+
+#include <keel/detail/config.hpp>
 
 namespace keel::detail {
 
@@ -81,6 +85,8 @@ template <class Key>
 [[nodiscard]] std::string key_text(const Key& key) {
   if constexpr (std::same_as<Key, std::chrono::year_month_day>) {
     return date_text(key);
+  } else if constexpr (std::same_as<Key, std::chrono::sys_days>) {
+    return date_text(std::chrono::year_month_day(key));
   } else if constexpr (std::floating_point<Key>) {
     return number_text(static_cast<double>(key));
   } else if constexpr (std::integral<Key>) {
@@ -94,6 +100,16 @@ template <class Key>
   } else {
     return "(unprintable key)";
   }
+}
+
+/// "3" or "1, 4, 6": indices in a message.
+[[nodiscard]] inline std::string index_list(const std::vector<std::ptrdiff_t>& ids) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(ids[i]);
+  }
+  return out;
 }
 
 }  // namespace keel::detail

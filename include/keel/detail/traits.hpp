@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
-// keel/detail/traits.hpp: type helpers shared by keel's algorithm headers.
+// keel/detail/traits.hpp: type helpers shared by keel's algorithm headers: element types, the
+// floating-point rule (accum_t, result_t) and signed sizes. Owned by keel/series.hpp.
 // IWYU pragma: private, include <keel/series.hpp>
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <iterator>
 #include <ranges>
 #include <type_traits>
+
+#include <keel/detail/config.hpp>
 
 namespace keel::detail {
 
@@ -14,10 +18,20 @@ namespace keel::detail {
 template <class R>
 using value_t = std::remove_cvref_t<std::ranges::range_value_t<R>>;
 
-/// The type sums are accumulated in. `float` input accumulates in `double`: a float running
-/// sum of a million returns keeps about three correct digits, a double one keeps twelve.
+/// The type sums are accumulated in: double for float input (a float running sum of a million
+/// returns keeps about three correct digits, a double one twelve); double and long double stay
+/// themselves. Every keel kernel accumulates in accum_t of its result type.
 template <class Real>
 using accum_t = std::conditional_t<(sizeof(Real) < sizeof(double)), double, Real>;
+
+/// The floating type of a result computed from inputs of the given floating types: their
+/// common type (float only when every input is float; long double when any is).
+template <std::floating_point... Reals>
+using result_t = std::common_type_t<Reals...>;
+
+/// result_t of the element types of ranges (Series) and the scalars of Eigen expressions.
+template <class... Rs>
+using range_result_t = result_t<value_t<Rs>...>;
 
 /// Signed element count. Sizes are signed everywhere in keel (Eigen's Index is signed and
 /// std::vector's size is not; mixing them trips -Wsign-compare). A function object rather than
@@ -29,5 +43,8 @@ struct ssize_fn {
   }
 };
 inline constexpr ssize_fn ssize{};
+
+/// std::size_t of a signed index known to be non-negative (for std::vector's operator[]).
+[[nodiscard]] constexpr std::size_t uz(std::ptrdiff_t i) noexcept { return static_cast<std::size_t>(i); }
 
 }  // namespace keel::detail
