@@ -105,7 +105,7 @@ void BM_rolling_beta_panel(benchmark::State& state) {
   keel::rolling_beta(d.assets, d.market, 90, out);  // sized once: the timed calls reuse it
   for (auto _ : state) {
     keel::rolling_beta(d.assets, d.market, 90, out);
-    benchmark::DoNotOptimize(out.beta.data());
+    benchmark::DoNotOptimize(out.betas.data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * d.assets.size());
@@ -121,7 +121,7 @@ void BM_rolling_beta_panel_beta_only(benchmark::State& state) {
   keel::rolling_beta(d.assets, d.market, 90, out, betas_only);
   for (auto _ : state) {
     keel::rolling_beta(d.assets, d.market, 90, out, betas_only);
-    benchmark::DoNotOptimize(out.beta.data());
+    benchmark::DoNotOptimize(out.betas.data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * d.assets.size());
@@ -134,7 +134,7 @@ void BM_rolling_beta_panel_alloc(benchmark::State& state) {
   const panel_data& d = panel();
   for (auto _ : state) {
     auto out = keel::rolling_beta(d.assets, d.market, 90);
-    benchmark::DoNotOptimize(out.beta.data());
+    benchmark::DoNotOptimize(out.betas.data());
   }
   state.SetItemsProcessed(state.iterations() * d.assets.size());
 }
@@ -146,7 +146,7 @@ void BM_rolling_beta_single_x500(benchmark::State& state) {
   for (auto _ : state) {
     for (Eigen::Index j = 0; j < d.assets.cols(); ++j) {
       auto fits = keel::rolling_beta(d.assets.col(j), d.market, 90);
-      benchmark::DoNotOptimize(fits.data());
+      benchmark::DoNotOptimize(fits.betas.data());
     }
   }
   state.SetItemsProcessed(state.iterations() * d.assets.size());

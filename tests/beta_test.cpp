@@ -468,7 +468,7 @@ TEST_CASE("collinear factors mislead a factor model; market_beta stays right", "
     asset(i) = 0.0003 + 1.9 * market(i) + 0.02 * z(gen);
   }
   const auto multi = keel::factor_regression(asset, factors);
-  for (Eigen::Index j = 0; j < k; ++j) CHECK(multi.vif(j) > 100);
+  for (Eigen::Index j = 0; j < k; ++j) CHECK(multi.vifs(j) > 100);
   const auto coefs = multi.coefficients.tail(k);
   INFO("factor betas " << coefs.transpose());
   CHECK(coefs.minCoeff() < 0);    // a factor "beta" with the wrong sign
@@ -483,7 +483,7 @@ TEST_CASE("collinear factors mislead a factor model; market_beta stays right", "
   CHECK(rel_diff(fit.beta_stderr, one.std_errors(1)) < 1e-12);
   CHECK(rel_diff(fit.alpha_stderr, one.std_errors(0)) < 1e-12);
   CHECK(rel_diff(fit.r_squared, one.r_squared) < 1e-12);
-  CHECK(rel_diff(fit.p_value, one.p_value(1)) < 1e-9);
+  CHECK(rel_diff(fit.p_value, one.p_values(1)) < 1e-9);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,26 +532,27 @@ namespace {
 /// relative terms (a beta of 1e-6 is the difference of sums of order 1e-4, known to about
 /// 1e-16 absolute), so floors of 0.01 for beta and R^2 and 1e-4 for a daily alpha make the
 /// comparison absolute there; every typical value is compared relatively.
-template <class Fits>
-void check_rolling_against_direct(const Fits& fits, const std::vector<double>& y,
+void check_rolling_against_direct(const keel::rolling_beta_result<double>& fits, const std::vector<double>& y,
                                   const std::vector<double>& x, std::ptrdiff_t window,
                                   double tol, double* worst = nullptr) {
-  REQUIRE(std::ssize(fits) == std::ssize(x) - window + 1);
+  REQUIRE(std::ssize(fits.betas) == std::ssize(x) - window + 1);
+  REQUIRE(fits.alphas.size() == fits.betas.size());
+  REQUIRE(fits.r_squareds.size() == fits.betas.size());
   const std::span<const double> ys(y), xs(x);
   double worst_seen = 0;
-  for (std::size_t k = 0; k < fits.size(); ++k) {
+  for (std::size_t k = 0; k < fits.betas.size(); ++k) {
     const auto direct = keel::market_beta(ys.subspan(k, static_cast<std::size_t>(window)),
                                           xs.subspan(k, static_cast<std::size_t>(window)),
                                           {.min_observations = 3});
-    const double e_beta = rel_diff(fits[k].beta, direct.beta, 1e-2);
-    const double e_alpha = rel_diff(fits[k].alpha, direct.alpha, 1e-4);
-    const double e_r2 = rel_diff(fits[k].r_squared, direct.r_squared, 1e-2);
+    const double e_beta = rel_diff(fits.betas[k], direct.beta, 1e-2);
+    const double e_alpha = rel_diff(fits.alphas[k], direct.alpha, 1e-4);
+    const double e_r2 = rel_diff(fits.r_squareds[k], direct.r_squared, 1e-2);
     worst_seen = std::max({worst_seen, e_beta, e_alpha, e_r2});
     if (e_beta > tol || e_alpha > tol || e_r2 > tol) {
       INFO("window ending at " << k + static_cast<std::size_t>(window) - 1);
-      CHECK(fits[k].beta == Approx(direct.beta).epsilon(tol));
-      CHECK(fits[k].alpha == Approx(direct.alpha).epsilon(tol));
-      CHECK(fits[k].r_squared == Approx(direct.r_squared).epsilon(tol));
+      CHECK(fits.betas[k] == Approx(direct.beta).epsilon(tol));
+      CHECK(fits.alphas[k] == Approx(direct.alpha).epsilon(tol));
+      CHECK(fits.r_squareds[k] == Approx(direct.r_squared).epsilon(tol));
     }
   }
   if (worst != nullptr) *worst = std::max(*worst, worst_seen);
@@ -563,18 +564,19 @@ TEMPLATE_TEST_CASE("rolling_beta works over every storage", "[rolling][storage]"
   const sample s = make_sample(300, 31);
   const TestType asset(s.asset), market(s.market);
   const auto fits = keel::rolling_beta(asset.series(), market.series(), 60);
-  STATIC_REQUIRE(std::is_same_v<typename decltype(fits)::value_type, keel::rolling_beta_fit<real>>);
-  REQUIRE(fits.size() == 241);
+  STATIC_REQUIRE(std::is_same_v<decltype(fits), const keel::rolling_beta_result<real>>);
+  STATIC_REQUIRE(keel::Series<decltype(fits.betas)>);
+  REQUIRE(fits.betas.size() == 241);
   std::vector<double> y, x;
   for (double v : s.asset) y.push_back(static_cast<double>(static_cast<real>(v)));
   for (double v : s.market) x.push_back(static_cast<double>(static_cast<real>(v)));
   const double tol = std::is_same_v<real, float> ? 2e-6 : 1e-11;
-  for (std::size_t k = 0; k < fits.size(); k += 7) {
+  for (std::size_t k = 0; k < fits.betas.size(); k += 7) {
     const std::vector<double> wy(y.begin() + static_cast<std::ptrdiff_t>(k), y.begin() + static_cast<std::ptrdiff_t>(k) + 60);
     const std::vector<double> wx(x.begin() + static_cast<std::ptrdiff_t>(k), x.begin() + static_cast<std::ptrdiff_t>(k) + 60);
     const reference_fit ref = ols_reference(wy, wx);
-    CHECK(rel_diff(static_cast<double>(fits[k].beta), ref.beta) < tol);
-    CHECK(rel_diff(static_cast<double>(fits[k].r_squared), ref.r2) < tol);
+    CHECK(rel_diff(static_cast<double>(fits.betas[k]), ref.beta) < tol);
+    CHECK(rel_diff(static_cast<double>(fits.r_squareds[k]), ref.r2) < tol);
   }
 }
 
@@ -597,42 +599,42 @@ TEST_CASE("rolling_beta of a panel matches the single-series form column by colu
     for (Eigen::Index i = 0; i < t; ++i)
       assets(i, j) = 0.5 * static_cast<double>(j) * s.market[static_cast<std::size_t>(i)] + e(gen);
   const auto panel = keel::rolling_beta(assets, s.market, window);
-  REQUIRE(panel.beta.rows() == t - window + 1);
-  REQUIRE(panel.beta.cols() == n_assets);
+  REQUIRE(panel.betas.rows() == t - window + 1);
+  REQUIRE(panel.betas.cols() == n_assets);
   for (Eigen::Index j = 0; j < n_assets; ++j) {
     const std::vector<double> col(assets.col(j).begin(), assets.col(j).end());
     const auto single = keel::rolling_beta(col, s.market, window);
-    for (Eigen::Index k = 0; k < panel.beta.rows(); ++k) {
-      CHECK(panel.beta(k, j) == single[static_cast<std::size_t>(k)].beta);
-      CHECK(panel.alpha(k, j) == single[static_cast<std::size_t>(k)].alpha);
-      CHECK(panel.r_squared(k, j) == single[static_cast<std::size_t>(k)].r_squared);
+    for (Eigen::Index k = 0; k < panel.betas.rows(); ++k) {
+      CHECK(panel.betas(k, j) == single.betas[static_cast<std::size_t>(k)]);
+      CHECK(panel.alphas(k, j) == single.alphas[static_cast<std::size_t>(k)]);
+      CHECK(panel.r_squareds(k, j) == single.r_squareds[static_cast<std::size_t>(k)]);
     }
   }
   // Reusing the output storage gives the same values (and needs no reallocation).
   keel::rolling_beta_panel<double> reused = panel;
-  const double* before = reused.beta.data();
+  const double* before = reused.betas.data();
   keel::rolling_beta(assets, s.market, window, reused);
-  CHECK(reused.beta.data() == before);
-  CHECK(reused.beta == panel.beta);
+  CHECK(reused.betas.data() == before);
+  CHECK(reused.betas == panel.betas);
   // Betas only: the same betas, alpha and R^2 left empty.
   const auto betas_only = keel::rolling_beta(assets, s.market, window, {.alpha = false, .r_squared = false});
-  CHECK(betas_only.beta == panel.beta);
-  CHECK(betas_only.alpha.size() == 0);
-  CHECK(betas_only.r_squared.size() == 0);
+  CHECK(betas_only.betas == panel.betas);
+  CHECK(betas_only.alphas.size() == 0);
+  CHECK(betas_only.r_squareds.size() == 0);
   keel::rolling_beta(assets, s.market, window, reused, {.alpha = true, .r_squared = false});
-  CHECK(reused.alpha == panel.alpha);
-  CHECK(reused.r_squared.size() == 0);
+  CHECK(reused.alphas == panel.alphas);
+  CHECK(reused.r_squareds.size() == 0);
   // An odd number of assets: the last is rolled alone.
   const auto odd = keel::rolling_beta(assets.leftCols(3), s.market, window);
-  CHECK(odd.beta == panel.beta.leftCols(3));
-  CHECK(odd.r_squared == panel.r_squared.leftCols(3));
+  CHECK(odd.betas == panel.betas.leftCols(3));
+  CHECK(odd.r_squareds == panel.r_squareds.leftCols(3));
   // A row-major panel and a float panel work too.
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = assets;
-  CHECK(keel::rolling_beta(row_major, s.market, window).beta == panel.beta);
+  CHECK(keel::rolling_beta(row_major, s.market, window).betas == panel.betas);
   const Eigen::MatrixXf as_float = assets.cast<float>();
   const auto fpanel = keel::rolling_beta(as_float, keel_test::converted<float>(s.market), window);
-  STATIC_REQUIRE(std::is_same_v<decltype(fpanel.beta)::Scalar, float>);
-  CHECK(((fpanel.beta.cast<double>() - panel.beta).array().abs() < 1e-4).all());
+  STATIC_REQUIRE(std::is_same_v<decltype(fpanel.betas)::Scalar, float>);
+  CHECK(((fpanel.betas.cast<double>() - panel.betas).array().abs() < 1e-4).all());
 }
 
 TEST_CASE("rolling_beta of dated series keys each window by its last date", "[rolling][dated]") {
@@ -644,11 +646,18 @@ TEST_CASE("rolling_beta of dated series keys each window by its last date", "[ro
   const std::vector<double> mvals(s.market.begin() + 10, s.market.end());
   const keel::dated_view market(mdays, mvals);
   const auto rolled = keel::rolling_beta(asset, market, 30);
-  REQUIRE(rolled.fits.size() == 190 - 30 + 1);
-  CHECK(rolled.keys.front() == 1010 + 29);
-  CHECK(rolled.keys.back() == 1199);
+  STATIC_REQUIRE(keel::DatedSeries<decltype(rolled.betas)>);
+  REQUIRE(rolled.betas.size() == 190 - 30 + 1);
+  CHECK(rolled.betas.keys().front() == 1010 + 29);
+  CHECK(rolled.betas.keys().back() == 1199);
+  CHECK(rolled.alphas.keys() == rolled.betas.keys());
+  CHECK(rolled.r_squareds.keys() == rolled.betas.keys());
   const std::vector<double> ay(s.asset.begin() + 10, s.asset.end());
-  check_rolling_against_direct(rolled.fits, ay, mvals, 30, 1e-10);
+  keel::rolling_beta_result<double> fits;
+  fits.betas = rolled.betas.values();
+  fits.alphas = rolled.alphas.values();
+  fits.r_squareds = rolled.r_squareds.values();
+  check_rolling_against_direct(fits, ay, mvals, 30, 1e-10);
 }
 
 TEST_CASE("rolling_beta is exact where a price goes stale", "[rolling][degenerate]") {
@@ -659,9 +668,9 @@ TEST_CASE("rolling_beta is exact where a price goes stale", "[rolling][degenerat
   const auto fits = keel::rolling_beta(s.asset, s.market, 30);
   for (std::size_t k = 200; k + 30 <= 240; ++k) {
     INFO("window starting at " << k);
-    CHECK(fits[k].beta == 0.0);
-    CHECK(fits[k].alpha == 0.0);
-    CHECK(fits[k].r_squared == 0.0);
+    CHECK(fits.betas[k] == 0.0);
+    CHECK(fits.alphas[k] == 0.0);
+    CHECK(fits.r_squareds[k] == 0.0);
   }
   check_rolling_against_direct(fits, s.asset, s.market, 30, 1e-10);
   // A market whose variance collapses a millionfold stays accurate too.
@@ -773,13 +782,14 @@ TEST_CASE("NVDA's 90-day beta to SPY ending 2026-02-13 is 1.945", "[beta][real]"
       {date(2025, 9, 30), 1.674},  {date(2025, 10, 31), 1.647}, {date(2025, 11, 28), 1.809},
       {date(2025, 12, 31), 1.920}, {date(2026, 1, 30), 1.844}};
   for (const auto& [d, expected] : month_ends) {
-    const auto it = std::lower_bound(rolled.keys.begin(), rolled.keys.end(), d);
-    REQUIRE(it != rolled.keys.end());
+    const auto& keys = rolled.betas.keys();
+    const auto it = std::lower_bound(keys.begin(), keys.end(), d);
+    REQUIRE(it != keys.end());
     REQUIRE(*it == d);
     INFO("month-end " << keel::detail::date_text(d));
-    CHECK(rolled.fits[static_cast<std::size_t>(it - rolled.keys.begin())].beta == Approx(expected).margin(0.0005));
+    CHECK(rolled.betas.values()[static_cast<std::size_t>(it - keys.begin())] == Approx(expected).margin(0.0005));
   }
-  CHECK(rolled.fits.back().beta == Approx(fit.beta).epsilon(1e-12));
+  CHECK(rolled.betas.values().back() == Approx(fit.beta).epsilon(1e-12));
 }
 
 TEST_CASE("published 90- and 252-day betas of US stocks and ETFs on SPY", "[beta][real]") {
@@ -863,9 +873,12 @@ void check_panel_against_direct(const return_panel& p, std::ptrdiff_t window, do
   double worst = 0;
   for (Eigen::Index j = 0; j < p.returns.cols(); ++j) {
     const std::vector<double> y(p.returns.col(j).begin(), p.returns.col(j).end());
-    std::vector<keel::rolling_beta_fit<double>> fits(static_cast<std::size_t>(panel.beta.rows()));
-    for (Eigen::Index k = 0; k < panel.beta.rows(); ++k)
-      fits[static_cast<std::size_t>(k)] = {panel.beta(k, j), panel.alpha(k, j), panel.r_squared(k, j)};
+    keel::rolling_beta_result<double> fits;
+    for (Eigen::Index k = 0; k < panel.betas.rows(); ++k) {
+      fits.betas.push_back(panel.betas(k, j));
+      fits.alphas.push_back(panel.alphas(k, j));
+      fits.r_squareds.push_back(panel.r_squareds(k, j));
+    }
     INFO("column " << j);
     check_rolling_against_direct(fits, y, p.market, window, tol, &worst);
   }

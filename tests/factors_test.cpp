@@ -54,8 +54,8 @@ using Catch::Matches;
 template <class Real>
 bool no_nan(const keel::factor_fit<Real>& f) {
   const auto clean = [](const auto& v) { return !v.array().isNaN().any(); };
-  return clean(f.coefficients) && clean(f.std_errors) && clean(f.t_stat) && clean(f.p_value) &&
-         clean(f.vif) && !std::isnan(f.r_squared) && !std::isnan(f.adj_r_squared) &&
+  return clean(f.coefficients) && clean(f.std_errors) && clean(f.t_stats) && clean(f.p_values) &&
+         clean(f.vifs) && !std::isnan(f.r_squared) && !std::isnan(f.adj_r_squared) &&
          !std::isnan(f.residual_stddev) && !std::isnan(f.condition_number);
 }
 
@@ -213,9 +213,9 @@ template <class Real>
 void require_same_fit(const keel::factor_fit<Real>& a, const keel::factor_fit<Real>& b) {
   REQUIRE(a.coefficients == b.coefficients);
   REQUIRE(a.std_errors == b.std_errors);
-  REQUIRE(a.t_stat == b.t_stat);
-  REQUIRE(a.p_value == b.p_value);
-  REQUIRE(a.vif == b.vif);
+  REQUIRE(a.t_stats == b.t_stats);
+  REQUIRE(a.p_values == b.p_values);
+  REQUIRE(a.vifs == b.vifs);
   REQUIRE(a.r_squared == b.r_squared);
   REQUIRE(a.adj_r_squared == b.adj_r_squared);
   REQUIRE(a.residual_stddev == b.residual_stddev);
@@ -299,8 +299,8 @@ TEST_CASE("factor_regression: NIST StRD Longley to at least 9 digits", "[factors
   const std::array<double, 6> vif = {135.53243828000319, 1788.5134827181773, 33.618890596049879,
                                      3.5889301934455432, 399.15102231263956, 758.98059740689449};
   for (Eigen::Index j = 0; j < 6; ++j) {
-    INFO("VIF of x" << j + 1 << " = " << fit.vif(j));
-    CHECK(keel_test::lre(fit.vif(j), vif[static_cast<std::size_t>(j)]) >= 10);
+    INFO("VIF of x" << j + 1 << " = " << fit.vifs(j));
+    CHECK(keel_test::lre(fit.vifs(j), vif[static_cast<std::size_t>(j)]) >= 10);
   }
   const double cond = 4859257015.4550261981;
   std::cout << "Longley: condition number " << fit.condition_number << ", LRE "
@@ -335,7 +335,7 @@ TEST_CASE("factor_regression: NIST StRD Norris to at least 11 digits", "[factors
   REQUIRE(l_sd >= 11);
   REQUIRE(l_r2 >= 12);
   // One factor: nothing to be collinear with.
-  REQUIRE(fit.vif(0) == Approx(1.0).epsilon(1e-14));
+  REQUIRE(fit.vifs(0) == Approx(1.0).epsilon(1e-14));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +365,7 @@ TEST_CASE("factor_regression agrees with long double normal equations on random 
                                     : 1 - (1 - ref.r_squared) * n / (n - p);
   CHECK(close_rel(fit.adj_r_squared, adj, 1e-12L));
   for (Eigen::Index j = 0; j < ref.coefficients.size(); ++j)
-    CHECK(fit.t_stat(j) == Approx(fit.coefficients(j) / fit.std_errors(j)).epsilon(1e-15));
+    CHECK(fit.t_stats(j) == Approx(fit.coefficients(j) / fit.std_errors(j)).epsilon(1e-15));
 }
 
 TEST_CASE("factor_regression: VIF is 1/(1 - R_k^2) of the auxiliary regressions",
@@ -375,13 +375,13 @@ TEST_CASE("factor_regression: VIF is 1/(1 - R_k^2) of the auxiliary regressions"
   // uncentred auxiliary R^2 differ.
   const panel d = random_panel(300, 5, 777u, 0.5, 1.5);
   const auto fit = keel::factor_regression(d.y, d.x, {.intercept = intercept});
-  REQUIRE(fit.vif.size() == 5);
+  REQUIRE(fit.vifs.size() == 5);
   for (Eigen::Index j = 0; j < 5; ++j) {
     const long double aux = auxiliary_vif(d.x, j, intercept);
-    INFO("intercept " << intercept << ", factor " << j << ": " << fit.vif(j) << " vs "
+    INFO("intercept " << intercept << ", factor " << j << ": " << fit.vifs(j) << " vs "
                       << static_cast<double>(aux));
     CHECK(aux > 1.5L);
-    CHECK(close_rel(fit.vif(j), aux, 1e-10L));
+    CHECK(close_rel(fit.vifs(j), aux, 1e-10L));
   }
 }
 
@@ -399,9 +399,9 @@ TEST_CASE("factor_regression: exact recovery on noiseless data", "[factors][prop
   CHECK(fit.r_squared == Approx(1.0).margin(1e-14));
   CHECK(fit.residual_stddev < 1e-13);
   CHECK(fit.std_errors.maxCoeff() < 1e-13);
-  for (Eigen::Index j = 0; j < fit.p_value.size(); ++j) {
-    CHECK(std::fabs(fit.t_stat(j)) > 1e10);
-    CHECK(fit.p_value(j) < 1e-100);
+  for (Eigen::Index j = 0; j < fit.p_values.size(); ++j) {
+    CHECK(std::fabs(fit.t_stats(j)) > 1e10);
+    CHECK(fit.p_values(j) < 1e-100);
   }
 }
 
@@ -426,8 +426,8 @@ TEST_CASE("factor_regression reports collinear factors through their VIFs",
   keel::factor_fit<double> fit;
   REQUIRE_NOTHROW(fit = keel::factor_regression(y, x));
   REQUIRE(no_nan(fit));
-  INFO("VIFs " << fit.vif.transpose());
-  for (Eigen::Index j = 0; j < k; ++j) CHECK(fit.vif(j) > 100);
+  INFO("VIFs " << fit.vifs.transpose());
+  for (Eigen::Index j = 0; j < k; ++j) CHECK(fit.vifs(j) > 100);
   CHECK(fit.condition_number > 100);
 
   // The single-factor beta is well determined; the seven collinear betas are not, but their sum
@@ -495,8 +495,8 @@ TEST_CASE("factor_regression: an exact linear combination is a singular_problem 
                 "intercept; drop one of them"));
     // The same numbers given as double are full rank, with the collinearity in the VIFs.
     const auto fit = keel::factor_regression(d.y, Eigen::MatrixXd(x.cast<double>()));
-    CHECK(fit.vif(3) > 1e10);
-    CHECK(fit.vif(0) < 10);
+    CHECK(fit.vifs(3) > 1e10);
+    CHECK(fit.vifs(0) < 10);
   }
 }
 
@@ -547,8 +547,8 @@ TEST_CASE("factor_regression: p-values match closed forms and keep tiny tails",
       const auto fit = keel::factor_regression(y, x);
       REQUIRE(no_nan(fit));
       for (Eigen::Index j = 0; j < 2; ++j) {
-        INFO("y = " << y.transpose() << ", t = " << fit.t_stat(j));
-        CHECK(close_rel(fit.p_value(j), closed_form_p(fit.t_stat(j), 1), 1e-12L));
+        INFO("y = " << y.transpose() << ", t = " << fit.t_stats(j));
+        CHECK(close_rel(fit.p_values(j), closed_form_p(fit.t_stats(j), 1), 1e-12L));
       }
     }
   }
@@ -560,19 +560,19 @@ TEST_CASE("factor_regression: p-values match closed forms and keep tiny tails",
       const auto fit = keel::factor_regression(y, d.x);
       REQUIRE(no_nan(fit));
       for (Eigen::Index j = 0; j < 3; ++j) {
-        INFO("noise " << noise << ", t = " << fit.t_stat(j));
-        CHECK(close_rel(fit.p_value(j), closed_form_p(fit.t_stat(j), 2), 1e-12L));
+        INFO("noise " << noise << ", t = " << fit.t_stats(j));
+        CHECK(close_rel(fit.p_values(j), closed_form_p(fit.t_stats(j), 2), 1e-12L));
       }
     }
   }
   SECTION("tiny p-values are positive and accurate, not 1 - cdf") {
     const panel d = random_panel(42, 1, 3u, 1e-5);  // dof = 40
     const auto fit = keel::factor_regression(d.y, d.x);
-    INFO("t = " << fit.t_stat.transpose() << ", p = " << fit.p_value.transpose());
-    REQUIRE(fit.p_value(1) > 0);
-    REQUIRE(fit.p_value(1) < 1e-100);
+    INFO("t = " << fit.t_stats.transpose() << ", p = " << fit.p_values.transpose());
+    REQUIRE(fit.p_values(1) > 0);
+    REQUIRE(fit.p_values(1) < 1e-100);
     for (Eigen::Index j = 0; j < 2; ++j)
-      CHECK(close_rel(fit.p_value(j), student_two_sided_p(fit.t_stat(j), 40), 1e-10L));
+      CHECK(close_rel(fit.p_values(j), student_two_sided_p(fit.t_stats(j), 40), 1e-10L));
   }
 }
 
@@ -601,13 +601,13 @@ void regression_over_storage() {
   for (Eigen::Index j = 0; j < 4; ++j) {
     CHECK(close_rel(fit.coefficients(j), ref.coefficients(j), tol));
     CHECK(close_rel(fit.std_errors(j), ref.std_errors(j), tol));
-    CHECK(close_rel(fit.t_stat(j), ref.t_stat(j), tol));
+    CHECK(close_rel(fit.t_stats(j), ref.t_stats(j), tol));
     // A p-value below float's smallest normal number (t of 50 or so) cannot keep its digits.
-    const auto p_rounded = static_cast<real>(ref.p_value(j));
-    CHECK((close_rel(fit.p_value(j), p_rounded, tol) ||
-           std::fabs(fit.p_value(j) - p_rounded) <= std::numeric_limits<real>::min()));
+    const auto p_rounded = static_cast<real>(ref.p_values(j));
+    CHECK((close_rel(fit.p_values(j), p_rounded, tol) ||
+           std::fabs(fit.p_values(j) - p_rounded) <= std::numeric_limits<real>::min()));
   }
-  for (Eigen::Index j = 0; j < 3; ++j) CHECK(close_rel(fit.vif(j), ref.vif(j), tol));
+  for (Eigen::Index j = 0; j < 3; ++j) CHECK(close_rel(fit.vifs(j), ref.vifs(j), tol));
   CHECK(close_rel(fit.r_squared, ref.r_squared, tol));
   CHECK(close_rel(fit.adj_r_squared, ref.adj_r_squared, tol));
   CHECK(close_rel(fit.residual_stddev, ref.residual_stddev, tol));
@@ -704,7 +704,7 @@ TEST_CASE("factor_regression: permutation and scaling of the factors", "[factors
   for (Eigen::Index j = 0; j < 4; ++j) {
     CHECK(fit_rev.coefficients(1 + j) == Approx(fit.coefficients(4 - j)).epsilon(1e-13));
     CHECK(fit_rev.std_errors(1 + j) == Approx(fit.std_errors(4 - j)).epsilon(1e-13));
-    CHECK(fit_rev.vif(j) == Approx(fit.vif(3 - j)).epsilon(1e-13));
+    CHECK(fit_rev.vifs(j) == Approx(fit.vifs(3 - j)).epsilon(1e-13));
   }
   // Scaling factor 2 by 1e6 divides its coefficient and std error by 1e6 and leaves t, VIF,
   // R^2 alone: the rank decision and the diagnostics are scale-free.
@@ -714,8 +714,8 @@ TEST_CASE("factor_regression: permutation and scaling of the factors", "[factors
   CHECK(fit_s.coefficients(3) == Approx(fit.coefficients(3) / 1e6).epsilon(1e-13));
   CHECK(fit_s.std_errors(3) == Approx(fit.std_errors(3) / 1e6).epsilon(1e-13));
   for (Eigen::Index j = 0; j < 5; ++j)
-    CHECK(fit_s.t_stat(j) == Approx(fit.t_stat(j)).epsilon(1e-12));
-  for (Eigen::Index j = 0; j < 4; ++j) CHECK(fit_s.vif(j) == Approx(fit.vif(j)).epsilon(1e-12));
+    CHECK(fit_s.t_stats(j) == Approx(fit.t_stats(j)).epsilon(1e-12));
+  for (Eigen::Index j = 0; j < 4; ++j) CHECK(fit_s.vifs(j) == Approx(fit.vifs(j)).epsilon(1e-12));
   CHECK(fit_s.r_squared == Approx(fit.r_squared).epsilon(1e-14));
   // Scaling y scales coefficients, errors and residual SD, not t or R^2; extreme scales do not
   // overflow (sums of squares are formed for y / ||y||).
@@ -724,7 +724,7 @@ TEST_CASE("factor_regression: permutation and scaling of the factors", "[factors
     REQUIRE(no_nan(fit_y));
     for (Eigen::Index j = 0; j < 5; ++j) {
       CHECK(fit_y.coefficients(j) / c == Approx(fit.coefficients(j)).epsilon(1e-13));
-      CHECK(fit_y.t_stat(j) == Approx(fit.t_stat(j)).epsilon(1e-12));
+      CHECK(fit_y.t_stats(j) == Approx(fit.t_stats(j)).epsilon(1e-12));
     }
     CHECK(fit_y.residual_stddev / c == Approx(fit.residual_stddev).epsilon(1e-13));
     CHECK(fit_y.r_squared == Approx(fit.r_squared).epsilon(1e-14));
@@ -739,12 +739,12 @@ TEST_CASE("factor_regression: degenerate but valid inputs give no NaN", "[factor
     REQUIRE(no_nan(fit));
     CHECK(fit.coefficients(0) == 0.02);
     CHECK(fit.std_errors(0) == 0);
-    CHECK(fit.p_value(0) == 0);  // exact fit of a nonzero intercept
+    CHECK(fit.p_values(0) == 0);  // exact fit of a nonzero intercept
     for (Eigen::Index j = 1; j < 3; ++j) {
       CHECK(fit.coefficients(j) == 0);
       CHECK(fit.std_errors(j) == 0);
-      CHECK(fit.t_stat(j) == 0);
-      CHECK(fit.p_value(j) == 1);
+      CHECK(fit.t_stats(j) == 0);
+      CHECK(fit.p_values(j) == 1);
     }
     CHECK(fit.r_squared == 0);
     CHECK(fit.residual_stddev == 0);
@@ -752,14 +752,14 @@ TEST_CASE("factor_regression: degenerate but valid inputs give no NaN", "[factor
                                                 {.intercept = false});
     REQUIRE(no_nan(origin));
     CHECK(origin.r_squared == 0);
-    CHECK(origin.p_value(0) == 1);
+    CHECK(origin.p_values(0) == 1);
   }
   SECTION("K = 0 with an intercept fits the mean") {
     const Eigen::MatrixXd none(30, 0);
     const auto fit = keel::factor_regression(d.y, none);
     REQUIRE(no_nan(fit));
     REQUIRE(fit.coefficients.size() == 1);
-    REQUIRE(fit.vif.size() == 0);
+    REQUIRE(fit.vifs.size() == 0);
     CHECK(fit.coefficients(0) == Approx(d.y.mean()).epsilon(1e-14));
     const double sd = std::sqrt((d.y.array() - d.y.mean()).square().sum() / 29);
     CHECK(fit.residual_stddev == Approx(sd).epsilon(1e-14));
@@ -779,8 +779,8 @@ TEST_CASE("factor_regression: degenerate but valid inputs give no NaN", "[factor
     const Eigen::Vector4d y(1, 2, 4, 3);
     const auto fit = keel::factor_regression(y, q);
     CHECK(fit.condition_number == Approx(1.0).epsilon(1e-14));
-    CHECK(fit.vif(0) == 1);
-    CHECK(fit.vif(1) == 1);
+    CHECK(fit.vifs(0) == 1);
+    CHECK(fit.vifs(1) == 1);
   }
 }
 

@@ -53,8 +53,10 @@ void fit_pair(const std::vector<Real>& y, const std::vector<Real>& x, std::ptrdi
   } catch (const keel::error&) {
   }
   try {
-    for (const auto& f : keel::rolling_beta(y, x, window))
-      require(std::isfinite(f.beta) && std::isfinite(f.alpha) && in_unit(f.r_squared));
+    const auto r = keel::rolling_beta(y, x, window);
+    require(r.alphas.size() == r.betas.size() && r.r_squareds.size() == r.betas.size());
+    for (std::size_t k = 0; k < r.betas.size(); ++k)
+      require(std::isfinite(r.betas[k]) && std::isfinite(r.alphas[k]) && in_unit(r.r_squareds[k]));
   } catch (const keel::error&) {
   }
   try {
@@ -73,9 +75,9 @@ void fit_panel(const std::vector<double>& y, const std::vector<double>& x, std::
   }
   try {
     const auto out = keel::rolling_beta(panel, x, window);
-    require(!out.beta.hasNaN() && !out.alpha.hasNaN() && !out.r_squared.hasNaN());
-    require(out.beta.allFinite() && out.alpha.allFinite());
-    require((out.r_squared.array() >= 0).all() && (out.r_squared.array() <= 1).all());
+    require(!out.betas.hasNaN() && !out.alphas.hasNaN() && !out.r_squareds.hasNaN());
+    require(out.betas.allFinite() && out.alphas.allFinite());
+    require((out.r_squareds.array() >= 0).all() && (out.r_squareds.array() <= 1).all());
   } catch (const keel::error&) {
   }
 }
@@ -91,12 +93,12 @@ void fit_factors(const std::vector<double>& y, const std::vector<double>& x, int
   }
   try {
     const auto f = keel::factor_regression(y, X, {.intercept = intercept});
-    require(f.coefficients.allFinite() && f.std_errors.allFinite() && !f.t_stat.hasNaN());
+    require(f.coefficients.allFinite() && f.std_errors.allFinite() && !f.t_stats.hasNaN());
     require((f.std_errors.array() >= 0).all());
-    require((f.p_value.array() >= 0).all() && (f.p_value.array() <= 1).all());
+    require((f.p_values.array() >= 0).all() && (f.p_values.array() <= 1).all());
     require(in_unit(f.r_squared) && !std::isnan(f.adj_r_squared) && f.adj_r_squared <= 1);
     require(std::isfinite(f.residual_stddev) && f.residual_stddev >= 0);
-    require(f.vif.size() == k && !f.vif.hasNaN() && (f.vif.array() >= 1).all());
+    require(f.vifs.size() == k && !f.vifs.hasNaN() && (f.vifs.array() >= 1).all());
     require(!std::isnan(f.condition_number) && f.condition_number >= 1);
   } catch (const keel::error&) {
   }
