@@ -585,7 +585,7 @@ TEST_CASE("rolling_beta agrees with market_beta on every window (random data)", 
     const sample s = make_sample(1200, static_cast<unsigned>(window), 0.9, 0.015);
     const auto fits = keel::rolling_beta(s.asset, s.market, window);
     INFO("window " << window);
-    check_rolling_against_direct(fits, s.asset, s.market, window, 1e-10);
+    check_rolling_against_direct(fits, s.asset, s.market, window, 1e-12);
   }
 }
 
@@ -657,7 +657,7 @@ TEST_CASE("rolling_beta of dated series keys each window by its last date", "[ro
   fits.betas = rolled.betas.values();
   fits.alphas = rolled.alphas.values();
   fits.r_squareds = rolled.r_squareds.values();
-  check_rolling_against_direct(fits, ay, mvals, 30, 1e-10);
+  check_rolling_against_direct(fits, ay, mvals, 30, 1e-12);
 }
 
 TEST_CASE("rolling_beta is exact where a price goes stale", "[rolling][degenerate]") {
@@ -672,11 +672,11 @@ TEST_CASE("rolling_beta is exact where a price goes stale", "[rolling][degenerat
     CHECK(fits.alphas[k] == 0.0);
     CHECK(fits.r_squareds[k] == 0.0);
   }
-  check_rolling_against_direct(fits, s.asset, s.market, 30, 1e-10);
+  check_rolling_against_direct(fits, s.asset, s.market, 30, 1e-12);
   // A market whose variance collapses a millionfold stays accurate too.
   sample calm = make_sample(400, 14);
   for (std::size_t i = 150; i < 260; ++i) calm.market[i] *= 1e-3;
-  check_rolling_against_direct(keel::rolling_beta(calm.asset, calm.market, 50), calm.asset, calm.market, 50, 1e-10);
+  check_rolling_against_direct(keel::rolling_beta(calm.asset, calm.market, 50), calm.asset, calm.market, 50, 1e-12);
   // A market that crashes and then barely moves while the asset keeps moving: the market's
   // running S_xx collapses a trillionfold (and is recomputed), and the asset's running S_xy
   // loses as many digits with it, so it must be recomputed too even though the asset's own
@@ -685,7 +685,7 @@ TEST_CASE("rolling_beta is exact where a price goes stale", "[rolling][degenerat
   for (std::size_t i = 60; i < 300; ++i) spell.market[i] *= 1e-6;
   spell.market[58] = -0.25;
   spell.market[59] = 0.18;
-  check_rolling_against_direct(keel::rolling_beta(spell.asset, spell.market, 30), spell.asset, spell.market, 30, 1e-10);
+  check_rolling_against_direct(keel::rolling_beta(spell.asset, spell.market, 30), spell.asset, spell.market, 30, 1e-12);
 }
 
 TEST_CASE("rolling_beta rejects bad input with located messages", "[rolling][errors]") {
@@ -893,8 +893,8 @@ TEST_CASE("rolling_beta agrees with market_beta on every window of the bundled D
                                            "dowjones30_daily_1991_2000_fBasics.csv");
   const return_panel p = returns_of(table);
   REQUIRE(p.returns.rows() == 2528);
-  check_panel_against_direct(p, 90, 1e-10);
-  check_panel_against_direct(p, 252, 1e-10);
+  check_panel_against_direct(p, 90, 1e-12);
+  check_panel_against_direct(p, 252, 1e-12);
 }
 
 TEST_CASE("rolling_beta agrees with market_beta on every window of 471 S&P 500 stocks",
@@ -905,5 +905,95 @@ TEST_CASE("rolling_beta agrees with market_beta on every window of 471 S&P 500 s
   const Eigen::Index index_col = table.index_of("SP500_INDEX");
   return_panel p = returns_of(table);
   p.market.assign(p.returns.col(index_col).begin(), p.returns.col(index_col).end());
-  check_panel_against_direct(p, 90, 1e-10);
+  check_panel_against_direct(p, 90, 1e-12);
+}
+
+// ---------------------------------------------------------------------------------------------
+// API rules: overload selection, out forms, option names in messages, long double.
+
+TEST_CASE("a VectorXd always selects the series form of rolling_beta, with or without options",
+          "[rolling][static]") {
+  const sample s = make_sample(120, 21);
+  const Eigen::VectorXd a = Eigen::Map<const Eigen::VectorXd>(s.asset.data(), 120);
+  const Eigen::VectorXd m = Eigen::Map<const Eigen::VectorXd>(s.market.data(), 120);
+  using series_result = keel::rolling_beta_result<double>;
+  STATIC_REQUIRE(std::is_same_v<decltype(keel::rolling_beta(a, m, 30)), series_result>);
+  STATIC_REQUIRE(std::is_same_v<decltype(keel::rolling_beta(a, m, 30, {})), series_result>);
+  STATIC_REQUIRE(std::is_same_v<decltype(keel::rolling_beta(a, m, 30, {.alpha = false})), series_result>);
+  STATIC_REQUIRE(std::is_same_v<decltype(keel::rolling_beta(a.head(50), m.head(50), 30)), series_result>);
+  const Eigen::MatrixXd panel = a;
+  STATIC_REQUIRE(std::is_same_v<decltype(keel::rolling_beta(panel, m, 30, {})), keel::rolling_beta_panel<double>>);
+  std::vector<int> days(120);
+  std::iota(days.begin(), days.end(), 0);
+  const keel::dated_view da(days, s.asset), dm(days, s.market);
+  STATIC_REQUIRE(std::is_same_v<decltype(keel::rolling_beta(da, dm, 30, {})), keel::dated_rolling_beta<int, double>>);
+  // And the forms agree: a one-column panel is the series form's betas.
+  const auto by_series = keel::rolling_beta(a, m, 30, {});
+  const auto by_panel = keel::rolling_beta(panel, m, 30, {});
+  REQUIRE(by_panel.betas.rows() == std::ssize(by_series.betas));
+  for (Eigen::Index k = 0; k < by_panel.betas.rows(); ++k) CHECK(by_panel.betas(k, 0) == by_series.betas[static_cast<std::size_t>(k)]);
+  const auto skipped = keel::rolling_beta(a, m, 30, {.alpha = false, .r_squared = false});
+  CHECK(skipped.betas == by_series.betas);
+  CHECK(skipped.alphas.empty());
+  CHECK(skipped.r_squareds.empty());
+}
+
+TEST_CASE("every rolling_beta out form allocates nothing once warm", "[rolling][allocation]") {
+  const sample s = make_sample(600, 22);
+  std::vector<int> days(600);
+  std::iota(days.begin(), days.end(), 0);
+  const keel::dated_view da(days, s.asset), dm(days, s.market);
+  Eigen::MatrixXd panel(600, 3);
+  for (Eigen::Index j = 0; j < 3; ++j)
+    for (Eigen::Index i = 0; i < 600; ++i) panel(i, j) = s.asset[static_cast<std::size_t>((i + 7 * j) % 600)];
+  const std::vector<float> af = keel_test::converted<float>(s.asset), mf = keel_test::converted<float>(s.market);
+  keel::rolling_beta_result<double> series_out;
+  keel::rolling_beta_result<float> float_out;
+  keel::dated_rolling_beta<int, double> dated_out;
+  keel::rolling_beta_panel<double> panel_out;
+  const auto all = [&] {
+    keel::rolling_beta(s.asset, s.market, 60, series_out);
+    keel::rolling_beta(af, mf, 60, float_out);  // converted into the workspace's scratch
+    keel::rolling_beta(da, dm, 60, dated_out);
+    keel::rolling_beta(panel, s.market, 60, panel_out);
+  };
+  all();  // warm: sizes every buffer
+  const long before = keel_test::allocation_count();
+  all();
+  all();
+  CHECK(keel_test::allocation_count() == before);
+  // The reused results equal fresh ones.
+  CHECK(series_out.betas == keel::rolling_beta(s.asset, s.market, 60).betas);
+  CHECK(dated_out.betas.values() == series_out.betas);
+  CHECK(dated_out.betas.keys().front() == 59);
+  CHECK(panel_out.betas == keel::rolling_beta(panel, s.market, 60).betas);
+}
+
+TEST_CASE("too few observations names the option that sets the minimum", "[beta][errors]") {
+  const sample s = make_sample(12, 23);
+  CHECK_THROWS_WITH(keel::market_beta(s.asset, s.market),
+                    Contains("needs at least 20 observations, got 12 (set by beta_options::min_observations)"));
+  try {
+    (void)keel::market_beta(s.asset, s.market, {.min_observations = 15});
+    FAIL("no exception");
+  } catch (const keel::insufficient_data& e) {
+    CHECK(e.required() == 15);
+    CHECK(e.actual() == 12);
+  }
+}
+
+TEST_CASE("long double input is computed in long double", "[beta][storage]") {
+  const sample s = make_sample(400, 24);
+  const std::vector<long double> y(s.asset.begin(), s.asset.end()), x(s.market.begin(), s.market.end());
+  const reference_fit ref = ols_reference(s.asset, s.market);  // long double two-pass
+  const auto fit = keel::market_beta(y, x);
+  STATIC_REQUIRE(std::is_same_v<decltype(fit), const keel::beta_fit<long double>>);
+  // A double computation cannot get closer than about 1e-16; long double gets about 1e-18.
+  const auto rel = [](long double a, long double b) { return std::fabs(a - b) / std::fabs(b); };
+  CHECK(rel(fit.beta, ref.beta) < 1e-17L);
+  CHECK(rel(fit.r_squared, ref.r2) < 1e-17L);
+  const auto rolled = keel::rolling_beta(y, x, 100);
+  STATIC_REQUIRE(std::is_same_v<decltype(rolled.betas), std::vector<long double>>);
+  const std::vector<double> wy(s.asset.begin(), s.asset.begin() + 100), wx(s.market.begin(), s.market.begin() + 100);
+  CHECK(rel(rolled.betas.front(), ols_reference(wy, wx).beta) < 1e-17L);
 }

@@ -103,7 +103,7 @@ TEST_CASE("types that do not model DatedSeries", "[concepts]") {
   STATIC_REQUIRE_FALSE(DatedSeries<user::int_values>);     // values not a Series
 }
 
-TEST_CASE("dated_view references named containers and owns temporaries", "[concepts]") {
+TEST_CASE("dated_view deduces a reference for named containers and a value for temporaries", "[concepts]") {
   std::vector<int> k{1, 2, 3};
   Eigen::MatrixXd m(3, 2);
   m << 1, 2, 3, 4, 5, 6;

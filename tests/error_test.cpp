@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: MIT
+// Tests of keel/error.hpp: the exception hierarchy and KEEL_ASSERT's throwing mode.
+#ifndef KEEL_ASSERT_THROWS
+#define KEEL_ASSERT_THROWS 1  // as tests/CMakeLists.txt sets it for every test
+#endif
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 
 #include <catch2/catch.hpp>
@@ -30,4 +36,11 @@ TEST_CASE("each subclass is caught as keel::error and std::runtime_error", "[err
   CHECK_THROWS_AS(throw keel::singular_problem("x"), keel::error);
   CHECK_THROWS_AS(throw keel::infeasible("x"), std::runtime_error);
   CHECK_THROWS_WITH(throw keel::infeasible("budget too small"), "budget too small");
+}
+
+TEST_CASE("KEEL_ASSERT throws std::logic_error naming the condition in the test build", "[error]") {
+  const auto check = [](int v) { KEEL_ASSERT(v > 0); return v; };
+  CHECK(check(3) == 3);
+  CHECK_THROWS_AS(check(-1), std::logic_error);
+  CHECK_THROWS_WITH(check(-1), Catch::Matchers::Contains("v > 0"));
 }

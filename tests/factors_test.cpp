@@ -38,6 +38,7 @@
 
 #include <keel/factors.hpp>
 
+#include "support/allocations.hpp"
 #include "support/nist.hpp"
 #include "support/shared_data.hpp"
 #include "support/storage.hpp"
@@ -253,7 +254,7 @@ TEST_CASE("factor_regression: accepted types and result types", "[factors][stati
 // ---------------------------------------------------------------------------------------------
 // Certified accuracy
 
-TEST_CASE("factor_regression: NIST StRD Longley to at least 9 digits", "[factors][nist]") {
+TEST_CASE("factor_regression: NIST StRD Longley to at least 13 digits", "[factors][nist]") {
   const auto data = keel_test::shared_file("reference/nist/Longley.csv");
   const auto cert = keel_test::shared_file("reference/nist/certified.csv");
   if (!data || !cert) return;
@@ -275,8 +276,8 @@ TEST_CASE("factor_regression: NIST StRD Longley to at least 9 digits", "[factors
     const double lb = keel_test::lre(fit.coefficients(j), certified_value(*cert, "Longley", name + ".estimate"));
     const double ls = keel_test::lre(fit.std_errors(j), certified_value(*cert, "Longley", name + ".sd"));
     INFO("B" << j << ": coefficient LRE " << lb << ", std error LRE " << ls);
-    CHECK(lb >= 9);
-    CHECK(ls >= 9);
+    CHECK(lb >= 13);
+    CHECK(ls >= 13);
     min_coef = std::min(min_coef, lb);
     min_se = std::min(min_se, ls);
     std::cout << "Longley B" << j << ": coefficient LRE " << lb << ", std error LRE " << ls << '\n';
@@ -285,10 +286,10 @@ TEST_CASE("factor_regression: NIST StRD Longley to at least 9 digits", "[factors
   const double l_r2 = keel_test::lre(fit.r_squared, certified_value(*cert, "Longley", "r_squared"));
   std::cout << "Longley: min LRE coefficients " << min_coef << ", std errors " << min_se
             << ", residual SD " << l_sd << ", R^2 " << l_r2 << '\n';
-  REQUIRE(min_coef >= 9);
-  REQUIRE(min_se >= 9);
-  REQUIRE(l_sd >= 9);
-  REQUIRE(l_r2 >= 10);
+  REQUIRE(min_coef >= 13);  // the accuracy factor_regression's documentation states
+  REQUIRE(min_se >= 13);
+  REQUIRE(l_sd >= 13);
+  REQUIRE(l_r2 >= 13);
 
   // Adjusted R^2 from the certified R^2: 1 - (1 - R^2)(n - 1)/(n - p).
   const double r2 = certified_value(*cert, "Longley", "r_squared");
@@ -579,7 +580,7 @@ TEST_CASE("factor_regression: p-values match closed forms and keep tiny tails",
 // ---------------------------------------------------------------------------------------------
 // Storage checklist and Eigen expressions
 
-/// The storage checklist body: TestType is one of KEEL_STORAGE_TYPES (float or double).
+/// The storage checklist body: TestType is one of KEEL_STORAGE_TYPES (float, double, long double).
 template <class TestType>
 void regression_over_storage() {
   using real = typename TestType::real;
@@ -597,7 +598,8 @@ void regression_over_storage() {
   const Eigen::VectorXd y_rounded = d.y.cast<real>().template cast<double>();
   const Eigen::MatrixXd x_rounded = x.template cast<double>();
   const auto ref = keel::factor_regression(y_rounded, x_rounded);
-  const long double tol = std::is_same_v<real, float> ? 4 * FLT_EPSILON : 0;
+  // long double input is computed in long double: within 1e-12 of the double fit.
+  const long double tol = std::is_same_v<real, float> ? 4 * FLT_EPSILON : std::is_same_v<real, double> ? 0 : 1e-12L;
   for (Eigen::Index j = 0; j < 4; ++j) {
     CHECK(close_rel(fit.coefficients(j), ref.coefficients(j), tol));
     CHECK(close_rel(fit.std_errors(j), ref.std_errors(j), tol));
@@ -842,4 +844,28 @@ TEST_CASE("factor_regression: bad input throws the matching keel::error", "[fact
     REQUIRE_THROWS_AS(keel::factor_regression(y, x), keel::invalid_input);
     REQUIRE_THROWS_WITH(keel::factor_regression(y, x), Contains("overflows the result type"));
   }
+}
+
+TEST_CASE("factor_regression into a reused factor_fit allocates nothing once warm", "[factors][allocation]") {
+  const panel d = random_panel(300, 4, 99u);
+  keel::factor_fit<double> out;
+  keel::factor_regression(d.y, d.x, out);
+  const auto fresh = keel::factor_regression(d.y, d.x);
+  const panel other = random_panel(300, 4, 100u);
+  const long before = keel_test::allocation_count();
+  keel::factor_regression(other.y, other.x, out);
+  keel::factor_regression(d.y, d.x, out);
+  CHECK(keel_test::allocation_count() == before);
+  CHECK(out.coefficients == fresh.coefficients);
+  CHECK(out.std_errors == fresh.std_errors);
+  CHECK(out.p_values == fresh.p_values);
+  CHECK(out.vifs == fresh.vifs);
+  CHECK(out.condition_number == fresh.condition_number);
+  // The condition number from the small matrix equals an SVD of the whole design.
+  Eigen::MatrixXd design(300, 5);
+  design.col(0).setOnes();
+  design.rightCols(4) = d.x;
+  const Eigen::JacobiSVD<Eigen::MatrixXd> svd(design);
+  const auto& sv = svd.singularValues();
+  CHECK(out.condition_number == Approx(sv(0) / sv(sv.size() - 1)).epsilon(1e-12));
 }

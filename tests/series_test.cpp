@@ -205,7 +205,7 @@ using date_series = keel::dated_series<ymd, double>;
 // =============================================================================================
 // simple_returns / log_returns over plain series
 
-/// The storage checklist body: TestType is one of KEEL_STORAGE_TYPES (float or double).
+/// The storage checklist body: TestType is one of KEEL_STORAGE_TYPES (float, double, long double).
 template <class TestType>
 void returns_over_storage() {
   using Real = typename TestType::real;

@@ -17,15 +17,23 @@
 //   overflow_error) never escape keel: arguments are checked before they reach them.
 #pragma once
 
+#include <keel/detail/config.hpp>
+
 #include <cassert>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
 
 /// Checks an internal invariant: a keel bug if it fails, never a caller error. Define it before
-/// including keel to change the action (tests define it to throw), as with Eigen's eigen_assert.
+/// including keel to change the action, as with Eigen's eigen_assert; define KEEL_ASSERT_THROWS
+/// to make it throw std::logic_error naming the condition, in every build (keel's tests do).
 #ifndef KEEL_ASSERT
+#if defined(KEEL_ASSERT_THROWS) && KEEL_ASSERT_THROWS
+#define KEEL_ASSERT(cond) \
+  ((cond) ? static_cast<void>(0) : throw std::logic_error("keel internal assertion failed: " #cond))
+#else
 #define KEEL_ASSERT(cond) assert(cond)
+#endif
 #endif
 
 namespace keel {

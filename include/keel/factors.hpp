@@ -63,6 +63,18 @@ struct factor_options {
   bool intercept = true;
 };
 
+namespace detail {
+/// Scratch of factor_regression kept in its result, so that a reused result allocates nothing.
+template <class Acc>
+struct factor_scratch {
+  using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
+  ols_workspace<Acc> ols;         ///< the design, centred and scaled, and its QR
+  ols_fit<Acc> fit;               ///< the fit in the accumulation type
+  matrix small;                   ///< the p x p matrix with the design's singular values
+  Eigen::JacobiSVD<matrix> svd;   ///< its singular values
+};
+}  // namespace detail
+
 /// The result of factor_regression: an OLS fit of y on the factors with its diagnostics.
 ///
 /// Coefficient-shaped fields (coefficients, std_errors, t_stats, p_values) have p = K +
@@ -94,6 +106,8 @@ struct factor_fit {
   std::ptrdiff_t n = 0;
   /// Whether coefficients[0] is the intercept.
   bool intercept = true;
+  /// Scratch reused by the `out` form (not part of the result).
+  detail::factor_scratch<detail::accum_t<Real>> workspace;
 };
 
 namespace detail {
@@ -111,7 +125,8 @@ void check_factor_input(std::string_view fn, const S& y, const Eigen::MatrixBase
     throw invalid_input(message(fn, "X has no columns and options.intercept is false: nothing to fit"));
   if (n != X.rows())
     throw invalid_input(message(fn, "y has " + std::to_string(n) + " values but X has " + std::to_string(X.rows()) + " rows"));
-  require_observations(fn, p + 1, n, "observations for " + std::to_string(p) + " coefficients");
+  if (n < p + 1)  // the message is built only when it is needed: a warm call allocates nothing
+    require_observations(fn, p + 1, n, "observations for " + std::to_string(p) + " coefficients");
   require_finite(fn, "y", y);
   if (!X.allFinite())
     for (Eigen::Index i = 0; i < n; ++i)  // row by row: report the earliest bad row
@@ -121,24 +136,39 @@ void check_factor_input(std::string_view fn, const S& y, const Eigen::MatrixBase
                                               " (row " + std::to_string(i) + ", factor " + std::to_string(j) + ")"));
 }
 
-/// Largest over smallest singular value of [1 X] (or X), as statsmodels' condition_number.
-template <class Acc, class Derived>
-[[nodiscard]] Acc design_condition_number(const Eigen::MatrixBase<Derived>& X, bool intercept) {
-  const Eigen::Index o = intercept ? 1 : 0;
-  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> design(X.rows(), X.cols() + o);
-  if (intercept) design.col(0).setOnes();
-  design.rightCols(X.cols()) = X.template cast<Acc>();
-  const Eigen::JacobiSVD<decltype(design)> svd(design);  // singular values only
-  const auto& sv = svd.singularValues();
+/// Largest over smallest singular value of the design [1 X] (or X), as statsmodels'
+/// condition_number, from the OLS core's QR of the centred, scaled factors rather than an SVD
+/// of the whole T x p design: with q0 = 1/sqrt(n) orthogonal to the centred columns Xc = Q R
+/// P' D, [1 X] = [q0 Q] M with M = [[sqrt(n), sqrt(n) xbar'], [0, R P' D]], so the design and
+/// the small p x p matrix M have the same singular values.
+template <class Acc>
+[[nodiscard]] Acc design_condition_number(factor_scratch<Acc>& scratch, bool intercept) {
+  const ols_workspace<Acc>& ws = scratch.ols;
+  const Eigen::Index n = ws.x.rows(), k = ws.x.cols(), o = intercept ? 1 : 0;
+  if (k == 0) return Acc(1);
+  auto& m = scratch.small;
+  m.setZero(k + o, k + o);
+  const auto& perm = ws.qr.colsPermutation().indices();
+  const auto& qr = ws.qr.matrixQR();  // R is its upper triangle
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (Eigen::Index r = 0; r <= i; ++r) m(o + r, o + perm(i)) = qr(r, i) * ws.scale(perm(i));
+  if (intercept) {
+    const Acc root_n = std::sqrt(static_cast<Acc>(n));
+    m(0, 0) = root_n;
+    m.row(0).tail(k) = root_n * ws.xbar.transpose();
+  }
+  scratch.svd.compute(m);  // singular values only; reuses its storage for the same p
+  const auto& sv = scratch.svd.singularValues();
   const Acc smallest = sv(sv.size() - 1);
   return smallest > 0 ? sv(0) / smallest : std::numeric_limits<Acc>::infinity();
 }
 
-/// factor_fit from the OLS core's fit: rounded to Real (invalid_input where a finite value
-/// does not fit), with t statistics and p-values.
-template <class Real, class Acc>
-[[nodiscard]] factor_fit<Real> to_factor_fit(std::string_view fn, const ols_fit<Acc>& f, Acc condition) {
-  factor_fit<Real> fit;
+/// factor_fit from the OLS core's fit in its workspace: rounded to Real (invalid_input where a
+/// finite value does not fit), with t statistics and p-values.
+template <class Real>
+void to_factor_fit(std::string_view fn, factor_fit<Real>& fit) {
+  using Acc = accum_t<Real>;
+  const ols_fit<Acc>& f = fit.workspace.fit;
   fit.n = f.n;
   fit.intercept = f.intercept;
   fit.coefficients = f.coefficients.template cast<Real>();
@@ -164,8 +194,7 @@ template <class Real, class Acc>
   fit.adj_r_squared = static_cast<Real>(Acc(1) - (Acc(1) - f.r_squared) * adj_factor);
   fit.residual_stddev = static_cast<Real>(f.sigma);
   fit.vifs = f.vif.template cast<Real>();
-  fit.condition_number = static_cast<Real>(condition);
-  return fit;
+  fit.condition_number = static_cast<Real>(design_condition_number(fit.workspace, f.intercept));
 }
 
 }  // namespace detail
@@ -186,26 +215,36 @@ template <class Real, class Acc>
 /// \throws invalid_input for sizes that differ, a NaN or infinity (naming y[i] or X(i, j)), K = 0
 ///         without an intercept, or a fit that overflows; insufficient_data unless n >= p + 1;
 ///         singular_problem for a constant (zero) factor or a rank-deficient X, naming the factors.
-/// Accuracy: NIST StRD Longley (condition number 5e9) to 13 or more digits. Cost O(n K^2).
+/// Accuracy: NIST StRD Longley (condition number 5e9) to 13 or more digits. Cost O(n K^2); into
+/// a reused `out` (its workspace keeps the design and the QR) nothing is allocated.
 /// Ref: Greene, Econometric Analysis, 8th ed., ch. 4; Belsley, Kuh & Welsch (1980), ch. 3.
+template <Series S, class Derived, class Real>
+  requires std::floating_point<typename Derived::Scalar> && std::same_as<Real, detail::factor_real_t<S, Derived>>
+void factor_regression(const S& y, const Eigen::MatrixBase<Derived>& X, factor_fit<Real>& out, factor_options options = {}) {
+  using acc = detail::accum_t<Real>;
+  constexpr std::string_view fn = "factor_regression";
+  detail::check_factor_input(fn, y, X, options.intercept);
+  auto& ws = out.workspace.ols;
+  ws.resize(X.rows(), X.cols());
+  ws.x = X.template cast<acc>();
+  auto yf = std::ranges::begin(y);
+  for (Eigen::Index i = 0; i < X.rows(); ++i) ws.y(i) = static_cast<acc>(yf[i]);
+  const auto data_epsilon = static_cast<double>(std::numeric_limits<typename Derived::Scalar>::epsilon());
+  detail::ols(fn, ws, options.intercept, data_epsilon, out.workspace.fit);
+  detail::to_factor_fit(fn, out);
+}
+
+/// factor_regression into a new factor_fit (see the `out` form, which a caller fitting many
+/// regressions of one shape reuses so that nothing is allocated).
+/// \throws as the `out` form.
 template <Series S, class Derived>
   requires std::floating_point<typename Derived::Scalar>
 [[nodiscard]] factor_fit<detail::factor_real_t<S, Derived>> factor_regression(const S& y,
                                                                               const Eigen::MatrixBase<Derived>& X,
                                                                               factor_options options = {}) {
-  using real = detail::factor_real_t<S, Derived>;
-  using acc = detail::accum_t<real>;
-  constexpr std::string_view fn = "factor_regression";
-  detail::check_factor_input(fn, y, X, options.intercept);
-  detail::ols_workspace<acc> ws;
-  ws.resize(X.rows(), X.cols());
-  ws.x = X.template cast<acc>();
-  auto yf = std::ranges::begin(y);
-  for (Eigen::Index i = 0; i < X.rows(); ++i) ws.y(i) = static_cast<acc>(yf[i]);
-  detail::ols_fit<acc> fit;
-  const auto data_epsilon = static_cast<double>(std::numeric_limits<typename Derived::Scalar>::epsilon());
-  detail::ols(fn, ws, options.intercept, data_epsilon, fit);
-  return detail::to_factor_fit<real>(fn, fit, detail::design_condition_number<acc>(X, options.intercept));
+  factor_fit<detail::factor_real_t<S, Derived>> out;
+  factor_regression(y, X, out, options);
+  return out;
 }
 
 }  // namespace keel

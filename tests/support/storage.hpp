@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Test support: the storage checklist. Every algorithm test runs over each way a caller may
-// hold a series (std::vector, std::span, Eigen::VectorX, Eigen::Map over raw memory and a
-// minimal user container), in float and double, through TEMPLATE_TEST_CASE:
+// hold a series (std::vector, std::span, Eigen::VectorX, Eigen::Map over raw memory, a minimal
+// user container over a pointer, and a user container whose iterators are random access but
+// not pointers), in float and double, and long double through std::vector and the iterator
+// container, through TEMPLATE_TEST_CASE:
 //
 //   TEMPLATE_TEST_CASE("...", "[tag]", KEEL_STORAGE_TYPES) {
 //     TestType x(std::vector<double>{...});   // converts to the storage's Real
@@ -12,7 +14,9 @@
 // std::array has a compile-time size, so tests exercise it with their own fixed data.
 #pragma once
 
+#include <compare>
 #include <cstddef>
+#include <iterator>
 #include <memory>
 #include <span>
 #include <vector>
@@ -45,6 +49,49 @@ class user_series {
  private:
   std::size_t size_;
   std::unique_ptr<Real[]> data_;
+};
+
+/// A user container whose iterator is a class (random access, not a pointer, not contiguous):
+/// keel must take its generic path, never assume pointers or contiguous memory.
+template <class Real>
+class indexed_series {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using iterator_concept = std::random_access_iterator_tag;
+    using value_type = Real;
+    using difference_type = std::ptrdiff_t;
+    using reference = const Real&;
+    using pointer = const Real*;
+    iterator() = default;
+    iterator(const std::vector<Real>* data, std::ptrdiff_t i) : data_(data), i_(i) {}
+    reference operator*() const { return (*data_)[static_cast<std::size_t>(i_)]; }
+    reference operator[](difference_type k) const { return (*data_)[static_cast<std::size_t>(i_ + k)]; }
+    iterator& operator++() { ++i_; return *this; }
+    iterator operator++(int) { iterator t = *this; ++i_; return t; }
+    iterator& operator--() { --i_; return *this; }
+    iterator operator--(int) { iterator t = *this; --i_; return t; }
+    iterator& operator+=(difference_type k) { i_ += k; return *this; }
+    iterator& operator-=(difference_type k) { i_ -= k; return *this; }
+    friend iterator operator+(iterator a, difference_type k) { return a += k; }
+    friend iterator operator+(difference_type k, iterator a) { return a += k; }
+    friend iterator operator-(iterator a, difference_type k) { return a -= k; }
+    friend difference_type operator-(const iterator& a, const iterator& b) { return a.i_ - b.i_; }
+    friend bool operator==(const iterator& a, const iterator& b) { return a.i_ == b.i_; }
+    friend auto operator<=>(const iterator& a, const iterator& b) { return a.i_ <=> b.i_; }
+
+   private:
+    const std::vector<Real>* data_ = nullptr;
+    std::ptrdiff_t i_ = 0;
+  };
+  explicit indexed_series(const std::vector<Real>& xs) : data_(xs) {}
+  [[nodiscard]] iterator begin() const { return {&data_, 0}; }
+  [[nodiscard]] iterator end() const { return {&data_, static_cast<std::ptrdiff_t>(data_.size())}; }
+  [[nodiscard]] std::size_t size() const { return data_.size(); }
+
+ private:
+  std::vector<Real> data_;
 };
 
 template <class Real>
@@ -91,10 +138,20 @@ struct as_user {
   user_series<Real> data;
 };
 
+template <class Real>
+struct as_indexed {
+  using real = Real;
+  explicit as_indexed(const std::vector<double>& xs) : data(converted<Real>(xs)) {}
+  [[nodiscard]] const indexed_series<Real>& series() const { return data; }
+  indexed_series<Real> data;
+};
+
 }  // namespace keel_test
 
 #define KEEL_STORAGE_TYPES                                                                 \
   keel_test::as_vector<float>, keel_test::as_vector<double>, keel_test::as_span<float>,    \
       keel_test::as_span<double>, keel_test::as_eigen_vector<float>,                       \
       keel_test::as_eigen_vector<double>, keel_test::as_eigen_map<float>,                  \
-      keel_test::as_eigen_map<double>, keel_test::as_user<float>, keel_test::as_user<double>
+      keel_test::as_eigen_map<double>, keel_test::as_user<float>, keel_test::as_user<double>,     \
+      keel_test::as_indexed<float>, keel_test::as_indexed<double>, keel_test::as_vector<long double>, \
+      keel_test::as_indexed<long double>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// keel/detail/stats.hpp: significance tests shared by the regression headers (beta, factors).
+// keel/detail/stats.hpp: the Boost.Math policy keel calls distributions with, and the
+// significance tests shared by the regression headers (beta, factors, HAR, performance).
 // IWYU pragma: private, include <keel/beta.hpp>
 #pragma once
 
@@ -7,10 +8,18 @@
 #include <limits>
 
 #include <boost/math/distributions/students_t.hpp>
+#include <boost/math/policies/policy.hpp>
 
+#include <keel/detail/config.hpp>
 #include <keel/error.hpp>
 
 namespace keel::detail {
+
+/// The policy of every Boost.Math call in keel: computed in the argument's own precision
+/// (Boost's default promotes double to long double, which is x87 arithmetic and costs 12x for
+/// a Student-t tail, for digits double results cannot keep). Arguments are checked by keel
+/// before they reach Boost, so Boost's error policies never fire.
+using math_policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 
 /// t statistic and two-sided p-value of a coefficient against zero.
 struct t_test_result {
@@ -24,7 +33,7 @@ struct t_test_result {
 [[nodiscard]] inline double two_sided_p_value(double t, double dof) {
   KEEL_ASSERT(dof > 0 && !std::isnan(t));
   if (std::isinf(t)) return 0.0;
-  const boost::math::students_t_distribution<double> dist(dof);
+  const boost::math::students_t_distribution<double, math_policy> dist(dof);
   return 2.0 * boost::math::cdf(boost::math::complement(dist, std::fabs(t)));
 }
 
