@@ -1,28 +1,34 @@
 // SPDX-License-Identifier: MIT
-// prices_summary: what a prices CSV holds, per symbol: observations, first and last date,
-// total and mean daily simple return.
+// prices_summary: what a price file holds, per symbol: observations, first and last date,
+// total and mean simple return per period.
 //
-//   prices_summary [--prices FILE]      (default: the bundled Dow Jones 30 file)
+//   prices_summary [--prices PATH]... [--delimiter C] [--price-column NAME]
+//                  (default: the bundled Dow Jones 30 file)
 #include <cmath>
+#include <cstddef>
 #include <iostream>
+#include <sstream>
 
 #include <keel/csv.hpp>
 #include <keel/series.hpp>
 
-#include "support/example.hpp"
+#include "support/cli.hpp"
+#include "support/data.hpp"
+#include "support/format.hpp"
 
 int main(int argc, char** argv) {
-  const keel_example::spec spec{
-      "prices_summary",
-      "Per symbol of a prices CSV (wide date,SYM1,SYM2,... or long date,symbol,close): the number\n"
-      "of prices, the first and last date with a price, the total simple return from the first\n"
-      "to the last price, and the mean daily simple return (days with both prices only).",
-      {{"prices", "FILE", "prices CSV (default: the bundled Dow Jones 30, 1991-2000)"}}};
-  return keel_example::run(argc, argv, spec, [](const keel_example::args& args) {
-    const keel::price_table prices = keel_example::load_prices(args);
-    std::cout << "prices: " << args.get("prices").value_or(keel_example::bundled_prices().filename().string())
-              << " (" << prices.dates.size() << " dates x " << prices.symbols.size() << " symbols)\n\n";
-    keel_example::table out({"symbol", "obs", "first", "last", "total return", "mean daily return"});
+  CLI::App app{
+      "Per symbol of price files (wide date,SYM1,SYM2,..., long date,symbol,close or one\n"
+      "symbol per OHLCV file, several merged on their dates): the number of prices, the first\n"
+      "and last date with a price, the total simple return from the first to the last price,\n"
+      "and the mean simple return per period (periods with both prices only).",
+      "prices_summary"};
+  keel_example::price_source source;
+  keel_example::add_price_options(app, source);
+
+  return keel_example::run(app, argc, argv, [&] {
+    const keel::price_table prices = keel_example::load_prices(source);
+    keel_example::table out({"symbol", "obs", "first", "last", "total return", "mean return"});
     for (const auto& symbol : prices.symbols) {
       const auto column = prices.column(symbol);
       const auto& values = keel::values(column);
@@ -40,17 +46,21 @@ int main(int argc, char** argv) {
       }
       const auto returns = keel::simple_returns(column);
       double sum = 0;
-      std::ptrdiff_t days = 0;
+      std::ptrdiff_t periods = 0;
       for (double r : returns.values())
         if (!std::isnan(r)) {
           sum += r;
-          ++days;
+          ++periods;
         }
       const auto f = static_cast<std::size_t>(first), l = static_cast<std::size_t>(last);
-      out.add({symbol, std::to_string(count), keel::detail::date_text(dates[f]),
-               keel::detail::date_text(dates[l]), keel_example::percent(values[l] / values[f] - 1),
-               days > 0 ? keel_example::percent(sum / static_cast<double>(days), 4) : "-"});
+      out.add({symbol, std::to_string(count), keel::format_date(dates[f]),
+               keel::format_date(dates[l]), keel_example::percent(values[l] / values[f] - 1),
+               periods > 0 ? keel_example::percent(sum / static_cast<double>(periods), 4) : "-"});
     }
-    out.print(std::cout);
+    std::ostringstream report;  // printed whole, so that an error leaves stdout empty
+    report << "prices: " << keel_example::describe(source) << " (" << prices.dates.size()
+           << " dates x " << prices.symbols.size() << " symbols)\n\n";
+    out.print(report);
+    std::cout << report.str();
   });
 }

@@ -39,6 +39,12 @@ keel::csv_table table(const std::string& text, keel::csv_options options = {}) {
 
 double num(const char* text) { return std::strtod(text, nullptr); }
 
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 std::chrono::year_month_day ymd(int y, unsigned m, unsigned d) {
   return std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d};
 }
@@ -80,6 +86,29 @@ std::string violation(const keel::csv_table& t) {
 std::size_t count_nan(const keel::price_table& t) {
   return static_cast<std::size_t>(t.prices.array().isNaN().count());
 }
+
+// A new empty folder in the temporary directory, removed with its content at the end of the
+// scope. `file(name, content)` writes a file in it.
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("keel_csv_test_dir_" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path file(const std::string& name, const std::string& content) const {
+    const fs::path p = path / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+};
 
 // A file in the temporary directory, removed at the end of the scope.
 struct temp_file {
@@ -186,10 +215,12 @@ TEST_CASE("date columns: names, position and pandas' unnamed index", "[csv]") {
     const auto t = prices("date,timestamp\n2024-01-02,5\n");
     CHECK(t.symbols == std::vector<std::string>{"timestamp"});
   }
-  SECTION("a yfinance OHLCV file reads as five symbols") {
-    const auto t = prices("Date,Close,High,Low,Open,Volume\n2024-01-02,1,2,0.5,1.5,100\n");
-    CHECK(t.symbols == std::vector<std::string>{"Close", "High", "Low", "Open", "Volume"});
+  SECTION("a column named like an OHLCV field beside a real symbol stays a symbol") {
+    const auto t = prices("Date,Close,High,Low,Open,Volume,SPY\n2024-01-02,1,2,0.5,1.5,100,7\n");
+    CHECK(t.symbols ==
+          std::vector<std::string>{"Close", "High", "Low", "Open", "Volume", "SPY"});
     CHECK(t.prices(0, 4) == 100);
+    CHECK(t.prices(0, 5) == 7);
   }
 }
 
@@ -232,21 +263,25 @@ TEST_CASE("date formats, with and without a time of day", "[csv]") {
   }
 }
 
-TEST_CASE("header-only files are valid empty tables", "[csv]") {
-  SECTION("wide") {
-    const auto t = prices("date,A,B\n");
-    CHECK(t.dates.empty());
-    CHECK(t.symbols == std::vector<std::string>{"A", "B"});
-    CHECK(t.prices.rows() == 0);
-    CHECK(t.prices.cols() == 2);
-    CHECK(t.column("B").size() == 0);
-    CHECK(keel::simple_returns(t.column(0)).empty());
-  }
-  SECTION("long") {
-    const auto t = prices("date,symbol,close");
-    CHECK(t.dates.empty());
-    CHECK(t.symbols.empty());
-    CHECK(t.prices.size() == 0);
+TEST_CASE("header-only price files have no data rows; header-only text tables are empty",
+          "[csv]") {
+  SECTION("every layout, blank lines after the header included") {
+    for (const char* text : {"date,A,B\n", "date,symbol,close", "Date,Open,Close,Volume\r\n\r\n",
+                             "\n\ndate\n  \n", ",A\n"}) {
+      INFO(keel::detail::quoted(text));
+      CHECK_THROWS_AS(prices(text), keel::insufficient_data);
+      CHECK_THROWS_WITH(prices(text), Contains("read_prices_csv: no data rows") &&
+                                          Contains("the header on line ") &&
+                                          Contains("is the only record"));
+    }
+    CHECK_THROWS_WITH(prices("\n\ndate,A\n"), Contains("header on line 3"));
+    try {
+      (void)prices("date,A\n");
+      FAIL("no exception");
+    } catch (const keel::insufficient_data& e) {
+      CHECK(e.required() == 1);
+      CHECK(e.actual() == 0);
+    }
   }
   SECTION("text table") {
     const auto t = table("a,b\r\n\r\n");
@@ -259,6 +294,401 @@ TEST_CASE("header-only files are valid empty tables", "[csv]") {
     CHECK(t.prices.rows() == 2);
     CHECK(t.prices.cols() == 0);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-symbol (OHLCV) layout
+
+TEST_CASE("per-symbol OHLCV files in any column order are one symbol", "[csv][ohlcv]") {
+  // Each header holds a close; the price is Close (no adjusted close here), named after the
+  // price column's header in a stream. Rows are in any order.
+  const char* headers[] = {
+      "Date,Close,High,Low,Open,Volume",        // yfinance auto-adjusted download
+      "Date,Open,High,Low,Close,Volume",        // the classic order
+      "Volume,Close,Date",                      // the date need not come first
+      "date,open,high,low,close,volume,dividends,stock splits",
+      "Date,Open,High,Low,Close,Volume,Dividends,Stock Splits,Capital Gains",  // Ticker.history
+      "DATE,CLOSE",                             // a close alone is enough
+  };
+  for (const char* h : headers) {
+    INFO(h);
+    // Build the rows from the header: Close gets 10 + day, every other column 1000 + day.
+    std::vector<std::string> names;
+    std::stringstream split(h);
+    for (std::string name; std::getline(split, name, ',');) names.push_back(name);
+    std::string text = std::string(h) + "\n";
+    for (const int day : {3, 2, 4}) {
+      for (std::size_t j = 0; j < names.size(); ++j) {
+        if (j > 0) text += ',';
+        const std::string n = lower(names[j]);
+        text += n == "date" ? "2024-01-0" + std::to_string(day)
+                : n == "close" ? std::to_string(10 + day)
+                               : std::to_string(1000 + day);
+      }
+      text += '\n';
+    }
+    const auto close = std::find_if(names.begin(), names.end(),
+                                    [](const std::string& n) { return lower(n) == "close"; });
+    REQUIRE(close != names.end());
+    const auto t = prices(text);
+    CHECK(t.symbols == std::vector<std::string>{*close});
+    CHECK(t.dates == std::vector{ymd(2024, 1, 2), ymd(2024, 1, 3), ymd(2024, 1, 4)});
+    REQUIRE(t.prices.cols() == 1);
+    CHECK(t.prices(0, 0) == 12);
+    CHECK(t.prices(1, 0) == 13);
+    CHECK(t.prices(2, 0) == 14);
+    CHECK(violation(t).empty());
+  }
+}
+
+TEST_CASE("per-symbol files: the adjusted close is preferred", "[csv][ohlcv]") {
+  SECTION("Adj Close, in any spelling and position") {
+    for (const char* h : {"Date,Open,High,Low,Close,Adj Close,Volume",
+                          "Date,Adj Close,Close,Volume", "Date,close,adj_close",
+                          "Date,Close,AdjClose", "date,ADJ CLOSE,close"}) {
+      INFO(h);
+      std::vector<std::string> names;
+      std::stringstream split(h);
+      for (std::string name; std::getline(split, name, ',');) names.push_back(name);
+      std::string row = "2024-01-02";
+      for (std::size_t j = 1; j < names.size(); ++j)
+        row += lower(names[j]).find("adj") == 0 ? ",2.5" : ",9";
+      const auto t = prices(std::string(h) + "\n" + row + "\n");
+      REQUIRE(t.prices.size() == 1);
+      CHECK(t.prices(0, 0) == 2.5);
+      CHECK(lower(t.symbols.front()).find("adj") == 0);  // the adjusted column's header
+    }
+  }
+  SECTION("Adjusted Close") {
+    const auto t = prices("Date,Close,Adjusted Close\n2024-01-02,9,2.5\n");
+    CHECK(t.prices(0, 0) == 2.5);
+    CHECK(t.symbols == std::vector<std::string>{"Adjusted Close"});
+  }
+  SECTION("missing cells are NaN, other columns are not read") {
+    const auto t = prices(
+        "Date,Open,Close,Adj Close,Volume\n"
+        "2024-01-02,x,9,NA,not a number\n"
+        "2024-01-03,,9,3.5,\n");
+    CHECK(std::isnan(t.prices(0, 0)));
+    CHECK(t.prices(1, 0) == 3.5);
+  }
+  SECTION("two columns that normalise to one name are ambiguous") {
+    CHECK_THROWS_AS(prices("Date,Adj Close,adj_close\n2024-01-02,1,2\n"), keel::invalid_input);
+    CHECK_THROWS_WITH(prices("Date,Adj Close,adj_close\n2024-01-02,1,2\n"),
+                      Contains("line 1, column 3 (adj_close)") &&
+                          Contains("columns 2 and 3 both read as 'adjclose'") &&
+                          Contains("rename one"));
+  }
+  SECTION("errors name the line and column as in a wide file") {
+    CHECK_THROWS_WITH(prices("Date,Open,Close\n2024-01-02,1,2\n2024-01-02,1,3\n"),
+                      Contains("line 3, column 1 (Date)") &&
+                          Contains("duplicate date '2024-01-02'") && Contains("also on line 2"));
+    CHECK_THROWS_WITH(prices("Date,Open,Close\n2024-01-02,1,2x\n"),
+                      Contains("line 2, column 3 (Close): '2x' is not a number"));
+    CHECK_THROWS_WITH(prices("Date,Open,Close\n2024-01-02,1\n"), Contains("ragged row"));
+  }
+}
+
+TEST_CASE("which files are per-symbol: only OHLCV names and a close", "[csv][ohlcv]") {
+  SECTION("a real symbol among OHLCV names makes the file wide") {
+    const auto t = prices("date,Open,AAPL\n2024-01-02,1,2\n");
+    CHECK(t.symbols == std::vector<std::string>{"Open", "AAPL"});
+  }
+  SECTION("without a close the file is wide") {
+    CHECK(prices("Date,Volume\n2024-01-02,5\n").symbols == std::vector<std::string>{"Volume"});
+    CHECK(prices("Date,Open,High\n2024-01-02,5,6\n").symbols ==
+          std::vector<std::string>{"Open", "High"});
+  }
+  SECTION("a long file keeps its symbol column, whatever the other names") {
+    const auto t = prices("Date,Ticker,Open,Close\n2024-01-02,X,1,2\n");
+    CHECK(t.symbols == std::vector<std::string>{"X"});
+    CHECK(t.prices(0, 0) == 2);
+  }
+  SECTION("a date column alone is wide, with no symbols") {
+    CHECK(prices("date\n2024-01-02\n").symbols.empty());
+  }
+}
+
+TEST_CASE("csv_options::price_column chooses the price column", "[csv][ohlcv]") {
+  const std::string text =
+      "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,2,0.5,1.5,1.25,100\n";
+  SECTION("per-symbol files, matched after normalising") {
+    CHECK(prices(text, {.price_column = "Open"}).prices(0, 0) == 1);
+    CHECK(prices(text, {.price_column = "open"}).prices(0, 0) == 1);
+    CHECK(prices(text, {.price_column = "HIGH"}).prices(0, 0) == 2);
+    CHECK(prices(text, {.price_column = "close"}).prices(0, 0) == 1.5);  // not the adjusted one
+    CHECK(prices(text, {.price_column = "adj_close"}).prices(0, 0) == 1.25);
+    CHECK(prices(text, {.price_column = "Volume"}).prices(0, 0) == 100);
+    CHECK(prices(text, {.price_column = "Open"}).symbols == std::vector<std::string>{"Open"});
+  }
+  SECTION("it also makes a file without a close per-symbol") {
+    const auto t = prices("Date,Open,High\n2024-01-02,5,6\n", {.price_column = "Open"});
+    CHECK(t.symbols == std::vector<std::string>{"Open"});
+    CHECK(t.prices(0, 0) == 5);
+  }
+  SECTION("long files") {
+    const auto t = prices("Date,Ticker,Open,Close\n2024-01-02,X,1,2\n2024-01-02,Y,3,4\n",
+                          {.price_column = "open"});
+    CHECK(t.symbols == std::vector<std::string>{"X", "Y"});
+    CHECK(t.prices(0, 0) == 1);
+    CHECK(t.prices(0, 1) == 3);
+  }
+  SECTION("errors") {
+    CHECK_THROWS_AS(prices(text, {.price_column = "Last"}), keel::invalid_input);
+    CHECK_THROWS_WITH(prices(text, {.price_column = "Last"}),
+                      Contains("line 1: csv_options::price_column = 'Last' names no column") &&
+                          Contains("header is 'Date,Open,High"));
+    CHECK_THROWS_WITH(prices(text, {.price_column = "date"}),
+                      Contains("column 1 (Date)") && Contains("names the date column"));
+    CHECK_THROWS_WITH(prices(text, {.price_column = "--"}),
+                      Contains("price_column = '--' has no letter or digit"));
+    // A wide file has no price column to choose: the message names the column that makes
+    // the file wide.
+    CHECK_THROWS_WITH(prices("date,Open,AAPL\n2024-01-02,1,2\n", {.price_column = "Open"}),
+                      Contains("line 1, column 3 (AAPL)") &&
+                          Contains("csv_options::price_column = 'Open'") &&
+                          Contains("makes the file wide"));
+  }
+}
+
+TEST_CASE("the symbol of a per-symbol file: options, file stem, or price header",
+          "[csv][ohlcv][file]") {
+  const std::string text = "Date,Close,Adj Close\n2024-01-02,9,2.5\n";
+  const temp_dir dir;
+  const fs::path spy = dir.file("SPY.csv", text);
+  const fs::path dotted = dir.file("BRK.B.csv", text);
+  SECTION("a stream: the price column's header") {
+    CHECK(prices(text).symbols == std::vector<std::string>{"Adj Close"});
+    CHECK(prices(text, {.price_column = "Close"}).symbols == std::vector<std::string>{"Close"});
+  }
+  SECTION("a path: the file's stem") {
+    CHECK(keel::read_prices_csv(spy).symbols == std::vector<std::string>{"SPY"});
+    CHECK(keel::read_prices_csv(dotted).symbols == std::vector<std::string>{"BRK.B"});
+    CHECK(keel::read_prices_csv(spy, {.price_column = "Close"}).prices(0, 0) == 9);
+  }
+  SECTION("csv_options::symbol, for a stream or a path") {
+    CHECK(prices(text, {.symbol = "MKT"}).symbols == std::vector<std::string>{"MKT"});
+    CHECK(keel::read_prices_csv(spy, {.symbol = "MKT"}).symbols ==
+          std::vector<std::string>{"MKT"});
+    CHECK(keel::read_prices_csv(std::vector{spy}, {.symbol = "MKT"}).symbols ==
+          std::vector<std::string>{"MKT"});
+  }
+  SECTION("it renames the one column of a wide file") {
+    CHECK(prices("Date,vix\n2024-01-02,14\n", {.symbol = "VIX"}).symbols ==
+          std::vector<std::string>{"VIX"});
+    const fs::path wide = dir.file("levels.csv", "Date,vix\n2024-01-02,14\n");
+    CHECK(keel::read_prices_csv(wide).symbols == std::vector<std::string>{"vix"});  // wide: header
+  }
+  SECTION("where one name cannot be meant") {
+    CHECK_THROWS_AS(prices("date,A,B\n2024-01-02,1,2\n", {.symbol = "X"}), keel::invalid_input);
+    CHECK_THROWS_WITH(prices("date,A,B\n2024-01-02,1,2\n", {.symbol = "X"}),
+                      Contains("csv_options::symbol = 'X'") && Contains("2 symbol columns"));
+    CHECK_THROWS_WITH(prices("date,symbol,close\n2024-01-02,A,1\n", {.symbol = "X"}),
+                      Contains("column 2 (symbol)") && Contains("long file"));
+    CHECK_THROWS_WITH(keel::read_prices_csv(dir.path, {.symbol = "X"}),
+                      Contains("csv_options::symbol = 'X'") && Contains("there are 2 files"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several files and folders
+
+namespace {
+
+keel::price_table hand_table(std::vector<std::chrono::year_month_day> dates,
+                             std::vector<std::string> symbols, std::vector<double> row_major) {
+  keel::price_table t{std::move(dates), std::move(symbols), {}};
+  const auto rows = static_cast<Eigen::Index>(t.dates.size());
+  const auto cols = static_cast<Eigen::Index>(t.symbols.size());
+  t.prices.resize(rows, cols);
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j)
+      t.prices(i, j) = row_major[static_cast<std::size_t>(i * cols + j)];
+  return t;
+}
+
+// The price of `symbol` on `date` in `t`, NaN when the table has no such date.
+double price_on(const keel::price_table& t, const std::string& symbol,
+                const std::chrono::year_month_day& date) {
+  const auto it = std::find(t.dates.begin(), t.dates.end(), date);
+  if (it == t.dates.end()) return std::nan("");
+  return t.prices(it - t.dates.begin(), t.index_of(symbol));
+}
+
+}  // namespace
+
+TEST_CASE("merge_prices: the union of the dates, NaN where a symbol has no price",
+          "[csv][merge]") {
+  const double nan = std::nan("");
+  const auto a = hand_table({ymd(2024, 1, 2), ymd(2024, 1, 4), ymd(2024, 1, 5)}, {"A", "B"},
+                            {1, 10, 2, nan, 3, 30});
+  const auto c = hand_table({ymd(2023, 12, 29), ymd(2024, 1, 3), ymd(2024, 1, 4)}, {"C"},
+                            {100, 101, 102});
+  const auto d = hand_table({ymd(2024, 1, 8)}, {"D"}, {7});
+  const std::vector<keel::price_table> tables{a, c, d};
+  const auto m = keel::merge_prices(tables);
+  CHECK(violation(m).empty());
+  REQUIRE(m.dates == std::vector{ymd(2023, 12, 29), ymd(2024, 1, 2), ymd(2024, 1, 3),
+                                 ymd(2024, 1, 4), ymd(2024, 1, 5), ymd(2024, 1, 8)});
+  REQUIRE(m.symbols == std::vector<std::string>{"A", "B", "C", "D"});
+  // Every input price is where it was; every other cell is NaN.
+  std::size_t copied = 0;
+  for (const auto* t : {&a, &c, &d})
+    for (std::size_t j = 0; j < t->symbols.size(); ++j)
+      for (std::size_t i = 0; i < t->dates.size(); ++i) {
+        const double want = t->prices(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+        const double got = price_on(m, t->symbols[j], t->dates[i]);
+        CHECK((got == want || (std::isnan(got) && std::isnan(want))));
+        ++copied;
+      }
+  CHECK(copied == 10);
+  CHECK(count_nan(m) == m.dates.size() * m.symbols.size() - 9);  // 9 of the 10 are prices
+  CHECK(std::isnan(price_on(m, "A", ymd(2024, 1, 3))));
+  CHECK(std::isnan(price_on(m, "C", ymd(2024, 1, 2))));
+  CHECK(std::isnan(price_on(m, "D", ymd(2024, 1, 5))));
+
+  SECTION("the order of the tables orders the columns, not the values") {
+    const std::vector<keel::price_table> reversed{d, c, a};
+    const auto r = keel::merge_prices(reversed);
+    CHECK(r.dates == m.dates);
+    CHECK(r.symbols == std::vector<std::string>{"D", "C", "A", "B"});
+    for (const auto& s : m.symbols) {
+      const auto x = r.prices.col(r.index_of(s));
+      const auto y = m.prices.col(m.index_of(s));
+      CHECK(((x.array() == y.array()) || (x.array().isNaN() && y.array().isNaN())).all());
+    }
+  }
+  SECTION("one table is itself; none is an empty table; a table with no rows adds columns") {
+    const std::vector<keel::price_table> one{a};
+    const auto o = keel::merge_prices(one);
+    CHECK(o.dates == a.dates);
+    CHECK(o.symbols == a.symbols);
+    CHECK(((o.prices.array() == a.prices.array()) || o.prices.array().isNaN()).all());
+    const auto none = keel::merge_prices({});
+    CHECK(none.dates.empty());
+    CHECK(none.symbols.empty());
+    CHECK(none.prices.size() == 0);
+    const std::vector<keel::price_table> with_empty{a, hand_table({}, {"E"}, {})};
+    const auto e = keel::merge_prices(with_empty);
+    CHECK(e.dates == a.dates);
+    CHECK(e.prices.col(2).array().isNaN().all());
+  }
+  SECTION("bad tables are named") {
+    const auto dup = hand_table({ymd(2024, 1, 9)}, {"X", "C"}, {1, 2});
+    CHECK_THROWS_AS(keel::merge_prices(std::vector{a, c, dup}), keel::invalid_input);
+    CHECK_THROWS_WITH(keel::merge_prices(std::vector{a, c, dup}),
+                      Contains("merge_prices: symbol 'C' is in both tables[1] and tables[2]"));
+    CHECK_THROWS_WITH(keel::merge_prices(std::vector{hand_table({ymd(2024, 1, 2)}, {"A", "B", "A"},
+                                                                {1, 2, 3})}),
+                      Contains("symbol 'A' is twice in tables[0] (columns 1 and 3)"));
+    auto unsorted = a;
+    std::swap(unsorted.dates[1], unsorted.dates[2]);
+    CHECK_THROWS_WITH(keel::merge_prices(std::vector{c, unsorted}),
+                      Contains("tables[1]: dates[2] = 2024-01-04 does not come after dates[1] = "
+                               "2024-01-05"));
+    auto bad_shape = a;
+    bad_shape.symbols.pop_back();
+    CHECK_THROWS_WITH(keel::merge_prices(std::vector{bad_shape}),
+                      Contains("tables[0] is inconsistent: 3 dates and 1 symbols") &&
+                          Contains("3 x 2"));
+    CHECK_THROWS_WITH(keel::merge_prices(std::vector{hand_table({ymd(2024, 1, 2)}, {""}, {1})}),
+                      Contains("tables[0]: symbols[0] is empty"));
+    auto infinite = c;
+    infinite.prices(1, 0) = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH(keel::merge_prices(std::vector{a, infinite}),
+                      Contains("merge_prices: tables[1] C[1] on 2024-01-03 is inf"));
+  }
+}
+
+TEST_CASE("read_prices_csv reads several files and folders, merged on their dates",
+          "[csv][merge][file]") {
+  const temp_dir dir;
+  // A per-symbol file, a wide file of two symbols, a long file, in a folder with other things.
+  dir.file("SPY.csv",
+           "Date,Close,High,Low,Open,Volume\n"
+           "2024-01-03,470.5,1,1,1,9\n2024-01-02,472.25,1,1,1,9\n2024-01-05,468,1,1,1,9\n");
+  dir.file("b_wide.CSV", "date,AAA,BBB\n2024-01-02,10,20\n2024-01-04,11,\n");
+  dir.file("c_long.csv", "date,symbol,close\n2024-01-08,ZZZ,5\n2024-01-02,YYY,6\n");
+  dir.file("notes.txt", "not a price file");
+  dir.file("sub/IGNORED.csv", "date,Q\n2024-01-02,1\n");
+  dir.file("sub.csv/README", "a folder whose name ends in .csv is not a file");
+  SECTION("a folder: its *.csv files sorted by name, any case, not recursive") {
+    const auto t = keel::read_prices_csv(dir.path);
+    CHECK(violation(t).empty());
+    // Sorted by file name: SPY.csv, b_wide.CSV, c_long.csv (byte order: uppercase first).
+    CHECK(t.symbols == std::vector<std::string>{"SPY", "AAA", "BBB", "ZZZ", "YYY"});
+    CHECK(t.dates == std::vector{ymd(2024, 1, 2), ymd(2024, 1, 3), ymd(2024, 1, 4),
+                                 ymd(2024, 1, 5), ymd(2024, 1, 8)});
+    CHECK(price_on(t, "SPY", ymd(2024, 1, 2)) == 472.25);
+    CHECK(price_on(t, "SPY", ymd(2024, 1, 5)) == 468);
+    CHECK(std::isnan(price_on(t, "SPY", ymd(2024, 1, 4))));
+    CHECK(price_on(t, "AAA", ymd(2024, 1, 4)) == 11);
+    CHECK(std::isnan(price_on(t, "BBB", ymd(2024, 1, 4))));  // an empty cell stays NaN
+    CHECK(std::isnan(price_on(t, "AAA", ymd(2024, 1, 3))));  // a date the file lacks
+    CHECK(price_on(t, "ZZZ", ymd(2024, 1, 8)) == 5);
+    CHECK(price_on(t, "YYY", ymd(2024, 1, 2)) == 6);
+    CHECK(count_nan(t) == 5 * 5 - 8);  // 3 + 2 + 1 + 1 + 1 prices
+    // The same through the list overload, and as the merge of the files read one by one.
+    const auto listed = keel::read_prices_csv(std::vector<fs::path>{dir.path});
+    CHECK(listed.symbols == t.symbols);
+    CHECK(listed.dates == t.dates);
+    const std::vector<keel::price_table> each{keel::read_prices_csv(dir.path / "SPY.csv"),
+                                              keel::read_prices_csv(dir.path / "b_wide.CSV"),
+                                              keel::read_prices_csv(dir.path / "c_long.csv")};
+    const auto merged = keel::merge_prices(each);
+    CHECK(merged.symbols == t.symbols);
+    CHECK(merged.dates == t.dates);
+    CHECK(((merged.prices.array() == t.prices.array()) ||
+           (merged.prices.array().isNaN() && t.prices.array().isNaN()))
+              .all());
+  }
+  SECTION("files and folders in the order given") {
+    const auto t = keel::read_prices_csv(
+        std::vector<fs::path>{dir.path / "c_long.csv", dir.path / "sub", dir.path / "SPY.csv"});
+    CHECK(t.symbols == std::vector<std::string>{"ZZZ", "YYY", "Q", "SPY"});
+    CHECK(price_on(t, "Q", ymd(2024, 1, 2)) == 1);
+  }
+  SECTION("a symbol in two files names both files") {
+    const fs::path again = dir.file("more/SPY.csv", "Date,Close\n2024-01-09,1\n");
+    const std::vector<fs::path> paths{dir.path, again};
+    CHECK_THROWS_AS(keel::read_prices_csv(paths), keel::invalid_input);
+    CHECK_THROWS_WITH(keel::read_prices_csv(paths),
+                      Contains("read_prices_csv: symbol 'SPY' is in both " +
+                               (dir.path / "SPY.csv").string() + " and " + again.string()));
+    // The same file twice is the same case.
+    const fs::path spy = dir.path / "SPY.csv";
+    CHECK_THROWS_WITH(keel::read_prices_csv(std::vector{spy, spy}), Contains("is in both"));
+  }
+  SECTION("an error in one file names that file") {
+    const fs::path bad = dir.file("d_bad.csv", "date,Q2\n2024-01-02,oops\n");
+    CHECK_THROWS_WITH(keel::read_prices_csv(dir.path),
+                      Contains("read_prices_csv: " + bad.string() + " line 2, column 2 (Q2)"));
+  }
+  SECTION("a file with no data rows is insufficient_data naming it") {
+    const fs::path empty = dir.file("d_empty.csv", "Date,Open,Close\n");
+    CHECK_THROWS_AS(keel::read_prices_csv(dir.path), keel::insufficient_data);
+    CHECK_THROWS_WITH(keel::read_prices_csv(dir.path),
+                      Contains("read_prices_csv: " + empty.string() + ": no data rows"));
+    CHECK_THROWS_WITH(keel::read_prices_csv(empty),
+                      Contains(empty.string() + ": no data rows: the header on line 1"));
+  }
+}
+
+TEST_CASE("folders and lists with nothing to read", "[csv][merge][file][errors]") {
+  const temp_dir dir;
+  CHECK_THROWS_AS(keel::read_prices_csv(dir.path), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::read_prices_csv(dir.path),
+                    Contains("read_prices_csv: the folder '" + dir.path.string() +
+                             "' holds no .csv file"));
+  dir.file("prices.txt", "date,A\n2024-01-02,1\n");
+  dir.file("nested/A.csv", "date,A\n2024-01-02,1\n");
+  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector<fs::path>{dir.path}),
+                    Contains("holds no .csv file") && Contains("subfolders are not read"));
+  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector<fs::path>{}),
+                    Contains("read_prices_csv: no files to read"));
+  const fs::path missing = dir.path / "missing.csv";
+  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector{missing}),
+                    Contains("cannot open") && Contains(missing.string()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,6 +973,48 @@ TEST_CASE("no date column", "[csv][errors]") {
   CHECK(table(text).rows.size() == 1);  // read_csv takes any header
 }
 
+TEST_CASE("no date column: the delimiter tried and how to choose another", "[csv][errors]") {
+  SECTION("one header field holding ';' or a tab: that delimiter is suggested") {
+    CHECK_THROWS_WITH(prices("Date;AAPL;MSFT\n2024-01-02;1;2\n"),
+                      Contains("no date column") && Contains("header is 'Date;AAPL;MSFT'") &&
+                          Contains("the header was split on ',' into 1 field, which contains "
+                                   "';'") &&
+                          Contains("pass csv_options{.delimiter = ';'}"));
+    CHECK_THROWS_WITH(prices("Date\tAAPL\n2024-01-02\t1\n"),
+                      Contains("split on ',' into 1 field, which contains '\\t'") &&
+                          Contains("csv_options{.delimiter = '\\t'}"));
+    CHECK_THROWS_WITH(prices("date,A\n2024-01-02,1\n", {.delimiter = ';'}),
+                      Contains("split on ';' into 1 field, which contains ','") &&
+                          Contains("csv_options{.delimiter = ','}"));
+    // The most frequent candidate wins: two ';' against one ','.
+    CHECK_THROWS_WITH(prices("Datum;Kurs, EUR;Volumen\n", {.delimiter = '|'}),
+                      Contains("split on '|'") && Contains("csv_options{.delimiter = ';'}"));
+    // The suggestion reads the file.
+    CHECK(prices("Date;AAPL\n2024-01-02;1.5\n2024-01-03;2\n", {.delimiter = ';'}).prices(1, 0) ==
+          2);
+  }
+  SECTION("several fields: the delimiter tried and the option to set") {
+    CHECK_THROWS_WITH(prices("obs,time,DAX\n1,2,3\n"),
+                      Contains("the header was split on ',' into 3 fields") &&
+                          Contains("if another character separates the fields, pass it as "
+                                   "csv_options{.delimiter = ';'}"));
+    CHECK_THROWS_WITH(prices("obs;time\n", {.delimiter = ';'}),
+                      Contains("split on ';' into 2 fields") &&
+                          Contains("csv_options{.delimiter = ','}"));
+    // A one-field header without any likely delimiter gets the general advice.
+    CHECK_THROWS_WITH(prices("price\n1\n"),
+                      Contains("into 1 field; if another character") &&
+                          !Contains("which contains"));
+  }
+  SECTION("a path names the file") {
+    const temp_file semi("Date;AAPL\n2024-01-02;1\n");
+    CHECK_THROWS_WITH(keel::read_prices_csv(semi.path),
+                      Contains("read_prices_csv: " + semi.path.string() +
+                               " line 1: no date column") &&
+                          Contains("csv_options{.delimiter = ';'}"));
+  }
+}
+
 TEST_CASE("empty input has no header", "[csv][errors]") {
   for (const char* text : {"", "\n", "\r\n  \n\t\n", "\xEF\xBB\xBF", "\xEF\xBB\xBF\r\n"}) {
     INFO(keel::detail::quoted(text));
@@ -597,8 +1069,10 @@ TEST_CASE("unreadable paths", "[csv][file][errors]") {
   CHECK_THROWS_WITH(keel::read_prices_csv(nowhere),
                     Contains("read_prices_csv: cannot open") && Contains(nowhere.string()));
   CHECK_THROWS_WITH(keel::read_csv(nowhere), Contains("read_csv") && Contains(nowhere.string()));
-  const fs::path dir = fs::temp_directory_path();
-  CHECK_THROWS_WITH(keel::read_prices_csv(dir), Contains("directory") && Contains(dir.string()));
+  const temp_dir dir;
+  CHECK_THROWS_WITH(keel::read_csv(dir.path), Contains("read_csv: cannot read") &&
+                                                  Contains(dir.path.string()) &&
+                                                  Contains("it is a directory"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -683,7 +1157,8 @@ TEST_CASE("price_table columns are dated series", "[csv][table]") {
 
 // ---------------------------------------------------------------------------------------------
 // Robustness: random mutations of valid files either parse with every invariant or throw
-// keel::invalid_input (the in-process cousin of tests/fuzz/csv_fuzz.cpp).
+// keel::invalid_input, or insufficient_data for a header alone (the in-process cousin of
+// tests/fuzz/csv_fuzz.cpp).
 
 namespace {
 
@@ -697,6 +1172,10 @@ outcome run_one(F&& read, std::string& failure) {
     return failure.empty() ? outcome::parsed : outcome::failed;
   } catch (const keel::invalid_input&) {
     return outcome::rejected;
+  } catch (const keel::insufficient_data& e) {  // a price file with a header only
+    if (std::string_view(e.what()).find("no data rows") != std::string_view::npos)
+      return outcome::rejected;
+    failure = std::string("unexpected insufficient_data: ") + e.what();
   } catch (const std::exception& e) {
     failure = std::string("unexpected exception: ") + e.what();
   } catch (...) {
@@ -759,7 +1238,7 @@ TEST_CASE("random mutations never crash and keep the invariants", "[csv][robust]
   CHECK(rejected >= 2000);
 }
 
-TEST_CASE("edge inputs parse or throw invalid_input", "[csv][robust]") {
+TEST_CASE("edge inputs parse or throw invalid_input (or no data rows)", "[csv][robust]") {
   // Truncated quotes, NUL bytes, extreme years, a lone quote run. The fuzzer (tests/fuzz) has
   // found no failing input so far; add any it finds here.
   const std::vector<std::string> inputs = {
@@ -815,20 +1294,39 @@ std::vector<std::vector<std::string>> naive_lines(const fs::path& path) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
+// True for a header `Date,<OHLCV names>` of a Yahoo-style per-symbol file, as the files of
+// ../shared/data/raw spell them (Close, High, Low, Open, Volume).
+bool is_yahoo_header(const std::vector<std::string>& header) {
+  if (header.size() < 2 || lower(header[0]) != "date") return false;
+  bool close = false;
+  for (std::size_t j = 1; j < header.size(); ++j) {
+    const std::string n = lower(header[j]);
+    if (n != "open" && n != "high" && n != "low" && n != "close" && n != "volume") return false;
+    close = close || n == "close";
+  }
+  return close;
 }
 
-// Checks read_prices_csv against the naive parse; returns the number of NaN cells.
+// Checks read_prices_csv against the naive parse; returns the number of NaN cells. A
+// per-symbol file is its Close column, named after the file.
 std::size_t check_against_naive(const fs::path& path, const keel::price_table& t) {
   const auto lines = naive_lines(path);
   REQUIRE(!lines.empty());
   const auto& header = lines.front();
-  REQUIRE(t.symbols == std::vector<std::string>(header.begin() + 1, header.end()));
+  std::vector<std::size_t> value_cols;  // the file's columns of t's symbols, in order
+  std::vector<std::string> symbols;
+  if (is_yahoo_header(header)) {
+    value_cols.push_back(static_cast<std::size_t>(
+        std::find(header.begin(), header.end(), "Close") - header.begin()));
+    symbols.push_back(path.stem().string());
+  } else {
+    for (std::size_t j = 1; j < header.size(); ++j) value_cols.push_back(j);
+    symbols.assign(header.begin() + 1, header.end());
+  }
+  REQUIRE(value_cols.front() < header.size());
+  REQUIRE(t.symbols == symbols);
   REQUIRE(t.dates.size() == lines.size() - 1);
-  REQUIRE(t.prices.cols() == std::ssize(header) - 1);
+  REQUIRE(t.prices.cols() == std::ssize(value_cols));
   CHECK(violation(t).empty());
   CHECK(iso(t.dates.front()) == lines[1][0]);
   CHECK(iso(t.dates.back()) == lines.back()[0]);
@@ -839,12 +1337,13 @@ std::size_t check_against_naive(const fs::path& path, const keel::price_table& t
     REQUIRE(cells.size() == header.size());
     const auto r = static_cast<Eigen::Index>(i - 1);
     if (iso(t.dates[i - 1]) != cells[0]) ++mismatches;  // the files are already sorted
-    for (std::size_t j = 1; j < cells.size(); ++j) {
-      const double got = t.prices(r, static_cast<Eigen::Index>(j - 1));
-      if (cells[j].empty()) {
+    for (std::size_t c = 0; c < value_cols.size(); ++c) {
+      const std::string& cell = cells[value_cols[c]];
+      const double got = t.prices(r, static_cast<Eigen::Index>(c));
+      if (cell.empty()) {
         ++nans;
         if (!std::isnan(got)) ++mismatches;
-      } else if (got != std::strtod(cells[j].c_str(), nullptr)) {
+      } else if (got != std::strtod(cell.c_str(), nullptr)) {
         ++mismatches;
       }
     }
@@ -1009,5 +1508,122 @@ TEST_CASE("the bundled copy of dowjones30 in examples/data", "[csv][data]") {
   if (const auto dir = keel_test::shared_dir()) {
     const auto shared = *dir / "data" / "dowjones30_daily_1991_2000_fBasics.csv";
     if (fs::exists(shared)) CHECK(keel_test::slurp(path) == keel_test::slurp(shared));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The per-symbol downloads of ../shared/data/raw, read as folders
+
+namespace {
+
+// One price column of a raw file, read with getline and stod: its header name, and the text
+// date and the value of each row. The column is Close, or the second column when the file
+// has no Close (VIX.csv is `Date,vix`).
+struct raw_column {
+  std::string name;
+  std::vector<std::string> dates;
+  std::vector<double> values;
+};
+
+raw_column read_raw_column(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  std::stringstream split(line);
+  for (std::string cell; std::getline(split, cell, ',');) header.push_back(cell);
+  std::size_t col = 1;
+  for (std::size_t j = 0; j < header.size(); ++j)
+    if (header[j] == "Close") col = j;
+  raw_column out{header.at(col), {}, {}};
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    out.dates.push_back(cells.at(0));
+    out.values.push_back(std::stod(cells.at(col)));
+  }
+  return out;
+}
+
+// Checks a folder read by read_prices_csv against its files read one by one with
+// read_raw_column: symbols (file stems, or the header of a file without Close), the union of
+// the dates, and the first, last and `middle` prices of every symbol.
+void check_raw_folder(const fs::path& dir, const keel::price_table& t, const std::string& middle) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> symbols;
+  std::set<std::string> dates;
+  for (const auto& f : files) {
+    const raw_column c = read_raw_column(f);
+    symbols.push_back(c.name == "Close" ? f.stem().string() : c.name);
+    dates.insert(c.dates.begin(), c.dates.end());
+  }
+  REQUIRE(t.symbols == symbols);
+  REQUIRE(t.dates.size() == dates.size());
+  std::size_t i = 0;
+  for (const auto& d : dates) CHECK(iso(t.dates[i++]) == d);  // std::set iterates sorted
+  CHECK(violation(t).empty());
+  for (std::size_t k = 0; k < files.size(); ++k) {
+    INFO(files[k].string());
+    const raw_column c = read_raw_column(files[k]);
+    const auto j = static_cast<Eigen::Index>(k);
+    const auto row_of = [&](const std::string& date) {
+      return static_cast<Eigen::Index>(std::distance(dates.begin(), dates.find(date)));
+    };
+    CHECK(t.prices(row_of(c.dates.front()), j) == c.values.front());
+    CHECK(t.prices(row_of(c.dates.back()), j) == c.values.back());
+    const auto at = std::find(c.dates.begin(), c.dates.end(), middle);
+    REQUIRE(at != c.dates.end());
+    CHECK(t.prices(row_of(middle), j) == c.values[static_cast<std::size_t>(at - c.dates.begin())]);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the raw per-symbol folders of ../shared/data read as merged tables", "[csv][data]") {
+  const auto fdl = keel_test::shared_file("data/raw/foundationdigitallabs_stock-bot");
+  const auto labz = keel_test::shared_file("data/raw/labz365_ai-stock-bot-vm");
+  if (!fdl || !labz) return;
+  const auto a = keel::read_prices_csv(*fdl);
+  CHECK(a.symbols == std::vector<std::string>{"AAPL", "AMD", "MSFT", "NVDA", "QQQ", "SPY", "TSLA"});
+  CHECK(a.dates.size() == 1538);
+  CHECK(count_nan(a) == 0);
+  check_raw_folder(*fdl, a, "2023-05-25");  // NVDA's +24.4% day
+  // Spot values typed from the files (the last row of NVDA.csv, the first of SPY.csv).
+  CHECK(a.prices(1537, a.index_of("NVDA")) == num("182.80999755859375"));
+  CHECK(a.prices(0, a.index_of("SPY")) == num("297.698974609375"));
+
+  const auto b = keel::read_prices_csv(std::vector<fs::path>{*labz});
+  CHECK(b.symbols ==
+        std::vector<std::string>{"GLD", "QQQ", "SPY", "TLT", "UUP", "vix", "XLE", "XLF", "XLK"});
+  CHECK(b.dates.size() == 2074);
+  CHECK(count_nan(b) == 0);
+  check_raw_folder(*labz, b, "2020-03-16");
+
+  // Both folders hold QQQ and SPY: one table cannot hold them twice.
+  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector{*fdl, *labz}),
+                    Contains("symbol 'QQQ' is in both " + (*fdl / "QQQ.csv").string() + " and " +
+                             (*labz / "QQQ.csv").string()));
+}
+
+TEST_CASE("the raw stock-bot folder is us_stocks_etfs_daily_2020_2026.csv to 6 decimals",
+          "[csv][data]") {
+  // SOURCES.md: us_stocks_etfs_daily_2020_2026.csv is the adjusted close of the same
+  // FoundationDigitalLabs files (raw/ holds them byte for byte), rounded to 6 decimals.
+  const auto dir = keel_test::shared_file("data/raw/foundationdigitallabs_stock-bot");
+  const auto wide = keel_test::shared_file("data/us_stocks_etfs_daily_2020_2026.csv");
+  if (!dir || !wide) return;
+  const auto raw = keel::read_prices_csv(*dir);
+  const auto rounded = keel::read_prices_csv(*wide);
+  REQUIRE(raw.symbols == rounded.symbols);
+  REQUIRE(raw.dates == rounded.dates);
+  // Half a unit of the 6th decimal, plus the rounding of the two decimal texts to double.
+  const double tolerance = 0.5e-6 * (1 + 1e-6);
+  for (Eigen::Index j = 0; j < raw.prices.cols(); ++j) {
+    INFO(raw.symbols[static_cast<std::size_t>(j)]);
+    const double worst = (raw.prices.col(j) - rounded.prices.col(j)).cwiseAbs().maxCoeff();
+    CHECK(worst <= tolerance);
   }
 }

@@ -2,15 +2,19 @@
 // keel/csv.hpp: reading price files and other CSV files.
 //
 // Synopsis
-//   csv_options                     { delimiter = ',' }
+//   csv_options                     { delimiter = ',', price_column = "", symbol = "" }
 //   csv_table                       a CSV file as text cells: header, rows, the line of each row;
 //                                   find(column) -> index of a header
 //   read_csv(in | path, options)    any CSV file -> csv_table (portfolio and sector files)
-//   price_table                     dates x symbols matrix of prices, NaN where a cell is empty;
-//                                   column(symbol | j) -> a DatedSeries; contains; index_of
 //   read_prices_csv(in | path, options)
-//                                   wide `date,SYM1,SYM2,...` or long `date,symbol,close,...`
-//                                   -> price_table
+//                                   wide `date,SYM1,SYM2,...`, long `date,symbol,close,...` or
+//                                   per-symbol OHLCV `Date,Open,High,Low,Close,Adj Close,Volume`
+//                                   (one symbol, named after the file) -> price_table (declared
+//                                   in keel/series.hpp); a path that is a folder reads its *.csv
+//                                   files, merged
+//   read_prices_csv(paths, options) several files and folders merged on their dates
+//   merge_prices(tables)            price tables merged on their dates: union of the dates, NaN
+//                                   where a symbol has no price
 //
 // Format (RFC 4180, read leniently)
 //   - Fields are separated by the delimiter (',' unless csv_options says otherwise). A field in
@@ -26,13 +30,17 @@
 //   - Errors are keel::invalid_input naming the function, the file (path overloads), the
 //     1-based physical line, the 1-based column and its header name, and the offending text:
 //     "read_prices_csv: prices.csv line 7, column 3 (AAPL): 'x1.5' is not a number".
-//     Nothing else escapes, except std::bad_alloc for input too large for memory.
+//     Nothing else escapes, except insufficient_data for a price file without data rows and
+//     std::bad_alloc for input too large for memory.
 //   - A price table's missing values are NaN (empty cells and NA-style tokens); the dated
 //     functions of keel/series.hpp treat NaN as missing. Prices are not checked for sign here:
 //     the return functions reject zero and negative prices.
 //   - Dates are calendar days: a time of day is read and ignored, so two rows of one day are
 //     duplicates. The whole input is read into memory first (price files are a few MB).
-//   - Cost: O(bytes) to tokenise, plus O(rows log rows) to sort by date.
+//   - A price file with a header and no data rows is keel::insufficient_data ("no data rows");
+//     a text table (read_csv) with no rows is valid.
+//   - Cost: O(bytes) to tokenise, plus O(rows log rows) to sort by date; merging several files
+//     O(R log R) for R rows in all.
 //
 // References
 //   RFC 4180, "Common Format and MIME Type for Comma-Separated Values (CSV) Files" (2005).
@@ -75,12 +83,20 @@
 
 namespace keel {
 
-/// How a CSV file is split into fields.
+/// How a CSV file is split into fields and, for price files, which column holds the prices.
 struct csv_options {
   /// The field separator: ',' by default, ';' for European exports, '\t' for TSV. It may not
   /// be a double quote or a line break (invalid_input). When it is a space or a tab, that
   /// character is no longer trimmed around fields.
   char delimiter = ',';
+  /// read_prices_csv only: the price column of a per-symbol (OHLCV) or long file, matched
+  /// after normalising as header names are ("Open", "adj_close"); empty: adj close, else
+  /// close (else price, in a long file). Setting it for a wide file is invalid_input.
+  std::string price_column = {};
+  /// read_prices_csv only: the symbol of a per-symbol file (or of a wide file's only column);
+  /// empty: the file's stem for the path overloads (`SPY.csv` -> `SPY`), the price column's
+  /// header for a stream. Setting it for a long file or for several files is invalid_input.
+  std::string symbol = {};
 };
 
 /// A CSV file as text cells, for files that are not price tables: portfolios (symbol,
@@ -298,7 +314,7 @@ inline void require_width(const csv_context& ctx, const std::vector<std::string>
   return read_all(in, csv_context{fn, detail::printable(path.string(), 200)});
 }
 
-[[nodiscard]] inline csv_table read_csv_text(std::string_view text, csv_options options,
+[[nodiscard]] inline csv_table read_csv_text(std::string_view text, const csv_options& options,
                                              csv_context& ctx) {
   check_delimiter(ctx, options.delimiter);
   csv_tokenizer tokens(text, options.delimiter, ctx);
@@ -460,15 +476,102 @@ enum class date_parse { ok, malformed, impossible };
 
 namespace detail {
 
-// Wide layout: `date,SYM1,SYM2,...`, one row per date in any order.
-[[nodiscard]] inline price_table read_wide_prices(csv_tokenizer& tokens, csv_context& ctx,
-                                                  const std::vector<std::string>& header,
-                                                  std::ptrdiff_t header_line,
-                                                  std::ptrdiff_t date_col) {
-  const std::ptrdiff_t width = detail::ssize(header);
-  std::vector<std::ptrdiff_t> symbol_cols;
+/// A delimiter as a C++ character literal, for messages: ',' ';' '\t' '|' '\x01'.
+[[nodiscard]] inline std::string delimiter_text(char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto u = static_cast<unsigned char>(c);
+  std::string out = "'";
+  if (c == '\t') {
+    out += "\\t";
+  } else if (c == '\'' || c == '\\') {
+    out += '\\';
+    out += c;
+  } else if (u >= 0x20 && u < 0x7f) {
+    out += c;
+  } else {
+    out += "\\x";
+    out += hex[u >> 4];
+    out += hex[u & 0xf];
+  }
+  out += '\'';
+  return out;
+}
+
+/// The end of the "no date column" message: the delimiter that split the header and how to
+/// choose another, naming it when the header is one field that holds a likely delimiter
+/// (';', '\t', ',' or '|', the most frequent one).
+[[nodiscard]] inline std::string delimiter_hint(const std::vector<std::string>& header,
+                                                char delimiter) {
+  std::string out = "; the header was split on " + delimiter_text(delimiter) + " into " +
+                    std::to_string(header.size()) + (header.size() == 1 ? " field" : " fields");
+  if (header.size() == 1) {
+    char best = delimiter;
+    std::ptrdiff_t best_count = 0;
+    for (const char c : {';', '\t', ',', '|'}) {
+      if (c == delimiter) continue;
+      const std::ptrdiff_t n = std::count(header.front().begin(), header.front().end(), c);
+      if (n > best_count) {
+        best = c;
+        best_count = n;
+      }
+    }
+    if (best_count > 0)
+      return out + ", which contains " + delimiter_text(best) + ": if " + delimiter_text(best) +
+             " separates the fields, pass csv_options{.delimiter = " + delimiter_text(best) + "}";
+  }
+  const char example = delimiter == ';' ? ',' : ';';
+  return out +
+         "; if another character separates the fields, pass it as csv_options{.delimiter = " +
+         delimiter_text(example) + "}";
+}
+
+/// True for the normalised column names of a per-symbol (OHLCV) file.
+[[nodiscard]] inline bool is_ohlcv_name(std::string_view name) {
+  static constexpr std::string_view names[] = {"open",   "high",      "low",         "close",
+                                               "adjclose", "adjustedclose", "volume",
+                                               "dividends", "stocksplits", "capitalgains"};
+  return std::find(std::begin(names), std::end(names), name) != std::end(names);
+}
+
+/// True for the normalised names of a close column: close, adjclose, adjustedclose.
+[[nodiscard]] inline bool is_close_name(std::string_view name) {
+  return name == "close" || name == "adjclose" || name == "adjustedclose";
+}
+
+/// The one column whose normalised name is `wanted`, or -1 when there is none; invalid_input
+/// when two columns normalise to it ("Adj Close" and "adj_close"), since either could be meant.
+[[nodiscard]] inline std::ptrdiff_t unique_column(const csv_context& ctx,
+                                                  const std::vector<std::string>& names,
+                                                  std::string_view wanted,
+                                                  std::ptrdiff_t header_line) {
+  std::ptrdiff_t found = -1;
+  for (std::ptrdiff_t j = 0; j < detail::ssize(names); ++j) {
+    if (names[static_cast<std::size_t>(j)] != wanted) continue;
+    if (found >= 0)
+      ctx.fail(header_line, j,
+               "columns " + std::to_string(found + 1) + " and " + std::to_string(j + 1) +
+                   " both read as " + detail::quoted(wanted) +
+                   " (names are compared in lowercase, without punctuation); rename one");
+    found = j;
+  }
+  return found;
+}
+
+/// Throws insufficient_data for a price file whose header is its only record.
+[[noreturn]] inline void throw_no_data_rows(const csv_context& ctx, std::ptrdiff_t header_line) {
+  const std::string what =
+      "no data rows: the header on line " + std::to_string(header_line) + " is the only record";
+  throw insufficient_data(message(ctx.fn, ctx.source.empty() ? what : ctx.source + ": " + what), 1,
+                          0);
+}
+
+// The symbol columns of a wide header: every column but the date, each named and unique.
+[[nodiscard]] inline std::vector<std::ptrdiff_t> wide_symbol_columns(
+    const csv_context& ctx, const std::vector<std::string>& header, std::ptrdiff_t header_line,
+    std::ptrdiff_t date_col) {
+  std::vector<std::ptrdiff_t> cols;
   std::unordered_map<std::string_view, std::ptrdiff_t> seen;
-  for (std::ptrdiff_t j = 0; j < width; ++j) {
+  for (std::ptrdiff_t j = 0; j < detail::ssize(header); ++j) {
     if (j == date_col) continue;
     const std::string& name = header[static_cast<std::size_t>(j)];
     if (name.empty())
@@ -480,10 +583,19 @@ namespace detail {
       ctx.fail(header_line, j,
                "duplicate symbol " + detail::quoted(name) + ", also the name of column " +
                    std::to_string(it->second + 1));
-    symbol_cols.push_back(j);
+    cols.push_back(j);
   }
-  const std::ptrdiff_t n_symbols = detail::ssize(symbol_cols);
+  return cols;
+}
 
+// One row per date in any order (wide and per-symbol layouts): the date column and the
+// columns `cols`, which become the table's `symbols`. Other columns are not read.
+[[nodiscard]] inline price_table read_dated_rows(csv_tokenizer& tokens, const csv_context& ctx,
+                                                 std::ptrdiff_t width, std::ptrdiff_t header_line,
+                                                 std::ptrdiff_t date_col,
+                                                 const std::vector<std::ptrdiff_t>& cols,
+                                                 std::vector<std::string> symbols) {
+  const std::ptrdiff_t n_symbols = detail::ssize(cols);
   std::vector<std::chrono::sys_days> days;
   std::vector<std::ptrdiff_t> lines;
   std::vector<double> values;  // row-major, in file order
@@ -493,12 +605,13 @@ namespace detail {
     require_width(ctx, cells, line, width);
     days.push_back(parse_date_cell(ctx, cells[static_cast<std::size_t>(date_col)], line, date_col));
     lines.push_back(line);
-    for (const std::ptrdiff_t j : symbol_cols)
+    for (const std::ptrdiff_t j : cols)
       values.push_back(parse_price_cell(ctx, cells[static_cast<std::size_t>(j)], line, j));
   }
+  const std::ptrdiff_t n_rows = detail::ssize(days);
+  if (n_rows == 0) throw_no_data_rows(ctx, header_line);
 
   // Some sources write the newest day first: sort, stably, so equal dates stay in file order.
-  const std::ptrdiff_t n_rows = detail::ssize(days);
   std::vector<std::ptrdiff_t> order(static_cast<std::size_t>(n_rows));
   std::iota(order.begin(), order.end(), std::ptrdiff_t{0});
   const auto at = [](const auto& v, std::ptrdiff_t i) { return v[static_cast<std::size_t>(i)]; };
@@ -517,8 +630,7 @@ namespace detail {
   price_table table;
   table.dates.reserve(static_cast<std::size_t>(n_rows));
   for (const std::ptrdiff_t i : order) table.dates.emplace_back(at(days, i));
-  for (const std::ptrdiff_t j : symbol_cols)
-    table.symbols.push_back(header[static_cast<std::size_t>(j)]);
+  table.symbols = std::move(symbols);
   table.prices.resize(n_rows, n_symbols);
   for (std::ptrdiff_t c = 0; c < n_symbols; ++c)
     for (std::ptrdiff_t r = 0; r < n_rows; ++r)
@@ -529,6 +641,7 @@ namespace detail {
 // Long layout: `date,symbol,close,...`, one row per (date, symbol) in any order.
 [[nodiscard]] inline price_table read_long_prices(csv_tokenizer& tokens, csv_context& ctx,
                                                   const std::vector<std::string>& header,
+                                                  std::ptrdiff_t header_line,
                                                   std::ptrdiff_t date_col,
                                                   std::ptrdiff_t symbol_col,
                                                   std::ptrdiff_t price_col) {
@@ -556,6 +669,7 @@ namespace detail {
         parse_price_cell(ctx, cells[static_cast<std::size_t>(price_col)], line, price_col);
     entries.push_back({day, it->second, price, line});
   }
+  if (entries.empty()) throw_no_data_rows(ctx, header_line);
 
   std::vector<std::chrono::sys_days> days;
   days.reserve(entries.size());
@@ -585,26 +699,40 @@ namespace detail {
   return table;
 }
 
-[[nodiscard]] inline price_table read_prices_text(std::string_view text, csv_options options,
-                                                  csv_context& ctx) {
+/// The layouts of a price file (see read_prices_csv).
+enum class price_layout { wide, long_rows, per_symbol };
+
+// The price column of a long or per-symbol file: csv_options::price_column when set, else
+// adj close / adjusted close, else close, else (long files only) price; -1 when none is found.
+[[nodiscard]] inline std::ptrdiff_t price_column(const csv_context& ctx,
+                                                 const std::vector<std::string>& names,
+                                                 std::ptrdiff_t header_line,
+                                                 std::string_view wanted, price_layout layout) {
+  if (!wanted.empty()) return unique_column(ctx, names, wanted, header_line);
+  for (const std::string_view name : {"adjclose", "adjustedclose", "close", "price"}) {
+    if (name == "price" && layout != price_layout::long_rows) break;
+    if (const std::ptrdiff_t j = unique_column(ctx, names, name, header_line); j >= 0) return j;
+  }
+  return -1;
+}
+
+[[nodiscard]] inline price_table read_prices_text(std::string_view text,
+                                                  const csv_options& options, csv_context& ctx,
+                                                  std::string_view file_stem) {
   check_delimiter(ctx, options.delimiter);
   csv_tokenizer tokens(text, options.delimiter, ctx);
   std::vector<std::string> header;
   std::ptrdiff_t header_line = 0;
   if (!tokens.next(header, header_line)) ctx.fail("no header: the input is empty or blank");
   ctx.header = &header;
+  const std::ptrdiff_t width = detail::ssize(header);
+  const std::string shown = header_text(header, options.delimiter);
 
   std::vector<std::string> names;
   for (const std::string& h : header) names.push_back(normalized_name(h));
-  const auto find_name = [&](std::initializer_list<std::string_view> wanted) -> std::ptrdiff_t {
-    for (const std::string_view w : wanted)
-      for (std::ptrdiff_t j = 0; j < detail::ssize(names); ++j)
-        if (names[static_cast<std::size_t>(j)] == w) return j;
-    return -1;
-  };
 
   std::ptrdiff_t date_col = -1;
-  for (std::ptrdiff_t j = 0; j < detail::ssize(names) && date_col < 0; ++j) {
+  for (std::ptrdiff_t j = 0; j < width && date_col < 0; ++j) {
     const std::string& n = names[static_cast<std::size_t>(j)];
     if (n == "date" || n == "timestamp" || n == "datetime") date_col = j;
   }
@@ -613,22 +741,256 @@ namespace detail {
     ctx.fail(header_line, -1,
              "no date column; expected a column named date, timestamp or datetime (any case, "
              "punctuation ignored) or an unnamed first column; header is " +
-                 header_text(header, options.delimiter));
+                 shown + delimiter_hint(header, options.delimiter));
 
-  const std::ptrdiff_t symbol_col = find_name({"symbol", "ticker"});
-  if (symbol_col < 0) return read_wide_prices(tokens, ctx, header, header_line, date_col);
+  std::ptrdiff_t symbol_col = -1;
+  for (const std::string_view name : {"symbol", "ticker"})
+    if (symbol_col < 0) symbol_col = unique_column(ctx, names, name, header_line);
 
-  std::ptrdiff_t price_col = find_name({"adjclose", "adjustedclose"});
-  if (price_col < 0) price_col = find_name({"close"});
-  if (price_col < 0) price_col = find_name({"price"});
-  if (price_col < 0)
+  const std::string wanted = normalized_name(options.price_column);
+  if (!options.price_column.empty() && wanted.empty())
+    ctx.fail("csv_options::price_column = " + detail::quoted(options.price_column) +
+             " has no letter or digit, so it can name no column");
+  if (!wanted.empty() && std::find(names.begin(), names.end(), wanted) == names.end())
     ctx.fail(header_line, -1,
-             "unknown long-format header: column " + std::to_string(symbol_col + 1) + " (" +
-                 detail::printable(header[static_cast<std::size_t>(symbol_col)]) +
-                 ") names symbols, but no column holds prices (expected adj close, adjusted "
-                 "close, close or price); header is " +
-                 header_text(header, options.delimiter));
-  return read_long_prices(tokens, ctx, header, date_col, symbol_col, price_col);
+             "csv_options::price_column = " + detail::quoted(options.price_column) +
+                 " names no column (names are compared in lowercase, without punctuation); "
+                 "header is " + shown);
+
+  if (!wanted.empty() && names[static_cast<std::size_t>(date_col)] == wanted)
+    ctx.fail(header_line, date_col,
+             "csv_options::price_column = " + detail::quoted(options.price_column) +
+                 " names the date column");
+
+  // The layout: long with a symbol column; per-symbol when every other column is an OHLCV
+  // name and one of them is a close (or the requested price column); wide otherwise.
+  price_layout layout = price_layout::wide;
+  std::ptrdiff_t not_ohlcv = -1;  // the first column that makes the file wide
+  if (symbol_col >= 0) {
+    layout = price_layout::long_rows;
+  } else if (width > 1) {
+    bool has_price = false;
+    for (std::ptrdiff_t j = 0; j < width; ++j) {
+      if (j == date_col) continue;
+      const std::string& n = names[static_cast<std::size_t>(j)];
+      if (!is_ohlcv_name(n) && not_ohlcv < 0) not_ohlcv = j;
+      if (is_close_name(n) || (!wanted.empty() && n == wanted)) has_price = true;
+    }
+    if (not_ohlcv < 0 && has_price) layout = price_layout::per_symbol;
+  }
+
+  if (layout == price_layout::wide) {
+    if (!wanted.empty())
+      ctx.fail(header_line, not_ohlcv,
+               "csv_options::price_column = " + detail::quoted(options.price_column) +
+                   " chooses the price column of a per-symbol file (every column but the date "
+                   "named open, high, low, close, adj close, adjusted close, volume, dividends, "
+                   "stock splits or capital gains) or of a long file (with a symbol or ticker "
+                   "column), but this column makes the file wide, one symbol per column; header "
+                   "is " + shown);
+    std::vector<std::ptrdiff_t> cols = wide_symbol_columns(ctx, header, header_line, date_col);
+    std::vector<std::string> symbols;
+    for (const std::ptrdiff_t j : cols) symbols.push_back(header[static_cast<std::size_t>(j)]);
+    if (!options.symbol.empty()) {
+      if (cols.size() != 1)
+        ctx.fail(header_line, -1,
+                 "csv_options::symbol = " + detail::quoted(options.symbol) +
+                     " names the one symbol of a per-symbol file or of a wide file with one "
+                     "price column, but this wide file has " + std::to_string(cols.size()) +
+                     " symbol columns; header is " + shown);
+      symbols.front() = options.symbol;
+    }
+    return read_dated_rows(tokens, ctx, width, header_line, date_col, cols, std::move(symbols));
+  }
+
+  const std::ptrdiff_t price_col = price_column(ctx, names, header_line, wanted, layout);
+  if (layout == price_layout::long_rows) {
+    if (!options.symbol.empty())
+      ctx.fail(header_line, symbol_col,
+               "csv_options::symbol = " + detail::quoted(options.symbol) +
+                   " names the one symbol of a per-symbol file, but this is a long file whose "
+                   "symbols come from this column; header is " + shown);
+    if (price_col < 0)
+      ctx.fail(header_line, -1,
+               "unknown long-format header: column " + std::to_string(symbol_col + 1) + " (" +
+                   detail::printable(header[static_cast<std::size_t>(symbol_col)]) +
+                   ") names symbols, but no column holds prices (expected adj close, adjusted "
+                   "close, close or price, or set csv_options::price_column); header is " +
+                   shown);
+    return read_long_prices(tokens, ctx, header, header_line, date_col, symbol_col, price_col);
+  }
+
+  // Per-symbol: a price column exists (the layout rule found one).
+  KEEL_ASSERT(price_col >= 0);
+  std::string symbol = options.symbol;
+  if (symbol.empty()) symbol = file_stem;
+  if (symbol.empty()) symbol = header[static_cast<std::size_t>(price_col)];
+  return read_dated_rows(tokens, ctx, width, header_line, date_col, {price_col},
+                         {std::move(symbol)});
+}
+
+/// Reads one price file (not a folder).
+[[nodiscard]] inline price_table read_price_file(const std::filesystem::path& path,
+                                                 const csv_options& options) {
+  const std::string text = detail::read_file(path, "read_prices_csv");
+  detail::csv_context ctx{"read_prices_csv", detail::printable(path.string(), 200)};
+  return detail::read_prices_text(text, options, ctx, path.stem().string());
+}
+
+/// True for a file name ending in .csv, in any case.
+[[nodiscard]] inline bool has_csv_extension(const std::filesystem::path& path) {
+  return equals_ignoring_case(path.extension().string(), ".csv");
+}
+
+/// The *.csv files of a folder (any case, not recursive), sorted by file name; invalid_input
+/// naming the folder when it cannot be listed or holds none.
+[[nodiscard]] inline std::vector<std::filesystem::path> csv_files_in(
+    const std::filesystem::path& dir, std::string_view fn) {
+  const std::string name = detail::quoted(dir.string(), 200);
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code file_ec;
+    if (it->is_regular_file(file_ec) && has_csv_extension(it->path())) files.push_back(it->path());
+  }
+  if (ec) throw invalid_input(message(fn, "cannot list the folder " + name + ": " + ec.message()));
+  if (files.empty())
+    throw invalid_input(message(fn, "the folder " + name +
+                                        " holds no .csv file (file names ending in .csv, any "
+                                        "case; subfolders are not read)"));
+  std::sort(files.begin(), files.end(),
+            [](const std::filesystem::path& a, const std::filesystem::path& b) {
+              return a.filename().string() < b.filename().string();
+            });
+  return files;
+}
+
+/// Price tables merged on their dates; `sources` names each table in messages (a file), else
+/// "tables[k]". See merge_prices.
+[[nodiscard]] inline price_table merge_tables(std::string_view fn,
+                                              std::span<const price_table> tables,
+                                              const std::vector<std::string>& sources) {
+  const auto source = [&](std::size_t k) {
+    return k < sources.size() ? sources[k] : "tables[" + std::to_string(k) + "]";
+  };
+  struct place {
+    std::size_t table;
+    std::ptrdiff_t column;
+  };
+  std::unordered_map<std::string_view, place> owner;
+  std::size_t total_rows = 0;
+  std::ptrdiff_t n_symbols = 0;
+  for (std::size_t k = 0; k < tables.size(); ++k) {
+    const price_table& t = tables[k];
+    const std::ptrdiff_t rows = detail::ssize(t.dates);
+    const std::ptrdiff_t cols = detail::ssize(t.symbols);
+    if (t.prices.rows() != rows || t.prices.cols() != cols)
+      throw invalid_input(message(fn, source(k) + " is inconsistent: " + std::to_string(rows) +
+                                          " dates and " + std::to_string(cols) +
+                                          " symbols, but its prices are " +
+                                          std::to_string(t.prices.rows()) + " x " +
+                                          std::to_string(t.prices.cols())));
+    for (std::ptrdiff_t i = 0; i < rows; ++i) {
+      const auto& d = t.dates[static_cast<std::size_t>(i)];
+      if (!d.ok())
+        throw invalid_input(message(fn, source(k) + ": dates[" + std::to_string(i) +
+                                            "] is not a valid calendar date"));
+      if (i > 0 && !(t.dates[static_cast<std::size_t>(i - 1)] < d))
+        throw invalid_input(message(
+            fn, source(k) + ": dates[" + std::to_string(i) + "] = " + date_text(d) +
+                    " does not come after dates[" + std::to_string(i - 1) + "] = " +
+                    date_text(t.dates[static_cast<std::size_t>(i - 1)]) +
+                    "; dates must strictly increase"));
+    }
+    for (std::ptrdiff_t j = 0; j < cols; ++j) {
+      const std::string& symbol = t.symbols[static_cast<std::size_t>(j)];
+      if (symbol.empty())
+        throw invalid_input(
+            message(fn, source(k) + ": symbols[" + std::to_string(j) + "] is empty"));
+      const auto [it, inserted] = owner.try_emplace(symbol, place{k, j});
+      if (!inserted) {
+        if (it->second.table == k)
+          throw invalid_input(message(fn, "symbol " + detail::quoted(symbol) + " is twice in " +
+                                              source(k) + " (columns " +
+                                              std::to_string(it->second.column + 1) + " and " +
+                                              std::to_string(j + 1) + ")"));
+        throw invalid_input(message(fn, "symbol " + detail::quoted(symbol) + " is in both " +
+                                            source(it->second.table) + " and " + source(k)));
+      }
+      for (std::ptrdiff_t i = 0; i < rows; ++i) {
+        if (!std::isinf(t.prices(i, j))) continue;
+        const auto& date = t.dates[static_cast<std::size_t>(i)];
+        throw_non_finite_at(fn, source(k) + " " + dated_element_text(symbol, i, date),
+                            t.prices(i, j));
+      }
+    }
+    total_rows += static_cast<std::size_t>(rows);
+    n_symbols += cols;
+  }
+
+  std::vector<std::chrono::sys_days> days;
+  days.reserve(total_rows);
+  for (const price_table& t : tables)
+    for (const auto& d : t.dates) days.emplace_back(d);
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+  const std::ptrdiff_t n_rows = detail::ssize(days);
+  if (n_symbols > 0 && n_rows > std::numeric_limits<std::ptrdiff_t>::max() / n_symbols / 8)
+    throw std::bad_alloc();
+
+  price_table out;
+  out.dates.assign(days.begin(), days.end());
+  out.symbols.reserve(static_cast<std::size_t>(n_symbols));
+  out.prices.setConstant(n_rows, n_symbols, std::numeric_limits<double>::quiet_NaN());
+  std::vector<std::ptrdiff_t> row_of;  // row of each of a table's dates in `out`
+  std::ptrdiff_t column = 0;
+  for (const price_table& t : tables) {
+    const std::ptrdiff_t rows = detail::ssize(t.dates);
+    row_of.resize(static_cast<std::size_t>(rows));
+    std::ptrdiff_t r = 0;
+    for (std::ptrdiff_t i = 0; i < rows; ++i) {  // both date lists are sorted: one merge pass
+      const std::chrono::sys_days d(t.dates[static_cast<std::size_t>(i)]);
+      while (days[static_cast<std::size_t>(r)] < d) ++r;
+      row_of[static_cast<std::size_t>(i)] = r;
+    }
+    for (std::ptrdiff_t j = 0; j < detail::ssize(t.symbols); ++j, ++column) {
+      out.symbols.push_back(t.symbols[static_cast<std::size_t>(j)]);
+      for (std::ptrdiff_t i = 0; i < rows; ++i)
+        out.prices(row_of[static_cast<std::size_t>(i)], column) = t.prices(i, j);
+    }
+  }
+  return out;
+}
+
+/// Reads files and folders (each folder: its *.csv files) and merges them on their dates.
+[[nodiscard]] inline price_table read_price_files(const std::vector<std::filesystem::path>& paths,
+                                                  const csv_options& options) {
+  constexpr std::string_view fn = "read_prices_csv";
+  if (paths.empty())
+    throw invalid_input(message(fn, "no files to read: the list of paths is empty"));
+  std::vector<std::filesystem::path> files;
+  for (const std::filesystem::path& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      std::vector<std::filesystem::path> in_dir = csv_files_in(path, fn);
+      files.insert(files.end(), in_dir.begin(), in_dir.end());
+    } else {
+      files.push_back(path);
+    }
+  }
+  if (!options.symbol.empty() && files.size() > 1)
+    throw invalid_input(message(fn, "csv_options::symbol = " + detail::quoted(options.symbol) +
+                                        " names the symbol of one file, but there are " +
+                                        std::to_string(files.size()) + " files to read"));
+  std::vector<price_table> tables;
+  std::vector<std::string> sources;
+  tables.reserve(files.size());
+  for (const std::filesystem::path& file : files) {
+    tables.push_back(read_price_file(file, options));
+    sources.push_back(detail::printable(file.string(), 200));
+  }
+  if (tables.size() == 1) return std::move(tables.front());
+  return merge_tables(fn, tables, sources);
 }
 
 }  // namespace detail
@@ -637,39 +999,48 @@ namespace detail {
 ///
 /// The first record that is not blank is the header; blank lines are skipped; cells are
 /// trimmed of spaces and tabs outside quotes. A header-only input is a table with no rows.
+/// Only `options.delimiter` is used.
 /// \returns header, rows (each with header.size() cells) and the line where each row starts.
 /// \throws invalid_input for empty input ("no header"), a row whose field count differs from
 ///         the header's ("ragged row", naming the line and both counts), an unterminated quote
 ///         (naming the line where the field starts), text after a closing quote, a delimiter
 ///         that is a quote or a line break, or a stream that cannot be read.
 /// Ref: RFC 4180 (2005).
-[[nodiscard]] inline csv_table read_csv(std::istream& in, csv_options options = {}) {
+[[nodiscard]] inline csv_table read_csv(std::istream& in, const csv_options& options = {}) {
   detail::csv_context ctx{"read_csv", {}};
   const std::string text = detail::read_all(in, ctx);
   return detail::read_csv_text(text, options, ctx);
 }
 
 /// Reads a CSV file as text cells, as read_csv(std::istream&); messages name the file.
-/// \throws invalid_input as the stream form, and naming the path when it cannot be opened.
+/// \throws invalid_input as the stream form, and naming the path when it cannot be opened or
+///         is a folder.
 [[nodiscard]] inline csv_table read_csv(const std::filesystem::path& path,
-                                        csv_options options = {}) {
+                                        const csv_options& options = {}) {
   const std::string text = detail::read_file(path, "read_csv");
   detail::csv_context ctx{"read_csv", detail::printable(path.string(), 200)};
   return detail::read_csv_text(text, options, ctx);
 }
 
-/// Reads a price file in either layout into a dates x symbols price_table.
+/// Reads a price file in any of three layouts into a dates x symbols price_table.
 ///
 /// Header names are matched after normalising: lowercase, everything but letters and digits
 /// dropped ("Adj Close", "adj_close" and "ADJCLOSE" are all `adjclose`).
 /// - Date column: the first header named `date`, `timestamp` or `datetime`; failing that, a
 ///   first column with an empty header (pandas' unnamed index).
 /// - Long layout, when a header is named `symbol` or `ticker`: one row per (date, symbol) in
-///   any order. Prices come from `adjclose`/`adjustedclose`, else `close`, else `price`; other
-///   columns (open, high, volume, ...) are ignored. Symbols keep the order of their first
-///   appearance; a (date, symbol) pair absent from the file is NaN.
-/// - Wide layout otherwise: every column but the date is a symbol (so a yfinance file
-///   `Date,Close,High,Low,Open,Volume` has five "symbols"). Rows may come in any order.
+///   any order. Prices come from options.price_column if set, else `adjclose`/`adjustedclose`,
+///   else `close`, else `price`; other columns are ignored. Symbols keep the order of their
+///   first appearance; a (date, symbol) pair absent from the file is NaN.
+/// - Per-symbol layout (a Yahoo-style OHLCV download), when there is no symbol column and
+///   every column but the date, in any order, is one of open, high, low, close, adjclose,
+///   adjustedclose, volume, dividends, stocksplits, capitalgains, and at least one of them is
+///   close, adjclose, adjustedclose or options.price_column: one symbol, priced by
+///   options.price_column if set, else adj close (or adjusted close), else close; the other
+///   columns are not read. Its name is options.symbol if set, else (in a stream) the price
+///   column's header text; the path overloads name it after the file (`SPY.csv` -> `SPY`).
+/// - Wide layout otherwise: every column but the date is a symbol, so a file whose columns
+///   are `Open` and `AAPL` stays wide. options.symbol renames a wide file's only symbol.
 /// - Dates: `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYYMMDD`, optionally followed by 'T' or ' ', a time
 ///   of day (digits, ':', '.') and a zone (`Z`, `+HH:MM`, `-HH:MM`, `+HHMM`); the time is
 ///   ignored. Rows come out sorted by date.
@@ -677,26 +1048,66 @@ namespace detail {
 ///   else must be a whole decimal number (std::from_chars, one leading '+' allowed) and
 ///   finite. Signs are not checked here: the return functions reject prices <= 0.
 /// \returns the table, with dates strictly increasing and symbols unique (see price_table).
+/// \throws insufficient_data ("no data rows", required() 1, actual() 0) when the header is
+///         the only record.
 /// \throws invalid_input, naming the line, the column (index and header) and the text, for
-///         every error of read_csv and: no date column (naming the header); a long-format header
-///         without a price column; an empty or duplicate symbol name in a wide header; an empty
-///         symbol cell; a cell that is not a date or not a valid calendar date (2021-02-30); a
-///         cell that is not a number; the same date twice (wide) or the same (date, symbol)
-///         twice (long), naming both lines.
+///         every error of read_csv and: no date column (naming the header and the delimiter
+///         tried, and suggesting csv_options{.delimiter = ...}); a long header without a price
+///         column; an empty or duplicate symbol name in a wide header; two columns that
+///         normalise to the name looked for; options.price_column naming no column, the date
+///         column, or set for a wide file; options.symbol set for a long file or a wide file
+///         of several symbols; an empty symbol cell; a cell that is not a date or not a valid
+///         calendar date (2021-02-30); a cell that is not a number; the same date twice
+///         (wide, per-symbol) or the same (date, symbol) twice (long), naming both lines.
 /// Ref: RFC 4180 (2005); ISO 8601 dates.
-[[nodiscard]] inline price_table read_prices_csv(std::istream& in, csv_options options = {}) {
+[[nodiscard]] inline price_table read_prices_csv(std::istream& in,
+                                                 const csv_options& options = {}) {
   detail::csv_context ctx{"read_prices_csv", {}};
   const std::string text = detail::read_all(in, ctx);
-  return detail::read_prices_text(text, options, ctx);
+  return detail::read_prices_text(text, options, ctx, {});
 }
 
-/// Reads a price file, as read_prices_csv(std::istream&); messages name the file.
-/// \throws invalid_input as the stream form, and naming the path when it cannot be opened.
+/// Reads a price file as read_prices_csv(std::istream&), naming a per-symbol file's symbol
+/// after the file's stem (`data/SPY.csv` -> `SPY`) unless options.symbol is set; messages name
+/// the file. A path that is a folder reads every *.csv file in it, as
+/// read_prices_csv(const std::vector<std::filesystem::path>&).
+/// \throws insufficient_data and invalid_input as the stream form, and invalid_input naming
+///         the path when it cannot be opened.
 [[nodiscard]] inline price_table read_prices_csv(const std::filesystem::path& path,
-                                                 csv_options options = {}) {
-  const std::string text = detail::read_file(path, "read_prices_csv");
-  detail::csv_context ctx{"read_prices_csv", detail::printable(path.string(), 200)};
-  return detail::read_prices_text(text, options, ctx);
+                                                 const csv_options& options = {}) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return detail::read_price_files(std::vector<std::filesystem::path>{path}, options);
+  return detail::read_price_file(path, options);
+}
+
+/// Reads several price files and merges them on their dates, as merge_prices does.
+///
+/// Each path is a file (read as read_prices_csv(path), so a per-symbol file is named after
+/// its stem) or a folder, which stands for every regular file in it whose name ends in .csv
+/// (any case), sorted by file name, subfolders not read. Symbols come in that order: the
+/// files in the order given, each file's columns in its own order.
+/// \returns the merged table: the union of the files' dates, sorted; NaN where a symbol has
+///          no price on a date.
+/// \throws invalid_input when `paths` is empty, a folder holds no .csv file or cannot be
+///         listed (naming it), options.symbol is set and there is more than one file, or a
+///         symbol is in two files (naming the symbol and both files); insufficient_data and
+///         invalid_input as the single-file form for each file (naming it).
+[[nodiscard]] inline price_table read_prices_csv(const std::vector<std::filesystem::path>& paths,
+                                                 const csv_options& options = {}) {
+  return detail::read_price_files(paths, options);
+}
+
+/// Merges price tables on their dates: the union of their dates, sorted, and every table's
+/// symbols side by side (in table order, each table's columns in its own order), NaN where a
+/// symbol has no price on a date. No table may share a symbol with another. Zero tables give
+/// an empty table. Cost O(R log R + R N) for R rows in all and N symbols in all.
+/// \throws invalid_input for a table whose matrix is not dates x symbols, whose dates are not
+///         valid or not strictly increasing, with an empty symbol or an infinite price, or a
+///         symbol in two tables (or twice in one), naming the table (`tables[k]`), the symbol
+///         and the date.
+[[nodiscard]] inline price_table merge_prices(std::span<const price_table> tables) {
+  return detail::merge_tables("merge_prices", tables, {});
 }
 
 }  // namespace keel
