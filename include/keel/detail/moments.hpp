@@ -58,6 +58,7 @@ template <class Acc>
 struct shifted_sum {
   Acc x = 0, xx = 0;
   [[nodiscard]] bool finite() const { return std::isfinite(x) && std::isfinite(xx); }
+  friend shifted_sum operator+(const shifted_sum& a, const shifted_sum& b) { return {a.x + b.x, a.xx + b.xx}; }
 };
 
 /// Sums of deviations from two shifts over a range of indices: of dx, dy, dx^2, dy^2, dx dy.
@@ -68,33 +69,42 @@ struct shifted_sums {
   [[nodiscard]] bool finite() const {
     return std::isfinite(x) && std::isfinite(y) && std::isfinite(xx) && std::isfinite(yy) && std::isfinite(xy);
   }
+  friend shifted_sums operator+(const shifted_sums& a, const shifted_sums& b) {
+    return {a.x + b.x, a.y + b.y, a.xx + b.xx, a.yy + b.yy, a.xy + b.xy};
+  }
 };
 
-/// Sums of deviations from `shift` over f[lo, hi) through any random-access iterator (float
-/// data, strided Eigen views, user containers): two interleaved scalar accumulators.
-template <class Acc, class It>
-[[nodiscard]] shifted_sum<Acc> scalar_sum_deviations(It f, std::ptrdiff_t lo, std::ptrdiff_t hi, Acc shift) {
-  shifted_sum<Acc> a, b;
-  auto add = [&](shifted_sum<Acc>& acc, std::ptrdiff_t i) {
-    const Acc d = static_cast<Acc>(f[i]) - shift;
-    acc.x += d;
-    acc.xx += d * d;
-  };
+/// The accumulation idiom of every scalar kernel: add(acc, i) for i in [lo, hi), alternating
+/// two accumulators (two independent dependency chains, a fixed order of additions), summed at
+/// the end.
+template <class Sums, class Add>
+[[nodiscard]] Sums two_chains(std::ptrdiff_t lo, std::ptrdiff_t hi, Add add) {
+  Sums a{}, b{};
   std::ptrdiff_t i = lo;
   for (; i + 2 <= hi; i += 2) {
     add(a, i);
     add(b, i + 1);
   }
   if (i < hi) add(a, i);
-  return {a.x + b.x, a.xx + b.xx};
+  return a + b;
+}
+
+/// Sums of deviations from `shift` over f[lo, hi) through any random-access iterator (float
+/// data, strided Eigen views, user containers): two interleaved scalar accumulators.
+template <class Acc, class It>
+[[nodiscard]] shifted_sum<Acc> scalar_sum_deviations(It f, std::ptrdiff_t lo, std::ptrdiff_t hi, Acc shift) {
+  return two_chains<shifted_sum<Acc>>(lo, hi, [&](shifted_sum<Acc>& acc, std::ptrdiff_t i) {
+    const Acc d = static_cast<Acc>(f[i]) - shift;
+    acc.x += d;
+    acc.xx += d * d;
+  });
 }
 
 /// Pair form of scalar_sum_deviations: sums of dx, dy, dx^2, dy^2, dx dy over [lo, hi).
 template <class Acc, class XIt, class YIt>
 [[nodiscard]] shifted_sums<Acc> scalar_sum_deviations(XIt xf, YIt yf, std::ptrdiff_t lo, std::ptrdiff_t hi,
                                                       Acc shift_x, Acc shift_y) {
-  shifted_sums<Acc> a, b;
-  auto add = [&](shifted_sums<Acc>& acc, std::ptrdiff_t i) {
+  return two_chains<shifted_sums<Acc>>(lo, hi, [&](shifted_sums<Acc>& acc, std::ptrdiff_t i) {
     const Acc dx = static_cast<Acc>(xf[i]) - shift_x;
     const Acc dy = static_cast<Acc>(yf[i]) - shift_y;
     acc.x += dx;
@@ -102,14 +112,7 @@ template <class Acc, class XIt, class YIt>
     acc.xx += dx * dx;
     acc.yy += dy * dy;
     acc.xy += dx * dy;
-  };
-  std::ptrdiff_t i = lo;
-  for (; i + 2 <= hi; i += 2) {
-    add(a, i);
-    add(b, i + 1);
-  }
-  if (i < hi) add(a, i);
-  return {a.x + b.x, a.y + b.y, a.xx + b.xx, a.yy + b.yy, a.xy + b.xy};
+  });
 }
 
 /// Sums of deviations over [lo, hi): for contiguous doubles with vector extensions, two
