@@ -716,8 +716,87 @@ enum class price_layout { wide, long_rows, per_symbol };
   return -1;
 }
 
-[[nodiscard]] inline price_table read_prices_text(std::string_view text,
-                                                  const csv_options& options, csv_context& ctx,
+/// The date column: the first named date, timestamp or datetime, else an unnamed first column
+/// (pandas' index); invalid_input naming the header and the delimiter tried otherwise.
+[[nodiscard]] inline std::ptrdiff_t find_date_column(const csv_context& ctx, const std::vector<std::string>& header,
+                                                     const std::vector<std::string>& names,
+                                                     std::ptrdiff_t header_line, char delimiter) {
+  for (std::ptrdiff_t j = 0; j < detail::ssize(names); ++j) {
+    const std::string& n = names[static_cast<std::size_t>(j)];
+    if (n == "date" || n == "timestamp" || n == "datetime") return j;
+  }
+  if (header.front().empty()) return 0;  // pandas' unnamed index
+  ctx.fail(header_line, -1,
+           "no date column; expected a column named date, timestamp or datetime (any case, "
+           "punctuation ignored) or an unnamed first column; header is " +
+               header_text(header, delimiter) + delimiter_hint(header, delimiter));
+}
+
+/// csv_options::price_column normalised, after checking that it names a column other than
+/// the date (empty when not set).
+[[nodiscard]] inline std::string wanted_price_column(const csv_context& ctx, const csv_options& options,
+                                                     const std::vector<std::string>& names, std::ptrdiff_t date_col,
+                                                     std::ptrdiff_t header_line, const std::string& shown) {
+  std::string wanted = normalized_name(options.price_column);
+  const std::string option = "csv_options::price_column = " + detail::quoted(options.price_column);
+  if (!options.price_column.empty() && wanted.empty())
+    ctx.fail(option + " has no letter or digit, so it can name no column");
+  if (!wanted.empty() && std::find(names.begin(), names.end(), wanted) == names.end())
+    ctx.fail(header_line, -1,
+             option + " names no column (names are compared in lowercase, without punctuation); header is " + shown);
+  if (!wanted.empty() && names[static_cast<std::size_t>(date_col)] == wanted)
+    ctx.fail(header_line, date_col, option + " names the date column");
+  return wanted;
+}
+
+/// The layout: long with a symbol column; per-symbol when every other column is an OHLCV name
+/// and one of them is a close (or the requested price column); wide otherwise, with
+/// `not_ohlcv` the first column that makes it wide.
+[[nodiscard]] inline price_layout detect_layout(const std::vector<std::string>& names, std::ptrdiff_t date_col,
+                                                std::ptrdiff_t symbol_col, const std::string& wanted,
+                                                std::ptrdiff_t& not_ohlcv) {
+  not_ohlcv = -1;
+  if (symbol_col >= 0) return price_layout::long_rows;
+  if (names.size() <= 1) return price_layout::wide;
+  bool has_price = false;
+  for (std::ptrdiff_t j = 0; j < detail::ssize(names); ++j) {
+    if (j == date_col) continue;
+    const std::string& n = names[static_cast<std::size_t>(j)];
+    if (!is_ohlcv_name(n) && not_ohlcv < 0) not_ohlcv = j;
+    if (is_close_name(n) || (!wanted.empty() && n == wanted)) has_price = true;
+  }
+  return not_ohlcv < 0 && has_price ? price_layout::per_symbol : price_layout::wide;
+}
+
+/// The rows of a wide file: one symbol per column (csv_options::symbol renames a lone one).
+[[nodiscard]] inline price_table read_wide_layout(csv_tokenizer& tokens, const csv_context& ctx,
+                                                  const std::vector<std::string>& header, std::ptrdiff_t header_line,
+                                                  std::ptrdiff_t date_col, std::ptrdiff_t not_ohlcv,
+                                                  const csv_options& options, const std::string& shown) {
+  if (!options.price_column.empty())
+    ctx.fail(header_line, not_ohlcv,
+             "csv_options::price_column = " + detail::quoted(options.price_column) +
+                 " chooses the price column of a per-symbol file (every column but the date "
+                 "named open, high, low, close, adj close, adjusted close, volume, dividends, "
+                 "stock splits or capital gains) or of a long file (with a symbol or ticker "
+                 "column), but this column makes the file wide, one symbol per column; header "
+                 "is " + shown);
+  std::vector<std::ptrdiff_t> cols = wide_symbol_columns(ctx, header, header_line, date_col);
+  std::vector<std::string> symbols;
+  for (const std::ptrdiff_t j : cols) symbols.push_back(header[static_cast<std::size_t>(j)]);
+  if (!options.symbol.empty()) {
+    if (cols.size() != 1)
+      ctx.fail(header_line, -1,
+               "csv_options::symbol = " + detail::quoted(options.symbol) +
+                   " names the one symbol of a per-symbol file or of a wide file with one "
+                   "price column, but this wide file has " + std::to_string(cols.size()) +
+                   " symbol columns; header is " + shown);
+    symbols.front() = options.symbol;
+  }
+  return read_dated_rows(tokens, ctx, detail::ssize(header), header_line, date_col, cols, std::move(symbols));
+}
+
+[[nodiscard]] inline price_table read_prices_text(std::string_view text, const csv_options& options, csv_context& ctx,
                                                   std::string_view file_stem) {
   check_delimiter(ctx, options.delimiter);
   csv_tokenizer tokens(text, options.delimiter, ctx);
@@ -725,83 +804,18 @@ enum class price_layout { wide, long_rows, per_symbol };
   std::ptrdiff_t header_line = 0;
   if (!tokens.next(header, header_line)) ctx.fail("no header: the input is empty or blank");
   ctx.header = &header;
-  const std::ptrdiff_t width = detail::ssize(header);
   const std::string shown = header_text(header, options.delimiter);
-
   std::vector<std::string> names;
   for (const std::string& h : header) names.push_back(normalized_name(h));
-
-  std::ptrdiff_t date_col = -1;
-  for (std::ptrdiff_t j = 0; j < width && date_col < 0; ++j) {
-    const std::string& n = names[static_cast<std::size_t>(j)];
-    if (n == "date" || n == "timestamp" || n == "datetime") date_col = j;
-  }
-  if (date_col < 0 && header.front().empty()) date_col = 0;  // pandas' unnamed index
-  if (date_col < 0)
-    ctx.fail(header_line, -1,
-             "no date column; expected a column named date, timestamp or datetime (any case, "
-             "punctuation ignored) or an unnamed first column; header is " +
-                 shown + delimiter_hint(header, options.delimiter));
-
+  const std::ptrdiff_t date_col = find_date_column(ctx, header, names, header_line, options.delimiter);
   std::ptrdiff_t symbol_col = -1;
   for (const std::string_view name : {"symbol", "ticker"})
     if (symbol_col < 0) symbol_col = unique_column(ctx, names, name, header_line);
-
-  const std::string wanted = normalized_name(options.price_column);
-  if (!options.price_column.empty() && wanted.empty())
-    ctx.fail("csv_options::price_column = " + detail::quoted(options.price_column) +
-             " has no letter or digit, so it can name no column");
-  if (!wanted.empty() && std::find(names.begin(), names.end(), wanted) == names.end())
-    ctx.fail(header_line, -1,
-             "csv_options::price_column = " + detail::quoted(options.price_column) +
-                 " names no column (names are compared in lowercase, without punctuation); "
-                 "header is " + shown);
-
-  if (!wanted.empty() && names[static_cast<std::size_t>(date_col)] == wanted)
-    ctx.fail(header_line, date_col,
-             "csv_options::price_column = " + detail::quoted(options.price_column) +
-                 " names the date column");
-
-  // The layout: long with a symbol column; per-symbol when every other column is an OHLCV
-  // name and one of them is a close (or the requested price column); wide otherwise.
-  price_layout layout = price_layout::wide;
-  std::ptrdiff_t not_ohlcv = -1;  // the first column that makes the file wide
-  if (symbol_col >= 0) {
-    layout = price_layout::long_rows;
-  } else if (width > 1) {
-    bool has_price = false;
-    for (std::ptrdiff_t j = 0; j < width; ++j) {
-      if (j == date_col) continue;
-      const std::string& n = names[static_cast<std::size_t>(j)];
-      if (!is_ohlcv_name(n) && not_ohlcv < 0) not_ohlcv = j;
-      if (is_close_name(n) || (!wanted.empty() && n == wanted)) has_price = true;
-    }
-    if (not_ohlcv < 0 && has_price) layout = price_layout::per_symbol;
-  }
-
-  if (layout == price_layout::wide) {
-    if (!wanted.empty())
-      ctx.fail(header_line, not_ohlcv,
-               "csv_options::price_column = " + detail::quoted(options.price_column) +
-                   " chooses the price column of a per-symbol file (every column but the date "
-                   "named open, high, low, close, adj close, adjusted close, volume, dividends, "
-                   "stock splits or capital gains) or of a long file (with a symbol or ticker "
-                   "column), but this column makes the file wide, one symbol per column; header "
-                   "is " + shown);
-    std::vector<std::ptrdiff_t> cols = wide_symbol_columns(ctx, header, header_line, date_col);
-    std::vector<std::string> symbols;
-    for (const std::ptrdiff_t j : cols) symbols.push_back(header[static_cast<std::size_t>(j)]);
-    if (!options.symbol.empty()) {
-      if (cols.size() != 1)
-        ctx.fail(header_line, -1,
-                 "csv_options::symbol = " + detail::quoted(options.symbol) +
-                     " names the one symbol of a per-symbol file or of a wide file with one "
-                     "price column, but this wide file has " + std::to_string(cols.size()) +
-                     " symbol columns; header is " + shown);
-      symbols.front() = options.symbol;
-    }
-    return read_dated_rows(tokens, ctx, width, header_line, date_col, cols, std::move(symbols));
-  }
+  const std::string wanted = wanted_price_column(ctx, options, names, date_col, header_line, shown);
+  std::ptrdiff_t not_ohlcv = -1;
+  const price_layout layout = detect_layout(names, date_col, symbol_col, wanted, not_ohlcv);
+  if (layout == price_layout::wide)
+    return read_wide_layout(tokens, ctx, header, header_line, date_col, not_ohlcv, options, shown);
 
   const std::ptrdiff_t price_col = price_column(ctx, names, header_line, wanted, layout);
   if (layout == price_layout::long_rows) {
@@ -815,18 +829,15 @@ enum class price_layout { wide, long_rows, per_symbol };
                "unknown long-format header: column " + std::to_string(symbol_col + 1) + " (" +
                    detail::printable(header[static_cast<std::size_t>(symbol_col)]) +
                    ") names symbols, but no column holds prices (expected adj close, adjusted "
-                   "close, close or price, or set csv_options::price_column); header is " +
-                   shown);
+                   "close, close or price, or set csv_options::price_column); header is " + shown);
     return read_long_prices(tokens, ctx, header, header_line, date_col, symbol_col, price_col);
   }
-
   // Per-symbol: a price column exists (the layout rule found one).
   KEEL_ASSERT(price_col >= 0);
   std::string symbol = options.symbol;
   if (symbol.empty()) symbol = file_stem;
   if (symbol.empty()) symbol = header[static_cast<std::size_t>(price_col)];
-  return read_dated_rows(tokens, ctx, width, header_line, date_col, {price_col},
-                         {std::move(symbol)});
+  return read_dated_rows(tokens, ctx, detail::ssize(header), header_line, date_col, {price_col}, {std::move(symbol)});
 }
 
 /// Reads one price file (not a folder).
@@ -865,78 +876,64 @@ enum class price_layout { wide, long_rows, per_symbol };
   return files;
 }
 
+/// Checks one table of a merge (shape, dates valid and strictly increasing, symbols present,
+/// unique across tables, no infinite price); records its symbols in `owner`.
+template <class Owner, class Source>
+void check_merge_table(std::string_view fn, const price_table& t, std::size_t k, const Source& source, Owner& owner) {
+  const std::ptrdiff_t rows = detail::ssize(t.dates);
+  const std::ptrdiff_t cols = detail::ssize(t.symbols);
+  if (t.prices.rows() != rows || t.prices.cols() != cols)
+    throw invalid_input(message(fn, source(k) + " is inconsistent: " + std::to_string(rows) + " dates and " +
+                                        std::to_string(cols) + " symbols, but its prices are " +
+                                        std::to_string(t.prices.rows()) + " x " + std::to_string(t.prices.cols())));
+  for (std::ptrdiff_t i = 0; i < rows; ++i) {
+    const auto& d = t.dates[static_cast<std::size_t>(i)];
+    if (!d.ok())
+      throw invalid_input(message(fn, source(k) + ": dates[" + std::to_string(i) + "] is not a valid calendar date"));
+    if (i > 0 && !(t.dates[static_cast<std::size_t>(i - 1)] < d))
+      throw invalid_input(message(fn, source(k) + ": dates[" + std::to_string(i) + "] = " + date_text(d) +
+                                          " does not come after dates[" + std::to_string(i - 1) + "] = " +
+                                          date_text(t.dates[static_cast<std::size_t>(i - 1)]) +
+                                          "; dates must strictly increase"));
+  }
+  for (std::ptrdiff_t j = 0; j < cols; ++j) {
+    const std::string& symbol = t.symbols[static_cast<std::size_t>(j)];
+    if (symbol.empty()) throw invalid_input(message(fn, source(k) + ": symbols[" + std::to_string(j) + "] is empty"));
+    const auto [it, inserted] = owner.try_emplace(symbol, std::pair{k, j});
+    if (!inserted) {
+      if (it->second.first == k)
+        throw invalid_input(message(fn, "symbol " + detail::quoted(symbol) + " is twice in " + source(k) +
+                                            " (columns " + std::to_string(it->second.second + 1) + " and " +
+                                            std::to_string(j + 1) + ")"));
+      throw invalid_input(message(fn, "symbol " + detail::quoted(symbol) + " is in both " + source(it->second.first) +
+                                          " and " + source(k)));
+    }
+    for (std::ptrdiff_t i = 0; i < rows; ++i)
+      if (std::isinf(t.prices(i, j)))
+        throw_non_finite_at(fn, source(k) + " " + dated_element_text(symbol, i, t.dates[static_cast<std::size_t>(i)]),
+                            t.prices(i, j));
+  }
+}
+
 /// Price tables merged on their dates; `sources` names each table in messages (a file), else
 /// "tables[k]". See merge_prices.
-[[nodiscard]] inline price_table merge_tables(std::string_view fn,
-                                              std::span<const price_table> tables,
+[[nodiscard]] inline price_table merge_tables(std::string_view fn, std::span<const price_table> tables,
                                               const std::vector<std::string>& sources) {
   const auto source = [&](std::size_t k) {
     return k < sources.size() ? sources[k] : "tables[" + std::to_string(k) + "]";
   };
-  struct place {
-    std::size_t table;
-    std::ptrdiff_t column;
-  };
-  std::unordered_map<std::string_view, place> owner;
-  std::size_t total_rows = 0;
+  std::unordered_map<std::string_view, std::pair<std::size_t, std::ptrdiff_t>> owner;
+  std::vector<std::chrono::sys_days> days;
   std::ptrdiff_t n_symbols = 0;
   for (std::size_t k = 0; k < tables.size(); ++k) {
-    const price_table& t = tables[k];
-    const std::ptrdiff_t rows = detail::ssize(t.dates);
-    const std::ptrdiff_t cols = detail::ssize(t.symbols);
-    if (t.prices.rows() != rows || t.prices.cols() != cols)
-      throw invalid_input(message(fn, source(k) + " is inconsistent: " + std::to_string(rows) +
-                                          " dates and " + std::to_string(cols) +
-                                          " symbols, but its prices are " +
-                                          std::to_string(t.prices.rows()) + " x " +
-                                          std::to_string(t.prices.cols())));
-    for (std::ptrdiff_t i = 0; i < rows; ++i) {
-      const auto& d = t.dates[static_cast<std::size_t>(i)];
-      if (!d.ok())
-        throw invalid_input(message(fn, source(k) + ": dates[" + std::to_string(i) +
-                                            "] is not a valid calendar date"));
-      if (i > 0 && !(t.dates[static_cast<std::size_t>(i - 1)] < d))
-        throw invalid_input(message(
-            fn, source(k) + ": dates[" + std::to_string(i) + "] = " + date_text(d) +
-                    " does not come after dates[" + std::to_string(i - 1) + "] = " +
-                    date_text(t.dates[static_cast<std::size_t>(i - 1)]) +
-                    "; dates must strictly increase"));
-    }
-    for (std::ptrdiff_t j = 0; j < cols; ++j) {
-      const std::string& symbol = t.symbols[static_cast<std::size_t>(j)];
-      if (symbol.empty())
-        throw invalid_input(
-            message(fn, source(k) + ": symbols[" + std::to_string(j) + "] is empty"));
-      const auto [it, inserted] = owner.try_emplace(symbol, place{k, j});
-      if (!inserted) {
-        if (it->second.table == k)
-          throw invalid_input(message(fn, "symbol " + detail::quoted(symbol) + " is twice in " +
-                                              source(k) + " (columns " +
-                                              std::to_string(it->second.column + 1) + " and " +
-                                              std::to_string(j + 1) + ")"));
-        throw invalid_input(message(fn, "symbol " + detail::quoted(symbol) + " is in both " +
-                                            source(it->second.table) + " and " + source(k)));
-      }
-      for (std::ptrdiff_t i = 0; i < rows; ++i) {
-        if (!std::isinf(t.prices(i, j))) continue;
-        const auto& date = t.dates[static_cast<std::size_t>(i)];
-        throw_non_finite_at(fn, source(k) + " " + dated_element_text(symbol, i, date),
-                            t.prices(i, j));
-      }
-    }
-    total_rows += static_cast<std::size_t>(rows);
-    n_symbols += cols;
+    check_merge_table(fn, tables[k], k, source, owner);
+    for (const auto& d : tables[k].dates) days.emplace_back(d);
+    n_symbols += detail::ssize(tables[k].symbols);
   }
-
-  std::vector<std::chrono::sys_days> days;
-  days.reserve(total_rows);
-  for (const price_table& t : tables)
-    for (const auto& d : t.dates) days.emplace_back(d);
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
   const std::ptrdiff_t n_rows = detail::ssize(days);
-  if (n_symbols > 0 && n_rows > std::numeric_limits<std::ptrdiff_t>::max() / n_symbols / 8)
-    throw std::bad_alloc();
+  if (n_symbols > 0 && n_rows > std::numeric_limits<std::ptrdiff_t>::max() / n_symbols / 8) throw std::bad_alloc();
 
   price_table out;
   out.dates.assign(days.begin(), days.end());
@@ -955,8 +952,7 @@ enum class price_layout { wide, long_rows, per_symbol };
     }
     for (std::ptrdiff_t j = 0; j < detail::ssize(t.symbols); ++j, ++column) {
       out.symbols.push_back(t.symbols[static_cast<std::size_t>(j)]);
-      for (std::ptrdiff_t i = 0; i < rows; ++i)
-        out.prices(row_of[static_cast<std::size_t>(i)], column) = t.prices(i, j);
+      for (std::ptrdiff_t i = 0; i < rows; ++i) out.prices(row_of[static_cast<std::size_t>(i)], column) = t.prices(i, j);
     }
   }
   return out;

@@ -106,6 +106,26 @@ template <class Acc>
   return true;
 }
 
+/// The exact sums of lanes y[l] over the first window [b0, b0 + w) of a block, about a fresh
+/// shift per lane (the window's mean) and the block's shift of x.
+template <class V, class Acc = lane_t<V>>
+void start_block(const Acc* const* y, const Acc* x, std::ptrdiff_t w, std::ptrdiff_t b0, Acc x_shift, V& shift, V& sy,
+                 V& syy, V& sxy) {
+  constexpr std::size_t width = pack_width<V>;
+  Acc lane_shift[width], lane_sy[width], lane_syy[width], lane_sxy[width];
+  for (std::size_t l = 0; l < width; ++l) {
+    lane_shift[l] = block_mean<Acc>(y[l], b0, b0 + w);
+    const shifted_sums<Acc> first = sum_deviations<Acc>(x, y[l], b0, b0 + w, x_shift, lane_shift[l]);
+    lane_sy[l] = first.y;
+    lane_syy[l] = first.yy;
+    lane_sxy[l] = first.xy;
+  }
+  shift = from_lanes<V>(lane_shift);
+  sy = from_lanes<V>(lane_sy);
+  syy = from_lanes<V>(lane_syy);
+  sxy = from_lanes<V>(lane_sxy);
+}
+
 /// Rolls pack_width<V> series y[0..width) (each of the length of x) against the window moments
 /// `mx` of x, calling sink(k, lane0, cxy, cyy, mean_y) for window k: V-valued centred cross sum
 /// S_xy, S_yy and mean of y over the window, for the lanes from lane0 (all lanes of the pack).
@@ -149,18 +169,7 @@ template <class V, class Sink>
     const auto bi = uz(b0 / mx.block);
     const Acc x_shift = mx.block_shift[bi];
     x_exact = mx.block_exact[bi] != 0;
-    Acc lane_shift[width], lane_sy[width], lane_syy[width], lane_sxy[width];
-    for (std::size_t l = 0; l < width; ++l) {
-      lane_shift[l] = block_mean<Acc>(y[l], b0, b0 + w);
-      const shifted_sums<Acc> first = sum_deviations<Acc>(x, y[l], b0, b0 + w, x_shift, lane_shift[l]);
-      lane_sy[l] = first.y;
-      lane_syy[l] = first.yy;
-      lane_sxy[l] = first.xy;
-    }
-    shift = from_lanes<V>(lane_shift);
-    sy = from_lanes<V>(lane_sy);
-    syy = from_lanes<V>(lane_syy);
-    sxy = from_lanes<V>(lane_sxy);
+    start_block<V>(y, x, w, b0, x_shift, shift, sy, syy, sxy);
     magnitude = syy;
     emit(b0);
     for (std::ptrdiff_t k = b0 + 1; k < b1; ++k) {
