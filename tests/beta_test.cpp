@@ -997,3 +997,22 @@ TEST_CASE("long double input is computed in long double", "[beta][storage]") {
   const std::vector<double> wy(s.asset.begin(), s.asset.begin() + 100), wx(s.market.begin(), s.market.begin() + 100);
   CHECK(rel(rolled.betas.front(), ols_reference(wy, wx).beta) < 1e-17L);
 }
+
+TEST_CASE("errors on dated series name the symbol and the dates", "[beta][dated][errors]") {
+  const sample s = make_sample(300, 25);
+  std::vector<ymd> dates;
+  for (int i = 0; i < 300; ++i) dates.push_back(std::chrono::sys_days(std::chrono::year{2024} / 1 / 1) + std::chrono::days(i));
+  std::vector<double> flat = s.market;
+  std::fill(flat.begin() + 100, flat.begin() + 140, 0.0);  // 40 days without a move
+  const keel::dated_view asset(dates, s.asset, "AAPL"), market(dates, flat, "SPY");
+  CHECK_THROWS_WITH(keel::rolling_beta(asset, market, 30),
+                    Contains("rolling_beta: SPY[100..129] (2024-04-10 to 2024-05-09) have zero variance"));
+  const keel::dated_view calm(std::vector<ymd>(dates.begin() + 100, dates.begin() + 140),
+                              std::vector<double>(flat.begin() + 100, flat.begin() + 140), "SPY");
+  CHECK_THROWS_WITH(keel::market_beta(asset, calm),
+                    Contains("market_beta: SPY[0..39] (2024-04-10 to 2024-05-19) have zero variance"));
+  // Unnamed dated series fall back to the argument names, still with dates.
+  const keel::dated_view plain(std::vector<ymd>(dates.begin() + 100, dates.begin() + 140),
+                               std::vector<double>(flat.begin() + 100, flat.begin() + 140));
+  CHECK_THROWS_WITH(keel::market_beta(asset, plain), Contains("market_returns[0..39] (2024-04-10 to 2024-05-19)"));
+}

@@ -158,8 +158,15 @@ struct rolling_beta_panel {
 
 namespace detail {
 
-[[noreturn]] inline void throw_constant_market(std::string_view fn, double mean, std::ptrdiff_t lo, std::ptrdiff_t hi) {
-  throw singular_problem(message(fn, range_text("market_returns", lo, hi) + " have zero variance (all " +
+/// The names messages use for the two series (plain: asset_returns and market_returns).
+struct beta_labels {
+  series_label asset{"asset_returns"};
+  series_label market{"market_returns"};
+};
+
+[[noreturn]] inline void throw_constant_market(std::string_view fn, const series_label& market, double mean,
+                                               std::ptrdiff_t lo, std::ptrdiff_t hi) {
+  throw singular_problem(message(fn, market.range(lo, hi) + " have zero variance (all " +
                                          number_text(mean) + "): beta is undefined"));
 }
 
@@ -215,7 +222,7 @@ template <class Real, class Acc>
 }
 
 template <class Y, class X>
-[[nodiscard]] auto fit_market_beta(const Y& y, const X& x, const beta_options& options) {
+[[nodiscard]] auto fit_market_beta(const Y& y, const X& x, const beta_options& options, const beta_labels& labels = {}) {
   using real = range_result_t<Y, X>;
   using acc = accum_t<real>;
   constexpr std::string_view fn = "market_beta";
@@ -228,12 +235,13 @@ template <class Y, class X>
   require_observations(fn, options.min_observations, n, "observations", "beta_options::min_observations");
   const pair_moments<acc> m = centred_moments<acc>(fn, y, "asset_returns", x, "market_returns");
   const acc dn = static_cast<acc>(n);
-  if (numerically_zero_variance(m.sxx, m.mean_x, dn)) throw_constant_market(fn, static_cast<double>(m.mean_x), 0, n - 1);
-  if (underflows(m.sxx, dn)) throw_underflow(fn, range_text("market_returns", 0, n - 1), static_cast<double>(m.sxx));
+  if (numerically_zero_variance(m.sxx, m.mean_x, dn))
+    throw_constant_market(fn, labels.market, static_cast<double>(m.mean_x), 0, n - 1);
+  if (underflows(m.sxx, dn)) throw_underflow(fn, labels.market.range(0, n - 1), static_cast<double>(m.sxx));
   // S_yy = S_xy = 0 exactly is a constant asset (beta 0); anything else this small has lost
   // the digits R^2 and the standard errors need.
   if ((m.syy > 0 || m.sxy != 0) && underflows(m.syy, dn))
-    throw_underflow(fn, range_text("asset_returns", 0, n - 1), static_cast<double>(m.syy));
+    throw_underflow(fn, labels.asset.range(0, n - 1), static_cast<double>(m.syy));
   const acc beta = m.sxy / m.sxx;
   const auto [rss, r2] = beta_rss(y, x, m, beta);
   return to_beta_fit<real>(fn, m, beta, rss, r2, n, options);
@@ -248,16 +256,16 @@ inline void check_window(std::string_view fn, std::ptrdiff_t window, std::ptrdif
 /// NaN or infinity, a constant window (singular_problem) or one whose variance underflows.
 template <class Acc, class S>
 void market_windows(std::string_view fn, const S& market, std::ptrdiff_t window, rolling_beta_workspace<Acc>& ws,
-                    const Acc* x) {
+                    const Acc* x, const series_label& label) {
   if (!rolling_moments(x, ssize(market), window, ws.market))
-    throw_non_finite_or_overflow(fn, 0, ssize(market), std::pair{std::string_view("market_returns"), &market});
+    throw_non_finite_or_overflow(fn, 0, ssize(market), std::pair{label.name, &market});
   const Acc dw = static_cast<Acc>(window);
   ws.inv_sxx.resize(uz(ws.market.size()));
   for (std::ptrdiff_t k = 0; k < ws.market.size(); ++k) {
     const Acc sxx = ws.market.sxx[uz(k)];
     if (numerically_zero_variance(sxx, ws.market.mean[uz(k)], dw))
-      throw_constant_market(fn, static_cast<double>(ws.market.mean[uz(k)]), k, k + window - 1);
-    if (underflows(sxx, dw)) throw_underflow(fn, range_text("market_returns", k, k + window - 1), static_cast<double>(sxx));
+      throw_constant_market(fn, label, static_cast<double>(ws.market.mean[uz(k)]), k, k + window - 1);
+    if (underflows(sxx, dw)) throw_underflow(fn, label.range(k, k + window - 1), static_cast<double>(sxx));
     ws.inv_sxx[uz(k)] = 1 / sxx;
   }
 }
@@ -294,7 +302,7 @@ template <class V, class Real, class Acc>
 /// The single-series rolling fit into `out` (vectors resized, capacity kept).
 template <class S1, class S2, class Real>
 void rolling_beta_into(const S1& asset, const S2& market, std::ptrdiff_t window, rolling_beta_result<Real>& out,
-                       const rolling_beta_options& options) {
+                       const rolling_beta_options& options, const beta_labels& labels = {}) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "rolling_beta";
   const std::ptrdiff_t n = ssize(asset);
@@ -303,7 +311,7 @@ void rolling_beta_into(const S1& asset, const S2& market, std::ptrdiff_t window,
   auto& ws = out.workspace;
   const acc* x = contiguous_data<acc>(market, ws.x_scratch);
   const acc* const y[1] = {contiguous_data<acc>(asset, ws.y_scratch[0])};
-  market_windows(fn, market, window, ws, x);
+  market_windows(fn, market, window, ws, x, labels.market);
   const auto ends = uz(n - window + 1);
   out.betas.resize(ends);
   out.alphas.resize(options.alpha ? ends : 0);
@@ -313,7 +321,7 @@ void rolling_beta_into(const S1& asset, const S2& market, std::ptrdiff_t window,
   sinks.alphas[0] = options.alpha ? out.alphas.data() : nullptr;
   sinks.r_squareds[0] = options.r_squared ? out.r_squareds.data() : nullptr;
   if (roll_assets<acc>(fn, y, x, ws, sinks) >= 0)
-    throw_non_finite_or_overflow(fn, 0, n, std::pair{std::string_view("asset_returns"), &asset});
+    throw_non_finite_or_overflow(fn, 0, n, std::pair{labels.asset.name, &asset});
 }
 
 /// The panel rolling fit into `out`; assets are rolled two at a time where there are vector
@@ -328,7 +336,7 @@ void rolling_panel_into(const Eigen::MatrixBase<Derived>& assets, const S& marke
   check_window(fn, window, t);
   auto& ws = out.workspace;
   const acc* x = contiguous_data<acc>(market, ws.x_scratch);
-  market_windows(fn, market, window, ws, x);
+  market_windows(fn, market, window, ws, x, series_label{"market_returns"});
   const Eigen::Index rows = t - window + 1;
   const auto shape = [&](auto& m, bool wanted) {
     if (m.rows() != (wanted ? rows : 0) || m.cols() != (wanted ? cols : 0)) m.resize(wanted ? rows : 0, wanted ? cols : 0);
@@ -396,12 +404,15 @@ template <Series S1, Series S2>
 }
 
 /// Market beta of two dated return series, aligned on their keys first (align(): inner join,
-/// rows with a NaN dropped); n is the number of common keys kept.
+/// rows with a NaN dropped); n is the number of common keys kept. Errors name the series (its
+/// name, a symbol, when it has one) and the keys: "SPY[0..89] (2024-01-02 to 2024-05-10)".
 /// \throws as market_beta, and invalid_input for keys that are not strictly increasing.
 template <DatedSeries D1, DatedSeries D2>
 [[nodiscard]] auto market_beta(const D1& asset_returns, const D2& market_returns, beta_options options = {}) {
   const auto aligned = align(asset_returns, market_returns);
-  return detail::fit_market_beta(aligned.first, aligned.second, options);
+  const detail::beta_labels labels{detail::keyed_label(detail::series_name(asset_returns, "asset_returns"), aligned.keys),
+                                   detail::keyed_label(detail::series_name(market_returns, "market_returns"), aligned.keys)};
+  return detail::fit_market_beta(aligned.first, aligned.second, options, labels);
 }
 
 /// Rolling market beta: the OLS fit over each window of `window` consecutive observations,
@@ -439,7 +450,9 @@ void rolling_beta(const D1& asset_returns, const D2& market_returns, std::ptrdif
                   dated_rolling_beta<Key, Real>& out, rolling_beta_options options = {}) {
   auto& ws = out.workspace;
   align(asset_returns, market_returns, ws.aligned);
-  detail::rolling_beta_into(ws.aligned.first, ws.aligned.second, window, ws.rolled, options);
+  const detail::beta_labels labels{detail::keyed_label(detail::series_name(asset_returns, "asset_returns"), ws.aligned.keys),
+                                   detail::keyed_label(detail::series_name(market_returns, "market_returns"), ws.aligned.keys)};
+  detail::rolling_beta_into(ws.aligned.first, ws.aligned.second, window, ws.rolled, options, labels);
   const auto fill = [&](dated_series<Key, Real>& d, const std::vector<Real>& values) {
     auto& keys = detail::dated_series_access::keys(d);
     keys.clear();

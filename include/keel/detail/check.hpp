@@ -73,6 +73,36 @@ template <class Key>
   return element_text(name, i) + " " + at_key(key);
 }
 
+/// How messages name a series and locate its elements: a name ("market_returns", or a symbol)
+/// and, for values aligned from dated series, the keys that say where index i is. A view: the
+/// name and keys must outlive it.
+struct series_label {
+  std::string_view name;                                        ///< the series' name in messages
+  const void* keys = nullptr;                                   ///< the keys (type-erased), or null
+  /// key i as text, with its preposition ("on 2024-01-05", "at key 7") when asked
+  std::string (*key_of)(const void*, std::ptrdiff_t, bool) = nullptr;
+
+  /// "name[i]", or "name[i] on 2024-01-05" when keys are known.
+  [[nodiscard]] std::string element(std::ptrdiff_t i) const {
+    return key_of == nullptr ? element_text(name, i) : element_text(name, i) + " " + key_of(keys, i, true);
+  }
+  /// "name[lo..hi]", or "name[lo..hi] (2024-01-02 to 2024-05-10)" when keys are known.
+  [[nodiscard]] std::string range(std::ptrdiff_t lo, std::ptrdiff_t hi) const {
+    std::string out = range_text(name, lo, hi);
+    if (key_of != nullptr) out += " (" + key_of(keys, lo, false) + " to " + key_of(keys, hi, false) + ")";
+    return out;
+  }
+};
+
+/// The label of values aligned on `keys` (a std::vector of a dated series' key type).
+template <class Keys>
+[[nodiscard]] series_label keyed_label(std::string_view name, const Keys& keys) {
+  return {name, &keys, [](const void* k, std::ptrdiff_t i, bool preposition) {
+            const auto& key = (*static_cast<const Keys*>(k))[static_cast<std::size_t>(i)];
+            return preposition ? at_key(key) : key_text(key);
+          }};
+}
+
 /// Index of the first NaN or infinity in `r`, or -1 when every element is finite.
 template <class R>
 [[nodiscard]] std::ptrdiff_t first_non_finite(const R& r) {
