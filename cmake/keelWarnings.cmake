@@ -1,9 +1,28 @@
 # SPDX-License-Identifier: MIT
 # Warning flags for keel's own targets (tests, examples, benchmarks, fuzzers). Never set on the
 # INTERFACE target: a downstream project chooses its own warnings.
-function(keel_set_warnings target)
-  target_compile_options(${target} PRIVATE
+#   GNU, Clang, AppleClang   -Wall -Wextra -Wpedantic -Wconversion ... (-Werror)
+#   MSVC and clang-cl        /W4 /permissive- (/WX)
+#   any other compiler       no flags (a status message says so)
+# The flags in parentheses are added when KEEL_WARNINGS_AS_ERRORS is ON (the default).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "MSVC" OR CMAKE_CXX_COMPILER_FRONTEND_VARIANT STREQUAL "MSVC")
+  set(_keel_warning_flags /W4 /permissive-)
+  set(_keel_error_flag /WX)
+elseif(CMAKE_CXX_COMPILER_ID MATCHES "^(GNU|Clang|AppleClang)$")
+  set(_keel_warning_flags
     -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wnon-virtual-dtor
-    -Wold-style-cast -Wcast-align -Woverloaded-virtual
-    $<$<BOOL:${KEEL_WARNINGS_AS_ERRORS}>:-Werror>)
+    -Wold-style-cast -Wcast-align -Woverloaded-virtual)
+  set(_keel_error_flag -Werror)
+else()
+  message(STATUS "keel: no warning flags known for ${CMAKE_CXX_COMPILER_ID}; keel's own "
+                 "targets build with the compiler's defaults")
+  set(_keel_warning_flags)
+  set(_keel_error_flag)
+endif()
+if(NOT KEEL_WARNINGS_AS_ERRORS)
+  set(_keel_error_flag)
+endif()
+
+function(keel_set_warnings target)
+  target_compile_options(${target} PRIVATE ${_keel_warning_flags} ${_keel_error_flag})
 endfunction()
