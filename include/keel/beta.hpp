@@ -42,6 +42,8 @@
 //   Sharpe, "Capital asset prices", J. Finance 19 (1964); Greene, "Econometric Analysis", 8th
 //   ed., ch. 4 (OLS and its standard errors); Chan, Golub and LeVeque, "Algorithms for
 //   computing the sample variance", Am. Stat. 37 (1983).
+/// \file
+/// Market beta by OLS: market_beta, rolling_beta, portfolio_beta.
 #pragma once
 
 #include <algorithm>

@@ -45,6 +45,8 @@
 // References
 //   RFC 4180, "Common Format and MIME Type for Comma-Separated Values (CSV) Files" (2005).
 //   ISO 8601 for the date formats.
+/// \file
+/// Reading price files and other CSV files: read_prices_csv, merge_prices, read_csv.
 #pragma once
 
 #include <algorithm>
@@ -85,7 +87,7 @@ namespace keel {
 
 /// How a CSV file is split into fields and, for price files, which column holds the prices.
 struct csv_options {
-  /// The field separator: ',' by default, ';' for European exports, '\t' for TSV. It may not
+  /// The field separator: ',' by default, ';' for European exports, a tab character for TSV. It may not
   /// be a double quote or a line break (invalid_input). When it is a space or a tab, that
   /// character is no longer trimmed around fields.
   char delimiter = ',';
@@ -1040,7 +1042,7 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
 /// - Dates: `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYYMMDD`, optionally followed by 'T' or ' ', a time
 ///   of day (digits, ':', '.') and a zone (`Z`, `+HH:MM`, `-HH:MM`, `+HHMM`); the time is
 ///   ignored. Rows come out sorted by date.
-/// - Prices: an empty cell or NA, N/A, NaN, null, #N/A (any case) is missing (NaN); anything
+/// - Prices: an empty cell or NA, N/A, NaN, null, \#N/A (any case) is missing (NaN); anything
 ///   else must be a whole decimal number (std::from_chars, one leading '+' allowed) and
 ///   finite. Signs are not checked here: the return functions reject prices <= 0.
 /// \returns the table, with dates strictly increasing and symbols unique (see price_table).

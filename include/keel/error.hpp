@@ -15,6 +15,8 @@
 //   big: "market_beta: asset_returns[17] is NaN", "market_beta: needs at least 20
 //   observations, got 12". Exceptions from Boost or the standard library (domain_error,
 //   overflow_error) never escape keel: arguments are checked before they reach them.
+/// \file
+/// The exceptions keel throws, and KEEL_ASSERT.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -56,6 +58,8 @@ class invalid_input : public error {
 class insufficient_data : public error {
  public:
   /// \param message the full message, naming the function and both counts.
+  /// \param required the number of observations the computation needs.
+  /// \param actual the number it was given.
   insufficient_data(const std::string& message, std::ptrdiff_t required, std::ptrdiff_t actual)
       : error(message), required_(required), actual_(actual) {}
 

@@ -32,6 +32,8 @@
 //   condition numbers. G. H. Golub and C. F. Van Loan, Matrix Computations, 4th ed. (2013),
 //   sec. 5.4: QR with column pivoting and numerical rank. NIST StRD, Longley (1967) and Norris
 //   linear regression datasets: the accuracy tests.
+/// \file
+/// Multi-factor OLS regression with VIF diagnostics: factor_regression.
 #pragma once
 
 #include <cmath>
@@ -209,7 +211,7 @@ void to_factor_fit(std::string_view fn, factor_fit<Real>& fit) {
 /// Edge cases: a constant y (with an intercept) gives R^2 = 0, zero standard errors, factor
 /// coefficients 0 with t = 0 and p = 1; an exact fit gives t = +-inf, p = 0. Never NaN.
 /// \pre y.size() == X.rows(); all values finite; n >= K + intercept + 1; X of full column rank.
-/// \returns factor_fit{coefficients, std_errors, t_stats, p_values, r_squared, adj_r_squared,
+/// Fills `out`: factor_fit{coefficients, std_errors, t_stats, p_values, r_squared, adj_r_squared,
 ///          residual_stddev, vifs, condition_number, n, intercept}, in float only when y and X
 ///          are both float (computed in double then), else in the common type.
 /// \throws invalid_input for sizes that differ, a NaN or infinity (naming y[i] or X(i, j)), K = 0
@@ -236,6 +238,7 @@ void factor_regression(const S& y, const Eigen::MatrixBase<Derived>& X, factor_f
 
 /// factor_regression into a new factor_fit (see the `out` form, which a caller fitting many
 /// regressions of one shape reuses so that nothing is allocated).
+/// \returns factor_fit (see the `out` form for its fields and types).
 /// \throws as the `out` form.
 template <Series S, class Derived>
   requires std::floating_point<typename Derived::Scalar>

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // keel/keel.hpp: every public keel header (an include list only, as Eigen/Dense).
+/// \file
+/// Every public keel header (an include list).
 #pragma once
 
 #include <keel/version.hpp>

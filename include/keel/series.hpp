@@ -35,6 +35,8 @@
 //   Campbell, Lo and MacKinlay, "The Econometrics of Financial Markets" (1997), ch. 1.4
 //   (simple and continuously compounded returns). The concepts and customisation points follow
 //   mp-units (github.com/mpusz/mp-units): the member first, then ADL, with poison pills.
+/// \file
+/// The time-series concept and its data: Series, DatedSeries, align, returns, price tables.
 #pragma once
 
 #include <algorithm>
@@ -266,8 +268,11 @@ class dated_view {
   std::string name_;
 };
 
+/// Deduces what dated_view stores: a reference handle for a named container, the value of a
+/// view or a temporary (the rule of std::views::all).
 template <class K, class V>
 dated_view(K&&, V&&) -> dated_view<detail::stored_t<K>, detail::stored_t<V>>;
+/// The same, with a name.
 template <class K, class V, class N>
 dated_view(K&&, V&&, N&&) -> dated_view<detail::stored_t<K>, detail::stored_t<V>>;
 
