@@ -482,7 +482,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// A column vector is a Series and takes the series form, never this one.
 /// \throws as the single-series rolling_beta; a NaN names its cell as assets(row, column).
 template <class Derived, Series S, class Real>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
+  requires detail::panel<Derived>
 void rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_returns, std::ptrdiff_t window,
                   rolling_beta_panel<Real>& out, rolling_beta_options options = {}) {
   detail::rolling_panel_into(assets, market_returns, window, out, options);
@@ -492,7 +492,7 @@ void rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_retu
 /// form; in a loop, reuse one panel with that form to avoid touching fresh memory).
 /// \throws as the single-series rolling_beta.
 template <class Derived, Series S>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
+  requires detail::panel<Derived>
 [[nodiscard]] auto rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_returns,
                                 std::ptrdiff_t window, rolling_beta_options options = {}) {
   rolling_beta_panel<detail::result_t<typename Derived::Scalar, detail::value_t<S>>> out;

@@ -152,11 +152,26 @@ using values_range_t = decltype(keel::values(std::declval<const D&>()));
 /// The keys must be strictly increasing and as many as the values; both are run-time facts,
 /// checked by the functions that rely on them (align, dated returns), which throw
 /// invalid_input naming the offending index.
+namespace detail {
+/// Both customisation points apply to D.
 template <class D>
-concept DatedSeries = requires(const D& d) {
+concept has_keys_and_values = requires(const D& d) {
   keel::keys(d);
   keel::values(d);
-} && std::totally_ordered<std::ranges::range_value_t<detail::keys_range_t<D>>>;
+};
+}  // namespace detail
+
+template <class D>
+concept DatedSeries =
+    detail::has_keys_and_values<D> && std::totally_ordered<std::ranges::range_value_t<detail::keys_range_t<D>>>;
+
+namespace detail {
+/// An Eigen expression of floating type that is not a vector: a T x N panel (rows are dates,
+/// columns assets). A column vector is a Series and takes a function's series form instead,
+/// so one name never means two things for a VectorXd.
+template <class Derived>
+concept panel = !Series<Derived> && std::floating_point<typename Derived::Scalar>;
+}  // namespace detail
 
 /// The key type of a dated series.
 template <DatedSeries D>
@@ -192,10 +207,17 @@ using stored_t = std::conditional_t<std::is_lvalue_reference_v<T> &&
 
 /// A name a series hands out by reference (or as a view), so that reading it never copies.
 template <class D>
-concept named = requires(const D& d) {
+concept has_name = requires(const D& d) {
   { d.name() } -> std::convertible_to<std::string_view>;
-} && (std::is_reference_v<decltype(std::declval<const D&>().name())> ||
-      std::same_as<decltype(std::declval<const D&>().name()), std::string_view>);
+};
+/// From constructs a T (explicitly, as a reference handle is built from its container).
+template <class From, class T>
+concept builds = std::constructible_from<T, From>;
+
+template <class N>
+concept not_a_copy = std::is_reference_v<N> || std::same_as<N, std::string_view>;
+template <class D>
+concept named = has_name<D> && not_a_copy<decltype(std::declval<const D&>().name())>;
 
 /// The name a dated series carries (`d.name()`), or `fallback` when it has none or an empty
 /// one: how messages refer to the series. A view: no allocation.
@@ -246,8 +268,7 @@ class dated_view {
   /// Wraps `k` and `v` (see the class comment for what is referenced and what is stored);
   /// `name` (a symbol, say) is how error messages refer to the series.
   /// \throws invalid_input if they differ in length.
-  template <class K, class V>
-    requires std::constructible_from<Keys, K> && std::constructible_from<Values, V>
+  template <detail::builds<Keys> K, detail::builds<Values> V>
   dated_view(K&& k, V&& v, std::string name = {})
       : keys_(std::forward<K>(k)), values_(std::forward<V>(v)), name_(std::move(name)) {
     detail::require_same_size("dated_view", "keys", detail::ssize(keys_), "values", detail::ssize(values_));
