@@ -155,8 +155,12 @@ template <class W, class N>
   // The top shares: sort the sizes once, largest first, then prefix sums.
   std::sort(sizes.begin(), sizes.end(), std::greater<>());
   for (const std::ptrdiff_t k : o.top) {
-    const auto end = sizes.begin() + std::min<std::ptrdiff_t>(k, ssize(sizes));
-    out.top_shares.push_back(static_cast<real>(std::min(acc(1), std::accumulate(sizes.begin(), end, acc(0)) / gross)));
+    if (k >= ssize(sizes)) {  // every position: exactly the whole, not a re-summed approximation
+      out.top_shares.push_back(real(1));
+      continue;
+    }
+    const acc top = std::accumulate(sizes.begin(), sizes.begin() + k, acc(0));
+    out.top_shares.push_back(static_cast<real>(std::min(acc(1), top / gross)));
   }
   return out;
 }
