@@ -123,9 +123,13 @@ template <class Acc, class W, class N>
 template <class Acc, class W>
 [[nodiscard]] Acc hhi_of(const W& w, Acc gross) {
   auto f = std::ranges::begin(w);
+  // Scaled first (|w| / gross <= 1), so no square overflows; by a reciprocal unless gross is
+  // so small that its reciprocal overflows.
+  const Acc inv = 1 / gross;
+  const bool by_reciprocal = std::isfinite(inv);
   Acc s[2] = {};
   for (std::ptrdiff_t i = 0; i < ssize(w); ++i) {
-    const Acc x = static_cast<Acc>(f[i]) / gross;  // divided first: no square overflows
+    const Acc x = by_reciprocal ? static_cast<Acc>(f[i]) * inv : static_cast<Acc>(f[i]) / gross;
     s[i & 1] += x * x;
   }
   return std::clamp((s[0] + s[1]) * 10000, Acc(0), Acc(10000));
