@@ -148,8 +148,11 @@ template <class Acc, class Get>
   return {rp, rb};
 }
 
+/// Writes the effects and their totals into out; invalid_input when finite inputs gave effects
+/// that overflow (weights rescaled by a sum near 0, returns near the type's limits).
 template <class Real, class Acc, class Out>
-void totals(Out& out, const std::vector<Acc>& a, const std::vector<Acc>& s, const std::vector<Acc>& x) {
+void totals(std::string_view fn, Out& out, const std::vector<Acc>& a, const std::vector<Acc>& s,
+            const std::vector<Acc>& x) {
   Acc ta = 0, ts = 0, tx = 0;
   out.allocations.resize(a.size());
   out.selections.resize(a.size());
@@ -162,9 +165,10 @@ void totals(Out& out, const std::vector<Acc>& a, const std::vector<Acc>& s, cons
     out.selections[i] = static_cast<Real>(s[i]);
     out.interactions[i] = static_cast<Real>(x[i]);
   }
-  out.allocation = static_cast<Real>(ta);
-  out.selection = static_cast<Real>(ts);
-  out.interaction = static_cast<Real>(tx);
+  if (!std::isfinite(ta) || !std::isfinite(ts) || !std::isfinite(tx)) throw_overflow(fn, "the attribution effects");
+  out.allocation = rounded<Real>(fn, "allocation", ta);
+  out.selection = rounded<Real>(fn, "selection", ts);
+  out.interaction = rounded<Real>(fn, "interaction", tx);
 }
 
 template <class... R>
@@ -241,7 +245,7 @@ template <Series W1, Series W2, Series R1, Series R2>
   const auto [rp, rb] = detail::attr::period_effects<acc>(fn, n, get, options.normalise, "", a.data(), s.data(),
                                                          x.data(), acc(1));
   brinson_effects<real> out;
-  detail::attr::totals<real>(out, a, s, x);
+  detail::attr::totals<real>(fn, out, a, s, x);
   out.portfolio_return = static_cast<real>(rp);
   out.benchmark_return = static_cast<real>(rb);
   out.active_return = static_cast<real>(rp - rb);
@@ -307,12 +311,16 @@ template <class D1, class D2, class D3, class D4>
   const acc total_p = gp.total_return(), total_b = gb.total_return();
   if (!std::isfinite(total_p) || !std::isfinite(total_b)) detail::throw_overflow(fn, "the compounded returns");
   const acc k_total = detail::attr::carino_k(total_p, total_b);
+  if (!std::isfinite(k_total) || !(k_total > 0))  // a compounded loss that rounds to -100%
+    throw invalid_input(detail::message(fn, "the compounded returns " + detail::number_text(static_cast<double>(total_p)) +
+                                                " and " + detail::number_text(static_cast<double>(total_b)) +
+                                                " cannot be linked: a loss of 100% in floating point"));
   for (row.t = 0; row.t < t_count; ++row.t) {
     const acc c = k[detail::uz(row.t)] / k_total;
     out.coefficients[detail::uz(row.t)] = static_cast<real>(c);
     (void)detail::attr::period_effects<acc>(fn, n, row, options.normalise, "", a.data(), s.data(), x.data(), c);
   }
-  detail::attr::totals<real>(out, a, s, x);
+  detail::attr::totals<real>(fn, out, a, s, x);
   out.portfolio_return = static_cast<real>(total_p);
   out.benchmark_return = static_cast<real>(total_b);
   out.active_return = static_cast<real>(total_p - total_b);

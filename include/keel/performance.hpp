@@ -387,7 +387,12 @@ template <class Acc, class R>
 template <class Acc>
 [[nodiscard]] Acc ratio_or_inf(std::string_view fn, Acc numerator, Acc denominator, std::string_view what,
                                std::string_view why) {
-  if (denominator != 0) return numerator / denominator;
+  if (denominator != 0) {
+    const Acc q = numerator / denominator;
+    if (!std::isfinite(q)) throw_overflow(fn, std::string(what) + " (" + number_text(static_cast<double>(numerator)) + " / " +
+                                                  number_text(static_cast<double>(denominator)) + ")");
+    return q;
+  }
   if (numerator == 0) throw_zero_over_zero(fn, what, why);
   return std::copysign(std::numeric_limits<Acc>::infinity(), numerator);
 }
@@ -579,6 +584,8 @@ template <class Y, class X>
     throw invalid_input(message(fn, "the period alpha " + number_text(static_cast<double>(period_alpha)) +
                                         " is a loss of 100% or more per period and cannot be compounded"));
   const acc alpha = std::expm1(static_cast<acc>(o.periods) * std::log1p(period_alpha));
+  if (!std::isfinite(alpha))
+    throw_overflow(fn, "the annualised alpha (1 + " + number_text(static_cast<double>(period_alpha)) + ")^periods");
   alpha_beta_fit<real> fit;
   fit.alpha = rounded<real>(fn, "alpha", alpha);
   fit.beta = rounded<real>(fn, "beta", beta);
@@ -673,7 +680,7 @@ template <class Y, class X>
   const auto side = [&](const growth<acc>& r, const growth<acc>& m, std::string_view what) {
     const acc market = cagr(fn, m, o.periods);
     if (market == 0) throw_zero_over_zero(fn, what, "the market's compounded return rounds to 0");
-    return cagr(fn, r, o.periods) / market;
+    return ratio_or_inf(fn, cagr(fn, r, o.periods), market, what, "");
   };
   capture<real> out;
   const acc up = side(up_r, up_m, "the up capture");
@@ -718,7 +725,7 @@ void rolling_sharpe_into(const S& returns, std::ptrdiff_t window, rolling_sharpe
     if (sd == 0 && excess == 0)
       throw_zero_over_zero(fn, "the Sharpe ratio of " + range_text("returns", k, k + window - 1),
                            "the returns are constant and equal the risk-free rate");
-    out.sharpe_ratios[uz(k)] = rounded<Real>(fn, "sharpe_ratio", ratio_or_inf(fn, excess, sd, "", "") * root_p);
+    out.sharpe_ratios[uz(k)] = rounded<Real>(fn, "sharpe_ratio", ratio_or_inf(fn, excess, sd, "the Sharpe ratio", "") * root_p);
   }
 }
 
@@ -783,17 +790,17 @@ template <DatedSeries D>
 /// \throws insufficient_data for no values; invalid_input for a NaN, infinite, zero or negative value.
 /// Ref: Bacon (2008) ch. 4.
 template <Series S>
-[[nodiscard]] auto max_drawdown_from_values(const S& values) {
-  return detail::perf::deepest<true>("max_drawdown_from_values", values);
+[[nodiscard]] auto max_drawdown_from_values(const S& value_path) {
+  return detail::perf::deepest<true>("max_drawdown_from_values", value_path);
 }
 
 /// Maximum drawdown of a dated value path (NaN rows skipped: a missing price is bridged by
 /// comparing the prices either side), with keys.
 /// \throws as max_drawdown_from_values, and invalid_input for keys that do not strictly increase.
 template <DatedSeries D>
-[[nodiscard]] auto max_drawdown_from_values(const D& values) {
+[[nodiscard]] auto max_drawdown_from_values(const D& value_path) {
   constexpr std::string_view fn = "max_drawdown_from_values";
-  const auto rows = detail::perf::observed(fn, values, false, "values");
+  const auto rows = detail::perf::observed(fn, value_path, false, "values");
   return detail::perf::to_dated(detail::perf::deepest<true>(fn, rows.values), rows.keys);
 }
 
