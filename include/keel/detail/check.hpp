@@ -12,6 +12,9 @@
 //   overflow             "fn: what overflows: the values are too large; rescale them"
 //   underflow            "fn: name[lo..hi] vary too little for double: ... underflows; rescale them"
 //   result overflow      "fn: field = x overflows the result type; pass the data as double"
+//   below a bound        "fn: returns[3] = -1.5 is below -1 (a loss of more than 100% ...)"
+//   zero over zero       "fn: the Sharpe ratio is 0 / 0 (why): undefined"   (singular_problem)
+//   weights' sum         "fn: benchmark weights sum to 0.97, not 1 (within 1e-06); set opt to rescale them"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
