@@ -10,3 +10,6 @@
 #include <keel/csv.hpp>
 #include <keel/beta.hpp>
 #include <keel/factors.hpp>
+#include <keel/concentration.hpp>
+#include <keel/performance.hpp>
+#include <keel/attribution.hpp>

@@ -12,6 +12,9 @@
 //   overflow             "fn: what overflows: the values are too large; rescale them"
 //   underflow            "fn: name[lo..hi] vary too little for double: ... underflows; rescale them"
 //   result overflow      "fn: field = x overflows the result type; pass the data as double"
+//   below a bound        "fn: returns[3] = -1.5 is below -1 (a loss of more than 100% ...)"
+//   zero over zero       "fn: the Sharpe ratio is 0 / 0 (why): undefined"   (singular_problem)
+//   weights' sum         "fn: benchmark weights sum to 0.97, not 1 (within 1e-06); set opt to rescale them"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -210,6 +213,28 @@ template <class Real, std::floating_point T>
 /// Throws invalid_input unless 0 < p < 1: confidences, quantile levels, significance levels.
 inline void require_probability(std::string_view fn, std::string_view option, double p) {
   if (!(p > 0 && p < 1)) throw_bad_option(fn, option, p, "in (0, 1)");
+}
+
+/// Throws invalid_input for a value below the least its quantity allows:
+/// "fn: returns[3] = -1.5 is below -1 (a loss of more than 100%)".
+[[noreturn]] inline void throw_below(std::string_view fn, std::string_view where, double value, double bound,
+                                     std::string_view why) {
+  throw invalid_input(message(fn, std::string(where) + " = " + number_text(value) + " is below " + number_text(bound) +
+                                      " (" + std::string(why) + ")"));
+}
+
+/// Throws singular_problem for a ratio whose numerator and denominator are both 0:
+/// "fn: the Sharpe ratio is 0 / 0 (the excess returns are all 0): undefined".
+[[noreturn]] inline void throw_zero_over_zero(std::string_view fn, std::string_view what, std::string_view why) {
+  throw singular_problem(message(fn, std::string(what) + " is 0 / 0 (" + std::string(why) + "): undefined"));
+}
+
+/// Throws invalid_input for weights that should sum to 1 and do not:
+/// "fn: benchmark weights sum to 0.97, not 1 (within 1e-06); set opts::normalise to rescale them".
+[[noreturn]] inline void throw_bad_sum(std::string_view fn, std::string_view name, double sum, double tolerance,
+                                       std::string_view option) {
+  throw invalid_input(message(fn, std::string(name) + " sum to " + number_text(sum) + ", not 1 (within " +
+                                      number_text(tolerance) + "); set " + std::string(option) + " to rescale them"));
 }
 
 }  // namespace keel::detail
