@@ -265,10 +265,7 @@ template <Series W1, Series W2, Series R1, Series R2>
 ///         weights that do not sum to 1 (naming the period) or a period return <= -1;
 ///         insufficient_data for no periods or no sectors.
 /// Ref: Carino, J. Performance Measurement 3 (1999); Bacon (2008) ch. 8.
-template <class D1, class D2, class D3, class D4>
-  requires(!Series<D1>) && (!Series<D2>) && (!Series<D3>) && (!Series<D4>) &&
-          std::floating_point<typename D1::Scalar> && std::floating_point<typename D2::Scalar> &&
-          std::floating_point<typename D3::Scalar> && std::floating_point<typename D4::Scalar>
+template <detail::panel D1, detail::panel D2, detail::panel D3, detail::panel D4>
 [[nodiscard]] auto linked_attribution(const Eigen::MatrixBase<D1>& portfolio_weights,
                                       const Eigen::MatrixBase<D2>& benchmark_weights,
                                       const Eigen::MatrixBase<D3>& portfolio_returns,
