@@ -8,3 +8,5 @@
 #include <keel/csv.hpp>
 #include <keel/beta.hpp>
 #include <keel/factors.hpp>
+#include <keel/var.hpp>
+#include <keel/stress.hpp>
