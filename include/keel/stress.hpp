@@ -69,8 +69,8 @@ struct position {
 /// A stress scenario: a market move and optional factor shocks.
 struct scenario {
   std::string name;                                   ///< short description
-  std::optional<std::chrono::year_month_day> start;   ///< the close before the move (historical ones)
-  std::optional<std::chrono::year_month_day> end;     ///< the close after it
+  std::optional<std::chrono::year_month_day> start = std::nullopt;  ///< the close before the move (historical ones)
+  std::optional<std::chrono::year_month_day> end = std::nullopt;    ///< the close after it
   double market_return = 0;                           ///< simple return of the market over the move, >= -1
   std::vector<double> factor_shocks = {};             ///< optional shocks to the positions' factors
   std::string source = {};                            ///< where the numbers come from
