@@ -202,7 +202,10 @@ struct christoffersen_result {
   double lr_conditional_coverage = 0;  ///< Kupiec's LR + lr_independence
   double p_conditional_coverage = 1;   ///< chi-squared(2) upper tail
   bool reject_conditional_coverage = false;  ///< wrong rate or clustering
-  std::ptrdiff_t n00 = 0, n01 = 0, n10 = 0, n11 = 0;  ///< transitions (no breach 0, breach 1)
+  std::ptrdiff_t n00 = 0;  ///< days without a breach after a day without one
+  std::ptrdiff_t n01 = 0;  ///< breaches after a day without one
+  std::ptrdiff_t n10 = 0;  ///< days without a breach after a breach
+  std::ptrdiff_t n11 = 0;  ///< breaches after a breach
 };
 
 /// A Basel traffic-light zone.
