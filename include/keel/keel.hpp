@@ -13,3 +13,5 @@
 #include <keel/concentration.hpp>
 #include <keel/performance.hpp>
 #include <keel/attribution.hpp>
+#include <keel/var.hpp>
+#include <keel/stress.hpp>

@@ -15,6 +15,9 @@
 //   below a bound        "fn: returns[3] = -1.5 is below -1 (a loss of more than 100% ...)"
 //   zero over zero       "fn: the Sharpe ratio is 0 / 0 (why): undefined"   (singular_problem)
 //   weights' sum         "fn: benchmark weights sum to 0.97, not 1 (within 1e-06); set opt to rescale them"
+//   not square           "fn: cov is 3 x 4, not square"
+//   not symmetric        "fn: cov(0, 2) = 0.1 but cov(2, 0) = 0.2: not symmetric"
+//   not PSD              "fn: cov is not positive semi-definite: its smallest eigenvalue is -0.5"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -235,6 +238,33 @@ inline void require_probability(std::string_view fn, std::string_view option, do
                                        std::string_view option) {
   throw invalid_input(message(fn, std::string(name) + " sum to " + number_text(sum) + ", not 1 (within " +
                                       number_text(tolerance) + "); set " + std::string(option) + " to rescale them"));
+/// Throws invalid_input unless the matrix `name` is square: "fn: cov is 3 x 4, not square".
+inline void require_square(std::string_view fn, std::string_view name, std::ptrdiff_t rows, std::ptrdiff_t cols) {
+  if (rows != cols)
+    throw invalid_input(message(fn, std::string(name) + " is " + std::to_string(rows) + " x " + std::to_string(cols) +
+                                        ", not square"));
+
+/// Throws invalid_input naming the first pair of cells of a square matrix that differ by more
+/// than `tolerance` (relative to the largest magnitude in the matrix).
+template <class M>
+void require_symmetric(std::string_view fn, std::string_view name, const M& m, double tolerance = 1e-10) {
+  const double scale = m.size() > 0 ? static_cast<double>(m.cwiseAbs().maxCoeff()) : 0.0;
+  for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
+    for (std::ptrdiff_t i = j + 1; i < m.rows(); ++i)
+      if (std::fabs(static_cast<double>(m(i, j)) - static_cast<double>(m(j, i))) > tolerance * scale)
+        throw invalid_input(message(fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(m(i, j))) +
+                                            " but " + cell_text(name, j, i) + " = " +
+                                            number_text(static_cast<double>(m(j, i))) + ": not symmetric"));
+
+/// Throws singular_problem for a covariance matrix with a negative eigenvalue (beyond rounding).
+[[noreturn]] inline void throw_not_positive_semidefinite(std::string_view fn, std::string_view name,
+                                                         double smallest_eigenvalue) {
+  throw singular_problem(message(fn, std::string(name) + " is not positive semi-definite: its smallest eigenvalue is " +
+                                         number_text(smallest_eigenvalue)));
+
+/// Throws invalid_input unless an option is positive and finite.
+inline void require_positive_option(std::string_view fn, std::string_view option, double value) {
+  if (!(value > 0 && std::isfinite(value))) throw_bad_option(fn, option, value, "positive and finite");
 }
 
 }  // namespace keel::detail
