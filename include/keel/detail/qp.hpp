@@ -621,23 +621,31 @@ class qp_engine {
   // ======================================================================================
   // A segment: solve the KKT system of the working set for ca and cb.
   // ======================================================================================
+  // Per segment: A_GS' (|S| x |G|), Y = H^-1 A_GS' and the factor of K = A_GS Y, shared by
+  // every solve of the segment.
+  matrix at_, y_;
+  Eigen::LDLT<matrix> kfac_;
+
+  void prepare_kkt() {
+    const index s = k(), mg = static_cast<index>(rows_.size());
+    at_.resize(s, mg);
+    for (index c = 0; c < mg; ++c)
+      for (index a = 0; a < s; ++a) at_(a, c) = p_.a(rows_[uz(c)], free_[uz(a)]);
+    y_ = at_;
+    for (index c = 0; c < mg; ++c) solve_h(y_.col(c));
+    if (mg > 0) kfac_.compute(at_.transpose() * y_);
+  }
+
   /// Solves H x + A'nu = f + rho A'g, A x = g on the working set (A = A_GS); x, nu out.
   void kkt(const vector& f, const vector& g, vector& x, vector& nu) const {
-    const index s = k(), mg = static_cast<index>(rows_.size());
-    matrix at(s, mg);
-    for (index c = 0; c < mg; ++c)
-      for (index a = 0; a < s; ++a) at(a, c) = p_.a(rows_[uz(c)], free_[uz(a)]);
-    vector rhs = f + rho_ * (at * g);
-    x = rhs;
+    const index mg = static_cast<index>(rows_.size());
+    x = f;
+    if (mg > 0) x.noalias() += rho_ * (at_ * g);
     solve_h(x);
     nu.setZero(mg);
     if (mg > 0) {
-      matrix y = at;
-      for (index c = 0; c < mg; ++c) solve_h(y.col(c));
-      const matrix kmat = at.transpose() * y;
-      Eigen::LDLT<matrix> ldlt(kmat);
-      nu = ldlt.solve(at.transpose() * x - g);
-      x.noalias() -= y * nu;
+      nu = kfac_.solve(at_.transpose() * x - g);
+      x.noalias() -= y_ * nu;
     }
   }
 
@@ -664,20 +672,19 @@ class qp_engine {
     }
     vector xs, nus;
     kkt(f, rg, xs, nus);
-    for (int pass = 0; pass < 2; ++pass) {
+    // Iterative refinement against Q and A themselves, when the updated factor has drifted.
+    for (int pass = 0;; ++pass) {
       for (index a = 0; a < s; ++a) w(free_[uz(a)]) = xs(a);
       gradient(w, false, g);
       if (pass == 1) break;
-      // One step of iterative refinement against Q and A themselves.
       vector r1(s), r2(mg);
       for (index a = 0; a < s; ++a) r1(a) = f(a) - g(free_[uz(a)]);
-      for (index c = 0; c < mg; ++c) {
-        const index r = rows_[uz(c)];
-        Real v = rg(c);
-        for (index a = 0; a < s; ++a) v -= p_.a(r, free_[uz(a)]) * xs(a);
-        r2(c) = v;
-        for (index a = 0; a < s; ++a) r1(a) -= p_.a(r, free_[uz(a)]) * nus(c);
-      }
+      if (mg > 0) r1.noalias() -= at_ * nus;
+      if (mg > 0) r2.noalias() = rg - at_.transpose() * xs;
+      const Real scale = f.template lpNorm<Eigen::Infinity>() + qscale_ * xs.template lpNorm<Eigen::Infinity>();
+      const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(), mg > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
+      // A backward-stable solve leaves about sqrt(|S|) eps; more is drift of the updates.
+      if (!(resid > 1024 * eps_ * std::max(scale, std::numeric_limits<Real>::min()))) break;
       vector dx, dnu;
       kkt(r1, r2, dx, dnu);
       xs += dx;
@@ -689,6 +696,7 @@ class qp_engine {
   }
 
   void solve_segment() {
+    prepare_kkt();
     for (index i = 0; i < n_; ++i) {
       if (var_[uz(i)] != qp_side::none) {
         w0_(i) = bound_of(i, var_[uz(i)]);
