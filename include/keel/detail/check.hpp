@@ -12,6 +12,7 @@
 //   overflow             "fn: what overflows: the values are too large; rescale them"
 //   underflow            "fn: name[lo..hi] vary too little for double: ... underflows; rescale them"
 //   result overflow      "fn: field = x overflows the result type; pass the data as double"
+//   out of scale         "fn: name[i] = x is outside the range keel solves in (|x| <= 1e+150); rescale"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -175,6 +176,24 @@ template <class Real, std::floating_point T>
                                           " overflows the result type; pass the data as double"));
     return out;
   }
+}
+
+/// Throws invalid_input unless every nonzero |x| of `values` lies in [lo, hi]: inputs of an
+/// optimisation whose products would underflow or overflow double (a covariance of 1e-316, an
+/// expected return of 1e300). The message names the element (name[i], or name(i, j) for a
+/// matrix) and the range. Added for markowitz.hpp.
+template <class M>
+void require_scale(std::string_view fn, std::string_view name, const M& m, double lo, double hi) {
+  for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
+    for (std::ptrdiff_t i = 0; i < m.rows(); ++i) {
+      const double v = std::fabs(static_cast<double>(m(i, j)));
+      if (v != 0 && !(v >= lo && v <= hi)) {
+        const std::string where = m.cols() == 1 ? element_text(name, i) : cell_text(name, i, j);
+        throw invalid_input(message(fn, where + " = " + number_text(static_cast<double>(m(i, j))) +
+                                            " is outside the range keel solves in (" + number_text(lo) +
+                                            " <= |x| <= " + number_text(hi) + "); rescale the inputs"));
+      }
+    }
 }
 
 /// Throws invalid_input unless 0 < p < 1: confidences, quantile levels, significance levels.

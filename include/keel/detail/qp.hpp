@@ -154,6 +154,7 @@ class qp_engine {
 
   /// Phase 1 (a vertex), then the homotopy from c0 to c_target: the minimiser for c_target.
   void solve_for(const vector& c_target) {
+    if (interior_start(c_target)) return;
     phase_one();
     start_homotopy(c_target);
     run(Real(1), nullptr);
@@ -495,11 +496,58 @@ class qp_engine {
     return v;
   }
 
+  /// The minimiser under the equality rows alone (every variable with a range free, one
+  /// blocked Cholesky factorisation): when it satisfies every bound and inequality row it is
+  /// the answer, and no vertex or homotopy is needed (a minimum-variance portfolio that holds
+  /// every asset, say). Returns false, leaving nothing behind, otherwise.
+  bool interior_start(const vector& c_target) {
+    free_.clear();
+    rows_.clear();
+    std::fill(pos_.begin(), pos_.end(), -1);
+    fixed_grad_.setZero(n_);
+    for (index i = 0; i < n_; ++i) {
+      var_[uz(i)] = fixed_var(i) ? qp_side::lower : qp_side::none;
+      w0_(i) = fixed_var(i) ? p_.lower(i) : Real(0);
+      if (fixed_var(i)) {
+        if (w0_(i) != 0) fixed_grad_.noalias() += p_.q.col(i) * w0_(i);
+      } else {
+        pos_[uz(i)] = k();
+        free_.push_back(i);
+      }
+    }
+    for (index r = 0; r < m_; ++r) {
+      row_[uz(r)] = equality_row(r) ? qp_side::lower : qp_side::none;
+      if (equality_row(r)) rows_.push_back(r);
+    }
+    if (static_cast<index>(rows_.size()) > k() || !try_factor()) return false;
+    ca_ = c_target;
+    cb_.setZero(n_);
+    t_ = 0;
+    solve_segment();
+    for (index i = 0; i < n_; ++i)
+      if (w0_(i) < p_.lower(i) - feas_tol(p_.lower(i)) || w0_(i) > p_.upper(i) + feas_tol(p_.upper(i))) return false;
+    for (index r = 0; r < m_; ++r) {
+      const Real v = p_.a.row(r).dot(w0_);
+      if (v < p_.row_lower(r) - feas_tol(p_.row_lower(r)) || v > p_.row_upper(r) + feas_tol(p_.row_upper(r))) return false;
+    }
+    return true;
+  }
+
   void factor_from_scratch() {
+    if (!try_factor())
+      throw singular_problem(message(fn_, "the quadratic term is singular on the directions the constraints leave "
+                                          "free (add bounds, or regularise it: ledoit_wolf for a covariance)"));
+  }
+
+  [[nodiscard]] bool try_factor() {
     const index s = k();
     matrix h(s, s);
     for (index b = 0; b < s; ++b)
-      for (index a = b; a < s; ++a) h(a, b) = h_entry(free_[uz(a)], free_[uz(b)]);
+      for (index a = b; a < s; ++a) h(a, b) = p_.q(free_[uz(a)], free_[uz(b)]);
+    for (index r : rows_) {
+      const vector v = row_on_free(r);  // sqrt(rho) a_{r,S}
+      h.template selfadjointView<Eigen::Lower>().rankUpdate(v);
+    }
     Eigen::LLT<matrix> llt(h);
     bool ok = llt.info() == Eigen::Success;
     if (ok) {
@@ -507,9 +555,7 @@ class qp_engine {
       for (index i = 0; i < s; ++i)
         if (!(l_(i, i) * l_(i, i) > singular_tol() * std::max(h(i, i), qscale_))) ok = false;
     }
-    if (!ok)
-      throw singular_problem(message(fn_, "the quadratic term is singular on the directions the constraints leave "
-                                          "free (add bounds, or regularise it: ledoit_wolf for a covariance)"));
+    return ok;
   }
 
   [[nodiscard]] Real singular_tol() const { return std::max(Real(1e-13), 64 * static_cast<Real>(n_) * eps_); }
@@ -649,18 +695,12 @@ class qp_engine {
     }
   }
 
-  /// Gradient Q x for x = `w` with free part from w: Q_{:,S} w_S (+ the fixed part if asked).
-  void gradient(const vector& w, bool with_fixed, vector& g) const {
-    g = with_fixed ? fixed_grad_ : vector::Zero(n_);
-    for (index j : free_)
-      if (w(j) != 0) g.noalias() += p_.q.col(j) * w(j);
-  }
-
-  /// Solves the segment for linear term `cterm` (fixed variables at their bounds when
-  /// with_fixed, else 0) into (w, nu, g): refined once against Q.
-  void solve_part(const vector& cterm, bool with_fixed, vector& w, vector& nu, vector& g) const {
+  /// The right-hand sides of the segment for linear term `cterm`: f on the free variables,
+  /// rg on the active rows (fixed variables at their bounds when with_fixed, else 0).
+  void segment_rhs(const vector& cterm, bool with_fixed, vector& f, vector& rg) const {
     const index s = k(), mg = static_cast<index>(rows_.size());
-    vector f(s), rg(mg);
+    f.resize(s);
+    rg.resize(mg);
     for (index a = 0; a < s; ++a) f(a) = cterm(free_[uz(a)]) - (with_fixed ? fixed_grad_(free_[uz(a)]) : Real(0));
     for (index c = 0; c < mg; ++c) {
       const index r = rows_[uz(c)];
@@ -670,29 +710,49 @@ class qp_engine {
           if (var_[uz(i)] != qp_side::none) v -= p_.a(r, i) * w0_(i);
       rg(c) = v;
     }
-    vector xs, nus;
-    kkt(f, rg, xs, nus);
-    // Iterative refinement against Q and A themselves, when the updated factor has drifted.
-    for (int pass = 0;; ++pass) {
-      for (index a = 0; a < s; ++a) w(free_[uz(a)]) = xs(a);
-      gradient(w, false, g);
-      if (pass == 1) break;
-      vector r1(s), r2(mg);
-      for (index a = 0; a < s; ++a) r1(a) = f(a) - g(free_[uz(a)]);
-      if (mg > 0) r1.noalias() -= at_ * nus;
-      if (mg > 0) r2.noalias() = rg - at_.transpose() * xs;
-      const Real scale = f.template lpNorm<Eigen::Infinity>() + qscale_ * xs.template lpNorm<Eigen::Infinity>();
-      const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(), mg > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
-      // A backward-stable solve leaves about sqrt(|S|) eps; more is drift of the updates.
-      if (!(resid > 1024 * eps_ * std::max(scale, std::numeric_limits<Real>::min()))) break;
-      vector dx, dnu;
-      kkt(r1, r2, dx, dnu);
-      xs += dx;
-      nus += dnu;
+  }
+
+  /// Q_{:,S} x_S for two vectors in one pass over the columns (the segment's memory traffic).
+  void gradient2(const vector& a, const vector& b, vector& ga, vector& gb) const {
+    ga.setZero(n_);
+    gb.setZero(n_);
+    for (index j : free_) {
+      const Real wa = a(j), wb = b(j);
+      if (wa == 0 && wb == 0) continue;
+      const auto col = p_.q.col(j);
+      ga.noalias() += wa * col;
+      gb.noalias() += wb * col;
     }
-    nu.setZero(m_);
-    for (index c = 0; c < mg; ++c) nu(rows_[uz(c)]) = nus(c);
-    if (with_fixed) g += fixed_grad_;
+  }
+
+  /// True when (xs, nus) leaves a KKT residual above rounding against Q and A themselves (the
+  /// updated factor has drifted); r1, r2 receive the residual. g = Q_{:,S} x_S.
+  bool drifted(const vector& f, const vector& rg, const vector& xs, const vector& nus, const vector& g, vector& r1,
+               vector& r2) const {
+    const index s = k(), mg = static_cast<index>(rows_.size());
+    r1.resize(s);
+    for (index a = 0; a < s; ++a) r1(a) = f(a) - g(free_[uz(a)]);
+    r2.resize(mg);
+    if (mg > 0) {
+      r1.noalias() -= at_ * nus;
+      r2.noalias() = rg - at_.transpose() * xs;
+    }
+    const Real scale = f.template lpNorm<Eigen::Infinity>() + qscale_ * xs.template lpNorm<Eigen::Infinity>();
+    const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(), mg > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
+    // A backward-stable solve leaves about sqrt(|S|) eps; more is drift of the updates.
+    return resid > 1024 * eps_ * std::max(scale, std::numeric_limits<Real>::min());
+  }
+
+  /// One step of iterative refinement of (w, nu) with its gradient g (free part).
+  void refine(const vector& r1, const vector& r2, vector& xs, vector& nus, vector& w, vector& g) const {
+    vector dx, dnu;
+    kkt(r1, r2, dx, dnu);
+    xs += dx;
+    nus += dnu;
+    for (index a = 0; a < k(); ++a) w(free_[uz(a)]) = xs(a);
+    g.setZero(n_);
+    for (index j : free_)
+      if (w(j) != 0) g.noalias() += p_.q.col(j) * w(j);
   }
 
   void solve_segment() {
@@ -703,8 +763,26 @@ class qp_engine {
         w1_(i) = 0;
       }
     }
-    solve_part(ca_, true, w0_, nu0_, g0_);
-    solve_part(cb_, false, w1_, nu1_, g1_);
+    const index s = k(), mg = static_cast<index>(rows_.size());
+    vector f0, rg0, f1, rg1, xs0, nus0, xs1, nus1, r1, r2;
+    segment_rhs(ca_, true, f0, rg0);
+    segment_rhs(cb_, false, f1, rg1);
+    kkt(f0, rg0, xs0, nus0);
+    kkt(f1, rg1, xs1, nus1);
+    for (index a = 0; a < s; ++a) {
+      w0_(free_[uz(a)]) = xs0(a);
+      w1_(free_[uz(a)]) = xs1(a);
+    }
+    gradient2(w0_, w1_, g0_, g1_);
+    if (drifted(f0, rg0, xs0, nus0, g0_, r1, r2)) refine(r1, r2, xs0, nus0, w0_, g0_);
+    if (drifted(f1, rg1, xs1, nus1, g1_, r1, r2)) refine(r1, r2, xs1, nus1, w1_, g1_);
+    g0_ += fixed_grad_;
+    nu0_.setZero(m_);
+    nu1_.setZero(m_);
+    for (index c = 0; c < mg; ++c) {
+      nu0_(rows_[uz(c)]) = nus0(c);
+      nu1_(rows_[uz(c)]) = nus1(c);
+    }
     // Multipliers of the fixed variables: (Qw - c + A'nu)_i, linear in t.
     m0_ = g0_ - ca_;
     m1_ = g1_ - cb_;
