@@ -8,3 +8,4 @@
 #include <keel/csv.hpp>
 #include <keel/beta.hpp>
 #include <keel/factors.hpp>
+#include <keel/covariance.hpp>
