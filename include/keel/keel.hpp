@@ -9,3 +9,4 @@
 #include <keel/beta.hpp>
 #include <keel/factors.hpp>
 #include <keel/covariance.hpp>
+#include <keel/volatility.hpp>
