@@ -10,3 +10,4 @@
 #include <keel/factors.hpp>
 #include <keel/covariance.hpp>
 #include <keel/volatility.hpp>
+#include <keel/har.hpp>
