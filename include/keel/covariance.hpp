@@ -196,7 +196,7 @@ Eigen::Index used_rows(std::string_view fn, const Eigen::MatrixBase<Derived>& pa
 /// The pairwise path shared by sample_covariance and semicovariance: counts, PSD check, repair.
 template <class Real, class Acc>
 void finish_pairwise(std::string_view fn, gram_workspace<Acc>& ws, Acc factor, bool repair, std::ptrdiff_t min_pair,
-                     bool minus_one, covariance_estimate<Real>& out) {
+                     std::string_view option, bool minus_one, covariance_estimate<Real>& out) {
   const Eigen::Index n = ws.gram.cols();
   out.pair_counts.resize(n, n);
   std::ptrdiff_t least = n > 0 ? std::numeric_limits<std::ptrdiff_t>::max() : 0;
@@ -210,7 +210,7 @@ void finish_pairwise(std::string_view fn, gram_workspace<Acc>& ws, Acc factor, b
                              i == j ? "values in column " + std::to_string(i)
                                     : "common rows of columns " + std::to_string(std::min(i, j)) + " and " +
                                           std::to_string(std::max(i, j)),
-                             "min_observations");
+                             option);
       ws.gram(i, j) /= (ws.counts(i, j) - (minus_one ? Acc(1) : Acc(0)));
     }
   out.observations = least;
@@ -245,7 +245,8 @@ void sample_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_
   if (options.missing == missing_data::pairwise) {
     check_cells(fn, panel, false);
     pairwise_gram(panel, ws);
-    finish_pairwise(fn, ws, factor, options.repair, options.min_observations, true, out);
+    finish_pairwise(fn, ws, factor, options.repair, options.min_observations, "covariance_options::min_observations", true,
+                    out);
     return;
   }
   const Eigen::Index rows =
@@ -338,7 +339,7 @@ void semicovariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_est
     ws.gram.setZero(n, n);
     ws.gram.template selfadjointView<Eigen::Lower>().rankUpdate(ws.centred.transpose());
     ws.gram.template triangularView<Eigen::StrictlyUpper>() = ws.gram.transpose();
-    finish_pairwise(fn, ws, factor, options.repair, 1, false, out);
+    finish_pairwise(fn, ws, factor, options.repair, 1, {}, false, out);
     return;
   }
   const Eigen::Index rows = used_rows(fn, panel, options.missing, 1, {}, ws);

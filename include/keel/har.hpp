@@ -55,7 +55,6 @@
 #include <keel/detail/hac.hpp>
 #include <keel/detail/lanes.hpp>
 #include <keel/detail/ols.hpp>
-#include <keel/detail/stats.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -259,12 +258,18 @@ template <class Acc>
   return x;
 }
 
-/// Mean of x[hi - w, hi), by a plain sum (w <= a few dozen: exact to a few ulps).
+/// Sum of x[hi - w, hi), plainly (w <= a few dozen: exact to a few ulps).
 template <class Acc>
-[[nodiscard]] Acc trailing_mean(const Acc* x, std::ptrdiff_t hi, std::ptrdiff_t w) {
+[[nodiscard]] Acc trailing_sum(const Acc* x, std::ptrdiff_t hi, std::ptrdiff_t w) {
   Acc s = 0;
   for (std::ptrdiff_t i = hi - w; i < hi; ++i) s += x[i];
-  return s / static_cast<Acc>(w);
+  return s;
+}
+
+/// Mean of x[hi - w, hi).
+template <class Acc>
+[[nodiscard]] Acc trailing_mean(const Acc* x, std::ptrdiff_t hi, std::ptrdiff_t w) {
+  return trailing_sum(x, hi, w) / static_cast<Acc>(w);
 }
 
 /// Builds the design and response of the HAR regression from ws.x into ws.design / ws.ols.
@@ -275,22 +280,24 @@ void har_design(har_workspace<Acc>& ws, std::ptrdiff_t n, const har_options& o) 
   const Acc* x = ws.x.data();
   if (ws.design.rows() != rows || ws.design.cols() != 3) ws.design.resize(rows, 3);
   ws.ols.resize(rows, 3);
+  const Acc inv_week = Acc(1) / static_cast<Acc>(o.weekly), inv_month = Acc(1) / static_cast<Acc>(o.monthly),
+            inv_ahead = Acc(1) / static_cast<Acc>(o.horizon);  // multiplications: divisions would dominate the loop
   Acc week = 0, month = 0, ahead = 0;
   for (std::ptrdiff_t r = 0; r < rows; ++r) {
     const std::ptrdiff_t t = r + o.monthly - 1;  // the day the regressors end on
     if (r % 64 == 0) {
-      week = trailing_mean(x, t + 1, o.weekly) * static_cast<Acc>(o.weekly);
-      month = trailing_mean(x, t + 1, o.monthly) * static_cast<Acc>(o.monthly);
-      ahead = trailing_mean(x, t + 1 + o.horizon, o.horizon) * static_cast<Acc>(o.horizon);
+      week = trailing_sum(x, t + 1, o.weekly);
+      month = trailing_sum(x, t + 1, o.monthly);
+      ahead = trailing_sum(x, t + 1 + o.horizon, o.horizon);
     } else {
       week += x[t] - x[t - o.weekly];
       month += x[t] - x[t - o.monthly];
       ahead += x[t + o.horizon] - x[t];
     }
     ws.design(r, 0) = x[t];
-    ws.design(r, 1) = week / static_cast<Acc>(o.weekly);
-    ws.design(r, 2) = month / static_cast<Acc>(o.monthly);
-    ws.ols.y(r) = ahead / static_cast<Acc>(o.horizon);
+    ws.design(r, 1) = week * inv_week;
+    ws.design(r, 2) = month * inv_month;
+    ws.ols.y(r) = ahead * inv_ahead;
   }
   ws.ols.x = ws.design;
 }
@@ -321,9 +328,8 @@ void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t col
   Eigen::Matrix<acc, 4, 1> se;
   for (Eigen::Index j = 0; j < 4; ++j) se(j) = ws.fit.std_errors(j);
   if (lags > 0) {
-    const auto design = [&](std::ptrdiff_t t, std::ptrdiff_t j) { return j == 0 ? acc(1) : ws.design(t, j - 1); };
-    newey_west(design, ws.fit.n, 4, ws.fit.residuals, ws.fit.xtx_inverse, lags, true, ws.hac);
-    for (Eigen::Index j = 0; j < 4; ++j) se(j) = std::sqrt(std::max(ws.hac.cov(j, j), acc(0)));
+    newey_west_variances(ws.design, true, ws.fit.residuals, ws.fit.xtx_inverse, lags, true, ws.hac);
+    for (Eigen::Index j = 0; j < 4; ++j) se(j) = std::sqrt(std::max(ws.hac.variances(j), acc(0)));
   }
   const auto& c = ws.fit.coefficients;
   model.intercept = rounded<Real>(fn, "intercept", c(0));
@@ -332,8 +338,10 @@ void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t col
   model.beta_monthly = rounded<Real>(fn, "beta_monthly", c(3));
   for (Eigen::Index j = 0; j < 4; ++j) {
     model.std_errors(j) = rounded<Real>(fn, "std_errors", se(j));
-    model.t_stats(j) = static_cast<Real>(
-        t_test(static_cast<double>(c(j)), static_cast<double>(se(j)), static_cast<double>(ws.fit.dof)).t);
+    // t = b / se; an exact fit (se = 0) gives +-inf, a zero coefficient 0 (detail::t_test's
+    // convention, without its p-value, which HAR does not report).
+    const acc t = se(j) > 0 ? c(j) / se(j) : (c(j) != 0 ? std::copysign(std::numeric_limits<acc>::infinity(), c(j)) : acc(0));
+    model.t_stats(j) = static_cast<Real>(t);
   }
   model.r_squared = static_cast<Real>(ws.fit.r_squared);
   model.n = ws.fit.n;

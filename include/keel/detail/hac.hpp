@@ -27,35 +27,35 @@ namespace keel::detail {
 template <class Acc>
 struct hac_workspace {
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
-  matrix scores;  ///< n x p: e_t x_t
-  matrix meat;    ///< p x p: S
-  matrix half;    ///< p x p: (X'X)^-1 S
-  matrix cov;     ///< p x p: the HAC covariance
+  matrix scores;                                    ///< n x p: z_jt = e_t (a_j . x_t)
+  Eigen::Matrix<Acc, Eigen::Dynamic, 1> variances;  ///< p: the diagonal of the HAC covariance
 };
 
-/// The HAC covariance of the coefficients into ws.cov. `design(t, j)` is column j of row t of the
-/// design with the intercept first (j = 0 is 1), `residuals` the OLS residuals, `xtx_inverse`
-/// (X'X)^-1 of that design.
-template <class Acc, class Design, class Residuals, class Inverse>
-void newey_west(const Design& design, std::ptrdiff_t n, std::ptrdiff_t p, const Residuals& residuals,
-                const Inverse& xtx_inverse, std::ptrdiff_t lags, bool small_sample, hac_workspace<Acc>& ws) {
+/// The diagonal of the HAC covariance (the squared standard errors) into ws.variances.
+/// `regressors` is the n x k design without its intercept column, `intercept` whether the
+/// design has one (first), `xtx_inverse` (X'X)^-1 of the whole design (p = k + intercept).
+/// With a_j the j-th column of A = (X'X)^-1 and z_jt = e_t (a_j . x_t):
+///   V_jj = c (sum_t z_jt^2 + 2 sum_l w_l sum_t z_jt z_j,t-l),
+/// O(n p^2 + n p L) through one n x k x p product, instead of forming S in O(n p^2 L).
+template <class Acc, class Regressors, class Residuals, class Inverse>
+void newey_west_variances(const Regressors& regressors, bool intercept, const Residuals& residuals,
+                          const Inverse& xtx_inverse, std::ptrdiff_t lags, bool small_sample, hac_workspace<Acc>& ws) {
+  const std::ptrdiff_t n = regressors.rows(), k = regressors.cols(), p = k + (intercept ? 1 : 0);
   ws.scores.resize(n, p);
-  for (std::ptrdiff_t t = 0; t < n; ++t)
-    for (std::ptrdiff_t j = 0; j < p; ++j) ws.scores(t, j) = residuals(t) * design(t, j);
-  ws.meat.noalias() = ws.scores.transpose() * ws.scores;
-  for (std::ptrdiff_t l = 1; l <= lags && l < n; ++l) {
-    const Acc weight = Acc(1) - static_cast<Acc>(l) / static_cast<Acc>(lags + 1);
-    for (std::ptrdiff_t a = 0; a < p; ++a)
-      for (std::ptrdiff_t b = 0; b < p; ++b) {
-        // G_l(a, b) = sum_t u_t(a) u_{t-l}(b): a dot product of two shifted columns.
-        const Acc g = ws.scores.col(a).segment(l, n - l).dot(ws.scores.col(b).segment(0, n - l));
-        ws.meat(a, b) += weight * g;
-        ws.meat(b, a) += weight * g;
-      }
+  ws.scores.noalias() = regressors * xtx_inverse.bottomRows(k);
+  if (intercept) ws.scores.rowwise() += xtx_inverse.row(0);
+  ws.scores = residuals.asDiagonal() * ws.scores;
+  ws.variances.resize(p);
+  const Acc factor = small_sample ? static_cast<Acc>(n) / static_cast<Acc>(n - p) : Acc(1);
+  for (std::ptrdiff_t j = 0; j < p; ++j) {
+    const auto z = ws.scores.col(j);
+    Acc v = z.squaredNorm();
+    for (std::ptrdiff_t l = 1; l <= lags && l < n; ++l) {
+      const Acc weight = Acc(1) - static_cast<Acc>(l) / static_cast<Acc>(lags + 1);
+      v += 2 * weight * z.segment(l, n - l).dot(z.segment(0, n - l));
+    }
+    ws.variances(j) = factor * v;
   }
-  ws.half.noalias() = xtx_inverse * ws.meat;
-  ws.cov.noalias() = ws.half * xtx_inverse;
-  if (small_sample) ws.cov *= static_cast<Acc>(n) / static_cast<Acc>(n - p);
 }
 
 }  // namespace keel::detail
