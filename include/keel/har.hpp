@@ -332,6 +332,8 @@ void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t col
     for (Eigen::Index j = 0; j < 4; ++j) se(j) = std::sqrt(std::max(ws.hac.variances(j), acc(0)));
   }
   const auto& c = ws.fit.coefficients;
+  if (!c.allFinite() || !se.allFinite())  // rv near the top of double's range: sums of squares overflow
+    throw_overflow(fn, "the HAR fit (coefficients and their standard errors)");
   model.intercept = rounded<Real>(fn, "intercept", c(0));
   model.beta_daily = rounded<Real>(fn, "beta_daily", c(1));
   model.beta_weekly = rounded<Real>(fn, "beta_weekly", c(2));
@@ -418,8 +420,9 @@ void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t c
   har_fit_into(fn, "returns^2", column, out.squares, out.model, fit_options);
   har_forecast_into(out.model, out.squares, o.horizon, out.forecast);
   out.variance = out.forecast.variance;
-  out.volatility = rounded<Real>(fn, "volatility",
-                                 std::sqrt(static_cast<acc>(out.forecast.variance) * static_cast<acc>(o.annualization)));
+  const acc volatility = std::sqrt(static_cast<acc>(out.forecast.variance)) * std::sqrt(static_cast<acc>(o.annualization));
+  if (!std::isfinite(volatility)) throw_overflow(fn, "the annualised volatility");
+  out.volatility = rounded<Real>(fn, "volatility", volatility);
 }
 
 }  // namespace detail

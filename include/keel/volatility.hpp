@@ -221,6 +221,14 @@ template <class Acc, class R>
   return m;
 }
 
+/// An annualised volatility rounded to Real; invalid_input when it overflows (returns near the
+/// top of the range times a large annualization), never an infinity.
+template <class Real, class Acc>
+[[nodiscard]] Real finite_volatility(std::string_view fn, Acc v) {
+  if (!std::isfinite(v)) throw_overflow(fn, "the annualised volatility");
+  return rounded<Real>(fn, "volatility", v);
+}
+
 /// sqrt(annualization * m / divisor) after the range checks: m a sum of squares over a window.
 template <class Real, class Acc>
 [[nodiscard]] Real annualised_vol(std::string_view fn, Acc m, std::ptrdiff_t lo, std::ptrdiff_t w, bool demean,
@@ -228,7 +236,7 @@ template <class Real, class Acc>
   const auto dw = static_cast<Acc>(w);
   if (m > 0 && underflows(m, dw)) throw_underflow(fn, range_text("returns", lo, lo + w - 1), static_cast<double>(m));
   const Acc variance = std::max(m, Acc(0)) / (demean ? dw - 1 : dw);
-  return rounded<Real>(fn, "volatility", std::sqrt(variance * static_cast<Acc>(annualization)));
+  return finite_volatility<Real>(fn, std::sqrt(variance) * std::sqrt(static_cast<Acc>(annualization)));
 }
 
 template <class Real, class S>
@@ -259,14 +267,14 @@ void rolling_volatility_into(std::string_view fn, const S& returns, std::ptrdiff
   const std::ptrdiff_t ends = ws.windows.size();
   out.resize(uz(ends));
   const auto dw = static_cast<acc>(window);
-  const auto a = static_cast<acc>(options.annualization);
+  const acc root_a = std::sqrt(static_cast<acc>(options.annualization));  // sqrt(v) sqrt(a): no overflow of v a
   for (std::ptrdiff_t k = 0; k < ends; ++k) {
     const acc sxx = std::max(ws.windows.sxx[uz(k)], acc(0));
     const acc mean = ws.windows.mean[uz(k)];
     const acc m = options.demean ? sxx : sxx + dw * mean * mean;
     if (!std::isfinite(m)) throw_overflow(fn, "the sum of squares of " + range_text("returns", k, k + window - 1));
     if (m > 0 && underflows(m, dw)) throw_underflow(fn, range_text("returns", k, k + window - 1), static_cast<double>(m));
-    out[uz(k)] = rounded<Real>(fn, "volatility", std::sqrt(m / (options.demean ? dw - 1 : dw) * a));
+    out[uz(k)] = finite_volatility<Real>(fn, std::sqrt(m / (options.demean ? dw - 1 : dw)) * root_a);
   }
 }
 
@@ -297,7 +305,7 @@ void ewma_path(std::string_view fn, const S& returns, std::vector<Real>& out, co
   const std::ptrdiff_t n = ssize(returns);
   require_observations(fn, 1, n, "returns");
   const auto lambda = static_cast<acc>(options.lambda);
-  const auto a = static_cast<acc>(options.annualization);
+  const acc root_a = std::sqrt(static_cast<acc>(options.annualization));
   out.resize(uz(n));
   auto f = std::ranges::begin(returns);
   acc num = 0, den = 0;  // normalized: sum lambda^(t-s) r_s^2 and sum lambda^(t-s)
@@ -314,7 +322,7 @@ void ewma_path(std::string_view fn, const S& returns, std::vector<Real>& out, co
       var = t == 0 ? q : lambda * var + (1 - lambda) * q;
     }
     if (!std::isfinite(var)) throw_overflow(fn, "the square of returns[" + std::to_string(t) + "]");
-    out[uz(t)] = rounded<Real>(fn, "volatility", std::sqrt(var * a));
+    out[uz(t)] = finite_volatility<Real>(fn, std::sqrt(var) * root_a);
   }
 }
 

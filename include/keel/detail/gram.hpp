@@ -259,7 +259,7 @@ void repair_nearest_correlation(typename gram_workspace<Acc>::matrix& cov, gram_
   }
   for (Eigen::Index i = 0; i < n; ++i) sd(i) = x(i, i) > 0 ? sd(i) / std::sqrt(x(i, i)) : Acc(0);
   cov = sd.asDiagonal() * x * sd.asDiagonal();
-  cov = (cov + cov.transpose()) / Acc(2);
+  cov.template triangularView<Eigen::StrictlyUpper>() = cov.transpose();  // exactly symmetric
 }
 
 /// The Acc matrix `m` scaled by `factor` into `out`, rounded to Real; invalid_input when a finite

@@ -72,7 +72,11 @@ template <class Acc>
   auto& market = ws.scratch_a;  // per row: the equal-weighted market's (centred) return
   market = x.rowwise().mean();
   const Acc var_m = market.squaredNorm() / t;
-  if (!(var_m > 0)) return Acc(0);  // every asset constant: S = F = 0
+  if (!(var_m > 0)) {  // a market with no variance: F = diag(S) (every beta 0), nothing to estimate
+    ws.target.setZero(n, n);
+    ws.target.diagonal() = s.diagonal();
+    return Acc(0);
+  }
   auto& beta = ws.scratch_c;  // per asset: cov(x_i, market)
   beta = x.transpose() * market / t;
   ws.target.resize(n, n);
