@@ -624,3 +624,32 @@ TEST_CASE("covariance out forms reuse their buffers", "[covariance][allocation]"
   CHECK(c.covariance == keel::sample_covariance(x).covariance);
   CHECK(s.shrinkage == keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor}).shrinkage);
 }
+
+TEST_CASE("ledoit_wolf single factor with a market of zero variance shrinks nothing", "[covariance][ledoit_wolf][degenerate]") {
+  // Found by volatility_fuzz: x and -x have an equal-weighted market that is identically zero,
+  // so every beta is 0 and the target is diag(S).
+  const matrix base = make_panel(100, 1, 110);
+  matrix x(100, 2);
+  x.col(0) = base.col(0);
+  x.col(1) = -base.col(0);
+  const auto est = keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor});
+  CHECK(est.shrinkage == 0);
+  CHECK(est.target_covariance(0, 1) == 0);
+  CHECK(est.target_covariance(0, 0) == est.covariance(0, 0));
+  CHECK(symmetric(est.covariance));
+}
+
+TEST_CASE("the nearest-correlation repair is exactly symmetric on badly scaled data", "[covariance][pairwise][psd]") {
+  // Found by volatility_fuzz: the final symmetrisation once read entries it had just written.
+  std::mt19937_64 gen(120);
+  std::normal_distribution<double> z(0.0, 1.0);
+  matrix x(60, 4);
+  x.setConstant(std::nan(""));
+  for (Eigen::Index i = 0; i < 60; ++i)
+    for (Eigen::Index j = 0; j < 4; ++j)
+      if ((i + j) % 3 != 0) x(i, j) = z(gen) * std::pow(10.0, 30 * static_cast<double>(j));
+  x(0, 1) = 1e40;
+  const auto est = keel::sample_covariance(x, {.missing = keel::missing_data::pairwise, .repair = true});
+  CHECK(symmetric(est.covariance));
+  CHECK(est.positive_semidefinite);
+}

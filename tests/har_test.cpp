@@ -255,6 +255,11 @@ TEST_CASE("har_volatility_forecast fits squared returns and annualises", "[har][
     CHECK(h.volatility == Approx(std::sqrt(252 * f.variance)).epsilon(1e-15));
     CHECK(h.forecast.variances.size() == 30);
   }
+  // The dated form skips missing returns (an asset listed later).
+  const auto dated = keel::har_volatility_forecast(returns.column("IBM"));
+  const std::vector<double> ibm(returns.returns.col(16).begin(), returns.returns.col(16).end());
+  REQUIRE(returns.symbols[16] == "IBM");
+  CHECK(dated.volatility == keel::har_volatility_forecast(ibm).volatility);
   // The panel form equals the series form column by column.
   const auto panel = keel::har_volatility_forecast(returns.returns, {.horizon = 10});
   for (Eigen::Index j = 0; j < returns.returns.cols(); j += 7) {
@@ -347,6 +352,10 @@ TEST_CASE("har_fit rejects bad input with the counts and the offending value", "
   CHECK_THROWS_WITH(keel::har_fit(panel.col(0).eval()), Contains("constant"));
   CHECK_THROWS_AS(keel::har_fit(panel.col(0).eval()), keel::singular_problem);
   CHECK_THROWS_WITH(keel::har_fit(panel.rightCols(1).eval()), Contains("har_fit: rv(33, 0) = -1 must be >= 0"));
+  // Found by volatility_fuzz: rv near the top of double's range overflows the Newey-West sums.
+  std::vector<double> huge = simulate_rv(200, 42);
+  for (double& v : huge) v *= 1e300;
+  CHECK_THROWS_WITH(keel::har_fit(huge), Contains("overflows"));
   std::vector<double> r(100, 0.01);
   r[50] = std::numeric_limits<double>::infinity();
   CHECK_THROWS_WITH(keel::har_volatility_forecast(r), Contains("har_volatility_forecast: returns[50] is inf"));

@@ -54,6 +54,7 @@
 #include <keel/detail/check.hpp>
 #include <keel/detail/hac.hpp>
 #include <keel/detail/lanes.hpp>
+#include <keel/detail/present.hpp>
 #include <keel/detail/ols.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -519,6 +520,17 @@ template <Series S>
   har_volatility_result<detail::value_t<S>> out;
   detail::har_volatility_into("har_volatility_forecast", returns, -1, out, options);
   return out;
+}
+
+/// har_volatility_forecast of a dated return series: missing (NaN) returns dropped first (a
+/// price_table column of an asset that starts later), then as the series form.
+/// \throws as the series form, and invalid_input for keys that do not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto har_volatility_forecast(const D& returns, har_volatility_options options = {}) {
+  std::vector<key_type_t<D>> kept_keys;
+  std::vector<value_type_t<D>> kept;
+  detail::present_values("har_volatility_forecast", returns, kept_keys, kept);
+  return har_volatility_forecast(kept, options);
 }
 
 /// har_volatility_forecast of every column of a T x N returns panel, into a reused result:

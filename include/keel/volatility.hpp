@@ -55,6 +55,7 @@
 
 #include <keel/covariance.hpp>
 #include <keel/detail/check.hpp>
+#include <keel/detail/present.hpp>
 #include <keel/detail/lanes.hpp>
 #include <keel/detail/moments.hpp>
 #include <keel/detail/traits.hpp>
@@ -276,24 +277,6 @@ void rolling_volatility_into(std::string_view fn, const S& returns, std::ptrdiff
     if (m > 0 && underflows(m, dw)) throw_underflow(fn, range_text("returns", k, k + window - 1), static_cast<double>(m));
     out[uz(k)] = finite_volatility<Real>(fn, std::sqrt(m / (options.demean ? dw - 1 : dw)) * root_a);
   }
-}
-
-/// The present (non-NaN) values of a dated series and their keys, into kept / kept_keys (cleared;
-/// capacity kept). An infinity is invalid_input (as everywhere).
-template <class D, class Key, class Real>
-void present_values(std::string_view fn, const D& d, std::vector<Key>& kept_keys, std::vector<Real>& kept) {
-  const auto& k = keel::keys(d);
-  const auto& v = keel::values(d);
-  check_dated(fn, series_name(d, "returns"), k, v);
-  kept_keys.clear();
-  kept.clear();
-  auto kf = std::ranges::begin(k);
-  auto vf = std::ranges::begin(v);
-  for (std::ptrdiff_t i = 0; i < ssize(v); ++i)
-    if (!std::isnan(vf[i])) {
-      kept_keys.push_back(static_cast<Key>(kf[i]));
-      kept.push_back(static_cast<Real>(vf[i]));
-    }
 }
 
 /// The EWMA variance path of `returns` into out (volatilities), RiskMetrics zero mean.
