@@ -354,7 +354,7 @@ template <class Acc, class Derived>
 /// \throws invalid_input for a bad option, a NaN or infinity (naming returns[i]) or values out
 ///         of range (sums that overflow or underflow); insufficient_data when n < window.
 /// Accuracy: NIST StRD sample standard deviations (demean, a = 1) to 13+ digits on Lew and
-/// PiDigits, 9 on NumAcc4. Ref: Andersen, Bollerslev, Diebold & Labys, JASA 96 (2001).
+/// PiDigits, 8 on NumAcc4. Ref: Andersen, Bollerslev, Diebold & Labys, JASA 96 (2001).
 template <Series S>
 [[nodiscard]] auto realized_volatility(const S& returns, std::ptrdiff_t window, realized_volatility_options options = {}) {
   return detail::realized_of<detail::value_t<S>>("realized_volatility", returns, window, options.demean,
