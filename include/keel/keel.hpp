@@ -10,3 +10,6 @@
 #include <keel/factors.hpp>
 #include <keel/markowitz.hpp>
 #include <keel/frontier.hpp>
+#include <keel/covariance.hpp>
+#include <keel/volatility.hpp>
+#include <keel/har.hpp>

@@ -13,6 +13,9 @@
 //   underflow            "fn: name[lo..hi] vary too little for double: ... underflows; rescale them"
 //   result overflow      "fn: field = x overflows the result type; pass the data as double"
 //   out of scale         "fn: name[i] = x is outside the range keel solves in (|x| <= 1e+150); rescale"
+//   missing cell         "fn: name(i, j) is NaN; set .missing = missing_data::pairwise or
+//                         missing_data::complete_rows to skip missing values"
+//   unsupported option   "fn: option = value is not supported: reason"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -116,6 +119,23 @@ void require_finite_cells(std::string_view fn, std::string_view name, const M& m
   for (std::ptrdiff_t i = 0; i < m.rows(); ++i)
     for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
       if (!std::isfinite(m(i, j))) throw_non_finite_cell(fn, name, i, j, static_cast<double>(m(i, j)));
+}
+
+/// Throws invalid_input for a NaN cell of a panel read with the policy missing_data::reject: the
+/// cell, and how to skip missing values instead.
+[[noreturn]] inline void throw_missing_cell(std::string_view fn, std::string_view name, std::ptrdiff_t i,
+                                            std::ptrdiff_t j) {
+  throw invalid_input(message(fn, cell_text(name, i, j) +
+                                      " is NaN; set .missing = missing_data::pairwise or missing_data::complete_rows "
+                                      "to skip missing values"));
+}
+
+/// Throws invalid_input for an option value a function does not support: "fn: option = value is
+/// not supported: reason".
+[[noreturn]] inline void throw_unsupported_option(std::string_view fn, std::string_view option,
+                                                  std::string_view value, std::string_view reason) {
+  throw invalid_input(message(fn, std::string(option) + " = " + std::string(value) + " is not supported: " +
+                                      std::string(reason)));
 }
 
 /// Throws invalid_input unless the two inputs have the same length.
