@@ -4,7 +4,8 @@
 // Independent references: closed forms written here from the textbook formulas (two-asset
 // minimum variance and tangency, Merton's two-fund quantities A, B, C, D, the unconstrained
 // tangency and utility optimum by explicit solves); the brute force over active sets and the
-// KKT checker of tests/support/qp_reference.hpp; a dense grid search for the two-asset case.
+// KKT checker of tests/support/qp_reference.hpp; a dense grid search for the two-asset case;
+// PyPortfolioOpt's published results on stock_prices.csv (tests/test_efficient_frontier.py).
 #include <cmath>
 #include <limits>
 #include <random>
@@ -14,10 +15,14 @@
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
 
+#include <keel/covariance.hpp>
+#include <keel/csv.hpp>
+#include <keel/expected_returns.hpp>
 #include <keel/frontier.hpp>
 #include <keel/markowitz.hpp>
 
 #include "support/qp_reference.hpp"
+#include "support/shared_data.hpp"
 
 namespace {
 
@@ -287,4 +292,37 @@ TEST_CASE("markowitz errors name what, where and how big", "[markowitz]") {
   with_cash(1, 1) = 0.04;
   with_cash(2, 2) = 0.09;
   CHECK_THROWS_AS(keel::max_sharpe(Eigen::Vector3d(0.03, 0.08, 0.1), with_cash, 0.01), keel::singular_problem);
+}
+
+TEST_CASE("markowitz on stock_prices.csv equals PyPortfolioOpt's published results", "[markowitz][data]") {
+  // PyPortfolioOpt's setup_efficient_frontier: mu = mean_historical_return, S = sample_cov
+  // (pandas' pairwise covariance x 252), rf = 0.02 in portfolio_performance. Its values come
+  // from cvxpy solvers and are compared with assert_allclose (rtol 1e-7); keel's exact
+  // solution agrees to 1e-12 relative (measured: 1e-15).
+  const auto file = keel_test::shared_file("data/stock_prices.csv");
+  if (!file) return;
+  const keel::price_table prices = keel::read_prices_csv(*file);
+  const Eigen::VectorXd mu = keel::mean_historical_return(prices);
+  const auto est = keel::sample_covariance(keel::simple_returns(prices).returns,
+                                           {.annualization = 252, .missing = keel::missing_data::pairwise});
+  REQUIRE(est.positive_semidefinite);
+  const Eigen::MatrixXd& cov = est.covariance;
+  const auto check = [](const keel::portfolio<double>& p, double r, double v, double s) {
+    CHECK(p.expected_return == Approx(r).epsilon(1e-12));
+    CHECK(p.volatility == Approx(v).epsilon(1e-12));
+    CHECK(p.sharpe == Approx(s).epsilon(1e-12));
+  };
+  // test_min_volatility
+  check(keel::portfolio_performance(keel::min_variance(cov).weights, mu, cov, 0.02), 0.15056821399482578,
+        0.15915084514118694, 0.8204054077060996);
+  // test_min_volatility_short (weight_bounds = (None, None))
+  check(keel::portfolio_performance(keel::min_variance(cov, keel::weight_bounds::unbounded()).weights, mu, cov, 0.02),
+        0.1516319319875544, 0.1555915367269669, 0.8460095886741129);
+  // test_max_sharpe_long_only
+  check(keel::max_sharpe(mu, cov, 0.02), 0.3047768672819914, 0.22165566922402932, 1.2847714127003216);
+  // test_max_sharpe_short
+  check(keel::max_sharpe(mu, cov, 0.02, keel::weight_bounds::unbounded()), 0.4937195216716211, 0.29516576454651955,
+        1.6049270564945908);
+  // test_ef_example: efficient_return(0.2) earns 0.2.
+  CHECK(keel::efficient_return(mu, cov, 0.2).expected_return == Approx(0.2).epsilon(1e-14));
 }

@@ -258,8 +258,11 @@ void load_bounds(std::string_view fn, const portfolio_constraints& pc, Eigen::In
                                           number_text(hi(i)) + "]: need lower <= upper, neither NaN"));
   }
   // Weights are fractions of the budget: finite bounds beyond 1e9 in size are a unit error.
-  require_scale(fn, "bounds.lower", lo.cwiseMax(-1e300).cwiseMin(1e300).eval(), 1e-150, 1e9);
-  require_scale(fn, "bounds.upper", hi.cwiseMax(-1e300).cwiseMin(1e300).eval(), 1e-150, 1e9);
+  const auto finite_part = [](const Eigen::VectorXd& b) {
+    return Eigen::VectorXd(b.unaryExpr([](double x) { return std::isfinite(x) ? x : 0.0; }));
+  };
+  require_scale(fn, "bounds.lower", finite_part(lo), 1e-150, 1e9);
+  require_scale(fn, "bounds.upper", finite_part(hi), 1e-150, 1e9);
   m.qp.lower = lo.cast<Acc>();
   m.qp.upper = hi.cast<Acc>();
   m.has_budget = pc.budget != budget_rule::none;
