@@ -326,3 +326,17 @@ TEST_CASE("markowitz on stock_prices.csv equals PyPortfolioOpt's published resul
   // test_ef_example: efficient_return(0.2) earns 0.2.
   CHECK(keel::efficient_return(mu, cov, 0.2).expected_return == Approx(0.2).epsilon(1e-14));
 }
+
+TEST_CASE("markowitz regression: a zero covariance (a linear programme) with a large mu", "[markowitz]") {
+  // Found by markowitz_fuzz: every asset riskless, mu(0) = 4.4e101, a group limit. The engine's
+  // tolerances once used a scale of 1 for Q = 0 and let the weights run off to -1e86.
+  Eigen::VectorXd mu = Eigen::VectorXd::Zero(6);
+  mu(0) = 4.4e101;
+  const Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(6, 6);
+  keel::portfolio_constraints pc{.groups = {"A", "B", "A", "B", "A", "B"}, .group_limits = {{"A", 0.0, 0.5}}};
+  const auto u = keel::max_quadratic_utility(mu, cov, 0.5, pc);
+  CHECK(u.weights(0) == Approx(0.5).margin(1e-15));
+  CHECK(u.weights.sum() == Approx(1).epsilon(1e-15));
+  CHECK(u.weights.minCoeff() >= 0);
+  CHECK(u.expected_return == Approx(2.2e101).epsilon(1e-15));
+}

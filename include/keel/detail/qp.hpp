@@ -225,7 +225,10 @@ class qp_engine {
     KEEL_ASSERT(p_.row_lower.size() == m_ && p_.row_upper.size() == m_);
     Real diag = 0;
     for (index i = 0; i < n_; ++i) diag = std::max(diag, std::fabs(p_.q(i, i)));
-    qscale_ = diag > 0 ? diag : Real(1);
+    // Q = 0 (every asset riskless: a linear programme) takes the linear term's scale, so that
+    // the slope and multiplier tolerances stay relative to the data.
+    const Real cmax = p_.c.template lpNorm<Eigen::Infinity>();
+    qscale_ = diag > 0 ? diag : (cmax > 0 ? cmax : Real(1));
     Real arow = 0;
     for (index r = 0; r < m_; ++r) arow = std::max(arow, p_.a.row(r).squaredNorm());
     rho_ = arow > 0 ? qscale_ / arow * static_cast<Real>(std::max<index>(1, n_)) : qscale_;
