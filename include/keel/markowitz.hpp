@@ -446,6 +446,13 @@ template <class Real, class Acc>
   return make_portfolio<Real>(fn, p.weights, p.expected_return, p.variance, rf);
 }
 
+/// The point, checked against the model's constraints (require_qp_feasible) first.
+template <class Acc>
+[[nodiscard]] const path_point<Acc>& checked(std::string_view fn, const markowitz_model<Acc>& m, const path_point<Acc>& p) {
+  require_qp_feasible(fn, m.qp, p.weights);
+  return p;
+}
+
 inline void require_rate(std::string_view fn, std::string_view name, double value) {
   if (!(std::fabs(value) <= 1e150)) throw_bad_option(fn, name, value, "finite (within 1e150)");
 }
@@ -605,7 +612,7 @@ template <class DMu, class DCov>
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
   const acc rf = static_cast<acc>(risk_free);
-  return detail::make_portfolio<real>(fn, detail::max_sharpe_point(fn, path, rf), rf);
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::max_sharpe_point(fn, path, rf)), rf);
 }
 
 /// The efficient portfolio for a return: argmin w'Sigma w subject to mu'w >= target_return
@@ -627,7 +634,7 @@ template <class DMu, class DCov>
   detail::require_rate(fn, "target_return", target_return);
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
-  return detail::make_portfolio<real>(fn, detail::at_return(fn, path, static_cast<acc>(target_return)), acc(0));
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_return(fn, path, static_cast<acc>(target_return))), acc(0));
 }
 
 /// The efficient portfolio for a risk: argmax mu'w subject to sqrt(w'Sigma w) <=
@@ -650,7 +657,7 @@ template <class DMu, class DCov>
                             "finite and >= 0");
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
-  return detail::make_portfolio<real>(fn, detail::at_volatility(fn, path, static_cast<acc>(target_volatility)), acc(0));
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_volatility(fn, path, static_cast<acc>(target_volatility))), acc(0));
 }
 
 /// The mean-variance utility optimum: argmax mu'w - (delta / 2) w'Sigma w under the
@@ -671,7 +678,7 @@ template <class DMu, class DCov>
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const acc lambda = 1 / static_cast<acc>(risk_aversion);
   const auto path = detail::model_path(fn, m, m.closed_form ? std::numeric_limits<acc>::infinity() : lambda);
-  return detail::make_portfolio<real>(fn, detail::at_lambda(path, lambda), acc(0));
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_lambda(path, lambda)), acc(0));
 }
 
 /// Growth-optimal (Kelly) weights under the quadratic approximation of log growth,
@@ -696,7 +703,7 @@ template <class DMu, class DCov>
   const acc rf = static_cast<acc>(options.risk_free), f = static_cast<acc>(options.fraction);
   m.qp.c.array() -= rf;
   const auto path = detail::model_path(fn, m, m.closed_form ? std::numeric_limits<acc>::infinity() : f);
-  const detail::path_point<acc> p = detail::at_lambda(path, f);
+  const detail::path_point<acc> p = detail::checked(fn, m, detail::at_lambda(path, f));
   const acc excess = m.qp.c.dot(p.weights);
   return detail::make_portfolio<real>(fn, p.weights, rf + excess, p.variance, rf);
 }

@@ -144,6 +144,22 @@ struct qp_path_end {
   std::ptrdiff_t breakpoints = 0;
 };
 
+/// Throws singular_problem unless x keeps every bound and row of the problem to 1e-7 (relative
+/// to the bound): the last guard against returning a point that a numerically singular working
+/// set (nearly dependent constraints, a covariance singular to rounding) corrupted.
+template <class Real>
+void require_qp_feasible(std::string_view fn, const qp_problem<Real>& p, const Eigen::Matrix<Real, Eigen::Dynamic, 1>& x) {
+  const auto bad = [](Real v, Real lo, Real hi) {
+    return !(v >= lo - Real(1e-7) * (1 + std::fabs(lo)) && v <= hi + Real(1e-7) * (1 + std::fabs(hi)));
+  };
+  bool ok = x.allFinite();
+  for (Eigen::Index i = 0; i < x.size() && ok; ++i) ok = !bad(x(i), p.lower(i), p.upper(i));
+  for (Eigen::Index r = 0; r < p.a.rows() && ok; ++r) ok = !bad(p.a.row(r).dot(x), p.row_lower(r), p.row_upper(r));
+  if (!ok)
+    throw singular_problem(message(fn, "the active-set solution lost feasibility on a numerically singular working "
+                                       "set; regularise the covariance (ledoit_wolf) or remove redundant constraints"));
+}
+
 template <class Real>
 class qp_engine {
  public:
@@ -178,6 +194,7 @@ class qp_engine {
   [[nodiscard]] qp_solution<Real> solution() const {
     qp_solution<Real> s;
     s.x = w0_ + t_ * w1_;
+    verify_feasible(s.x);
     const vector g = g0_ + t_ * g1_;
     const vector cc = ca_ + t_ * cb_;
     s.gradient = g - cc;
@@ -758,6 +775,19 @@ class qp_engine {
       if (w(j) != 0) g.noalias() += p_.q.col(j) * w(j);
   }
 
+  /// A working set whose KKT system is numerically singular (dependent rows, a covariance
+  /// singular to rounding) leaves a residual refinement cannot remove: never return its answer.
+  void verify_residual(const vector& f, const vector& xs, const vector& r1, const vector& r2) const {
+    const Real scale = f.template lpNorm<Eigen::Infinity>() + qscale_ * xs.template lpNorm<Eigen::Infinity>();
+    const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(), r2.size() > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
+    if (resid > Real(1e-8) * std::max(scale, std::numeric_limits<Real>::min()) || !xs.allFinite())
+      throw singular_problem(message(fn_, "the optimality conditions are numerically singular (constraints that are "
+                                          "nearly dependent, or a covariance singular to rounding); regularise the "
+                                          "covariance (ledoit_wolf) or remove redundant constraints"));
+  }
+
+  void verify_feasible(const vector& x) const { require_qp_feasible(fn_, p_, x); }
+
   void solve_segment() {
     prepare_kkt();
     for (index i = 0; i < n_; ++i) {
@@ -777,8 +807,14 @@ class qp_engine {
       w1_(free_[uz(a)]) = xs1(a);
     }
     gradient2(w0_, w1_, g0_, g1_);
-    if (drifted(f0, rg0, xs0, nus0, g0_, r1, r2)) refine(r1, r2, xs0, nus0, w0_, g0_);
-    if (drifted(f1, rg1, xs1, nus1, g1_, r1, r2)) refine(r1, r2, xs1, nus1, w1_, g1_);
+    if (drifted(f0, rg0, xs0, nus0, g0_, r1, r2)) {
+      refine(r1, r2, xs0, nus0, w0_, g0_);
+      if (drifted(f0, rg0, xs0, nus0, g0_, r1, r2)) verify_residual(f0, xs0, r1, r2);
+    }
+    if (drifted(f1, rg1, xs1, nus1, g1_, r1, r2)) {
+      refine(r1, r2, xs1, nus1, w1_, g1_);
+      if (drifted(f1, rg1, xs1, nus1, g1_, r1, r2)) verify_residual(f1, xs1, r1, r2);
+    }
     g0_ += fixed_grad_;
     nu0_.setZero(m_);
     nu1_.setZero(m_);
@@ -978,6 +1014,7 @@ class qp_engine {
         throw singular_problem(message(fn_, "the active-set path did not terminate after " + std::to_string(limit) +
                                                 " working-set changes (a degenerate problem)"));
       solve_segment();
+      verify_feasible(w0_ + t_ * w1_);
       const event e = next_event(t_);
       const bool last = !(e.t < t_end);
       // A segment of zero length (several events at one t, a jump) is not reported.
