@@ -10,7 +10,8 @@
 // B B' + D, so that the solver itself runs on most inputs, sometimes singular). Every call
 // must throw a keel::error or return a result that keeps its contract: finite weights that
 // satisfy the constraints to 1e-7, volatility >= 0 and finite, a Sharpe ratio that is not
-// NaN, frontier returns and volatilities non-decreasing. Anything else traps.
+// NaN, frontier returns and volatilities non-decreasing (volatility to the rounding of
+// w'Sigma w, sqrt(1e-10 |w|'|Sigma||w|)). Anything else traps.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -139,7 +140,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (k > 0) {
         const double tol = 1e-7 * (1 + std::fabs(f.corners[k].expected_return));
         require(f.corners[k].expected_return >= f.corners[k - 1].expected_return - tol);
-        require(f.corners[k].volatility >= f.corners[k - 1].volatility - 1e-7 * (1 + f.corners[k].volatility));
+        // Volatility is non-decreasing up to the rounding of w'Sigma w, whose terms are of size
+        // |w|'|Sigma||w| (large weights on a singular covariance cancel to a tiny variance).
+        const Eigen::VectorXd aw = f.corners[k - 1].weights.cwiseAbs();
+        const double terms = aw.dot(cov.cwiseAbs() * aw);
+        require(f.corners[k].volatility >= f.corners[k - 1].volatility - 1e-7 * (1 + f.corners[k].volatility) -
+                                               std::sqrt(1e-10 * terms));
       }
     }
     for (const auto& p : f.points) check_portfolio(p, pc);
