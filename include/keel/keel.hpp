@@ -15,3 +15,8 @@
 #include <keel/attribution.hpp>
 #include <keel/var.hpp>
 #include <keel/stress.hpp>
+#include <keel/markowitz.hpp>
+#include <keel/frontier.hpp>
+#include <keel/covariance.hpp>
+#include <keel/volatility.hpp>
+#include <keel/har.hpp>

@@ -18,6 +18,10 @@
 //   not square           "fn: cov is 3 x 4, not square"
 //   not symmetric        "fn: cov(0, 2) = 0.1 but cov(2, 0) = 0.2: not symmetric"
 //   not PSD              "fn: cov is not positive semi-definite: its smallest eigenvalue is -0.5"
+//   out of scale         "fn: name[i] = x is outside the range keel solves in (|x| <= 1e+150); rescale"
+//   missing cell         "fn: name(i, j) is NaN; set .missing = missing_data::pairwise or
+//                         missing_data::complete_rows to skip missing values"
+//   unsupported option   "fn: option = value is not supported: reason"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -153,6 +157,23 @@ void require_finite_cells(std::string_view fn, std::string_view name, const M& m
       if (!std::isfinite(m(i, j))) throw_non_finite_cell(fn, name, i, j, static_cast<double>(m(i, j)));
 }
 
+/// Throws invalid_input for a NaN cell of a panel read with the policy missing_data::reject: the
+/// cell, and how to skip missing values instead.
+[[noreturn]] inline void throw_missing_cell(std::string_view fn, std::string_view name, std::ptrdiff_t i,
+                                            std::ptrdiff_t j) {
+  throw invalid_input(message(fn, cell_text(name, i, j) +
+                                      " is NaN; set .missing = missing_data::pairwise or missing_data::complete_rows "
+                                      "to skip missing values"));
+}
+
+/// Throws invalid_input for an option value a function does not support: "fn: option = value is
+/// not supported: reason".
+[[noreturn]] inline void throw_unsupported_option(std::string_view fn, std::string_view option,
+                                                  std::string_view value, std::string_view reason) {
+  throw invalid_input(message(fn, std::string(option) + " = " + std::string(value) + " is not supported: " +
+                                      std::string(reason)));
+}
+
 /// Throws invalid_input unless the two inputs have the same length.
 inline void require_same_size(std::string_view fn, std::string_view name_a, std::ptrdiff_t size_a,
                               std::string_view name_b, std::ptrdiff_t size_b) {
@@ -211,6 +232,24 @@ template <class Real, std::floating_point T>
                                           " overflows the result type; pass the data as double"));
     return out;
   }
+}
+
+/// Throws invalid_input unless every nonzero |x| of `values` lies in [lo, hi]: inputs of an
+/// optimisation whose products would underflow or overflow double (a covariance of 1e-316, an
+/// expected return of 1e300). The message names the element (name[i], or name(i, j) for a
+/// matrix) and the range. Added for markowitz.hpp.
+template <class M>
+void require_scale(std::string_view fn, std::string_view name, const M& m, double lo, double hi) {
+  for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
+    for (std::ptrdiff_t i = 0; i < m.rows(); ++i) {
+      const double v = std::fabs(static_cast<double>(m(i, j)));
+      if (v != 0 && !(v >= lo && v <= hi)) {
+        const std::string where = m.cols() == 1 ? element_text(name, i) : cell_text(name, i, j);
+        throw invalid_input(message(fn, where + " = " + number_text(static_cast<double>(m(i, j))) +
+                                            " is outside the range keel solves in (" + number_text(lo) +
+                                            " <= |x| <= " + number_text(hi) + "); rescale the inputs"));
+      }
+    }
 }
 
 /// Throws invalid_input unless 0 < p < 1: confidences, quantile levels, significance levels.
