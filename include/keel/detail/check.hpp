@@ -157,23 +157,6 @@ void require_finite_cells(std::string_view fn, std::string_view name, const M& m
       if (!std::isfinite(m(i, j))) throw_non_finite_cell(fn, name, i, j, static_cast<double>(m(i, j)));
 }
 
-/// Throws invalid_input for a NaN cell of a panel read with the policy missing_data::reject: the
-/// cell, and how to skip missing values instead.
-[[noreturn]] inline void throw_missing_cell(std::string_view fn, std::string_view name, std::ptrdiff_t i,
-                                            std::ptrdiff_t j) {
-  throw invalid_input(message(fn, cell_text(name, i, j) +
-                                      " is NaN; set .missing = missing_data::pairwise or missing_data::complete_rows "
-                                      "to skip missing values"));
-}
-
-/// Throws invalid_input for an option value a function does not support: "fn: option = value is
-/// not supported: reason".
-[[noreturn]] inline void throw_unsupported_option(std::string_view fn, std::string_view option,
-                                                  std::string_view value, std::string_view reason) {
-  throw invalid_input(message(fn, std::string(option) + " = " + std::string(value) + " is not supported: " +
-                                      std::string(reason)));
-}
-
 /// Throws invalid_input unless the two inputs have the same length.
 inline void require_same_size(std::string_view fn, std::string_view name_a, std::ptrdiff_t size_a,
                               std::string_view name_b, std::ptrdiff_t size_b) {
@@ -234,24 +217,6 @@ template <class Real, std::floating_point T>
   }
 }
 
-/// Throws invalid_input unless every nonzero |x| of `values` lies in [lo, hi]: inputs of an
-/// optimisation whose products would underflow or overflow double (a covariance of 1e-316, an
-/// expected return of 1e300). The message names the element (name[i], or name(i, j) for a
-/// matrix) and the range. Added for markowitz.hpp.
-template <class M>
-void require_scale(std::string_view fn, std::string_view name, const M& m, double lo, double hi) {
-  for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
-    for (std::ptrdiff_t i = 0; i < m.rows(); ++i) {
-      const double v = std::fabs(static_cast<double>(m(i, j)));
-      if (v != 0 && !(v >= lo && v <= hi)) {
-        const std::string where = m.cols() == 1 ? element_text(name, i) : cell_text(name, i, j);
-        throw invalid_input(message(fn, where + " = " + number_text(static_cast<double>(m(i, j))) +
-                                            " is outside the range keel solves in (" + number_text(lo) +
-                                            " <= |x| <= " + number_text(hi) + "); rescale the inputs"));
-      }
-    }
-}
-
 /// Throws invalid_input unless 0 < p < 1: confidences, quantile levels, significance levels.
 inline void require_probability(std::string_view fn, std::string_view option, double p) {
   if (!(p > 0 && p < 1)) throw_bad_option(fn, option, p, "in (0, 1)");
@@ -277,11 +242,15 @@ inline void require_probability(std::string_view fn, std::string_view option, do
                                        std::string_view option) {
   throw invalid_input(message(fn, std::string(name) + " sum to " + number_text(sum) + ", not 1 (within " +
                                       number_text(tolerance) + "); set " + std::string(option) + " to rescale them"));
+}
+
+
 /// Throws invalid_input unless the matrix `name` is square: "fn: cov is 3 x 4, not square".
 inline void require_square(std::string_view fn, std::string_view name, std::ptrdiff_t rows, std::ptrdiff_t cols) {
   if (rows != cols)
     throw invalid_input(message(fn, std::string(name) + " is " + std::to_string(rows) + " x " + std::to_string(cols) +
                                         ", not square"));
+}
 
 /// Throws invalid_input naming the first pair of cells of a square matrix that differ by more
 /// than `tolerance` (relative to the largest magnitude in the matrix).
@@ -294,16 +263,54 @@ void require_symmetric(std::string_view fn, std::string_view name, const M& m, d
         throw invalid_input(message(fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(m(i, j))) +
                                             " but " + cell_text(name, j, i) + " = " +
                                             number_text(static_cast<double>(m(j, i))) + ": not symmetric"));
+}
 
 /// Throws singular_problem for a covariance matrix with a negative eigenvalue (beyond rounding).
 [[noreturn]] inline void throw_not_positive_semidefinite(std::string_view fn, std::string_view name,
                                                          double smallest_eigenvalue) {
   throw singular_problem(message(fn, std::string(name) + " is not positive semi-definite: its smallest eigenvalue is " +
                                          number_text(smallest_eigenvalue)));
+}
 
 /// Throws invalid_input unless an option is positive and finite.
 inline void require_positive_option(std::string_view fn, std::string_view option, double value) {
   if (!(value > 0 && std::isfinite(value))) throw_bad_option(fn, option, value, "positive and finite");
+}
+
+
+/// Throws invalid_input for a NaN cell of a panel read with the policy missing_data::reject: the
+/// cell, and how to skip missing values instead.
+[[noreturn]] inline void throw_missing_cell(std::string_view fn, std::string_view name, std::ptrdiff_t i,
+                                            std::ptrdiff_t j) {
+  throw invalid_input(message(fn, cell_text(name, i, j) +
+                                      " is NaN; set .missing = missing_data::pairwise or missing_data::complete_rows "
+                                      "to skip missing values"));
+}
+
+/// Throws invalid_input for an option value a function does not support: "fn: option = value is
+/// not supported: reason".
+[[noreturn]] inline void throw_unsupported_option(std::string_view fn, std::string_view option,
+                                                  std::string_view value, std::string_view reason) {
+  throw invalid_input(message(fn, std::string(option) + " = " + std::string(value) + " is not supported: " +
+                                      std::string(reason)));
+}
+
+/// Throws invalid_input unless every nonzero |x| of `values` lies in [lo, hi]: inputs of an
+/// optimisation whose products would underflow or overflow double (a covariance of 1e-316, an
+/// expected return of 1e300). The message names the element (name[i], or name(i, j) for a
+/// matrix) and the range. Added for markowitz.hpp.
+template <class M>
+void require_scale(std::string_view fn, std::string_view name, const M& m, double lo, double hi) {
+  for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
+    for (std::ptrdiff_t i = 0; i < m.rows(); ++i) {
+      const double v = std::fabs(static_cast<double>(m(i, j)));
+      if (v != 0 && !(v >= lo && v <= hi)) {
+        const std::string where = m.cols() == 1 ? element_text(name, i) : cell_text(name, i, j);
+        throw invalid_input(message(fn, where + " = " + number_text(static_cast<double>(m(i, j))) +
+                                            " is outside the range keel solves in (" + number_text(lo) +
+                                            " <= |x| <= " + number_text(hi) + "); rescale the inputs"));
+      }
+    }
 }
 
 }  // namespace keel::detail
