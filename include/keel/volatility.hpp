@@ -279,31 +279,51 @@ void rolling_volatility_into(std::string_view fn, const S& returns, std::ptrdiff
   }
 }
 
+/// The running EWMA variance of RiskMetrics (zero mean), one squared return at a time: shared by
+/// ewma_volatility's path and online.hpp's streaming_ewma_volatility, so both give the same bits.
+template <class Acc>
+struct ewma_variance {
+  Acc num = 0;  ///< normalized: sum lambda^(t-s) r_s^2
+  Acc den = 0;  ///< normalized: sum lambda^(t-s)
+  Acc var = 0;  ///< the current variance
+  std::ptrdiff_t count = 0;  ///< squared returns added
+
+  /// Adds r^2 = q with decay lambda; returns the new variance.
+  Acc add(Acc q, Acc lambda, ewma_weighting weighting) {
+    if (weighting == ewma_weighting::normalized) {
+      num = lambda * num + q;
+      den = lambda * den + 1;
+      var = num / den;
+    } else {
+      var = count == 0 ? q : lambda * var + (1 - lambda) * q;
+    }
+    ++count;
+    return var;
+  }
+};
+
+/// Checks ewma_volatility_options.
+inline void check_ewma_options(std::string_view fn, const ewma_volatility_options& options) {
+  check_periods(fn, options.annualization);
+  if (!(options.lambda > 0 && options.lambda < 1)) throw_bad_option(fn, "lambda", options.lambda, "in (0, 1)");
+}
+
 /// The EWMA variance path of `returns` into out (volatilities), RiskMetrics zero mean.
 template <class S, class Real>
 void ewma_path(std::string_view fn, const S& returns, std::vector<Real>& out, const ewma_volatility_options& options) {
   using acc = accum_t<Real>;
-  check_periods(fn, options.annualization);
-  if (!(options.lambda > 0 && options.lambda < 1)) throw_bad_option(fn, "lambda", options.lambda, "in (0, 1)");
+  check_ewma_options(fn, options);
   const std::ptrdiff_t n = ssize(returns);
   require_observations(fn, 1, n, "returns");
   const auto lambda = static_cast<acc>(options.lambda);
   const acc root_a = std::sqrt(static_cast<acc>(options.annualization));
   out.resize(uz(n));
   auto f = std::ranges::begin(returns);
-  acc num = 0, den = 0;  // normalized: sum lambda^(t-s) r_s^2 and sum lambda^(t-s)
-  acc var = 0;
+  ewma_variance<acc> ewma;
   for (std::ptrdiff_t t = 0; t < n; ++t) {
     const auto r = static_cast<acc>(f[t]);
     if (!std::isfinite(r)) throw_non_finite(fn, "returns", t, static_cast<double>(f[t]));
-    const acc q = r * r;
-    if (options.weighting == ewma_weighting::normalized) {
-      num = lambda * num + q;
-      den = lambda * den + 1;
-      var = num / den;
-    } else {
-      var = t == 0 ? q : lambda * var + (1 - lambda) * q;
-    }
+    const acc var = ewma.add(r * r, lambda, options.weighting);
     if (!std::isfinite(var)) throw_overflow(fn, "the square of returns[" + std::to_string(t) + "]");
     out[uz(t)] = finite_volatility<Real>(fn, std::sqrt(var) * root_a);
   }
