@@ -15,6 +15,7 @@
 #include <keel/attribution.hpp>
 #include <keel/var.hpp>
 #include <keel/stress.hpp>
+#include <keel/online.hpp>
 #include <keel/markowitz.hpp>
 #include <keel/frontier.hpp>
 #include <keel/covariance.hpp>

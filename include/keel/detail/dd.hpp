@@ -83,4 +83,14 @@ struct dd {
   return two_sum(q1, q2);
 }
 
+/// a / b for two double-doubles (three corrected quotient terms).
+[[nodiscard]] inline dd operator/(const dd& a, const dd& b) {
+  const double q1 = a.hi / b.hi;
+  dd r = a - b * q1;
+  const double q2 = r.hi / b.hi;
+  r = r - b * q2;
+  const double q3 = r.hi / b.hi;
+  return two_sum(q1, q2) + dd{q3, 0};
+}
+
 }  // namespace keel::detail
