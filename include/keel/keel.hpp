@@ -10,3 +10,5 @@
 #include <keel/csv.hpp>
 #include <keel/beta.hpp>
 #include <keel/factors.hpp>
+#include <keel/markowitz.hpp>
+#include <keel/frontier.hpp>
