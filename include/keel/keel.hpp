@@ -12,3 +12,5 @@
 #include <keel/factors.hpp>
 #include <keel/markowitz.hpp>
 #include <keel/frontier.hpp>
+#include <keel/var.hpp>
+#include <keel/stress.hpp>

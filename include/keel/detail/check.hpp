@@ -12,6 +12,9 @@
 //   overflow             "fn: what overflows: the values are too large; rescale them"
 //   underflow            "fn: name[lo..hi] vary too little for double: ... underflows; rescale them"
 //   result overflow      "fn: field = x overflows the result type; pass the data as double"
+//   not square           "fn: cov is 3 x 4, not square"
+//   not symmetric        "fn: cov(0, 2) = 0.1 but cov(2, 0) = 0.2: not symmetric"
+//   not PSD              "fn: cov is not positive semi-definite: its smallest eigenvalue is -0.5"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -210,6 +213,38 @@ template <class Real, std::floating_point T>
 /// Throws invalid_input unless 0 < p < 1: confidences, quantile levels, significance levels.
 inline void require_probability(std::string_view fn, std::string_view option, double p) {
   if (!(p > 0 && p < 1)) throw_bad_option(fn, option, p, "in (0, 1)");
+}
+
+/// Throws invalid_input unless the matrix `name` is square: "fn: cov is 3 x 4, not square".
+inline void require_square(std::string_view fn, std::string_view name, std::ptrdiff_t rows, std::ptrdiff_t cols) {
+  if (rows != cols)
+    throw invalid_input(message(fn, std::string(name) + " is " + std::to_string(rows) + " x " + std::to_string(cols) +
+                                        ", not square"));
+}
+
+/// Throws invalid_input naming the first pair of cells of a square matrix that differ by more
+/// than `tolerance` (relative to the largest magnitude in the matrix).
+template <class M>
+void require_symmetric(std::string_view fn, std::string_view name, const M& m, double tolerance = 1e-10) {
+  const double scale = m.size() > 0 ? static_cast<double>(m.cwiseAbs().maxCoeff()) : 0.0;
+  for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
+    for (std::ptrdiff_t i = j + 1; i < m.rows(); ++i)
+      if (std::fabs(static_cast<double>(m(i, j)) - static_cast<double>(m(j, i))) > tolerance * scale)
+        throw invalid_input(message(fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(m(i, j))) +
+                                            " but " + cell_text(name, j, i) + " = " +
+                                            number_text(static_cast<double>(m(j, i))) + ": not symmetric"));
+}
+
+/// Throws singular_problem for a covariance matrix with a negative eigenvalue (beyond rounding).
+[[noreturn]] inline void throw_not_positive_semidefinite(std::string_view fn, std::string_view name,
+                                                         double smallest_eigenvalue) {
+  throw singular_problem(message(fn, std::string(name) + " is not positive semi-definite: its smallest eigenvalue is " +
+                                         number_text(smallest_eigenvalue)));
+}
+
+/// Throws invalid_input unless an option is positive and finite.
+inline void require_positive_option(std::string_view fn, std::string_view option, double value) {
+  if (!(value > 0 && std::isfinite(value))) throw_bad_option(fn, option, value, "positive and finite");
 }
 
 }  // namespace keel::detail

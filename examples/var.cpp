@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+// var: Value at Risk and expected shortfall of a portfolio, four ways, its largest risk
+// contributors, a backtest of the last year and the built-in stress scenarios.
+//
+//   var [--prices PATH]... [--delimiter C] [--price-column NAME] [--portfolio FILE]
+//       [--window N] [--paths N] [--seed N] [--threads N]
+//
+// The portfolio file is `symbol,quantity[,sector]` (default: examples/data/dow30_portfolio.csv,
+// 18 Dow stocks); positions are valued at the last price. Risk is estimated on the last
+// --window daily returns (default 500) and reported as a percent of the portfolio's value and
+// in currency, for one day, at 95% and 99%.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <keel/beta.hpp>
+#include <keel/csv.hpp>
+#include <keel/series.hpp>
+#include <keel/stress.hpp>
+#include <keel/var.hpp>
+
+#include "support/cli.hpp"
+#include "support/data.hpp"
+#include "support/format.hpp"
+
+namespace {
+
+struct holding {
+  std::string symbol, sector;
+  double quantity = 0;
+};
+
+std::vector<holding> read_portfolio(const std::filesystem::path& path) {
+  const keel::csv_table t = keel::read_csv(path);
+  const auto symbol = t.find("symbol"), quantity = t.find("quantity"), sector = t.find("sector");
+  if (!symbol || !quantity)
+    throw keel::invalid_input(path.string() + ": a portfolio file needs the columns symbol,quantity[,sector]");
+  std::vector<holding> out;
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    const auto& row = t.rows[i];
+    holding h{row[static_cast<std::size_t>(*symbol)], sector ? row[static_cast<std::size_t>(*sector)] : "", 0};
+    const std::string& q = row[static_cast<std::size_t>(*quantity)];
+    std::size_t used = 0;
+    try {
+      h.quantity = std::stod(q, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != q.size() || q.empty() || !std::isfinite(h.quantity))
+      throw keel::invalid_input(path.string() + ":" + std::to_string(t.lines[i]) + ": quantity '" + q + "' is not a number");
+    out.push_back(h);
+  }
+  if (out.empty()) throw keel::insufficient_data(path.string() + ": the portfolio has no positions", 1, 0);
+  return out;
+}
+
+// The sample mean and covariance (n - 1) of the returns panel, for the mean-covariance forms.
+// TODO(covariance.hpp): use keel::sample_covariance once the volatility issue provides it.
+void mean_and_covariance(const Eigen::MatrixXd& r, Eigen::VectorXd& mu, Eigen::MatrixXd& cov) {
+  mu = r.colwise().mean().transpose();
+  const Eigen::MatrixXd centred = r.rowwise() - mu.transpose();
+  cov = centred.transpose() * centred / static_cast<double>(r.rows() - 1);
+}
+
+std::string money(double x) { return keel_example::fixed(x, 0); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Value at Risk and CVaR of a portfolio (parametric, Cornish-Fisher, historical, Monte Carlo)\n"
+      "at 95% and 99% for one day, its largest contributors (Euler allocation), a backtest of\n"
+      "the last 250 days and the built-in stress scenarios.",
+      "var"};
+  keel_example::price_source source;
+  std::string portfolio_path = std::string(KEEL_EXAMPLES_DATA_DIR) + "/dow30_portfolio.csv";
+  std::ptrdiff_t window = 500, paths = 100'000;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  keel_example::add_price_options(app, source);
+  app.add_option("--portfolio", portfolio_path, "the portfolio file: symbol,quantity[,sector] (default: bundled)")
+      ->type_name("FILE")
+      ->capture_default_str();
+  app.add_option("--window", window, "daily returns the estimates use, at least 30")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(keel_example::at_least(30));
+  app.add_option("--paths", paths, "Monte Carlo paths, at least 100")->type_name("N")->capture_default_str()->check(keel_example::at_least(100));
+  app.add_option("--seed", seed, "Monte Carlo seed")->type_name("N")->capture_default_str();
+  app.add_option("--threads", threads, "Monte Carlo threads (0: all cores)")->type_name("N")->capture_default_str()->check(keel_example::at_least(0));
+
+  return keel_example::run(app, argc, argv, [&] {
+    const std::vector<holding> book = read_portfolio(portfolio_path);
+    const keel::price_table prices = keel_example::load_prices(source);
+    const keel::return_table all = keel::simple_returns(prices);
+    const auto t = static_cast<std::ptrdiff_t>(all.dates.size());
+    if (t < window)
+      throw keel::insufficient_data("the prices have " + std::to_string(t) + " returns, fewer than --window " +
+                                        std::to_string(window), window, t);
+    // Values at the last price, weights as fractions of the portfolio's value.
+    const auto n = static_cast<Eigen::Index>(book.size());
+    Eigen::MatrixXd panel(t, n);
+    std::vector<double> values, weights;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const auto& h = book[static_cast<std::size_t>(j)];
+      const auto col = prices.index_of(h.symbol);
+      values.push_back(h.quantity * prices.prices(prices.prices.rows() - 1, col));
+      panel.col(j) = all.returns.col(col);
+    }
+    double total = 0;
+    for (double v : values) total += v;
+    if (!(total > 0)) throw keel::invalid_input("the portfolio's value " + std::to_string(total) + " is not positive");
+    for (double v : values) weights.push_back(v / total);
+    const Eigen::MatrixXd recent = panel.bottomRows(window);
+    Eigen::VectorXd mu;
+    Eigen::MatrixXd cov;
+    mean_and_covariance(recent, mu, cov);
+
+    std::ostringstream out;  // printed whole, so that an error leaves stdout empty
+    out << book.size() << " positions, value " << money(total) << " on " << keel::format_date(prices.dates.back())
+        << "; last " << window << " daily returns (" << keel::format_date(all.dates[static_cast<std::size_t>(t - window)])
+        << " to " << keel::format_date(all.dates.back()) << ")\n\n";
+    const keel::mc_result mc = keel::monte_carlo_var(weights, mu, cov, {.paths = paths, .seed = seed, .threads = threads});
+    keel_example::table risk({"method", "VaR 95%", "CVaR 95%", "VaR 99%", "CVaR 99%"});
+    const auto pct = [&](double x) { return keel_example::fixed(100 * x, 2) + "% " + money(x * total); };
+    std::vector<std::string> row_p{"parametric (normal)"}, row_t{"parametric (t, 5 dof)"}, row_cf{"Cornish-Fisher"},
+        row_h{"historical"}, row_mc{"Monte Carlo"};
+    for (std::size_t l = 0; l < 2; ++l) {
+      const double c = l == 0 ? 0.95 : 0.99;
+      row_p.push_back(pct(keel::parametric_var(weights, recent, {.confidence = c})));
+      row_p.push_back(pct(keel::parametric_cvar(weights, recent, {.confidence = c})));
+      const keel::parametric_options t5{.confidence = c, .distribution = keel::student_t{5}};
+      row_t.push_back(pct(keel::parametric_var(weights, recent, t5)));
+      row_t.push_back(pct(keel::parametric_cvar(weights, recent, t5)));
+      const auto cf = keel::cornish_fisher_var(weights, recent, {.confidence = c});
+      row_cf.push_back(cf.var ? pct(*cf.var) : "n/a (not monotone)");
+      row_cf.push_back("-");
+      row_h.push_back(pct(keel::historical_var(weights, recent, {.confidence = c})));
+      row_h.push_back(pct(keel::historical_cvar(weights, recent, {.confidence = c})));
+      row_mc.push_back(pct(mc.vars[l]));
+      row_mc.push_back(pct(mc.cvars[l]));
+    }
+    for (auto* row : {&row_p, &row_t, &row_cf, &row_h, &row_mc}) risk.add(*row);
+    risk.print(out);
+    out << "(Monte Carlo: " << mc.paths << " normal paths on the sample covariance, seed " << seed
+        << "; standard error of VaR 99% " << keel_example::fixed(100 * mc.var_stderrs[1], 3) << "%)\n\n";
+
+    // The largest contributors: Euler components of the parametric and historical 99% risk.
+    const auto par = keel::parametric_component_var(weights, mu, cov, {.confidence = 0.99});
+    const auto hist = keel::historical_component_var(weights, recent, {.confidence = 0.99});
+    std::vector<std::size_t> order(book.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return par.component_vars[a] > par.component_vars[b]; });
+    out << "Largest contributors to the 99% VaR (Euler allocation; shares of the total):\n";
+    keel_example::table contrib({"symbol", "sector", "weight", "parametric VaR", "historical VaR", "historical CVaR"});
+    for (std::size_t k = 0; k < std::min<std::size_t>(5, order.size()); ++k) {
+      const std::size_t i = order[k];
+      contrib.add({book[i].symbol, book[i].sector, keel_example::fixed(100 * weights[i], 1) + "%",
+                   keel_example::fixed(100 * par.component_vars[i] / par.var, 1) + "%",
+                   keel_example::fixed(100 * hist.component_vars[i] / hist.var, 1) + "%",
+                   keel_example::fixed(100 * hist.component_cvars[i] / hist.cvar, 1) + "%"});
+    }
+    contrib.print(out);
+
+    // Backtest: the 99% historical and parametric VaR of each of the last 250 days, from the
+    // --window returns before it.
+    const std::ptrdiff_t days = std::min<std::ptrdiff_t>(250, t - window);
+    if (days >= 2) {
+      const Eigen::VectorXd rp = panel * Eigen::Map<const Eigen::VectorXd>(weights.data(), n);
+      std::vector<double> realised, hv, pv;
+      for (std::ptrdiff_t d = t - days; d < t; ++d) {
+        const std::span<const double> past(rp.data() + (d - window), static_cast<std::size_t>(window));
+        hv.push_back(keel::historical_var(past, {.confidence = 0.99}));
+        pv.push_back(keel::parametric_var(past, {.confidence = 0.99}));
+        realised.push_back(rp(d));
+      }
+      out << "\nBacktest of the 99% VaR over the last " << days << " days (each from the " << window
+          << " returns before it):\n";
+      keel_example::table bt({"model", "breaches", "Kupiec p", "independence p", "coverage p", "Basel zone", "multiplier"});
+      for (const auto& [name, series] : {std::pair<std::string, const std::vector<double>*>{"historical", &hv},
+                                         std::pair<std::string, const std::vector<double>*>{"parametric", &pv}}) {
+        const keel::backtest_result b = keel::var_backtest(realised, *series, 0.99);
+        const char* zone = b.basel.zone == keel::basel_zone::green ? "green" : b.basel.zone == keel::basel_zone::yellow ? "yellow" : "red";
+        bt.add({name, std::to_string(b.breaches), keel_example::fixed(b.kupiec.p_value, 3),
+                keel_example::fixed(b.christoffersen.p_independence, 3), keel_example::fixed(b.christoffersen.p_conditional_coverage, 3),
+                zone, keel_example::fixed(b.basel.multiplier, 2)});
+      }
+      bt.print(out);
+    }
+
+    // Stress: betas to the equal-weighted market of the price file over the window; each
+    // scenario's market move, and the historical replay where the prices cover its dates.
+    const auto market = keel_example::equal_weighted_returns(prices);
+    std::vector<keel::position> positions;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const auto& h = book[static_cast<std::size_t>(j)];
+      const auto aligned = keel::align(keel_example::returns_of(prices, h.symbol), market);
+      const auto m = static_cast<std::size_t>(window);
+      const auto offset = aligned.keys.size() - std::min(m, aligned.keys.size());
+      const auto fit = keel::market_beta(std::span(aligned.first).subspan(offset), std::span(aligned.second).subspan(offset));
+      positions.push_back({.symbol = h.symbol, .value = values[static_cast<std::size_t>(j)], .beta = fit.beta});
+    }
+    const std::vector<keel::scenario> scenarios = keel::builtin_scenarios();
+    const keel::stress_result st = keel::stress_test(positions, scenarios);
+    out << "\nStress scenarios (S&P 500 moves; beta to the equal-weighted market; replay: the stocks' own prices):\n";
+    keel_example::table stress({"scenario", "dates", "market", "P&L (beta)", "P&L (replay)"});
+    for (std::size_t k = 0; k < scenarios.size(); ++k) {
+      const auto& s = scenarios[k];
+      std::string dates = s.start ? keel::format_date(*s.start) + " to " + keel::format_date(*s.end) : "hypothetical";
+      std::string replay = "";
+      if (s.start) {
+        const keel::replay_result r = keel::historical_replay(positions, prices, s);
+        if (std::all_of(r.from_prices.begin(), r.from_prices.end(), [](bool b) { return b; }))
+          replay = money(r.total) + " (" + keel_example::percent(r.total / total) + ")";
+        else
+          replay = "no prices";
+      }
+      stress.add({s.name, dates, keel_example::percent(s.market_return), money(st.totals[k]) + " (" + keel_example::percent(st.totals[k] / total) + ")", replay});
+    }
+    stress.print(out);
+    std::cout << out.str();
+  });
+}
