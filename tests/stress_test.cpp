@@ -86,7 +86,8 @@ TEST_CASE("historical_scenarios: the 2020 levels equal the S&P 500 index closes 
   const auto path = keel_test::shared_file("data/sp500_stocks_index_daily_2015_2020.csv");
   if (!path) return;
   const keel::price_table t = keel::read_prices_csv(*path);
-  const auto& covid = find(keel::historical_scenarios(), "COVID-19 crash 2020");
+  const auto all = keel::historical_scenarios();
+  const auto& covid = find(all, "COVID-19 crash 2020");
   const double a = close_on(t, "SP500_INDEX", *covid.start), b = close_on(t, "SP500_INDEX", *covid.end);
   CHECK(a == Approx(3386.15).epsilon(1e-9));
   CHECK(b == Approx(2237.40).epsilon(1e-9));
@@ -98,8 +99,9 @@ TEST_CASE("historical_replay: SPY's own return over the 2020 and 2022 moves is n
   if (!path) return;
   const keel::price_table t = keel::read_prices_csv(*path);
   const std::vector<keel::position> book = {{.symbol = "SPY", .value = 1e6}, {.symbol = "NOPE", .value = 1e5, .beta = 1.5}};
+  const auto all = keel::historical_scenarios();
   for (const char* name : {"COVID-19 crash 2020", "2022 bear market"}) {
-    const auto& s = find(keel::historical_scenarios(), name);
+    const auto& s = find(all, name);
     const auto r = keel::historical_replay(book, t, s);
     INFO(name << ": SPY " << r.returns[0] << " vs index " << s.market_return);
     CHECK(r.from_prices[0]);
@@ -111,14 +113,15 @@ TEST_CASE("historical_replay: SPY's own return over the 2020 and 2022 moves is n
     CHECK(r.total == Approx(r.pnls[0] + r.pnls[1]));
   }
   // A period the table does not cover falls back to the proxy for every position.
-  const auto gfc = keel::historical_replay(book, t, find(keel::historical_scenarios(), "Global financial crisis 2007-2009"));
+  const auto gfc = keel::historical_replay(book, t, find(all, "Global financial crisis 2007-2009"));
   CHECK(!gfc.from_prices[0]);
   CHECK(gfc.returns[0] == Approx(-0.5678).margin(1e-4));
 }
 
 TEST_CASE("historical_replay on the bundled Dow 30 prices over the 1998 LTCM and Russia move", "[stress]") {
   const keel::price_table t = keel::read_prices_csv(std::string(KEEL_BUNDLED_DATA_DIR) + "/dowjones30_daily_1991_2000_fBasics.csv");
-  const auto& s = find(keel::historical_scenarios(), "LTCM and Russia 1998");
+  const auto all = keel::historical_scenarios();
+  const auto& s = find(all, "LTCM and Russia 1998");
   const std::vector<keel::position> book = {{.symbol = "IBM", .value = 1e6, .beta = 1.1}, {.symbol = "KO", .value = 5e5, .beta = 0.7}};
   const auto r = keel::historical_replay(book, t, s);
   CHECK(r.from_prices[0]);

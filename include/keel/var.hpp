@@ -371,6 +371,15 @@ struct portfolio_sigma {
   return out;
 }
 
+/// Throws invalid_input (overflow) unless every number of a decomposition is finite.
+template <class Real>
+void require_finite_decomposition(std::string_view fn, const var_decomposition<Real>& d) {
+  bool ok = std::isfinite(d.var) && std::isfinite(d.cvar);
+  for (const auto* v : {&d.marginal_vars, &d.component_vars, &d.marginal_cvars, &d.component_cvars})
+    for (const Real x : *v) ok = ok && std::isfinite(x);
+  if (!ok) throw_overflow(fn, "the risk decomposition");
+}
+
 }  // namespace detail
 
 /// Parametric (Gaussian or Student t) VaR of a return series, from its sample mean and
@@ -722,6 +731,7 @@ template <Series W, Series M, class Derived>
     out.marginal_cvars[i] = detail::rounded<real>(fn, "marginal_cvars", mc);
     out.component_cvars[i] = detail::rounded<real>(fn, "component_cvars", in.w(ii) * mc);
   }
+  detail::require_finite_decomposition(fn, out);
   return out;
 }
 
@@ -762,6 +772,7 @@ template <class Real, class Derived, class Acc>
     out.marginal_cvars[uz(j)] = rounded<Real>(fn, "marginal_cvars", mc);
     out.component_cvars[uz(j)] = rounded<Real>(fn, "component_cvars", w(j) * mc);
   }
+  require_finite_decomposition(fn, out);
   return out;
 }
 
@@ -915,7 +926,8 @@ void for_each_block(const mc_plan& plan, Body&& body) {
 }
 
 /// VaR, CVaR and their standard errors at each level from the path returns (reordered).
-[[nodiscard]] inline mc_result summarize_paths(std::vector<double>& r, const std::vector<double>& levels) {
+[[nodiscard]] inline mc_result summarize_paths(std::string_view fn, std::vector<double>& r,
+                                               const std::vector<double>& levels) {
   mc_result out;
   const std::ptrdiff_t n = ssize(r);
   out.paths = n;
@@ -931,12 +943,16 @@ void for_each_block(const mc_plan& plan, Body&& body) {
     const double x_lo = lo < t.tail ? r[uz(lo)] : order_statistic(r.data(), n, lo);  // r[0, tail) is sorted
     const double x_hi = order_statistic(r.data(), n, hi);
     const double var = -t.quantile, cvar = -t.tail_mean;
-    const double tail_var = t.tail > 1 ? t.tail_sum_of_squares / static_cast<double>(t.tail - 1) : 0.0;
+    const double np = static_cast<double>(n) * p;
+    const double var_se = (x_hi / 2 - x_lo / 2) / static_cast<double>(hi - lo) * 2 * sd_rank;
+    const double cvar_se = std::hypot(t.tail_stddev / std::sqrt(np), std::sqrt(c / np) * (cvar - var));
+    if (!(std::isfinite(var) && std::isfinite(cvar) && std::isfinite(var_se) && std::isfinite(cvar_se)))
+      throw_overflow(fn, "the simulated portfolio returns (mean, covariance and horizon)");
     out.confidences.push_back(c);
     out.vars.push_back(var);
     out.cvars.push_back(cvar);
-    out.var_stderrs.push_back((x_hi - x_lo) / static_cast<double>(hi - lo) * sd_rank);
-    out.cvar_stderrs.push_back(std::sqrt((tail_var + c * (cvar - var) * (cvar - var)) / (static_cast<double>(n) * p)));
+    out.var_stderrs.push_back(var_se);
+    out.cvar_stderrs.push_back(cvar_se);
   }
   return out;
 }
@@ -972,7 +988,7 @@ template <Series W, Series M, class Derived>
                                         const mc_options& options = {}) {
   const detail::mc_plan plan = detail::make_mc_plan("monte_carlo_var", weights, mean, cov, options);
   std::vector<double> r = detail::simulate_paths(plan);
-  return detail::summarize_paths(r, options.confidence);
+  return detail::summarize_paths("monte_carlo_var", r, options.confidence);
 }
 
 namespace detail {
@@ -990,7 +1006,7 @@ struct mc_component_sums {
     throw_bad_option("monte_carlo_component_var", "paths", static_cast<double>(n), "at most 2^31 - 1");
   mc_decomposition out;
   std::vector<double> work(r);
-  out.totals = summarize_paths(work, levels);
+  out.totals = summarize_paths("monte_carlo_component_var", work, levels);
   // The tails of every level are prefixes of one order (return, path index); rank the paths
   // up to the deepest rank any level needs.
   std::vector<std::ptrdiff_t> tails(uz(nl)), band_lo(uz(nl)), band_hi(uz(nl));
@@ -1056,6 +1072,8 @@ struct mc_component_sums {
     if (band_total != 0) cv *= out.totals.vars[uz(l)] / band_total;
     out.component_vars.row(l) = cv.transpose();
   }
+  if (!out.component_vars.allFinite() || !out.component_cvars.allFinite())
+    throw_overflow("monte_carlo_component_var", "the risk decomposition");
   return out;
 }
 

@@ -61,7 +61,7 @@ template <class Acc>
 struct tail_summary {
   Acc quantile{};   ///< type-7 quantile of level p
   Acc tail_mean{};  ///< mean of the k smallest values
-  Acc tail_sum_of_squares{};  ///< centred sum of squares of the k smallest values
+  Acc tail_stddev{};          ///< sample standard deviation (k - 1) of the k smallest values (0 for k = 1)
   std::ptrdiff_t tail = 0;    ///< k
   quantile_position position; ///< where the quantile sits
 };
@@ -76,14 +76,27 @@ template <class Acc>
   const Acc x_lo = x[lo];
   const Acc x_hi = lo + 1 < n ? *std::min_element(x + lo + 1, x + n) : x_lo;
   out.quantile = out.position.frac == 0 ? x_lo : x_lo + static_cast<Acc>(out.position.frac) * (x_hi - x_lo);
+  if (!std::isfinite(out.quantile) && std::isfinite(x_lo) && std::isfinite(x_hi))  // x_hi - x_lo overflowed
+    out.quantile = (1 - static_cast<Acc>(out.position.frac)) * x_lo + static_cast<Acc>(out.position.frac) * x_hi;
   out.tail = lo + 1;
   std::sort(x, x + out.tail);
   Acc sum = 0;
   for (std::ptrdiff_t i = 0; i < out.tail; ++i) sum += x[i];
   out.tail_mean = sum / static_cast<Acc>(out.tail);
-  Acc ss = 0;
-  for (std::ptrdiff_t i = 0; i < out.tail; ++i) ss += (x[i] - out.tail_mean) * (x[i] - out.tail_mean);
-  out.tail_sum_of_squares = ss;
+  // Deviations scaled by the largest, so that squares of returns near the type's range do not
+  // overflow a standard deviation that fits.
+  Acc big = 0;
+  for (std::ptrdiff_t i = 0; i < out.tail; ++i) big = std::max(big, std::fabs(x[i] - out.tail_mean));
+  if (out.tail > 1 && big > 0 && std::isfinite(big)) {
+    Acc ss = 0;
+    for (std::ptrdiff_t i = 0; i < out.tail; ++i) {
+      const Acc d = (x[i] - out.tail_mean) / big;
+      ss += d * d;
+    }
+    out.tail_stddev = big * std::sqrt(ss / static_cast<Acc>(out.tail - 1));
+  } else if (!std::isfinite(big)) {
+    out.tail_stddev = big;
+  }
   return out;
 }
 
