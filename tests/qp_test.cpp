@@ -2,7 +2,7 @@
 // Tests of keel/detail/qp.hpp, the exact active-set QP engine behind Markowitz and the hedge.
 //
 // Independent references (tests/support/qp_reference.hpp): a brute force over every active
-// set in long double, and a KKT checker that recovers multipliers by least squares. Neither
+// set, and a KKT checker that recovers multipliers by least squares. Neither
 // shares code or logic with the engine.
 #include <cmath>
 #include <limits>

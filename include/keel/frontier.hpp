@@ -122,12 +122,13 @@ template <class DMu, class DCov>
   acc high = detail::max_return(path);
   if (!std::isfinite(high)) {
     const acc spread = m.qp.c.maxCoeff() - m.qp.c.minCoeff();
-    high = std::max(m.qp.c.maxCoeff(), low + spread);
+    high = m.qp.c.maxCoeff() > low ? m.qp.c.maxCoeff() : low + spread;
   }
   const std::ptrdiff_t n_points = high > low ? options.points : 1;
   for (std::ptrdiff_t i = 0; i < n_points; ++i) {
     const acc r = n_points == 1 ? low : low + (high - low) * static_cast<acc>(i) / static_cast<acc>(n_points - 1);
-    out.points.push_back(detail::make_portfolio<real>(fn, detail::at_return(fn, path, i + 1 == n_points ? high : r), rf));
+    const acc target = n_points > 1 && i + 1 == n_points ? high : r;  // the last point exactly at the top
+    out.points.push_back(detail::make_portfolio<real>(fn, detail::at_return(fn, path, target), rf));
   }
   return out;
 }

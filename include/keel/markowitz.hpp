@@ -225,9 +225,11 @@ void require_psd(std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, E
   Eigen::LLT<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>> llt(q);
   if (llt.info() == Eigen::Success) return;
   Eigen::LDLT<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>> ldlt(q);
-  const Acc tol = 64 * static_cast<Acc>(q.rows()) * std::numeric_limits<Acc>::epsilon() * q.diagonal().cwiseAbs().maxCoeff();
+  // A rank-deficient PSD matrix (fewer observations than assets) has pivots of rounding size
+  // either side of 0; a matrix that is not PSD has a pivot well below.
+  const Acc tol = Acc(1e-11) * static_cast<Acc>(q.rows()) * q.diagonal().cwiseAbs().maxCoeff();
   const auto d = ldlt.vectorD();
-  if (ldlt.info() == Eigen::Success && d.minCoeff() >= -tol) return;
+  if (d.allFinite() && d.minCoeff() >= -tol) return;
   throw singular_problem(message(fn, "cov is not positive semi-definite (a pivot of its LDL' factorisation is " +
                                          number_text(static_cast<double>(d.minCoeff())) +
                                          "); estimate it with ledoit_wolf, or repair it"));

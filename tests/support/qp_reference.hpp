@@ -2,8 +2,8 @@
 // Test support: references for quadratic programs, independent of keel/detail/qp.hpp.
 //   brute_force_qp   the global minimiser by enumeration of every active set (each variable
 //                    free or at one of its finite bounds, each row inactive or at one of its
-//                    finite sides), each solved as an equality-constrained QP by complete
-//                    orthogonal decomposition in long double; the feasible candidate with the
+//                    finite sides), each solved as an equality-constrained QP on its free
+//                    variables by full-pivot LU; the feasible candidate with the
 //                    least objective wins. No multipliers are used, so no KKT logic is shared.
 //   kkt_residual     optimality conditions of a claimed minimiser: multipliers are recovered
 //                    by least squares on the constraints found active (within a tolerance),
@@ -39,78 +39,88 @@ struct brute_result {
   double objective = std::numeric_limits<double>::infinity();
 };
 
-using lmatrix = Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>;
-using lvector = Eigen::Matrix<long double, Eigen::Dynamic, 1>;
 
-/// The global minimiser by enumeration (see the file comment). 3^(n + m) candidates at most.
+/// The global minimiser by enumeration (see the file comment). 3^(n + m) candidates at most;
+/// each is reduced to its free variables and active rows and solved by full-pivot LU (complete
+/// orthogonal decomposition when singular), checked by its residual.
 inline brute_result brute_force_qp(const qp_data& d, double feas_tol = 1e-9) {
   const auto n = d.q.rows(), m = d.a.rows();
-  std::vector<int> state(static_cast<std::size_t>(n + m), 0);  // 0 free/inactive, 1 lower, 2 upper
   brute_result best;
-  const lmatrix q = d.q.cast<long double>();
-  const lvector c = d.c.cast<long double>();
-  const auto options = [&](Eigen::Index k) {
-    double lo, hi;
-    if (k < n) {
-      lo = d.lower(k);
-      hi = d.upper(k);
-    } else {
-      lo = d.row_lower(k - n);
-      hi = d.row_upper(k - n);
-    }
+  std::vector<std::vector<int>> choices;  // 0 free/inactive, 1 lower, 2 upper
+  for (Eigen::Index k = 0; k < n + m; ++k) {
+    const double lo = k < n ? d.lower(k) : d.row_lower(k - n), hi = k < n ? d.upper(k) : d.row_upper(k - n);
     std::vector<int> out{0};
     if (std::isfinite(lo)) out.push_back(1);
     if (std::isfinite(hi) && hi != lo) out.push_back(2);
     if (lo == hi) out = {1};  // an equality is always active
-    return out;
-  };
-  std::vector<std::vector<int>> choices;
-  for (Eigen::Index k = 0; k < n + m; ++k) choices.push_back(options(k));
+    choices.push_back(out);
+  }
   std::vector<std::size_t> at(choices.size(), 0);
+  Eigen::VectorXd x(n);
+  std::vector<Eigen::Index> free;
   for (;;) {
-    // Equalities of this candidate: fixed variables, active rows, the extra equality.
-    std::vector<std::pair<lvector, long double>> eqs;
+    free.clear();
+    Eigen::Index rows = d.extra_equality ? 1 : 0;
     for (Eigen::Index k = 0; k < n + m; ++k) {
       const int s = choices[static_cast<std::size_t>(k)][at[static_cast<std::size_t>(k)]];
-      if (s == 0) continue;
-      lvector row = lvector::Zero(n);
-      long double rhs;
       if (k < n) {
-        row(k) = 1;
-        rhs = s == 1 ? d.lower(k) : d.upper(k);
-      } else {
-        row = d.a.row(k - n).transpose().cast<long double>();
-        rhs = s == 1 ? d.row_lower(k - n) : d.row_upper(k - n);
+        if (s == 0) free.push_back(k);
+        else x(k) = s == 1 ? d.lower(k) : d.upper(k);
+      } else if (s != 0) {
+        ++rows;
       }
-      eqs.emplace_back(row, rhs);
     }
-    if (d.extra_equality) eqs.emplace_back(d.extra_equality->first.cast<long double>(), d.extra_equality->second);
-    const auto e = static_cast<Eigen::Index>(eqs.size());
-    if (e <= n) {
-      lmatrix kkt = lmatrix::Zero(n + e, n + e);
-      lvector rhs = lvector::Zero(n + e);
-      kkt.topLeftCorner(n, n) = q;
-      rhs.head(n) = c;
-      for (Eigen::Index r = 0; r < e; ++r) {
-        kkt.block(n + r, 0, 1, n) = eqs[static_cast<std::size_t>(r)].first.transpose();
-        kkt.block(0, n + r, n, 1) = eqs[static_cast<std::size_t>(r)].first;
-        rhs(n + r) = eqs[static_cast<std::size_t>(r)].second;
+    const auto f = static_cast<Eigen::Index>(free.size());
+    if (rows <= f || (f == 0 && rows >= 0)) {
+      Eigen::MatrixXd a(rows, f);
+      Eigen::VectorXd b(rows);
+      Eigen::Index r = 0;
+      const auto add_row = [&](const Eigen::VectorXd& coef, double rhs) {
+        for (Eigen::Index j = 0; j < f; ++j) a(r, j) = coef(free[static_cast<std::size_t>(j)]);
+        double v = rhs;
+        for (Eigen::Index i = 0; i < n; ++i)
+          if (std::find(free.begin(), free.end(), i) == free.end()) v -= coef(i) * x(i);
+        b(r++) = v;
+      };
+      for (Eigen::Index k = n; k < n + m; ++k) {
+        const int s = choices[static_cast<std::size_t>(k)][at[static_cast<std::size_t>(k)]];
+        if (s != 0) add_row(d.a.row(k - n).transpose(), s == 1 ? d.row_lower(k - n) : d.row_upper(k - n));
       }
-      Eigen::CompleteOrthogonalDecomposition<lmatrix> cod(kkt);
-      const lvector sol = cod.solve(rhs);
-      const long double resid = (kkt * sol - rhs).template lpNorm<Eigen::Infinity>();
-      if (resid <= 1e-10L * (1 + rhs.template lpNorm<Eigen::Infinity>())) {
-        const Eigen::VectorXd x = sol.head(n).cast<double>();
-        bool ok = true;
-        for (Eigen::Index i = 0; i < n && ok; ++i)
-          ok = x(i) >= d.lower(i) - feas_tol && x(i) <= d.upper(i) + feas_tol;
-        for (Eigen::Index r = 0; r < m && ok; ++r) {
-          const double v = d.a.row(r).dot(x);
-          ok = v >= d.row_lower(r) - feas_tol && v <= d.row_upper(r) + feas_tol;
+      if (d.extra_equality) add_row(d.extra_equality->first, d.extra_equality->second);
+      bool solved = true;
+      if (f > 0) {
+        Eigen::MatrixXd kkt = Eigen::MatrixXd::Zero(f + rows, f + rows);
+        Eigen::VectorXd rhs(f + rows);
+        for (Eigen::Index i = 0; i < f; ++i) {
+          const auto fi = free[static_cast<std::size_t>(i)];
+          double v = d.c(fi);
+          for (Eigen::Index j = 0; j < n; ++j)
+            if (std::find(free.begin(), free.end(), j) == free.end()) v -= d.q(fi, j) * x(j);
+          rhs(i) = v;
+          for (Eigen::Index j = 0; j < f; ++j) kkt(i, j) = d.q(fi, free[static_cast<std::size_t>(j)]);
         }
+        kkt.block(f, 0, rows, f) = a;
+        kkt.block(0, f, f, rows) = a.transpose();
+        rhs.tail(rows) = b;
+        Eigen::FullPivLU<Eigen::MatrixXd> lu(kkt);
+        Eigen::VectorXd sol = lu.isInvertible() ? Eigen::VectorXd(lu.solve(rhs))
+                                                : Eigen::VectorXd(kkt.completeOrthogonalDecomposition().solve(rhs));
+        solved = (kkt * sol - rhs).lpNorm<Eigen::Infinity>() <= 1e-11 * (1 + rhs.lpNorm<Eigen::Infinity>() +
+                                                                         kkt.lpNorm<Eigen::Infinity>() * sol.lpNorm<Eigen::Infinity>());
+        for (Eigen::Index i = 0; i < f; ++i) x(free[static_cast<std::size_t>(i)]) = sol(i);
+      } else {
+        solved = rows == 0 || b.lpNorm<Eigen::Infinity>() <= feas_tol;
+      }
+      if (solved) {
+        bool ok = true;
+        for (Eigen::Index i = 0; i < n && ok; ++i) ok = x(i) >= d.lower(i) - feas_tol && x(i) <= d.upper(i) + feas_tol;
+        for (Eigen::Index k = 0; k < m && ok; ++k) {
+          const double v = d.a.row(k).dot(x);
+          ok = v >= d.row_lower(k) - feas_tol && v <= d.row_upper(k) + feas_tol;
+        }
+        if (ok && d.extra_equality) ok = std::fabs(d.extra_equality->first.dot(x) - d.extra_equality->second) <= feas_tol;
         if (ok) {
-          const lvector xl = sol.head(n);
-          const auto obj = static_cast<double>(0.5L * xl.dot(q * xl) - c.dot(xl));
+          const double obj = 0.5 * x.dot(d.q * x) - d.c.dot(x);
           if (obj < best.objective) {
             best.feasible = true;
             best.objective = obj;
