@@ -15,6 +15,7 @@
 //   not square           "fn: cov is 3 x 4, not square"
 //   not symmetric        "fn: cov(0, 2) = 0.1 but cov(2, 0) = 0.2: not symmetric"
 //   not PSD              "fn: cov is not positive semi-definite: its smallest eigenvalue is -0.5"
+//   unreachable target   "fn: target_beta = 0.2 is outside the reachable range [0.5, 1.3] (set by ...)"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -245,6 +246,16 @@ void require_symmetric(std::string_view fn, std::string_view name, const M& m, d
 /// Throws invalid_input unless an option is positive and finite.
 inline void require_positive_option(std::string_view fn, std::string_view option, double value) {
   if (!(value > 0 && std::isfinite(value))) throw_bad_option(fn, option, value, "positive and finite");
+}
+
+/// Throws infeasible for a target the constraints cannot reach: "fn: target_beta = 0.2 is
+/// outside the reachable range [0.5, 1.3] (set by the instruments' quantity bounds)". The
+/// range's ends may be infinite (an unbounded side).
+[[noreturn]] inline void throw_unreachable(std::string_view fn, std::string_view what, double value, double lo,
+                                           double hi, std::string_view limited_by) {
+  throw infeasible(message(fn, std::string(what) + " = " + number_text(value) + " is outside the reachable range [" +
+                                   number_text(lo) + ", " + number_text(hi) + "] (set by " + std::string(limited_by) +
+                                   ")"));
 }
 
 }  // namespace keel::detail
