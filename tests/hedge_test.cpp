@@ -72,7 +72,8 @@ double upper(const keel::hedge_instrument& h) { return h.max_quantity.value_or(i
 long double beta_of(const random_problem& p, const std::vector<double>& q) {
   long double sum = 0;
   for (std::size_t i = 0; i < q.size(); ++i)
-    sum += static_cast<long double>(q[i]) * p.instruments[i].price * p.instruments[i].multiplier * p.instruments[i].beta;
+    sum +=
+        static_cast<long double>(q[i]) * p.instruments[i].price * p.instruments[i].multiplier * p.instruments[i].beta;
   return p.beta + sum / p.value;
 }
 
@@ -87,9 +88,11 @@ long double cost_of(const random_problem& p, const std::vector<double>& q) {
 long double beta_from_orders(const random_problem& p, const keel::hedge_plan& plan) {
   long double sum = 0;
   for (const auto& o : plan.orders) {
-    const auto it = std::find_if(p.instruments.begin(), p.instruments.end(), [&](const auto& h) { return h.symbol == o.symbol; });
+    const auto it =
+        std::find_if(p.instruments.begin(), p.instruments.end(), [&](const auto& h) { return h.symbol == o.symbol; });
     REQUIRE(it != p.instruments.end());
-    const long double signed_quantity = o.side == keel::order_side::buy ? o.quantity : -static_cast<long double>(o.quantity);
+    const long double signed_quantity =
+        o.side == keel::order_side::buy ? o.quantity : -static_cast<long double>(o.quantity);
     sum += signed_quantity * it->price * it->multiplier * it->beta;
   }
   return p.beta + sum / p.value;
@@ -114,7 +117,10 @@ long double brute_min_cost(const random_problem& p, double target, std::vector<d
       long double rest = (static_cast<long double>(target) - p.beta) * p.value;
       for (std::size_t i = 0; i < k; ++i) {
         if (i == f) continue;
-        if (points[i].empty()) { ok = false; break; }
+        if (points[i].empty()) {
+          ok = false;
+          break;
+        }
         q[i] = points[i][at[i]];
         rest -= static_cast<long double>(q[i]) * unit(p.instruments[i]) * p.instruments[i].beta;
       }
@@ -167,7 +173,8 @@ long double hedged_variance(const random_problem& p, const Eigen::MatrixXd& cov,
   const auto k = static_cast<Eigen::Index>(q.size());
   Eigen::Matrix<long double, Eigen::Dynamic, 1> w(k + 1);
   for (Eigen::Index i = 0; i < k; ++i)
-    w(i) = static_cast<long double>(q[static_cast<std::size_t>(i)]) * unit(p.instruments[static_cast<std::size_t>(i)]) / p.value;
+    w(i) = static_cast<long double>(q[static_cast<std::size_t>(i)]) * unit(p.instruments[static_cast<std::size_t>(i)]) /
+           p.value;
   w(k) = 1;
   return w.dot(cov.cast<long double>() * w);
 }
@@ -281,8 +288,7 @@ bool reachable(const random_problem& p) {
 
 // ------------------------------------------------------------------ one instrument
 
-TEST_CASE("hedge_to_target_beta: one instrument is the analytic hedge, beta_after read from the orders",
-          "[hedge]") {
+TEST_CASE("hedge_to_target_beta: one instrument is the analytic hedge, beta_after read from the orders", "[hedge]") {
   std::mt19937_64 gen(3);
   std::uniform_real_distribution<double> u(0, 1);
   for (int trial = 0; trial < 200; ++trial) {
@@ -314,7 +320,8 @@ TEST_CASE("hedge_to_target_beta: one instrument is the analytic hedge, beta_afte
 
     // Whole contracts: the nearest integer (least miss), and the residual it leaves.
     const keel::hedge_plan whole = keel::hedge_to_target_beta(p.value, p.beta, p.instruments, p.target);
-    const double nearest = std::fabs(contracts - std::floor(contracts)) <= 0.5 ? std::floor(contracts) : std::ceil(contracts);
+    const double nearest =
+        std::fabs(contracts - std::floor(contracts)) <= 0.5 ? std::floor(contracts) : std::ceil(contracts);
     CHECK(whole.quantities[0] == nearest);
     const long double whole_beta = beta_from_orders(p, whole);
     CHECK(std::fabs(whole.beta_after - static_cast<double>(whole_beta)) <= 1e-14 * move);
@@ -347,12 +354,14 @@ TEST_CASE("hedge_to_target_beta: a worked example, SPY shares and E-mini contrac
 
 TEST_CASE("hedge_to_target_beta: min_cost equals a vertex enumeration of the LP", "[hedge]") {
   std::mt19937_64 gen(5);
+  double worst = 0;
   int solved = 0;
   for (int trial = 0; trial < 600; ++trial) {
     const std::size_t k = 2 + static_cast<std::size_t>(trial % 3);
     random_problem p = make_problem(gen, k, true);
     if (!reachable(p)) {
-      CHECK_THROWS_AS(keel::hedge_to_target_beta(p.value, p.beta, p.instruments, p.target, fractional()), keel::infeasible);
+      CHECK_THROWS_AS(keel::hedge_to_target_beta(p.value, p.beta, p.instruments, p.target, fractional()),
+                      keel::infeasible);
       continue;
     }
     const keel::hedge_plan plan = keel::hedge_to_target_beta(p.value, p.beta, p.instruments, p.target, fractional());
@@ -360,6 +369,7 @@ TEST_CASE("hedge_to_target_beta: min_cost equals a vertex enumeration of the LP"
     REQUIRE(std::isfinite(want));
     const long double got = cost_of(p, plan.quantities);
     CHECK(std::fabs(got - want) <= 1e-12L * (want + 1));
+    worst = std::max(worst, static_cast<double>(std::fabs(got - want) / (want + 1)));
     CHECK(std::fabs(plan.total_cost - static_cast<double>(got)) <= 1e-12 * (plan.total_cost + 1));
     CHECK(std::fabs(static_cast<double>(beta_of(p, plan.quantities)) - p.target) <= 1e-12 * (1 + std::fabs(p.beta)));
     for (std::size_t i = 0; i < k; ++i) {
@@ -369,6 +379,7 @@ TEST_CASE("hedge_to_target_beta: min_cost equals a vertex enumeration of the LP"
     ++solved;
   }
   CHECK(solved > 300);
+  std::cout << "min_cost against the vertex enumeration: worst cost difference " << worst << " relative\n";
 }
 
 TEST_CASE("hedge_to_target_beta: min_cost ties go to the first instrument", "[hedge]") {
@@ -386,6 +397,7 @@ TEST_CASE("hedge_to_target_beta: min_cost ties go to the first instrument", "[he
 
 TEST_CASE("hedge_to_target_beta: min_variance equals an active-set enumeration of the QP", "[hedge]") {
   std::mt19937_64 gen(7);
+  double worst = 0;
   int solved = 0;
   for (int trial = 0; trial < 300; ++trial) {
     const std::size_t k = 2 + static_cast<std::size_t>(trial % 3);
@@ -400,6 +412,8 @@ TEST_CASE("hedge_to_target_beta: min_variance equals an active-set enumeration o
     const long double best = hedged_variance(p, o.covariance, want.q);
     // Variances agree to 1e-12 of the unhedged variance (the scale of the objective).
     CHECK(std::fabs(got - best) <= 1e-12L * o.covariance(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)));
+    worst = std::max(worst, static_cast<double>(std::fabs(got - best) / o.covariance(static_cast<Eigen::Index>(k),
+                                                                                     static_cast<Eigen::Index>(k))));
     for (std::size_t i = 0; i < k; ++i) {
       const double scale = p.value / unit(p.instruments[i]);
       CHECK(std::fabs(plan.quantities[i] - want.q[i]) <= 1e-7 * scale);
@@ -408,11 +422,13 @@ TEST_CASE("hedge_to_target_beta: min_variance equals an active-set enumeration o
     ++solved;
   }
   CHECK(solved > 200);
+  std::cout << "min_variance against the active-set enumeration: worst variance difference " << worst
+            << " of the unhedged variance\n";
 }
 
-TEST_CASE("hedge_to_target_beta: min_variance within a budget equals the enumeration with the budget row",
-          "[hedge]") {
+TEST_CASE("hedge_to_target_beta: min_variance within a budget equals the enumeration with the budget row", "[hedge]") {
   std::mt19937_64 gen(9);
+  double worst = 0;
   int budgeted = 0;
   for (int trial = 0; trial < 300; ++trial) {
     const std::size_t k = 2 + static_cast<std::size_t>(trial % 2);
@@ -434,10 +450,14 @@ TEST_CASE("hedge_to_target_beta: min_variance within a budget equals the enumera
     const long double got = hedged_variance(p, o.covariance, plan.quantities);
     const long double best = hedged_variance(p, o.covariance, want.q);
     CHECK(std::fabs(got - best) <= 1e-11L * o.covariance(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)));
+    worst = std::max(worst, static_cast<double>(std::fabs(got - best) / o.covariance(static_cast<Eigen::Index>(k),
+                                                                                     static_cast<Eigen::Index>(k))));
     CHECK(std::fabs(static_cast<double>(beta_of(p, plan.quantities)) - p.target) <= 1e-10 * (1 + std::fabs(p.beta)));
     ++budgeted;
   }
   CHECK(budgeted > 50);
+  std::cout << "budgeted min_variance against the enumeration: worst variance difference " << worst
+            << " of the unhedged variance\n";
 }
 
 TEST_CASE("hedge_to_target_beta: a budget is never exceeded and stops the hedge as far as it pays for", "[hedge]") {
@@ -549,15 +569,16 @@ TEST_CASE("hedge_to_target_beta: a target the bounds cannot reach is infeasible,
   const std::vector<keel::hedge_instrument> narrow{{"N", 1.0, 100.0, 1, 0.0, 2.25, 2.75}};
   CHECK_THROWS_AS(keel::hedge_to_target_beta(1e6, 1.0, narrow, 1.0), keel::infeasible);
   CHECK_THROWS_WITH(keel::hedge_to_target_beta(1e6, 1.0, narrow, 1.0), Contains("hold no whole contract"));
-  CHECK(keel::hedge_to_target_beta(1e6, 1.0, narrow, 1.00025, fractional()).quantities[0] == Approx(2.5).epsilon(1e-12));
+  CHECK(keel::hedge_to_target_beta(1e6, 1.0, narrow, 1.00025, fractional()).quantities[0] ==
+        Approx(2.5).epsilon(1e-12));
 }
 
 TEST_CASE("hedge_to_target_beta: bad arguments are invalid_input naming them", "[hedge]") {
   const std::vector<keel::hedge_instrument> ok{{"SPY", 1.0, 500.0}};
-  const auto call = [&](double v, double b, std::vector<keel::hedge_instrument> ins, double t, keel::hedge_options o = {}) {
-    return keel::hedge_to_target_beta(v, b, ins, t, o);
-  };
-  CHECK_THROWS_WITH(call(0, 1, ok, 0), Contains("hedge_to_target_beta: portfolio_value = 0 must be positive and finite"));
+  const auto call = [&](double v, double b, std::vector<keel::hedge_instrument> ins, double t,
+                        keel::hedge_options o = {}) { return keel::hedge_to_target_beta(v, b, ins, t, o); };
+  CHECK_THROWS_WITH(call(0, 1, ok, 0),
+                    Contains("hedge_to_target_beta: portfolio_value = 0 must be positive and finite"));
   CHECK_THROWS_WITH(call(inf, 1, ok, 0), Contains("portfolio_value = inf"));
   CHECK_THROWS_WITH(call(1e6, std::nan(""), ok, 0), Contains("portfolio_beta is NaN"));
   CHECK_THROWS_WITH(call(1e6, 1, ok, inf), Contains("target_beta is inf"));
@@ -570,14 +591,16 @@ TEST_CASE("hedge_to_target_beta: bad arguments are invalid_input naming them", "
                     Contains("instruments[0].cost_bps = -1 must be non-negative and finite"));
   CHECK_THROWS_WITH(call(1e6, 1, {{"X", 1.0, 2.0, 1, 0, 5.0, 3.0}}, 0),
                     Contains("instruments[0].min_quantity = 5 must be at most max_quantity = 3"));
-  CHECK_THROWS_WITH(call(1e6, 1, {{"X", 1.0, 2.0, 1, 0, std::nan("")}}, 0), Contains("instruments[0].min_quantity is NaN"));
+  CHECK_THROWS_WITH(call(1e6, 1, {{"X", 1.0, 2.0, 1, 0, std::nan("")}}, 0),
+                    Contains("instruments[0].min_quantity is NaN"));
   CHECK_THROWS_WITH(call(1e6, 1, ok, 0, {.budget = -0.1}), Contains("budget = -0.1 must be non-negative and finite"));
   // min_variance with two instruments needs a (k + 1) x (k + 1) PSD covariance.
   const std::vector<keel::hedge_instrument> two{{"A", 1.0, 100.0}, {"B", 1.2, 100.0}};
   keel::hedge_options mv{.objective = keel::hedge_objective::min_variance};
   CHECK_THROWS_WITH(call(1e6, 1, two, 0, mv), Contains("hedge_options::covariance is empty"));
   mv.covariance = Eigen::MatrixXd::Identity(2, 2);
-  CHECK_THROWS_WITH(call(1e6, 1, two, 0, mv), Contains("covariance (rows) has 2 values but instruments + portfolio has 3"));
+  CHECK_THROWS_WITH(call(1e6, 1, two, 0, mv),
+                    Contains("covariance (rows) has 2 values but instruments + portfolio has 3"));
   mv.covariance = Eigen::MatrixXd::Identity(3, 3);
   mv.covariance(0, 1) = 0.5;
   CHECK_THROWS_WITH(call(1e6, 1, two, 0, mv), Contains("not symmetric"));
@@ -592,12 +615,18 @@ TEST_CASE("hedge_to_target_beta: bad arguments are invalid_input naming them", "
   mv.covariance = Eigen::MatrixXd::Constant(3, 3, 1e-4);
   CHECK_THROWS_AS(call(1e6, 1, twins, 0, mv), keel::singular_problem);
   CHECK_THROWS_WITH(call(1e6, 1, twins, 0, mv), Contains("not unique"));
+  // A zero covariance: every hedge has the same variance, with or without bounds (found by
+  // orders_fuzz: the QP engine then returned a point off the beta row, which keel rejects).
+  mv.covariance = Eigen::MatrixXd::Zero(3, 3);
+  CHECK_THROWS_AS(call(1e6, 1, two, 0, mv), keel::singular_problem);
+  const std::vector<keel::hedge_instrument> capped{{"A", 1.0, 100.0, 1, 1, std::nullopt, 100.0},
+                                                   {"B", 1.2, 100.0, 1, 1}};
+  CHECK_THROWS_WITH(call(1e6, 1, capped, 0, mv), Contains("not unique"));
   // A covariance is not needed, and ignored, with one instrument or min_cost.
   CHECK_NOTHROW(call(1e6, 1, ok, 0, {.objective = keel::hedge_objective::min_variance}));
 }
 
-TEST_CASE("hedge_to_target_beta: min_variance uses the second instrument to cut risk at the target beta",
-          "[hedge]") {
+TEST_CASE("hedge_to_target_beta: min_variance uses the second instrument to cut risk at the target beta", "[hedge]") {
   // Portfolio = 0.9 QQQ-like + noise. Hedging to beta 0 with SPY alone leaves the QQQ-SPY
   // spread; with QQQ available the minimum-variance hedge shorts mostly QQQ.
   const double sm = 0.01, sq = 0.013, rho = 0.9;
@@ -629,14 +658,17 @@ TEST_CASE("hedge_effect: one-factor volatility and VaR before and after", "[hedg
   // z_0.95 = 1.6448536269514722 (Abramowitz and Stegun 26.2), zero mean.
   CHECK(e.var_before == Approx(1.6448536269514722 * e.volatility_before).epsilon(1e-14));
   CHECK(e.var_after == Approx(1.6448536269514722 * e.volatility_after).epsilon(1e-14));
-  const keel::hedge_effect_result e99 = keel::hedge_effect(plan, sm, se, {.confidence = 0.99, .horizon = 10, .value = 1e6});
+  const keel::hedge_effect_result e99 =
+      keel::hedge_effect(plan, sm, se, {.confidence = 0.99, .horizon = 10, .value = 1e6});
   CHECK(e99.var_after == Approx(2.3263478740408408 * e.volatility_after * std::sqrt(10.0) * 1e6).epsilon(1e-14));
   // A full hedge to beta 0 leaves the residual risk only.
   const keel::hedge_plan zero = keel::hedge_to_target_beta(1e6, 1.5, {{"SPY", 1.0, 500.0}}, 0.0, fractional());
   CHECK(keel::hedge_effect(zero, sm, se).volatility_after == Approx(se).epsilon(1e-13));
-  CHECK_THROWS_WITH(keel::hedge_effect(plan, -0.1, se), Contains("hedge_effect: market_volatility = -0.1 must be non-negative"));
+  CHECK_THROWS_WITH(keel::hedge_effect(plan, -0.1, se),
+                    Contains("hedge_effect: market_volatility = -0.1 must be non-negative"));
   CHECK_THROWS_WITH(keel::hedge_effect(plan, sm, inf), Contains("residual_volatility = inf"));
-  CHECK_THROWS_WITH(keel::hedge_effect(plan, sm, se, {.confidence = 1.5}), Contains("confidence = 1.5 must be in (0, 1)"));
+  CHECK_THROWS_WITH(keel::hedge_effect(plan, sm, se, {.confidence = 1.5}),
+                    Contains("confidence = 1.5 must be in (0, 1)"));
 }
 
 // ------------------------------------------------------------------ real data
@@ -662,7 +694,8 @@ TEST_CASE("hedge_to_target_beta: a monthly hedge to a quarter of the beta cuts t
   std::vector<double> hedged, unhedged, market;
   double value = 1e6;
   Eigen::Index i = 0;
-  while (i < t && r.dates[static_cast<std::size_t>(i)] < std::chrono::year_month_day{std::chrono::year(2021) / 1 / 1}) ++i;
+  while (i < t && r.dates[static_cast<std::size_t>(i)] < std::chrono::year_month_day{std::chrono::year(2021) / 1 / 1})
+    ++i;
   int months = 0;
   while (i < t) {
     const auto month = r.dates[static_cast<std::size_t>(i)].year() / r.dates[static_cast<std::size_t>(i)].month();
@@ -673,7 +706,8 @@ TEST_CASE("hedge_to_target_beta: a monthly hedge to a quarter of the beta cuts t
     const keel::hedge_plan plan = keel::hedge_to_target_beta(value, beta, {{"SPY", 1.0, spy_close, 1, 0.5}}, beta / 4);
     const double shares = plan.quantities[0];
     double price = spy_close;
-    for (; i < t && r.dates[static_cast<std::size_t>(i)].year() / r.dates[static_cast<std::size_t>(i)].month() == month; ++i) {
+    for (; i < t && r.dates[static_cast<std::size_t>(i)].year() / r.dates[static_cast<std::size_t>(i)].month() == month;
+         ++i) {
       const double rp = portfolio[static_cast<std::size_t>(i)], rm = spy[static_cast<std::size_t>(i)];
       const double pnl = value * rp + shares * price * rm;
       hedged.push_back(pnl / value);

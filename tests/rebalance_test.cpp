@@ -50,7 +50,8 @@ book random_book(std::mt19937_64& gen, std::size_t n, bool small) {
   double value = 0;
   for (std::size_t i = 0; i < n; ++i) value += b.holdings[i] * b.prices[i];
   b.options.cash = std::floor(value * 0.3 * u(gen));
-  b.options.band = u(gen) < 0.5 ? keel::drift_band(0.02 + 0.06 * u(gen)) : keel::drift_band::relative(0.1 + 0.3 * u(gen));
+  b.options.band =
+      u(gen) < 0.5 ? keel::drift_band(0.02 + 0.06 * u(gen)) : keel::drift_band::relative(0.1 + 0.3 * u(gen));
   b.options.lot_size = u(gen) < 0.3 ? 5 : 1;
   b.options.min_trade_value = u(gen) < 0.3 ? std::floor(value * 0.02 * u(gen)) : 0;
   b.options.cost_bps = u(gen) < 0.5 ? 0 : 50 * u(gen);
@@ -59,7 +60,8 @@ book random_book(std::mt19937_64& gen, std::size_t n, bool small) {
 }
 
 double tolerance(const book& b, std::size_t i) {
-  return b.options.band.kind == keel::band_kind::absolute ? b.options.band.width : b.options.band.width * std::fabs(b.targets[i]);
+  return b.options.band.kind == keel::band_kind::absolute ? b.options.band.width
+                                                          : b.options.band.width * std::fabs(b.targets[i]);
 }
 
 // Replays the orders in long double: holdings and cash after, checking the orders' own rules
@@ -114,7 +116,8 @@ double least_turnover(const book& b, const std::vector<std::int64_t>& lo, const 
     long double cash = b.options.cash, traded = 0;
     for (std::size_t i = 0; i < n && ok; ++i) {
       const double t = static_cast<double>(k[i]) * lot * b.prices[i];
-      ok = b.holdings[i] + static_cast<double>(k[i]) * lot >= 0 && (k[i] == 0 || std::fabs(t) >= b.options.min_trade_value);
+      ok = b.holdings[i] + static_cast<double>(k[i]) * lot >= 0 &&
+           (k[i] == 0 || std::fabs(t) >= b.options.min_trade_value);
       cash -= t + rate * std::fabs(t);
       traded += std::fabs(t);
     }
@@ -122,7 +125,8 @@ double least_turnover(const book& b, const std::vector<std::int64_t>& lo, const 
       long double value = cash;
       for (std::size_t i = 0; i < n; ++i) value += (b.holdings[i] + static_cast<double>(k[i]) * lot) * b.prices[i];
       for (std::size_t i = 0; i < n && ok; ++i)
-        ok = std::fabs((b.holdings[i] + static_cast<double>(k[i]) * lot) * b.prices[i] / value - b.targets[i]) <= tolerance(b, i);
+        ok = std::fabs((b.holdings[i] + static_cast<double>(k[i]) * lot) * b.prices[i] / value - b.targets[i]) <=
+             tolerance(b, i);
       if (ok && (best < 0 || traded < best)) best = static_cast<double>(traded);
     }
     std::size_t i = 0;
@@ -190,10 +194,9 @@ TEST_CASE("rebalance_orders: random books end inside their bands or the reason s
       const bool ok = std::fabs(w - b.targets[i]) <= tolerance(b, i) + 1e-12;
       if (!ok && plan.needed) {
         CHECK_THAT(plan.reason, Contains(b.options.symbols[i] + " stays at drift"));
-        const bool cause = plan.reason.find("lot of") != std::string::npos ||
-                           plan.reason.find("minimum trade") != std::string::npos ||
-                           plan.reason.find("cash") != std::string::npos ||
-                           plan.reason.find("nearest whole lot") != std::string::npos;
+        const bool cause =
+            plan.reason.find("lot of") != std::string::npos || plan.reason.find("minimum trade") != std::string::npos ||
+            plan.reason.find("cash") != std::string::npos || plan.reason.find("nearest whole lot") != std::string::npos;
         CHECK(cause);
       }
       all_inside = all_inside && ok;
@@ -233,10 +236,12 @@ TEST_CASE("rebalance_orders: to = band_edge has the least turnover of every whol
     const double brute = least_turnover(b, lo, hi);
     std::ostringstream info;
     for (std::size_t i = 0; i < b.holdings.size(); ++i)
-      info << "h " << b.holdings[i] << " p " << b.prices[i] << " w " << b.targets[i] << " tol " << tolerance(b, i) << "\n";
-    info << "cash " << b.options.cash << " lot " << b.options.lot_size << " min " << b.options.min_trade_value << " bps "
-         << b.options.cost_bps << "\n";
-    for (const auto& o : plan.orders) info << o.position << " " << (o.side == keel::order_side::buy ? "+" : "-") << o.quantity << "\n";
+      info << "h " << b.holdings[i] << " p " << b.prices[i] << " w " << b.targets[i] << " tol " << tolerance(b, i)
+           << "\n";
+    info << "cash " << b.options.cash << " lot " << b.options.lot_size << " min " << b.options.min_trade_value
+         << " bps " << b.options.cost_bps << "\n";
+    for (const auto& o : plan.orders)
+      info << o.position << " " << (o.side == keel::order_side::buy ? "+" : "-") << o.quantity << "\n";
     INFO(info.str());
     if (plan.reason.empty()) {
       // A plan inside every band: no plan has less turnover.
@@ -298,41 +303,56 @@ TEMPLATE_TEST_CASE("rebalance_orders: every storage gives the plan of std::vecto
 
 TEST_CASE("rebalance_orders: bad arguments are errors naming them", "[rebalance]") {
   const std::vector<double> h{1, 2}, p{10, 20}, w{0.5, 0.5};
-  CHECK_THROWS_WITH(keel::rebalance_orders(std::vector<double>{1}, p, w), Contains("rebalance_orders: holdings has 1 values but prices has 2"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, std::vector<double>{1}), Contains("holdings has 2 values but target_weights has 1"));
-  CHECK_THROWS_AS(keel::rebalance_orders(std::vector<double>{}, std::vector<double>{}, std::vector<double>{}), keel::insufficient_data);
+  CHECK_THROWS_WITH(keel::rebalance_orders(std::vector<double>{1}, p, w),
+                    Contains("rebalance_orders: holdings has 1 values but prices has 2"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, std::vector<double>{1}),
+                    Contains("holdings has 2 values but target_weights has 1"));
+  CHECK_THROWS_AS(keel::rebalance_orders(std::vector<double>{}, std::vector<double>{}, std::vector<double>{}),
+                  keel::insufficient_data);
   CHECK_THROWS_WITH(keel::rebalance_orders(h, std::vector<double>{10, std::nan("")}, w), Contains("prices[1] is NaN"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, std::vector<double>{10, 0}, w), Contains("prices[1] = 0 must be positive"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(std::vector<double>{1, -2}, p, w), Contains("holdings[1] = -2 must be non-negative (set rebalance_options::allow_short"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, std::vector<double>{10, 0}, w),
+                    Contains("prices[1] = 0 must be positive"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(std::vector<double>{1, -2}, p, w),
+                    Contains("holdings[1] = -2 must be non-negative (set rebalance_options::allow_short"));
   CHECK_NOTHROW(keel::rebalance_orders(std::vector<double>{10, -2}, p, w, {.allow_short = true}));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, std::vector<double>{0.5, -0.1}), Contains("target_weights[1] = -0.1 must be non-negative"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, std::vector<double>{0.7, 0.4}), Contains("the sum of target_weights = 1.1 must be at most 1"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.band = -0.1}), Contains("band.width = -0.1 must be non-negative and finite"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, std::vector<double>{0.5, -0.1}),
+                    Contains("target_weights[1] = -0.1 must be non-negative"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, std::vector<double>{0.7, 0.4}),
+                    Contains("the sum of target_weights = 1.1 must be at most 1"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.band = -0.1}),
+                    Contains("band.width = -0.1 must be non-negative and finite"));
   CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.cash = -1}), Contains("cash = -1 must be non-negative"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.min_trade_value = std::nan("")}), Contains("min_trade_value = NaN"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.min_trade_value = std::nan("")}),
+                    Contains("min_trade_value = NaN"));
   CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.lot_size = 0}), Contains("lot_size = 0 must be at least 1"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.cost_bps = 1e4}), Contains("cost_bps = 10000 must be in [0, 10000)"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.symbols = {"A"}}), Contains("symbols has 1 values but holdings has 2"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(std::vector<double>{0, 0}, p, w), Contains("the book's value (holdings x prices + cash) = 0 must be positive"));
-  CHECK_THROWS_WITH(keel::rebalance_orders(h, std::vector<double>{10, 1e-300}, w), Contains("prices[1] = 1e-300 is too small"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.cost_bps = 1e4}),
+                    Contains("cost_bps = 10000 must be in [0, 10000)"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.symbols = {"A"}}),
+                    Contains("symbols has 1 values but holdings has 2"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(std::vector<double>{0, 0}, p, w),
+                    Contains("the book's value (holdings x prices + cash) = 0 must be positive"));
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, std::vector<double>{10, 1e-300}, w),
+                    Contains("prices[1] = 1e-300 is too small"));
 }
 
-TEST_CASE("rebalance_orders: a lot wider than the band, a minimum trade and missing cash are reported",
-          "[rebalance]") {
+TEST_CASE("rebalance_orders: a lot wider than the band, a minimum trade and missing cash are reported", "[rebalance]") {
   // One share of B is 10% of the book: a band of 2% cannot hold it.
-  const auto lot = keel::rebalance_orders(std::vector<double>{900, 0}, std::vector<double>{1, 100},
-                                          std::vector<double>{0.85, 0.15}, {.band = 0.02, .to = keel::rebalance_to::band_edge, .cash = 100, .symbols = {"A", "B"}});
+  const auto lot =
+      keel::rebalance_orders(std::vector<double>{900, 0}, std::vector<double>{1, 100}, std::vector<double>{0.85, 0.15},
+                             {.band = 0.02, .to = keel::rebalance_to::band_edge, .cash = 100, .symbols = {"A", "B"}});
   CHECK_THAT(lot.reason, Contains("B stays at drift"));
   CHECK_THAT(lot.reason, Contains("a lot of 1 shares (value 100) does not land inside the band"));
   // A minimum trade of 500 overshoots a band that needs a 60 purchase.
-  const auto mt = keel::rebalance_orders(std::vector<double>{800, 140}, std::vector<double>{1, 1},
-                                         std::vector<double>{0.8, 0.2}, {.band = 0.01, .to = keel::rebalance_to::band_edge, .cash = 60, .min_trade_value = 500});
+  const auto mt =
+      keel::rebalance_orders(std::vector<double>{800, 140}, std::vector<double>{1, 1}, std::vector<double>{0.8, 0.2},
+                             {.band = 0.01, .to = keel::rebalance_to::band_edge, .cash = 60, .min_trade_value = 500});
   CHECK_THAT(mt.reason, Contains("position 1 stays at drift"));
   CHECK_THAT(mt.reason, Contains("the minimum trade value 500 does not land inside the band"));
   CHECK(mt.orders.empty());
   // No cash and nothing to sell inside its band: the buy is cut.
-  const auto cash = keel::rebalance_orders(std::vector<double>{100, 50}, std::vector<double>{1, 1},
-                                           std::vector<double>{0.5, 0.5}, {.band = 0.01, .to = keel::rebalance_to::band_edge});
+  const auto cash =
+      keel::rebalance_orders(std::vector<double>{100, 50}, std::vector<double>{1, 1}, std::vector<double>{0.5, 0.5},
+                             {.band = 0.01, .to = keel::rebalance_to::band_edge});
   CHECK(cash.cash_after >= 0);
   CHECK(cash.needed);
 }
@@ -345,7 +365,8 @@ namespace {
 double brute_allocation(const std::vector<double>& w, const std::vector<double>& p, double v, std::int64_t lot) {
   const std::size_t n = w.size();
   std::vector<std::int64_t> q(n, 0), top(n);
-  for (std::size_t i = 0; i < n; ++i) top[i] = static_cast<std::int64_t>(std::floor(v / (p[i] * static_cast<double>(lot))));
+  for (std::size_t i = 0; i < n; ++i)
+    top[i] = static_cast<std::int64_t>(std::floor(v / (p[i] * static_cast<double>(lot))));
   double best = std::numeric_limits<double>::infinity();
   for (;;) {
     long double spent = 0, error = 0;
@@ -390,7 +411,8 @@ TEST_CASE("discrete_allocation: greedy follows PyPortfolioOpt's greedy_portfolio
   CHECK(g.l1_error == Approx(40 + 10 + 10).epsilon(1e-15));
   CHECK_FALSE(g.optimal);
   // Weights in any order give the same (sorted by weight inside).
-  const auto r = keel::discrete_allocation(std::vector<double>{0.25, 0.4, 0.35}, std::vector<double>{15, 90, 40}, 1000.0);
+  const auto r =
+      keel::discrete_allocation(std::vector<double>{0.25, 0.4, 0.35}, std::vector<double>{15, 90, 40}, 1000.0);
   CHECK(r.quantities == std::vector<std::int64_t>{16, 4, 9});
   // Exact: 4, 9, 17 spends 975 with error 40 + 10 + 5 = 55, the least (enumeration below).
   const auto e = keel::discrete_allocation(w, p, 1000.0, {.method = keel::allocation_method::exact});
@@ -454,7 +476,8 @@ TEST_CASE("discrete_allocation: exact agrees with GLPK's glpsol on medium proble
   // this test fails rather than skips, so that CI cannot pass without the comparison.
   const std::string glpsol = KEEL_GLPSOL;
   REQUIRE_FALSE(glpsol.empty());  // glpsol was not found when configuring: apt-get install glpk-utils
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / (std::string("keel_glpk_") + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / (std::string("keel_glpk_") + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::mt19937_64 gen(35);
   std::uniform_real_distribution<double> u(0, 1);
@@ -545,15 +568,23 @@ TEMPLATE_TEST_CASE("discrete_allocation: every storage gives the allocation of s
 
 TEST_CASE("discrete_allocation: bad arguments are errors naming them", "[allocation]") {
   const std::vector<double> w{0.5, 0.5}, p{10, 20};
-  CHECK_THROWS_WITH(keel::discrete_allocation(w, std::vector<double>{1}, 100.0), Contains("discrete_allocation: weights has 2 values but latest_prices has 1"));
-  CHECK_THROWS_AS(keel::discrete_allocation(std::vector<double>{}, std::vector<double>{}, 100.0), keel::insufficient_data);
-  CHECK_THROWS_WITH(keel::discrete_allocation(std::vector<double>{0.5, std::nan("")}, p, 100.0), Contains("weights[1] is NaN"));
-  CHECK_THROWS_WITH(keel::discrete_allocation(std::vector<double>{0.5, -0.5}, p, 100.0), Contains("weights[1] = -0.5 must be non-negative"));
-  CHECK_THROWS_WITH(keel::discrete_allocation(std::vector<double>{0, 0}, p, 100.0), Contains("the weights are all zero"));
-  CHECK_THROWS_WITH(keel::discrete_allocation(w, std::vector<double>{10, -1}, 100.0), Contains("prices[1] = -1 must be positive"));
+  CHECK_THROWS_WITH(keel::discrete_allocation(w, std::vector<double>{1}, 100.0),
+                    Contains("discrete_allocation: weights has 2 values but latest_prices has 1"));
+  CHECK_THROWS_AS(keel::discrete_allocation(std::vector<double>{}, std::vector<double>{}, 100.0),
+                  keel::insufficient_data);
+  CHECK_THROWS_WITH(keel::discrete_allocation(std::vector<double>{0.5, std::nan("")}, p, 100.0),
+                    Contains("weights[1] is NaN"));
+  CHECK_THROWS_WITH(keel::discrete_allocation(std::vector<double>{0.5, -0.5}, p, 100.0),
+                    Contains("weights[1] = -0.5 must be non-negative"));
+  CHECK_THROWS_WITH(keel::discrete_allocation(std::vector<double>{0, 0}, p, 100.0),
+                    Contains("the weights are all zero"));
+  CHECK_THROWS_WITH(keel::discrete_allocation(w, std::vector<double>{10, -1}, 100.0),
+                    Contains("prices[1] = -1 must be positive"));
   CHECK_THROWS_WITH(keel::discrete_allocation(w, p, 0.0), Contains("total_value = 0 must be positive and finite"));
-  CHECK_THROWS_WITH(keel::discrete_allocation(w, p, 100.0, {.lot_size = 0}), Contains("lot_size = 0 must be at least 1"));
-  CHECK_THROWS_WITH(keel::discrete_allocation(w, p, 100.0, {.max_nodes = 0}), Contains("max_nodes = 0 must be at least 1"));
+  CHECK_THROWS_WITH(keel::discrete_allocation(w, p, 100.0, {.lot_size = 0}),
+                    Contains("lot_size = 0 must be at least 1"));
+  CHECK_THROWS_WITH(keel::discrete_allocation(w, p, 100.0, {.max_nodes = 0}),
+                    Contains("max_nodes = 0 must be at least 1"));
   // Weights above 1 in total: the greedy first round is capped by the money left.
   const auto over = keel::discrete_allocation(std::vector<double>{0.9, 0.9}, p, 100.0);
   CHECK(over.leftover >= 0);

@@ -114,11 +114,11 @@ struct hedge_options {
 
 /// One order of a hedge plan.
 struct hedge_order {
-  std::string symbol;               ///< the instrument's symbol
+  std::string symbol;                 ///< the instrument's symbol
   order_side side = order_side::buy;  ///< buy (quantity held rises) or sell
-  double quantity = 0;              ///< contracts traded, > 0
-  double notional = 0;              ///< quantity x price x multiplier, > 0
-  double cost = 0;                  ///< notional x cost_bps / 10^4
+  double quantity = 0;                ///< contracts traded, > 0
+  double notional = 0;                ///< quantity x price x multiplier, > 0
+  double cost = 0;                    ///< notional x cost_bps / 10^4
 };
 
 /// The result of hedge_to_target_beta.
@@ -205,8 +205,8 @@ inline void instrument_bounds(std::string_view fn, std::size_t i, const hedge_in
                                                           std::size_t k) {
   const auto n = static_cast<Eigen::Index>(k) + 1;
   if (cov.size() == 0)
-    throw invalid_input(message(fn, std::string("hedge_options::covariance is empty: min_variance needs the ") + std::to_string(n) +
-                                        " x " + std::to_string(n) +
+    throw invalid_input(message(fn, std::string("hedge_options::covariance is empty: min_variance needs the ") +
+                                        std::to_string(n) + " x " + std::to_string(n) +
                                         " covariance of the instruments' and the portfolio's returns"));
   require_square(fn, "covariance", cov.rows(), cov.cols());
   require_same_size(fn, "covariance (rows)", cov.rows(), "instruments + portfolio", n);
@@ -214,8 +214,7 @@ inline void instrument_bounds(std::string_view fn, std::size_t i, const hedge_in
   require_symmetric(fn, "covariance", cov);
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(cov, Eigen::EigenvaluesOnly);
   const double top = std::max(es.eigenvalues().cwiseAbs().maxCoeff(), 0.0);
-  if (es.eigenvalues()(0) < -1e-12 * top)
-    throw_not_positive_semidefinite(fn, "covariance", es.eigenvalues()(0));
+  if (es.eigenvalues()(0) < -1e-12 * top) throw_not_positive_semidefinite(fn, "covariance", es.eigenvalues()(0));
   const Eigen::Index m = n - 1;
   return {cov.topLeftCorner(m, m), cov.col(m).head(m)};
 }
@@ -259,23 +258,23 @@ struct hedge_continuous {
 
 /// The plan of quantities q: orders, betas, costs and the reason.
 [[nodiscard]] inline hedge_plan hedge_plan_of(std::string_view fn, const hedge_setup& s,
-                                              std::span<const hedge_instrument> instruments,
-                                              const hedge_continuous& c, std::vector<double> q) {
+                                              std::span<const hedge_instrument> instruments, const hedge_continuous& c,
+                                              std::vector<double> q) {
   hedge_plan plan;
   plan.beta_before = s.beta_before;
   for (std::size_t i = 0; i < q.size(); ++i) {
     if (q[i] == 0) continue;
     const double quantity = std::fabs(q[i]), notional = quantity * s.legs[i].unit;
-    plan.orders.push_back(
-        {instruments[i].symbol, q[i] > 0 ? order_side::buy : order_side::sell, quantity, notional, notional * s.legs[i].rate});
+    plan.orders.push_back({instruments[i].symbol, q[i] > 0 ? order_side::buy : order_side::sell, quantity, notional,
+                           notional * s.legs[i].rate});
     plan.total_cost += plan.orders.back().cost;
   }
   plan.beta_after = hedge_beta(s, q);
   plan.beta_residual = plan.beta_after - s.target;
   plan.cost_fraction = plan.total_cost / s.value;
   if (!std::isfinite(plan.beta_after) || !std::isfinite(plan.total_cost))
-    throw_overflow(fn, "the hedge (beta_after = " + number_text(plan.beta_after) + ", cost " +
-                           number_text(plan.total_cost) + ")");
+    throw_overflow(
+        fn, "the hedge (beta_after = " + number_text(plan.beta_after) + ", cost " + number_text(plan.total_cost) + ")");
   plan.fully_hedged = c.hedge.reached;
   if (!plan.fully_hedged)
     plan.reason = "the budget of " + rounded_text(*s.budget, 6) + " (" + rounded_text(100 * *s.budget / s.value) +

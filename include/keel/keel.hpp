@@ -14,3 +14,5 @@
 #include <keel/frontier.hpp>
 #include <keel/var.hpp>
 #include <keel/stress.hpp>
+#include <keel/hedge.hpp>
+#include <keel/rebalance.hpp>

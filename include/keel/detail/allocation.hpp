@@ -88,7 +88,8 @@ template <class Acc>
   const std::size_t n = p.target.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p.weights[a] > p.weights[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return p.weights[a] > p.weights[b]; });
   std::vector<std::int64_t> lots(n, 0);
   Acc funds = p.budget;
   for (const std::size_t i : order) {
@@ -105,7 +106,9 @@ template <class Acc>
       const std::size_t i = order[k];
       deficit[k] = p.weights[i] - (invested > 0 ? p.lot_cost[i] * static_cast<Acc>(lots[i]) / invested : Acc(0));
     }
-    const auto argmax = [&] { return static_cast<std::size_t>(std::max_element(deficit.begin(), deficit.end()) - deficit.begin()); };
+    const auto argmax = [&] {
+      return static_cast<std::size_t>(std::max_element(deficit.begin(), deficit.end()) - deficit.begin());
+    };
     std::size_t k = argmax();
     int counter = 0;
     bool stop = false;
@@ -150,11 +153,11 @@ class allocation_search {
 
  private:
   struct item {
-    std::size_t index = 0;     // position in the caller's order
-    Acc t = 0, c = 0;          // target value, lot cost
-    std::int64_t floor = 0;    // floor(t / c), capped by the budget
-    std::int64_t top = 0;      // largest useful lots: floor + 1 when that lot gains, else floor
-    Acc gain = 0;              // error drop of lot floor + 1 (> 0 when top > floor)
+    std::size_t index = 0;   // position in the caller's order
+    Acc t = 0, c = 0;        // target value, lot cost
+    std::int64_t floor = 0;  // floor(t / c), capped by the budget
+    std::int64_t top = 0;    // largest useful lots: floor + 1 when that lot gains, else floor
+    Acc gain = 0;            // error drop of lot floor + 1 (> 0 when top > floor)
   };
 
   const allocation_problem<Acc>& p_;
@@ -183,7 +186,8 @@ class allocation_search {
       scale += it.t;
     }
     tol_ = 64 * std::numeric_limits<Acc>::epsilon() * scale;
-    std::stable_sort(items_.begin(), items_.end(), [](const item& a, const item& b) { return a.gain / a.c > b.gain / b.c; });
+    std::stable_sort(items_.begin(), items_.end(),
+                     [](const item& a, const item& b) { return a.gain / a.c > b.gain / b.c; });
     suffix_t_.assign(n + 1, 0);
     suffix_floor_cost_.assign(n + 1, 0);
     suffix_floor_error_.assign(n + 1, 0);

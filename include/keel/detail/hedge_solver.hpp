@@ -62,9 +62,9 @@ namespace keel::detail {
 
 /// One instrument in the solver's units (see the file comment).
 struct hedge_leg {
-  double unit = 1;  ///< notional of one contract: price x multiplier
-  double beta = 0;  ///< the instrument's beta
-  double rate = 0;  ///< cost per unit of notional: cost_bps / 10^4
+  double unit = 1;                                          ///< notional of one contract: price x multiplier
+  double beta = 0;                                          ///< the instrument's beta
+  double rate = 0;                                          ///< cost per unit of notional: cost_bps / 10^4
   double lower = -std::numeric_limits<double>::infinity();  ///< contracts
   double upper = std::numeric_limits<double>::infinity();   ///< contracts
 };
@@ -111,13 +111,17 @@ struct beta_range {
   return {s.beta_before + lo / s.value, s.beta_before + hi / s.value};
 }
 
-/// Moves the last nonzero quantity toward zero, an ulp at a time, until the cost is within the
-/// budget: a filled budget can exceed itself by rounding in the last digit.
+/// Moves quantities toward zero, an ulp at a time and within their bounds (the last first),
+/// until the cost is within the budget: a filled budget can exceed itself by rounding in the
+/// last digit.
 inline void fit_budget(const hedge_setup& s, std::vector<double>& q) {
   if (!s.budget) return;
   for (std::size_t i = q.size(); i-- > 0;) {
-    for (int step = 0; step < 64 && hedge_cost(s, q) > *s.budget && q[i] != 0; ++step)
-      q[i] = std::nextafter(q[i], 0.0);
+    for (int step = 0; step < 64 && hedge_cost(s, q) > *s.budget && q[i] != 0; ++step) {
+      const double next = std::nextafter(q[i], 0.0);
+      if (next < s.legs[i].lower || next > s.legs[i].upper) break;
+      q[i] = next;
+    }
     if (!(hedge_cost(s, q) > *s.budget)) return;
   }
 }
@@ -209,31 +213,55 @@ struct hedge_covariance {
   return p;
 }
 
-/// Contracts from fractions of value: q_i = x_i V / u_i.
+/// Contracts from fractions of value: q_i = x_i V / u_i, clamped to the bounds (a bound
+/// converted to x and back can move by an ulp).
 [[nodiscard]] inline std::vector<double> contracts_of(const hedge_setup& s, const Eigen::VectorXd& x) {
   std::vector<double> q(s.legs.size());
-  for (std::size_t i = 0; i < q.size(); ++i) q[i] = x(static_cast<Eigen::Index>(i)) * s.value / s.legs[i].unit;
+  for (std::size_t i = 0; i < q.size(); ++i)
+    q[i] = std::clamp(x(static_cast<Eigen::Index>(i)) * s.value / s.legs[i].unit, s.legs[i].lower, s.legs[i].upper);
   return q;
 }
 
-/// The exact minimiser of a hedge QP, with the engine's singular case worded for hedging.
-[[nodiscard]] inline Eigen::VectorXd solve_hedge_qp(std::string_view fn, const qp_problem<double>& p) {
-  try {
-    return solve_qp<double>(fn, p).x;
-  } catch (const singular_problem&) {
-    throw singular_problem(message(fn, "the instruments' covariance is singular along a direction that the beta "
-                                       "target and the bounds leave free (instruments that move together): the "
-                                       "minimum-variance hedge is not unique"));
+/// singular_problem: the minimum-variance hedge is not unique.
+[[noreturn]] inline void throw_singular_hedge(std::string_view fn) {
+  throw singular_problem(message(fn,
+                                 "the instruments' covariance is singular along a direction that the beta "
+                                 "target and the bounds leave free (instruments that move together): the "
+                                 "minimum-variance hedge is not unique"));
+}
+
+/// Whether x meets the problem's bounds and rows to 1e-9 of their scale. The QP engine can
+/// return a point off its constraints when Q is singular on the feasible set (a zero
+/// covariance: every hedge has the same variance); such a problem has no unique minimiser.
+[[nodiscard]] inline bool meets_constraints(const qp_problem<double>& p, const Eigen::VectorXd& x) {
+  const double xs = 1 + x.lpNorm<Eigen::Infinity>();
+  for (Eigen::Index i = 0; i < x.size(); ++i)
+    if (x(i) < p.lower(i) - 1e-9 * xs || x(i) > p.upper(i) + 1e-9 * xs) return false;
+  for (Eigen::Index r = 0; r < p.a.rows(); ++r) {
+    const double v = p.a.row(r).dot(x), tol = 1e-9 * (1 + p.a.row(r).lpNorm<1>() * xs);
+    if (v < p.row_lower(r) - tol || v > p.row_upper(r) + tol) return false;
   }
+  return true;
+}
+
+/// The exact minimiser of a hedge QP, with the engine's singular case worded for hedging.
+[[nodiscard]] inline qp_solution<double> solve_hedge_qp(std::string_view fn, const qp_problem<double>& p) {
+  qp_solution<double> sol;
+  try {
+    sol = solve_qp<double>(fn, p);
+  } catch (const singular_problem&) {
+    throw_singular_hedge(fn);
+  }
+  if (!meets_constraints(p, sol.x)) throw_singular_hedge(fn);
+  return sol;
 }
 
 /// The minimum-variance hedge: the Lagrange closed form (one LDLT of S) without bounds, else
 /// the exact active-set QP.
 [[nodiscard]] inline std::vector<double> min_variance_hedge(std::string_view fn, const hedge_setup& s,
                                                             const hedge_covariance& c) {
-  const bool bounded = std::any_of(s.legs.begin(), s.legs.end(), [](const hedge_leg& l) {
-    return std::isfinite(l.lower) || std::isfinite(l.upper);
-  });
+  const bool bounded = std::any_of(s.legs.begin(), s.legs.end(),
+                                   [](const hedge_leg& l) { return std::isfinite(l.lower) || std::isfinite(l.upper); });
   if (!bounded) {
     const Eigen::LDLT<Eigen::MatrixXd> ldlt(c.s);
     const Eigen::VectorXd d = ldlt.vectorD();
@@ -248,7 +276,7 @@ struct hedge_covariance {
       return contracts_of(s, -y1 + mu * y2);
     }
   }
-  return contracts_of(s, solve_hedge_qp(fn, hedge_qp(s, c)));
+  return contracts_of(s, solve_hedge_qp(fn, hedge_qp(s, c)).x);
 }
 
 /// Most instruments the budgeted minimum-variance search takes (2^k orthant QPs).
@@ -256,8 +284,7 @@ inline constexpr std::size_t max_orthant_instruments = 10;
 
 /// The minimum-variance hedge within the budget: the best of the orthant QPs (file comment).
 /// Returns nothing when there are more than max_orthant_instruments instruments.
-[[nodiscard]] inline std::optional<std::vector<double>> budgeted_min_variance(std::string_view fn,
-                                                                              const hedge_setup& s,
+[[nodiscard]] inline std::optional<std::vector<double>> budgeted_min_variance(std::string_view fn, const hedge_setup& s,
                                                                               const hedge_covariance& c) {
   const std::size_t k = s.legs.size();
   if (k > max_orthant_instruments) return std::nullopt;
@@ -271,8 +298,13 @@ inline constexpr std::size_t max_orthant_instruments = 10;
     for (std::size_t i = 0; i < k; ++i) {
       const auto j = static_cast<Eigen::Index>(i);
       const bool negative = ((signs >> i) & 1U) != 0;
-      if (negative) p.upper(j) = std::min(p.upper(j), 0.0);
-      else p.lower(j) = std::max(p.lower(j), 0.0);
+      // An instrument whose bounds keep it on one side of zero has one orthant: the other
+      // holds only x_i = 0, a face of the first.
+      empty = empty || (negative ? base.lower(j) >= 0 && base.upper(j) > 0 : base.upper(j) <= 0 && base.lower(j) < 0);
+      if (negative)
+        p.upper(j) = std::min(p.upper(j), 0.0);
+      else
+        p.lower(j) = std::max(p.lower(j), 0.0);
       empty = empty || p.lower(j) > p.upper(j);
       cost_row(j) = negative ? -s.legs[i].rate : s.legs[i].rate;
     }
@@ -287,7 +319,7 @@ inline constexpr std::size_t max_orthant_instruments = 10;
     p.row_names.resize(uz(m));
     p.row_names.push_back("the budget");
     try {
-      const qp_solution<double> sol = solve_qp<double>(fn, p);
+      const qp_solution<double> sol = solve_hedge_qp(fn, p);
       if (sol.objective < best_objective) {
         best_objective = sol.objective;
         best = sol.x;

@@ -26,8 +26,10 @@
 //     turnover (tests check it by enumeration); with costs it is the least at the value V' it
 //     leaves (a fixed point, below).
 //   to = target: every position trades to the whole lot nearest w_i V' (none when that trade
-//     is below min_trade_value, or would sell short); a cash shortfall is cut from the buys, a
-//     lot at a time from the position furthest above its target.
+//     is below min_trade_value; a sale stops at the last whole lot held unless shorts are
+//     allowed); a cash shortfall scales every buy down to the share of its cost the cash pays
+//     (rounded down to whole lots), then cuts a lot at a time from the position furthest above
+//     its target.
 // The fixed point: V' depends on the costs of the plan, so the plan is recomputed at the V' its
 // predecessor left until the lots repeat (at most 8 rounds; with no costs the second round
 // only confirms the first, at V' = V up to rounding).
@@ -81,8 +83,10 @@ class rebalance_planner {
     const std::size_t n = b_.holdings.size();
     rebalance_trades out{std::vector<std::int64_t>(n, 0), std::vector<band_cause>(n, band_cause::none)};
     for (std::size_t i = 0; i < n; ++i) {
-      if (b_.to_edge) edge_trade(i, out.lots[i], out.causes[i]);
-      else target_trade(i, out.lots[i]);
+      if (b_.to_edge)
+        edge_trade(i, out.lots[i], out.causes[i]);
+      else
+        target_trade(i, out.lots[i]);
     }
     Acc cash = cash_after(out.lots);
     if (cash < 0 && b_.to_edge) cash = fund(out.lots, -cash);
@@ -215,7 +219,8 @@ class funding_search {
   funding_search(std::vector<funding_item<Acc>> items, Acc need) : items_(std::move(items)), need_(need) {
     std::stable_sort(items_.begin(), items_.end(), [](const auto& a, const auto& b) { return a.value > b.value; });
     room_.assign(items_.size() + 1, 0);
-    for (std::size_t d = items_.size(); d-- > 0;) room_[d] = room_[d + 1] + items_[d].value * static_cast<Acc>(items_[d].hi);
+    for (std::size_t d = items_.size(); d-- > 0;)
+      room_[d] = room_[d + 1] + items_[d].value * static_cast<Acc>(items_[d].hi);
     current_.assign(items_.size(), 0);
     tol_ = 64 * std::numeric_limits<Acc>::epsilon() * (need + room_[0]);
   }
@@ -252,7 +257,11 @@ class funding_search {
     const funding_item<Acc>& it = items_[d];
     const auto enough_lots = static_cast<std::int64_t>(std::ceil((need_ - sum) / it.value));
     const std::int64_t top = std::min(it.hi, std::max(it.lo, enough_lots));
-    for (std::int64_t e = top; e >= it.lo; --e) {
+    // Fewer lots than `least` leave the rest unable to reach the need.
+    const Acc least = std::ceil((need_ - sum - room_[d + 1]) / it.value);
+    const std::int64_t bottom = least > static_cast<Acc>(it.lo) ? static_cast<std::int64_t>(least) : it.lo;
+    for (std::int64_t e = top; e >= bottom; --e) {
+      if (nodes_ > funding_nodes && !best_lots_.empty()) return;
       if (!(sum + static_cast<Acc>(e) * it.value < best_ - tol_)) continue;  // cannot beat the best
       current_[d] = e;
       dfs(d + 1, sum + static_cast<Acc>(e) * it.value);
@@ -289,6 +298,21 @@ Acc rebalance_planner<Acc>::fund(std::vector<std::int64_t>& lots, Acc need) {
 
 template <class Acc>
 void rebalance_planner<Acc>::cut_buys(rebalance_trades& t, Acc cash) {
+  if (!b_.to_edge && cash < 0) {
+    // Pro rata first: every buy scaled to the share of its cost the cash pays, rounded down.
+    Acc buys = 0;
+    for (std::size_t i = 0; i < t.lots.size(); ++i)
+      if (t.lots[i] > 0) buys += trade_value(i, t.lots[i]) * (1 + b_.rate);
+    const Acc keep = std::max(Acc(0), (buys + cash) / buys);
+    for (std::size_t i = 0; i < t.lots.size(); ++i) {
+      if (t.lots[i] <= 0) continue;
+      const auto scaled = static_cast<std::int64_t>(std::floor(static_cast<Acc>(t.lots[i]) * keep));
+      if (scaled == t.lots[i]) continue;
+      t.lots[i] = scaled > 0 && allowed(i, scaled) ? scaled : 0;
+      t.causes[i] = band_cause::cash;
+    }
+    cash = cash_after(t.lots);
+  }
   while (cash < 0) {
     std::size_t pick = t.lots.size();
     Acc key = -std::numeric_limits<Acc>::infinity();
@@ -302,7 +326,11 @@ void rebalance_planner<Acc>::cut_buys(rebalance_trades& t, Acc cash) {
       }
     }
     if (pick == t.lots.size()) break;  // no buys left: the sales alone cannot leave cash negative
-    t.lots[pick] -= 1;
+    // band_edge cuts the lots the shortfall needs at once; target one lot at a time (after
+    // the pro-rata cut, at most one a position).
+    const Acc per = lot_value(pick) * (1 + b_.rate);
+    const auto need = static_cast<std::int64_t>(std::max(Acc(1), std::ceil(-cash / per)));
+    t.lots[pick] -= b_.to_edge ? std::min(t.lots[pick], need) : 1;
     if (t.lots[pick] > 0 && !allowed(pick, t.lots[pick])) t.lots[pick] = 0;
     t.causes[pick] = band_cause::cash;
     cash = cash_after(t.lots);
