@@ -232,7 +232,8 @@ struct hedge_continuous {
   const std::size_t k = s.legs.size();
   if (k == 1 && s.legs[0].beta != 0) {  // the analytic hedge: n = (target - beta) V / beta_i
     const double notional = (s.target - s.beta_before) * s.value / s.legs[0].beta;
-    out.hedge.q = {notional / s.legs[0].unit};
+    // Within the bounds: the range check admits it, up to rounding of the beta sums.
+    out.hedge.q = {std::clamp(notional / s.legs[0].unit, s.legs[0].lower, s.legs[0].upper)};
   } else if (o.objective == hedge_objective::min_variance && k > 1) {
     out.hedge.q = min_variance_hedge(fn, s, hedge_covariance_of(fn, o.covariance, k));
   } else {

@@ -111,19 +111,31 @@ struct beta_range {
   return {s.beta_before + lo / s.value, s.beta_before + hi / s.value};
 }
 
-/// Moves quantities toward zero, an ulp at a time and within their bounds (the last first),
-/// until the cost is within the budget: a filled budget can exceed itself by rounding in the
-/// last digit.
-inline void fit_budget(const hedge_setup& s, std::vector<double>& q) {
-  if (!s.budget) return;
+/// Brings the cost within the budget when rounding in the last digits put it over: first the
+/// quantities move toward zero an ulp at a time within their bounds (the last first); if that
+/// is not enough (quantities of 1e-26 left by rounding), the whole hedge shrinks toward the
+/// bounds' forced point q0 by bisection on q0 + t (q - q0), whose cost is monotone in t and
+/// within the budget at t = 0.
+inline void fit_budget(const hedge_setup& s, std::vector<double>& q, std::optional<double> budget) {
+  if (!budget || !(hedge_cost(s, q) > *budget)) return;
   for (std::size_t i = q.size(); i-- > 0;) {
-    for (int step = 0; step < 64 && hedge_cost(s, q) > *s.budget && q[i] != 0; ++step) {
+    for (int step = 0; step < 64 && hedge_cost(s, q) > *budget && q[i] != 0; ++step) {
       const double next = std::nextafter(q[i], 0.0);
       if (next < s.legs[i].lower || next > s.legs[i].upper) break;
       q[i] = next;
     }
-    if (!(hedge_cost(s, q) > *s.budget)) return;
+    if (!(hedge_cost(s, q) > *budget)) return;
   }
+  std::vector<double> q0(q.size()), trial(q.size());
+  for (std::size_t i = 0; i < q.size(); ++i) q0[i] = std::clamp(0.0, s.legs[i].lower, s.legs[i].upper);
+  double lo = 0, hi = 1;
+  for (int it = 0; it < 100 && hi - lo > 0; ++it) {
+    const double t = 0.5 * (lo + hi);
+    if (t == lo || t == hi) break;
+    for (std::size_t i = 0; i < q.size(); ++i) trial[i] = q0[i] + t * (q[i] - q0[i]);
+    (hedge_cost(s, trial) > *budget ? hi : lo) = t;
+  }
+  for (std::size_t i = 0; i < q.size(); ++i) q[i] = lo == 0 ? q0[i] : q0[i] + lo * (q[i] - q0[i]);
 }
 
 /// A continuous hedge and whether it reaches the target (false: the budget stopped it).
@@ -175,7 +187,7 @@ struct continuous_hedge {
     spent += cost;
     r = covers ? 0 : r - dq * per;
   }
-  fit_budget(s, out.q);
+  fit_budget(s, out.q, budget);
   return out;
 }
 
@@ -283,7 +295,8 @@ struct hedge_covariance {
 inline constexpr std::size_t max_orthant_instruments = 10;
 
 /// The minimum-variance hedge within the budget: the best of the orthant QPs (file comment).
-/// Returns nothing when there are more than max_orthant_instruments instruments.
+/// Returns nothing when there are more than max_orthant_instruments instruments, or when no
+/// orthant reads as feasible (the budget equal to the cheapest full hedge's cost).
 [[nodiscard]] inline std::optional<std::vector<double>> budgeted_min_variance(std::string_view fn, const hedge_setup& s,
                                                                               const hedge_covariance& c) {
   const std::size_t k = s.legs.size();
@@ -327,9 +340,11 @@ inline constexpr std::size_t max_orthant_instruments = 10;
     } catch (const infeasible&) {  // this orthant holds no hedge within the budget
     }
   }
-  KEEL_ASSERT(best.has_value());  // the cheapest full hedge fits the budget, so some orthant is feasible
+  // The cheapest full hedge fits the budget, so some orthant is feasible; a budget within the
+  // phase-1 tolerance of that cost can still read as infeasible: the caller then keeps it.
+  if (!best) return std::nullopt;
   std::vector<double> q = contracts_of(s, *best);
-  fit_budget(s, q);
+  fit_budget(s, q, s.budget);
   return q;
 }
 
