@@ -5,7 +5,7 @@
 // min-variance QP (each quantity free or at a bound, orthant signs and the budget row for the
 // budgeted problem), each solved as an equality-constrained QP by LU in long double; every
 // corner of the whole-contract box; the one-factor volatility and normal VaR by hand; and a
-// monthly hedge backtest on real prices.
+// monthly hedge backtest on real prices, its betas by a two-pass OLS slope in long double.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,7 +21,6 @@
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
 
-#include <keel/beta.hpp>
 #include <keel/csv.hpp>
 #include <keel/hedge.hpp>
 
@@ -271,6 +270,23 @@ qp_brute brute_min_variance(const random_problem& p, const Eigen::MatrixXd& cov,
     }
   }
   return best;
+}
+
+// OLS slope of y on x, two passes in long double.
+double ols_beta(std::span<const double> y, std::span<const double> x) {
+  long double mx = 0, my = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= static_cast<long double>(x.size());
+  my /= static_cast<long double>(x.size());
+  long double sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+  }
+  return static_cast<double>(sxy / sxx);
 }
 
 bool reachable(const random_problem& p) {
@@ -700,7 +716,7 @@ TEST_CASE("hedge_to_target_beta: a monthly hedge to a quarter of the beta cuts t
   while (i < t) {
     const auto month = r.dates[static_cast<std::size_t>(i)].year() / r.dates[static_cast<std::size_t>(i)].month();
     const std::span<const double> pw(portfolio.data() + (i - 90), 90), mw(spy.data() + (i - 90), 90);
-    const double beta = keel::market_beta(pw, mw).beta;
+    const double beta = ols_beta(pw, mw);
     // Yesterday's SPY close prices the hedge (prices row i is the day before returns row i + 1).
     const double spy_close = keel::values(spy_price)[static_cast<std::size_t>(i)];
     const keel::hedge_plan plan = keel::hedge_to_target_beta(value, beta, {{"SPY", 1.0, spy_close, 1, 0.5}}, beta / 4);
@@ -718,8 +734,8 @@ TEST_CASE("hedge_to_target_beta: a monthly hedge to a quarter of the beta cuts t
     }
     ++months;
   }
-  const double beta_unhedged = keel::market_beta(unhedged, market).beta;
-  const double beta_hedged = keel::market_beta(hedged, market).beta;
+  const double beta_unhedged = ols_beta(unhedged, market);
+  const double beta_hedged = ols_beta(hedged, market);
   const double reduction = 1 - beta_hedged / beta_unhedged;
   INFO("months " << months << ", realised beta unhedged " << beta_unhedged << ", hedged " << beta_hedged
                  << ", reduction " << 100 * reduction << "%");
