@@ -223,20 +223,23 @@ template <class Real, class Acc>
   return fit;
 }
 
-template <class Y, class X>
-[[nodiscard]] auto fit_market_beta(const Y& y, const X& x, const beta_options& options, const beta_labels& labels = {}) {
-  using real = range_result_t<Y, X>;
-  using acc = accum_t<real>;
-  constexpr std::string_view fn = "market_beta";
-  const std::ptrdiff_t n = ssize(y);
-  require_same_size(fn, "asset_returns", n, "market_returns", ssize(x));
+/// Checks beta_options (min_observations >= 3, a positive finite cap) and the count n.
+inline void check_beta_options(std::string_view fn, const beta_options& options, std::ptrdiff_t n) {
   if (options.min_observations < 3)
     throw_bad_option(fn, "min_observations", static_cast<double>(options.min_observations), "at least 3");
   if (options.cap && !(*options.cap > 0 && std::isfinite(*options.cap)))
     throw_bad_option(fn, "cap", *options.cap, "positive and finite");
   require_observations(fn, options.min_observations, n, "observations", "beta_options::min_observations");
-  const pair_moments<acc> m = centred_moments<acc>(fn, y, "asset_returns", x, "market_returns");
-  const acc dn = static_cast<acc>(n);
+}
+
+/// The beta_fit of centred moments of n pairs, after the range checks: a constant market is
+/// singular_problem, squared deviations that underflow are invalid_input. `rss_of(beta)`
+/// returns {RSS, R^2} (beta_rss for data in memory; the streaming estimators compute it from
+/// their exact sums). Shared by market_beta and online.hpp's streaming_beta.
+template <class Real, class Acc, class RssOf>
+[[nodiscard]] beta_fit<Real> beta_from_moments(std::string_view fn, const pair_moments<Acc>& m, std::ptrdiff_t n,
+                                               const beta_options& options, const beta_labels& labels, RssOf&& rss_of) {
+  const Acc dn = static_cast<Acc>(n);
   if (numerically_zero_variance(m.sxx, m.mean_x, dn))
     throw_constant_market(fn, labels.market, static_cast<double>(m.mean_x), 0, n - 1);
   if (underflows(m.sxx, dn)) throw_underflow(fn, labels.market.range(0, n - 1), static_cast<double>(m.sxx));
@@ -244,9 +247,21 @@ template <class Y, class X>
   // the digits R^2 and the standard errors need.
   if ((m.syy > 0 || m.sxy != 0) && underflows(m.syy, dn))
     throw_underflow(fn, labels.asset.range(0, n - 1), static_cast<double>(m.syy));
-  const acc beta = m.sxy / m.sxx;
-  const auto [rss, r2] = beta_rss(y, x, m, beta);
-  return to_beta_fit<real>(fn, m, beta, rss, r2, n, options);
+  const Acc beta = m.sxy / m.sxx;
+  const auto [rss, r2] = rss_of(beta);
+  return to_beta_fit<Real>(fn, m, beta, rss, r2, n, options);
+}
+
+template <class Y, class X>
+[[nodiscard]] auto fit_market_beta(const Y& y, const X& x, const beta_options& options, const beta_labels& labels = {}) {
+  using real = range_result_t<Y, X>;
+  using acc = accum_t<real>;
+  constexpr std::string_view fn = "market_beta";
+  const std::ptrdiff_t n = ssize(y);
+  require_same_size(fn, "asset_returns", n, "market_returns", ssize(x));
+  check_beta_options(fn, options, n);
+  const pair_moments<acc> m = centred_moments<acc>(fn, y, "asset_returns", x, "market_returns");
+  return beta_from_moments<real>(fn, m, n, options, labels, [&](acc beta) { return beta_rss(y, x, m, beta); });
 }
 
 inline void check_window(std::string_view fn, std::ptrdiff_t window, std::ptrdiff_t n) {

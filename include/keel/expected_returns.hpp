@@ -115,12 +115,16 @@ template <class Acc>
   const auto n = static_cast<std::ptrdiff_t>(r.size());
   if (n < 1)
     throw insufficient_data(message(fn, std::string(what) + " has no returns (at least two consecutive prices are needed)"), 1, 0);
+  Acc out;
   if (compounding) {
     Acc log_growth = 0;
     for (Acc v : r) log_growth += std::log1p(v);
-    return std::expm1(static_cast<Acc>(periods) / static_cast<Acc>(n) * log_growth);
+    out = std::expm1(static_cast<Acc>(periods) / static_cast<Acc>(n) * log_growth);
+  } else {
+    out = static_cast<Acc>(periods) * centred_moments<Acc>(fn, r, what).mean;
   }
-  return static_cast<Acc>(periods) * centred_moments<Acc>(fn, r, what).mean;
+  if (!std::isfinite(out)) throw_overflow(fn, "the annualised return of " + std::string(what));
+  return out;
 }
 
 inline void check_periods(std::string_view fn, std::ptrdiff_t periods) {
@@ -173,7 +177,9 @@ template <class Real, class Acc>
                          "returns in common with the market in column " + std::to_string(j));
     const pair_moments<Acc> pm = centred_moments<Acc>(fn, y, "returns", x, "market returns");
     const Acc beta = (pm.sxy / static_cast<Acc>(x.size() - 1)) / var_m;
-    out(j) = rounded<Real>(fn, "expected return", rf + beta * (market - rf));
+    const Acc mu = rf + beta * (market - rf);
+    if (!std::isfinite(mu)) throw_overflow(fn, "the CAPM return of column " + std::to_string(j));
+    out(j) = rounded<Real>(fn, "expected return", mu);
   }
   return out;
 }

@@ -100,7 +100,7 @@ template <class DMu, class DCov>
   frontier<real> out;
   out.unbounded = path.unbounded;
   for (std::ptrdiff_t k = 0; k < path.corners(); ++k)
-    out.corners.push_back(detail::make_portfolio<real>(fn, detail::point_on(path, k, acc(0)), rf));
+    out.corners.push_back(detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::point_on(path, k, acc(0))), rf));
   for (std::size_t k = 0; k < path.actives.size(); ++k) {
     frontier_segment<real> seg;
     seg.first_corner = static_cast<std::ptrdiff_t>(k);
@@ -112,7 +112,7 @@ template <class DMu, class DCov>
   }
   out.min_variance = out.corners.front();
   try {
-    out.max_sharpe = detail::make_portfolio<real>(fn, detail::max_sharpe_point(fn, path, rf), rf);
+    out.max_sharpe = detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::max_sharpe_point(fn, path, rf)), rf);
   } catch (const infeasible&) {  // no portfolio beats rf, or the maximum is not attained
     out.max_sharpe.reset();
   } catch (const singular_problem&) {  // a riskless portfolio beats rf: the ratio is unbounded
@@ -128,7 +128,7 @@ template <class DMu, class DCov>
   for (std::ptrdiff_t i = 0; i < n_points; ++i) {
     const acc r = n_points == 1 ? low : low + (high - low) * static_cast<acc>(i) / static_cast<acc>(n_points - 1);
     const acc target = n_points > 1 && i + 1 == n_points ? high : r;  // the last point exactly at the top
-    out.points.push_back(detail::make_portfolio<real>(fn, detail::at_return(fn, path, target), rf));
+    out.points.push_back(detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_return(fn, path, target)), rf));
   }
   return out;
 }

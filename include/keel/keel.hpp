@@ -10,9 +10,15 @@
 #include <keel/csv.hpp>
 #include <keel/beta.hpp>
 #include <keel/factors.hpp>
-#include <keel/markowitz.hpp>
-#include <keel/frontier.hpp>
+#include <keel/concentration.hpp>
+#include <keel/performance.hpp>
+#include <keel/attribution.hpp>
 #include <keel/var.hpp>
 #include <keel/stress.hpp>
+#include <keel/markowitz.hpp>
+#include <keel/frontier.hpp>
+#include <keel/covariance.hpp>
+#include <keel/volatility.hpp>
+#include <keel/har.hpp>
 #include <keel/hedge.hpp>
 #include <keel/rebalance.hpp>

@@ -208,6 +208,7 @@ void load_covariance(std::string_view fn, const Eigen::MatrixBase<Derived>& cov,
                                         ", not square"));
   if (cov.rows() == 0) throw invalid_input(message(fn, "cov has no assets"));
   require_finite_cells(fn, "cov", cov);
+  require_scale(fn, "cov", cov, 1e-150, 1e150);
   q = cov.template cast<Acc>();
   const Acc scale = q.cwiseAbs().maxCoeff();
   for (Eigen::Index j = 0; j < q.cols(); ++j)
@@ -256,6 +257,12 @@ void load_bounds(std::string_view fn, const portfolio_constraints& pc, Eigen::In
       throw invalid_input(message(fn, "the bounds of " + element_text("w", i) + " are [" + number_text(lo(i)) + ", " +
                                           number_text(hi(i)) + "]: need lower <= upper, neither NaN"));
   }
+  // Weights are fractions of the budget: finite bounds beyond 1e9 in size are a unit error.
+  const auto finite_part = [](const Eigen::VectorXd& b) {
+    return Eigen::VectorXd(b.unaryExpr([](double x) { return std::isfinite(x) ? x : 0.0; }));
+  };
+  require_scale(fn, "bounds.lower", finite_part(lo), 1e-150, 1e9);
+  require_scale(fn, "bounds.upper", finite_part(hi), 1e-150, 1e9);
   m.qp.lower = lo.cast<Acc>();
   m.qp.upper = hi.cast<Acc>();
   m.has_budget = pc.budget != budget_rule::none;
@@ -294,9 +301,10 @@ void load_groups(std::string_view fn, const portfolio_constraints& pc, Eigen::In
   for (std::size_t g = 0; g < pc.group_limits.size(); ++g) {
     const group_limit& gl = pc.group_limits[g];
     const std::string name = "group " + printable(gl.group);
-    if (std::isnan(gl.lower) || std::isnan(gl.upper) || gl.lower > gl.upper)
+    if (std::isnan(gl.lower) || std::isnan(gl.upper) || gl.lower > gl.upper || (std::fabs(gl.lower) > 1e9 && std::isfinite(gl.lower)) ||
+        (std::fabs(gl.upper) > 1e9 && std::isfinite(gl.upper)))
       throw invalid_input(message(fn, name + " has limits [" + number_text(gl.lower) + ", " + number_text(gl.upper) +
-                                          "]: need min <= max, neither NaN"));
+                                          "]: need min <= max, neither NaN, finite ones within 1e9"));
     Eigen::VectorXd a = Eigen::VectorXd::Zero(n);
     double lo_sum = 0, hi_sum = 0;
     for (Eigen::Index i = 0; i < n; ++i)
@@ -327,7 +335,8 @@ void load_linear(std::string_view fn, const portfolio_constraints& pc, Eigen::In
       throw invalid_input(message(fn, name + " has " + std::to_string(lc.coefficients.size()) +
                                           " coefficients but there are " + std::to_string(n) + " assets"));
     require_finite(fn, name + " coefficients", lc.coefficients);
-    if (!std::isfinite(lc.bound)) throw_bad_option(fn, name + " bound", lc.bound, "finite");
+    require_scale(fn, name + " coefficients", lc.coefficients, 1e-150, 1e150);
+    if (!std::isfinite(lc.bound) || std::fabs(lc.bound) > 1e150) throw_bad_option(fn, name + " bound", lc.bound, "finite, within 1e150");
     const double lo = lc.relation == constraint_relation::less_equal ? -inf : lc.bound;
     const double hi = lc.relation == constraint_relation::greater_equal ? inf : lc.bound;
     add_row(m, lc.coefficients, lo, hi, name, {constraint_kind::linear, static_cast<std::ptrdiff_t>(k)});
@@ -348,6 +357,7 @@ template <class Acc, class DMu, class DCov>
     require_same_size(fn, "mu", mu->size(), "cov", n);
     m.qp.c = mu->reshaped().template cast<Acc>();
     require_finite(fn, "mu", m.qp.c);
+    require_scale(fn, "mu", m.qp.c, 1e-150, 1e150);
   } else {
     m.qp.c.setZero(n);
   }
@@ -419,8 +429,12 @@ template <class Acc>
 template <class Real, class Acc>
 [[nodiscard]] portfolio<Real> make_portfolio(std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w, Acc r,
                                              Acc variance, Acc rf) {
+  if (!std::isfinite(r) || !std::isfinite(variance) || !w.allFinite())
+    throw_overflow(fn, "the portfolio's expected return or variance (" + number_text(static_cast<double>(r)) + ", " +
+                           number_text(static_cast<double>(variance)) + ")");
   portfolio<Real> out;
   out.weights = w.template cast<Real>();
+  for (Eigen::Index i = 0; i < w.size(); ++i) (void)rounded<Real>(fn, "a weight", w(i));
   out.expected_return = rounded<Real>(fn, "expected_return", r);
   out.volatility = rounded<Real>(fn, "volatility", std::sqrt(std::max(Acc(0), variance)));
   out.sharpe = static_cast<Real>(sharpe_of(r, variance, rf));  // +-inf only at zero volatility
@@ -432,8 +446,15 @@ template <class Real, class Acc>
   return make_portfolio<Real>(fn, p.weights, p.expected_return, p.variance, rf);
 }
 
+/// The point, checked against the model's constraints (require_qp_feasible) first.
+template <class Acc>
+[[nodiscard]] const path_point<Acc>& checked(std::string_view fn, const markowitz_model<Acc>& m, const path_point<Acc>& p) {
+  require_qp_feasible(fn, m.qp, p.weights);
+  return p;
+}
+
 inline void require_rate(std::string_view fn, std::string_view name, double value) {
-  if (!std::isfinite(value)) throw_bad_option(fn, name, value, "finite");
+  if (!(std::fabs(value) <= 1e150)) throw_bad_option(fn, name, value, "finite (within 1e150)");
 }
 
 /// The public constraint of a QP working-set entry.
@@ -458,8 +479,8 @@ template <std::floating_point T>
 [[nodiscard]] portfolio<T> two_asset_min_variance(T sigma1, T sigma2, T rho) {
   constexpr std::string_view fn = "two_asset_min_variance";
   using acc = detail::accum_t<T>;
-  detail::require_option_in(fn, "sigma1", static_cast<double>(sigma1), 0, std::numeric_limits<double>::max(), "finite and >= 0");
-  detail::require_option_in(fn, "sigma2", static_cast<double>(sigma2), 0, std::numeric_limits<double>::max(), "finite and >= 0");
+  detail::require_option_in(fn, "sigma1", static_cast<double>(sigma1), 0, 1e150, "finite and >= 0 (within 1e150)");
+  detail::require_option_in(fn, "sigma2", static_cast<double>(sigma2), 0, 1e150, "finite and >= 0 (within 1e150)");
   detail::require_option_in(fn, "rho", static_cast<double>(rho), -1, 1, "in [-1, 1]");
   const acc s1 = sigma1, s2 = sigma2, c = static_cast<acc>(rho) * s1 * s2;
   const acc den = (s1 - s2) * (s1 - s2) + 2 * (s1 * s2 - c);  // s1^2 + s2^2 - 2 rho s1 s2, without cancellation
@@ -487,10 +508,8 @@ template <std::floating_point T>
   using acc = detail::accum_t<T>;
   for (const auto& [name, v] : {std::pair{"mu1", mu1}, std::pair{"mu2", mu2}, std::pair{"risk_free", risk_free}})
     detail::require_rate(fn, name, static_cast<double>(v));
-  detail::require_option_in(fn, "sigma1", static_cast<double>(sigma1), std::numeric_limits<double>::min(),
-                            std::numeric_limits<double>::max(), "finite and > 0");
-  detail::require_option_in(fn, "sigma2", static_cast<double>(sigma2), std::numeric_limits<double>::min(),
-                            std::numeric_limits<double>::max(), "finite and > 0");
+  detail::require_option_in(fn, "sigma1", static_cast<double>(sigma1), 1e-150, 1e150, "in [1e-150, 1e150]");
+  detail::require_option_in(fn, "sigma2", static_cast<double>(sigma2), 1e-150, 1e150, "in [1e-150, 1e150]");
   detail::require_option_in(fn, "rho", static_cast<double>(rho), -1, 1, "in [-1, 1]");
   if (std::fabs(static_cast<double>(rho)) == 1)
     throw singular_problem(detail::message(fn, "rho = " + detail::number_text(static_cast<double>(rho)) +
@@ -534,6 +553,8 @@ template <class DW, class DMu, class DCov>
   const auto m = mu.reshaped().template cast<acc>().eval();
   detail::require_finite(fn, "weights", w);
   detail::require_finite(fn, "mu", m);
+  detail::require_scale(fn, "weights", w, 1e-150, 1e150);
+  detail::require_scale(fn, "mu", m, 1e-150, 1e150);
   const acc v = w.dot(q * w);
   const acc scale = (w.cwiseAbs().transpose() * q.cwiseAbs() * w.cwiseAbs()).value();
   if (v < -64 * std::numeric_limits<acc>::epsilon() * scale)
@@ -591,7 +612,7 @@ template <class DMu, class DCov>
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
   const acc rf = static_cast<acc>(risk_free);
-  return detail::make_portfolio<real>(fn, detail::max_sharpe_point(fn, path, rf), rf);
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::max_sharpe_point(fn, path, rf)), rf);
 }
 
 /// The efficient portfolio for a return: argmin w'Sigma w subject to mu'w >= target_return
@@ -613,7 +634,7 @@ template <class DMu, class DCov>
   detail::require_rate(fn, "target_return", target_return);
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
-  return detail::make_portfolio<real>(fn, detail::at_return(fn, path, static_cast<acc>(target_return)), acc(0));
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_return(fn, path, static_cast<acc>(target_return))), acc(0));
 }
 
 /// The efficient portfolio for a risk: argmax mu'w subject to sqrt(w'Sigma w) <=
@@ -636,7 +657,7 @@ template <class DMu, class DCov>
                             "finite and >= 0");
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
-  return detail::make_portfolio<real>(fn, detail::at_volatility(fn, path, static_cast<acc>(target_volatility)), acc(0));
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_volatility(fn, path, static_cast<acc>(target_volatility))), acc(0));
 }
 
 /// The mean-variance utility optimum: argmax mu'w - (delta / 2) w'Sigma w under the
@@ -657,7 +678,7 @@ template <class DMu, class DCov>
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const acc lambda = 1 / static_cast<acc>(risk_aversion);
   const auto path = detail::model_path(fn, m, m.closed_form ? std::numeric_limits<acc>::infinity() : lambda);
-  return detail::make_portfolio<real>(fn, detail::at_lambda(path, lambda), acc(0));
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_lambda(path, lambda)), acc(0));
 }
 
 /// Growth-optimal (Kelly) weights under the quadratic approximation of log growth,
@@ -682,7 +703,7 @@ template <class DMu, class DCov>
   const acc rf = static_cast<acc>(options.risk_free), f = static_cast<acc>(options.fraction);
   m.qp.c.array() -= rf;
   const auto path = detail::model_path(fn, m, m.closed_form ? std::numeric_limits<acc>::infinity() : f);
-  const detail::path_point<acc> p = detail::at_lambda(path, f);
+  const detail::path_point<acc> p = detail::checked(fn, m, detail::at_lambda(path, f));
   const acc excess = m.qp.c.dot(p.weights);
   return detail::make_portfolio<real>(fn, p.weights, rf + excess, p.variance, rf);
 }

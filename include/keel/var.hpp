@@ -202,7 +202,10 @@ struct christoffersen_result {
   double lr_conditional_coverage = 0;  ///< Kupiec's LR + lr_independence
   double p_conditional_coverage = 1;   ///< chi-squared(2) upper tail
   bool reject_conditional_coverage = false;  ///< wrong rate or clustering
-  std::ptrdiff_t n00 = 0, n01 = 0, n10 = 0, n11 = 0;  ///< transitions (no breach 0, breach 1)
+  std::ptrdiff_t n00 = 0;  ///< days without a breach after a day without one
+  std::ptrdiff_t n01 = 0;  ///< breaches after a day without one
+  std::ptrdiff_t n10 = 0;  ///< days without a breach after a breach
+  std::ptrdiff_t n11 = 0;  ///< breaches after a breach
 };
 
 /// A Basel traffic-light zone.
@@ -925,6 +928,12 @@ void for_each_block(const mc_plan& plan, Body&& body) {
   for (auto& t : pool) t.join();
 }
 
+/// One binomial standard deviation of the rank of the p-quantile among n paths, rounded, >= 1:
+/// the number of paths below the true quantile is Binomial(n, p), sd sqrt(n p (1 - p)).
+[[nodiscard]] inline std::ptrdiff_t rank_spread(std::ptrdiff_t n, double p) {
+  return std::max<std::ptrdiff_t>(1, std::llround(std::sqrt(static_cast<double>(n) * p * (1 - p))));
+}
+
 /// VaR, CVaR and their standard errors at each level from the path returns (reordered).
 [[nodiscard]] inline mc_result summarize_paths(std::string_view fn, std::vector<double>& r,
                                                const std::vector<double>& levels) {
@@ -934,10 +943,9 @@ void for_each_block(const mc_plan& plan, Body&& body) {
   for (const double c : levels) {
     const double p = 1 - c;
     const tail_summary<double> t = summarize_tail(r.data(), n, p);
-    // Rank +-d around the quantile brackets one standard error of the empirical quantile:
-    // the number of paths below the true quantile is Binomial(n, p) with sd sqrt(n p (1 - p)).
+    // Ranks +-d around the quantile bracket one standard error of the empirical quantile.
     const double sd_rank = std::sqrt(static_cast<double>(n) * p * (1 - p));
-    const auto d = std::max<std::ptrdiff_t>(1, std::llround(sd_rank));
+    const std::ptrdiff_t d = rank_spread(n, p);
     const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(0, t.position.lo - d);
     const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(n - 1, t.position.lo + d);
     const double x_lo = lo < t.tail ? r[uz(lo)] : order_statistic(r.data(), n, lo);  // r[0, tail) is sorted
@@ -993,37 +1001,46 @@ template <Series W, Series M, class Derived>
 
 namespace detail {
 
-/// Per block and level: sums of s z over the tail paths and over the VaR band paths.
-struct mc_component_sums {
-  std::vector<double> tail, band;  // [block][level][asset]
+/// Which paths each level's components average, by rank in the order (return, path index):
+/// the tail (ranks < tails[l]) and the VaR band (ranks band_lo[l]..band_hi[l], one binomial
+/// standard deviation of the VaR rank either side); rank[path] or -1 beyond every level.
+struct mc_ranks {
+  std::vector<std::ptrdiff_t> tails, band_lo, band_hi;
+  std::vector<std::int32_t> rank;
 };
 
-[[nodiscard]] inline mc_decomposition decompose_paths(const mc_plan& plan, const std::vector<double>& r,
-                                                      const std::vector<double>& levels) {
-  const std::ptrdiff_t n = plan.paths, assets = plan.b.size(), nl = ssize(levels);
-  const std::ptrdiff_t blocks = (n + mc_block_paths - 1) / mc_block_paths;
+[[nodiscard]] inline mc_ranks rank_paths(const std::vector<double>& r, const std::vector<double>& levels) {
+  const std::ptrdiff_t n = ssize(r);
   if (n > std::numeric_limits<std::int32_t>::max())
     throw_bad_option("monte_carlo_component_var", "paths", static_cast<double>(n), "at most 2^31 - 1");
-  mc_decomposition out;
-  std::vector<double> work(r);
-  out.totals = summarize_paths("monte_carlo_component_var", work, levels);
-  // The tails of every level are prefixes of one order (return, path index); rank the paths
-  // up to the deepest rank any level needs.
-  std::vector<std::ptrdiff_t> tails(uz(nl)), band_lo(uz(nl)), band_hi(uz(nl));
+  mc_ranks out;
   std::ptrdiff_t deepest = 1;
-  for (std::ptrdiff_t l = 0; l < nl; ++l) {
-    const double p = 1 - levels[uz(l)];
-    const quantile_position q = type7_position(n, p);
-    const auto d = std::max<std::ptrdiff_t>(1, std::llround(std::sqrt(static_cast<double>(n) * p * (1 - p))));
-    tails[uz(l)] = q.lo + 1;
-    band_lo[uz(l)] = std::max<std::ptrdiff_t>(0, q.lo - d);
-    band_hi[uz(l)] = std::min<std::ptrdiff_t>(n - 1, q.lo + d);
-    deepest = std::max({deepest, tails[uz(l)], band_hi[uz(l)] + 1});
+  for (const double c : levels) {
+    const quantile_position q = type7_position(n, 1 - c);
+    const std::ptrdiff_t d = rank_spread(n, 1 - c);
+    out.tails.push_back(q.lo + 1);
+    out.band_lo.push_back(std::max<std::ptrdiff_t>(0, q.lo - d));
+    out.band_hi.push_back(std::min<std::ptrdiff_t>(n - 1, q.lo + d));
+    deepest = std::max({deepest, out.tails.back(), out.band_hi.back() + 1});
   }
+  // The tails of every level are prefixes of one order: rank up to the deepest rank needed.
   std::vector<std::ptrdiff_t> idx;
   order_tail_indices(r.data(), n, deepest, idx);
-  std::vector<std::int32_t> rank(uz(n), -1);
-  for (std::ptrdiff_t j = 0; j < deepest; ++j) rank[uz(idx[uz(j)])] = static_cast<std::int32_t>(j);
+  out.rank.assign(uz(n), -1);
+  for (std::ptrdiff_t j = 0; j < deepest; ++j) out.rank[uz(idx[uz(j)])] = static_cast<std::int32_t>(j);
+  return out;
+}
+
+/// Per block, level and asset ([block][level][asset]): sums of s z over the tail paths and
+/// over the band paths, the draws regenerated from the blocks' streams (the same draws as
+/// simulate_block). Kept per block so that the total does not depend on the thread count.
+struct mc_component_sums {
+  std::vector<double> tail, band;
+};
+
+[[nodiscard]] inline mc_component_sums sum_tail_draws(const mc_plan& plan, const mc_ranks& ranks) {
+  const std::ptrdiff_t n = plan.paths, assets = plan.b.size(), nl = ssize(ranks.tails);
+  const std::ptrdiff_t blocks = (n + mc_block_paths - 1) / mc_block_paths;
   mc_component_sums sums;
   sums.tail.assign(uz(blocks * nl * assets), 0.0);
   sums.band.assign(uz(blocks * nl * assets), 0.0);
@@ -1034,46 +1051,59 @@ struct mc_component_sums {
     double s[mc_chunk_paths];
     for (std::ptrdiff_t c0 = 0; c0 < count; c0 += mc_chunk_paths) {
       const std::ptrdiff_t m = std::min(mc_chunk_paths, count - c0);
-      draw_chunk(plan, stream, m, z.data(), s);  // the same draws as simulate_block
+      draw_chunk(plan, stream, m, z.data(), s);
       for (std::ptrdiff_t q = 0; q < m; ++q) {
-        const std::int32_t k = rank[uz(first + c0 + q)];
+        const std::int32_t k = ranks.rank[uz(first + c0 + q)];
         if (k < 0) continue;
         for (std::ptrdiff_t l = 0; l < nl; ++l) {
-          const bool in_tail = k < tails[uz(l)], in_band = k >= band_lo[uz(l)] && k <= band_hi[uz(l)];
+          const auto u = uz(l);
+          const bool in_tail = k < ranks.tails[u], in_band = k >= ranks.band_lo[u] && k <= ranks.band_hi[u];
+          const auto at = uz((block * nl + l) * assets);
           for (std::ptrdiff_t j = 0; j < assets; ++j) {
             const double v = s[q] * z[uz(q * assets + j)];
-            if (in_tail) sums.tail[uz((block * nl + l) * assets + j)] += v;
-            if (in_band) sums.band[uz((block * nl + l) * assets + j)] += v;
+            if (in_tail) sums.tail[at + uz(j)] += v;
+            if (in_band) sums.band[at + uz(j)] += v;
           }
         }
       }
     }
   });
+  return sums;
+}
+
+[[nodiscard]] inline mc_decomposition decompose_paths(const mc_plan& plan, const std::vector<double>& r,
+                                                      const std::vector<double>& levels) {
+  constexpr std::string_view fn = "monte_carlo_component_var";
+  const std::ptrdiff_t assets = plan.b.size(), nl = ssize(levels);
+  const std::ptrdiff_t blocks = (plan.paths + mc_block_paths - 1) / mc_block_paths;
+  mc_decomposition out;
+  std::vector<double> work(r);
+  out.totals = summarize_paths(fn, work, levels);
+  const mc_ranks ranks = rank_paths(r, levels);
+  const mc_component_sums sums = sum_tail_draws(plan, ranks);
   out.component_vars.resize(nl, assets);
   out.component_cvars.resize(nl, assets);
   for (std::ptrdiff_t l = 0; l < nl; ++l) {
+    const auto u = uz(l);
     Eigen::VectorXd tail = Eigen::VectorXd::Zero(assets), band = Eigen::VectorXd::Zero(assets);
-    for (std::ptrdiff_t b = 0; b < blocks; ++b)  // summed in block order: independent of threads
+    for (std::ptrdiff_t b = 0; b < blocks; ++b)  // in block order: independent of the threads
       for (std::ptrdiff_t j = 0; j < assets; ++j) {
         tail(j) += sums.tail[uz((b * nl + l) * assets + j)];
         band(j) += sums.band[uz((b * nl + l) * assets + j)];
       }
-    const double h = plan.horizon;
-    // E[-r_i | tail] = -(mu_i h + sqrt(h) (F E[s z | tail])_i).
-    const Eigen::VectorXd tail_loss =
-        -(plan.mu * h + plan.root_h * plan.factor * (tail / static_cast<double>(tails[uz(l)])));
-    const Eigen::VectorXd band_loss = -(plan.mu * h + plan.root_h * plan.factor *
-                                                          (band / static_cast<double>(band_hi[uz(l)] - band_lo[uz(l)] + 1)));
-    out.component_cvars.row(l) = plan.w.cwiseProduct(tail_loss).transpose();
-    Eigen::VectorXd cv = plan.w.cwiseProduct(band_loss);
-    const double band_total = cv.sum();
+    // E[-r_i | paths] = -(mu_i h + sqrt(h) (F E[s z | paths])_i).
+    const auto loss = [&](const Eigen::VectorXd& sum, std::ptrdiff_t count) -> Eigen::VectorXd {
+      return -(plan.mu * plan.horizon + plan.root_h * plan.factor * (sum / static_cast<double>(count)));
+    };
+    out.component_cvars.row(l) = plan.w.cwiseProduct(loss(tail, ranks.tails[u])).transpose();
+    Eigen::VectorXd cv = plan.w.cwiseProduct(loss(band, ranks.band_hi[u] - ranks.band_lo[u] + 1));
     // Rescaled to sum to the VaR, as PerformanceAnalytics' kernel contributions are: the band
     // mean of the loss differs from the quantile by O(spacing).
-    if (band_total != 0) cv *= out.totals.vars[uz(l)] / band_total;
+    const double band_total = cv.sum();
+    if (band_total != 0) cv *= out.totals.vars[u] / band_total;
     out.component_vars.row(l) = cv.transpose();
   }
-  if (!out.component_vars.allFinite() || !out.component_cvars.allFinite())
-    throw_overflow("monte_carlo_component_var", "the risk decomposition");
+  if (!out.component_vars.allFinite() || !out.component_cvars.allFinite()) throw_overflow(fn, "the risk decomposition");
   return out;
 }
 

@@ -12,9 +12,16 @@
 //   overflow             "fn: what overflows: the values are too large; rescale them"
 //   underflow            "fn: name[lo..hi] vary too little for double: ... underflows; rescale them"
 //   result overflow      "fn: field = x overflows the result type; pass the data as double"
+//   below a bound        "fn: returns[3] = -1.5 is below -1 (a loss of more than 100% ...)"
+//   zero over zero       "fn: the Sharpe ratio is 0 / 0 (why): undefined"   (singular_problem)
+//   weights' sum         "fn: benchmark weights sum to 0.97, not 1 (within 1e-06); set opt to rescale them"
 //   not square           "fn: cov is 3 x 4, not square"
 //   not symmetric        "fn: cov(0, 2) = 0.1 but cov(2, 0) = 0.2: not symmetric"
 //   not PSD              "fn: cov is not positive semi-definite: its smallest eigenvalue is -0.5"
+//   out of scale         "fn: name[i] = x is outside the range keel solves in (|x| <= 1e+150); rescale"
+//   missing cell         "fn: name(i, j) is NaN; set .missing = missing_data::pairwise or
+//                         missing_data::complete_rows to skip missing values"
+//   unsupported option   "fn: option = value is not supported: reason"
 //   unreachable target   "fn: target_beta = 0.2 is outside the reachable range [0.5, 1.3] (set by ...)"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
@@ -216,6 +223,29 @@ inline void require_probability(std::string_view fn, std::string_view option, do
   if (!(p > 0 && p < 1)) throw_bad_option(fn, option, p, "in (0, 1)");
 }
 
+/// Throws invalid_input for a value below the least its quantity allows:
+/// "fn: returns[3] = -1.5 is below -1 (a loss of more than 100%)".
+[[noreturn]] inline void throw_below(std::string_view fn, std::string_view where, double value, double bound,
+                                     std::string_view why) {
+  throw invalid_input(message(fn, std::string(where) + " = " + number_text(value) + " is below " + number_text(bound) +
+                                      " (" + std::string(why) + ")"));
+}
+
+/// Throws singular_problem for a ratio whose numerator and denominator are both 0:
+/// "fn: the Sharpe ratio is 0 / 0 (the excess returns are all 0): undefined".
+[[noreturn]] inline void throw_zero_over_zero(std::string_view fn, std::string_view what, std::string_view why) {
+  throw singular_problem(message(fn, std::string(what) + " is 0 / 0 (" + std::string(why) + "): undefined"));
+}
+
+/// Throws invalid_input for weights that should sum to 1 and do not:
+/// "fn: benchmark weights sum to 0.97, not 1 (within 1e-06); set opts::normalise to rescale them".
+[[noreturn]] inline void throw_bad_sum(std::string_view fn, std::string_view name, double sum, double tolerance,
+                                       std::string_view option) {
+  throw invalid_input(message(fn, std::string(name) + " sum to " + number_text(sum) + ", not 1 (within " +
+                                      number_text(tolerance) + "); set " + std::string(option) + " to rescale them"));
+}
+
+
 /// Throws invalid_input unless the matrix `name` is square: "fn: cov is 3 x 4, not square".
 inline void require_square(std::string_view fn, std::string_view name, std::ptrdiff_t rows, std::ptrdiff_t cols) {
   if (rows != cols)
@@ -246,6 +276,42 @@ void require_symmetric(std::string_view fn, std::string_view name, const M& m, d
 /// Throws invalid_input unless an option is positive and finite.
 inline void require_positive_option(std::string_view fn, std::string_view option, double value) {
   if (!(value > 0 && std::isfinite(value))) throw_bad_option(fn, option, value, "positive and finite");
+}
+
+
+/// Throws invalid_input for a NaN cell of a panel read with the policy missing_data::reject: the
+/// cell, and how to skip missing values instead.
+[[noreturn]] inline void throw_missing_cell(std::string_view fn, std::string_view name, std::ptrdiff_t i,
+                                            std::ptrdiff_t j) {
+  throw invalid_input(message(fn, cell_text(name, i, j) +
+                                      " is NaN; set .missing = missing_data::pairwise or missing_data::complete_rows "
+                                      "to skip missing values"));
+}
+
+/// Throws invalid_input for an option value a function does not support: "fn: option = value is
+/// not supported: reason".
+[[noreturn]] inline void throw_unsupported_option(std::string_view fn, std::string_view option,
+                                                  std::string_view value, std::string_view reason) {
+  throw invalid_input(message(fn, std::string(option) + " = " + std::string(value) + " is not supported: " +
+                                      std::string(reason)));
+}
+
+/// Throws invalid_input unless every nonzero |x| of `values` lies in [lo, hi]: inputs of an
+/// optimisation whose products would underflow or overflow double (a covariance of 1e-316, an
+/// expected return of 1e300). The message names the element (name[i], or name(i, j) for a
+/// matrix) and the range. Added for markowitz.hpp.
+template <class M>
+void require_scale(std::string_view fn, std::string_view name, const M& m, double lo, double hi) {
+  for (std::ptrdiff_t j = 0; j < m.cols(); ++j)
+    for (std::ptrdiff_t i = 0; i < m.rows(); ++i) {
+      const double v = std::fabs(static_cast<double>(m(i, j)));
+      if (v != 0 && !(v >= lo && v <= hi)) {
+        const std::string where = m.cols() == 1 ? element_text(name, i) : cell_text(name, i, j);
+        throw invalid_input(message(fn, where + " = " + number_text(static_cast<double>(m(i, j))) +
+                                            " is outside the range keel solves in (" + number_text(lo) +
+                                            " <= |x| <= " + number_text(hi) + "); rescale the inputs"));
+      }
+    }
 }
 
 /// Throws infeasible for a target the constraints cannot reach: "fn: target_beta = 0.2 is

@@ -144,6 +144,22 @@ struct qp_path_end {
   std::ptrdiff_t breakpoints = 0;
 };
 
+/// Throws singular_problem unless x keeps every bound and row of the problem to 1e-7 (relative
+/// to the bound): the last guard against returning a point that a numerically singular working
+/// set (nearly dependent constraints, a covariance singular to rounding) corrupted.
+template <class Real>
+void require_qp_feasible(std::string_view fn, const qp_problem<Real>& p, const Eigen::Matrix<Real, Eigen::Dynamic, 1>& x) {
+  const auto bad = [](Real v, Real lo, Real hi) {
+    return !(v >= lo - Real(1e-7) * (1 + std::fabs(lo)) && v <= hi + Real(1e-7) * (1 + std::fabs(hi)));
+  };
+  bool ok = x.allFinite();
+  for (Eigen::Index i = 0; i < x.size() && ok; ++i) ok = !bad(x(i), p.lower(i), p.upper(i));
+  for (Eigen::Index r = 0; r < p.a.rows() && ok; ++r) ok = !bad(p.a.row(r).dot(x), p.row_lower(r), p.row_upper(r));
+  if (!ok)
+    throw singular_problem(message(fn, "the active-set solution lost feasibility on a numerically singular working "
+                                       "set; regularise the covariance (ledoit_wolf) or remove redundant constraints"));
+}
+
 template <class Real>
 class qp_engine {
  public:
@@ -154,6 +170,7 @@ class qp_engine {
 
   /// Phase 1 (a vertex), then the homotopy from c0 to c_target: the minimiser for c_target.
   void solve_for(const vector& c_target) {
+    if (interior_start(c_target)) return;
     phase_one();
     start_homotopy(c_target);
     run(Real(1), nullptr);
@@ -177,6 +194,7 @@ class qp_engine {
   [[nodiscard]] qp_solution<Real> solution() const {
     qp_solution<Real> s;
     s.x = w0_ + t_ * w1_;
+    verify_feasible(s.x);
     const vector g = g0_ + t_ * g1_;
     const vector cc = ca_ + t_ * cb_;
     s.gradient = g - cc;
@@ -224,7 +242,10 @@ class qp_engine {
     KEEL_ASSERT(p_.row_lower.size() == m_ && p_.row_upper.size() == m_);
     Real diag = 0;
     for (index i = 0; i < n_; ++i) diag = std::max(diag, std::fabs(p_.q(i, i)));
-    qscale_ = diag > 0 ? diag : Real(1);
+    // Q = 0 (every asset riskless: a linear programme) takes the linear term's scale, so that
+    // the slope and multiplier tolerances stay relative to the data.
+    const Real cmax = p_.c.template lpNorm<Eigen::Infinity>();
+    qscale_ = diag > 0 ? diag : (cmax > 0 ? cmax : Real(1));
     Real arow = 0;
     for (index r = 0; r < m_; ++r) arow = std::max(arow, p_.a.row(r).squaredNorm());
     rho_ = arow > 0 ? qscale_ / arow * static_cast<Real>(std::max<index>(1, n_)) : qscale_;
@@ -495,11 +516,58 @@ class qp_engine {
     return v;
   }
 
+  /// The minimiser under the equality rows alone (every variable with a range free, one
+  /// blocked Cholesky factorisation): when it satisfies every bound and inequality row it is
+  /// the answer, and no vertex or homotopy is needed (a minimum-variance portfolio that holds
+  /// every asset, say). Returns false, leaving nothing behind, otherwise.
+  bool interior_start(const vector& c_target) {
+    free_.clear();
+    rows_.clear();
+    std::fill(pos_.begin(), pos_.end(), -1);
+    fixed_grad_.setZero(n_);
+    for (index i = 0; i < n_; ++i) {
+      var_[uz(i)] = fixed_var(i) ? qp_side::lower : qp_side::none;
+      w0_(i) = fixed_var(i) ? p_.lower(i) : Real(0);
+      if (fixed_var(i)) {
+        if (w0_(i) != 0) fixed_grad_.noalias() += p_.q.col(i) * w0_(i);
+      } else {
+        pos_[uz(i)] = k();
+        free_.push_back(i);
+      }
+    }
+    for (index r = 0; r < m_; ++r) {
+      row_[uz(r)] = equality_row(r) ? qp_side::lower : qp_side::none;
+      if (equality_row(r)) rows_.push_back(r);
+    }
+    if (static_cast<index>(rows_.size()) > k() || !try_factor()) return false;
+    ca_ = c_target;
+    cb_.setZero(n_);
+    t_ = 0;
+    solve_segment();
+    for (index i = 0; i < n_; ++i)
+      if (w0_(i) < p_.lower(i) - feas_tol(p_.lower(i)) || w0_(i) > p_.upper(i) + feas_tol(p_.upper(i))) return false;
+    for (index r = 0; r < m_; ++r) {
+      const Real v = p_.a.row(r).dot(w0_);
+      if (v < p_.row_lower(r) - feas_tol(p_.row_lower(r)) || v > p_.row_upper(r) + feas_tol(p_.row_upper(r))) return false;
+    }
+    return true;
+  }
+
   void factor_from_scratch() {
+    if (!try_factor())
+      throw singular_problem(message(fn_, "the quadratic term is singular on the directions the constraints leave "
+                                          "free (add bounds, or regularise it: ledoit_wolf for a covariance)"));
+  }
+
+  [[nodiscard]] bool try_factor() {
     const index s = k();
     matrix h(s, s);
     for (index b = 0; b < s; ++b)
-      for (index a = b; a < s; ++a) h(a, b) = h_entry(free_[uz(a)], free_[uz(b)]);
+      for (index a = b; a < s; ++a) h(a, b) = p_.q(free_[uz(a)], free_[uz(b)]);
+    for (index r : rows_) {
+      const vector v = row_on_free(r);  // sqrt(rho) a_{r,S}
+      h.template selfadjointView<Eigen::Lower>().rankUpdate(v);
+    }
     Eigen::LLT<matrix> llt(h);
     bool ok = llt.info() == Eigen::Success;
     if (ok) {
@@ -507,9 +575,7 @@ class qp_engine {
       for (index i = 0; i < s; ++i)
         if (!(l_(i, i) * l_(i, i) > singular_tol() * std::max(h(i, i), qscale_))) ok = false;
     }
-    if (!ok)
-      throw singular_problem(message(fn_, "the quadratic term is singular on the directions the constraints leave "
-                                          "free (add bounds, or regularise it: ledoit_wolf for a covariance)"));
+    return ok;
   }
 
   [[nodiscard]] Real singular_tol() const { return std::max(Real(1e-13), 64 * static_cast<Real>(n_) * eps_); }
@@ -621,38 +687,40 @@ class qp_engine {
   // ======================================================================================
   // A segment: solve the KKT system of the working set for ca and cb.
   // ======================================================================================
+  // Per segment: A_GS' (|S| x |G|), Y = H^-1 A_GS' and the factor of K = A_GS Y, shared by
+  // every solve of the segment.
+  matrix at_, y_;
+  Eigen::LDLT<matrix> kfac_;
+
+  void prepare_kkt() {
+    const index s = k(), mg = static_cast<index>(rows_.size());
+    at_.resize(s, mg);
+    for (index c = 0; c < mg; ++c)
+      for (index a = 0; a < s; ++a) at_(a, c) = p_.a(rows_[uz(c)], free_[uz(a)]);
+    y_ = at_;
+    for (index c = 0; c < mg; ++c) solve_h(y_.col(c));
+    if (mg > 0) kfac_.compute(at_.transpose() * y_);
+  }
+
   /// Solves H x + A'nu = f + rho A'g, A x = g on the working set (A = A_GS); x, nu out.
   void kkt(const vector& f, const vector& g, vector& x, vector& nu) const {
-    const index s = k(), mg = static_cast<index>(rows_.size());
-    matrix at(s, mg);
-    for (index c = 0; c < mg; ++c)
-      for (index a = 0; a < s; ++a) at(a, c) = p_.a(rows_[uz(c)], free_[uz(a)]);
-    vector rhs = f + rho_ * (at * g);
-    x = rhs;
+    const index mg = static_cast<index>(rows_.size());
+    x = f;
+    if (mg > 0) x.noalias() += rho_ * (at_ * g);
     solve_h(x);
     nu.setZero(mg);
     if (mg > 0) {
-      matrix y = at;
-      for (index c = 0; c < mg; ++c) solve_h(y.col(c));
-      const matrix kmat = at.transpose() * y;
-      Eigen::LDLT<matrix> ldlt(kmat);
-      nu = ldlt.solve(at.transpose() * x - g);
-      x.noalias() -= y * nu;
+      nu = kfac_.solve(at_.transpose() * x - g);
+      x.noalias() -= y_ * nu;
     }
   }
 
-  /// Gradient Q x for x = `w` with free part from w: Q_{:,S} w_S (+ the fixed part if asked).
-  void gradient(const vector& w, bool with_fixed, vector& g) const {
-    g = with_fixed ? fixed_grad_ : vector::Zero(n_);
-    for (index j : free_)
-      if (w(j) != 0) g.noalias() += p_.q.col(j) * w(j);
-  }
-
-  /// Solves the segment for linear term `cterm` (fixed variables at their bounds when
-  /// with_fixed, else 0) into (w, nu, g): refined once against Q.
-  void solve_part(const vector& cterm, bool with_fixed, vector& w, vector& nu, vector& g) const {
+  /// The right-hand sides of the segment for linear term `cterm`: f on the free variables,
+  /// rg on the active rows (fixed variables at their bounds when with_fixed, else 0).
+  void segment_rhs(const vector& cterm, bool with_fixed, vector& f, vector& rg) const {
     const index s = k(), mg = static_cast<index>(rows_.size());
-    vector f(s), rg(mg);
+    f.resize(s);
+    rg.resize(mg);
     for (index a = 0; a < s; ++a) f(a) = cterm(free_[uz(a)]) - (with_fixed ? fixed_grad_(free_[uz(a)]) : Real(0));
     for (index c = 0; c < mg; ++c) {
       const index r = rows_[uz(c)];
@@ -662,41 +730,98 @@ class qp_engine {
           if (var_[uz(i)] != qp_side::none) v -= p_.a(r, i) * w0_(i);
       rg(c) = v;
     }
-    vector xs, nus;
-    kkt(f, rg, xs, nus);
-    for (int pass = 0; pass < 2; ++pass) {
-      for (index a = 0; a < s; ++a) w(free_[uz(a)]) = xs(a);
-      gradient(w, false, g);
-      if (pass == 1) break;
-      // One step of iterative refinement against Q and A themselves.
-      vector r1(s), r2(mg);
-      for (index a = 0; a < s; ++a) r1(a) = f(a) - g(free_[uz(a)]);
-      for (index c = 0; c < mg; ++c) {
-        const index r = rows_[uz(c)];
-        Real v = rg(c);
-        for (index a = 0; a < s; ++a) v -= p_.a(r, free_[uz(a)]) * xs(a);
-        r2(c) = v;
-        for (index a = 0; a < s; ++a) r1(a) -= p_.a(r, free_[uz(a)]) * nus(c);
-      }
-      vector dx, dnu;
-      kkt(r1, r2, dx, dnu);
-      xs += dx;
-      nus += dnu;
-    }
-    nu.setZero(m_);
-    for (index c = 0; c < mg; ++c) nu(rows_[uz(c)]) = nus(c);
-    if (with_fixed) g += fixed_grad_;
   }
 
+  /// Q_{:,S} x_S for two vectors in one pass over the columns (the segment's memory traffic).
+  void gradient2(const vector& a, const vector& b, vector& ga, vector& gb) const {
+    ga.setZero(n_);
+    gb.setZero(n_);
+    for (index j : free_) {
+      const Real wa = a(j), wb = b(j);
+      if (wa == 0 && wb == 0) continue;
+      const auto col = p_.q.col(j);
+      ga.noalias() += wa * col;
+      gb.noalias() += wb * col;
+    }
+  }
+
+  /// True when (xs, nus) leaves a KKT residual above rounding against Q and A themselves (the
+  /// updated factor has drifted); r1, r2 receive the residual. g = Q_{:,S} x_S.
+  bool drifted(const vector& f, const vector& rg, const vector& xs, const vector& nus, const vector& g, vector& r1,
+               vector& r2) const {
+    const index s = k(), mg = static_cast<index>(rows_.size());
+    r1.resize(s);
+    for (index a = 0; a < s; ++a) r1(a) = f(a) - g(free_[uz(a)]);
+    r2.resize(mg);
+    if (mg > 0) {
+      r1.noalias() -= at_ * nus;
+      r2.noalias() = rg - at_.transpose() * xs;
+    }
+    const Real scale = f.template lpNorm<Eigen::Infinity>() + qscale_ * xs.template lpNorm<Eigen::Infinity>();
+    const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(), mg > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
+    // A backward-stable solve leaves about sqrt(|S|) eps; more is drift of the updates.
+    return resid > 1024 * eps_ * std::max(scale, std::numeric_limits<Real>::min());
+  }
+
+  /// One step of iterative refinement of (w, nu) with its gradient g (free part).
+  void refine(const vector& r1, const vector& r2, vector& xs, vector& nus, vector& w, vector& g) const {
+    vector dx, dnu;
+    kkt(r1, r2, dx, dnu);
+    xs += dx;
+    nus += dnu;
+    for (index a = 0; a < k(); ++a) w(free_[uz(a)]) = xs(a);
+    g.setZero(n_);
+    for (index j : free_)
+      if (w(j) != 0) g.noalias() += p_.q.col(j) * w(j);
+  }
+
+  /// A working set whose KKT system is numerically singular (dependent rows, a covariance
+  /// singular to rounding) leaves a residual refinement cannot remove: never return its answer.
+  void verify_residual(const vector& f, const vector& xs, const vector& r1, const vector& r2) const {
+    const Real scale = f.template lpNorm<Eigen::Infinity>() + qscale_ * xs.template lpNorm<Eigen::Infinity>();
+    const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(), r2.size() > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
+    if (resid > Real(1e-8) * std::max(scale, std::numeric_limits<Real>::min()) || !xs.allFinite())
+      throw singular_problem(message(fn_, "the optimality conditions are numerically singular (constraints that are "
+                                          "nearly dependent, or a covariance singular to rounding); regularise the "
+                                          "covariance (ledoit_wolf) or remove redundant constraints"));
+  }
+
+  void verify_feasible(const vector& x) const { require_qp_feasible(fn_, p_, x); }
+
   void solve_segment() {
+    prepare_kkt();
     for (index i = 0; i < n_; ++i) {
       if (var_[uz(i)] != qp_side::none) {
         w0_(i) = bound_of(i, var_[uz(i)]);
         w1_(i) = 0;
       }
     }
-    solve_part(ca_, true, w0_, nu0_, g0_);
-    solve_part(cb_, false, w1_, nu1_, g1_);
+    const index s = k(), mg = static_cast<index>(rows_.size());
+    vector f0, rg0, f1, rg1, xs0, nus0, xs1, nus1, r1, r2;
+    segment_rhs(ca_, true, f0, rg0);
+    segment_rhs(cb_, false, f1, rg1);
+    kkt(f0, rg0, xs0, nus0);
+    kkt(f1, rg1, xs1, nus1);
+    for (index a = 0; a < s; ++a) {
+      w0_(free_[uz(a)]) = xs0(a);
+      w1_(free_[uz(a)]) = xs1(a);
+    }
+    gradient2(w0_, w1_, g0_, g1_);
+    if (drifted(f0, rg0, xs0, nus0, g0_, r1, r2)) {
+      refine(r1, r2, xs0, nus0, w0_, g0_);
+      if (drifted(f0, rg0, xs0, nus0, g0_, r1, r2)) verify_residual(f0, xs0, r1, r2);
+    }
+    if (drifted(f1, rg1, xs1, nus1, g1_, r1, r2)) {
+      refine(r1, r2, xs1, nus1, w1_, g1_);
+      if (drifted(f1, rg1, xs1, nus1, g1_, r1, r2)) verify_residual(f1, xs1, r1, r2);
+    }
+    g0_ += fixed_grad_;
+    nu0_.setZero(m_);
+    nu1_.setZero(m_);
+    for (index c = 0; c < mg; ++c) {
+      nu0_(rows_[uz(c)]) = nus0(c);
+      nu1_(rows_[uz(c)]) = nus1(c);
+    }
     // Multipliers of the fixed variables: (Qw - c + A'nu)_i, linear in t.
     m0_ = g0_ - ca_;
     m1_ = g1_ - cb_;
@@ -889,6 +1014,7 @@ class qp_engine {
         throw singular_problem(message(fn_, "the active-set path did not terminate after " + std::to_string(limit) +
                                                 " working-set changes (a degenerate problem)"));
       solve_segment();
+      verify_feasible(w0_ + t_ * w1_);
       const event e = next_event(t_);
       const bool last = !(e.t < t_end);
       // A segment of zero length (several events at one t, a jump) is not reported.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // keel/detail/quantile.hpp: empirical quantiles and tail means of a sample, by selection
 // (O(n), no full sort). Owned by keel/var.hpp (historical and Monte Carlo VaR / CVaR); the
-// performance ratios (tail_ratio) and any later empirical quantile use it too.
+// performance ratios (tail_ratio: linear_quantile) use it too.
 //
 // Rules (those of numpy and empyrical, which keel's historical VaR matches)
 //   quantile at level p of n values: linear interpolation between order statistics at the
@@ -22,10 +22,12 @@
 #include <cmath>
 #include <cstddef>
 #include <functional>
+#include <iterator>
 #include <vector>
 
 #include <keel/detail/config.hpp>
 #include <keel/detail/traits.hpp>
+#include <keel/error.hpp>
 
 namespace keel::detail {
 
@@ -49,6 +51,13 @@ struct quantile_position {
   }
   const auto ilo = std::min(static_cast<std::ptrdiff_t>(lo), n - 1);
   return {ilo, ilo == n - 1 ? 0.0 : frac};
+}
+
+/// numpy's _lerp: a + t (b - a), or b - (1 - t)(b - a) when t >= 1/2, exact at both ends, so
+/// results agree with numpy.percentile to the last bit in the usual cases.
+template <class T>
+[[nodiscard]] T numpy_lerp(T a, T b, T t) {
+  return t >= T(0.5) ? b - (b - a) * (1 - t) : a + (b - a) * t;
 }
 
 /// Number of values in the tail of level p: floor((n - 1) p) + 1 (empyrical's rule), >= 1.
@@ -77,7 +86,7 @@ template <class Acc>
   const Acc x_hi = lo + 1 < n ? *std::min_element(x + lo + 1, x + n) : x_lo;
   out.quantile = out.position.frac == 0 ? x_lo : x_lo + static_cast<Acc>(out.position.frac) * (x_hi - x_lo);
   if (!std::isfinite(out.quantile) && std::isfinite(x_lo) && std::isfinite(x_hi))  // x_hi - x_lo overflowed
-    out.quantile = (1 - static_cast<Acc>(out.position.frac)) * x_lo + static_cast<Acc>(out.position.frac) * x_hi;
+    out.quantile = numpy_lerp(x_lo, x_hi, static_cast<Acc>(out.position.frac));
   out.tail = lo + 1;
   std::sort(x, x + out.tail);
   Acc sum = 0;
@@ -98,6 +107,20 @@ template <class Acc>
     out.tail_stddev = big;
   }
   return out;
+}
+
+/// The type-7 quantile at level q in [0, 1] of [first, last) (not empty), reordering the range
+/// (numpy.percentile's "linear").
+template <class It>
+[[nodiscard]] auto linear_quantile(It first, It last, double q) {
+  using T = typename std::iterator_traits<It>::value_type;
+  const std::ptrdiff_t n = last - first;
+  KEEL_ASSERT(n > 0 && q >= 0 && q <= 1);
+  const quantile_position at = type7_position(n, q);
+  std::nth_element(first, first + at.lo, last);
+  const T a = first[at.lo];
+  if (at.lo + 1 >= n || at.frac == 0) return a;
+  return numpy_lerp(a, *std::min_element(first + at.lo + 1, last), static_cast<T>(at.frac));
 }
 
 /// The order statistic of rank r (0-based) of x[0, n), reordering x.

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: MIT
+// keel/har.hpp: the heterogeneous autoregressive model of realised volatility (HAR-RV, Corsi
+// 2009): fit, iterate, forecast.
+//
+// Synopsis
+//   har_fit(rv, har_options{})                     -> har_model<Real>; har_fit(rv, out, opts)
+//   har_model::forecast(rv_history, h)             -> har_forecast<Real>: average daily
+//                                                     variance over the next h days
+//   har_volatility_forecast(returns, har_volatility_options{})
+//                                                  -> har_volatility_result<Real>: squared
+//                                                     returns as the variance proxy, fitted and
+//                                                     forecast, annualised
+//   har_fit(panel, opts), har_volatility_forecast(panel, opts)
+//                                                  every column of a T x N panel, one workspace
+//
+// The model (x = rv, sqrt(rv) or log(rv) by `scale`):
+//   (1/h) sum_{j=1..h} x_{t+j} = c + b_d x_t + b_w (1/5) sum_{j=0..4} x_{t-j}
+//                                  + b_m (1/22) sum_{j=0..21} x_{t-j} + e_t
+// fitted by OLS on every t with a full month behind it and h days ahead (n - 22 - h + 1 rows),
+// through the shared OLS core (pivoted QR, detail/ols.hpp). horizon h = 1 is Corsi's daily
+// model, iterated for longer forecasts; h > 1 fits the direct h-day regression.
+//
+// Conventions
+//   - rv is a daily realised variance (a squared return, or a sum of squared intraday
+//     returns): >= 0, and > 0 for the log scale. Forecasts are in the same units, per day.
+//   - Standard errors are Newey-West HAC with Bartlett weights 1 - l/(L+1) and statsmodels'
+//     small-sample factor n/(n-4) (detail/hac.hpp). The default lag L is Corsi's: 5 for the
+//     daily model and 2h beyond it (10 weekly, 44 monthly, as in Corsi 2009, tables 2-3);
+//     newey_west_lags = 0 gives classical OLS errors.
+//   - Forecasts of the transformed x are mapped back day by day (x^2 for volatility, exp for
+//     log variance, without a bias correction); a negative forecast of a variance or a
+//     volatility is floored at 0 (and fed back as 0) and `floored` says so.
+//
+// References
+//   F. Corsi, "A simple approximate long-memory model of realized volatility", J. Financial
+//   Econometrics 7 (2009) 174-196; T. Andersen, T. Bollerslev and F. Diebold, "Roughing it up",
+//   Rev. Econ. Stat. 89 (2007) 701-720; W. Newey and K. West, Econometrica 55 (1987) 703-708.
+#pragma once
+
+#include <keel/detail/config.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <keel/detail/check.hpp>
+#include <keel/detail/hac.hpp>
+#include <keel/detail/lanes.hpp>
+#include <keel/detail/present.hpp>
+#include <keel/detail/ols.hpp>
+#include <keel/detail/traits.hpp>
+#include <keel/error.hpp>
+#include <keel/series.hpp>
+
+namespace keel {
+
+/// The quantity the HAR regression is fitted on.
+enum class har_scale {
+  variance,     ///< x = rv (Corsi 2009's HAR-RV on variances)
+  volatility,   ///< x = sqrt(rv) (Corsi's HAR-RV on realised volatilities)
+  log_variance  ///< x = log(rv) (the log-HAR; needs rv > 0)
+};
+
+/// Options of har_fit.
+struct har_options {
+  /// Days ahead: 1 fits the daily model (iterated by forecast); h > 1 fits the direct
+  /// regression of the next h days' average.
+  std::ptrdiff_t horizon = 1;
+  /// The transform of rv the model is fitted on.
+  har_scale scale = har_scale::variance;
+  /// Newey-West lags L (0: classical OLS errors). Unset: Corsi's choice, 5 for horizon 1 and
+  /// 2 horizon beyond (max(5, 2h)). The fitted model's options hold the value used.
+  std::optional<std::ptrdiff_t> newey_west_lags = std::nullopt;
+  /// Days averaged in the weekly regressor (Corsi: 5); 2 <= weekly < monthly.
+  std::ptrdiff_t weekly = 5;
+  /// Days averaged in the monthly regressor (Corsi: 22).
+  std::ptrdiff_t monthly = 22;
+  /// Fewer regression rows (n - monthly - horizon + 1) is insufficient_data; at least 5.
+  std::ptrdiff_t min_observations = 30;
+};
+
+namespace detail {
+/// Scratch of a HAR fit (kept in its result: a reused result allocates nothing).
+template <class Acc>
+struct har_workspace {
+  std::vector<Acc> x;                               ///< the transformed series
+  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> design;  ///< rows x 3: daily, weekly, monthly
+  ols_workspace<Acc> ols;                           ///< the OLS core's inputs and QR
+  ols_fit<Acc> fit;                                 ///< the fit in the accumulation type
+  hac_workspace<Acc> hac;                           ///< Newey-West scratch
+};
+}  // namespace detail
+
+/// A HAR forecast: the expected daily variance over the next h days.
+template <class Real = double>
+struct har_forecast {
+  /// Average expected daily variance over the h days (rv units, not annualised).
+  Real variance{};
+  /// sqrt(variance): the expected daily volatility over the h days (not annualised).
+  Real volatility{};
+  /// The expected variance of each of the h days (a direct h-day model gives its average h times).
+  std::vector<Real> variances;
+  /// Whether some day's forecast was negative and floored at 0.
+  bool floored = false;
+  /// Scratch reused by the `out` form (not part of the result).
+  std::vector<detail::accum_t<Real>> workspace;
+};
+
+/// A fitted HAR model (see the synopsis for the regression).
+template <class Real = double>
+struct har_model {
+  Real intercept{};     ///< c
+  Real beta_daily{};    ///< b_d, on yesterday's x
+  Real beta_weekly{};   ///< b_w, on the weekly mean
+  Real beta_monthly{};  ///< b_m, on the monthly mean
+  /// Standard errors of (c, b_d, b_w, b_m): Newey-West HAC, or classical when lags = 0.
+  Eigen::Matrix<Real, 4, 1> std_errors = Eigen::Matrix<Real, 4, 1>::Zero();
+  /// coefficient / std_error, same order; +-inf for an exact fit, 0 for a zero coefficient.
+  Eigen::Matrix<Real, 4, 1> t_stats = Eigen::Matrix<Real, 4, 1>::Zero();
+  Real r_squared{};     ///< R^2 of the regression (in the fitted scale)
+  std::ptrdiff_t n = 0; ///< regression rows used
+  har_options options;  ///< the options fitted with (newey_west_lags set to the value used)
+  /// Scratch reused by the `out` forms (not part of the result).
+  detail::har_workspace<detail::accum_t<Real>> workspace;
+
+  /// Expected average daily variance over the next h days after `rv_history` (its last
+  /// `monthly` values are used), into a reused forecast (a warm call allocates nothing).
+  /// A daily model (horizon 1) is iterated: each day's forecast joins the history of the next.
+  /// A direct model (horizon H > 1) forecasts its own horizon only.
+  /// \throws invalid_input for h < 1, h != H for a direct model, or a history value that is
+  ///         not finite (>= 0; > 0 for log_variance); insufficient_data for fewer than
+  ///         `monthly` values.
+  template <Series S>
+  void forecast(const S& rv_history, std::ptrdiff_t h, har_forecast<Real>& out) const;
+
+  /// forecast into a new har_forecast (see the `out` form).
+  /// \throws as the `out` form.
+  template <Series S>
+  [[nodiscard]] har_forecast<Real> forecast(const S& rv_history, std::ptrdiff_t h) const {
+    har_forecast<Real> out;
+    forecast(rv_history, h, out);
+    return out;
+  }
+};
+
+/// har_fit of every column of a T x N panel: one entry (column of `std_errors`, `t_stats`) per asset.
+template <class Real = double>
+struct har_panel {
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> intercepts;     ///< c per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_daily;    ///< b_d per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_weekly;   ///< b_w per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_monthly;  ///< b_m per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> std_errors;  ///< 4 x N: (c, b_d, b_w, b_m) per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> t_stats;     ///< 4 x N
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> r_squareds;     ///< R^2 per asset
+  std::ptrdiff_t n = 0;                                  ///< regression rows per asset
+  har_options options;                                   ///< as har_model::options
+  har_model<Real> workspace;                             ///< the reused per-asset fit (not part of the result)
+};
+
+/// Options of har_volatility_forecast.
+struct har_volatility_options {
+  /// Days ahead to forecast (the daily model is fitted and iterated).
+  std::ptrdiff_t horizon = 30;
+  /// Periods per year: the volatility is sqrt(annualization x the average daily variance).
+  double annualization = 252;
+  /// As har_options::scale (log_variance needs every return nonzero).
+  har_scale scale = har_scale::variance;
+  /// As har_options::newey_west_lags (unset: 5, Corsi's choice for the daily model).
+  std::optional<std::ptrdiff_t> newey_west_lags = std::nullopt;
+  /// As har_options::weekly.
+  std::ptrdiff_t weekly = 5;
+  /// As har_options::monthly.
+  std::ptrdiff_t monthly = 22;
+  /// As har_options::min_observations.
+  std::ptrdiff_t min_observations = 30;
+};
+
+/// The result of har_volatility_forecast.
+template <class Real = double>
+struct har_volatility_result {
+  Real volatility{};             ///< annualised expected volatility over the horizon
+  Real variance{};               ///< average expected daily variance over the horizon
+  har_forecast<Real> forecast;   ///< the day-by-day forecast
+  har_model<Real> model;         ///< the daily model fitted on squared returns
+  std::vector<Real> squares;     ///< scratch: the squared returns (not part of the result)
+};
+
+/// har_volatility_forecast of every column of a T x N panel.
+template <class Real = double>
+struct har_volatility_panel {
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> volatilities;  ///< annualised expected volatility per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> variances;     ///< average expected daily variance per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> r_squareds;    ///< R^2 of each asset's model
+  std::vector<bool> floored;                             ///< per asset: a forecast day was floored
+  har_volatility_result<Real> workspace;                 ///< the reused per-asset result (not part of the result)
+};
+
+namespace detail {
+
+/// Corsi's Newey-West lag for a horizon: 5 for daily, 2h beyond (10 weekly, 44 monthly).
+[[nodiscard]] inline std::ptrdiff_t corsi_lags(std::ptrdiff_t horizon) { return std::max<std::ptrdiff_t>(5, 2 * horizon); }
+
+inline void check_har_options(std::string_view fn, const har_options& o) {
+  if (o.horizon < 1) throw_bad_option(fn, "horizon", static_cast<double>(o.horizon), "at least 1");
+  if (o.weekly < 2) throw_bad_option(fn, "weekly", static_cast<double>(o.weekly), "at least 2");
+  if (o.monthly <= o.weekly)
+    throw_bad_option(fn, "monthly", static_cast<double>(o.monthly), "greater than weekly = " + std::to_string(o.weekly));
+  if (o.newey_west_lags && *o.newey_west_lags < 0)
+    throw_bad_option(fn, "newey_west_lags", static_cast<double>(*o.newey_west_lags), "at least 0");
+  if (o.min_observations < 5)
+    throw_bad_option(fn, "min_observations", static_cast<double>(o.min_observations), "at least 5 (4 coefficients)");
+}
+
+/// Where a value sits in messages: name[i] for a series, name(i, column) for a panel column.
+[[nodiscard]] inline std::string har_where(std::string_view name, std::ptrdiff_t column, std::ptrdiff_t i) {
+  return column < 0 ? element_text(name, i) : cell_text(name, i, column);
+}
+
+/// Throws invalid_input for an rv value that is not finite, negative, or zero on the log scale.
+[[noreturn]] inline void throw_bad_rv(std::string_view fn, std::string_view name, std::ptrdiff_t column, std::ptrdiff_t i,
+                                      double v, har_scale scale) {
+  if (!std::isfinite(v)) throw_non_finite_at(fn, har_where(name, column, i), v);
+  throw invalid_input(message(fn, har_where(name, column, i) + " = " + number_text(v) +
+                                      (scale == har_scale::log_variance ? " must be > 0 (log_variance scale)"
+                                                                        : " must be >= 0 (a variance)")));
+}
+
+/// The transform of one rv value (x by the scale), or invalid_input naming it.
+template <class Acc>
+[[nodiscard]] Acc har_transform(std::string_view fn, std::string_view name, std::ptrdiff_t column, std::ptrdiff_t i,
+                                double v, har_scale scale) {
+  if (!std::isfinite(v) || v < 0 || (scale == har_scale::log_variance && v == 0)) throw_bad_rv(fn, name, column, i, v, scale);
+  const auto a = static_cast<Acc>(v);
+  switch (scale) {
+    case har_scale::variance: return a;
+    case har_scale::volatility: return std::sqrt(a);
+    case har_scale::log_variance: return std::log(a);
+  }
+  return a;
+}
+
+/// A forecast of x mapped back to a variance.
+template <class Acc>
+[[nodiscard]] Acc har_untransform(Acc x, har_scale scale) {
+  switch (scale) {
+    case har_scale::variance: return x;
+    case har_scale::volatility: return x * x;
+    case har_scale::log_variance: return std::exp(x);
+  }
+  return x;
+}
+
+/// Sum of x[hi - w, hi), plainly (w <= a few dozen: exact to a few ulps).
+template <class Acc>
+[[nodiscard]] Acc trailing_sum(const Acc* x, std::ptrdiff_t hi, std::ptrdiff_t w) {
+  Acc s = 0;
+  for (std::ptrdiff_t i = hi - w; i < hi; ++i) s += x[i];
+  return s;
+}
+
+/// Mean of x[hi - w, hi).
+template <class Acc>
+[[nodiscard]] Acc trailing_mean(const Acc* x, std::ptrdiff_t hi, std::ptrdiff_t w) {
+  return trailing_sum(x, hi, w) / static_cast<Acc>(w);
+}
+
+/// Builds the design and response of the HAR regression from ws.x into ws.design / ws.ols.
+/// Running sums restarted exactly every 64 rows keep each mean within a few ulps.
+template <class Acc>
+void har_design(har_workspace<Acc>& ws, std::ptrdiff_t n, const har_options& o) {
+  const std::ptrdiff_t rows = n - o.monthly - o.horizon + 1;
+  const Acc* x = ws.x.data();
+  if (ws.design.rows() != rows || ws.design.cols() != 3) ws.design.resize(rows, 3);
+  ws.ols.resize(rows, 3);
+  const Acc inv_week = Acc(1) / static_cast<Acc>(o.weekly), inv_month = Acc(1) / static_cast<Acc>(o.monthly),
+            inv_ahead = Acc(1) / static_cast<Acc>(o.horizon);  // multiplications: divisions would dominate the loop
+  Acc week = 0, month = 0, ahead = 0;
+  for (std::ptrdiff_t r = 0; r < rows; ++r) {
+    const std::ptrdiff_t t = r + o.monthly - 1;  // the day the regressors end on
+    if (r % 64 == 0) {
+      week = trailing_sum(x, t + 1, o.weekly);
+      month = trailing_sum(x, t + 1, o.monthly);
+      ahead = trailing_sum(x, t + 1 + o.horizon, o.horizon);
+    } else {
+      week += x[t] - x[t - o.weekly];
+      month += x[t] - x[t - o.monthly];
+      ahead += x[t + o.horizon] - x[t];
+    }
+    ws.design(r, 0) = x[t];
+    ws.design(r, 1) = week * inv_week;
+    ws.design(r, 2) = month * inv_month;
+    ws.ols.y(r) = ahead * inv_ahead;
+  }
+  ws.ols.x = ws.design;
+}
+
+/// Fits the HAR regression of the series `rv` (any Series, or a panel column) into `model`.
+template <class Real, class S>
+void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t column, const S& rv, har_model<Real>& model,
+                  har_options o) {
+  using acc = accum_t<Real>;
+  check_har_options(fn, o);
+  const std::ptrdiff_t n = ssize(rv);
+  const std::ptrdiff_t need = o.monthly + o.horizon - 1 + o.min_observations;
+  if (n < need)
+    require_observations(fn, need, n,
+                         "values (monthly " + std::to_string(o.monthly) + " + horizon " + std::to_string(o.horizon) +
+                             " - 1 + " + std::to_string(o.min_observations) + " regression rows)",
+                         "har_options::min_observations");
+  auto& ws = model.workspace;
+  ws.x.resize(uz(n));
+  auto f = std::ranges::begin(rv);
+  for (std::ptrdiff_t i = 0; i < n; ++i)
+    ws.x[uz(i)] = har_transform<acc>(fn, name, column, i, static_cast<double>(f[i]), o.scale);
+  har_design(ws, n, o);
+  static const std::vector<std::string> names{"daily", "weekly", "monthly"};
+  ols(fn, ws.ols, true, static_cast<double>(std::numeric_limits<detail::value_t<S>>::epsilon()), ws.fit, &names);
+  const std::ptrdiff_t lags = o.newey_west_lags.value_or(corsi_lags(o.horizon));
+  o.newey_west_lags = lags;
+  Eigen::Matrix<acc, 4, 1> se;
+  for (Eigen::Index j = 0; j < 4; ++j) se(j) = ws.fit.std_errors(j);
+  if (lags > 0) {
+    newey_west_variances(ws.design, true, ws.fit.residuals, ws.fit.xtx_inverse, lags, true, ws.hac);
+    for (Eigen::Index j = 0; j < 4; ++j) se(j) = std::sqrt(std::max(ws.hac.variances(j), acc(0)));
+  }
+  const auto& c = ws.fit.coefficients;
+  if (!c.allFinite() || !se.allFinite())  // rv near the top of double's range: sums of squares overflow
+    throw_overflow(fn, "the HAR fit (coefficients and their standard errors)");
+  model.intercept = rounded<Real>(fn, "intercept", c(0));
+  model.beta_daily = rounded<Real>(fn, "beta_daily", c(1));
+  model.beta_weekly = rounded<Real>(fn, "beta_weekly", c(2));
+  model.beta_monthly = rounded<Real>(fn, "beta_monthly", c(3));
+  for (Eigen::Index j = 0; j < 4; ++j) {
+    model.std_errors(j) = rounded<Real>(fn, "std_errors", se(j));
+    // t = b / se; an exact fit (se = 0) gives +-inf, a zero coefficient 0 (detail::t_test's
+    // convention, without its p-value, which HAR does not report).
+    const acc t = se(j) > 0 ? c(j) / se(j) : (c(j) != 0 ? std::copysign(std::numeric_limits<acc>::infinity(), c(j)) : acc(0));
+    model.t_stats(j) = static_cast<Real>(t);
+  }
+  model.r_squared = static_cast<Real>(ws.fit.r_squared);
+  model.n = ws.fit.n;
+  model.options = o;
+}
+
+/// The forecast of `model` after `history` into `out` (see har_model::forecast).
+template <class Real, class S>
+void har_forecast_into(const har_model<Real>& model, const S& history, std::ptrdiff_t h, har_forecast<Real>& out) {
+  using acc = accum_t<Real>;
+  constexpr std::string_view fn = "har_model::forecast";
+  const har_options& o = model.options;
+  if (h < 1) throw_bad_option(fn, "h", static_cast<double>(h), "at least 1");
+  if (o.horizon > 1 && h != o.horizon)
+    throw_bad_option(fn, "h", static_cast<double>(h),
+                     "the model's horizon " + std::to_string(o.horizon) + " (a direct model forecasts its own horizon)");
+  const std::ptrdiff_t n = ssize(history);
+  require_observations(fn, o.monthly, n, "values of rv_history (the monthly window)");
+  const std::ptrdiff_t steps = o.horizon > 1 ? 1 : h;
+  auto& buf = out.workspace;
+  buf.resize(uz(o.monthly + steps));
+  auto f = std::ranges::begin(history);
+  for (std::ptrdiff_t i = 0; i < o.monthly; ++i) {
+    const std::ptrdiff_t at = n - o.monthly + i;
+    buf[uz(i)] = har_transform<acc>(fn, "rv_history", -1, at, static_cast<double>(f[at]), o.scale);
+  }
+  const auto c = static_cast<acc>(model.intercept), bd = static_cast<acc>(model.beta_daily),
+             bw = static_cast<acc>(model.beta_weekly), bm = static_cast<acc>(model.beta_monthly);
+  out.variances.resize(uz(h));
+  out.floored = false;
+  acc total = 0;
+  for (std::ptrdiff_t k = 0; k < steps; ++k) {
+    const std::ptrdiff_t end = o.monthly + k;  // buf[0, end) is known
+    acc next = c + bd * buf[uz(end - 1)] + bw * trailing_mean(buf.data(), end, o.weekly) +
+               bm * trailing_mean(buf.data(), end, o.monthly);
+    if (o.scale != har_scale::log_variance && next < 0) {
+      next = 0;
+      out.floored = true;
+    }
+    buf[uz(end)] = next;
+    const acc variance = har_untransform(next, o.scale);
+    if (!std::isfinite(variance)) throw_overflow(fn, "the forecast");
+    if (o.horizon > 1) {
+      for (auto& v : out.variances) v = static_cast<Real>(variance);
+      total = variance * static_cast<acc>(h);
+    } else {
+      out.variances[uz(k)] = rounded<Real>(fn, "variance", variance);
+      total += variance;
+    }
+  }
+  const acc mean = total / static_cast<acc>(h);
+  out.variance = rounded<Real>(fn, "variance", mean);
+  out.volatility = static_cast<Real>(std::sqrt(mean));
+}
+
+/// Squared returns into `squares`, then the fit, the forecast and the annualised volatility.
+template <class Real, class S>
+void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t column, har_volatility_result<Real>& out,
+                         const har_volatility_options& o) {
+  using acc = accum_t<Real>;
+  if (!(o.annualization > 0 && std::isfinite(o.annualization)))
+    throw_bad_option(fn, "annualization", o.annualization, "positive and finite");
+  if (o.horizon < 1) throw_bad_option(fn, "horizon", static_cast<double>(o.horizon), "at least 1");
+  const std::ptrdiff_t n = ssize(returns);
+  out.squares.resize(uz(n));
+  auto f = std::ranges::begin(returns);
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    const auto r = static_cast<acc>(f[i]);
+    if (!std::isfinite(r)) throw_non_finite_at(fn, har_where("returns", column, i), static_cast<double>(f[i]));
+    out.squares[uz(i)] = rounded<Real>(fn, "a squared return", r * r);
+  }
+  const har_options fit_options{.horizon = 1, .scale = o.scale, .newey_west_lags = o.newey_west_lags,
+                                .weekly = o.weekly, .monthly = o.monthly, .min_observations = o.min_observations};
+  har_fit_into(fn, "returns^2", column, out.squares, out.model, fit_options);
+  har_forecast_into(out.model, out.squares, o.horizon, out.forecast);
+  out.variance = out.forecast.variance;
+  const acc volatility = std::sqrt(static_cast<acc>(out.forecast.variance)) * std::sqrt(static_cast<acc>(o.annualization));
+  if (!std::isfinite(volatility)) throw_overflow(fn, "the annualised volatility");
+  out.volatility = rounded<Real>(fn, "volatility", volatility);
+}
+
+}  // namespace detail
+
+template <class Real>
+template <Series S>
+void har_model<Real>::forecast(const S& rv_history, std::ptrdiff_t h, har_forecast<Real>& out) const {
+  detail::har_forecast_into(*this, rv_history, h, out);
+}
+
+/// Fits the HAR model (Corsi 2009) to a daily realised-variance series, into a reused model.
+///
+/// \f[ \bar x_{t+1:t+h} = c + b_d x_t + b_w \bar x_{t-4:t} + b_m \bar x_{t-21:t} + e_t \f]
+/// by OLS (pivoted QR) over the n - monthly - horizon + 1 rows with a full month behind and h
+/// days ahead; x by options.scale; Newey-West HAC errors (Bartlett, n/(n-4)), classical with
+/// newey_west_lags = 0. Every x must be finite, rv >= 0 (> 0 for log_variance).
+/// \pre n >= monthly + horizon - 1 + min_observations; 2 <= weekly < monthly; horizon >= 1.
+/// \returns har_model{intercept, beta_daily, beta_weekly, beta_monthly, std_errors, t_stats,
+///          r_squared, n, options} (options.newey_west_lags = the lag used).
+/// \throws invalid_input for bad options or an rv value (naming rv[i]); insufficient_data with
+///         the counts; singular_problem for a constant series (collinear regressors).
+/// Ref: Corsi, J. Financial Econometrics 7 (2009) 174-196, eq. 8; Newey & West (1987).
+template <Series S, class Real>
+  requires std::same_as<Real, detail::value_t<S>>
+void har_fit(const S& rv, har_model<Real>& out, har_options options = {}) {
+  detail::har_fit_into("har_fit", "rv", -1, rv, out, options);
+}
+
+/// har_fit into a new har_model (see the `out` form).
+/// \throws as the `out` form.
+template <Series S>
+[[nodiscard]] auto har_fit(const S& rv, har_options options = {}) {
+  har_model<detail::value_t<S>> out;
+  detail::har_fit_into("har_fit", "rv", -1, rv, out, options);
+  return out;
+}
+
+/// har_fit of every column of a T x N realised-variance panel, into a reused result: one
+/// workspace for all columns, so a warm call allocates nothing.
+/// \throws as the series form; a bad value is named by its cell, rv(i, j).
+template <class Derived, class Real>
+  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar> &&
+          std::same_as<Real, typename Derived::Scalar>
+void har_fit(const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, har_options options = {}) {
+  const Eigen::Index n = rv.cols();
+  for (auto* v : {&out.intercepts, &out.betas_daily, &out.betas_weekly, &out.betas_monthly, &out.r_squareds})
+    v->resize(n);
+  out.std_errors.resize(4, n);
+  out.t_stats.resize(4, n);
+  auto& m = out.workspace;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    detail::har_fit_into("har_fit", "rv", j, rv.col(j), m, options);
+    out.intercepts(j) = m.intercept;
+    out.betas_daily(j) = m.beta_daily;
+    out.betas_weekly(j) = m.beta_weekly;
+    out.betas_monthly(j) = m.beta_monthly;
+    out.std_errors.col(j) = m.std_errors;
+    out.t_stats.col(j) = m.t_stats;
+    out.r_squareds(j) = m.r_squared;
+    out.n = m.n;
+    out.options = m.options;
+  }
+}
+
+/// har_fit of every column of a panel -> har_panel (see the `out` form).
+/// \throws as the `out` form.
+template <class Derived>
+  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
+[[nodiscard]] auto har_fit(const Eigen::MatrixBase<Derived>& rv, har_options options = {}) {
+  har_panel<typename Derived::Scalar> out;
+  har_fit(rv, out, options);
+  return out;
+}
+
+/// The HAR volatility forecast most users want, into a reused result: squared daily returns
+/// as the variance proxy, the daily HAR model fitted on them, iterated `horizon` days, and the
+/// annualised expected volatility sqrt(annualization x average daily variance).
+/// \pre finite returns; n >= monthly + min_observations (and every return nonzero for
+///      log_variance); annualization > 0; horizon >= 1.
+/// \returns har_volatility_result{volatility, variance, forecast, model}.
+/// \throws invalid_input for bad options or returns; insufficient_data (as har_fit);
+///         singular_problem for constant squared returns.
+/// Ref: Corsi (2009); Andersen, Bollerslev & Diebold (2007) (squared returns as the proxy).
+template <Series S, class Real>
+  requires std::same_as<Real, detail::value_t<S>>
+void har_volatility_forecast(const S& returns, har_volatility_result<Real>& out, har_volatility_options options = {}) {
+  detail::har_volatility_into("har_volatility_forecast", returns, -1, out, options);
+}
+
+/// har_volatility_forecast into a new result (see the `out` form).
+/// \throws as the `out` form.
+template <Series S>
+[[nodiscard]] auto har_volatility_forecast(const S& returns, har_volatility_options options = {}) {
+  har_volatility_result<detail::value_t<S>> out;
+  detail::har_volatility_into("har_volatility_forecast", returns, -1, out, options);
+  return out;
+}
+
+/// har_volatility_forecast of a dated return series: missing (NaN) returns dropped first (a
+/// price_table column of an asset that starts later), then as the series form.
+/// \throws as the series form, and invalid_input for keys that do not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto har_volatility_forecast(const D& returns, har_volatility_options options = {}) {
+  std::vector<key_type_t<D>> kept_keys;
+  std::vector<value_type_t<D>> kept;
+  detail::present_values("har_volatility_forecast", returns, kept_keys, kept);
+  return har_volatility_forecast(kept, options);
+}
+
+/// har_volatility_forecast of every column of a T x N returns panel, into a reused result:
+/// one workspace for all columns (a warm call allocates nothing).
+/// \throws as the series form; a bad value is named by its cell, returns(i, j).
+template <class Derived, class Real>
+  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar> &&
+          std::same_as<Real, typename Derived::Scalar>
+void har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatility_panel<Real>& out,
+                             har_volatility_options options = {}) {
+  const Eigen::Index n = returns.cols();
+  out.volatilities.resize(n);
+  out.variances.resize(n);
+  out.r_squareds.resize(n);
+  out.floored.assign(detail::uz(n), false);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    detail::har_volatility_into("har_volatility_forecast", returns.col(j), j, out.workspace, options);
+    out.volatilities(j) = out.workspace.volatility;
+    out.variances(j) = out.workspace.variance;
+    out.r_squareds(j) = out.workspace.model.r_squared;
+    out.floored[detail::uz(j)] = out.workspace.forecast.floored;
+  }
+}
+
+/// har_volatility_forecast of every column of a panel -> har_volatility_panel.
+/// \throws as the `out` form.
+template <class Derived>
+  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
+[[nodiscard]] auto har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatility_options options = {}) {
+  har_volatility_panel<typename Derived::Scalar> out;
+  har_volatility_forecast(returns, out, options);
+  return out;
+}
+
+}  // namespace keel

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+// libFuzzer target for keel's volatility, covariance and HAR entry points: realized_volatility,
+// rolling_volatility, ewma_volatility, volatility_trend, volatility_percentile,
+// portfolio_volatility, diversification_ratio, risk_contributions (keel/volatility.hpp);
+// sample_covariance (three missing-data policies, with and without repair), ewma_covariance,
+// semicovariance, ledoit_wolf (three targets), correlation (keel/covariance.hpp); har_fit,
+// har_model::forecast, har_volatility_forecast, the panel forms (keel/har.hpp).
+//
+// The first byte picks how the rest become numbers, as numeric_fuzz does: raw doubles (NaN,
+// infinities, subnormals, 1e308 reach every check), raw floats, or small integers scaled to
+// daily returns (so the estimators run on most inputs), with some cells turned into NaN. The
+// second byte picks the window, the panel width and the options. Every call must throw a
+// keel::error or return a result that keeps its documented contract: no NaN, volatilities and
+// variances >= 0, percentiles in (0, 1], shrinkage in [0, 1], symmetric covariances with a
+// nonnegative diagonal, a PSD flag that agrees with the reported smallest eigenvalue,
+// contributions summing to the volatility. Anything else traps.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <keel/covariance.hpp>
+#include <keel/har.hpp>
+#include <keel/volatility.hpp>
+
+namespace {
+
+void require(bool ok) {
+  if (!ok) __builtin_trap();
+}
+
+template <class M>
+void check_covariance(const M& c, Eigen::Index n) {
+  require(c.rows() == n && c.cols() == n);
+  require(c.allFinite());
+  require((c - c.transpose()).cwiseAbs().maxCoeff() == 0);
+  require((c.diagonal().array() >= 0).all());
+}
+
+template <class Real>
+void volatility_calls(const std::vector<Real>& r, std::ptrdiff_t window, std::uint8_t flags) {
+  const bool demean = (flags & 1) != 0;
+  try {
+    const auto v = keel::realized_volatility(r, window, {.demean = demean});
+    require(std::isfinite(v) && v >= 0);
+  } catch (const keel::error&) {
+  }
+  try {
+    const auto rolled = keel::rolling_volatility(r, window, {.annualization = 12, .demean = demean});
+    require(rolled.size() + static_cast<std::size_t>(window) == r.size() + 1);
+    for (const auto v : rolled) require(std::isfinite(v) && v >= 0);
+  } catch (const keel::error&) {
+  }
+  try {
+    const auto e = keel::ewma_volatility(r, {.lambda = (flags & 2) ? 0.5 : 0.94,
+                                             .weighting = (flags & 4) ? keel::ewma_weighting::normalized
+                                                                      : keel::ewma_weighting::recursive});
+    require(e.volatilities.size() == r.size() && std::isfinite(e.volatility) && e.volatility >= 0);
+    for (const auto v : e.volatilities) require(std::isfinite(v) && v >= 0);
+  } catch (const keel::error&) {
+  }
+  try {
+    const auto t = keel::volatility_trend(r, {.short_window = window, .long_window = 2 * window, .demean = demean});
+    require(t.strength >= 0 && t.strength <= 1);
+    require(std::isfinite(t.short_volatility) && std::isfinite(t.long_volatility));
+  } catch (const keel::error&) {
+  }
+  try {
+    const auto p = keel::volatility_percentile(r, {.window = window, .lookback = window + 3, .demean = demean});
+    require(p > 0 && p <= 1);
+  } catch (const keel::error&) {
+  }
+}
+
+void portfolio_calls(const Eigen::MatrixXd& cov, const std::vector<double>& w) {
+  try {
+    const double v = keel::portfolio_volatility(w, cov);
+    require(std::isfinite(v) && v >= 0);
+  } catch (const keel::error&) {
+  }
+  try {
+    const double d = keel::diversification_ratio(w, cov);
+    require(!std::isnan(d) && d >= 0);
+  } catch (const keel::error&) {
+  }
+  try {
+    const auto rc = keel::risk_contributions(w, cov);
+    require(rc.contributions.allFinite() && rc.fractions.allFinite() && rc.volatility > 0);
+    require(std::fabs(rc.fractions.sum() - 1) < 1e-6 * (1 + rc.fractions.cwiseAbs().sum()));
+  } catch (const keel::error&) {
+  }
+}
+
+void covariance_calls(const Eigen::MatrixXd& x, std::uint8_t flags, const std::vector<double>& w) {
+  const Eigen::Index n = x.cols();
+  const auto missing = static_cast<keel::missing_data>(flags % 3);
+  try {
+    const auto c = keel::sample_covariance(x, {.annualization = 252, .missing = missing, .repair = (flags & 8) != 0});
+    check_covariance(c.covariance, n);
+    if (c.min_eigenvalue) require(std::isfinite(*c.min_eigenvalue) && (c.positive_semidefinite || *c.min_eigenvalue < 0));
+    portfolio_calls(c.covariance, w);
+    try {
+      const Eigen::MatrixXd r = keel::correlation(c.covariance);
+      require(r.allFinite() && (r.cwiseAbs().array() <= 1).all() && (r.diagonal().array() == 1).all());
+    } catch (const keel::error&) {
+    }
+  } catch (const keel::error&) {
+  }
+  try {
+    check_covariance(keel::semicovariance(x, {.benchmark = 1e-4, .missing = missing}).covariance, n);
+  } catch (const keel::error&) {
+  }
+  try {
+    check_covariance(keel::ewma_covariance(x, {.demean = (flags & 16) != 0, .missing = missing}).covariance, n);
+  } catch (const keel::error&) {
+  }
+  for (const auto target : {keel::shrinkage_target::scaled_identity, keel::shrinkage_target::single_factor,
+                            keel::shrinkage_target::constant_correlation}) {
+    try {
+      const auto lw = keel::ledoit_wolf(x, {.target = target, .missing = missing});
+      require(lw.shrinkage >= 0 && lw.shrinkage <= 1);
+      check_covariance(lw.covariance, n);
+      require(lw.target_covariance.allFinite());
+    } catch (const keel::error&) {
+    }
+  }
+}
+
+void har_calls(const std::vector<double>& r, std::ptrdiff_t window, std::uint8_t flags) {
+  const auto scale = static_cast<keel::har_scale>(flags % 3);
+  std::vector<double> rv(r.size());
+  for (std::size_t i = 0; i < r.size(); ++i) rv[i] = r[i] * r[i];
+  const keel::har_options options{.horizon = 1 + window % 4, .scale = scale, .weekly = 2 + window % 3,
+                                  .monthly = 6 + window % 5, .min_observations = 5};
+  try {
+    const auto m = keel::har_fit(rv, options);
+    require(std::isfinite(m.intercept) && std::isfinite(m.beta_daily) && std::isfinite(m.beta_weekly) &&
+            std::isfinite(m.beta_monthly));
+    require((m.std_errors.array() >= 0).all() && m.std_errors.allFinite() && !m.t_stats.hasNaN());
+    require(m.r_squared >= 0 && m.r_squared <= 1);
+    try {
+      const auto f = m.forecast(rv, options.horizon);
+      require(std::isfinite(f.variance) && f.variance >= 0 && std::isfinite(f.volatility));
+      for (double v : f.variances) require(std::isfinite(v) && v >= 0);
+    } catch (const keel::error&) {
+    }
+  } catch (const keel::error&) {
+  }
+  try {
+    const auto h = keel::har_volatility_forecast(r, {.horizon = window, .scale = scale, .weekly = 2, .monthly = 5,
+                                                     .min_observations = 5});
+    require(std::isfinite(h.volatility) && h.volatility >= 0 && h.variance >= 0);
+  } catch (const keel::error&) {
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) return 0;
+  const int mode = data[0] % 3;
+  const std::uint8_t flags = data[1];
+  const std::ptrdiff_t window = 1 + (data[1] >> 2) % 12;
+  const Eigen::Index cols = 1 + (data[0] >> 2) % 4;
+  const std::uint8_t* body = data + 2;
+  const std::size_t bytes = size - 2;
+
+  std::vector<double> v;
+  std::vector<float> vf;
+  if (mode == 0) {
+    for (std::size_t i = 0; i + sizeof(double) <= bytes; i += sizeof(double)) {
+      double d;
+      std::memcpy(&d, body + i, sizeof d);
+      v.push_back(d);
+    }
+  } else if (mode == 1) {
+    for (std::size_t i = 0; i + sizeof(float) <= bytes; i += sizeof(float)) {
+      float f;
+      std::memcpy(&f, body + i, sizeof f);
+      vf.push_back(f);
+      v.push_back(static_cast<double>(f));
+    }
+  } else {
+    for (std::size_t i = 0; i + 2 <= bytes; i += 2) {
+      std::int16_t s;
+      std::memcpy(&s, body + i, sizeof s);
+      // -32768 marks a missing cell, so the missing-data paths run on clean numbers too.
+      v.push_back(s == -32768 ? std::nan("") : static_cast<double>(s) * 1e-4);
+    }
+  }
+  std::vector<double> clean;
+  for (double x : v)
+    if (!std::isnan(x)) clean.push_back(x);
+  volatility_calls(v, window, flags);
+  volatility_calls(clean, window, flags);
+  if (mode == 1) volatility_calls(vf, window, flags);
+
+  const auto rows = static_cast<Eigen::Index>(v.size()) / cols;
+  Eigen::MatrixXd x(rows, cols);
+  for (Eigen::Index j = 0; j < cols; ++j)
+    for (Eigen::Index i = 0; i < rows; ++i) x(i, j) = v[static_cast<std::size_t>(j * rows + i)];
+  std::vector<double> w(static_cast<std::size_t>(cols));
+  for (std::size_t j = 0; j < w.size(); ++j) w[j] = j < clean.size() ? clean[j] * 100 : 1.0;
+  covariance_calls(x, flags, w);
+  har_calls(clean, window, flags);
+  try {
+    const Eigen::MatrixXd rv = x.array().square();
+    const auto panel = keel::har_fit(rv, {.weekly = 2, .monthly = 4, .min_observations = 5});
+    require(panel.intercepts.allFinite() && panel.std_errors.allFinite() &&
+            (panel.r_squareds.array() >= 0).all() && (panel.r_squareds.array() <= 1).all());
+  } catch (const keel::error&) {
+  }
+  return 0;
+}
