@@ -21,3 +21,5 @@
 #include <keel/covariance.hpp>
 #include <keel/volatility.hpp>
 #include <keel/har.hpp>
+#include <keel/hedge.hpp>
+#include <keel/rebalance.hpp>

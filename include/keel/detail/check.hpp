@@ -22,6 +22,7 @@
 //   missing cell         "fn: name(i, j) is NaN; set .missing = missing_data::pairwise or
 //                         missing_data::complete_rows to skip missing values"
 //   unsupported option   "fn: option = value is not supported: reason"
+//   unreachable target   "fn: target_beta = 0.2 is outside the reachable range [0.5, 1.3] (set by ...)"
 // IWYU pragma: private, include <keel/error.hpp>
 #pragma once
 
@@ -311,6 +312,16 @@ void require_scale(std::string_view fn, std::string_view name, const M& m, doubl
                                             " <= |x| <= " + number_text(hi) + "); rescale the inputs"));
       }
     }
+}
+
+/// Throws infeasible for a target the constraints cannot reach: "fn: target_beta = 0.2 is
+/// outside the reachable range [0.5, 1.3] (set by the instruments' quantity bounds)". The
+/// range's ends may be infinite (an unbounded side).
+[[noreturn]] inline void throw_unreachable(std::string_view fn, std::string_view what, double value, double lo,
+                                           double hi, std::string_view limited_by) {
+  throw infeasible(message(fn, std::string(what) + " = " + number_text(value) + " is outside the reachable range [" +
+                                   number_text(lo) + ", " + number_text(hi) + "] (set by " + std::string(limited_by) +
+                                   ")"));
 }
 
 }  // namespace keel::detail

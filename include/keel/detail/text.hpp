@@ -9,6 +9,7 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -110,6 +111,15 @@ template <class Key>
     out += std::to_string(ids[i]);
   }
   return out;
+}
+
+/// A number rounded to `significant` digits for prose ("0.8333", "1.25e+06"): report text such
+/// as a plan's reason, where the exact value sits in a field beside it.
+[[nodiscard]] inline std::string rounded_text(double x, int significant = 4) {
+  if (!std::isfinite(x)) return number_text(x);
+  char buf[40];
+  const int len = std::snprintf(buf, sizeof buf, "%.*g", significant, x);
+  return std::string(buf, static_cast<std::size_t>(len > 0 ? len : 0));
 }
 
 }  // namespace keel::detail
