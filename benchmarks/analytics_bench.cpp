@@ -61,15 +61,15 @@ void BM_limit_sum_2520(benchmark::State& state) {
 }
 BENCHMARK(BM_limit_sum_2520);
 
-#define KEEL_SERIES_BENCH(name, expr)                            \
-  void BM_##name(benchmark::State& state) {                      \
-    const auto& d = series();                                    \
-    for (auto _ : state) {                                       \
-      auto v = (expr);                                           \
-      benchmark::DoNotOptimize(v);                               \
-    }                                                            \
-    state.SetItemsProcessed(state.iterations() * 2520);          \
-  }                                                              \
+#define KEEL_SERIES_BENCH(name, expr)                   \
+  void BM_##name(benchmark::State& state) {             \
+    const auto& d = series();                           \
+    for (auto _ : state) {                              \
+      auto v = (expr);                                  \
+      benchmark::DoNotOptimize(v);                      \
+    }                                                   \
+    state.SetItemsProcessed(state.iterations() * 2520); \
+  }                                                     \
   BENCHMARK(BM_##name)
 
 KEEL_SERIES_BENCH(max_drawdown, keel::max_drawdown(d.returns).depth);
@@ -135,9 +135,17 @@ struct book {
 const book& positions() {
   static const book b = [] {
     book out;
-    const std::vector<std::string> gics{"Communication Services", "Consumer Discretionary", "Consumer Staples",
-                                        "Energy", "Financials", "Health Care", "Industrials",
-                                        "Information Technology", "Materials", "Real Estate", "Utilities"};
+    const std::vector<std::string> gics{"Communication Services",
+                                        "Consumer Discretionary",
+                                        "Consumer Staples",
+                                        "Energy",
+                                        "Financials",
+                                        "Health Care",
+                                        "Industrials",
+                                        "Information Technology",
+                                        "Materials",
+                                        "Real Estate",
+                                        "Utilities"};
     std::mt19937_64 gen(2);
     std::lognormal_distribution<double> size(0.0, 1.0);
     for (int i = 0; i < 1000; ++i) {

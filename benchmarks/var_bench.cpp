@@ -55,7 +55,8 @@ constexpr std::ptrdiff_t mc_paths = 1'000'000;
 
 void BM_monte_carlo_var(benchmark::State& state) {
   const mc_data& d = hundred_assets();
-  const keel::mc_options o{.paths = mc_paths, .seed = 1, .confidence = {0.95, 0.99}, .threads = static_cast<int>(state.range(0))};
+  const keel::mc_options o{
+      .paths = mc_paths, .seed = 1, .confidence = {0.95, 0.99}, .threads = static_cast<int>(state.range(0))};
   for (auto _ : state) {
     auto r = keel::monte_carlo_var(d.w, d.mu, d.cov, o);
     benchmark::DoNotOptimize(r.vars.data());
@@ -66,7 +67,8 @@ BENCHMARK(BM_monte_carlo_var)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Us
 
 void BM_monte_carlo_var_student_t(benchmark::State& state) {
   const mc_data& d = hundred_assets();
-  const keel::mc_options o{.paths = mc_paths, .seed = 1, .confidence = {0.95, 0.99}, .distribution = keel::student_t{5}, .threads = 1};
+  const keel::mc_options o{
+      .paths = mc_paths, .seed = 1, .confidence = {0.95, 0.99}, .distribution = keel::student_t{5}, .threads = 1};
   for (auto _ : state) {
     auto r = keel::monte_carlo_var(d.w, d.mu, d.cov, o);
     benchmark::DoNotOptimize(r.vars.data());

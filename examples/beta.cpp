@@ -35,16 +35,14 @@ int main(int argc, char** argv) {
   std::ptrdiff_t min_observations = keel::beta_options{}.min_observations;
   int periods_per_year = 252;
   keel_example::add_price_options(app, source);
-  app.add_option("--market", market,
-                 "the market's symbol (default: the equal-weighted average of all symbols)")
+  app.add_option("--market", market, "the market's symbol (default: the equal-weighted average of all symbols)")
       ->type_name("SYMBOL");
   app.add_option("--symbols", symbols, "the symbols to fit (default: all but the market)")
       ->type_name("A,B,...")
       ->delimiter(',');
-  auto* window_option =
-      app.add_option("--window", window, "fit the last N >= 1 common returns only (default: all)")
-          ->type_name("N")
-          ->check(keel_example::at_least(1));
+  auto* window_option = app.add_option("--window", window, "fit the last N >= 1 common returns only (default: all)")
+                            ->type_name("N")
+                            ->check(keel_example::at_least(1));
   app.add_option("--min-observations", min_observations,
                  "fewer common returns than this (at least 3) is an error "
                  "(beta_options::min_observations)")
@@ -59,12 +57,11 @@ int main(int argc, char** argv) {
       if (has_market && s == market)
         throw keel_example::usage_error("--symbols lists the market " + market +
                                         ": a symbol regressed on itself has beta 1 by definition");
-    if (app.count("--symbols") > 0 && symbols.empty())
-      throw keel_example::usage_error("--symbols lists no symbols");
+    if (app.count("--symbols") > 0 && symbols.empty()) throw keel_example::usage_error("--symbols lists no symbols");
 
     const keel::price_table prices = keel_example::load_prices(source);
-    const auto market_returns = has_market ? keel_example::returns_of(prices, market)
-                                           : keel_example::equal_weighted_returns(prices);
+    const auto market_returns =
+        has_market ? keel_example::returns_of(prices, market) : keel_example::equal_weighted_returns(prices);
     if (symbols.empty())
       for (const auto& s : prices.symbols)
         if (!has_market || s != market) symbols.push_back(s);
@@ -78,31 +75,28 @@ int main(int argc, char** argv) {
       if (windowed && n < window)
         throw keel::insufficient_data(symbol + " has " + std::to_string(n) +
                                           " returns in common with the market, fewer than "
-                                          "--window " + std::to_string(window),
+                                          "--window " +
+                                          std::to_string(window),
                                       window, n);
       const auto offset = static_cast<std::size_t>(windowed ? n - window : 0);
       const auto fit = [&] {
         try {
-          return keel::market_beta(std::span(aligned.first).subspan(offset),
-                                   std::span(aligned.second).subspan(offset), options);
+          return keel::market_beta(std::span(aligned.first).subspan(offset), std::span(aligned.second).subspan(offset),
+                                   options);
         } catch (const keel::insufficient_data& e) {  // say which symbol, and which option
-          throw keel::insufficient_data(symbol + ": " + e.what() + "; --min-observations is " +
-                                            std::to_string(min_observations),
-                                        e.required(), e.actual());
+          throw keel::insufficient_data(
+              symbol + ": " + e.what() + "; --min-observations is " + std::to_string(min_observations), e.required(),
+              e.actual());
         }
       }();
-      out.add({symbol, keel_example::fixed(fit.beta, 3),
-               keel_example::percent(periods_per_year * fit.alpha),
+      out.add({symbol, keel_example::fixed(fit.beta, 3), keel_example::percent(periods_per_year * fit.alpha),
                keel_example::fixed(fit.r_squared, 3), keel_example::fixed(fit.beta_stderr, 3),
                keel_example::fixed(fit.p_value, 3, 1e-3), std::to_string(fit.n)});
     }
     std::ostringstream report;  // printed whole, so that an error leaves stdout empty
     report << "market: "
-           << (has_market ? market
-                          : "equal-weighted average of " + std::to_string(prices.symbols.size()) +
-                                " symbols")
-           << (windowed ? ", last " + std::to_string(window) + " returns"
-                        : std::string(", all returns"))
+           << (has_market ? market : "equal-weighted average of " + std::to_string(prices.symbols.size()) + " symbols")
+           << (windowed ? ", last " + std::to_string(window) + " returns" : std::string(", all returns"))
            << "; alpha x " << periods_per_year << " per year\n\n";
     out.print(report);
     std::cout << report.str();

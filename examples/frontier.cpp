@@ -163,7 +163,8 @@ int main(int argc, char** argv) {
     if (symbols.empty()) symbols = table.symbols;
     Eigen::MatrixXd prices(table.prices.rows(), static_cast<Eigen::Index>(symbols.size()));
     for (std::size_t j = 0; j < symbols.size(); ++j) {
-      prices.col(static_cast<Eigen::Index>(j)) = table.prices.col(table.index_of(symbols[j]));  // throws for an unknown one
+      prices.col(static_cast<Eigen::Index>(j)) =
+          table.prices.col(table.index_of(symbols[j]));  // throws for an unknown one
     }
     const Eigen::VectorXd mu = keel::mean_historical_return(prices, {.periods = periods_per_year});
     const keel::return_table returns = keel::simple_returns(table);
@@ -179,15 +180,18 @@ int main(int argc, char** argv) {
       std::vector<std::string> names = constraints.groups;
       std::sort(names.begin(), names.end());
       names.erase(std::unique(names.begin(), names.end()), names.end());
-      for (const auto& s : names) constraints.group_limits.push_back({s, -std::numeric_limits<double>::infinity(), max_sector});
+      for (const auto& s : names)
+        constraints.group_limits.push_back({s, -std::numeric_limits<double>::infinity(), max_sector});
     }
-    const auto f = keel::efficient_frontier(mu, est.covariance, {.points = points, .bounds = constraints, .risk_free = risk_free});
+    const auto f =
+        keel::efficient_frontier(mu, est.covariance, {.points = points, .bounds = constraints, .risk_free = risk_free});
 
     std::ostringstream report;  // printed whole, so that an error leaves stdout empty
     report << symbols.size() << " symbols, " << returns.returns.rows() << " returns; bounds " << bounds_text
            << (sectors_path.empty() ? "" : ", sectors at most " + keel_example::percent(max_sector, 0))
            << "; risk-free " << keel_example::percent(risk_free) << (est.repaired ? "; covariance repaired to PSD" : "")
-           << "\n\n" << f.corners.size() << " corner portfolios\n";
+           << "\n\n"
+           << f.corners.size() << " corner portfolios\n";
     report << "   #   return  volatility  Sharpe  weights (largest first)\n";
     for (std::size_t k = 0; k < f.corners.size(); ++k) {
       const auto& c = f.corners[k];
@@ -197,13 +201,16 @@ int main(int argc, char** argv) {
       report << head << weights_line(c.weights, symbols) << "\n";
     }
     const auto line = [&](const std::string& name, const keel::portfolio<double>& p) {
-      report << "\n" << name << ": return " << keel_example::percent(p.expected_return) << ", volatility "
+      report << "\n"
+             << name << ": return " << keel_example::percent(p.expected_return) << ", volatility "
              << keel_example::percent(p.volatility) << ", Sharpe " << keel_example::fixed(p.sharpe, 3) << "\n  "
              << weights_line(p.weights, symbols) << "\n";
     };
     line("minimum variance", f.min_variance);
-    if (f.max_sharpe) line("maximum Sharpe", *f.max_sharpe);
-    else report << "\nmaximum Sharpe: not attained (no portfolio beats the risk-free rate, or it is unbounded)\n";
+    if (f.max_sharpe)
+      line("maximum Sharpe", *f.max_sharpe);
+    else
+      report << "\nmaximum Sharpe: not attained (no portfolio beats the risk-free rate, or it is unbounded)\n";
     if (!svg_path.empty()) {
       write_svg(svg_path, f, mu, est.covariance, symbols, risk_free);
       report << "\nwrote " << svg_path << " (" << f.points.size() << " frontier points)\n";

@@ -48,8 +48,7 @@ int main(int argc, char** argv) {
   app.add_option("--symbols", symbols, "the symbols to report (default: all but the market)")
       ->type_name("A,B,...")
       ->delimiter(',');
-  app.add_option("--risk-free", risk_free,
-                 "risk-free rate per period, as the returns (0.0001 is 1 basis point a day)")
+  app.add_option("--risk-free", risk_free, "risk-free rate per period, as the returns (0.0001 is 1 basis point a day)")
       ->type_name("R")
       ->capture_default_str();
   keel_example::add_periods_per_year(app, periods_per_year);
@@ -58,8 +57,8 @@ int main(int argc, char** argv) {
     const bool has_market = !market.empty();
     if (app.count("--symbols") > 0 && symbols.empty()) throw keel_example::usage_error("--symbols lists no symbols");
     const keel::price_table prices = keel_example::load_prices(source);
-    const auto market_returns = has_market ? keel_example::returns_of(prices, market)
-                                           : keel_example::equal_weighted_returns(prices);
+    const auto market_returns =
+        has_market ? keel_example::returns_of(prices, market) : keel_example::equal_weighted_returns(prices);
     if (symbols.empty())
       for (const auto& s : prices.symbols)
         if (!has_market || s != market) symbols.push_back(s);
@@ -78,15 +77,13 @@ int main(int argc, char** argv) {
                keel_example::fixed(keel::sharpe_ratio(r, {.risk_free = risk_free, .periods = periods}), 2),
                keel_example::fixed(keel::sortino_ratio(r, {.required_return = risk_free, .periods = periods}), 2),
                keel_example::fixed(100 * dd.depth, 2) + "%", date_or(dd.peak, "start"), date_or(dd.trough, "-"),
-               date_or(dd.recovery, "not yet"),
-               keel_example::fixed(keel::calmar_ratio(r, {.periods = periods}), 2),
+               date_or(dd.recovery, "not yet"), keel_example::fixed(keel::calmar_ratio(r, {.periods = periods}), 2),
                keel_example::fixed(capture.up, 2), keel_example::fixed(capture.down, 2),
                std::to_string(aligned.keys.size())});
     }
     std::ostringstream report;  // printed whole, so that an error leaves stdout empty
     report << "market: "
-           << (has_market ? market
-                          : "equal-weighted average of " + std::to_string(prices.symbols.size()) + " symbols")
+           << (has_market ? market : "equal-weighted average of " + std::to_string(prices.symbols.size()) + " symbols")
            << "; " << periods_per_year << " periods per year; risk-free " << risk_free
            << " per period; max DD is the fall from peak to trough\n\n";
     out.print(report);

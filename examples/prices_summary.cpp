@@ -53,13 +53,13 @@ int main(int argc, char** argv) {
           ++periods;
         }
       const auto f = static_cast<std::size_t>(first), l = static_cast<std::size_t>(last);
-      out.add({symbol, std::to_string(count), keel::format_date(dates[f]),
-               keel::format_date(dates[l]), keel_example::percent(values[l] / values[f] - 1),
+      out.add({symbol, std::to_string(count), keel::format_date(dates[f]), keel::format_date(dates[l]),
+               keel_example::percent(values[l] / values[f] - 1),
                periods > 0 ? keel_example::percent(sum / static_cast<double>(periods), 4) : "-"});
     }
     std::ostringstream report;  // printed whole, so that an error leaves stdout empty
-    report << "prices: " << keel_example::describe(source) << " (" << prices.dates.size()
-           << " dates x " << prices.symbols.size() << " symbols)\n\n";
+    report << "prices: " << keel_example::describe(source) << " (" << prices.dates.size() << " dates x "
+           << prices.symbols.size() << " symbols)\n\n";
     out.print(report);
     std::cout << report.str();
   });

@@ -57,7 +57,8 @@ std::vector<holding> read_portfolio(const std::filesystem::path& path) {
       used = 0;
     }
     if (used != q.size() || q.empty() || !std::isfinite(h.quantity))
-      throw keel::invalid_input(path.string() + ":" + std::to_string(t.lines[i]) + ": quantity '" + q + "' is not a number");
+      throw keel::invalid_input(path.string() + ":" + std::to_string(t.lines[i]) + ": quantity '" + q +
+                                "' is not a number");
     out.push_back(h);
   }
   if (out.empty()) throw keel::insufficient_data(path.string() + ": the portfolio has no positions", 1, 0);
@@ -79,11 +80,11 @@ struct book_data {
   std::vector<holding> holdings;
   std::vector<double> values, weights;
   double total = 0;
-  keel::return_table all;    // every symbol's returns
-  Eigen::MatrixXd panel;     // the positions' returns, T x N
-  Eigen::MatrixXd recent;    // the last --window rows
-  Eigen::VectorXd mu;        // sample mean of `recent`
-  Eigen::MatrixXd cov;       // sample covariance of `recent`
+  keel::return_table all;  // every symbol's returns
+  Eigen::MatrixXd panel;   // the positions' returns, T x N
+  Eigen::MatrixXd recent;  // the last --window rows
+  Eigen::VectorXd mu;      // sample mean of `recent`
+  Eigen::MatrixXd cov;     // sample covariance of `recent`
 };
 
 book_data load_book(std::vector<holding> holdings, const keel::price_table& prices, std::ptrdiff_t window) {
@@ -92,8 +93,8 @@ book_data load_book(std::vector<holding> holdings, const keel::price_table& pric
   b.all = keel::simple_returns(prices);
   const auto t = static_cast<std::ptrdiff_t>(b.all.dates.size());
   if (t < window)
-    throw keel::insufficient_data("the prices have " + std::to_string(t) + " returns, fewer than --window " +
-                                      std::to_string(window), window, t);
+    throw keel::insufficient_data(
+        "the prices have " + std::to_string(t) + " returns, fewer than --window " + std::to_string(window), window, t);
   const auto n = static_cast<Eigen::Index>(b.holdings.size());
   b.panel.resize(t, n);
   for (Eigen::Index j = 0; j < n; ++j) {
@@ -103,7 +104,8 @@ book_data load_book(std::vector<holding> holdings, const keel::price_table& pric
     b.panel.col(j) = b.all.returns.col(col);
   }
   for (double v : b.values) b.total += v;
-  if (!(b.total > 0)) throw keel::invalid_input("the portfolio's value " + std::to_string(b.total) + " is not positive");
+  if (!(b.total > 0))
+    throw keel::invalid_input("the portfolio's value " + std::to_string(b.total) + " is not positive");
   for (double v : b.values) b.weights.push_back(v / b.total);
   b.recent = b.panel.bottomRows(window);
   mean_and_covariance(b.recent, b.mu, b.cov);
@@ -143,7 +145,8 @@ void print_contributors(std::ostream& out, const book_data& b) {
   const auto hist = keel::historical_component_var(b.weights, b.recent, {.confidence = 0.99});
   std::vector<std::size_t> order(b.holdings.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return par.component_vars[x] > par.component_vars[y]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t x, std::size_t y) { return par.component_vars[x] > par.component_vars[y]; });
   out << "Largest contributors to the 99% VaR (Euler allocation; shares of the total):\n";
   keel_example::table contrib({"symbol", "sector", "weight", "parametric VaR", "historical VaR", "historical CVaR"});
   for (std::size_t k = 0; k < std::min<std::size_t>(5, order.size()); ++k) {
@@ -176,10 +179,13 @@ void print_backtest(std::ostream& out, const book_data& b, std::ptrdiff_t window
   for (const auto& [name, series] : {std::pair<std::string, const std::vector<double>*>{"historical", &hv},
                                      std::pair<std::string, const std::vector<double>*>{"parametric", &pv}}) {
     const keel::backtest_result r = keel::var_backtest(realised, *series, 0.99);
-    const char* zone = r.basel.zone == keel::basel_zone::green ? "green" : r.basel.zone == keel::basel_zone::yellow ? "yellow" : "red";
+    const char* zone = r.basel.zone == keel::basel_zone::green    ? "green"
+                       : r.basel.zone == keel::basel_zone::yellow ? "yellow"
+                                                                  : "red";
     bt.add({name, std::to_string(r.breaches), keel_example::fixed(r.kupiec.p_value, 3),
-            keel_example::fixed(r.christoffersen.p_independence, 3), keel_example::fixed(r.christoffersen.p_conditional_coverage, 3),
-            zone, keel_example::fixed(r.basel.multiplier, 2)});
+            keel_example::fixed(r.christoffersen.p_independence, 3),
+            keel_example::fixed(r.christoffersen.p_conditional_coverage, 3), zone,
+            keel_example::fixed(r.basel.multiplier, 2)});
   }
   bt.print(out);
 }
@@ -192,7 +198,8 @@ void print_stress(std::ostream& out, const book_data& b, const keel::price_table
   for (std::size_t j = 0; j < b.holdings.size(); ++j) {
     const auto aligned = keel::align(keel_example::returns_of(prices, b.holdings[j].symbol), market);
     const auto offset = aligned.keys.size() - std::min(static_cast<std::size_t>(window), aligned.keys.size());
-    const auto fit = keel::market_beta(std::span(aligned.first).subspan(offset), std::span(aligned.second).subspan(offset));
+    const auto fit =
+        keel::market_beta(std::span(aligned.first).subspan(offset), std::span(aligned.second).subspan(offset));
     positions.push_back({.symbol = b.holdings[j].symbol, .value = b.values[j], .beta = fit.beta});
   }
   const std::vector<keel::scenario> scenarios = keel::builtin_scenarios();
@@ -201,7 +208,8 @@ void print_stress(std::ostream& out, const book_data& b, const keel::price_table
   keel_example::table stress({"scenario", "dates", "market", "P&L (beta)", "P&L (replay)"});
   for (std::size_t k = 0; k < scenarios.size(); ++k) {
     const auto& s = scenarios[k];
-    const std::string dates = s.start ? keel::format_date(*s.start) + " to " + keel::format_date(*s.end) : "hypothetical";
+    const std::string dates =
+        s.start ? keel::format_date(*s.start) + " to " + keel::format_date(*s.end) : "hypothetical";
     std::string replay;
     if (s.start) {
       const keel::replay_result r = keel::historical_replay(positions, prices, s);
@@ -236,18 +244,25 @@ int main(int argc, char** argv) {
       ->type_name("N")
       ->capture_default_str()
       ->check(keel_example::at_least(30));
-  app.add_option("--paths", paths, "Monte Carlo paths, at least 100")->type_name("N")->capture_default_str()->check(keel_example::at_least(100));
+  app.add_option("--paths", paths, "Monte Carlo paths, at least 100")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(keel_example::at_least(100));
   app.add_option("--seed", seed, "Monte Carlo seed")->type_name("N")->capture_default_str();
-  app.add_option("--threads", threads, "Monte Carlo threads (0: all cores)")->type_name("N")->capture_default_str()->check(keel_example::at_least(0));
+  app.add_option("--threads", threads, "Monte Carlo threads (0: all cores)")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(keel_example::at_least(0));
 
   return keel_example::run(app, argc, argv, [&] {
     const keel::price_table prices = keel_example::load_prices(source);
     const book_data b = load_book(read_portfolio(portfolio_path), prices, window);
     std::ostringstream out;  // printed whole, so that an error leaves stdout empty
     const auto t = static_cast<std::ptrdiff_t>(b.all.dates.size());
-    out << b.holdings.size() << " positions, value " << money(b.total) << " on " << keel::format_date(prices.dates.back())
-        << "; last " << window << " daily returns (" << keel::format_date(b.all.dates[static_cast<std::size_t>(t - window)])
-        << " to " << keel::format_date(b.all.dates.back()) << ")\n\n";
+    out << b.holdings.size() << " positions, value " << money(b.total) << " on "
+        << keel::format_date(prices.dates.back()) << "; last " << window << " daily returns ("
+        << keel::format_date(b.all.dates[static_cast<std::size_t>(t - window)]) << " to "
+        << keel::format_date(b.all.dates.back()) << ")\n\n";
     print_risk(out, b, {.paths = paths, .seed = seed, .threads = threads});
     print_contributors(out, b);
     print_backtest(out, b, window);

@@ -37,9 +37,12 @@ std::string vol_text(double v) {
 
 std::string direction_text(keel::trend_direction d) {
   switch (d) {
-    case keel::trend_direction::increasing: return "increasing";
-    case keel::trend_direction::decreasing: return "decreasing";
-    case keel::trend_direction::stable: return "stable";
+    case keel::trend_direction::increasing:
+      return "increasing";
+    case keel::trend_direction::decreasing:
+      return "decreasing";
+    case keel::trend_direction::stable:
+      return "stable";
   }
   return "?";
 }
@@ -84,9 +87,8 @@ int main(int argc, char** argv) {
                  vol_text(keel::realized_volatility(returns, 90, realized)),
                  vol_text(keel::ewma_volatility(returns, {.annualization = a}).volatility),
                  direction_text(trend.direction), keel_example::fixed(trend.strength, 2),
-                 keel_example::fixed(keel::volatility_percentile(returns), 2),
-                 vol_text(har.volatility), keel_example::fixed(har.model.r_squared, 3),
-                 std::to_string(present)});
+                 keel_example::fixed(keel::volatility_percentile(returns), 2), vol_text(har.volatility),
+                 keel_example::fixed(har.model.r_squared, 3), std::to_string(present)});
       } catch (const keel::error& e) {  // say which symbol
         throw keel::invalid_input(symbol + ": " + e.what());
       }

@@ -92,7 +92,8 @@ TEST_CASE("linked_attribution reproduces Bacon's Carino-linked example (Tables 8
   CHECK(one.coefficients[0] == Approx(1.0).epsilon(1e-15));
 }
 
-TEST_CASE("linked_attribution agrees with a long-double Carino implementation on random books", "[attribution][independent]") {
+TEST_CASE("linked_attribution agrees with a long-double Carino implementation on random books",
+          "[attribution][independent]") {
   std::mt19937_64 gen(5);
   std::uniform_real_distribution<double> u(0.1, 1.0), ret(-0.08, 0.1);
   for (int trial = 0; trial < 20; ++trial) {
@@ -158,8 +159,8 @@ TEST_CASE("linked_attribution agrees with a long-double Carino implementation on
   }
 }
 
-TEMPLATE_TEST_CASE("brinson_attribution takes every storage; effects sum to the active return", "[attribution][storage]",
-                   KEEL_STORAGE_TYPES) {
+TEMPLATE_TEST_CASE("brinson_attribution takes every storage; effects sum to the active return",
+                   "[attribution][storage]", KEEL_STORAGE_TYPES) {
   using real = typename TestType::real;
   std::mt19937_64 gen(9);
   std::uniform_real_distribution<double> u(0.0, 1.0), ret(-0.1, 0.1);
@@ -178,7 +179,8 @@ TEMPLATE_TEST_CASE("brinson_attribution takes every storage; effects sum to the 
   const auto e = keel::brinson_attribution(a.series(), b.series(), c.series(), d.series(), {.normalise = true});
   STATIC_REQUIRE(std::is_same_v<decltype(e.active_return), real>);
   const double tol = std::is_same_v<real, float> ? 1e-7 : 1e-15;
-  const double sum = static_cast<double>(e.allocation) + static_cast<double>(e.selection) + static_cast<double>(e.interaction);
+  const double sum =
+      static_cast<double>(e.allocation) + static_cast<double>(e.selection) + static_cast<double>(e.interaction);
   CHECK(std::fabs(sum - static_cast<double>(e.active_return)) < tol);
   // Allocation sums to zero against the total benchmark return: sum (w_p - w_b) = 0.
   double wsum = 0;
@@ -209,7 +211,8 @@ TEST_CASE("attribution rejects bad input with located messages", "[attribution][
   wiped << -1.0, -1.0, 0.0, 0.0;
   CHECK_THROWS_WITH(keel::linked_attribution(wb, wb, wiped, rp), Contains("the portfolio return in period 0 is -1"));
   const Eigen::MatrixXd small = Eigen::MatrixXd::Constant(1, 2, 0.5);
-  CHECK_THROWS_WITH(keel::linked_attribution(wb, small, rp, rp), Contains("benchmark_weights is 1 x 2 but portfolio_weights is 2 x 2"));
+  CHECK_THROWS_WITH(keel::linked_attribution(wb, small, rp, rp),
+                    Contains("benchmark_weights is 1 x 2 but portfolio_weights is 2 x 2"));
   Eigen::MatrixXd nan_cell = rp;
   nan_cell(1, 0) = std::numeric_limits<double>::infinity();
   CHECK_THROWS_WITH(keel::linked_attribution(wb, wb, rp, nan_cell), Contains("benchmark_returns(1, 0) is inf"));

@@ -66,8 +66,7 @@ reference_fit ols_reference(const std::vector<double>& y, const std::vector<doub
     rss += e * e;
   }
   const long double s2 = rss / (n - 2);
-  return {beta, alpha, 1 - rss / syy, std::sqrt(s2 / sxx), std::sqrt(s2 * (1 / n + mx * mx / sxx)),
-          std::sqrt(s2)};
+  return {beta, alpha, 1 - rss / syy, std::sqrt(s2 / sxx), std::sqrt(s2 * (1 / n + mx * mx / sxx)), std::sqrt(s2)};
 }
 
 /// OLS by Householder QR of the design [1, x]; standard errors from R^-1.
@@ -89,8 +88,7 @@ reference_fit qr_reference(const std::vector<double>& y, const std::vector<doubl
   const Eigen::Matrix2d rinv = r.inverse();  // 2x2 upper-triangular: exact enough for a check
   const Eigen::Matrix2d cov = rinv * rinv.transpose();
   const double s2 = rss / static_cast<double>(n - 2);
-  return {coef(1), coef(0), 1 - rss / tss, std::sqrt(s2 * cov(1, 1)), std::sqrt(s2 * cov(0, 0)),
-          std::sqrt(s2)};
+  return {coef(1), coef(0), 1 - rss / tss, std::sqrt(s2 * cov(1, 1)), std::sqrt(s2 * cov(0, 0)), std::sqrt(s2)};
 }
 
 /// Relative difference with a floor, so that a value near zero is compared absolutely.
@@ -104,8 +102,8 @@ struct sample {
 };
 
 /// Daily-return-like data: market ~ N(mu, sd), asset = a + b * market + noise.
-sample make_sample(std::size_t n, unsigned seed, double beta = 1.3, double noise = 0.01,
-                   double mu = 0.0004, double sd = 0.012) {
+sample make_sample(std::size_t n, unsigned seed, double beta = 1.3, double noise = 0.01, double mu = 0.0004,
+                   double sd = 0.012) {
   std::mt19937_64 gen(seed);
   std::normal_distribution<double> m(mu, sd), e(0.0, noise);
   sample s;
@@ -119,8 +117,8 @@ sample make_sample(std::size_t n, unsigned seed, double beta = 1.3, double noise
 }
 
 void require_no_nan(const keel::beta_fit<double>& f) {
-  for (double v : {f.beta, f.alpha, f.r_squared, f.beta_stderr, f.alpha_stderr, f.t_stat, f.p_value,
-                   f.residual_stddev, f.raw_beta})
+  for (double v : {f.beta, f.alpha, f.r_squared, f.beta_stderr, f.alpha_stderr, f.t_stat, f.p_value, f.residual_stddev,
+                   f.raw_beta})
     REQUIRE_FALSE(std::isnan(v));
 }
 
@@ -129,8 +127,8 @@ void require_no_nan(const keel::beta_fit<double>& f) {
 // ---------------------------------------------------------------------------------------------
 // market_beta: correctness.
 
-TEMPLATE_TEST_CASE("market_beta agrees with an independent fit over every storage",
-                   "[beta][storage]", KEEL_STORAGE_TYPES) {
+TEMPLATE_TEST_CASE("market_beta agrees with an independent fit over every storage", "[beta][storage]",
+                   KEEL_STORAGE_TYPES) {
   using real = typename TestType::real;
   const sample s = make_sample(500, 42);
   // The reference sees exactly the values the storage holds (rounded to float when float).
@@ -191,8 +189,7 @@ TEST_CASE("market_beta agrees with a QR formulation to 1e-12", "[beta][independe
   }
 }
 
-TEST_CASE("market_beta is accurate when the first observations are far from the mean",
-          "[beta][numerics]") {
+TEST_CASE("market_beta is accurate when the first observations are far from the mean", "[beta][numerics]") {
   // The one-pass sums are taken around a shift near the first observations' mean. Here those
   // are 100 standard deviations away, and a trending series drifts far from any early value:
   // both must fall back to the exactly centred pass and stay accurate.
@@ -302,9 +299,8 @@ TEST_CASE("market_beta: NIST StRD Norris to 11 significant digits", "[beta][nist
   const double lre_alpha_se = keel_test::lre(fit.alpha_stderr, cert.at("params[0].sd"));
   const double lre_resid = keel_test::lre(fit.residual_stddev, cert.at("residual_sd"));
   const double lre_r2 = keel_test::lre(fit.r_squared, cert.at("r_squared"));
-  std::cout << "Norris LRE: beta " << lre_beta << ", alpha " << lre_alpha << ", se(beta) "
-            << lre_beta_se << ", se(alpha) " << lre_alpha_se << ", residual sd " << lre_resid
-            << ", R2 " << lre_r2 << "\n";
+  std::cout << "Norris LRE: beta " << lre_beta << ", alpha " << lre_alpha << ", se(beta) " << lre_beta_se
+            << ", se(alpha) " << lre_alpha_se << ", residual sd " << lre_resid << ", R2 " << lre_r2 << "\n";
   CHECK(lre_beta >= 11);
   CHECK(lre_alpha >= 11);
   CHECK(lre_beta_se >= 11);
@@ -381,8 +377,7 @@ TEST_CASE("market_beta rejects bad input with located messages", "[beta][errors]
   CHECK_THROWS_WITH(keel::market_beta(s.asset, flat), Contains("zero variance"));
 
   CHECK_THROWS_AS(keel::market_beta(s.asset, s.market, {.min_observations = 2}), keel::invalid_input);
-  CHECK_THROWS_WITH(keel::market_beta(s.asset, s.market, {.min_observations = 2}),
-                    Contains("min_observations = 2"));
+  CHECK_THROWS_WITH(keel::market_beta(s.asset, s.market, {.min_observations = 2}), Contains("min_observations = 2"));
   CHECK_THROWS_AS(keel::market_beta(s.asset, s.market, {.cap = 0.0}), keel::invalid_input);
   CHECK_THROWS_AS(keel::market_beta(s.asset, s.market, {.cap = std::nan("")}), keel::invalid_input);
 
@@ -421,7 +416,8 @@ TEST_CASE("returns too small or results too large for their type throw, never re
     big_asset[i] = static_cast<float>(s.asset[i] * 1e25);
     small_mkt[i] = static_cast<float>(s.market[i] * 1e-20);
   }
-  CHECK_THROWS_WITH(keel::market_beta(big_asset, small_mkt), Contains("beta = ") && Contains("overflows the result type"));
+  CHECK_THROWS_WITH(keel::market_beta(big_asset, small_mkt),
+                    Contains("beta = ") && Contains("overflows the result type"));
   CHECK_THROWS_WITH(keel::rolling_beta(big_asset, small_mkt, 30), Contains("overflows the result type"));
   Eigen::MatrixXf panel(static_cast<Eigen::Index>(big_asset.size()), 1);
   for (Eigen::Index i = 0; i < panel.rows(); ++i) panel(i, 0) = big_asset[static_cast<std::size_t>(i)];
@@ -501,8 +497,9 @@ TEST_CASE("market_beta of dated series aligns on keys first", "[beta][dated]") {
   for (int d = 0; d < 240; ++d) market_days.push_back(d);
   for (int k = 0; k < 120; ++k) {
     asset_days.push_back(2 * k);
-    const double y = (k == 50) ? std::numeric_limits<double>::quiet_NaN()
-                               : 0.5 * market_vals[static_cast<std::size_t>(2 * k)] + s.asset[static_cast<std::size_t>(k)] * 0.1;
+    const double y =
+        (k == 50) ? std::numeric_limits<double>::quiet_NaN()
+                  : 0.5 * market_vals[static_cast<std::size_t>(2 * k)] + s.asset[static_cast<std::size_t>(k)] * 0.1;
     asset_vals.push_back(y);
     if (k != 50) {
       expect_y.push_back(y);
@@ -533,8 +530,8 @@ namespace {
 /// 1e-16 absolute), so floors of 0.01 for beta and R^2 and 1e-4 for a daily alpha make the
 /// comparison absolute there; every typical value is compared relatively.
 void check_rolling_against_direct(const keel::rolling_beta_result<double>& fits, const std::vector<double>& y,
-                                  const std::vector<double>& x, std::ptrdiff_t window,
-                                  double tol, double* worst = nullptr) {
+                                  const std::vector<double>& x, std::ptrdiff_t window, double tol,
+                                  double* worst = nullptr) {
   REQUIRE(std::ssize(fits.betas) == std::ssize(x) - window + 1);
   REQUIRE(fits.alphas.size() == fits.betas.size());
   REQUIRE(fits.r_squareds.size() == fits.betas.size());
@@ -542,8 +539,7 @@ void check_rolling_against_direct(const keel::rolling_beta_result<double>& fits,
   double worst_seen = 0;
   for (std::size_t k = 0; k < fits.betas.size(); ++k) {
     const auto direct = keel::market_beta(ys.subspan(k, static_cast<std::size_t>(window)),
-                                          xs.subspan(k, static_cast<std::size_t>(window)),
-                                          {.min_observations = 3});
+                                          xs.subspan(k, static_cast<std::size_t>(window)), {.min_observations = 3});
     const double e_beta = rel_diff(fits.betas[k], direct.beta, 1e-2);
     const double e_alpha = rel_diff(fits.alphas[k], direct.alpha, 1e-4);
     const double e_r2 = rel_diff(fits.r_squareds[k], direct.r_squared, 1e-2);
@@ -572,8 +568,10 @@ TEMPLATE_TEST_CASE("rolling_beta works over every storage", "[rolling][storage]"
   for (double v : s.market) x.push_back(static_cast<double>(static_cast<real>(v)));
   const double tol = std::is_same_v<real, float> ? 2e-6 : 1e-11;
   for (std::size_t k = 0; k < fits.betas.size(); k += 7) {
-    const std::vector<double> wy(y.begin() + static_cast<std::ptrdiff_t>(k), y.begin() + static_cast<std::ptrdiff_t>(k) + 60);
-    const std::vector<double> wx(x.begin() + static_cast<std::ptrdiff_t>(k), x.begin() + static_cast<std::ptrdiff_t>(k) + 60);
+    const std::vector<double> wy(y.begin() + static_cast<std::ptrdiff_t>(k),
+                                 y.begin() + static_cast<std::ptrdiff_t>(k) + 60);
+    const std::vector<double> wx(x.begin() + static_cast<std::ptrdiff_t>(k),
+                                 x.begin() + static_cast<std::ptrdiff_t>(k) + 60);
     const reference_fit ref = ols_reference(wy, wx);
     CHECK(rel_diff(static_cast<double>(fits.betas[k]), ref.beta) < tol);
     CHECK(rel_diff(static_cast<double>(fits.r_squareds[k]), ref.r2) < tol);
@@ -749,8 +747,7 @@ ymd date(int y, unsigned m, unsigned d) {
 /// The fit of the last `window` returns of `symbol` against `market` ending on `end` (dated
 /// returns, aligned on dates).
 template <class A, class M>
-keel::beta_fit<double> beta_ending(const A& asset_prices, const M& market_prices, ymd end,
-                                   std::ptrdiff_t window) {
+keel::beta_fit<double> beta_ending(const A& asset_prices, const M& market_prices, ymd end, std::ptrdiff_t window) {
   const auto ra = keel::simple_returns(asset_prices);
   const auto rm = keel::simple_returns(market_prices);
   const auto aligned = keel::align(ra, rm);
@@ -775,12 +772,12 @@ TEST_CASE("NVDA's 90-day beta to SPY ending 2026-02-13 is 1.945", "[beta][real]"
   CHECK(std::sqrt(fit252.r_squared) == Approx(0.770).margin(0.0005));
 
   // The trailing 90-day beta at month-ends, through the dated rolling_beta.
-  const auto rolled = keel::rolling_beta(keel::simple_returns(table.column("NVDA")),
-                                         keel::simple_returns(table.column("SPY")), 90);
-  const std::vector<std::pair<ymd, double>> month_ends{
-      {date(2025, 6, 30), 1.738},  {date(2025, 7, 31), 1.625}, {date(2025, 8, 29), 1.628},
-      {date(2025, 9, 30), 1.674},  {date(2025, 10, 31), 1.647}, {date(2025, 11, 28), 1.809},
-      {date(2025, 12, 31), 1.920}, {date(2026, 1, 30), 1.844}};
+  const auto rolled =
+      keel::rolling_beta(keel::simple_returns(table.column("NVDA")), keel::simple_returns(table.column("SPY")), 90);
+  const std::vector<std::pair<ymd, double>> month_ends{{date(2025, 6, 30), 1.738},  {date(2025, 7, 31), 1.625},
+                                                       {date(2025, 8, 29), 1.628},  {date(2025, 9, 30), 1.674},
+                                                       {date(2025, 10, 31), 1.647}, {date(2025, 11, 28), 1.809},
+                                                       {date(2025, 12, 31), 1.920}, {date(2026, 1, 30), 1.844}};
   for (const auto& [d, expected] : month_ends) {
     const auto& keys = rolled.betas.keys();
     const auto it = std::lower_bound(keys.begin(), keys.end(), d);
@@ -840,8 +837,8 @@ TEST_CASE("published betas on the S&P 500 index, 2015-2020 and 2023-2024", "[bet
     INFO(r.symbol);
     CHECK(beta_ending(st.column(r.symbol), spy.column("SPY"), date(2024, 6, 13), 90).beta ==
           Approx(r.beta90).margin(0.0005));
-    const auto all = keel::market_beta(keel::simple_returns(st.column(r.symbol)),
-                                       keel::simple_returns(spy.column("SPY")));
+    const auto all =
+        keel::market_beta(keel::simple_returns(st.column(r.symbol)), keel::simple_returns(spy.column("SPY")));
     CHECK(all.n == 251);
     CHECK(all.beta == Approx(r.beta251).margin(0.0005));
   }
@@ -887,18 +884,16 @@ void check_panel_against_direct(const return_panel& p, std::ptrdiff_t window, do
 }
 }  // namespace
 
-TEST_CASE("rolling_beta agrees with market_beta on every window of the bundled Dow data",
-          "[rolling][real]") {
-  const auto table = keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) /
-                                           "dowjones30_daily_1991_2000_fBasics.csv");
+TEST_CASE("rolling_beta agrees with market_beta on every window of the bundled Dow data", "[rolling][real]") {
+  const auto table =
+      keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv");
   const return_panel p = returns_of(table);
   REQUIRE(p.returns.rows() == 2528);
   check_panel_against_direct(p, 90, 1e-12);
   check_panel_against_direct(p, 252, 1e-12);
 }
 
-TEST_CASE("rolling_beta agrees with market_beta on every window of 471 S&P 500 stocks",
-          "[rolling][real]") {
+TEST_CASE("rolling_beta agrees with market_beta on every window of 471 S&P 500 stocks", "[rolling][real]") {
   const auto path = keel_test::shared_file("data/sp500_stocks_index_daily_2015_2020.csv");
   if (!path) return;
   const auto table = keel::read_prices_csv(*path);
@@ -911,8 +906,7 @@ TEST_CASE("rolling_beta agrees with market_beta on every window of 471 S&P 500 s
 // ---------------------------------------------------------------------------------------------
 // API rules: overload selection, out forms, option names in messages, long double.
 
-TEST_CASE("a VectorXd always selects the series form of rolling_beta, with or without options",
-          "[rolling][static]") {
+TEST_CASE("a VectorXd always selects the series form of rolling_beta, with or without options", "[rolling][static]") {
   const sample s = make_sample(120, 21);
   const Eigen::VectorXd a = Eigen::Map<const Eigen::VectorXd>(s.asset.data(), 120);
   const Eigen::VectorXd m = Eigen::Map<const Eigen::VectorXd>(s.market.data(), 120);
@@ -931,7 +925,8 @@ TEST_CASE("a VectorXd always selects the series form of rolling_beta, with or wi
   const auto by_series = keel::rolling_beta(a, m, 30, {});
   const auto by_panel = keel::rolling_beta(panel, m, 30, {});
   REQUIRE(by_panel.betas.rows() == std::ssize(by_series.betas));
-  for (Eigen::Index k = 0; k < by_panel.betas.rows(); ++k) CHECK(by_panel.betas(k, 0) == by_series.betas[static_cast<std::size_t>(k)]);
+  for (Eigen::Index k = 0; k < by_panel.betas.rows(); ++k)
+    CHECK(by_panel.betas(k, 0) == by_series.betas[static_cast<std::size_t>(k)]);
   const auto skipped = keel::rolling_beta(a, m, 30, {.alpha = false, .r_squared = false});
   CHECK(skipped.betas == by_series.betas);
   CHECK(skipped.alphas.empty());
@@ -1001,7 +996,8 @@ TEST_CASE("long double input is computed in long double", "[beta][storage]") {
 TEST_CASE("errors on dated series name the symbol and the dates", "[beta][dated][errors]") {
   const sample s = make_sample(300, 25);
   std::vector<ymd> dates;
-  for (int i = 0; i < 300; ++i) dates.push_back(std::chrono::sys_days(std::chrono::year{2024} / 1 / 1) + std::chrono::days(i));
+  for (int i = 0; i < 300; ++i)
+    dates.push_back(std::chrono::sys_days(std::chrono::year{2024} / 1 / 1) + std::chrono::days(i));
   std::vector<double> flat = s.market;
   std::fill(flat.begin() + 100, flat.begin() + 140, 0.0);  // 40 days without a move
   const keel::dated_view asset(dates, s.asset, "AAPL"), market(dates, flat, "SPY");

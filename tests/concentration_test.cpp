@@ -70,7 +70,9 @@ TEMPLATE_TEST_CASE("hhi and concentration_metrics take every storage", "[hhi][st
   const auto h = keel::hhi(w.series());
   STATIC_REQUIRE(std::is_same_v<decltype(h), const real>);
   const double tol = std::is_same_v<real, float> ? 2e-7 : 1e-13;
-  CHECK(std::fabs(static_cast<double>(h) - static_cast<double>(direct_hhi(held))) / static_cast<double>(direct_hhi(held)) < tol);
+  CHECK(std::fabs(static_cast<double>(h) - static_cast<double>(direct_hhi(held))) /
+            static_cast<double>(direct_hhi(held)) <
+        tol);
   const auto c = keel::concentration_metrics(w.series(), {.top = {1, 10, 2000}});
   CHECK(c.hhi == h);
   CHECK(c.effective_n <= static_cast<real>(c.n));
@@ -97,7 +99,7 @@ TEST_CASE("concentration_metrics with names: largest position, zero weights, def
   const auto c = keel::concentration_metrics(w, names);
   CHECK(c.largest_index == 2);
   CHECK(c.largest_name == "TSLA");
-  CHECK(c.n == 4);  // nonzero positions
+  CHECK(c.n == 4);                    // nonzero positions
   REQUIRE(c.top_shares.size() == 2);  // the default {3, 10}
   CHECK(c.top_shares[0] == Approx((0.45 + 0.3 + 0.15) / 1.0).epsilon(1e-15));
   CHECK(c.top_shares[1] == 1.0);
@@ -176,8 +178,9 @@ TEST_CASE("sector_exposure options and errors", "[sector][errors]") {
   const std::vector<std::string> sec{"A", "B", "A"};
   const std::map<std::string, double> off{{"A", 0.5}, {"B", 0.25}};  // sums to 0.75
   CHECK_THROWS_AS(keel::sector_exposure(w, sec, off), keel::invalid_input);
-  CHECK_THROWS_WITH(keel::sector_exposure(w, sec, off),
-                    Contains("benchmark weights sum to 0.75, not 1 (within 1e-06); set sector_options::normalise_benchmark"));
+  CHECK_THROWS_WITH(
+      keel::sector_exposure(w, sec, off),
+      Contains("benchmark weights sum to 0.75, not 1 (within 1e-06); set sector_options::normalise_benchmark"));
   const auto normalised = keel::sector_exposure(w, sec, off, {.normalise_benchmark = true});
   CHECK(normalised.benchmark_weights[0] == Approx(0.5 / 0.75).epsilon(1e-15));
   const std::map<std::string, double> close{{"A", 0.7 + 4e-7}, {"B", 0.3}};  // within the tolerance
@@ -192,7 +195,8 @@ TEST_CASE("sector_exposure options and errors", "[sector][errors]") {
   CHECK(raw.portfolio_weights == std::vector<double>{0.5, -0.5});
   CHECK(raw.largest_overweight == 0);
   CHECK(raw.largest_underweight == 1);
-  CHECK_THROWS_WITH(keel::sector_exposure(w, std::vector<std::string>{"A"}), Contains("weights has 3 values but sectors has 1"));
+  CHECK_THROWS_WITH(keel::sector_exposure(w, std::vector<std::string>{"A"}),
+                    Contains("weights has 3 values but sectors has 1"));
   std::vector<double> nan_w(w);
   nan_w[1] = std::nan("");
   CHECK_THROWS_WITH(keel::sector_exposure(nan_w, sec), Contains("weights[1] is NaN"));

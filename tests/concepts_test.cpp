@@ -75,10 +75,10 @@ TEST_CASE("types that model Series", "[concepts]") {
 }
 
 TEST_CASE("types that do not model Series", "[concepts]") {
-  STATIC_REQUIRE_FALSE(Series<std::vector<int>>);        // integers would truncate returns
+  STATIC_REQUIRE_FALSE(Series<std::vector<int>>);  // integers would truncate returns
   STATIC_REQUIRE_FALSE(Series<std::vector<bool>>);
-  STATIC_REQUIRE_FALSE(Series<std::list<double>>);       // not random access
-  STATIC_REQUIRE_FALSE(Series<Eigen::MatrixXd>);         // a panel, not a series
+  STATIC_REQUIRE_FALSE(Series<std::list<double>>);  // not random access
+  STATIC_REQUIRE_FALSE(Series<Eigen::MatrixXd>);    // a panel, not a series
   STATIC_REQUIRE_FALSE(Series<double>);
   STATIC_REQUIRE_FALSE(Series<std::string>);
   STATIC_REQUIRE_FALSE(Series<std::vector<std::complex<double>>>);
@@ -90,8 +90,8 @@ TEST_CASE("types that model DatedSeries", "[concepts]") {
   STATIC_REQUIRE(DatedSeries<keel::dated_series<std::string, double>>);
   STATIC_REQUIRE(DatedSeries<user::price_history>);
   STATIC_REQUIRE(DatedSeries<user::with_members>);
-  using view = decltype(keel::dated_view(std::declval<const std::vector<ymd>&>(),
-                                         std::declval<const Eigen::VectorXd&>()));
+  using view =
+      decltype(keel::dated_view(std::declval<const std::vector<ymd>&>(), std::declval<const Eigen::VectorXd&>()));
   STATIC_REQUIRE(DatedSeries<view>);
   STATIC_REQUIRE(std::same_as<keel::key_type_t<user::price_history>, int>);
   STATIC_REQUIRE(std::same_as<keel::value_type_t<user::with_members>, float>);
@@ -108,9 +108,8 @@ TEST_CASE("dated_view deduces a reference for named containers and a value for t
   Eigen::MatrixXd m(3, 2);
   m << 1, 2, 3, 4, 5, 6;
   keel::dated_view by_ref(k, m.col(1));  // the column expression is a temporary: stored by value
-  STATIC_REQUIRE(std::same_as<decltype(by_ref),
-                              keel::dated_view<keel::detail::ref_range<std::vector<int>>,
-                                               decltype(m.col(1))>>);
+  STATIC_REQUIRE(
+      std::same_as<decltype(by_ref), keel::dated_view<keel::detail::ref_range<std::vector<int>>, decltype(m.col(1))>>);
   k[0] = 0;  // referenced, not copied
   CHECK(*keel::keys(by_ref).begin() == 0);
   CHECK(keel::values(by_ref).begin()[2] == 6.0);

@@ -116,7 +116,8 @@ long double lw_identity_reference(const matrix& x, lmatrix& target) {
 
 /// AsyCov(s_ab, s_cd) = (1/T) sum_t (x_ta x_tb - s_ab)(x_tc x_td - s_cd), columns of an augmented
 /// centred matrix (the market as the last column).
-long double asy_cov(const lmatrix& z, const lmatrix& s, Eigen::Index a, Eigen::Index b, Eigen::Index c, Eigen::Index d) {
+long double asy_cov(const lmatrix& z, const lmatrix& s, Eigen::Index a, Eigen::Index b, Eigen::Index c,
+                    Eigen::Index d) {
   long double sum = 0;
   for (Eigen::Index r = 0; r < z.rows(); ++r) sum += (z(r, a) * z(r, b) - s(a, b)) * (z(r, c) * z(r, d) - s(c, d));
   return sum / static_cast<long double>(z.rows());
@@ -188,13 +189,17 @@ long double lw_constant_correlation_reference(const matrix& x, lmatrix& target, 
 }
 
 template <class T>
-concept covariance_callable = requires(const T& v) { keel::sample_covariance(v); };
+concept covariance_callable = requires(const T& v) {
+  keel::sample_covariance(v);
+};
 template <class T>
-concept shrinkage_callable = requires(const T& v) { keel::ledoit_wolf(v); };
+concept shrinkage_callable = requires(const T& v) {
+  keel::ledoit_wolf(v);
+};
 
 matrix dow_returns() {
-  const auto table = keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) /
-                                           "dowjones30_daily_1991_2000_fBasics.csv");
+  const auto table =
+      keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv");
   return keel::simple_returns(table).returns;
 }
 
@@ -230,7 +235,8 @@ TEST_CASE("sample_covariance annualises linearly and is PSD on the Dow 30", "[co
   REQUIRE(r.rows() == 2528);
   const auto daily = keel::sample_covariance(r);
   const auto annual = keel::sample_covariance(r, {.annualization = 252});
-  CHECK((annual.covariance - 252 * daily.covariance).cwiseAbs().maxCoeff() <= 1e-15 * annual.covariance.cwiseAbs().maxCoeff());
+  CHECK((annual.covariance - 252 * daily.covariance).cwiseAbs().maxCoeff() <=
+        1e-15 * annual.covariance.cwiseAbs().maxCoeff());
   CHECK(symmetric(daily.covariance));
   CHECK(min_eigenvalue(daily.covariance) > 0);
   CHECK(worst_scaled_error(daily.covariance, reference_cov(r)) < 1e-13);
@@ -266,7 +272,8 @@ TEST_CASE("sample_covariance pairwise equals the complete-pair formula per pair"
   CHECK((a.covariance - b.covariance).cwiseAbs().maxCoeff() < 1e-15 * b.covariance.cwiseAbs().maxCoeff());
 }
 
-TEST_CASE("sample_covariance pairwise falls back to exact sums where a pair's mean is far off", "[covariance][pairwise][numerics]") {
+TEST_CASE("sample_covariance pairwise falls back to exact sums where a pair's mean is far off",
+          "[covariance][pairwise][numerics]") {
   // Column 1 trends strongly where column 0 is missing, so its overall mean is far from its mean
   // over the rows it shares with column 0: the shifted sums would cancel; the exact pass does not.
   matrix x = make_panel(400, 2, 5);
@@ -287,9 +294,16 @@ TEST_CASE("sample_covariance pairwise reports and repairs a matrix that is not P
   x.setConstant(std::nan(""));
   for (Eigen::Index i = 0; i < 300; ++i) {
     const double a = z(gen), b = z(gen);
-    if (i < 100) { x(i, 0) = a; x(i, 1) = a + 0.1 * b; }
-    else if (i < 200) { x(i, 1) = a; x(i, 2) = a + 0.1 * b; }
-    else { x(i, 0) = a; x(i, 2) = -a + 0.1 * b; }
+    if (i < 100) {
+      x(i, 0) = a;
+      x(i, 1) = a + 0.1 * b;
+    } else if (i < 200) {
+      x(i, 1) = a;
+      x(i, 2) = a + 0.1 * b;
+    } else {
+      x(i, 0) = a;
+      x(i, 2) = -a + 0.1 * b;
+    }
   }
   const auto raw = keel::sample_covariance(x, {.missing = keel::missing_data::pairwise});
   REQUIRE(raw.min_eigenvalue.has_value());
@@ -302,8 +316,7 @@ TEST_CASE("sample_covariance pairwise reports and repairs a matrix that is not P
   CHECK(fixed.positive_semidefinite);
   CHECK(min_eigenvalue(fixed.covariance) >= -1e-15 * fixed.covariance.diagonal().maxCoeff());
   // The repair keeps the variances (the diagonal) to rounding and the sign pattern's spirit.
-  for (Eigen::Index i = 0; i < 3; ++i)
-    CHECK(fixed.covariance(i, i) == Approx(raw.covariance(i, i)).epsilon(1e-9));
+  for (Eigen::Index i = 0; i < 3; ++i) CHECK(fixed.covariance(i, i) == Approx(raw.covariance(i, i)).epsilon(1e-9));
   CHECK(symmetric(fixed.covariance));
   // A PSD pairwise matrix is left alone by the repair option.
   const matrix ok = make_panel(200, 4, 6);
@@ -315,8 +328,10 @@ TEST_CASE("sample_covariance complete_rows equals the covariance of the complete
   matrix x = make_panel(250, 4, 7);
   std::vector<Eigen::Index> keep;
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    if (i % 9 == 3) x(i, i % 4) = std::nan("");
-    else keep.push_back(i);
+    if (i % 9 == 3)
+      x(i, i % 4) = std::nan("");
+    else
+      keep.push_back(i);
   }
   matrix kept(static_cast<Eigen::Index>(keep.size()), 4);
   for (std::size_t k = 0; k < keep.size(); ++k) kept.row(static_cast<Eigen::Index>(k)) = x.row(keep[k]);
@@ -467,11 +482,13 @@ TEST_CASE("ledoit_wolf constant correlation matches Ledoit & Wolf (2004 JPM) wit
     CHECK(worst_scaled_error(est.covariance, delta * target + (1 - delta) * sample) < 1e-12);
     // The target's correlations are all the average correlation.
     const matrix r = keel::correlation(est.target_covariance);
-    CHECK((r.array() - r(0, 1)).matrix().triangularView<Eigen::StrictlyUpper>().toDenseMatrix().cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((r.array() - r(0, 1)).matrix().triangularView<Eigen::StrictlyUpper>().toDenseMatrix().cwiseAbs().maxCoeff() <
+          1e-12);
   }
 }
 
-TEST_CASE("ledoit_wolf on the Dow 30: every target is PSD, shrinks, and improves conditioning", "[covariance][ledoit_wolf][real]") {
+TEST_CASE("ledoit_wolf on the Dow 30: every target is PSD, shrinks, and improves conditioning",
+          "[covariance][ledoit_wolf][real]") {
   const matrix r = dow_returns().bottomRows(120);  // 120 days for 30 assets: badly conditioned
   const auto sample = keel::sample_covariance(r);
   const auto cond = [](const matrix& m) {
@@ -561,7 +578,8 @@ TEST_CASE("covariance estimators reject bad input with located messages", "[cova
                     Contains("panel(3, 2) is inf"));
   const matrix ok = make_panel(50, 3, 91);
   CHECK_THROWS_WITH(keel::sample_covariance(ok, {.annualization = 0}), Contains("annualization = 0 must be positive"));
-  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.min_observations = 1}), Contains("min_observations = 1 must be at least 2"));
+  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.min_observations = 1}),
+                    Contains("min_observations = 1 must be at least 2"));
   CHECK_THROWS_WITH(keel::ewma_covariance(ok, {.lambda = 1}), Contains("lambda = 1 must be in (0, 1)"));
   CHECK_THROWS_WITH(keel::ewma_covariance(ok, {.missing = keel::missing_data::pairwise}),
                     Contains("missing = missing_data::pairwise is not supported"));
@@ -625,7 +643,8 @@ TEST_CASE("covariance out forms reuse their buffers", "[covariance][allocation]"
   CHECK(s.shrinkage == keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor}).shrinkage);
 }
 
-TEST_CASE("ledoit_wolf single factor with a market of zero variance shrinks nothing", "[covariance][ledoit_wolf][degenerate]") {
+TEST_CASE("ledoit_wolf single factor with a market of zero variance shrinks nothing",
+          "[covariance][ledoit_wolf][degenerate]") {
   // Found by volatility_fuzz: x and -x have an equal-weighted market that is identically zero,
   // so every beta is 0 and the target is diag(S).
   const matrix base = make_panel(100, 1, 110);

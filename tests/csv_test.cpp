@@ -51,8 +51,8 @@ std::chrono::year_month_day ymd(int y, unsigned m, unsigned d) {
 
 std::string iso(const std::chrono::year_month_day& d) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                static_cast<unsigned>(d.day()));
   return buf;
 }
 
@@ -83,9 +83,7 @@ std::string violation(const keel::csv_table& t) {
   return {};
 }
 
-std::size_t count_nan(const keel::price_table& t) {
-  return static_cast<std::size_t>(t.prices.array().isNaN().count());
-}
+std::size_t count_nan(const keel::price_table& t) { return static_cast<std::size_t>(t.prices.array().isNaN().count()); }
 
 // A new empty folder in the temporary directory, removed with its content at the end of the
 // scope. `file(name, content)` writes a file in it.
@@ -193,8 +191,7 @@ TEST_CASE("wide rows in any order are sorted by date", "[csv]") {
 
 TEST_CASE("date columns: names, position and pandas' unnamed index", "[csv]") {
   SECTION("spellings") {
-    for (const char* name :
-         {"date", "Date", "DATE", "timestamp", "Date Time", "date_time", "DateTime"}) {
+    for (const char* name : {"date", "Date", "DATE", "timestamp", "Date Time", "date_time", "DateTime"}) {
       INFO(name);
       const auto t = prices(std::string(name) + ",A\n2024-01-02,1\n");
       CHECK(t.symbols == std::vector<std::string>{"A"});
@@ -217,8 +214,7 @@ TEST_CASE("date columns: names, position and pandas' unnamed index", "[csv]") {
   }
   SECTION("a column named like an OHLCV field beside a real symbol stays a symbol") {
     const auto t = prices("Date,Close,High,Low,Open,Volume,SPY\n2024-01-02,1,2,0.5,1.5,100,7\n");
-    CHECK(t.symbols ==
-          std::vector<std::string>{"Close", "High", "Low", "Open", "Volume", "SPY"});
+    CHECK(t.symbols == std::vector<std::string>{"Close", "High", "Low", "Open", "Volume", "SPY"});
     CHECK(t.prices(0, 4) == 100);
     CHECK(t.prices(0, 5) == 7);
   }
@@ -246,10 +242,9 @@ TEST_CASE("date formats, with and without a time of day", "[csv]") {
   }
   CHECK(prices("date,A\n2024-02-29,1\n").dates == std::vector{ymd(2024, 2, 29)});  // leap year
 
-  const char* malformed[] = {"2024-3-5",           "03/05/2024",  "2024-03-05T",
-                             "2024-03-05X",        "2024-03/05",  "2024-03-05T16:00+5",
-                             "2024-03-05T16:00 Z", "March 5",     "202403051",
-                             "2024-03-05Z",        "x2024-03-05", "2024-03-05 T16"};
+  const char* malformed[] = {"2024-3-5",   "03/05/2024",         "2024-03-05T",        "2024-03-05X",
+                             "2024-03/05", "2024-03-05T16:00+5", "2024-03-05T16:00 Z", "March 5",
+                             "202403051",  "2024-03-05Z",        "x2024-03-05",        "2024-03-05 T16"};
   for (const char* text : malformed) {
     INFO(text);
     CHECK_THROWS_WITH(prices(std::string("date,A\n") + text + ",1\n"),
@@ -257,21 +252,19 @@ TEST_CASE("date formats, with and without a time of day", "[csv]") {
   }
   for (const char* text : {"2021-02-30", "2023-02-29", "2024-13-01", "2024-00-10", "2024-01-00"}) {
     INFO(text);
-    CHECK_THROWS_WITH(prices(std::string("date,A\n") + text + ",1\n"),
-                      Contains("is not a valid calendar date") &&
-                          Contains("'" + std::string(text) + "'") && Contains("line 2"));
+    CHECK_THROWS_WITH(prices(std::string("date,A\n") + text + ",1\n"), Contains("is not a valid calendar date") &&
+                                                                           Contains("'" + std::string(text) + "'") &&
+                                                                           Contains("line 2"));
   }
 }
 
-TEST_CASE("header-only price files have no data rows; header-only text tables are empty",
-          "[csv]") {
+TEST_CASE("header-only price files have no data rows; header-only text tables are empty", "[csv]") {
   SECTION("every layout, blank lines after the header included") {
-    for (const char* text : {"date,A,B\n", "date,symbol,close", "Date,Open,Close,Volume\r\n\r\n",
-                             "\n\ndate\n  \n", ",A\n"}) {
+    for (const char* text :
+         {"date,A,B\n", "date,symbol,close", "Date,Open,Close,Volume\r\n\r\n", "\n\ndate\n  \n", ",A\n"}) {
       INFO(keel::detail::quoted(text));
       CHECK_THROWS_AS(prices(text), keel::insufficient_data);
-      CHECK_THROWS_WITH(prices(text), Contains("read_prices_csv: no data rows") &&
-                                          Contains("the header on line ") &&
+      CHECK_THROWS_WITH(prices(text), Contains("read_prices_csv: no data rows") && Contains("the header on line ") &&
                                           Contains("is the only record"));
     }
     CHECK_THROWS_WITH(prices("\n\ndate,A\n"), Contains("header on line 3"));
@@ -303,12 +296,12 @@ TEST_CASE("per-symbol OHLCV files in any column order are one symbol", "[csv][oh
   // Each header holds a close; the price is Close (no adjusted close here), named after the
   // price column's header in a stream. Rows are in any order.
   const char* headers[] = {
-      "Date,Close,High,Low,Open,Volume",        // yfinance auto-adjusted download
-      "Date,Open,High,Low,Close,Volume",        // the classic order
-      "Volume,Close,Date",                      // the date need not come first
+      "Date,Close,High,Low,Open,Volume",  // yfinance auto-adjusted download
+      "Date,Open,High,Low,Close,Volume",  // the classic order
+      "Volume,Close,Date",                // the date need not come first
       "date,open,high,low,close,volume,dividends,stock splits",
       "Date,Open,High,Low,Close,Volume,Dividends,Stock Splits,Capital Gains",  // Ticker.history
-      "DATE,CLOSE",                             // a close alone is enough
+      "DATE,CLOSE",                                                            // a close alone is enough
   };
   for (const char* h : headers) {
     INFO(h);
@@ -321,14 +314,14 @@ TEST_CASE("per-symbol OHLCV files in any column order are one symbol", "[csv][oh
       for (std::size_t j = 0; j < names.size(); ++j) {
         if (j > 0) text += ',';
         const std::string n = lower(names[j]);
-        text += n == "date" ? "2024-01-0" + std::to_string(day)
+        text += n == "date"    ? "2024-01-0" + std::to_string(day)
                 : n == "close" ? std::to_string(10 + day)
                                : std::to_string(1000 + day);
       }
       text += '\n';
     }
-    const auto close = std::find_if(names.begin(), names.end(),
-                                    [](const std::string& n) { return lower(n) == "close"; });
+    const auto close =
+        std::find_if(names.begin(), names.end(), [](const std::string& n) { return lower(n) == "close"; });
     REQUIRE(close != names.end());
     const auto t = prices(text);
     CHECK(t.symbols == std::vector<std::string>{*close});
@@ -343,16 +336,14 @@ TEST_CASE("per-symbol OHLCV files in any column order are one symbol", "[csv][oh
 
 TEST_CASE("per-symbol files: the adjusted close is preferred", "[csv][ohlcv]") {
   SECTION("Adj Close, in any spelling and position") {
-    for (const char* h : {"Date,Open,High,Low,Close,Adj Close,Volume",
-                          "Date,Adj Close,Close,Volume", "Date,close,adj_close",
-                          "Date,Close,AdjClose", "date,ADJ CLOSE,close"}) {
+    for (const char* h : {"Date,Open,High,Low,Close,Adj Close,Volume", "Date,Adj Close,Close,Volume",
+                          "Date,close,adj_close", "Date,Close,AdjClose", "date,ADJ CLOSE,close"}) {
       INFO(h);
       std::vector<std::string> names;
       std::stringstream split(h);
       for (std::string name; std::getline(split, name, ',');) names.push_back(name);
       std::string row = "2024-01-02";
-      for (std::size_t j = 1; j < names.size(); ++j)
-        row += lower(names[j]).find("adj") == 0 ? ",2.5" : ",9";
+      for (std::size_t j = 1; j < names.size(); ++j) row += lower(names[j]).find("adj") == 0 ? ",2.5" : ",9";
       const auto t = prices(std::string(h) + "\n" + row + "\n");
       REQUIRE(t.prices.size() == 1);
       CHECK(t.prices(0, 0) == 2.5);
@@ -375,14 +366,13 @@ TEST_CASE("per-symbol files: the adjusted close is preferred", "[csv][ohlcv]") {
   SECTION("two columns that normalise to one name are ambiguous") {
     CHECK_THROWS_AS(prices("Date,Adj Close,adj_close\n2024-01-02,1,2\n"), keel::invalid_input);
     CHECK_THROWS_WITH(prices("Date,Adj Close,adj_close\n2024-01-02,1,2\n"),
-                      Contains("line 1, column 3 (adj_close)") &&
-                          Contains("columns 2 and 3 both read as 'adjclose'") &&
+                      Contains("line 1, column 3 (adj_close)") && Contains("columns 2 and 3 both read as 'adjclose'") &&
                           Contains("rename one"));
   }
   SECTION("errors name the line and column as in a wide file") {
-    CHECK_THROWS_WITH(prices("Date,Open,Close\n2024-01-02,1,2\n2024-01-02,1,3\n"),
-                      Contains("line 3, column 1 (Date)") &&
-                          Contains("duplicate date '2024-01-02'") && Contains("also on line 2"));
+    CHECK_THROWS_WITH(
+        prices("Date,Open,Close\n2024-01-02,1,2\n2024-01-02,1,3\n"),
+        Contains("line 3, column 1 (Date)") && Contains("duplicate date '2024-01-02'") && Contains("also on line 2"));
     CHECK_THROWS_WITH(prices("Date,Open,Close\n2024-01-02,1,2x\n"),
                       Contains("line 2, column 3 (Close): '2x' is not a number"));
     CHECK_THROWS_WITH(prices("Date,Open,Close\n2024-01-02,1\n"), Contains("ragged row"));
@@ -396,22 +386,18 @@ TEST_CASE("which files are per-symbol: only OHLCV names and a close", "[csv][ohl
   }
   SECTION("without a close the file is wide") {
     CHECK(prices("Date,Volume\n2024-01-02,5\n").symbols == std::vector<std::string>{"Volume"});
-    CHECK(prices("Date,Open,High\n2024-01-02,5,6\n").symbols ==
-          std::vector<std::string>{"Open", "High"});
+    CHECK(prices("Date,Open,High\n2024-01-02,5,6\n").symbols == std::vector<std::string>{"Open", "High"});
   }
   SECTION("a long file keeps its symbol column, whatever the other names") {
     const auto t = prices("Date,Ticker,Open,Close\n2024-01-02,X,1,2\n");
     CHECK(t.symbols == std::vector<std::string>{"X"});
     CHECK(t.prices(0, 0) == 2);
   }
-  SECTION("a date column alone is wide, with no symbols") {
-    CHECK(prices("date\n2024-01-02\n").symbols.empty());
-  }
+  SECTION("a date column alone is wide, with no symbols") { CHECK(prices("date\n2024-01-02\n").symbols.empty()); }
 }
 
 TEST_CASE("csv_options::price_column chooses the price column", "[csv][ohlcv]") {
-  const std::string text =
-      "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,2,0.5,1.5,1.25,100\n";
+  const std::string text = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,2,0.5,1.5,1.25,100\n";
   SECTION("per-symbol files, matched after normalising") {
     CHECK(prices(text, {.price_column = "Open"}).prices(0, 0) == 1);
     CHECK(prices(text, {.price_column = "open"}).prices(0, 0) == 1);
@@ -427,8 +413,7 @@ TEST_CASE("csv_options::price_column chooses the price column", "[csv][ohlcv]") 
     CHECK(t.prices(0, 0) == 5);
   }
   SECTION("long files") {
-    const auto t = prices("Date,Ticker,Open,Close\n2024-01-02,X,1,2\n2024-01-02,Y,3,4\n",
-                          {.price_column = "open"});
+    const auto t = prices("Date,Ticker,Open,Close\n2024-01-02,X,1,2\n2024-01-02,Y,3,4\n", {.price_column = "open"});
     CHECK(t.symbols == std::vector<std::string>{"X", "Y"});
     CHECK(t.prices(0, 0) == 1);
     CHECK(t.prices(0, 1) == 3);
@@ -440,19 +425,16 @@ TEST_CASE("csv_options::price_column chooses the price column", "[csv][ohlcv]") 
                           Contains("header is 'Date,Open,High"));
     CHECK_THROWS_WITH(prices(text, {.price_column = "date"}),
                       Contains("column 1 (Date)") && Contains("names the date column"));
-    CHECK_THROWS_WITH(prices(text, {.price_column = "--"}),
-                      Contains("price_column = '--' has no letter or digit"));
+    CHECK_THROWS_WITH(prices(text, {.price_column = "--"}), Contains("price_column = '--' has no letter or digit"));
     // A wide file has no price column to choose: the message names the column that makes
     // the file wide.
     CHECK_THROWS_WITH(prices("date,Open,AAPL\n2024-01-02,1,2\n", {.price_column = "Open"}),
-                      Contains("line 1, column 3 (AAPL)") &&
-                          Contains("csv_options::price_column = 'Open'") &&
+                      Contains("line 1, column 3 (AAPL)") && Contains("csv_options::price_column = 'Open'") &&
                           Contains("makes the file wide"));
   }
 }
 
-TEST_CASE("the symbol of a per-symbol file: options, file stem, or price header",
-          "[csv][ohlcv][file]") {
+TEST_CASE("the symbol of a per-symbol file: options, file stem, or price header", "[csv][ohlcv][file]") {
   const std::string text = "Date,Close,Adj Close\n2024-01-02,9,2.5\n";
   const temp_dir dir;
   const fs::path spy = dir.file("SPY.csv", text);
@@ -468,14 +450,11 @@ TEST_CASE("the symbol of a per-symbol file: options, file stem, or price header"
   }
   SECTION("csv_options::symbol, for a stream or a path") {
     CHECK(prices(text, {.symbol = "MKT"}).symbols == std::vector<std::string>{"MKT"});
-    CHECK(keel::read_prices_csv(spy, {.symbol = "MKT"}).symbols ==
-          std::vector<std::string>{"MKT"});
-    CHECK(keel::read_prices_csv(std::vector{spy}, {.symbol = "MKT"}).symbols ==
-          std::vector<std::string>{"MKT"});
+    CHECK(keel::read_prices_csv(spy, {.symbol = "MKT"}).symbols == std::vector<std::string>{"MKT"});
+    CHECK(keel::read_prices_csv(std::vector{spy}, {.symbol = "MKT"}).symbols == std::vector<std::string>{"MKT"});
   }
   SECTION("it renames the one column of a wide file") {
-    CHECK(prices("Date,vix\n2024-01-02,14\n", {.symbol = "VIX"}).symbols ==
-          std::vector<std::string>{"VIX"});
+    CHECK(prices("Date,vix\n2024-01-02,14\n", {.symbol = "VIX"}).symbols == std::vector<std::string>{"VIX"});
     const fs::path wide = dir.file("levels.csv", "Date,vix\n2024-01-02,14\n");
     CHECK(keel::read_prices_csv(wide).symbols == std::vector<std::string>{"vix"});  // wide: header
   }
@@ -495,21 +474,19 @@ TEST_CASE("the symbol of a per-symbol file: options, file stem, or price header"
 
 namespace {
 
-keel::price_table hand_table(std::vector<std::chrono::year_month_day> dates,
-                             std::vector<std::string> symbols, std::vector<double> row_major) {
+keel::price_table hand_table(std::vector<std::chrono::year_month_day> dates, std::vector<std::string> symbols,
+                             std::vector<double> row_major) {
   keel::price_table t{std::move(dates), std::move(symbols), {}};
   const auto rows = static_cast<Eigen::Index>(t.dates.size());
   const auto cols = static_cast<Eigen::Index>(t.symbols.size());
   t.prices.resize(rows, cols);
   for (Eigen::Index i = 0; i < rows; ++i)
-    for (Eigen::Index j = 0; j < cols; ++j)
-      t.prices(i, j) = row_major[static_cast<std::size_t>(i * cols + j)];
+    for (Eigen::Index j = 0; j < cols; ++j) t.prices(i, j) = row_major[static_cast<std::size_t>(i * cols + j)];
   return t;
 }
 
 // The price of `symbol` on `date` in `t`, NaN when the table has no such date.
-double price_on(const keel::price_table& t, const std::string& symbol,
-                const std::chrono::year_month_day& date) {
+double price_on(const keel::price_table& t, const std::string& symbol, const std::chrono::year_month_day& date) {
   const auto it = std::find(t.dates.begin(), t.dates.end(), date);
   if (it == t.dates.end()) return std::nan("");
   return t.prices(it - t.dates.begin(), t.index_of(symbol));
@@ -517,19 +494,16 @@ double price_on(const keel::price_table& t, const std::string& symbol,
 
 }  // namespace
 
-TEST_CASE("merge_prices: the union of the dates, NaN where a symbol has no price",
-          "[csv][merge]") {
+TEST_CASE("merge_prices: the union of the dates, NaN where a symbol has no price", "[csv][merge]") {
   const double nan = std::nan("");
-  const auto a = hand_table({ymd(2024, 1, 2), ymd(2024, 1, 4), ymd(2024, 1, 5)}, {"A", "B"},
-                            {1, 10, 2, nan, 3, 30});
-  const auto c = hand_table({ymd(2023, 12, 29), ymd(2024, 1, 3), ymd(2024, 1, 4)}, {"C"},
-                            {100, 101, 102});
+  const auto a = hand_table({ymd(2024, 1, 2), ymd(2024, 1, 4), ymd(2024, 1, 5)}, {"A", "B"}, {1, 10, 2, nan, 3, 30});
+  const auto c = hand_table({ymd(2023, 12, 29), ymd(2024, 1, 3), ymd(2024, 1, 4)}, {"C"}, {100, 101, 102});
   const auto d = hand_table({ymd(2024, 1, 8)}, {"D"}, {7});
   const std::vector<keel::price_table> tables{a, c, d};
   const auto m = keel::merge_prices(tables);
   CHECK(violation(m).empty());
-  REQUIRE(m.dates == std::vector{ymd(2023, 12, 29), ymd(2024, 1, 2), ymd(2024, 1, 3),
-                                 ymd(2024, 1, 4), ymd(2024, 1, 5), ymd(2024, 1, 8)});
+  REQUIRE(m.dates == std::vector{ymd(2023, 12, 29), ymd(2024, 1, 2), ymd(2024, 1, 3), ymd(2024, 1, 4), ymd(2024, 1, 5),
+                                 ymd(2024, 1, 8)});
   REQUIRE(m.symbols == std::vector<std::string>{"A", "B", "C", "D"});
   // Every input price is where it was; every other cell is NaN.
   std::size_t copied = 0;
@@ -578,8 +552,7 @@ TEST_CASE("merge_prices: the union of the dates, NaN where a symbol has no price
     CHECK_THROWS_AS(keel::merge_prices(std::vector{a, c, dup}), keel::invalid_input);
     CHECK_THROWS_WITH(keel::merge_prices(std::vector{a, c, dup}),
                       Contains("merge_prices: symbol 'C' is in both tables[1] and tables[2]"));
-    CHECK_THROWS_WITH(keel::merge_prices(std::vector{hand_table({ymd(2024, 1, 2)}, {"A", "B", "A"},
-                                                                {1, 2, 3})}),
+    CHECK_THROWS_WITH(keel::merge_prices(std::vector{hand_table({ymd(2024, 1, 2)}, {"A", "B", "A"}, {1, 2, 3})}),
                       Contains("symbol 'A' is twice in tables[0] (columns 1 and 3)"));
     auto unsorted = a;
     std::swap(unsorted.dates[1], unsorted.dates[2]);
@@ -589,8 +562,7 @@ TEST_CASE("merge_prices: the union of the dates, NaN where a symbol has no price
     auto bad_shape = a;
     bad_shape.symbols.pop_back();
     CHECK_THROWS_WITH(keel::merge_prices(std::vector{bad_shape}),
-                      Contains("tables[0] is inconsistent: 3 dates and 1 symbols") &&
-                          Contains("3 x 2"));
+                      Contains("tables[0] is inconsistent: 3 dates and 1 symbols") && Contains("3 x 2"));
     CHECK_THROWS_WITH(keel::merge_prices(std::vector{hand_table({ymd(2024, 1, 2)}, {""}, {1})}),
                       Contains("tables[0]: symbols[0] is empty"));
     auto infinite = c;
@@ -600,8 +572,7 @@ TEST_CASE("merge_prices: the union of the dates, NaN where a symbol has no price
   }
 }
 
-TEST_CASE("read_prices_csv reads several files and folders, merged on their dates",
-          "[csv][merge][file]") {
+TEST_CASE("read_prices_csv reads several files and folders, merged on their dates", "[csv][merge][file]") {
   const temp_dir dir;
   // A per-symbol file, a wide file of two symbols, a long file, in a folder with other things.
   dir.file("SPY.csv",
@@ -617,8 +588,7 @@ TEST_CASE("read_prices_csv reads several files and folders, merged on their date
     CHECK(violation(t).empty());
     // Sorted by file name: SPY.csv, b_wide.CSV, c_long.csv (byte order: uppercase first).
     CHECK(t.symbols == std::vector<std::string>{"SPY", "AAA", "BBB", "ZZZ", "YYY"});
-    CHECK(t.dates == std::vector{ymd(2024, 1, 2), ymd(2024, 1, 3), ymd(2024, 1, 4),
-                                 ymd(2024, 1, 5), ymd(2024, 1, 8)});
+    CHECK(t.dates == std::vector{ymd(2024, 1, 2), ymd(2024, 1, 3), ymd(2024, 1, 4), ymd(2024, 1, 5), ymd(2024, 1, 8)});
     CHECK(price_on(t, "SPY", ymd(2024, 1, 2)) == 472.25);
     CHECK(price_on(t, "SPY", ymd(2024, 1, 5)) == 468);
     CHECK(std::isnan(price_on(t, "SPY", ymd(2024, 1, 4))));
@@ -638,13 +608,12 @@ TEST_CASE("read_prices_csv reads several files and folders, merged on their date
     const auto merged = keel::merge_prices(each);
     CHECK(merged.symbols == t.symbols);
     CHECK(merged.dates == t.dates);
-    CHECK(((merged.prices.array() == t.prices.array()) ||
-           (merged.prices.array().isNaN() && t.prices.array().isNaN()))
+    CHECK(((merged.prices.array() == t.prices.array()) || (merged.prices.array().isNaN() && t.prices.array().isNaN()))
               .all());
   }
   SECTION("files and folders in the order given") {
-    const auto t = keel::read_prices_csv(
-        std::vector<fs::path>{dir.path / "c_long.csv", dir.path / "sub", dir.path / "SPY.csv"});
+    const auto t =
+        keel::read_prices_csv(std::vector<fs::path>{dir.path / "c_long.csv", dir.path / "sub", dir.path / "SPY.csv"});
     CHECK(t.symbols == std::vector<std::string>{"ZZZ", "YYY", "Q", "SPY"});
     CHECK(price_on(t, "Q", ymd(2024, 1, 2)) == 1);
   }
@@ -653,8 +622,8 @@ TEST_CASE("read_prices_csv reads several files and folders, merged on their date
     const std::vector<fs::path> paths{dir.path, again};
     CHECK_THROWS_AS(keel::read_prices_csv(paths), keel::invalid_input);
     CHECK_THROWS_WITH(keel::read_prices_csv(paths),
-                      Contains("read_prices_csv: symbol 'SPY' is in both " +
-                               (dir.path / "SPY.csv").string() + " and " + again.string()));
+                      Contains("read_prices_csv: symbol 'SPY' is in both " + (dir.path / "SPY.csv").string() + " and " +
+                               again.string()));
     // The same file twice is the same case.
     const fs::path spy = dir.path / "SPY.csv";
     CHECK_THROWS_WITH(keel::read_prices_csv(std::vector{spy, spy}), Contains("is in both"));
@@ -669,8 +638,7 @@ TEST_CASE("read_prices_csv reads several files and folders, merged on their date
     CHECK_THROWS_AS(keel::read_prices_csv(dir.path), keel::insufficient_data);
     CHECK_THROWS_WITH(keel::read_prices_csv(dir.path),
                       Contains("read_prices_csv: " + empty.string() + ": no data rows"));
-    CHECK_THROWS_WITH(keel::read_prices_csv(empty),
-                      Contains(empty.string() + ": no data rows: the header on line 1"));
+    CHECK_THROWS_WITH(keel::read_prices_csv(empty), Contains(empty.string() + ": no data rows: the header on line 1"));
   }
 }
 
@@ -678,17 +646,14 @@ TEST_CASE("folders and lists with nothing to read", "[csv][merge][file][errors]"
   const temp_dir dir;
   CHECK_THROWS_AS(keel::read_prices_csv(dir.path), keel::invalid_input);
   CHECK_THROWS_WITH(keel::read_prices_csv(dir.path),
-                    Contains("read_prices_csv: the folder '" + dir.path.string() +
-                             "' holds no .csv file"));
+                    Contains("read_prices_csv: the folder '" + dir.path.string() + "' holds no .csv file"));
   dir.file("prices.txt", "date,A\n2024-01-02,1\n");
   dir.file("nested/A.csv", "date,A\n2024-01-02,1\n");
   CHECK_THROWS_WITH(keel::read_prices_csv(std::vector<fs::path>{dir.path}),
                     Contains("holds no .csv file") && Contains("subfolders are not read"));
-  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector<fs::path>{}),
-                    Contains("read_prices_csv: no files to read"));
+  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector<fs::path>{}), Contains("read_prices_csv: no files to read"));
   const fs::path missing = dir.path / "missing.csv";
-  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector{missing}),
-                    Contains("cannot open") && Contains(missing.string()));
+  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector{missing}), Contains("cannot open") && Contains(missing.string()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -780,11 +745,9 @@ TEST_CASE("RFC 4180 quoting", "[csv]") {
     CHECK(t.rows[0] == std::vector<std::string>{"1", ""});
   }
   SECTION("a line break inside quotes moves later line numbers") {
-    CHECK(table("a,b\n\"x\ny\",1\n\"p\r\n\r\nq\",2\nz,3\n").lines ==
-          std::vector<std::ptrdiff_t>{2, 4, 7});
+    CHECK(table("a,b\n\"x\ny\",1\n\"p\r\n\r\nq\",2\nz,3\n").lines == std::vector<std::ptrdiff_t>{2, 4, 7});
     CHECK(table("a,b\r\"x\r\ry\",1\rz,3\r").lines == std::vector<std::ptrdiff_t>{2, 5});
-    CHECK_THROWS_WITH(prices("date,\"A\nB\"\r\n2024-01-02,x\n"),
-                      Contains("line 3, column 2 (A\\x0aB): 'x'"));
+    CHECK_THROWS_WITH(prices("date,\"A\nB\"\r\n2024-01-02,x\n"), Contains("line 3, column 2 (A\\x0aB): 'x'"));
   }
 }
 
@@ -832,8 +795,7 @@ TEST_CASE("other delimiters", "[csv]") {
   SECTION("a quote or a line break cannot be the delimiter") {
     for (const char d : {'"', '\n', '\r'}) {
       CHECK_THROWS_AS(prices("date,A\n", {.delimiter = d}), keel::invalid_input);
-      CHECK_THROWS_WITH(table("a\n", {.delimiter = d}),
-                        Contains("read_csv") && Contains("delimiter"));
+      CHECK_THROWS_WITH(table("a\n", {.delimiter = d}), Contains("read_csv") && Contains("delimiter"));
     }
   }
 }
@@ -862,28 +824,25 @@ TEST_CASE("malformed numbers", "[csv][errors]") {
   CHECK_THROWS_AS(prices(head + "x1.5\n"), keel::invalid_input);
   CHECK_THROWS_WITH(prices(head + "x1.5\n"),
                     Contains("read_prices_csv: line 3, column 3 (AAPL): 'x1.5' is not a number"));
-  for (const char* bad :
-       {"1.5x", "1,5", "inf", "-inf", "Infinity", "-nan", "nan(1)", "1e999", "-1e999", "1e-999",
-        "+", "+-1", "++1", "0x10", "1 2", "$5", "--1", "N.A."}) {
+  for (const char* bad : {"1.5x", "1,5", "inf", "-inf", "Infinity", "-nan", "nan(1)", "1e999", "-1e999", "1e-999", "+",
+                          "+-1", "++1", "0x10", "1 2", "$5", "--1", "N.A."}) {
     INFO(bad);
     CHECK_THROWS_WITH(prices(head + "\"" + bad + "\"\n"), Contains("line 3, column 3 (AAPL)") &&
                                                               Contains(keel::detail::quoted(bad)) &&
                                                               Contains("is not a number"));
   }
   // Only the first error is reported, on the line where it is.
-  CHECK_THROWS_WITH(prices("date,A\n\n\n2024-01-02,abc\n2024-01-03,def\n"),
-                    Contains("line 4") && Contains("'abc'"));
+  CHECK_THROWS_WITH(prices("date,A\n\n\n2024-01-02,abc\n2024-01-03,def\n"), Contains("line 4") && Contains("'abc'"));
 }
 
 TEST_CASE("malformed dates", "[csv][errors]") {
   CHECK_THROWS_AS(prices("date,A\n2024-01-02,1\nJan 3 2024,2\n"), keel::invalid_input);
   CHECK_THROWS_WITH(prices("date,A\n2024-01-02,1\nJan 3 2024,2\n"),
                     Contains("line 3, column 1 (date): 'Jan 3 2024' is not a date"));
-  CHECK_THROWS_WITH(prices("date,A\n2024-01-02,1\n,2\n"),
-                    Contains("line 3, column 1 (date): '' is not a date"));
-  CHECK_THROWS_WITH(prices("date,A\n2024-01-02,1\n\n2021-02-30,2\n"),
-                    Contains("line 4, column 1 (date)") && Contains("'2021-02-30'") &&
-                        Contains("not a valid calendar date"));
+  CHECK_THROWS_WITH(prices("date,A\n2024-01-02,1\n,2\n"), Contains("line 3, column 1 (date): '' is not a date"));
+  CHECK_THROWS_WITH(prices("date,A\n2024-01-02,1\n\n2021-02-30,2\n"), Contains("line 4, column 1 (date)") &&
+                                                                          Contains("'2021-02-30'") &&
+                                                                          Contains("not a valid calendar date"));
   // The unnamed date column has no name to show.
   CHECK_THROWS_WITH(prices(",A\nyesterday,1\n"), Contains("line 2, column 1: 'yesterday'"));
 }
@@ -891,8 +850,7 @@ TEST_CASE("malformed dates", "[csv][errors]") {
 TEST_CASE("duplicate dates in a wide file", "[csv][errors]") {
   const std::string text = "date,A\n2024-01-02,1\n2024-01-03,2\n2024-01-02,3\n";
   CHECK_THROWS_AS(prices(text), keel::invalid_input);
-  CHECK_THROWS_WITH(prices(text), Contains("line 4, column 1 (date)") &&
-                                      Contains("duplicate date '2024-01-02'") &&
+  CHECK_THROWS_WITH(prices(text), Contains("line 4, column 1 (date)") && Contains("duplicate date '2024-01-02'") &&
                                       Contains("also on line 2"));
   // The time of day is ignored, so two rows of one day are duplicates too.
   CHECK_THROWS_WITH(prices("date,A\n2024-01-02 10:00,1\n2024-01-02 16:00,2\n"),
@@ -915,8 +873,8 @@ TEST_CASE("duplicate (date, symbol) rows in a long file", "[csv][errors]") {
 TEST_CASE("a long-format header without a price column", "[csv][errors]") {
   CHECK_THROWS_AS(prices("date,symbol,open,volume\n2024-01-02,A,1,2\n"), keel::invalid_input);
   CHECK_THROWS_WITH(prices("date,symbol,open,volume\n2024-01-02,A,1,2\n"),
-                    Contains("unknown long-format header") && Contains("line 1") &&
-                        Contains("column 2 (symbol)") && Contains("'date,symbol,open,volume'"));
+                    Contains("unknown long-format header") && Contains("line 1") && Contains("column 2 (symbol)") &&
+                        Contains("'date,symbol,open,volume'"));
 }
 
 TEST_CASE("ragged rows", "[csv][errors]") {
@@ -924,14 +882,13 @@ TEST_CASE("ragged rows", "[csv][errors]") {
     const std::string text = "date,A,B\n2024-01-02,1,2\n2024-01-03,1\n";
     CHECK_THROWS_AS(prices(text), keel::invalid_input);
     CHECK_THROWS_WITH(prices(text), Contains("line 3, column 3 (B)") && Contains("ragged row") &&
-                                        Contains("2 fields") && Contains("header has 3") &&
-                                        Contains("'1'"));
+                                        Contains("2 fields") && Contains("header has 3") && Contains("'1'"));
     CHECK_THROWS_WITH(table(text), Contains("read_csv: line 3") && Contains("ragged row"));
   }
   SECTION("too many fields") {
     const std::string text = "date,A\n2024-01-02,1,99\n";
-    CHECK_THROWS_WITH(prices(text), Contains("line 2, column 3") && Contains("3 fields") &&
-                                        Contains("header has 2") && Contains("'99'"));
+    CHECK_THROWS_WITH(prices(text), Contains("line 2, column 3") && Contains("3 fields") && Contains("header has 2") &&
+                                        Contains("'99'"));
     CHECK_THROWS_WITH(table("a,b\n1,2,\n"), Contains("line 2, column 3") && Contains("3 fields"));
   }
 }
@@ -947,28 +904,24 @@ TEST_CASE("broken quotes", "[csv][errors]") {
   SECTION("text after the closing quote") {
     const std::string text = "date,A\n2024-01-02,\"1.5\"x\n";
     CHECK_THROWS_AS(prices(text), keel::invalid_input);
-    CHECK_THROWS_WITH(prices(text), Contains("line 2, column 2 (A)") &&
-                                        Contains("text after the closing quote") &&
+    CHECK_THROWS_WITH(prices(text), Contains("line 2, column 2 (A)") && Contains("text after the closing quote") &&
                                         Contains("'\"1.5\"x'"));
-    CHECK_THROWS_WITH(table("\"a\" \"b\",c\n"),
-                      Contains("line 1, column 1") && Contains("'\"a\" \"b\"'"));
+    CHECK_THROWS_WITH(table("\"a\" \"b\",c\n"), Contains("line 1, column 1") && Contains("'\"a\" \"b\"'"));
   }
 }
 
 TEST_CASE("bad wide headers", "[csv][errors]") {
   CHECK_THROWS_AS(prices("date,A,B,A\n2024-01-02,1,2,3\n"), keel::invalid_input);
-  CHECK_THROWS_WITH(
-      prices("date,A,B,A\n2024-01-02,1,2,3\n"),
-      Contains("line 1, column 4 (A)") && Contains("duplicate symbol 'A'") && Contains("column 2"));
-  CHECK_THROWS_WITH(prices("\n\ndate,A,,B\n"),
-                    Contains("line 3, column 3") && Contains("empty name"));
+  CHECK_THROWS_WITH(prices("date,A,B,A\n2024-01-02,1,2,3\n"),
+                    Contains("line 1, column 4 (A)") && Contains("duplicate symbol 'A'") && Contains("column 2"));
+  CHECK_THROWS_WITH(prices("\n\ndate,A,,B\n"), Contains("line 3, column 3") && Contains("empty name"));
 }
 
 TEST_CASE("no date column", "[csv][errors]") {
   const std::string text = "obs,time,DAX,SMI\n1,1991.496154,1628.75,1678.1\n";
   CHECK_THROWS_AS(prices(text), keel::invalid_input);
-  CHECK_THROWS_WITH(prices(text), Contains("no date column") && Contains("line 1") &&
-                                      Contains("'obs,time,DAX,SMI'") && Contains("timestamp"));
+  CHECK_THROWS_WITH(prices(text), Contains("no date column") && Contains("line 1") && Contains("'obs,time,DAX,SMI'") &&
+                                      Contains("timestamp"));
   CHECK_THROWS_WITH(prices("day;A\n", {.delimiter = ';'}), Contains("'day;A'"));
   CHECK(table(text).rows.size() == 1);  // read_csv takes any header
 }
@@ -980,18 +933,17 @@ TEST_CASE("no date column: the delimiter tried and how to choose another", "[csv
                           Contains("the header was split on ',' into 1 field, which contains "
                                    "';'") &&
                           Contains("pass csv_options{.delimiter = ';'}"));
-    CHECK_THROWS_WITH(prices("Date\tAAPL\n2024-01-02\t1\n"),
-                      Contains("split on ',' into 1 field, which contains '\\t'") &&
-                          Contains("csv_options{.delimiter = '\\t'}"));
-    CHECK_THROWS_WITH(prices("date,A\n2024-01-02,1\n", {.delimiter = ';'}),
-                      Contains("split on ';' into 1 field, which contains ','") &&
-                          Contains("csv_options{.delimiter = ','}"));
+    CHECK_THROWS_WITH(
+        prices("Date\tAAPL\n2024-01-02\t1\n"),
+        Contains("split on ',' into 1 field, which contains '\\t'") && Contains("csv_options{.delimiter = '\\t'}"));
+    CHECK_THROWS_WITH(
+        prices("date,A\n2024-01-02,1\n", {.delimiter = ';'}),
+        Contains("split on ';' into 1 field, which contains ','") && Contains("csv_options{.delimiter = ','}"));
     // The most frequent candidate wins: two ';' against one ','.
     CHECK_THROWS_WITH(prices("Datum;Kurs, EUR;Volumen\n", {.delimiter = '|'}),
                       Contains("split on '|'") && Contains("csv_options{.delimiter = ';'}"));
     // The suggestion reads the file.
-    CHECK(prices("Date;AAPL\n2024-01-02;1.5\n2024-01-03;2\n", {.delimiter = ';'}).prices(1, 0) ==
-          2);
+    CHECK(prices("Date;AAPL\n2024-01-02;1.5\n2024-01-03;2\n", {.delimiter = ';'}).prices(1, 0) == 2);
   }
   SECTION("several fields: the delimiter tried and the option to set") {
     CHECK_THROWS_WITH(prices("obs,time,DAX\n1,2,3\n"),
@@ -999,18 +951,15 @@ TEST_CASE("no date column: the delimiter tried and how to choose another", "[csv
                           Contains("if another character separates the fields, pass it as "
                                    "csv_options{.delimiter = ';'}"));
     CHECK_THROWS_WITH(prices("obs;time\n", {.delimiter = ';'}),
-                      Contains("split on ';' into 2 fields") &&
-                          Contains("csv_options{.delimiter = ','}"));
+                      Contains("split on ';' into 2 fields") && Contains("csv_options{.delimiter = ','}"));
     // A one-field header without any likely delimiter gets the general advice.
     CHECK_THROWS_WITH(prices("price\n1\n"),
-                      Contains("into 1 field; if another character") &&
-                          !Contains("which contains"));
+                      Contains("into 1 field; if another character") && !Contains("which contains"));
   }
   SECTION("a path names the file") {
     const temp_file semi("Date;AAPL\n2024-01-02;1\n");
     CHECK_THROWS_WITH(keel::read_prices_csv(semi.path),
-                      Contains("read_prices_csv: " + semi.path.string() +
-                               " line 1: no date column") &&
+                      Contains("read_prices_csv: " + semi.path.string() + " line 1: no date column") &&
                           Contains("csv_options{.delimiter = ';'}"));
   }
 }
@@ -1054,9 +1003,8 @@ TEST_CASE("the path overloads read files and name them in messages", "[csv][file
   CHECK(c.lines == std::vector<std::ptrdiff_t>{2, 3});
 
   const temp_file bad("date,A\n2024-01-02,1\n2024-01-03,oops\n");
-  CHECK_THROWS_WITH(
-      keel::read_prices_csv(bad.path),
-      Contains("read_prices_csv: " + bad.path.string() + " line 3, column 2 (A): 'oops'"));
+  CHECK_THROWS_WITH(keel::read_prices_csv(bad.path),
+                    Contains("read_prices_csv: " + bad.path.string() + " line 3, column 2 (A): 'oops'"));
   const temp_file ragged("a,b\n1\n");
   CHECK_THROWS_WITH(keel::read_csv(ragged.path), Contains(ragged.path.string() + " line 2"));
   const temp_file empty("");
@@ -1070,9 +1018,8 @@ TEST_CASE("unreadable paths", "[csv][file][errors]") {
                     Contains("read_prices_csv: cannot open") && Contains(nowhere.string()));
   CHECK_THROWS_WITH(keel::read_csv(nowhere), Contains("read_csv") && Contains(nowhere.string()));
   const temp_dir dir;
-  CHECK_THROWS_WITH(keel::read_csv(dir.path), Contains("read_csv: cannot read") &&
-                                                  Contains(dir.path.string()) &&
-                                                  Contains("it is a directory"));
+  CHECK_THROWS_WITH(keel::read_csv(dir.path),
+                    Contains("read_csv: cannot read") && Contains(dir.path.string()) && Contains("it is a directory"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1122,8 +1069,8 @@ TEST_CASE("price_table columns are dated series", "[csv][table]") {
     CHECK_FALSE(t.contains("a"));
     CHECK(t.index_of("B") == 1);
     CHECK_THROWS_AS(t.column("C"), keel::invalid_input);
-    CHECK_THROWS_WITH(t.column("C"), Contains("price_table::column: unknown symbol 'C'") &&
-                                         Contains("2 symbols: 'A', 'B'"));
+    CHECK_THROWS_WITH(t.column("C"),
+                      Contains("price_table::column: unknown symbol 'C'") && Contains("2 symbols: 'A', 'B'"));
     CHECK_THROWS_WITH(t.index_of("zz"), Contains("price_table::index_of") && Contains("'zz'"));
     CHECK_THROWS_WITH(t.column(2), Contains("index 2 is out of range") && Contains("2 symbols"));
     CHECK_THROWS_WITH(t.column(-1), Contains("index -1 is out of range"));
@@ -1136,16 +1083,14 @@ TEST_CASE("price_table columns are dated series", "[csv][table]") {
       row += ",1";
     }
     const auto wide = prices(header + "\n" + row + "\n");
-    CHECK_THROWS_WITH(wide.column("X"), Contains("25 symbols: 'S0', 'S1'") &&
-                                            Contains("'S9', ...") && Contains("(15 more)") &&
-                                            !Contains("'S10'"));
+    CHECK_THROWS_WITH(wide.column("X"), Contains("25 symbols: 'S0', 'S1'") && Contains("'S9', ...") &&
+                                            Contains("(15 more)") && !Contains("'S10'"));
   }
   SECTION("a table built by hand (an aggregate) works the same") {
     STATIC_REQUIRE(std::is_aggregate_v<keel::price_table>);
     Eigen::MatrixXd m(2, 1);
     m << 10, 11;
-    const keel::price_table hand{
-        .dates = {ymd(2024, 1, 2), ymd(2024, 1, 3)}, .symbols = {"Z"}, .prices = m};
+    const keel::price_table hand{.dates = {ymd(2024, 1, 2), ymd(2024, 1, 3)}, .symbols = {"Z"}, .prices = m};
     CHECK(keel::simple_returns(hand.column("Z")).values() == std::vector{0.1});
   }
   SECTION("a table altered by its owner into inconsistent shapes is rejected") {
@@ -1173,8 +1118,7 @@ outcome run_one(F&& read, std::string& failure) {
   } catch (const keel::invalid_input&) {
     return outcome::rejected;
   } catch (const keel::insufficient_data& e) {  // a price file with a header only
-    if (std::string_view(e.what()).find("no data rows") != std::string_view::npos)
-      return outcome::rejected;
+    if (std::string_view(e.what()).find("no data rows") != std::string_view::npos) return outcome::rejected;
     failure = std::string("unexpected insufficient_data: ") + e.what();
   } catch (const std::exception& e) {
     failure = std::string("unexpected exception: ") + e.what();
@@ -1206,8 +1150,7 @@ TEST_CASE("random mutations never crash and keep the invariants", "[csv][robust]
     std::string s = seeds[static_cast<std::size_t>(iteration) % seeds.size()];
     const std::size_t edits = 1 + pick(4);
     for (std::size_t e = 0; e < edits; ++e) {
-      const char byte =
-          pick(4) == 0 ? static_cast<char>(pick(256)) : alphabet[pick(alphabet.size())];
+      const char byte = pick(4) == 0 ? static_cast<char>(pick(256)) : alphabet[pick(alphabet.size())];
       const std::size_t at = pick(s.size() + 1);
       switch (pick(3)) {
         case 0:
@@ -1225,11 +1168,9 @@ TEST_CASE("random mutations never crash and keep the invariants", "[csv][robust]
       const keel::csv_options options{.delimiter = delimiter};
       std::string failure;
       const outcome a = run_one([&] { return prices(s, options); }, failure);
-      if (a == outcome::failed)
-        FAIL("read_prices_csv: " << failure << " on " << keel::detail::quoted(s, 400));
+      if (a == outcome::failed) FAIL("read_prices_csv: " << failure << " on " << keel::detail::quoted(s, 400));
       const outcome b = run_one([&] { return table(s, options); }, failure);
-      if (b == outcome::failed)
-        FAIL("read_csv: " << failure << " on " << keel::detail::quoted(s, 400));
+      if (b == outcome::failed) FAIL("read_csv: " << failure << " on " << keel::detail::quoted(s, 400));
       (a == outcome::parsed ? parsed : rejected) += 1;
     }
   }
@@ -1316,8 +1257,7 @@ std::size_t check_against_naive(const fs::path& path, const keel::price_table& t
   std::vector<std::size_t> value_cols;  // the file's columns of t's symbols, in order
   std::vector<std::string> symbols;
   if (is_yahoo_header(header)) {
-    value_cols.push_back(static_cast<std::size_t>(
-        std::find(header.begin(), header.end(), "Close") - header.begin()));
+    value_cols.push_back(static_cast<std::size_t>(std::find(header.begin(), header.end(), "Close") - header.begin()));
     symbols.push_back(path.stem().string());
   } else {
     for (std::size_t j = 1; j < header.size(); ++j) value_cols.push_back(j);
@@ -1360,8 +1300,7 @@ TEST_CASE("every CSV file of ../shared/data is read correctly", "[csv][data]") {
   if (!dir) return;
   std::vector<fs::path> files;
   for (const auto& entry : fs::recursive_directory_iterator(*dir))
-    if (entry.is_regular_file() && entry.path().extension() == ".csv")
-      files.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().extension() == ".csv") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   REQUIRE(files.size() >= 20);
   int priced = 0;
@@ -1384,8 +1323,7 @@ TEST_CASE("every CSV file of ../shared/data is read correctly", "[csv][data]") {
         INFO("row " << i);
         CHECK(t.rows[i - 1] == lines[i]);
       }
-      CHECK_THROWS_WITH(keel::read_prices_csv(path),
-                        Contains("no date column") && Contains(path.string()));
+      CHECK_THROWS_WITH(keel::read_prices_csv(path), Contains("no date column") && Contains(path.string()));
       ++text_only;
     }
   }
@@ -1403,9 +1341,8 @@ TEST_CASE("sp500_constituents.csv: quoted cells", "[csv][data]") {
   const auto hq = t.find("Headquarters Location");
   REQUIRE(symbol);
   REQUIRE(hq);
-  const auto mmm = std::find_if(t.rows.begin(), t.rows.end(), [&](const auto& row) {
-    return row[static_cast<std::size_t>(*symbol)] == "MMM";
-  });
+  const auto mmm = std::find_if(t.rows.begin(), t.rows.end(),
+                                [&](const auto& row) { return row[static_cast<std::size_t>(*symbol)] == "MMM"; });
   REQUIRE(mmm != t.rows.end());
   CHECK((*mmm)[static_cast<std::size_t>(*hq)] == "Saint Paul, Minnesota");
   CHECK_THROWS_AS(keel::read_prices_csv(*path), keel::invalid_input);
@@ -1480,10 +1417,9 @@ void check_dowjones(const fs::path& path) {
   CHECK(t.dates.size() == 2529);
   CHECK(t.dates.front() == ymd(1990, 12, 31));
   CHECK(t.dates.back() == ymd(2001, 1, 2));
-  CHECK(t.symbols == std::vector<std::string>{
-                         "AA",  "AXP", "T",    "BA",  "CAT", "C",    "KO",  "DD",  "EK",  "XOM",
-                         "GE",  "GM",  "HWP",  "HD",  "HON", "INTC", "IBM", "IP",  "JPM", "JNJ",
-                         "MCD", "MRK", "MSFT", "MMM", "MO",  "PG",   "SBC", "UTX", "WMT", "DIS"});
+  CHECK(t.symbols == std::vector<std::string>{"AA",  "AXP", "T",    "BA",  "CAT", "C",    "KO",  "DD",  "EK",  "XOM",
+                                              "GE",  "GM",  "HWP",  "HD",  "HON", "INTC", "IBM", "IP",  "JPM", "JNJ",
+                                              "MCD", "MRK", "MSFT", "MMM", "MO",  "PG",   "SBC", "UTX", "WMT", "DIS"});
   CHECK(count_nan(t) == 0);
   CHECK((t.prices.row(0).array() == t.prices.row(1).array()).all());  // first two rows identical
   CHECK(t.prices(0, 0) == num("5.92"));
@@ -1596,20 +1532,18 @@ TEST_CASE("the raw per-symbol folders of ../shared/data read as merged tables", 
   CHECK(a.prices(0, a.index_of("SPY")) == num("297.698974609375"));
 
   const auto b = keel::read_prices_csv(std::vector<fs::path>{*labz});
-  CHECK(b.symbols ==
-        std::vector<std::string>{"GLD", "QQQ", "SPY", "TLT", "UUP", "vix", "XLE", "XLF", "XLK"});
+  CHECK(b.symbols == std::vector<std::string>{"GLD", "QQQ", "SPY", "TLT", "UUP", "vix", "XLE", "XLF", "XLK"});
   CHECK(b.dates.size() == 2074);
   CHECK(count_nan(b) == 0);
   check_raw_folder(*labz, b, "2020-03-16");
 
   // Both folders hold QQQ and SPY: one table cannot hold them twice.
-  CHECK_THROWS_WITH(keel::read_prices_csv(std::vector{*fdl, *labz}),
-                    Contains("symbol 'QQQ' is in both " + (*fdl / "QQQ.csv").string() + " and " +
-                             (*labz / "QQQ.csv").string()));
+  CHECK_THROWS_WITH(
+      keel::read_prices_csv(std::vector{*fdl, *labz}),
+      Contains("symbol 'QQQ' is in both " + (*fdl / "QQQ.csv").string() + " and " + (*labz / "QQQ.csv").string()));
 }
 
-TEST_CASE("the raw stock-bot folder is us_stocks_etfs_daily_2020_2026.csv to 6 decimals",
-          "[csv][data]") {
+TEST_CASE("the raw stock-bot folder is us_stocks_etfs_daily_2020_2026.csv to 6 decimals", "[csv][data]") {
   // SOURCES.md: us_stocks_etfs_daily_2020_2026.csv is the adjusted close of the same
   // FoundationDigitalLabs files (raw/ holds them byte for byte), rounded to 6 decimals.
   const auto dir = keel_test::shared_file("data/raw/foundationdigitallabs_stock-bot");

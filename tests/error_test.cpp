@@ -39,7 +39,10 @@ TEST_CASE("each subclass is caught as keel::error and std::runtime_error", "[err
 }
 
 TEST_CASE("KEEL_ASSERT throws std::logic_error naming the condition in the test build", "[error]") {
-  const auto check = [](int v) { KEEL_ASSERT(v > 0); return v; };
+  const auto check = [](int v) {
+    KEEL_ASSERT(v > 0);
+    return v;
+  };
   CHECK(check(3) == 3);
   CHECK_THROWS_AS(check(-1), std::logic_error);
   CHECK_THROWS_WITH(check(-1), Catch::Matchers::Contains("v > 0"));

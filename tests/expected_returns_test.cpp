@@ -61,15 +61,16 @@ TEST_CASE("mean_historical_return equals PyPortfolioOpt's dummy-frame values", "
   CHECK(ari(2) == Approx(0.0128697).margin(5e-8));
 }
 
-TEST_CASE("mean_historical_return and capm_return on stock_prices.csv equal PyPortfolioOpt", "[expected_returns][data]") {
+TEST_CASE("mean_historical_return and capm_return on stock_prices.csv equal PyPortfolioOpt",
+          "[expected_returns][data]") {
   const auto file = keel_test::shared_file("data/stock_prices.csv");
   if (!file) return;
   const keel::price_table prices = keel::read_prices_csv(*file);
   REQUIRE(prices.symbols.size() == 20);
   // test_mean_historical_returns (assert_array_almost_equal: 6 decimals).
-  const double mean_published[] = {0.247967, 0.294304, 0.284037, 0.1923164, 0.371327, 0.1360093, 0.0328503,
+  const double mean_published[] = {0.247967,  0.294304, 0.284037,  0.1923164, 0.371327,  0.1360093,  0.0328503,
                                    0.1200115, 0.105540, 0.0423457, 0.1002559, 0.1442237, -0.0792602, 0.1430506,
-                                   0.0736356, 0.238835, 0.388665, 0.226717, 0.1561701, 0.2318153};
+                                   0.0736356, 0.238835, 0.388665,  0.226717,  0.1561701, 0.2318153};
   const Eigen::VectorXd mu = keel::mean_historical_return(prices);
   for (Eigen::Index j = 0; j < 20; ++j) CHECK(mu(j) == Approx(mean_published[j]).margin(1.5e-6));
   // ... and the long-double product formula to 1e-13 relative.
@@ -77,11 +78,11 @@ TEST_CASE("mean_historical_return and capm_return on stock_prices.csv equal PyPo
     CHECK(mu(j) == Approx(static_cast<double>(reference_mean(prices.prices, j, true, 252))).epsilon(1e-13));
   // test_capm_no_benchmark, risk_free_rate = 0.02: full-precision pandas values. The pairwise
   // moments (each asset over its own dates with the equal-weighted market) must match to 1e-12.
-  const double capm_published[] = {
-      0.22148462799238577, 0.2835429647498704,  0.14693081977908462, 0.1488989354304723,  0.4162399750335195,
-      0.22716772604184535, 0.3970337136813829,  0.16733214988182069, 0.31791477659742146, 0.17279931642386534,
-      0.15271750464365566, 0.351778014382922,   0.32859883451716376, 0.1501938182844417,  0.268295486802897,
-      0.31632339201710874, 0.27753479916328516, 0.16959588523287855, 0.3089119447773357,  0.2558719211959501};
+  const double capm_published[] = {0.22148462799238577, 0.2835429647498704,  0.14693081977908462, 0.1488989354304723,
+                                   0.4162399750335195,  0.22716772604184535, 0.3970337136813829,  0.16733214988182069,
+                                   0.31791477659742146, 0.17279931642386534, 0.15271750464365566, 0.351778014382922,
+                                   0.32859883451716376, 0.1501938182844417,  0.268295486802897,   0.31632339201710874,
+                                   0.27753479916328516, 0.16959588523287855, 0.3089119447773357,  0.2558719211959501};
   const Eigen::VectorXd capm = keel::capm_return(prices.prices, {.risk_free = 0.02});
   for (Eigen::Index j = 0; j < 20; ++j) CHECK(capm(j) == Approx(capm_published[j]).epsilon(1e-12));
   // Returns in, returns out: the same estimates from the returns panel.
@@ -94,7 +95,8 @@ TEST_CASE("mean_historical_return and capm_return on stock_prices.csv equal PyPo
   CHECK((a252 / 252 - a52 / 52).lpNorm<Eigen::Infinity>() <= 1e-16);
 }
 
-TEMPLATE_TEST_CASE("mean_historical_return of one series over every storage", "[expected_returns]", KEEL_STORAGE_TYPES) {
+TEMPLATE_TEST_CASE("mean_historical_return of one series over every storage", "[expected_returns]",
+                   KEEL_STORAGE_TYPES) {
   const std::vector<double> prices{100, 101.5, missing, 99.0, 102.25, 103.0, 101.0};
   const TestType x(prices);
   using real = typename TestType::real;
@@ -153,7 +155,8 @@ TEST_CASE("capm_return with a market series equals a long-double pairwise refere
 TEST_CASE("expected_returns errors and degenerate input", "[expected_returns]") {
   Eigen::MatrixXd p = dummy();
   p(2, 1) = 0;
-  CHECK_THROWS_WITH(keel::mean_historical_return(p), Contains("mean_historical_return: prices(2, 1) = 0 is not a positive price"));
+  CHECK_THROWS_WITH(keel::mean_historical_return(p),
+                    Contains("mean_historical_return: prices(2, 1) = 0 is not a positive price"));
   p(2, 1) = std::numeric_limits<double>::infinity();
   CHECK_THROWS_WITH(keel::mean_historical_return(p), Contains("prices(2, 1) is inf"));
   CHECK_THROWS_WITH(keel::mean_historical_return(dummy(), {.periods = 0}), Contains("periods = 0 must be at least 1"));
@@ -176,7 +179,8 @@ TEST_CASE("expected_returns errors and degenerate input", "[expected_returns]") 
   Eigen::MatrixXd two(4, 2);
   two << 1, 2, 1, 2, 1, 2, 1, 2;
   CHECK_THROWS_AS(keel::capm_return(two), keel::singular_problem);
-  CHECK_THROWS_WITH(keel::capm_return(dummy(), std::vector<double>{1, 2, 3}), Contains("market_prices has 3 values but prices (rows) has 5"));
+  CHECK_THROWS_WITH(keel::capm_return(dummy(), std::vector<double>{1, 2, 3}),
+                    Contains("market_prices has 3 values but prices (rows) has 5"));
   CHECK_THROWS_AS(keel::capm_return(Eigen::MatrixXd(dummy().topRows(2))), keel::insufficient_data);
   CHECK_THROWS_WITH(keel::capm_return(dummy(), {.risk_free = missing}), Contains("risk_free = NaN must be finite"));
   // The series form is selected for a VectorXd, the panel form for a matrix.

@@ -55,9 +55,9 @@ using Catch::Matches;
 template <class Real>
 bool no_nan(const keel::factor_fit<Real>& f) {
   const auto clean = [](const auto& v) { return !v.array().isNaN().any(); };
-  return clean(f.coefficients) && clean(f.std_errors) && clean(f.t_stats) && clean(f.p_values) &&
-         clean(f.vifs) && !std::isnan(f.r_squared) && !std::isnan(f.adj_r_squared) &&
-         !std::isnan(f.residual_stddev) && !std::isnan(f.condition_number);
+  return clean(f.coefficients) && clean(f.std_errors) && clean(f.t_stats) && clean(f.p_values) && clean(f.vifs) &&
+         !std::isnan(f.r_squared) && !std::isnan(f.adj_r_squared) && !std::isnan(f.residual_stddev) &&
+         !std::isnan(f.condition_number);
 }
 
 /// |a - b| <= tol * |b| (tol absolute when b = 0).
@@ -66,8 +66,7 @@ bool close_rel(long double a, long double b, long double tol) {
 }
 
 /// One certified value of a NIST dataset (certified.csv: dataset,quantity,certified_value).
-double certified_value(const std::filesystem::path& path, const std::string& dataset,
-                       const std::string& quantity) {
+double certified_value(const std::filesystem::path& path, const std::string& dataset, const std::string& quantity) {
   const auto values = keel_test::read_nist_certified(path, dataset);
   const auto it = values.find(quantity);
   if (it == values.end()) FAIL("certified value " << dataset << "/" << quantity << " not found");
@@ -79,8 +78,7 @@ Eigen::MatrixXd regressors(const std::vector<std::vector<double>>& cols) {
   const auto t = static_cast<Eigen::Index>(cols[0].size());
   Eigen::MatrixXd x(t, static_cast<Eigen::Index>(cols.size() - 1));
   for (std::size_t j = 1; j < cols.size(); ++j)
-    for (Eigen::Index i = 0; i < t; ++i)
-      x(i, static_cast<Eigen::Index>(j - 1)) = cols[j][static_cast<std::size_t>(i)];
+    for (Eigen::Index i = 0; i < t; ++i) x(i, static_cast<Eigen::Index>(j - 1)) = cols[j][static_cast<std::size_t>(i)];
   return x;
 }
 
@@ -172,9 +170,7 @@ long double student_two_sided_p(long double t, int dof) {
 /// Closed forms: dof 1 (Cauchy) and dof 2, written without cancellation for large |t|.
 double closed_form_p(double t, int dof) {
   const double at = std::fabs(t);
-  if (dof == 1)
-    return at > 1 ? 2 / std::numbers::pi * std::atan(1 / at)
-                  : 1 - 2 / std::numbers::pi * std::atan(at);
+  if (dof == 1) return at > 1 ? 2 / std::numbers::pi * std::atan(1 / at) : 1 - 2 / std::numbers::pi * std::atan(at);
   const double r = std::sqrt(2 + t * t);
   return 2 / (r * (r + at));
 }
@@ -188,8 +184,7 @@ struct panel {
 };
 
 /// T observations of K mildly correlated factors and y = 0.3 + x b + noise.
-panel random_panel(Eigen::Index t, Eigen::Index k, unsigned seed, double noise = 0.5,
-                   double correlation = 0.3) {
+panel random_panel(Eigen::Index t, Eigen::Index k, unsigned seed, double noise = 0.5, double correlation = 0.3) {
   std::mt19937_64 gen(seed);
   std::normal_distribution<double> z(0.0, 1.0);
   panel d;
@@ -197,8 +192,7 @@ panel random_panel(Eigen::Index t, Eigen::Index k, unsigned seed, double noise =
   d.y.resize(t);
   for (Eigen::Index i = 0; i < t; ++i) {
     const double common = z(gen);
-    for (Eigen::Index j = 0; j < k; ++j)
-      d.x(i, j) = 0.2 * static_cast<double>(j) + correlation * common + z(gen);
+    for (Eigen::Index j = 0; j < k; ++j) d.x(i, j) = 0.2 * static_cast<double>(j) + correlation * common + z(gen);
   }
   for (Eigen::Index i = 0; i < t; ++i) {
     double v = 0.3 + noise * z(gen);
@@ -284,8 +278,8 @@ TEST_CASE("factor_regression: NIST StRD Longley to at least 13 digits", "[factor
   }
   const double l_sd = keel_test::lre(fit.residual_stddev, certified_value(*cert, "Longley", "residual_sd"));
   const double l_r2 = keel_test::lre(fit.r_squared, certified_value(*cert, "Longley", "r_squared"));
-  std::cout << "Longley: min LRE coefficients " << min_coef << ", std errors " << min_se
-            << ", residual SD " << l_sd << ", R^2 " << l_r2 << '\n';
+  std::cout << "Longley: min LRE coefficients " << min_coef << ", std errors " << min_se << ", residual SD " << l_sd
+            << ", R^2 " << l_r2 << '\n';
   REQUIRE(min_coef >= 13);  // the accuracy factor_regression's documentation states
   REQUIRE(min_se >= 13);
   REQUIRE(l_sd >= 13);
@@ -330,8 +324,8 @@ TEST_CASE("factor_regression: NIST StRD Norris to at least 11 digits", "[factors
   }
   const double l_sd = keel_test::lre(fit.residual_stddev, certified_value(*cert, "Norris", "residual_sd"));
   const double l_r2 = keel_test::lre(fit.r_squared, certified_value(*cert, "Norris", "r_squared"));
-  std::cout << "Norris: min LRE coefficients and std errors " << min_lre << ", residual SD " << l_sd
-            << ", R^2 " << l_r2 << '\n';
+  std::cout << "Norris: min LRE coefficients and std errors " << min_lre << ", residual SD " << l_sd << ", R^2 " << l_r2
+            << '\n';
   REQUIRE(min_lre >= 11);
   REQUIRE(l_sd >= 11);
   REQUIRE(l_r2 >= 12);
@@ -342,8 +336,7 @@ TEST_CASE("factor_regression: NIST StRD Norris to at least 11 digits", "[factors
 // ---------------------------------------------------------------------------------------------
 // An independent formulation
 
-TEST_CASE("factor_regression agrees with long double normal equations on random data",
-          "[factors][reference]") {
+TEST_CASE("factor_regression agrees with long double normal equations on random data", "[factors][reference]") {
   const bool intercept = GENERATE(true, false);
   const Eigen::Index k = GENERATE(1, 3, 6);
   const panel d = random_panel(200, k, 20240611u + static_cast<unsigned>(k));
@@ -353,8 +346,7 @@ TEST_CASE("factor_regression agrees with long double normal equations on random 
   REQUIRE(no_nan(fit));
   REQUIRE(fit.coefficients.size() == ref.coefficients.size());
   for (Eigen::Index j = 0; j < ref.coefficients.size(); ++j) {
-    INFO("coefficient " << j << ": " << fit.coefficients(j) << " vs "
-                        << static_cast<double>(ref.coefficients(j)));
+    INFO("coefficient " << j << ": " << fit.coefficients(j) << " vs " << static_cast<double>(ref.coefficients(j)));
     CHECK(close_rel(fit.coefficients(j), ref.coefficients(j), 1e-12L));
     CHECK(close_rel(fit.std_errors(j), ref.std_errors(j), 1e-12L));
   }
@@ -362,15 +354,14 @@ TEST_CASE("factor_regression agrees with long double normal equations on random 
   CHECK(close_rel(fit.residual_stddev, ref.residual_stddev, 1e-12L));
   const auto n = static_cast<long double>(d.y.size());
   const auto p = static_cast<long double>(ref.coefficients.size());
-  const long double adj = intercept ? 1 - (1 - ref.r_squared) * (n - 1) / (n - p)
-                                    : 1 - (1 - ref.r_squared) * n / (n - p);
+  const long double adj =
+      intercept ? 1 - (1 - ref.r_squared) * (n - 1) / (n - p) : 1 - (1 - ref.r_squared) * n / (n - p);
   CHECK(close_rel(fit.adj_r_squared, adj, 1e-12L));
   for (Eigen::Index j = 0; j < ref.coefficients.size(); ++j)
     CHECK(fit.t_stats(j) == Approx(fit.coefficients(j) / fit.std_errors(j)).epsilon(1e-15));
 }
 
-TEST_CASE("factor_regression: VIF is 1/(1 - R_k^2) of the auxiliary regressions",
-          "[factors][vif]") {
+TEST_CASE("factor_regression: VIF is 1/(1 - R_k^2) of the auxiliary regressions", "[factors][vif]") {
   const bool intercept = GENERATE(true, false);
   // Strongly correlated factors (VIFs of a few) with nonzero means, so that centred and
   // uncentred auxiliary R^2 differ.
@@ -379,8 +370,7 @@ TEST_CASE("factor_regression: VIF is 1/(1 - R_k^2) of the auxiliary regressions"
   REQUIRE(fit.vifs.size() == 5);
   for (Eigen::Index j = 0; j < 5; ++j) {
     const long double aux = auxiliary_vif(d.x, j, intercept);
-    INFO("intercept " << intercept << ", factor " << j << ": " << fit.vifs(j) << " vs "
-                      << static_cast<double>(aux));
+    INFO("intercept " << intercept << ", factor " << j << ": " << fit.vifs(j) << " vs " << static_cast<double>(aux));
     CHECK(aux > 1.5L);
     CHECK(close_rel(fit.vifs(j), aux, 1e-10L));
   }
@@ -395,8 +385,7 @@ TEST_CASE("factor_regression: exact recovery on noiseless data", "[factors][prop
   REQUIRE(no_nan(fit));
   const Eigen::Index off = intercept ? 1 : 0;
   if (intercept) CHECK(fit.coefficients(0) == Approx(0.5).margin(1e-12));
-  for (Eigen::Index j = 0; j < 4; ++j)
-    CHECK(fit.coefficients(off + j) == Approx(b(j)).margin(1e-12));
+  for (Eigen::Index j = 0; j < 4; ++j) CHECK(fit.coefficients(off + j) == Approx(b(j)).margin(1e-12));
   CHECK(fit.r_squared == Approx(1.0).margin(1e-14));
   CHECK(fit.residual_stddev < 1e-13);
   CHECK(fit.std_errors.maxCoeff() < 1e-13);
@@ -409,8 +398,7 @@ TEST_CASE("factor_regression: exact recovery on noiseless data", "[factors][prop
 // ---------------------------------------------------------------------------------------------
 // Collinearity
 
-TEST_CASE("factor_regression reports collinear factors through their VIFs",
-          "[factors][collinear]") {
+TEST_CASE("factor_regression reports collinear factors through their VIFs", "[factors][collinear]") {
   // Seven "factors" that are all the market plus 5% independent noise; y = 1.9 market + noise.
   std::mt19937_64 gen(1906u);
   std::normal_distribution<double> z(0.0, 1.0);
@@ -447,13 +435,11 @@ TEST_CASE("factor_regression: an exact linear combination is a singular_problem 
     Eigen::MatrixXd x = d.x;
     x.col(3) = x.col(1) + 2 * x.col(2);
     REQUIRE_THROWS_AS(keel::factor_regression(d.y, x), keel::singular_problem);
-    REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x),
-                        Contains("factor_regression: X has rank 4 < 5 columns"));
+    REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x), Contains("factor_regression: X has rank 4 < 5 columns"));
     // The pivoting decides which of the three is named as the combination of the other two.
-    REQUIRE_THROWS_WITH(
-        keel::factor_regression(d.y, x),
-        Matches(".*factor [123] is a linear combination of factors [123], [123] and the "
-                "intercept.*"));
+    REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x),
+                        Matches(".*factor [123] is a linear combination of factors [123], [123] and the "
+                                "intercept.*"));
   }
   SECTION("f3 = f1 + 2 f2, through the origin") {
     Eigen::MatrixXd x = d.x;
@@ -476,24 +462,21 @@ TEST_CASE("factor_regression: an exact linear combination is a singular_problem 
     x.leftCols(5) = d.x;
     x.col(2) = d.x.col(0) - d.x.col(1);
     x.col(5) = 0.5 * d.x.col(3);
-    REQUIRE_THROWS_WITH(
-        keel::factor_regression(d.y, x),
-        Matches(".*rank 4 < 6 columns; factors [012], [35] are linear combinations of the others "
-                "\\(.*"));
+    REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x),
+                        Matches(".*rank 4 < 6 columns; factors [012], [35] are linear combinations of the others "
+                                "\\(.*"));
     REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x),
                         Matches(".*factor [012] of factors [012], [012] and the intercept.*"));
-    REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x),
-                        Matches(".*factor [35] of factor [35] and the intercept.*"));
+    REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x), Matches(".*factor [35] of factor [35] and the intercept.*"));
   }
   SECTION("float data: a combination within float rounding is a combination") {
     Eigen::MatrixXf x = d.x.cast<float>();
     x.col(3) = x.col(1) + 2 * x.col(2);  // rounded to float: not exact in double
     const Eigen::VectorXf y = d.y.cast<float>();
     REQUIRE_THROWS_AS(keel::factor_regression(y, x), keel::singular_problem);
-    REQUIRE_THROWS_WITH(
-        keel::factor_regression(y, x),
-        Matches(".*factor [123] is a linear combination of factors [123], [123] and the "
-                "intercept; drop one of them"));
+    REQUIRE_THROWS_WITH(keel::factor_regression(y, x),
+                        Matches(".*factor [123] is a linear combination of factors [123], [123] and the "
+                                "intercept; drop one of them"));
     // The same numbers given as double are full rank, with the collinearity in the VIFs.
     const auto fit = keel::factor_regression(d.y, Eigen::MatrixXd(x.cast<double>()));
     CHECK(fit.vifs(3) > 1e10);
@@ -522,8 +505,7 @@ TEST_CASE("factor_regression: a constant factor is a singular_problem with an in
     CHECK(through_origin.coefficients(j) == Approx(with_intercept.coefficients(j)).epsilon(1e-12));
   Eigen::MatrixXd with_zero = d.x;
   with_zero.col(2).setZero();
-  REQUIRE_THROWS_AS(keel::factor_regression(d.y, with_zero, {.intercept = false}),
-                    keel::singular_problem);
+  REQUIRE_THROWS_AS(keel::factor_regression(d.y, with_zero, {.intercept = false}), keel::singular_problem);
   REQUIRE_THROWS_WITH(keel::factor_regression(d.y, with_zero, {.intercept = false}),
                       Contains("factor 2 is zero in every row"));
 }
@@ -531,8 +513,7 @@ TEST_CASE("factor_regression: a constant factor is a singular_problem with an in
 // ---------------------------------------------------------------------------------------------
 // p-values
 
-TEST_CASE("factor_regression: p-values match closed forms and keep tiny tails",
-          "[factors][pvalue]") {
+TEST_CASE("factor_regression: p-values match closed forms and keep tiny tails", "[factors][pvalue]") {
   // The reference series itself against the closed forms for 1 and 2 degrees of freedom.
   for (const double t : {0.0, 0.3, 1.0, 2.5, 40.0, 1e6, 1e12}) {
     for (const int dof : {1, 2}) {
@@ -543,8 +524,8 @@ TEST_CASE("factor_regression: p-values match closed forms and keep tiny tails",
 
   SECTION("one degree of freedom: n = p + 1") {
     const Eigen::Vector3d x(0.0, 1.0, 2.5);
-    for (const Eigen::Vector3d& y : {Eigen::Vector3d(0.1, 1.3, 1.9), Eigen::Vector3d(1, 2, 3.51),
-                                     Eigen::Vector3d(1, 2 + 1e-9, 3.5)}) {
+    for (const Eigen::Vector3d& y :
+         {Eigen::Vector3d(0.1, 1.3, 1.9), Eigen::Vector3d(1, 2, 3.51), Eigen::Vector3d(1, 2 + 1e-9, 3.5)}) {
       const auto fit = keel::factor_regression(y, x);
       REQUIRE(no_nan(fit));
       for (Eigen::Index j = 0; j < 2; ++j) {
@@ -619,13 +600,11 @@ void regression_over_storage() {
   // Against the unrounded double data, float input costs about 1e-7 relative in the data and a
   // few times that in the fit (the factors are well conditioned): 1e-5 relative.
   const auto exact = keel::factor_regression(d.y, d.x);
-  for (Eigen::Index j = 0; j < 4; ++j)
-    CHECK(close_rel(fit.coefficients(j), exact.coefficients(j), 1e-5L));
+  for (Eigen::Index j = 0; j < 4; ++j) CHECK(close_rel(fit.coefficients(j), exact.coefficients(j), 1e-5L));
   CHECK(close_rel(fit.r_squared, exact.r_squared, 1e-5L));
 }
 
-TEMPLATE_TEST_CASE("factor_regression over the storage checklist", "[factors][storage]",
-                   KEEL_STORAGE_TYPES) {
+TEMPLATE_TEST_CASE("factor_regression over the storage checklist", "[factors][storage]", KEEL_STORAGE_TYPES) {
   regression_over_storage<TestType>();
 }
 
@@ -651,10 +630,9 @@ TEST_CASE("factor_regression reads X through any Eigen expression", "[factors][s
     require_same_fit(keel::factor_regression(d.y, rm), ref);
     std::vector<double> padded(100 * 3, -1.0);  // column stride 100 > 90 rows
     for (Eigen::Index j = 0; j < 3; ++j)
-      for (Eigen::Index i = 0; i < 90; ++i)
-        padded[static_cast<std::size_t>(j * 100 + i)] = d.x(i, j);
-    const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> strided(
-        padded.data(), 90, 3, Eigen::OuterStride<>(100));
+      for (Eigen::Index i = 0; i < 90; ++i) padded[static_cast<std::size_t>(j * 100 + i)] = d.x(i, j);
+    const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> strided(padded.data(), 90, 3,
+                                                                             Eigen::OuterStride<>(100));
     require_same_fit(keel::factor_regression(d.y, strided), ref);
   }
   SECTION("an expression, and y as a column of the same matrix") {
@@ -715,8 +693,7 @@ TEST_CASE("factor_regression: permutation and scaling of the factors", "[factors
   const auto fit_s = keel::factor_regression(d.y, scaled);
   CHECK(fit_s.coefficients(3) == Approx(fit.coefficients(3) / 1e6).epsilon(1e-13));
   CHECK(fit_s.std_errors(3) == Approx(fit.std_errors(3) / 1e6).epsilon(1e-13));
-  for (Eigen::Index j = 0; j < 5; ++j)
-    CHECK(fit_s.t_stats(j) == Approx(fit.t_stats(j)).epsilon(1e-12));
+  for (Eigen::Index j = 0; j < 5; ++j) CHECK(fit_s.t_stats(j) == Approx(fit.t_stats(j)).epsilon(1e-12));
   for (Eigen::Index j = 0; j < 4; ++j) CHECK(fit_s.vifs(j) == Approx(fit.vifs(j)).epsilon(1e-12));
   CHECK(fit_s.r_squared == Approx(fit.r_squared).epsilon(1e-14));
   // Scaling y scales coefficients, errors and residual SD, not t or R^2; extreme scales do not
@@ -750,8 +727,7 @@ TEST_CASE("factor_regression: degenerate but valid inputs give no NaN", "[factor
     }
     CHECK(fit.r_squared == 0);
     CHECK(fit.residual_stddev == 0);
-    const auto origin = keel::factor_regression(Eigen::VectorXd(Eigen::VectorXd::Zero(30)), d.x,
-                                                {.intercept = false});
+    const auto origin = keel::factor_regression(Eigen::VectorXd(Eigen::VectorXd::Zero(30)), d.x, {.intercept = false});
     REQUIRE(no_nan(origin));
     CHECK(origin.r_squared == 0);
     CHECK(origin.p_values(0) == 1);
@@ -811,14 +787,12 @@ TEST_CASE("factor_regression: bad input throws the matching keel::error", "[fact
     x(11, 1) = std::numeric_limits<double>::infinity();
     x(15, 0) = std::numeric_limits<double>::quiet_NaN();
     REQUIRE_THROWS_AS(keel::factor_regression(d.y, x), keel::invalid_input);
-    REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x),
-                        Contains("X(11, 1) is inf (row 11, factor 1)"));
+    REQUIRE_THROWS_WITH(keel::factor_regression(d.y, x), Contains("X(11, 1) is inf (row 11, factor 1)"));
     const Eigen::MatrixXf xf = x.cast<float>();
     REQUIRE_THROWS_WITH(keel::factor_regression(d.y, xf), Contains("X(11, 1) is inf"));
   }
   SECTION("too few observations") {
-    REQUIRE_THROWS_AS(keel::factor_regression(d.y.head(3), d.x.topRows(3)),
-                      keel::insufficient_data);
+    REQUIRE_THROWS_AS(keel::factor_regression(d.y.head(3), d.x.topRows(3)), keel::insufficient_data);
     REQUIRE_THROWS_WITH(keel::factor_regression(d.y.head(3), d.x.topRows(3)),
                         Contains("needs at least 4 observations for 3 coefficients, got 3"));
     try {
@@ -829,12 +803,10 @@ TEST_CASE("factor_regression: bad input throws the matching keel::error", "[fact
       CHECK(e.actual() == 2);
     }
     const std::vector<double> empty;
-    REQUIRE_THROWS_AS(keel::factor_regression(empty, Eigen::MatrixXd(0, 2)),
-                      keel::insufficient_data);
+    REQUIRE_THROWS_AS(keel::factor_regression(empty, Eigen::MatrixXd(0, 2)), keel::insufficient_data);
   }
   SECTION("no factors and no intercept") {
-    REQUIRE_THROWS_AS(keel::factor_regression(d.y, Eigen::MatrixXd(20, 0), {.intercept = false}),
-                      keel::invalid_input);
+    REQUIRE_THROWS_AS(keel::factor_regression(d.y, Eigen::MatrixXd(20, 0), {.intercept = false}), keel::invalid_input);
     REQUIRE_THROWS_WITH(keel::factor_regression(d.y, Eigen::MatrixXd(20, 0), {.intercept = false}),
                         Contains("X has no columns"));
   }

@@ -275,7 +275,8 @@ TEST_CASE("efficient_frontier is monotone, piecewise quadratic and convex, with 
       const auto& a = f.corners[k];
       const auto& b = f.corners[k + 1];
       if (!(b.expected_return - a.expected_return > 1e-9)) continue;
-      const auto mid = keel::efficient_return(c.mu, c.cov, 0.5 * (a.expected_return + b.expected_return), c.constraints);
+      const auto mid =
+          keel::efficient_return(c.mu, c.cov, 0.5 * (a.expected_return + b.expected_return), c.constraints);
       const Eigen::VectorXd wm = 0.5 * (a.weights + b.weights);
       CHECK((mid.weights - wm).lpNorm<Eigen::Infinity>() <= 1e-9);
       const Eigen::VectorXd dw = b.weights - a.weights;
@@ -300,8 +301,10 @@ TEST_CASE("efficient_frontier unbounded equals the two-fund closed form", "[fron
   Eigen::VectorXd mu(4);
   mu << 0.08, 0.12, 0.10, 0.15;
   Eigen::MatrixXd cov(4, 4);
-  cov << 0.040, 0.006, 0.012, 0.010, 0.006, 0.090, 0.018, 0.024, 0.012, 0.018, 0.0625, 0.015, 0.010, 0.024, 0.015, 0.1225;
-  const auto f = keel::efficient_frontier(mu, cov, {.points = 9, .bounds = keel::weight_bounds::unbounded(), .risk_free = 0.03});
+  cov << 0.040, 0.006, 0.012, 0.010, 0.006, 0.090, 0.018, 0.024, 0.012, 0.018, 0.0625, 0.015, 0.010, 0.024, 0.015,
+      0.1225;
+  const auto f =
+      keel::efficient_frontier(mu, cov, {.points = 9, .bounds = keel::weight_bounds::unbounded(), .risk_free = 0.03});
   CHECK(f.unbounded);
   CHECK(f.corners.size() == 1);
   const Eigen::VectorXd s1 = cov.fullPivLu().solve(Eigen::VectorXd::Ones(4));
@@ -344,8 +347,9 @@ TEST_CASE("efficient_frontier degenerate families", "[frontier]") {
     Eigen::MatrixXd cov3(3, 3);
     cov3 << 0.04, 0.01, 0.0, 0.01, 0.09, 0.02, 0.0, 0.02, 0.16;
     const auto f = keel::efficient_frontier(mu, cov, {.points = 12, .bounds = keel::weight_bounds(0, 0.4)});
-    const auto g = keel::efficient_frontier(mu3, cov3, {.points = 12, .bounds = keel::weight_bounds(
-        Eigen::Vector3d(0, 0, 0), Eigen::Vector3d(0.4, 0.8, 0.4))});
+    const auto g = keel::efficient_frontier(
+        mu3, cov3,
+        {.points = 12, .bounds = keel::weight_bounds(Eigen::Vector3d(0, 0, 0), Eigen::Vector3d(0.4, 0.8, 0.4))});
     REQUIRE(f.points.size() == g.points.size());
     for (std::size_t i = 0; i < f.points.size(); ++i) {
       CHECK(f.points[i].expected_return == Approx(g.points[i].expected_return).epsilon(1e-13));
@@ -365,7 +369,8 @@ TEST_CASE("efficient_frontier degenerate families", "[frontier]") {
     REQUIRE(f.max_sharpe);
     const double slope = f.max_sharpe->sharpe;
     for (const auto& p : f.points)
-      if (p.weights(0) > 1e-9 && p.volatility > 0) CHECK((p.expected_return - 0.02) / p.volatility == Approx(slope).epsilon(1e-10));
+      if (p.weights(0) > 1e-9 && p.volatility > 0)
+        CHECK((p.expected_return - 0.02) / p.volatility == Approx(slope).epsilon(1e-10));
     // max_sharpe is the far end of that line: the tangency portfolio of the risky assets.
     CHECK(f.max_sharpe->weights(0) == Approx(0).margin(1e-12));
     const auto risky = keel::two_asset_tangency(0.08, 0.12, 0.2, 0.3, 0.2, 0.02);

@@ -52,9 +52,12 @@ std::vector<double> simulate_rv(std::size_t n, unsigned seed, double c = -0.6, d
 
 double transform(double v, keel::har_scale s) {
   switch (s) {
-    case keel::har_scale::variance: return v;
-    case keel::har_scale::volatility: return std::sqrt(v);
-    case keel::har_scale::log_variance: return std::log(v);
+    case keel::har_scale::variance:
+      return v;
+    case keel::har_scale::volatility:
+      return std::sqrt(v);
+    case keel::har_scale::log_variance:
+      return std::log(v);
   }
   return v;
 }
@@ -188,8 +191,8 @@ TEST_CASE("har_model::forecast iterates the daily model like the hand recursion"
       long double w = 0, m = 0;
       for (int j = 1; j <= 5; ++j) w += x[x.size() - static_cast<std::size_t>(j)];
       for (int j = 1; j <= 22; ++j) m += x[x.size() - static_cast<std::size_t>(j)];
-      const long double next = model.intercept + model.beta_daily * x.back() + model.beta_weekly * w / 5 +
-                               model.beta_monthly * m / 22;
+      const long double next =
+          model.intercept + model.beta_daily * x.back() + model.beta_weekly * w / 5 + model.beta_monthly * m / 22;
       x.push_back(next);
       const long double variance = scale == keel::har_scale::variance     ? next
                                    : scale == keel::har_scale::volatility ? next * next
@@ -211,8 +214,8 @@ TEST_CASE("har_model::forecast iterates the daily model like the hand recursion"
   long double w = 0, m = 0;
   for (int j = 1; j <= 5; ++j) w += rv[rv.size() - static_cast<std::size_t>(j)];
   for (int j = 1; j <= 22; ++j) m += rv[rv.size() - static_cast<std::size_t>(j)];
-  const long double expected = direct.intercept + direct.beta_daily * rv.back() + direct.beta_weekly * w / 5 +
-                               direct.beta_monthly * m / 22;
+  const long double expected =
+      direct.intercept + direct.beta_daily * rv.back() + direct.beta_weekly * w / 5 + direct.beta_monthly * m / 22;
   CHECK(rel(fd.variance, expected) < 1e-12);
   CHECK(fd.variances.size() == 22);
   CHECK_THROWS_WITH(direct.forecast(rv, 30), Contains("h = 30 must be the model's horizon 22"));
@@ -229,13 +232,14 @@ TEST_CASE("har_model::forecast floors negative variances and flags them", "[har]
   for (double v : f.variances) CHECK(v == 0);
   model.intercept = 2e-4;
   CHECK_FALSE(model.forecast(history, 10).floored);
-  CHECK_THROWS_WITH(model.forecast(std::vector<double>(21, 1e-4), 5), Contains("needs at least 22 values of rv_history"));
+  CHECK_THROWS_WITH(model.forecast(std::vector<double>(21, 1e-4), 5),
+                    Contains("needs at least 22 values of rv_history"));
   CHECK_THROWS_WITH(model.forecast(history, 0), Contains("h = 0 must be at least 1"));
 }
 
 TEST_CASE("har_volatility_forecast fits squared returns and annualises", "[har][volatility][real]") {
-  const auto table = keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) /
-                                           "dowjones30_daily_1991_2000_fBasics.csv");
+  const auto table =
+      keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv");
   const auto returns = keel::simple_returns(table);
   for (Eigen::Index j = 0; j < returns.returns.cols(); ++j) {
     const std::vector<double> r(returns.returns.col(j).begin(), returns.returns.col(j).end());
@@ -268,7 +272,8 @@ TEST_CASE("har_volatility_forecast fits squared returns and annualises", "[har][
   }
 }
 
-TEST_CASE("har_fit of a panel equals the series form column by column, without allocating", "[har][panel][allocation]") {
+TEST_CASE("har_fit of a panel equals the series form column by column, without allocating",
+          "[har][panel][allocation]") {
   Eigen::MatrixXd panel(900, 4);
   for (Eigen::Index j = 0; j < 4; ++j) {
     const auto rv = simulate_rv(900, 10 + static_cast<unsigned>(j));
@@ -327,12 +332,14 @@ TEST_CASE("har_fit rejects bad input with the counts and the offending value", "
   } catch (const keel::insufficient_data& e) {
     CHECK(e.required() == 22 + 1 - 1 + 30);
     CHECK(e.actual() == 40);
-    CHECK_THAT(e.what(), Contains("har_fit: needs at least 52 values (monthly 22 + horizon 1 - 1 + 30 regression rows), got 40 "
-                                  "(set by har_options::min_observations)"));
+    CHECK_THAT(e.what(),
+               Contains("har_fit: needs at least 52 values (monthly 22 + horizon 1 - 1 + 30 regression rows), got 40 "
+                        "(set by har_options::min_observations)"));
   }
   CHECK_NOTHROW(keel::har_fit(std::vector<double>(rv.begin(), rv.begin() + 40), {.min_observations = 10}));
-  CHECK_THROWS_AS(keel::har_fit(std::vector<double>(rv.begin(), rv.begin() + 40), {.horizon = 10, .min_observations = 10}),
-                  keel::insufficient_data);
+  CHECK_THROWS_AS(
+      keel::har_fit(std::vector<double>(rv.begin(), rv.begin() + 40), {.horizon = 10, .min_observations = 10}),
+      keel::insufficient_data);
   CHECK_THROWS_WITH(keel::har_fit(rv, {.horizon = 0}), Contains("horizon = 0 must be at least 1"));
   CHECK_THROWS_WITH(keel::har_fit(rv, {.weekly = 1}), Contains("weekly = 1 must be at least 2"));
   CHECK_THROWS_WITH(keel::har_fit(rv, {.weekly = 22}), Contains("monthly = 22 must be greater than weekly = 22"));
@@ -342,7 +349,8 @@ TEST_CASE("har_fit rejects bad input with the counts and the offending value", "
   CHECK_THROWS_WITH(keel::har_fit(rv), Contains("har_fit: rv[17] = -1e-05 must be >= 0 (a variance)"));
   rv[17] = 0;
   CHECK_NOTHROW(keel::har_fit(rv));
-  CHECK_THROWS_WITH(keel::har_fit(rv, {.scale = keel::har_scale::log_variance}), Contains("rv[17] = 0 must be > 0 (log_variance scale)"));
+  CHECK_THROWS_WITH(keel::har_fit(rv, {.scale = keel::har_scale::log_variance}),
+                    Contains("rv[17] = 0 must be > 0 (log_variance scale)"));
   rv[17] = std::nan("");
   CHECK_THROWS_WITH(keel::har_fit(rv), Contains("har_fit: rv[17] is NaN"));
   Eigen::MatrixXd panel(200, 2);
@@ -359,6 +367,7 @@ TEST_CASE("har_fit rejects bad input with the counts and the offending value", "
   std::vector<double> r(100, 0.01);
   r[50] = std::numeric_limits<double>::infinity();
   CHECK_THROWS_WITH(keel::har_volatility_forecast(r), Contains("har_volatility_forecast: returns[50] is inf"));
-  CHECK_THROWS_WITH(keel::har_volatility_forecast(r, {.annualization = 0}), Contains("annualization = 0 must be positive"));
+  CHECK_THROWS_WITH(keel::har_volatility_forecast(r, {.annualization = 0}),
+                    Contains("annualization = 0 must be positive"));
   CHECK_THROWS_AS(keel::har_volatility_forecast(std::vector<double>(100, 0.01)), keel::singular_problem);
 }

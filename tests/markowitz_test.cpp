@@ -66,7 +66,9 @@ TEST_CASE("two_asset_min_variance and two_asset_tangency equal their formulas an
   const double w1 = (s2 * s2 - rho * s1 * s2) / (s1 * s1 + s2 * s2 - 2 * rho * s1 * s2);
   CHECK(mv.weights(0) == Approx(w1).epsilon(1e-15));
   CHECK(mv.weights(0) + mv.weights(1) == Approx(1).epsilon(1e-15));
-  const auto var = [&](double a) { return a * a * s1 * s1 + (1 - a) * (1 - a) * s2 * s2 + 2 * a * (1 - a) * rho * s1 * s2; };
+  const auto var = [&](double a) {
+    return a * a * s1 * s1 + (1 - a) * (1 - a) * s2 * s2 + 2 * a * (1 - a) * rho * s1 * s2;
+  };
   CHECK(mv.volatility == Approx(std::sqrt(var(w1))).epsilon(1e-14));
   // A grid over w1 in [-1, 2] finds nothing lower.
   for (int i = 0; i <= 3000; ++i) CHECK(var(-1 + i / 1000.0) >= mv.volatility * mv.volatility - 1e-15);
@@ -92,11 +94,13 @@ TEST_CASE("two_asset_min_variance and two_asset_tangency equal their formulas an
 TEST_CASE("two_asset errors", "[markowitz]") {
   CHECK_THROWS_WITH(keel::two_asset_min_variance(0.2, 0.2, 1.0), Contains("identical"));
   CHECK_THROWS_AS(keel::two_asset_min_variance(0.2, 0.2, 1.0), keel::singular_problem);
-  CHECK_THROWS_WITH(keel::two_asset_min_variance(-0.1, 0.2, 0.0), Contains("sigma1 = -0.1 must be finite and >= 0 (within 1e150)"));
+  CHECK_THROWS_WITH(keel::two_asset_min_variance(-0.1, 0.2, 0.0),
+                    Contains("sigma1 = -0.1 must be finite and >= 0 (within 1e150)"));
   CHECK_THROWS_WITH(keel::two_asset_min_variance(0.1, 0.2, 1.5), Contains("rho = 1.5 must be in [-1, 1]"));
   CHECK_THROWS_AS(keel::two_asset_tangency(0.01, 0.015, 0.1, 0.2, 0.0, 0.05), keel::infeasible);
   CHECK_THROWS_AS(keel::two_asset_tangency(0.1, 0.2, 0.1, 0.2, -1.0, 0.0), keel::singular_problem);
-  CHECK_THROWS_WITH(keel::two_asset_tangency(0.1, std::nan(""), 0.1, 0.2, 0.0, 0.0), Contains("mu2 = NaN must be finite"));
+  CHECK_THROWS_WITH(keel::two_asset_tangency(0.1, std::nan(""), 0.1, 0.2, 0.0, 0.0),
+                    Contains("mu2 = NaN must be finite"));
 }
 
 TEST_CASE("markowitz unbounded problems equal Merton's closed forms", "[markowitz]") {
@@ -126,7 +130,8 @@ TEST_CASE("markowitz unbounded problems equal Merton's closed forms", "[markowit
   const Eigen::VectorXd wu = (sm - (b - delta) / a * s1) / delta;
   CHECK((u.weights - wu).lpNorm<Eigen::Infinity>() <= 1e-13);
   // Market neutral: sum 0; the frontier direction is S^-1 (mu - (B/A) 1).
-  const auto mn = keel::efficient_return(p.mu, p.cov, 0.05, {.bounds = none, .budget = keel::budget_rule::market_neutral});
+  const auto mn =
+      keel::efficient_return(p.mu, p.cov, 0.05, {.bounds = none, .budget = keel::budget_rule::market_neutral});
   CHECK(mn.weights.sum() == Approx(0).margin(1e-14));
   const Eigen::VectorXd dir = sm - (b / a) * s1;
   CHECK((mn.weights - 0.05 / p.mu.dot(dir) * dir).lpNorm<Eigen::Infinity>() <= 1e-13);
@@ -210,7 +215,8 @@ TEST_CASE("markowitz kelly_weights", "[markowitz]") {
   CHECK(half.expected_return == Approx(rf + 0.5 * (p.mu.array() - rf).matrix().dot(full)).epsilon(1e-13));
   // Long-only and fully invested: argmax (mu - rf)'w - 1/(2 f) w'Sw = the utility optimum
   // with risk aversion 1 / f (rf drops out under a budget).
-  const auto kc = keel::kelly_weights(p.mu, p.cov, {.fraction = 0.5, .bounds = keel::weight_bounds::long_only(), .risk_free = rf});
+  const auto kc =
+      keel::kelly_weights(p.mu, p.cov, {.fraction = 0.5, .bounds = keel::weight_bounds::long_only(), .risk_free = rf});
   const auto u = keel::max_quadratic_utility(p.mu, p.cov, 2.0, keel::weight_bounds::long_only());
   CHECK((kc.weights - u.weights).lpNorm<Eigen::Infinity>() <= 1e-12);
   CHECK_THROWS_WITH(keel::kelly_weights(p.mu, p.cov, {.fraction = 0}), Contains("fraction = 0 must be in (0, 100]"));
@@ -248,7 +254,8 @@ TEST_CASE("markowitz portfolio_performance", "[markowitz]") {
 TEST_CASE("markowitz errors name what, where and how big", "[markowitz]") {
   const problem p = five_assets();
   using keel::weight_bounds;
-  CHECK_THROWS_WITH(keel::min_variance(Eigen::MatrixXd(Eigen::MatrixXd::Ones(2, 3))), Contains("cov is 2 x 3, not square"));
+  CHECK_THROWS_WITH(keel::min_variance(Eigen::MatrixXd(Eigen::MatrixXd::Ones(2, 3))),
+                    Contains("cov is 2 x 3, not square"));
   Eigen::MatrixXd asym = p.cov;
   asym(0, 1) += 0.01;
   CHECK_THROWS_WITH(keel::min_variance(asym), Contains("cov is not symmetric: cov(1, 0)"));
@@ -257,12 +264,12 @@ TEST_CASE("markowitz errors name what, where and how big", "[markowitz]") {
   CHECK_THROWS_AS(keel::min_variance(indefinite), keel::singular_problem);
   CHECK_THROWS_WITH(keel::min_variance(indefinite), Contains("not positive semi-definite") && Contains("ledoit_wolf"));
   Eigen::MatrixXd singular = Eigen::MatrixXd::Constant(3, 3, 0.04);
-  CHECK_THROWS_WITH(keel::min_variance(singular, weight_bounds::unbounded()), Contains("cov is singular") && Contains("ledoit_wolf"));
+  CHECK_THROWS_WITH(keel::min_variance(singular, weight_bounds::unbounded()),
+                    Contains("cov is singular") && Contains("ledoit_wolf"));
   CHECK(keel::min_variance(singular).volatility == Approx(0.2).epsilon(1e-14));  // bounds make it unique in variance
   CHECK_THROWS_WITH(keel::min_variance(p.cov, weight_bounds(0.3, 1.0)),
                     Contains("the weights must sum to 1 (fully invested), but their lower bounds sum to 1.5"));
-  CHECK_THROWS_WITH(keel::min_variance(p.cov, weight_bounds(0.0, 0.15)),
-                    Contains("their upper bounds sum to 0.75"));
+  CHECK_THROWS_WITH(keel::min_variance(p.cov, weight_bounds(0.0, 0.15)), Contains("their upper bounds sum to 0.75"));
   CHECK_THROWS_WITH(keel::min_variance(p.cov, weight_bounds(0.5, 0.2)), Contains("the bounds of w[0] are [0.5, 0.2]"));
   CHECK_THROWS_WITH(keel::min_variance(p.cov, weight_bounds(Eigen::VectorXd::Zero(3), Eigen::VectorXd::Ones(3))),
                     Contains("bounds.lower has 3 values but there are 5 assets"));
@@ -274,14 +281,18 @@ TEST_CASE("markowitz errors name what, where and how big", "[markowitz]") {
   g.group_limits = {{"A", 0.9, 1.0}, {"B", 0.2, 1.0}};
   CHECK_THROWS_AS(keel::min_variance(p.cov, g), keel::infeasible);
   CHECK_THROWS_WITH(keel::min_variance(p.cov, g), Contains("cannot all hold") && Contains("group A >= 0.9") &&
-                                                       Contains("group B >= 0.2") && Contains("sum of weights = 1"));
+                                                      Contains("group B >= 0.2") && Contains("sum of weights = 1"));
   CHECK_THROWS_WITH(keel::efficient_return(p.mu, p.cov, 0.5),
                     Contains("target_return = 0.5 is above the largest return the constraints allow, 0.14"));
-  CHECK_THROWS_WITH(keel::efficient_risk(p.mu, p.cov, 0.01), Contains("target_volatility = 0.01 is below the minimum volatility"));
-  CHECK_THROWS_WITH(keel::max_sharpe(p.mu, p.cov, 0.2), Contains("no portfolio the constraints allow earns more than risk_free = 0.2"));
+  CHECK_THROWS_WITH(keel::efficient_risk(p.mu, p.cov, 0.01),
+                    Contains("target_volatility = 0.01 is below the minimum volatility"));
+  CHECK_THROWS_WITH(keel::max_sharpe(p.mu, p.cov, 0.2),
+                    Contains("no portfolio the constraints allow earns more than risk_free = 0.2"));
   CHECK_THROWS_AS(keel::max_sharpe(p.mu, p.cov, 0.2, weight_bounds::unbounded()), keel::infeasible);
-  CHECK_THROWS_WITH(keel::max_quadratic_utility(p.mu, p.cov, 0.0), Contains("risk_aversion = 0 must be finite and > 0"));
-  CHECK_THROWS_WITH(keel::max_sharpe(Eigen::VectorXd(Eigen::VectorXd::Zero(4)), p.cov, 0.0), Contains("mu has 4 values but cov has 5"));
+  CHECK_THROWS_WITH(keel::max_quadratic_utility(p.mu, p.cov, 0.0),
+                    Contains("risk_aversion = 0 must be finite and > 0"));
+  CHECK_THROWS_WITH(keel::max_sharpe(Eigen::VectorXd(Eigen::VectorXd::Zero(4)), p.cov, 0.0),
+                    Contains("mu has 4 values but cov has 5"));
   Eigen::VectorXd nan_mu = p.mu;
   nan_mu(2) = std::nan("");
   CHECK_THROWS_WITH(keel::max_sharpe(nan_mu, p.cov, 0.0), Contains("mu[2] is NaN"));

@@ -160,7 +160,8 @@ TEST_CASE("streaming_volatility equals realized_volatility on its window after e
         continue;
       }
       const std::span<const double> r(p.asset);
-      worst = std::max(worst, rel(s.result(), keel::realized_volatility(r.first(k + 1), 90, {.demean = demean}), 1e-300));
+      worst =
+          std::max(worst, rel(s.result(), keel::realized_volatility(r.first(k + 1), 90, {.demean = demean}), 1e-300));
     }
     INFO("demean " << demean);
     CHECK(worst < 1e-12);
@@ -231,7 +232,8 @@ TEST_CASE("a saved state continues exactly as the uninterrupted estimator", "[on
   const pairs p = make_pairs(1000, 8);
   Eigen::MatrixXd rows(1000, 3);
   for (Eigen::Index i = 0; i < 1000; ++i)
-    rows.row(i) << p.asset[static_cast<std::size_t>(i)], p.market[static_cast<std::size_t>(i)], -p.asset[static_cast<std::size_t>(i)];
+    rows.row(i) << p.asset[static_cast<std::size_t>(i)], p.market[static_cast<std::size_t>(i)],
+        -p.asset[static_cast<std::size_t>(i)];
   keel::streaming_beta beta({.window = 120});
   keel::streaming_volatility vol(60);
   keel::streaming_ewma_volatility ewma;

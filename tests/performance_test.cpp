@@ -45,12 +45,12 @@ std::vector<double> pct(std::initializer_list<double> xs) {
 const std::vector<double> negative_returns = pct({0, -6, -7, -1, -9, -2, -6, -8, -5});
 const std::vector<double> all_negative_returns = pct({-2, -6, -7, -1, -9, -2, -6, -8, -5});
 const std::vector<double> positive_returns = pct({1, 2, 1, 1, 1, 1, 1, 1, 1});
-const std::vector<double> mixed_returns = pct({1, 10, -4, 2, 3, 2, 1, -10});       // mixed_returns[1:]
+const std::vector<double> mixed_returns = pct({1, 10, -4, 2, 3, 2, 1, -10});        // mixed_returns[1:]
 const std::vector<double> periodic_returns = pct({0, 1, 10, -4, 2, 3, 2, 1, -10});  // weekly / monthly
-const std::vector<double> df_one{-0.00171614, 0.01322056, 0.03063862, -0.01422057,
+const std::vector<double> df_one{-0.00171614, 0.01322056, 0.03063862,  -0.01422057,
                                  -0.00489779, 0.01268925, -0.03357711, 0.01797036};
-const std::vector<double> df_two{0.01846232, 0.00793951, -0.01448395, 0.00422537,
-                                 -0.00339611, 0.03756813, 0.0151531, 0.03549769};
+const std::vector<double> df_two{0.01846232,  0.00793951, -0.01448395, 0.00422537,
+                                 -0.00339611, 0.03756813, 0.0151531,   0.03549769};
 
 /// empyrical's tests compare to 8 decimals (np.testing.assert_almost_equal); keel matches the
 /// same formulas to rounding, so they are compared here to 1e-12 relative.
@@ -123,7 +123,8 @@ double rel_err(double got, ld expected) {
 // ---------------------------------------------------------------------------------------------
 // empyrical's regression values.
 
-TEST_CASE("max_drawdown, annual_return, annual_volatility, calmar_ratio: empyrical's values", "[performance][empyrical]") {
+TEST_CASE("max_drawdown, annual_return, annual_volatility, calmar_ratio: empyrical's values",
+          "[performance][empyrical]") {
   // empyrical returns drawdowns negative: -0.36590730 is a depth of 0.36590730.
   check_close(keel::max_drawdown(negative_returns).depth, 0.36590730, 1e-8);
   check_close(keel::max_drawdown(all_negative_returns).depth, 0.378589157, 1e-9);
@@ -269,7 +270,8 @@ TEST_CASE("max_drawdown fields on a hand-computed path", "[performance][drawdown
   CHECK(*v.recovery == 4);
 }
 
-TEST_CASE("max_drawdown and top_drawdowns agree with a brute force over all pairs", "[performance][drawdown][independent]") {
+TEST_CASE("max_drawdown and top_drawdowns agree with a brute force over all pairs",
+          "[performance][drawdown][independent]") {
   double worst = 0;
   for (unsigned seed = 1; seed <= 30; ++seed) {
     const auto r = random_returns(60 + 13 * seed, seed, 0.0002, 0.01 + 0.002 * seed);
@@ -311,9 +313,10 @@ TEST_CASE("annual_return, annual_volatility, sharpe_ratio and the rest against d
     INFO("seed " << seed);
     CHECK(rel_err(keel::annual_return(r), direct_cagr(r, 252)) < 1e-12);
     CHECK(rel_err(keel::annual_volatility(r, {.periods = 52}), direct_sd(r) * std::sqrt(ld(52))) < 1e-13);
-    CHECK(rel_err(keel::sharpe_ratio(r, {.risk_free = 1e-4}), (direct_mean(r) - ld(1e-4)) / direct_sd(r) * std::sqrt(ld(252))) <
-          1e-12);
-    CHECK(rel_err(keel::downside_risk(r, {.required_return = 2e-4}), direct_downside(r, 2e-4) * std::sqrt(ld(252))) < 1e-13);
+    CHECK(rel_err(keel::sharpe_ratio(r, {.risk_free = 1e-4}),
+                  (direct_mean(r) - ld(1e-4)) / direct_sd(r) * std::sqrt(ld(252))) < 1e-12);
+    CHECK(rel_err(keel::downside_risk(r, {.required_return = 2e-4}), direct_downside(r, 2e-4) * std::sqrt(ld(252))) <
+          1e-13);
     CHECK(rel_err(keel::sortino_ratio(r), direct_mean(r) / direct_downside(r, 0) * std::sqrt(ld(252))) < 1e-12);
     CHECK(rel_err(keel::calmar_ratio(r), direct_cagr(r, 252) / brute_max_drawdown(r)) < 1e-11);
     const ld thr = std::pow(ld(1.05), ld(1) / 252) - 1;
@@ -333,7 +336,8 @@ TEST_CASE("annual_return, annual_volatility, sharpe_ratio and the rest against d
   }
 }
 
-TEST_CASE("stability, alpha_beta, treynor_ratio and capture_ratios against direct formulas", "[performance][independent]") {
+TEST_CASE("stability, alpha_beta, treynor_ratio and capture_ratios against direct formulas",
+          "[performance][independent]") {
   for (unsigned seed = 1; seed <= 10; ++seed) {
     const auto m = random_returns(300 + 50 * seed, seed + 7, 0.0003, 0.01);
     std::vector<double> r(m.size());
@@ -421,7 +425,8 @@ TEMPLATE_TEST_CASE("every performance function takes every storage", "[performan
   CHECK(rel_err(static_cast<double>(keel::annual_return(x)), direct_cagr(r, 252)) < tol);
   CHECK(rel_err(static_cast<double>(keel::annual_volatility(x)), direct_sd(r) * std::sqrt(ld(252))) < tol);
   CHECK(rel_err(static_cast<double>(keel::downside_risk(x)), direct_downside(r, 0) * std::sqrt(ld(252))) < tol);
-  CHECK(rel_err(static_cast<double>(keel::sortino_ratio(x)), direct_mean(r) / direct_downside(r, 0) * std::sqrt(ld(252))) < tol);
+  CHECK(rel_err(static_cast<double>(keel::sortino_ratio(x)),
+                direct_mean(r) / direct_downside(r, 0) * std::sqrt(ld(252))) < tol);
   CHECK(rel_err(static_cast<double>(keel::calmar_ratio(x)), direct_cagr(r, 252) / brute_max_drawdown(r)) < 10 * tol);
   CHECK(keel::omega_ratio(x) > 0);
   CHECK(rel_err(static_cast<double>(keel::tail_ratio(x)),
@@ -450,7 +455,8 @@ TEMPLATE_TEST_CASE("every performance function takes every storage", "[performan
 TEST_CASE("dated forms keep keys, skip missing rows and align pairs", "[performance][dated]") {
   using ymd = std::chrono::year_month_day;
   std::vector<ymd> days;
-  for (int d = 1; d <= 9; ++d) days.push_back(ymd{std::chrono::year{2024}, std::chrono::January, std::chrono::day{unsigned(d)}});
+  for (int d = 1; d <= 9; ++d)
+    days.push_back(ymd{std::chrono::year{2024}, std::chrono::January, std::chrono::day{unsigned(d)}});
   // r has a missing value on 2024-01-04; the drawdown from 2024-01-02's peak bottoms on 01-07.
   const std::vector<double> r{0.01, 0.05, std::nan(""), -0.02, -0.03, -0.01, 0.02, 0.04, 0.01};
   const keel::dated_view returns(days, r, "FUND");
@@ -535,7 +541,8 @@ TEST_CASE("rolling_max_drawdown agrees with a brute force on every window", "[pe
     REQUIRE(std::ssize(rolled.depths) == std::ssize(r) - w + 1);
     double worst = 0;
     for (std::size_t k = 0; k < rolled.depths.size(); ++k) {
-      const std::vector<double> win(r.begin() + static_cast<std::ptrdiff_t>(k), r.begin() + static_cast<std::ptrdiff_t>(k) + w);
+      const std::vector<double> win(r.begin() + static_cast<std::ptrdiff_t>(k),
+                                    r.begin() + static_cast<std::ptrdiff_t>(k) + w);
       const ld brute = brute_max_drawdown(win);
       worst = std::max(worst, static_cast<double>(std::fabs(rolled.depths[k] - brute)));
     }
@@ -547,8 +554,8 @@ TEST_CASE("rolling_max_drawdown agrees with a brute force on every window", "[pe
 }
 
 TEST_CASE("rolling forms on the bundled Dow 30 prices: every window of every stock", "[performance][rolling][real]") {
-  const auto table = keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) /
-                                           "dowjones30_daily_1991_2000_fBasics.csv");
+  const auto table =
+      keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv");
   const auto returns = keel::simple_returns(table);
   double worst_sharpe = 0, worst_dd = 0;
   for (Eigen::Index j = 0; j < returns.returns.cols(); ++j) {
@@ -556,14 +563,15 @@ TEST_CASE("rolling forms on the bundled Dow 30 prices: every window of every sto
     const auto sharpe = keel::rolling_sharpe(r, 252);
     const auto dd = keel::rolling_max_drawdown(r, 252);
     for (std::size_t k = 0; k < sharpe.sharpe_ratios.size(); k += 7) {
-      const std::vector<double> win(r.begin() + static_cast<std::ptrdiff_t>(k), r.begin() + static_cast<std::ptrdiff_t>(k) + 252);
+      const std::vector<double> win(r.begin() + static_cast<std::ptrdiff_t>(k),
+                                    r.begin() + static_cast<std::ptrdiff_t>(k) + 252);
       const double s = keel::sharpe_ratio(win);
       worst_sharpe = std::max(worst_sharpe, std::fabs(sharpe.sharpe_ratios[k] - s) / std::max(std::fabs(s), 0.01));
       worst_dd = std::max(worst_dd, static_cast<double>(std::fabs(dd.depths[k] - brute_max_drawdown(win))));
     }
   }
-  std::cout << "Dow 30, window 252: rolling_sharpe worst relative " << worst_sharpe << ", rolling_max_drawdown worst absolute "
-            << worst_dd << "\n";
+  std::cout << "Dow 30, window 252: rolling_sharpe worst relative " << worst_sharpe
+            << ", rolling_max_drawdown worst absolute " << worst_dd << "\n";
   CHECK(worst_sharpe < 1e-12);
   CHECK(worst_dd < 1e-13);
 }
@@ -589,8 +597,9 @@ TEST_CASE("rolling out forms allocate nothing once warm", "[performance][allocat
   const long before = keel_test::allocation_count();
   all();
   const auto dd0 = keel::max_drawdown(r);
-  const double scalars = keel::sharpe_ratio(r) + keel::sortino_ratio(r) + keel::annual_return(r) + keel::calmar_ratio(r) +
-                         keel::omega_ratio(r) + keel::annual_volatility(r) + keel::downside_risk(r);
+  const double scalars = keel::sharpe_ratio(r) + keel::sortino_ratio(r) + keel::annual_return(r) +
+                         keel::calmar_ratio(r) + keel::omega_ratio(r) + keel::annual_volatility(r) +
+                         keel::downside_risk(r);
   CHECK(keel_test::allocation_count() == before);
   CHECK(std::isfinite(scalars + dd0.depth));
   CHECK(s.sharpe_ratios == keel::rolling_sharpe(r, 90).sharpe_ratios);
@@ -634,13 +643,15 @@ TEST_CASE("performance functions reject bad input with located messages", "[perf
   CHECK_THROWS_WITH(keel::tracking_error(ok, m), Contains("returns has 50 values but benchmark_returns has 49"));
   CHECK_THROWS_WITH(keel::sharpe_ratio(ok, {.periods = 0}), Contains("periods = 0 must be positive and finite"));
   CHECK_THROWS_WITH(keel::sharpe_ratio(ok, {.risk_free = std::nan("")}), Contains("risk_free = NaN must be finite"));
-  CHECK_THROWS_WITH(keel::omega_ratio(ok, {.required_return = -1.0}), Contains("required_return = -1 must be above -1"));
+  CHECK_THROWS_WITH(keel::omega_ratio(ok, {.required_return = -1.0}),
+                    Contains("required_return = -1 must be above -1"));
   CHECK_NOTHROW(keel::omega_ratio(ok, {.required_return = -2.0, .periods = 1}));  // used as is, as empyrical
   CHECK_THROWS_WITH(keel::rolling_sharpe(ok, 1), Contains("window = 1 must be at least 2"));
   CHECK_THROWS_WITH(keel::rolling_max_drawdown(ok, 0), Contains("window = 0 must be at least 1"));
   CHECK_THROWS_WITH(keel::rolling_sharpe(ok, 51), Contains("needs at least 51 observations for one window, got 50"));
   CHECK_THROWS_WITH(keel::top_drawdowns(ok, -1), Contains("count = -1 must be at least 0"));
-  CHECK_THROWS_WITH(keel::max_drawdown_from_values(std::vector<double>{1, 0, 2}), Contains("values[1] = 0 is not positive"));
+  CHECK_THROWS_WITH(keel::max_drawdown_from_values(std::vector<double>{1, 0, 2}),
+                    Contains("values[1] = 0 is not positive"));
   std::vector<double> out(3);
   CHECK_THROWS_WITH(keel::drawdown_series(ok, out), Contains("out has 3 values but returns has 50"));
 }
@@ -660,7 +671,8 @@ TEST_CASE("degenerate ratios: +-inf where infinite, singular_problem for 0 / 0",
   CHECK(keel::omega_ratio(flat) == inf);
   CHECK_THROWS_AS(keel::omega_ratio(zero), keel::singular_problem);
   CHECK(keel::stability(zero) == 0.0);
-  CHECK_THROWS_WITH(keel::alpha_beta(random_returns(20, 1), flat), Contains("market_returns[0..19] have zero variance"));
+  CHECK_THROWS_WITH(keel::alpha_beta(random_returns(20, 1), flat),
+                    Contains("market_returns[0..19] have zero variance"));
   CHECK_THROWS_AS(keel::treynor_ratio(random_returns(20, 1), flat), keel::singular_problem);
   CHECK_THROWS_AS(keel::information_ratio(flat, flat), keel::singular_problem);
   CHECK(keel::information_ratio(flat, zero) == inf);

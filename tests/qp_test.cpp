@@ -187,9 +187,9 @@ TEST_CASE("qp errors: a conflicting set, a direction of unbounded descent", "[qp
   p.variable_names = {"AAPL", "MSFT"};
   p.row_names = {"sum of weights"};
   CHECK_THROWS_AS(keel::detail::solve_qp("f", p), keel::infeasible);
-  CHECK_THROWS_WITH(keel::detail::solve_qp("f", p),
-                    Contains("f: the constraints cannot all hold") && Contains("sum of weights = 1") &&
-                        Contains("AAPL <= 0.3") && Contains("MSFT <= 0.4"));
+  CHECK_THROWS_WITH(keel::detail::solve_qp("f", p), Contains("f: the constraints cannot all hold") &&
+                                                        Contains("sum of weights = 1") && Contains("AAPL <= 0.3") &&
+                                                        Contains("MSFT <= 0.4"));
   // A zero-variance direction without bounds: x0 - x1 costs nothing and gains c0 - c1.
   p.q = Eigen::Matrix2d::Constant(0.04);
   p.upper.setConstant(inf);

@@ -122,9 +122,7 @@ class what_contains : public Catch::MatcherBase<std::exception> {
 };
 
 /// The date `offset` days after 2024-01-01.
-ymd day(int offset) {
-  return ymd(std::chrono::sys_days(std::chrono::year(2024) / 1 / 1) + std::chrono::days(offset));
-}
+ymd day(int offset) { return ymd(std::chrono::sys_days(std::chrono::year(2024) / 1 / 1) + std::chrono::days(offset)); }
 
 std::vector<ymd> days(int count) {
   std::vector<ymd> out;
@@ -136,7 +134,7 @@ constexpr double qnan = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();
 
 /// Prices with returns between about 0.5% and 4% in size, exactly representable in float.
-const std::vector<double> price_data{100.0, 101.5,  99.25, 99.75, 102.0, 103.125,
+const std::vector<double> price_data{100.0, 101.5, 99.25,  99.75, 102.0, 103.125,
                                      101.0, 100.5, 104.75, 104.0, 105.5, 103.25};
 
 template <class Real>
@@ -163,23 +161,29 @@ void check_returns(const std::vector<Real>& prices, const R& returns, bool log) 
   for (std::size_t i = 1; i < prices.size(); ++i) {
     const long double expected = reference_return(prices[i - 1], prices[i], log);
     const long double actual = r[static_cast<std::ptrdiff_t>(i - 1)];
-    INFO((log ? "log" : "simple") << " return " << i - 1 << ": keel " << static_cast<double>(actual)
-                                  << ", reference " << static_cast<double>(expected));
+    INFO((log ? "log" : "simple") << " return " << i - 1 << ": keel " << static_cast<double>(actual) << ", reference "
+                                  << static_cast<double>(expected));
     CHECK(relative_error(actual, expected) <= tolerance<Real>);
   }
 }
 
 template <class T>
-concept has_simple_returns = requires(const T& t) { keel::simple_returns(t); };
+concept has_simple_returns = requires(const T& t) {
+  keel::simple_returns(t);
+};
 template <class T>
-concept has_log_returns = requires(const T& t) { keel::log_returns(t); };
+concept has_log_returns = requires(const T& t) {
+  keel::log_returns(t);
+};
 template <class A, class B>
-concept has_align = requires(const A& a, const B& b) { keel::align(a, b); };
+concept has_align = requires(const A& a, const B& b) {
+  keel::align(a, b);
+};
 
 /// The inner join written the slow, obvious way: every pair of rows, O(n * m).
 template <class K, class RA, class RB>
 keel::aligned_series<K, RA, RB> brute_force_join(const keel::dated_series<K, RA>& a,
-                                                   const keel::dated_series<K, RB>& b) {
+                                                 const keel::dated_series<K, RB>& b) {
   keel::aligned_series<K, RA, RB> out;
   for (std::size_t i = 0; i < a.keys().size(); ++i)
     for (std::size_t j = 0; j < b.keys().size(); ++j)
@@ -193,8 +197,7 @@ keel::aligned_series<K, RA, RB> brute_force_join(const keel::dated_series<K, RA>
 
 template <class K>
 bool strictly_increasing(const std::vector<K>& keys) {
-  return std::adjacent_find(keys.begin(), keys.end(),
-                            [](const K& x, const K& y) { return !(x < y); }) == keys.end();
+  return std::adjacent_find(keys.begin(), keys.end(), [](const K& x, const K& y) { return !(x < y); }) == keys.end();
 }
 
 using int_series = keel::dated_series<int, double>;
@@ -257,14 +260,11 @@ void returns_over_storage() {
       const auto& b = bad.series();
       std::vector<Real> out(n - 1);
       INFO("bad price " << c.text);
-      REQUIRE_THROWS_MATCHES(keel::simple_returns(b), keel::invalid_input,
-                             what_contains({"simple_returns", c.text}));
-      REQUIRE_THROWS_MATCHES(keel::log_returns(b), keel::invalid_input,
-                             what_contains({"log_returns", c.text}));
+      REQUIRE_THROWS_MATCHES(keel::simple_returns(b), keel::invalid_input, what_contains({"simple_returns", c.text}));
+      REQUIRE_THROWS_MATCHES(keel::log_returns(b), keel::invalid_input, what_contains({"log_returns", c.text}));
       REQUIRE_THROWS_MATCHES(keel::simple_returns(b, out), keel::invalid_input,
                              what_contains({"simple_returns", c.text}));
-      REQUIRE_THROWS_MATCHES(keel::log_returns(b, out), keel::invalid_input,
-                             what_contains({"log_returns", c.text}));
+      REQUIRE_THROWS_MATCHES(keel::log_returns(b, out), keel::invalid_input, what_contains({"log_returns", c.text}));
     }
     std::vector<double> first_bad = price_data;
     first_bad[0] = -1.0;
@@ -303,13 +303,11 @@ void returns_over_storage() {
 
 // Every storage of the checklist in float and double (five storages x float and double, spelled
 // out as KEEL_STORAGE_TYPES: Catch2 2.13's TEMPLATE_PRODUCT_TEST_CASE trips -Wsign-conversion).
-TEMPLATE_TEST_CASE("simple and log returns over the storage checklist", "[series][returns]",
-                   KEEL_STORAGE_TYPES) {
+TEMPLATE_TEST_CASE("simple and log returns over the storage checklist", "[series][returns]", KEEL_STORAGE_TYPES) {
   returns_over_storage<TestType>();
 }
 
-TEST_CASE("returns over std::array, std::span<const float>, Eigen::Map and Eigen blocks",
-          "[series][returns]") {
+TEST_CASE("returns over std::array, std::span<const float>, Eigen::Map and Eigen blocks", "[series][returns]") {
   SECTION("std::array of double and of float") {
     const std::array<double, 5> a{100.0, 102.0, 101.0, 103.5, 99.0};
     STATIC_REQUIRE(keel::Series<decltype(a)>);
@@ -350,8 +348,7 @@ TEST_CASE("returns over std::array, std::span<const float>, Eigen::Map and Eigen
 
     const float rawf[] = {3.0f, 3.125f, 3.0625f};
     const Eigen::Map<const Eigen::VectorXf> pricesf(rawf, 3);
-    check_returns(std::vector<float>(std::begin(rawf), std::end(rawf)), keel::simple_returns(pricesf),
-                  false);
+    check_returns(std::vector<float>(std::begin(rawf), std::end(rawf)), keel::simple_returns(pricesf), false);
   }
 
   SECTION("an Eigen matrix column and a (strided) row, as input and as output") {
@@ -365,8 +362,7 @@ TEST_CASE("returns over std::array, std::span<const float>, Eigen::Map and Eigen
     STATIC_REQUIRE(keel::Series<decltype(cm.row(2))>);
     check_returns(std::vector<double>{50.0, 49.5, 50.25, 51.0}, keel::simple_returns(cm.col(1)), false);
     check_returns(std::vector<double>{99.5, 50.25, 10.25}, keel::log_returns(cm.row(2)), true);
-    check_returns(std::vector<double>{49.5, 50.25, 51.0},
-                  keel::simple_returns(cm.col(1).segment(1, 3)), false);
+    check_returns(std::vector<double>{49.5, 50.25, 51.0}, keel::simple_returns(cm.col(1).segment(1, 3)), false);
 
     Eigen::MatrixXd out(3, 3);
     out.setConstant(qnan);
@@ -405,8 +401,9 @@ TEST_CASE("a simple return too large for its type is invalid_input; a log return
   // float results: (1e30 - 1e-30) / 1e-30 fits double but not float.
   const std::vector<float> f{1.0f, 1e-30f, 1e30f};
   std::vector<float> out(2);
-  REQUIRE_THROWS_MATCHES(keel::simple_returns(f, out), keel::invalid_input,
-                         what_contains({"from prices[1] = 1.0000000031710769e-30", "to prices[2] = 1.0000000150474662e+30", "overflows"}));
+  REQUIRE_THROWS_MATCHES(
+      keel::simple_returns(f, out), keel::invalid_input,
+      what_contains({"from prices[1] = 1.0000000031710769e-30", "to prices[2] = 1.0000000150474662e+30", "overflows"}));
   const keel::dated_series<int, float> dated({1, 2, 3}, std::vector<float>(f));
   REQUIRE_THROWS_MATCHES(keel::simple_returns(dated), keel::invalid_input, what_contains({"prices[2]", "overflows"}));
   CHECK(keel::values(keel::log_returns(dated))[1] == Approx(60 * std::log(10.0)).epsilon(1e-6));
@@ -420,8 +417,8 @@ TEST_CASE("float returns keep full float precision for small moves", "[series][r
   const float p0 = 100.0f;
   const float p1 = 100.01f;
   // The exact return of these two float values: p1 - p0 is exact in long double.
-  const long double exact = (static_cast<long double>(p1) - static_cast<long double>(p0)) /
-                            static_cast<long double>(p0);
+  const long double exact =
+      (static_cast<long double>(p1) - static_cast<long double>(p0)) / static_cast<long double>(p0);
   const std::array<float, 2> prices{p0, p1};
   const float keel_simple = keel::simple_returns(prices)[0];
   const float keel_log = keel::log_returns(prices)[0];
@@ -501,8 +498,7 @@ TEST_CASE("dated returns are keyed keys[1..]", "[series][returns][dated]") {
   }
 }
 
-TEST_CASE("a missing (NaN) price makes exactly the two returns that touch it NaN",
-          "[series][returns][dated]") {
+TEST_CASE("a missing (NaN) price makes exactly the two returns that touch it NaN", "[series][returns][dated]") {
   const std::vector<double> closes{100.0, 101.0, 100.5, 102.25, 101.75, 103.0, 102.5};
   const std::size_t n = closes.size();
   for (std::size_t gap = 0; gap < n; ++gap) {
@@ -519,8 +515,7 @@ TEST_CASE("a missing (NaN) price makes exactly the two returns that touch it NaN
           CHECK(std::isnan(r.values()[i]));
         } else {
           REQUIRE_FALSE(std::isnan(r.values()[i]));
-          CHECK(relative_error(r.values()[i], reference_return(closes[i], closes[i + 1], log)) <=
-                tolerance<double>);
+          CHECK(relative_error(r.values()[i], reference_return(closes[i], closes[i + 1], log)) <= tolerance<double>);
         }
       }
     }
@@ -534,14 +529,13 @@ TEST_CASE("a missing (NaN) price makes exactly the two returns that touch it NaN
   CHECK(r.values()[3] == Approx(1.0 / 102.0).epsilon(1e-15));
 }
 
-TEST_CASE("dated returns reject unordered keys, mismatched lengths and bad prices",
-          "[series][returns][dated]") {
+TEST_CASE("dated returns reject unordered keys, mismatched lengths and bad prices", "[series][returns][dated]") {
   SECTION("unsorted and duplicate keys name the index and the key; dates print as YYYY-MM-DD") {
     const std::vector<ymd> unsorted{day(0), day(3), day(2), day(4)};
     const std::vector<double> closes{1.0, 2.0, 3.0, 4.0};
-    REQUIRE_THROWS_MATCHES(keel::simple_returns(keel::dated_view(unsorted, closes)), keel::invalid_input,
-                           what_contains({"simple_returns", "not strictly increasing",
-                                          "key[2] = 2024-01-03", "key[1] = 2024-01-04"}));
+    REQUIRE_THROWS_MATCHES(
+        keel::simple_returns(keel::dated_view(unsorted, closes)), keel::invalid_input,
+        what_contains({"simple_returns", "not strictly increasing", "key[2] = 2024-01-03", "key[1] = 2024-01-04"}));
     const client::close_history dup{{day(0), day(1), day(1), day(2)}, closes};
     REQUIRE_THROWS_MATCHES(keel::log_returns(dup), keel::invalid_input,
                            what_contains({"log_returns", "key[2] = 2024-01-02", "key[1] = 2024-01-02"}));
@@ -570,10 +564,10 @@ TEST_CASE("dated returns reject unordered keys, mismatched lengths and bad price
   }
 
   SECTION("a zero or negative price names its index and value") {
-    REQUIRE_THROWS_MATCHES(keel::simple_returns(int_series({1, 2, 3}, {1.0, 0.0, 2.0})),
-                           keel::invalid_input, what_contains({"prices[1] at key 2 = 0 is not positive"}));
-    REQUIRE_THROWS_MATCHES(keel::log_returns(int_series({1, 2, 3}, {1.0, 2.0, -0.5})),
-                           keel::invalid_input, what_contains({"prices[2] at key 3 = -0.5 is not positive"}));
+    REQUIRE_THROWS_MATCHES(keel::simple_returns(int_series({1, 2, 3}, {1.0, 0.0, 2.0})), keel::invalid_input,
+                           what_contains({"prices[1] at key 2 = 0 is not positive"}));
+    REQUIRE_THROWS_MATCHES(keel::log_returns(int_series({1, 2, 3}, {1.0, 2.0, -0.5})), keel::invalid_input,
+                           what_contains({"prices[2] at key 3 = -0.5 is not positive"}));
   }
 }
 
@@ -660,8 +654,7 @@ TEST_CASE("dated_series checks its invariants at construction", "[series][dated_
   CHECK(int_series{}.empty());
 
   REQUIRE_THROWS_MATCHES(int_series({1, 3, 2}, {1.0, 2.0, 3.0}), keel::invalid_input,
-                         what_contains({"dated_series", "not strictly increasing", "key[2] = 2",
-                                        "key[1] = 3"}));
+                         what_contains({"dated_series", "not strictly increasing", "key[2] = 2", "key[1] = 3"}));
   REQUIRE_THROWS_MATCHES(int_series({1, 1}, {1.0, 2.0}), keel::invalid_input,
                          what_contains({"key[1] = 1", "key[0] = 1"}));
   REQUIRE_THROWS_MATCHES(date_series({day(0), day(2), day(1)}, {1.0, 2.0, 3.0}), keel::invalid_input,
@@ -810,8 +803,7 @@ TEST_CASE("align joins mixed key and value types through their common type", "[s
   STATIC_REQUIRE_FALSE(has_align<int_series, date_series>);
 }
 
-TEST_CASE("align rejects unordered keys, mismatched lengths and infinities, naming the series",
-          "[series][align]") {
+TEST_CASE("align rejects unordered keys, mismatched lengths and infinities, naming the series", "[series][align]") {
   const int_series good({1, 2, 3}, {1.0, 2.0, 3.0});
   const std::vector<double> v4{1.0, 2.0, 3.0, 4.0};
   const std::vector<int> unsorted{1, 5, 4, 6};
@@ -842,8 +834,7 @@ TEST_CASE("align rejects unordered keys, mismatched lengths and infinities, nami
                          what_contains({"first series[3] at key 4 is inf"}));
 }
 
-TEST_CASE("align into a reused result allocates nothing once it has the capacity",
-          "[series][align][allocation]") {
+TEST_CASE("align into a reused result allocates nothing once it has the capacity", "[series][align][allocation]") {
   std::vector<long> ka(5000), kb(4000);
   std::vector<double> va(ka.size()), vb(kb.size());
   for (std::size_t i = 0; i < ka.size(); ++i) {
@@ -911,8 +902,8 @@ TEST_CASE("align does O(n + m) key comparisons", "[series][align][complexity]") 
     counting::key_comparisons = 0;
     const auto joined = keel::align(a, b);
     const std::int64_t count = counting::key_comparisons;
-    INFO(sh.name << ": " << count << " comparisons for n + m = " << 2 * n << ", "
-                 << joined.keys.size() << " rows joined");
+    INFO(sh.name << ": " << count << " comparisons for n + m = " << 2 * n << ", " << joined.keys.size()
+                 << " rows joined");
     CHECK(count < 6 * 2 * n);
     CHECK(count >= 2 * (n - 1));  // the keys were at least validated
     CHECK(strictly_increasing(joined.keys));
@@ -945,8 +936,7 @@ TEST_CASE("a named dated series names its symbol and date in errors", "[series][
                          what_contains({"dated_series: QQQ[1] at key 2 is inf"}));
 }
 
-TEST_CASE("a price table's returns panel is (T-1) x N with NaN where either price is missing",
-          "[series][table]") {
+TEST_CASE("a price table's returns panel is (T-1) x N with NaN where either price is missing", "[series][table]") {
   keel::price_table t;
   t.dates = {day(0), day(1), day(2), day(3), day(4)};
   t.symbols = {"OLD", "NEW"};

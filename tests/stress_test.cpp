@@ -98,7 +98,8 @@ TEST_CASE("historical_replay: SPY's own return over the 2020 and 2022 moves is n
   const auto path = keel_test::shared_file("data/us_stocks_etfs_daily_2020_2026.csv");
   if (!path) return;
   const keel::price_table t = keel::read_prices_csv(*path);
-  const std::vector<keel::position> book = {{.symbol = "SPY", .value = 1e6}, {.symbol = "NOPE", .value = 1e5, .beta = 1.5}};
+  const std::vector<keel::position> book = {{.symbol = "SPY", .value = 1e6},
+                                            {.symbol = "NOPE", .value = 1e5, .beta = 1.5}};
   const auto all = keel::historical_scenarios();
   for (const char* name : {"COVID-19 crash 2020", "2022 bear market"}) {
     const auto& s = find(all, name);
@@ -119,25 +120,30 @@ TEST_CASE("historical_replay: SPY's own return over the 2020 and 2022 moves is n
 }
 
 TEST_CASE("historical_replay on the bundled Dow 30 prices over the 1998 LTCM and Russia move", "[stress]") {
-  const keel::price_table t = keel::read_prices_csv(std::string(KEEL_BUNDLED_DATA_DIR) + "/dowjones30_daily_1991_2000_fBasics.csv");
+  const keel::price_table t =
+      keel::read_prices_csv(std::string(KEEL_BUNDLED_DATA_DIR) + "/dowjones30_daily_1991_2000_fBasics.csv");
   const auto all = keel::historical_scenarios();
   const auto& s = find(all, "LTCM and Russia 1998");
-  const std::vector<keel::position> book = {{.symbol = "IBM", .value = 1e6, .beta = 1.1}, {.symbol = "KO", .value = 5e5, .beta = 0.7}};
+  const std::vector<keel::position> book = {{.symbol = "IBM", .value = 1e6, .beta = 1.1},
+                                            {.symbol = "KO", .value = 5e5, .beta = 0.7}};
   const auto r = keel::historical_replay(book, t, s);
   CHECK(r.from_prices[0]);
   CHECK(r.from_prices[1]);
   for (std::size_t i = 0; i < book.size(); ++i)
-    CHECK(r.returns[i] == Approx(close_on(t, book[i].symbol, *s.end) / close_on(t, book[i].symbol, *s.start) - 1).epsilon(1e-12));
+    CHECK(r.returns[i] ==
+          Approx(close_on(t, book[i].symbol, *s.end) / close_on(t, book[i].symbol, *s.start) - 1).epsilon(1e-12));
 }
 
 TEST_CASE("stress_test and historical_replay reject bad positions and scenarios", "[stress]") {
   const std::vector<keel::scenario> s = {{.name = "x", .market_return = -0.1, .factor_shocks = {0.1}}};
   CHECK_THROWS_WITH(keel::stress_test(std::vector<keel::position>{{.symbol = "A", .value = NAN}}, s),
                     Contains("stress_test: positions[0].value is NaN"));
-  CHECK_THROWS_WITH(keel::stress_test(std::vector<keel::position>{{.symbol = "A", .value = 1, .factor_exposures = {1, 2}}}, s),
-                    Contains("positions[0].factor_exposures has 2 values but scenarios[0].factor_shocks has 1"));
-  CHECK_THROWS_WITH(keel::stress_test(std::vector<keel::position>{}, std::vector<keel::scenario>{{.name = "y", .market_return = -2}}),
-                    Contains("scenarios[0].market_return = -2 must be at least -1"));
+  CHECK_THROWS_WITH(
+      keel::stress_test(std::vector<keel::position>{{.symbol = "A", .value = 1, .factor_exposures = {1, 2}}}, s),
+      Contains("positions[0].factor_exposures has 2 values but scenarios[0].factor_shocks has 1"));
+  CHECK_THROWS_WITH(
+      keel::stress_test(std::vector<keel::position>{}, std::vector<keel::scenario>{{.name = "y", .market_return = -2}}),
+      Contains("scenarios[0].market_return = -2 must be at least -1"));
   const keel::price_table t;
   CHECK_THROWS_WITH(keel::historical_replay(std::vector<keel::position>{}, t, keel::hypothetical_scenarios()[0]),
                     Contains("historical_replay: scenario 'Market -10%' needs a start and an end date"));

@@ -100,9 +100,9 @@ TEST_CASE("philox_stream reads stream (seed, index) as Random123 counters (i, in
     for (const std::uint64_t index : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{1} << 40}) {
       keel::detail::philox_stream s(seed, index);
       for (std::uint64_t i = 0; i < 100; ++i) {  // past several refills of 16 counters
-        const r123::Philox4x32_R<10>::ctr_type ctr = {{static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i >> 32),
-                                                       static_cast<std::uint32_t>(index),
-                                                       static_cast<std::uint32_t>(index >> 32)}};
+        const r123::Philox4x32_R<10>::ctr_type ctr = {
+            {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i >> 32), static_cast<std::uint32_t>(index),
+             static_cast<std::uint32_t>(index >> 32)}};
         const auto want = reference(ctr, {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}});
         for (int w = 0; w < 4; ++w) REQUIRE(s.next_u32() == want.v[w]);
       }
@@ -110,7 +110,8 @@ TEST_CASE("philox_stream reads stream (seed, index) as Random123 counters (i, in
   }
 }
 
-TEST_CASE("philox_stream normals: the batch form equals one draw at a time; moments and tails of N(0, 1)", "[var][random]") {
+TEST_CASE("philox_stream normals: the batch form equals one draw at a time; moments and tails of N(0, 1)",
+          "[var][random]") {
   keel::detail::philox_stream a(5, 3), b(5, 3);
   std::vector<double> batch(10'000);
   a.normals(batch.data(), static_cast<std::ptrdiff_t>(batch.size()));
@@ -140,7 +141,8 @@ TEST_CASE("philox_stream normals: the batch form equals one draw at a time; mome
   // The tail beyond r = 3.4426 (P = 5.761e-4) and P(Z < -1) = 0.158655: binomial counts
   // within 5 standard deviations.
   const auto within = [&](std::ptrdiff_t count, double p) {
-    return std::fabs(static_cast<double>(count) - static_cast<double>(n) * p) < 5 * std::sqrt(static_cast<double>(n) * p * (1 - p));
+    return std::fabs(static_cast<double>(count) - static_cast<double>(n) * p) <
+           5 * std::sqrt(static_cast<double>(n) * p * (1 - p));
   };
   CHECK(within(beyond_r, 2 * 0.5 * std::erfc(keel::detail::ziggurat_r / std::sqrt(2.0))));
   CHECK(within(beyond_1, 0.5 * std::erfc(1 / std::sqrt(2.0))));
@@ -187,7 +189,8 @@ TEST_CASE("parametric_var and parametric_cvar equal the Gaussian closed forms", 
   CHECK(keel::parametric_cvar(flat) == Approx(-0.001).epsilon(1e-12));
 }
 
-TEST_CASE("parametric_var with student_t uses the unit-variance t; its CVaR equals the integrated tail", "[var][parametric]") {
+TEST_CASE("parametric_var with student_t uses the unit-variance t; its CVaR equals the integrated tail",
+          "[var][parametric]") {
   // t quantiles (Student t tables): t_{0.99, 4} = 3.7469473879792, t_{0.95, 5} = 2.0150483733330.
   const double sd = 0.02;
   CHECK(keel::parametric_var(0.0, sd, {.confidence = 0.99, .distribution = keel::student_t{4}}) ==
@@ -239,7 +242,8 @@ TEMPLATE_TEST_CASE("parametric_var of a series uses the sample mean and n-1 stan
   CHECK(static_cast<double>(cv) == Approx(static_cast<double>(-m.mean + 2.6652142203458067L * m.sd)).epsilon(tol));
 }
 
-TEST_CASE("parametric_var portfolio forms: a panel is the series of R w; mean and cov give the closed form", "[var][parametric]") {
+TEST_CASE("parametric_var portfolio forms: a panel is the series of R w; mean and cov give the closed form",
+          "[var][parametric]") {
   const Eigen::Index t = 252, n = 6;
   Eigen::MatrixXd panel(t, n);
   std::mt19937_64 gen(8);
@@ -250,7 +254,8 @@ TEST_CASE("parametric_var portfolio forms: a panel is the series of R w; mean an
   const Eigen::VectorXd wv = Eigen::Map<const Eigen::VectorXd>(w.data(), n);
   const Eigen::VectorXd rp = panel * wv;
   CHECK(keel::parametric_var(w, panel) == Approx(keel::parametric_var(rp)).epsilon(1e-14));
-  CHECK(keel::parametric_cvar(w, panel, {.confidence = 0.99}) == Approx(keel::parametric_cvar(rp, {.confidence = 0.99})).epsilon(1e-14));
+  CHECK(keel::parametric_cvar(w, panel, {.confidence = 0.99}) ==
+        Approx(keel::parametric_cvar(rp, {.confidence = 0.99})).epsilon(1e-14));
   // The same from the sample mean and covariance: w' mu and sqrt(w' S w) are rp's mean and sd.
   const Eigen::VectorXd mu = panel.colwise().mean();
   const Eigen::MatrixXd centred = panel.rowwise() - mu.transpose();
@@ -275,7 +280,8 @@ TEST_CASE("parametric_component_var: components sum to the totals and equal the 
   const Eigen::MatrixXd cov = a * a.transpose() + 1e-5 * Eigen::MatrixXd::Identity(n, n);
   const Eigen::VectorXd mu = (Eigen::VectorXd(n) << 4e-4, 2e-4, -1e-4, 3e-4, 5e-4).finished();
   const std::vector<double> w = {0.4, 0.3, -0.2, 0.3, 0.2};
-  for (const keel::return_distribution dist : {keel::return_distribution{keel::normal{}}, keel::return_distribution{keel::student_t{5}}}) {
+  for (const keel::return_distribution dist :
+       {keel::return_distribution{keel::normal{}}, keel::return_distribution{keel::student_t{5}}}) {
     const keel::parametric_options o{.confidence = 0.99, .horizon = 10, .distribution = dist, .value = 1e6};
     const auto dec = keel::parametric_component_var(w, mu, cov, o);
     CHECK(dec.var == Approx(keel::parametric_var(w, mu, cov, o)).epsilon(1e-14));
@@ -301,7 +307,8 @@ TEST_CASE("parametric_component_var: components sum to the totals and equal the 
 
 // ---------------------------------------------------------------- Cornish-Fisher
 
-TEST_CASE("cornish_fisher_var reduces to the Gaussian VaR at zero skewness and excess kurtosis", "[var][cornish_fisher]") {
+TEST_CASE("cornish_fisher_var reduces to the Gaussian VaR at zero skewness and excess kurtosis",
+          "[var][cornish_fisher]") {
   for (const double c : {0.9, 0.95, 0.99, 0.999}) {
     const auto r = keel::cornish_fisher_var(0.001, 0.02, 0.0, 0.0, {.confidence = c, .horizon = 5});
     REQUIRE(r.var.has_value());
@@ -311,7 +318,8 @@ TEST_CASE("cornish_fisher_var reduces to the Gaussian VaR at zero skewness and e
   }
 }
 
-TEST_CASE("cornish_fisher_var equals Favre and Galeano's formula on the Dow 30, PerformanceAnalytics' moments", "[var][cornish_fisher]") {
+TEST_CASE("cornish_fisher_var equals Favre and Galeano's formula on the Dow 30, PerformanceAnalytics' moments",
+          "[var][cornish_fisher]") {
   const keel::price_table prices =
       keel::read_prices_csv(std::string(KEEL_BUNDLED_DATA_DIR) + "/dowjones30_daily_1991_2000_fBasics.csv");
   int inside = 0, outside = 0;
@@ -325,7 +333,8 @@ TEST_CASE("cornish_fisher_var equals Favre and Galeano's formula on the Dow 30, 
     };
     // Monotone by a different route: z_cf never decreases on a fine grid of [-12, 12].
     bool grid_monotone = true;
-    for (int i = 0; i < 24000; ++i) grid_monotone = grid_monotone && zcf_of(-12 + i * 1e-3L) <= zcf_of(-12 + (i + 1) * 1e-3L);
+    for (int i = 0; i < 24000; ++i)
+      grid_monotone = grid_monotone && zcf_of(-12 + i * 1e-3L) <= zcf_of(-12 + (i + 1) * 1e-3L);
     for (const double c : {0.95, 0.99}) {
       INFO(symbol << " at " << c << ": S " << static_cast<double>(s) << ", K " << static_cast<double>(k));
       const long double zcf = zcf_of(-keel::detail::normal_quantile(c));
@@ -380,7 +389,8 @@ TEMPLATE_TEST_CASE("cornish_fisher_var accepts every storage", "[var][cornish_fi
   STATIC_REQUIRE(std::is_same_v<decltype(r), const keel::cornish_fisher_result<real>>);
   const auto ref = keel::cornish_fisher_var(data, {.confidence = 0.99});
   REQUIRE(ref.monotone == r.monotone);
-  if (ref.var) CHECK(static_cast<double>(*r.var) == Approx(*ref.var).epsilon(std::is_same_v<real, float> ? 1e-5 : 1e-13));
+  if (ref.var)
+    CHECK(static_cast<double>(*r.var) == Approx(*ref.var).epsilon(std::is_same_v<real, float> ? 1e-5 : 1e-13));
 }
 
 // ---------------------------------------------------------------- historical
@@ -403,7 +413,8 @@ TEMPLATE_TEST_CASE("historical_var and historical_cvar equal the sort-based rule
   }
 }
 
-TEST_CASE("historical_var: a gain quantile is a negative VaR; confidence 0.9 selects empyrical's cutoff 0.1", "[var][historical]") {
+TEST_CASE("historical_var: a gain quantile is a negative VaR; confidence 0.9 selects empyrical's cutoff 0.1",
+          "[var][historical]") {
   const std::vector<double> gains = {0.01, 0.02, 0.03, 0.04, 0.05};
   CHECK(keel::historical_var(gains) == Approx(-(0.01 + 0.2 * 0.01)).epsilon(1e-14));  // h = 4 x 0.05 = 0.2
   CHECK(keel::historical_cvar(gains) == Approx(-0.01).epsilon(1e-15));
@@ -450,8 +461,10 @@ TEST_CASE("historical_component_var: components sum to the totals and equal the 
       const auto dec = keel::historical_component_var(w, panel, o);
       CHECK(dec.var == Approx(keel::historical_var(w, panel, o)).epsilon(1e-13));
       CHECK(dec.cvar == Approx(keel::historical_cvar(w, panel, o)).epsilon(1e-13));
-      CHECK(std::accumulate(dec.component_vars.begin(), dec.component_vars.end(), 0.0) == Approx(dec.var).epsilon(1e-13));
-      CHECK(std::accumulate(dec.component_cvars.begin(), dec.component_cvars.end(), 0.0) == Approx(dec.cvar).epsilon(1e-13));
+      CHECK(std::accumulate(dec.component_vars.begin(), dec.component_vars.end(), 0.0) ==
+            Approx(dec.var).epsilon(1e-13));
+      CHECK(std::accumulate(dec.component_cvars.begin(), dec.component_cvars.end(), 0.0) ==
+            Approx(dec.cvar).epsilon(1e-13));
       if (lambda) continue;  // the filter's scales depend on w too; the derivative then has more terms
       // The scenario order is locally constant, so the VaR is locally linear in w.
       for (std::size_t i = 0; i < w.size(); ++i) {
@@ -460,8 +473,9 @@ TEST_CASE("historical_component_var: components sum to the totals and equal the 
         down[i] -= 1e-7;
         CHECK(dec.marginal_vars[i] ==
               Approx((keel::historical_var(up, panel, o) - keel::historical_var(down, panel, o)) / 2e-7).margin(1e-6));
-        CHECK(dec.marginal_cvars[i] ==
-              Approx((keel::historical_cvar(up, panel, o) - keel::historical_cvar(down, panel, o)) / 2e-7).margin(1e-6));
+        CHECK(
+            dec.marginal_cvars[i] ==
+            Approx((keel::historical_cvar(up, panel, o) - keel::historical_cvar(down, panel, o)) / 2e-7).margin(1e-6));
       }
     }
   }
@@ -497,9 +511,11 @@ mc_problem make_problem(Eigen::Index n, std::uint64_t seed) {
 
 TEST_CASE("monte_carlo_var converges to the parametric VaR and CVaR within 3 standard errors", "[var][monte_carlo]") {
   const mc_problem p = make_problem(20, 2);
-  for (const keel::return_distribution dist : {keel::return_distribution{keel::normal{}}, keel::return_distribution{keel::student_t{5}}}) {
-    const auto mc = keel::monte_carlo_var(p.w, p.mu, p.cov,
-                                          {.paths = 1'000'000, .seed = 77, .horizon = 10, .confidence = {0.95, 0.99}, .distribution = dist});
+  for (const keel::return_distribution dist :
+       {keel::return_distribution{keel::normal{}}, keel::return_distribution{keel::student_t{5}}}) {
+    const auto mc = keel::monte_carlo_var(
+        p.w, p.mu, p.cov,
+        {.paths = 1'000'000, .seed = 77, .horizon = 10, .confidence = {0.95, 0.99}, .distribution = dist});
     REQUIRE(mc.paths == 1'000'000);
     REQUIRE(mc.vars.size() == 2);
     for (std::size_t l = 0; l < 2; ++l) {
@@ -519,7 +535,8 @@ TEST_CASE("monte_carlo_var converges to the parametric VaR and CVaR within 3 sta
 
 TEST_CASE("monte_carlo_var: the same seed gives bit-identical results on 1, 2 and 7 threads", "[var][monte_carlo]") {
   const mc_problem p = make_problem(13, 5);
-  for (const keel::return_distribution dist : {keel::return_distribution{keel::normal{}}, keel::return_distribution{keel::student_t{4}}}) {
+  for (const keel::return_distribution dist :
+       {keel::return_distribution{keel::normal{}}, keel::return_distribution{keel::student_t{4}}}) {
     keel::mc_options o{.paths = 50'000, .seed = 123, .confidence = {0.9, 0.99}, .distribution = dist, .threads = 1};
     const auto one = keel::monte_carlo_var(p.w, p.mu, p.cov, o);
     for (const int threads : {2, 7}) {
@@ -540,17 +557,20 @@ TEST_CASE("monte_carlo_var: the same seed gives bit-identical results on 1, 2 an
   }
 }
 
-TEST_CASE("monte_carlo_component_var: components sum to the totals and approach the parametric ones", "[var][monte_carlo]") {
+TEST_CASE("monte_carlo_component_var: components sum to the totals and approach the parametric ones",
+          "[var][monte_carlo]") {
   const mc_problem p = make_problem(6, 9);
   std::vector<double> w = {0.3, 0.25, -0.1, 0.2, 0.15, 0.2};
-  const auto dec = keel::monte_carlo_component_var(w, p.mu, p.cov, {.paths = 400'000, .seed = 3, .confidence = {0.95, 0.99}});
+  const auto dec =
+      keel::monte_carlo_component_var(w, p.mu, p.cov, {.paths = 400'000, .seed = 3, .confidence = {0.95, 0.99}});
   const auto mc = keel::monte_carlo_var(w, p.mu, p.cov, {.paths = 400'000, .seed = 3, .confidence = {0.95, 0.99}});
   CHECK(dec.totals.vars == mc.vars);
   CHECK(dec.totals.cvars == mc.cvars);
   for (Eigen::Index l = 0; l < 2; ++l) {
     CHECK(dec.component_cvars.row(l).sum() == Approx(mc.cvars[static_cast<std::size_t>(l)]).epsilon(1e-12));
     CHECK(dec.component_vars.row(l).sum() == Approx(mc.vars[static_cast<std::size_t>(l)]).epsilon(1e-12));
-    const auto par = keel::parametric_component_var(w, p.mu, p.cov, {.confidence = mc.confidences[static_cast<std::size_t>(l)]});
+    const auto par =
+        keel::parametric_component_var(w, p.mu, p.cov, {.confidence = mc.confidences[static_cast<std::size_t>(l)]});
     // The tail mean of each position's loss has a standard error of about
     // |w_i| sigma_i / sqrt(k) (k = 20,000 or 4,000 tail paths): 2.5e-4 of a CVaR of 0.02
     // at worst here; allow 2e-3 absolute for the CVaR components and, for the VaR band
@@ -562,7 +582,8 @@ TEST_CASE("monte_carlo_component_var: components sum to the totals and approach 
   }
 }
 
-TEST_CASE("monte_carlo_var: a singular PSD covariance uses its eigen factor; an indefinite one is singular_problem", "[var][monte_carlo]") {
+TEST_CASE("monte_carlo_var: a singular PSD covariance uses its eigen factor; an indefinite one is singular_problem",
+          "[var][monte_carlo]") {
   // Two perfectly correlated assets and a third: rank 2, positive semi-definite.
   const Eigen::Vector3d vol(0.01, 0.02, 0.015);
   Eigen::Matrix3d corr;
@@ -653,7 +674,9 @@ TEST_CASE("traffic_light gives the Basel 1996 zones, plus factors and cumulative
     const double cum = binomial_cdf(x, 500, 0.01L);
     INFO("500 days, exceptions " << x);
     CHECK(t.cumulative_probability == Approx(cum).epsilon(1e-12));
-    CHECK(t.zone == (cum < 0.95 ? keel::basel_zone::green : cum < 0.9999 ? keel::basel_zone::yellow : keel::basel_zone::red));
+    CHECK(t.zone == (cum < 0.95     ? keel::basel_zone::green
+                     : cum < 0.9999 ? keel::basel_zone::yellow
+                                    : keel::basel_zone::red));
     if (t.zone == keel::basel_zone::yellow) {
       double expected = 0.40;
       for (int k = 6; k <= 9; ++k)
@@ -663,7 +686,8 @@ TEST_CASE("traffic_light gives the Basel 1996 zones, plus factors and cumulative
   }
 }
 
-TEST_CASE("var_backtest: a right VaR passes, half of it fails, clustered breaches fail independence", "[var][backtest]") {
+TEST_CASE("var_backtest: a right VaR passes, half of it fails, clustered breaches fail independence",
+          "[var][backtest]") {
   const std::size_t days = 2000;
   const std::vector<double> r = normal_returns(days, 0.0, 0.01, 99);
   const double var99 = keel::parametric_var(0.0, 0.01, {.confidence = 0.99});
@@ -729,7 +753,8 @@ TEST_CASE("var functions reject bad input with located messages", "[var][errors]
   const std::vector<double> r = {0.01, -0.02, 0.005, 0.003};
   CHECK_THROWS_WITH(keel::parametric_var(r, {.confidence = 1.0}),
                     Contains("parametric_var: confidence = 1 must be in (0, 1)"));
-  CHECK_THROWS_WITH(keel::parametric_cvar(r, {.horizon = 0}), Contains("parametric_cvar: horizon = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::parametric_cvar(r, {.horizon = 0}),
+                    Contains("parametric_cvar: horizon = 0 must be positive and finite"));
   CHECK_THROWS_WITH(keel::parametric_var(r, {.value = -1}), Contains("value = -1 must be positive and finite"));
   CHECK_THROWS_WITH(keel::parametric_var(r, {.distribution = keel::student_t{2}}),
                     Contains("student_t::dof = 2 must be finite and above 2"));
@@ -738,10 +763,12 @@ TEST_CASE("var functions reject bad input with located messages", "[var][errors]
   CHECK_THROWS_WITH(keel::parametric_var(std::vector<double>{0.1, NAN}), Contains("parametric_var: returns[1] is NaN"));
   CHECK_THROWS_WITH(keel::parametric_var(0.0, -0.1), Contains("stddev = -0.1 is negative"));
   CHECK_THROWS_WITH(keel::parametric_var(INFINITY, 0.1), Contains("mean is inf"));
-  CHECK_THROWS_WITH(keel::cornish_fisher_var(std::vector<double>{0.1, 0.2, 0.3}), Contains("needs at least 4 returns, got 3"));
+  CHECK_THROWS_WITH(keel::cornish_fisher_var(std::vector<double>{0.1, 0.2, 0.3}),
+                    Contains("needs at least 4 returns, got 3"));
   CHECK_THROWS_WITH(keel::cornish_fisher_var(0.0, 0.1, NAN, 0.0), Contains("skewness is NaN"));
   CHECK_THROWS_AS(keel::historical_var(std::vector<double>{}), keel::insufficient_data);
-  CHECK_THROWS_WITH(keel::historical_cvar(std::vector<double>{0.1, -INFINITY}), Contains("historical_cvar: returns[1] is -inf"));
+  CHECK_THROWS_WITH(keel::historical_cvar(std::vector<double>{0.1, -INFINITY}),
+                    Contains("historical_cvar: returns[1] is -inf"));
   CHECK_THROWS_WITH(keel::historical_var(r, {.ewma_lambda = 1.0}), Contains("ewma_lambda = 1 must be in (0, 1)"));
   // Portfolio forms.
   Eigen::MatrixXd panel = Eigen::MatrixXd::Constant(5, 2, 0.01);
@@ -752,24 +779,30 @@ TEST_CASE("var functions reject bad input with located messages", "[var][errors]
   Eigen::Matrix2d cov;
   cov << 1e-4, 2e-5, 3e-5, 1e-4;
   const Eigen::Vector2d mu(0, 0);
-  CHECK_THROWS_WITH(keel::parametric_var(w2, mu, cov), Contains("cov(1, 0) = 3e-05 but cov(0, 1) = 2e-05: not symmetric"));
+  CHECK_THROWS_WITH(keel::parametric_var(w2, mu, cov),
+                    Contains("cov(1, 0) = 3e-05 but cov(0, 1) = 2e-05: not symmetric"));
   CHECK_THROWS_WITH(keel::parametric_var(w2, mu, Eigen::MatrixXd::Zero(2, 3)), Contains("cov is 2 x 3, not square"));
-  CHECK_THROWS_WITH(keel::parametric_component_var(w3, mu, Eigen::Matrix2d::Identity()), Contains("weights has 3 values but mean has 2"));
+  CHECK_THROWS_WITH(keel::parametric_component_var(w3, mu, Eigen::Matrix2d::Identity()),
+                    Contains("weights has 3 values but mean has 2"));
   // Monte Carlo options.
   const Eigen::Matrix2d ok = Eigen::Matrix2d::Identity() * 1e-4;
   CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.paths = 10}), Contains("paths = 10 must be at least 100"));
   CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.confidence = {}}), Contains("confidence lists no levels"));
-  CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.confidence = {0.95, 1.5}}), Contains("confidence[1] = 1.5 must be in (0, 1)"));
+  CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.confidence = {0.95, 1.5}}),
+                    Contains("confidence[1] = 1.5 must be in (0, 1)"));
   CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.threads = -1}), Contains("threads = -1"));
-  CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.distribution = keel::student_t{1.5}}), Contains("student_t::dof = 1.5"));
+  CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.distribution = keel::student_t{1.5}}),
+                    Contains("student_t::dof = 1.5"));
   // Backtests.
   CHECK_THROWS_WITH(keel::kupiec_test(5, 0, 0.99), Contains("kupiec_test: observations = 0 must be at least 1"));
   CHECK_THROWS_WITH(keel::kupiec_test(6, 5, 0.99), Contains("breaches = 6 must be between 0 and observations = 5"));
   CHECK_THROWS_WITH(keel::kupiec_test(1, 5, 0.99, {.significance = 0}), Contains("significance = 0 must be in (0, 1)"));
   CHECK_THROWS_WITH(keel::traffic_light(-1), Contains("traffic_light: breaches = -1"));
   CHECK_THROWS_AS(keel::christoffersen_test(std::vector<bool>{true}, 0.99), keel::insufficient_data);
-  CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1}, 0.99), Contains("returns has 4 values but var_series has 2"));
-  CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1, NAN, 0.1}, 0.99), Contains("var_series[2] is NaN"));
+  CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1}, 0.99),
+                    Contains("returns has 4 values but var_series has 2"));
+  CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1, NAN, 0.1}, 0.99),
+                    Contains("var_series[2] is NaN"));
 }
 
 TEST_CASE("var_backtest of dated series aligns on dates first", "[var][backtest]") {

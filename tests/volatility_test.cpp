@@ -46,7 +46,8 @@ std::vector<double> make_returns(std::size_t n, unsigned seed, double sd = 0.012
 }
 
 /// Reference realised volatility of x[lo, lo + w) in long double: two-pass SD or RMS.
-long double reference_vol(const std::vector<double>& x, std::size_t lo, std::size_t w, bool demean, long double a = 252) {
+long double reference_vol(const std::vector<double>& x, std::size_t lo, std::size_t w, bool demean,
+                          long double a = 252) {
   long double mean = 0, ss = 0;
   for (std::size_t i = lo; i < lo + w; ++i) mean += x[i];
   mean /= static_cast<long double>(w);
@@ -119,7 +120,8 @@ TEMPLATE_TEST_CASE("realized_volatility agrees with a long-double reference over
   STATIC_REQUIRE(std::is_same_v<typename decltype(rolled)::value_type, real>);
   REQUIRE(rolled.size() == 241);
   for (std::size_t k = 0; k < rolled.size(); k += 11)
-    CHECK(rel(static_cast<double>(rolled[k]), reference_vol(seen, k, 60, false)) < (std::is_same_v<real, float> ? 1e-6 : 1e-12));
+    CHECK(rel(static_cast<double>(rolled[k]), reference_vol(seen, k, 60, false)) <
+          (std::is_same_v<real, float> ? 1e-6 : 1e-12));
   const auto e = keel::ewma_volatility(r.series());
   CHECK(e.volatilities.size() == 300);
   CHECK(std::is_same_v<decltype(e.volatility), real>);
@@ -136,8 +138,8 @@ TEST_CASE("realized_volatility: NIST StRD standard deviations to their achievabl
   // Achievable digits in double (nist_strd.json): about 15 on the exact sets, 13 on Lew and
   // PiDigits, and 8-9 on NumAcc3/NumAcc4, whose inputs (1000000.1, 10000000.1) are not
   // representable. The one-pass formula keeps 0 correct digits on NumAcc4.
-  const std::vector<std::pair<std::string, double>> sets{{"PiDigits", 13}, {"Lew", 13}, {"Michelso", 13},
-                                                         {"NumAcc1", 13}, {"NumAcc2", 13}, {"NumAcc3", 9},
+  const std::vector<std::pair<std::string, double>> sets{{"PiDigits", 13}, {"Lew", 13},     {"Michelso", 13},
+                                                         {"NumAcc1", 13},  {"NumAcc2", 13}, {"NumAcc3", 9},
                                                          {"NumAcc4", 8}};
   for (const auto& [name, digits] : sets) {
     const auto data_path = keel_test::shared_file("reference/nist/" + name + ".csv");
@@ -167,7 +169,8 @@ TEST_CASE("realized_volatility of degenerate input follows its documented rules"
   for (double v : keel::rolling_volatility(flat, 7, {.demean = true})) CHECK(v == 0);
   const std::vector<double> one{0.02};
   CHECK(keel::realized_volatility(one, 1, {.annualization = 1}) == Approx(0.02));
-  CHECK_THROWS_WITH(keel::realized_volatility(one, 1, {.demean = true}), Contains("window = 1 must be at least 2 with demean"));
+  CHECK_THROWS_WITH(keel::realized_volatility(one, 1, {.demean = true}),
+                    Contains("window = 1 must be at least 2 with demean"));
 }
 
 TEST_CASE("realized_volatility rejects bad input with located messages", "[volatility][errors]") {
@@ -175,7 +178,8 @@ TEST_CASE("realized_volatility rejects bad input with located messages", "[volat
   CHECK_THROWS_AS(keel::realized_volatility(r, 101), keel::insufficient_data);
   CHECK_THROWS_WITH(keel::realized_volatility(r, 101), Contains("needs at least 101 returns for one window, got 100"));
   CHECK_THROWS_WITH(keel::realized_volatility(r, 0), Contains("window = 0 must be at least 1"));
-  CHECK_THROWS_WITH(keel::realized_volatility(r, 10, {.annualization = -1}), Contains("annualization = -1 must be positive"));
+  CHECK_THROWS_WITH(keel::realized_volatility(r, 10, {.annualization = -1}),
+                    Contains("annualization = -1 must be positive"));
   r[95] = std::nan("");
   CHECK_THROWS_WITH(keel::realized_volatility(r, 10), Contains("realized_volatility: returns[95] is NaN"));
   CHECK_NOTHROW(keel::realized_volatility(r, 4));  // the NaN is outside the last window
@@ -194,7 +198,7 @@ TEST_CASE("realized_volatility rejects bad input with located messages", "[volat
   CHECK(keel::ewma_volatility(edge).volatility == Approx(6.6776113499826764e+153 * std::sqrt(252.0)));
   CHECK(keel::realized_volatility(edge, 1) == Approx(6.6776113499826764e+153 * std::sqrt(252.0)));
   CHECK_THROWS_WITH(keel::realized_volatility(edge, 5), Contains("overflows"));  // the sum of five squares does not fit
-  const std::vector<float> big(30, 3e37f);  // fits float; x sqrt(252) does not
+  const std::vector<float> big(30, 3e37f);                                       // fits float; x sqrt(252) does not
   CHECK_THROWS_WITH(keel::realized_volatility(big, 30), Contains("overflows the result type"));
 }
 
@@ -210,9 +214,10 @@ TEST_CASE("rolling_volatility equals realized_volatility on every window (random
   }
 }
 
-TEST_CASE("rolling_volatility equals realized_volatility on every window of the Dow 30", "[volatility][rolling][real]") {
-  const panel_data p = returns_of_file(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) /
-                                       "dowjones30_daily_1991_2000_fBasics.csv");
+TEST_CASE("rolling_volatility equals realized_volatility on every window of the Dow 30",
+          "[volatility][rolling][real]") {
+  const panel_data p =
+      returns_of_file(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv");
   double worst = 0;
   for (const auto& r : p.returns)
     for (std::ptrdiff_t window : {20, 90, 252})
@@ -221,7 +226,8 @@ TEST_CASE("rolling_volatility equals realized_volatility on every window of the 
   CHECK(worst < 1e-12);
 }
 
-TEST_CASE("rolling_volatility equals realized_volatility on every window of the real files", "[volatility][rolling][real]") {
+TEST_CASE("rolling_volatility equals realized_volatility on every window of the real files",
+          "[volatility][rolling][real]") {
   const auto a = keel_test::shared_file("data/us_stocks_etfs_daily_2020_2026.csv");
   const auto b = keel_test::shared_file("data/etf_multi_asset_daily_2018_2026.csv");
   const auto c = keel_test::shared_file("data/sp500_stocks_index_daily_2015_2020.csv");
@@ -236,11 +242,13 @@ TEST_CASE("rolling_volatility equals realized_volatility on every window of the 
       ++series;
     }
   }
-  std::cout << "rolling_volatility vs realized_volatility, " << series << " real series: worst relative " << worst << "\n";
+  std::cout << "rolling_volatility vs realized_volatility, " << series << " real series: worst relative " << worst
+            << "\n";
   CHECK(worst < 1e-12);
 }
 
-TEST_CASE("rolling_volatility of a dated series drops missing values and keys by window end", "[volatility][rolling][dated]") {
+TEST_CASE("rolling_volatility of a dated series drops missing values and keys by window end",
+          "[volatility][rolling][dated]") {
   std::vector<int> days(200);
   std::iota(days.begin(), days.end(), 100);
   std::vector<double> r = make_returns(200, 4);
@@ -278,7 +286,8 @@ TEST_CASE("ewma_volatility follows the RiskMetrics recursion from its seed", "[v
   CHECK(worst < 1e-14);
   CHECK(e.volatility == e.volatilities.back());
   // normalized weights: pandas ewm(adjust=True) as a running numerator and denominator.
-  const auto n = keel::ewma_volatility(r, {.lambda = 0.97, .annualization = 12, .weighting = keel::ewma_weighting::normalized});
+  const auto n =
+      keel::ewma_volatility(r, {.lambda = 0.97, .annualization = 12, .weighting = keel::ewma_weighting::normalized});
   long double num = 0, den = 0;
   worst = 0;
   for (std::size_t t = 0; t < r.size(); ++t) {
@@ -319,20 +328,23 @@ TEST_CASE("volatility_trend direction follows the two windows and the threshold"
   CHECK(t_up.strength == Approx((t_up.short_volatility - t_up.long_volatility) / t_up.short_volatility).epsilon(1e-15));
   const auto t_down = keel::volatility_trend(down);
   CHECK(t_down.direction == keel::trend_direction::decreasing);
-  CHECK(t_down.strength == Approx((t_down.long_volatility - t_down.short_volatility) / t_down.long_volatility).epsilon(1e-15));
+  CHECK(t_down.strength ==
+        Approx((t_down.long_volatility - t_down.short_volatility) / t_down.long_volatility).epsilon(1e-15));
   CHECK(rel(t_down.short_volatility, reference_vol(down, 170, 30, false)) < 1e-14);
   CHECK(rel(t_down.long_volatility, reference_vol(down, 110, 90, false)) < 1e-14);
   // A huge threshold makes everything stable; zero threshold any difference a trend.
   CHECK(keel::volatility_trend(up, {.threshold = 10}).direction == keel::trend_direction::stable);
   const auto t0 = keel::volatility_trend(r, {.threshold = 0});
   CHECK(t0.direction == (t0.short_volatility > t0.long_volatility ? keel::trend_direction::increasing
-                                                                   : keel::trend_direction::decreasing));
+                                                                  : keel::trend_direction::decreasing));
   const std::vector<double> zeros(100, 0.0);
   const auto flat = keel::volatility_trend(zeros);
   CHECK(flat.direction == keel::trend_direction::stable);
   CHECK(flat.strength == 0);
-  CHECK_THROWS_WITH(keel::volatility_trend(r, {.short_window = 90}), Contains("short_window = 90 must be less than long_window = 90"));
-  CHECK_THROWS_WITH(keel::volatility_trend(r, {.threshold = -0.1}), Contains("threshold = -0.1 must be finite and >= 0"));
+  CHECK_THROWS_WITH(keel::volatility_trend(r, {.short_window = 90}),
+                    Contains("short_window = 90 must be less than long_window = 90"));
+  CHECK_THROWS_WITH(keel::volatility_trend(r, {.threshold = -0.1}),
+                    Contains("threshold = -0.1 must be finite and >= 0"));
   CHECK_THROWS_AS(keel::volatility_trend(std::vector<double>(50, 0.01)), keel::insufficient_data);
   CHECK_THROWS_WITH(keel::volatility_trend(r, {.short_window = 0}), Contains("short_window = 0 must be at least 1"));
 }
@@ -404,7 +416,8 @@ TEST_CASE("volatility on the real files: sane ranges, trend agreeing with its wi
   const auto spy = keel::simple_returns(table.column("SPY"));
   std::vector<double> to_april;
   for (std::size_t i = 0; i < spy.keys().size(); ++i)
-    if (spy.keys()[i] <= std::chrono::year_month_day{std::chrono::year(2020), std::chrono::month(3), std::chrono::day(31)})
+    if (spy.keys()[i] <=
+        std::chrono::year_month_day{std::chrono::year(2020), std::chrono::month(3), std::chrono::day(31)})
       to_april.push_back(spy.values()[i]);
   CHECK(keel::realized_volatility(to_april, 30) > 0.6);
 }
@@ -418,7 +431,8 @@ TEST_CASE("portfolio volatility, diversification ratio and risk contributions", 
   const std::vector<double> w{0.5, 0.3, 0.2};
   long double q = 0;
   for (std::size_t i = 0; i < 3; ++i)
-    for (std::size_t j = 0; j < 3; ++j) q += w[i] * cov(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) * w[j];
+    for (std::size_t j = 0; j < 3; ++j)
+      q += w[i] * cov(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) * w[j];
   const double sigma = keel::portfolio_volatility(w, cov);
   CHECK(rel(sigma, std::sqrt(q)) < 1e-15);
   const double dr = keel::diversification_ratio(w, cov);
@@ -446,18 +460,22 @@ TEST_CASE("portfolio volatility, diversification ratio and risk contributions", 
   CHECK_THROWS_AS(keel::risk_contributions(hedge, perfect), keel::singular_problem);
   CHECK_THROWS_AS(keel::diversification_ratio(std::vector<double>{0, 0}, perfect), keel::singular_problem);
   // Errors.
-  CHECK_THROWS_WITH(keel::portfolio_volatility(std::vector<double>{1, 0}, cov), Contains("weights has 2 values but cov (rows) has 3"));
+  CHECK_THROWS_WITH(keel::portfolio_volatility(std::vector<double>{1, 0}, cov),
+                    Contains("weights has 2 values but cov (rows) has 3"));
   CHECK_THROWS_WITH(keel::portfolio_volatility(w, Eigen::MatrixXd(3, 2)), Contains("cov is 3 x 2, not square"));
   Eigen::MatrixXd bad = cov;
   bad(1, 2) = std::nan("");
   CHECK_THROWS_WITH(keel::portfolio_volatility(w, bad), Contains("cov(1, 2) is NaN"));
-  CHECK_THROWS_WITH(keel::portfolio_volatility(std::vector<double>{0.5, std::nan(""), 0.2}, cov), Contains("weights[1] is NaN"));
+  CHECK_THROWS_WITH(keel::portfolio_volatility(std::vector<double>{0.5, std::nan(""), 0.2}, cov),
+                    Contains("weights[1] is NaN"));
   Eigen::MatrixXd indefinite(2, 2);
   indefinite << 0.01, 0.05, 0.05, 0.01;
-  CHECK_THROWS_WITH(keel::portfolio_volatility(std::vector<double>{1, -1}, indefinite), Contains("cov is not positive semi-definite"));
+  CHECK_THROWS_WITH(keel::portfolio_volatility(std::vector<double>{1, -1}, indefinite),
+                    Contains("cov is not positive semi-definite"));
   Eigen::MatrixXd negvar = cov;
   negvar(0, 0) = -0.01;
-  CHECK_THROWS_WITH(keel::diversification_ratio(std::vector<double>{0, 0.5, 0.5}, negvar), Contains("cov(0, 0) = -0.01 is a negative variance"));
+  CHECK_THROWS_WITH(keel::diversification_ratio(std::vector<double>{0, 0.5, 0.5}, negvar),
+                    Contains("cov(0, 0) = -0.01 is a negative variance"));
   // Types: float weights with a double cov give double; a float pair gives float.
   const std::vector<float> wf{0.5f, 0.3f, 0.2f};
   STATIC_REQUIRE(std::is_same_v<decltype(keel::portfolio_volatility(wf, cov)), double>);
@@ -477,5 +495,6 @@ TEST_CASE("rolling_volatility out form allocates nothing once warm", "[volatilit
   keel::rolling_volatility(r, 90, out);
   keel::rolling_volatility(rf, 90, out_f, {.demean = true});
   CHECK(keel_test::allocation_count() == before);
-  CHECK(static_cast<const std::vector<double>&>(out) == static_cast<const std::vector<double>&>(keel::rolling_volatility(r, 90)));
+  CHECK(static_cast<const std::vector<double>&>(out) ==
+        static_cast<const std::vector<double>&>(keel::rolling_volatility(r, 90)));
 }

@@ -43,8 +43,7 @@ inline CLI::Validator at_least(long long least) {
       [least](std::string& text) -> std::string {
         long long value = 0;
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc{} || end != text.data() + text.size())
-          return "'" + text + "' is not a whole number";
+        if (ec != std::errc{} || end != text.data() + text.size()) return "'" + text + "' is not a whole number";
         if (value < least) return "must be at least " + std::to_string(least) + ", got " + text;
         return {};
       },
@@ -59,14 +58,12 @@ inline void add_price_options(CLI::App& app, price_source& source) {
                  "1991-2000)")
       ->type_name("PATH")
       ->allow_extra_args(false);
-  app.add_option("--delimiter", source.delimiter,
-                 "the field separator of the price files: one character, or tab")
+  app.add_option("--delimiter", source.delimiter, "the field separator of the price files: one character, or tab")
       ->type_name("C")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
-            return parse_delimiter(text) ? std::string()
-                                         : "'" + text + "' is not one character or tab";
+            return parse_delimiter(text) ? std::string() : "'" + text + "' is not one character or tab";
           },
           ""));
   app.add_option("--price-column", source.price_column,

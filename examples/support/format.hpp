@@ -40,8 +40,7 @@ class table {
   void print(std::ostream& out) const {
     std::vector<std::size_t> width(rows_.front().size(), 0);
     for (const auto& row : rows_)
-      for (std::size_t j = 0; j < row.size() && j < width.size(); ++j)
-        width[j] = std::max(width[j], row[j].size());
+      for (std::size_t j = 0; j < row.size() && j < width.size(); ++j) width[j] = std::max(width[j], row[j].size());
     for (const auto& row : rows_) {
       for (std::size_t j = 0; j < row.size() && j < width.size(); ++j) {
         const std::string pad(width[j] - row[j].size(), ' ');

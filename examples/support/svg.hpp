@@ -31,11 +31,21 @@ inline std::string xml_escape(std::string_view text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // Control characters are not allowed in XML 1.0; drop them.
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') out += c;
@@ -52,9 +62,9 @@ enum class marker_shape { circle, square, diamond, star };
 
 /// Size and title of a plot.
 struct svg_options {
-  double width = 720;    ///< pixels
-  double height = 480;   ///< pixels
-  std::string title{};   ///< drawn above the plot area when not empty
+  double width = 720;   ///< pixels
+  double height = 480;  ///< pixels
+  std::string title{};  ///< drawn above the plot area when not empty
 };
 
 /// One SVG picture with a single plot area (see the file comment).
@@ -90,8 +100,9 @@ class svg_plot {
       s << text(left_ - 8, py + 4, label(t, style, y1_ - y0_), "end", 12);
     }
     s << text(left_ + plot_w() / 2, o_.height - 12, x_title, "middle", 14);
-    s << "<text x=\"18\" y=\"" << top_ + plot_h() / 2 << "\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
-      << top_ + plot_h() / 2 << ")\">" << xml_escape(y_title) << "</text>\n";
+    s << "<text x=\"18\" y=\"" << top_ + plot_h() / 2
+      << "\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 18 " << top_ + plot_h() / 2 << ")\">"
+      << xml_escape(y_title) << "</text>\n";
     body_ += s.str();
   }
 
@@ -101,7 +112,8 @@ class svg_plot {
     std::ostringstream s;
     s << "<polyline fill=\"none\" stroke=\"" << xml_escape(color) << "\" stroke-width=\"" << width << "\""
       << (dashed ? " stroke-dasharray=\"6 4\"" : "") << " clip-path=\"url(#plot)\" points=\"";
-    for (std::size_t i = 0; i < xs.size() && i < ys.size(); ++i) s << (i > 0 ? " " : "") << sx(xs[i]) << "," << sy(ys[i]);
+    for (std::size_t i = 0; i < xs.size() && i < ys.size(); ++i)
+      s << (i > 0 ? " " : "") << sx(xs[i]) << "," << sy(ys[i]);
     s << "\"/>\n";
     body_ += s.str();
   }
@@ -120,13 +132,16 @@ class svg_plot {
     const double px = sx(x), py = sy(y), r = 7;
     const std::string fill = " fill=\"" + xml_escape(color) + "\" stroke=\"black\"";
     switch (shape) {
-      case marker_shape::circle: s << "<circle cx=\"" << px << "\" cy=\"" << py << "\" r=\"" << r << "\"" << fill << "/>\n"; break;
+      case marker_shape::circle:
+        s << "<circle cx=\"" << px << "\" cy=\"" << py << "\" r=\"" << r << "\"" << fill << "/>\n";
+        break;
       case marker_shape::square:
-        s << "<rect x=\"" << px - r << "\" y=\"" << py - r << "\" width=\"" << 2 * r << "\" height=\"" << 2 * r << "\"" << fill << "/>\n";
+        s << "<rect x=\"" << px - r << "\" y=\"" << py - r << "\" width=\"" << 2 * r << "\" height=\"" << 2 * r << "\""
+          << fill << "/>\n";
         break;
       case marker_shape::diamond:
-        s << "<polygon points=\"" << px << "," << py - r << " " << px + r << "," << py << " " << px << "," << py + r << " "
-          << px - r << "," << py << "\"" << fill << "/>\n";
+        s << "<polygon points=\"" << px << "," << py - r << " " << px + r << "," << py << " " << px << "," << py + r
+          << " " << px - r << "," << py << "\"" << fill << "/>\n";
         break;
       case marker_shape::star: {
         s << "<polygon points=\"";
@@ -173,7 +188,8 @@ class svg_plot {
     const double span = hi - lo, raw = span / 5, mag = std::pow(10.0, std::floor(std::log10(raw)));
     const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
     std::vector<double> out;
-    for (double t = std::ceil(lo / step) * step; t <= hi + 1e-9 * span; t += step) out.push_back(std::fabs(t) < 1e-12 * span ? 0 : t);
+    for (double t = std::ceil(lo / step) * step; t <= hi + 1e-9 * span; t += step)
+      out.push_back(std::fabs(t) < 1e-12 * span ? 0 : t);
     return out;
   }
 

@@ -85,15 +85,15 @@ struct brinson_effects {
 /// periods with the weights k_t / k.
 template <class Real = double>
 struct linked_effects {
-  std::vector<Real> allocations;   ///< per sector, linked
-  std::vector<Real> selections;    ///< per sector, linked
-  std::vector<Real> interactions;  ///< per sector, linked
-  Real allocation{};               ///< sum of allocations
-  Real selection{};                ///< sum of selections
-  Real interaction{};              ///< sum of interactions
-  Real portfolio_return{};         ///< compounded: prod(1 + R_p,t) - 1
-  Real benchmark_return{};         ///< compounded: prod(1 + R_b,t) - 1
-  Real active_return{};            ///< portfolio_return - benchmark_return = sum of the linked effects
+  std::vector<Real> allocations;        ///< per sector, linked
+  std::vector<Real> selections;         ///< per sector, linked
+  std::vector<Real> interactions;       ///< per sector, linked
+  Real allocation{};                    ///< sum of allocations
+  Real selection{};                     ///< sum of selections
+  Real interaction{};                   ///< sum of interactions
+  Real portfolio_return{};              ///< compounded: prod(1 + R_p,t) - 1
+  Real benchmark_return{};              ///< compounded: prod(1 + R_b,t) - 1
+  Real active_return{};                 ///< portfolio_return - benchmark_return = sum of the linked effects
   std::vector<Real> portfolio_returns;  ///< R_p,t per period
   std::vector<Real> benchmark_returns;  ///< R_b,t per period
   std::vector<Real> coefficients;       ///< k_t / k per period (multiply a period's effects by it)
@@ -130,10 +130,10 @@ template <class Acc, class Get>
     sum_p += get(0, i);
     sum_b += get(1, i);
   }
-  const Acc sp = static_cast<Acc>(weight_scale(fn, std::string("portfolio weights") + std::string(period),
-                                               static_cast<double>(sum_p), normalise));
-  const Acc sb = static_cast<Acc>(weight_scale(fn, std::string("benchmark weights") + std::string(period),
-                                               static_cast<double>(sum_b), normalise));
+  const Acc sp = static_cast<Acc>(
+      weight_scale(fn, std::string("portfolio weights") + std::string(period), static_cast<double>(sum_p), normalise));
+  const Acc sb = static_cast<Acc>(
+      weight_scale(fn, std::string("benchmark weights") + std::string(period), static_cast<double>(sum_b), normalise));
   Acc rp = 0, rb = 0;
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     rp += get(0, i) * sp * get(2, i);
@@ -191,10 +191,14 @@ struct panel_row {
   Eigen::Index t = 0;
   [[nodiscard]] Acc operator()(int which, std::ptrdiff_t i) const {
     switch (which) {
-      case 0: return static_cast<Acc>(p0(t, i));
-      case 1: return static_cast<Acc>(p1(t, i));
-      case 2: return static_cast<Acc>(p2(t, i));
-      default: return static_cast<Acc>(p3(t, i));
+      case 0:
+        return static_cast<Acc>(p0(t, i));
+      case 1:
+        return static_cast<Acc>(p1(t, i));
+      case 2:
+        return static_cast<Acc>(p2(t, i));
+      default:
+        return static_cast<Acc>(p3(t, i));
     }
   }
 };
@@ -235,15 +239,19 @@ template <Series W1, Series W2, Series R1, Series R2>
   auto f3 = std::ranges::begin(benchmark_returns);
   const auto get = [&](int which, std::ptrdiff_t i) -> acc {
     switch (which) {
-      case 0: return static_cast<acc>(f0[i]);
-      case 1: return static_cast<acc>(f1[i]);
-      case 2: return static_cast<acc>(f2[i]);
-      default: return static_cast<acc>(f3[i]);
+      case 0:
+        return static_cast<acc>(f0[i]);
+      case 1:
+        return static_cast<acc>(f1[i]);
+      case 2:
+        return static_cast<acc>(f2[i]);
+      default:
+        return static_cast<acc>(f3[i]);
     }
   };
   std::vector<acc> a(detail::uz(n)), s(detail::uz(n)), x(detail::uz(n));
-  const auto [rp, rb] = detail::attr::period_effects<acc>(fn, n, get, options.normalise, "", a.data(), s.data(),
-                                                         x.data(), acc(1));
+  const auto [rp, rb] =
+      detail::attr::period_effects<acc>(fn, n, get, options.normalise, "", a.data(), s.data(), x.data(), acc(1));
   brinson_effects<real> out;
   detail::attr::totals<real>(fn, out, a, s, x);
   out.portfolio_return = static_cast<real>(rp);
@@ -269,7 +277,8 @@ template <detail::panel D1, detail::panel D2, detail::panel D3, detail::panel D4
 [[nodiscard]] auto linked_attribution(const Eigen::MatrixBase<D1>& portfolio_weights,
                                       const Eigen::MatrixBase<D2>& benchmark_weights,
                                       const Eigen::MatrixBase<D3>& portfolio_returns,
-                                      const Eigen::MatrixBase<D4>& benchmark_returns, attribution_options options = {}) {
+                                      const Eigen::MatrixBase<D4>& benchmark_returns,
+                                      attribution_options options = {}) {
   using real = detail::result_t<typename D1::Scalar, typename D2::Scalar, typename D3::Scalar, typename D4::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "linked_attribution";
@@ -294,11 +303,12 @@ template <detail::panel D1, detail::panel D2, detail::panel D3, detail::panel D4
   for (row.t = 0; row.t < t_count; ++row.t) {
     const std::string period = " in period " + std::to_string(row.t);
     const auto [rp, rb] = detail::attr::period_effects<acc>(fn, n, row, options.normalise, period, scratch.data(),
-                                                           scratch.data() + n, scratch.data() + 2 * n, acc(0));
+                                                            scratch.data() + n, scratch.data() + 2 * n, acc(0));
     if (!(rp > -1) || !(rb > -1))
-      throw invalid_input(detail::message(fn, std::string(rp > -1 ? "the benchmark" : "the portfolio") + " return" + period +
-                                          " is " + detail::number_text(static_cast<double>(rp > -1 ? rb : rp)) +
-                                          ": a loss of 100% or more cannot be linked"));
+      throw invalid_input(detail::message(fn, std::string(rp > -1 ? "the benchmark" : "the portfolio") + " return" +
+                                                  period + " is " +
+                                                  detail::number_text(static_cast<double>(rp > -1 ? rb : rp)) +
+                                                  ": a loss of 100% or more cannot be linked"));
     gp.add(rp);
     gb.add(rb);
     k[detail::uz(row.t)] = detail::attr::carino_k(rp, rb);
@@ -309,8 +319,9 @@ template <detail::panel D1, detail::panel D2, detail::panel D3, detail::panel D4
   if (!std::isfinite(total_p) || !std::isfinite(total_b)) detail::throw_overflow(fn, "the compounded returns");
   const acc k_total = detail::attr::carino_k(total_p, total_b);
   if (!std::isfinite(k_total) || !(k_total > 0))  // a compounded loss that rounds to -100%
-    throw invalid_input(detail::message(fn, "the compounded returns " + detail::number_text(static_cast<double>(total_p)) +
-                                                " and " + detail::number_text(static_cast<double>(total_b)) +
+    throw invalid_input(detail::message(fn, "the compounded returns " +
+                                                detail::number_text(static_cast<double>(total_p)) + " and " +
+                                                detail::number_text(static_cast<double>(total_b)) +
                                                 " cannot be linked: a loss of 100% in floating point"));
   for (row.t = 0; row.t < t_count; ++row.t) {
     const acc c = k[detail::uz(row.t)] / k_total;

@@ -116,10 +116,10 @@ namespace detail {
 /// Scratch of rolling_beta kept in its result, so that a reused result allocates nothing.
 template <class Acc>
 struct rolling_beta_workspace {
-  window_moments<Acc> market;             ///< the market's window moments
-  std::vector<Acc> inv_sxx;               ///< 1 / S_xx per window
-  std::vector<Acc> x_scratch;             ///< the market as contiguous Acc, when it is not
-  std::vector<Acc> y_scratch[2];          ///< up to two assets as contiguous Acc
+  window_moments<Acc> market;     ///< the market's window moments
+  std::vector<Acc> inv_sxx;       ///< 1 / S_xx per window
+  std::vector<Acc> x_scratch;     ///< the market as contiguous Acc, when it is not
+  std::vector<Acc> y_scratch[2];  ///< up to two assets as contiguous Acc
 };
 }  // namespace detail
 
@@ -127,9 +127,9 @@ struct rolling_beta_workspace {
 /// observations [k, k + window), so each has n - window + 1 elements (and is itself a Series).
 template <class Real = double>
 struct rolling_beta_result {
-  std::vector<Real> betas;      ///< slope per window
-  std::vector<Real> alphas;     ///< intercept per window, per period (empty if not asked for)
-  std::vector<Real> r_squareds; ///< R^2 per window, in [0, 1]; 0 for a constant asset
+  std::vector<Real> betas;       ///< slope per window
+  std::vector<Real> alphas;      ///< intercept per window, per period (empty if not asked for)
+  std::vector<Real> r_squareds;  ///< R^2 per window, in [0, 1]; 0 for a constant asset
   /// Scratch reused by the `out` form (not part of the result).
   detail::rolling_beta_workspace<detail::accum_t<Real>> workspace;
 };
@@ -168,8 +168,8 @@ struct beta_labels {
 
 [[noreturn]] inline void throw_constant_market(std::string_view fn, const series_label& market, double mean,
                                                std::ptrdiff_t lo, std::ptrdiff_t hi) {
-  throw singular_problem(message(fn, market.range(lo, hi) + " have zero variance (all " +
-                                         number_text(mean) + "): beta is undefined"));
+  throw singular_problem(
+      message(fn, market.range(lo, hi) + " have zero variance (all " + number_text(mean) + "): beta is undefined"));
 }
 
 /// RSS of the fit, summing the residuals themselves where R^2 is so close to 1 that
@@ -203,7 +203,8 @@ template <class Real, class Acc>
   const Acc alpha_se = s * std::hypot(1 / std::sqrt(dn), m.mean_x / root_sxx);
   if (!(std::isfinite(beta) && std::isfinite(alpha) && std::isfinite(beta_se) && std::isfinite(alpha_se)))
     throw_overflow(fn, "the fit (beta = " + number_text(static_cast<double>(beta)) + ", standard error " +
-                           number_text(static_cast<double>(beta_se)) + ") of asset and market returns of different scales");
+                           number_text(static_cast<double>(beta_se)) +
+                           ") of asset and market returns of different scales");
   const t_test_result t = t_test(static_cast<double>(beta), static_cast<double>(beta_se), static_cast<double>(dn - 2));
   beta_fit<Real> fit;
   fit.raw_beta = rounded<Real>(fn, "beta", beta);
@@ -253,7 +254,8 @@ template <class Real, class Acc, class RssOf>
 }
 
 template <class Y, class X>
-[[nodiscard]] auto fit_market_beta(const Y& y, const X& x, const beta_options& options, const beta_labels& labels = {}) {
+[[nodiscard]] auto fit_market_beta(const Y& y, const X& x, const beta_options& options,
+                                   const beta_labels& labels = {}) {
   using real = range_result_t<Y, X>;
   using acc = accum_t<real>;
   constexpr std::string_view fn = "market_beta";
@@ -356,7 +358,8 @@ void rolling_panel_into(const Eigen::MatrixBase<Derived>& assets, const S& marke
   market_windows(fn, market, window, ws, x, series_label{"market_returns"});
   const Eigen::Index rows = t - window + 1;
   const auto shape = [&](auto& m, bool wanted) {
-    if (m.rows() != (wanted ? rows : 0) || m.cols() != (wanted ? cols : 0)) m.resize(wanted ? rows : 0, wanted ? cols : 0);
+    if (m.rows() != (wanted ? rows : 0) || m.cols() != (wanted ? cols : 0))
+      m.resize(wanted ? rows : 0, wanted ? cols : 0);
   };
   shape(out.betas, true);
   shape(out.alphas, options.alpha);
@@ -373,7 +376,8 @@ void rolling_panel_into(const Eigen::MatrixBase<Derived>& assets, const S& marke
       if (options.alpha) sinks.alphas[u] = out.alphas.col(j0 + g).data();
       if (options.r_squared) sinks.r_squareds[u] = out.r_squareds.col(j0 + g).data();
     }
-    const std::ptrdiff_t bad = width == 2 ? roll_assets<pack>(fn, y, x, ws, sinks) : roll_assets<acc>(fn, y, x, ws, sinks);
+    const std::ptrdiff_t bad =
+        width == 2 ? roll_assets<pack>(fn, y, x, ws, sinks) : roll_assets<acc>(fn, y, x, ws, sinks);
     if (bad >= 0) {
       const auto column = assets.col(j0 + bad);
       if (const std::ptrdiff_t i = first_non_finite(column); i >= 0)
@@ -427,8 +431,9 @@ template <Series S1, Series S2>
 template <DatedSeries D1, DatedSeries D2>
 [[nodiscard]] auto market_beta(const D1& asset_returns, const D2& market_returns, beta_options options = {}) {
   const auto aligned = align(asset_returns, market_returns);
-  const detail::beta_labels labels{detail::keyed_label(detail::series_name(asset_returns, "asset_returns"), aligned.keys),
-                                   detail::keyed_label(detail::series_name(market_returns, "market_returns"), aligned.keys)};
+  const detail::beta_labels labels{
+      detail::keyed_label(detail::series_name(asset_returns, "asset_returns"), aligned.keys),
+      detail::keyed_label(detail::series_name(market_returns, "market_returns"), aligned.keys)};
   return detail::fit_market_beta(aligned.first, aligned.second, options, labels);
 }
 
@@ -467,8 +472,9 @@ void rolling_beta(const D1& asset_returns, const D2& market_returns, std::ptrdif
                   dated_rolling_beta<Key, Real>& out, rolling_beta_options options = {}) {
   auto& ws = out.workspace;
   align(asset_returns, market_returns, ws.aligned);
-  const detail::beta_labels labels{detail::keyed_label(detail::series_name(asset_returns, "asset_returns"), ws.aligned.keys),
-                                   detail::keyed_label(detail::series_name(market_returns, "market_returns"), ws.aligned.keys)};
+  const detail::beta_labels labels{
+      detail::keyed_label(detail::series_name(asset_returns, "asset_returns"), ws.aligned.keys),
+      detail::keyed_label(detail::series_name(market_returns, "market_returns"), ws.aligned.keys)};
   detail::rolling_beta_into(ws.aligned.first, ws.aligned.second, window, ws.rolled, options, labels);
   const auto fill = [&](dated_series<Key, Real>& d, const std::vector<Real>& values) {
     auto& keys = detail::dated_series_access::keys(d);
@@ -486,7 +492,9 @@ void rolling_beta(const D1& asset_returns, const D2& market_returns, std::ptrdif
 template <DatedSeries D1, DatedSeries D2>
 [[nodiscard]] auto rolling_beta(const D1& asset_returns, const D2& market_returns, std::ptrdiff_t window,
                                 rolling_beta_options options = {}) {
-  dated_rolling_beta<std::common_type_t<key_type_t<D1>, key_type_t<D2>>, detail::result_t<value_type_t<D1>, value_type_t<D2>>> out;
+  dated_rolling_beta<std::common_type_t<key_type_t<D1>, key_type_t<D2>>,
+                     detail::result_t<value_type_t<D1>, value_type_t<D2>>>
+      out;
   rolling_beta(asset_returns, market_returns, window, out, options);
   return out;
 }
@@ -534,7 +542,8 @@ template <Series S1, Series S2>
 template <Series S1, Series S2>
 [[nodiscard]] auto portfolio_beta(const S1& market_values, const S2& betas, double equity) {
   using real = detail::range_result_t<S1, S2>;
-  if (!(equity > 0 && std::isfinite(equity))) detail::throw_bad_option("portfolio_beta", "equity", equity, "positive and finite");
+  if (!(equity > 0 && std::isfinite(equity)))
+    detail::throw_bad_option("portfolio_beta", "equity", equity, "positive and finite");
   return detail::rounded<real>("portfolio_beta", "portfolio beta",
                                detail::exposure_sum("market_values", market_values, betas, equity));
 }

@@ -65,12 +65,12 @@ struct concentration_options {
 /// Concentration of a book's gross exposure.
 template <class Real = double>
 struct concentration {
-  Real hhi{};                       ///< sum_i (|w_i| / sum_j |w_j|)^2 x 10,000, in [10,000 / n, 10,000]
-  Real effective_n{};               ///< 10,000 / hhi, in [1, n]
-  std::vector<Real> top_shares;     ///< per options.top[k]: share of gross exposure in the top-k positions
+  Real hhi{};                         ///< sum_i (|w_i| / sum_j |w_j|)^2 x 10,000, in [10,000 / n, 10,000]
+  Real effective_n{};                 ///< 10,000 / hhi, in [1, n]
+  std::vector<Real> top_shares;       ///< per options.top[k]: share of gross exposure in the top-k positions
   std::ptrdiff_t largest_index = -1;  ///< the position with the largest |w| (the first of equals)
-  std::string largest_name;         ///< its name, when names were given
-  std::ptrdiff_t n = 0;             ///< positions with a nonzero weight
+  std::string largest_name;           ///< its name, when names were given
+  std::ptrdiff_t n = 0;               ///< positions with a nonzero weight
 };
 
 /// Options of sector_exposure.
@@ -87,12 +87,12 @@ struct sector_options {
 /// position has no sector.
 template <class Real = double>
 struct sector_exposures {
-  std::vector<std::string> sectors;    ///< sector names ("" for the unclassified row, last)
-  std::vector<Real> portfolio_weights;  ///< sum of the sector's weights (sum to 1 when normalised)
-  std::vector<Real> benchmark_weights;  ///< the benchmark's weight (0 where it has none)
-  std::vector<Real> active_weights;     ///< portfolio - benchmark
-  std::ptrdiff_t largest_overweight = -1;   ///< row with the largest positive active weight, or -1
-  std::ptrdiff_t largest_underweight = -1;  ///< row with the most negative active weight, or -1
+  std::vector<std::string> sectors;          ///< sector names ("" for the unclassified row, last)
+  std::vector<Real> portfolio_weights;       ///< sum of the sector's weights (sum to 1 when normalised)
+  std::vector<Real> benchmark_weights;       ///< the benchmark's weight (0 where it has none)
+  std::vector<Real> active_weights;          ///< portfolio - benchmark
+  std::ptrdiff_t largest_overweight = -1;    ///< row with the largest positive active weight, or -1
+  std::ptrdiff_t largest_underweight = -1;   ///< row with the most negative active weight, or -1
   std::vector<std::ptrdiff_t> unclassified;  ///< positions with an empty sector label, in order
 };
 
@@ -115,8 +115,7 @@ template <class Acc, class W, class N>
     gross += std::fabs(static_cast<Acc>(f[i]));
   }
   if (!std::isfinite(gross)) throw_overflow(fn, "the gross exposure sum |weights|");
-  if (!(gross > 0))
-    throw invalid_input(message(fn, "weights are all 0: a book with no exposure has no concentration"));
+  if (!(gross > 0)) throw invalid_input(message(fn, "weights are all 0: a book with no exposure has no concentration"));
   return gross;
 }
 
@@ -218,9 +217,10 @@ template <class W, class S>
     total += static_cast<double>(wf[i]);
   }
   if (o.normalise_weights && !(total > 0))
-    throw invalid_input(message(fn, "weights sum to " + number_text(total) +
-                                        ": they cannot be normalised to sum to 1; set "
-                                        "sector_options::normalise_weights = false to use them as fractions of equity"));
+    throw invalid_input(
+        message(fn, "weights sum to " + number_text(total) +
+                        ": they cannot be normalised to sum to 1; set "
+                        "sector_options::normalise_weights = false to use them as fractions of equity"));
   const double scale = o.normalise_weights ? total : 1.0;
   std::vector<std::ptrdiff_t> order(uz(n));
   std::iota(order.begin(), order.end(), std::ptrdiff_t{0});
@@ -246,8 +246,10 @@ template <class W, class S>
     if (label(i).empty()) out.unclassified.push_back(i);
   for (std::ptrdiff_t r = 0; r < ssize(out.sectors); ++r) {
     const real a = out.active_weights[uz(r)];
-    if (a > 0 && (out.largest_overweight < 0 || a > out.active_weights[uz(out.largest_overweight)])) out.largest_overweight = r;
-    if (a < 0 && (out.largest_underweight < 0 || a < out.active_weights[uz(out.largest_underweight)])) out.largest_underweight = r;
+    if (a > 0 && (out.largest_overweight < 0 || a > out.active_weights[uz(out.largest_overweight)]))
+      out.largest_overweight = r;
+    if (a < 0 && (out.largest_underweight < 0 || a < out.active_weights[uz(out.largest_underweight)]))
+      out.largest_underweight = r;
   }
   if (!out.unclassified.empty()) add_row(out, "", unclassified, 0.0);
   return out;
@@ -255,12 +257,12 @@ template <class W, class S>
 
 template <class R>
 concept label_range = std::ranges::random_access_range<R> && std::ranges::sized_range<R> &&
-                      std::convertible_to<std::ranges::range_reference_t<R>, std::string_view>;
+    std::convertible_to<std::ranges::range_reference_t<R>, std::string_view>;
 
 template <class B>
 concept sector_weight_range = std::ranges::input_range<B> && requires(std::ranges::range_reference_t<B> e) {
   { e.first } -> std::convertible_to<std::string_view>;
-  { static_cast<double>(e.second) };
+  {static_cast<double>(e.second)};
 };
 
 }  // namespace detail::conc
@@ -277,7 +279,8 @@ template <Series S>
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "hhi";
   detail::require_observations(fn, 1, detail::ssize(weights), "positions");
-  const acc gross = detail::conc::gross_exposure<acc>(fn, weights, static_cast<const std::vector<std::string>*>(nullptr));
+  const acc gross =
+      detail::conc::gross_exposure<acc>(fn, weights, static_cast<const std::vector<std::string>*>(nullptr));
   return static_cast<real>(detail::conc::hhi_of(weights, gross));
 }
 
@@ -290,8 +293,8 @@ template <Series S>
 /// Ref: Adelman, Rev. Econ. Statist. 51 (1969) (effective number).
 template <Series S>
 [[nodiscard]] auto concentration_metrics(const S& weights, const concentration_options& options = {}) {
-  return detail::conc::metrics("concentration_metrics", weights,
-                               static_cast<const std::vector<std::string>*>(nullptr), options);
+  return detail::conc::metrics("concentration_metrics", weights, static_cast<const std::vector<std::string>*>(nullptr),
+                               options);
 }
 
 /// Concentration of a book with the positions' names (a parallel range of symbols): messages
@@ -317,7 +320,8 @@ template <Series S, detail::conc::label_range N>
 ///         that do not sum to 1.
 /// Ref: Grinold and Kahn (2000), ch. 14.
 template <Series S, detail::conc::label_range L, detail::conc::sector_weight_range B>
-[[nodiscard]] auto sector_exposure(const S& weights, const L& sectors, const B& benchmark, sector_options options = {}) {
+[[nodiscard]] auto sector_exposure(const S& weights, const L& sectors, const B& benchmark,
+                                   sector_options options = {}) {
   constexpr std::string_view fn = "sector_exposure";
   const auto entries = detail::conc::benchmark_entries(fn, benchmark, options);
   return detail::conc::exposures(fn, weights, sectors, entries, options);

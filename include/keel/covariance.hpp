@@ -245,8 +245,8 @@ void sample_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_
   if (options.missing == missing_data::pairwise) {
     check_cells(fn, panel, false);
     pairwise_gram(panel, ws);
-    finish_pairwise(fn, ws, factor, options.repair, options.min_observations, "covariance_options::min_observations", true,
-                    out);
+    finish_pairwise(fn, ws, factor, options.repair, options.min_observations, "covariance_options::min_observations",
+                    true, out);
     return;
   }
   const Eigen::Index rows =
@@ -369,8 +369,12 @@ void ledoit_wolf_into(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimat
   check_gram_range(fn, ws.gram, static_cast<acc>(rows));
   acc delta = 0;
   switch (options.target) {
-    case shrinkage_target::scaled_identity: delta = shrink_scaled_identity(ws); break;
-    case shrinkage_target::single_factor: delta = shrink_single_factor(ws); break;
+    case shrinkage_target::scaled_identity:
+      delta = shrink_scaled_identity(ws);
+      break;
+    case shrinkage_target::single_factor:
+      delta = shrink_single_factor(ws);
+      break;
     case shrinkage_target::constant_correlation:
       for (Eigen::Index j = 0; j < ws.gram.cols(); ++j)
         if (!(ws.gram(j, j) > 0))
@@ -407,18 +411,18 @@ void ledoit_wolf_into(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimat
 ///         pair) than min_observations, naming the pair.
 /// Ref: Greene, Econometric Analysis, 8th ed., app. D; pandas DataFrame.cov.
 template <class Derived, class Real>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar> &&
-          std::same_as<Real, typename Derived::Scalar>
-void sample_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                       covariance_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void sample_covariance(
+    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, covariance_options options = {}) {
   detail::sample_covariance_into(panel, out, options);
 }
 
 /// sample_covariance into a new covariance_estimate (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto sample_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto sample_covariance(
+    const Eigen::MatrixBase<Derived>& panel, covariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
   detail::sample_covariance_into(panel, out, options);
   return out;
@@ -438,18 +442,18 @@ template <class Derived>
 ///         under reject; insufficient_data for no (complete) rows.
 /// Ref: RiskMetrics Technical Document, 4th ed. (1996), sec. 5.2.
 template <class Derived, class Real>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar> &&
-          std::same_as<Real, typename Derived::Scalar>
-void ewma_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                     ewma_covariance_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void ewma_covariance(
+    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, ewma_covariance_options options = {}) {
   detail::ewma_covariance_into(panel, out, options);
 }
 
 /// ewma_covariance into a new covariance_estimate (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto ewma_covariance(const Eigen::MatrixBase<Derived>& panel, ewma_covariance_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto ewma_covariance(
+    const Eigen::MatrixBase<Derived>& panel, ewma_covariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
   detail::ewma_covariance_into(panel, out, options);
   return out;
@@ -468,18 +472,18 @@ template <class Derived>
 ///         insufficient_data for no (complete) rows or a pair without common rows.
 /// Ref: Estrada, Int. Rev. Econ. Finance 16 (2007) 169-185.
 template <class Derived, class Real>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar> &&
-          std::same_as<Real, typename Derived::Scalar>
-void semicovariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                    semicovariance_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void semicovariance(
+    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, semicovariance_options options = {}) {
   detail::semicovariance_into(panel, out, options);
 }
 
 /// semicovariance into a new covariance_estimate (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto semicovariance(const Eigen::MatrixBase<Derived>& panel, semicovariance_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto semicovariance(
+    const Eigen::MatrixBase<Derived>& panel, semicovariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
   detail::semicovariance_into(panel, out, options);
   return out;
@@ -505,18 +509,18 @@ template <class Derived>
 /// Ref: Ledoit & Wolf, J. Multivariate Anal. 88 (2004); J. Empirical Finance 10 (2003); J.
 /// Portfolio Management 30 (2004).
 template <class Derived, class Real>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar> &&
-          std::same_as<Real, typename Derived::Scalar>
-void ledoit_wolf(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimate<Real>& out,
-                 ledoit_wolf_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void ledoit_wolf(
+    const Eigen::MatrixBase<Derived>& panel, shrinkage_estimate<Real>& out, ledoit_wolf_options options = {}) {
   detail::ledoit_wolf_into(panel, out, options);
 }
 
 /// ledoit_wolf into a new shrinkage_estimate (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto ledoit_wolf(const Eigen::MatrixBase<Derived>& panel, ledoit_wolf_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto ledoit_wolf(const Eigen::MatrixBase<Derived>& panel,
+                                                                               ledoit_wolf_options options = {}) {
   shrinkage_estimate<typename Derived::Scalar> out;
   detail::ledoit_wolf_into(panel, out, options);
   return out;
@@ -531,15 +535,16 @@ template <class Derived>
 ///         variance; singular_problem for a zero variance (its correlations are undefined).
 /// Ref: Greene, Econometric Analysis, 8th ed., app. D.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> correlation(
-    const Eigen::MatrixBase<Derived>& cov) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic,
+                                                                            Eigen::Dynamic>
+correlation(const Eigen::MatrixBase<Derived>& cov) {
   using real = typename Derived::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "correlation";
   if (cov.rows() != cov.cols())
-    throw invalid_input(detail::message(fn, "cov is " + std::to_string(cov.rows()) + " x " +
-                                                std::to_string(cov.cols()) + ", not square"));
+    throw invalid_input(detail::message(
+        fn, "cov is " + std::to_string(cov.rows()) + " x " + std::to_string(cov.cols()) + ", not square"));
   detail::require_finite_cells(fn, "cov", cov);
   const Eigen::Index n = cov.rows();
   Eigen::Matrix<acc, Eigen::Dynamic, 1> sd(n);
@@ -550,17 +555,16 @@ template <class Derived>
                                                   detail::number_text(static_cast<double>(v)) +
                                                   " is a negative variance"));
     if (v == 0)
-      throw singular_problem(detail::message(fn, detail::cell_text("cov", i, i) +
-                                                     " = 0: asset " + std::to_string(i) +
+      throw singular_problem(detail::message(fn, detail::cell_text("cov", i, i) + " = 0: asset " + std::to_string(i) +
                                                      " has zero variance, so its correlations are undefined"));
     sd(i) = std::sqrt(v);
   }
   Eigen::Matrix<real, Eigen::Dynamic, Eigen::Dynamic> out(n, n);
   for (Eigen::Index j = 0; j < n; ++j)  // the lower triangle mirrored: exactly symmetric
     for (Eigen::Index i = j; i < n; ++i)
-      out(i, j) = out(j, i) = i == j ? real(1)
-                                     : static_cast<real>(std::clamp(static_cast<acc>(cov(i, j)) / (sd(i) * sd(j)),
-                                                                    acc(-1), acc(1)));
+      out(i, j) = out(j, i) =
+          i == j ? real(1)
+                 : static_cast<real>(std::clamp(static_cast<acc>(cov(i, j)) / (sd(i) * sd(j)), acc(-1), acc(1)));
   return out;
 }
 

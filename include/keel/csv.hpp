@@ -143,8 +143,7 @@ struct csv_context {
   }
 
   /// Throws invalid_input for `what` at a line and a 0-based column (-1: the whole line).
-  [[noreturn]] void fail(std::ptrdiff_t line, std::ptrdiff_t column,
-                         const std::string& what) const {
+  [[noreturn]] void fail(std::ptrdiff_t line, std::ptrdiff_t column, const std::string& what) const {
     throw invalid_input(message(fn, at(line, column) + ": " + what));
   }
 
@@ -156,8 +155,7 @@ struct csv_context {
 
 inline void check_delimiter(const csv_context& ctx, char delimiter) {
   if (delimiter == '"' || delimiter == '\r' || delimiter == '\n')
-    throw invalid_input(message(ctx.fn, "the delimiter " +
-                                            detail::quoted(std::string_view(&delimiter, 1)) +
+    throw invalid_input(message(ctx.fn, "the delimiter " + detail::quoted(std::string_view(&delimiter, 1)) +
                                             " cannot be a double quote or a line break"));
 }
 
@@ -204,8 +202,7 @@ class csv_tokenizer {
   // Counts the line breaks (\n, \r\n, lone \r) in text_[first, last) inside a quoted field.
   void count_lines(std::size_t first, std::size_t last) {
     for (std::size_t i = first; i < last; ++i)
-      if (text_[i] == '\n' || (text_[i] == '\r' && (i + 1 >= text_.size() || text_[i + 1] != '\n')))
-        ++line_;
+      if (text_[i] == '\n' || (text_[i] == '\r' && (i + 1 >= text_.size() || text_[i + 1] != '\n'))) ++line_;
   }
 
   // Reads one field into `cell`; returns true if a delimiter follows (the record goes on).
@@ -219,8 +216,7 @@ class csv_tokenizer {
       for (;;) {
         const std::size_t close = text_.find('"', pos_);
         if (close == std::string_view::npos)
-          ctx_.fail(open_line, column,
-                    "unterminated quoted field " + detail::quoted(text_.substr(open)));
+          ctx_.fail(open_line, column, "unterminated quoted field " + detail::quoted(text_.substr(open)));
         count_lines(pos_, close);
         cell.append(text_.substr(pos_, close - pos_));
         pos_ = close + 1;
@@ -236,8 +232,7 @@ class csv_tokenizer {
         std::size_t stop = pos_;
         while (stop < text_.size() && !ends_field(text_[stop])) ++stop;
         ctx_.fail(line_, column,
-                  "text after the closing quote of a quoted field: " +
-                      detail::quoted(text_.substr(open, stop - open)));
+                  "text after the closing quote of a quoted field: " + detail::quoted(text_.substr(open, stop - open)));
       }
     } else {
       const std::size_t first = pos_;
@@ -262,16 +257,15 @@ class csv_tokenizer {
 };
 
 /// Throws invalid_input ("ragged row") unless a record has as many fields as the header.
-inline void require_width(const csv_context& ctx, const std::vector<std::string>& cells,
-                          std::ptrdiff_t line, std::ptrdiff_t width) {
+inline void require_width(const csv_context& ctx, const std::vector<std::string>& cells, std::ptrdiff_t line,
+                          std::ptrdiff_t width) {
   const std::ptrdiff_t n = detail::ssize(cells);
   if (n == width) return;
   const std::string what = "ragged row: " + std::to_string(n) + (n == 1 ? " field" : " fields") +
                            ", but the header has " + std::to_string(width);
   if (n > width)
     ctx.fail(line, width,
-             what + "; the first extra field is " +
-                 detail::quoted(cells[static_cast<std::size_t>(width)]));
+             what + "; the first extra field is " + detail::quoted(cells[static_cast<std::size_t>(width)]));
   ctx.fail(line, n, what + "; the row ends after " + detail::quoted(cells.back()));
 }
 
@@ -310,14 +304,12 @@ inline void require_width(const csv_context& ctx, const std::vector<std::string>
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
-    throw invalid_input(
-        message(fn, "cannot open " + name + ": " + std::generic_category().message(err)));
+    throw invalid_input(message(fn, "cannot open " + name + ": " + std::generic_category().message(err)));
   }
   return read_all(in, csv_context{fn, detail::printable(path.string(), 200)});
 }
 
-[[nodiscard]] inline csv_table read_csv_text(std::string_view text, const csv_options& options,
-                                             csv_context& ctx) {
+[[nodiscard]] inline csv_table read_csv_text(std::string_view text, const csv_options& options, csv_context& ctx) {
   check_delimiter(ctx, options.delimiter);
   csv_tokenizer tokens(text, options.delimiter, ctx);
   csv_table table;
@@ -372,8 +364,8 @@ inline void require_width(const csv_context& ctx, const std::vector<std::string>
 }
 
 /// The price in a cell: NaN when missing, else the whole cell as a finite decimal number.
-[[nodiscard]] inline double parse_price_cell(const csv_context& ctx, std::string_view cell,
-                                             std::ptrdiff_t line, std::ptrdiff_t column) {
+[[nodiscard]] inline double parse_price_cell(const csv_context& ctx, std::string_view cell, std::ptrdiff_t line,
+                                             std::ptrdiff_t column) {
   const std::string_view s = trim_blanks(cell);
   if (is_missing_cell(s)) return std::numeric_limits<double>::quiet_NaN();
   // from_chars reads a leading '-' but not '+': allow one '+', not followed by a sign.
@@ -382,8 +374,7 @@ inline void require_width(const csv_context& ctx, const std::vector<std::string>
   std::string why;
   if (!body.empty() && (s.front() != '+' || body.front() != '-')) {
     double value = 0;
-    const auto [end, ec] =
-        std::from_chars(body.data(), body.data() + body.size(), value, std::chars_format::general);
+    const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value, std::chars_format::general);
     if (ec == std::errc::result_out_of_range)
       why = " (out of the range of double)";
     else if (ec == std::errc{} && end == body.data() + body.size()) {
@@ -448,15 +439,12 @@ enum class date_parse { ok, malformed, impossible };
 }
 
 /// The day of a date cell; invalid_input naming the cell if it is not a valid date.
-[[nodiscard]] inline std::chrono::sys_days parse_date_cell(const csv_context& ctx,
-                                                           std::string_view cell,
-                                                           std::ptrdiff_t line,
-                                                           std::ptrdiff_t column) {
+[[nodiscard]] inline std::chrono::sys_days parse_date_cell(const csv_context& ctx, std::string_view cell,
+                                                           std::ptrdiff_t line, std::ptrdiff_t column) {
   std::chrono::year_month_day date{};
   const date_parse result = parse_date(trim_blanks(cell), date);
   if (result == date_parse::ok) return std::chrono::sys_days(date);
-  if (result == date_parse::impossible)
-    ctx.fail(line, column, detail::quoted(cell) + " is not a valid calendar date");
+  if (result == date_parse::impossible) ctx.fail(line, column, detail::quoted(cell) + " is not a valid calendar date");
   ctx.fail(line, column,
            detail::quoted(cell) +
                " is not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD, "
@@ -464,8 +452,7 @@ enum class date_parse { ok, malformed, impossible };
 }
 
 /// The header as one line of text, for messages.
-[[nodiscard]] inline std::string header_text(const std::vector<std::string>& header,
-                                             char delimiter) {
+[[nodiscard]] inline std::string header_text(const std::vector<std::string>& header, char delimiter) {
   std::string out;
   for (std::size_t j = 0; j < header.size(); ++j) {
     if (j > 0) out += delimiter;
@@ -502,8 +489,7 @@ namespace detail {
 /// The end of the "no date column" message: the delimiter that split the header and how to
 /// choose another, naming it when the header is one field that holds a likely delimiter
 /// (';', '\t', ',' or '|', the most frequent one).
-[[nodiscard]] inline std::string delimiter_hint(const std::vector<std::string>& header,
-                                                char delimiter) {
+[[nodiscard]] inline std::string delimiter_hint(const std::vector<std::string>& header, char delimiter) {
   std::string out = "; the header was split on " + delimiter_text(delimiter) + " into " +
                     std::to_string(header.size()) + (header.size() == 1 ? " field" : " fields");
   if (header.size() == 1) {
@@ -523,15 +509,14 @@ namespace detail {
   }
   const char example = delimiter == ';' ? ',' : ';';
   return out +
-         "; if another character separates the fields, pass it as csv_options{.delimiter = " +
-         delimiter_text(example) + "}";
+         "; if another character separates the fields, pass it as csv_options{.delimiter = " + delimiter_text(example) +
+         "}";
 }
 
 /// True for the normalised column names of a per-symbol (OHLCV) file.
 [[nodiscard]] inline bool is_ohlcv_name(std::string_view name) {
-  static constexpr std::string_view names[] = {"open",   "high",      "low",         "close",
-                                               "adjclose", "adjustedclose", "volume",
-                                               "dividends", "stocksplits", "capitalgains"};
+  static constexpr std::string_view names[] = {"open",          "high",   "low",       "close",       "adjclose",
+                                               "adjustedclose", "volume", "dividends", "stocksplits", "capitalgains"};
   return std::find(std::begin(names), std::end(names), name) != std::end(names);
 }
 
@@ -542,18 +527,15 @@ namespace detail {
 
 /// The one column whose normalised name is `wanted`, or -1 when there is none; invalid_input
 /// when two columns normalise to it ("Adj Close" and "adj_close"), since either could be meant.
-[[nodiscard]] inline std::ptrdiff_t unique_column(const csv_context& ctx,
-                                                  const std::vector<std::string>& names,
-                                                  std::string_view wanted,
-                                                  std::ptrdiff_t header_line) {
+[[nodiscard]] inline std::ptrdiff_t unique_column(const csv_context& ctx, const std::vector<std::string>& names,
+                                                  std::string_view wanted, std::ptrdiff_t header_line) {
   std::ptrdiff_t found = -1;
   for (std::ptrdiff_t j = 0; j < detail::ssize(names); ++j) {
     if (names[static_cast<std::size_t>(j)] != wanted) continue;
     if (found >= 0)
       ctx.fail(header_line, j,
-               "columns " + std::to_string(found + 1) + " and " + std::to_string(j + 1) +
-                   " both read as " + detail::quoted(wanted) +
-                   " (names are compared in lowercase, without punctuation); rename one");
+               "columns " + std::to_string(found + 1) + " and " + std::to_string(j + 1) + " both read as " +
+                   detail::quoted(wanted) + " (names are compared in lowercase, without punctuation); rename one");
     found = j;
   }
   return found;
@@ -561,16 +543,15 @@ namespace detail {
 
 /// Throws insufficient_data for a price file whose header is its only record.
 [[noreturn]] inline void throw_no_data_rows(const csv_context& ctx, std::ptrdiff_t header_line) {
-  const std::string what =
-      "no data rows: the header on line " + std::to_string(header_line) + " is the only record";
-  throw insufficient_data(message(ctx.fn, ctx.source.empty() ? what : ctx.source + ": " + what), 1,
-                          0);
+  const std::string what = "no data rows: the header on line " + std::to_string(header_line) + " is the only record";
+  throw insufficient_data(message(ctx.fn, ctx.source.empty() ? what : ctx.source + ": " + what), 1, 0);
 }
 
 // The symbol columns of a wide header: every column but the date, each named and unique.
-[[nodiscard]] inline std::vector<std::ptrdiff_t> wide_symbol_columns(
-    const csv_context& ctx, const std::vector<std::string>& header, std::ptrdiff_t header_line,
-    std::ptrdiff_t date_col) {
+[[nodiscard]] inline std::vector<std::ptrdiff_t> wide_symbol_columns(const csv_context& ctx,
+                                                                     const std::vector<std::string>& header,
+                                                                     std::ptrdiff_t header_line,
+                                                                     std::ptrdiff_t date_col) {
   std::vector<std::ptrdiff_t> cols;
   std::unordered_map<std::string_view, std::ptrdiff_t> seen;
   for (std::ptrdiff_t j = 0; j < detail::ssize(header); ++j) {
@@ -582,9 +563,9 @@ namespace detail {
                "a symbol");
     const auto [it, inserted] = seen.emplace(name, j);
     if (!inserted)
-      ctx.fail(header_line, j,
-               "duplicate symbol " + detail::quoted(name) + ", also the name of column " +
-                   std::to_string(it->second + 1));
+      ctx.fail(
+          header_line, j,
+          "duplicate symbol " + detail::quoted(name) + ", also the name of column " + std::to_string(it->second + 1));
     cols.push_back(j);
   }
   return cols;
@@ -592,9 +573,8 @@ namespace detail {
 
 // One row per date in any order (wide and per-symbol layouts): the date column and the
 // columns `cols`, which become the table's `symbols`. Other columns are not read.
-[[nodiscard]] inline price_table read_dated_rows(csv_tokenizer& tokens, const csv_context& ctx,
-                                                 std::ptrdiff_t width, std::ptrdiff_t header_line,
-                                                 std::ptrdiff_t date_col,
+[[nodiscard]] inline price_table read_dated_rows(csv_tokenizer& tokens, const csv_context& ctx, std::ptrdiff_t width,
+                                                 std::ptrdiff_t header_line, std::ptrdiff_t date_col,
                                                  const std::vector<std::ptrdiff_t>& cols,
                                                  std::vector<std::string> symbols) {
   const std::ptrdiff_t n_symbols = detail::ssize(cols);
@@ -624,8 +604,7 @@ namespace detail {
     const std::ptrdiff_t cur = at(order, r);
     if (at(days, prev) == at(days, cur))
       ctx.fail(at(lines, cur), date_col,
-               "duplicate date " +
-                   detail::quoted(date_text(std::chrono::year_month_day(at(days, cur)))) +
+               "duplicate date " + detail::quoted(date_text(std::chrono::year_month_day(at(days, cur)))) +
                    ", also on line " + std::to_string(at(lines, prev)));
   }
 
@@ -635,17 +614,14 @@ namespace detail {
   table.symbols = std::move(symbols);
   table.prices.resize(n_rows, n_symbols);
   for (std::ptrdiff_t c = 0; c < n_symbols; ++c)
-    for (std::ptrdiff_t r = 0; r < n_rows; ++r)
-      table.prices(r, c) = at(values, at(order, r) * n_symbols + c);
+    for (std::ptrdiff_t r = 0; r < n_rows; ++r) table.prices(r, c) = at(values, at(order, r) * n_symbols + c);
   return table;
 }
 
 // Long layout: `date,symbol,close,...`, one row per (date, symbol) in any order.
 [[nodiscard]] inline price_table read_long_prices(csv_tokenizer& tokens, csv_context& ctx,
-                                                  const std::vector<std::string>& header,
-                                                  std::ptrdiff_t header_line,
-                                                  std::ptrdiff_t date_col,
-                                                  std::ptrdiff_t symbol_col,
+                                                  const std::vector<std::string>& header, std::ptrdiff_t header_line,
+                                                  std::ptrdiff_t date_col, std::ptrdiff_t symbol_col,
                                                   std::ptrdiff_t price_col) {
   struct entry {
     std::chrono::sys_days day;
@@ -661,14 +637,12 @@ namespace detail {
   std::ptrdiff_t line = 0;
   while (tokens.next(cells, line)) {
     require_width(ctx, cells, line, width);
-    const auto day =
-        parse_date_cell(ctx, cells[static_cast<std::size_t>(date_col)], line, date_col);
+    const auto day = parse_date_cell(ctx, cells[static_cast<std::size_t>(date_col)], line, date_col);
     const std::string& symbol = cells[static_cast<std::size_t>(symbol_col)];
     if (symbol.empty()) ctx.fail(line, symbol_col, "the symbol is empty");
     const auto [it, inserted] = symbol_index.try_emplace(symbol, detail::ssize(table.symbols));
     if (inserted) table.symbols.push_back(symbol);
-    const double price =
-        parse_price_cell(ctx, cells[static_cast<std::size_t>(price_col)], line, price_col);
+    const double price = parse_price_cell(ctx, cells[static_cast<std::size_t>(price_col)], line, price_col);
     entries.push_back({day, it->second, price, line});
   }
   if (entries.empty()) throw_no_data_rows(ctx, header_line);
@@ -681,8 +655,7 @@ namespace detail {
 
   const std::ptrdiff_t n_rows = detail::ssize(days);
   const std::ptrdiff_t n_symbols = detail::ssize(table.symbols);
-  if (n_symbols > 0 && n_rows > std::numeric_limits<std::ptrdiff_t>::max() / n_symbols / 8)
-    throw std::bad_alloc();
+  if (n_symbols > 0 && n_rows > std::numeric_limits<std::ptrdiff_t>::max() / n_symbols / 8) throw std::bad_alloc();
   table.dates.assign(days.begin(), days.end());
   table.prices.setConstant(n_rows, n_symbols, std::numeric_limits<double>::quiet_NaN());
   std::vector<std::ptrdiff_t> filled_by(static_cast<std::size_t>(n_rows * n_symbols), 0);
@@ -691,10 +664,9 @@ namespace detail {
     const auto cell = static_cast<std::size_t>(e.symbol * n_rows + r);
     if (filled_by[cell] != 0)
       ctx.fail(e.line, symbol_col,
-               "duplicate row for symbol " +
-                   detail::quoted(table.symbols[static_cast<std::size_t>(e.symbol)]) + " on " +
-                   detail::quoted(date_text(std::chrono::year_month_day(e.day))) +
-                   ", also on line " + std::to_string(filled_by[cell]));
+               "duplicate row for symbol " + detail::quoted(table.symbols[static_cast<std::size_t>(e.symbol)]) +
+                   " on " + detail::quoted(date_text(std::chrono::year_month_day(e.day))) + ", also on line " +
+                   std::to_string(filled_by[cell]));
     filled_by[cell] = e.line;
     table.prices(r, e.symbol) = e.price;
   }
@@ -706,10 +678,9 @@ enum class price_layout { wide, long_rows, per_symbol };
 
 // The price column of a long or per-symbol file: csv_options::price_column when set, else
 // adj close / adjusted close, else close, else (long files only) price; -1 when none is found.
-[[nodiscard]] inline std::ptrdiff_t price_column(const csv_context& ctx,
-                                                 const std::vector<std::string>& names,
-                                                 std::ptrdiff_t header_line,
-                                                 std::string_view wanted, price_layout layout) {
+[[nodiscard]] inline std::ptrdiff_t price_column(const csv_context& ctx, const std::vector<std::string>& names,
+                                                 std::ptrdiff_t header_line, std::string_view wanted,
+                                                 price_layout layout) {
   if (!wanted.empty()) return unique_column(ctx, names, wanted, header_line);
   for (const std::string_view name : {"adjclose", "adjustedclose", "close", "price"}) {
     if (name == "price" && layout != price_layout::long_rows) break;
@@ -721,8 +692,8 @@ enum class price_layout { wide, long_rows, per_symbol };
 /// The date column: the first named date, timestamp or datetime, else an unnamed first column
 /// (pandas' index); invalid_input naming the header and the delimiter tried otherwise.
 [[nodiscard]] inline std::ptrdiff_t find_date_column(const csv_context& ctx, const std::vector<std::string>& header,
-                                                     const std::vector<std::string>& names,
-                                                     std::ptrdiff_t header_line, char delimiter) {
+                                                     const std::vector<std::string>& names, std::ptrdiff_t header_line,
+                                                     char delimiter) {
   for (std::ptrdiff_t j = 0; j < detail::ssize(names); ++j) {
     const std::string& n = names[static_cast<std::size_t>(j)];
     if (n == "date" || n == "timestamp" || n == "datetime") return j;
@@ -782,7 +753,8 @@ enum class price_layout { wide, long_rows, per_symbol };
                  "named open, high, low, close, adj close, adjusted close, volume, dividends, "
                  "stock splits or capital gains) or of a long file (with a symbol or ticker "
                  "column), but this column makes the file wide, one symbol per column; header "
-                 "is " + shown);
+                 "is " +
+                 shown);
   std::vector<std::ptrdiff_t> cols = wide_symbol_columns(ctx, header, header_line, date_col);
   std::vector<std::string> symbols;
   for (const std::ptrdiff_t j : cols) symbols.push_back(header[static_cast<std::size_t>(j)]);
@@ -791,8 +763,8 @@ enum class price_layout { wide, long_rows, per_symbol };
       ctx.fail(header_line, -1,
                "csv_options::symbol = " + detail::quoted(options.symbol) +
                    " names the one symbol of a per-symbol file or of a wide file with one "
-                   "price column, but this wide file has " + std::to_string(cols.size()) +
-                   " symbol columns; header is " + shown);
+                   "price column, but this wide file has " +
+                   std::to_string(cols.size()) + " symbol columns; header is " + shown);
     symbols.front() = options.symbol;
   }
   return read_dated_rows(tokens, ctx, detail::ssize(header), header_line, date_col, cols, std::move(symbols));
@@ -825,13 +797,15 @@ enum class price_layout { wide, long_rows, per_symbol };
       ctx.fail(header_line, symbol_col,
                "csv_options::symbol = " + detail::quoted(options.symbol) +
                    " names the one symbol of a per-symbol file, but this is a long file whose "
-                   "symbols come from this column; header is " + shown);
+                   "symbols come from this column; header is " +
+                   shown);
     if (price_col < 0)
       ctx.fail(header_line, -1,
                "unknown long-format header: column " + std::to_string(symbol_col + 1) + " (" +
                    detail::printable(header[static_cast<std::size_t>(symbol_col)]) +
                    ") names symbols, but no column holds prices (expected adj close, adjusted "
-                   "close, close or price, or set csv_options::price_column); header is " + shown);
+                   "close, close or price, or set csv_options::price_column); header is " +
+                   shown);
     return read_long_prices(tokens, ctx, header, header_line, date_col, symbol_col, price_col);
   }
   // Per-symbol: a price column exists (the layout rule found one).
@@ -843,8 +817,7 @@ enum class price_layout { wide, long_rows, per_symbol };
 }
 
 /// Reads one price file (not a folder).
-[[nodiscard]] inline price_table read_price_file(const std::filesystem::path& path,
-                                                 const csv_options& options) {
+[[nodiscard]] inline price_table read_price_file(const std::filesystem::path& path, const csv_options& options) {
   const std::string text = detail::read_file(path, "read_prices_csv");
   detail::csv_context ctx{"read_prices_csv", detail::printable(path.string(), 200)};
   return detail::read_prices_text(text, options, ctx, path.stem().string());
@@ -857,8 +830,8 @@ enum class price_layout { wide, long_rows, per_symbol };
 
 /// The *.csv files of a folder (any case, not recursive), sorted by file name; invalid_input
 /// naming the folder when it cannot be listed or holds none.
-[[nodiscard]] inline std::vector<std::filesystem::path> csv_files_in(
-    const std::filesystem::path& dir, std::string_view fn) {
+[[nodiscard]] inline std::vector<std::filesystem::path> csv_files_in(const std::filesystem::path& dir,
+                                                                     std::string_view fn) {
   const std::string name = detail::quoted(dir.string(), 200);
   std::vector<std::filesystem::path> files;
   std::error_code ec;
@@ -871,10 +844,9 @@ enum class price_layout { wide, long_rows, per_symbol };
     throw invalid_input(message(fn, "the folder " + name +
                                         " holds no .csv file (file names ending in .csv, any "
                                         "case; subfolders are not read)"));
-  std::sort(files.begin(), files.end(),
-            [](const std::filesystem::path& a, const std::filesystem::path& b) {
-              return a.filename().string() < b.filename().string();
-            });
+  std::sort(files.begin(), files.end(), [](const std::filesystem::path& a, const std::filesystem::path& b) {
+    return a.filename().string() < b.filename().string();
+  });
   return files;
 }
 
@@ -894,8 +866,8 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
       throw invalid_input(message(fn, source(k) + ": dates[" + std::to_string(i) + "] is not a valid calendar date"));
     if (i > 0 && !(t.dates[static_cast<std::size_t>(i - 1)] < d))
       throw invalid_input(message(fn, source(k) + ": dates[" + std::to_string(i) + "] = " + date_text(d) +
-                                          " does not come after dates[" + std::to_string(i - 1) + "] = " +
-                                          date_text(t.dates[static_cast<std::size_t>(i - 1)]) +
+                                          " does not come after dates[" + std::to_string(i - 1) +
+                                          "] = " + date_text(t.dates[static_cast<std::size_t>(i - 1)]) +
                                           "; dates must strictly increase"));
   }
   for (std::ptrdiff_t j = 0; j < cols; ++j) {
@@ -907,8 +879,8 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
         throw invalid_input(message(fn, "symbol " + detail::quoted(symbol) + " is twice in " + source(k) +
                                             " (columns " + std::to_string(it->second.second + 1) + " and " +
                                             std::to_string(j + 1) + ")"));
-      throw invalid_input(message(fn, "symbol " + detail::quoted(symbol) + " is in both " + source(it->second.first) +
-                                          " and " + source(k)));
+      throw invalid_input(message(
+          fn, "symbol " + detail::quoted(symbol) + " is in both " + source(it->second.first) + " and " + source(k)));
     }
     for (std::ptrdiff_t i = 0; i < rows; ++i)
       if (std::isinf(t.prices(i, j)))
@@ -954,7 +926,8 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
     }
     for (std::ptrdiff_t j = 0; j < detail::ssize(t.symbols); ++j, ++column) {
       out.symbols.push_back(t.symbols[static_cast<std::size_t>(j)]);
-      for (std::ptrdiff_t i = 0; i < rows; ++i) out.prices(row_of[static_cast<std::size_t>(i)], column) = t.prices(i, j);
+      for (std::ptrdiff_t i = 0; i < rows; ++i)
+        out.prices(row_of[static_cast<std::size_t>(i)], column) = t.prices(i, j);
     }
   }
   return out;
@@ -964,8 +937,7 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
 [[nodiscard]] inline price_table read_price_files(const std::vector<std::filesystem::path>& paths,
                                                   const csv_options& options) {
   constexpr std::string_view fn = "read_prices_csv";
-  if (paths.empty())
-    throw invalid_input(message(fn, "no files to read: the list of paths is empty"));
+  if (paths.empty()) throw invalid_input(message(fn, "no files to read: the list of paths is empty"));
   std::vector<std::filesystem::path> files;
   for (const std::filesystem::path& path : paths) {
     std::error_code ec;
@@ -978,8 +950,8 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
   }
   if (!options.symbol.empty() && files.size() > 1)
     throw invalid_input(message(fn, "csv_options::symbol = " + detail::quoted(options.symbol) +
-                                        " names the symbol of one file, but there are " +
-                                        std::to_string(files.size()) + " files to read"));
+                                        " names the symbol of one file, but there are " + std::to_string(files.size()) +
+                                        " files to read"));
   std::vector<price_table> tables;
   std::vector<std::string> sources;
   tables.reserve(files.size());
@@ -1013,8 +985,7 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
 /// Reads a CSV file as text cells, as read_csv(std::istream&); messages name the file.
 /// \throws invalid_input as the stream form, and naming the path when it cannot be opened or
 ///         is a folder.
-[[nodiscard]] inline csv_table read_csv(const std::filesystem::path& path,
-                                        const csv_options& options = {}) {
+[[nodiscard]] inline csv_table read_csv(const std::filesystem::path& path, const csv_options& options = {}) {
   const std::string text = detail::read_file(path, "read_csv");
   detail::csv_context ctx{"read_csv", detail::printable(path.string(), 200)};
   return detail::read_csv_text(text, options, ctx);
@@ -1058,8 +1029,7 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
 ///         calendar date (2021-02-30); a cell that is not a number; the same date twice
 ///         (wide, per-symbol) or the same (date, symbol) twice (long), naming both lines.
 /// Ref: RFC 4180 (2005); ISO 8601 dates.
-[[nodiscard]] inline price_table read_prices_csv(std::istream& in,
-                                                 const csv_options& options = {}) {
+[[nodiscard]] inline price_table read_prices_csv(std::istream& in, const csv_options& options = {}) {
   detail::csv_context ctx{"read_prices_csv", {}};
   const std::string text = detail::read_all(in, ctx);
   return detail::read_prices_text(text, options, ctx, {});
@@ -1071,8 +1041,7 @@ void check_merge_table(std::string_view fn, const price_table& t, std::size_t k,
 /// read_prices_csv(const std::vector<std::filesystem::path>&).
 /// \throws insufficient_data and invalid_input as the stream form, and invalid_input naming
 ///         the path when it cannot be opened.
-[[nodiscard]] inline price_table read_prices_csv(const std::filesystem::path& path,
-                                                 const csv_options& options = {}) {
+[[nodiscard]] inline price_table read_prices_csv(const std::filesystem::path& path, const csv_options& options = {}) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return detail::read_price_files(std::vector<std::filesystem::path>{path}, options);

@@ -49,17 +49,17 @@ namespace keel {
 
 /// Options of mean_historical_return.
 struct expected_return_options {
-  bool compounding = true;      ///< geometric (CAGR) when true, arithmetic mean x periods otherwise
-  std::ptrdiff_t periods = 252; ///< periods per year of the prices (252 daily, 52 weekly, 12 monthly)
-  bool returns_data = false;    ///< the input holds simple returns, not prices
+  bool compounding = true;       ///< geometric (CAGR) when true, arithmetic mean x periods otherwise
+  std::ptrdiff_t periods = 252;  ///< periods per year of the prices (252 daily, 52 weekly, 12 monthly)
+  bool returns_data = false;     ///< the input holds simple returns, not prices
 };
 
 /// Options of capm_return.
 struct capm_options {
-  double risk_free = 0;         ///< annual risk-free rate
-  bool compounding = true;      ///< the market's return: geometric when true, arithmetic otherwise
-  std::ptrdiff_t periods = 252; ///< periods per year
-  bool returns_data = false;    ///< the inputs hold simple returns, not prices
+  double risk_free = 0;          ///< annual risk-free rate
+  bool compounding = true;       ///< the market's return: geometric when true, arithmetic otherwise
+  std::ptrdiff_t periods = 252;  ///< periods per year
+  bool returns_data = false;     ///< the inputs hold simple returns, not prices
 };
 
 namespace detail {
@@ -68,18 +68,19 @@ namespace detail {
 /// the panel itself when it holds returns. Prices must be positive where present.
 template <class Acc, class Derived>
 [[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> panel_returns(std::string_view fn,
-                                                                             const Eigen::MatrixBase<Derived>& x,
-                                                                             bool returns_data, std::string_view name) {
+                                                                               const Eigen::MatrixBase<Derived>& x,
+                                                                               bool returns_data,
+                                                                               std::string_view name) {
   for (Eigen::Index j = 0; j < x.cols(); ++j)
     for (Eigen::Index i = 0; i < x.rows(); ++i) {
       const auto v = x(i, j);
       if (std::isinf(v)) throw_non_finite_cell(fn, name, i, j, static_cast<double>(v));
       if (!returns_data && !std::isnan(v) && !(v > 0))
-        throw invalid_input(message(fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(v)) +
-                                            " is not a positive price"));
+        throw invalid_input(message(
+            fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(v)) + " is not a positive price"));
       if (returns_data && !std::isnan(v) && v < -1)
-        throw invalid_input(message(fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(v)) +
-                                            " is a return below -100%"));
+        throw invalid_input(message(
+            fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(v)) + " is a return below -100%"));
     }
   if (returns_data) return x.template cast<Acc>();
   const Eigen::Index t = x.rows() > 0 ? x.rows() - 1 : 0;
@@ -114,7 +115,8 @@ template <class Acc>
                               std::string_view what) {
   const auto n = static_cast<std::ptrdiff_t>(r.size());
   if (n < 1)
-    throw insufficient_data(message(fn, std::string(what) + " has no returns (at least two consecutive prices are needed)"), 1, 0);
+    throw insufficient_data(
+        message(fn, std::string(what) + " has no returns (at least two consecutive prices are needed)"), 1, 0);
   Acc out;
   if (compounding) {
     Acc log_growth = 0;
@@ -150,9 +152,9 @@ template <class Acc>
 
 /// rf + beta_i (E[r_m] - rf) for every column of r against the market returns m (same rows).
 template <class Real, class Acc>
-[[nodiscard]] Eigen::Matrix<Real, Eigen::Dynamic, 1> capm_core(std::string_view fn,
-                                                               const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& r,
-                                                               const std::vector<Acc>& m, const capm_options& o) {
+[[nodiscard]] Eigen::Matrix<Real, Eigen::Dynamic, 1> capm_core(
+    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& r, const std::vector<Acc>& m,
+    const capm_options& o) {
   std::vector<Acc> m_obs;
   for (Acc v : m)
     if (!std::isnan(v)) m_obs.push_back(v);
@@ -196,9 +198,9 @@ template <class Real, class Acc>
 /// \returns one estimate per column (float only for a float panel).
 /// Ref: Bodie, Kane and Marcus, Investments, ch. 5; PyPortfolioOpt mean_historical_return.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> mean_historical_return(
-    const Eigen::MatrixBase<Derived>& prices, const expected_return_options& options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1>
+mean_historical_return(const Eigen::MatrixBase<Derived>& prices, const expected_return_options& options = {}) {
   using real = typename Derived::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "mean_historical_return";
@@ -226,7 +228,7 @@ template <Series S>
 /// mean_historical_return of every symbol of a price table (NaN = missing), in its column order.
 /// \throws as the panel form.
 [[nodiscard]] inline Eigen::VectorXd mean_historical_return(const price_table& prices,
-                                                           const expected_return_options& options = {}) {
+                                                            const expected_return_options& options = {}) {
   return mean_historical_return(prices.prices, options);
 }
 
@@ -240,9 +242,9 @@ template <Series S>
 /// \returns one estimate per column.
 /// Ref: Sharpe (1964); PyPortfolioOpt capm_return.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> capm_return(const Eigen::MatrixBase<Derived>& prices,
-                                                                                    const capm_options& options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1>
+capm_return(const Eigen::MatrixBase<Derived>& prices, const capm_options& options = {}) {
   using real = typename Derived::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "capm_return";
@@ -257,9 +259,10 @@ template <class Derived>
 /// \pre market_prices.size() == prices.rows() (invalid_input); otherwise as the panel form.
 /// \throws as the panel form.
 template <class Derived, Series S>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] Eigen::Matrix<detail::result_t<typename Derived::Scalar, detail::value_t<S>>, Eigen::Dynamic, 1> capm_return(
-    const Eigen::MatrixBase<Derived>& prices, const S& market_prices, const capm_options& options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] Eigen::Matrix<
+    detail::result_t<typename Derived::Scalar, detail::value_t<S>>, Eigen::Dynamic, 1>
+capm_return(const Eigen::MatrixBase<Derived>& prices, const S& market_prices, const capm_options& options = {}) {
   using real = detail::result_t<typename Derived::Scalar, detail::value_t<S>>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "capm_return";

@@ -70,10 +70,10 @@ namespace detail {
 template <class Acc>
 struct factor_scratch {
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
-  ols_workspace<Acc> ols;         ///< the design, centred and scaled, and its QR
-  ols_fit<Acc> fit;               ///< the fit in the accumulation type
-  matrix small;                   ///< the p x p matrix with the design's singular values
-  Eigen::JacobiSVD<matrix> svd;   ///< its singular values
+  ols_workspace<Acc> ols;        ///< the design, centred and scaled, and its QR
+  ols_fit<Acc> fit;              ///< the fit in the accumulation type
+  matrix small;                  ///< the p x p matrix with the design's singular values
+  Eigen::JacobiSVD<matrix> svd;  ///< its singular values
 };
 }  // namespace detail
 
@@ -126,7 +126,8 @@ void check_factor_input(std::string_view fn, const S& y, const Eigen::MatrixBase
   if (X.cols() == 0 && !intercept)
     throw invalid_input(message(fn, "X has no columns and options.intercept is false: nothing to fit"));
   if (n != X.rows())
-    throw invalid_input(message(fn, "y has " + std::to_string(n) + " values but X has " + std::to_string(X.rows()) + " rows"));
+    throw invalid_input(
+        message(fn, "y has " + std::to_string(n) + " values but X has " + std::to_string(X.rows()) + " rows"));
   if (n < p + 1)  // the message is built only when it is needed: a warm call allocates nothing
     require_observations(fn, p + 1, n, "observations for " + std::to_string(p) + " coefficients");
   require_finite(fn, "y", y);
@@ -179,10 +180,10 @@ void to_factor_fit(std::string_view fn, factor_fit<Real>& fit) {
   // coefficient or standard error that does not fit in `Real`.
   for (Eigen::Index j = 0; j < f.p; ++j)
     if (!std::isfinite(fit.coefficients(j)) || !std::isfinite(fit.std_errors(j)))
-      throw invalid_input(message(fn, "coefficient " + std::to_string(j) + " = " +
-                                          number_text(static_cast<double>(f.coefficients(j))) + " with standard error " +
-                                          number_text(static_cast<double>(f.std_errors(j))) +
-                                          " overflows the result type: y and X differ too much in scale, rescale them"));
+      throw invalid_input(
+          message(fn, "coefficient " + std::to_string(j) + " = " + number_text(static_cast<double>(f.coefficients(j))) +
+                          " with standard error " + number_text(static_cast<double>(f.std_errors(j))) +
+                          " overflows the result type: y and X differ too much in scale, rescale them"));
   fit.t_stats.resize(f.p);
   fit.p_values.resize(f.p);
   for (Eigen::Index j = 0; j < f.p; ++j) {
@@ -222,7 +223,8 @@ void to_factor_fit(std::string_view fn, factor_fit<Real>& fit) {
 /// Ref: Greene, Econometric Analysis, 8th ed., ch. 4; Belsley, Kuh & Welsch (1980), ch. 3.
 template <Series S, class Derived, class Real>
   requires std::floating_point<typename Derived::Scalar> && std::same_as<Real, detail::factor_real_t<S, Derived>>
-void factor_regression(const S& y, const Eigen::MatrixBase<Derived>& X, factor_fit<Real>& out, factor_options options = {}) {
+void factor_regression(const S& y, const Eigen::MatrixBase<Derived>& X, factor_fit<Real>& out,
+                       factor_options options = {}) {
   using acc = detail::accum_t<Real>;
   constexpr std::string_view fn = "factor_regression";
   detail::check_factor_input(fn, y, X, options.intercept);

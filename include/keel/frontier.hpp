@@ -48,35 +48,35 @@ namespace keel {
 
 /// Options of efficient_frontier.
 struct frontier_options {
-  std::ptrdiff_t points = 50;         ///< frontier points, evenly spaced in return (>= 1)
-  portfolio_constraints bounds{};     ///< constraints (long-only, fully invested by default)
-  double risk_free = 0;               ///< annual risk-free rate for the Sharpe ratios
+  std::ptrdiff_t points = 50;      ///< frontier points, evenly spaced in return (>= 1)
+  portfolio_constraints bounds{};  ///< constraints (long-only, fully invested by default)
+  double risk_free = 0;            ///< annual risk-free rate for the Sharpe ratios
 };
 
 /// One segment of the frontier: between corners[first_corner] and corners[first_corner + 1]
 /// (or, for the last segment of an unbounded frontier, the ray beyond the last corner).
 template <class Real = double>
 struct frontier_segment {
-  std::ptrdiff_t first_corner = 0;          ///< index of the corner where it starts
-  Real lambda_begin{};                      ///< risk tolerance at its start (1 / risk aversion)
-  Real lambda_end{};                        ///< at its end (+inf on the ray)
-  std::vector<active_constraint> active;    ///< the constraints that hold with equality on it
+  std::ptrdiff_t first_corner = 0;        ///< index of the corner where it starts
+  Real lambda_begin{};                    ///< risk tolerance at its start (1 / risk aversion)
+  Real lambda_end{};                      ///< at its end (+inf on the ray)
+  std::vector<active_constraint> active;  ///< the constraints that hold with equality on it
 };
 
 /// The efficient frontier: points, every corner portfolio and the segments between them.
 template <class Real = double>
 struct frontier {
-  std::vector<portfolio<Real>> points;          ///< evenly spaced in return
-  std::vector<portfolio<Real>> corners;         ///< every turning point, by increasing return
-  std::vector<frontier_segment<Real>> segments; ///< corners.size() - 1 (+1 ray when unbounded)
-  portfolio<Real> min_variance;                 ///< the first corner
-  std::optional<portfolio<Real>> max_sharpe;    ///< empty when not attained (see max_sharpe())
-  bool unbounded = false;                       ///< the return is unbounded (no bounds)
+  std::vector<portfolio<Real>> points;           ///< evenly spaced in return
+  std::vector<portfolio<Real>> corners;          ///< every turning point, by increasing return
+  std::vector<frontier_segment<Real>> segments;  ///< corners.size() - 1 (+1 ray when unbounded)
+  portfolio<Real> min_variance;                  ///< the first corner
+  std::optional<portfolio<Real>> max_sharpe;     ///< empty when not attained (see max_sharpe())
+  bool unbounded = false;                        ///< the return is unbounded (no bounds)
 };
 
 /// The efficient frontier of mu and cov under the constraints, exactly.
-/// \f[ w(\lambda) = \arg\min_w \tfrac12 w'\Sigma w - \lambda \mu'w \ \text{subject to the constraints},\ \lambda \ge 0 \f]
-/// \pre mu (N) and cov (N x N) finite, cov symmetric; options.points >= 1; risk_free finite;
+/// \f[ w(\lambda) = \arg\min_w \tfrac12 w'\Sigma w - \lambda \mu'w \ \text{subject to the constraints},\ \lambda \ge 0
+/// \f] \pre mu (N) and cov (N x N) finite, cov symmetric; options.points >= 1; risk_free finite;
 ///      constraints sized to N (invalid_input).
 /// \throws singular_problem when cov is not PSD, or is singular where the constraints leave
 ///         the answer non-unique (ledoit_wolf is suggested); infeasible when the constraints
@@ -87,8 +87,8 @@ struct frontier {
 /// Ref: Markowitz (1956); Best (1996); Merton (1972).
 template <class DMu, class DCov>
 [[nodiscard]] frontier<detail::markowitz_real_t<DMu, DCov>> efficient_frontier(const Eigen::MatrixBase<DMu>& mu,
-                                                                              const Eigen::MatrixBase<DCov>& cov,
-                                                                              const frontier_options& options = {}) {
+                                                                               const Eigen::MatrixBase<DCov>& cov,
+                                                                               const frontier_options& options = {}) {
   using real = detail::markowitz_real_t<DMu, DCov>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "efficient_frontier";
@@ -100,19 +100,21 @@ template <class DMu, class DCov>
   frontier<real> out;
   out.unbounded = path.unbounded;
   for (std::ptrdiff_t k = 0; k < path.corners(); ++k)
-    out.corners.push_back(detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::point_on(path, k, acc(0))), rf));
+    out.corners.push_back(
+        detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::point_on(path, k, acc(0))), rf));
   for (std::size_t k = 0; k < path.actives.size(); ++k) {
     frontier_segment<real> seg;
     seg.first_corner = static_cast<std::ptrdiff_t>(k);
     seg.lambda_begin = static_cast<real>(path.lambdas[k]);
-    seg.lambda_end = k + 1 < path.lambdas.size() ? static_cast<real>(path.lambdas[k + 1])
-                                                 : std::numeric_limits<real>::infinity();
+    seg.lambda_end =
+        k + 1 < path.lambdas.size() ? static_cast<real>(path.lambdas[k + 1]) : std::numeric_limits<real>::infinity();
     for (const auto& a : path.actives[k]) seg.active.push_back(detail::active_of(m, a));
     out.segments.push_back(std::move(seg));
   }
   out.min_variance = out.corners.front();
   try {
-    out.max_sharpe = detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::max_sharpe_point(fn, path, rf)), rf);
+    out.max_sharpe =
+        detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::max_sharpe_point(fn, path, rf)), rf);
   } catch (const infeasible&) {  // no portfolio beats rf, or the maximum is not attained
     out.max_sharpe.reset();
   } catch (const singular_problem&) {  // a riskless portfolio beats rf: the ratio is unbounded
@@ -128,7 +130,8 @@ template <class DMu, class DCov>
   for (std::ptrdiff_t i = 0; i < n_points; ++i) {
     const acc r = n_points == 1 ? low : low + (high - low) * static_cast<acc>(i) / static_cast<acc>(n_points - 1);
     const acc target = n_points > 1 && i + 1 == n_points ? high : r;  // the last point exactly at the top
-    out.points.push_back(detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_return(fn, path, target)), rf));
+    out.points.push_back(
+        detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_return(fn, path, target)), rf));
   }
   return out;
 }

@@ -54,8 +54,8 @@
 #include <keel/detail/check.hpp>
 #include <keel/detail/hac.hpp>
 #include <keel/detail/lanes.hpp>
-#include <keel/detail/present.hpp>
 #include <keel/detail/ols.hpp>
+#include <keel/detail/present.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -91,11 +91,11 @@ namespace detail {
 /// Scratch of a HAR fit (kept in its result: a reused result allocates nothing).
 template <class Acc>
 struct har_workspace {
-  std::vector<Acc> x;                               ///< the transformed series
+  std::vector<Acc> x;                                         ///< the transformed series
   Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> design;  ///< rows x 3: daily, weekly, monthly
-  ols_workspace<Acc> ols;                           ///< the OLS core's inputs and QR
-  ols_fit<Acc> fit;                                 ///< the fit in the accumulation type
-  hac_workspace<Acc> hac;                           ///< Newey-West scratch
+  ols_workspace<Acc> ols;                                     ///< the OLS core's inputs and QR
+  ols_fit<Acc> fit;                                           ///< the fit in the accumulation type
+  hac_workspace<Acc> hac;                                     ///< Newey-West scratch
 };
 }  // namespace detail
 
@@ -125,9 +125,9 @@ struct har_model {
   Eigen::Matrix<Real, 4, 1> std_errors = Eigen::Matrix<Real, 4, 1>::Zero();
   /// coefficient / std_error, same order; +-inf for an exact fit, 0 for a zero coefficient.
   Eigen::Matrix<Real, 4, 1> t_stats = Eigen::Matrix<Real, 4, 1>::Zero();
-  Real r_squared{};     ///< R^2 of the regression (in the fitted scale)
-  std::ptrdiff_t n = 0; ///< regression rows used
-  har_options options;  ///< the options fitted with (newey_west_lags set to the value used)
+  Real r_squared{};      ///< R^2 of the regression (in the fitted scale)
+  std::ptrdiff_t n = 0;  ///< regression rows used
+  har_options options;   ///< the options fitted with (newey_west_lags set to the value used)
   /// Scratch reused by the `out` forms (not part of the result).
   detail::har_workspace<detail::accum_t<Real>> workspace;
 
@@ -154,16 +154,16 @@ struct har_model {
 /// har_fit of every column of a T x N panel: one entry (column of `std_errors`, `t_stats`) per asset.
 template <class Real = double>
 struct har_panel {
-  Eigen::Matrix<Real, Eigen::Dynamic, 1> intercepts;     ///< c per asset
-  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_daily;    ///< b_d per asset
-  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_weekly;   ///< b_w per asset
-  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_monthly;  ///< b_m per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> intercepts;               ///< c per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_daily;              ///< b_d per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_weekly;             ///< b_w per asset
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> betas_monthly;            ///< b_m per asset
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> std_errors;  ///< 4 x N: (c, b_d, b_w, b_m) per asset
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> t_stats;     ///< 4 x N
-  Eigen::Matrix<Real, Eigen::Dynamic, 1> r_squareds;     ///< R^2 per asset
-  std::ptrdiff_t n = 0;                                  ///< regression rows per asset
-  har_options options;                                   ///< as har_model::options
-  har_model<Real> workspace;                             ///< the reused per-asset fit (not part of the result)
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> r_squareds;               ///< R^2 per asset
+  std::ptrdiff_t n = 0;                                            ///< regression rows per asset
+  har_options options;                                             ///< as har_model::options
+  har_model<Real> workspace;  ///< the reused per-asset fit (not part of the result)
 };
 
 /// Options of har_volatility_forecast.
@@ -187,11 +187,11 @@ struct har_volatility_options {
 /// The result of har_volatility_forecast.
 template <class Real = double>
 struct har_volatility_result {
-  Real volatility{};             ///< annualised expected volatility over the horizon
-  Real variance{};               ///< average expected daily variance over the horizon
-  har_forecast<Real> forecast;   ///< the day-by-day forecast
-  har_model<Real> model;         ///< the daily model fitted on squared returns
-  std::vector<Real> squares;     ///< scratch: the squared returns (not part of the result)
+  Real volatility{};            ///< annualised expected volatility over the horizon
+  Real variance{};              ///< average expected daily variance over the horizon
+  har_forecast<Real> forecast;  ///< the day-by-day forecast
+  har_model<Real> model;        ///< the daily model fitted on squared returns
+  std::vector<Real> squares;    ///< scratch: the squared returns (not part of the result)
 };
 
 /// har_volatility_forecast of every column of a T x N panel.
@@ -200,20 +200,23 @@ struct har_volatility_panel {
   Eigen::Matrix<Real, Eigen::Dynamic, 1> volatilities;  ///< annualised expected volatility per asset
   Eigen::Matrix<Real, Eigen::Dynamic, 1> variances;     ///< average expected daily variance per asset
   Eigen::Matrix<Real, Eigen::Dynamic, 1> r_squareds;    ///< R^2 of each asset's model
-  std::vector<bool> floored;                             ///< per asset: a forecast day was floored
-  har_volatility_result<Real> workspace;                 ///< the reused per-asset result (not part of the result)
+  std::vector<bool> floored;                            ///< per asset: a forecast day was floored
+  har_volatility_result<Real> workspace;                ///< the reused per-asset result (not part of the result)
 };
 
 namespace detail {
 
 /// Corsi's Newey-West lag for a horizon: 5 for daily, 2h beyond (10 weekly, 44 monthly).
-[[nodiscard]] inline std::ptrdiff_t corsi_lags(std::ptrdiff_t horizon) { return std::max<std::ptrdiff_t>(5, 2 * horizon); }
+[[nodiscard]] inline std::ptrdiff_t corsi_lags(std::ptrdiff_t horizon) {
+  return std::max<std::ptrdiff_t>(5, 2 * horizon);
+}
 
 inline void check_har_options(std::string_view fn, const har_options& o) {
   if (o.horizon < 1) throw_bad_option(fn, "horizon", static_cast<double>(o.horizon), "at least 1");
   if (o.weekly < 2) throw_bad_option(fn, "weekly", static_cast<double>(o.weekly), "at least 2");
   if (o.monthly <= o.weekly)
-    throw_bad_option(fn, "monthly", static_cast<double>(o.monthly), "greater than weekly = " + std::to_string(o.weekly));
+    throw_bad_option(fn, "monthly", static_cast<double>(o.monthly),
+                     "greater than weekly = " + std::to_string(o.weekly));
   if (o.newey_west_lags && *o.newey_west_lags < 0)
     throw_bad_option(fn, "newey_west_lags", static_cast<double>(*o.newey_west_lags), "at least 0");
   if (o.min_observations < 5)
@@ -226,24 +229,28 @@ inline void check_har_options(std::string_view fn, const har_options& o) {
 }
 
 /// Throws invalid_input for an rv value that is not finite, negative, or zero on the log scale.
-[[noreturn]] inline void throw_bad_rv(std::string_view fn, std::string_view name, std::ptrdiff_t column, std::ptrdiff_t i,
-                                      double v, har_scale scale) {
+[[noreturn]] inline void throw_bad_rv(std::string_view fn, std::string_view name, std::ptrdiff_t column,
+                                      std::ptrdiff_t i, double v, har_scale scale) {
   if (!std::isfinite(v)) throw_non_finite_at(fn, har_where(name, column, i), v);
-  throw invalid_input(message(fn, har_where(name, column, i) + " = " + number_text(v) +
-                                      (scale == har_scale::log_variance ? " must be > 0 (log_variance scale)"
-                                                                        : " must be >= 0 (a variance)")));
+  throw invalid_input(message(
+      fn, har_where(name, column, i) + " = " + number_text(v) +
+              (scale == har_scale::log_variance ? " must be > 0 (log_variance scale)" : " must be >= 0 (a variance)")));
 }
 
 /// The transform of one rv value (x by the scale), or invalid_input naming it.
 template <class Acc>
 [[nodiscard]] Acc har_transform(std::string_view fn, std::string_view name, std::ptrdiff_t column, std::ptrdiff_t i,
                                 double v, har_scale scale) {
-  if (!std::isfinite(v) || v < 0 || (scale == har_scale::log_variance && v == 0)) throw_bad_rv(fn, name, column, i, v, scale);
+  if (!std::isfinite(v) || v < 0 || (scale == har_scale::log_variance && v == 0))
+    throw_bad_rv(fn, name, column, i, v, scale);
   const auto a = static_cast<Acc>(v);
   switch (scale) {
-    case har_scale::variance: return a;
-    case har_scale::volatility: return std::sqrt(a);
-    case har_scale::log_variance: return std::log(a);
+    case har_scale::variance:
+      return a;
+    case har_scale::volatility:
+      return std::sqrt(a);
+    case har_scale::log_variance:
+      return std::log(a);
   }
   return a;
 }
@@ -252,9 +259,12 @@ template <class Acc>
 template <class Acc>
 [[nodiscard]] Acc har_untransform(Acc x, har_scale scale) {
   switch (scale) {
-    case har_scale::variance: return x;
-    case har_scale::volatility: return x * x;
-    case har_scale::log_variance: return std::exp(x);
+    case har_scale::variance:
+      return x;
+    case har_scale::volatility:
+      return x * x;
+    case har_scale::log_variance:
+      return std::exp(x);
   }
   return x;
 }
@@ -305,8 +315,8 @@ void har_design(har_workspace<Acc>& ws, std::ptrdiff_t n, const har_options& o) 
 
 /// Fits the HAR regression of the series `rv` (any Series, or a panel column) into `model`.
 template <class Real, class S>
-void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t column, const S& rv, har_model<Real>& model,
-                  har_options o) {
+void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t column, const S& rv,
+                  har_model<Real>& model, har_options o) {
   using acc = accum_t<Real>;
   check_har_options(fn, o);
   const std::ptrdiff_t n = ssize(rv);
@@ -343,7 +353,8 @@ void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t col
     model.std_errors(j) = rounded<Real>(fn, "std_errors", se(j));
     // t = b / se; an exact fit (se = 0) gives +-inf, a zero coefficient 0 (detail::t_test's
     // convention, without its p-value, which HAR does not report).
-    const acc t = se(j) > 0 ? c(j) / se(j) : (c(j) != 0 ? std::copysign(std::numeric_limits<acc>::infinity(), c(j)) : acc(0));
+    const acc t =
+        se(j) > 0 ? c(j) / se(j) : (c(j) != 0 ? std::copysign(std::numeric_limits<acc>::infinity(), c(j)) : acc(0));
     model.t_stats(j) = static_cast<Real>(t);
   }
   model.r_squared = static_cast<Real>(ws.fit.r_squared);
@@ -359,8 +370,9 @@ void har_forecast_into(const har_model<Real>& model, const S& history, std::ptrd
   const har_options& o = model.options;
   if (h < 1) throw_bad_option(fn, "h", static_cast<double>(h), "at least 1");
   if (o.horizon > 1 && h != o.horizon)
-    throw_bad_option(fn, "h", static_cast<double>(h),
-                     "the model's horizon " + std::to_string(o.horizon) + " (a direct model forecasts its own horizon)");
+    throw_bad_option(
+        fn, "h", static_cast<double>(h),
+        "the model's horizon " + std::to_string(o.horizon) + " (a direct model forecasts its own horizon)");
   const std::ptrdiff_t n = ssize(history);
   require_observations(fn, o.monthly, n, "values of rv_history (the monthly window)");
   const std::ptrdiff_t steps = o.horizon > 1 ? 1 : h;
@@ -416,12 +428,17 @@ void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t c
     if (!std::isfinite(r)) throw_non_finite_at(fn, har_where("returns", column, i), static_cast<double>(f[i]));
     out.squares[uz(i)] = rounded<Real>(fn, "a squared return", r * r);
   }
-  const har_options fit_options{.horizon = 1, .scale = o.scale, .newey_west_lags = o.newey_west_lags,
-                                .weekly = o.weekly, .monthly = o.monthly, .min_observations = o.min_observations};
+  const har_options fit_options{.horizon = 1,
+                                .scale = o.scale,
+                                .newey_west_lags = o.newey_west_lags,
+                                .weekly = o.weekly,
+                                .monthly = o.monthly,
+                                .min_observations = o.min_observations};
   har_fit_into(fn, "returns^2", column, out.squares, out.model, fit_options);
   har_forecast_into(out.model, out.squares, o.horizon, out.forecast);
   out.variance = out.forecast.variance;
-  const acc volatility = std::sqrt(static_cast<acc>(out.forecast.variance)) * std::sqrt(static_cast<acc>(o.annualization));
+  const acc volatility =
+      std::sqrt(static_cast<acc>(out.forecast.variance)) * std::sqrt(static_cast<acc>(o.annualization));
   if (!std::isfinite(volatility)) throw_overflow(fn, "the annualised volatility");
   out.volatility = rounded<Real>(fn, "volatility", volatility);
 }
@@ -465,9 +482,9 @@ template <Series S>
 /// workspace for all columns, so a warm call allocates nothing.
 /// \throws as the series form; a bad value is named by its cell, rv(i, j).
 template <class Derived, class Real>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar> &&
-          std::same_as<Real, typename Derived::Scalar>
-void har_fit(const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, har_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void har_fit(
+    const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, har_options options = {}) {
   const Eigen::Index n = rv.cols();
   for (auto* v : {&out.intercepts, &out.betas_daily, &out.betas_weekly, &out.betas_monthly, &out.r_squareds})
     v->resize(n);
@@ -491,8 +508,9 @@ void har_fit(const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, har_opt
 /// har_fit of every column of a panel -> har_panel (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto har_fit(const Eigen::MatrixBase<Derived>& rv, har_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto har_fit(const Eigen::MatrixBase<Derived>& rv,
+                                                                           har_options options = {}) {
   har_panel<typename Derived::Scalar> out;
   har_fit(rv, out, options);
   return out;
@@ -537,10 +555,10 @@ template <DatedSeries D>
 /// one workspace for all columns (a warm call allocates nothing).
 /// \throws as the series form; a bad value is named by its cell, returns(i, j).
 template <class Derived, class Real>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar> &&
-          std::same_as<Real, typename Derived::Scalar>
-void har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatility_panel<Real>& out,
-                             har_volatility_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void
+har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatility_panel<Real>& out,
+                        har_volatility_options options = {}) {
   const Eigen::Index n = returns.cols();
   out.volatilities.resize(n);
   out.variances.resize(n);
@@ -558,8 +576,9 @@ void har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_vola
 /// har_volatility_forecast of every column of a panel -> har_volatility_panel.
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatility_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto har_volatility_forecast(
+    const Eigen::MatrixBase<Derived>& returns, har_volatility_options options = {}) {
   har_volatility_panel<typename Derived::Scalar> out;
   har_volatility_forecast(returns, out, options);
   return out;

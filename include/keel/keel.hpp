@@ -4,22 +4,22 @@
 /// Every public keel header (an include list).
 #pragma once
 
-#include <keel/version.hpp>
-#include <keel/error.hpp>
-#include <keel/series.hpp>
-#include <keel/csv.hpp>
-#include <keel/beta.hpp>
-#include <keel/factors.hpp>
-#include <keel/concentration.hpp>
-#include <keel/performance.hpp>
 #include <keel/attribution.hpp>
-#include <keel/var.hpp>
-#include <keel/stress.hpp>
-#include <keel/online.hpp>
-#include <keel/markowitz.hpp>
-#include <keel/frontier.hpp>
+#include <keel/beta.hpp>
+#include <keel/concentration.hpp>
 #include <keel/covariance.hpp>
-#include <keel/volatility.hpp>
+#include <keel/csv.hpp>
+#include <keel/error.hpp>
+#include <keel/factors.hpp>
+#include <keel/frontier.hpp>
 #include <keel/har.hpp>
 #include <keel/hedge.hpp>
+#include <keel/markowitz.hpp>
+#include <keel/online.hpp>
+#include <keel/performance.hpp>
 #include <keel/rebalance.hpp>
+#include <keel/series.hpp>
+#include <keel/stress.hpp>
+#include <keel/var.hpp>
+#include <keel/version.hpp>
+#include <keel/volatility.hpp>

@@ -120,17 +120,17 @@ enum class constraint_relation {
 
 /// A limit on the total weight of the assets labelled `group` (e.g. a sector).
 struct group_limit {
-  std::string group;                                       ///< the label, as in portfolio_constraints::groups
+  std::string group;                                        ///< the label, as in portfolio_constraints::groups
   double lower = -std::numeric_limits<double>::infinity();  ///< minimum total weight
   double upper = std::numeric_limits<double>::infinity();   ///< maximum total weight
 };
 
 /// A general linear constraint a'w (relation) bound, e.g. a portfolio beta of at most 0.8.
 struct linear_constraint {
-  Eigen::VectorXd coefficients;                             ///< a, one per asset
+  Eigen::VectorXd coefficients;                                    ///< a, one per asset
   constraint_relation relation = constraint_relation::less_equal;  ///< <=, = or >=
-  double bound = 0;                                         ///< b
-  std::string name{};                                       ///< used in messages ("beta")
+  double bound = 0;                                                ///< b
+  std::string name{};                                              ///< used in messages ("beta")
 };
 
 /// Every constraint of a Markowitz problem. Fields in the order the issue lists them; a
@@ -202,10 +202,11 @@ struct markowitz_model {
 
 /// Copies and checks cov (square, finite, symmetric) into q; returns N.
 template <class Acc, class Derived>
-void load_covariance(std::string_view fn, const Eigen::MatrixBase<Derived>& cov, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
+void load_covariance(std::string_view fn, const Eigen::MatrixBase<Derived>& cov,
+                     Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
   if (cov.rows() != cov.cols())
-    throw invalid_input(message(fn, "cov is " + std::to_string(cov.rows()) + " x " + std::to_string(cov.cols()) +
-                                        ", not square"));
+    throw invalid_input(
+        message(fn, "cov is " + std::to_string(cov.rows()) + " x " + std::to_string(cov.cols()) + ", not square"));
   if (cov.rows() == 0) throw invalid_input(message(fn, "cov has no assets"));
   require_finite_cells(fn, "cov", cov);
   require_scale(fn, "cov", cov, 1e-150, 1e150);
@@ -214,9 +215,9 @@ void load_covariance(std::string_view fn, const Eigen::MatrixBase<Derived>& cov,
   for (Eigen::Index j = 0; j < q.cols(); ++j)
     for (Eigen::Index i = j + 1; i < q.rows(); ++i)
       if (std::fabs(q(i, j) - q(j, i)) > Acc(1e-10) * scale)
-        throw invalid_input(message(fn, "cov is not symmetric: " + cell_text("cov", i, j) + " = " +
-                                            number_text(static_cast<double>(q(i, j))) + " but " + cell_text("cov", j, i) +
-                                            " = " + number_text(static_cast<double>(q(j, i)))));
+        throw invalid_input(message(
+            fn, "cov is not symmetric: " + cell_text("cov", i, j) + " = " + number_text(static_cast<double>(q(i, j))) +
+                    " but " + cell_text("cov", j, i) + " = " + number_text(static_cast<double>(q(j, i)))));
   q = (q + q.transpose()).eval() / 2;
 }
 
@@ -271,9 +272,11 @@ void load_bounds(std::string_view fn, const portfolio_constraints& pc, Eigen::In
   const double sum_lo = lo.sum(), sum_hi = hi.sum(), b = static_cast<double>(m.budget);
   const std::string what = pc.budget == budget_rule::market_neutral ? "0 (market neutral)" : "1 (fully invested)";
   if (sum_lo > b + 1e-12 * (1 + std::fabs(sum_lo)))
-    throw infeasible(message(fn, "the weights must sum to " + what + ", but their lower bounds sum to " + number_text(sum_lo)));
+    throw infeasible(
+        message(fn, "the weights must sum to " + what + ", but their lower bounds sum to " + number_text(sum_lo)));
   if (sum_hi < b - 1e-12 * (1 + std::fabs(sum_hi)))
-    throw infeasible(message(fn, "the weights must sum to " + what + ", but their upper bounds sum to " + number_text(sum_hi)));
+    throw infeasible(
+        message(fn, "the weights must sum to " + what + ", but their upper bounds sum to " + number_text(sum_hi)));
 }
 
 /// Adds a QP row lo <= a'w <= hi.
@@ -301,7 +304,8 @@ void load_groups(std::string_view fn, const portfolio_constraints& pc, Eigen::In
   for (std::size_t g = 0; g < pc.group_limits.size(); ++g) {
     const group_limit& gl = pc.group_limits[g];
     const std::string name = "group " + printable(gl.group);
-    if (std::isnan(gl.lower) || std::isnan(gl.upper) || gl.lower > gl.upper || (std::fabs(gl.lower) > 1e9 && std::isfinite(gl.lower)) ||
+    if (std::isnan(gl.lower) || std::isnan(gl.upper) || gl.lower > gl.upper ||
+        (std::fabs(gl.lower) > 1e9 && std::isfinite(gl.lower)) ||
         (std::fabs(gl.upper) > 1e9 && std::isfinite(gl.upper)))
       throw invalid_input(message(fn, name + " has limits [" + number_text(gl.lower) + ", " + number_text(gl.upper) +
                                           "]: need min <= max, neither NaN, finite ones within 1e9"));
@@ -315,11 +319,11 @@ void load_groups(std::string_view fn, const portfolio_constraints& pc, Eigen::In
       }
     if (a.sum() == 0) throw invalid_input(message(fn, name + " has no assets (no label in groups matches it)"));
     if (lo_sum > gl.upper + 1e-12 * (1 + std::fabs(lo_sum)))
-      throw infeasible(message(fn, name + " max " + number_text(gl.upper) + ", but the lower bounds of its members sum to " +
-                                       number_text(lo_sum)));
+      throw infeasible(message(fn, name + " max " + number_text(gl.upper) +
+                                       ", but the lower bounds of its members sum to " + number_text(lo_sum)));
     if (hi_sum < gl.lower - 1e-12 * (1 + std::fabs(hi_sum)))
-      throw infeasible(message(fn, name + " min " + number_text(gl.lower) + ", but the upper bounds of its members sum to " +
-                                       number_text(hi_sum)));
+      throw infeasible(message(fn, name + " min " + number_text(gl.lower) +
+                                       ", but the upper bounds of its members sum to " + number_text(hi_sum)));
     add_row(m, a, gl.lower, gl.upper, name, {constraint_kind::group_lower, static_cast<std::ptrdiff_t>(g)});
   }
 }
@@ -336,7 +340,8 @@ void load_linear(std::string_view fn, const portfolio_constraints& pc, Eigen::In
                                           " coefficients but there are " + std::to_string(n) + " assets"));
     require_finite(fn, name + " coefficients", lc.coefficients);
     require_scale(fn, name + " coefficients", lc.coefficients, 1e-150, 1e150);
-    if (!std::isfinite(lc.bound) || std::fabs(lc.bound) > 1e150) throw_bad_option(fn, name + " bound", lc.bound, "finite, within 1e150");
+    if (!std::isfinite(lc.bound) || std::fabs(lc.bound) > 1e150)
+      throw_bad_option(fn, name + " bound", lc.bound, "finite, within 1e150");
     const double lo = lc.relation == constraint_relation::less_equal ? -inf : lc.bound;
     const double hi = lc.relation == constraint_relation::greater_equal ? inf : lc.bound;
     add_row(m, lc.coefficients, lo, hi, name, {constraint_kind::linear, static_cast<std::ptrdiff_t>(k)});
@@ -352,8 +357,8 @@ template <class Acc, class DMu, class DCov>
   const Eigen::Index n = m.qp.q.rows();
   if (mu != nullptr) {
     if (mu->cols() != 1 && mu->rows() != 1)
-      throw invalid_input(message(fn, "mu is " + std::to_string(mu->rows()) + " x " + std::to_string(mu->cols()) +
-                                          ", not a vector"));
+      throw invalid_input(
+          message(fn, "mu is " + std::to_string(mu->rows()) + " x " + std::to_string(mu->cols()) + ", not a vector"));
     require_same_size(fn, "mu", mu->size(), "cov", n);
     m.qp.c = mu->reshaped().template cast<Acc>();
     require_finite(fn, "mu", m.qp.c);
@@ -385,10 +390,12 @@ template <class Acc>
   const Eigen::Index n = m.qp.q.rows();
   Eigen::LLT<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>> llt(m.qp.q);
   const auto diag = llt.matrixLLT().diagonal();
-  if (llt.info() != Eigen::Success ||
-      diag.cwiseAbs2().minCoeff() <= 64 * static_cast<Acc>(n) * std::numeric_limits<Acc>::epsilon() * m.qp.q.diagonal().maxCoeff())
-    throw singular_problem(message(fn, "cov is singular, so with unbounded weights the optimum is not unique or not "
-                                       "finite; bound the weights, or estimate cov with ledoit_wolf"));
+  if (llt.info() != Eigen::Success || diag.cwiseAbs2().minCoeff() <= 64 * static_cast<Acc>(n) *
+                                                                         std::numeric_limits<Acc>::epsilon() *
+                                                                         m.qp.q.diagonal().maxCoeff())
+    throw singular_problem(message(fn,
+                                   "cov is singular, so with unbounded weights the optimum is not unique or not "
+                                   "finite; bound the weights, or estimate cov with ledoit_wolf"));
   frontier_path<Acc> path;
   vector x1 = llt.solve(m.qp.c);
   vector w0 = vector::Zero(n);
@@ -405,8 +412,8 @@ template <class Acc>
   path.actives.push_back(act);
   // The direction vanishes when mu is constant (under a budget): the frontier is one point.
   const Acc scale = m.qp.c.cwiseAbs().maxCoeff();
-  path.unbounded = x1.dot(g1) > 64 * std::numeric_limits<Acc>::epsilon() * scale * x1.cwiseAbs().maxCoeff() &&
-                   m.qp.c.dot(x1) > 0;
+  path.unbounded =
+      x1.dot(g1) > 64 * std::numeric_limits<Acc>::epsilon() * scale * x1.cwiseAbs().maxCoeff() && m.qp.c.dot(x1) > 0;
   if (path.unbounded) {
     path.ray = x1;
     path.ray_return = m.qp.c.dot(x1);
@@ -448,7 +455,8 @@ template <class Real, class Acc>
 
 /// The point, checked against the model's constraints (require_qp_feasible) first.
 template <class Acc>
-[[nodiscard]] const path_point<Acc>& checked(std::string_view fn, const markowitz_model<Acc>& m, const path_point<Acc>& p) {
+[[nodiscard]] const path_point<Acc>& checked(std::string_view fn, const markowitz_model<Acc>& m,
+                                             const path_point<Acc>& p) {
   require_qp_feasible(fn, m.qp, p.weights);
   return p;
 }
@@ -485,7 +493,8 @@ template <std::floating_point T>
   const acc s1 = sigma1, s2 = sigma2, c = static_cast<acc>(rho) * s1 * s2;
   const acc den = (s1 - s2) * (s1 - s2) + 2 * (s1 * s2 - c);  // s1^2 + s2^2 - 2 rho s1 s2, without cancellation
   if (!(den > 0))
-    throw singular_problem(detail::message(fn, "the two assets are identical (sigma1 = sigma2, rho = 1): every mix has the same variance"));
+    throw singular_problem(detail::message(
+        fn, "the two assets are identical (sigma1 = sigma2, rho = 1): every mix has the same variance"));
   const acc w1 = (s2 * s2 - c) / den;
   Eigen::Matrix<acc, Eigen::Dynamic, 1> w(2);
   w << w1, 1 - w1;
@@ -513,15 +522,15 @@ template <std::floating_point T>
   detail::require_option_in(fn, "rho", static_cast<double>(rho), -1, 1, "in [-1, 1]");
   if (std::fabs(static_cast<double>(rho)) == 1)
     throw singular_problem(detail::message(fn, "rho = " + detail::number_text(static_cast<double>(rho)) +
-                                           ": the covariance is singular and a riskless mix exists"));
+                                                   ": the covariance is singular and a riskless mix exists"));
   const acc e1 = acc(mu1) - acc(risk_free), e2 = acc(mu2) - acc(risk_free), s1 = sigma1, s2 = sigma2;
   const acc c = static_cast<acc>(rho) * s1 * s2;
   const acc den = e1 * s2 * s2 + e2 * s1 * s1 - (e1 + e2) * c;
   if (!(den > 0))
     throw infeasible(detail::message(fn, "no fully invested portfolio has a maximum Sharpe ratio above risk_free = " +
-                                     detail::number_text(static_cast<double>(risk_free)) +
-                                     " (e1 s2^2 + e2 s1^2 - (e1 + e2) rho s1 s2 = " +
-                                     detail::number_text(static_cast<double>(den)) + " <= 0)"));
+                                             detail::number_text(static_cast<double>(risk_free)) +
+                                             " (e1 s2^2 + e2 s1^2 - (e1 + e2) rho s1 s2 = " +
+                                             detail::number_text(static_cast<double>(den)) + " <= 0)"));
   const acc w1 = (e1 * s2 * s2 - e2 * c) / den;
   Eigen::Matrix<acc, Eigen::Dynamic, 1> w(2);
   w << w1, 1 - w1;
@@ -559,8 +568,9 @@ template <class DW, class DMu, class DCov>
   const acc scale = (w.cwiseAbs().transpose() * q.cwiseAbs() * w.cwiseAbs()).value();
   if (v < -64 * std::numeric_limits<acc>::epsilon() * scale)
     throw singular_problem(detail::message(fn, "w'cov w = " + detail::number_text(static_cast<double>(v)) +
-                                           " < 0: cov is not positive semi-definite (use ledoit_wolf)"));
-  return detail::make_portfolio<real>(fn, Eigen::Matrix<acc, Eigen::Dynamic, 1>(w), m.dot(w), v, static_cast<acc>(risk_free));
+                                                   " < 0: cov is not positive semi-definite (use ledoit_wolf)"));
+  return detail::make_portfolio<real>(fn, Eigen::Matrix<acc, Eigen::Dynamic, 1>(w), m.dot(w), v,
+                                      static_cast<acc>(risk_free));
 }
 
 /// The minimum-variance portfolio: argmin w'Sigma w under the constraints.
@@ -602,9 +612,9 @@ template <class DCov>
 /// Ref: Tobin (1958); Sharpe (1964); Merton (1972).
 template <class DMu, class DCov>
 [[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> max_sharpe(const Eigen::MatrixBase<DMu>& mu,
-                                                                       const Eigen::MatrixBase<DCov>& cov,
-                                                                       double risk_free = 0,
-                                                                       const portfolio_constraints& constraints = {}) {
+                                                                        const Eigen::MatrixBase<DCov>& cov,
+                                                                        double risk_free = 0,
+                                                                        const portfolio_constraints& constraints = {}) {
   using real = detail::markowitz_real_t<DMu, DCov>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "max_sharpe";
@@ -624,17 +634,17 @@ template <class DMu, class DCov>
 /// \returns portfolio{weights, expected_return, volatility, sharpe (rf = 0)}.
 /// Ref: Markowitz (1956); Merton (1972).
 template <class DMu, class DCov>
-[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> efficient_return(const Eigen::MatrixBase<DMu>& mu,
-                                                                             const Eigen::MatrixBase<DCov>& cov,
-                                                                             double target_return,
-                                                                             const portfolio_constraints& constraints = {}) {
+[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> efficient_return(
+    const Eigen::MatrixBase<DMu>& mu, const Eigen::MatrixBase<DCov>& cov, double target_return,
+    const portfolio_constraints& constraints = {}) {
   using real = detail::markowitz_real_t<DMu, DCov>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "efficient_return";
   detail::require_rate(fn, "target_return", target_return);
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
-  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_return(fn, path, static_cast<acc>(target_return))), acc(0));
+  return detail::make_portfolio<real>(
+      fn, detail::checked(fn, m, detail::at_return(fn, path, static_cast<acc>(target_return))), acc(0));
 }
 
 /// The efficient portfolio for a risk: argmax mu'w subject to sqrt(w'Sigma w) <=
@@ -646,10 +656,9 @@ template <class DMu, class DCov>
 /// \returns portfolio{weights, expected_return, volatility, sharpe (rf = 0)}.
 /// Ref: Markowitz (1956); Merton (1972).
 template <class DMu, class DCov>
-[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> efficient_risk(const Eigen::MatrixBase<DMu>& mu,
-                                                                           const Eigen::MatrixBase<DCov>& cov,
-                                                                           double target_volatility,
-                                                                           const portfolio_constraints& constraints = {}) {
+[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> efficient_risk(
+    const Eigen::MatrixBase<DMu>& mu, const Eigen::MatrixBase<DCov>& cov, double target_volatility,
+    const portfolio_constraints& constraints = {}) {
   using real = detail::markowitz_real_t<DMu, DCov>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "efficient_risk";
@@ -657,7 +666,8 @@ template <class DMu, class DCov>
                             "finite and >= 0");
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
-  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_volatility(fn, path, static_cast<acc>(target_volatility))), acc(0));
+  return detail::make_portfolio<real>(
+      fn, detail::checked(fn, m, detail::at_volatility(fn, path, static_cast<acc>(target_volatility))), acc(0));
 }
 
 /// The mean-variance utility optimum: argmax mu'w - (delta / 2) w'Sigma w under the
@@ -692,8 +702,8 @@ template <class DMu, class DCov>
 /// Ref: Kelly (1956); Thorp (2006), sec. 7.
 template <class DMu, class DCov>
 [[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> kelly_weights(const Eigen::MatrixBase<DMu>& mu,
-                                                                          const Eigen::MatrixBase<DCov>& cov,
-                                                                          const kelly_options& options = {}) {
+                                                                           const Eigen::MatrixBase<DCov>& cov,
+                                                                           const kelly_options& options = {}) {
   using real = detail::markowitz_real_t<DMu, DCov>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "kelly_weights";

@@ -167,10 +167,11 @@ class streaming_beta {
   /// \throws invalid_input for a negative window, or a window below fit.min_observations (it
   ///         could never give a fit; min_observations is at least 3).
   explicit streaming_beta(streaming_beta_options options = {}) {
-    if (options.window < 0 || (options.window > 0 && options.window < std::max<std::ptrdiff_t>(3, options.fit.min_observations)))
-      detail::throw_bad_option("streaming_beta", "window", static_cast<double>(options.window),
-                               "0 (expanding) or at least fit.min_observations = " +
-                                   std::to_string(options.fit.min_observations));
+    if (options.window < 0 ||
+        (options.window > 0 && options.window < std::max<std::ptrdiff_t>(3, options.fit.min_observations)))
+      detail::throw_bad_option(
+          "streaming_beta", "window", static_cast<double>(options.window),
+          "0 (expanding) or at least fit.min_observations = " + std::to_string(options.fit.min_observations));
     s_.options = options;
     s_.assets.assign(detail::uz(options.window), 0.0);
     s_.markets.assign(detail::uz(options.window), 0.0);
@@ -203,7 +204,8 @@ class streaming_beta {
     const std::ptrdiff_t w = s_.options.window;
     if (w > 0) {
       if (s_.count == w)  // the oldest pair leaves the window
-        s_.sums.add(s_.markets[detail::uz(s_.head)] - s_.shift_market, s_.assets[detail::uz(s_.head)] - s_.shift_asset, -1);
+        s_.sums.add(s_.markets[detail::uz(s_.head)] - s_.shift_market, s_.assets[detail::uz(s_.head)] - s_.shift_asset,
+                    -1);
       const std::size_t slot = detail::ring_slot(w, s_.head, s_.count);
       s_.markets[slot] = market_return;
       s_.assets[slot] = asset_return;
@@ -223,9 +225,8 @@ class streaming_beta {
     constexpr std::string_view fn = "streaming_beta";
     detail::check_beta_options(fn, s_.options.fit, s_.count);
     const detail::pair_moments<double> m = detail::centred_from(s_.sums, s_.count, s_.shift_market, s_.shift_asset);
-    return detail::beta_from_moments<double>(fn, m, s_.count, s_.options.fit, {}, [&](double beta) {
-      return rss(m, beta);
-    });
+    return detail::beta_from_moments<double>(fn, m, s_.count, s_.options.fit, {},
+                                             [&](double beta) { return rss(m, beta); });
   }
 
   /// Pairs in the window (all pairs so far when expanding).
@@ -292,7 +293,8 @@ class streaming_volatility {
     constexpr std::string_view fn = "streaming_volatility";
     detail::check_periods(fn, options.annualization);
     if (window < (options.demean ? 2 : 1))
-      detail::throw_bad_option(fn, "window", static_cast<double>(window), options.demean ? "at least 2 with demean" : "at least 1");
+      detail::throw_bad_option(fn, "window", static_cast<double>(window),
+                               options.demean ? "at least 2 with demean" : "at least 1");
     s_.window = window;
     s_.options = options;
     s_.returns.assign(detail::uz(window), 0.0);

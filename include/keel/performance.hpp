@@ -122,23 +122,23 @@ struct information_ratio_options {
 /// wealth of 1; for values, index i is values[i].
 template <class Real = double>
 struct drawdown {
-  Real depth{};                          ///< 1 - trough / peak, in [0, 1]: 0.35 = 35% below the peak
-  std::ptrdiff_t peak = -1;              ///< the peak (-1: the starting wealth, or no drawdown)
-  std::ptrdiff_t trough = -1;            ///< the lowest point (-1 only when depth = 0)
+  Real depth{};                            ///< 1 - trough / peak, in [0, 1]: 0.35 = 35% below the peak
+  std::ptrdiff_t peak = -1;                ///< the peak (-1: the starting wealth, or no drawdown)
+  std::ptrdiff_t trough = -1;              ///< the lowest point (-1 only when depth = 0)
   std::optional<std::ptrdiff_t> recovery;  ///< first point back at or above the peak; empty if none yet
-  std::ptrdiff_t duration = 0;           ///< periods from peak to trough
-  std::ptrdiff_t recovery_length = 0;    ///< periods from trough to recovery, or to the last point if none
+  std::ptrdiff_t duration = 0;             ///< periods from peak to trough
+  std::ptrdiff_t recovery_length = 0;      ///< periods from trough to recovery, or to the last point if none
 };
 
 /// A drawdown of a dated series: the same, with keys for points (an empty key is the starting
 /// wealth before the first return, or no drawdown at all).
 template <class Key, class Real = double>
 struct dated_drawdown {
-  Real depth{};                  ///< 1 - trough / peak, in [0, 1]
-  std::optional<Key> peak;       ///< key of the peak; empty: the starting wealth (or no drawdown)
-  std::optional<Key> trough;     ///< key of the lowest point; empty when depth = 0
-  std::optional<Key> recovery;   ///< key of the first point back at the peak; empty if none yet
-  std::ptrdiff_t duration = 0;   ///< periods (observed rows) from peak to trough
+  Real depth{};                        ///< 1 - trough / peak, in [0, 1]
+  std::optional<Key> peak;             ///< key of the peak; empty: the starting wealth (or no drawdown)
+  std::optional<Key> trough;           ///< key of the lowest point; empty when depth = 0
+  std::optional<Key> recovery;         ///< key of the first point back at the peak; empty if none yet
+  std::ptrdiff_t duration = 0;         ///< periods (observed rows) from peak to trough
   std::ptrdiff_t recovery_length = 0;  ///< periods from trough to recovery, or to the last row if none
 };
 
@@ -183,10 +183,10 @@ struct dated_rolling_sharpe {
   dated_series<Key, Real> sharpe_ratios;  ///< annualised Sharpe ratio per window
   /// Scratch reused by the `out` form: the observed rows and the series result.
   struct scratch {
-    std::vector<Key> keys;            ///< keys of the rows kept (NaN rows skipped)
-    std::vector<Real> values;         ///< their values
+    std::vector<Key> keys;               ///< keys of the rows kept (NaN rows skipped)
+    std::vector<Real> values;            ///< their values
     rolling_sharpe_result<Real> rolled;  ///< the series result
-  } workspace;                        ///< (not part of the result)
+  } workspace;                           ///< (not part of the result)
 };
 
 /// rolling_max_drawdown of a series: element k is the maximum drawdown depth of the window of
@@ -204,10 +204,10 @@ struct dated_rolling_drawdown {
   dated_series<Key, Real> depths;  ///< maximum drawdown depth per window
   /// Scratch reused by the `out` form (not part of the result).
   struct scratch {
-    std::vector<Key> keys;             ///< keys of the rows kept
-    std::vector<Real> values;          ///< their values
+    std::vector<Key> keys;                 ///< keys of the rows kept
+    std::vector<Real> values;              ///< their values
     rolling_drawdown_result<Real> rolled;  ///< the series result
-  } workspace;                         ///< (not part of the result)
+  } workspace;                             ///< (not part of the result)
 };
 
 namespace detail::perf {
@@ -317,16 +317,18 @@ template <bool Values, class R>
     for (std::ptrdiff_t i = 0; i < ssize(r); ++i) {
       if (!std::isfinite(f[i])) throw_non_finite(fn, "values", i, static_cast<double>(f[i]));
       if (!(f[i] > 0))
-        throw invalid_input(message(fn, element_text("values", i) + " = " + number_text(static_cast<double>(f[i])) +
-                                            " is not positive"));
+        throw invalid_input(message(
+            fn, element_text("values", i) + " = " + number_text(static_cast<double>(f[i])) + " is not positive"));
     }
   } else {
     check_compoundable(fn, "returns", r);
   }
   episode<acc> best;
-  path_episodes<Values, acc>(r, [](std::ptrdiff_t, acc) {}, [&](const episode<acc>& e) {
-    if (e.depth > best.depth) best = e;
-  });
+  path_episodes<Values, acc>(
+      r, [](std::ptrdiff_t, acc) {},
+      [&](const episode<acc>& e) {
+        if (e.depth > best.depth) best = e;
+      });
   return to_drawdown<real>(best, ssize(r));
 }
 
@@ -347,8 +349,9 @@ template <class R, class O>
 void underwater(const R& r, O out) {
   using acc = accum_t<value_t<R>>;
   using out_t = std::remove_cvref_t<decltype(out[0])>;
-  path_episodes<false, acc>(r, [&](std::ptrdiff_t t, acc u) { out[t] = u < 0 ? static_cast<out_t>(-u) : out_t(0); },
-                            [](const episode<acc>&) {});
+  path_episodes<false, acc>(
+      r, [&](std::ptrdiff_t t, acc u) { out[t] = u < 0 ? static_cast<out_t>(-u) : out_t(0); },
+      [](const episode<acc>&) {});
 }
 
 template <class R>
@@ -359,7 +362,8 @@ template <class R>
   require_observations(fn, 1, ssize(r));
   check_compoundable(fn, "returns", r);
   std::vector<episode<acc>> found;
-  path_episodes<false, acc>(r, [](std::ptrdiff_t, acc) {}, [&](const episode<acc>& e) { found.push_back(e); });
+  path_episodes<false, acc>(
+      r, [](std::ptrdiff_t, acc) {}, [&](const episode<acc>& e) { found.push_back(e); });
   const auto keep = std::min<std::size_t>(found.size(), uz(count));
   std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep), found.end(),
                     [](const episode<acc>& a, const episode<acc>& b) {
@@ -389,8 +393,9 @@ template <class Acc>
                                std::string_view why) {
   if (denominator != 0) {
     const Acc q = numerator / denominator;
-    if (!std::isfinite(q)) throw_overflow(fn, std::string(what) + " (" + number_text(static_cast<double>(numerator)) + " / " +
-                                                  number_text(static_cast<double>(denominator)) + ")");
+    if (!std::isfinite(q))
+      throw_overflow(fn, std::string(what) + " (" + number_text(static_cast<double>(numerator)) + " / " +
+                             number_text(static_cast<double>(denominator)) + ")");
     return q;
   }
   if (numerator == 0) throw_zero_over_zero(fn, what, why);
@@ -413,7 +418,8 @@ template <class R>
   const moments<acc> m = return_moments<acc>(fn, r, 2);
   const acc excess = m.mean - static_cast<acc>(o.risk_free);
   const acc sd = sample_sd(m, ssize(r));
-  const acc q = ratio_or_inf(fn, excess, sd, "the Sharpe ratio", "the returns are constant and equal the risk-free rate");
+  const acc q =
+      ratio_or_inf(fn, excess, sd, "the Sharpe ratio", "the returns are constant and equal the risk-free rate");
   return rounded<real>(fn, "sharpe_ratio", q * std::sqrt(static_cast<acc>(o.periods)));
 }
 
@@ -465,8 +471,9 @@ template <class R>
 template <class Acc>
 [[nodiscard]] Acc cagr(std::string_view fn, const growth<Acc>& g, double periods) {
   const Acc a = g.annualised(static_cast<Acc>(periods));
-  if (!std::isfinite(a)) throw_overflow(fn, "the annualised growth (" + number_text(static_cast<double>(g.log())) +
-                                                " log-growth over " + std::to_string(g.count) + " periods)");
+  if (!std::isfinite(a))
+    throw_overflow(fn, "the annualised growth (" + number_text(static_cast<double>(g.log())) + " log-growth over " +
+                           std::to_string(g.count) + " periods)");
   return a;
 }
 
@@ -501,9 +508,9 @@ template <class R>
     throw_bad_option(fn, "required_return", o.required_return, "above -1 (an annual loss of less than 100%)");
   require_observations(fn, 2, ssize(r));
   require_finite(fn, "returns", r);
-  const acc threshold = o.periods == 1 ? static_cast<acc>(o.required_return)
-                                       : std::expm1(std::log1p(static_cast<acc>(o.required_return)) /
-                                                    static_cast<acc>(o.periods));
+  const acc threshold = o.periods == 1
+                            ? static_cast<acc>(o.required_return)
+                            : std::expm1(std::log1p(static_cast<acc>(o.required_return)) / static_cast<acc>(o.periods));
   const acc shift = static_cast<acc>(o.risk_free) + threshold;
   auto f = std::ranges::begin(r);
   acc gains = 0, losses = 0;
@@ -513,8 +520,8 @@ template <class R>
     if (x < 0) losses -= x;
   }
   if (!std::isfinite(gains) || !std::isfinite(losses)) throw_overflow(fn, "the sums of gains and losses");
-  return rounded<real>(fn, "omega_ratio", ratio_or_inf(fn, gains, losses, "the omega ratio",
-                                                       "every return equals the threshold"));
+  return rounded<real>(fn, "omega_ratio",
+                       ratio_or_inf(fn, gains, losses, "the omega ratio", "every return equals the threshold"));
 }
 
 template <class R>
@@ -528,8 +535,8 @@ template <class R>
   for (std::ptrdiff_t i = 0; i < ssize(r); ++i) x[uz(i)] = static_cast<acc>(f[i]);
   const acc upper = std::fabs(linear_quantile(x.begin(), x.end(), 0.95));
   const acc lower = std::fabs(linear_quantile(x.begin(), x.end(), 0.05));
-  return rounded<real>(fn, "tail_ratio", ratio_or_inf(fn, upper, lower, "the tail ratio",
-                                                      "both the 95th and the 5th percentile are 0"));
+  return rounded<real>(fn, "tail_ratio",
+                       ratio_or_inf(fn, upper, lower, "the tail ratio", "both the 95th and the 5th percentile are 0"));
 }
 
 template <class R>
@@ -544,8 +551,9 @@ template <class R>
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     const auto v = f[i];
     if (!std::isfinite(v)) throw_non_finite(fn, "returns", i, static_cast<double>(v));
-    if (!(v > -1)) throw_below(fn, element_text("returns", i), static_cast<double>(v), -1,
-                               "a loss of 100% or more has no log return");
+    if (!(v > -1))
+      throw_below(fn, element_text("returns", i), static_cast<double>(v), -1,
+                  "a loss of 100% or more has no log return");
     cum += std::log1p(static_cast<acc>(v));
     y[uz(i)] = cum;
     t[uz(i)] = static_cast<acc>(i);
@@ -607,8 +615,9 @@ template <class Y, class X>
   growth<acc> g;
   for (std::ptrdiff_t i = 0; i < ssize(y); ++i) {
     const acc excess = static_cast<acc>(f[i]) - rf;
-    if (excess < -1) throw_below(fn, "returns - risk_free at index " + std::to_string(i), static_cast<double>(excess),
-                                 -1, compounding_rule);
+    if (excess < -1)
+      throw_below(fn, "returns - risk_free at index " + std::to_string(i), static_cast<double>(excess), -1,
+                  compounding_rule);
     g.add(excess);
   }
   const acc q = ratio_or_inf(fn, cagr(fn, g, o.periods), m.sxy / m.sxx, "the Treynor ratio",
@@ -648,8 +657,8 @@ template <class Y, class X>
   using acc = accum_t<real>;
   check_periods(fn, o.periods);
   const moments<acc> m = active_moments<acc>(fn, y, x);
-  const acc q = ratio_or_inf(fn, m.mean, sample_sd(m, ssize(y)), "the information ratio",
-                             "the returns equal the benchmark's");
+  const acc q =
+      ratio_or_inf(fn, m.mean, sample_sd(m, ssize(y)), "the information ratio", "the returns equal the benchmark's");
   return rounded<real>(fn, "information_ratio", q * (o.annualise ? std::sqrt(static_cast<acc>(o.periods)) : acc(1)));
 }
 
@@ -687,8 +696,8 @@ template <class Y, class X>
   const acc down = side(down_r, down_m, "the down capture");
   out.up = rounded<real>(fn, "up", up);
   out.down = rounded<real>(fn, "down", down);
-  out.ratio = rounded<real>(fn, "ratio", ratio_or_inf(fn, up, down, "the up/down capture ratio",
-                                                      "up and down capture are both 0"));
+  out.ratio = rounded<real>(fn, "ratio",
+                            ratio_or_inf(fn, up, down, "the up/down capture ratio", "up and down capture are both 0"));
   return out;
 }
 
@@ -725,7 +734,8 @@ void rolling_sharpe_into(const S& returns, std::ptrdiff_t window, rolling_sharpe
     if (sd == 0 && excess == 0)
       throw_zero_over_zero(fn, "the Sharpe ratio of " + range_text("returns", k, k + window - 1),
                            "the returns are constant and equal the risk-free rate");
-    out.sharpe_ratios[uz(k)] = rounded<Real>(fn, "sharpe_ratio", ratio_or_inf(fn, excess, sd, "the Sharpe ratio", "") * root_p);
+    out.sharpe_ratios[uz(k)] =
+        rounded<Real>(fn, "sharpe_ratio", ratio_or_inf(fn, excess, sd, "the Sharpe ratio", "") * root_p);
   }
 }
 
@@ -810,7 +820,7 @@ template <DatedSeries D>
 ///         an empty curve).
 template <Series S, class Out>
   requires std::ranges::random_access_range<Out> && std::ranges::sized_range<Out> &&
-           std::floating_point<std::ranges::range_value_t<Out>>
+      std::floating_point<std::ranges::range_value_t<Out>>
 void drawdown_series(const S& returns, Out&& out) {
   constexpr std::string_view fn = "drawdown_series";
   detail::require_same_size(fn, "out", detail::ssize(out), "returns", detail::ssize(returns));
@@ -857,7 +867,8 @@ template <DatedSeries D>
   constexpr std::string_view fn = "top_drawdowns";
   const auto rows = detail::perf::observed(fn, returns, true);
   std::vector<dated_drawdown<key_type_t<D>, value_type_t<D>>> out;
-  for (const auto& d : detail::perf::all_episodes(fn, rows.values, count)) out.push_back(detail::perf::to_dated(d, rows.keys));
+  for (const auto& d : detail::perf::all_episodes(fn, rows.values, count))
+    out.push_back(detail::perf::to_dated(d, rows.keys));
   return out;
 }
 
@@ -888,8 +899,9 @@ template <Series S>
   constexpr std::string_view fn = "annual_volatility";
   detail::perf::check_periods(fn, options.periods);
   const auto m = detail::perf::return_moments<acc>(fn, returns, 2);
-  return detail::rounded<real>(fn, "annual_volatility",
-                               detail::perf::sample_sd(m, detail::ssize(returns)) * std::sqrt(static_cast<acc>(options.periods)));
+  return detail::rounded<real>(
+      fn, "annual_volatility",
+      detail::perf::sample_sd(m, detail::ssize(returns)) * std::sqrt(static_cast<acc>(options.periods)));
 }
 
 /// Annualised Sharpe ratio, empyrical's sharpe_ratio: mean excess return over the sample

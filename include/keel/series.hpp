@@ -201,9 +201,9 @@ class ref_range {
 /// string_view) and any temporary (an Eigen column expression, a moved vector) are stored by
 /// value, so a dated_view never dangles. The rule of std::views::all.
 template <class T>
-using stored_t = std::conditional_t<std::is_lvalue_reference_v<T> &&
-                                        !std::ranges::enable_borrowed_range<std::remove_cvref_t<T>>,
-                                    ref_range<std::remove_cvref_t<T>>, std::remove_cvref_t<T>>;
+using stored_t =
+    std::conditional_t<std::is_lvalue_reference_v<T> && !std::ranges::enable_borrowed_range<std::remove_cvref_t<T>>,
+                       ref_range<std::remove_cvref_t<T>>, std::remove_cvref_t<T>>;
 
 /// A name a series hands out by reference (or as a view), so that reading it never copies.
 template <class D>
@@ -236,8 +236,8 @@ template <class Keys, class Values>
 void check_dated(std::string_view fn, std::string_view name, const Keys& k, const Values& v) {
   const std::ptrdiff_t n = ssize(k);
   if (n != ssize(v))
-    throw invalid_input(message(fn, std::string(name) + " has " + std::to_string(n) + " keys but " +
-                                        std::to_string(ssize(v)) + " values"));
+    throw invalid_input(message(
+        fn, std::string(name) + " has " + std::to_string(n) + " keys but " + std::to_string(ssize(v)) + " values"));
   auto kf = std::ranges::begin(k);
   for (std::ptrdiff_t i = 1; i < n; ++i)
     if (!(kf[i - 1] < kf[i]))
@@ -388,7 +388,7 @@ struct aligned_series {
 /// \throws invalid_input as align(a, b); `out` is then left empty.
 template <DatedSeries A, DatedSeries B, class Key, class RealA, class RealB>
   requires std::totally_ordered_with<key_type_t<A>, key_type_t<B>> && std::convertible_to<key_type_t<A>, Key> &&
-           std::floating_point<RealA> && std::floating_point<RealB>
+      std::floating_point<RealA> && std::floating_point<RealB>
 void align(const A& a, const B& b, aligned_series<Key, RealA, RealB>& out) {
   const auto& ka = keel::keys(a);
   const auto& va = keel::values(a);
@@ -456,7 +456,8 @@ namespace detail {
 
 /// A price that is NaN, infinite, zero or negative at `where`.
 [[noreturn]] inline void throw_bad_price(std::string_view fn, std::string_view where, double p) {
-  throw invalid_input(message(fn, std::string(where) + " = " + number_text(p) + (std::isfinite(p) ? " is not positive" : "")));
+  throw invalid_input(
+      message(fn, std::string(where) + " = " + number_text(p) + (std::isfinite(p) ? " is not positive" : "")));
 }
 
 /// Period return from `p0` to `p1`, computed in the accumulation type, or NaN when it
@@ -554,7 +555,8 @@ void dated_returns_out(std::string_view fn, const D& prices, dated_series<Key, R
 }
 
 template <class S, class Out>
-concept returns_output = sized_random_access_range<Out> && std::ranges::output_range<Out, std::ranges::range_value_t<S>>;
+concept returns_output =
+    sized_random_access_range<Out> && std::ranges::output_range<Out, std::ranges::range_value_t<S>>;
 
 }  // namespace detail
 
@@ -576,9 +578,7 @@ template <Series S>
 ///         return overflows.
 template <Series S, class Out>
   requires detail::returns_output<S, Out>
-void simple_returns(const S& prices, Out&& out) {
-  detail::returns_into<false>("simple_returns", prices, out);
-}
+void simple_returns(const S& prices, Out&& out) { detail::returns_into<false>("simple_returns", prices, out); }
 
 /// Simple returns of a dated price series, keyed by the later date of each pair: keys[1..].
 ///
@@ -616,9 +616,7 @@ template <Series S>
 /// \throws invalid_input if `out` has the wrong size or a price is not positive and finite.
 template <Series S, class Out>
   requires detail::returns_output<S, Out>
-void log_returns(const S& prices, Out&& out) {
-  detail::returns_into<true>("log_returns", prices, out);
-}
+void log_returns(const S& prices, Out&& out) { detail::returns_into<true>("log_returns", prices, out); }
 
 /// Log returns of a dated price series, keyed keys[1..]; NaN where either price is missing.
 /// \throws invalid_input for unordered keys, mismatched lengths or a price that is infinite,
@@ -644,8 +642,7 @@ namespace detail {
 /// Up to ten symbols and the count, for "unknown symbol" messages.
 [[nodiscard]] inline std::string symbol_list(const std::vector<std::string>& symbols) {
   constexpr std::size_t shown = 10;
-  std::string out =
-      "the table has " + std::to_string(symbols.size()) + (symbols.size() == 1 ? " symbol" : " symbols");
+  std::string out = "the table has " + std::to_string(symbols.size()) + (symbols.size() == 1 ? " symbol" : " symbols");
   for (std::size_t j = 0; j < symbols.size() && j < shown; ++j) out += (j == 0 ? ": " : ", ") + quoted(symbols[j], 20);
   if (symbols.size() > shown) out += ", ... (" + std::to_string(symbols.size() - shown) + " more)";
   return out;
@@ -655,7 +652,8 @@ namespace detail {
 [[nodiscard]] inline std::ptrdiff_t find_symbol(std::string_view fn, const std::vector<std::string>& symbols,
                                                 std::string_view symbol) {
   const auto it = std::find(symbols.begin(), symbols.end(), symbol);
-  if (it == symbols.end()) throw invalid_input(message(fn, "unknown symbol " + quoted(symbol) + "; " + symbol_list(symbols)));
+  if (it == symbols.end())
+    throw invalid_input(message(fn, "unknown symbol " + quoted(symbol) + "; " + symbol_list(symbols)));
   return it - symbols.begin();
 }
 

@@ -60,20 +60,20 @@ namespace keel {
 
 /// A position of a book under stress.
 struct position {
-  std::string symbol;                     ///< its name (for historical_replay: a price_table symbol)
-  double value = 0;                       ///< signed market value (shorts negative)
-  double beta = 1;                        ///< sensitivity to the market return
+  std::string symbol;                         ///< its name (for historical_replay: a price_table symbol)
+  double value = 0;                           ///< signed market value (shorts negative)
+  double beta = 1;                            ///< sensitivity to the market return
   std::vector<double> factor_exposures = {};  ///< optional exposures to the scenario's factor shocks
 };
 
 /// A stress scenario: a market move and optional factor shocks.
 struct scenario {
-  std::string name;                                   ///< short description
+  std::string name;                                                 ///< short description
   std::optional<std::chrono::year_month_day> start = std::nullopt;  ///< the close before the move (historical ones)
   std::optional<std::chrono::year_month_day> end = std::nullopt;    ///< the close after it
-  double market_return = 0;                           ///< simple return of the market over the move, >= -1
-  std::vector<double> factor_shocks = {};             ///< optional shocks to the positions' factors
-  std::string source = {};                            ///< where the numbers come from
+  double market_return = 0;                ///< simple return of the market over the move, >= -1
+  std::vector<double> factor_shocks = {};  ///< optional shocks to the positions' factors
+  std::string source = {};                 ///< where the numbers come from
 };
 
 /// Result of stress_test: P&L per scenario (row) and position (column), and per scenario.
@@ -85,10 +85,10 @@ struct stress_result {
 
 /// Result of historical_replay.
 struct replay_result {
-  std::vector<double> returns;   ///< each position's return over the scenario
-  std::vector<double> pnls;      ///< value_i x returns_i
-  std::vector<bool> from_prices; ///< true: its own prices; false: the beta proxy (no data for the period)
-  double total = 0;              ///< the book's P&L
+  std::vector<double> returns;    ///< each position's return over the scenario
+  std::vector<double> pnls;       ///< value_i x returns_i
+  std::vector<bool> from_prices;  ///< true: its own prices; false: the beta proxy (no data for the period)
+  double total = 0;               ///< the book's P&L
 };
 
 namespace detail {
@@ -124,8 +124,12 @@ inline void check_scenario(std::string_view fn, const scenario& s, std::ptrdiff_
 [[nodiscard]] inline scenario sp500_move(std::string name, int y0, unsigned m0, unsigned d0, double level0, int y1,
                                          unsigned m1, unsigned d1, double level1, std::string source) {
   using namespace std::chrono;
-  return {std::move(name), year_month_day{year{y0}, month{m0}, day{d0}}, year_month_day{year{y1}, month{m1}, day{d1}},
-          level1 / level0 - 1, {}, std::move(source)};
+  return {std::move(name),
+          year_month_day{year{y0}, month{m0}, day{d0}},
+          year_month_day{year{y1}, month{m1}, day{d1}},
+          level1 / level0 - 1,
+          {},
+          std::move(source)};
 }
 
 }  // namespace detail
@@ -174,7 +178,7 @@ inline void check_scenario(std::string_view fn, const scenario& s, std::ptrdiff_
 ///          book gives zero totals. Ref: Jorion (2007) ch. 14.
 template <std::ranges::random_access_range P, std::ranges::random_access_range S>
   requires std::ranges::sized_range<P> && std::ranges::sized_range<S> &&
-           std::same_as<std::ranges::range_value_t<P>, position> && std::same_as<std::ranges::range_value_t<S>, scenario>
+      std::same_as<std::ranges::range_value_t<P>, position> && std::same_as<std::ranges::range_value_t<S>, scenario>
 [[nodiscard]] stress_result stress_test(const P& positions, const S& scenarios) {
   constexpr std::string_view fn = "stress_test";
   const std::ptrdiff_t np = detail::ssize(positions), ns = detail::ssize(scenarios);
@@ -230,8 +234,8 @@ template <std::ranges::random_access_range P>
 [[nodiscard]] replay_result historical_replay(const P& positions, const price_table& prices, const scenario& s) {
   constexpr std::string_view fn = "historical_replay";
   if (!s.start || !s.end || *s.end < *s.start)
-    throw invalid_input(detail::message(fn, "scenario '" + detail::printable(s.name) +
-                                                "' needs a start and an end date, start <= end"));
+    throw invalid_input(detail::message(
+        fn, "scenario '" + detail::printable(s.name) + "' needs a start and an end date, start <= end"));
   detail::check_scenario(fn, s, 0);
   detail::check_table_shape(fn, "prices", detail::ssize(prices.dates), detail::ssize(prices.symbols),
                             prices.prices.rows(), prices.prices.cols());

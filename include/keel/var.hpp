@@ -106,11 +106,11 @@ using return_distribution = std::variant<normal, student_t>;
 
 /// Options of parametric_var and parametric_cvar.
 struct parametric_options {
-  double confidence = 0.95;  ///< in (0, 1)
-  double horizon = 1;        ///< periods h > 0: mean x h, standard deviation x sqrt(h)
-  bool include_mean = true;  ///< false: the mean term -mu h is dropped (zero-mean VaR)
+  double confidence = 0.95;                     ///< in (0, 1)
+  double horizon = 1;                           ///< periods h > 0: mean x h, standard deviation x sqrt(h)
+  bool include_mean = true;                     ///< false: the mean term -mu h is dropped (zero-mean VaR)
   return_distribution distribution = normal{};  ///< normal{} or student_t{nu}
-  double value = 1;          ///< portfolio value the result is expressed in (1: a fraction)
+  double value = 1;                             ///< portfolio value the result is expressed in (1: a fraction)
 };
 
 /// Options of cornish_fisher_var.
@@ -127,7 +127,7 @@ struct historical_options {
   /// If set, filtered historical simulation (Hull and White 1998): each past return is scaled
   /// by sigma_now / sigma_t, EWMA volatilities with this decay lambda in (0, 1) (0.94: RiskMetrics).
   std::optional<double> ewma_lambda = std::nullopt;
-  double value = 1;          ///< portfolio value the result is expressed in (1: a fraction)
+  double value = 1;  ///< portfolio value the result is expressed in (1: a fraction)
 };
 
 /// Result of cornish_fisher_var: the modified VaR, or none where the expansion is not
@@ -146,22 +146,22 @@ struct cornish_fisher_result {
 /// dRisk / dw_i, component_i = w_i marginal_i, components summing to the totals.
 template <class Real = double>
 struct var_decomposition {
-  Real var{};                        ///< the portfolio's VaR
-  Real cvar{};                       ///< the portfolio's CVaR
-  std::vector<Real> marginal_vars;   ///< dVaR / dw_i per position
-  std::vector<Real> component_vars;  ///< w_i dVaR / dw_i; they sum to var
-  std::vector<Real> marginal_cvars;  ///< dCVaR / dw_i per position
-  std::vector<Real> component_cvars; ///< w_i dCVaR / dw_i; they sum to cvar
+  Real var{};                         ///< the portfolio's VaR
+  Real cvar{};                        ///< the portfolio's CVaR
+  std::vector<Real> marginal_vars;    ///< dVaR / dw_i per position
+  std::vector<Real> component_vars;   ///< w_i dVaR / dw_i; they sum to var
+  std::vector<Real> marginal_cvars;   ///< dCVaR / dw_i per position
+  std::vector<Real> component_cvars;  ///< w_i dCVaR / dw_i; they sum to cvar
 };
 
 /// Options of monte_carlo_var, in the order.
 struct mc_options {
-  std::ptrdiff_t paths = 100'000;            ///< simulated paths, >= 100
-  std::uint64_t seed = 0;                    ///< the generator's key: same seed, same result
-  double horizon = 1;                        ///< periods h > 0: r = mu h + sqrt(h) L z
+  std::ptrdiff_t paths = 100'000;                 ///< simulated paths, >= 100
+  std::uint64_t seed = 0;                         ///< the generator's key: same seed, same result
+  double horizon = 1;                             ///< periods h > 0: r = mu h + sqrt(h) L z
   std::vector<double> confidence = {0.95, 0.99};  ///< levels in (0, 1), at least one
   return_distribution distribution = normal{};    ///< normal{} or student_t{nu} (multivariate t)
-  int threads = 0;                           ///< worker threads; 0: std::thread::hardware_concurrency()
+  int threads = 0;                                ///< worker threads; 0: std::thread::hardware_concurrency()
 };
 
 /// Result of monte_carlo_var: one element per confidence level, in the order given.
@@ -196,16 +196,16 @@ struct kupiec_result {
 
 /// Christoffersen's independence and conditional-coverage tests.
 struct christoffersen_result {
-  double lr_independence = 0;          ///< LR of a first-order Markov chain against independence
-  double p_independence = 1;           ///< chi-squared(1) upper tail
-  bool reject_independence = false;    ///< breaches cluster (p below significance)
-  double lr_conditional_coverage = 0;  ///< Kupiec's LR + lr_independence
-  double p_conditional_coverage = 1;   ///< chi-squared(2) upper tail
+  double lr_independence = 0;                ///< LR of a first-order Markov chain against independence
+  double p_independence = 1;                 ///< chi-squared(1) upper tail
+  bool reject_independence = false;          ///< breaches cluster (p below significance)
+  double lr_conditional_coverage = 0;        ///< Kupiec's LR + lr_independence
+  double p_conditional_coverage = 1;         ///< chi-squared(2) upper tail
   bool reject_conditional_coverage = false;  ///< wrong rate or clustering
-  std::ptrdiff_t n00 = 0;  ///< days without a breach after a day without one
-  std::ptrdiff_t n01 = 0;  ///< breaches after a day without one
-  std::ptrdiff_t n10 = 0;  ///< days without a breach after a breach
-  std::ptrdiff_t n11 = 0;  ///< breaches after a breach
+  std::ptrdiff_t n00 = 0;                    ///< days without a breach after a day without one
+  std::ptrdiff_t n01 = 0;                    ///< breaches after a day without one
+  std::ptrdiff_t n10 = 0;                    ///< days without a breach after a breach
+  std::ptrdiff_t n11 = 0;                    ///< breaches after a breach
 };
 
 /// A Basel traffic-light zone.
@@ -225,12 +225,12 @@ struct traffic_light_result {
 
 /// Result of var_backtest.
 struct backtest_result {
-  std::ptrdiff_t breaches = 0;      ///< days whose loss exceeded that day's VaR
-  std::ptrdiff_t observations = 0;  ///< days compared
-  double breach_rate = 0;           ///< breaches / observations
-  kupiec_result kupiec;             ///< proportion of failures
+  std::ptrdiff_t breaches = 0;           ///< days whose loss exceeded that day's VaR
+  std::ptrdiff_t observations = 0;       ///< days compared
+  double breach_rate = 0;                ///< breaches / observations
+  kupiec_result kupiec;                  ///< proportion of failures
   christoffersen_result christoffersen;  ///< independence and conditional coverage
-  traffic_light_result basel;       ///< the traffic light at the given confidence
+  traffic_light_result basel;            ///< the traffic light at the given confidence
 };
 
 namespace detail {
@@ -254,14 +254,14 @@ struct sigma_factors {
 };
 
 [[nodiscard]] inline sigma_factors distribution_factors(std::string_view fn, double confidence,
-                                                       const return_distribution& dist) {
+                                                        const return_distribution& dist) {
   const double p = 1 - confidence;
   if (const auto* t = std::get_if<student_t>(&dist)) {
     const double nu = t->dof;
     if (!(nu > 2 && std::isfinite(nu))) throw_bad_option(fn, "student_t::dof", nu, "finite and above 2");
     const boost::math::students_t_distribution<double, math_policy> d(nu);
-    const double q = confidence >= 0.5 ? boost::math::quantile(boost::math::complement(d, p))
-                                       : boost::math::quantile(d, confidence);
+    const double q =
+        confidence >= 0.5 ? boost::math::quantile(boost::math::complement(d, p)) : boost::math::quantile(d, confidence);
     const double unit = std::sqrt((nu - 2) / nu);
     return {unit * q, unit * boost::math::pdf(d, q) / p * (nu + q * q) / (nu - 1)};
   }
@@ -282,8 +282,8 @@ inline void check_parametric(std::string_view fn, const parametric_options& o) {
 }
 
 template <class Real>
-[[nodiscard]] Real parametric_from_moments(std::string_view fn, double mean, double stddev,
-                                           const parametric_options& o, bool cvar) {
+[[nodiscard]] Real parametric_from_moments(std::string_view fn, double mean, double stddev, const parametric_options& o,
+                                           bool cvar) {
   check_parametric(fn, o);
   if (!std::isfinite(mean)) throw_non_finite_at(fn, "mean", mean);
   if (!std::isfinite(stddev)) throw_non_finite_at(fn, "stddev", stddev);
@@ -434,9 +434,9 @@ template <std::floating_point M, std::floating_point D>
 ///      returns(row, column)); options as the series form.
 /// \returns the VaR of the portfolio. Ref: Jorion (2007) ch. 7.
 template <Series W, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto parametric_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
-                                  parametric_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto parametric_var(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, parametric_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   const auto rp = detail::portfolio_returns<acc>("parametric_var", weights, returns);
@@ -447,9 +447,9 @@ template <Series W, class Derived>
 /// Parametric CVaR of a portfolio from a T x N returns panel (see parametric_var's panel form).
 /// \pre as parametric_var's panel form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <Series W, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto parametric_cvar(const W& weights, const Eigen::MatrixBase<Derived>& returns,
-                                   parametric_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto parametric_cvar(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, parametric_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   const auto rp = detail::portfolio_returns<acc>("parametric_cvar", weights, returns);
@@ -514,7 +514,8 @@ template <class Real>
   out.skewness = static_cast<Real>(skew);
   out.excess_kurtosis = static_cast<Real>(exkurt);
   out.monotone = cornish_fisher_monotone(skew, exkurt);
-  out.gaussian_var = rounded<Real>(fn, "gaussian_var", parametric_loss(mean, stddev, -z, o.horizon, o.include_mean, o.value));
+  out.gaussian_var =
+      rounded<Real>(fn, "gaussian_var", parametric_loss(mean, stddev, -z, o.horizon, o.include_mean, o.value));
   if (out.monotone) {
     const double v = parametric_loss(mean, stddev, -zcf, o.horizon, o.include_mean, o.value);
     if (!std::isfinite(v)) throw_overflow(fn, "the modified VaR");
@@ -548,7 +549,8 @@ template <class Real, class S>
   if (!numerically_zero_variance(m.sxx, m.mean, dn)) {
     skew = static_cast<double>((s3 / dn) / (m2 * std::sqrt(m2)));
     exkurt = static_cast<double>((s4 / dn) / (m2 * m2) - 3);
-    if (!std::isfinite(skew) || !std::isfinite(exkurt)) throw_overflow(fn, "the third and fourth moments of " + std::string(name));
+    if (!std::isfinite(skew) || !std::isfinite(exkurt))
+      throw_overflow(fn, "the third and fourth moments of " + std::string(name));
   }
   const double sd = static_cast<double>(std::sqrt(m.sxx / (dn - 1)));
   return cornish_fisher_from_moments<Real>(fn, static_cast<double>(m.mean), sd, skew, exkurt, o);
@@ -578,18 +580,18 @@ template <Series S>
 template <std::floating_point A, std::floating_point B, std::floating_point C, std::floating_point D>
 [[nodiscard]] auto cornish_fisher_var(A mean, B stddev, C skewness, D excess_kurtosis,
                                       cornish_fisher_options options = {}) {
-  return detail::cornish_fisher_from_moments<detail::result_t<A, B, C, D>>("cornish_fisher_var", static_cast<double>(mean),
-                                                   static_cast<double>(stddev), static_cast<double>(skewness),
-                                                   static_cast<double>(excess_kurtosis), options);
+  return detail::cornish_fisher_from_moments<detail::result_t<A, B, C, D>>(
+      "cornish_fisher_var", static_cast<double>(mean), static_cast<double>(stddev), static_cast<double>(skewness),
+      static_cast<double>(excess_kurtosis), options);
 }
 
 /// Modified VaR of a portfolio from a T x N returns panel: the series form on R w.
 /// \pre weights.size() == returns.cols(), T >= 4, finite cells; options as the series form.
 /// \returns cornish_fisher_result of the portfolio's returns. Ref: Favre and Galeano (2002).
 template <Series W, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto cornish_fisher_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
-                                      cornish_fisher_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto cornish_fisher_var(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, cornish_fisher_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   const auto rp = detail::portfolio_returns<detail::accum_t<real>>("cornish_fisher_var", weights, returns);
   return detail::cornish_fisher_series<real>("cornish_fisher_var", rp, "portfolio returns", options);
@@ -679,9 +681,9 @@ template <Series S>
 /// \pre weights.size() == returns.cols(), T >= 1, finite cells; options as the series form.
 /// \returns the VaR. Ref: Jorion (2007) ch. 10.
 template <Series W, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto historical_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
-                                  historical_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto historical_var(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, historical_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   const auto rp = detail::portfolio_returns<detail::accum_t<real>>("historical_var", weights, returns);
   return detail::historical_series<real>("historical_var", rp, "portfolio returns", options, false);
@@ -690,9 +692,9 @@ template <Series W, class Derived>
 /// Historical CVaR of a portfolio from a T x N returns panel: the series form on R w.
 /// \pre as historical_var's panel form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <Series W, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto historical_cvar(const W& weights, const Eigen::MatrixBase<Derived>& returns,
-                                   historical_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto historical_cvar(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, historical_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   const auto rp = detail::portfolio_returns<detail::accum_t<real>>("historical_cvar", weights, returns);
   return detail::historical_series<real>("historical_cvar", rp, "portfolio returns", options, true);
@@ -719,8 +721,10 @@ template <Series W, Series M, class Derived>
   const double h = options.horizon, root_h = std::sqrt(h), value = options.value;
   var_decomposition<real> out;
   const double mu_p = in.w.dot(in.mu);
-  out.var = detail::rounded<real>(fn, "var", detail::parametric_loss(mu_p, s.sigma, k.var, h, options.include_mean, value));
-  out.cvar = detail::rounded<real>(fn, "cvar", detail::parametric_loss(mu_p, s.sigma, k.cvar, h, options.include_mean, value));
+  out.var =
+      detail::rounded<real>(fn, "var", detail::parametric_loss(mu_p, s.sigma, k.var, h, options.include_mean, value));
+  out.cvar =
+      detail::rounded<real>(fn, "cvar", detail::parametric_loss(mu_p, s.sigma, k.cvar, h, options.include_mean, value));
   const auto n = detail::uz(in.w.size());
   for (auto* v : {&out.marginal_vars, &out.component_vars, &out.marginal_cvars, &out.component_cvars}) v->resize(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -791,9 +795,9 @@ template <class Real, class Derived, class Acc>
 /// \pre as historical_var's panel form.
 /// \returns var_decomposition (see parametric_component_var). Ref: Tasche (2000); Hallerbach (2003).
 template <Series W, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto historical_component_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
-                                            historical_options options = {}) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto historical_component_var(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, historical_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "historical_component_var";
@@ -817,10 +821,10 @@ struct mc_plan {
   Eigen::MatrixXd factor;  // F, N x N
   Eigen::VectorXd b;       // F' w
   Eigen::VectorXd w, mu;
-  double mean = 0;         // w' mu h
-  double horizon = 1;      // h
+  double mean = 0;     // w' mu h
+  double horizon = 1;  // h
   double root_h = 1;
-  double dof = 0;          // 0: normal
+  double dof = 0;  // 0: normal
   std::ptrdiff_t paths = 0;
   std::uint64_t seed = 0;
   int threads = 1;
@@ -835,7 +839,8 @@ struct mc_plan {
     if (l.allFinite()) return l;
   }
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(cov);
-  if (es.info() != Eigen::Success) throw singular_problem(message(fn, "the eigen decomposition of cov did not converge"));
+  if (es.info() != Eigen::Success)
+    throw singular_problem(message(fn, "the eigen decomposition of cov did not converge"));
   const Eigen::VectorXd& lambda = es.eigenvalues();
   const double top = std::max(std::fabs(lambda(lambda.size() - 1)), std::fabs(lambda(0)));
   const double tolerance = 64 * static_cast<double>(lambda.size()) * std::numeric_limits<double>::epsilon() * top;
@@ -967,7 +972,9 @@ void for_each_block(const mc_plan& plan, Body&& body) {
 
 [[nodiscard]] inline std::vector<double> simulate_paths(const mc_plan& plan) {
   std::vector<double> r(uz(plan.paths));
-  for_each_block(plan, [&](std::ptrdiff_t b, std::vector<double>& z) { simulate_block(plan, b, r.data() + b * mc_block_paths, z); });
+  for_each_block(plan, [&](std::ptrdiff_t b, std::vector<double>& z) {
+    simulate_block(plan, b, r.data() + b * mc_block_paths, z);
+  });
   return r;
 }
 
@@ -1145,8 +1152,8 @@ namespace detail {
 inline void check_counts(std::string_view fn, std::ptrdiff_t breaches, std::ptrdiff_t observations) {
   if (observations < 1) throw_bad_option(fn, "observations", static_cast<double>(observations), "at least 1");
   if (breaches < 0 || breaches > observations)
-    throw invalid_input(message(fn, "breaches = " + std::to_string(breaches) + " must be between 0 and observations = " +
-                                        std::to_string(observations)));
+    throw invalid_input(message(fn, "breaches = " + std::to_string(breaches) +
+                                        " must be between 0 and observations = " + std::to_string(observations)));
 }
 
 /// Kupiec's LR (see kupiec_result), from the log-likelihoods with 0 ln 0 = 0; >= 0.
@@ -1171,7 +1178,8 @@ inline void check_counts(std::string_view fn, std::ptrdiff_t breaches, std::ptrd
   detail::require_probability(fn, "confidence", confidence);
   detail::require_probability(fn, "significance", options.significance);
   kupiec_result out;
-  out.lr_statistic = detail::kupiec_lr(static_cast<double>(breaches), static_cast<double>(observations), 1 - confidence);
+  out.lr_statistic =
+      detail::kupiec_lr(static_cast<double>(breaches), static_cast<double>(observations), 1 - confidence);
   out.p_value = detail::chi_squared_upper(out.lr_statistic, 1);
   out.reject = out.p_value < options.significance;
   return out;
@@ -1188,129 +1196,130 @@ inline void check_counts(std::string_view fn, std::ptrdiff_t breaches, std::ptrd
 /// \returns christoffersen_result (see its fields). Ref: Christoffersen (1998).
 template <std::ranges::random_access_range R>
   requires std::ranges::sized_range<R> &&
-           (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
-[[nodiscard]] christoffersen_result christoffersen_test(const R& hits, double confidence,
-                                                        backtest_options options = {}) {
-  constexpr std::string_view fn = "christoffersen_test";
-  detail::require_probability(fn, "confidence", confidence);
-  detail::require_probability(fn, "significance", options.significance);
-  const std::ptrdiff_t t = detail::ssize(hits);
-  detail::require_observations(fn, 2, t, "days");
-  christoffersen_result out;
-  auto f = std::ranges::begin(hits);
-  std::ptrdiff_t breaches = static_cast<bool>(f[0]) ? 1 : 0;
-  for (std::ptrdiff_t i = 1; i < t; ++i) {
-    const bool a = static_cast<bool>(f[i - 1]), b = static_cast<bool>(f[i]);
-    breaches += b ? 1 : 0;
-    (a ? (b ? out.n11 : out.n10) : (b ? out.n01 : out.n00)) += 1;
+      (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
+          [[nodiscard]] christoffersen_result
+      christoffersen_test(const R& hits, double confidence, backtest_options options = {}) {
+    constexpr std::string_view fn = "christoffersen_test";
+    detail::require_probability(fn, "confidence", confidence);
+    detail::require_probability(fn, "significance", options.significance);
+    const std::ptrdiff_t t = detail::ssize(hits);
+    detail::require_observations(fn, 2, t, "days");
+    christoffersen_result out;
+    auto f = std::ranges::begin(hits);
+    std::ptrdiff_t breaches = static_cast<bool>(f[0]) ? 1 : 0;
+    for (std::ptrdiff_t i = 1; i < t; ++i) {
+      const bool a = static_cast<bool>(f[i - 1]), b = static_cast<bool>(f[i]);
+      breaches += b ? 1 : 0;
+      (a ? (b ? out.n11 : out.n10) : (b ? out.n01 : out.n00)) += 1;
+    }
+    const auto d = [](std::ptrdiff_t v) { return static_cast<double>(v); };
+    const double pi0 = out.n00 + out.n01 > 0 ? d(out.n01) / d(out.n00 + out.n01) : 0.0;
+    const double pi1 = out.n10 + out.n11 > 0 ? d(out.n11) / d(out.n10 + out.n11) : 0.0;
+    const double pi = d(out.n01 + out.n11) / d(t - 1);
+    using detail::xlogy;
+    const double null_ll = xlogy(d(out.n00 + out.n10), 1 - pi) + xlogy(d(out.n01 + out.n11), pi);
+    const double alt_ll =
+        xlogy(d(out.n00), 1 - pi0) + xlogy(d(out.n01), pi0) + xlogy(d(out.n10), 1 - pi1) + xlogy(d(out.n11), pi1);
+    out.lr_independence = std::max(0.0, -2 * (null_ll - alt_ll));
+    out.p_independence = detail::chi_squared_upper(out.lr_independence, 1);
+    out.reject_independence = out.p_independence < options.significance;
+    out.lr_conditional_coverage = detail::kupiec_lr(d(breaches), d(t), 1 - confidence) + out.lr_independence;
+    out.p_conditional_coverage = detail::chi_squared_upper(out.lr_conditional_coverage, 2);
+    out.reject_conditional_coverage = out.p_conditional_coverage < options.significance;
+    return out;
   }
-  const auto d = [](std::ptrdiff_t v) { return static_cast<double>(v); };
-  const double pi0 = out.n00 + out.n01 > 0 ? d(out.n01) / d(out.n00 + out.n01) : 0.0;
-  const double pi1 = out.n10 + out.n11 > 0 ? d(out.n11) / d(out.n10 + out.n11) : 0.0;
-  const double pi = d(out.n01 + out.n11) / d(t - 1);
-  using detail::xlogy;
-  const double null_ll = xlogy(d(out.n00 + out.n10), 1 - pi) + xlogy(d(out.n01 + out.n11), pi);
-  const double alt_ll = xlogy(d(out.n00), 1 - pi0) + xlogy(d(out.n01), pi0) + xlogy(d(out.n10), 1 - pi1) +
-                        xlogy(d(out.n11), pi1);
-  out.lr_independence = std::max(0.0, -2 * (null_ll - alt_ll));
-  out.p_independence = detail::chi_squared_upper(out.lr_independence, 1);
-  out.reject_independence = out.p_independence < options.significance;
-  out.lr_conditional_coverage = detail::kupiec_lr(d(breaches), d(t), 1 - confidence) + out.lr_independence;
-  out.p_conditional_coverage = detail::chi_squared_upper(out.lr_conditional_coverage, 2);
-  out.reject_conditional_coverage = out.p_conditional_coverage < options.significance;
-  return out;
-}
 
-/// The Basel traffic light of `breaches` VaR breaches in `observations` days at `confidence`:
-/// zone from P(X <= breaches), X ~ Binomial(observations, 1 - confidence): green below 95%,
-/// yellow below 99.99%, red from 99.99% (at 250 days and 99%: green 0-4, yellow 5-9, red 10+).
-/// Plus factor (Basel Committee 1996, Table 2): green 0; yellow 0.40, 0.50, 0.65, 0.75, 0.85
-/// for 5..9 breaches; red 1. Other samples take the yellow row whose cumulative probability at
-/// 250 days and 99% is the largest not above theirs, so that the same evidence gets the same
-/// factor.
-/// \pre 1 <= observations, 0 <= breaches <= observations, confidence in (0, 1) (invalid_input).
-/// \returns traffic_light_result{zone, plus_factor, multiplier, cumulative_probability}.
-/// Ref: Basel Committee on Banking Supervision (1996), backtesting framework, Table 2.
-[[nodiscard]] inline traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations = 250,
-                                                        double confidence = 0.99) {
-  constexpr std::string_view fn = "traffic_light";
-  detail::check_counts(fn, breaches, observations);
-  detail::require_probability(fn, "confidence", confidence);
-  const auto cumulative = [](double x, double t, double p) {
-    const boost::math::binomial_distribution<double, detail::math_policy> b(t, p);
-    return boost::math::cdf(b, x);
-  };
-  traffic_light_result out;
-  out.cumulative_probability =
-      cumulative(static_cast<double>(breaches), static_cast<double>(observations), 1 - confidence);
-  static constexpr double yellow_factors[] = {0.40, 0.50, 0.65, 0.75, 0.85};
-  if (out.cumulative_probability < 0.95) {
-    out.zone = basel_zone::green;
-  } else if (out.cumulative_probability < 0.9999) {
-    out.zone = basel_zone::yellow;
-    out.plus_factor = yellow_factors[0];
-    for (int k = 6; k <= 9; ++k)
-      // (relative slack: 1 - 0.99 is not 0.01 in double, and row k must match itself)
-      if (cumulative(k, 250, 0.01) <= out.cumulative_probability * (1 + 1e-12)) out.plus_factor = yellow_factors[k - 5];
-  } else {
-    out.zone = basel_zone::red;
-    out.plus_factor = 1.0;
+  /// The Basel traffic light of `breaches` VaR breaches in `observations` days at `confidence`:
+  /// zone from P(X <= breaches), X ~ Binomial(observations, 1 - confidence): green below 95%,
+  /// yellow below 99.99%, red from 99.99% (at 250 days and 99%: green 0-4, yellow 5-9, red 10+).
+  /// Plus factor (Basel Committee 1996, Table 2): green 0; yellow 0.40, 0.50, 0.65, 0.75, 0.85
+  /// for 5..9 breaches; red 1. Other samples take the yellow row whose cumulative probability at
+  /// 250 days and 99% is the largest not above theirs, so that the same evidence gets the same
+  /// factor.
+  /// \pre 1 <= observations, 0 <= breaches <= observations, confidence in (0, 1) (invalid_input).
+  /// \returns traffic_light_result{zone, plus_factor, multiplier, cumulative_probability}.
+  /// Ref: Basel Committee on Banking Supervision (1996), backtesting framework, Table 2.
+  [[nodiscard]] inline traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations = 250,
+                                                          double confidence = 0.99) {
+    constexpr std::string_view fn = "traffic_light";
+    detail::check_counts(fn, breaches, observations);
+    detail::require_probability(fn, "confidence", confidence);
+    const auto cumulative = [](double x, double t, double p) {
+      const boost::math::binomial_distribution<double, detail::math_policy> b(t, p);
+      return boost::math::cdf(b, x);
+    };
+    traffic_light_result out;
+    out.cumulative_probability =
+        cumulative(static_cast<double>(breaches), static_cast<double>(observations), 1 - confidence);
+    static constexpr double yellow_factors[] = {0.40, 0.50, 0.65, 0.75, 0.85};
+    if (out.cumulative_probability < 0.95) {
+      out.zone = basel_zone::green;
+    } else if (out.cumulative_probability < 0.9999) {
+      out.zone = basel_zone::yellow;
+      out.plus_factor = yellow_factors[0];
+      for (int k = 6; k <= 9; ++k)
+        // (relative slack: 1 - 0.99 is not 0.01 in double, and row k must match itself)
+        if (cumulative(k, 250, 0.01) <= out.cumulative_probability * (1 + 1e-12))
+          out.plus_factor = yellow_factors[k - 5];
+    } else {
+      out.zone = basel_zone::red;
+      out.plus_factor = 1.0;
+    }
+    out.multiplier = 3 + out.plus_factor;
+    return out;
   }
-  out.multiplier = 3 + out.plus_factor;
-  return out;
-}
 
-namespace detail {
+  namespace detail {
 
-template <class S1, class S2>
-[[nodiscard]] backtest_result backtest_series(std::string_view fn, const S1& returns, const S2& var_series,
-                                              double confidence, const backtest_options& o) {
-  const std::ptrdiff_t t = ssize(returns);
-  require_same_size(fn, "returns", t, "var_series", ssize(var_series));
-  require_probability(fn, "confidence", confidence);
-  require_probability(fn, "significance", o.significance);
-  require_observations(fn, 2, t, "days");
-  require_finite(fn, "returns", returns);
-  require_finite(fn, "var_series", var_series);
-  std::vector<bool> hits(uz(t));
-  auto rf = std::ranges::begin(returns);
-  auto vf = std::ranges::begin(var_series);
-  backtest_result out;
-  for (std::ptrdiff_t i = 0; i < t; ++i) {
-    hits[uz(i)] = -static_cast<double>(rf[i]) > static_cast<double>(vf[i]);
-    out.breaches += hits[uz(i)] ? 1 : 0;
+  template <class S1, class S2>
+  [[nodiscard]] backtest_result backtest_series(std::string_view fn, const S1& returns, const S2& var_series,
+                                                double confidence, const backtest_options& o) {
+    const std::ptrdiff_t t = ssize(returns);
+    require_same_size(fn, "returns", t, "var_series", ssize(var_series));
+    require_probability(fn, "confidence", confidence);
+    require_probability(fn, "significance", o.significance);
+    require_observations(fn, 2, t, "days");
+    require_finite(fn, "returns", returns);
+    require_finite(fn, "var_series", var_series);
+    std::vector<bool> hits(uz(t));
+    auto rf = std::ranges::begin(returns);
+    auto vf = std::ranges::begin(var_series);
+    backtest_result out;
+    for (std::ptrdiff_t i = 0; i < t; ++i) {
+      hits[uz(i)] = -static_cast<double>(rf[i]) > static_cast<double>(vf[i]);
+      out.breaches += hits[uz(i)] ? 1 : 0;
+    }
+    out.observations = t;
+    out.breach_rate = static_cast<double>(out.breaches) / static_cast<double>(t);
+    out.kupiec = kupiec_test(out.breaches, t, confidence, o);
+    out.christoffersen = christoffersen_test(hits, confidence, o);
+    out.basel = traffic_light(out.breaches, t, confidence);
+    return out;
   }
-  out.observations = t;
-  out.breach_rate = static_cast<double>(out.breaches) / static_cast<double>(t);
-  out.kupiec = kupiec_test(out.breaches, t, confidence, o);
-  out.christoffersen = christoffersen_test(hits, confidence, o);
-  out.basel = traffic_light(out.breaches, t, confidence);
-  return out;
-}
 
-}  // namespace detail
+  }  // namespace detail
 
-/// Backtest of a VaR series against the returns it forecast: day t is a breach when the loss
-/// -returns[t] exceeds var_series[t] (the VaR for day t, a positive fraction, computed before
-/// it), then kupiec_test, christoffersen_test and traffic_light on the breaches.
-/// \pre same lengths, at least 2 days, finite values, confidence and significance in (0, 1)
-///      (invalid_input / insufficient_data).
-/// \returns backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}.
-/// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
-template <Series S1, Series S2>
-[[nodiscard]] backtest_result var_backtest(const S1& returns, const S2& var_series, double confidence,
-                                           backtest_options options = {}) {
-  return detail::backtest_series("var_backtest", returns, var_series, confidence, options);
-}
+  /// Backtest of a VaR series against the returns it forecast: day t is a breach when the loss
+  /// -returns[t] exceeds var_series[t] (the VaR for day t, a positive fraction, computed before
+  /// it), then kupiec_test, christoffersen_test and traffic_light on the breaches.
+  /// \pre same lengths, at least 2 days, finite values, confidence and significance in (0, 1)
+  ///      (invalid_input / insufficient_data).
+  /// \returns backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}.
+  /// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
+  template <Series S1, Series S2>
+  [[nodiscard]] backtest_result var_backtest(const S1& returns, const S2& var_series, double confidence,
+                                             backtest_options options = {}) {
+    return detail::backtest_series("var_backtest", returns, var_series, confidence, options);
+  }
 
-/// Backtest of dated returns against a dated VaR series, aligned on their keys first (inner
-/// join; rows with a NaN dropped). \pre as the series form, and strictly increasing keys.
-/// \returns backtest_result over the common dates. Ref: as the series form.
-template <DatedSeries D1, DatedSeries D2>
-[[nodiscard]] backtest_result var_backtest(const D1& returns, const D2& var_series, double confidence,
-                                           backtest_options options = {}) {
-  const auto aligned = align(returns, var_series);
-  return detail::backtest_series("var_backtest", aligned.first, aligned.second, confidence, options);
-}
+  /// Backtest of dated returns against a dated VaR series, aligned on their keys first (inner
+  /// join; rows with a NaN dropped). \pre as the series form, and strictly increasing keys.
+  /// \returns backtest_result over the common dates. Ref: as the series form.
+  template <DatedSeries D1, DatedSeries D2>
+  [[nodiscard]] backtest_result var_backtest(const D1& returns, const D2& var_series, double confidence,
+                                             backtest_options options = {}) {
+    const auto aligned = align(returns, var_series);
+    return detail::backtest_series("var_backtest", aligned.first, aligned.second, confidence, options);
+  }
 
 }  // namespace keel

@@ -55,9 +55,9 @@
 
 #include <keel/covariance.hpp>
 #include <keel/detail/check.hpp>
-#include <keel/detail/present.hpp>
 #include <keel/detail/lanes.hpp>
 #include <keel/detail/moments.hpp>
+#include <keel/detail/present.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/detail/window.hpp>
 #include <keel/error.hpp>
@@ -153,24 +153,24 @@ template <class Key, class Real = double>
 struct dated_rolling_volatility : dated_series<Key, Real> {
   /// Scratch reused by the `out` form (not part of the result).
   struct scratch {
-    std::vector<Key> keys;      ///< keys of the present values
-    std::vector<Real> values;   ///< the present values
+    std::vector<Key> keys;                   ///< keys of the present values
+    std::vector<Real> values;                ///< the present values
     rolling_volatility_result<Real> rolled;  ///< the rolling result of the values
-  } workspace;                  ///< (not part of the result)
+  } workspace;                               ///< (not part of the result)
 };
 
 /// The result of ewma_volatility.
 template <class Real = double>
 struct ewma_volatility_result {
-  Real volatility{};            ///< the last (current) annualised EWMA volatility
+  Real volatility{};               ///< the last (current) annualised EWMA volatility
   std::vector<Real> volatilities;  ///< the whole path: element t uses returns 0..t
 };
 
 /// The result of ewma_volatility on a dated series: the path keyed by date.
 template <class Key, class Real = double>
 struct dated_ewma_volatility {
-  Real volatility{};                      ///< the last (current) annualised EWMA volatility
-  dated_series<Key, Real> volatilities;   ///< the path, keyed like the (present) returns
+  Real volatility{};                     ///< the last (current) annualised EWMA volatility
+  dated_series<Key, Real> volatilities;  ///< the path, keyed like the (present) returns
 };
 
 /// The result of risk_contributions.
@@ -217,8 +217,7 @@ template <class Acc, class R>
   };
   const Acc* p = direct_data<Acc>(returns);
   const Acc m = p != nullptr ? run(p) : run(std::ranges::begin(returns));
-  if (!std::isfinite(m))
-    throw_non_finite_or_overflow(fn, lo, lo + w, std::pair{std::string_view("returns"), &returns});
+  if (!std::isfinite(m)) throw_non_finite_or_overflow(fn, lo, lo + w, std::pair{std::string_view("returns"), &returns});
   return m;
 }
 
@@ -274,7 +273,8 @@ void rolling_volatility_into(std::string_view fn, const S& returns, std::ptrdiff
     const acc mean = ws.windows.mean[uz(k)];
     const acc m = options.demean ? sxx : sxx + dw * mean * mean;
     if (!std::isfinite(m)) throw_overflow(fn, "the sum of squares of " + range_text("returns", k, k + window - 1));
-    if (m > 0 && underflows(m, dw)) throw_underflow(fn, range_text("returns", k, k + window - 1), static_cast<double>(m));
+    if (m > 0 && underflows(m, dw))
+      throw_underflow(fn, range_text("returns", k, k + window - 1), static_cast<double>(m));
     out[uz(k)] = finite_volatility<Real>(fn, std::sqrt(m / (options.demean ? dw - 1 : dw)) * root_a);
   }
 }
@@ -283,9 +283,9 @@ void rolling_volatility_into(std::string_view fn, const S& returns, std::ptrdiff
 /// ewma_volatility's path and online.hpp's streaming_ewma_volatility, so both give the same bits.
 template <class Acc>
 struct ewma_variance {
-  Acc num = 0;  ///< normalized: sum lambda^(t-s) r_s^2
-  Acc den = 0;  ///< normalized: sum lambda^(t-s)
-  Acc var = 0;  ///< the current variance
+  Acc num = 0;               ///< normalized: sum lambda^(t-s) r_s^2
+  Acc den = 0;               ///< normalized: sum lambda^(t-s)
+  Acc var = 0;               ///< the current variance
   std::ptrdiff_t count = 0;  ///< squared returns added
 
   /// Adds r^2 = q with decay lambda; returns the new variance.
@@ -335,8 +335,8 @@ void weights_and_product(std::string_view fn, const W& weights, const Eigen::Mat
                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& sw) {
   const std::ptrdiff_t n = ssize(weights);
   if (cov.rows() != cov.cols())
-    throw invalid_input(message(fn, "cov is " + std::to_string(cov.rows()) + " x " + std::to_string(cov.cols()) +
-                                        ", not square"));
+    throw invalid_input(
+        message(fn, "cov is " + std::to_string(cov.rows()) + " x " + std::to_string(cov.cols()) + ", not square"));
   require_same_size(fn, "weights", n, "cov (rows)", cov.rows());
   require_finite(fn, "weights", weights);
   require_finite_cells(fn, "cov", cov);
@@ -352,14 +352,15 @@ void weights_and_product(std::string_view fn, const W& weights, const Eigen::Mat
 /// not PSD along w) is invalid_input.
 template <class Acc, class Derived>
 [[nodiscard]] Acc quadratic_form(std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w,
-                                 const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& sw, const Eigen::MatrixBase<Derived>& cov) {
+                                 const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& sw,
+                                 const Eigen::MatrixBase<Derived>& cov) {
   const Acc q = w.dot(sw);
   if (!std::isfinite(q)) throw_overflow(fn, "w' cov w");
   const Acc scale = w.cwiseAbs().dot(cov.template cast<Acc>().cwiseAbs() * w.cwiseAbs());
   if (std::fabs(q) <= 8 * static_cast<Acc>(w.size() + 1) * std::numeric_limits<Acc>::epsilon() * scale) return Acc(0);
   if (q > 0) return q;
-  throw invalid_input(message(fn, "w' cov w = " + number_text(static_cast<double>(q)) +
-                                      " < 0: cov is not positive semi-definite"));
+  throw invalid_input(
+      message(fn, "w' cov w = " + number_text(static_cast<double>(q)) + " < 0: cov is not positive semi-definite"));
 }
 
 }  // namespace detail
@@ -376,7 +377,8 @@ template <class Acc, class Derived>
 /// Accuracy: NIST StRD sample standard deviations (demean, a = 1) to 13+ digits on Lew and
 /// PiDigits, 8 on NumAcc4. Ref: Andersen, Bollerslev, Diebold & Labys, JASA 96 (2001).
 template <Series S>
-[[nodiscard]] auto realized_volatility(const S& returns, std::ptrdiff_t window, realized_volatility_options options = {}) {
+[[nodiscard]] auto realized_volatility(const S& returns, std::ptrdiff_t window,
+                                       realized_volatility_options options = {}) {
   return detail::realized_of<detail::value_t<S>>("realized_volatility", returns, window, options.demean,
                                                  options.annualization, "window");
 }
@@ -384,7 +386,8 @@ template <Series S>
 /// Realised volatility of a dated series: its last `window` present (non-NaN) returns.
 /// \throws as the series form, and invalid_input for keys that do not strictly increase.
 template <DatedSeries D>
-[[nodiscard]] auto realized_volatility(const D& returns, std::ptrdiff_t window, realized_volatility_options options = {}) {
+[[nodiscard]] auto realized_volatility(const D& returns, std::ptrdiff_t window,
+                                       realized_volatility_options options = {}) {
   std::vector<key_type_t<D>> kept_keys;
   std::vector<value_type_t<D>> kept;
   detail::present_values("realized_volatility", returns, kept_keys, kept);
@@ -407,7 +410,8 @@ void rolling_volatility(const S& returns, std::ptrdiff_t window, rolling_volatil
 /// volatilities, so a Series). See the `out` form.
 /// \throws as the `out` form.
 template <Series S>
-[[nodiscard]] auto rolling_volatility(const S& returns, std::ptrdiff_t window, realized_volatility_options options = {}) {
+[[nodiscard]] auto rolling_volatility(const S& returns, std::ptrdiff_t window,
+                                      realized_volatility_options options = {}) {
   rolling_volatility_result<detail::value_t<S>> out;
   rolling_volatility(returns, window, out, options);
   return out;
@@ -431,7 +435,8 @@ void rolling_volatility(const D& returns, std::ptrdiff_t window, dated_rolling_v
 /// Rolling realised volatility of a dated series -> dated_rolling_volatility (see the `out` form).
 /// \throws as the `out` form.
 template <DatedSeries D>
-[[nodiscard]] auto rolling_volatility(const D& returns, std::ptrdiff_t window, realized_volatility_options options = {}) {
+[[nodiscard]] auto rolling_volatility(const D& returns, std::ptrdiff_t window,
+                                      realized_volatility_options options = {}) {
   dated_rolling_volatility<key_type_t<D>, value_type_t<D>> out;
   rolling_volatility(returns, window, out, options);
   return out;
@@ -502,14 +507,14 @@ template <Series S>
   if (!(options.threshold >= 0 && std::isfinite(options.threshold)))
     detail::throw_bad_option(fn, "threshold", options.threshold, "finite and >= 0");
   volatility_trend_result<real> out;
-  const auto s = static_cast<acc>(
-      detail::realized_of<real>(fn, returns, options.short_window, options.demean, options.annualization, "short_window"));
-  const auto l = static_cast<acc>(
-      detail::realized_of<real>(fn, returns, options.long_window, options.demean, options.annualization, "long_window"));
+  const auto s = static_cast<acc>(detail::realized_of<real>(fn, returns, options.short_window, options.demean,
+                                                            options.annualization, "short_window"));
+  const auto l = static_cast<acc>(detail::realized_of<real>(fn, returns, options.long_window, options.demean,
+                                                            options.annualization, "long_window"));
   const auto h = static_cast<acc>(options.threshold);
   out.short_volatility = static_cast<real>(s);
   out.long_volatility = static_cast<real>(l);
-  out.direction = s > l * (1 + h) ? trend_direction::increasing
+  out.direction = s > l * (1 + h)   ? trend_direction::increasing
                   : s < l * (1 - h) ? trend_direction::decreasing
                                     : trend_direction::stable;
   const acc top = std::max(s, l);
@@ -540,11 +545,11 @@ template <Series S>
 [[nodiscard]] auto volatility_percentile(const S& returns, volatility_percentile_options options = {}) {
   using real = detail::value_t<S>;
   constexpr std::string_view fn = "volatility_percentile";
-  if (options.lookback < 1) detail::throw_bad_option(fn, "lookback", static_cast<double>(options.lookback), "at least 1");
+  if (options.lookback < 1)
+    detail::throw_bad_option(fn, "lookback", static_cast<double>(options.lookback), "at least 1");
   const std::ptrdiff_t n = detail::ssize(returns);
   const std::ptrdiff_t need = options.window + options.lookback - 1;
-  if (options.window >= 1 && n < need)
-    detail::require_observations(fn, need, n, "returns (window + lookback - 1)");
+  if (options.window >= 1 && n < need) detail::require_observations(fn, need, n, "returns (window + lookback - 1)");
   std::vector<real> path;
   detail::volatility_workspace<detail::accum_t<real>> ws;
   detail::rolling_volatility_into(fn, returns, options.window, path, ws,
@@ -575,8 +580,9 @@ template <DatedSeries D>
 ///         j)), an overflow, or w' Sigma w clearly negative (cov not PSD).
 /// Ref: Markowitz, "Portfolio selection", J. Finance 7 (1952).
 template <Series S, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto portfolio_volatility(const S& weights, const Eigen::MatrixBase<Derived>& cov) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto portfolio_volatility(
+    const S& weights, const Eigen::MatrixBase<Derived>& cov) {
   using real = detail::result_t<detail::value_t<S>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "portfolio_volatility";
@@ -594,8 +600,9 @@ template <Series S, class Derived>
 ///         numerator and sigma_p are both 0 (no risk at all: the ratio is undefined).
 /// Ref: Choueifaty & Coignard, J. Portfolio Management 35 (2008) 40-51.
 template <Series S, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto diversification_ratio(const S& weights, const Eigen::MatrixBase<Derived>& cov) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto diversification_ratio(
+    const S& weights, const Eigen::MatrixBase<Derived>& cov) {
   using real = detail::result_t<detail::value_t<S>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "diversification_ratio";
@@ -606,13 +613,15 @@ template <Series S, class Derived>
     const auto v = static_cast<acc>(cov(i, i));
     if (v < 0)
       throw invalid_input(detail::message(fn, detail::cell_text("cov", i, i) + " = " +
-                                                  detail::number_text(static_cast<double>(v)) + " is a negative variance"));
+                                                  detail::number_text(static_cast<double>(v)) +
+                                                  " is a negative variance"));
     numerator += std::fabs(w(i)) * std::sqrt(v);
   }
   const acc sigma = std::sqrt(detail::quadratic_form(fn, w, sw, cov));
   if (sigma == 0) {
     if (numerator == 0)
-      throw singular_problem(detail::message(fn, "the portfolio and its positions have zero volatility: the ratio is 0 / 0"));
+      throw singular_problem(
+          detail::message(fn, "the portfolio and its positions have zero volatility: the ratio is 0 / 0"));
     return std::numeric_limits<real>::infinity();
   }
   return detail::rounded<real>(fn, "diversification ratio", numerator / sigma);
@@ -625,15 +634,17 @@ template <Series S, class Derived>
 /// \throws as portfolio_volatility; singular_problem when sigma_p = 0 (no risk to split).
 /// Ref: Litterman, "Hot spots and hedges", Goldman Sachs (1996); Qian, PanAgora (2005).
 template <Series S, class Derived>
-  requires(!Series<Derived>) && std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto risk_contributions(const S& weights, const Eigen::MatrixBase<Derived>& cov) {
+  requires(!Series<Derived>)
+&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto risk_contributions(
+    const S& weights, const Eigen::MatrixBase<Derived>& cov) {
   using real = detail::result_t<detail::value_t<S>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "risk_contributions";
   Eigen::Matrix<acc, Eigen::Dynamic, 1> w, sw;
   detail::weights_and_product(fn, weights, cov, w, sw);
   const acc sigma = std::sqrt(detail::quadratic_form(fn, w, sw, cov));
-  if (!(sigma > 0)) throw singular_problem(detail::message(fn, "the portfolio volatility is 0: there is no risk to split"));
+  if (!(sigma > 0))
+    throw singular_problem(detail::message(fn, "the portfolio volatility is 0: there is no risk to split"));
   risk_contributions_result<real> out;
   const Eigen::Matrix<acc, Eigen::Dynamic, 1> rc = w.cwiseProduct(sw) / sigma;
   out.contributions = rc.template cast<real>();

@@ -22,7 +22,7 @@ int main() {
   }
   const auto fit = keel::market_beta(keel::simple_returns(keel::dated_view(days, stock)),
                                      keel::simple_returns(keel::dated_view(days, market)));
-  std::cout << "keel " << KEEL_VERSION_MAJOR << "." << KEEL_VERSION_MINOR << ": beta " << fit.beta
-            << " over " << fit.n << " days\n";
+  std::cout << "keel " << KEEL_VERSION_MAJOR << "." << KEEL_VERSION_MINOR << ": beta " << fit.beta << " over " << fit.n
+            << " days\n";
   return fit.n == 39 && fit.beta > 1.4 && fit.beta < 1.6 ? 0 : 1;
 }

@@ -111,10 +111,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   keel::portfolio_constraints pc;
   switch (shape % 4) {
-    case 0: pc.bounds = keel::weight_bounds::long_only(); break;
-    case 1: pc.bounds = keel::weight_bounds(-0.5 + in.next(), 0.6 + in.next()); break;
-    case 2: pc.bounds = keel::weight_bounds::unbounded(); break;
-    default: pc.bounds = keel::weight_bounds(0.0, 0.3); break;
+    case 0:
+      pc.bounds = keel::weight_bounds::long_only();
+      break;
+    case 1:
+      pc.bounds = keel::weight_bounds(-0.5 + in.next(), 0.6 + in.next());
+      break;
+    case 2:
+      pc.bounds = keel::weight_bounds::unbounded();
+      break;
+    default:
+      pc.bounds = keel::weight_bounds(0.0, 0.3);
+      break;
   }
   if (shape / 4 % 3 == 1) pc.budget = keel::budget_rule::market_neutral;
   if (shape / 4 % 3 == 2) pc.budget = keel::budget_rule::none;
@@ -144,8 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // |w|'|Sigma||w| (large weights on a singular covariance cancel to a tiny variance).
         const Eigen::VectorXd aw = f.corners[k - 1].weights.cwiseAbs();
         const double terms = aw.dot(cov.cwiseAbs() * aw);
-        require(f.corners[k].volatility >= f.corners[k - 1].volatility - 1e-7 * (1 + f.corners[k].volatility) -
-                                               std::sqrt(1e-10 * terms));
+        require(f.corners[k].volatility >=
+                f.corners[k - 1].volatility - 1e-7 * (1 + f.corners[k].volatility) - std::sqrt(1e-10 * terms));
       }
     }
     for (const auto& p : f.points) check_portfolio(p, pc);
@@ -178,8 +186,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   guarded([&] { require(keel::mean_historical_return(prices).array().isFinite().all()); });
   guarded([&] { require(keel::mean_historical_return(prices, {.compounding = false}).array().isFinite().all()); });
   guarded([&] { require(keel::capm_return(prices, {.risk_free = rf}).array().isFinite().all()); });
-  guarded([&] {
-    require(keel::mean_historical_return(prices, {.returns_data = true}).array().isFinite().all());
-  });
+  guarded([&] { require(keel::mean_historical_return(prices, {.returns_data = true}).array().isFinite().all()); });
   return 0;
 }

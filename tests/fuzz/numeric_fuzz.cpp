@@ -104,8 +104,8 @@ void fit_factors(const std::vector<double>& y, const std::vector<double>& x, int
   }
 }
 
-void returns_and_align(const std::vector<double>& y, const std::vector<double>& x,
-                       const std::uint8_t* raw, std::size_t size) {
+void returns_and_align(const std::vector<double>& y, const std::vector<double>& x, const std::uint8_t* raw,
+                       std::size_t size) {
   try {
     for (double r : keel::simple_returns(x)) require(std::isfinite(r));
   } catch (const keel::error&) {
@@ -129,8 +129,7 @@ void returns_and_align(const std::vector<double>& y, const std::vector<double>& 
     }
     const auto returns = keel::simple_returns(prices);
     require(keel::values(returns).size() + 1 == y.size() || y.empty());
-    check_beta(keel::market_beta(returns, keel::simple_returns(keel::dated_view(kb, x)),
-                                 {.min_observations = 3}));
+    check_beta(keel::market_beta(returns, keel::simple_returns(keel::dated_view(kb, x)), {.min_observations = 3}));
   } catch (const keel::error&) {
   }
 }

@@ -83,7 +83,8 @@ void one_series(const std::vector<Real>& r, std::ptrdiff_t window, double option
   });
   guarded([&] {
     const auto c = keel::concentration_metrics(r, {.top = {1, window}});
-    require(c.hhi >= 0 && c.hhi <= 10000 && c.effective_n >= 1 && c.effective_n <= static_cast<Real>(c.n) * Real(1.000001));
+    require(c.hhi >= 0 && c.hhi <= 10000 && c.effective_n >= 1 &&
+            c.effective_n <= static_cast<Real>(c.n) * Real(1.000001));
     for (auto s : c.top_shares) require(s >= 0 && s <= 1);
   });
 }
@@ -110,7 +111,8 @@ void sectors_and_attribution(const std::vector<double>& w, const std::vector<dou
   std::vector<std::pair<std::string, double>> bench;
   for (std::size_t i = 0; i < x.size() && i < 3; ++i) bench.emplace_back(labels[i == 2 ? 3 : i], x[i]);
   guarded([&] {
-    const auto s = keel::sector_exposure(w, sectors, bench, {.normalise_weights = normalise, .normalise_benchmark = true});
+    const auto s =
+        keel::sector_exposure(w, sectors, bench, {.normalise_weights = normalise, .normalise_benchmark = true});
     for (std::size_t i = 0; i < s.sectors.size(); ++i)
       require(not_nan(s.portfolio_weights[i]) && not_nan(s.benchmark_weights[i]) && not_nan(s.active_weights[i]));
   });
@@ -126,13 +128,15 @@ void sectors_and_attribution(const std::vector<double>& w, const std::vector<dou
     for (std::size_t i = 0; i < wp.size(); ++i)
       scale += std::fabs(e.allocations[i]) + std::fabs(e.selections[i]) + std::fabs(e.interactions[i]);
     if (std::isfinite(scale))
-      require(std::fabs(e.allocation + e.selection + e.interaction - e.active_return) <= 1e-12 * scale * (4 + static_cast<double>(n)));
+      require(std::fabs(e.allocation + e.selection + e.interaction - e.active_return) <=
+              1e-12 * scale * (4 + static_cast<double>(n)));
   });
   guarded([&] {
-    const auto rows = static_cast<Eigen::Index>(n / 2 > 0 ? 2 : 1), cols = static_cast<Eigen::Index>(n / static_cast<std::size_t>(rows));
+    const auto rows = static_cast<Eigen::Index>(n / 2 > 0 ? 2 : 1),
+               cols = static_cast<Eigen::Index>(n / static_cast<std::size_t>(rows));
     if (cols == 0) return;
-    const Eigen::Map<const Eigen::MatrixXd> a(wp.data(), rows, cols), b(wb.data(), rows, cols), c(rp.data(), rows, cols),
-        d(rb.data(), rows, cols);
+    const Eigen::Map<const Eigen::MatrixXd> a(wp.data(), rows, cols), b(wb.data(), rows, cols),
+        c(rp.data(), rows, cols), d(rb.data(), rows, cols);
     const auto l = keel::linked_attribution(a, b, c, d, {.normalise = true});
     require(not_nan(l.active_return) && not_nan(l.allocation) && not_nan(l.selection) && not_nan(l.interaction));
   });
@@ -171,14 +175,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::size_t half = v.size() / 2;
   const std::vector<double> r(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(half));
-  const std::vector<double> m(v.begin() + static_cast<std::ptrdiff_t>(half), v.begin() + static_cast<std::ptrdiff_t>(2 * half));
+  const std::vector<double> m(v.begin() + static_cast<std::ptrdiff_t>(half),
+                              v.begin() + static_cast<std::ptrdiff_t>(2 * half));
   one_series(v, window, option);
   two_series(r, m);
   if (mode == 1) {
     one_series(vf, window, option);
     const std::size_t hf = vf.size() / 2;
     two_series(std::vector<float>(vf.begin(), vf.begin() + static_cast<std::ptrdiff_t>(hf)),
-               std::vector<float>(vf.begin() + static_cast<std::ptrdiff_t>(hf), vf.begin() + static_cast<std::ptrdiff_t>(2 * hf)));
+               std::vector<float>(vf.begin() + static_cast<std::ptrdiff_t>(hf),
+                                  vf.begin() + static_cast<std::ptrdiff_t>(2 * hf)));
   }
   sectors_and_attribution(r, m, (data[1] & 1) != 0);
   return 0;

@@ -49,12 +49,14 @@ void guarded(F&& f) {
 void series_forms(const std::vector<double>& r, double c, const keel::return_distribution& dist, bool filtered) {
   const double s = scale_of(r);
   guarded([&] {
-    const keel::parametric_options o{.confidence = c, .horizon = 1 + static_cast<double>(r.size() % 5), .distribution = dist};
+    const keel::parametric_options o{
+        .confidence = c, .horizon = 1 + static_cast<double>(r.size() % 5), .distribution = dist};
     const double v = keel::parametric_var(r, o), cv = keel::parametric_cvar(r, o);
     require(std::isfinite(v) && std::isfinite(cv) && ordered(v, cv, 6 * s));
   });
   guarded([&] {
-    const keel::historical_options o{.confidence = c, .ewma_lambda = filtered ? std::optional<double>(0.94) : std::nullopt};
+    const keel::historical_options o{.confidence = c,
+                                     .ewma_lambda = filtered ? std::optional<double>(0.94) : std::nullopt};
     const double v = keel::historical_var(r, o), cv = keel::historical_cvar(r, o);
     require(std::isfinite(v) && std::isfinite(cv) && ordered(v, cv, 1e3 * s));
   });
@@ -109,7 +111,8 @@ void portfolio_forms(const std::vector<double>& r, double c, const keel::return_
       require(std::fabs(sv - d.var) <= 1e-9 * (1 + std::fabs(d.var) + std::fabs(d.cvar)));
     });
     guarded([&] {
-      const auto mc = keel::monte_carlo_var(w, mu, *cov, {.paths = 200, .seed = 7, .confidence = {c, 0.99}, .distribution = dist, .threads = 2});
+      const auto mc = keel::monte_carlo_var(
+          w, mu, *cov, {.paths = 200, .seed = 7, .confidence = {c, 0.99}, .distribution = dist, .threads = 2});
       for (std::size_t l = 0; l < mc.vars.size(); ++l) {
         require(std::isfinite(mc.vars[l]) && std::isfinite(mc.cvars[l]));
         require(mc.var_stderrs[l] >= 0 && mc.cvar_stderrs[l] >= 0 && std::isfinite(mc.cvar_stderrs[l]));
@@ -165,8 +168,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool raw_doubles = (data[0] & 1) != 0;
   const double confidences[] = {0.95, 0.99, 0.5, 0.01, 0.999999, 0.9};
   const double c = confidences[data[1] % 6];
-  const keel::return_distribution dist =
-      (data[1] & 0x10) != 0 ? keel::return_distribution{keel::student_t{2.5 + (data[1] >> 5)}} : keel::return_distribution{keel::normal{}};
+  const keel::return_distribution dist = (data[1] & 0x10) != 0
+                                             ? keel::return_distribution{keel::student_t{2.5 + (data[1] >> 5)}}
+                                             : keel::return_distribution{keel::normal{}};
   const bool filtered = (data[1] & 0x08) != 0;
   const std::uint8_t* body = data + 2;
   const std::size_t bytes = size - 2;

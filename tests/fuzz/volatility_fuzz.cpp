@@ -55,9 +55,9 @@ void volatility_calls(const std::vector<Real>& r, std::ptrdiff_t window, std::ui
   } catch (const keel::error&) {
   }
   try {
-    const auto e = keel::ewma_volatility(r, {.lambda = (flags & 2) ? 0.5 : 0.94,
-                                             .weighting = (flags & 4) ? keel::ewma_weighting::normalized
-                                                                      : keel::ewma_weighting::recursive});
+    const auto e = keel::ewma_volatility(
+        r, {.lambda = (flags & 2) ? 0.5 : 0.94,
+            .weighting = (flags & 4) ? keel::ewma_weighting::normalized : keel::ewma_weighting::recursive});
     require(e.volatilities.size() == r.size() && std::isfinite(e.volatility) && e.volatility >= 0);
     for (const auto v : e.volatilities) require(std::isfinite(v) && v >= 0);
   } catch (const keel::error&) {
@@ -100,7 +100,8 @@ void covariance_calls(const Eigen::MatrixXd& x, std::uint8_t flags, const std::v
   try {
     const auto c = keel::sample_covariance(x, {.annualization = 252, .missing = missing, .repair = (flags & 8) != 0});
     check_covariance(c.covariance, n);
-    if (c.min_eigenvalue) require(std::isfinite(*c.min_eigenvalue) && (c.positive_semidefinite || *c.min_eigenvalue < 0));
+    if (c.min_eigenvalue)
+      require(std::isfinite(*c.min_eigenvalue) && (c.positive_semidefinite || *c.min_eigenvalue < 0));
     portfolio_calls(c.covariance, w);
     try {
       const Eigen::MatrixXd r = keel::correlation(c.covariance);
@@ -133,8 +134,11 @@ void har_calls(const std::vector<double>& r, std::ptrdiff_t window, std::uint8_t
   const auto scale = static_cast<keel::har_scale>(flags % 3);
   std::vector<double> rv(r.size());
   for (std::size_t i = 0; i < r.size(); ++i) rv[i] = r[i] * r[i];
-  const keel::har_options options{.horizon = 1 + window % 4, .scale = scale, .weekly = 2 + window % 3,
-                                  .monthly = 6 + window % 5, .min_observations = 5};
+  const keel::har_options options{.horizon = 1 + window % 4,
+                                  .scale = scale,
+                                  .weekly = 2 + window % 3,
+                                  .monthly = 6 + window % 5,
+                                  .min_observations = 5};
   try {
     const auto m = keel::har_fit(rv, options);
     require(std::isfinite(m.intercept) && std::isfinite(m.beta_daily) && std::isfinite(m.beta_weekly) &&
@@ -150,8 +154,8 @@ void har_calls(const std::vector<double>& r, std::ptrdiff_t window, std::uint8_t
   } catch (const keel::error&) {
   }
   try {
-    const auto h = keel::har_volatility_forecast(r, {.horizon = window, .scale = scale, .weekly = 2, .monthly = 5,
-                                                     .min_observations = 5});
+    const auto h = keel::har_volatility_forecast(
+        r, {.horizon = window, .scale = scale, .weekly = 2, .monthly = 5, .min_observations = 5});
     require(std::isfinite(h.volatility) && h.volatility >= 0 && h.variance >= 0);
   } catch (const keel::error&) {
   }
@@ -209,8 +213,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const Eigen::MatrixXd rv = x.array().square();
     const auto panel = keel::har_fit(rv, {.weekly = 2, .monthly = 4, .min_observations = 5});
-    require(panel.intercepts.allFinite() && panel.std_errors.allFinite() &&
-            (panel.r_squareds.array() >= 0).all() && (panel.r_squareds.array() <= 1).all());
+    require(panel.intercepts.allFinite() && panel.std_errors.allFinite() && (panel.r_squareds.array() >= 0).all() &&
+            (panel.r_squareds.array() <= 1).all());
   } catch (const keel::error&) {
   }
   return 0;

@@ -39,7 +39,6 @@ struct brute_result {
   double objective = std::numeric_limits<double>::infinity();
 };
 
-
 /// The global minimiser by enumeration (see the file comment). 3^(n + m) candidates at most;
 /// each is reduced to its free variables and active rows and solved by full-pivot LU (complete
 /// orthogonal decomposition when singular), checked by its residual.
@@ -64,8 +63,10 @@ inline brute_result brute_force_qp(const qp_data& d, double feas_tol = 1e-9) {
     for (Eigen::Index k = 0; k < n + m; ++k) {
       const int s = choices[static_cast<std::size_t>(k)][at[static_cast<std::size_t>(k)]];
       if (k < n) {
-        if (s == 0) free.push_back(k);
-        else x(k) = s == 1 ? d.lower(k) : d.upper(k);
+        if (s == 0)
+          free.push_back(k);
+        else
+          x(k) = s == 1 ? d.lower(k) : d.upper(k);
       } else if (s != 0) {
         ++rows;
       }
@@ -105,8 +106,9 @@ inline brute_result brute_force_qp(const qp_data& d, double feas_tol = 1e-9) {
         Eigen::FullPivLU<Eigen::MatrixXd> lu(kkt);
         Eigen::VectorXd sol = lu.isInvertible() ? Eigen::VectorXd(lu.solve(rhs))
                                                 : Eigen::VectorXd(kkt.completeOrthogonalDecomposition().solve(rhs));
-        solved = (kkt * sol - rhs).lpNorm<Eigen::Infinity>() <= 1e-11 * (1 + rhs.lpNorm<Eigen::Infinity>() +
-                                                                         kkt.lpNorm<Eigen::Infinity>() * sol.lpNorm<Eigen::Infinity>());
+        solved =
+            (kkt * sol - rhs).lpNorm<Eigen::Infinity>() <=
+            1e-11 * (1 + rhs.lpNorm<Eigen::Infinity>() + kkt.lpNorm<Eigen::Infinity>() * sol.lpNorm<Eigen::Infinity>());
         for (Eigen::Index i = 0; i < f; ++i) x(free[static_cast<std::size_t>(i)]) = sol(i);
       } else {
         solved = rows == 0 || b.lpNorm<Eigen::Infinity>() <= feas_tol;
@@ -118,7 +120,8 @@ inline brute_result brute_force_qp(const qp_data& d, double feas_tol = 1e-9) {
           const double v = d.a.row(k).dot(x);
           ok = v >= d.row_lower(k) - feas_tol && v <= d.row_upper(k) + feas_tol;
         }
-        if (ok && d.extra_equality) ok = std::fabs(d.extra_equality->first.dot(x) - d.extra_equality->second) <= feas_tol;
+        if (ok && d.extra_equality)
+          ok = std::fabs(d.extra_equality->first.dot(x) - d.extra_equality->second) <= feas_tol;
         if (ok) {
           const double obj = 0.5 * x.dot(d.q * x) - d.c.dot(x);
           if (obj < best.objective) {

@@ -18,8 +18,8 @@ namespace keel_test {
 /// The shared folder, if it exists.
 inline std::optional<std::filesystem::path> shared_dir() {
   const char* env = std::getenv("KEEL_SHARED_DIR");
-  const std::filesystem::path dir = env != nullptr ? std::filesystem::path(env)
-                                                   : std::filesystem::path(KEEL_SHARED_DIR);
+  const std::filesystem::path dir =
+      env != nullptr ? std::filesystem::path(env) : std::filesystem::path(KEEL_SHARED_DIR);
   std::error_code ec;
   if (std::filesystem::is_directory(dir, ec)) return dir;
   return std::nullopt;

@@ -38,8 +38,7 @@ std::vector<Real> converted(const std::vector<double>& xs) {
 template <class Real>
 class user_series {
  public:
-  explicit user_series(const std::vector<Real>& xs)
-      : size_(xs.size()), data_(std::make_unique<Real[]>(xs.size())) {
+  explicit user_series(const std::vector<Real>& xs) : size_(xs.size()), data_(std::make_unique<Real[]>(xs.size())) {
     for (std::size_t i = 0; i < size_; ++i) data_[i] = xs[i];
   }
   [[nodiscard]] const Real* begin() const { return data_.get(); }
@@ -68,12 +67,32 @@ class indexed_series {
     iterator(const std::vector<Real>* data, std::ptrdiff_t i) : data_(data), i_(i) {}
     reference operator*() const { return (*data_)[static_cast<std::size_t>(i_)]; }
     reference operator[](difference_type k) const { return (*data_)[static_cast<std::size_t>(i_ + k)]; }
-    iterator& operator++() { ++i_; return *this; }
-    iterator operator++(int) { iterator t = *this; ++i_; return t; }
-    iterator& operator--() { --i_; return *this; }
-    iterator operator--(int) { iterator t = *this; --i_; return t; }
-    iterator& operator+=(difference_type k) { i_ += k; return *this; }
-    iterator& operator-=(difference_type k) { i_ -= k; return *this; }
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator t = *this;
+      ++i_;
+      return t;
+    }
+    iterator& operator--() {
+      --i_;
+      return *this;
+    }
+    iterator operator--(int) {
+      iterator t = *this;
+      --i_;
+      return t;
+    }
+    iterator& operator+=(difference_type k) {
+      i_ += k;
+      return *this;
+    }
+    iterator& operator-=(difference_type k) {
+      i_ -= k;
+      return *this;
+    }
     friend iterator operator+(iterator a, difference_type k) { return a += k; }
     friend iterator operator+(difference_type k, iterator a) { return a += k; }
     friend iterator operator-(iterator a, difference_type k) { return a -= k; }
@@ -114,8 +133,7 @@ template <class Real>
 struct as_eigen_vector {
   using real = Real;
   explicit as_eigen_vector(const std::vector<double>& xs)
-      : data(Eigen::Map<const Eigen::VectorXd>(xs.data(), static_cast<Eigen::Index>(xs.size()))
-                 .cast<Real>()) {}
+      : data(Eigen::Map<const Eigen::VectorXd>(xs.data(), static_cast<Eigen::Index>(xs.size())).cast<Real>()) {}
   [[nodiscard]] const Eigen::Matrix<Real, Eigen::Dynamic, 1>& series() const { return data; }
   Eigen::Matrix<Real, Eigen::Dynamic, 1> data;
 };
@@ -148,10 +166,9 @@ struct as_indexed {
 
 }  // namespace keel_test
 
-#define KEEL_STORAGE_TYPES                                                                 \
-  keel_test::as_vector<float>, keel_test::as_vector<double>, keel_test::as_span<float>,    \
-      keel_test::as_span<double>, keel_test::as_eigen_vector<float>,                       \
-      keel_test::as_eigen_vector<double>, keel_test::as_eigen_map<float>,                  \
-      keel_test::as_eigen_map<double>, keel_test::as_user<float>, keel_test::as_user<double>,     \
-      keel_test::as_indexed<float>, keel_test::as_indexed<double>, keel_test::as_vector<long double>, \
+#define KEEL_STORAGE_TYPES                                                                                          \
+  keel_test::as_vector<float>, keel_test::as_vector<double>, keel_test::as_span<float>, keel_test::as_span<double>, \
+      keel_test::as_eigen_vector<float>, keel_test::as_eigen_vector<double>, keel_test::as_eigen_map<float>,        \
+      keel_test::as_eigen_map<double>, keel_test::as_user<float>, keel_test::as_user<double>,                       \
+      keel_test::as_indexed<float>, keel_test::as_indexed<double>, keel_test::as_vector<long double>,               \
       keel_test::as_indexed<long double>

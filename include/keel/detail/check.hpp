@@ -88,8 +88,8 @@ template <class Key>
 /// and, for values aligned from dated series, the keys that say where index i is. A view: the
 /// name and keys must outlive it.
 struct series_label {
-  std::string_view name;                                        ///< the series' name in messages
-  const void* keys = nullptr;                                   ///< the keys (type-erased), or null
+  std::string_view name;       ///< the series' name in messages
+  const void* keys = nullptr;  ///< the keys (type-erased), or null
   /// key i as text, with its preposition ("on 2024-01-05", "at key 7") when asked
   std::string (*key_of)(const void*, std::ptrdiff_t, bool) = nullptr;
 
@@ -172,8 +172,8 @@ inline void require_same_size(std::string_view fn, std::string_view name_a, std:
 inline void require_observations(std::string_view fn, std::ptrdiff_t required, std::ptrdiff_t actual,
                                  std::string_view what = "observations", std::string_view option = {}) {
   if (actual >= required) return;
-  std::string text = "needs at least " + std::to_string(required) + " " + std::string(what) + ", got " +
-                     std::to_string(actual);
+  std::string text =
+      "needs at least " + std::to_string(required) + " " + std::string(what) + ", got " + std::to_string(actual);
   if (!option.empty()) text += " (set by " + std::string(option) + ")";
   throw insufficient_data(message(fn, text), required, actual);
 }
@@ -245,12 +245,11 @@ inline void require_probability(std::string_view fn, std::string_view option, do
                                       number_text(tolerance) + "); set " + std::string(option) + " to rescale them"));
 }
 
-
 /// Throws invalid_input unless the matrix `name` is square: "fn: cov is 3 x 4, not square".
 inline void require_square(std::string_view fn, std::string_view name, std::ptrdiff_t rows, std::ptrdiff_t cols) {
   if (rows != cols)
-    throw invalid_input(message(fn, std::string(name) + " is " + std::to_string(rows) + " x " + std::to_string(cols) +
-                                        ", not square"));
+    throw invalid_input(
+        message(fn, std::string(name) + " is " + std::to_string(rows) + " x " + std::to_string(cols) + ", not square"));
 }
 
 /// Throws invalid_input naming the first pair of cells of a square matrix that differ by more
@@ -278,7 +277,6 @@ inline void require_positive_option(std::string_view fn, std::string_view option
   if (!(value > 0 && std::isfinite(value))) throw_bad_option(fn, option, value, "positive and finite");
 }
 
-
 /// Throws invalid_input for a NaN cell of a panel read with the policy missing_data::reject: the
 /// cell, and how to skip missing values instead.
 [[noreturn]] inline void throw_missing_cell(std::string_view fn, std::string_view name, std::ptrdiff_t i,
@@ -290,10 +288,10 @@ inline void require_positive_option(std::string_view fn, std::string_view option
 
 /// Throws invalid_input for an option value a function does not support: "fn: option = value is
 /// not supported: reason".
-[[noreturn]] inline void throw_unsupported_option(std::string_view fn, std::string_view option,
-                                                  std::string_view value, std::string_view reason) {
-  throw invalid_input(message(fn, std::string(option) + " = " + std::string(value) + " is not supported: " +
-                                      std::string(reason)));
+[[noreturn]] inline void throw_unsupported_option(std::string_view fn, std::string_view option, std::string_view value,
+                                                  std::string_view reason) {
+  throw invalid_input(
+      message(fn, std::string(option) + " = " + std::string(value) + " is not supported: " + std::string(reason)));
 }
 
 /// Throws invalid_input unless every nonzero |x| of `values` lies in [lo, hi]: inputs of an

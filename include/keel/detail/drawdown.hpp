@@ -105,8 +105,8 @@ struct window_drawdown_workspace {
 template <class Acc, class Factor, class Out>
 [[nodiscard]] bool rolling_window_drawdowns(std::ptrdiff_t n, std::ptrdiff_t w, Factor&& factor, Out&& out,
                                             window_drawdown_workspace<Acc>& ws) {
-  const std::ptrdiff_t m = w + 1;       // points per window and per block
-  const std::ptrdiff_t points = n + 1;  // point p follows return p - 1
+  const std::ptrdiff_t m = w + 1;                                                    // points per window and per block
+  const std::ptrdiff_t points = n + 1;                                               // point p follows return p - 1
   const auto g = [&](std::ptrdiff_t p) { return static_cast<Acc>(factor(p - 1)); };  // point p-1 -> p
   ws.suffix_total.resize(uz(m));
   ws.suffix_max.resize(uz(m));

@@ -47,10 +47,10 @@ struct frontier_path {
   using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
   std::vector<Acc> lambdas, returns, variances;
   std::vector<vector> weights;
-  std::vector<Acc> cross, curvature;             ///< p_k, q_k of segment k (corner k to k + 1)
-  std::vector<std::vector<qp_active>> actives;   ///< working set of segment k (and of the ray)
-  bool unbounded = false;                        ///< the last corner is followed by a ray
-  vector ray;                                    ///< dw/dlambda on the ray
+  std::vector<Acc> cross, curvature;                     ///< p_k, q_k of segment k (corner k to k + 1)
+  std::vector<std::vector<qp_active>> actives;           ///< working set of segment k (and of the ray)
+  bool unbounded = false;                                ///< the last corner is followed by a ray
+  vector ray;                                            ///< dw/dlambda on the ray
   Acc ray_return = 0, ray_cross = 0, ray_curvature = 0;  ///< mu'x1, w_K'Sigma x1, x1'Sigma x1
   std::ptrdiff_t breakpoints = 0;
 
@@ -207,8 +207,9 @@ template <class Acc>
       return point_on(path, k, variance_root(path.variances[uk], path.cross[uk], path.curvature[uk], v_target, Acc(1)));
   }
   if (path.unbounded && path.ray_return > 0)
-    return point_on(path, K, variance_root(path.variances.back(), path.ray_cross, path.ray_curvature, v_target,
-                                           std::numeric_limits<Acc>::infinity()));
+    return point_on(path, K,
+                    variance_root(path.variances.back(), path.ray_cross, path.ray_curvature, v_target,
+                                  std::numeric_limits<Acc>::infinity()));
   return point_on(path, K, Acc(0));  // the target is at or above the largest volatility
 }
 
@@ -251,9 +252,9 @@ template <class Acc>
 [[nodiscard]] path_point<Acc> max_sharpe_point(std::string_view fn, const frontier_path<Acc>& path, Acc rf) {
   const Acc top = max_return(path);
   if (!(top > rf))
-    throw infeasible(message(fn, "no portfolio the constraints allow earns more than risk_free = " +
-                                     number_text(static_cast<double>(rf)) + " (the largest expected return is " +
-                                     number_text(static_cast<double>(top)) + ")"));
+    throw infeasible(message(
+        fn, "no portfolio the constraints allow earns more than risk_free = " + number_text(static_cast<double>(rf)) +
+                " (the largest expected return is " + number_text(static_cast<double>(top)) + ")"));
   const auto K = path.corners() - 1;
   std::ptrdiff_t best_k = -1;
   Acc best_s = 0, best = -std::numeric_limits<Acc>::infinity();
@@ -261,9 +262,9 @@ template <class Acc>
     const path_point<Acc> pt = point_on(path, k, s);
     if (!(pt.variance > 0)) {
       if (pt.expected_return > rf)
-        throw singular_problem(message(fn, "a portfolio with zero volatility earns " +
-                                               number_text(static_cast<double>(pt.expected_return)) + " > risk_free = " +
-                                               number_text(static_cast<double>(rf)) + ": the Sharpe ratio is unbounded"));
+        throw singular_problem(message(
+            fn, "a portfolio with zero volatility earns " + number_text(static_cast<double>(pt.expected_return)) +
+                    " > risk_free = " + number_text(static_cast<double>(rf)) + ": the Sharpe ratio is unbounded"));
       return;
     }
     const Acc sr = sharpe_of(pt.expected_return, pt.variance, rf);
@@ -278,7 +279,8 @@ template <class Acc>
     offer(k, Acc(0));
     if (k < K) {
       const Acc dr = path.returns[uk + 1] - path.returns[uk];
-      offer(k, sharpe_argmax(path.returns[uk] - rf, dr, path.variances[uk], path.cross[uk], path.curvature[uk], Acc(1)));
+      offer(k,
+            sharpe_argmax(path.returns[uk] - rf, dr, path.variances[uk], path.cross[uk], path.curvature[uk], Acc(1)));
     }
   }
   if (path.unbounded && path.ray_return > 0) {
@@ -287,13 +289,14 @@ template <class Acc>
     if (std::isfinite(s)) offer(K, s);
     // Far along the ray the ratio tends to mu'x1 / sqrt(x1'Sigma x1); above every attained
     // value, the supremum is not a maximum.
-    const Acc asymptote = path.ray_curvature > 0 ? path.ray_return / std::sqrt(path.ray_curvature)
-                                                 : std::numeric_limits<Acc>::infinity();
+    const Acc asymptote =
+        path.ray_curvature > 0 ? path.ray_return / std::sqrt(path.ray_curvature) : std::numeric_limits<Acc>::infinity();
     if (best_k < 0 || asymptote > best + Acc(1e-12) * std::fabs(best))
       throw infeasible(message(fn, "the Sharpe ratio rises towards " + number_text(static_cast<double>(asymptote)) +
-                                   " without reaching it along the unbounded frontier (risk_free = " +
-                                   number_text(static_cast<double>(rf)) + ", minimum-variance return " +
-                                   number_text(static_cast<double>(path.returns.front())) + "); bound the weights"));
+                                       " without reaching it along the unbounded frontier (risk_free = " +
+                                       number_text(static_cast<double>(rf)) + ", minimum-variance return " +
+                                       number_text(static_cast<double>(path.returns.front())) +
+                                       "); bound the weights"));
   }
   return point_on(path, best_k, best_s);
 }

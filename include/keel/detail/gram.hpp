@@ -51,20 +51,19 @@
 
 namespace keel::detail {
 
-
 /// Scratch of the covariance estimators, kept in their results so that a reused result
 /// reallocates nothing of keel's own.
 template <class Acc>
 struct gram_workspace {
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
   using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
-  matrix centred;               ///< the used rows, centred (weighted, clipped), T x N
-  matrix gram;                  ///< N x N products
-  vector means;                 ///< per column: its mean over its rows
-  vector row_weights;           ///< per row (EWMA): sqrt of the weight
-  matrix mask, squares, sums, square_sums;  ///< pairwise: M, Xd.Xd, Xd'M, (Xd.Xd)'M
-  matrix counts;                ///< pairwise: common observations per pair
-  std::vector<Eigen::Index> rows;  ///< complete_rows: the rows kept
+  matrix centred;                               ///< the used rows, centred (weighted, clipped), T x N
+  matrix gram;                                  ///< N x N products
+  vector means;                                 ///< per column: its mean over its rows
+  vector row_weights;                           ///< per row (EWMA): sqrt of the weight
+  matrix mask, squares, sums, square_sums;      ///< pairwise: M, Xd.Xd, Xd'M, (Xd.Xd)'M
+  matrix counts;                                ///< pairwise: common observations per pair
+  std::vector<Eigen::Index> rows;               ///< complete_rows: the rows kept
   Eigen::SelfAdjointEigenSolver<matrix> eigen;  ///< PSD check and repair
   matrix corr, delta, projected, residual;      ///< Higham's iteration
   matrix target;                                ///< Ledoit-Wolf: the shrinkage target
@@ -265,15 +264,15 @@ void repair_nearest_correlation(typename gram_workspace<Acc>::matrix& cov, gram_
 /// The Acc matrix `m` scaled by `factor` into `out`, rounded to Real; invalid_input when a finite
 /// value does not fit Real (float results of data near float's limits).
 template <class Real, class Acc>
-void store_scaled(std::string_view fn, std::string_view field, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& m,
-                  Acc factor, Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>& out) {
+void store_scaled(std::string_view fn, std::string_view field,
+                  const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& m, Acc factor,
+                  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>& out) {
   if (out.rows() != m.rows() || out.cols() != m.cols()) out.resize(m.rows(), m.cols());
   out = (m * factor).template cast<Real>();
   if (!out.allFinite()) {
     for (Eigen::Index j = 0; j < m.cols(); ++j)
       for (Eigen::Index i = 0; i < m.rows(); ++i)
-        if (!std::isfinite(out(i, j)))
-          (void)rounded<Real>(fn, cell_text(field, i, j), m(i, j) * factor);
+        if (!std::isfinite(out(i, j))) (void)rounded<Real>(fn, cell_text(field, i, j), m(i, j) * factor);
     throw_overflow(fn, std::string(field) + " (annualised)");
   }
 }

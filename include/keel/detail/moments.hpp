@@ -102,8 +102,8 @@ template <class Acc, class It>
 
 /// Pair form of scalar_sum_deviations: sums of dx, dy, dx^2, dy^2, dx dy over [lo, hi).
 template <class Acc, class XIt, class YIt>
-[[nodiscard]] shifted_sums<Acc> scalar_sum_deviations(XIt xf, YIt yf, std::ptrdiff_t lo, std::ptrdiff_t hi,
-                                                      Acc shift_x, Acc shift_y) {
+[[nodiscard]] shifted_sums<Acc> scalar_sum_deviations(XIt xf, YIt yf, std::ptrdiff_t lo, std::ptrdiff_t hi, Acc shift_x,
+                                                      Acc shift_y) {
   return two_chains<shifted_sums<Acc>>(lo, hi, [&](shifted_sums<Acc>& acc, std::ptrdiff_t i) {
     const Acc dx = static_cast<Acc>(xf[i]) - shift_x;
     const Acc dy = static_cast<Acc>(yf[i]) - shift_y;

@@ -117,8 +117,8 @@ template <class QR>
     if (intercept) span += ids.empty() ? " (a constant)" : " and the intercept";
     spans[uz(perm(rank + j))] = span;
   }
-  std::string text = "X has rank " + std::to_string(rank) + " < " + std::to_string(k) + " columns; " +
-                     factor_list(dependent, names);
+  std::string text =
+      "X has rank " + std::to_string(rank) + " < " + std::to_string(k) + " columns; " + factor_list(dependent, names);
   if (dependent.size() == 1) {
     text += " is a linear combination of " + spans[uz(dependent[0])] + "; drop one of them";
   } else {
@@ -152,9 +152,9 @@ void check_degenerate_regressors(std::string_view fn, const ols_workspace<Acc>& 
     if (intercept ? (ws.x.col(j).array() == ws.x(0, j)).all() : (ws.x.col(j).array() == 0).all())
       degenerate.push_back(j);
   if (degenerate.empty()) return;
-  throw singular_problem(message(fn, factor_list(degenerate, names) + (degenerate.size() == 1 ? " is " : " are ") +
-                                         (intercept ? "constant (collinear with the intercept)"
-                                                    : "zero in every row (nothing to regress on)")));
+  throw singular_problem(message(
+      fn, factor_list(degenerate, names) + (degenerate.size() == 1 ? " is " : " are ") +
+              (intercept ? "constant (collinear with the intercept)" : "zero in every row (nothing to regress on)")));
 }
 
 /// Euclidean norm, by the plain sum of squares when that is safely in range and by Eigen's
@@ -164,7 +164,8 @@ template <class Derived>
   using T = typename Derived::Scalar;
   const T ss = v.squaredNorm();
   // Far from both ends of the range every square and partial sum is exact to rounding.
-  if (ss > std::sqrt(std::numeric_limits<T>::min()) && ss < std::sqrt(std::numeric_limits<T>::max())) return std::sqrt(ss);
+  if (ss > std::sqrt(std::numeric_limits<T>::min()) && ss < std::sqrt(std::numeric_limits<T>::max()))
+    return std::sqrt(ss);
   return v.stableNorm();
 }
 

@@ -125,12 +125,12 @@ struct qp_segment {
 template <class Real>
 struct qp_solution {
   using vector = Eigen::Matrix<Real, Eigen::Dynamic, 1>;
-  vector x;                  ///< the minimiser
-  vector gradient;           ///< Qx - c
-  vector bound_multipliers;  ///< gradient + A'row_multipliers: >= 0 at lower, <= 0 at upper
-  vector row_multipliers;    ///< m
-  vector row_values;         ///< A x
-  Real objective{};          ///< 1/2 x'Qx - c'x
+  vector x;                        ///< the minimiser
+  vector gradient;                 ///< Qx - c
+  vector bound_multipliers;        ///< gradient + A'row_multipliers: >= 0 at lower, <= 0 at upper
+  vector row_multipliers;          ///< m
+  vector row_values;               ///< A x
+  Real objective{};                ///< 1/2 x'Qx - c'x
   std::ptrdiff_t breakpoints = 0;  ///< working-set changes on the way (a cost measure)
   std::vector<qp_active> active;   ///< the final working set
 };
@@ -148,7 +148,8 @@ struct qp_path_end {
 /// to the bound): the last guard against returning a point that a numerically singular working
 /// set (nearly dependent constraints, a covariance singular to rounding) corrupted.
 template <class Real>
-void require_qp_feasible(std::string_view fn, const qp_problem<Real>& p, const Eigen::Matrix<Real, Eigen::Dynamic, 1>& x) {
+void require_qp_feasible(std::string_view fn, const qp_problem<Real>& p,
+                         const Eigen::Matrix<Real, Eigen::Dynamic, 1>& x) {
   const auto bad = [](Real v, Real lo, Real hi) {
     return !(v >= lo - Real(1e-7) * (1 + std::fabs(lo)) && v <= hi + Real(1e-7) * (1 + std::fabs(hi)));
   };
@@ -156,8 +157,9 @@ void require_qp_feasible(std::string_view fn, const qp_problem<Real>& p, const E
   for (Eigen::Index i = 0; i < x.size() && ok; ++i) ok = !bad(x(i), p.lower(i), p.upper(i));
   for (Eigen::Index r = 0; r < p.a.rows() && ok; ++r) ok = !bad(p.a.row(r).dot(x), p.row_lower(r), p.row_upper(r));
   if (!ok)
-    throw singular_problem(message(fn, "the active-set solution lost feasibility on a numerically singular working "
-                                       "set; regularise the covariance (ledoit_wolf) or remove redundant constraints"));
+    throw singular_problem(message(fn,
+                                   "the active-set solution lost feasibility on a numerically singular working "
+                                   "set; regularise the covariance (ledoit_wolf) or remove redundant constraints"));
 }
 
 template <class Real>
@@ -265,7 +267,9 @@ class qp_engine {
   }
 
   [[nodiscard]] Real bound_of(index i, qp_side s) const { return s == qp_side::upper ? p_.upper(i) : p_.lower(i); }
-  [[nodiscard]] Real row_bound(index r, qp_side s) const { return s == qp_side::upper ? p_.row_upper(r) : p_.row_lower(r); }
+  [[nodiscard]] Real row_bound(index r, qp_side s) const {
+    return s == qp_side::upper ? p_.row_upper(r) : p_.row_lower(r);
+  }
   [[nodiscard]] bool fixed_var(index i) const { return p_.lower(i) == p_.upper(i); }
   [[nodiscard]] bool equality_row(index r) const { return p_.row_lower(r) == p_.row_upper(r); }
 
@@ -293,11 +297,11 @@ class qp_engine {
   // row activity s_r = a_r'x with bounds [row_lower, row_upper].
   // ======================================================================================
   struct simplex {
-    std::vector<index> basic;     // m columns
-    std::vector<index> where;     // column -> basis position or -1
-    std::vector<qp_side> at;      // nonbasic column: lower, upper, or none (free at 0)
-    vector value;                 // n + m
-    matrix binv;                  // m x m
+    std::vector<index> basic;  // m columns
+    std::vector<index> where;  // column -> basis position or -1
+    std::vector<qp_side> at;   // nonbasic column: lower, upper, or none (free at 0)
+    vector value;              // n + m
+    matrix binv;               // m x m
   };
 
   [[nodiscard]] Real col_lower(index j) const { return j < n_ ? p_.lower(j) : p_.row_lower(j - n_); }
@@ -339,7 +343,9 @@ class qp_engine {
       for (index i = 0; i < m_; ++i) {
         const index j = sx.basic[uz(i)];
         const Real v = sx.value(j);
-        cost(i) = v < col_lower(j) - feas_tol(col_lower(j)) ? Real(-1) : v > col_upper(j) + feas_tol(col_upper(j)) ? Real(1) : Real(0);
+        cost(i) = v < col_lower(j) - feas_tol(col_lower(j))   ? Real(-1)
+                  : v > col_upper(j) + feas_tol(col_upper(j)) ? Real(1)
+                                                              : Real(0);
         if (cost(i) != 0) feasible = false;
       }
       if (feasible) break;
@@ -548,15 +554,17 @@ class qp_engine {
       if (w0_(i) < p_.lower(i) - feas_tol(p_.lower(i)) || w0_(i) > p_.upper(i) + feas_tol(p_.upper(i))) return false;
     for (index r = 0; r < m_; ++r) {
       const Real v = p_.a.row(r).dot(w0_);
-      if (v < p_.row_lower(r) - feas_tol(p_.row_lower(r)) || v > p_.row_upper(r) + feas_tol(p_.row_upper(r))) return false;
+      if (v < p_.row_lower(r) - feas_tol(p_.row_lower(r)) || v > p_.row_upper(r) + feas_tol(p_.row_upper(r)))
+        return false;
     }
     return true;
   }
 
   void factor_from_scratch() {
     if (!try_factor())
-      throw singular_problem(message(fn_, "the quadratic term is singular on the directions the constraints leave "
-                                          "free (add bounds, or regularise it: ledoit_wolf for a covariance)"));
+      throw singular_problem(message(fn_,
+                                     "the quadratic term is singular on the directions the constraints leave "
+                                     "free (add bounds, or regularise it: ledoit_wolf for a covariance)"));
   }
 
   [[nodiscard]] bool try_factor() {
@@ -758,7 +766,8 @@ class qp_engine {
       r2.noalias() = rg - at_.transpose() * xs;
     }
     const Real scale = f.template lpNorm<Eigen::Infinity>() + qscale_ * xs.template lpNorm<Eigen::Infinity>();
-    const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(), mg > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
+    const Real resid =
+        std::max(r1.template lpNorm<Eigen::Infinity>(), mg > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
     // A backward-stable solve leaves about sqrt(|S|) eps; more is drift of the updates.
     return resid > 1024 * eps_ * std::max(scale, std::numeric_limits<Real>::min());
   }
@@ -779,11 +788,13 @@ class qp_engine {
   /// singular to rounding) leaves a residual refinement cannot remove: never return its answer.
   void verify_residual(const vector& f, const vector& xs, const vector& r1, const vector& r2) const {
     const Real scale = f.template lpNorm<Eigen::Infinity>() + qscale_ * xs.template lpNorm<Eigen::Infinity>();
-    const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(), r2.size() > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
+    const Real resid = std::max(r1.template lpNorm<Eigen::Infinity>(),
+                                r2.size() > 0 ? r2.template lpNorm<Eigen::Infinity>() : Real(0));
     if (resid > Real(1e-8) * std::max(scale, std::numeric_limits<Real>::min()) || !xs.allFinite())
-      throw singular_problem(message(fn_, "the optimality conditions are numerically singular (constraints that are "
-                                          "nearly dependent, or a covariance singular to rounding); regularise the "
-                                          "covariance (ledoit_wolf) or remove redundant constraints"));
+      throw singular_problem(message(fn_,
+                                     "the optimality conditions are numerically singular (constraints that are "
+                                     "nearly dependent, or a covariance singular to rounding); regularise the "
+                                     "covariance (ledoit_wolf) or remove redundant constraints"));
   }
 
   void verify_feasible(const vector& x) const { require_qp_feasible(fn_, p_, x); }
@@ -858,7 +869,8 @@ class qp_engine {
   [[nodiscard]] event next_event(Real t_cur) const {
     event best;
     const Real ts = t_scale();
-    const Real wscale = 1 + w0_.template lpNorm<Eigen::Infinity>() + std::fabs(t_cur) * w1_.template lpNorm<Eigen::Infinity>();
+    const Real wscale =
+        1 + w0_.template lpNorm<Eigen::Infinity>() + std::fabs(t_cur) * w1_.template lpNorm<Eigen::Infinity>();
     const Real slope_tol = Real(1e-11) * wscale / ts;
     const Real cscale = cb_.template lpNorm<Eigen::Infinity>() + qscale_ * w1_.template lpNorm<Eigen::Infinity>();
     const Real dual_tol = Real(1e-11) * (cscale > 0 ? cscale : Real(1));
@@ -952,10 +964,16 @@ class qp_engine {
       const Real d = z(i);
       if (d < -ztol && std::isfinite(p_.lower(i))) {
         const Real s = std::max(Real(0), (p_.lower(i) - x(i)) / d);
-        if (s < best) { best = s; block = {event_kind::var_hits, i, qp_side::lower, s}; }
+        if (s < best) {
+          best = s;
+          block = {event_kind::var_hits, i, qp_side::lower, s};
+        }
       } else if (d > ztol && std::isfinite(p_.upper(i))) {
         const Real s = std::max(Real(0), (p_.upper(i) - x(i)) / d);
-        if (s < best) { best = s; block = {event_kind::var_hits, i, qp_side::upper, s}; }
+        if (s < best) {
+          best = s;
+          block = {event_kind::var_hits, i, qp_side::upper, s};
+        }
       }
     };
     for (index j : free_) try_var(j);
@@ -966,21 +984,29 @@ class qp_engine {
       const Real tol = ztol * p_.a.row(r).template lpNorm<1>();
       if (d < -tol && std::isfinite(p_.row_lower(r))) {
         const Real s = std::max(Real(0), (p_.row_lower(r) - v) / d);
-        if (s < best) { best = s; block = {event_kind::row_hits, r, qp_side::lower, s}; }
+        if (s < best) {
+          best = s;
+          block = {event_kind::row_hits, r, qp_side::lower, s};
+        }
       } else if (d > tol && std::isfinite(p_.row_upper(r))) {
         const Real s = std::max(Real(0), (p_.row_upper(r) - v) / d);
-        if (s < best) { best = s; block = {event_kind::row_hits, r, qp_side::upper, s}; }
+        if (s < best) {
+          best = s;
+          block = {event_kind::row_hits, r, qp_side::upper, s};
+        }
       }
     }
     if (!std::isfinite(best))
-      throw singular_problem(message(fn_, "the objective decreases without bound along a direction of zero variance "
-                                          "that no constraint limits (bound the weights, or regularise the covariance: "
-                                          "ledoit_wolf)"));
+      throw singular_problem(message(fn_,
+                                     "the objective decreases without bound along a direction of zero variance "
+                                     "that no constraint limits (bound the weights, or regularise the covariance: "
+                                     "ledoit_wolf)"));
     // Move: the released constraint leaves, the blocking one joins.
     vector moved = x + best * z;
     for (index i = 0; i < n_; ++i) w0_(i) = moved(i);
     const bool var_released = !e.kind_is_row();
-    if (var_released) release_variable(e.i);  // fixed_grad_ still used w0_ = moved: rebuild below
+    if (var_released)
+      release_variable(e.i);  // fixed_grad_ still used w0_ = moved: rebuild below
     else {
       rows_.erase(std::find(rows_.begin(), rows_.end(), e.i));
       row_[uz(e.i)] = qp_side::none;
@@ -992,11 +1018,17 @@ class qp_engine {
       var_[uz(block.i)] = block.side;
       w0_(block.i) = bound_of(block.i, block.side);
       if (pos_[uz(block.i)] >= 0) remove_at(pos_[uz(block.i)]);
-      if (var_released) { pos_[uz(e.i)] = k(); free_.push_back(e.i); }
+      if (var_released) {
+        pos_[uz(e.i)] = k();
+        free_.push_back(e.i);
+      }
     } else {
       row_[uz(block.i)] = block.side;
       rows_.push_back(block.i);
-      if (var_released) { pos_[uz(e.i)] = k(); free_.push_back(e.i); }
+      if (var_released) {
+        pos_[uz(e.i)] = k();
+        free_.push_back(e.i);
+      }
     }
     fixed_grad_.setZero(n_);
     for (index i = 0; i < n_; ++i)
@@ -1026,7 +1058,8 @@ class qp_engine {
       if (last) {
         if (!std::isfinite(t_end)) {
           const Real ts = t_scale();
-          unbounded_ = w1_.template lpNorm<Eigen::Infinity>() * ts > Real(1e-11) * (1 + w0_.template lpNorm<Eigen::Infinity>());
+          unbounded_ =
+              w1_.template lpNorm<Eigen::Infinity>() * ts > Real(1e-11) * (1 + w0_.template lpNorm<Eigen::Infinity>());
         } else {
           t_ = t_end;
         }
@@ -1048,7 +1081,8 @@ class qp_engine {
     vector g = fixed_grad_;
     for (index j : free_)
       if (x(j) != 0) g.noalias() += p_.q.col(j) * x(j);
-    const Real s = std::max({c_target.template lpNorm<Eigen::Infinity>(), g.template lpNorm<Eigen::Infinity>(), qscale_});
+    const Real s =
+        std::max({c_target.template lpNorm<Eigen::Infinity>(), g.template lpNorm<Eigen::Infinity>(), qscale_});
     vector nu = vector::Zero(m_);
     for (index r : rows_)
       if (!equality_row(r)) nu(r) = row_[uz(r)] == qp_side::upper ? s : -s;

@@ -68,11 +68,11 @@ template <class T>
 /// order, so the mean does not depend on how the selection permuted them.
 template <class Acc>
 struct tail_summary {
-  Acc quantile{};   ///< type-7 quantile of level p
-  Acc tail_mean{};  ///< mean of the k smallest values
-  Acc tail_stddev{};          ///< sample standard deviation (k - 1) of the k smallest values (0 for k = 1)
-  std::ptrdiff_t tail = 0;    ///< k
-  quantile_position position; ///< where the quantile sits
+  Acc quantile{};              ///< type-7 quantile of level p
+  Acc tail_mean{};             ///< mean of the k smallest values
+  Acc tail_stddev{};           ///< sample standard deviation (k - 1) of the k smallest values (0 for k = 1)
+  std::ptrdiff_t tail = 0;     ///< k
+  quantile_position position;  ///< where the quantile sits
 };
 
 /// See tail_summary. x is reordered: x[0, k) ends sorted ascending.

@@ -88,9 +88,9 @@ struct ziggurat_tables {
   double f[128];
 };
 
-inline constexpr double ziggurat_r = 3.442619855899;           ///< start of the tail
-inline constexpr double ziggurat_v = 9.91256303526217e-3;      ///< area of each layer
-inline constexpr double ziggurat_scale = 16777216.0;           ///< 2^24: magnitudes are 24-bit
+inline constexpr double ziggurat_r = 3.442619855899;       ///< start of the tail
+inline constexpr double ziggurat_v = 9.91256303526217e-3;  ///< area of each layer
+inline constexpr double ziggurat_scale = 16777216.0;       ///< 2^24: magnitudes are 24-bit
 
 [[nodiscard]] inline const ziggurat_tables& ziggurat() {
   static const ziggurat_tables t = [] {
@@ -123,8 +123,7 @@ class philox_stream {
 
   /// Stream `index` of `seed`, from its first counter.
   philox_stream(std::uint64_t seed, std::uint64_t index) noexcept
-      : key_(philox_seed_key(seed)),
-        hi_{static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(index >> 32)} {}
+      : key_(philox_seed_key(seed)), hi_{static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(index >> 32)} {}
 
   /// The next 32 random bits.
   [[nodiscard]] std::uint32_t next_u32() noexcept {

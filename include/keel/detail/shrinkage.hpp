@@ -81,7 +81,8 @@ template <class Acc>
   beta = x.transpose() * market / t;
   ws.target.resize(n, n);
   for (Eigen::Index j = 0; j < n; ++j)
-    for (Eigen::Index i = j; i < n; ++i) ws.target(i, j) = ws.target(j, i) = i == j ? s(i, i) : beta(i) * beta(j) / var_m;
+    for (Eigen::Index i = j; i < n; ++i)
+      ws.target(i, j) = ws.target(j, i) = i == j ? s(i, i) : beta(i) * beta(j) / var_m;
   const Acc gamma = (s - ws.target).squaredNorm();
   ws.scratch_b = x.cwiseProduct(x).rowwise().sum();  // per row: sum_i y_ti, y = x^2
   const Acc s_norm2 = s.squaredNorm();
@@ -119,7 +120,7 @@ template <class Acc>
   const auto& x = ws.centred;
   const Eigen::Index rows = x.rows(), n = x.cols();
   const auto t = static_cast<Acc>(rows);
-  auto& s = ws.gram;  // G on entry
+  auto& s = ws.gram;                                   // G on entry
   const Acc g_dot_s_over = s.squaredNorm() / (t - 1);  // sum_ij G_ij S_ij = ||G||^2 / (T - 1)
   s /= (t - 1);
   auto& sd = ws.scratch_a;

@@ -79,7 +79,9 @@ namespace keel::detail {
 }
 
 template <class T>
-concept streamable = requires(std::ostream& os, const T& t) { os << t; };
+concept streamable = requires(std::ostream& os, const T& t) {
+  os << t;
+};
 
 /// A key of a dated series (a date, a number, a string or anything streamable) as text.
 template <class Key>

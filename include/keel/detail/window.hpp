@@ -41,15 +41,15 @@ template <class Acc>
 /// keep their capacity, so a reused object costs no allocation.
 template <class Acc>
 struct window_moments {
-  std::ptrdiff_t window = 0;  ///< the window length w
-  std::ptrdiff_t block = 0;   ///< windows per block (4 w)
-  std::vector<Acc> block_shift;           ///< per block: the shift of its sums
-  std::vector<Acc> x_in, x_out;           ///< per window: the entering / leaving deviation from the shift
-  std::vector<Acc> sum_dx_w;              ///< per window: the shifted sum / w, consistent with `mean`
-  std::vector<Acc> mean;                  ///< per window: the mean
-  std::vector<Acc> sxx;                   ///< per window: the centred sum of squares
-  std::vector<unsigned char> exact;       ///< per window: recomputed exactly from the data
-  std::vector<unsigned char> block_exact; ///< per block: whether any of its windows is exact
+  std::ptrdiff_t window = 0;               ///< the window length w
+  std::ptrdiff_t block = 0;                ///< windows per block (4 w)
+  std::vector<Acc> block_shift;            ///< per block: the shift of its sums
+  std::vector<Acc> x_in, x_out;            ///< per window: the entering / leaving deviation from the shift
+  std::vector<Acc> sum_dx_w;               ///< per window: the shifted sum / w, consistent with `mean`
+  std::vector<Acc> mean;                   ///< per window: the mean
+  std::vector<Acc> sxx;                    ///< per window: the centred sum of squares
+  std::vector<unsigned char> exact;        ///< per window: recomputed exactly from the data
+  std::vector<unsigned char> block_exact;  ///< per block: whether any of its windows is exact
 
   /// Number of windows.
   [[nodiscard]] std::ptrdiff_t size() const { return ssize(mean); }
@@ -158,8 +158,7 @@ template <class V, class Sink>
     if (accurate) return;
     for (std::size_t l = 0; l < width; ++l) {
       if ((mx.exact[u] != 0 || needs_exact(lane(cyy, l), lane(magnitude, l))) && std::isfinite(lane(cyy, l))) {
-        const pair_moments<Acc> m =
-            centred_about<Acc>(x, y[l], k, k + w, mx.mean[u], pick_shift<Acc>(y[l] + k, w));
+        const pair_moments<Acc> m = centred_about<Acc>(x, y[l], k, k + w, mx.mean[u], pick_shift<Acc>(y[l] + k, w));
         sink(k, l, m.sxy, m.syy, m.mean_y);
       }
     }
