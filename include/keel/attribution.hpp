@@ -39,6 +39,8 @@
 //   Measurement 3 (1999); C. Bacon, Practical Portfolio Performance Measurement and
 //   Attribution, 2nd ed. (2008), ch. 5 (Tables 5.1-5.3) and ch. 8 (Tables 8.1-8.2), whose
 //   examples the tests reproduce.
+/// \file
+/// Brinson-Fachler attribution by sector: single and linked periods.
 #pragma once
 
 #include <cmath>

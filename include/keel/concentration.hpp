@@ -32,6 +32,8 @@
 //   M. A. Adelman, "Comment on the H concentration measure as a numbers-equivalent", Rev. Econ.
 //   Statist. 51 (1969) (effective number); Grinold and Kahn, Active Portfolio Management, 2nd
 //   ed. (2000), ch. 14 (active weights).
+/// \file
+/// Concentration and sector exposure: hhi, concentration_metrics, sector_exposure.
 #pragma once
 
 #include <algorithm>

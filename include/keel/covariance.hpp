@@ -36,6 +36,8 @@
 //   (2004) 110-119. J.P. Morgan/Reuters, RiskMetrics Technical Document, 4th ed. (1996), sec. 5.2.
 //   J. Estrada, "Mean-semivariance behavior: downside risk and capital asset pricing", Int. Rev.
 //   Econ. Finance 16 (2007) 169-185. N. J. Higham, IMA J. Numer. Anal. 22 (2002) 329-343.
+/// \file
+/// Covariance estimators: sample_covariance, ewma_covariance, ledoit_wolf, correlation.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -404,25 +406,24 @@ void ledoit_wolf_into(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimat
 /// PSD matrix with the same variances. PyPortfolioOpt's sample_cov is annualization = 252.
 /// \pre finite cells (NaN allowed by pairwise and complete_rows); annualization > 0, finite;
 ///      min_observations >= 2.
-/// \returns covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
+/// Fills `out` with covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
 ///          min_eigenvalue, repaired}.
 /// \throws invalid_input for an infinite cell, a NaN under reject (naming panel(i, j)), a bad
 ///         option or sums that overflow; insufficient_data for fewer rows (or common rows of a
 ///         pair) than min_observations, naming the pair.
 /// Ref: Greene, Econometric Analysis, 8th ed., app. D; pandas DataFrame.cov.
 template <class Derived, class Real>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void sample_covariance(
-    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, covariance_options options = {}) {
+  requires detail::panel_of<Derived, Real>
+void sample_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
+                       covariance_options options = {}) {
   detail::sample_covariance_into(panel, out, options);
 }
 
 /// sample_covariance into a new covariance_estimate (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto sample_covariance(
-    const Eigen::MatrixBase<Derived>& panel, covariance_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto sample_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
   detail::sample_covariance_into(panel, out, options);
   return out;
@@ -437,23 +438,22 @@ template <class Derived>
 /// (s-1)/(s+1), demean = true, normalized, annualization = 252 (pandas ewm(span).mean() of the
 /// products of deviations from the full-sample means, last row).
 /// \pre 0 < lambda < 1; annualization > 0; finite cells (NaN allowed by complete_rows); T >= 1.
-/// \returns covariance_estimate{covariance, observations, ...} (PSD by construction).
+/// Fills `out` with covariance_estimate{covariance, observations, ...} (PSD by construction).
 /// \throws invalid_input for a bad option, missing_data::pairwise, an infinite cell or a NaN
 ///         under reject; insufficient_data for no (complete) rows.
 /// Ref: RiskMetrics Technical Document, 4th ed. (1996), sec. 5.2.
 template <class Derived, class Real>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void ewma_covariance(
-    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, ewma_covariance_options options = {}) {
+  requires detail::panel_of<Derived, Real>
+void ewma_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
+                     ewma_covariance_options options = {}) {
   detail::ewma_covariance_into(panel, out, options);
 }
 
 /// ewma_covariance into a new covariance_estimate (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto ewma_covariance(
-    const Eigen::MatrixBase<Derived>& panel, ewma_covariance_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto ewma_covariance(const Eigen::MatrixBase<Derived>& panel, ewma_covariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
   detail::ewma_covariance_into(panel, out, options);
   return out;
@@ -466,24 +466,23 @@ template <class Derived>
 /// 0.000079 per day and frequency 252). pairwise divides each pair by its common rows.
 /// \pre benchmark finite; annualization > 0; finite cells (NaN allowed by pairwise and
 ///      complete_rows).
-/// \returns covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
+/// Fills `out` with covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
 ///          min_eigenvalue, repaired}.
 /// \throws invalid_input for a bad option, an infinite cell or a NaN under reject;
 ///         insufficient_data for no (complete) rows or a pair without common rows.
 /// Ref: Estrada, Int. Rev. Econ. Finance 16 (2007) 169-185.
 template <class Derived, class Real>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void semicovariance(
-    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, semicovariance_options options = {}) {
+  requires detail::panel_of<Derived, Real>
+void semicovariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
+                    semicovariance_options options = {}) {
   detail::semicovariance_into(panel, out, options);
 }
 
 /// semicovariance into a new covariance_estimate (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto semicovariance(
-    const Eigen::MatrixBase<Derived>& panel, semicovariance_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto semicovariance(const Eigen::MatrixBase<Derived>& panel, semicovariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
   detail::semicovariance_into(panel, out, options);
   return out;
@@ -502,25 +501,24 @@ template <class Derived>
 /// keel rejects it or (complete_rows) drops its row.
 /// \pre T >= 2 (complete) rows; finite cells; annualization > 0; for constant_correlation no
 ///      constant column.
-/// \returns shrinkage_estimate{covariance, shrinkage, target_covariance, observations}.
+/// Fills `out` with shrinkage_estimate{covariance, shrinkage, target_covariance, observations}.
 /// \throws invalid_input for a bad option, pairwise, an infinite cell or a NaN under reject;
 ///         insufficient_data for fewer than 2 rows; singular_problem for a constant column with
 ///         constant_correlation.
 /// Ref: Ledoit & Wolf, J. Multivariate Anal. 88 (2004); J. Empirical Finance 10 (2003); J.
 /// Portfolio Management 30 (2004).
 template <class Derived, class Real>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void ledoit_wolf(
-    const Eigen::MatrixBase<Derived>& panel, shrinkage_estimate<Real>& out, ledoit_wolf_options options = {}) {
+  requires detail::panel_of<Derived, Real>
+void ledoit_wolf(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimate<Real>& out,
+                 ledoit_wolf_options options = {}) {
   detail::ledoit_wolf_into(panel, out, options);
 }
 
 /// ledoit_wolf into a new shrinkage_estimate (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto ledoit_wolf(const Eigen::MatrixBase<Derived>& panel,
-                                                                               ledoit_wolf_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto ledoit_wolf(const Eigen::MatrixBase<Derived>& panel, ledoit_wolf_options options = {}) {
   shrinkage_estimate<typename Derived::Scalar> out;
   detail::ledoit_wolf_into(panel, out, options);
   return out;
@@ -535,10 +533,9 @@ template <class Derived>
 ///         variance; singular_problem for a zero variance (its correlations are undefined).
 /// Ref: Greene, Econometric Analysis, 8th ed., app. D.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic,
-                                                                            Eigen::Dynamic>
-correlation(const Eigen::MatrixBase<Derived>& cov) {
+  requires detail::panel<Derived>
+[[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic> correlation(
+    const Eigen::MatrixBase<Derived>& cov) {
   using real = typename Derived::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "correlation";

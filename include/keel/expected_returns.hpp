@@ -24,6 +24,8 @@
 // References
 //   Sharpe, "Capital asset prices: a theory of market equilibrium", J. Finance 19 (1964);
 //   Bodie, Kane and Marcus, Investments, 12th ed., ch. 5 (arithmetic and geometric averages).
+/// \file
+/// Expected returns: mean_historical_return, capm_return.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -198,9 +200,9 @@ template <class Real, class Acc>
 /// \returns one estimate per column (float only for a float panel).
 /// Ref: Bodie, Kane and Marcus, Investments, ch. 5; PyPortfolioOpt mean_historical_return.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1>
-mean_historical_return(const Eigen::MatrixBase<Derived>& prices, const expected_return_options& options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> mean_historical_return(
+    const Eigen::MatrixBase<Derived>& prices, const expected_return_options& options = {}) {
   using real = typename Derived::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "mean_historical_return";
@@ -242,9 +244,9 @@ template <Series S>
 /// \returns one estimate per column.
 /// Ref: Sharpe (1964); PyPortfolioOpt capm_return.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1>
-capm_return(const Eigen::MatrixBase<Derived>& prices, const capm_options& options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> capm_return(
+    const Eigen::MatrixBase<Derived>& prices, const capm_options& options = {}) {
   using real = typename Derived::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "capm_return";
@@ -259,9 +261,8 @@ capm_return(const Eigen::MatrixBase<Derived>& prices, const capm_options& option
 /// \pre market_prices.size() == prices.rows() (invalid_input); otherwise as the panel form.
 /// \throws as the panel form.
 template <class Derived, Series S>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] Eigen::Matrix<
-    detail::result_t<typename Derived::Scalar, detail::value_t<S>>, Eigen::Dynamic, 1>
+  requires detail::panel<Derived>
+[[nodiscard]] Eigen::Matrix<detail::result_t<typename Derived::Scalar, detail::value_t<S>>, Eigen::Dynamic, 1>
 capm_return(const Eigen::MatrixBase<Derived>& prices, const S& market_prices, const capm_options& options = {}) {
   using real = detail::result_t<typename Derived::Scalar, detail::value_t<S>>;
   using acc = detail::accum_t<real>;

@@ -25,6 +25,8 @@
 //   Naval Res. Logist. Q. 3 (1956); M. J. Best (1996), the parametric QP; A. Niedermayer and
 //   D. Niedermayer, "Applying Markowitz's critical line algorithm", in Handbook of Portfolio
 //   Construction (2010) (the bounded case); R. C. Merton (1972), the closed form.
+/// \file
+/// The exact efficient frontier: efficient_frontier (points and turning points).
 #pragma once
 
 #include <keel/detail/config.hpp>

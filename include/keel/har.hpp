@@ -35,6 +35,8 @@
 //   F. Corsi, "A simple approximate long-memory model of realized volatility", J. Financial
 //   Econometrics 7 (2009) 174-196; T. Andersen, T. Bollerslev and F. Diebold, "Roughing it up",
 //   Rev. Econ. Stat. 89 (2007) 701-720; W. Newey and K. West, Econometrica 55 (1987) 703-708.
+/// \file
+/// HAR-RV volatility forecasting (Corsi 2009): har_fit, har_model, har_volatility_forecast.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -458,7 +460,7 @@ void har_model<Real>::forecast(const S& rv_history, std::ptrdiff_t h, har_foreca
 /// days ahead; x by options.scale; Newey-West HAC errors (Bartlett, n/(n-4)), classical with
 /// newey_west_lags = 0. Every x must be finite, rv >= 0 (> 0 for log_variance).
 /// \pre n >= monthly + horizon - 1 + min_observations; 2 <= weekly < monthly; horizon >= 1.
-/// \returns har_model{intercept, beta_daily, beta_weekly, beta_monthly, std_errors, t_stats,
+/// Fills `out` with har_model{intercept, beta_daily, beta_weekly, beta_monthly, std_errors, t_stats,
 ///          r_squared, n, options} (options.newey_west_lags = the lag used).
 /// \throws invalid_input for bad options or an rv value (naming rv[i]); insufficient_data with
 ///         the counts; singular_problem for a constant series (collinear regressors).
@@ -482,9 +484,8 @@ template <Series S>
 /// workspace for all columns, so a warm call allocates nothing.
 /// \throws as the series form; a bad value is named by its cell, rv(i, j).
 template <class Derived, class Real>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void har_fit(
-    const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, har_options options = {}) {
+  requires detail::panel_of<Derived, Real>
+void har_fit(const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, har_options options = {}) {
   const Eigen::Index n = rv.cols();
   for (auto* v : {&out.intercepts, &out.betas_daily, &out.betas_weekly, &out.betas_monthly, &out.r_squareds})
     v->resize(n);
@@ -508,9 +509,8 @@ template <class Derived, class Real>
 /// har_fit of every column of a panel -> har_panel (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto har_fit(const Eigen::MatrixBase<Derived>& rv,
-                                                                           har_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto har_fit(const Eigen::MatrixBase<Derived>& rv, har_options options = {}) {
   har_panel<typename Derived::Scalar> out;
   har_fit(rv, out, options);
   return out;
@@ -521,7 +521,7 @@ template <class Derived>
 /// annualised expected volatility sqrt(annualization x average daily variance).
 /// \pre finite returns; n >= monthly + min_observations (and every return nonzero for
 ///      log_variance); annualization > 0; horizon >= 1.
-/// \returns har_volatility_result{volatility, variance, forecast, model}.
+/// Fills `out` with har_volatility_result{volatility, variance, forecast, model}.
 /// \throws invalid_input for bad options or returns; insufficient_data (as har_fit);
 ///         singular_problem for constant squared returns.
 /// Ref: Corsi (2009); Andersen, Bollerslev & Diebold (2007) (squared returns as the proxy).
@@ -555,10 +555,9 @@ template <DatedSeries D>
 /// one workspace for all columns (a warm call allocates nothing).
 /// \throws as the series form; a bad value is named by its cell, returns(i, j).
 template <class Derived, class Real>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar>&& std::same_as<Real, typename Derived::Scalar> void
-har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatility_panel<Real>& out,
-                        har_volatility_options options = {}) {
+  requires detail::panel_of<Derived, Real>
+void har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatility_panel<Real>& out,
+                             har_volatility_options options = {}) {
   const Eigen::Index n = returns.cols();
   out.volatilities.resize(n);
   out.variances.resize(n);
@@ -576,9 +575,9 @@ har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatilit
 /// har_volatility_forecast of every column of a panel -> har_volatility_panel.
 /// \throws as the `out` form.
 template <class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto har_volatility_forecast(
-    const Eigen::MatrixBase<Derived>& returns, har_volatility_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns,
+                                           har_volatility_options options = {}) {
   har_volatility_panel<typename Derived::Scalar> out;
   har_volatility_forecast(returns, out, options);
   return out;

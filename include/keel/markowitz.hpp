@@ -50,6 +50,8 @@
 //   quadratic programming problem" (1996). J. L. Kelly, "A new interpretation of information
 //   rate", Bell Syst. Tech. J. 35 (1956); E. O. Thorp, "The Kelly criterion in blackjack,
 //   sports betting and the stock market" (2006), sec. 7 (the quadratic approximation).
+/// \file
+/// Markowitz portfolios: two-asset closed forms, min_variance, max_sharpe, efficient_return, efficient_risk, Kelly.
 #pragma once
 
 #include <keel/detail/config.hpp>

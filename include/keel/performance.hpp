@@ -52,6 +52,8 @@
 //   R. N. Kahn, Active Portfolio Management, 2nd ed. (2000), ch. 5 (information ratio); C. Bacon,
 //   Practical Portfolio Performance Measurement and Attribution, 2nd ed. (2008), ch. 4;
 //   empyrical 0.5.5 (quantopian/empyrical, stats.py), whose numbers keel reproduces.
+/// \file
+/// Drawdowns and risk-adjusted performance ratios (empyrical conventions).
 #pragma once
 
 #include <algorithm>

@@ -171,6 +171,9 @@ namespace detail {
 /// so one name never means two things for a VectorXd.
 template <class Derived>
 concept panel = !Series<Derived> && std::floating_point<typename Derived::Scalar>;
+/// A panel whose scalar is exactly `Real` (the out forms, whose result type fixes it).
+template <class Derived, class Real>
+concept panel_of = panel<Derived> && std::same_as<Real, typename Derived::Scalar>;
 }  // namespace detail
 
 /// The key type of a dated series.

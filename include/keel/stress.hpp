@@ -35,6 +35,8 @@
 //
 // References: P. Jorion, "Value at Risk", 3rd ed. (2007) ch. 14 (stress testing); Basel
 // Committee, "Principles for sound stress testing practices and supervision" (2009).
+/// \file
+/// Stress scenarios: stress_test over scenarios and the built-in scenario set.
 #pragma once
 
 #include <keel/detail/config.hpp>

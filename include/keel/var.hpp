@@ -52,6 +52,8 @@
 //   measurement" (2000); P. Kupiec, J. Derivatives 3 (1995); P. Christoffersen, Int. Econ.
 //   Rev. 39 (1998); Basel Committee, "Supervisory framework for the use of backtesting in
 //   conjunction with the internal models approach" (1996).
+/// \file
+/// Value at Risk and CVaR (parametric, Cornish-Fisher, historical, Monte Carlo), decomposition, backtests.
 #pragma once
 
 #include <algorithm>
@@ -434,9 +436,9 @@ template <std::floating_point M, std::floating_point D>
 ///      returns(row, column)); options as the series form.
 /// \returns the VaR of the portfolio. Ref: Jorion (2007) ch. 7.
 template <Series W, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto parametric_var(
-    const W& weights, const Eigen::MatrixBase<Derived>& returns, parametric_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto parametric_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
+                                  parametric_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   const auto rp = detail::portfolio_returns<acc>("parametric_var", weights, returns);
@@ -447,9 +449,9 @@ template <Series W, class Derived>
 /// Parametric CVaR of a portfolio from a T x N returns panel (see parametric_var's panel form).
 /// \pre as parametric_var's panel form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <Series W, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto parametric_cvar(
-    const W& weights, const Eigen::MatrixBase<Derived>& returns, parametric_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto parametric_cvar(const W& weights, const Eigen::MatrixBase<Derived>& returns,
+                                   parametric_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   const auto rp = detail::portfolio_returns<acc>("parametric_cvar", weights, returns);
@@ -589,9 +591,9 @@ template <std::floating_point A, std::floating_point B, std::floating_point C, s
 /// \pre weights.size() == returns.cols(), T >= 4, finite cells; options as the series form.
 /// \returns cornish_fisher_result of the portfolio's returns. Ref: Favre and Galeano (2002).
 template <Series W, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto cornish_fisher_var(
-    const W& weights, const Eigen::MatrixBase<Derived>& returns, cornish_fisher_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto cornish_fisher_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
+                                      cornish_fisher_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   const auto rp = detail::portfolio_returns<detail::accum_t<real>>("cornish_fisher_var", weights, returns);
   return detail::cornish_fisher_series<real>("cornish_fisher_var", rp, "portfolio returns", options);
@@ -681,9 +683,9 @@ template <Series S>
 /// \pre weights.size() == returns.cols(), T >= 1, finite cells; options as the series form.
 /// \returns the VaR. Ref: Jorion (2007) ch. 10.
 template <Series W, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto historical_var(
-    const W& weights, const Eigen::MatrixBase<Derived>& returns, historical_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto historical_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
+                                  historical_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   const auto rp = detail::portfolio_returns<detail::accum_t<real>>("historical_var", weights, returns);
   return detail::historical_series<real>("historical_var", rp, "portfolio returns", options, false);
@@ -692,9 +694,9 @@ template <Series W, class Derived>
 /// Historical CVaR of a portfolio from a T x N returns panel: the series form on R w.
 /// \pre as historical_var's panel form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <Series W, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto historical_cvar(
-    const W& weights, const Eigen::MatrixBase<Derived>& returns, historical_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto historical_cvar(const W& weights, const Eigen::MatrixBase<Derived>& returns,
+                                   historical_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   const auto rp = detail::portfolio_returns<detail::accum_t<real>>("historical_cvar", weights, returns);
   return detail::historical_series<real>("historical_cvar", rp, "portfolio returns", options, true);
@@ -795,9 +797,9 @@ template <class Real, class Derived, class Acc>
 /// \pre as historical_var's panel form.
 /// \returns var_decomposition (see parametric_component_var). Ref: Tasche (2000); Hallerbach (2003).
 template <Series W, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto historical_component_var(
-    const W& weights, const Eigen::MatrixBase<Derived>& returns, historical_options options = {}) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto historical_component_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
+                                            historical_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "historical_component_var";

@@ -38,6 +38,8 @@
 //   volatility", JASA 96 (2001); Y. Choueifaty and Y. Coignard, "Toward maximum
 //   diversification", J. Portfolio Management 35 (2008); E. Qian, "Risk parity portfolios",
 //   PanAgora (2005) and R. Litterman, "Hot spots and hedges" (1996) for Euler risk contributions.
+/// \file
+/// Realised and EWMA volatility, trend, percentile, portfolio volatility and risk contributions.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -449,7 +451,7 @@ template <DatedSeries D>
 /// (weighting = normalized: sigma^2_t = sum_{s<=t} lambda^(t-s) r_s^2 / sum_{s<=t} lambda^(t-s)).
 /// Element t uses returns 0..t: RiskMetrics' forecast for t + 1. Zero mean.
 /// \pre 0 < lambda < 1; annualization > 0; n >= 1; finite returns.
-/// \returns ewma_volatility_result{volatility (the last), volatilities (the path, n values)}.
+/// Fills `out` with ewma_volatility_result{volatility (the last), volatilities (the path, n values)}.
 /// \throws invalid_input for a bad option, a NaN or infinity (naming returns[i]) or a square
 ///         that overflows; insufficient_data for no returns.
 /// Ref: RiskMetrics Technical Document, 4th ed. (1996), sec. 5.2.1, eq. 5.3.
@@ -580,9 +582,8 @@ template <DatedSeries D>
 ///         j)), an overflow, or w' Sigma w clearly negative (cov not PSD).
 /// Ref: Markowitz, "Portfolio selection", J. Finance 7 (1952).
 template <Series S, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto portfolio_volatility(
-    const S& weights, const Eigen::MatrixBase<Derived>& cov) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto portfolio_volatility(const S& weights, const Eigen::MatrixBase<Derived>& cov) {
   using real = detail::result_t<detail::value_t<S>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "portfolio_volatility";
@@ -600,9 +601,8 @@ template <Series S, class Derived>
 ///         numerator and sigma_p are both 0 (no risk at all: the ratio is undefined).
 /// Ref: Choueifaty & Coignard, J. Portfolio Management 35 (2008) 40-51.
 template <Series S, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto diversification_ratio(
-    const S& weights, const Eigen::MatrixBase<Derived>& cov) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto diversification_ratio(const S& weights, const Eigen::MatrixBase<Derived>& cov) {
   using real = detail::result_t<detail::value_t<S>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "diversification_ratio";
@@ -634,9 +634,8 @@ template <Series S, class Derived>
 /// \throws as portfolio_volatility; singular_problem when sigma_p = 0 (no risk to split).
 /// Ref: Litterman, "Hot spots and hedges", Goldman Sachs (1996); Qian, PanAgora (2005).
 template <Series S, class Derived>
-  requires(!Series<Derived>)
-&&std::floating_point<typename Derived::Scalar> [[nodiscard]] auto risk_contributions(
-    const S& weights, const Eigen::MatrixBase<Derived>& cov) {
+  requires detail::panel<Derived>
+[[nodiscard]] auto risk_contributions(const S& weights, const Eigen::MatrixBase<Derived>& cov) {
   using real = detail::result_t<detail::value_t<S>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "risk_contributions";
