@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -35,6 +36,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -101,6 +103,99 @@ std::vector<std::string> run_records(std::span<const keel_example::batch_portfol
   return records;
 }
 
+#ifdef KEEL_BATCH_MPI
+/// snapshot_universe as bytes, for --mpi-universe broadcast: rank 0 prepares the universe and
+/// the other ranks receive it. Every field, in declaration order; the MPI runs of the tests
+/// compare the output with the threaded run byte for byte, so a field missed here shows.
+class universe_bytes {
+ public:
+  std::string bytes;
+  std::size_t at = 0;
+
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  void put(const T& x) {
+    bytes.append(reinterpret_cast<const char*>(&x), sizeof x);
+  }
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  void get(T& x) {
+    if (at + sizeof x > bytes.size()) throw std::length_error("keel-batch: truncated universe broadcast");
+    std::memcpy(&x, bytes.data() + at, sizeof x);
+    at += sizeof x;
+  }
+  void put(const std::string& x) {
+    put(x.size());
+    bytes += x;
+  }
+  void get(std::string& x) {
+    std::size_t n = 0;
+    get(n);
+    if (at + n > bytes.size()) throw std::length_error("keel-batch: truncated universe broadcast");
+    x.assign(bytes.data() + at, n);
+    at += n;
+  }
+  void put(const std::chrono::year_month_day& d) {
+    put(static_cast<int>(d.year()));
+    put(static_cast<unsigned>(d.month()));
+    put(static_cast<unsigned>(d.day()));
+  }
+  void get(std::chrono::year_month_day& d) {
+    int y = 0;
+    unsigned m = 0, day = 0;
+    get(y);
+    get(m);
+    get(day);
+    d = std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{day}};
+  }
+  template <class T>
+  void put(const std::vector<T>& v) {
+    put(v.size());
+    for (const auto& x : v) put(static_cast<const T&>(x));
+  }
+  void put(const std::vector<bool>& v) {
+    put(v.size());
+    for (const bool x : v) put(x);
+  }
+  template <class T>
+  void get(std::vector<T>& v) {
+    std::size_t n = 0;
+    get(n);
+    v.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      T x{};
+      get(x);
+      v[i] = x;
+    }
+  }
+  template <class Derived>
+  void put(const Eigen::PlainObjectBase<Derived>& m) {
+    put(m.rows());
+    put(m.cols());
+    bytes.append(reinterpret_cast<const char*>(m.data()), static_cast<std::size_t>(m.size()) * sizeof(double));
+  }
+  template <class Derived>
+  void get(Eigen::PlainObjectBase<Derived>& m) {
+    Eigen::Index rows = 0, cols = 0;
+    get(rows);
+    get(cols);
+    const auto n = static_cast<std::size_t>(rows * cols) * sizeof(double);
+    if (rows < 0 || cols < 0 || at + n > bytes.size()) throw std::length_error("keel-batch: truncated universe broadcast");
+    m.resize(rows, cols);
+    std::memcpy(m.data(), bytes.data() + at, n);
+    at += n;
+  }
+
+  /// Calls f on every field of `u` (const or not), in declaration order.
+  template <class Universe, class F>
+  static void for_each_field(Universe& u, F&& f) {
+    f(u.market), f(u.as_of), f(u.dates), f(u.symbols), f(u.returns), f(u.market_returns), f(u.last_prices);
+    f(u.usable), f(u.reasons), f(u.betas), f(u.covariance), f(u.means), f(u.volatilities), f(u.history_dates);
+    f(u.history_returns), f(u.periods_per_year);
+  }
+};
+#endif
+
 /// The processes of the run: one without mpirun; under mpirun, MPI_COMM_WORLD.
 class world {
  public:
@@ -140,6 +235,25 @@ class world {
     return failed;
   }
 
+#ifdef KEEL_BATCH_MPI
+  /// Rank 0's `u` on every rank (a collective).
+  void broadcast(keel::snapshot_universe& u) const {
+    if (!active_ || size_ == 1) return;
+    universe_bytes b;
+    if (rank_ == 0) universe_bytes::for_each_field(std::as_const(u), [&](const auto& x) { b.put(x); });
+    long long n = static_cast<long long>(b.bytes.size());
+    MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+    b.bytes.resize(static_cast<std::size_t>(n));
+    // MPI counts are int: send in chunks of at most 1 GB.
+    for (long long done = 0; done < n;) {
+      const int part = static_cast<int>(std::min<long long>(n - done, 1LL << 30));
+      MPI_Bcast(b.bytes.data() + done, part, MPI_CHAR, 0, MPI_COMM_WORLD);
+      done += part;
+    }
+    if (rank_ != 0) universe_bytes::for_each_field(u, [&](auto& x) { b.get(x); });
+  }
+#endif
+
   /// Rank 0 gets every rank's `bytes` concatenated in rank order; the others get nothing.
   [[nodiscard]] std::string gather(std::string bytes) const {
 #ifdef KEEL_BATCH_MPI
@@ -178,6 +292,7 @@ struct batch_settings {
   std::string portfolios, market, as_of, limits, output;
   std::ptrdiff_t window = 252;
   int threads = 1;
+  std::string mpi_universe = "per-rank";
 };
 
 /// The --as-of date (YYYY-MM-DD, as in the price files).
@@ -197,17 +312,14 @@ keel::snapshot_options snapshot_options_of(const batch_settings& s) {
   return options;
 }
 
-void batch(const batch_settings& s, const world& w) {
-  std::string mine;
+/// Runs `f` on every rank; if it throws on any rank, every rank throws (rank 0 reports its own
+/// error, or that another rank failed), so that no rank waits in a collective for a rank that
+/// left.
+template <class F>
+void collectively(const world& w, F&& f) {
   std::exception_ptr failure;
   try {
-    const keel::snapshot_options options = snapshot_options_of(s);
-    const std::vector<keel_example::batch_portfolio> portfolios = keel_example::read_batch_portfolios(s.portfolios);
-    const keel::snapshot_universe universe = keel::prepare_universe(keel_example::load_prices(s.prices), options);
-    // Rank r's contiguous shard [P r / R, P (r + 1) / R).
-    const auto count = static_cast<std::ptrdiff_t>(portfolios.size());
-    const std::ptrdiff_t first = count * w.rank() / w.size(), last = count * (w.rank() + 1) / w.size();
-    for (auto& record : run_records(portfolios, first, last, s.threads, universe, options)) mine += record;
+    f();
   } catch (...) {
     failure = std::current_exception();
   }
@@ -215,6 +327,28 @@ void batch(const batch_settings& s, const world& w) {
     if (failure) std::rethrow_exception(failure);
     throw std::runtime_error("another MPI rank failed (its error is on its own stderr)");
   }
+}
+
+void batch(const batch_settings& s, const world& w) {
+  keel::snapshot_options options;
+  std::vector<keel_example::batch_portfolio> portfolios;
+  keel::snapshot_universe universe;
+  const bool broadcast = s.mpi_universe == "broadcast" && w.size() > 1;
+  collectively(w, [&] {
+    options = snapshot_options_of(s);
+    portfolios = keel_example::read_batch_portfolios(s.portfolios);
+    if (!broadcast || w.rank() == 0) universe = keel::prepare_universe(keel_example::load_prices(s.prices), options);
+  });
+#ifdef KEEL_BATCH_MPI
+  if (broadcast) w.broadcast(universe);
+#endif
+  std::string mine;
+  collectively(w, [&] {
+    // Rank r's contiguous shard [P r / R, P (r + 1) / R).
+    const auto count = static_cast<std::ptrdiff_t>(portfolios.size());
+    const std::ptrdiff_t first = count * w.rank() / w.size(), last = count * (w.rank() + 1) / w.size();
+    for (auto& record : run_records(portfolios, first, last, s.threads, universe, options)) mine += record;
+  });
   const std::string all = w.gather(std::move(mine));
   if (w.rank() != 0) return;
   if (s.output.empty()) {
@@ -256,6 +390,12 @@ int main(int argc, char** argv) {
       ->type_name("K")
       ->capture_default_str()
       ->check(keel_example::at_least(1));
+  app.add_option("--mpi-universe", s.mpi_universe,
+                 "under mpirun: per-rank (every rank reads the prices and prepares the universe) or "
+                 "broadcast (rank 0 does and sends it to the others)")
+      ->type_name("MODE")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"per-rank", "broadcast"}));
   app.add_option("--output", s.output, "write the JSON Lines here (default: stdout)")->type_name("FILE");
   return keel_example::run(app, argc, argv, [&] { batch(s, w); });
 }
