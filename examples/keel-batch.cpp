@@ -37,7 +37,6 @@
 #include <string>
 #include <thread>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -49,7 +48,6 @@
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
-#include "support/batch.hpp"
 #include "support/snapshot_json.hpp"
 
 #ifdef KEEL_BATCH_MPI

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -206,6 +207,39 @@ inline std::vector<keel::holding> read_portfolio(const std::filesystem::path& pa
   for (std::size_t i = 0; i < file.rows(); ++i) out.push_back(holding_row(file, c, i));
   file.require_rows("the portfolio");
   return out;
+}
+
+/// One portfolio of a portfolios file (keel-batch).
+struct batch_portfolio {
+  std::string id;                      ///< its portfolio_id
+  std::vector<keel::holding> holdings;  ///< its rows, in file order
+};
+
+/// A portfolios file: portfolio_id,symbol,quantity[,sector], at least one row. The rows of a
+/// portfolio need not be contiguous; portfolios come in the order their ids first appear.
+inline std::vector<batch_portfolio> read_batch_portfolios(const std::filesystem::path& path) {
+  const input_file file(path, "a portfolios file", "portfolio_id,symbol,quantity[,sector]");
+  const std::size_t id = file.column("portfolio_id");
+  const holding_columns c(file);
+  std::vector<batch_portfolio> out;
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < file.rows(); ++i) {
+    const auto [at, added] = index.try_emplace(file.required_text(i, id), out.size());
+    if (added) out.push_back({at->first, {}});
+    out[at->second].holdings.push_back(holding_row(file, c, i));
+  }
+  file.require_rows("the portfolios file");
+  return out;
+}
+
+/// The name of keel's exception class of `e` ("invalid_input", "insufficient_data", ...), for
+/// machine-readable error records.
+inline std::string error_type(const keel::error& e) {
+  if (dynamic_cast<const keel::invalid_input*>(&e)) return "invalid_input";
+  if (dynamic_cast<const keel::insufficient_data*>(&e)) return "insufficient_data";
+  if (dynamic_cast<const keel::singular_problem*>(&e)) return "singular_problem";
+  if (dynamic_cast<const keel::infeasible*>(&e)) return "infeasible";
+  return "error";
 }
 
 /// A benchmark file: sector,weight, one row per sector.

@@ -25,7 +25,6 @@
 
 #include <keel/snapshot.hpp>
 
-#include "support/batch.hpp"
 #include "support/data.hpp"
 #include "support/snapshot_json.hpp"
 
