@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // keel-batch: the risk summary of many portfolios over one price universe, as JSON Lines.
 //
-//   keel-batch --prices FILE [--prices FILE]... --portfolios FILE [--market SYMBOL]
+//   keel-batch --prices FILE [--prices FILE]... --portfolios FILE [--market SYMBOL (DJ30)]
 //              [--as-of DATE] [--window N] [--limits FILE] [--threads K] [--output FILE]
-//   mpirun -np R keel-batch ...          (when built with Open MPI)
+//   mpirun -np R keel-batch ... [--mpi-universe per-rank|broadcast]   (when built with Open MPI)
+//   --timing prints the wall-clock time of each phase (rank 0's) on stderr.
 //
 // The portfolios file is CSV `portfolio_id,symbol,quantity[,sector]`; the rows of one
 // portfolio need not be contiguous, and the portfolios keep the order in which their ids first
@@ -18,8 +19,9 @@
 // --threads K runs the portfolios on K std::threads (an atomic counter hands out chunks of
 // portfolios; each record is stored at its portfolio's index), so the output is byte-identical
 // for every K. Under mpirun each of the R ranks takes a contiguous shard of the portfolios
-// (and runs it on --threads threads), computes the universe statistics itself (faster than a
-// broadcast: README, "Running at scale"), and rank 0 gathers the records (MPI_Gatherv of
+// (and runs it on --threads threads), computes the universe statistics itself (the default,
+// --mpi-universe per-rank) or receives rank 0's (broadcast; README, "Running at scale", says
+// which measured faster), and rank 0 gathers the records (MPI_Gatherv of
 // bytes) and writes them in input order: the same bytes for every R and K. Without mpirun the
 // same binary runs as one process and never initialises MPI.
 #include <algorithm>
@@ -287,10 +289,11 @@ class world {
 
 struct batch_settings {
   keel_example::price_source prices;
-  std::string portfolios, market, as_of, limits, output;
+  std::string portfolios, market = "DJ30", as_of, limits, output;
   std::ptrdiff_t window = 252;
   int threads = 1;
   std::string mpi_universe = "per-rank";
+  bool timing = false;
 };
 
 /// The --as-of date (YYYY-MM-DD, as in the price files).
@@ -302,6 +305,7 @@ std::chrono::year_month_day as_of_date(const std::string& text) {
 }
 
 keel::snapshot_options snapshot_options_of(const batch_settings& s) {
+  if (s.prices.paths.empty()) throw keel_example::usage_error("--prices is required: the universe's price files");
   keel::snapshot_options options;
   options.market = s.market;
   if (!s.as_of.empty()) options.as_of = as_of_date(s.as_of);
@@ -327,7 +331,25 @@ void collectively(const world& w, F&& f) {
   }
 }
 
+/// Wall-clock time of each phase of the run, for --timing (rank 0's clock).
+class phase_clock {
+ public:
+  /// Ends the current phase under `name`.
+  void mark(const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    text_ += std::string(text_.empty() ? "" : ", ") + name + " " +
+             std::to_string(std::chrono::duration<double, std::milli>(now - last_).count()) + " ms";
+    last_ = now;
+  }
+  [[nodiscard]] const std::string& text() const { return text_; }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::string text_;
+};
+
 void batch(const batch_settings& s, const world& w) {
+  phase_clock clock;
   keel::snapshot_options options;
   std::vector<keel_example::batch_portfolio> portfolios;
   keel::snapshot_universe universe;
@@ -335,10 +357,17 @@ void batch(const batch_settings& s, const world& w) {
   collectively(w, [&] {
     options = snapshot_options_of(s);
     portfolios = keel_example::read_batch_portfolios(s.portfolios);
-    if (!broadcast || w.rank() == 0) universe = keel::prepare_universe(keel_example::load_prices(s.prices), options);
+    clock.mark("read portfolios");
+    if (!broadcast || w.rank() == 0) {
+      const keel::price_table prices = keel_example::load_prices(s.prices);
+      clock.mark("read prices");
+      universe = keel::prepare_universe(prices, options);
+      clock.mark("prepare_universe");
+    }
   });
 #ifdef KEEL_BATCH_MPI
   if (broadcast) w.broadcast(universe);
+  if (broadcast) clock.mark("broadcast");
 #endif
   std::string mine;
   collectively(w, [&] {
@@ -346,8 +375,10 @@ void batch(const batch_settings& s, const world& w) {
     const auto count = static_cast<std::ptrdiff_t>(portfolios.size());
     const std::ptrdiff_t first = count * w.rank() / w.size(), last = count * (w.rank() + 1) / w.size();
     for (auto& record : run_records(portfolios, first, last, s.threads, universe, options)) mine += record;
+    clock.mark("summaries and JSON");
   });
   const std::string all = w.gather(std::move(mine));
+  if (w.size() > 1) clock.mark("gather");
   if (w.rank() != 0) return;
   if (s.output.empty()) {
     std::cout.write(all.data(), static_cast<std::streamsize>(all.size()));
@@ -357,6 +388,8 @@ void batch(const batch_settings& s, const world& w) {
     out.write(all.data(), static_cast<std::streamsize>(all.size()));
     if (!out.flush()) throw std::runtime_error("cannot write " + s.output);
   }
+  clock.mark("write");
+  if (s.timing) std::cerr << "keel-batch: " << clock.text() << "\n";
 }
 
 }  // namespace
@@ -376,7 +409,9 @@ int main(int argc, char** argv) {
   app.add_option("--portfolios", s.portfolios, "CSV portfolio_id,symbol,quantity[,sector]")
       ->type_name("FILE")
       ->required();
-  app.add_option("--market", s.market, "the market column of the prices (for betas)")->type_name("SYMBOL")->required();
+  app.add_option("--market", s.market, "the market column of the prices (for betas; DJ30 is keel-report's bundled index)")
+      ->type_name("SYMBOL")
+      ->capture_default_str();
   app.add_option("--as-of", s.as_of, "the valuation date, YYYY-MM-DD (default: the last date of the prices)")
       ->type_name("DATE");
   app.add_option("--window", s.window, "returns in the estimation window, at least 2")
@@ -394,6 +429,7 @@ int main(int argc, char** argv) {
       ->type_name("MODE")
       ->capture_default_str()
       ->check(CLI::IsMember({"per-rank", "broadcast"}));
+  app.add_flag("--timing", s.timing, "print the time of each phase (rank 0's) on stderr");
   app.add_option("--output", s.output, "write the JSON Lines here (default: stdout)")->type_name("FILE");
   return keel_example::run(app, argc, argv, [&] { batch(s, w); });
 }

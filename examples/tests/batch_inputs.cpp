@@ -116,8 +116,10 @@ void write_portfolios(const std::string& path, std::int64_t assets, std::int64_t
       std::int64_t a = rng.below(assets);
       while (used[static_cast<std::size_t>(a)]) a = (a + 1) % assets;
       used[static_cast<std::size_t>(a)] = 1;
-      // Mostly long; about one position in ten is a short.
-      const std::int64_t quantity = (rng.below(10) == 0 ? -1 : 1) * (1 + rng.below(500));
+      // Mostly long; about one position in ten is a short, a fifth the size of a long on average
+      // (a book of net value <= 0 is an error record too, but not one the tests plan).
+      const bool short_position = rng.below(10) == 0;
+      const std::int64_t quantity = short_position ? -(1 + rng.below(100)) : 1 + rng.below(500);
       std::string symbol = asset_name(a);
       if (k == positions - 1 && p % 97 == 96) symbol = "NOPE";
       if (k == positions - 1 && p % 89 == 88) symbol = "SHORT";
