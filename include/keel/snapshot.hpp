@@ -115,7 +115,7 @@ struct limit_status {
 /// One value per limit metric, in limit_metric's order (fractions, not percent).
 struct limit_values {
   double max_position_weight = 0;       ///< max_i |v_i| / V
-  double max_sector_weight = 0;         ///< max over sectors |sum_{i in sector} w_i| (unclassified counts as a sector)
+  double max_sector_weight = 0;         ///< max over named sectors |sum_{i in sector} w_i| (positions without a sector left out)
   double gross_leverage = 0;            ///< sum_i |v_i| / V
   double beta = 0;                      ///< |sum_i w_i beta_i|
   double var_99_1d = 0;                 ///< parametric_var(w, mean, cov) at 99%, 1 day, normal, with the mean
@@ -162,7 +162,7 @@ struct limit_values {
 struct snapshot_options {
   std::string market;                                              ///< market column symbol (required)
   std::optional<std::chrono::year_month_day> as_of = std::nullopt;  ///< default: the last date of the prices
-  std::ptrdiff_t window = 252;                                     ///< returns in the estimation window (>= 30)
+  std::ptrdiff_t window = 252;                                     ///< returns in the estimation window (>= 60)
   std::vector<double> confidence = {0.95, 0.99};                   ///< VaR levels in (0, 1)
   std::vector<int> horizons = {1, 10};                             ///< VaR horizons in days (>= 1; sqrt-time scaling)
   std::optional<double> target_beta = std::nullopt;                ///< hedge target; default 0.5 x current beta
@@ -174,7 +174,6 @@ struct snapshot_options {
   std::uint64_t seed = 1;                                          ///< Monte Carlo seed
   /// Called as sections complete (section name, fraction of the snapshot done in [0, 1]); may be empty.
   std::function<void(std::string_view section, double fraction)> progress = {};
-  std::ptrdiff_t min_observations = 60;  ///< finite returns a symbol needs in the window to be usable
   std::ptrdiff_t backtest_days = 250;    ///< days of the VaR backtest (ending at as_of)
   std::ptrdiff_t frontier_points = 25;   ///< points of the efficient frontier chart
   int mc_threads = 1;                    ///< Monte Carlo worker threads (1: deterministic single core; 0: all)
@@ -189,7 +188,7 @@ struct snapshot_universe {
   Eigen::MatrixXd returns;                         ///< T x N simple returns over the window (NaN where missing)
   std::vector<double> market_returns;              ///< T market returns (finite)
   std::vector<double> last_prices;                 ///< per symbol: last finite price on or before as_of (NaN: none)
-  std::vector<bool> usable;                        ///< per symbol: enough finite returns in the window
+  std::vector<bool> usable;                        ///< per symbol: every return of the window finite, a positive last price
   std::vector<std::string> reasons;                ///< per symbol: why it is unusable ("" when usable)
   std::vector<beta_fit<double>> betas;             ///< per symbol: market_beta over the window (default when unusable)
   Eigen::MatrixXd covariance;                      ///< N x N sample covariance per period (n - 1; pairwise rows)
@@ -205,7 +204,7 @@ struct snapshot_universe {
 /// Builds the universe: the window, the returns panel and each asset's statistics.
 /// \pre options.market a symbol of the table (invalid_input naming it); as_of not before the
 ///      first date (invalid_input naming both dates); window + 1 prices up to as_of
-///      (insufficient_data naming window and dates); window >= 30, periods_per_year > 0.
+///      (insufficient_data naming window and dates); window >= 60, periods_per_year > 0.
 /// \returns snapshot_universe (see its fields). A symbol with too few finite returns is marked
 ///          unusable with its reason, not thrown.
 [[nodiscard]] inline snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options);
@@ -408,3 +407,6 @@ struct snapshot {
                                      const snapshot_options& options);
 
 }  // namespace keel
+
+#include <keel/detail/snapshot_pipeline.hpp>
+#include <keel/detail/snapshot_sections.hpp>
