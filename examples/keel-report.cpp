@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -150,17 +151,16 @@ std::string measure_text(double fraction, double currency) { return pct(fraction
 
 section var_section(const keel::snapshot& s) {
   const auto& v = s.var;
-  section out{"5. Value at Risk and CVaR", "losses as % of value and in currency; sqrt-time for 10 days; " +
-                                               window_text(s),
+  section out{"5. Value at Risk and CVaR",
+              "losses as % of value and in currency; sqrt-time for 10 days; " + window_text(s),
               {},
               {}};
-  table t({"level", "days", "parametric VaR", "CVaR", "Cornish-Fisher VaR", "historical VaR", "CVaR",
-           "Monte Carlo VaR", "CVaR"});
+  table t({"level", "days", "parametric VaR", "CVaR", "Cornish-Fisher VaR", "historical VaR", "CVaR", "Monte Carlo VaR",
+           "CVaR"});
   for (const auto& r : v.rows) {
     const std::string cf = r.cornish_fisher.var ? measure_text(*r.cornish_fisher.var, *r.cornish_fisher.var * s.value)
                                                 : "n/a (not monotone)";
-    t.add({pct(r.confidence, 0), std::to_string(r.horizon),
-           measure_text(r.parametric.var, r.parametric.var_currency),
+    t.add({pct(r.confidence, 0), std::to_string(r.horizon), measure_text(r.parametric.var, r.parametric.var_currency),
            measure_text(r.parametric.cvar, r.parametric.cvar_currency), cf,
            measure_text(r.historical.var, r.historical.var_currency),
            measure_text(r.historical.cvar, r.historical.cvar_currency),
@@ -200,8 +200,8 @@ section performance_section(const keel::snapshot& s) {
 }
 
 section stress_section(const keel::snapshot& s) {
-  section out{"7. Stress scenarios", "built-in scenarios: market move x each position's beta on " + s.inputs.market +
-                                         "; " + window_text(s),
+  section out{"7. Stress scenarios",
+              "built-in scenarios: market move x each position's beta on " + s.inputs.market + "; " + window_text(s),
               {},
               {}};
   table t({"scenario", "dates", "market", "P&L", "% of value"});
@@ -239,9 +239,8 @@ section hedge_section(const keel::snapshot& s) {
   const auto& h = s.hedge;
   std::string instruments;
   for (const auto& i : h.instruments) instruments += (instruments.empty() ? "" : ", ") + i.symbol;
-  section out{"9. Hedge", "to target beta " + fixed(h.target_beta, 4) + " with " + instruments + "; " + window_text(s),
-              {},
-              {}};
+  section out{
+      "9. Hedge", "to target beta " + fixed(h.target_beta, 4) + " with " + instruments + "; " + window_text(s), {}, {}};
   table t({"instrument", "side", "quantity", "notional", "cost"});
   for (const auto& o : h.plan.orders)
     t.add({o.symbol, o.side == keel::order_side::buy ? "buy" : "sell", fixed(o.quantity, 0), money(o.notional),
@@ -255,7 +254,8 @@ section hedge_section(const keel::snapshot& s) {
                       " of value); parametric 1-day 99% VaR " + pct(s.limits.values.var_99_1d) + " -> " +
                       pct(h.var_99_1d_after));
   if (!h.plan.fully_hedged) out.notes.push_back("not fully hedged: " + h.plan.reason);
-  if (!h.limits_after.empty()) add_limits_table(out.tables, "Pre-trade check (limits after the orders):", h.limits_after);
+  if (!h.limits_after.empty())
+    add_limits_table(out.tables, "Pre-trade check (limits after the orders):", h.limits_after);
   out.notes.push_back(h.would_breach.empty() ? "pre-trade check: the orders breach no limit"
                                              : "pre-trade check: the orders would breach " +
                                                    std::to_string(h.would_breach.size()) + " limit(s)");
@@ -309,9 +309,10 @@ struct dated_line {
 
 std::string date_chart(const std::string& id, const std::string& title, const std::vector<double>& xs,
                        const std::vector<dated_line>& lines, const std::string& y_title, tick_style y_style,
-                       double extra_lo = 0, double extra_hi = 0) {
-  double lo = extra_lo, hi = extra_hi;
+                       bool include_zero) {
+  double lo = include_zero ? 0 : std::numeric_limits<double>::infinity(), hi = include_zero ? 0 : -lo;
   for (const auto& l : lines) range_of(*l.values, lo, hi);
+  if (!(lo <= hi)) lo = hi = 0;
   svg_plot plot({.width = 900, .height = 320, .title = title, .id = id, .left = 70});
   const double pad = 0.05 * (hi - lo);
   plot.set_range(xs.empty() ? 0 : xs.front(), xs.empty() ? 1 : xs.back(), lo - pad, hi + pad);
@@ -328,17 +329,21 @@ std::string date_chart(const std::string& id, const std::string& title, const st
 std::string volatility_chart(const keel::snapshot& s) {
   const auto& c = s.charts;
   std::vector<double> xs = day_numbers(c.volatility_dates);
-  double lo = 0, hi = c.har_forecast;
+  const double har = s.volatility.har.volatility;  // the HAR 30-day forecast (section 4)
+  double lo = 0, hi = har;
   range_of(c.rolling_volatility, lo, hi);
   const double x0 = xs.empty() ? 0 : xs.front(), x1 = xs.empty() ? 1 : xs.back(), ahead = 42;  // 30 trading days
-  svg_plot plot({.width = 900, .height = 320, .title = "Rolling 30-day volatility and the HAR 30-day forecast",
-                 .id = "volatility", .left = 70});
+  svg_plot plot({.width = 900,
+                 .height = 320,
+                 .title = "Rolling 30-day volatility and the HAR 30-day forecast",
+                 .id = "volatility",
+                 .left = 70});
   plot.set_range(x0, x1 + ahead, 0, 1.08 * hi);
   plot.axes("date", "volatility (annualised)", tick_style::date, tick_style::percent);
   plot.line(xs, c.rolling_volatility, "#1f77b4", 1.6);
   plot.legend("realised 30-day volatility", "#1f77b4");
-  plot.line({x1, x1 + ahead}, {c.har_forecast, c.har_forecast}, "#d62728", 2.5, true);
-  plot.legend("HAR forecast, next 30 days: " + pct(c.har_forecast), "#d62728", true);
+  plot.line({x1, x1 + ahead}, {har, har}, "#d62728", 2.5, true);
+  plot.legend("HAR forecast, next 30 days: " + pct(har), "#d62728", true);
   std::ostringstream out;
   plot.write_inline(out);
   return out.str();
@@ -356,11 +361,15 @@ std::string histogram_chart(const keel::snapshot& s) {
     x1s.push_back(lo + (b + 1) * width);
   }
   for (const double x : r)
-    if (std::isfinite(x) && width > 0) counts[static_cast<std::size_t>(std::min(bins - 1, static_cast<int>((x - lo) / width)))] += 1;
+    if (std::isfinite(x) && width > 0)
+      counts[static_cast<std::size_t>(std::min(bins - 1, static_cast<int>((x - lo) / width)))] += 1;
   double top = 1;
   for (const double n : counts) top = std::max(top, n);
-  svg_plot plot({.width = 900, .height = 320, .title = "Daily returns of the portfolio (1-day VaR and CVaR marked)",
-                 .id = "histogram", .left = 70});
+  svg_plot plot({.width = 900,
+                 .height = 320,
+                 .title = "Daily returns of the portfolio (1-day VaR and CVaR marked)",
+                 .id = "histogram",
+                 .left = 70});
   plot.set_range(lo - width, hi + width, 0, 1.1 * top);
   plot.axes("daily return", "days", tick_style::percent, tick_style::plain);
   plot.columns(x0s, x1s, counts, "#8fb3d9");
@@ -406,8 +415,11 @@ std::string frontier_chart(const keel::snapshot& s) {
     ymin = std::min(ymin, p.expected_return);
     ymax = std::max(ymax, p.expected_return);
   }
-  svg_plot plot({.width = 900, .height = 420, .title = "Efficient frontier of the held assets (long-only)",
-                 .id = "frontier", .left = 70});
+  svg_plot plot({.width = 900,
+                 .height = 420,
+                 .title = "Efficient frontier of the held assets (long-only)",
+                 .id = "frontier",
+                 .left = 70});
   plot.set_range(0, 1.1 * xmax, ymin - 0.05 * (ymax - ymin), ymax + 0.1 * (ymax - ymin));
   plot.axes("volatility (annualised)", "expected return (annualised)", tick_style::percent);
   plot.line(xs, ys, "#1f77b4", 2.5);
@@ -417,7 +429,8 @@ std::string frontier_chart(const keel::snapshot& s) {
   if (f.max_sharpe)
     plot.marker(f.max_sharpe->volatility, f.max_sharpe->expected_return, "maximum Sharpe", "#2ca02c",
                 keel_example::marker_shape::star);
-  plot.marker(c.portfolio_volatility, c.portfolio_return, "this portfolio", "#d62728", keel_example::marker_shape::circle);
+  plot.marker(c.portfolio_volatility, c.portfolio_return, "this portfolio", "#d62728",
+              keel_example::marker_shape::circle);
   std::ostringstream out;
   plot.write_inline(out);
   return out.str();
@@ -454,15 +467,15 @@ std::string html_page(const keel::snapshot& s, const std::string& heading, const
       << ".inputs{color:#555;font-size:13px}svg{display:block;margin:10px 0}\n"
       << "</style>\n</head>\n<body>\n<h1>keel-report</h1>\n<p>" << xml_escape(heading) << "</p>\n";
   out << "<h2>Charts</h2>\n";
-  out << date_chart("cumulative", "Cumulative return: portfolio and " + s.inputs.market, xs,
-                    {{"portfolio", &c.portfolio_cumulative, "#1f77b4"},
-                     {s.inputs.market, &c.market_cumulative, "#7f7f7f"}},
-                    "cumulative return", tick_style::percent);
+  out << date_chart(
+      "cumulative", "Cumulative return: portfolio and " + s.inputs.market, xs,
+      {{"portfolio", &c.portfolio_cumulative, "#1f77b4"}, {s.inputs.market, &c.market_cumulative, "#7f7f7f"}},
+      "cumulative return", tick_style::percent, true);
   out << date_chart("drawdown", "Drawdown: portfolio and " + s.inputs.market, xs,
                     {{"portfolio", &minus_p, "#d62728"}, {s.inputs.market, &minus_m, "#7f7f7f"}}, "drawdown",
-                    tick_style::percent);
+                    tick_style::percent, true);
   out << date_chart("beta", "Rolling 90-day beta on " + s.inputs.market, beta_xs,
-                    {{"portfolio beta", &c.rolling_beta, "#9467bd"}}, "beta", tick_style::plain);
+                    {{"portfolio beta", &c.rolling_beta, "#9467bd"}}, "beta", tick_style::plain, false);
   out << volatility_chart(s) << histogram_chart(s) << contributions_chart(s) << frontier_chart(s);
   for (const auto& sec : all) {
     out << "<h2>" << xml_escape(sec.title) << "</h2>\n<p class=\"inputs\">" << xml_escape(sec.inputs) << "</p>\n";
@@ -472,8 +485,8 @@ std::string html_page(const keel::snapshot& s, const std::string& heading, const
     }
     for (const auto& n : sec.notes) out << "<p>" << xml_escape(n) << "</p>\n";
   }
-  out << "<p class=\"inputs\">Generated by keel-report (keel " << KEEL_VERSION_MAJOR << "." << KEEL_VERSION_MINOR
-      << "." << KEEL_VERSION_PATCH << ").</p>\n</body>\n</html>\n";
+  out << "<p class=\"inputs\">Generated by keel-report (keel " << KEEL_VERSION_MAJOR << "." << KEEL_VERSION_MINOR << "."
+      << KEEL_VERSION_PATCH << ").</p>\n</body>\n</html>\n";
   return out.str();
 }
 
@@ -558,12 +571,12 @@ int main(int argc, char** argv) {
     options.progress = progress_reporter();
     const keel::snapshot s = keel::risk_snapshot(holdings, prices, options);
 
-    const std::string heading = std::to_string(s.positions.size()) + " positions from " +
-                                std::filesystem::path(portfolio_path).filename().string() + ", value " +
-                                money(s.value) + " on " + date(s.inputs.as_of) + "; prices " +
-                                (source.paths.empty() ? std::string("bundled Dow 30 with DJ30")
-                                                      : keel_example::describe(source)) +
-                                "; market " + s.inputs.market;
+    const std::string heading =
+        std::to_string(s.positions.size()) + " positions from " +
+        std::filesystem::path(portfolio_path).filename().string() + ", value " + money(s.value) + " on " +
+        date(s.inputs.as_of) + "; prices " +
+        (source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)) +
+        "; market " + s.inputs.market;
     const std::vector<section> all = sections(s);
     std::ostringstream out;  // printed whole, so that an error leaves stdout empty
     if (json)

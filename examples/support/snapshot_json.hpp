@@ -78,8 +78,12 @@ inline json concentration(const keel::concentration<double>& c) {
 }
 
 inline json fit(const keel::beta_fit<double>& f) {
-  return {{"beta", f.beta},           {"alpha", f.alpha},     {"r_squared", f.r_squared},
-          {"beta_stderr", f.beta_stderr}, {"t_stat", f.t_stat}, {"p_value", f.p_value},
+  return {{"beta", f.beta},
+          {"alpha", f.alpha},
+          {"r_squared", f.r_squared},
+          {"beta_stderr", f.beta_stderr},
+          {"t_stat", f.t_stat},
+          {"p_value", f.p_value},
           {"n", f.n}};
 }
 
@@ -92,7 +96,7 @@ inline const char* zone_name(keel::basel_zone z) {
 }
 
 inline const char* direction_name(keel::trend_direction d) {
-  return d == keel::trend_direction::increasing ? "increasing"
+  return d == keel::trend_direction::increasing   ? "increasing"
          : d == keel::trend_direction::decreasing ? "decreasing"
                                                   : "stable";
 }
@@ -263,18 +267,12 @@ inline json snapshot_json(const keel::snapshot& s) {
                       {"quantity", o.quantity},
                       {"notional", o.notional},
                       {"cost", o.cost}});
-  out["hedge"] = {{"target_beta", h.target_beta},
-                  {"beta_before", h.plan.beta_before},
-                  {"beta_after", h.plan.beta_after},
-                  {"beta_residual", h.plan.beta_residual},
-                  {"total_cost", h.plan.total_cost},
-                  {"cost_fraction", h.plan.cost_fraction},
-                  {"fully_hedged", h.plan.fully_hedged},
-                  {"orders", std::move(orders)},
-                  {"var_99_1d_after", h.var_99_1d_after},
-                  {"limit_values_after", values(h.values_after)},
-                  {"limits_after", limits(h.limits_after)},
-                  {"would_breach", limits(h.would_breach)}};
+  out["hedge"] = {{"target_beta", h.target_beta},           {"beta_before", h.plan.beta_before},
+                  {"beta_after", h.plan.beta_after},        {"beta_residual", h.plan.beta_residual},
+                  {"total_cost", h.plan.total_cost},        {"cost_fraction", h.plan.cost_fraction},
+                  {"fully_hedged", h.plan.fully_hedged},    {"orders", std::move(orders)},
+                  {"var_99_1d_after", h.var_99_1d_after},   {"limit_values_after", values(h.values_after)},
+                  {"limits_after", limits(h.limits_after)}, {"would_breach", limits(h.would_breach)}};
   out["summary"] = summary_json(s.summary);
   return out;
 }

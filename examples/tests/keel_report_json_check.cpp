@@ -6,9 +6,9 @@
 //
 //   keel_report_json_check KEEL_REPORT PRICES MARKET PORTFOLIO [KEEL-REPORT ARGS...]
 //
-// PRICES is a comma-separated list of price files (merged; <shared> stands for ../shared); when the first is missing the
-// check prints KEEL-SKIP (ctest reports it as skipped) before checking anything. Exit 0 when
-// every check passes, 1 otherwise (each failure printed).
+// PRICES is a comma-separated list of price files (merged; <shared> stands for ../shared); when the first is missing
+// the check prints KEEL-SKIP (ctest reports it as skipped) before checking anything. Exit 0 when every check passes, 1
+// otherwise (each failure printed).
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -160,12 +160,12 @@ int main(int argc, char** argv) {
     const std::string metric = l.at("metric");
     same(metric + ": breached = value > limit",
          l.at("breached").get<bool>() == (l.at("value").get<double>() > l.at("limit").get<double>()));
-    same(metric + ": the value is the metric's", l.at("value") == lv.at(metric == "max_gross_leverage" ? "gross_leverage"
-                                                                        : metric == "max_beta"       ? "beta"
-                                                                        : metric == "max_avg_pairwise_correlation"
-                                                                            ? "avg_pairwise_correlation"
-                                                                        : metric == "max_var_99_1d" ? "var_99_1d"
-                                                                                                    : metric));
+    same(metric + ": the value is the metric's",
+         l.at("value") == lv.at(metric == "max_gross_leverage"             ? "gross_leverage"
+                                : metric == "max_beta"                     ? "beta"
+                                : metric == "max_avg_pairwise_correlation" ? "avg_pairwise_correlation"
+                                : metric == "max_var_99_1d"                ? "var_99_1d"
+                                                                           : metric));
   }
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
