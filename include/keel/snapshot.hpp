@@ -325,7 +325,7 @@ struct snapshot_var_row {
 
 /// Section 5: VaR, components and backtest.
 struct snapshot_var {
-  std::vector<snapshot_var_row> rows;                ///< confidence-major: every confidence x horizon
+  std::vector<snapshot_var_row> rows;                ///< horizon-major: for each horizon, every confidence (in options' order)
   var_decomposition<double> components;              ///< parametric_component_var at the largest confidence, 1 day
   std::vector<risk_contribution> top_contributors;   ///< largest component VaR first (up to 5; share of VaR)
   std::optional<backtest_result> backtest;           ///< rolling 1-day parametric VaR at the largest confidence
