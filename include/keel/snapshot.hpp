@@ -162,11 +162,11 @@ struct limit_values {
 /// \throws invalid_input for another name, naming it.
 [[nodiscard]] inline limit_severity parse_limit_severity(std::string_view name);
 
-/// Every limit with its metric's value from `values`; breached = value > limit.
+/// Every limit with its metric's value from `current`; breached = value > limit.
 /// \pre every limit finite (invalid_input naming limits[i]).
 /// \returns one limit_status per limit, in order.
 [[nodiscard]] inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits,
-                                                        const limit_values& values);
+                                                        const limit_values& current);
 
 /// Options of prepare_universe, summarize_risk and risk_snapshot, in the order.
 struct snapshot_options {
