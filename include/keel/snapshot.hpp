@@ -162,11 +162,11 @@ struct limit_values {
 /// \throws invalid_input for another name, naming it.
 [[nodiscard]] inline limit_severity parse_limit_severity(std::string_view name);
 
-/// Every limit with its metric's value from `values`; breached = value > limit.
+/// Every limit with its metric's value from `current`; breached = value > limit.
 /// \pre every limit finite (invalid_input naming limits[i]).
 /// \returns one limit_status per limit, in order.
 [[nodiscard]] inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits,
-                                                        const limit_values& values);
+                                                        const limit_values& current);
 
 /// Options of prepare_universe, summarize_risk and risk_snapshot, in the order.
 struct snapshot_options {
@@ -325,7 +325,7 @@ struct snapshot_var_row {
 
 /// Section 5: VaR, components and backtest.
 struct snapshot_var {
-  std::vector<snapshot_var_row> rows;                ///< confidence-major: every confidence x horizon
+  std::vector<snapshot_var_row> rows;                ///< horizon-major: for each horizon, every confidence (in options' order)
   var_decomposition<double> components;              ///< parametric_component_var at the largest confidence, 1 day
   std::vector<risk_contribution> top_contributors;   ///< largest component VaR first (up to 5; share of VaR)
   std::optional<backtest_result> backtest;           ///< rolling 1-day parametric VaR at the largest confidence
