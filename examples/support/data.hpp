@@ -292,7 +292,8 @@ inline std::vector<target_weight> read_targets(const std::filesystem::path& path
 
 /// A sectors file (symbol,sector): the sector of each of `symbols`.
 /// \throws keel::invalid_input for a symbol the file has no sector for.
-inline std::vector<std::string> read_sectors(const std::filesystem::path& path, const std::vector<std::string>& symbols) {
+inline std::vector<std::string> read_sectors(const std::filesystem::path& path,
+                                             const std::vector<std::string>& symbols) {
   const input_file file(path, "a sectors file", "symbol,sector");
   const std::size_t symbol = file.column("symbol"), sector = file.column("sector");
   std::map<std::string, std::string, std::less<>> of;

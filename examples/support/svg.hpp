@@ -72,9 +72,9 @@ enum class marker_shape { circle, square, diamond, star };
 
 /// Size and title of a plot.
 struct svg_options {
-  double width = 720;   ///< pixels
-  double height = 480;  ///< pixels
-  std::string title{};  ///< drawn above the plot area when not empty
+  double width = 720;       ///< pixels
+  double height = 480;      ///< pixels
+  std::string title{};      ///< drawn above the plot area when not empty
   std::string id = "plot";  ///< prefix of the element ids (unique per plot on one page)
   double left = 70;         ///< pixels left of the plot area (tick labels, category names)
 };
@@ -254,8 +254,8 @@ class svg_plot {
   void write_inline(std::ostream& out) const {
     out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o_.width << "\" height=\"" << o_.height
         << "\" viewBox=\"0 0 " << o_.width << " " << o_.height << "\" font-family=\"sans-serif\">\n"
-        << "<defs><clipPath id=\"" << clip_id() << "\"><rect x=\"" << left_ << "\" y=\"" << top_ << "\" width=\"" << plot_w()
-        << "\" height=\"" << plot_h() << "\"/></clipPath></defs>\n"
+        << "<defs><clipPath id=\"" << clip_id() << "\"><rect x=\"" << left_ << "\" y=\"" << top_ << "\" width=\""
+        << plot_w() << "\" height=\"" << plot_h() << "\"/></clipPath></defs>\n"
         << "<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n";
     if (!o_.title.empty()) out << text(o_.width / 2, 24, o_.title, "middle", 16);
     out << body_ << "</svg>\n";
