@@ -23,8 +23,8 @@
 #include <utility>
 #include <vector>
 
-#include <benchmark/benchmark.h>
 #include <Eigen/Core>
+#include <benchmark/benchmark.h>
 
 #include <keel/snapshot.hpp>
 
@@ -64,9 +64,8 @@ const scale_data& data() {
       const double m = 0.0003 + 0.01 * z(rng);
       out.prices.prices(t, 0) = out.prices.prices(t - 1, 0) * (1 + m);
       for (std::ptrdiff_t i = 0; i < assets; ++i)
-        out.prices.prices(t, i + 1) =
-            out.prices.prices(t - 1, i + 1) *
-            (1 + beta[static_cast<std::size_t>(i)] * m + idio[static_cast<std::size_t>(i)] * z(rng));
+        out.prices.prices(t, i + 1) = out.prices.prices(t - 1, i + 1) * (1 + beta[static_cast<std::size_t>(i)] * m +
+                                                                         idio[static_cast<std::size_t>(i)] * z(rng));
     }
     std::vector<std::ptrdiff_t> all(assets);
     for (std::ptrdiff_t i = 0; i < assets; ++i) all[static_cast<std::size_t>(i)] = i;
@@ -138,8 +137,8 @@ void BM_summarize_risk_all(benchmark::State& state) {
     });
     benchmark::DoNotOptimize(vols.data());
   }
-  state.counters["portfolios/s"] = benchmark::Counter(static_cast<double>(portfolios) * static_cast<double>(state.iterations()),
-                                                      benchmark::Counter::kIsRate);
+  state.counters["portfolios/s"] = benchmark::Counter(
+      static_cast<double>(portfolios) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_summarize_risk_all)
     ->Args({2519, 1})

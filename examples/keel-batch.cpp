@@ -114,9 +114,7 @@ class universe_bytes {
 
   template <class T>
     requires std::is_trivially_copyable_v<T>
-  void put(const T& x) {
-    bytes.append(reinterpret_cast<const char*>(&x), sizeof x);
-  }
+  void put(const T& x) { bytes.append(reinterpret_cast<const char*>(&x), sizeof x); }
   template <class T>
     requires std::is_trivially_copyable_v<T>
   void get(T& x) {
@@ -180,7 +178,8 @@ class universe_bytes {
     get(rows);
     get(cols);
     const auto n = static_cast<std::size_t>(rows * cols) * sizeof(double);
-    if (rows < 0 || cols < 0 || at + n > bytes.size()) throw std::length_error("keel-batch: truncated universe broadcast");
+    if (rows < 0 || cols < 0 || at + n > bytes.size())
+      throw std::length_error("keel-batch: truncated universe broadcast");
     m.resize(rows, cols);
     std::memcpy(m.data(), bytes.data() + at, n);
     at += n;
@@ -401,15 +400,17 @@ int main(int argc, char** argv) {
     std::cout.rdbuf(nullptr);
     std::cerr.rdbuf(nullptr);
   }
-  CLI::App app{"The risk summary of many portfolios over one price universe, as JSON Lines (one record per "
-               "portfolio, in input order).",
-               "keel-batch"};
+  CLI::App app{
+      "The risk summary of many portfolios over one price universe, as JSON Lines (one record per "
+      "portfolio, in input order).",
+      "keel-batch"};
   batch_settings s;
   keel_example::add_price_options(app, s.prices);
   app.add_option("--portfolios", s.portfolios, "CSV portfolio_id,symbol,quantity[,sector]")
       ->type_name("FILE")
       ->required();
-  app.add_option("--market", s.market, "the market column of the prices (for betas; DJ30 is keel-report's bundled index)")
+  app.add_option("--market", s.market,
+                 "the market column of the prices (for betas; DJ30 is keel-report's bundled index)")
       ->type_name("SYMBOL")
       ->capture_default_str();
   app.add_option("--as-of", s.as_of, "the valuation date, YYYY-MM-DD (default: the last date of the prices)")

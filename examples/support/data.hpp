@@ -211,7 +211,7 @@ inline std::vector<keel::holding> read_portfolio(const std::filesystem::path& pa
 
 /// One portfolio of a portfolios file (keel-batch).
 struct batch_portfolio {
-  std::string id;                      ///< its portfolio_id
+  std::string id;                       ///< its portfolio_id
   std::vector<keel::holding> holdings;  ///< its rows, in file order
 };
 

@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--sample", sample)->check(CLI::Range(1, 1000000));
   CLI11_PARSE(app, argc, argv);
 
-  const keel::price_table prices = keel_example::load_prices({.paths = {prices_path}, .delimiter = ",", .price_column = ""});
+  const keel::price_table prices =
+      keel_example::load_prices({.paths = {prices_path}, .delimiter = ",", .price_column = ""});
   const auto portfolios = keel_example::read_batch_portfolios(portfolios_path);
   keel::snapshot_options options;
   options.market = market;
@@ -75,20 +76,21 @@ int main(int argc, char** argv) {
   std::ifstream in(records_path);
   std::vector<nlohmann::ordered_json> records;
   for (std::string line; std::getline(in, line);) records.push_back(nlohmann::ordered_json::parse(line));
-  expect(records.size() == portfolios.size(), "records: " + std::to_string(records.size()) + ", portfolios: " +
-                                                  std::to_string(portfolios.size()));
+  expect(records.size() == portfolios.size(),
+         "records: " + std::to_string(records.size()) + ", portfolios: " + std::to_string(portfolios.size()));
 
   std::ptrdiff_t errors = 0, other_errors = 0, compared = 0;
   for (std::size_t i = 0; i < std::min(records.size(), portfolios.size()); ++i) {
     const auto& p = portfolios[i];
     const auto& r = records[i];
-    expect(r.at("portfolio_id") == p.id, "record " + std::to_string(i) + " is " + r.at("portfolio_id").dump() +
-                                             ", expected " + p.id);
+    expect(r.at("portfolio_id") == p.id,
+           "record " + std::to_string(i) + " is " + r.at("portfolio_id").dump() + ", expected " + p.id);
     // The deliberate errors of batch_inputs: a symbol the prices lack, or one whose prices
     // start too late for the window.
     std::string unknown, short_history;
     for (const auto& h : p.holdings) {
-      if (!prices.contains(h.symbol)) unknown = h.symbol;
+      if (!prices.contains(h.symbol))
+        unknown = h.symbol;
       else if (!universe.usable[static_cast<std::size_t>(
                    std::find(universe.symbols.begin(), universe.symbols.end(), h.symbol) - universe.symbols.begin())])
         short_history = h.symbol;
@@ -137,7 +139,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "batch_check: " << records.size() << " records in input order, " << errors << " error records, "
-            << other_errors << " other error records, "
-            << compared << " compared with risk_snapshot and summarize_risk: all equal\n";
+            << other_errors << " other error records, " << compared
+            << " compared with risk_snapshot and summarize_risk: all equal\n";
   return 0;
 }
