@@ -52,22 +52,6 @@ keel::weight_bounds parse_bounds(const std::string& text) {
   throw keel_example::usage_error("--bounds '" + text + "' is not long-only or LO,HI (e.g. -1,1)");
 }
 
-/// The sector of each symbol from a CSV with columns symbol and sector.
-std::vector<std::string> read_sectors(const std::string& path, const std::vector<std::string>& symbols) {
-  const keel::csv_table table = keel::read_csv(std::filesystem::path(path));
-  const auto sym = table.find("symbol"), sec = table.find("sector");
-  if (!sym || !sec) throw keel_example::usage_error("--sectors " + path + ": needs columns symbol and sector");
-  std::map<std::string, std::string> of;
-  for (const auto& row : table.rows) of[row[static_cast<std::size_t>(*sym)]] = row[static_cast<std::size_t>(*sec)];
-  std::vector<std::string> out;
-  for (const auto& s : symbols) {
-    const auto it = of.find(s);
-    if (it == of.end()) throw keel_example::usage_error("--sectors " + path + " has no sector for " + s);
-    out.push_back(it->second);
-  }
-  return out;
-}
-
 std::string weights_line(const Eigen::VectorXd& w, const std::vector<std::string>& symbols) {
   std::vector<std::size_t> order(symbols.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -176,7 +160,7 @@ int main(int argc, char** argv) {
                                                  .repair = true});
     keel::portfolio_constraints constraints{.bounds = bounds};
     if (!sectors_path.empty()) {
-      constraints.groups = read_sectors(sectors_path, symbols);
+      constraints.groups = keel_example::read_sectors(sectors_path, symbols);
       std::vector<std::string> names = constraints.groups;
       std::sort(names.begin(), names.end());
       names.erase(std::unique(names.begin(), names.end()), names.end());

@@ -34,7 +34,6 @@
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
-#include "support/portfolio.hpp"
 
 namespace {
 
@@ -105,7 +104,7 @@ int main(int argc, char** argv) {
   app.add_flag("--fractional", fractional, "fractional contracts (no rounding to whole contracts)");
 
   return keel_example::run(app, argc, argv, [&] {
-    const std::vector<keel_example::holding> book = keel_example::read_portfolio(portfolio_path);
+    const std::vector<keel::holding> book = keel_example::read_portfolio(portfolio_path);
     const keel::price_table prices = keel_example::load_prices(source);
     const keel::return_table all = keel::simple_returns(prices);
     const auto t = static_cast<std::ptrdiff_t>(all.dates.size());

@@ -35,35 +35,8 @@
 
 namespace {
 
-struct holding {
-  std::string symbol, sector;
-  double quantity = 0;
-};
-
-std::vector<holding> read_portfolio(const std::filesystem::path& path) {
-  const keel::csv_table t = keel::read_csv(path);
-  const auto symbol = t.find("symbol"), quantity = t.find("quantity"), sector = t.find("sector");
-  if (!symbol || !quantity)
-    throw keel::invalid_input(path.string() + ": a portfolio file needs the columns symbol,quantity[,sector]");
-  std::vector<holding> out;
-  for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    const auto& row = t.rows[i];
-    holding h{row[static_cast<std::size_t>(*symbol)], sector ? row[static_cast<std::size_t>(*sector)] : "", 0};
-    const std::string& q = row[static_cast<std::size_t>(*quantity)];
-    std::size_t used = 0;
-    try {
-      h.quantity = std::stod(q, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != q.size() || q.empty() || !std::isfinite(h.quantity))
-      throw keel::invalid_input(path.string() + ":" + std::to_string(t.lines[i]) + ": quantity '" + q +
-                                "' is not a number");
-    out.push_back(h);
-  }
-  if (out.empty()) throw keel::insufficient_data(path.string() + ": the portfolio has no positions", 1, 0);
-  return out;
-}
+using keel::holding;
+using keel_example::read_portfolio;
 
 // The sample mean and covariance (n - 1) of the returns panel, for the mean-covariance forms.
 // TODO(covariance.hpp): use keel::sample_covariance once the volatility issue provides it.

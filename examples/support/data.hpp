@@ -1,27 +1,44 @@
 // SPDX-License-Identifier: MIT
-// Data for keel's example programs: the bundled price file, loading the price files and
-// folders named on the command line, and return series.
+// Data for keel's example programs: the bundled files, loading the price files and folders
+// named on the command line, return series, and the one reader of each small input file:
+//   portfolio   symbol,quantity[,sector]       -> keel::holding (quantity < 0: short)
+//   benchmark   sector,weight                  -> (sector, weight) pairs
+//   limits      metric,limit[,severity]        -> keel::risk_limit (keel::parse_limit_metric)
+//   targets     symbol,weight                  -> target_weight
+//   sectors     symbol,sector                  -> the sector of each symbol asked for
+// A bad cell is one line naming the file, the line, the column and the text. The row parsers
+// (input_file, holding_columns, holding_row) are public so that other files holding portfolio
+// rows (keel-batch's portfolio_id,symbol,quantity[,sector]) parse them the same way.
 #pragma once
 
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <exception>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <keel/csv.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
+#include <keel/snapshot.hpp>
 
 namespace keel_example {
 
 /// The bundled price file (examples/data), the default input of every example.
 inline std::filesystem::path bundled_prices() {
   return std::filesystem::path(KEEL_EXAMPLES_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv";
+}
+
+/// A file of the bundled data (examples/data), by name.
+inline std::filesystem::path bundled_file(std::string_view name) {
+  return std::filesystem::path(KEEL_EXAMPLES_DATA_DIR) / name;
 }
 
 /// Where the prices come from: the --prices, --delimiter and --price-column options.
@@ -100,6 +117,194 @@ inline return_series equal_weighted_returns(const keel::price_table& prices) {
     values.push_back(count > 0 ? sum / count : std::nan(""));
   }
   return {panel.dates, std::move(values)};
+}
+
+/// A small CSV input file read with keel::read_csv, its cells reached by row and column and
+/// its errors reported as "path:line: column 'text' is ...". `kind` and `columns` name the
+/// file in messages: "a portfolio file needs the columns symbol,quantity[,sector]".
+class input_file {
+ public:
+  input_file(std::filesystem::path path, std::string kind, std::string columns)
+      : path_(std::move(path)), kind_(std::move(kind)), columns_(std::move(columns)), table_(keel::read_csv(path_)) {}
+
+  /// The index of a column the file must have.
+  /// \throws keel::invalid_input naming the columns the file needs.
+  [[nodiscard]] std::size_t column(std::string_view name) const {
+    if (const auto j = optional_column(name)) return *j;
+    throw keel::invalid_input(path_.string() + ": " + kind_ + " needs the columns " + columns_);
+  }
+  /// The index of an optional column, or nullopt.
+  [[nodiscard]] std::optional<std::size_t> optional_column(std::string_view name) const {
+    const auto j = table_.find(name);
+    return j ? std::optional<std::size_t>(static_cast<std::size_t>(*j)) : std::nullopt;
+  }
+  /// Data rows.
+  [[nodiscard]] std::size_t rows() const { return table_.rows.size(); }
+  /// "path:line" of a row, for messages.
+  [[nodiscard]] std::string where(std::size_t row) const {
+    return path_.string() + ":" + std::to_string(table_.lines[row]);
+  }
+  /// The text of a cell.
+  [[nodiscard]] const std::string& text(std::size_t row, std::size_t col) const { return table_.rows[row][col]; }
+  /// The text of a cell that must not be empty.
+  /// \throws keel::invalid_input "path:line: <column> is empty".
+  [[nodiscard]] const std::string& required_text(std::size_t row, std::size_t col) const {
+    const std::string& t = text(row, col);
+    if (t.empty()) throw keel::invalid_input(where(row) + ": " + table_.header[col] + " is empty");
+    return t;
+  }
+  /// The finite number in a cell.
+  /// \throws keel::invalid_input "path:line: <column> '<text>' is not a number".
+  [[nodiscard]] double number(std::size_t row, std::size_t col) const {
+    const std::string& t = text(row, col);
+    std::size_t used = 0;
+    double x = 0;
+    try {
+      x = std::stod(t, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (t.empty() || used != t.size() || !std::isfinite(x))
+      throw keel::invalid_input(where(row) + ": " + table_.header[col] + " '" + t + "' is not a number");
+    return x;
+  }
+  /// An error unless the file has rows: "path: <what> has no rows".
+  void require_rows(std::string_view what) const {
+    if (rows() == 0) throw keel::insufficient_data(path_.string() + ": " + std::string(what) + " has no rows", 1, 0);
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::string kind_, columns_;
+  keel::csv_table table_;
+};
+
+/// The columns of portfolio rows (symbol, quantity, optional sector) in an input_file.
+struct holding_columns {
+  std::size_t symbol = 0, quantity = 0;  ///< required columns
+  std::optional<std::size_t> sector;     ///< optional column
+
+  /// The columns of `file`. \throws keel::invalid_input when symbol or quantity is missing.
+  explicit holding_columns(const input_file& file)
+      : symbol(file.column("symbol")), quantity(file.column("quantity")), sector(file.optional_column("sector")) {}
+};
+
+/// One portfolio row: a non-empty symbol, a finite quantity (negative: short), the sector or "".
+inline keel::holding holding_row(const input_file& file, const holding_columns& c, std::size_t row) {
+  return {.symbol = file.required_text(row, c.symbol),
+          .quantity = file.number(row, c.quantity),
+          .sector = c.sector ? file.text(row, *c.sector) : std::string()};
+}
+
+/// The bundled sample portfolio (18 Dow stocks with their sectors).
+inline std::filesystem::path bundled_portfolio() { return bundled_file("dow30_portfolio.csv"); }
+
+/// A portfolio file: symbol,quantity[,sector], at least one row.
+inline std::vector<keel::holding> read_portfolio(const std::filesystem::path& path) {
+  const input_file file(path, "a portfolio file", "symbol,quantity[,sector]");
+  const holding_columns c(file);
+  std::vector<keel::holding> out;
+  for (std::size_t i = 0; i < file.rows(); ++i) out.push_back(holding_row(file, c, i));
+  file.require_rows("the portfolio");
+  return out;
+}
+
+/// One portfolio of a portfolios file (keel-batch).
+struct batch_portfolio {
+  std::string id;                       ///< its portfolio_id
+  std::vector<keel::holding> holdings;  ///< its rows, in file order
+};
+
+/// A portfolios file: portfolio_id,symbol,quantity[,sector], at least one row. The rows of a
+/// portfolio need not be contiguous; portfolios come in the order their ids first appear.
+inline std::vector<batch_portfolio> read_batch_portfolios(const std::filesystem::path& path) {
+  const input_file file(path, "a portfolios file", "portfolio_id,symbol,quantity[,sector]");
+  const std::size_t id = file.column("portfolio_id");
+  const holding_columns c(file);
+  std::vector<batch_portfolio> out;
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < file.rows(); ++i) {
+    const auto [at, added] = index.try_emplace(file.required_text(i, id), out.size());
+    if (added) out.push_back({at->first, {}});
+    out[at->second].holdings.push_back(holding_row(file, c, i));
+  }
+  file.require_rows("the portfolios file");
+  return out;
+}
+
+/// The name of keel's exception class of `e` ("invalid_input", "insufficient_data", ...), for
+/// machine-readable error records.
+inline std::string error_type(const keel::error& e) {
+  if (dynamic_cast<const keel::invalid_input*>(&e)) return "invalid_input";
+  if (dynamic_cast<const keel::insufficient_data*>(&e)) return "insufficient_data";
+  if (dynamic_cast<const keel::singular_problem*>(&e)) return "singular_problem";
+  if (dynamic_cast<const keel::infeasible*>(&e)) return "infeasible";
+  return "error";
+}
+
+/// A benchmark file: sector,weight, one row per sector.
+inline std::vector<std::pair<std::string, double>> read_benchmark(const std::filesystem::path& path) {
+  const input_file file(path, "a benchmark file", "sector,weight");
+  const std::size_t sector = file.column("sector"), weight = file.column("weight");
+  std::vector<std::pair<std::string, double>> out;
+  for (std::size_t i = 0; i < file.rows(); ++i) out.emplace_back(file.required_text(i, sector), file.number(i, weight));
+  file.require_rows("the benchmark");
+  return out;
+}
+
+/// A limits file: metric,limit[,severity]; metric names keel::limit_metric (max_beta, ...),
+/// severity is warning or hard (default hard).
+inline std::vector<keel::risk_limit> read_limits(const std::filesystem::path& path) {
+  const input_file file(path, "a limits file", "metric,limit[,severity]");
+  const std::size_t metric = file.column("metric"), limit = file.column("limit");
+  const auto severity = file.optional_column("severity");
+  std::vector<keel::risk_limit> out;
+  for (std::size_t i = 0; i < file.rows(); ++i) {
+    keel::risk_limit r{};
+    try {
+      r.metric = keel::parse_limit_metric(file.text(i, metric));
+      if (severity && !file.text(i, *severity).empty())
+        r.severity = keel::parse_limit_severity(file.text(i, *severity));
+    } catch (const keel::invalid_input& e) {
+      throw keel::invalid_input(file.where(i) + ": " + e.what());
+    }
+    r.limit = file.number(i, limit);
+    out.push_back(r);
+  }
+  return out;
+}
+
+/// One row of a target weights file.
+struct target_weight {
+  std::string symbol;  ///< the symbol
+  double weight = 0;   ///< its target weight
+};
+
+/// A target weights file: symbol,weight, at least one row.
+inline std::vector<target_weight> read_targets(const std::filesystem::path& path) {
+  const input_file file(path, "a target weights file", "symbol,weight");
+  const std::size_t symbol = file.column("symbol"), weight = file.column("weight");
+  std::vector<target_weight> out;
+  for (std::size_t i = 0; i < file.rows(); ++i) out.push_back({file.required_text(i, symbol), file.number(i, weight)});
+  file.require_rows("the target weights file");
+  return out;
+}
+
+/// A sectors file (symbol,sector): the sector of each of `symbols`.
+/// \throws keel::invalid_input for a symbol the file has no sector for.
+inline std::vector<std::string> read_sectors(const std::filesystem::path& path,
+                                             const std::vector<std::string>& symbols) {
+  const input_file file(path, "a sectors file", "symbol,sector");
+  const std::size_t symbol = file.column("symbol"), sector = file.column("sector");
+  std::map<std::string, std::string, std::less<>> of;
+  for (std::size_t i = 0; i < file.rows(); ++i) of[file.required_text(i, symbol)] = file.text(i, sector);
+  std::vector<std::string> out;
+  for (const auto& s : symbols) {
+    const auto it = of.find(s);
+    if (it == of.end()) throw keel::invalid_input(path.string() + " has no sector for " + s);
+    out.push_back(it->second);
+  }
+  return out;
 }
 
 }  // namespace keel_example

@@ -36,6 +36,8 @@ class table {
  public:
   explicit table(std::vector<std::string> header) : rows_{std::move(header)} {}
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  /// The header (row 0) and the rows, for other renderings (keel-report's HTML page).
+  [[nodiscard]] const std::vector<std::vector<std::string>>& rows() const { return rows_; }
 
   void print(std::ostream& out) const {
     std::vector<std::size_t> width(rows_.front().size(), 0);

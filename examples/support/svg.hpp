@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-// A small, dependency-free SVG writer for keel's example programs (the frontier picture now,
-// keel-report's HTML charts later): a plot area with linear axes, tick labels (plain or
-// percent), polylines, dots with labels and markers. Text is XML-escaped and every element is
-// closed, so the output is well-formed XML that browsers and `xmllint` accept.
+// The one SVG plotting helper of keel's example programs (frontier --svg, keel-report --html),
+// dependency-free: a plot area with linear axes, tick labels (plain, percent or dates),
+// polylines (line charts over dates), dots with labels and markers (scatter, frontier),
+// vertical bars with marker lines (histograms with VaR and CVaR marked) and horizontal bars
+// with category labels (risk contributions). Text is XML-escaped and every element is closed,
+// so the output is well-formed XML that browsers and `xmllint` accept; `write_inline` gives the
+// <svg> element alone, to embed in an XHTML page (give each plot its own `id` there).
 //
 //   keel_example::svg_plot plot({.width = 720, .height = 480, .title = "Efficient frontier"});
 //   plot.set_range(0.0, 0.4, 0.0, 0.3);             // x from 0 to 40%, y from 0 to 30%
@@ -14,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
@@ -54,17 +58,25 @@ inline std::string xml_escape(std::string_view text) {
   return out;
 }
 
-/// How tick labels print: plain numbers or percentages (0.25 -> "25%").
-enum class tick_style { plain, percent };
+/// How tick labels print: plain numbers, percentages (0.25 -> "25%") or dates (x = days since
+/// 1970-01-01, see `day_number`; labelled by year, or year-month over short spans).
+enum class tick_style { plain, percent, date };
+
+/// A date as the x coordinate of a line chart over dates: days since 1970-01-01.
+inline double day_number(std::chrono::year_month_day d) {
+  return static_cast<double>(std::chrono::sys_days(d).time_since_epoch().count());
+}
 
 /// Shapes of highlighted points.
 enum class marker_shape { circle, square, diamond, star };
 
 /// Size and title of a plot.
 struct svg_options {
-  double width = 720;   ///< pixels
-  double height = 480;  ///< pixels
-  std::string title{};  ///< drawn above the plot area when not empty
+  double width = 720;       ///< pixels
+  double height = 480;      ///< pixels
+  std::string title{};      ///< drawn above the plot area when not empty
+  std::string id = "plot";  ///< prefix of the element ids (unique per plot on one page)
+  double left = 70;         ///< pixels left of the plot area (tick labels, category names)
 };
 
 /// One SVG picture with a single plot area (see the file comment).
@@ -82,22 +94,28 @@ class svg_plot {
     y1_ = y1;
   }
 
-  /// Frame, grid, ticks with labels, and axis titles.
+  /// Frame, grid, ticks with labels, and axis titles; one style for both axes.
   void axes(std::string_view x_title, std::string_view y_title, tick_style style) {
+    axes(x_title, y_title, style, style);
+  }
+
+  /// Frame, grid, ticks with labels, and axis titles, the x and y labels styled apart (dates on
+  /// x, percent on y, say).
+  void axes(std::string_view x_title, std::string_view y_title, tick_style x_style, tick_style y_style) {
     std::ostringstream s;
     s << "<rect x=\"" << left_ << "\" y=\"" << top_ << "\" width=\"" << plot_w() << "\" height=\"" << plot_h()
       << "\" fill=\"white\" stroke=\"#333\"/>\n";
-    for (const double t : ticks(x0_, x1_)) {
+    for (const double t : x_style == tick_style::date ? date_ticks(x0_, x1_) : ticks(x0_, x1_)) {
       const double px = sx(t);
       s << "<line x1=\"" << px << "\" y1=\"" << top_ << "\" x2=\"" << px << "\" y2=\"" << top_ + plot_h()
         << "\" stroke=\"#ddd\"/>\n";
-      s << text(px, top_ + plot_h() + 18, label(t, style, x1_ - x0_), "middle", 12);
+      s << text(px, top_ + plot_h() + 18, label(t, x_style, x1_ - x0_), "middle", 12);
     }
     for (const double t : ticks(y0_, y1_)) {
       const double py = sy(t);
       s << "<line x1=\"" << left_ << "\" y1=\"" << py << "\" x2=\"" << left_ + plot_w() << "\" y2=\"" << py
         << "\" stroke=\"#ddd\"/>\n";
-      s << text(left_ - 8, py + 4, label(t, style, y1_ - y0_), "end", 12);
+      s << text(left_ - 8, py + 4, label(t, y_style, y1_ - y0_), "end", 12);
     }
     s << text(left_ + plot_w() / 2, o_.height - 12, x_title, "middle", 14);
     s << "<text x=\"18\" y=\"" << top_ + plot_h() / 2
@@ -111,7 +129,7 @@ class svg_plot {
             bool dashed = false) {
     std::ostringstream s;
     s << "<polyline fill=\"none\" stroke=\"" << xml_escape(color) << "\" stroke-width=\"" << width << "\""
-      << (dashed ? " stroke-dasharray=\"6 4\"" : "") << " clip-path=\"url(#plot)\" points=\"";
+      << (dashed ? " stroke-dasharray=\"6 4\"" : "") << " clip-path=\"url(#" << clip_id() << ")\" points=\"";
     for (std::size_t i = 0; i < xs.size() && i < ys.size(); ++i)
       s << (i > 0 ? " " : "") << sx(xs[i]) << "," << sy(ys[i]);
     s << "\"/>\n";
@@ -157,6 +175,65 @@ class svg_plot {
     body_ += s.str();
   }
 
+  /// Vertical bars from y = 0 to heights[i] over [x0s[i], x1s[i]] (a histogram's bins).
+  void columns(const std::vector<double>& x0s, const std::vector<double>& x1s, const std::vector<double>& heights,
+               std::string_view color) {
+    std::ostringstream s;
+    s << "<g fill=\"" << xml_escape(color) << "\" clip-path=\"url(#" << clip_id() << ")\">\n";
+    for (std::size_t i = 0; i < x0s.size() && i < x1s.size() && i < heights.size(); ++i) {
+      const double top = std::min(sy(heights[i]), sy(0)), bottom = std::max(sy(heights[i]), sy(0));
+      s << "<rect x=\"" << sx(x0s[i]) << "\" y=\"" << top << "\" width=\"" << std::max(0.0, sx(x1s[i]) - sx(x0s[i]))
+        << "\" height=\"" << bottom - top << "\"/>\n";
+    }
+    s << "</g>\n";
+    body_ += s.str();
+  }
+
+  /// A vertical line across the plot at x with a label at its top (a VaR on a histogram).
+  void vline(double x, std::string_view name, std::string_view color, bool dashed = false) {
+    std::ostringstream s;
+    const double px = sx(x);
+    s << "<line x1=\"" << px << "\" y1=\"" << top_ << "\" x2=\"" << px << "\" y2=\"" << top_ + plot_h()
+      << "\" stroke=\"" << xml_escape(color) << "\" stroke-width=\"2\"" << (dashed ? " stroke-dasharray=\"6 4\"" : "")
+      << "/>\n";
+    s << text(px + 4, top_ + 14 + 14 * static_cast<double>(vline_count_++ % 4), name, "start", 11);
+    body_ += s.str();
+  }
+
+  /// Horizontal bars, one per name from the top, of length values[i] from 0, with the names
+  /// left of the plot (set svg_options::left wide enough) and the x axis styled by `style`.
+  /// Sets the range itself (from min(0, values) to max(0, values)).
+  void horizontal_bars(const std::vector<std::string>& names, const std::vector<double>& values,
+                       std::string_view x_title, tick_style style, std::string_view color,
+                       std::string_view negative_color) {
+    double lo = 0, hi = 0;
+    for (const double v : values) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    const double pad = 0.05 * (hi - lo);
+    const auto n = static_cast<double>(std::max<std::size_t>(1, names.size()));
+    set_range(lo < 0 ? lo - pad : 0, hi + pad, 0, n);
+    std::ostringstream s;
+    s << "<rect x=\"" << left_ << "\" y=\"" << top_ << "\" width=\"" << plot_w() << "\" height=\"" << plot_h()
+      << "\" fill=\"white\" stroke=\"#333\"/>\n";
+    for (const double t : ticks(x0_, x1_)) {
+      s << "<line x1=\"" << sx(t) << "\" y1=\"" << top_ << "\" x2=\"" << sx(t) << "\" y2=\"" << top_ + plot_h()
+        << "\" stroke=\"#ddd\"/>\n";
+      s << text(sx(t), top_ + plot_h() + 18, label(t, style, x1_ - x0_), "middle", 12);
+    }
+    const double band = plot_h() / n;
+    for (std::size_t i = 0; i < names.size() && i < values.size(); ++i) {
+      const double y = top_ + band * static_cast<double>(i), a = std::min(sx(0), sx(values[i]));
+      s << "<rect x=\"" << a << "\" y=\"" << y + 0.15 * band << "\" width=\"" << std::fabs(sx(values[i]) - sx(0))
+        << "\" height=\"" << 0.7 * band << "\" fill=\"" << xml_escape(values[i] < 0 ? negative_color : color)
+        << "\"/>\n";
+      s << text(left_ - 8, y + 0.5 * band + 4, names[i], "end", 12);
+    }
+    s << text(left_ + plot_w() / 2, o_.height - 12, x_title, "middle", 14);
+    body_ += s.str();
+  }
+
   /// A legend entry (a short line and its text), stacked from the plot's top left.
   void legend(std::string_view name, std::string_view color, bool dashed = false) {
     const double y = top_ + 16 + 18 * static_cast<double>(legend_count_++);
@@ -167,13 +244,18 @@ class svg_plot {
     body_ += s.str();
   }
 
-  /// The whole document.
+  /// The whole document (an .svg file).
   void write(std::ostream& out) const {
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o_.width << "\" height=\"" << o_.height
+    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    write_inline(out);
+  }
+
+  /// The <svg> element alone, to place inside an XHTML page.
+  void write_inline(std::ostream& out) const {
+    out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o_.width << "\" height=\"" << o_.height
         << "\" viewBox=\"0 0 " << o_.width << " " << o_.height << "\" font-family=\"sans-serif\">\n"
-        << "<defs><clipPath id=\"plot\"><rect x=\"" << left_ << "\" y=\"" << top_ << "\" width=\"" << plot_w()
-        << "\" height=\"" << plot_h() << "\"/></clipPath></defs>\n"
+        << "<defs><clipPath id=\"" << clip_id() << "\"><rect x=\"" << left_ << "\" y=\"" << top_ << "\" width=\""
+        << plot_w() << "\" height=\"" << plot_h() << "\"/></clipPath></defs>\n"
         << "<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n";
     if (!o_.title.empty()) out << text(o_.width / 2, 24, o_.title, "middle", 16);
     out << body_ << "</svg>\n";
@@ -193,13 +275,34 @@ class svg_plot {
     return out;
   }
 
+  /// Round date ticks (first days of years, quarters or months) covering [lo, hi] in days.
+  [[nodiscard]] static std::vector<double> date_ticks(double lo, double hi) {
+    using namespace std::chrono;
+    const auto day = [](double x) { return year_month_day(sys_days(days(static_cast<long>(std::floor(x))))); };
+    const year_month_day a = day(lo), b = day(hi);
+    const int months = (static_cast<int>(b.year()) - static_cast<int>(a.year())) * 12 +
+                       static_cast<int>(static_cast<unsigned>(b.month())) -
+                       static_cast<int>(static_cast<unsigned>(a.month()));
+    const int step = months > 96 ? 24 : months > 48 ? 12 : months > 24 ? 6 : months > 9 ? 3 : 1;
+    std::vector<double> out;
+    year_month_day t{a.year(), month(1), std::chrono::day(1)};
+    while (day_number(t) <= hi) {
+      if (day_number(t) >= lo) out.push_back(day_number(t));
+      const year_month next = year_month(t.year(), t.month()) + std::chrono::months(step);
+      t = year_month_day{next.year(), next.month(), std::chrono::day(1)};
+    }
+    return out;
+  }
+
  private:
   svg_options o_;
-  double left_ = 70, top_ = 40;
+  double left_ = o_.left, top_ = 40;
+  int vline_count_ = 0;
   double x0_ = 0, x1_ = 1, y0_ = 0, y1_ = 1;
   int legend_count_ = 0;
   std::string body_;
 
+  [[nodiscard]] std::string clip_id() const { return xml_escape(o_.id) + "-clip"; }
   [[nodiscard]] double plot_w() const { return o_.width - left_ - 30; }
   [[nodiscard]] double plot_h() const { return o_.height - top_ - 50; }
 
@@ -212,6 +315,16 @@ class svg_plot {
 
   static std::string label(double v, tick_style style, double span) {
     char buf[32];
+    if (style == tick_style::date) {
+      const std::chrono::year_month_day d{std::chrono::sys_days(std::chrono::days(static_cast<long>(std::lround(v))))};
+      const auto y = static_cast<int>(d.year());
+      const auto m = static_cast<unsigned>(d.month());
+      if (m == 1 && span > 2 * 365)
+        std::snprintf(buf, sizeof buf, "%d", y);
+      else
+        std::snprintf(buf, sizeof buf, "%d-%02u", y, m);
+      return buf;
+    }
     const double scaled = style == tick_style::percent ? 100 * v : v;
     const double s = style == tick_style::percent ? 100 * span : span;
     const int decimals = s >= 5 ? 0 : s >= 0.5 ? 1 : 2;

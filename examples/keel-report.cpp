@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: MIT
+// keel-report: a portfolio's full risk snapshot (keel::risk_snapshot) from CSV files, as text,
+// as one JSON document (--json) and as a self-contained HTML page with SVG charts (--html).
+//
+//   keel-report [--prices FILE]... [--portfolio FILE] [--market SYMBOL] [--benchmark FILE]
+//               [--limits FILE] [--as-of DATE] [--window N] [--target-beta X]
+//               [--hedge SYMBOL[,SYMBOL...]] [--json] [--html FILE]
+//
+// With no arguments it reports on the bundled data (examples/data): the Dow 30 prices merged
+// with their DJ30 proxy index, dow30_portfolio.csv, dow30_benchmark.csv and dow30_limits.csv.
+// It reads files, calls keel::risk_snapshot and prints; it computes nothing itself. The output
+// is buffered and printed only on success, so an error leaves stdout empty (one line on stderr,
+// exit code 2).
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+#include <keel/csv.hpp>
+#include <keel/snapshot.hpp>
+#include <keel/version.hpp>
+
+#include "support/cli.hpp"
+#include "support/data.hpp"
+#include "support/format.hpp"
+#include "support/snapshot_json.hpp"
+#include "support/svg.hpp"
+
+namespace {
+
+using keel_example::fixed;
+using keel_example::table;
+
+std::string money(double x) { return fixed(x, 0); }
+std::string pct(double x, int decimals = 2) { return fixed(100 * x, decimals) + "%"; }
+std::string date(const std::chrono::year_month_day& d) { return keel::format_date(d); }
+std::string date(const std::optional<std::chrono::year_month_day>& d) { return d ? date(*d) : "-"; }
+
+/// One section of the report: a title, the inputs it was computed over, and its tables (each
+/// with an optional caption) and closing notes.
+struct section {
+  std::string title;
+  std::string inputs;
+  std::vector<std::pair<std::string, table>> tables;
+  std::vector<std::string> notes;
+};
+
+std::string window_text(const keel::snapshot& s) {
+  return "window " + std::to_string(s.inputs.window) + " daily returns, " + date(s.inputs.first) + " to " +
+         date(s.inputs.last) + ", as of " + date(s.inputs.as_of) + ", n = " + std::to_string(s.inputs.window);
+}
+
+section positions_section(const keel::snapshot& s) {
+  section out{"1. Positions", "valued at the last price on or before " + date(s.inputs.as_of), {}, {}};
+  table t({"symbol", "sector", "quantity", "price", "value", "weight"});
+  for (const auto& p : s.positions)
+    t.add({p.symbol, p.sector.empty() ? "-" : p.sector, fixed(p.quantity, 0), fixed(p.price, 2), money(p.value),
+           pct(p.weight)});
+  t.add({"total", "", "", "", money(s.value), pct(1)});
+  out.tables.emplace_back("", std::move(t));
+  out.notes.push_back(std::to_string(s.positions.size()) + " positions, net value " + money(s.value) +
+                      ", gross value " + money(s.gross_value));
+  return out;
+}
+
+section beta_section(const keel::snapshot& s) {
+  section out{"2. Market beta", "OLS on " + s.inputs.market + ", " + window_text(s), {}, {}};
+  table t({"symbol", "beta", "R^2", "std error", "p-value", "n"});
+  for (std::size_t i = 0; i < s.positions.size() && i < s.betas.positions.size(); ++i) {
+    const auto& f = s.betas.positions[i];
+    t.add({s.positions[i].symbol, fixed(f.beta, 3), fixed(f.r_squared, 3), fixed(f.beta_stderr, 3),
+           fixed(f.p_value, 3, 1e-3), std::to_string(f.n)});
+  }
+  const auto& r = s.betas.regressed;
+  t.add({"portfolio (regressed)", fixed(r.beta, 3), fixed(r.r_squared, 3), fixed(r.beta_stderr, 3),
+         fixed(r.p_value, 3, 1e-3), std::to_string(r.n)});
+  out.tables.emplace_back("", std::move(t));
+  out.notes.push_back("portfolio beta: value-weighted " + fixed(s.betas.value_weighted, 4) + ", regressed " +
+                      fixed(r.beta, 4));
+  return out;
+}
+
+section exposure_section(const keel::snapshot& s) {
+  section out{"3. Sector exposure and concentration", "weights as of " + date(s.inputs.as_of), {}, {}};
+  table t({"sector", "portfolio", "benchmark", "active"});
+  const auto& e = s.exposure.sectors;
+  for (std::size_t k = 0; k < e.sectors.size(); ++k)
+    t.add({e.sectors[k].empty() ? "(unclassified)" : e.sectors[k], pct(e.portfolio_weights[k]),
+           pct(e.benchmark_weights[k]), keel_example::percent(e.active_weights[k])});
+  out.tables.emplace_back("", std::move(t));
+  const auto& c = s.exposure.concentration;
+  table ct({"measure", "value"});
+  ct.add({"HHI (0-10,000)", fixed(c.hhi, 1)});
+  ct.add({"effective number of positions", fixed(c.effective_n, 2)});
+  if (c.top_shares.size() > 0) ct.add({"top 3 share", pct(c.top_shares[0])});
+  if (c.top_shares.size() > 1) ct.add({"top 10 share", pct(c.top_shares[1])});
+  ct.add({"largest position", c.largest_name});
+  out.tables.emplace_back("Concentration (gross weights):", std::move(ct));
+  if (e.largest_overweight >= 0)
+    out.notes.push_back("largest overweight: " + e.sectors[static_cast<std::size_t>(e.largest_overweight)]);
+  if (e.largest_underweight >= 0)
+    out.notes.push_back("largest underweight: " + e.sectors[static_cast<std::size_t>(e.largest_underweight)]);
+  return out;
+}
+
+section volatility_section(const keel::snapshot& s) {
+  const auto& v = s.volatility;
+  section out{"4. Volatility", "annualised x sqrt(252), sample standard deviations; " + window_text(s), {}, {}};
+  std::vector<std::string> header{"symbol"};
+  for (const auto w : v.windows) header.push_back("vol" + std::to_string(w));
+  header.push_back("risk contribution");
+  header.push_back("share");
+  table t(header);
+  for (std::size_t i = 0; i < s.positions.size(); ++i) {
+    const auto row = static_cast<Eigen::Index>(i);
+    std::vector<std::string> cells{s.positions[i].symbol};
+    for (Eigen::Index k = 0; k < v.positions.cols(); ++k)
+      cells.push_back(row < v.positions.rows() ? pct(v.positions(row, k)) : "-");
+    const bool has = row < v.contributions.contributions.size();
+    cells.push_back(has ? pct(v.contributions.contributions(row)) : "-");
+    cells.push_back(has ? pct(v.contributions.fractions(row), 1) : "-");
+    t.add(cells);
+  }
+  std::vector<std::string> total{"portfolio"};
+  for (const double x : v.portfolio) total.push_back(pct(x));
+  total.push_back(pct(v.contributions.volatility));
+  total.push_back(pct(1, 1));
+  t.add(total);
+  out.tables.emplace_back("", std::move(t));
+  const char* trend = keel_example::json_detail::direction_name(v.trend.direction);
+  out.notes.push_back("portfolio volatility " + pct(v.volatility) + " (from the covariance); HAR 30-day forecast " +
+                      pct(v.har.volatility) + "; trend " + trend + " (30 vs 90 days, strength " +
+                      fixed(v.trend.strength, 2) + "); percentile " + fixed(v.percentile, 2) +
+                      "; diversification ratio " + fixed(v.diversification_ratio, 3));
+  return out;
+}
+
+std::string measure_text(double fraction, double currency) { return pct(fraction) + " " + money(currency); }
+
+section var_section(const keel::snapshot& s) {
+  const auto& v = s.var;
+  section out{"5. Value at Risk and CVaR",
+              "losses as % of value and in currency; sqrt-time for 10 days; " + window_text(s),
+              {},
+              {}};
+  table t({"level", "days", "parametric VaR", "CVaR", "Cornish-Fisher VaR", "historical VaR", "CVaR", "Monte Carlo VaR",
+           "CVaR"});
+  for (const auto& r : v.rows) {
+    const std::string cf = r.cornish_fisher.var ? measure_text(*r.cornish_fisher.var, *r.cornish_fisher.var * s.value)
+                                                : "n/a (not monotone)";
+    t.add({pct(r.confidence, 0), std::to_string(r.horizon), measure_text(r.parametric.var, r.parametric.var_currency),
+           measure_text(r.parametric.cvar, r.parametric.cvar_currency), cf,
+           measure_text(r.historical.var, r.historical.var_currency),
+           measure_text(r.historical.cvar, r.historical.cvar_currency),
+           measure_text(r.monte_carlo.var, r.monte_carlo.var_currency),
+           measure_text(r.monte_carlo.cvar, r.monte_carlo.cvar_currency)});
+  }
+  out.tables.emplace_back("", std::move(t));
+  table c({"symbol", "component VaR", "share"});
+  for (const auto& k : v.top_contributors) c.add({k.symbol, pct(k.contribution), pct(k.share, 1)});
+  out.tables.emplace_back("Largest contributors to the parametric 1-day VaR at the highest level (Euler):",
+                          std::move(c));
+  if (v.backtest) {
+    const auto& b = *v.backtest;
+    table bt({"days", "breaches", "Kupiec p", "independence p", "coverage p", "Basel zone", "multiplier"});
+    bt.add({std::to_string(v.backtest_days), std::to_string(b.breaches), fixed(b.kupiec.p_value, 3),
+            fixed(b.christoffersen.p_independence, 3), fixed(b.christoffersen.p_conditional_coverage, 3),
+            keel_example::json_detail::zone_name(b.basel.zone), fixed(b.basel.multiplier, 2)});
+    const std::string span = v.backtest_dates.empty()
+                                 ? std::string()
+                                 : " " + date(v.backtest_dates.front()) + " to " + date(v.backtest_dates.back());
+    out.tables.emplace_back("Backtest of the rolling 1-day parametric VaR at the highest level" + span + ":",
+                            std::move(bt));
+  } else {
+    out.notes.push_back("backtest: not enough history before the window");
+  }
+  return out;
+}
+
+section performance_section(const keel::snapshot& s) {
+  const auto& p = s.performance;
+  section out{"6. Performance", "the portfolio's return series with today's weights; " + window_text(s), {}, {}};
+  table t({"annual return", "annual volatility", "Sharpe", "Sortino", "max drawdown", "peak", "trough", "recovery"});
+  t.add({keel_example::percent(p.annual_return), pct(p.annual_volatility), fixed(p.sharpe, 3), fixed(p.sortino, 3),
+         pct(p.drawdown.depth), date(p.drawdown.peak), date(p.drawdown.trough), date(p.drawdown.recovery)});
+  out.tables.emplace_back("", std::move(t));
+  return out;
+}
+
+section stress_section(const keel::snapshot& s) {
+  section out{"7. Stress scenarios",
+              "built-in scenarios: market move x each position's beta on " + s.inputs.market + "; " + window_text(s),
+              {},
+              {}};
+  table t({"scenario", "dates", "market", "P&L", "% of value"});
+  for (std::size_t k = 0; k < s.stress.scenarios.size(); ++k) {
+    const auto& sc = s.stress.scenarios[k];
+    const double pnl = k < s.stress.result.totals.size() ? s.stress.result.totals[k] : std::nan("");
+    t.add({sc.name, sc.start ? date(*sc.start) + " to " + date(sc.end) : "hypothetical",
+           keel_example::percent(sc.market_return), money(pnl), keel_example::percent(pnl / s.value)});
+  }
+  out.tables.emplace_back("", std::move(t));
+  return out;
+}
+
+void add_limits_table(std::vector<std::pair<std::string, table>>& tables, std::string caption,
+                      const std::vector<keel::limit_status>& ls) {
+  table t({"metric", "limit", "value", "severity", "status"});
+  for (const auto& l : ls)
+    t.add({std::string(keel::limit_metric_name(l.limit.metric)), fixed(l.limit.limit, 4), fixed(l.value, 4),
+           std::string(keel::limit_severity_name(l.limit.severity)), l.breached ? "BREACHED" : "ok"});
+  tables.emplace_back(std::move(caption), std::move(t));
+}
+
+section limits_section(const keel::snapshot& s) {
+  section out{"8. Limits", "values as fractions (0.25 = 25%); " + window_text(s), {}, {}};
+  if (s.limits.limits.empty())
+    out.notes.push_back("no limits given");
+  else
+    add_limits_table(out.tables, "", s.limits.limits);
+  out.notes.push_back("breaches: " + std::to_string(s.limits.hard.size()) + " hard, " +
+                      std::to_string(s.limits.warning.size()) + " warning");
+  return out;
+}
+
+section hedge_section(const keel::snapshot& s) {
+  const auto& h = s.hedge;
+  std::string instruments;
+  for (const auto& i : h.instruments) instruments += (instruments.empty() ? "" : ", ") + i.symbol;
+  section out{
+      "9. Hedge", "to target beta " + fixed(h.target_beta, 4) + " with " + instruments + "; " + window_text(s), {}, {}};
+  table t({"instrument", "side", "quantity", "notional", "cost"});
+  for (const auto& o : h.plan.orders)
+    t.add({o.symbol, o.side == keel::order_side::buy ? "buy" : "sell", fixed(o.quantity, 0), money(o.notional),
+           fixed(o.cost, 2)});
+  if (h.plan.orders.empty())
+    out.notes.push_back("no orders needed");
+  else
+    out.tables.emplace_back("", std::move(t));
+  out.notes.push_back("beta " + fixed(h.plan.beta_before, 4) + " -> " + fixed(h.plan.beta_after, 4) + "; cost " +
+                      fixed(h.plan.total_cost, 2) + " (" + pct(h.plan.cost_fraction, 4) +
+                      " of value); parametric 1-day 99% VaR " + pct(s.limits.values.var_99_1d) + " -> " +
+                      pct(h.var_99_1d_after));
+  if (!h.plan.fully_hedged) out.notes.push_back("not fully hedged: " + h.plan.reason);
+  if (!h.limits_after.empty())
+    add_limits_table(out.tables, "Pre-trade check (limits after the orders):", h.limits_after);
+  out.notes.push_back(h.would_breach.empty() ? "pre-trade check: the orders breach no limit"
+                                             : "pre-trade check: the orders would breach " +
+                                                   std::to_string(h.would_breach.size()) + " limit(s)");
+  return out;
+}
+
+std::vector<section> sections(const keel::snapshot& s) {
+  return {positions_section(s),   beta_section(s),   exposure_section(s), volatility_section(s), var_section(s),
+          performance_section(s), stress_section(s), limits_section(s),   hedge_section(s)};
+}
+
+void print_text(std::ostream& out, const std::string& heading, const std::vector<section>& all) {
+  out << heading << "\n";
+  for (const auto& sec : all) {
+    out << "\n" << sec.title << "\n(" << sec.inputs << ")\n";
+    for (const auto& [caption, t] : sec.tables) {
+      if (!caption.empty()) out << caption << "\n";
+      t.print(out);
+    }
+    for (const auto& n : sec.notes) out << n << "\n";
+  }
+}
+
+// ---- The HTML page: XHTML (well-formed XML), inline CSS and SVG, no scripts, no network.
+
+using keel_example::svg_plot;
+using keel_example::tick_style;
+using keel_example::xml_escape;
+
+std::vector<double> day_numbers(const std::vector<std::chrono::year_month_day>& ds) {
+  std::vector<double> out;
+  out.reserve(ds.size());
+  for (const auto& d : ds) out.push_back(keel_example::day_number(d));
+  return out;
+}
+
+void range_of(const std::vector<double>& xs, double& lo, double& hi) {
+  for (const double x : xs)
+    if (std::isfinite(x)) {
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+}
+
+// A line chart over dates of the named series (name, values, colour).
+struct dated_line {
+  std::string name;
+  const std::vector<double>* values;
+  std::string color;
+};
+
+std::string date_chart(const std::string& id, const std::string& title, const std::vector<double>& xs,
+                       const std::vector<dated_line>& lines, const std::string& y_title, tick_style y_style,
+                       bool include_zero) {
+  double lo = include_zero ? 0 : std::numeric_limits<double>::infinity(), hi = include_zero ? 0 : -lo;
+  for (const auto& l : lines) range_of(*l.values, lo, hi);
+  if (!(lo <= hi)) lo = hi = 0;
+  svg_plot plot({.width = 900, .height = 320, .title = title, .id = id, .left = 70});
+  const double pad = 0.05 * (hi - lo);
+  plot.set_range(xs.empty() ? 0 : xs.front(), xs.empty() ? 1 : xs.back(), lo - pad, hi + pad);
+  plot.axes("date", y_title, tick_style::date, y_style);
+  for (const auto& l : lines) {
+    plot.line(xs, *l.values, l.color, 1.6);
+    plot.legend(l.name, l.color);
+  }
+  std::ostringstream out;
+  plot.write_inline(out);
+  return out.str();
+}
+
+std::string volatility_chart(const keel::snapshot& s) {
+  const auto& c = s.charts;
+  std::vector<double> xs = day_numbers(c.volatility_dates);
+  const double har = s.volatility.har.volatility;  // the HAR 30-day forecast (section 4)
+  double lo = 0, hi = har;
+  range_of(c.rolling_volatility, lo, hi);
+  const double x0 = xs.empty() ? 0 : xs.front(), x1 = xs.empty() ? 1 : xs.back(), ahead = 42;  // 30 trading days
+  svg_plot plot({.width = 900,
+                 .height = 320,
+                 .title = "Rolling 30-day volatility and the HAR 30-day forecast",
+                 .id = "volatility",
+                 .left = 70});
+  plot.set_range(x0, x1 + ahead, 0, 1.08 * hi);
+  plot.axes("date", "volatility (annualised)", tick_style::date, tick_style::percent);
+  plot.line(xs, c.rolling_volatility, "#1f77b4", 1.6);
+  plot.legend("realised 30-day volatility", "#1f77b4");
+  plot.line({x1, x1 + ahead}, {har, har}, "#d62728", 2.5, true);
+  plot.legend("HAR forecast, next 30 days: " + pct(har), "#d62728", true);
+  std::ostringstream out;
+  plot.write_inline(out);
+  return out.str();
+}
+
+std::string histogram_chart(const keel::snapshot& s) {
+  const auto& r = s.charts.returns;
+  double lo = 0, hi = 0;
+  range_of(r, lo, hi);
+  const int bins = 40;
+  const double width = (hi - lo) / bins;
+  std::vector<double> x0s, x1s, counts(bins, 0);
+  for (int b = 0; b < bins; ++b) {
+    x0s.push_back(lo + b * width);
+    x1s.push_back(lo + (b + 1) * width);
+  }
+  for (const double x : r)
+    if (std::isfinite(x) && width > 0)
+      counts[static_cast<std::size_t>(std::min(bins - 1, static_cast<int>((x - lo) / width)))] += 1;
+  double top = 1;
+  for (const double n : counts) top = std::max(top, n);
+  svg_plot plot({.width = 900,
+                 .height = 320,
+                 .title = "Daily returns of the portfolio (1-day VaR and CVaR marked)",
+                 .id = "histogram",
+                 .left = 70});
+  plot.set_range(lo - width, hi + width, 0, 1.1 * top);
+  plot.axes("daily return", "days", tick_style::percent, tick_style::plain);
+  plot.columns(x0s, x1s, counts, "#8fb3d9");
+  for (const auto& row : s.var.rows) {
+    if (row.horizon != 1) continue;
+    const std::string level = pct(row.confidence, 0);
+    plot.vline(-row.historical.var, "historical VaR " + level, "#d62728");
+    plot.vline(-row.historical.cvar, "historical CVaR " + level, "#9467bd", true);
+  }
+  std::ostringstream out;
+  plot.write_inline(out);
+  return out.str();
+}
+
+std::string contributions_chart(const keel::snapshot& s) {
+  std::vector<std::string> names;
+  std::vector<double> shares;
+  for (const auto& c : s.charts.contributions) {
+    names.push_back(c.symbol);
+    shares.push_back(c.share);
+  }
+  svg_plot plot({.width = 900,
+                 .height = 80 + 22 * static_cast<double>(names.size()),
+                 .title = "Risk contributions (share of the portfolio's volatility)",
+                 .id = "contributions",
+                 .left = 90});
+  plot.horizontal_bars(names, shares, "share of volatility", tick_style::percent, "#1f77b4", "#2ca02c");
+  std::ostringstream out;
+  plot.write_inline(out);
+  return out.str();
+}
+
+std::string frontier_chart(const keel::snapshot& s) {
+  const auto& c = s.charts;
+  if (!c.frontier) return "<p>Efficient frontier: not available.</p>\n";
+  const auto& f = *c.frontier;
+  std::vector<double> xs, ys;
+  double xmax = c.portfolio_volatility, ymin = std::min(0.0, c.portfolio_return), ymax = c.portfolio_return;
+  for (const auto& p : f.points) {
+    xs.push_back(p.volatility);
+    ys.push_back(p.expected_return);
+    xmax = std::max(xmax, p.volatility);
+    ymin = std::min(ymin, p.expected_return);
+    ymax = std::max(ymax, p.expected_return);
+  }
+  svg_plot plot({.width = 900,
+                 .height = 420,
+                 .title = "Efficient frontier of the held assets (long-only)",
+                 .id = "frontier",
+                 .left = 70});
+  plot.set_range(0, 1.1 * xmax, ymin - 0.05 * (ymax - ymin), ymax + 0.1 * (ymax - ymin));
+  plot.axes("volatility (annualised)", "expected return (annualised)", tick_style::percent);
+  plot.line(xs, ys, "#1f77b4", 2.5);
+  plot.legend("efficient frontier", "#1f77b4");
+  plot.marker(f.min_variance.volatility, f.min_variance.expected_return, "minimum variance", "#ff7f0e",
+              keel_example::marker_shape::diamond);
+  if (f.max_sharpe)
+    plot.marker(f.max_sharpe->volatility, f.max_sharpe->expected_return, "maximum Sharpe", "#2ca02c",
+                keel_example::marker_shape::star);
+  plot.marker(c.portfolio_volatility, c.portfolio_return, "this portfolio", "#d62728",
+              keel_example::marker_shape::circle);
+  std::ostringstream out;
+  plot.write_inline(out);
+  return out.str();
+}
+
+void html_table(std::ostream& out, const table& t) {
+  const auto& rows = t.rows();
+  out << "<table>\n<tr>";
+  for (const auto& h : rows.front()) out << "<th>" << xml_escape(h) << "</th>";
+  out << "</tr>\n";
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    out << "<tr>";
+    for (std::size_t j = 0; j < rows[i].size(); ++j)
+      out << (j == 0 ? "<td class=\"name\">" : "<td>") << xml_escape(rows[i][j]) << "</td>";
+    out << "</tr>\n";
+  }
+  out << "</table>\n";
+}
+
+std::string html_page(const keel::snapshot& s, const std::string& heading, const std::vector<section>& all) {
+  std::ostringstream out;
+  const auto& c = s.charts;
+  const std::vector<double> xs = day_numbers(c.dates), beta_xs = day_numbers(c.beta_dates);
+  std::vector<double> minus_p, minus_m;
+  for (const double d : c.portfolio_drawdown) minus_p.push_back(-d);
+  for (const double d : c.market_drawdown) minus_m.push_back(-d);
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n"
+      << "<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"UTF-8\"/>\n"
+      << "<title>" << xml_escape("keel-report: " + heading) << "</title>\n<style>\n"
+      << "body{font-family:sans-serif;margin:24px;color:#222;max-width:1240px}"
+      << "table{border-collapse:collapse;margin:8px 0 14px}"
+      << "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right;font-size:13px}"
+      << "th{background:#eef2f7}td.name{text-align:left}h2{margin-top:28px;border-bottom:2px solid #1f77b4}"
+      << ".inputs{color:#555;font-size:13px}svg{display:block;margin:10px 0}\n"
+      << "</style>\n</head>\n<body>\n<h1>keel-report</h1>\n<p>" << xml_escape(heading) << "</p>\n";
+  out << "<h2>Charts</h2>\n";
+  out << date_chart(
+      "cumulative", "Cumulative return: portfolio and " + s.inputs.market, xs,
+      {{"portfolio", &c.portfolio_cumulative, "#1f77b4"}, {s.inputs.market, &c.market_cumulative, "#7f7f7f"}},
+      "cumulative return", tick_style::percent, true);
+  out << date_chart("drawdown", "Drawdown: portfolio and " + s.inputs.market, xs,
+                    {{"portfolio", &minus_p, "#d62728"}, {s.inputs.market, &minus_m, "#7f7f7f"}}, "drawdown",
+                    tick_style::percent, true);
+  out << date_chart("beta", "Rolling 90-day beta on " + s.inputs.market, beta_xs,
+                    {{"portfolio beta", &c.rolling_beta, "#9467bd"}}, "beta", tick_style::plain, false);
+  out << volatility_chart(s) << histogram_chart(s) << contributions_chart(s) << frontier_chart(s);
+  for (const auto& sec : all) {
+    out << "<h2>" << xml_escape(sec.title) << "</h2>\n<p class=\"inputs\">" << xml_escape(sec.inputs) << "</p>\n";
+    for (const auto& [caption, t] : sec.tables) {
+      if (!caption.empty()) out << "<p>" << xml_escape(caption) << "</p>\n";
+      html_table(out, t);
+    }
+    for (const auto& n : sec.notes) out << "<p>" << xml_escape(n) << "</p>\n";
+  }
+  out << "<p class=\"inputs\">Generated by keel-report (keel " << KEEL_VERSION_MAJOR << "." << KEEL_VERSION_MINOR << "."
+      << KEEL_VERSION_PATCH << ").</p>\n</body>\n</html>\n";
+  return out.str();
+}
+
+// ---- The command line.
+
+std::chrono::year_month_day parse_as_of(const std::string& text) {
+  std::chrono::year_month_day d{};
+  if (keel::detail::parse_date(text, d) != keel::detail::date_parse::ok)
+    throw keel_example::usage_error("--as-of '" + text + "' is not a date (YYYY-MM-DD)");
+  return d;
+}
+
+keel::price_table load(const keel_example::price_source& source) {
+  if (!source.paths.empty()) return keel_example::load_prices(source);
+  // The bundled Dow 30 file and its DJ30 proxy index, merged on their dates.
+  std::vector<keel::price_table> tables;
+  for (const char* name : {"dowjones30_daily_1991_2000_fBasics.csv", "dowjones30_index_1991_2000.csv"}) {
+    keel_example::price_source one = source;
+    one.paths = {keel_example::bundled_file(name).string()};
+    tables.push_back(keel_example::load_prices(one));
+  }
+  return keel::merge_prices(tables);
+}
+
+// Monte Carlo progress on stderr, only when stderr is a terminal (a pipe or a file stays clean).
+std::function<void(std::string_view, double)> progress_reporter() {
+  if (isatty(fileno(stderr)) == 0) return {};
+  return [](std::string_view what, double fraction) {
+    std::fprintf(stderr, "\rkeel-report: %3.0f%% %-40.*s", 100 * fraction, static_cast<int>(what.size()), what.data());
+    if (fraction >= 1) std::fprintf(stderr, "\r%60s\r", "");
+    std::fflush(stderr);
+  };
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "A portfolio's full risk snapshot: positions, market betas, sector exposure and concentration,\n"
+      "volatility and its forecast, VaR and CVaR four ways with a backtest, performance, stress\n"
+      "scenarios, limits, and the hedge to a target beta with its pre-trade check. Text by default;\n"
+      "--json prints one JSON document, --html FILE also writes a self-contained page with charts.",
+      "keel-report"};
+  keel_example::price_source source;
+  std::string portfolio_path = keel_example::bundled_portfolio().string();
+  std::string benchmark_path = keel_example::bundled_file("dow30_benchmark.csv").string();
+  std::string limits_path = keel_example::bundled_file("dow30_limits.csv").string();
+  std::string as_of_text, html_path;
+  keel::snapshot_options options{.market = "DJ30"};
+  std::optional<double> target_beta;
+  bool json = false;
+  keel_example::add_price_options(app, source);
+  app.add_option("--portfolio", portfolio_path, "the portfolio: symbol,quantity[,sector] (default: bundled)")
+      ->type_name("FILE");
+  app.add_option("--market", options.market, "the market column of the prices")
+      ->type_name("SYMBOL")
+      ->capture_default_str();
+  app.add_option("--benchmark", benchmark_path, "benchmark sector weights: sector,weight (default: bundled)")
+      ->type_name("FILE");
+  app.add_option("--limits", limits_path, "risk limits: metric,limit[,severity] (default: bundled)")->type_name("FILE");
+  app.add_option("--as-of", as_of_text, "the report date YYYY-MM-DD (default: the last date of the prices)")
+      ->type_name("DATE");
+  app.add_option("--window", options.window, "daily returns in the estimation window, at least 30")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(keel_example::at_least(30));
+  app.add_option("--target-beta", target_beta, "the hedge's target beta (default: half the current beta)")
+      ->type_name("X");
+  app.add_option("--hedge", options.hedge, "hedge instruments (default: the market)")
+      ->type_name("SYMBOL[,SYMBOL...]")
+      ->delimiter(',');
+  app.add_flag("--json", json, "print one JSON document instead of the text report");
+  app.add_option("--html", html_path, "also write a self-contained HTML page with charts to FILE")->type_name("FILE");
+
+  return keel_example::run(app, argc, argv, [&] {
+    if (!as_of_text.empty()) options.as_of = parse_as_of(as_of_text);
+    options.target_beta = target_beta;
+    const std::vector<keel::holding> holdings = keel_example::read_portfolio(portfolio_path);
+    options.benchmark = keel_example::read_benchmark(benchmark_path);
+    options.limits = keel_example::read_limits(limits_path);
+    const keel::price_table prices = load(source);
+    options.progress = progress_reporter();
+    const keel::snapshot s = keel::risk_snapshot(holdings, prices, options);
+
+    const std::string heading =
+        std::to_string(s.positions.size()) + " positions from " +
+        std::filesystem::path(portfolio_path).filename().string() + ", value " + money(s.value) + " on " +
+        date(s.inputs.as_of) + "; prices " +
+        (source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)) +
+        "; market " + s.inputs.market;
+    const std::vector<section> all = sections(s);
+    std::ostringstream out;  // printed whole, so that an error leaves stdout empty
+    if (json)
+      out << keel_example::snapshot_json(s).dump(2) << "\n";
+    else
+      print_text(out, heading, all);
+    if (!html_path.empty()) {
+      const std::string page = html_page(s, heading, all);
+      std::ofstream file(html_path, std::ios::binary);
+      if (!file || !(file << page) || !file.flush())
+        throw keel_example::usage_error("--html " + html_path + ": cannot write the file");
+      if (!json) out << "\nwrote " << html_path << "\n";
+    }
+    std::cout << out.str();
+  });
+}
