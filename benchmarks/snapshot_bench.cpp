@@ -66,8 +66,10 @@ std::vector<keel::holding> make_holdings(int count) {
 
 keel::snapshot_options options(std::ptrdiff_t window) {
   keel::snapshot_options o{.market = "MKT", .window = window};
-  o.limits = {{keel::limit_metric::max_position_weight, 0.05}, {keel::limit_metric::max_beta, 1.0},
-              {keel::limit_metric::max_var_99_1d, 0.03}, {keel::limit_metric::max_drawdown, 0.3}};
+  o.limits = {{keel::limit_metric::max_position_weight, 0.05},
+              {keel::limit_metric::max_beta, 1.0},
+              {keel::limit_metric::max_var_99_1d, 0.03},
+              {keel::limit_metric::max_drawdown, 0.3}};
   o.mc_paths = 100;
   o.frontier_points = 0;
   return o;

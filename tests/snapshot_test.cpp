@@ -69,8 +69,8 @@ keel::snapshot_options dow_options() {
   keel::snapshot_options o{.market = "DJ30"};
   for (const auto& r : csv_rows(bundled / "dow30_benchmark.csv")) o.benchmark.emplace_back(r[0], std::stod(r[1]));
   for (const auto& r : csv_rows(bundled / "dow30_limits.csv"))
-    o.limits.push_back({keel::parse_limit_metric(r[0]), std::stod(r[1]),
-                        keel::parse_limit_severity(r.size() > 2 ? r[2] : "")});
+    o.limits.push_back(
+        {keel::parse_limit_metric(r[0]), std::stod(r[1]), keel::parse_limit_severity(r.size() > 2 ? r[2] : "")});
   o.mc_paths = 20000;
   return o;
 }
@@ -136,7 +136,9 @@ ld mean_ld(const std::vector<double>& a) {
   return s / static_cast<ld>(a.size());
 }
 
-bool close(double a, double b, double rel) { return std::abs(a - b) <= rel * std::max({1.0, std::abs(a), std::abs(b)}); }
+bool close(double a, double b, double rel) {
+  return std::abs(a - b) <= rel * std::max({1.0, std::abs(a), std::abs(b)});
+}
 
 /// The checks every data set gets: each section against direct calls and independent sums.
 void check_snapshot(const keel::snapshot& s, const keel::price_table& p, const std::vector<keel::holding>& h,
@@ -168,7 +170,8 @@ void check_snapshot(const keel::snapshot& s, const keel::price_table& p, const s
   ld var_p = 0, mu_p = 0;
   for (std::size_t i = 0; i < n; ++i) {
     mu_p += static_cast<ld>(ref.weights[i]) * mean_ld(ref.assets[i]);
-    for (std::size_t k = 0; k < n; ++k) var_p += static_cast<ld>(ref.weights[i]) * ref.weights[k] * cov_ld(ref.assets[i], ref.assets[k]);
+    for (std::size_t k = 0; k < n; ++k)
+      var_p += static_cast<ld>(ref.weights[i]) * ref.weights[k] * cov_ld(ref.assets[i], ref.assets[k]);
   }
   const double sigma = static_cast<double>(std::sqrt(var_p));
   CHECK(close(s.volatility.volatility, sigma * std::sqrt(252.0), 1e-11));
@@ -179,7 +182,8 @@ void check_snapshot(const keel::snapshot& s, const keel::price_table& p, const s
   for (const auto& row : s.var.rows) {
     const double z = boost::math::quantile(nd, row.confidence), hh = row.horizon;
     const double pv = -static_cast<double>(mu_p) * hh + z * sigma * std::sqrt(hh);
-    const double pc = -static_cast<double>(mu_p) * hh + sigma * std::sqrt(hh) * boost::math::pdf(nd, z) / (1 - row.confidence);
+    const double pc =
+        -static_cast<double>(mu_p) * hh + sigma * std::sqrt(hh) * boost::math::pdf(nd, z) / (1 - row.confidence);
     CHECK(close(row.parametric.var, pv, 1e-10));
     CHECK(close(row.parametric.cvar, pc, 1e-10));
     CHECK(close(row.parametric.var_currency, pv * ref.value, 1e-10));
@@ -312,9 +316,11 @@ TEST_CASE("risk_snapshot: every section on the bundled Dow 30 against direct cal
   for (Eigen::Index i = 0; i < w.size(); ++i) {
     w(i) = s.positions[static_cast<std::size_t>(i)].weight;
     mu(i) = u.means(cols[static_cast<std::size_t>(i)]);
-    for (Eigen::Index k = 0; k < w.size(); ++k) cov(i, k) = u.covariance(cols[static_cast<std::size_t>(i)], cols[static_cast<std::size_t>(k)]);
+    for (Eigen::Index k = 0; k < w.size(); ++k)
+      cov(i, k) = u.covariance(cols[static_cast<std::size_t>(i)], cols[static_cast<std::size_t>(k)]);
   }
-  const auto mc = keel::monte_carlo_var(w, mu, cov, {.paths = o.mc_paths, .seed = o.seed, .horizon = 1, .confidence = o.confidence, .threads = 1});
+  const auto mc = keel::monte_carlo_var(
+      w, mu, cov, {.paths = o.mc_paths, .seed = o.seed, .horizon = 1, .confidence = o.confidence, .threads = 1});
   CHECK(s.var.rows[0].monte_carlo.var == mc.vars[0]);
   CHECK(s.var.rows[1].monte_carlo.var == mc.vars[1]);
   CHECK(s.var.rows[0].confidence == 0.95);
@@ -397,18 +403,22 @@ TEST_CASE("risk_snapshot: errors name what to fix", "[snapshot]") {
       q.prices(static_cast<Eigen::Index>(t), j) = std::numeric_limits<double>::quiet_NaN();
   h = {{"IBM", 100, "IT"}, {"MSFT", 100, "IT"}};
   CHECK_THROWS_AS(keel::risk_snapshot(h, q, o), keel::insufficient_data);
-  CHECK_THROWS_WITH(keel::risk_snapshot(h, q, o), Contains("MSFT") && Contains("too little history") && Contains("2001-01-02"));
+  CHECK_THROWS_WITH(keel::risk_snapshot(h, q, o),
+                    Contains("MSFT") && Contains("too little history") && Contains("2001-01-02"));
   const auto u = keel::prepare_universe(q, o);  // not thrown: marked unusable
   CHECK_FALSE(u.usable[static_cast<std::size_t>(j)]);
   CHECK_THROWS_AS(keel::summarize_risk(h, u, o), keel::insufficient_data);
   // Limits parsing.
   CHECK_THROWS_AS(keel::parse_limit_metric("max_leverage"), keel::invalid_input);
-  CHECK_THROWS_WITH(keel::parse_limit_metric("max_leverage"), Contains("max_leverage") && Contains("max_gross_leverage"));
+  CHECK_THROWS_WITH(keel::parse_limit_metric("max_leverage"),
+                    Contains("max_leverage") && Contains("max_gross_leverage"));
   CHECK_THROWS_WITH(keel::parse_limit_severity("soft"), Contains("soft"));
   CHECK(keel::parse_limit_severity("") == keel::limit_severity::hard);
-  CHECK(keel::parse_limit_metric(keel::limit_metric_name(keel::limit_metric::max_drawdown)) == keel::limit_metric::max_drawdown);
+  CHECK(keel::parse_limit_metric(keel::limit_metric_name(keel::limit_metric::max_drawdown)) ==
+        keel::limit_metric::max_drawdown);
   CHECK(keel::limit_severity_name(keel::limit_severity::warning) == "warning");
-  const std::vector<keel::risk_limit> nan_limit = {{keel::limit_metric::max_beta, std::numeric_limits<double>::quiet_NaN()}};
+  const std::vector<keel::risk_limit> nan_limit = {
+      {keel::limit_metric::max_beta, std::numeric_limits<double>::quiet_NaN()}};
   CHECK_THROWS_WITH(keel::evaluate_limits(nan_limit, keel::limit_values{}), Contains("limits[0].limit"));
 }
 

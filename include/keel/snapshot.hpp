@@ -124,12 +124,13 @@ struct limit_status {
 
 /// One value per limit metric, in limit_metric's order (fractions, not percent).
 struct limit_values {
-  double max_position_weight = 0;       ///< max_i |v_i| / V
-  double max_sector_weight = 0;         ///< max over named sectors |sum_{i in sector} w_i| (positions without a sector left out)
-  double gross_leverage = 0;            ///< sum_i |v_i| / V
-  double beta = 0;                      ///< |sum_i w_i beta_i|
-  double var_99_1d = 0;                 ///< parametric_var(w, mean, cov) at 99%, 1 day, normal, with the mean
-  double max_drawdown = 0;              ///< max_drawdown(r_p).depth over the window, today's weights
+  double max_position_weight = 0;  ///< max_i |v_i| / V
+  double max_sector_weight =
+      0;                      ///< max over named sectors |sum_{i in sector} w_i| (positions without a sector left out)
+  double gross_leverage = 0;  ///< sum_i |v_i| / V
+  double beta = 0;            ///< |sum_i w_i beta_i|
+  double var_99_1d = 0;       ///< parametric_var(w, mean, cov) at 99%, 1 day, normal, with the mean
+  double max_drawdown = 0;    ///< max_drawdown(r_p).depth over the window, today's weights
   double avg_pairwise_correlation = 0;  ///< mean of correlation(cov)_ij over i < j (0 for one position)
 };
 
@@ -137,13 +138,20 @@ struct limit_values {
 /// \returns the enumerator's name.
 [[nodiscard]] inline std::string_view limit_metric_name(limit_metric metric) {
   switch (metric) {
-    case limit_metric::max_position_weight: return "max_position_weight";
-    case limit_metric::max_sector_weight: return "max_sector_weight";
-    case limit_metric::max_gross_leverage: return "max_gross_leverage";
-    case limit_metric::max_beta: return "max_beta";
-    case limit_metric::max_var_99_1d: return "max_var_99_1d";
-    case limit_metric::max_drawdown: return "max_drawdown";
-    case limit_metric::max_avg_pairwise_correlation: return "max_avg_pairwise_correlation";
+    case limit_metric::max_position_weight:
+      return "max_position_weight";
+    case limit_metric::max_sector_weight:
+      return "max_sector_weight";
+    case limit_metric::max_gross_leverage:
+      return "max_gross_leverage";
+    case limit_metric::max_beta:
+      return "max_beta";
+    case limit_metric::max_var_99_1d:
+      return "max_var_99_1d";
+    case limit_metric::max_drawdown:
+      return "max_drawdown";
+    case limit_metric::max_avg_pairwise_correlation:
+      return "max_avg_pairwise_correlation";
   }
   return "unknown";
 }
@@ -166,27 +174,27 @@ struct limit_values {
 /// \pre every limit finite (invalid_input naming limits[i]).
 /// \returns one limit_status per limit, in order.
 [[nodiscard]] inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits,
-                                                        const limit_values& current);
+                                                               const limit_values& current);
 
 /// Options of prepare_universe, summarize_risk and risk_snapshot, in the order.
 struct snapshot_options {
-  std::string market;                                              ///< market column symbol (required)
+  std::string market;                                               ///< market column symbol (required)
   std::optional<std::chrono::year_month_day> as_of = std::nullopt;  ///< default: the last date of the prices
-  std::ptrdiff_t window = 252;                                     ///< returns in the estimation window (>= 60)
-  std::vector<double> confidence = {0.95, 0.99};                   ///< VaR levels in (0, 1)
-  std::vector<int> horizons = {1, 10};                             ///< VaR horizons in days (>= 1; sqrt-time scaling)
-  std::optional<double> target_beta = std::nullopt;                ///< hedge target; default 0.5 x current beta
-  std::vector<std::string> hedge = {};                             ///< hedge instrument symbols; default {market}
-  std::vector<risk_limit> limits = {};                             ///< limits to evaluate
-  std::vector<std::pair<std::string, double>> benchmark = {};      ///< sector -> weight (may be empty)
-  int periods_per_year = 252;                                      ///< annualisation
-  std::ptrdiff_t mc_paths = 100000;                                ///< Monte Carlo paths (>= 100)
-  std::uint64_t seed = 1;                                          ///< Monte Carlo seed
+  std::ptrdiff_t window = 252;                                      ///< returns in the estimation window (>= 60)
+  std::vector<double> confidence = {0.95, 0.99};                    ///< VaR levels in (0, 1)
+  std::vector<int> horizons = {1, 10};                              ///< VaR horizons in days (>= 1; sqrt-time scaling)
+  std::optional<double> target_beta = std::nullopt;                 ///< hedge target; default 0.5 x current beta
+  std::vector<std::string> hedge = {};                              ///< hedge instrument symbols; default {market}
+  std::vector<risk_limit> limits = {};                              ///< limits to evaluate
+  std::vector<std::pair<std::string, double>> benchmark = {};       ///< sector -> weight (may be empty)
+  int periods_per_year = 252;                                       ///< annualisation
+  std::ptrdiff_t mc_paths = 100000;                                 ///< Monte Carlo paths (>= 100)
+  std::uint64_t seed = 1;                                           ///< Monte Carlo seed
   /// Called as sections complete (section name, fraction of the snapshot done in [0, 1]); may be empty.
   std::function<void(std::string_view section, double fraction)> progress = {};
-  std::ptrdiff_t backtest_days = 250;    ///< days of the VaR backtest (ending at as_of)
-  std::ptrdiff_t frontier_points = 25;   ///< points of the efficient frontier chart
-  int mc_threads = 1;                    ///< Monte Carlo worker threads (1: deterministic single core; 0: all)
+  std::ptrdiff_t backtest_days = 250;   ///< days of the VaR backtest (ending at as_of)
+  std::ptrdiff_t frontier_points = 25;  ///< points of the efficient frontier chart
+  int mc_threads = 1;                   ///< Monte Carlo worker threads (1: deterministic single core; 0: all)
 };
 
 /// The universe statistics computed once for many portfolios over one price table.
@@ -198,12 +206,12 @@ struct snapshot_universe {
   Eigen::MatrixXd returns;                         ///< T x N simple returns over the window (NaN where missing)
   std::vector<double> market_returns;              ///< T market returns (finite)
   std::vector<double> last_prices;                 ///< per symbol: last finite price on or before as_of (NaN: none)
-  std::vector<bool> usable;                        ///< per symbol: every return of the window finite, a positive last price
-  std::vector<std::string> reasons;                ///< per symbol: why it is unusable ("" when usable)
-  std::vector<beta_fit<double>> betas;             ///< per symbol: market_beta over the window (default when unusable)
-  Eigen::MatrixXd covariance;                      ///< N x N sample covariance per period (n - 1; pairwise rows)
-  Eigen::VectorXd means;                           ///< per symbol: mean return per period over the window
-  Eigen::VectorXd volatilities;                    ///< per symbol: annualised sample standard deviation
+  std::vector<bool> usable;             ///< per symbol: every return of the window finite, a positive last price
+  std::vector<std::string> reasons;     ///< per symbol: why it is unusable ("" when usable)
+  std::vector<beta_fit<double>> betas;  ///< per symbol: market_beta over the window (default when unusable)
+  Eigen::MatrixXd covariance;           ///< N x N sample covariance per period (n - 1; pairwise rows)
+  Eigen::VectorXd means;                ///< per symbol: mean return per period over the window
+  Eigen::VectorXd volatilities;         ///< per symbol: annualised sample standard deviation
   /// History before the window (up to backtest_days more returns, oldest first), for the VaR
   /// backtest: history_dates.size() rows of history_returns, then the window.
   std::vector<std::chrono::year_month_day> history_dates;
@@ -228,18 +236,18 @@ struct risk_contribution {
 
 /// The cheap per-portfolio summary: O(N_p^2 + T N_p) from a universe.
 struct risk_summary {
-  double value = 0;        ///< net market value V
-  double gross_value = 0;  ///< sum |v_i|
-  double beta = 0;         ///< value-weighted beta sum w_i beta_i
-  double volatility = 0;   ///< annualised sqrt(w'Sw x periods)
-  double var_95 = 0;       ///< parametric normal 1-day 95% VaR (fraction of V)
-  double var_99 = 0;       ///< parametric normal 1-day 99% VaR
-  double cvar_95 = 0;      ///< parametric normal 1-day 95% CVaR
-  double cvar_99 = 0;      ///< parametric normal 1-day 99% CVaR
-  double historical_var_95 = 0;   ///< historical_var of r_p at 95%
-  double historical_var_99 = 0;   ///< historical_var of r_p at 99%
-  double historical_cvar_95 = 0;  ///< historical_cvar of r_p at 95%
-  double historical_cvar_99 = 0;  ///< historical_cvar of r_p at 99%
+  double value = 0;                                 ///< net market value V
+  double gross_value = 0;                           ///< sum |v_i|
+  double beta = 0;                                  ///< value-weighted beta sum w_i beta_i
+  double volatility = 0;                            ///< annualised sqrt(w'Sw x periods)
+  double var_95 = 0;                                ///< parametric normal 1-day 95% VaR (fraction of V)
+  double var_99 = 0;                                ///< parametric normal 1-day 99% VaR
+  double cvar_95 = 0;                               ///< parametric normal 1-day 95% CVaR
+  double cvar_99 = 0;                               ///< parametric normal 1-day 99% CVaR
+  double historical_var_95 = 0;                     ///< historical_var of r_p at 95%
+  double historical_var_99 = 0;                     ///< historical_var of r_p at 99%
+  double historical_cvar_95 = 0;                    ///< historical_cvar of r_p at 95%
+  double historical_cvar_99 = 0;                    ///< historical_cvar of r_p at 99%
   keel::concentration<double> concentration;        ///< concentration_metrics of the weights (gross)
   std::vector<risk_contribution> top_contributors;  ///< largest volatility contribution first, up to 5
   std::vector<limit_status> limits;                 ///< every options.limits entry with its value
@@ -255,7 +263,7 @@ struct risk_summary {
 /// \returns risk_summary (see its fields); the same numbers as risk_snapshot's same quantities,
 ///          bit for bit.
 [[nodiscard]] inline risk_summary summarize_risk(std::span<const holding> holdings, const snapshot_universe& universe,
-                                          const snapshot_options& options);
+                                                 const snapshot_options& options);
 
 /// What a section was computed over.
 struct snapshot_inputs {
@@ -296,11 +304,11 @@ struct snapshot_volatility {
   Eigen::MatrixXd positions;
   /// per window: sqrt(w' S_w w x periods), S_w the sample covariance of the last w returns.
   std::vector<double> portfolio;
-  double volatility = 0;                        ///< annualised, from the window's covariance
-  har_volatility_result<double> har;            ///< har_volatility_forecast of r_p, 30 days ahead
-  volatility_trend_result<double> trend;        ///< volatility_trend of r_p (30 vs 90 days)
-  double percentile = 0;                        ///< volatility_percentile of r_p (30-day, over the window)
-  double diversification_ratio = 0;             ///< diversification_ratio(w, S)
+  double volatility = 0;                            ///< annualised, from the window's covariance
+  har_volatility_result<double> har;                ///< har_volatility_forecast of r_p, 30 days ahead
+  volatility_trend_result<double> trend;            ///< volatility_trend of r_p (30 vs 90 days)
+  double percentile = 0;                            ///< volatility_percentile of r_p (30-day, over the window)
+  double diversification_ratio = 0;                 ///< diversification_ratio(w, S)
   risk_contributions_result<double> contributions;  ///< risk_contributions(w, S x periods)
 };
 
@@ -314,31 +322,31 @@ struct var_measure {
 
 /// VaR at one confidence and horizon, by every method.
 struct snapshot_var_row {
-  double confidence = 0;  ///< the level
-  int horizon = 1;        ///< days
-  var_measure parametric;                      ///< normal, covariance-based, with the mean
+  double confidence = 0;                         ///< the level
+  int horizon = 1;                               ///< days
+  var_measure parametric;                        ///< normal, covariance-based, with the mean
   cornish_fisher_result<double> cornish_fisher;  ///< modified VaR of r_p (empty var when not monotone)
-  var_measure historical;                      ///< empirical quantile of r_p, x sqrt(h)
-  var_measure monte_carlo;                     ///< monte_carlo_var (options.mc_paths, seed)
-  double monte_carlo_var_stderr = 0;           ///< standard error of the Monte Carlo VaR
+  var_measure historical;                        ///< empirical quantile of r_p, x sqrt(h)
+  var_measure monte_carlo;                       ///< monte_carlo_var (options.mc_paths, seed)
+  double monte_carlo_var_stderr = 0;             ///< standard error of the Monte Carlo VaR
 };
 
 /// Section 5: VaR, components and backtest.
 struct snapshot_var {
-  std::vector<snapshot_var_row> rows;                ///< horizon-major: for each horizon, every confidence (in options' order)
-  var_decomposition<double> components;              ///< parametric_component_var at the largest confidence, 1 day
-  std::vector<risk_contribution> top_contributors;   ///< largest component VaR first (up to 5; share of VaR)
-  std::optional<backtest_result> backtest;           ///< rolling 1-day parametric VaR at the largest confidence
-  std::ptrdiff_t backtest_days = 0;                  ///< days backtested (up to options.backtest_days)
+  std::vector<snapshot_var_row> rows;    ///< horizon-major: for each horizon, every confidence (in options' order)
+  var_decomposition<double> components;  ///< parametric_component_var at the largest confidence, 1 day
+  std::vector<risk_contribution> top_contributors;          ///< largest component VaR first (up to 5; share of VaR)
+  std::optional<backtest_result> backtest;                  ///< rolling 1-day parametric VaR at the largest confidence
+  std::ptrdiff_t backtest_days = 0;                         ///< days backtested (up to options.backtest_days)
   std::vector<std::chrono::year_month_day> backtest_dates;  ///< the days backtested
 };
 
 /// Section 6: performance of r_p over the window.
 struct snapshot_performance {
-  double annual_return = 0;      ///< annual_return (CAGR)
-  double annual_volatility = 0;  ///< annual_volatility (sample sd)
-  double sharpe = 0;             ///< sharpe_ratio (risk-free 0)
-  double sortino = 0;            ///< sortino_ratio (required return 0)
+  double annual_return = 0;                              ///< annual_return (CAGR)
+  double annual_volatility = 0;                          ///< annual_volatility (sample sd)
+  double sharpe = 0;                                     ///< sharpe_ratio (risk-free 0)
+  double sortino = 0;                                    ///< sortino_ratio (required return 0)
   dated_drawdown<std::chrono::year_month_day> drawdown;  ///< max_drawdown with dates
 };
 
@@ -358,63 +366,63 @@ struct snapshot_limits {
 
 /// Section 9: hedge to a target beta and its pre-trade check.
 struct snapshot_hedge {
-  double target_beta = 0;                       ///< options.target_beta or 0.5 x the current beta
-  std::vector<hedge_instrument> instruments;    ///< the instruments (beta and last price from the universe)
-  hedge_plan plan;                              ///< hedge_to_target_beta
-  double var_99_1d_after = 0;                   ///< parametric 1-day 99% VaR after the orders (fraction of V)
-  limit_values values_after;                    ///< every metric after the orders
-  std::vector<limit_status> limits_after;       ///< every limit after the orders
-  std::vector<limit_status> would_breach;       ///< limits breached after the orders
+  double target_beta = 0;                     ///< options.target_beta or 0.5 x the current beta
+  std::vector<hedge_instrument> instruments;  ///< the instruments (beta and last price from the universe)
+  hedge_plan plan;                            ///< hedge_to_target_beta
+  double var_99_1d_after = 0;                 ///< parametric 1-day 99% VaR after the orders (fraction of V)
+  limit_values values_after;                  ///< every metric after the orders
+  std::vector<limit_status> limits_after;     ///< every limit after the orders
+  std::vector<limit_status> would_breach;     ///< limits breached after the orders
 };
 
 /// Chart series for the HTML page.
 struct snapshot_charts {
-  std::vector<std::chrono::year_month_day> dates;  ///< the window's return dates
-  std::vector<double> portfolio_cumulative;        ///< prod(1 + r_p) - 1 per date
-  std::vector<double> market_cumulative;           ///< prod(1 + r_m) - 1 per date
-  std::vector<double> portfolio_drawdown;          ///< drawdown_series(r_p)
-  std::vector<double> market_drawdown;             ///< drawdown_series(r_m)
-  std::vector<std::chrono::year_month_day> beta_dates;  ///< last date of each 90-day window
-  std::vector<double> rolling_beta;                ///< rolling_beta(r_p, r_m, 90)
+  std::vector<std::chrono::year_month_day> dates;             ///< the window's return dates
+  std::vector<double> portfolio_cumulative;                   ///< prod(1 + r_p) - 1 per date
+  std::vector<double> market_cumulative;                      ///< prod(1 + r_m) - 1 per date
+  std::vector<double> portfolio_drawdown;                     ///< drawdown_series(r_p)
+  std::vector<double> market_drawdown;                        ///< drawdown_series(r_m)
+  std::vector<std::chrono::year_month_day> beta_dates;        ///< last date of each 90-day window
+  std::vector<double> rolling_beta;                           ///< rolling_beta(r_p, r_m, 90)
   std::vector<std::chrono::year_month_day> volatility_dates;  ///< last date of each 30-day window
-  std::vector<double> rolling_volatility;          ///< rolling_volatility(r_p, 30), annualised
-  double har_forecast = 0;                         ///< the HAR 30-day forecast (annualised)
-  std::vector<double> returns;                     ///< r_p (the histogram sample)
-  std::vector<risk_contribution> contributions;    ///< every position's volatility contribution
-  std::optional<keel::frontier<double>> frontier;  ///< efficient_frontier, long-only, held assets
-  double portfolio_volatility = 0;                 ///< the portfolio's annualised volatility
-  double portfolio_return = 0;                     ///< its annualised mean return (the frontier's mu units)
+  std::vector<double> rolling_volatility;                     ///< rolling_volatility(r_p, 30), annualised
+  double har_forecast = 0;                                    ///< the HAR 30-day forecast (annualised)
+  std::vector<double> returns;                                ///< r_p (the histogram sample)
+  std::vector<risk_contribution> contributions;               ///< every position's volatility contribution
+  std::optional<keel::frontier<double>> frontier;             ///< efficient_frontier, long-only, held assets
+  double portfolio_volatility = 0;                            ///< the portfolio's annualised volatility
+  double portfolio_return = 0;                                ///< its annualised mean return (the frontier's mu units)
 };
 
 /// The full report: every section of the risk snapshot.
 struct snapshot {
-  snapshot_inputs inputs;                   ///< window, as_of, n, market
+  snapshot_inputs inputs;                    ///< window, as_of, n, market
   std::vector<snapshot_position> positions;  ///< section 1
-  double value = 0;                         ///< net value V
-  double gross_value = 0;                   ///< sum |v_i|
-  snapshot_betas betas;                     ///< section 2
-  snapshot_exposure exposure;               ///< section 3
-  snapshot_volatility volatility;           ///< section 4
-  snapshot_var var;                         ///< section 5
-  snapshot_performance performance;         ///< section 6
-  snapshot_stress stress;                   ///< section 7
-  snapshot_limits limits;                   ///< section 8
-  snapshot_hedge hedge;                     ///< section 9
-  snapshot_charts charts;                   ///< chart series
-  risk_summary summary;                     ///< summarize_risk of the same inputs (same code path)
+  double value = 0;                          ///< net value V
+  double gross_value = 0;                    ///< sum |v_i|
+  snapshot_betas betas;                      ///< section 2
+  snapshot_exposure exposure;                ///< section 3
+  snapshot_volatility volatility;            ///< section 4
+  snapshot_var var;                          ///< section 5
+  snapshot_performance performance;          ///< section 6
+  snapshot_stress stress;                    ///< section 7
+  snapshot_limits limits;                    ///< section 8
+  snapshot_hedge hedge;                      ///< section 9
+  snapshot_charts charts;                    ///< chart series
+  risk_summary summary;                      ///< summarize_risk of the same inputs (same code path)
 };
 
 /// The full snapshot from a price table (prepare_universe, then the universe form).
 /// \pre as prepare_universe and summarize_risk.
 /// \returns snapshot (see its sections).
 [[nodiscard]] inline snapshot risk_snapshot(std::span<const holding> holdings, const price_table& prices,
-                                     const snapshot_options& options);
+                                            const snapshot_options& options);
 
 /// The full snapshot from a prepared universe.
 /// \pre as summarize_risk; hedge symbols usable (insufficient_data / invalid_input naming them).
 /// \returns snapshot (see its sections).
 [[nodiscard]] inline snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
-                                     const snapshot_options& options);
+                                            const snapshot_options& options);
 
 }  // namespace keel
 

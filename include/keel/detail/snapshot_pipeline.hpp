@@ -87,15 +87,16 @@ inline void fill_statistics(const snapshot_universe& u, book& b) {
 }
 
 /// The book of the holdings: checks every row, values it and fills its statistics.
-[[nodiscard]] inline book make_book(std::string_view fn, std::span<const holding> holdings, const snapshot_universe& u) {
+[[nodiscard]] inline book make_book(std::string_view fn, std::span<const holding> holdings,
+                                    const snapshot_universe& u) {
   if (holdings.empty()) throw invalid_input(message(fn, "no holdings"));
   book b;
   for (std::size_t i = 0; i < holdings.size(); ++i) {
     const holding& h = holdings[i];
     if (!std::isfinite(h.quantity)) throw_non_finite_at(fn, "holdings[" + std::to_string(i) + "].quantity", h.quantity);
     if (std::find(b.symbols.begin(), b.symbols.end(), h.symbol) != b.symbols.end())
-      throw invalid_input(message(fn, "symbol " + detail::quoted(h.symbol) + " is held twice (holdings[" + std::to_string(i) +
-                                          "]); give one row per symbol"));
+      throw invalid_input(message(fn, "symbol " + detail::quoted(h.symbol) + " is held twice (holdings[" +
+                                          std::to_string(i) + "]); give one row per symbol"));
     const std::ptrdiff_t j = usable_column(fn, u, h.symbol);
     b.columns.push_back(j);
     b.symbols.push_back(h.symbol);
@@ -107,8 +108,8 @@ inline void fill_statistics(const snapshot_universe& u, book& b) {
     b.gross += std::abs(b.values.back());
   }
   if (!(b.value > 0))
-    throw invalid_input(message(fn, "the net market value of the holdings is " + number_text(b.value) +
-                                        " on " + date_text(u.as_of) + "; it must be positive (weights are value / net value)"));
+    throw invalid_input(message(fn, "the net market value of the holdings is " + number_text(b.value) + " on " +
+                                        date_text(u.as_of) + "; it must be positive (weights are value / net value)"));
   fill_statistics(u, b);
   return b;
 }

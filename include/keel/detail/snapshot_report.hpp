@@ -43,8 +43,8 @@ inline void volatility_section(const book& b, const snapshot_universe& u, snapsh
   }
   v.volatility = static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(periods);
   v.har = har_volatility_forecast(b.returns, {.horizon = 30, .annualization = periods});
-  v.trend = volatility_trend(b.returns, {.long_window = std::min<std::ptrdiff_t>(90, t), .annualization = periods,
-                                         .demean = true});
+  v.trend = volatility_trend(
+      b.returns, {.long_window = std::min<std::ptrdiff_t>(90, t), .annualization = periods, .demean = true});
   v.percentile = volatility_percentile(b.returns, {.lookback = std::min<std::ptrdiff_t>(252, t - 29), .demean = true});
   v.diversification_ratio = diversification_ratio(b.weights, b.covariance);
   v.contributions = risk_contributions(b.weights, Eigen::MatrixXd(b.covariance * periods));
@@ -59,16 +59,17 @@ inline void var_rows(const book& b, const snapshot_options& o, snapshot_var& v) 
   for (std::size_t hk = 0; hk < o.horizons.size(); ++hk) {
     const double h = o.horizons[hk];
     report(o, "monte carlo", 0.2 + 0.6 * static_cast<double>(hk) / static_cast<double>(o.horizons.size()));
-    const mc_result mc = monte_carlo_var(b.weights, b.means, b.covariance,
-                                         {.paths = o.mc_paths, .seed = o.seed, .horizon = h, .confidence = o.confidence,
-                                          .threads = o.mc_threads});
+    const mc_result mc = monte_carlo_var(
+        b.weights, b.means, b.covariance,
+        {.paths = o.mc_paths, .seed = o.seed, .horizon = h, .confidence = o.confidence, .threads = o.mc_threads});
     for (std::size_t ck = 0; ck < o.confidence.size(); ++ck) {
       const double c = o.confidence[ck];
       snapshot_var_row row;
       row.confidence = c;
       row.horizon = o.horizons[hk];
-      row.parametric = measure(parametric_var(b.weights, b.means, b.covariance, {.confidence = c, .horizon = h}),
-                               parametric_cvar(b.weights, b.means, b.covariance, {.confidence = c, .horizon = h}), b.value);
+      row.parametric =
+          measure(parametric_var(b.weights, b.means, b.covariance, {.confidence = c, .horizon = h}),
+                  parametric_cvar(b.weights, b.means, b.covariance, {.confidence = c, .horizon = h}), b.value);
       row.cornish_fisher = cornish_fisher_var(b.returns, {.confidence = c, .horizon = h});
       const double root = std::sqrt(h);
       row.historical = measure(historical_var(b.returns, {.confidence = c}) * root,
@@ -139,7 +140,8 @@ inline void performance_section(const book& b, const snapshot_universe& u, snaps
   p.annual_volatility = annual_volatility(b.returns, {.periods = periods});
   p.sharpe = sharpe_ratio(b.returns, {.risk_free = 0, .periods = periods});
   p.sortino = sortino_ratio(b.returns, {.required_return = 0, .periods = periods});
-  p.drawdown = max_drawdown(dated_view(std::span<const date>(u.dates), std::span<const double>(b.returns), "portfolio"));
+  p.drawdown =
+      max_drawdown(dated_view(std::span<const date>(u.dates), std::span<const double>(b.returns), "portfolio"));
 }
 
 /// Section 7.
@@ -160,8 +162,8 @@ inline void limits_section(const risk_summary& summary, snapshot_limits& l) {
 
 /// The book after the hedge orders: each instrument's notional added to its position (a new
 /// position without a sector when not held); V unchanged (the orders trade against cash).
-[[nodiscard]] inline book hedged_book(const book& b, const snapshot_universe& u, const std::vector<std::ptrdiff_t>& cols,
-                                      const hedge_plan& plan) {
+[[nodiscard]] inline book hedged_book(const book& b, const snapshot_universe& u,
+                                      const std::vector<std::ptrdiff_t>& cols, const hedge_plan& plan) {
   book a = b;
   for (std::size_t k = 0; k < cols.size(); ++k) {
     const double q = plan.quantities[k];
@@ -195,7 +197,8 @@ inline void hedge_section(std::string_view fn, const book& b, const snapshot_uni
   for (const std::string& s : symbols) {
     const std::ptrdiff_t j = usable_column(fn, u, s);
     cols.push_back(j);
-    h.instruments.push_back({.symbol = s, .beta = static_cast<double>(u.betas[uz(j)].beta), .price = u.last_prices[uz(j)]});
+    h.instruments.push_back(
+        {.symbol = s, .beta = static_cast<double>(u.betas[uz(j)].beta), .price = u.last_prices[uz(j)]});
   }
   h.target_beta = o.target_beta.value_or(0.5 * beta);
   h.plan = hedge_to_target_beta(b.value, beta, h.instruments, h.target_beta);

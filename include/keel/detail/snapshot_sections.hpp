@@ -23,9 +23,12 @@
 namespace keel {
 
 inline limit_metric parse_limit_metric(std::string_view name) {
-  constexpr limit_metric all[] = {limit_metric::max_position_weight, limit_metric::max_sector_weight,
-                                  limit_metric::max_gross_leverage,  limit_metric::max_beta,
-                                  limit_metric::max_var_99_1d,       limit_metric::max_drawdown,
+  constexpr limit_metric all[] = {limit_metric::max_position_weight,
+                                  limit_metric::max_sector_weight,
+                                  limit_metric::max_gross_leverage,
+                                  limit_metric::max_beta,
+                                  limit_metric::max_var_99_1d,
+                                  limit_metric::max_drawdown,
                                   limit_metric::max_avg_pairwise_correlation};
   std::string known;
   for (limit_metric m : all) {
@@ -33,8 +36,8 @@ inline limit_metric parse_limit_metric(std::string_view name) {
     known += known.empty() ? "" : ", ";
     known += limit_metric_name(m);
   }
-  throw invalid_input(
-      detail::message("parse_limit_metric", "unknown limit metric " + detail::quoted(name) + " (known: " + known + ")"));
+  throw invalid_input(detail::message("parse_limit_metric",
+                                      "unknown limit metric " + detail::quoted(name) + " (known: " + known + ")"));
 }
 
 inline limit_severity parse_limit_severity(std::string_view name) {
@@ -49,16 +52,31 @@ inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> lim
   out.reserve(limits.size());
   for (std::size_t i = 0; i < limits.size(); ++i) {
     const risk_limit& l = limits[i];
-    if (!std::isfinite(l.limit)) detail::throw_non_finite_at("evaluate_limits", "limits[" + std::to_string(i) + "].limit", l.limit);
+    if (!std::isfinite(l.limit))
+      detail::throw_non_finite_at("evaluate_limits", "limits[" + std::to_string(i) + "].limit", l.limit);
     double v = 0;
     switch (l.metric) {
-      case limit_metric::max_position_weight: v = current.max_position_weight; break;
-      case limit_metric::max_sector_weight: v = current.max_sector_weight; break;
-      case limit_metric::max_gross_leverage: v = current.gross_leverage; break;
-      case limit_metric::max_beta: v = current.beta; break;
-      case limit_metric::max_var_99_1d: v = current.var_99_1d; break;
-      case limit_metric::max_drawdown: v = current.max_drawdown; break;
-      case limit_metric::max_avg_pairwise_correlation: v = current.avg_pairwise_correlation; break;
+      case limit_metric::max_position_weight:
+        v = current.max_position_weight;
+        break;
+      case limit_metric::max_sector_weight:
+        v = current.max_sector_weight;
+        break;
+      case limit_metric::max_gross_leverage:
+        v = current.gross_leverage;
+        break;
+      case limit_metric::max_beta:
+        v = current.beta;
+        break;
+      case limit_metric::max_var_99_1d:
+        v = current.var_99_1d;
+        break;
+      case limit_metric::max_drawdown:
+        v = current.max_drawdown;
+        break;
+      case limit_metric::max_avg_pairwise_correlation:
+        v = current.avg_pairwise_correlation;
+        break;
     }
     out.push_back({l, v, v > l.limit});
   }
@@ -79,7 +97,8 @@ inline void check_options(std::string_view fn, const snapshot_options& o) {
     if (h < 1) throw_bad_option(fn, "horizons", h, "at least 1 day");
   if (o.mc_paths < 100) throw_bad_option(fn, "mc_paths", static_cast<double>(o.mc_paths), "at least 100");
   if (o.backtest_days < 0) throw_bad_option(fn, "backtest_days", static_cast<double>(o.backtest_days), "non-negative");
-  if (o.frontier_points < 0) throw_bad_option(fn, "frontier_points", static_cast<double>(o.frontier_points), "non-negative");
+  if (o.frontier_points < 0)
+    throw_bad_option(fn, "frontier_points", static_cast<double>(o.frontier_points), "non-negative");
   if (o.target_beta && !std::isfinite(*o.target_beta)) throw_non_finite_at(fn, "target_beta", *o.target_beta);
 }
 
@@ -88,8 +107,8 @@ inline void check_options(std::string_view fn, const snapshot_options& o) {
   if (p.dates.empty()) throw insufficient_data(message(fn, "the price table has no dates"), o.window + 1, 0);
   if (!o.as_of) return ssize(p.dates) - 1;
   if (*o.as_of < p.dates.front())
-    throw invalid_input(message(fn, "as_of " + date_text(*o.as_of) + " is before the first date of the prices, " +
-                                        date_text(p.dates.front())));
+    throw invalid_input(message(
+        fn, "as_of " + date_text(*o.as_of) + " is before the first date of the prices, " + date_text(p.dates.front())));
   const auto it = std::upper_bound(p.dates.begin(), p.dates.end(), *o.as_of);
   return (it - p.dates.begin()) - 1;
 }
@@ -99,7 +118,8 @@ inline void column_returns(const price_table& p, std::ptrdiff_t j, std::ptrdiff_
                            double* out) {
   for (std::ptrdiff_t r = first; r <= last; ++r) {
     const double a = p.prices(r - 1, j), b = p.prices(r, j);
-    out[r - first] = std::isfinite(a) && std::isfinite(b) && a > 0 ? b / a - 1 : std::numeric_limits<double>::quiet_NaN();
+    out[r - first] =
+        std::isfinite(a) && std::isfinite(b) && a > 0 ? b / a - 1 : std::numeric_limits<double>::quiet_NaN();
   }
 }
 
@@ -115,8 +135,8 @@ inline void mark_usable(snapshot_universe& u, const price_table& p, std::ptrdiff
     u.last_prices[uz(j)] = last;
     std::string why;
     if (have < ssize(col))
-      why = "symbol " + detail::quoted(u.symbols[uz(j)]) + " has too little history: " + std::to_string(have) + " of the " +
-            std::to_string(col.size()) + " returns of the window " + span + " (window " +
+      why = "symbol " + detail::quoted(u.symbols[uz(j)]) + " has too little history: " + std::to_string(have) +
+            " of the " + std::to_string(col.size()) + " returns of the window " + span + " (window " +
             std::to_string(col.size()) + ")";
     else if (!(last > 0))
       why = "symbol " + detail::quoted(u.symbols[uz(j)]) + " has no positive price on or before " + date_text(u.as_of);
@@ -172,12 +192,12 @@ inline snapshot_universe prepare_universe(const price_table& prices, const snaps
   const std::ptrdiff_t end = detail::snap::as_of_row(fn, prices, options);
   const std::ptrdiff_t t = options.window;
   if (end < t)
-    throw insufficient_data(detail::message(fn, "a window of " + std::to_string(t) + " returns needs " +
-                                                    std::to_string(t + 1) + " prices up to as_of " +
-                                                    detail::date_text(prices.dates[detail::uz(end)]) + "; the prices have " +
-                                                    std::to_string(end + 1) + " from " + detail::date_text(prices.dates.front()) +
-                                                    " (set by window)"),
-                            t + 1, end + 1);
+    throw insufficient_data(
+        detail::message(fn, "a window of " + std::to_string(t) + " returns needs " + std::to_string(t + 1) +
+                                " prices up to as_of " + detail::date_text(prices.dates[detail::uz(end)]) +
+                                "; the prices have " + std::to_string(end + 1) + " from " +
+                                detail::date_text(prices.dates.front()) + " (set by window)"),
+        t + 1, end + 1);
   snapshot_universe u;
   u.market = options.market;
   u.as_of = prices.dates[detail::uz(end)];
@@ -233,8 +253,9 @@ namespace detail::snap {
 
 /// The `count` largest contributions, largest first (ties in book order).
 [[nodiscard]] inline std::vector<risk_contribution> largest(std::vector<risk_contribution> all, std::size_t count) {
-  std::stable_sort(all.begin(), all.end(),
-                   [](const risk_contribution& a, const risk_contribution& b) { return a.contribution > b.contribution; });
+  std::stable_sort(all.begin(), all.end(), [](const risk_contribution& a, const risk_contribution& b) {
+    return a.contribution > b.contribution;
+  });
   if (all.size() > count) all.resize(count);
   return all;
 }
@@ -245,7 +266,8 @@ namespace detail::snap {
   s.value = b.value;
   s.gross_value = b.gross;
   s.beta = static_cast<double>(portfolio_beta(b.weights, b.betas));
-  s.volatility = static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(double(u.periods_per_year));
+  s.volatility =
+      static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(double(u.periods_per_year));
   s.var_95 = parametric_var(b.weights, b.means, b.covariance, {.confidence = 0.95});
   s.var_99 = parametric_var(b.weights, b.means, b.covariance, {.confidence = 0.99});
   s.cvar_95 = parametric_cvar(b.weights, b.means, b.covariance, {.confidence = 0.95});
