@@ -19,6 +19,7 @@
 #include <keel/performance.hpp>
 #include <keel/rebalance.hpp>
 #include <keel/series.hpp>
+#include <keel/snapshot.hpp>
 #include <keel/stress.hpp>
 #include <keel/var.hpp>
 #include <keel/version.hpp>

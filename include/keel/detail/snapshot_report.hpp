@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT
+// keel/detail/snapshot_report.hpp: risk_snapshot's sections beyond the summary (owner: the
+// snapshot header). Included by snapshot_sections.hpp; not public.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <keel/detail/snapshot_pipeline.hpp>
+#include <keel/error.hpp>
+
+namespace keel::detail::snap {
+
+inline void report(const snapshot_options& o, std::string_view section, double fraction) {
+  if (o.progress) o.progress(section, fraction);
+}
+
+/// Section 4: realised volatilities per position and from the sub-window covariances, HAR,
+/// trend, percentile, diversification and risk contributions.
+inline void volatility_section(const book& b, const snapshot_universe& u, snapshot_volatility& v) {
+  const Eigen::Index t = u.returns.rows(), n = b.weights.size();
+  const double periods = u.periods_per_year;
+  std::erase_if(v.windows, [&](std::ptrdiff_t w) { return w > t; });
+  v.positions.resize(n, ssize(v.windows));
+  for (std::ptrdiff_t k = 0; k < ssize(v.windows); ++k) {
+    const std::ptrdiff_t w = v.windows[uz(k)];
+    Eigen::MatrixXd panel(w, n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const auto col = column(u, b.columns[uz(i)]).subspan(uz(t - w));
+      v.positions(i, k) = realized_volatility(col, w, {.annualization = periods, .demean = true});
+      panel.col(i) = Eigen::Map<const Eigen::VectorXd>(col.data(), w);
+    }
+    const Eigen::MatrixXd s = sample_covariance(panel).covariance;
+    v.portfolio.push_back(static_cast<double>(portfolio_volatility(b.weights, s)) * std::sqrt(periods));
+  }
+  v.volatility = static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(periods);
+  v.har = har_volatility_forecast(b.returns, {.horizon = 30, .annualization = periods});
+  v.trend = volatility_trend(b.returns, {.long_window = std::min<std::ptrdiff_t>(90, t), .annualization = periods,
+                                         .demean = true});
+  v.percentile = volatility_percentile(b.returns, {.lookback = std::min<std::ptrdiff_t>(252, t - 29), .demean = true});
+  v.diversification_ratio = diversification_ratio(b.weights, b.covariance);
+  v.contributions = risk_contributions(b.weights, Eigen::MatrixXd(b.covariance * periods));
+}
+
+[[nodiscard]] inline var_measure measure(double var, double cvar, double value) {
+  return {var, cvar, var * value, cvar * value};
+}
+
+/// Section 5's rows: every confidence x horizon by every method.
+inline void var_rows(const book& b, const snapshot_options& o, snapshot_var& v) {
+  for (std::size_t hk = 0; hk < o.horizons.size(); ++hk) {
+    const double h = o.horizons[hk];
+    report(o, "monte carlo", static_cast<double>(hk) / static_cast<double>(o.horizons.size()));
+    const mc_result mc = monte_carlo_var(b.weights, b.means, b.covariance,
+                                         {.paths = o.mc_paths, .seed = o.seed, .horizon = h, .confidence = o.confidence,
+                                          .threads = o.mc_threads});
+    for (std::size_t ck = 0; ck < o.confidence.size(); ++ck) {
+      const double c = o.confidence[ck];
+      snapshot_var_row row;
+      row.confidence = c;
+      row.horizon = o.horizons[hk];
+      row.parametric = measure(parametric_var(b.weights, b.means, b.covariance, {.confidence = c, .horizon = h}),
+                               parametric_cvar(b.weights, b.means, b.covariance, {.confidence = c, .horizon = h}), b.value);
+      row.cornish_fisher = cornish_fisher_var(b.returns, {.confidence = c, .horizon = h});
+      const double root = std::sqrt(h);
+      row.historical = measure(historical_var(b.returns, {.confidence = c}) * root,
+                               historical_cvar(b.returns, {.confidence = c}) * root, b.value);
+      row.monte_carlo = measure(mc.vars[ck], mc.cvars[ck], b.value);
+      row.monte_carlo_var_stderr = mc.var_stderrs[ck];
+      v.rows.push_back(row);
+    }
+  }
+  report(o, "monte carlo", 1.0);
+}
+
+/// The portfolio's returns over history and window with today's weights, where every position
+/// has a return (the longest such suffix), for the backtest.
+[[nodiscard]] inline std::vector<double> long_returns(const book& b, const snapshot_universe& u) {
+  const Eigen::Index rows = u.history_returns.rows();
+  Eigen::Index start = rows;
+  while (start > 0) {
+    bool ok = true;
+    for (std::ptrdiff_t j : b.columns) ok = ok && std::isfinite(u.history_returns(start - 1, j));
+    if (!ok) break;
+    --start;
+  }
+  std::vector<double> out(uz(rows - start), 0.0);
+  for (std::size_t i = 0; i < b.columns.size(); ++i)
+    for (Eigen::Index r = start; r < rows; ++r)
+      out[uz(r - start)] += b.weights(static_cast<Eigen::Index>(i)) * u.history_returns(r, b.columns[i]);
+  out.insert(out.end(), b.returns.begin(), b.returns.end());
+  return out;
+}
+
+/// Section 5's components and backtest: day t's VaR is the parametric (normal, with the mean)
+/// 1-day VaR at the largest confidence of the `window` returns before it.
+inline void var_tail(const book& b, const snapshot_universe& u, const snapshot_options& o, snapshot_var& v) {
+  const double c = *std::max_element(o.confidence.begin(), o.confidence.end());
+  v.components = parametric_component_var(b.weights, b.means, b.covariance, {.confidence = c});
+  std::vector<risk_contribution> parts;
+  for (std::size_t i = 0; i < b.symbols.size(); ++i) {
+    const double comp = v.components.component_vars[i];
+    parts.push_back({b.symbols[i], comp, v.components.var != 0 ? comp / v.components.var : 0.0});
+  }
+  v.top_contributors = largest(parts, 5);
+  const std::vector<double> r = long_returns(b, u);
+  const std::ptrdiff_t window = u.returns.rows();
+  const std::ptrdiff_t days = std::min(o.backtest_days, ssize(r) - window);
+  if (days < 2) return;
+  std::vector<double> vars(uz(days)), realised(uz(days));
+  const std::span<const double> all(r);
+  for (std::ptrdiff_t d = 0; d < days; ++d) {
+    const std::ptrdiff_t t = ssize(r) - days + d;
+    vars[uz(d)] = parametric_var(all.subspan(uz(t - window), uz(window)), {.confidence = c});
+    realised[uz(d)] = r[uz(t)];
+  }
+  v.backtest = var_backtest(realised, vars, c);
+  v.backtest_days = days;
+  const std::ptrdiff_t total = ssize(u.history_dates) + ssize(u.dates);
+  for (std::ptrdiff_t d = 0; d < days; ++d) {
+    const std::ptrdiff_t k = total - days + d;
+    v.backtest_dates.push_back(k < ssize(u.history_dates) ? u.history_dates[uz(k)]
+                                                          : u.dates[uz(k - ssize(u.history_dates))]);
+  }
+}
+
+/// Section 6.
+inline void performance_section(const book& b, const snapshot_universe& u, snapshot_performance& p) {
+  const double periods = u.periods_per_year;
+  p.annual_return = annual_return(b.returns, {.periods = periods});
+  p.annual_volatility = annual_volatility(b.returns, {.periods = periods});
+  p.sharpe = sharpe_ratio(b.returns, {.risk_free = 0, .periods = periods});
+  p.sortino = sortino_ratio(b.returns, {.required_return = 0, .periods = periods});
+  p.drawdown = max_drawdown(dated_view(std::span<const date>(u.dates), std::span<const double>(b.returns), "portfolio"));
+}
+
+/// Section 7.
+inline void stress_section(const book& b, snapshot_stress& s) {
+  s.scenarios = builtin_scenarios();
+  std::vector<position> positions;
+  for (std::size_t i = 0; i < b.symbols.size(); ++i) positions.push_back({b.symbols[i], b.values[i], b.betas[i]});
+  s.result = stress_test(positions, s.scenarios);
+}
+
+/// Section 8.
+inline void limits_section(const risk_summary& summary, snapshot_limits& l) {
+  l.values = summary.values;
+  l.limits = summary.limits;
+  for (const limit_status& s : l.limits)
+    if (s.breached) (s.limit.severity == limit_severity::hard ? l.hard : l.warning).push_back(s);
+}
+
+/// The book after the hedge orders: each instrument's notional added to its position (a new
+/// position without a sector when not held); V unchanged (the orders trade against cash).
+[[nodiscard]] inline book hedged_book(const book& b, const snapshot_universe& u, const std::vector<std::ptrdiff_t>& cols,
+                                      const hedge_plan& plan) {
+  book a = b;
+  for (std::size_t k = 0; k < cols.size(); ++k) {
+    const double q = plan.quantities[k];
+    if (q == 0) continue;
+    const auto it = std::find(a.columns.begin(), a.columns.end(), cols[k]);
+    if (it == a.columns.end()) {
+      a.columns.push_back(cols[k]);
+      a.symbols.push_back(u.symbols[uz(cols[k])]);
+      a.sectors.emplace_back();
+      a.quantities.push_back(q);
+      a.prices.push_back(u.last_prices[uz(cols[k])]);
+      a.values.push_back(q * u.last_prices[uz(cols[k])]);
+    } else {
+      const auto i = uz(it - a.columns.begin());
+      a.quantities[i] += q;
+      a.values[i] = a.quantities[i] * a.prices[i];
+    }
+  }
+  a.gross = 0;
+  for (double x : a.values) a.gross += std::abs(x);
+  fill_statistics(u, a);
+  return a;
+}
+
+/// Section 9: hedge_to_target_beta with the instruments' universe betas and prices, then the
+/// pre-trade check.
+inline void hedge_section(std::string_view fn, const book& b, const snapshot_universe& u, const snapshot_options& o,
+                          double beta, snapshot_hedge& h) {
+  const std::vector<std::string> symbols = o.hedge.empty() ? std::vector<std::string>{u.market} : o.hedge;
+  std::vector<std::ptrdiff_t> cols;
+  for (const std::string& s : symbols) {
+    const std::ptrdiff_t j = usable_column(fn, u, s);
+    cols.push_back(j);
+    h.instruments.push_back({.symbol = s, .beta = static_cast<double>(u.betas[uz(j)].beta), .price = u.last_prices[uz(j)]});
+  }
+  h.target_beta = o.target_beta.value_or(0.5 * beta);
+  h.plan = hedge_to_target_beta(b.value, beta, h.instruments, h.target_beta);
+  const book after = hedged_book(b, u, cols, h.plan);
+  h.values_after = values_of(after);
+  h.var_99_1d_after = h.values_after.var_99_1d;
+  h.limits_after = evaluate_limits(o.limits, h.values_after);
+  for (const limit_status& s : h.limits_after)
+    if (s.breached) h.would_breach.push_back(s);
+}
+
+/// Chart series.
+inline void charts_section(const book& b, const snapshot_universe& u, const snapshot_options& o, snapshot_charts& c) {
+  const auto t = ssize(u.dates);
+  const double periods = u.periods_per_year;
+  c.dates = u.dates;
+  double gp = 1, gm = 1;
+  for (std::ptrdiff_t i = 0; i < t; ++i) {
+    gp *= 1 + b.returns[uz(i)];
+    gm *= 1 + u.market_returns[uz(i)];
+    c.portfolio_cumulative.push_back(gp - 1);
+    c.market_cumulative.push_back(gm - 1);
+  }
+  c.portfolio_drawdown = drawdown_series(b.returns);
+  c.market_drawdown = drawdown_series(u.market_returns);
+  const std::ptrdiff_t bw = std::min<std::ptrdiff_t>(90, t);
+  c.rolling_beta = rolling_beta(b.returns, u.market_returns, bw).betas;
+  c.beta_dates.assign(u.dates.begin() + (bw - 1), u.dates.end());
+  c.rolling_volatility = rolling_volatility(b.returns, 30, {.annualization = periods, .demean = true});
+  c.volatility_dates.assign(u.dates.begin() + 29, u.dates.end());
+  c.returns = b.returns;
+  c.contributions = contributions_of(b, u.periods_per_year);
+  c.portfolio_volatility = static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(periods);
+  c.portfolio_return = b.weights.dot(b.means) * periods;
+  if (o.frontier_points > 0) {
+    try {
+      c.frontier = efficient_frontier(Eigen::VectorXd(b.means * periods), Eigen::MatrixXd(b.covariance * periods),
+                                      {.points = o.frontier_points});
+    } catch (const singular_problem&) {
+      c.frontier.reset();  // a singular covariance of the held assets: no frontier chart (documented)
+    }
+  }
+}
+
+}  // namespace keel::detail::snap
+
+namespace keel {
+
+inline snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
+                              const snapshot_options& options) {
+  constexpr std::string_view fn = "risk_snapshot";
+  detail::snap::check_options(fn, options);
+  const auto b = detail::snap::make_book(fn, holdings, universe);
+  snapshot s;
+  s.summary = detail::snap::summary_of(b, universe, options);
+  s.inputs = {universe.as_of, universe.dates.front(), universe.dates.back(), universe.returns.rows(), universe.market};
+  s.value = b.value;
+  s.gross_value = b.gross;
+  for (std::size_t i = 0; i < b.symbols.size(); ++i)
+    s.positions.push_back({b.symbols[i], b.sectors[i], b.quantities[i], b.prices[i], b.values[i],
+                           b.weights(static_cast<Eigen::Index>(i))});
+  detail::snap::report(options, "betas", 0.05);
+  for (std::ptrdiff_t j : b.columns) s.betas.positions.push_back(universe.betas[detail::uz(j)]);
+  s.betas.value_weighted = s.summary.beta;
+  s.betas.regressed = market_beta(b.returns, universe.market_returns);
+  s.exposure.sectors = options.benchmark.empty() ? sector_exposure(b.weights, b.sectors)
+                                                 : sector_exposure(b.weights, b.sectors, options.benchmark);
+  s.exposure.concentration = s.summary.concentration;
+  detail::snap::report(options, "volatility", 0.1);
+  detail::snap::volatility_section(b, universe, s.volatility);
+  detail::snap::report(options, "var", 0.2);
+  detail::snap::var_rows(b, options, s.var);
+  detail::snap::var_tail(b, universe, options, s.var);
+  detail::snap::report(options, "performance", 0.8);
+  detail::snap::performance_section(b, universe, s.performance);
+  detail::snap::stress_section(b, s.stress);
+  detail::snap::limits_section(s.summary, s.limits);
+  detail::snap::report(options, "hedge", 0.85);
+  detail::snap::hedge_section(fn, b, universe, options, s.summary.beta, s.hedge);
+  detail::snap::report(options, "charts", 0.9);
+  detail::snap::charts_section(b, universe, options, s.charts);
+  detail::snap::report(options, "done", 1.0);
+  return s;
+}
+
+inline snapshot risk_snapshot(std::span<const holding> holdings, const price_table& prices,
+                              const snapshot_options& options) {
+  return risk_snapshot(holdings, prepare_universe(prices, options), options);
+}
+
+}  // namespace keel

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+// keel/detail/snapshot_sections.hpp: the definitions of keel/snapshot.hpp's functions, one
+// helper per section (owner: the snapshot header). Included by snapshot.hpp; not public.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <numeric>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <keel/detail/check.hpp>
+#include <keel/detail/snapshot_pipeline.hpp>
+#include <keel/detail/text.hpp>
+#include <keel/error.hpp>
+
+namespace keel {
+
+inline limit_metric parse_limit_metric(std::string_view name) {
+  constexpr limit_metric all[] = {limit_metric::max_position_weight, limit_metric::max_sector_weight,
+                                  limit_metric::max_gross_leverage,  limit_metric::max_beta,
+                                  limit_metric::max_var_99_1d,       limit_metric::max_drawdown,
+                                  limit_metric::max_avg_pairwise_correlation};
+  std::string known;
+  for (limit_metric m : all) {
+    if (limit_metric_name(m) == name) return m;
+    known += known.empty() ? "" : ", ";
+    known += limit_metric_name(m);
+  }
+  throw invalid_input(
+      detail::message("parse_limit_metric", "unknown limit metric " + detail::quoted(name) + " (known: " + known + ")"));
+}
+
+inline limit_severity parse_limit_severity(std::string_view name) {
+  if (name == "warning") return limit_severity::warning;
+  if (name == "hard" || name.empty()) return limit_severity::hard;
+  throw invalid_input(detail::message("parse_limit_severity",
+                                      "unknown limit severity " + detail::quoted(name) + " (known: warning, hard)"));
+}
+
+inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits, const limit_values& values) {
+  std::vector<limit_status> out;
+  out.reserve(limits.size());
+  for (std::size_t i = 0; i < limits.size(); ++i) {
+    const risk_limit& l = limits[i];
+    if (!std::isfinite(l.limit)) detail::throw_non_finite_at("evaluate_limits", "limits[" + std::to_string(i) + "].limit", l.limit);
+    double v = 0;
+    switch (l.metric) {
+      case limit_metric::max_position_weight: v = values.max_position_weight; break;
+      case limit_metric::max_sector_weight: v = values.max_sector_weight; break;
+      case limit_metric::max_gross_leverage: v = values.gross_leverage; break;
+      case limit_metric::max_beta: v = values.beta; break;
+      case limit_metric::max_var_99_1d: v = values.var_99_1d; break;
+      case limit_metric::max_drawdown: v = values.max_drawdown; break;
+      case limit_metric::max_avg_pairwise_correlation: v = values.avg_pairwise_correlation; break;
+    }
+    out.push_back({l, v, v > l.limit});
+  }
+  return out;
+}
+
+namespace detail::snap {
+
+/// Checks the options every entry point shares.
+inline void check_options(std::string_view fn, const snapshot_options& o) {
+  if (o.market.empty()) throw invalid_input(message(fn, "options.market is empty: name the market column"));
+  if (o.window < 60) throw_bad_option(fn, "window", static_cast<double>(o.window), "at least 60");
+  if (o.periods_per_year <= 0) throw_bad_option(fn, "periods_per_year", o.periods_per_year, "positive");
+  if (o.confidence.empty()) throw invalid_input(message(fn, "options.confidence is empty"));
+  for (double c : o.confidence) require_probability(fn, "confidence", c);
+  if (o.horizons.empty()) throw invalid_input(message(fn, "options.horizons is empty"));
+  for (int h : o.horizons)
+    if (h < 1) throw_bad_option(fn, "horizons", h, "at least 1 day");
+  if (o.mc_paths < 100) throw_bad_option(fn, "mc_paths", static_cast<double>(o.mc_paths), "at least 100");
+  if (o.backtest_days < 0) throw_bad_option(fn, "backtest_days", static_cast<double>(o.backtest_days), "non-negative");
+  if (o.frontier_points < 0) throw_bad_option(fn, "frontier_points", static_cast<double>(o.frontier_points), "non-negative");
+  if (o.target_beta && !std::isfinite(*o.target_beta)) throw_non_finite_at(fn, "target_beta", *o.target_beta);
+}
+
+/// The row of the last date on or before as_of (the last row without as_of).
+[[nodiscard]] inline std::ptrdiff_t as_of_row(std::string_view fn, const price_table& p, const snapshot_options& o) {
+  if (p.dates.empty()) throw insufficient_data(message(fn, "the price table has no dates"), o.window + 1, 0);
+  if (!o.as_of) return ssize(p.dates) - 1;
+  if (*o.as_of < p.dates.front())
+    throw invalid_input(message(fn, "as_of " + date_text(*o.as_of) + " is before the first date of the prices, " +
+                                        date_text(p.dates.front())));
+  const auto it = std::upper_bound(p.dates.begin(), p.dates.end(), *o.as_of);
+  return (it - p.dates.begin()) - 1;
+}
+
+/// Simple returns of rows [first, last] of column j (the return of row r from row r - 1).
+inline void column_returns(const price_table& p, std::ptrdiff_t j, std::ptrdiff_t first, std::ptrdiff_t last,
+                           double* out) {
+  for (std::ptrdiff_t r = first; r <= last; ++r) {
+    const double a = p.prices(r - 1, j), b = p.prices(r, j);
+    out[r - first] = std::isfinite(a) && std::isfinite(b) && a > 0 ? b / a - 1 : std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+/// Marks each symbol usable or not, with the reason.
+inline void mark_usable(snapshot_universe& u, const price_table& p, std::ptrdiff_t end) {
+  const auto n = ssize(u.symbols);
+  const std::string span = date_text(u.dates.front()) + " to " + date_text(u.dates.back());
+  for (std::ptrdiff_t j = 0; j < n; ++j) {
+    const auto col = snap::column(u, j);
+    const auto have = std::count_if(col.begin(), col.end(), [](double x) { return std::isfinite(x); });
+    double last = std::numeric_limits<double>::quiet_NaN();
+    for (std::ptrdiff_t r = end; r >= 0 && !std::isfinite(last); --r) last = p.prices(r, j);
+    u.last_prices[uz(j)] = last;
+    std::string why;
+    if (have < ssize(col))
+      why = "symbol " + detail::quoted(u.symbols[uz(j)]) + " has too little history: " + std::to_string(have) + " of the " +
+            std::to_string(col.size()) + " returns of the window " + span + " (window " +
+            std::to_string(col.size()) + ")";
+    else if (!(last > 0))
+      why = "symbol " + detail::quoted(u.symbols[uz(j)]) + " has no positive price on or before " + date_text(u.as_of);
+    u.usable[uz(j)] = why.empty();
+    u.reasons[uz(j)] = why;
+  }
+}
+
+/// Per-asset statistics of the usable symbols: betas, means, covariance, volatilities.
+inline void asset_statistics(snapshot_universe& u) {
+  const auto n = ssize(u.symbols);
+  std::vector<std::ptrdiff_t> ok;
+  for (std::ptrdiff_t j = 0; j < n; ++j)
+    if (u.usable[uz(j)]) ok.push_back(j);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  u.means = Eigen::VectorXd::Constant(n, nan);
+  u.volatilities = Eigen::VectorXd::Constant(n, nan);
+  u.covariance = Eigen::MatrixXd::Constant(n, n, nan);
+  Eigen::MatrixXd panel(u.returns.rows(), ssize(ok));
+  for (std::ptrdiff_t k = 0; k < ssize(ok); ++k) {
+    const std::ptrdiff_t j = ok[uz(k)];
+    panel.col(k) = u.returns.col(j);
+    u.betas[uz(j)] = market_beta(snap::column(u, j), u.market_returns);
+    u.means(j) = panel.col(k).mean();
+  }
+  if (ok.empty()) return;
+  const Eigen::MatrixXd s = sample_covariance(panel).covariance;
+  for (std::ptrdiff_t a = 0; a < ssize(ok); ++a) {
+    for (std::ptrdiff_t b = 0; b < ssize(ok); ++b) u.covariance(ok[uz(a)], ok[uz(b)]) = s(a, b);
+    u.volatilities(ok[uz(a)]) = std::sqrt(s(a, a) * u.periods_per_year);
+  }
+}
+
+/// The returns before the window (up to backtest_days rows), for the VaR backtest.
+inline void history(snapshot_universe& u, const price_table& p, std::ptrdiff_t first, std::ptrdiff_t days) {
+  const std::ptrdiff_t start = std::max<std::ptrdiff_t>(1, first - days);
+  const std::ptrdiff_t rows = first - start;
+  u.history_returns.resize(rows, ssize(u.symbols));
+  u.history_dates.assign(p.dates.begin() + start, p.dates.begin() + first);
+  if (rows == 0) return;
+  for (std::ptrdiff_t j = 0; j < ssize(u.symbols); ++j)
+    column_returns(p, j, start, first - 1, u.history_returns.data() + j * rows);
+}
+
+}  // namespace detail::snap
+
+inline snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options) {
+  constexpr std::string_view fn = "prepare_universe";
+  detail::snap::check_options(fn, options);
+  detail::check_table_shape(fn, "prices", detail::ssize(prices.dates), detail::ssize(prices.symbols),
+                            prices.prices.rows(), prices.prices.cols());
+  const std::ptrdiff_t m = detail::find_symbol(fn, prices.symbols, options.market);
+  const std::ptrdiff_t end = detail::snap::as_of_row(fn, prices, options);
+  const std::ptrdiff_t t = options.window;
+  if (end < t)
+    throw insufficient_data(detail::message(fn, "a window of " + std::to_string(t) + " returns needs " +
+                                                    std::to_string(t + 1) + " prices up to as_of " +
+                                                    detail::date_text(prices.dates[detail::uz(end)]) + "; the prices have " +
+                                                    std::to_string(end + 1) + " from " + detail::date_text(prices.dates.front()) +
+                                                    " (set by window)"),
+                            t + 1, end + 1);
+  snapshot_universe u;
+  u.market = options.market;
+  u.as_of = prices.dates[detail::uz(end)];
+  u.periods_per_year = options.periods_per_year;
+  const std::ptrdiff_t first = end - t + 1;
+  u.dates.assign(prices.dates.begin() + first, prices.dates.begin() + end + 1);
+  u.symbols = prices.symbols;
+  const auto n = detail::ssize(u.symbols);
+  u.returns.resize(t, n);
+  for (std::ptrdiff_t j = 0; j < n; ++j) detail::snap::column_returns(prices, j, first, end, u.returns.data() + j * t);
+  u.last_prices.assign(detail::uz(n), 0.0);
+  u.usable.assign(detail::uz(n), false);
+  u.reasons.assign(detail::uz(n), std::string());
+  u.betas.assign(detail::uz(n), beta_fit<double>{});
+  detail::snap::mark_usable(u, prices, end);
+  if (!u.usable[detail::uz(m)])
+    throw insufficient_data(detail::message(fn, "the market: " + u.reasons[detail::uz(m)]), t, 0);
+  const auto mk = detail::snap::column(u, m);
+  u.market_returns.assign(mk.begin(), mk.end());
+  detail::snap::asset_statistics(u);
+  detail::snap::history(u, prices, first, options.backtest_days);
+  return u;
+}
+
+namespace detail::snap {
+
+/// Every metric of limit_values for a book (weights as fractions of V, which need not sum to 1
+/// after a hedge: the rest is cash).
+[[nodiscard]] inline limit_values values_of(const book& b) {
+  limit_values v;
+  for (Eigen::Index i = 0; i < b.weights.size(); ++i) {
+    v.max_position_weight = std::max(v.max_position_weight, std::abs(b.weights(i)));
+    v.gross_leverage += std::abs(b.weights(i));
+  }
+  v.max_sector_weight = largest_sector(b);
+  v.beta = std::abs(static_cast<double>(portfolio_beta(b.weights, b.betas)));
+  v.var_99_1d = static_cast<double>(parametric_var(b.weights, b.means, b.covariance, {.confidence = 0.99}));
+  v.max_drawdown = static_cast<double>(max_drawdown(b.returns).depth);
+  v.avg_pairwise_correlation = average_correlation(b.covariance);
+  return v;
+}
+
+/// The positions' volatility contributions (annualised), in book order.
+[[nodiscard]] inline std::vector<risk_contribution> contributions_of(const book& b, int periods) {
+  const auto rc = risk_contributions(b.weights, Eigen::MatrixXd(b.covariance * static_cast<double>(periods)));
+  std::vector<risk_contribution> out;
+  for (std::size_t i = 0; i < b.symbols.size(); ++i) {
+    const auto k = static_cast<Eigen::Index>(i);
+    out.push_back({b.symbols[i], rc.contributions(k), rc.fractions(k)});
+  }
+  return out;
+}
+
+/// The `count` largest contributions, largest first (ties in book order).
+[[nodiscard]] inline std::vector<risk_contribution> largest(std::vector<risk_contribution> all, std::size_t count) {
+  std::stable_sort(all.begin(), all.end(),
+                   [](const risk_contribution& a, const risk_contribution& b) { return a.contribution > b.contribution; });
+  if (all.size() > count) all.resize(count);
+  return all;
+}
+
+/// The summary of a book (the one code path summarize_risk and risk_snapshot share).
+[[nodiscard]] inline risk_summary summary_of(const book& b, const snapshot_universe& u, const snapshot_options& o) {
+  risk_summary s;
+  s.value = b.value;
+  s.gross_value = b.gross;
+  s.beta = static_cast<double>(portfolio_beta(b.weights, b.betas));
+  s.volatility = static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(double(u.periods_per_year));
+  s.var_95 = parametric_var(b.weights, b.means, b.covariance, {.confidence = 0.95});
+  s.var_99 = parametric_var(b.weights, b.means, b.covariance, {.confidence = 0.99});
+  s.cvar_95 = parametric_cvar(b.weights, b.means, b.covariance, {.confidence = 0.95});
+  s.cvar_99 = parametric_cvar(b.weights, b.means, b.covariance, {.confidence = 0.99});
+  s.historical_var_95 = historical_var(b.returns, {.confidence = 0.95});
+  s.historical_var_99 = historical_var(b.returns, {.confidence = 0.99});
+  s.historical_cvar_95 = historical_cvar(b.returns, {.confidence = 0.95});
+  s.historical_cvar_99 = historical_cvar(b.returns, {.confidence = 0.99});
+  s.concentration = concentration_metrics(b.weights, b.symbols);
+  s.top_contributors = largest(contributions_of(b, u.periods_per_year), 5);
+  s.values = values_of(b);
+  s.limits = evaluate_limits(o.limits, s.values);
+  s.n = u.returns.rows();
+  s.as_of = u.as_of;
+  return s;
+}
+
+}  // namespace detail::snap
+
+inline risk_summary summarize_risk(std::span<const holding> holdings, const snapshot_universe& universe,
+                                   const snapshot_options& options) {
+  constexpr std::string_view fn = "summarize_risk";
+  detail::snap::check_options(fn, options);
+  const auto b = detail::snap::make_book(fn, holdings, universe);
+  return detail::snap::summary_of(b, universe, options);
+}
+
+}  // namespace keel
+
+#include <keel/detail/snapshot_report.hpp>

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+// keel/snapshot.hpp: a portfolio's full risk snapshot from holdings and a price table, as one
+// library call over the capability headers.
+//
+// Synopsis
+//   prepare_universe(prices, snapshot_options{.market, ...})  -> snapshot_universe: the window's
+//                                   returns panel and every asset statistic, computed once
+//   summarize_risk(holdings, universe, options)   -> risk_summary: the cheap per-portfolio summary
+//   risk_snapshot(holdings, prices, options)      -> snapshot: every section of the report
+//   risk_snapshot(holdings, universe, options)    the same from a prepared universe
+//   evaluate_limits(limits, limit_values)         -> limit_status per limit
+//   parse_limit_metric / limit_metric_name, parse_limit_severity / limit_severity_name
+//
+// One pipeline: prices -> simple returns over the `window` returns ending at as_of (the last
+// date on or before options.as_of) -> per asset: market_beta, the sample covariance (n - 1),
+// volatilities (sample standard deviation, annualised) -> portfolio results, each computed by
+// the capability header that owns it (beta.hpp, concentration.hpp, volatility.hpp, har.hpp,
+// var.hpp, performance.hpp, stress.hpp, hedge.hpp, frontier.hpp).
+//
+// Conventions
+//   - Market value v_i = quantity_i x the last finite price on or before as_of; the net value
+//     V = sum_i v_i must be positive; weights w_i = v_i / V (shorts negative; weights sum to 1;
+//     gross leverage = sum |w_i|). The same symbol held twice is invalid_input.
+//   - The market is the column options.market of the price table (for the bundled Dow 30 data:
+//     DJ30, an equal-weight daily-rebalanced proxy index of the 30 stocks, see
+//     examples/data/README.md). It may also be held.
+//   - The portfolio's return series over the window is r_p,t = sum_i w_i r_i,t with today's
+//     weights (the historical simulation of the current book); the portfolio beta is given both
+//     value-weighted (sum w_i beta_i) and by market_beta of r_p on the market (they agree to
+//     rounding: OLS is linear in the dependent variable).
+//   - VaR and CVaR are losses as positive fractions of V (x V for currency). Horizons scale by
+//     the square root of time, as var.hpp's `horizon` option does: parametric and Cornish-
+//     Fisher: mean x h, standard deviation x sqrt(h); historical: the 1-day quantile x sqrt(h)
+//     (zero-mean sqrt-time scaling of the empirical quantile, not overlapping h-day returns,
+//     which a 252-day window has too few of); Monte Carlo: var.hpp's r = mu h + sqrt(h) L z.
+//   - A hedge instrument that is also held: the hedge orders trade it on top of the holding;
+//     the post-trade values (pre-trade check) add the orders' notional to that position.
+//
+// References
+//   P. Jorion, "Value at Risk", 3rd ed. (2007) (VaR, stress, limits); R. Litterman, "Hot spots
+//   and hedges" (1996) (risk contributions); Basel Committee (1996) (backtesting); and the
+//   references of each capability header.
+/// \file
+/// The risk snapshot: prepare_universe, summarize_risk, risk_snapshot, evaluate_limits.
+#pragma once
+
+#include <keel/detail/config.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <keel/beta.hpp>
+#include <keel/concentration.hpp>
+#include <keel/covariance.hpp>
+#include <keel/error.hpp>
+#include <keel/frontier.hpp>
+#include <keel/har.hpp>
+#include <keel/hedge.hpp>
+#include <keel/performance.hpp>
+#include <keel/series.hpp>
+#include <keel/stress.hpp>
+#include <keel/var.hpp>
+#include <keel/volatility.hpp>
+
+namespace keel {
+
+/// One row of a portfolio file: what is held.
+struct holding {
+  std::string symbol;   ///< a symbol of the price table
+  double quantity = 0;  ///< shares (or units) held; negative: short
+  std::string sector;   ///< sector label ("" : unclassified)
+};
+
+/// The metrics a risk limit can bound (see limit_values for each one's definition).
+enum class limit_metric {
+  max_position_weight,          ///< largest |v_i| / V
+  max_sector_weight,            ///< largest |sum of a sector's weights|
+  max_gross_leverage,           ///< sum |v_i| / V
+  max_beta,                     ///< |value-weighted beta|
+  max_var_99_1d,                ///< parametric normal 1-day 99% VaR, fraction of V
+  max_drawdown,                 ///< max drawdown of the portfolio's return series over the window
+  max_avg_pairwise_correlation  ///< mean off-diagonal correlation of the held positions
+};
+
+/// How serious a limit is.
+enum class limit_severity {
+  warning,  ///< file text "warning"
+  hard      ///< file text "hard" (the default)
+};
+
+/// A limit: breached when the metric's value exceeds `limit`.
+struct risk_limit {
+  limit_metric metric = limit_metric::max_position_weight;  ///< what is bounded
+  double limit = 0;                                         ///< the largest allowed value
+  limit_severity severity = limit_severity::hard;           ///< warning or hard
+};
+
+/// A limit with the portfolio's current value of its metric.
+struct limit_status {
+  risk_limit limit;       ///< the limit
+  double value = 0;       ///< the metric's value (limit_values)
+  bool breached = false;  ///< value > limit.limit
+};
+
+/// One value per limit metric, in limit_metric's order (fractions, not percent).
+struct limit_values {
+  double max_position_weight = 0;       ///< max_i |v_i| / V
+  double max_sector_weight = 0;         ///< max over named sectors |sum_{i in sector} w_i| (positions without a sector left out)
+  double gross_leverage = 0;            ///< sum_i |v_i| / V
+  double beta = 0;                      ///< |sum_i w_i beta_i|
+  double var_99_1d = 0;                 ///< parametric_var(w, mean, cov) at 99%, 1 day, normal, with the mean
+  double max_drawdown = 0;              ///< max_drawdown(r_p).depth over the window, today's weights
+  double avg_pairwise_correlation = 0;  ///< mean of correlation(cov)_ij over i < j (0 for one position)
+};
+
+/// The name of a metric as written in a limits file ("max_beta", ...).
+/// \returns the enumerator's name.
+[[nodiscard]] inline std::string_view limit_metric_name(limit_metric metric) {
+  switch (metric) {
+    case limit_metric::max_position_weight: return "max_position_weight";
+    case limit_metric::max_sector_weight: return "max_sector_weight";
+    case limit_metric::max_gross_leverage: return "max_gross_leverage";
+    case limit_metric::max_beta: return "max_beta";
+    case limit_metric::max_var_99_1d: return "max_var_99_1d";
+    case limit_metric::max_drawdown: return "max_drawdown";
+    case limit_metric::max_avg_pairwise_correlation: return "max_avg_pairwise_correlation";
+  }
+  return "unknown";
+}
+
+/// The metric named `name` (exact, as limit_metric_name writes it).
+/// \throws invalid_input for another name; the message names it and lists the known metrics.
+[[nodiscard]] inline limit_metric parse_limit_metric(std::string_view name);
+
+/// The name of a severity ("warning" or "hard").
+/// \returns the enumerator's name.
+[[nodiscard]] inline std::string_view limit_severity_name(limit_severity severity) {
+  return severity == limit_severity::warning ? "warning" : "hard";
+}
+
+/// The severity named `name` ("warning" or "hard"; an empty name is hard, a file's default).
+/// \throws invalid_input for another name, naming it.
+[[nodiscard]] inline limit_severity parse_limit_severity(std::string_view name);
+
+/// Every limit with its metric's value from `values`; breached = value > limit.
+/// \pre every limit finite (invalid_input naming limits[i]).
+/// \returns one limit_status per limit, in order.
+[[nodiscard]] inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits,
+                                                        const limit_values& values);
+
+/// Options of prepare_universe, summarize_risk and risk_snapshot, in the issue's order.
+struct snapshot_options {
+  std::string market;                                              ///< market column symbol (required)
+  std::optional<std::chrono::year_month_day> as_of = std::nullopt;  ///< default: the last date of the prices
+  std::ptrdiff_t window = 252;                                     ///< returns in the estimation window (>= 60)
+  std::vector<double> confidence = {0.95, 0.99};                   ///< VaR levels in (0, 1)
+  std::vector<int> horizons = {1, 10};                             ///< VaR horizons in days (>= 1; sqrt-time scaling)
+  std::optional<double> target_beta = std::nullopt;                ///< hedge target; default 0.5 x current beta
+  std::vector<std::string> hedge = {};                             ///< hedge instrument symbols; default {market}
+  std::vector<risk_limit> limits = {};                             ///< limits to evaluate
+  std::vector<std::pair<std::string, double>> benchmark = {};      ///< sector -> weight (may be empty)
+  int periods_per_year = 252;                                      ///< annualisation
+  std::ptrdiff_t mc_paths = 100000;                                ///< Monte Carlo paths (>= 100)
+  std::uint64_t seed = 1;                                          ///< Monte Carlo seed
+  /// Called as sections complete (section name, fraction of the snapshot done in [0, 1]); may be empty.
+  std::function<void(std::string_view section, double fraction)> progress = {};
+  std::ptrdiff_t backtest_days = 250;    ///< days of the VaR backtest (ending at as_of)
+  std::ptrdiff_t frontier_points = 25;   ///< points of the efficient frontier chart
+  int mc_threads = 1;                    ///< Monte Carlo worker threads (1: deterministic single core; 0: all)
+};
+
+/// The universe statistics computed once for many portfolios over one price table.
+struct snapshot_universe {
+  std::string market;                              ///< the market symbol
+  std::chrono::year_month_day as_of{};             ///< the last price date used (on or before options.as_of)
+  std::vector<std::chrono::year_month_day> dates;  ///< the window's return dates (T, the later date of each pair)
+  std::vector<std::string> symbols;                ///< every symbol of the price table (N)
+  Eigen::MatrixXd returns;                         ///< T x N simple returns over the window (NaN where missing)
+  std::vector<double> market_returns;              ///< T market returns (finite)
+  std::vector<double> last_prices;                 ///< per symbol: last finite price on or before as_of (NaN: none)
+  std::vector<bool> usable;                        ///< per symbol: every return of the window finite, a positive last price
+  std::vector<std::string> reasons;                ///< per symbol: why it is unusable ("" when usable)
+  std::vector<beta_fit<double>> betas;             ///< per symbol: market_beta over the window (default when unusable)
+  Eigen::MatrixXd covariance;                      ///< N x N sample covariance per period (n - 1; pairwise rows)
+  Eigen::VectorXd means;                           ///< per symbol: mean return per period over the window
+  Eigen::VectorXd volatilities;                    ///< per symbol: annualised sample standard deviation
+  /// History before the window (up to backtest_days more returns, oldest first), for the VaR
+  /// backtest: history_dates.size() rows of history_returns, then the window.
+  std::vector<std::chrono::year_month_day> history_dates;
+  Eigen::MatrixXd history_returns;  ///< history_dates.size() x N (NaN where missing)
+  int periods_per_year = 252;       ///< annualisation used
+};
+
+/// Builds the universe: the window, the returns panel and each asset's statistics.
+/// \pre options.market a symbol of the table (invalid_input naming it); as_of not before the
+///      first date (invalid_input naming both dates); window + 1 prices up to as_of
+///      (insufficient_data naming window and dates); window >= 60, periods_per_year > 0.
+/// \returns snapshot_universe (see its fields). A symbol with too few finite returns is marked
+///          unusable with its reason, not thrown.
+[[nodiscard]] inline snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options);
+
+/// A position's share of the portfolio's risk.
+struct risk_contribution {
+  std::string symbol;       ///< the position
+  double contribution = 0;  ///< Euler contribution w_i (S w)_i / sigma_p, annualised volatility units
+  double share = 0;         ///< contribution / sigma_p (shares sum to 1)
+};
+
+/// The cheap per-portfolio summary: O(N_p^2 + T N_p) from a universe.
+struct risk_summary {
+  double value = 0;        ///< net market value V
+  double gross_value = 0;  ///< sum |v_i|
+  double beta = 0;         ///< value-weighted beta sum w_i beta_i
+  double volatility = 0;   ///< annualised sqrt(w'Sw x periods)
+  double var_95 = 0;       ///< parametric normal 1-day 95% VaR (fraction of V)
+  double var_99 = 0;       ///< parametric normal 1-day 99% VaR
+  double cvar_95 = 0;      ///< parametric normal 1-day 95% CVaR
+  double cvar_99 = 0;      ///< parametric normal 1-day 99% CVaR
+  double historical_var_95 = 0;   ///< historical_var of r_p at 95%
+  double historical_var_99 = 0;   ///< historical_var of r_p at 99%
+  double historical_cvar_95 = 0;  ///< historical_cvar of r_p at 95%
+  double historical_cvar_99 = 0;  ///< historical_cvar of r_p at 99%
+  keel::concentration<double> concentration;        ///< concentration_metrics of the weights (gross)
+  std::vector<risk_contribution> top_contributors;  ///< largest volatility contribution first, up to 5
+  std::vector<limit_status> limits;                 ///< every options.limits entry with its value
+  limit_values values;                              ///< every metric's value (whether limited or not)
+  std::ptrdiff_t n = 0;                             ///< returns in the window
+  std::chrono::year_month_day as_of{};              ///< the last price date used
+};
+
+/// The per-portfolio summary from a prepared universe.
+/// \pre holdings non-empty, symbols unique and known (invalid_input naming it), usable
+///      (insufficient_data naming the symbol and the window's dates), finite quantities, net
+///      value > 0 (invalid_input).
+/// \returns risk_summary (see its fields); the same numbers as risk_snapshot's same quantities,
+///          bit for bit.
+[[nodiscard]] inline risk_summary summarize_risk(std::span<const holding> holdings, const snapshot_universe& universe,
+                                          const snapshot_options& options);
+
+/// What a section was computed over.
+struct snapshot_inputs {
+  std::chrono::year_month_day as_of{};  ///< the last price date used
+  std::chrono::year_month_day first{};  ///< first return date of the window
+  std::chrono::year_month_day last{};   ///< last return date of the window (= as_of)
+  std::ptrdiff_t window = 0;            ///< returns in the window (n)
+  std::string market;                   ///< the market symbol
+};
+
+/// Section 1: a position.
+struct snapshot_position {
+  std::string symbol;   ///< the symbol
+  std::string sector;   ///< its sector ("" unclassified)
+  double quantity = 0;  ///< held (negative: short)
+  double price = 0;     ///< last price on or before as_of
+  double value = 0;     ///< quantity x price
+  double weight = 0;    ///< value / net value
+};
+
+/// Section 2: betas.
+struct snapshot_betas {
+  std::vector<beta_fit<double>> positions;  ///< market_beta per position (over the window)
+  double value_weighted = 0;                ///< portfolio_beta(weights, betas)
+  beta_fit<double> regressed;               ///< market_beta of the portfolio's own return series
+};
+
+/// Section 3: sector exposure and concentration.
+struct snapshot_exposure {
+  sector_exposures<double> sectors;           ///< sector_exposure of the weights vs options.benchmark
+  keel::concentration<double> concentration;  ///< concentration_metrics (top 3 and 10)
+};
+
+/// Section 4: volatility.
+struct snapshot_volatility {
+  std::vector<std::ptrdiff_t> windows = {30, 60, 90};  ///< realised-volatility windows (days)
+  /// positions x windows: realized_volatility (sample sd, annualised) of each position's last w returns.
+  Eigen::MatrixXd positions;
+  /// per window: sqrt(w' S_w w x periods), S_w the sample covariance of the last w returns.
+  std::vector<double> portfolio;
+  double volatility = 0;                        ///< annualised, from the window's covariance
+  har_volatility_result<double> har;            ///< har_volatility_forecast of r_p, 30 days ahead
+  volatility_trend_result<double> trend;        ///< volatility_trend of r_p (30 vs 90 days)
+  double percentile = 0;                        ///< volatility_percentile of r_p (30-day, over the window)
+  double diversification_ratio = 0;             ///< diversification_ratio(w, S)
+  risk_contributions_result<double> contributions;  ///< risk_contributions(w, S x periods)
+};
+
+/// One VaR/CVaR estimate, as a fraction of V and in currency.
+struct var_measure {
+  double var = 0;            ///< VaR, fraction of V
+  double cvar = 0;           ///< CVaR, fraction of V
+  double var_currency = 0;   ///< var x V
+  double cvar_currency = 0;  ///< cvar x V
+};
+
+/// VaR at one confidence and horizon, by every method.
+struct snapshot_var_row {
+  double confidence = 0;  ///< the level
+  int horizon = 1;        ///< days
+  var_measure parametric;                      ///< normal, covariance-based, with the mean
+  cornish_fisher_result<double> cornish_fisher;  ///< modified VaR of r_p (empty var when not monotone)
+  var_measure historical;                      ///< empirical quantile of r_p, x sqrt(h)
+  var_measure monte_carlo;                     ///< monte_carlo_var (options.mc_paths, seed)
+  double monte_carlo_var_stderr = 0;           ///< standard error of the Monte Carlo VaR
+};
+
+/// Section 5: VaR, components and backtest.
+struct snapshot_var {
+  std::vector<snapshot_var_row> rows;                ///< confidence-major: every confidence x horizon
+  var_decomposition<double> components;              ///< parametric_component_var at the largest confidence, 1 day
+  std::vector<risk_contribution> top_contributors;   ///< largest component VaR first (up to 5; share of VaR)
+  std::optional<backtest_result> backtest;           ///< rolling 1-day parametric VaR at the largest confidence
+  std::ptrdiff_t backtest_days = 0;                  ///< days backtested (up to options.backtest_days)
+  std::vector<std::chrono::year_month_day> backtest_dates;  ///< the days backtested
+};
+
+/// Section 6: performance of r_p over the window.
+struct snapshot_performance {
+  double annual_return = 0;      ///< annual_return (CAGR)
+  double annual_volatility = 0;  ///< annual_volatility (sample sd)
+  double sharpe = 0;             ///< sharpe_ratio (risk-free 0)
+  double sortino = 0;            ///< sortino_ratio (required return 0)
+  dated_drawdown<std::chrono::year_month_day> drawdown;  ///< max_drawdown with dates
+};
+
+/// Section 7: stress.
+struct snapshot_stress {
+  std::vector<scenario> scenarios;  ///< builtin_scenarios()
+  stress_result result;             ///< stress_test of the positions (value, beta)
+};
+
+/// Section 8: limits.
+struct snapshot_limits {
+  limit_values values;                ///< every metric
+  std::vector<limit_status> limits;   ///< every limit with its value
+  std::vector<limit_status> hard;     ///< breached hard limits
+  std::vector<limit_status> warning;  ///< breached warnings
+};
+
+/// Section 9: hedge to a target beta and its pre-trade check.
+struct snapshot_hedge {
+  double target_beta = 0;                       ///< options.target_beta or 0.5 x the current beta
+  std::vector<hedge_instrument> instruments;    ///< the instruments (beta and last price from the universe)
+  hedge_plan plan;                              ///< hedge_to_target_beta
+  double var_99_1d_after = 0;                   ///< parametric 1-day 99% VaR after the orders (fraction of V)
+  limit_values values_after;                    ///< every metric after the orders
+  std::vector<limit_status> limits_after;       ///< every limit after the orders
+  std::vector<limit_status> would_breach;       ///< limits breached after the orders
+};
+
+/// Chart series for the HTML page.
+struct snapshot_charts {
+  std::vector<std::chrono::year_month_day> dates;  ///< the window's return dates
+  std::vector<double> portfolio_cumulative;        ///< prod(1 + r_p) - 1 per date
+  std::vector<double> market_cumulative;           ///< prod(1 + r_m) - 1 per date
+  std::vector<double> portfolio_drawdown;          ///< drawdown_series(r_p)
+  std::vector<double> market_drawdown;             ///< drawdown_series(r_m)
+  std::vector<std::chrono::year_month_day> beta_dates;  ///< last date of each 90-day window
+  std::vector<double> rolling_beta;                ///< rolling_beta(r_p, r_m, 90)
+  std::vector<std::chrono::year_month_day> volatility_dates;  ///< last date of each 30-day window
+  std::vector<double> rolling_volatility;          ///< rolling_volatility(r_p, 30), annualised
+  double har_forecast = 0;                         ///< the HAR 30-day forecast (annualised)
+  std::vector<double> returns;                     ///< r_p (the histogram sample)
+  std::vector<risk_contribution> contributions;    ///< every position's volatility contribution
+  std::optional<keel::frontier<double>> frontier;  ///< efficient_frontier, long-only, held assets
+  double portfolio_volatility = 0;                 ///< the portfolio's annualised volatility
+  double portfolio_return = 0;                     ///< its annualised mean return (the frontier's mu units)
+};
+
+/// The full report: every section of the risk snapshot.
+struct snapshot {
+  snapshot_inputs inputs;                   ///< window, as_of, n, market
+  std::vector<snapshot_position> positions;  ///< section 1
+  double value = 0;                         ///< net value V
+  double gross_value = 0;                   ///< sum |v_i|
+  snapshot_betas betas;                     ///< section 2
+  snapshot_exposure exposure;               ///< section 3
+  snapshot_volatility volatility;           ///< section 4
+  snapshot_var var;                         ///< section 5
+  snapshot_performance performance;         ///< section 6
+  snapshot_stress stress;                   ///< section 7
+  snapshot_limits limits;                   ///< section 8
+  snapshot_hedge hedge;                     ///< section 9
+  snapshot_charts charts;                   ///< chart series
+  risk_summary summary;                     ///< summarize_risk of the same inputs (same code path)
+};
+
+/// The full snapshot from a price table (prepare_universe, then the universe form).
+/// \pre as prepare_universe and summarize_risk.
+/// \returns snapshot (see its sections).
+[[nodiscard]] inline snapshot risk_snapshot(std::span<const holding> holdings, const price_table& prices,
+                                     const snapshot_options& options);
+
+/// The full snapshot from a prepared universe.
+/// \pre as summarize_risk; hedge symbols usable (insufficient_data / invalid_input naming them).
+/// \returns snapshot (see its sections).
+[[nodiscard]] inline snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
+                                     const snapshot_options& options);
+
+}  // namespace keel
+
+#include <keel/detail/snapshot_pipeline.hpp>
+#include <keel/detail/snapshot_sections.hpp>
