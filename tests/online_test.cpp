@@ -402,13 +402,14 @@ keel::what_if_result recompute(const random_book& b, const Eigen::VectorXd& v, l
   r.gross_value = static_cast<double>(gross);
   const double sigma = static_cast<double>(std::sqrt(var) / net), mu = static_cast<double>(mean / net);
   r.beta = static_cast<double>(beta / net);
+  r.limits.beta = std::fabs(r.beta);
   r.volatility = sigma * std::sqrt(252.0);
   r.var = keel::parametric_var(mu, sigma, {.confidence = o.confidence, .horizon = o.horizon});
   r.cvar = keel::parametric_cvar(mu, sigma, {.confidence = o.confidence, .horizon = o.horizon});
-  r.var_99_1d = keel::parametric_var(mu, sigma, {.confidence = 0.99});
-  r.max_position_weight = static_cast<double>(largest / net);
-  r.gross_leverage = static_cast<double>(gross / net);
-  for (const auto& [name, s] : sector) r.max_sector_weight = std::max(r.max_sector_weight, static_cast<double>(std::fabs(s) / net));
+  r.limits.var_99_1d = keel::parametric_var(mu, sigma, {.confidence = 0.99});
+  r.limits.max_position_weight = static_cast<double>(largest / net);
+  r.limits.gross_leverage = static_cast<double>(gross / net);
+  for (const auto& [name, s] : sector) r.limits.max_sector_weight = std::max(r.limits.max_sector_weight, static_cast<double>(std::fabs(s) / net));
   std::vector<double> rp(static_cast<std::size_t>(b.returns.rows()));
   for (std::ptrdiff_t t = 0; t < b.returns.rows(); ++t) {
     ld s = 0;
@@ -417,12 +418,12 @@ keel::what_if_result recompute(const random_book& b, const Eigen::VectorXd& v, l
   }
   // a return below -100% (a leveraged book) wipes the wealth out: depth 1, the documented rule
   const bool wiped = std::any_of(rp.begin(), rp.end(), [](double x) { return x < -1; });
-  r.max_drawdown = rp.empty() ? 0.0 : wiped ? 1.0 : keel::max_drawdown(rp).depth;
+  r.limits.max_drawdown = rp.empty() ? 0.0 : wiped ? 1.0 : keel::max_drawdown(rp).depth;
   ld corr = 0;
   for (std::ptrdiff_t i = 0; i < n; ++i)
     for (std::ptrdiff_t j = 0; j < n; ++j)
       if (i != j && v(i) != 0 && v(j) != 0) corr += ld{b.cov(i, j)} / std::sqrt(ld{b.cov(i, i)} * ld{b.cov(j, j)});
-  r.avg_pairwise_correlation = held < 2 ? 0.0 : static_cast<double>(corr / (ld(held) * ld(held - 1)));
+  r.limits.avg_pairwise_correlation = held < 2 ? 0.0 : static_cast<double>(corr / (ld(held) * ld(held - 1)));
   r.positions = held;
   return r;
 }
@@ -434,12 +435,12 @@ keel::what_if_result recompute(const random_book& b, const Eigen::VectorXd& v, l
 double result_difference(const keel::what_if_result& a, const keel::what_if_result& b) {
   CHECK(a.positions == b.positions);
   return std::max({rel(a.net_value, b.net_value, 1e-300), rel(a.gross_value, b.gross_value, 1e-300),
-                   rel(a.beta, b.beta, 1e-9), rel(a.volatility, b.volatility, 1e-300), rel(a.var, b.var, 1e-9),
-                   rel(a.cvar, b.cvar, 1e-9), rel(a.var_99_1d, b.var_99_1d, 1e-9),
-                   rel(a.max_position_weight, b.max_position_weight, 1e-300),
-                   rel(a.max_sector_weight, b.max_sector_weight, 1e-300),
-                   rel(a.gross_leverage, b.gross_leverage, 1e-300), rel(a.max_drawdown, b.max_drawdown, 1e-3),
-                   rel(a.avg_pairwise_correlation, b.avg_pairwise_correlation, 1e-9)});
+                   rel(a.beta, b.beta, 1e-9), rel(a.limits.beta, b.limits.beta, 1e-9), rel(a.volatility, b.volatility, 1e-300), rel(a.var, b.var, 1e-9),
+                   rel(a.cvar, b.cvar, 1e-9), rel(a.limits.var_99_1d, b.limits.var_99_1d, 1e-9),
+                   rel(a.limits.max_position_weight, b.limits.max_position_weight, 1e-300),
+                   rel(a.limits.max_sector_weight, b.limits.max_sector_weight, 1e-300),
+                   rel(a.limits.gross_leverage, b.limits.gross_leverage, 1e-300), rel(a.limits.max_drawdown, b.limits.max_drawdown, 1e-3),
+                   rel(a.limits.avg_pairwise_correlation, b.limits.avg_pairwise_correlation, 1e-9)});
 }
 
 Eigen::VectorXd values_of(const random_book& b, const Eigen::VectorXd& q) { return q.cwiseProduct(b.prices); }
@@ -562,7 +563,7 @@ TEST_CASE("what_if_book closes and opens positions: positions and the held set's
   one(2) = 10;
   const auto single = keel::what_if_book::from_quantities(one, b.prices, b.cov, b.betas, o);
   CHECK(single.current().positions == 1);
-  CHECK(single.current().avg_pairwise_correlation == 0);
+  CHECK(single.current().limits.avg_pairwise_correlation == 0);
   const auto none = single.what_if({.asset = 2, .change = -10});
   CHECK(none.positions == 0);
   CHECK(none.volatility == 0);
@@ -617,6 +618,24 @@ TEST_CASE("what_if_book errors: net value, symbols, NaN, sizes", "[online][what_
   indefinite(0, 1) = indefinite(1, 0) = 2;  // eigenvalues 3 and -1
   const std::vector<double> hedged = {1, -1};
   CHECK_THROWS_AS(keel::what_if_book::from_weights(hedged, indefinite, hedged).current(), keel::singular_problem);
+}
+
+TEST_CASE("what_if_book limit values feed evaluate_limits; unnamed sectors count in none", "[online][what_if]") {
+  const Eigen::MatrixXd cov = Eigen::Vector3d(4e-4, 1e-4, 9e-4).asDiagonal();
+  const std::vector<double> w = {0.5, 0.3, 0.2}, betas = {1.2, 0.4, -2.0};
+  const auto book = keel::what_if_book::from_weights(w, cov, betas, {.sectors = {"tech", "", "tech"}});
+  const auto r = book.what_if({.asset = 2, .change = 0.3});  // weights 0.5, 0.3, 0.5
+  CHECK(r.limits.max_sector_weight == Approx(1.0).epsilon(1e-15));  // tech 0.5 + 0.5; the unnamed 0.3 in none
+  CHECK(r.beta == Approx(0.6 + 0.12 - 1.0).epsilon(1e-14));
+  CHECK(r.limits.beta == Approx(0.28).epsilon(1e-14));  // |beta|, snapshot.hpp's definition
+  CHECK(r.limits.avg_pairwise_correlation == 0);       // a diagonal cov
+  const std::vector<keel::risk_limit> limits = {{.metric = keel::limit_metric::max_beta, .limit = 0.25},
+                                                {.metric = keel::limit_metric::max_sector_weight, .limit = 1.5}};
+  const auto status = keel::evaluate_limits(limits, r.limits);
+  REQUIRE(status.size() == 2);
+  CHECK(status[0].breached);
+  CHECK(status[0].value == r.limits.beta);
+  CHECK(!status[1].breached);
 }
 
 TEST_CASE("what_if_book::what_if allocates nothing", "[online][what_if]") {
