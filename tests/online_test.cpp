@@ -638,6 +638,29 @@ TEST_CASE("what_if_book limit values feed evaluate_limits; unnamed sectors count
   CHECK(!status[1].breached);
 }
 
+TEST_CASE("streaming_ewma_covariance::portfolio_variance equals w' cov w of its result", "[online][ewma]") {
+  std::mt19937_64 gen(61);
+  std::normal_distribution<double> z(0, 0.01);
+  keel::streaming_ewma_covariance s(40, {.lambda = 0.97, .weighting = keel::ewma_weighting::normalized});
+  std::vector<double> w(40), row(40);
+  for (double& x : w) x = 0.025 + z(gen);
+  CHECK_THROWS_AS(s.portfolio_variance(w), keel::insufficient_data);
+  for (int t = 0; t < 300; ++t) {
+    for (double& x : row) x = z(gen);
+    s.update(row);
+  }
+  // Reference: the full estimate's w' cov w in long double (independent of the one pass)
+  const auto c = s.result().covariance;
+  long double ref = 0;
+  for (std::size_t i = 0; i < 40; ++i)
+    for (std::size_t j = 0; j < 40; ++j)
+      ref += static_cast<long double>(w[i]) * c(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) * w[j];
+  CHECK(rel(s.portfolio_variance(w), static_cast<double>(ref), 1e-300) < 1e-13);  // N eps of a sum of 1,600 terms
+  CHECK_THROWS_WITH(s.portfolio_variance(std::vector<double>(3, 0.1)), Contains("weights has 3 values but assets has 40"));
+  w[5] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(s.portfolio_variance(w), Contains("weights[5] is NaN"));
+}
+
 TEST_CASE("what_if_book::what_if allocates nothing", "[online][what_if]") {
   const random_book b = make_book(200, 51);
   const auto book = keel::what_if_book::from_quantities(b.quantities, b.prices, b.cov, b.betas, book_options(b));

@@ -476,11 +476,12 @@ void rolling_beta(const D1& asset_returns, const D2& market_returns, std::ptrdif
       detail::keyed_label(detail::series_name(asset_returns, "asset_returns"), ws.aligned.keys),
       detail::keyed_label(detail::series_name(market_returns, "market_returns"), ws.aligned.keys)};
   detail::rolling_beta_into(ws.aligned.first, ws.aligned.second, window, ws.rolled, options, labels);
-  const auto fill = [&](dated_series<Key, Real>& d, const std::vector<Real>& values) {
-    auto& keys = detail::dated_series_access::keys(d);
-    keys.clear();
-    if (!values.empty()) keys.assign(ws.aligned.keys.begin() + (window - 1), ws.aligned.keys.end());
-    detail::dated_series_access::values(d) = values;
+  // `rolled`, `window_keys`: not `values`, `keys` (clang -Wshadow: the keel::values, keel::keys CPOs)
+  const auto fill = [&](dated_series<Key, Real>& d, const std::vector<Real>& rolled) {
+    auto& window_keys = detail::dated_series_access::keys(d);
+    window_keys.clear();
+    if (!rolled.empty()) window_keys.assign(ws.aligned.keys.begin() + (window - 1), ws.aligned.keys.end());
+    detail::dated_series_access::values(d) = rolled;
   };
   fill(out.betas, ws.rolled.betas);
   fill(out.alphas, ws.rolled.alphas);

@@ -13,6 +13,7 @@
 //     .update(r), .result() -> double
 //   streaming_ewma_covariance(n_assets, ewma_covariance_options{})
 //     .update(row), .result() -> covariance_estimate<double>    ewma_covariance of the rows so far
+//     .portfolio_variance(weights) -> double                   w' cov w, one pass, no copy
 //   each: .count(), .save() -> const state&, a constructor from a saved state
 //   what_if_book::from_weights(weights, cov, betas, what_if_options{})       a book for what-if
 //   what_if_book::from_quantities(quantities, prices, cov, betas, options)   trades
@@ -36,7 +37,6 @@
 //   - A NaN or infinity given to update() is invalid_input naming the update; the estimator is
 //     unchanged. result() throws what the batch function throws on the same data
 //     (insufficient_data before enough updates, singular_problem for a constant market).
-//
 //   - What-if trades: values v in currency (weights: v = w, net value 1, a trade moves value
 //     to or from cash); a book of quantities has net value cash + sum q p, changed by a trade
 //     unless cash_funded. The result after a trade equals a recomputation from scratch (w'Sw
@@ -527,6 +527,32 @@ class streaming_ewma_covariance {
     covariance_estimate<double> out;
     result(out);
     return out;
+  }
+
+  /// A portfolio's variance w' cov w under the current estimate, in one pass over the lower
+  /// triangle of the sums (O(N^2 / 2), no N x N copy, no allocation): the VaR of a book after
+  /// each bar without forming the covariance (sum_j w_j (S_jj w_j + 2 sum_{i>j} S_ij w_i) / W).
+  /// 	hrows insufficient_data before the first row; invalid_input for weights of another size,
+  ///         a NaN or infinite weight, or a variance that overflows.
+  template <Series W>
+  [[nodiscard]] double portfolio_variance(const W& weights) const {
+    constexpr std::string_view fn = "streaming_ewma_covariance::portfolio_variance";
+    detail::require_observations(fn, 1, s_.count, "rows");
+    const std::ptrdiff_t n = s_.sums.rows();
+    detail::require_same_size(fn, "weights", detail::ssize(weights), "assets", n);
+    detail::require_finite(fn, "weights", weights);
+    auto w = std::ranges::begin(weights);
+    double total = 0;
+    for (std::ptrdiff_t j = 0; j < n; ++j) {
+      const double wj = static_cast<double>(w[j]);
+      const double* column = s_.sums.data() + j * n;
+      double off = 0;
+      for (std::ptrdiff_t i = j + 1; i < n; ++i) off += column[i] * static_cast<double>(w[i]);
+      total += wj * (column[j] * wj + 2 * off);
+    }
+    const double variance = total * (s_.options.annualization / s_.weight);
+    if (!std::isfinite(variance)) detail::throw_overflow(fn, "the portfolio variance");
+    return variance;
   }
 
   /// Rows in the estimate.

@@ -44,7 +44,7 @@ inline limit_severity parse_limit_severity(std::string_view name) {
                                       "unknown limit severity " + detail::quoted(name) + " (known: warning, hard)"));
 }
 
-inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits, const limit_values& values) {
+inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits, const limit_values& metric_values) {
   std::vector<limit_status> out;
   out.reserve(limits.size());
   for (std::size_t i = 0; i < limits.size(); ++i) {
@@ -52,13 +52,13 @@ inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> lim
     if (!std::isfinite(l.limit)) detail::throw_non_finite_at("evaluate_limits", "limits[" + std::to_string(i) + "].limit", l.limit);
     double v = 0;
     switch (l.metric) {
-      case limit_metric::max_position_weight: v = values.max_position_weight; break;
-      case limit_metric::max_sector_weight: v = values.max_sector_weight; break;
-      case limit_metric::max_gross_leverage: v = values.gross_leverage; break;
-      case limit_metric::max_beta: v = values.beta; break;
-      case limit_metric::max_var_99_1d: v = values.var_99_1d; break;
-      case limit_metric::max_drawdown: v = values.max_drawdown; break;
-      case limit_metric::max_avg_pairwise_correlation: v = values.avg_pairwise_correlation; break;
+      case limit_metric::max_position_weight: v = metric_values.max_position_weight; break;
+      case limit_metric::max_sector_weight: v = metric_values.max_sector_weight; break;
+      case limit_metric::max_gross_leverage: v = metric_values.gross_leverage; break;
+      case limit_metric::max_beta: v = metric_values.beta; break;
+      case limit_metric::max_var_99_1d: v = metric_values.var_99_1d; break;
+      case limit_metric::max_drawdown: v = metric_values.max_drawdown; break;
+      case limit_metric::max_avg_pairwise_correlation: v = metric_values.avg_pairwise_correlation; break;
     }
     out.push_back({l, v, v > l.limit});
   }
