@@ -33,8 +33,18 @@
 //     Fisher: mean x h, standard deviation x sqrt(h); historical: the 1-day quantile x sqrt(h)
 //     (zero-mean sqrt-time scaling of the empirical quantile, not overlapping h-day returns,
 //     which a 252-day window has too few of); Monte Carlo: var.hpp's r = mu h + sqrt(h) L z.
-//   - A hedge instrument that is also held: the hedge orders trade it on top of the holding;
-//     the post-trade values (pre-trade check) add the orders' notional to that position.
+//   - The VaR backtest compares each of the last backtest_days returns of r_p (today's weights,
+//     history before the window included) with the parametric normal 1-day VaR at the largest
+//     confidence of the `window` returns before it (var_backtest: Kupiec, Christoffersen, Basel
+//     traffic light); fewer days when the data is shorter, no backtest below 2 days.
+//   - Hedge: instruments options.hedge (default the market) with their universe beta and last
+//     price; hedge_to_target_beta with whole contracts and min_cost. The orders trade against
+//     cash, so V is unchanged and the post-trade weights are (v_i + notional_i) / V (they no
+//     longer sum to 1). An instrument that is also held: its order is added to the holding; one
+//     that is not becomes a position without a sector (left out of the sector limit).
+//   - The summary numbers of risk_snapshot come from summarize_risk's code path (bit for bit).
+//   - Volatility windows longer than the estimation window are dropped; the frontier chart is
+//     empty when the held assets' covariance is singular.
 //
 // References
 //   P. Jorion, "Value at Risk", 3rd ed. (2007) (VaR, stress, limits); R. Litterman, "Hot spots
@@ -281,7 +291,7 @@ struct snapshot_exposure {
 
 /// Section 4: volatility.
 struct snapshot_volatility {
-  std::vector<std::ptrdiff_t> windows = {30, 60, 90};  ///< realised-volatility windows (days)
+  std::vector<std::ptrdiff_t> windows = {30, 60, 90};  ///< realised-volatility windows (days; those > window dropped)
   /// positions x windows: realized_volatility (sample sd, annualised) of each position's last w returns.
   Eigen::MatrixXd positions;
   /// per window: sqrt(w' S_w w x periods), S_w the sample covariance of the last w returns.
@@ -315,7 +325,7 @@ struct snapshot_var_row {
 
 /// Section 5: VaR, components and backtest.
 struct snapshot_var {
-  std::vector<snapshot_var_row> rows;                ///< confidence-major: every confidence x horizon
+  std::vector<snapshot_var_row> rows;                ///< horizon-major: for each horizon, every confidence (in options' order)
   var_decomposition<double> components;              ///< parametric_component_var at the largest confidence, 1 day
   std::vector<risk_contribution> top_contributors;   ///< largest component VaR first (up to 5; share of VaR)
   std::optional<backtest_result> backtest;           ///< rolling 1-day parametric VaR at the largest confidence

@@ -58,7 +58,7 @@ inline void volatility_section(const book& b, const snapshot_universe& u, snapsh
 inline void var_rows(const book& b, const snapshot_options& o, snapshot_var& v) {
   for (std::size_t hk = 0; hk < o.horizons.size(); ++hk) {
     const double h = o.horizons[hk];
-    report(o, "monte carlo", static_cast<double>(hk) / static_cast<double>(o.horizons.size()));
+    report(o, "monte carlo", 0.2 + 0.6 * static_cast<double>(hk) / static_cast<double>(o.horizons.size()));
     const mc_result mc = monte_carlo_var(b.weights, b.means, b.covariance,
                                          {.paths = o.mc_paths, .seed = o.seed, .horizon = h, .confidence = o.confidence,
                                           .threads = o.mc_threads});
@@ -78,7 +78,7 @@ inline void var_rows(const book& b, const snapshot_options& o, snapshot_var& v) 
       v.rows.push_back(row);
     }
   }
-  report(o, "monte carlo", 1.0);
+  report(o, "monte carlo", 0.8);
 }
 
 /// The portfolio's returns over history and window with today's weights, where every position
