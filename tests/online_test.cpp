@@ -8,9 +8,9 @@
 #include <cstddef>
 #include <limits>
 #include <map>
-#include <string>
 #include <random>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <Eigen/Core>
@@ -360,8 +360,8 @@ random_book make_book(std::ptrdiff_t n, unsigned seed, std::ptrdiff_t t_count = 
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     b.prices(i) = 10 + 190 * u(gen);
     b.quantities(i) = std::round(1000 * u(gen)) * (u(gen) < 0.2 ? -0.5 : 1.0);  // a fifth short
-    if (i > 0 && u(gen) < 0.1) b.quantities(i) = 0;                               // not held
-    if (i == 0) b.quantities(i) = 1 + std::fabs(b.quantities(i));                 // net value > 0
+    if (i > 0 && u(gen) < 0.1) b.quantities(i) = 0;                             // not held
+    if (i == 0) b.quantities(i) = 1 + std::fabs(b.quantities(i));               // net value > 0
     b.betas(i) = 0.3 + 1.4 * u(gen);
     b.means(i) = 0.0004 * z(gen);
     b.symbols.push_back(std::to_string(i).insert(0, 1, 'S'));  // not "S" + ...: GCC 12's false -Wrestrict
@@ -375,8 +375,14 @@ random_book make_book(std::ptrdiff_t n, unsigned seed, std::ptrdiff_t t_count = 
 }
 
 keel::what_if_options book_options(const random_book& b, bool funded = false) {
-  return {.symbols = b.symbols, .sectors = b.sectors, .returns = b.returns, .means = b.means, .confidence = 0.975,
-          .horizon = 10, .cash = b.cash, .cash_funded = funded};
+  return {.symbols = b.symbols,
+          .sectors = b.sectors,
+          .returns = b.returns,
+          .means = b.means,
+          .confidence = 0.975,
+          .horizon = 10,
+          .cash = b.cash,
+          .cash_funded = funded};
 }
 
 /// The result recomputed from scratch from the values (currency) and the net value.
@@ -409,7 +415,8 @@ keel::what_if_result recompute(const random_book& b, const Eigen::VectorXd& v, l
   r.limits.var_99_1d = keel::parametric_var(mu, sigma, {.confidence = 0.99});
   r.limits.max_position_weight = static_cast<double>(largest / net);
   r.limits.gross_leverage = static_cast<double>(gross / net);
-  for (const auto& [name, s] : sector) r.limits.max_sector_weight = std::max(r.limits.max_sector_weight, static_cast<double>(std::fabs(s) / net));
+  for (const auto& [name, s] : sector)
+    r.limits.max_sector_weight = std::max(r.limits.max_sector_weight, static_cast<double>(std::fabs(s) / net));
   std::vector<double> rp(static_cast<std::size_t>(b.returns.rows()));
   for (std::ptrdiff_t t = 0; t < b.returns.rows(); ++t) {
     ld s = 0;
@@ -435,11 +442,13 @@ keel::what_if_result recompute(const random_book& b, const Eigen::VectorXd& v, l
 double result_difference(const keel::what_if_result& a, const keel::what_if_result& b) {
   CHECK(a.positions == b.positions);
   return std::max({rel(a.net_value, b.net_value, 1e-300), rel(a.gross_value, b.gross_value, 1e-300),
-                   rel(a.beta, b.beta, 1e-9), rel(a.limits.beta, b.limits.beta, 1e-9), rel(a.volatility, b.volatility, 1e-300), rel(a.var, b.var, 1e-9),
-                   rel(a.cvar, b.cvar, 1e-9), rel(a.limits.var_99_1d, b.limits.var_99_1d, 1e-9),
+                   rel(a.beta, b.beta, 1e-9), rel(a.limits.beta, b.limits.beta, 1e-9),
+                   rel(a.volatility, b.volatility, 1e-300), rel(a.var, b.var, 1e-9), rel(a.cvar, b.cvar, 1e-9),
+                   rel(a.limits.var_99_1d, b.limits.var_99_1d, 1e-9),
                    rel(a.limits.max_position_weight, b.limits.max_position_weight, 1e-300),
                    rel(a.limits.max_sector_weight, b.limits.max_sector_weight, 1e-300),
-                   rel(a.limits.gross_leverage, b.limits.gross_leverage, 1e-300), rel(a.limits.max_drawdown, b.limits.max_drawdown, 1e-3),
+                   rel(a.limits.gross_leverage, b.limits.gross_leverage, 1e-300),
+                   rel(a.limits.max_drawdown, b.limits.max_drawdown, 1e-3),
                    rel(a.limits.avg_pairwise_correlation, b.limits.avg_pairwise_correlation, 1e-9)});
 }
 
@@ -457,7 +466,8 @@ TEST_CASE("what_if_book::what_if equals a recomputation for one trade and for se
     const random_book b = make_book(n, static_cast<unsigned>(n) + 7, n == 1000 ? 60 : 120);
     const auto o = book_options(b);
     const auto book = keel::what_if_book::from_quantities(b.quantities, b.prices, b.cov, b.betas, o);
-    double worst = result_difference(book.current(), recompute(b, values_of(b, b.quantities), net_of(values_of(b, b.quantities), b.cash), o));
+    double worst = result_difference(
+        book.current(), recompute(b, values_of(b, b.quantities), net_of(values_of(b, b.quantities), b.cash), o));
     std::mt19937_64 gen(static_cast<unsigned>(n));
     std::uniform_int_distribution<std::ptrdiff_t> pick(0, n - 1);
     std::normal_distribution<double> z(0, 200);
@@ -486,7 +496,8 @@ TEST_CASE("what_if_book::what_if equals a recomputation for one trade and for se
 
 TEST_CASE("what_if_book in weights keeps net value 1 and equals a recomputation", "[online][what_if]") {
   const random_book b = make_book(50, 11);
-  const Eigen::VectorXd w = values_of(b, b.quantities) / static_cast<double>(net_of(values_of(b, b.quantities), b.cash));
+  const Eigen::VectorXd w =
+      values_of(b, b.quantities) / static_cast<double>(net_of(values_of(b, b.quantities), b.cash));
   keel::what_if_options o = book_options(b);
   o.cash = 0;
   auto book = keel::what_if_book::from_weights(w, b.cov, b.betas, o);
@@ -602,7 +613,8 @@ TEST_CASE("what_if_book errors: net value, symbols, NaN, sizes", "[online][what_
                     Contains("cov rows has 4 values but positions has 5"));
   Eigen::VectorXd p = b.prices;
   p(3) = 0;
-  CHECK_THROWS_WITH(keel::what_if_book::from_quantities(q, p, b.cov, b.betas, o), Contains("prices[3] = 0 must be positive"));
+  CHECK_THROWS_WITH(keel::what_if_book::from_quantities(q, p, b.cov, b.betas, o),
+                    Contains("prices[3] = 0 must be positive"));
   CHECK_THROWS_WITH(keel::what_if_book::from_quantities(-q, b.prices, b.cov, b.betas, o),
                     Contains("at the start the net value"));
   auto dup = o;
@@ -624,11 +636,11 @@ TEST_CASE("what_if_book limit values feed evaluate_limits; unnamed sectors count
   const Eigen::MatrixXd cov = Eigen::Vector3d(4e-4, 1e-4, 9e-4).asDiagonal();
   const std::vector<double> w = {0.5, 0.3, 0.2}, betas = {1.2, 0.4, -2.0};
   const auto book = keel::what_if_book::from_weights(w, cov, betas, {.sectors = {"tech", "", "tech"}});
-  const auto r = book.what_if({.asset = 2, .change = 0.3});  // weights 0.5, 0.3, 0.5
+  const auto r = book.what_if({.asset = 2, .change = 0.3});         // weights 0.5, 0.3, 0.5
   CHECK(r.limits.max_sector_weight == Approx(1.0).epsilon(1e-15));  // tech 0.5 + 0.5; the unnamed 0.3 in none
   CHECK(r.beta == Approx(0.6 + 0.12 - 1.0).epsilon(1e-14));
   CHECK(r.limits.beta == Approx(0.28).epsilon(1e-14));  // |beta|, snapshot.hpp's definition
-  CHECK(r.limits.avg_pairwise_correlation == 0);       // a diagonal cov
+  CHECK(r.limits.avg_pairwise_correlation == 0);        // a diagonal cov
   const std::vector<keel::risk_limit> limits = {{.metric = keel::limit_metric::max_beta, .limit = 0.25},
                                                 {.metric = keel::limit_metric::max_sector_weight, .limit = 1.5}};
   const auto status = keel::evaluate_limits(limits, r.limits);
@@ -656,7 +668,8 @@ TEST_CASE("streaming_ewma_covariance::portfolio_variance equals w' cov w of its 
     for (std::size_t j = 0; j < 40; ++j)
       ref += static_cast<long double>(w[i]) * c(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) * w[j];
   CHECK(rel(s.portfolio_variance(w), static_cast<double>(ref), 1e-300) < 1e-13);  // N eps of a sum of 1,600 terms
-  CHECK_THROWS_WITH(s.portfolio_variance(std::vector<double>(3, 0.1)), Contains("weights has 3 values but assets has 40"));
+  CHECK_THROWS_WITH(s.portfolio_variance(std::vector<double>(3, 0.1)),
+                    Contains("weights has 3 values but assets has 40"));
   w[5] = std::numeric_limits<double>::quiet_NaN();
   CHECK_THROWS_WITH(s.portfolio_variance(w), Contains("weights[5] is NaN"));
 }

@@ -59,8 +59,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <span>
 #include <ranges>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -584,27 +584,27 @@ struct trade {
 /// Options of what_if_book (every input besides the positions, the covariance and the betas is
 /// optional: a metric whose input is absent is 0, as documented on what_if_result).
 struct what_if_options {
-  std::vector<std::string> symbols = {};  ///< one per asset, distinct (for trades by symbol)
-  std::vector<std::string> sectors = {};  ///< one per asset (for max_sector_weight)
-  Eigen::MatrixXd returns = {};           ///< T x N simple returns (for max_drawdown); empty: none
-  Eigen::MatrixXd correlation = {};       ///< N x N; empty: cov_ij / sqrt(cov_ii cov_jj)
-  Eigen::VectorXd means = {};             ///< per-period expected returns (the VaR's mean term); empty: 0
-  double confidence = 0.95;               ///< the VaR and CVaR level, in (0, 1)
-  double horizon = 1;                     ///< periods h > 0: mean x h, standard deviation x sqrt(h)
+  std::vector<std::string> symbols = {};        ///< one per asset, distinct (for trades by symbol)
+  std::vector<std::string> sectors = {};        ///< one per asset (for max_sector_weight)
+  Eigen::MatrixXd returns = {};                 ///< T x N simple returns (for max_drawdown); empty: none
+  Eigen::MatrixXd correlation = {};             ///< N x N; empty: cov_ij / sqrt(cov_ii cov_jj)
+  Eigen::VectorXd means = {};                   ///< per-period expected returns (the VaR's mean term); empty: 0
+  double confidence = 0.95;                     ///< the VaR and CVaR level, in (0, 1)
+  double horizon = 1;                           ///< periods h > 0: mean x h, standard deviation x sqrt(h)
   return_distribution distribution = normal{};  ///< normal{} or student_t{nu}, as parametric_var
-  double periods_per_year = 252;          ///< annualises the volatility (sqrt), > 0
-  double cash = 0;                        ///< from_quantities: value held outside the positions
-  bool cash_funded = false;               ///< from_quantities: trades are paid from cash (net value fixed)
+  double periods_per_year = 252;                ///< annualises the volatility (sqrt), > 0
+  double cash = 0;                              ///< from_quantities: value held outside the positions
+  bool cash_funded = false;                     ///< from_quantities: trades are paid from cash (net value fixed)
 };
 
 /// A book's risk (after a trade, or as it stands): every value as a fraction of net value.
 struct what_if_result {
-  double net_value = 0;                 ///< cash + sum of values (a book of weights: 1)
-  double gross_value = 0;               ///< sum |value_i|
-  double beta = 0;                      ///< sum w_i beta_i
-  double volatility = 0;                ///< sqrt(w' S w) sqrt(periods_per_year)
-  double var = 0;                       ///< parametric VaR at options.confidence and horizon
-  double cvar = 0;                      ///< parametric CVaR at options.confidence and horizon
+  double net_value = 0;    ///< cash + sum of values (a book of weights: 1)
+  double gross_value = 0;  ///< sum |value_i|
+  double beta = 0;         ///< sum w_i beta_i
+  double volatility = 0;   ///< sqrt(w' S w) sqrt(periods_per_year)
+  double var = 0;          ///< parametric VaR at options.confidence and horizon
+  double cvar = 0;         ///< parametric CVaR at options.confidence and horizon
   /// Every limit metric (snapshot.hpp's definitions; give it to evaluate_limits): max |w_i|;
   /// max over named sectors |sum of w_i| (0 without sectors; an empty sector name is none);
   /// sum |w_i|; |beta|; the normal 99% 1-period VaR (with the mean term when means are given);
@@ -612,7 +612,7 @@ struct what_if_result {
   /// wipes the wealth out); the mean off-diagonal correlation of the held assets (0 below two;
   /// an asset of zero variance has correlation 0 with the others when it is derived from cov).
   limit_values limits = {};
-  std::ptrdiff_t positions = 0;         ///< assets held (value != 0)
+  std::ptrdiff_t positions = 0;  ///< assets held (value != 0)
 };
 
 /// A portfolio held for what-if questions: the risk after a trade in O(N) (O(N + T) with a
@@ -851,12 +851,13 @@ inline void what_if_book::init(std::string_view fn) {
     sector_of_[detail::uz(names[a].second)] = n_sectors_;
   }
   if (!names.empty()) ++n_sectors_;
-  for (std::ptrdiff_t i = 0; i < detail::ssize(options_.symbols); ++i) by_symbol_.emplace_back(options_.symbols[detail::uz(i)], i);
+  for (std::ptrdiff_t i = 0; i < detail::ssize(options_.symbols); ++i)
+    by_symbol_.emplace_back(options_.symbols[detail::uz(i)], i);
   std::sort(by_symbol_.begin(), by_symbol_.end());
   for (std::size_t a = 1; a < by_symbol_.size(); ++a)
     if (by_symbol_[a].first == by_symbol_[a - 1].first)
-      throw invalid_input(detail::message(fn, "symbols[" + std::to_string(by_symbol_[a].second) + "] = '" +
-                                                  by_symbol_[a].first + "' appears twice"));
+      throw invalid_input(detail::message(
+          fn, "symbols[" + std::to_string(by_symbol_[a].second) + "] = '" + by_symbol_[a].first + "' appears twice"));
   dv_.setZero(n);
   if (prices_.size() > 0) dq_.setZero(n);
   sector_sums_.assign(detail::uz(n_sectors_), 0.0);
@@ -885,7 +886,8 @@ inline void what_if_book::resolve(std::string_view fn, std::span<const trade> tr
     }
     for (const std::ptrdiff_t k : ks_) {
       const double value = by_quantity ? (quantities_(k) + dq_(k)) * prices_(k) : v_(k) + dv_(k);
-      if (!std::isfinite(value)) detail::throw_overflow(fn, "the value of asset " + std::to_string(k) + " after the trades");
+      if (!std::isfinite(value))
+        detail::throw_overflow(fn, "the value of asset " + std::to_string(k) + " after the trades");
       dv_(k) = value - v_(k);
     }
   } catch (...) {
@@ -934,11 +936,13 @@ inline what_if_result what_if_book::evaluate(std::string_view fn) const {
   r.limits.var_99_1d = detail::parametric_loss(mu, sigma, factors_99_.var, 1, true, 1);
   r.limits.max_position_weight = largest / value;
   r.limits.gross_leverage = gross / value;
-  for (const double s : sector_sums_) r.limits.max_sector_weight = std::max(r.limits.max_sector_weight, std::fabs(s) / value);
+  for (const double s : sector_sums_)
+    r.limits.max_sector_weight = std::max(r.limits.max_sector_weight, std::fabs(s) / value);
   r.limits.max_drawdown = drawdown(value);
   r.positions = held;
   r.limits.avg_pairwise_correlation = average_correlation(held);
-  if (!std::isfinite(r.volatility) || !std::isfinite(r.cvar) || !std::isfinite(r.beta) || !std::isfinite(r.limits.gross_leverage))
+  if (!std::isfinite(r.volatility) || !std::isfinite(r.cvar) || !std::isfinite(r.beta) ||
+      !std::isfinite(r.limits.gross_leverage))
     detail::throw_overflow(fn, "the risk of the book after the trades");
   return r;
 }

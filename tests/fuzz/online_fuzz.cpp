@@ -152,8 +152,7 @@ void what_if_calls(const std::vector<double>& v, Eigen::Index n, std::uint8_t fl
   if (const auto r = attempt([&] { return book->current(); })) check_result(*r, n);
   for (; at + 2 <= v.size(); at += 2) {
     const double pick = std::isfinite(v[at]) ? std::fabs(std::fmod(v[at], 8.0)) : 0.0;  // -1 (by symbol) .. 6
-    const keel::trade t{.asset = static_cast<std::ptrdiff_t>(pick) - 1,
-                        .symbol = "X", .change = v[at + 1]};
+    const keel::trade t{.asset = static_cast<std::ptrdiff_t>(pick) - 1, .symbol = "X", .change = v[at + 1]};
     const auto r = attempt([&] { return book->what_if(t); });
     if (r) check_result(*r, n);
     const auto applied = attempt([&] { return book->apply(t); });
