@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <random>
 #include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,8 +21,10 @@
 
 #include <keel/beta.hpp>
 #include <keel/covariance.hpp>
+#include <keel/csv.hpp>
 #include <keel/online.hpp>
 #include <keel/performance.hpp>
+#include <keel/snapshot.hpp>
 #include <keel/var.hpp>
 #include <keel/volatility.hpp>
 
@@ -672,6 +677,73 @@ TEST_CASE("streaming_ewma_covariance::portfolio_variance equals w' cov w of its 
                     Contains("weights has 3 values but assets has 40"));
   w[5] = std::numeric_limits<double>::quiet_NaN();
   CHECK_THROWS_WITH(s.portfolio_variance(w), Contains("weights[5] is NaN"));
+}
+
+TEST_CASE("what_if_book on a snapshot universe equals summarize_risk, then after a trade", "[online][what_if]") {
+  // The Dow 30 sample portfolio (bundled data): the book built from prepare_universe's
+  // covariance, betas, means, returns and last prices must give summarize_risk's numbers (a
+  // different code path: snapshot.hpp's O(N_p^2 + T N_p) summary), and after a trade the
+  // summary of the traded holdings. 1e-12 relative (both are exact to a few ulps).
+  const std::filesystem::path dir = KEEL_BUNDLED_DATA_DIR;
+  const std::vector<keel::price_table> parts = {keel::read_prices_csv(dir / "dowjones30_daily_1991_2000_fBasics.csv"),
+                                                keel::read_prices_csv(dir / "dowjones30_index_1991_2000.csv")};
+  const keel::price_table prices = keel::merge_prices(parts);
+  const keel::snapshot_options so{.market = "DJ30"};
+  const keel::snapshot_universe u = keel::prepare_universe(prices, so);
+  std::vector<keel::holding> h;
+  std::ifstream in(dir / "dow30_portfolio.csv");
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string symbol, quantity, sector;
+    std::getline(ss, symbol, ',');
+    std::getline(ss, quantity, ',');
+    std::getline(ss, sector, ',');
+    h.push_back({symbol, std::stod(quantity), sector});
+  }
+  REQUIRE(h.size() >= 5);
+  const auto n = static_cast<Eigen::Index>(h.size());
+  std::vector<Eigen::Index> at;
+  for (const auto& x : h) at.push_back(std::find(u.symbols.begin(), u.symbols.end(), x.symbol) - u.symbols.begin());
+  Eigen::MatrixXd cov(n, n), returns(u.returns.rows(), n);
+  Eigen::VectorXd q(n), p(n), betas(n), means(n);
+  keel::what_if_options o{.confidence = 0.99};
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto k = at[static_cast<std::size_t>(i)];
+    for (Eigen::Index j = 0; j < n; ++j) cov(i, j) = u.covariance(k, at[static_cast<std::size_t>(j)]);
+    returns.col(i) = u.returns.col(k);
+    q(i) = h[static_cast<std::size_t>(i)].quantity;
+    p(i) = u.last_prices[static_cast<std::size_t>(k)];
+    betas(i) = u.betas[static_cast<std::size_t>(k)].beta;
+    means(i) = u.means(k);
+    o.symbols.push_back(h[static_cast<std::size_t>(i)].symbol);
+    o.sectors.push_back(h[static_cast<std::size_t>(i)].sector);
+  }
+  o.returns = returns;
+  o.means = means;
+  const auto book = keel::what_if_book::from_quantities(q, p, cov, betas, o);
+  const auto compare = [](const keel::what_if_result& r, const keel::risk_summary& s) {
+    CHECK(rel(r.net_value, s.value, 1e-300) < 1e-12);
+    CHECK(rel(r.gross_value, s.gross_value, 1e-300) < 1e-12);
+    CHECK(rel(r.beta, s.beta, 1e-9) < 1e-12);
+    CHECK(rel(r.volatility, s.volatility, 1e-300) < 1e-12);
+    CHECK(rel(r.var, s.var_99, 1e-9) < 1e-12);
+    CHECK(rel(r.cvar, s.cvar_99, 1e-9) < 1e-12);
+    const keel::limit_values& a = r.limits;
+    const keel::limit_values& b = s.values;
+    CHECK(rel(a.max_position_weight, b.max_position_weight, 1e-300) < 1e-12);
+    CHECK(rel(a.max_sector_weight, b.max_sector_weight, 1e-300) < 1e-12);
+    CHECK(rel(a.gross_leverage, b.gross_leverage, 1e-300) < 1e-12);
+    CHECK(rel(a.beta, b.beta, 1e-9) < 1e-12);
+    CHECK(rel(a.var_99_1d, b.var_99_1d, 1e-9) < 1e-12);
+    CHECK(rel(a.max_drawdown, b.max_drawdown, 1e-3) < 1e-12);
+    CHECK(rel(a.avg_pairwise_correlation, b.avg_pairwise_correlation, 1e-9) < 1e-12);
+  };
+  compare(book.current(), keel::summarize_risk(h, u, so));
+  std::vector<keel::holding> traded = h;
+  traded[1].quantity += 500;
+  compare(book.what_if({.symbol = h[1].symbol, .change = 500}), keel::summarize_risk(traded, u, so));
 }
 
 TEST_CASE("what_if_book::what_if allocates nothing", "[online][what_if]") {
