@@ -637,7 +637,7 @@ TEST_CASE("what_if_book errors: net value, symbols, NaN, sizes", "[online][what_
   CHECK_THROWS_AS(keel::what_if_book::from_weights(hedged, indefinite, hedged).current(), keel::singular_problem);
 }
 
-TEST_CASE("what_if_book limit values feed evaluate_limits; unnamed sectors count in none", "[online][what_if]") {
+TEST_CASE("what_if_book limit values feed evaluate_limits, and unnamed sectors count in none", "[online][what_if]") {
   const Eigen::MatrixXd cov = Eigen::Vector3d(4e-4, 1e-4, 9e-4).asDiagonal();
   const std::vector<double> w = {0.5, 0.3, 0.2}, betas = {1.2, 0.4, -2.0};
   const auto book = keel::what_if_book::from_weights(w, cov, betas, {.sectors = {"tech", "", "tech"}});
