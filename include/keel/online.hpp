@@ -13,7 +13,13 @@
 //     .update(r), .result() -> double
 //   streaming_ewma_covariance(n_assets, ewma_covariance_options{})
 //     .update(row), .result() -> covariance_estimate<double>    ewma_covariance of the rows so far
+//     .portfolio_variance(weights) -> double                   w' cov w, one pass, no copy
 //   each: .count(), .save() -> const state&, a constructor from a saved state
+//   what_if_book::from_weights(weights, cov, betas, what_if_options{})       a book for what-if
+//   what_if_book::from_quantities(quantities, prices, cov, betas, options)   trades
+//     .what_if(trade | span<const trade>) -> what_if_result                  O(N + T), const
+//     .apply(trade | span<const trade>) -> what_if_result                    commits, O(N + T)
+//     .current() -> what_if_result; what_if_result::limits -> evaluate_limits (snapshot.hpp)
 //
 // Conventions
 //   - The result of each estimator after k updates equals its batch function on the same k
@@ -31,13 +37,19 @@
 //   - A NaN or infinity given to update() is invalid_input naming the update; the estimator is
 //     unchanged. result() throws what the batch function throws on the same data
 //     (insufficient_data before enough updates, singular_problem for a constant market).
+//   - What-if trades: values v in currency (weights: v = w, net value 1, a trade moves value
+//     to or from cash); a book of quantities has net value cash + sum q p, changed by a trade
+//     unless cash_funded. The result after a trade equals a recomputation from scratch (w'Sw
+//     in long double) to 1e-12 relative, also after 1,000 applied trades (tests; measured
+//     1e-15): S v and R v are kept in double-double, sums over assets are Dot2.
 //
 // References: Welford (1962) and Chan, Golub and LeVeque (1983) for updating moments; Dekker
 // (1971) and Knuth, TAOCP vol. 2, 4.2.2, for exact sums; RiskMetrics Technical Document (1996)
-// for EWMA.
+// for EWMA; Jorion, Value at Risk (3rd ed., 2007), ch. 7, for incremental VaR; Ogita, Rump and
+// Oishi (2005) for Dot2.
 /// \file
 /// Streaming estimators: streaming_beta, streaming_volatility, streaming_ewma_volatility,
-/// streaming_ewma_covariance.
+/// streaming_ewma_covariance; what-if trades: what_if_book.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -46,7 +58,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <ranges>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,6 +76,8 @@
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
+#include <keel/snapshot.hpp>
+#include <keel/var.hpp>
 #include <keel/volatility.hpp>
 
 namespace keel {
@@ -128,6 +144,17 @@ struct dd_sums {
 /// The i-th oldest value of a ring buffer.
 [[nodiscard]] inline double ring_at(const std::vector<double>& ring, std::ptrdiff_t head, std::ptrdiff_t i) {
   return ring[uz((head + i) % ssize(ring))];
+}
+
+/// The values of a Series as a double vector, each checked finite ("fn: name[i] is NaN").
+template <Series S>
+[[nodiscard]] Eigen::VectorXd to_vector(std::string_view fn, std::string_view name, const S& s) {
+  const std::ptrdiff_t n = ssize(s);
+  Eigen::VectorXd out(n);
+  auto f = std::ranges::begin(s);
+  for (std::ptrdiff_t i = 0; i < n; ++i) out(i) = static_cast<double>(f[i]);
+  require_finite(fn, name, out);
+  return out;
 }
 
 }  // namespace detail
@@ -502,6 +529,32 @@ class streaming_ewma_covariance {
     return out;
   }
 
+  /// A portfolio's variance w' cov w under the current estimate, in one pass over the lower
+  /// triangle of the sums (O(N^2 / 2), no N x N copy, no allocation): the VaR of a book after
+  /// each bar without forming the covariance (sum_j w_j (S_jj w_j + 2 sum_{i>j} S_ij w_i) / W).
+  /// 	hrows insufficient_data before the first row; invalid_input for weights of another size,
+  ///         a NaN or infinite weight, or a variance that overflows.
+  template <Series W>
+  [[nodiscard]] double portfolio_variance(const W& weights) const {
+    constexpr std::string_view fn = "streaming_ewma_covariance::portfolio_variance";
+    detail::require_observations(fn, 1, s_.count, "rows");
+    const std::ptrdiff_t n = s_.sums.rows();
+    detail::require_same_size(fn, "weights", detail::ssize(weights), "assets", n);
+    detail::require_finite(fn, "weights", weights);
+    auto w = std::ranges::begin(weights);
+    double total = 0;
+    for (std::ptrdiff_t j = 0; j < n; ++j) {
+      const double wj = static_cast<double>(w[j]);
+      const double* column = s_.sums.data() + j * n;
+      double off = 0;
+      for (std::ptrdiff_t i = j + 1; i < n; ++i) off += column[i] * static_cast<double>(w[i]);
+      total += wj * (column[j] * wj + 2 * off);
+    }
+    const double variance = total * (s_.options.annualization / s_.weight);
+    if (!std::isfinite(variance)) detail::throw_overflow(fn, "the portfolio variance");
+    return variance;
+  }
+
   /// Rows in the estimate.
   [[nodiscard]] std::ptrdiff_t count() const noexcept { return s_.count; }
   /// The state to save.
@@ -519,5 +572,439 @@ class streaming_ewma_covariance {
 
   state s_;
 };
+
+/// One trade for a what_if_book: a change in one asset's quantity (a book of quantities) or
+/// weight (a book of weights), the asset named by index or by symbol.
+struct trade {
+  std::ptrdiff_t asset = -1;  ///< the asset's index in the book; -1: look `symbol` up
+  std::string symbol = {};    ///< the asset's symbol (when asset is -1; needs what_if_options::symbols)
+  double change = 0;          ///< change in quantity (from_quantities) or in weight (from_weights); finite
+};
+
+/// Options of what_if_book (every input besides the positions, the covariance and the betas is
+/// optional: a metric whose input is absent is 0, as documented on what_if_result).
+struct what_if_options {
+  std::vector<std::string> symbols = {};        ///< one per asset, distinct (for trades by symbol)
+  std::vector<std::string> sectors = {};        ///< one per asset (for max_sector_weight)
+  Eigen::MatrixXd returns = {};                 ///< T x N simple returns (for max_drawdown); empty: none
+  Eigen::MatrixXd correlation = {};             ///< N x N; empty: cov_ij / sqrt(cov_ii cov_jj)
+  Eigen::VectorXd means = {};                   ///< per-period expected returns (the VaR's mean term); empty: 0
+  double confidence = 0.95;                     ///< the VaR and CVaR level, in (0, 1)
+  double horizon = 1;                           ///< periods h > 0: mean x h, standard deviation x sqrt(h)
+  return_distribution distribution = normal{};  ///< normal{} or student_t{nu}, as parametric_var
+  double periods_per_year = 252;                ///< annualises the volatility (sqrt), > 0
+  double cash = 0;                              ///< from_quantities: value held outside the positions
+  bool cash_funded = false;                     ///< from_quantities: trades are paid from cash (net value fixed)
+};
+
+/// A book's risk (after a trade, or as it stands): every value as a fraction of net value.
+struct what_if_result {
+  double net_value = 0;    ///< cash + sum of values (a book of weights: 1)
+  double gross_value = 0;  ///< sum |value_i|
+  double beta = 0;         ///< sum w_i beta_i
+  double volatility = 0;   ///< sqrt(w' S w) sqrt(periods_per_year)
+  double var = 0;          ///< parametric VaR at options.confidence and horizon
+  double cvar = 0;         ///< parametric CVaR at options.confidence and horizon
+  /// Every limit metric (snapshot.hpp's definitions; give it to evaluate_limits): max |w_i|;
+  /// max over named sectors |sum of w_i| (0 without sectors; an empty sector name is none);
+  /// sum |w_i|; |beta|; the normal 99% 1-period VaR (with the mean term when means are given);
+  /// the max drawdown of R w over the returns panel (0 without one; 1 once a return below -100%
+  /// wipes the wealth out); the mean off-diagonal correlation of the held assets (0 below two;
+  /// an asset of zero variance has correlation 0 with the others when it is derived from cov).
+  limit_values limits = {};
+  std::ptrdiff_t positions = 0;  ///< assets held (value != 0)
+};
+
+/// A portfolio held for what-if questions: the risk after a trade in O(N) (O(N + T) with a
+/// returns panel) from the stored S v, v'Sv, R v and correlation row sums of the held set,
+/// never an O(N^2) recomputation; apply() commits a trade and updates them in O(N + T).
+///
+/// Values v are in currency (weights: v = w, net value 1). A trade of asset k changes v_k by
+/// dv (quantity x price); then S v' = S v + dv S[:,k], w' = v' / V' with V' the new net value,
+/// sigma' = sqrt(v'' S v') / V'; beta, the mean and the drawdown series likewise. A book of
+/// weights keeps net value 1 (a weight trade moves value to or from cash); a book of quantities
+/// has V = cash + sum q p, changed by a trade unless cash_funded. Sums are compensated (Dot2)
+/// and S v, R v are kept in double-double, so after any number of applied trades the results
+/// equal a recomputation to 1e-12 relative (tests: 1,000 applied trades).
+/// what_if is const but uses the book's scratch: call it from one thread at a time.
+/// Ref: Jorion, Value at Risk (3rd ed.), ch. 7 (incremental VaR); Ogita, Rump and Oishi (2005).
+class what_if_book {
+ public:
+  /// A book of weights (fractions of net value, shorts negative) over covariance `cov` (per
+  /// period) and betas. O(N^2 + T N) once.
+  /// \throws invalid_input for sizes that differ, a non-square or asymmetric cov, a NaN or
+  ///         infinity in any input, duplicate symbols, or a bad option.
+  template <Series W, class D, Series B>
+    requires detail::panel<D>
+  [[nodiscard]] static what_if_book from_weights(const W& weights, const Eigen::MatrixBase<D>& cov, const B& betas,
+                                                 what_if_options options = {}) {
+    constexpr std::string_view fn = "what_if_book::from_weights";
+    what_if_book b(fn, detail::to_vector(fn, "weights", weights), cov, betas, std::move(options));
+    b.net_ = 1;
+    b.init(fn);
+    return b;
+  }
+
+  /// A book of quantities at prices (value_i = quantity_i x price_i; net value = cash + sum).
+  /// \throws as from_weights, and invalid_input for a price that is not positive or a net
+  ///         value that is not positive.
+  template <Series Q, Series P, class D, Series B>
+    requires detail::panel<D>
+  [[nodiscard]] static what_if_book from_quantities(const Q& quantities, const P& prices,
+                                                    const Eigen::MatrixBase<D>& cov, const B& betas,
+                                                    what_if_options options = {}) {
+    constexpr std::string_view fn = "what_if_book::from_quantities";
+    Eigen::VectorXd q = detail::to_vector(fn, "quantities", quantities);
+    Eigen::VectorXd p = detail::to_vector(fn, "prices", prices);
+    detail::require_same_size(fn, "prices", p.size(), "quantities", q.size());
+    for (std::ptrdiff_t i = 0; i < p.size(); ++i)
+      if (!(p(i) > 0)) throw_at(fn, detail::element_text("prices", i) + " = " + detail::number_text(p(i)), "positive");
+    Eigen::VectorXd v = q.cwiseProduct(p);
+    if (!std::isfinite(options.cash)) detail::throw_non_finite_at(fn, "options.cash", options.cash);
+    what_if_book b(fn, std::move(v), cov, betas, std::move(options));
+    b.quantities_ = std::move(q);
+    b.prices_ = std::move(p);
+    detail::dot2 net;
+    net.add(b.options_.cash);
+    for (std::ptrdiff_t i = 0; i < b.v_.size(); ++i) net.add(b.v_(i));
+    b.net_ = net.value();
+    if (!(b.net_ > 0)) detail::throw_not_positive_value(fn, "at the start", b.net_);
+    b.init(fn);
+    return b;
+  }
+
+  /// The book's risk as it stands. O(N + T).
+  [[nodiscard]] what_if_result current() const { return what_if(std::span<const trade>{}); }
+
+  /// The risk after one trade, the book unchanged. O(N + T).
+  /// \throws invalid_input for an asset index out of range, an unknown symbol, a NaN or
+  ///         infinite change, or a net value after the trade that is not positive.
+  [[nodiscard]] what_if_result what_if(const trade& t) const { return what_if(std::span<const trade>(&t, 1)); }
+
+  /// The risk after several trades together (the same asset may appear more than once).
+  /// O(m (N + T) + m^2) for m trades. \throws as what_if(trade).
+  [[nodiscard]] what_if_result what_if(std::span<const trade> trades) const {
+    resolve("what_if_book::what_if", trades);
+    const scratch_guard guard{*this};
+    return evaluate("what_if_book::what_if");
+  }
+
+  /// Commits one trade and returns the risk after it. O(N + T). \throws as what_if (the book is
+  /// then unchanged).
+  what_if_result apply(const trade& t) { return apply(std::span<const trade>(&t, 1)); }
+
+  /// Commits several trades together. \throws as what_if (the book is then unchanged).
+  what_if_result apply(std::span<const trade> trades) {
+    resolve("what_if_book::apply", trades);
+    const scratch_guard guard{*this};
+    const what_if_result r = evaluate("what_if_book::apply");
+    commit(r.net_value);
+    return r;
+  }
+
+  /// Assets in the book.
+  [[nodiscard]] std::ptrdiff_t size() const noexcept { return v_.size(); }
+  /// The positions' values (currency; a book of weights: the weights).
+  [[nodiscard]] const Eigen::VectorXd& values() const noexcept { return v_; }
+  /// The quantities (a book of quantities; empty for a book of weights).
+  [[nodiscard]] const Eigen::VectorXd& quantities() const noexcept { return quantities_; }
+  /// The net value.
+  [[nodiscard]] double net_value() const noexcept { return net_; }
+
+ private:
+  template <class D, Series B>
+  what_if_book(std::string_view fn, Eigen::VectorXd v, const Eigen::MatrixBase<D>& cov, const B& betas,
+               what_if_options options)
+      : v_(std::move(v)), options_(std::move(options)) {
+    const std::ptrdiff_t n = v_.size();
+    detail::require_square(fn, "cov", cov.rows(), cov.cols());
+    detail::require_same_size(fn, "cov rows", cov.rows(), "positions", n);
+    cov_ = cov.template cast<double>();
+    detail::require_finite_cells(fn, "cov", cov_);
+    detail::require_symmetric(fn, "cov", cov_);
+    beta_ = detail::to_vector(fn, "betas", betas);
+    detail::require_same_size(fn, "betas", beta_.size(), "positions", n);
+    check_options(fn, n);
+  }
+
+  [[noreturn]] static void throw_at(std::string_view fn, const std::string& what, std::string_view rule) {
+    throw invalid_input(detail::message(fn, what + " must be " + std::string(rule)));
+  }
+
+  void check_options(std::string_view fn, std::ptrdiff_t n);
+  void init(std::string_view fn);
+  [[nodiscard]] double corr(std::ptrdiff_t i, std::ptrdiff_t j) const {
+    if (correlation_given_) return options_.correlation(i, j);
+    if (i == j) return 1;
+    return cov_(i, j) * inv_sd_(i) * inv_sd_(j);
+  }
+  void resolve(std::string_view fn, std::span<const trade> trades) const;
+  [[nodiscard]] what_if_result evaluate(std::string_view fn) const;
+  [[nodiscard]] double drawdown(double value) const;
+  [[nodiscard]] double average_correlation(std::ptrdiff_t held_after) const;
+  void commit(double net_after);
+  /// Clears the scratch of a pass when it ends, by return or by exception.
+  struct scratch_guard {
+    const what_if_book& book;
+    explicit scratch_guard(const what_if_book& b) : book(b) {}
+    scratch_guard(const scratch_guard&) = delete;
+    scratch_guard& operator=(const scratch_guard&) = delete;
+    ~scratch_guard() { book.clear_scratch(); }
+  };
+  void clear_scratch() const {
+    for (const std::ptrdiff_t k : ks_) {
+      dv_(k) = 0;
+      if (dq_.size() > 0) dq_(k) = 0;
+    }
+    ks_.clear();
+  }
+
+  Eigen::VectorXd v_, quantities_, prices_, beta_, inv_sd_;
+  Eigen::MatrixXd cov_;
+  what_if_options options_;
+  bool correlation_given_ = false;
+  double net_ = 0;
+  std::vector<detail::dd> sv_, rv_, rowsums_;  // S v, R v, and sum over held j of C(i, j)
+  detail::dd pair_sum_;                        // sum over held i, j of C(i, j)
+  double diag_sum_ = 0;                        // sum over held i of C(i, i)
+  std::ptrdiff_t held_ = 0;
+  std::vector<std::ptrdiff_t> sector_of_;
+  std::ptrdiff_t n_sectors_ = 0;
+  std::vector<std::pair<std::string, std::ptrdiff_t>> by_symbol_;  // sorted
+  detail::sigma_factors factors_{}, factors_99_{};
+  // scratch (what_if is const): dense value changes, the assets they touch, sector sums
+  mutable Eigen::VectorXd dv_, dq_;
+  mutable std::vector<std::ptrdiff_t> ks_;
+  mutable std::vector<double> sector_sums_;
+};
+
+// What-if book internals. The stored state is, for the held values v (currency):
+//   sv_ = S v and rv_ = R v in double-double (updated by dv S[:,k], dv R[:,k] per committed
+//   change, so thousands of trades add no visible rounding), rowsums_ = C 1_H and pair_sum_ =
+//   1_H' C 1_H over the held set H (updated by a column of C when an asset enters or leaves H).
+// A what-if pass then needs only S[:,k] (and R[:,k], C(k, k') for the trades' assets): the new
+// S v' = S v + sum_k dv_k S[:,k] is formed element by element, never stored, and dotted with v'
+// in Dot2; everything else of the result falls out of the same single pass over the assets.
+
+inline void what_if_book::check_options(std::string_view fn, std::ptrdiff_t n) {
+  const what_if_options& o = options_;
+  detail::check_parametric(fn, {.confidence = o.confidence, .horizon = o.horizon, .distribution = o.distribution});
+  detail::require_positive_option(fn, "periods_per_year", o.periods_per_year);
+  if (!o.symbols.empty()) detail::require_same_size(fn, "symbols", detail::ssize(o.symbols), "positions", n);
+  if (!o.sectors.empty()) detail::require_same_size(fn, "sectors", detail::ssize(o.sectors), "positions", n);
+  if (o.means.size() > 0) {
+    detail::require_same_size(fn, "means", o.means.size(), "positions", n);
+    detail::require_finite(fn, "means", o.means);
+  }
+  if (o.returns.size() > 0) {
+    detail::require_same_size(fn, "returns columns", o.returns.cols(), "positions", n);
+    detail::require_finite_cells(fn, "returns", o.returns);
+  }
+  if (o.correlation.size() > 0) {
+    detail::require_square(fn, "correlation", o.correlation.rows(), o.correlation.cols());
+    detail::require_same_size(fn, "correlation rows", o.correlation.rows(), "positions", n);
+    detail::require_finite_cells(fn, "correlation", o.correlation);
+    detail::require_symmetric(fn, "correlation", o.correlation);
+    correlation_given_ = true;
+  }
+  factors_ = detail::distribution_factors(fn, o.confidence, o.distribution);
+  factors_99_ = detail::distribution_factors(fn, 0.99, normal{});
+}
+
+inline void what_if_book::init(std::string_view fn) {
+  const std::ptrdiff_t n = v_.size(), t_count = options_.returns.rows();
+  auto exact = [](const detail::dot2& d) { return detail::two_sum(d.s, d.c); };
+  inv_sd_.resize(n);
+  for (std::ptrdiff_t i = 0; i < n; ++i) inv_sd_(i) = cov_(i, i) > 0 ? 1 / std::sqrt(cov_(i, i)) : 0.0;
+  sv_.assign(detail::uz(n), {});
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    detail::dot2 d;
+    for (std::ptrdiff_t j = 0; j < n; ++j) d.add(cov_(i, j), v_(j));
+    sv_[detail::uz(i)] = exact(d);
+  }
+  rv_.assign(detail::uz(t_count), {});
+  for (std::ptrdiff_t t = 0; t < t_count; ++t) {
+    detail::dot2 d;
+    for (std::ptrdiff_t j = 0; j < n; ++j) d.add(options_.returns(t, j), v_(j));
+    rv_[detail::uz(t)] = exact(d);
+  }
+  rowsums_.assign(detail::uz(n), {});
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    detail::dot2 d;
+    for (std::ptrdiff_t j = 0; j < n; ++j)
+      if (v_(j) != 0) d.add(corr(i, j));
+    rowsums_[detail::uz(i)] = exact(d);
+  }
+  for (std::ptrdiff_t i = 0; i < n; ++i)
+    if (v_(i) != 0) {
+      pair_sum_ = pair_sum_ + rowsums_[detail::uz(i)];
+      diag_sum_ += corr(i, i);
+      ++held_;
+    }
+  sector_of_.assign(options_.sectors.empty() ? 0 : detail::uz(n), -1);
+  std::vector<std::pair<std::string, std::ptrdiff_t>> names;
+  for (std::ptrdiff_t i = 0; i < detail::ssize(options_.sectors); ++i)
+    if (!options_.sectors[detail::uz(i)].empty()) names.emplace_back(options_.sectors[detail::uz(i)], i);
+  std::sort(names.begin(), names.end());
+  for (std::size_t a = 0; a < names.size(); ++a) {
+    if (a > 0 && names[a].first != names[a - 1].first) ++n_sectors_;
+    sector_of_[detail::uz(names[a].second)] = n_sectors_;
+  }
+  if (!names.empty()) ++n_sectors_;
+  for (std::ptrdiff_t i = 0; i < detail::ssize(options_.symbols); ++i)
+    by_symbol_.emplace_back(options_.symbols[detail::uz(i)], i);
+  std::sort(by_symbol_.begin(), by_symbol_.end());
+  for (std::size_t a = 1; a < by_symbol_.size(); ++a)
+    if (by_symbol_[a].first == by_symbol_[a - 1].first)
+      throw invalid_input(detail::message(
+          fn, "symbols[" + std::to_string(by_symbol_[a].second) + "] = '" + by_symbol_[a].first + "' appears twice"));
+  dv_.setZero(n);
+  if (prices_.size() > 0) dq_.setZero(n);
+  sector_sums_.assign(detail::uz(n_sectors_), 0.0);
+  ks_.reserve(8);
+}
+
+inline void what_if_book::resolve(std::string_view fn, std::span<const trade> trades) const {
+  const std::ptrdiff_t n = v_.size();
+  const bool by_quantity = prices_.size() > 0;
+  try {
+    for (std::size_t a = 0; a < trades.size(); ++a) {
+      const trade& t = trades[a];
+      const std::string where = detail::element_text("trades", static_cast<std::ptrdiff_t>(a));
+      std::ptrdiff_t k = t.asset;
+      if (k < -1) throw_at(fn, where + ".asset = " + std::to_string(k), "-1 (by symbol) or an index");
+      if (k < 0) {
+        const auto it = std::lower_bound(by_symbol_.begin(), by_symbol_.end(), t.symbol,
+                                         [](const auto& e, const std::string& s) { return e.first < s; });
+        if (it == by_symbol_.end() || it->first != t.symbol) detail::throw_unknown_symbol(fn, where, t.symbol);
+        k = it->second;
+      }
+      if (k >= n) throw_at(fn, where + ".asset = " + std::to_string(k), "below the book's size " + std::to_string(n));
+      if (!std::isfinite(t.change)) detail::throw_non_finite_at(fn, where + ".change", t.change);
+      if (std::find(ks_.begin(), ks_.end(), k) == ks_.end()) ks_.push_back(k);
+      (by_quantity ? dq_(k) : dv_(k)) += t.change;
+    }
+    for (const std::ptrdiff_t k : ks_) {
+      const double value = by_quantity ? (quantities_(k) + dq_(k)) * prices_(k) : v_(k) + dv_(k);
+      if (!std::isfinite(value))
+        detail::throw_overflow(fn, "the value of asset " + std::to_string(k) + " after the trades");
+      dv_(k) = value - v_(k);
+    }
+  } catch (...) {
+    clear_scratch();
+    throw;
+  }
+}
+
+inline what_if_result what_if_book::evaluate(std::string_view fn) const {
+  const std::ptrdiff_t n = v_.size();
+  const bool means = options_.means.size() > 0, sectors = n_sectors_ > 0;
+  detail::dot2 var, beta, mean, net;
+  double gross = 0, largest = 0;
+  std::ptrdiff_t held = 0;
+  std::fill(sector_sums_.begin(), sector_sums_.end(), 0.0);
+  net.add(options_.cash);
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    const double vi = v_(i) + dv_(i);
+    double ui = sv_[detail::uz(i)].value();
+    for (const std::ptrdiff_t k : ks_) ui += dv_(k) * cov_(i, k);
+    var.add(vi, ui);
+    beta.add(vi, beta_(i));
+    if (means) mean.add(vi, options_.means(i));
+    net.add(vi);
+    gross += std::fabs(vi);
+    largest = std::max(largest, std::fabs(vi));
+    if (sectors && sector_of_[detail::uz(i)] >= 0) sector_sums_[detail::uz(sector_of_[detail::uz(i)])] += vi;
+    held += vi != 0 ? 1 : 0;
+  }
+  const double value = prices_.size() == 0 || options_.cash_funded ? net_ : net.value();
+  if (!(value > 0)) detail::throw_not_positive_value(fn, "after the trades", value);
+  const double variance = var.value();
+  if (variance < 0) {
+    if (variance < -64 * std::numeric_limits<double>::epsilon() * gross * gross * cov_.diagonal().maxCoeff())
+      detail::throw_negative_variance(fn, variance);
+  }
+  what_if_result r;
+  r.net_value = value;
+  r.gross_value = gross;
+  const double sigma = std::sqrt(std::max(0.0, variance)) / value, mu = mean.value() / value;
+  r.beta = beta.value() / value;
+  r.limits.beta = std::fabs(r.beta);
+  r.volatility = sigma * std::sqrt(options_.periods_per_year);
+  r.var = detail::parametric_loss(mu, sigma, factors_.var, options_.horizon, true, 1);
+  r.cvar = detail::parametric_loss(mu, sigma, factors_.cvar, options_.horizon, true, 1);
+  r.limits.var_99_1d = detail::parametric_loss(mu, sigma, factors_99_.var, 1, true, 1);
+  r.limits.max_position_weight = largest / value;
+  r.limits.gross_leverage = gross / value;
+  for (const double s : sector_sums_)
+    r.limits.max_sector_weight = std::max(r.limits.max_sector_weight, std::fabs(s) / value);
+  r.limits.max_drawdown = drawdown(value);
+  r.positions = held;
+  r.limits.avg_pairwise_correlation = average_correlation(held);
+  if (!std::isfinite(r.volatility) || !std::isfinite(r.cvar) || !std::isfinite(r.beta) ||
+      !std::isfinite(r.limits.gross_leverage))
+    detail::throw_overflow(fn, "the risk of the book after the trades");
+  return r;
+}
+
+inline double what_if_book::drawdown(double value) const {
+  double u = 0, depth = 0;  // wealth relative to its running peak, minus 1 (detail/drawdown.hpp)
+  for (std::ptrdiff_t t = 0; t < options_.returns.rows(); ++t) {
+    double rt = rv_[detail::uz(t)].value();
+    for (const std::ptrdiff_t k : ks_) rt += dv_(k) * options_.returns(t, k);
+    rt /= value;
+    u = u + rt * (1 + u);
+    if (u <= -1) return 1;  // a return below -100% (leverage) wipes the wealth out
+    if (u >= 0) u = 0;
+    depth = std::max(depth, -u);
+  }
+  return depth;
+}
+
+inline double what_if_book::average_correlation(std::ptrdiff_t held_after) const {
+  if (held_after < 2) return 0;
+  detail::dd pairs = pair_sum_;
+  double diag = diag_sum_;
+  auto flip = [&](std::ptrdiff_t k) { return (v_(k) != 0) != (v_(k) + dv_(k) != 0) ? (v_(k) != 0 ? -1.0 : 1.0) : 0.0; };
+  for (std::size_t a = 0; a < ks_.size(); ++a) {  // enter or leave H one asset at a time
+    const std::ptrdiff_t k = ks_[a];
+    const double s = flip(k);
+    if (s == 0) continue;
+    detail::dd row = rowsums_[detail::uz(k)];  // sum of C(k, j) over the current H
+    for (std::size_t b = 0; b < a; ++b)
+      if (const double sb = flip(ks_[b]); sb != 0) row = row + detail::two_product(sb, corr(k, ks_[b]));
+    pairs = pairs + row * (2 * s) + detail::dd{corr(k, k), 0};
+    diag += s * corr(k, k);
+  }
+  const double h = static_cast<double>(held_after);
+  return ((pairs - detail::dd{diag, 0}) / (h * (h - 1))).value();
+}
+
+inline void what_if_book::commit(double net_after) {
+  const std::ptrdiff_t n = v_.size();
+  for (const std::ptrdiff_t k : ks_) {
+    const double d = dv_(k);
+    for (std::ptrdiff_t i = 0; i < n; ++i) sv_[detail::uz(i)] = sv_[detail::uz(i)] + detail::two_product(d, cov_(i, k));
+    for (std::ptrdiff_t t = 0; t < options_.returns.rows(); ++t)
+      rv_[detail::uz(t)] = rv_[detail::uz(t)] + detail::two_product(d, options_.returns(t, k));
+    const bool before = v_(k) != 0, after = v_(k) + d != 0;
+    if (before != after) {  // k enters (s = 1) or leaves (s = -1) the held set
+      const double s = after ? 1.0 : -1.0;
+      pair_sum_ = pair_sum_ + rowsums_[detail::uz(k)] * (2 * s) + detail::dd{corr(k, k), 0};
+      diag_sum_ += s * corr(k, k);
+      held_ += after ? 1 : -1;
+      for (std::ptrdiff_t i = 0; i < n; ++i)
+        rowsums_[detail::uz(i)] = rowsums_[detail::uz(i)] + detail::two_product(s, corr(i, k));
+    }
+    if (prices_.size() > 0) {
+      if (options_.cash_funded) options_.cash -= d;
+      quantities_(k) += dq_(k);
+      v_(k) = quantities_(k) * prices_(k);
+    } else {
+      v_(k) += d;
+    }
+  }
+  net_ = net_after;
+}
 
 }  // namespace keel

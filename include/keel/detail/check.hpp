@@ -322,4 +322,25 @@ void require_scale(std::string_view fn, std::string_view name, const M& m, doubl
                                    ")"));
 }
 
+/// Throws invalid_input for a symbol a book, table or universe does not hold: "fn: unknown
+/// symbol 'XYZ'". Added for online.hpp (what-if trades).
+[[noreturn]] inline void throw_unknown_symbol(std::string_view fn, std::string_view where, std::string_view symbol) {
+  throw invalid_input(message(fn, std::string(where) + ": unknown symbol '" + std::string(symbol) + "'"));
+}
+
+/// Throws invalid_input for a portfolio whose net value is not positive (weights, VaR as a
+/// fraction of value are then undefined): "fn: <when> the net value is -5 (not positive)".
+/// Added for online.hpp (what-if trades).
+[[noreturn]] inline void throw_not_positive_value(std::string_view fn, std::string_view when, double value) {
+  throw invalid_input(message(fn, std::string(when) + " the net value is " + number_text(value) +
+                                      " (not positive): weights and risk as a fraction of value are undefined"));
+}
+
+/// Throws singular_problem for a portfolio variance w' cov w below zero beyond rounding (a
+/// covariance that is not positive semi-definite). Added for online.hpp (what-if trades).
+[[noreturn]] inline void throw_negative_variance(std::string_view fn, double variance) {
+  throw singular_problem(message(fn, "the portfolio variance w' cov w = " + number_text(variance) +
+                                         " is negative: cov is not positive semi-definite"));
+}
+
 }  // namespace keel::detail

@@ -93,4 +93,27 @@ struct dd {
   return two_sum(q1, q2) + dd{q3, 0};
 }
 
+/// A compensated sum of products (Ogita, Rump and Oishi's Dot2, SIAM J. Sci. Comput. 26 (2005)):
+/// as accurate as a dot product in twice the working precision, then rounded once.
+struct dot2 {
+  double s = 0;  ///< the running sum
+  double c = 0;  ///< the accumulated rounding errors of the products and additions
+
+  /// Adds a * b.
+  void add(double a, double b) {
+    const dd p = two_product(a, b);
+    const dd t = two_sum(s, p.hi);
+    s = t.hi;
+    c += t.lo + p.lo;
+  }
+  /// Adds a.
+  void add(double a) {
+    const dd t = two_sum(s, a);
+    s = t.hi;
+    c += t.lo;
+  }
+  /// The sum rounded to double.
+  [[nodiscard]] double value() const { return s + c; }
+};
+
 }  // namespace keel::detail
