@@ -386,7 +386,6 @@ struct snapshot_charts {
   std::vector<double> rolling_beta;                           ///< rolling_beta(r_p, r_m, 90)
   std::vector<std::chrono::year_month_day> volatility_dates;  ///< last date of each 30-day window
   std::vector<double> rolling_volatility;                     ///< rolling_volatility(r_p, 30), annualised
-  double har_forecast = 0;                                    ///< the HAR 30-day forecast (annualised)
   std::vector<double> returns;                                ///< r_p (the histogram sample)
   std::vector<risk_contribution> contributions;               ///< every position's volatility contribution
   std::optional<keel::frontier<double>> frontier;             ///< efficient_frontier, long-only, held assets
