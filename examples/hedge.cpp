@@ -34,6 +34,7 @@
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
+#include "support/portfolio_data.hpp"
 
 namespace {
 

@@ -50,6 +50,7 @@
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
+#include "support/portfolio_data.hpp"
 #include "support/snapshot_json.hpp"
 
 #ifdef KEEL_BATCH_MPI

@@ -35,6 +35,7 @@
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
+#include "support/portfolio_data.hpp"
 #include "support/snapshot_json.hpp"
 #include "support/svg.hpp"
 

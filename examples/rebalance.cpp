@@ -24,6 +24,7 @@
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
+#include "support/portfolio_data.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

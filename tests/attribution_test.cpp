@@ -159,7 +159,7 @@ TEST_CASE("linked_attribution agrees with a long-double Carino implementation on
   }
 }
 
-TEMPLATE_TEST_CASE("brinson_attribution takes every storage; effects sum to the active return",
+TEMPLATE_TEST_CASE("brinson_attribution takes every storage, effects sum to the active return",
                    "[attribution][storage]", KEEL_STORAGE_TYPES) {
   using real = typename TestType::real;
   std::mt19937_64 gen(9);

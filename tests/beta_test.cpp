@@ -449,7 +449,7 @@ TEST_CASE("market_beta does not allocate on plain series", "[beta][allocation]")
   CHECK(f1.beta == f3.beta);
 }
 
-TEST_CASE("collinear factors mislead a factor model; market_beta stays right", "[beta][collinear]") {
+TEST_CASE("collinear factors mislead a factor model, market_beta stays right", "[beta][collinear]") {
   // The failure from the issue: seven factors that are each the market plus a little noise
   // (VIFs in the hundreds) give individual betas that swing wildly, even to the wrong sign,
   // while the single-factor market beta is the true 1.9 within its standard error.

@@ -258,7 +258,7 @@ TEST_CASE("date formats, with and without a time of day", "[csv]") {
   }
 }
 
-TEST_CASE("header-only price files have no data rows; header-only text tables are empty", "[csv]") {
+TEST_CASE("header-only price files have no data rows, header-only text tables are empty", "[csv]") {
   SECTION("every layout, blank lines after the header included") {
     for (const char* text :
          {"date,A,B\n", "date,symbol,close", "Date,Open,Close,Volume\r\n\r\n", "\n\ndate\n  \n", ",A\n"}) {

@@ -170,7 +170,7 @@ TEST_CASE("rebalance_orders: no orders while every weight is inside its band", "
   CHECK(edge.reason.empty());
 }
 
-TEST_CASE("rebalance_orders: random books end inside their bands or the reason says why; cash never negative",
+TEST_CASE("rebalance_orders: random books end inside their bands or the reason says why, cash never negative",
           "[rebalance]") {
   std::mt19937_64 gen(21);
   int inside = 0, explained = 0;
@@ -451,7 +451,7 @@ TEST_CASE("discrete_allocation: exact equals an enumeration of every allocation 
   }
 }
 
-TEST_CASE("discrete_allocation: 30 positions are solved exactly; a node limit returns the best found", "[allocation]") {
+TEST_CASE("discrete_allocation: 30 positions are solved exactly, a node limit returns the best found", "[allocation]") {
   std::mt19937_64 gen(33);
   std::uniform_real_distribution<double> u(0, 1);
   for (int trial = 0; trial < 20; ++trial) {

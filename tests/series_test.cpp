@@ -387,7 +387,7 @@ TEST_CASE("returns over std::array, std::span<const float>, Eigen::Map and Eigen
   }
 }
 
-TEST_CASE("a simple return too large for its type is invalid_input; a log return stays finite", "[series][returns]") {
+TEST_CASE("a simple return too large for its type is invalid_input, a log return stays finite", "[series][returns]") {
   // Each price is positive and finite, but the move from one to the next overflows the result.
   const std::vector<double> d{1e-310, 1e300, 1.0};
   REQUIRE_THROWS_MATCHES(keel::simple_returns(d), keel::invalid_input,

@@ -110,7 +110,7 @@ TEST_CASE("philox_stream reads stream (seed, index) as Random123 counters (i, in
   }
 }
 
-TEST_CASE("philox_stream normals: the batch form equals one draw at a time; moments and tails of N(0, 1)",
+TEST_CASE("philox_stream normals: the batch form equals one draw at a time, moments and tails of N(0, 1)",
           "[var][random]") {
   keel::detail::philox_stream a(5, 3), b(5, 3);
   std::vector<double> batch(10'000);
@@ -189,7 +189,7 @@ TEST_CASE("parametric_var and parametric_cvar equal the Gaussian closed forms", 
   CHECK(keel::parametric_cvar(flat) == Approx(-0.001).epsilon(1e-12));
 }
 
-TEST_CASE("parametric_var with student_t uses the unit-variance t; its CVaR equals the integrated tail",
+TEST_CASE("parametric_var with student_t uses the unit-variance t, its CVaR equals the integrated tail",
           "[var][parametric]") {
   // t quantiles (Student t tables): t_{0.99, 4} = 3.7469473879792, t_{0.95, 5} = 2.0150483733330.
   const double sd = 0.02;
@@ -242,7 +242,7 @@ TEMPLATE_TEST_CASE("parametric_var of a series uses the sample mean and n-1 stan
   CHECK(static_cast<double>(cv) == Approx(static_cast<double>(-m.mean + 2.6652142203458067L * m.sd)).epsilon(tol));
 }
 
-TEST_CASE("parametric_var portfolio forms: a panel is the series of R w; mean and cov give the closed form",
+TEST_CASE("parametric_var portfolio forms: a panel is the series of R w, mean and cov give the closed form",
           "[var][parametric]") {
   const Eigen::Index t = 252, n = 6;
   Eigen::MatrixXd panel(t, n);
@@ -413,7 +413,7 @@ TEMPLATE_TEST_CASE("historical_var and historical_cvar equal the sort-based rule
   }
 }
 
-TEST_CASE("historical_var: a gain quantile is a negative VaR; confidence 0.9 selects empyrical's cutoff 0.1",
+TEST_CASE("historical_var: a gain quantile is a negative VaR, confidence 0.9 selects empyrical's cutoff 0.1",
           "[var][historical]") {
   const std::vector<double> gains = {0.01, 0.02, 0.03, 0.04, 0.05};
   CHECK(keel::historical_var(gains) == Approx(-(0.01 + 0.2 * 0.01)).epsilon(1e-14));  // h = 4 x 0.05 = 0.2
@@ -582,7 +582,7 @@ TEST_CASE("monte_carlo_component_var: components sum to the totals and approach 
   }
 }
 
-TEST_CASE("monte_carlo_var: a singular PSD covariance uses its eigen factor; an indefinite one is singular_problem",
+TEST_CASE("monte_carlo_var: a singular PSD covariance uses its eigen factor, an indefinite one is singular_problem",
           "[var][monte_carlo]") {
   // Two perfectly correlated assets and a third: rank 2, positive semi-definite.
   const Eigen::Vector3d vol(0.01, 0.02, 0.015);

@@ -26,6 +26,7 @@
 #include <keel/snapshot.hpp>
 
 #include "support/data.hpp"
+#include "support/portfolio_data.hpp"
 #include "support/snapshot_json.hpp"
 
 namespace {

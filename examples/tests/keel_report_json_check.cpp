@@ -29,6 +29,7 @@
 #include <keel/var.hpp>
 
 #include "support/data.hpp"
+#include "support/portfolio_data.hpp"
 
 namespace {
 
