@@ -102,6 +102,27 @@ reference_ols solve(const design& d) {
   return out;
 }
 
+/// OLS by long-double pivoted QR, for designs too ill-conditioned for `solve`'s normal
+/// equations; (X'X)^-1 = P R^-1 R^-T P'.
+reference_ols solve_qr(const design& d) {
+  const Eigen::ColPivHouseholderQR<lmatrix> qr(d.x);
+  reference_ols out;
+  out.b = qr.solve(d.y);
+  out.e = d.y - d.x * out.b;
+  const lmatrix r_inv = qr.matrixR().topLeftCorner(4, 4).triangularView<Eigen::Upper>().solve(lmatrix::Identity(4, 4));
+  out.xtx_inv = qr.colsPermutation() * (r_inv * r_inv.transpose()) * qr.colsPermutation().transpose();
+  return out;
+}
+
+/// The 2-norm condition number of the correlation matrix of the design's three regressors.
+long double correlation_condition(const design& d) {
+  const lmatrix c = d.x.rightCols(3).rowwise() - d.x.rightCols(3).colwise().mean();
+  const lvector norms = c.colwise().norm().transpose();
+  const lmatrix corr = norms.asDiagonal().inverse() * (c.transpose() * c) * norms.asDiagonal().inverse();
+  const Eigen::SelfAdjointEigenSolver<lmatrix> eig(corr);
+  return eig.eigenvalues().maxCoeff() / eig.eigenvalues().minCoeff();
+}
+
 /// Newey-West with Bartlett weights and the n/(n-k) factor, as sums over observations.
 lvector newey_west_reference(const design& d, const reference_ols& o, long lags) {
   const long n = d.x.rows();
@@ -160,6 +181,95 @@ TEST_CASE("har_fit with newey_west_lags = 0 gives classical OLS errors", "[har][
   const auto m3 = keel::har_fit(rv, {.newey_west_lags = 3});
   const lvector se3 = newey_west_reference(d, ref, 3);
   for (Eigen::Index j = 0; j < 4; ++j) CHECK(rel(m3.std_errors(j), se3(j)) < 1e-10);
+}
+
+// har_fit solves from centred cross-products when it safely can; these inputs take its other
+// branches: exact centring when the shift (the mean of x) is far from a column's mean, and
+// pivoted QR when the regressors' correlation matrix is ill-conditioned.
+TEST_CASE("har_fit equals the reference where its moments solve hands over", "[har][fit]") {
+  const auto check_fit = [](const std::vector<double>& rv, double tol) {
+    const design d = build_design(rv, 1, keel::har_scale::variance);
+    const reference_ols ref = solve_qr(d);
+    for (const long lags : {0L, 5L}) {
+      INFO("newey_west_lags " << lags);
+      const auto model = keel::har_fit(rv, {.newey_west_lags = lags});
+      CHECK(rel(model.intercept, ref.b(0)) < tol);
+      CHECK(rel(model.beta_daily, ref.b(1)) < tol);
+      CHECK(rel(model.beta_weekly, ref.b(2)) < tol);
+      CHECK(rel(model.beta_monthly, ref.b(3)) < tol);
+      const long double tss = (d.y.array() - d.y.mean()).square().sum();
+      CHECK(rel(model.r_squared, 1 - ref.e.squaredNorm() / tss) < tol);
+      const long rows = d.x.rows();
+      const lvector se = lags == 0 ? lvector((ref.xtx_inv.diagonal() * (ref.e.squaredNorm() / (rows - 4))).cwiseSqrt())
+                                   : newey_west_reference(d, ref, lags);
+      for (Eigen::Index j = 0; j < 4; ++j) CHECK(rel(model.std_errors(j), se(j)) < tol);
+    }
+  };
+  SECTION("the first 21 days a million times the rest: the daily column's mean is far from the mean of x") {
+    std::vector<double> rv = simulate_rv(600, 5);
+    for (std::size_t i = 0; i < 21; ++i) rv[i] *= 1e6;
+    check_fit(rv, 1e-10);
+  }
+  SECTION("a smooth series: its daily, weekly and monthly means are nearly collinear") {
+    std::mt19937_64 gen(6);
+    std::normal_distribution<double> z(0.0, 1.0);
+    std::vector<double> rv(800);
+    for (std::size_t t = 0; t < rv.size(); ++t)
+      rv[t] = 1e-4 * (2 + std::sin(static_cast<double>(t) / 60)) * (1 + 1e-4 * z(gen));
+    const long double condition = correlation_condition(build_design(rv, 1, keel::har_scale::variance));
+    INFO("condition " << static_cast<double>(condition));
+    REQUIRE(condition > 1e4);  // beyond the Cholesky path's rcond >= 1e-3: pivoted QR solves it
+    check_fit(rv, 1e-8);
+  }
+}
+
+// The OLS core's two solvers side by side: centred moments (Cholesky) and pivoted QR agree on
+// every field of the fit for a well-conditioned design, and the moments solve declines a
+// near-collinear one instead of answering with too few digits.
+TEST_CASE("ols_from_moments equals the pivoted-QR core, and declines an ill-conditioned design", "[har][ols]") {
+  std::mt19937_64 gen(8);
+  std::normal_distribution<double> z(0.0, 1.0);
+  const Eigen::Index n = 300;
+  for (const double collinear : {0.0, 1e-4}) {
+    INFO("third regressor = first + second + " << collinear << " noise (0: independent)");
+    Eigen::MatrixXd x(n, 3);
+    Eigen::VectorXd y(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      x(i, 0) = 5 + z(gen);
+      x(i, 1) = -2 + 3 * z(gen);
+      x(i, 2) = collinear > 0 ? x(i, 0) + x(i, 1) + collinear * z(gen) : 100 + 0.1 * z(gen);
+      y(i) = 1 + 0.5 * x(i, 0) - 0.25 * x(i, 1) + 2 * x(i, 2) + z(gen);
+    }
+    keel::detail::ols_workspace<double> ws;
+    ws.resize(n, 3);
+    ws.x = x;
+    ws.y = y;
+    keel::detail::ols_fit<double> qr;
+    keel::detail::ols("test", ws, true, 0x1p-52, qr);
+    Eigen::Vector4d mean;
+    mean << x.colwise().mean().transpose(), y.mean();
+    Eigen::MatrixXd centred(n, 4);
+    centred << x, y;
+    centred.rowwise() -= mean.transpose();
+    const Eigen::Matrix4d cross = centred.transpose() * centred;
+    keel::detail::ols_fit<double> fit;
+    const bool solved = keel::detail::ols_from_moments<3>(Eigen::Vector3d(mean.head<3>()), mean(3), cross, n, fit);
+    if (collinear > 0) {
+      CHECK_FALSE(solved);
+      continue;
+    }
+    REQUIRE(solved);
+    const Eigen::VectorXd residuals =
+        y - x * fit.coefficients.tail<3>() - Eigen::VectorXd::Constant(n, fit.coefficients(0));
+    keel::detail::finish_moments_ols(fit, residuals.squaredNorm());
+    CHECK((fit.coefficients - qr.coefficients).cwiseAbs().maxCoeff() < 1e-12 * qr.coefficients.cwiseAbs().maxCoeff());
+    CHECK((fit.xtx_inverse - qr.xtx_inverse).cwiseAbs().maxCoeff() < 1e-12 * qr.xtx_inverse.cwiseAbs().maxCoeff());
+    CHECK((fit.std_errors - qr.std_errors).cwiseQuotient(qr.std_errors).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((fit.vif - qr.vif).cwiseQuotient(qr.vif).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK(fit.r_squared == Approx(qr.r_squared).epsilon(1e-12));
+    CHECK(fit.rss == Approx(qr.rss).epsilon(1e-12));
+    CHECK(fit.dof == qr.dof);
+  }
 }
 
 TEST_CASE("har_fit recovers a long simulated HAR process within its standard errors", "[har][simulation]") {

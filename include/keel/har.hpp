@@ -17,7 +17,9 @@
 //   (1/h) sum_{j=1..h} x_{t+j} = c + b_d x_t + b_w (1/5) sum_{j=0..4} x_{t-j}
 //                                  + b_m (1/22) sum_{j=0..21} x_{t-j} + e_t
 // fitted by OLS on every t with a full month behind it and h days ahead (n - 22 - h + 1 rows),
-// through the shared OLS core (pivoted QR, detail/ols.hpp). horizon h = 1 is Corsi's daily
+// through the shared OLS core (detail/ols.hpp): from the centred 4 x 4 cross-products by
+// Cholesky when the regressors' correlation matrix is well conditioned (rcond >= 1e-3, as on
+// any real series: 12 or more digits), by pivoted QR otherwise. horizon h = 1 is Corsi's daily
 // model, iterated for longer forecasts; h > 1 fits the direct h-day regression.
 //
 // Conventions
@@ -56,6 +58,7 @@
 #include <keel/detail/check.hpp>
 #include <keel/detail/hac.hpp>
 #include <keel/detail/lanes.hpp>
+#include <keel/detail/moments.hpp>
 #include <keel/detail/ols.hpp>
 #include <keel/detail/present.hpp>
 #include <keel/detail/traits.hpp>
@@ -94,10 +97,12 @@ namespace detail {
 template <class Acc>
 struct har_workspace {
   std::vector<Acc> x;                                         ///< the transformed series
-  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> design;  ///< rows x 3: daily, weekly, monthly
+  Eigen::Matrix<Acc, Eigen::Dynamic, 4> frame;                ///< rows x 4: daily, weekly, monthly, response
+  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> design;  ///< rows x 3 for the QR path
   ols_workspace<Acc> ols;                                     ///< the OLS core's inputs and QR
   ols_fit<Acc> fit;                                           ///< the fit in the accumulation type
-  hac_workspace<Acc> hac;                                     ///< Newey-West scratch
+  hac_workspace<Acc> hac;                                     ///< Newey-West scratch of the QR path
+  Eigen::Matrix<Acc, 4, Eigen::Dynamic> ring;                 ///< Newey-West's last L + 1 scores (moments path)
 };
 }  // namespace detail
 
@@ -285,17 +290,44 @@ template <class Acc>
   return trailing_sum(x, hi, w) / static_cast<Acc>(w);
 }
 
-/// Builds the design and response of the HAR regression from ws.x into ws.design / ws.ols.
+/// x from rv by the scale into x[0, n), or invalid_input naming the first bad value. The loop
+/// only flags a bad value (no branch: it vectorizes where the transform does); a rescan names it.
+template <class Acc, class It>
+void har_transform_all(std::string_view fn, std::string_view name, std::ptrdiff_t column, It f, std::ptrdiff_t n,
+                       Acc* x, har_scale scale) {
+  constexpr double top = std::numeric_limits<double>::max();
+  bool bad = false;
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    const auto v = static_cast<double>(f[i]);
+    bad |= !(v >= 0 && v <= top);  // NaN fails both
+    x[i] = static_cast<Acc>(v);
+  }
+  if (scale == har_scale::volatility) {
+    for (std::ptrdiff_t i = 0; i < n; ++i) x[i] = std::sqrt(std::max(x[i], Acc(0)));
+  } else if (scale == har_scale::log_variance) {
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      bad |= !(x[i] > 0);
+      x[i] = std::log(x[i]);
+    }
+  }
+  if (bad) [[unlikely]]
+    for (std::ptrdiff_t i = 0; i < n; ++i)
+      (void)har_transform<Acc>(fn, name, column, i, static_cast<double>(f[i]), scale);
+  KEEL_ASSERT(!bad);  // the rescan threw
+}
+
+/// Writes the HAR regressors (daily, weekly and monthly means) and response (the mean of the
+/// next h days) of each of the n - monthly - horizon + 1 rows from x into the four columns,
+/// less `shift`, and returns the four columns' plain sums (of the shifted values).
 /// Running sums restarted exactly every 64 rows keep each mean within a few ulps.
 template <class Acc>
-void har_design(har_workspace<Acc>& ws, std::ptrdiff_t n, const har_options& o) {
+Eigen::Matrix<Acc, 4, 1> har_columns(const Acc* x, std::ptrdiff_t n, const har_options& o, Acc shift, Acc* daily,
+                                     Acc* weekly, Acc* monthly, Acc* ahead_mean) {
   const std::ptrdiff_t rows = n - o.monthly - o.horizon + 1;
-  const Acc* x = ws.x.data();
-  if (ws.design.rows() != rows || ws.design.cols() != 3) ws.design.resize(rows, 3);
-  ws.ols.resize(rows, 3);
   const Acc inv_week = Acc(1) / static_cast<Acc>(o.weekly), inv_month = Acc(1) / static_cast<Acc>(o.monthly),
             inv_ahead = Acc(1) / static_cast<Acc>(o.horizon);  // multiplications: divisions would dominate the loop
   Acc week = 0, month = 0, ahead = 0;
+  Acc sum_d = 0, sum_w = 0, sum_m = 0, sum_y = 0;  // independent of the running sums: free in this loop
   for (std::ptrdiff_t r = 0; r < rows; ++r) {
     const std::ptrdiff_t t = r + o.monthly - 1;  // the day the regressors end on
     if (r % 64 == 0) {
@@ -307,12 +339,102 @@ void har_design(har_workspace<Acc>& ws, std::ptrdiff_t n, const har_options& o) 
       month += x[t] - x[t - o.monthly];
       ahead += x[t + o.horizon] - x[t];
     }
-    ws.design(r, 0) = x[t];
-    ws.design(r, 1) = week * inv_week;
-    ws.design(r, 2) = month * inv_month;
-    ws.ols.y(r) = ahead * inv_ahead;
+    daily[r] = x[t] - shift;
+    weekly[r] = week * inv_week - shift;
+    monthly[r] = month * inv_month - shift;
+    ahead_mean[r] = ahead * inv_ahead - shift;
+    sum_d += daily[r];
+    sum_w += weekly[r];
+    sum_m += monthly[r];
+    sum_y += ahead_mean[r];
   }
+  return {sum_d, sum_w, sum_m, sum_y};
+}
+
+/// The QR path: the design into ws.design and ws.ols, solved by the pivoted-QR core, with
+/// Newey-West errors over the stored scores.
+template <class Acc>
+void har_fit_qr(std::string_view fn, har_workspace<Acc>& ws, std::ptrdiff_t n, const har_options& o,
+                std::ptrdiff_t lags, double data_epsilon, Eigen::Matrix<Acc, 4, 1>& se) {
+  const std::ptrdiff_t rows = n - o.monthly - o.horizon + 1;
+  if (ws.design.rows() != rows || ws.design.cols() != 3) ws.design.resize(rows, 3);
+  ws.ols.resize(rows, 3);
+  (void)har_columns(ws.x.data(), n, o, Acc(0), ws.design.col(0).data(), ws.design.col(1).data(),
+                    ws.design.col(2).data(), ws.ols.y.data());
   ws.ols.x = ws.design;
+  static const std::vector<std::string> names{"daily", "weekly", "monthly"};
+  ols(fn, ws.ols, true, data_epsilon, ws.fit, &names);
+  for (Eigen::Index j = 0; j < 4; ++j) se(j) = ws.fit.std_errors(j);
+  if (lags > 0) {
+    newey_west_variances(ws.design, true, ws.fit.residuals, ws.fit.xtx_inverse, lags, true, ws.hac);
+    for (Eigen::Index j = 0; j < 4; ++j) se(j) = std::sqrt(std::max(ws.hac.variances(j), Acc(0)));
+  }
+}
+
+/// The moments path (detail/ols.hpp's ols_from_moments). The four columns are written less a
+/// shift, the mean of x (all four average x over nearly the same days, so it sits close to
+/// each column's mean); with delta the mean of a shifted column, the centred cross-products
+/// are S = sum dev dev' - n delta delta' (the corrected two-pass formula), and where that would
+/// cancel more than four bits (detail::well_centred) the columns are centred exactly first.
+/// delta is folded into the residual pass (e = dev_y - b'dev_x - (delta_y - b'delta_x)) and
+/// the scores' constant. One fused pass then gives the residuals and the Newey-West scores
+/// (z_t = e_t (X'X)^-1 [1 x_t], as [1/n, 0, 0, 0] + the right 4 x 3 block of (X'X)^-1 times
+/// the centred x_t: no cancellation in the intercept's score). Returns false when the
+/// moments path declines (ill-conditioned, or sums near the ends of the range).
+template <class Acc>
+[[nodiscard]] bool har_fit_moments(har_workspace<Acc>& ws, std::ptrdiff_t n, const har_options& o, std::ptrdiff_t lags,
+                                   Eigen::Matrix<Acc, 4, 1>& se) {
+  const std::ptrdiff_t rows = n - o.monthly - o.horizon + 1;
+  auto& f = ws.frame;
+  if (f.rows() != rows) f.resize(rows, 4);
+  const auto count = static_cast<Acc>(rows);
+  const Acc shift = Eigen::Map<const Eigen::Matrix<Acc, Eigen::Dynamic, 1>>(ws.x.data(), n).mean();
+  const Eigen::Matrix<Acc, 4, 1> sums =
+      har_columns(ws.x.data(), n, o, shift, f.col(0).data(), f.col(1).data(), f.col(2).data(), f.col(3).data());
+  Eigen::Matrix<Acc, 4, 1> mean = Eigen::Matrix<Acc, 4, 1>::Constant(shift), delta = sums / count;
+  Eigen::Matrix<Acc, 4, 4> cross;
+  for (Eigen::Index i = 0; i < 4; ++i)
+    for (Eigen::Index j = i; j < 4; ++j) cross(i, j) = cross(j, i) = f.col(i).dot(f.col(j));
+  bool centred = true;
+  for (Eigen::Index j = 0; j < 4; ++j) centred = centred && well_centred(sums(j), cross(j, j), count);
+  if (!centred) {  // a shift far from some column's mean (a series with a jump or a trend): centre exactly
+    for (Eigen::Index j = 0; j < 4; ++j) {
+      f.col(j).array() -= delta(j);
+      mean(j) += delta(j);
+      delta(j) = f.col(j).sum() / count;
+    }
+    for (Eigen::Index i = 0; i < 4; ++i)
+      for (Eigen::Index j = i; j < 4; ++j) cross(i, j) = cross(j, i) = f.col(i).dot(f.col(j));
+  }
+  cross -= count * delta * delta.transpose();
+  mean += delta;
+  auto& fit = ws.fit;
+  if (!ols_from_moments<3>(Eigen::Matrix<Acc, 3, 1>(mean.template head<3>()), mean(3), cross, rows, fit)) return false;
+  const Eigen::Matrix<Acc, 3, 1> b = fit.coefficients.template tail<3>();
+  const Acc offset = delta(3) - b.dot(delta.template head<3>());  // the columns are off their means by delta
+  fit.residuals.resize(rows);
+  if (lags == 0) {
+    fit.residuals = f.col(3).array() - offset;
+    fit.residuals.noalias() -= f.template leftCols<3>() * b;
+  } else {
+    const Eigen::Matrix<Acc, 4, 3> q = fit.xtx_inverse.template rightCols<3>();
+    Eigen::Matrix<Acc, 4, 1> c = -q * delta.template head<3>();  // the scores' constant, with delta folded in
+    c(0) += Acc(1) / count;
+    bartlett_window<Acc, 4> nw;  // a local: its sums stay in registers through the loop
+    nw.start(ws.ring, lags, 4);
+    const Acc *d = f.col(0).data(), *w = f.col(1).data(), *m = f.col(2).data(), *y = f.col(3).data();
+    Acc* res = fit.residuals.data();
+    for (std::ptrdiff_t r = 0; r < rows; ++r) {
+      const Acc e = y[r] - (b(0) * d[r] + b(1) * w[r] + b(2) * m[r]) - offset;
+      res[r] = e;
+      nw.push(ws.ring, e * (c + q.col(0) * d[r] + q.col(1) * w[r] + q.col(2) * m[r]));
+    }
+    const Acc factor = static_cast<Acc>(rows) / static_cast<Acc>(rows - 4);  // statsmodels' small-sample factor
+    se = (factor * nw.finish(ws.ring)).cwiseMax(Acc(0)).cwiseSqrt();
+  }
+  finish_moments_ols(fit, fit.residuals.squaredNorm());
+  if (lags == 0) se = fit.std_errors;
+  return true;
 }
 
 /// Fits the HAR regression of the series `rv` (any Series, or a panel column) into `model`.
@@ -330,20 +452,12 @@ void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t col
                          "har_options::min_observations");
   auto& ws = model.workspace;
   ws.x.resize(uz(n));
-  auto f = std::ranges::begin(rv);
-  for (std::ptrdiff_t i = 0; i < n; ++i)
-    ws.x[uz(i)] = har_transform<acc>(fn, name, column, i, static_cast<double>(f[i]), o.scale);
-  har_design(ws, n, o);
-  static const std::vector<std::string> names{"daily", "weekly", "monthly"};
-  ols(fn, ws.ols, true, static_cast<double>(std::numeric_limits<detail::value_t<S>>::epsilon()), ws.fit, &names);
+  har_transform_all(fn, name, column, std::ranges::begin(rv), n, ws.x.data(), o.scale);
   const std::ptrdiff_t lags = o.newey_west_lags.value_or(corsi_lags(o.horizon));
   o.newey_west_lags = lags;
   Eigen::Matrix<acc, 4, 1> se;
-  for (Eigen::Index j = 0; j < 4; ++j) se(j) = ws.fit.std_errors(j);
-  if (lags > 0) {
-    newey_west_variances(ws.design, true, ws.fit.residuals, ws.fit.xtx_inverse, lags, true, ws.hac);
-    for (Eigen::Index j = 0; j < 4; ++j) se(j) = std::sqrt(std::max(ws.hac.variances(j), acc(0)));
-  }
+  if (!har_fit_moments(ws, n, o, lags, se))
+    har_fit_qr(fn, ws, n, o, lags, static_cast<double>(std::numeric_limits<detail::value_t<S>>::epsilon()), se);
   const auto& c = ws.fit.coefficients;
   if (!c.allFinite() || !se.allFinite())  // rv near the top of double's range: sums of squares overflow
     throw_overflow(fn, "the HAR fit (coefficients and their standard errors)");
@@ -425,10 +539,20 @@ void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t c
   const std::ptrdiff_t n = ssize(returns);
   out.squares.resize(uz(n));
   auto f = std::ranges::begin(returns);
+  bool bad = false;  // flagged without a branch; the rescan below names the value
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     const auto r = static_cast<acc>(f[i]);
-    if (!std::isfinite(r)) throw_non_finite_at(fn, har_where("returns", column, i), static_cast<double>(f[i]));
-    out.squares[uz(i)] = rounded<Real>(fn, "a squared return", r * r);
+    bad |= !(std::abs(r) <= std::numeric_limits<acc>::max());  // NaN fails too
+    out.squares[uz(i)] = static_cast<Real>(r * r);
+  }
+  if (bad) [[unlikely]]
+    for (std::ptrdiff_t i = 0; i < n; ++i)
+      if (!std::isfinite(f[i])) throw_non_finite_at(fn, har_where("returns", column, i), static_cast<double>(f[i]));
+  if constexpr (sizeof(Real) < sizeof(acc)) {  // a float square of a finite float return can overflow
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      const auto r = static_cast<acc>(f[i]);
+      out.squares[uz(i)] = rounded<Real>(fn, "a squared return", r * r);
+    }
   }
   const har_options fit_options{.horizon = 1,
                                 .scale = o.scale,
@@ -456,8 +580,8 @@ void har_model<Real>::forecast(const S& rv_history, std::ptrdiff_t h, har_foreca
 /// Fits the HAR model (Corsi 2009) to a daily realised-variance series, into a reused model.
 ///
 /// \f[ \bar x_{t+1:t+h} = c + b_d x_t + b_w \bar x_{t-4:t} + b_m \bar x_{t-21:t} + e_t \f]
-/// by OLS (pivoted QR) over the n - monthly - horizon + 1 rows with a full month behind and h
-/// days ahead; x by options.scale; Newey-West HAC errors (Bartlett, n/(n-4)), classical with
+/// by OLS (centred moments, or pivoted QR when ill-conditioned) over the n - monthly - horizon + 1 rows with a full
+/// month behind and h days ahead; x by options.scale; Newey-West HAC errors (Bartlett, n/(n-4)), classical with
 /// newey_west_lags = 0. Every x must be finite, rv >= 0 (> 0 for log_variance).
 /// \pre n >= monthly + horizon - 1 + min_observations; 2 <= weekly < monthly; horizon >= 1.
 /// Fills `out` with har_model{intercept, beta_daily, beta_weekly, beta_monthly, std_errors, t_stats,

@@ -12,6 +12,13 @@
 // ever formed from the triangular factor R. A caller that fits many problems of one shape
 // (HAR on every column of a panel) reuses one workspace and one result: no allocation then.
 //
+// A second path serves callers that stream a few regressors through one pass (HAR on every
+// column of a panel): ols_from_moments solves from the centred cross-products by Cholesky of the
+// regressors' correlation matrix, but only when that matrix is well conditioned (its reciprocal
+// condition at least moments_rcond_min, so the squared condition costs at most 3 of 16 digits)
+// and every sum of squares is far from both ends of the range; otherwise it declines and the
+// caller falls back to ols() (which also names collinear regressors).
+//
 // Rank decision: a pivot of R at most max(n, k) eps times the largest means rank deficiency
 // (numpy's matrix_rank rule), eps the machine epsilon of the data's type (float data is known
 // only to float precision).
@@ -29,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <Eigen/QR>
 
@@ -295,6 +303,68 @@ void ols(std::string_view fn, ols_workspace<Acc>& ws, bool intercept, double dat
     out.coefficients(0) = ybar - ws.xbar.dot(out.coefficients.tail(k));
     out.std_errors(0) = y_scale * s * std::sqrt(Acc(1) / static_cast<Acc>(n) + leverage);
   }
+}
+
+/// The smallest reciprocal condition number (1-norm, LLT's estimate) of the regressors'
+/// correlation matrix that ols_from_moments accepts: the normal equations lose about
+/// log10(1 / rcond) digits more than QR, so at 1e-3 the coefficients keep 12 or more.
+inline constexpr double moments_rcond_min = 1e-3;
+
+/// OLS with an intercept from centred moments of n rows of [X y] (K regressors, y last):
+/// `xbar`, `ybar` the means and `cross` = sum_t (r_t - rbar)(r_t - rbar)'. With D the centred
+/// column norms and C = D^-1 Sxx D^-1 the correlation matrix, b = D^-1 C^-1 D^-1 Sxy,
+/// c = ybar - xbar'b, and (X'X)^-1 of [1 X] by the block inverse (as assemble_inverse, the
+/// intercept's leverage as a norm, ||L^-1 D^-1 xbar||^2).
+/// Fills out's coefficients, xtx_inverse, vif, tss, n, p, dof and intercept and returns true;
+/// the caller's residual pass then calls finish_moments_ols. Returns false, leaving `out` to
+/// ols(), for a correlation matrix that is not positive definite or has rcond below
+/// moments_rcond_min, and for sums of squares near either end of the range (or not finite).
+template <int K, class Acc>
+[[nodiscard]] bool ols_from_moments(const Eigen::Matrix<Acc, K, 1>& xbar, Acc ybar,
+                                    const Eigen::Matrix<Acc, K + 1, K + 1>& cross, std::ptrdiff_t n,
+                                    ols_fit<Acc>& out) {
+  using vec = Eigen::Matrix<Acc, K, 1>;
+  using mat = Eigen::Matrix<Acc, K, K>;
+  const Acc lo = std::sqrt(std::numeric_limits<Acc>::min()), hi = std::sqrt(std::numeric_limits<Acc>::max());
+  if (!cross.allFinite() || !xbar.allFinite() || !std::isfinite(ybar)) return false;
+  for (int j = 0; j <= K; ++j)
+    if (!(cross(j, j) > lo && cross(j, j) < hi)) return false;  // also a constant column or response
+  const vec d = cross.diagonal().template head<K>().cwiseSqrt();
+  const mat c = d.asDiagonal().inverse() * cross.template topLeftCorner<K, K>() * d.asDiagonal().inverse();
+  const Eigen::LLT<mat> llt(c);
+  if (llt.info() != Eigen::Success || !(llt.rcond() >= static_cast<Acc>(moments_rcond_min))) return false;
+  const mat c_inv = llt.solve(mat::Identity());
+  const vec b = (llt.solve(cross.col(K).template head<K>().cwiseQuotient(d))).cwiseQuotient(d);
+  out.n = n;
+  out.p = K + 1;
+  out.dof = n - K - 1;
+  out.intercept = true;
+  out.coefficients.resize(K + 1);
+  out.coefficients(0) = ybar - xbar.dot(b);
+  out.coefficients.tail(K) = b;
+  out.vif = c_inv.diagonal().cwiseMax(Acc(1));  // >= 1 in exact arithmetic; a hair below is rounding
+  out.xtx_inverse.resize(K + 1, K + 1);
+  const mat a = d.asDiagonal().inverse() * c_inv * d.asDiagonal().inverse();
+  out.xtx_inverse.bottomRightCorner(K, K) = a;
+  const vec a_xbar = a * xbar;
+  out.xtx_inverse.row(0).tail(K) = -a_xbar.transpose();
+  out.xtx_inverse.col(0).tail(K) = -a_xbar;
+  const vec lever = llt.matrixL().solve(xbar.cwiseQuotient(d));
+  out.xtx_inverse(0, 0) = Acc(1) / static_cast<Acc>(n) + lever.squaredNorm();
+  out.tss = cross(K, K);
+  return true;
+}
+
+/// Completes a fit by ols_from_moments from the residual sum of squares of the caller's pass:
+/// rss, sigma = sqrt(rss / dof), R^2 = 1 - rss / tss (clamped to [0, 1]) and the classical
+/// standard errors sigma sqrt(diag (X'X)^-1).
+template <class Acc>
+void finish_moments_ols(ols_fit<Acc>& out, Acc rss) {
+  out.rss = rss;
+  out.sigma = std::sqrt(rss / static_cast<Acc>(out.dof));
+  out.r_squared = std::clamp(Acc(1) - rss / out.tss, Acc(0), Acc(1));
+  out.std_errors.resize(out.p);
+  for (Eigen::Index j = 0; j < out.p; ++j) out.std_errors(j) = out.sigma * std::sqrt(out.xtx_inverse(j, j));
 }
 
 }  // namespace keel::detail
