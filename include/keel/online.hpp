@@ -72,11 +72,11 @@
 #include <keel/covariance.hpp>
 #include <keel/detail/check.hpp>
 #include <keel/detail/dd.hpp>
+#include <keel/detail/limits.hpp>
 #include <keel/detail/moments.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
-#include <keel/snapshot.hpp>
 #include <keel/var.hpp>
 #include <keel/volatility.hpp>
 

@@ -72,6 +72,7 @@
 #include <keel/beta.hpp>
 #include <keel/concentration.hpp>
 #include <keel/covariance.hpp>
+#include <keel/detail/limits.hpp>
 #include <keel/error.hpp>
 #include <keel/frontier.hpp>
 #include <keel/har.hpp>
@@ -90,91 +91,6 @@ struct holding {
   double quantity = 0;  ///< shares (or units) held; negative: short
   std::string sector;   ///< sector label ("" : unclassified)
 };
-
-/// The metrics a risk limit can bound (see limit_values for each one's definition).
-enum class limit_metric {
-  max_position_weight,          ///< largest |v_i| / V
-  max_sector_weight,            ///< largest |sum of a sector's weights|
-  max_gross_leverage,           ///< sum |v_i| / V
-  max_beta,                     ///< |value-weighted beta|
-  max_var_99_1d,                ///< parametric normal 1-day 99% VaR, fraction of V
-  max_drawdown,                 ///< max drawdown of the portfolio's return series over the window
-  max_avg_pairwise_correlation  ///< mean off-diagonal correlation of the held positions
-};
-
-/// How serious a limit is.
-enum class limit_severity {
-  warning,  ///< file text "warning"
-  hard      ///< file text "hard" (the default)
-};
-
-/// A limit: breached when the metric's value exceeds `limit`.
-struct risk_limit {
-  limit_metric metric = limit_metric::max_position_weight;  ///< what is bounded
-  double limit = 0;                                         ///< the largest allowed value
-  limit_severity severity = limit_severity::hard;           ///< warning or hard
-};
-
-/// A limit with the portfolio's current value of its metric.
-struct limit_status {
-  risk_limit limit;       ///< the limit
-  double value = 0;       ///< the metric's value (limit_values)
-  bool breached = false;  ///< value > limit.limit
-};
-
-/// One value per limit metric, in limit_metric's order (fractions, not percent).
-struct limit_values {
-  double max_position_weight = 0;  ///< max_i |v_i| / V
-  double max_sector_weight =
-      0;                      ///< max over named sectors |sum_{i in sector} w_i| (positions without a sector left out)
-  double gross_leverage = 0;  ///< sum_i |v_i| / V
-  double beta = 0;            ///< |sum_i w_i beta_i|
-  double var_99_1d = 0;       ///< parametric_var(w, mean, cov) at 99%, 1 day, normal, with the mean
-  double max_drawdown = 0;    ///< max_drawdown(r_p).depth over the window, today's weights
-  double avg_pairwise_correlation = 0;  ///< mean of correlation(cov)_ij over i < j (0 for one position)
-};
-
-/// The name of a metric as written in a limits file ("max_beta", ...).
-/// \returns the enumerator's name.
-[[nodiscard]] inline std::string_view limit_metric_name(limit_metric metric) {
-  switch (metric) {
-    case limit_metric::max_position_weight:
-      return "max_position_weight";
-    case limit_metric::max_sector_weight:
-      return "max_sector_weight";
-    case limit_metric::max_gross_leverage:
-      return "max_gross_leverage";
-    case limit_metric::max_beta:
-      return "max_beta";
-    case limit_metric::max_var_99_1d:
-      return "max_var_99_1d";
-    case limit_metric::max_drawdown:
-      return "max_drawdown";
-    case limit_metric::max_avg_pairwise_correlation:
-      return "max_avg_pairwise_correlation";
-  }
-  return "unknown";
-}
-
-/// The metric named `name` (exact, as limit_metric_name writes it).
-/// \throws invalid_input for another name; the message names it and lists the known metrics.
-[[nodiscard]] inline limit_metric parse_limit_metric(std::string_view name);
-
-/// The name of a severity ("warning" or "hard").
-/// \returns the enumerator's name.
-[[nodiscard]] inline std::string_view limit_severity_name(limit_severity severity) {
-  return severity == limit_severity::warning ? "warning" : "hard";
-}
-
-/// The severity named `name` ("warning" or "hard"; an empty name is hard, a file's default).
-/// \throws invalid_input for another name, naming it.
-[[nodiscard]] inline limit_severity parse_limit_severity(std::string_view name);
-
-/// Every limit with its metric's value from `current`; breached = value > limit.
-/// \pre every limit finite (invalid_input naming limits[i]).
-/// \returns one limit_status per limit, in order.
-[[nodiscard]] inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits,
-                                                               const limit_values& current);
 
 /// Options of prepare_universe, summarize_risk and risk_snapshot, in the order.
 struct snapshot_options {

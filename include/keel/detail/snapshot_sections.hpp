@@ -22,67 +22,6 @@
 
 namespace keel {
 
-inline limit_metric parse_limit_metric(std::string_view name) {
-  constexpr limit_metric all[] = {limit_metric::max_position_weight,
-                                  limit_metric::max_sector_weight,
-                                  limit_metric::max_gross_leverage,
-                                  limit_metric::max_beta,
-                                  limit_metric::max_var_99_1d,
-                                  limit_metric::max_drawdown,
-                                  limit_metric::max_avg_pairwise_correlation};
-  std::string known;
-  for (limit_metric m : all) {
-    if (limit_metric_name(m) == name) return m;
-    known += known.empty() ? "" : ", ";
-    known += limit_metric_name(m);
-  }
-  throw invalid_input(detail::message("parse_limit_metric",
-                                      "unknown limit metric " + detail::quoted(name) + " (known: " + known + ")"));
-}
-
-inline limit_severity parse_limit_severity(std::string_view name) {
-  if (name == "warning") return limit_severity::warning;
-  if (name == "hard" || name.empty()) return limit_severity::hard;
-  throw invalid_input(detail::message("parse_limit_severity",
-                                      "unknown limit severity " + detail::quoted(name) + " (known: warning, hard)"));
-}
-
-inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits, const limit_values& current) {
-  std::vector<limit_status> out;
-  out.reserve(limits.size());
-  for (std::size_t i = 0; i < limits.size(); ++i) {
-    const risk_limit& l = limits[i];
-    if (!std::isfinite(l.limit))
-      detail::throw_non_finite_at("evaluate_limits", "limits[" + std::to_string(i) + "].limit", l.limit);
-    double v = 0;
-    switch (l.metric) {
-      case limit_metric::max_position_weight:
-        v = current.max_position_weight;
-        break;
-      case limit_metric::max_sector_weight:
-        v = current.max_sector_weight;
-        break;
-      case limit_metric::max_gross_leverage:
-        v = current.gross_leverage;
-        break;
-      case limit_metric::max_beta:
-        v = current.beta;
-        break;
-      case limit_metric::max_var_99_1d:
-        v = current.var_99_1d;
-        break;
-      case limit_metric::max_drawdown:
-        v = current.max_drawdown;
-        break;
-      case limit_metric::max_avg_pairwise_correlation:
-        v = current.avg_pairwise_correlation;
-        break;
-    }
-    out.push_back({l, v, v > l.limit});
-  }
-  return out;
-}
-
 namespace detail::snap {
 
 /// Checks the options every entry point shares.
