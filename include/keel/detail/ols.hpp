@@ -339,16 +339,20 @@ template <int K, class Acc>
   out.p = K + 1;
   out.dof = n - K - 1;
   out.intercept = true;
+  const mat a = d.asDiagonal().inverse() * c_inv * d.asDiagonal().inverse();
+  const vec a_xbar = a * xbar;
+  // Element by element into the dynamic results: Eigen's packet copy of a K-vector into a
+  // dynamic block trips g++ 12's -Warray-bounds under AVX-512 (a dead 8-wide path).
   out.coefficients.resize(K + 1);
   out.coefficients(0) = ybar - xbar.dot(b);
-  out.coefficients.tail(K) = b;
-  out.vif = c_inv.diagonal().cwiseMax(Acc(1));  // >= 1 in exact arithmetic; a hair below is rounding
+  out.vif.resize(K);
   out.xtx_inverse.resize(K + 1, K + 1);
-  const mat a = d.asDiagonal().inverse() * c_inv * d.asDiagonal().inverse();
-  out.xtx_inverse.bottomRightCorner(K, K) = a;
-  const vec a_xbar = a * xbar;
-  out.xtx_inverse.row(0).tail(K) = -a_xbar.transpose();
-  out.xtx_inverse.col(0).tail(K) = -a_xbar;
+  for (Eigen::Index i = 0; i < K; ++i) {
+    out.coefficients(1 + i) = b(i);
+    out.vif(i) = std::max(c_inv(i, i), Acc(1));  // >= 1 in exact arithmetic; a hair below is rounding
+    out.xtx_inverse(0, 1 + i) = out.xtx_inverse(1 + i, 0) = -a_xbar(i);
+    for (Eigen::Index j = 0; j < K; ++j) out.xtx_inverse(1 + i, 1 + j) = a(i, j);
+  }
   const vec lever = llt.matrixL().solve(xbar.cwiseQuotient(d));
   out.xtx_inverse(0, 0) = Acc(1) / static_cast<Acc>(n) + lever.squaredNorm();
   out.tss = cross(K, K);
