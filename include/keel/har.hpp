@@ -542,18 +542,16 @@ void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t c
   bool bad = false;  // flagged without a branch; the rescan below names the value
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     const auto r = static_cast<acc>(f[i]);
-    bad |= !(std::abs(r) <= std::numeric_limits<acc>::max());  // NaN fails too
-    out.squares[uz(i)] = static_cast<Real>(r * r);
+    const auto square = static_cast<Real>(r * r);  // a float square of a finite float return can overflow
+    bad |= !(std::abs(r) <= std::numeric_limits<acc>::max() && square <= std::numeric_limits<Real>::max());
+    out.squares[uz(i)] = square;
   }
   if (bad) [[unlikely]]
-    for (std::ptrdiff_t i = 0; i < n; ++i)
-      if (!std::isfinite(f[i])) throw_non_finite_at(fn, har_where("returns", column, i), static_cast<double>(f[i]));
-  if constexpr (sizeof(Real) < sizeof(acc)) {  // a float square of a finite float return can overflow
     for (std::ptrdiff_t i = 0; i < n; ++i) {
       const auto r = static_cast<acc>(f[i]);
-      out.squares[uz(i)] = rounded<Real>(fn, "a squared return", r * r);
+      if (!std::isfinite(r)) throw_non_finite_at(fn, har_where("returns", column, i), static_cast<double>(f[i]));
+      (void)rounded<Real>(fn, "a squared return", r * r);  // names a float overflow; a double one is inf, named later
     }
-  }
   const har_options fit_options{.horizon = 1,
                                 .scale = o.scale,
                                 .newey_west_lags = o.newey_west_lags,
