@@ -187,7 +187,7 @@ TEST_CASE("har_fit with newey_west_lags = 0 gives classical OLS errors", "[har][
 // branches: exact centring when the shift (the mean of x) is far from a column's mean, and
 // pivoted QR when the regressors' correlation matrix is ill-conditioned.
 TEST_CASE("har_fit equals the reference where its moments solve hands over", "[har][fit]") {
-  const auto check_fit = [](const std::vector<double>& rv, double tol) {
+  const auto check_fit = [](const std::vector<double>& rv, double tol, double se_tol) {
     const design d = build_design(rv, 1, keel::har_scale::variance);
     const reference_ols ref = solve_qr(d);
     for (const long lags : {0L, 5L}) {
@@ -202,13 +202,13 @@ TEST_CASE("har_fit equals the reference where its moments solve hands over", "[h
       const long rows = d.x.rows();
       const lvector se = lags == 0 ? lvector((ref.xtx_inv.diagonal() * (ref.e.squaredNorm() / (rows - 4))).cwiseSqrt())
                                    : newey_west_reference(d, ref, lags);
-      for (Eigen::Index j = 0; j < 4; ++j) CHECK(rel(model.std_errors(j), se(j)) < tol);
+      for (Eigen::Index j = 0; j < 4; ++j) CHECK(rel(model.std_errors(j), se(j)) < se_tol);
     }
   };
   SECTION("the first 21 days a million times the rest: the daily column's mean is far from the mean of x") {
     std::vector<double> rv = simulate_rv(600, 5);
     for (std::size_t i = 0; i < 21; ++i) rv[i] *= 1e6;
-    check_fit(rv, 1e-10);
+    check_fit(rv, 1e-10, 1e-10);
   }
   SECTION("a smooth series: its daily, weekly and monthly means are nearly collinear") {
     std::mt19937_64 gen(6);
@@ -219,7 +219,10 @@ TEST_CASE("har_fit equals the reference where its moments solve hands over", "[h
     const long double condition = correlation_condition(build_design(rv, 1, keel::har_scale::variance));
     INFO("condition " << static_cast<double>(condition));
     REQUIRE(condition > 1e4);  // beyond the Cholesky path's rcond >= 1e-3: pivoted QR solves it
-    check_fit(rv, 1e-8);
+    // Coefficients keep 1e-10; the Newey-West errors of this design were measured 3e-10 from
+    // the long-double sandwich (its scores multiply residuals by rows of an ill-conditioned
+    // (X'X)^-1), so the standard errors are held to 1e-9.
+    check_fit(rv, 1e-10, 1e-9);
   }
 }
 
