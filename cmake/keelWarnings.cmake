@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
-# Warning flags for keel's own targets (tests, examples, benchmarks, fuzzers). Never set on the
-# INTERFACE target: a downstream project chooses its own warnings.
+# Warning flags for keel's own targets (the compiled library, tests, examples, benchmarks,
+# fuzzers). Never set on the INTERFACE target: a downstream project chooses its own warnings.
 #   GNU, Clang, AppleClang   -Wall -Wextra -Wpedantic -Wconversion ... (-Werror)
 #   MSVC and clang-cl        /W4 /permissive- (/WX)
 #   any other compiler       no flags (a status message says so)
-# The flags in parentheses are added when KEEL_WARNINGS_AS_ERRORS is ON (the default).
+# The flags in parentheses are added when KEEL_WARNINGS_AS_ERRORS is ON (the default when keel
+# is the top-level project).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "MSVC" OR CMAKE_CXX_COMPILER_FRONTEND_VARIANT STREQUAL "MSVC")
   set(_keel_warning_flags /W4 /permissive-)
   set(_keel_error_flag /WX)

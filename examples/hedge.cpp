@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       "least cost or least variance, within a budget), and the beta, volatility and VaR before and after.",
       "hedge"};
   keel_example::price_source source;
-  std::string portfolio_path = std::string(KEEL_EXAMPLES_DATA_DIR) + "/dow30_portfolio.csv";
+  std::string portfolio_path = keel_example::bundled_file("dow30_portfolio.csv").string();
   std::string instruments_text, market, objective = "min-cost";
   double target = 0, cost_bps = 1, multiplier = 1;
   std::optional<double> budget;

@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
       "the cash, above a minimum trade, at a cost) that bring the book back inside its bands.",
       "rebalance"};
   keel_example::price_source source;
-  std::string portfolio_path = std::string(KEEL_EXAMPLES_DATA_DIR) + "/dow30_portfolio.csv";
-  std::string targets_path = std::string(KEEL_EXAMPLES_DATA_DIR) + "/dow30_targets.csv";
+  std::string portfolio_path = keel_example::bundled_file("dow30_portfolio.csv").string();
+  std::string targets_path = keel_example::bundled_file("dow30_targets.csv").string();
   std::string to = "target";
   double band = 0.01, cash = 0, min_trade = 0, cost_bps = 5;
   std::int64_t lot_size = 1;

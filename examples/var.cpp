@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
       "the last 250 days and the built-in stress scenarios.",
       "var"};
   keel_example::price_source source;
-  std::string portfolio_path = std::string(KEEL_EXAMPLES_DATA_DIR) + "/dow30_portfolio.csv";
+  std::string portfolio_path = keel_example::bundled_file("dow30_portfolio.csv").string();
   std::ptrdiff_t window = 500, paths = 100'000;
   std::uint64_t seed = 1;
   int threads = 0;

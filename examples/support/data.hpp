@@ -11,12 +11,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -27,15 +29,35 @@
 
 namespace keel_example {
 
-/// The bundled price file (examples/data), the default input of every example.
-inline std::filesystem::path bundled_prices() {
-  return std::filesystem::path(KEEL_EXAMPLES_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv";
+/// The folder of the bundled data (examples/data), looked up once, at run time:
+///   1. $KEEL_DATA_DIR when it is set and not empty (an explicit choice wins, used as given);
+///   2. `<folder of this program>/../share/keel` when it exists: an installed program
+///      (`cmake --install` puts the data in `<prefix>/share/keel` and the programs in
+///      `<prefix>/bin`), wherever the prefix was installed or later moved;
+///   3. examples/data of the source tree this program was built from (KEEL_EXAMPLES_DATA_DIR,
+///      set by examples/CMakeLists.txt): a program run from its build tree.
+/// The program's folder is that of /proc/self/exe (Linux); where it cannot be read, step 2 is
+/// skipped.
+inline const std::filesystem::path& bundled_data_dir() {
+  static const std::filesystem::path dir = [] {
+    if (const char* env = std::getenv("KEEL_DATA_DIR"); env != nullptr && *env != '\0')
+      return std::filesystem::path(env);
+    std::error_code ec;
+    const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec && program.has_parent_path()) {
+      std::filesystem::path installed = program.parent_path().parent_path() / "share" / "keel";
+      if (std::filesystem::is_directory(installed, ec)) return installed;
+    }
+    return std::filesystem::path(KEEL_EXAMPLES_DATA_DIR);
+  }();
+  return dir;
 }
 
-/// A file of the bundled data (examples/data), by name.
-inline std::filesystem::path bundled_file(std::string_view name) {
-  return std::filesystem::path(KEEL_EXAMPLES_DATA_DIR) / name;
-}
+/// The bundled price file, the default input of every example.
+inline std::filesystem::path bundled_prices() { return bundled_data_dir() / "dowjones30_daily_1991_2000_fBasics.csv"; }
+
+/// A file of the bundled data, by name (in bundled_data_dir()).
+inline std::filesystem::path bundled_file(std::string_view name) { return bundled_data_dir() / name; }
 
 /// Where the prices come from: the --prices, --delimiter and --price-column options.
 struct price_source {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The readers of the input files that hold keel::snapshot.hpp's types, apart from data.hpp so
-// that the examples that need only prices do not compile the whole snapshot pipeline:
+// The readers of the input files that hold keel's portfolio and limit types (keel/portfolio.hpp,
+// keel/limits.hpp: light headers, so a program that reads a portfolio compiles no pipeline):
 //   portfolio   symbol,quantity[,sector]                -> keel::holding (quantity < 0: short)
 //   portfolios  portfolio_id,symbol,quantity[,sector]   -> batch_portfolio (keel-batch)
 //   benchmark   sector,weight                           -> (sector, weight) pairs
@@ -18,7 +18,8 @@
 #include <vector>
 
 #include <keel/error.hpp>
-#include <keel/snapshot.hpp>
+#include <keel/limits.hpp>
+#include <keel/portfolio.hpp>
 
 #include "support/data.hpp"
 

@@ -229,10 +229,8 @@ template <Series S>
 
 /// mean_historical_return of every symbol of a price table (NaN = missing), in its column order.
 /// \throws as the panel form.
-[[nodiscard]] inline Eigen::VectorXd mean_historical_return(const price_table& prices,
-                                                            const expected_return_options& options = {}) {
-  return mean_historical_return(prices.prices, options);
-}
+KEEL_DECL [[nodiscard]] Eigen::VectorXd mean_historical_return(const price_table& prices,
+                                                               const expected_return_options& options = {});
 
 /// CAPM expected returns of each column of a T x N price panel, the market being the
 /// equal-weighted mean of the observed returns on each date.
@@ -279,3 +277,7 @@ capm_return(const Eigen::MatrixBase<Derived>& prices, const S& market_prices, co
 }
 
 }  // namespace keel
+
+#if KEEL_HEADER_ONLY
+#include <keel/detail/expected_returns-inl.hpp>
+#endif

@@ -689,39 +689,21 @@ struct price_table {
   /// The prices of `symbol` as a dated series (see column_view).
   /// \throws invalid_input for an unknown symbol; the message lists up to ten known symbols
   ///         and their count.
-  [[nodiscard]] column_view column(std::string_view symbol) const {
-    return column_at("price_table::column", detail::find_symbol("price_table::column", symbols, symbol));
-  }
+  KEEL_DECL [[nodiscard]] column_view column(std::string_view symbol) const;
 
   /// The prices of the j-th symbol (0-based) as a dated series.
   /// \throws invalid_input unless 0 <= j < symbols.size().
-  [[nodiscard]] column_view column(std::ptrdiff_t j) const {
-    if (j < 0 || j >= detail::ssize(symbols))
-      throw invalid_input(detail::message("price_table::column", "index " + std::to_string(j) +
-                                                                     " is out of range for a table of " +
-                                                                     std::to_string(symbols.size()) + " symbols"));
-    return column_at("price_table::column", j);
-  }
+  KEEL_DECL [[nodiscard]] column_view column(std::ptrdiff_t j) const;
 
   /// True if `symbol` is one of the table's symbols (exact match).
-  [[nodiscard]] bool contains(std::string_view symbol) const {
-    return std::find(symbols.begin(), symbols.end(), symbol) != symbols.end();
-  }
+  KEEL_DECL [[nodiscard]] bool contains(std::string_view symbol) const;
 
   /// The column index of `symbol` (exact match).
   /// \throws invalid_input for an unknown symbol, listing up to ten known ones and the count.
-  [[nodiscard]] std::ptrdiff_t index_of(std::string_view symbol) const {
-    return detail::find_symbol("price_table::index_of", symbols, symbol);
-  }
+  KEEL_DECL [[nodiscard]] std::ptrdiff_t index_of(std::string_view symbol) const;
 
  private:
-  [[nodiscard]] column_view column_at(std::string_view fn, std::ptrdiff_t j) const {
-    const std::ptrdiff_t rows = prices.rows();
-    detail::check_table_shape(fn, "prices", detail::ssize(dates), detail::ssize(symbols), rows, prices.cols());
-    const double* first = rows > 0 ? prices.data() + j * rows : nullptr;
-    return column_view(std::span<const std::chrono::year_month_day>(dates),
-                       std::span<const double>(first, detail::uz(rows)), symbols[detail::uz(j)]);
-  }
+  KEEL_DECL [[nodiscard]] column_view column_at(std::string_view fn, std::ptrdiff_t j) const;
 };
 
 /// Returns of every column of a price_table: (T-1) x N, row t the return from date t to t+1.
@@ -736,50 +718,23 @@ struct return_table {
 
   /// One column as a dated series named after its symbol (a view into this table).
   /// \throws invalid_input for an unknown symbol.
-  [[nodiscard]] price_table::column_view column(std::string_view symbol) const {
-    const std::ptrdiff_t j = detail::find_symbol("return_table::column", symbols, symbol);
-    detail::check_table_shape("return_table::column", "returns", detail::ssize(dates), detail::ssize(symbols),
-                              returns.rows(), returns.cols());
-    const double* first = returns.rows() > 0 ? returns.data() + j * returns.rows() : nullptr;
-    return {std::span<const std::chrono::year_month_day>(dates), std::span<const double>(first, dates.size()),
-            symbols[detail::uz(j)]};
-  }
+  KEEL_DECL [[nodiscard]] price_table::column_view column(std::string_view symbol) const;
 };
-
-namespace detail {
-template <bool Log>
-[[nodiscard]] return_table table_returns(std::string_view fn, const price_table& prices) {
-  const std::ptrdiff_t t = ssize(prices.dates);
-  const std::ptrdiff_t n = ssize(prices.symbols);
-  check_table_shape(fn, "prices", t, n, prices.prices.rows(), prices.prices.cols());
-  return_table out;
-  out.symbols = prices.symbols;
-  if (t > 1) out.dates.assign(prices.dates.begin() + 1, prices.dates.end());
-  out.returns.resize(std::max<std::ptrdiff_t>(t - 1, 0), n);
-  std::vector<std::chrono::year_month_day> keys;
-  std::vector<double> values;
-  for (std::ptrdiff_t j = 0; j < n; ++j) {
-    dated_returns_into<Log>(fn, prices.column(j), keys, values);
-    std::copy(values.begin(), values.end(), out.returns.col(j).data());
-  }
-  return out;
-}
-}  // namespace detail
 
 /// Simple returns of every column of a price table -> return_table ((T-1) x N, NaN where
 /// either price is missing), the panel input of the covariance and portfolio functions.
 /// \throws invalid_input for a table whose shape is inconsistent, dates that do not strictly
 ///         increase, or a price that is zero, negative or infinite (naming the symbol and date).
 /// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.1.
-[[nodiscard]] inline return_table simple_returns(const price_table& prices) {
-  return detail::table_returns<false>("simple_returns", prices);
-}
+KEEL_DECL [[nodiscard]] return_table simple_returns(const price_table& prices);
 
 /// Log returns of every column of a price table (see simple_returns(const price_table&)).
 /// \throws invalid_input as simple_returns(const price_table&).
 /// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.5.
-[[nodiscard]] inline return_table log_returns(const price_table& prices) {
-  return detail::table_returns<true>("log_returns", prices);
-}
+KEEL_DECL [[nodiscard]] return_table log_returns(const price_table& prices);
 
 }  // namespace keel
+
+#if KEEL_HEADER_ONLY
+#include <keel/detail/series-inl.hpp>
+#endif

@@ -8,8 +8,7 @@
 //   summarize_risk(holdings, universe, options)   -> risk_summary: the cheap per-portfolio summary
 //   risk_snapshot(holdings, prices, options)      -> snapshot: every section of the report
 //   risk_snapshot(holdings, universe, options)    the same from a prepared universe
-//   evaluate_limits(limits, limit_values)         -> limit_status per limit
-//   parse_limit_metric / limit_metric_name, parse_limit_severity / limit_severity_name
+//   holding (keel/portfolio.hpp) and the limits (keel/limits.hpp: risk_limit, evaluate_limits)
 //
 // One pipeline: prices -> simple returns over the `window` returns ending at as_of (the last
 // date on or before options.as_of) -> per asset: market_beta, the sample covariance (n - 1),
@@ -51,7 +50,7 @@
 //   and hedges" (1996) (risk contributions); Basel Committee (1996) (backtesting); and the
 //   references of each capability header.
 /// \file
-/// The risk snapshot: prepare_universe, summarize_risk, risk_snapshot, evaluate_limits.
+/// The risk snapshot: prepare_universe, summarize_risk, risk_snapshot.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -72,25 +71,19 @@
 #include <keel/beta.hpp>
 #include <keel/concentration.hpp>
 #include <keel/covariance.hpp>
-#include <keel/detail/limits.hpp>
 #include <keel/error.hpp>
 #include <keel/frontier.hpp>
 #include <keel/har.hpp>
 #include <keel/hedge.hpp>
+#include <keel/limits.hpp>
 #include <keel/performance.hpp>
+#include <keel/portfolio.hpp>
 #include <keel/series.hpp>
 #include <keel/stress.hpp>
 #include <keel/var.hpp>
 #include <keel/volatility.hpp>
 
 namespace keel {
-
-/// One row of a portfolio file: what is held.
-struct holding {
-  std::string symbol;   ///< a symbol of the price table
-  double quantity = 0;  ///< shares (or units) held; negative: short
-  std::string sector;   ///< sector label ("" : unclassified)
-};
 
 /// Options of prepare_universe, summarize_risk and risk_snapshot, in the issue's order.
 struct snapshot_options {
@@ -141,7 +134,7 @@ struct snapshot_universe {
 ///      (insufficient_data naming window and dates); window >= 60, periods_per_year > 0.
 /// \returns snapshot_universe (see its fields). A symbol with too few finite returns is marked
 ///          unusable with its reason, not thrown.
-[[nodiscard]] inline snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options);
+KEEL_DECL [[nodiscard]] snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options);
 
 /// A position's share of the portfolio's risk.
 struct risk_contribution {
@@ -178,8 +171,8 @@ struct risk_summary {
 ///      value > 0 (invalid_input).
 /// \returns risk_summary (see its fields); the same numbers as risk_snapshot's same quantities,
 ///          bit for bit.
-[[nodiscard]] inline risk_summary summarize_risk(std::span<const holding> holdings, const snapshot_universe& universe,
-                                                 const snapshot_options& options);
+KEEL_DECL [[nodiscard]] risk_summary summarize_risk(std::span<const holding> holdings,
+                                                    const snapshot_universe& universe, const snapshot_options& options);
 
 /// What a section was computed over.
 struct snapshot_inputs {
@@ -330,16 +323,17 @@ struct snapshot {
 /// The full snapshot from a price table (prepare_universe, then the universe form).
 /// \pre as prepare_universe and summarize_risk.
 /// \returns snapshot (see its sections).
-[[nodiscard]] inline snapshot risk_snapshot(std::span<const holding> holdings, const price_table& prices,
-                                            const snapshot_options& options);
+KEEL_DECL [[nodiscard]] snapshot risk_snapshot(std::span<const holding> holdings, const price_table& prices,
+                                               const snapshot_options& options);
 
 /// The full snapshot from a prepared universe.
 /// \pre as summarize_risk; hedge symbols usable (insufficient_data / invalid_input naming them).
 /// \returns snapshot (see its sections).
-[[nodiscard]] inline snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
-                                            const snapshot_options& options);
+KEEL_DECL [[nodiscard]] snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
+                                               const snapshot_options& options);
 
 }  // namespace keel
 
-#include <keel/detail/snapshot_pipeline.hpp>
-#include <keel/detail/snapshot_sections.hpp>
+#if KEEL_HEADER_ONLY
+#include <keel/detail/snapshot-inl.hpp>
+#endif

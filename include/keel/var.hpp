@@ -57,30 +57,20 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <ranges>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
-#include <Eigen/Eigenvalues>
-#include <boost/math/distributions/binomial.hpp>
-#include <boost/math/distributions/chi_squared.hpp>
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/distributions/students_t.hpp>
 
 #include <keel/detail/config.hpp>
 #include <keel/detail/check.hpp>
@@ -242,35 +232,14 @@ inline void check_common(std::string_view fn, double confidence, double value) {
   if (!(std::isfinite(value) && value > 0)) throw_bad_option(fn, "value", value, "positive and finite");
 }
 
-/// z such that P(Z <= z) = confidence, from the upper tail where that is the accurate side.
-[[nodiscard]] inline double normal_quantile(double confidence) {
-  const boost::math::normal_distribution<double, math_policy> n;
-  return confidence >= 0.5 ? boost::math::quantile(boost::math::complement(n, 1 - confidence))
-                           : boost::math::quantile(n, confidence);
-}
-
 /// The multipliers of sigma sqrt(h) in the parametric VaR and CVaR (see parametric_var).
 struct sigma_factors {
   double var = 0;
   double cvar = 0;
 };
 
-[[nodiscard]] inline sigma_factors distribution_factors(std::string_view fn, double confidence,
-                                                        const return_distribution& dist) {
-  const double p = 1 - confidence;
-  if (const auto* t = std::get_if<student_t>(&dist)) {
-    const double nu = t->dof;
-    if (!(nu > 2 && std::isfinite(nu))) throw_bad_option(fn, "student_t::dof", nu, "finite and above 2");
-    const boost::math::students_t_distribution<double, math_policy> d(nu);
-    const double q =
-        confidence >= 0.5 ? boost::math::quantile(boost::math::complement(d, p)) : boost::math::quantile(d, confidence);
-    const double unit = std::sqrt((nu - 2) / nu);
-    return {unit * q, unit * boost::math::pdf(d, q) / p * (nu + q * q) / (nu - 1)};
-  }
-  const double z = normal_quantile(confidence);
-  const boost::math::normal_distribution<double, math_policy> n;
-  return {z, boost::math::pdf(n, z) / p};
-}
+KEEL_DECL [[nodiscard]] sigma_factors distribution_factors(std::string_view fn, double confidence,
+                                                           const return_distribution& dist);
 
 /// -[include_mean] mu h + k sigma sqrt(h), times value.
 [[nodiscard]] inline double parametric_loss(double mean, double stddev, double k, double horizon, bool include_mean,
@@ -362,19 +331,7 @@ struct portfolio_sigma {
   Eigen::VectorXd cov_w;
 };
 
-[[nodiscard]] inline portfolio_sigma sigma_of(std::string_view fn, const mean_cov& in) {
-  portfolio_sigma out;
-  out.cov_w = in.cov * in.w;
-  const double variance = in.w.dot(out.cov_w);
-  const double scale = (in.w.cwiseAbs().transpose() * in.cov.cwiseAbs() * in.w.cwiseAbs()).value();
-  if (!std::isfinite(variance) || !std::isfinite(scale)) throw_overflow(fn, "w' cov w");
-  if (variance < -1e-12 * scale) {
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(in.cov, Eigen::EigenvaluesOnly);
-    throw_not_positive_semidefinite(fn, "cov", es.eigenvalues()(0));
-  }
-  out.sigma = std::sqrt(std::max(variance, 0.0));
-  return out;
-}
+KEEL_DECL [[nodiscard]] portfolio_sigma sigma_of(std::string_view fn, const mean_cov& in);
 
 /// Throws invalid_input (overflow) unless every number of a decomposition is finite.
 template <class Real>
@@ -395,7 +352,7 @@ void require_finite_decomposition(std::string_view fn, const var_decomposition<R
 /// \returns the VaR (a loss: positive), in the series' floating type.
 /// A constant series gives -mu h (value x). Ref: Jorion (2007) ch. 5; Dowd (2005) ch. 6.
 template <Series S>
-[[nodiscard]] auto parametric_var(const S& returns, parametric_options options = {}) {
+[[nodiscard]] detail::range_result_t<S> parametric_var(const S& returns, parametric_options options = {}) {
   using real = detail::range_result_t<S>;
   const auto [mu, sd] = detail::mean_and_stddev<detail::accum_t<real>>("parametric_var", returns, "returns");
   return detail::parametric_from_moments<real>("parametric_var", mu, sd, options, false);
@@ -407,7 +364,7 @@ template <Series S>
 /// \pre as parametric_var. \returns the CVaR (>= the VaR at the same level).
 /// Ref: Rockafellar and Uryasev (2000); Dowd (2005) ch. 6 (t expected shortfall).
 template <Series S>
-[[nodiscard]] auto parametric_cvar(const S& returns, parametric_options options = {}) {
+[[nodiscard]] detail::range_result_t<S> parametric_cvar(const S& returns, parametric_options options = {}) {
   using real = detail::range_result_t<S>;
   const auto [mu, sd] = detail::mean_and_stddev<detail::accum_t<real>>("parametric_cvar", returns, "returns");
   return detail::parametric_from_moments<real>("parametric_cvar", mu, sd, options, true);
@@ -417,7 +374,7 @@ template <Series S>
 /// \pre finite mean, stddev >= 0 and finite, options as the series form (invalid_input).
 /// \returns the VaR in the arguments' common floating type. Ref: Jorion (2007) ch. 5.
 template <std::floating_point M, std::floating_point D>
-[[nodiscard]] auto parametric_var(M mean, D stddev, parametric_options options = {}) {
+[[nodiscard]] detail::result_t<M, D> parametric_var(M mean, D stddev, parametric_options options = {}) {
   return detail::parametric_from_moments<detail::result_t<M, D>>("parametric_var", static_cast<double>(mean),
                                                                  static_cast<double>(stddev), options, false);
 }
@@ -425,7 +382,7 @@ template <std::floating_point M, std::floating_point D>
 /// Parametric CVaR from a per-period mean and standard deviation (see the series form).
 /// \pre as parametric_var(mean, stddev). \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <std::floating_point M, std::floating_point D>
-[[nodiscard]] auto parametric_cvar(M mean, D stddev, parametric_options options = {}) {
+[[nodiscard]] detail::result_t<M, D> parametric_cvar(M mean, D stddev, parametric_options options = {}) {
   return detail::parametric_from_moments<detail::result_t<M, D>>("parametric_cvar", static_cast<double>(mean),
                                                                  static_cast<double>(stddev), options, true);
 }
@@ -437,8 +394,8 @@ template <std::floating_point M, std::floating_point D>
 /// \returns the VaR of the portfolio. Ref: Jorion (2007) ch. 7.
 template <Series W, class Derived>
   requires detail::panel<Derived>
-[[nodiscard]] auto parametric_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
-                                  parametric_options options = {}) {
+[[nodiscard]] detail::result_t<detail::value_t<W>, typename Derived::Scalar> parametric_var(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, parametric_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   const auto rp = detail::portfolio_returns<acc>("parametric_var", weights, returns);
@@ -450,8 +407,8 @@ template <Series W, class Derived>
 /// \pre as parametric_var's panel form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <Series W, class Derived>
   requires detail::panel<Derived>
-[[nodiscard]] auto parametric_cvar(const W& weights, const Eigen::MatrixBase<Derived>& returns,
-                                   parametric_options options = {}) {
+[[nodiscard]] detail::result_t<detail::value_t<W>, typename Derived::Scalar> parametric_cvar(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, parametric_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   using acc = detail::accum_t<real>;
   const auto rp = detail::portfolio_returns<acc>("parametric_cvar", weights, returns);
@@ -466,8 +423,8 @@ template <Series W, class Derived>
 /// \returns the VaR. Ref: Jorion (2007) ch. 7 (delta-normal VaR).
 template <Series W, Series M, class Derived>
   requires std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto parametric_var(const W& weights, const M& mean, const Eigen::MatrixBase<Derived>& cov,
-                                  parametric_options options = {}) {
+[[nodiscard]] detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar> parametric_var(
+    const W& weights, const M& mean, const Eigen::MatrixBase<Derived>& cov, parametric_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar>;
   const detail::mean_cov in = detail::check_mean_cov("parametric_var", weights, mean, cov);
   const detail::portfolio_sigma s = detail::sigma_of("parametric_var", in);
@@ -478,8 +435,8 @@ template <Series W, Series M, class Derived>
 /// \pre as parametric_var(weights, mean, cov). \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <Series W, Series M, class Derived>
   requires std::floating_point<typename Derived::Scalar>
-[[nodiscard]] auto parametric_cvar(const W& weights, const M& mean, const Eigen::MatrixBase<Derived>& cov,
-                                   parametric_options options = {}) {
+[[nodiscard]] detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar> parametric_cvar(
+    const W& weights, const M& mean, const Eigen::MatrixBase<Derived>& cov, parametric_options options = {}) {
   using real = detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar>;
   const detail::mean_cov in = detail::check_mean_cov("parametric_cvar", weights, mean, cov);
   const detail::portfolio_sigma s = detail::sigma_of("parametric_cvar", in);
@@ -834,151 +791,33 @@ struct mc_plan {
 
 /// F with F F' = cov: Cholesky (LLT); a singular positive semi-definite cov through its
 /// eigen decomposition V diag(sqrt(lambda)); singular_problem for an indefinite one.
-[[nodiscard]] inline Eigen::MatrixXd covariance_factor(std::string_view fn, const Eigen::MatrixXd& cov) {
-  const Eigen::LLT<Eigen::MatrixXd> llt(cov);
-  if (llt.info() == Eigen::Success) {
-    Eigen::MatrixXd l = llt.matrixL();
-    if (l.allFinite()) return l;
-  }
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(cov);
-  if (es.info() != Eigen::Success)
-    throw singular_problem(message(fn, "the eigen decomposition of cov did not converge"));
-  const Eigen::VectorXd& lambda = es.eigenvalues();
-  const double top = std::max(std::fabs(lambda(lambda.size() - 1)), std::fabs(lambda(0)));
-  const double tolerance = 64 * static_cast<double>(lambda.size()) * std::numeric_limits<double>::epsilon() * top;
-  if (lambda(0) < -tolerance) throw_not_positive_semidefinite(fn, "cov", lambda(0));
-  return es.eigenvectors() * lambda.cwiseMax(0.0).cwiseSqrt().asDiagonal();
-}
+KEEL_DECL [[nodiscard]] Eigen::MatrixXd covariance_factor(std::string_view fn, const Eigen::MatrixXd& cov);
+
+/// Checks the options of a Monte Carlo VaR (invalid_input naming the option).
+KEEL_DECL void check_mc_options(std::string_view fn, const mc_options& o);
+
+/// The plan of checked inputs (see mc_plan): the covariance factor, the projection F' w and
+/// the thread count.
+KEEL_DECL [[nodiscard]] mc_plan plan_of(std::string_view fn, const mean_cov& in, const mc_options& o);
 
 template <class W, class M, class Derived>
 [[nodiscard]] mc_plan make_mc_plan(std::string_view fn, const W& weights, const M& mean,
                                    const Eigen::MatrixBase<Derived>& cov, const mc_options& o) {
-  if (o.paths < 100) throw_bad_option(fn, "paths", static_cast<double>(o.paths), "at least 100");
-  require_positive_option(fn, "horizon", o.horizon);
-  if (o.confidence.empty()) throw invalid_input(message(fn, "confidence lists no levels"));
-  for (std::size_t i = 0; i < o.confidence.size(); ++i)
-    require_probability(fn, "confidence[" + std::to_string(i) + "]", o.confidence[i]);
-  if (o.threads < 0) throw_bad_option(fn, "threads", o.threads, "0 (all cores) or positive");
-  mc_plan plan;
-  if (const auto* t = std::get_if<student_t>(&o.distribution)) {
-    if (!(t->dof > 2 && std::isfinite(t->dof))) throw_bad_option(fn, "student_t::dof", t->dof, "finite and above 2");
-    plan.dof = t->dof;
-  }
-  const mean_cov in = check_mean_cov(fn, weights, mean, cov);
-  plan.factor = covariance_factor(fn, in.cov);
-  plan.b = plan.factor.transpose() * in.w;
-  plan.w = in.w;
-  plan.mu = in.mu;
-  plan.mean = in.w.dot(in.mu) * o.horizon;
-  plan.horizon = o.horizon;
-  plan.root_h = std::sqrt(o.horizon);
-  plan.paths = o.paths;
-  plan.seed = o.seed;
-  const auto hw = static_cast<std::ptrdiff_t>(std::max(1u, std::thread::hardware_concurrency()));
-  const std::ptrdiff_t blocks = (o.paths + mc_block_paths - 1) / mc_block_paths;
-  plan.threads = static_cast<int>(std::min<std::ptrdiff_t>(o.threads > 0 ? o.threads : hw, blocks));
-  return plan;
-}
-
-/// The draws of one chunk of paths of a block's stream: z (paths x N, row-major) and, for t,
-/// the per-path scale sqrt((nu - 2) / X), X ~ chi-squared(nu) (else 1).
-inline void draw_chunk(const mc_plan& plan, philox_stream& stream, std::ptrdiff_t count, double* z, double* s) {
-  const std::ptrdiff_t n = plan.b.size();
-  stream.normals(z, count * n);
-  for (std::ptrdiff_t q = 0; q < count; ++q)
-    s[q] = plan.dof > 0 ? std::sqrt((plan.dof - 2) / stream.chi_squared(plan.dof)) : 1.0;
-}
-
-/// Path returns w' mu h + sqrt(h) s (b . z) of block `block` into out[0, count).
-inline void simulate_block(const mc_plan& plan, std::ptrdiff_t block, double* out, std::vector<double>& z) {
-  const std::ptrdiff_t n = plan.b.size();
-  const std::ptrdiff_t first = block * mc_block_paths;
-  const std::ptrdiff_t count = std::min(mc_block_paths, plan.paths - first);
-  philox_stream stream(plan.seed, static_cast<std::uint64_t>(block));
-  z.resize(uz(mc_chunk_paths * n));
-  double s[mc_chunk_paths];
-  const double* b = plan.b.data();
-  for (std::ptrdiff_t c0 = 0; c0 < count; c0 += mc_chunk_paths) {
-    const std::ptrdiff_t m = std::min(mc_chunk_paths, count - c0);
-    draw_chunk(plan, stream, m, z.data(), s);
-    for (std::ptrdiff_t q = 0; q < m; ++q) {
-      const double* zq = z.data() + q * n;
-      double a0 = 0, a1 = 0;
-      std::ptrdiff_t j = 0;
-      for (; j + 2 <= n; j += 2) {
-        a0 += b[j] * zq[j];
-        a1 += b[j + 1] * zq[j + 1];
-      }
-      if (j < n) a0 += b[j] * zq[j];
-      out[c0 + q] = plan.mean + plan.root_h * s[q] * (a0 + a1);
-    }
-  }
-}
-
-/// Runs body(block, scratch) for every block on plan.threads threads, blocks handed out in
-/// order from an atomic counter; each block's numbers depend only on its index. If a thread
-/// cannot be started, the calling thread does the remaining work.
-template <class Body>
-void for_each_block(const mc_plan& plan, Body&& body) {
-  const std::ptrdiff_t blocks = (plan.paths + mc_block_paths - 1) / mc_block_paths;
-  std::atomic<std::ptrdiff_t> next{0};
-  const auto work = [&] {
-    std::vector<double> scratch;
-    for (std::ptrdiff_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) body(b, scratch);
-  };
-  std::vector<std::thread> pool;
-  try {
-    for (int t = 1; t < plan.threads; ++t) pool.emplace_back(work);
-  } catch (const std::system_error&) {  // no more threads: carry on with those we have
-  }
-  work();
-  for (auto& t : pool) t.join();
-}
-
-/// One binomial standard deviation of the rank of the p-quantile among n paths, rounded, >= 1:
-/// the number of paths below the true quantile is Binomial(n, p), sd sqrt(n p (1 - p)).
-[[nodiscard]] inline std::ptrdiff_t rank_spread(std::ptrdiff_t n, double p) {
-  return std::max<std::ptrdiff_t>(1, std::llround(std::sqrt(static_cast<double>(n) * p * (1 - p))));
+  check_mc_options(fn, o);
+  return plan_of(fn, check_mean_cov(fn, weights, mean, cov), o);
 }
 
 /// VaR, CVaR and their standard errors at each level from the path returns (reordered).
-[[nodiscard]] inline mc_result summarize_paths(std::string_view fn, std::vector<double>& r,
-                                               const std::vector<double>& levels) {
-  mc_result out;
-  const std::ptrdiff_t n = ssize(r);
-  out.paths = n;
-  for (const double c : levels) {
-    const double p = 1 - c;
-    const tail_summary<double> t = summarize_tail(r.data(), n, p);
-    // Ranks +-d around the quantile bracket one standard error of the empirical quantile.
-    const double sd_rank = std::sqrt(static_cast<double>(n) * p * (1 - p));
-    const std::ptrdiff_t d = rank_spread(n, p);
-    const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(0, t.position.lo - d);
-    const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(n - 1, t.position.lo + d);
-    const double x_lo = lo < t.tail ? r[uz(lo)] : order_statistic(r.data(), n, lo);  // r[0, tail) is sorted
-    const double x_hi = order_statistic(r.data(), n, hi);
-    const double var = -t.quantile, cvar = -t.tail_mean;
-    const double np = static_cast<double>(n) * p;
-    const double var_se = (x_hi / 2 - x_lo / 2) / static_cast<double>(hi - lo) * 2 * sd_rank;
-    const double cvar_se = std::hypot(t.tail_stddev / std::sqrt(np), std::sqrt(c / np) * (cvar - var));
-    if (!(std::isfinite(var) && std::isfinite(cvar) && std::isfinite(var_se) && std::isfinite(cvar_se)))
-      throw_overflow(fn, "the simulated portfolio returns (mean, covariance and horizon)");
-    out.confidences.push_back(c);
-    out.vars.push_back(var);
-    out.cvars.push_back(cvar);
-    out.var_stderrs.push_back(var_se);
-    out.cvar_stderrs.push_back(cvar_se);
-  }
-  return out;
-}
+KEEL_DECL [[nodiscard]] mc_result summarize_paths(std::string_view fn, std::vector<double>& r,
+                                                  const std::vector<double>& levels);
 
-[[nodiscard]] inline std::vector<double> simulate_paths(const mc_plan& plan) {
-  std::vector<double> r(uz(plan.paths));
-  for_each_block(plan, [&](std::ptrdiff_t b, std::vector<double>& z) {
-    simulate_block(plan, b, r.data() + b * mc_block_paths, z);
-  });
-  return r;
-}
+/// The returns of the plan's paths, in path order (blocks on plan.threads threads).
+KEEL_DECL [[nodiscard]] std::vector<double> simulate_paths(const mc_plan& plan);
+
+/// The Euler components of the paths' VaR and CVaR (see monte_carlo_component_var), the
+/// draws regenerated from the plan's streams.
+KEEL_DECL [[nodiscard]] mc_decomposition decompose_paths(const mc_plan& plan, const std::vector<double>& r,
+                                                         const std::vector<double>& levels);
 
 }  // namespace detail
 
@@ -1008,116 +847,6 @@ template <Series W, Series M, class Derived>
   return detail::summarize_paths("monte_carlo_var", r, options.confidence);
 }
 
-namespace detail {
-
-/// Which paths each level's components average, by rank in the order (return, path index):
-/// the tail (ranks < tails[l]) and the VaR band (ranks band_lo[l]..band_hi[l], one binomial
-/// standard deviation of the VaR rank either side); rank[path] or -1 beyond every level.
-struct mc_ranks {
-  std::vector<std::ptrdiff_t> tails, band_lo, band_hi;
-  std::vector<std::int32_t> rank;
-};
-
-[[nodiscard]] inline mc_ranks rank_paths(const std::vector<double>& r, const std::vector<double>& levels) {
-  const std::ptrdiff_t n = ssize(r);
-  if (n > std::numeric_limits<std::int32_t>::max())
-    throw_bad_option("monte_carlo_component_var", "paths", static_cast<double>(n), "at most 2^31 - 1");
-  mc_ranks out;
-  std::ptrdiff_t deepest = 1;
-  for (const double c : levels) {
-    const quantile_position q = type7_position(n, 1 - c);
-    const std::ptrdiff_t d = rank_spread(n, 1 - c);
-    out.tails.push_back(q.lo + 1);
-    out.band_lo.push_back(std::max<std::ptrdiff_t>(0, q.lo - d));
-    out.band_hi.push_back(std::min<std::ptrdiff_t>(n - 1, q.lo + d));
-    deepest = std::max({deepest, out.tails.back(), out.band_hi.back() + 1});
-  }
-  // The tails of every level are prefixes of one order: rank up to the deepest rank needed.
-  std::vector<std::ptrdiff_t> idx;
-  order_tail_indices(r.data(), n, deepest, idx);
-  out.rank.assign(uz(n), -1);
-  for (std::ptrdiff_t j = 0; j < deepest; ++j) out.rank[uz(idx[uz(j)])] = static_cast<std::int32_t>(j);
-  return out;
-}
-
-/// Per block, level and asset ([block][level][asset]): sums of s z over the tail paths and
-/// over the band paths, the draws regenerated from the blocks' streams (the same draws as
-/// simulate_block). Kept per block so that the total does not depend on the thread count.
-struct mc_component_sums {
-  std::vector<double> tail, band;
-};
-
-[[nodiscard]] inline mc_component_sums sum_tail_draws(const mc_plan& plan, const mc_ranks& ranks) {
-  const std::ptrdiff_t n = plan.paths, assets = plan.b.size(), nl = ssize(ranks.tails);
-  const std::ptrdiff_t blocks = (n + mc_block_paths - 1) / mc_block_paths;
-  mc_component_sums sums;
-  sums.tail.assign(uz(blocks * nl * assets), 0.0);
-  sums.band.assign(uz(blocks * nl * assets), 0.0);
-  for_each_block(plan, [&](std::ptrdiff_t block, std::vector<double>& z) {
-    philox_stream stream(plan.seed, static_cast<std::uint64_t>(block));
-    const std::ptrdiff_t first = block * mc_block_paths, count = std::min(mc_block_paths, n - first);
-    z.resize(uz(mc_chunk_paths * assets));
-    double s[mc_chunk_paths];
-    for (std::ptrdiff_t c0 = 0; c0 < count; c0 += mc_chunk_paths) {
-      const std::ptrdiff_t m = std::min(mc_chunk_paths, count - c0);
-      draw_chunk(plan, stream, m, z.data(), s);
-      for (std::ptrdiff_t q = 0; q < m; ++q) {
-        const std::int32_t k = ranks.rank[uz(first + c0 + q)];
-        if (k < 0) continue;
-        for (std::ptrdiff_t l = 0; l < nl; ++l) {
-          const auto u = uz(l);
-          const bool in_tail = k < ranks.tails[u], in_band = k >= ranks.band_lo[u] && k <= ranks.band_hi[u];
-          const auto at = uz((block * nl + l) * assets);
-          for (std::ptrdiff_t j = 0; j < assets; ++j) {
-            const double v = s[q] * z[uz(q * assets + j)];
-            if (in_tail) sums.tail[at + uz(j)] += v;
-            if (in_band) sums.band[at + uz(j)] += v;
-          }
-        }
-      }
-    }
-  });
-  return sums;
-}
-
-[[nodiscard]] inline mc_decomposition decompose_paths(const mc_plan& plan, const std::vector<double>& r,
-                                                      const std::vector<double>& levels) {
-  constexpr std::string_view fn = "monte_carlo_component_var";
-  const std::ptrdiff_t assets = plan.b.size(), nl = ssize(levels);
-  const std::ptrdiff_t blocks = (plan.paths + mc_block_paths - 1) / mc_block_paths;
-  mc_decomposition out;
-  std::vector<double> work(r);
-  out.totals = summarize_paths(fn, work, levels);
-  const mc_ranks ranks = rank_paths(r, levels);
-  const mc_component_sums sums = sum_tail_draws(plan, ranks);
-  out.component_vars.resize(nl, assets);
-  out.component_cvars.resize(nl, assets);
-  for (std::ptrdiff_t l = 0; l < nl; ++l) {
-    const auto u = uz(l);
-    Eigen::VectorXd tail = Eigen::VectorXd::Zero(assets), band = Eigen::VectorXd::Zero(assets);
-    for (std::ptrdiff_t b = 0; b < blocks; ++b)  // in block order: independent of the threads
-      for (std::ptrdiff_t j = 0; j < assets; ++j) {
-        tail(j) += sums.tail[uz((b * nl + l) * assets + j)];
-        band(j) += sums.band[uz((b * nl + l) * assets + j)];
-      }
-    // E[-r_i | paths] = -(mu_i h + sqrt(h) (F E[s z | paths])_i).
-    const auto loss = [&](const Eigen::VectorXd& sum, std::ptrdiff_t count) -> Eigen::VectorXd {
-      return -(plan.mu * plan.horizon + plan.root_h * plan.factor * (sum / static_cast<double>(count)));
-    };
-    out.component_cvars.row(l) = plan.w.cwiseProduct(loss(tail, ranks.tails[u])).transpose();
-    Eigen::VectorXd cv = plan.w.cwiseProduct(loss(band, ranks.band_hi[u] - ranks.band_lo[u] + 1));
-    // Rescaled to sum to the VaR, as PerformanceAnalytics' kernel contributions are: the band
-    // mean of the loss differs from the quantile by O(spacing).
-    const double band_total = cv.sum();
-    if (band_total != 0) cv *= out.totals.vars[u] / band_total;
-    out.component_vars.row(l) = cv.transpose();
-  }
-  if (!out.component_vars.allFinite() || !out.component_cvars.allFinite()) throw_overflow(fn, "the risk decomposition");
-  return out;
-}
-
-}  // namespace detail
-
 /// Monte Carlo Euler decomposition: component CVaR_i = w_i E[-r_i | the k worst paths] (the
 /// paths of monte_carlo_var's CVaR; they sum to its CVaR up to rounding) and component VaR_i
 /// = w_i E[-r_i | the paths ranked within one binomial standard deviation of the VaR rank],
@@ -1143,14 +872,6 @@ namespace detail {
 /// x ln(y) with the convention 0 ln 0 = 0 (a likelihood term of a count that is zero).
 [[nodiscard]] inline double xlogy(double x, double y) { return x == 0 ? 0.0 : x * std::log(y); }
 
-/// Upper tail of chi-squared(dof) at x >= 0.
-[[nodiscard]] inline double chi_squared_upper(double x, double dof) {
-  if (!(x > 0)) return 1.0;
-  if (std::isinf(x)) return 0.0;
-  const boost::math::chi_squared_distribution<double, math_policy> d(dof);
-  return boost::math::cdf(boost::math::complement(d, x));
-}
-
 inline void check_counts(std::string_view fn, std::ptrdiff_t breaches, std::ptrdiff_t observations) {
   if (observations < 1) throw_bad_option(fn, "observations", static_cast<double>(observations), "at least 1");
   if (breaches < 0 || breaches > observations)
@@ -1173,19 +894,8 @@ inline void check_counts(std::string_view fn, std::ptrdiff_t breaches, std::ptrd
 /// \pre 1 <= observations, 0 <= breaches <= observations, confidence and significance in (0, 1)
 ///      (invalid_input).
 /// \returns kupiec_result{lr_statistic, p_value, reject}. Ref: Kupiec (1995).
-[[nodiscard]] inline kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence,
-                                               backtest_options options = {}) {
-  constexpr std::string_view fn = "kupiec_test";
-  detail::check_counts(fn, breaches, observations);
-  detail::require_probability(fn, "confidence", confidence);
-  detail::require_probability(fn, "significance", options.significance);
-  kupiec_result out;
-  out.lr_statistic =
-      detail::kupiec_lr(static_cast<double>(breaches), static_cast<double>(observations), 1 - confidence);
-  out.p_value = detail::chi_squared_upper(out.lr_statistic, 1);
-  out.reject = out.p_value < options.significance;
-  return out;
-}
+KEEL_DECL [[nodiscard]] kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations,
+                                                  double confidence, backtest_options options = {});
 
 /// Christoffersen's tests on a breach sequence (true: a breach). Independence: with n_ij the
 /// transitions i -> j, pi_0 = n01 / (n00 + n01), pi_1 = n11 / (n10 + n11), pi = (n01 + n11) /
@@ -1241,35 +951,8 @@ template <std::ranges::random_access_range R>
   /// \pre 1 <= observations, 0 <= breaches <= observations, confidence in (0, 1) (invalid_input).
   /// \returns traffic_light_result{zone, plus_factor, multiplier, cumulative_probability}.
   /// Ref: Basel Committee on Banking Supervision (1996), backtesting framework, Table 2.
-  [[nodiscard]] inline traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations = 250,
-                                                          double confidence = 0.99) {
-    constexpr std::string_view fn = "traffic_light";
-    detail::check_counts(fn, breaches, observations);
-    detail::require_probability(fn, "confidence", confidence);
-    const auto cumulative = [](double x, double t, double p) {
-      const boost::math::binomial_distribution<double, detail::math_policy> b(t, p);
-      return boost::math::cdf(b, x);
-    };
-    traffic_light_result out;
-    out.cumulative_probability =
-        cumulative(static_cast<double>(breaches), static_cast<double>(observations), 1 - confidence);
-    static constexpr double yellow_factors[] = {0.40, 0.50, 0.65, 0.75, 0.85};
-    if (out.cumulative_probability < 0.95) {
-      out.zone = basel_zone::green;
-    } else if (out.cumulative_probability < 0.9999) {
-      out.zone = basel_zone::yellow;
-      out.plus_factor = yellow_factors[0];
-      for (int k = 6; k <= 9; ++k)
-        // (relative slack: 1 - 0.99 is not 0.01 in double, and row k must match itself)
-        if (cumulative(k, 250, 0.01) <= out.cumulative_probability * (1 + 1e-12))
-          out.plus_factor = yellow_factors[k - 5];
-    } else {
-      out.zone = basel_zone::red;
-      out.plus_factor = 1.0;
-    }
-    out.multiplier = 3 + out.plus_factor;
-    return out;
-  }
+  KEEL_DECL [[nodiscard]] traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations = 250,
+                                                             double confidence = 0.99);
 
   namespace detail {
 
@@ -1325,3 +1008,7 @@ template <std::ranges::random_access_range R>
   }
 
 }  // namespace keel
+
+#if KEEL_HEADER_ONLY
+#include <keel/detail/var-inl.hpp>
+#endif

@@ -19,3 +19,27 @@
 #if defined(__GNUC__) && !defined(KEEL_NO_VECTOR_EXTENSIONS)
 #define KEEL_HAS_VECTOR_EXTENSIONS 1
 #endif
+
+// Header-only or compiled (README, "Build cost"). keel is header-only unless KEEL_COMPILED_LIB
+// is defined, which linking the CMake target keel::compiled does. A function that is not a
+// template over the caller's types is declared in its public header and defined in an
+// implementation header, include/keel/detail/<header>-inl.hpp:
+//   - compiled mode: the public header leaves the -inl.hpp out; src/<header>.cpp includes it
+//     and so defines each function once, in the library (KEEL_DECL and KEEL_DEF are empty);
+//   - header-only mode: the public header includes its -inl.hpp at its end, and each such
+//     function is a function template with one unused, defaulted parameter (KEEL_DECL on the
+//     declaration, KEEL_DEF on the definition), so that, like any template, its body is
+//     instantiated only in a translation unit that calls it. A non-template `inline` function
+//     would instantiate every Eigen expression and Boost.Math distribution in its body in every
+//     translation unit that includes the header, called or not ({fmt}'s format-inl.h and
+//     spdlog's SPDLOG_COMPILED_LIB make the same split).
+// Calls are written the same in both modes: f(args) deduces nothing and takes the default.
+#if defined(KEEL_COMPILED_LIB)
+#define KEEL_HEADER_ONLY 0
+#define KEEL_DECL
+#define KEEL_DEF
+#else
+#define KEEL_HEADER_ONLY 1
+#define KEEL_DECL template <class = void>
+#define KEEL_DEF template <class>
+#endif

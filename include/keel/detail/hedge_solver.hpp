@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // keel/detail/hedge_solver.hpp: the solvers behind hedge_to_target_beta. Owned by
-// keel/hedge.hpp.
+// keel/hedge.hpp; included by detail/hedge-inl.hpp only. Its functions are templates with a
+// defaulted parameter, instantiated only where hedge_to_target_beta's definition calls them.
 //
 // Units
 //   Instrument i holds q_i contracts (signed: negative is short) of notional u_i = price x
@@ -81,14 +82,16 @@ struct hedge_setup {
 };
 
 /// The beta after holding q: beta_before + sum_i q_i u_i b_i / V.
-[[nodiscard]] inline double hedge_beta(const hedge_setup& s, const std::vector<double>& q) {
+template <class = void>
+[[nodiscard]] double hedge_beta(const hedge_setup& s, const std::vector<double>& q) {
   double sum = 0;
   for (std::size_t i = 0; i < q.size(); ++i) sum += q[i] * s.legs[i].unit * s.legs[i].beta;
   return s.beta_before + sum / s.value;
 }
 
 /// The cost of holding q, summed as the orders' costs are: (|q_i| u_i) rate_i.
-[[nodiscard]] inline double hedge_cost(const hedge_setup& s, const std::vector<double>& q) {
+template <class = void>
+[[nodiscard]] double hedge_cost(const hedge_setup& s, const std::vector<double>& q) {
   double sum = 0;
   for (std::size_t i = 0; i < q.size(); ++i) sum += std::fabs(q[i]) * s.legs[i].unit * s.legs[i].rate;
   return sum;
@@ -99,7 +102,8 @@ struct beta_range {
   double lo = 0, hi = 0;
 };
 
-[[nodiscard]] inline beta_range reachable_betas(const hedge_setup& s) {
+template <class = void>
+[[nodiscard]] beta_range reachable_betas(const hedge_setup& s) {
   double lo = 0, hi = 0;
   for (const hedge_leg& l : s.legs) {
     if (l.beta == 0) continue;
@@ -116,7 +120,8 @@ struct beta_range {
 /// is not enough (quantities of 1e-26 left by rounding), the whole hedge shrinks toward the
 /// bounds' forced point q0 by bisection on q0 + t (q - q0), whose cost is monotone in t and
 /// within the budget at t = 0.
-inline void fit_budget(const hedge_setup& s, std::vector<double>& q, std::optional<double> budget) {
+template <class = void>
+void fit_budget(const hedge_setup& s, std::vector<double>& q, std::optional<double> budget) {
   if (!budget || !(hedge_cost(s, q) > *budget)) return;
   for (std::size_t i = q.size(); i-- > 0;) {
     for (int step = 0; step < 64 && hedge_cost(s, q) > *budget && q[i] != 0; ++step) {
@@ -146,8 +151,8 @@ struct continuous_hedge {
 
 /// The cheapest hedge (exact LP; see the file comment), stopping at `budget` (currency) if set.
 /// \throws infeasible when the bounds alone force a cost above the budget.
-[[nodiscard]] inline continuous_hedge cheapest_hedge(std::string_view fn, const hedge_setup& s,
-                                                     std::optional<double> budget) {
+template <class = void>
+[[nodiscard]] continuous_hedge cheapest_hedge(std::string_view fn, const hedge_setup& s, std::optional<double> budget) {
   const std::size_t k = s.legs.size();
   continuous_hedge out;
   out.q.resize(k);
@@ -198,7 +203,8 @@ struct hedge_covariance {
 };
 
 /// The QP of the minimum-variance hedge in x (fractions of V): min 1/2 x'Sx + s'x, b'x = D'.
-[[nodiscard]] inline qp_problem<double> hedge_qp(const hedge_setup& s, const hedge_covariance& c) {
+template <class = void>
+[[nodiscard]] qp_problem<double> hedge_qp(const hedge_setup& s, const hedge_covariance& c) {
   const auto k = static_cast<Eigen::Index>(s.legs.size());
   qp_problem<double> p;
   p.q = c.s;
@@ -227,7 +233,8 @@ struct hedge_covariance {
 
 /// Contracts from fractions of value: q_i = x_i V / u_i, clamped to the bounds (a bound
 /// converted to x and back can move by an ulp).
-[[nodiscard]] inline std::vector<double> contracts_of(const hedge_setup& s, const Eigen::VectorXd& x) {
+template <class = void>
+[[nodiscard]] std::vector<double> contracts_of(const hedge_setup& s, const Eigen::VectorXd& x) {
   std::vector<double> q(s.legs.size());
   for (std::size_t i = 0; i < q.size(); ++i)
     q[i] = std::clamp(x(static_cast<Eigen::Index>(i)) * s.value / s.legs[i].unit, s.legs[i].lower, s.legs[i].upper);
@@ -235,7 +242,8 @@ struct hedge_covariance {
 }
 
 /// singular_problem: the minimum-variance hedge is not unique.
-[[noreturn]] inline void throw_singular_hedge(std::string_view fn) {
+template <class = void>
+[[noreturn]] void throw_singular_hedge(std::string_view fn) {
   throw singular_problem(message(fn,
                                  "the instruments' covariance is singular along a direction that the beta "
                                  "target and the bounds leave free (instruments that move together): the "
@@ -245,7 +253,8 @@ struct hedge_covariance {
 /// Whether x meets the problem's bounds and rows to 1e-9 of their scale. The QP engine can
 /// return a point off its constraints when Q is singular on the feasible set (a zero
 /// covariance: every hedge has the same variance); such a problem has no unique minimiser.
-[[nodiscard]] inline bool meets_constraints(const qp_problem<double>& p, const Eigen::VectorXd& x) {
+template <class = void>
+[[nodiscard]] bool meets_constraints(const qp_problem<double>& p, const Eigen::VectorXd& x) {
   const double xs = 1 + x.lpNorm<Eigen::Infinity>();
   for (Eigen::Index i = 0; i < x.size(); ++i)
     if (x(i) < p.lower(i) - 1e-9 * xs || x(i) > p.upper(i) + 1e-9 * xs) return false;
@@ -257,7 +266,8 @@ struct hedge_covariance {
 }
 
 /// The exact minimiser of a hedge QP, with the engine's singular case worded for hedging.
-[[nodiscard]] inline qp_solution<double> solve_hedge_qp(std::string_view fn, const qp_problem<double>& p) {
+template <class = void>
+[[nodiscard]] qp_solution<double> solve_hedge_qp(std::string_view fn, const qp_problem<double>& p) {
   qp_solution<double> sol;
   try {
     sol = solve_qp<double>(fn, p);
@@ -270,8 +280,9 @@ struct hedge_covariance {
 
 /// The minimum-variance hedge: the Lagrange closed form (one LDLT of S) without bounds, else
 /// the exact active-set QP.
-[[nodiscard]] inline std::vector<double> min_variance_hedge(std::string_view fn, const hedge_setup& s,
-                                                            const hedge_covariance& c) {
+template <class = void>
+[[nodiscard]] std::vector<double> min_variance_hedge(std::string_view fn, const hedge_setup& s,
+                                                     const hedge_covariance& c) {
   const bool bounded = std::any_of(s.legs.begin(), s.legs.end(),
                                    [](const hedge_leg& l) { return std::isfinite(l.lower) || std::isfinite(l.upper); });
   if (!bounded) {
@@ -297,8 +308,9 @@ inline constexpr std::size_t max_orthant_instruments = 10;
 /// The minimum-variance hedge within the budget: the best of the orthant QPs (file comment).
 /// Returns nothing when there are more than max_orthant_instruments instruments, or when no
 /// orthant reads as feasible (the budget equal to the cheapest full hedge's cost).
-[[nodiscard]] inline std::optional<std::vector<double>> budgeted_min_variance(std::string_view fn, const hedge_setup& s,
-                                                                              const hedge_covariance& c) {
+template <class = void>
+[[nodiscard]] std::optional<std::vector<double>> budgeted_min_variance(std::string_view fn, const hedge_setup& s,
+                                                                       const hedge_covariance& c) {
   const std::size_t k = s.legs.size();
   if (k > max_orthant_instruments) return std::nullopt;
   const qp_problem<double> base = hedge_qp(s, c);
@@ -349,7 +361,8 @@ inline constexpr std::size_t max_orthant_instruments = 10;
 }
 
 /// Rounds a continuous hedge to whole contracts (see the file comment).
-[[nodiscard]] inline std::vector<double> nearest_contracts(const hedge_setup& s, const std::vector<double>& q);
+template <class = void>
+[[nodiscard]] std::vector<double> nearest_contracts(const hedge_setup& s, const std::vector<double>& q);
 
 /// How good a whole-contract candidate is: its beta miss and its cost.
 struct corner_score {
@@ -358,19 +371,22 @@ struct corner_score {
 };
 
 /// Whether candidate a beats b: a smaller miss beyond `tie`, or an equal miss and lower cost.
-[[nodiscard]] inline bool better_corner(const corner_score& a, const corner_score& b, double tie) {
+template <class = void>
+[[nodiscard]] bool better_corner(const corner_score& a, const corner_score& b, double tie) {
   if (a.miss < b.miss - tie) return true;
   return a.miss <= b.miss + tie && a.cost < b.cost;
 }
 
-[[nodiscard]] inline corner_score score_corner(const hedge_setup& s, const std::vector<double>& q) {
+template <class = void>
+[[nodiscard]] corner_score score_corner(const hedge_setup& s, const std::vector<double>& q) {
   const double cost = hedge_cost(s, q);
   if (s.budget && cost > *s.budget) return {};
   return {std::fabs(hedge_beta(s, q) - s.target), cost};
 }
 
 /// The tolerance within which two beta misses count as equal: rounding of the beta sums.
-[[nodiscard]] inline double miss_tie(const hedge_setup& s, const std::vector<double>& q) {
+template <class = void>
+[[nodiscard]] double miss_tie(const hedge_setup& s, const std::vector<double>& q) {
   double scale = std::fabs(s.beta_before) + std::fabs(s.target);
   for (std::size_t i = 0; i < q.size(); ++i)
     scale += std::fabs((std::fabs(q[i]) + 1) * s.legs[i].unit * s.legs[i].beta / s.value);
@@ -379,8 +395,9 @@ struct corner_score {
 
 /// Bounded search beyond 16 fractional quantities: from `low`, single moves to `high` while
 /// they lower the miss (or keep it and lower the cost).
-inline void improve_corner(const hedge_setup& s, std::vector<double>& q, const std::vector<double>& high,
-                           const std::vector<std::size_t>& fractional, double tie) {
+template <class = void>
+void improve_corner(const hedge_setup& s, std::vector<double>& q, const std::vector<double>& high,
+                    const std::vector<std::size_t>& fractional, double tie) {
   corner_score current = score_corner(s, q);
   for (bool moved = true; moved;) {
     moved = false;
@@ -404,7 +421,8 @@ inline void improve_corner(const hedge_setup& s, std::vector<double>& q, const s
   }
 }
 
-inline std::vector<double> nearest_contracts(const hedge_setup& s, const std::vector<double>& q) {
+template <class>
+std::vector<double> nearest_contracts(const hedge_setup& s, const std::vector<double>& q) {
   const std::size_t k = q.size();
   std::vector<double> low(k), high(k), zero_side(k);
   std::vector<std::size_t> fractional;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // keel/detail/snapshot_pipeline.hpp: internals of keel/snapshot.hpp (owner: the snapshot
-// header). Included by snapshot.hpp after its types; not a public header.
+// header). Included by detail/snapshot-inl.hpp; not a public header.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +24,20 @@ namespace keel::detail::snap {
 
 using date = std::chrono::year_month_day;
 
+// The pipeline's functions are templates in a defaulted parameter L whose book, universe, price
+// table and options parameters have the dependent type lazy_t<L, T> (which is T). In header-only
+// mode that keeps every expression on them dependent, so the templates they call (many of the
+// capability functions return `auto`, which a non-dependent call would have to instantiate to
+// learn) are instantiated only when the pipeline itself is, in a translation unit that calls
+// risk_snapshot, not wherever snapshot.hpp is included. A dependent parameter is also a
+// non-deduced context: calls pass the concrete types and take L = void.
+template <class L, class T>
+struct lazy {
+  using type = T;
+};
+template <class L, class T>
+using lazy_t = typename lazy<L, T>::type;
+
 /// A book: columns of the universe with weights (fractions of the net value V) and sectors.
 struct book {
   std::vector<std::ptrdiff_t> columns;  ///< universe columns
@@ -42,14 +56,16 @@ struct book {
 };
 
 /// The window's returns of column j as a contiguous span of the universe's panel.
-[[nodiscard]] inline std::span<const double> column(const snapshot_universe& u, std::ptrdiff_t j) {
+template <class L = void>
+[[nodiscard]] std::span<const double> column(const lazy_t<L, snapshot_universe>& u, std::ptrdiff_t j) {
   return {u.returns.data() + j * u.returns.rows(), uz(u.returns.rows())};
 }
 
 /// The universe column of `symbol`: invalid_input naming it when unknown, insufficient_data
 /// with the universe's reason when unusable.
-[[nodiscard]] inline std::ptrdiff_t usable_column(std::string_view fn, const snapshot_universe& u,
-                                                  std::string_view symbol) {
+template <class L = void>
+[[nodiscard]] std::ptrdiff_t usable_column(std::string_view fn, const lazy_t<L, snapshot_universe>& u,
+                                           std::string_view symbol) {
   const auto it = std::find(u.symbols.begin(), u.symbols.end(), symbol);
   if (it == u.symbols.end())
     throw invalid_input(message(fn, "unknown symbol " + detail::quoted(symbol) + " (not a column of the prices; " +
@@ -64,7 +80,8 @@ struct book {
 }
 
 /// Fills the statistics of a book whose columns, quantities and prices are set.
-inline void fill_statistics(const snapshot_universe& u, book& b) {
+template <class L = void>
+void fill_statistics(const lazy_t<L, snapshot_universe>& u, lazy_t<L, book>& b) {
   const auto n = ssize(b.columns);
   const Eigen::Index t = u.returns.rows();
   b.weights.resize(n);
@@ -87,8 +104,9 @@ inline void fill_statistics(const snapshot_universe& u, book& b) {
 }
 
 /// The book of the holdings: checks every row, values it and fills its statistics.
-[[nodiscard]] inline book make_book(std::string_view fn, std::span<const holding> holdings,
-                                    const snapshot_universe& u) {
+template <class L = void>
+[[nodiscard]] book make_book(std::string_view fn, std::span<const holding> holdings,
+                             const lazy_t<L, snapshot_universe>& u) {
   if (holdings.empty()) throw invalid_input(message(fn, "no holdings"));
   book b;
   for (std::size_t i = 0; i < holdings.size(); ++i) {
@@ -116,7 +134,8 @@ inline void fill_statistics(const snapshot_universe& u, book& b) {
 
 /// Mean off-diagonal correlation of a covariance matrix (0 for fewer than two assets; a
 /// zero-variance asset contributes correlation 0).
-[[nodiscard]] inline double average_correlation(const Eigen::MatrixXd& s) {
+template <class L = void>
+[[nodiscard]] double average_correlation(const Eigen::MatrixXd& s) {
   const Eigen::Index n = s.rows();
   if (n < 2) return 0;
   double sum = 0;
@@ -129,7 +148,8 @@ inline void fill_statistics(const snapshot_universe& u, book& b) {
 }
 
 /// Largest |sum of weights| over the named sectors (positions without a sector are left out).
-[[nodiscard]] inline double largest_sector(const book& b) {
+template <class L = void>
+[[nodiscard]] double largest_sector(const lazy_t<L, book>& b) {
   std::vector<std::string> names;
   std::vector<double> sums;
   for (std::size_t i = 0; i < b.sectors.size(); ++i) {

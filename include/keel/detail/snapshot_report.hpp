@@ -19,20 +19,22 @@
 
 namespace keel::detail::snap {
 
-inline void report(const snapshot_options& o, std::string_view section, double fraction) {
+template <class L = void>
+void report(const lazy_t<L, snapshot_options>& o, std::string_view section, double fraction) {
   if (o.progress) o.progress(section, fraction);
 }
 
 /// Section 4: realised volatilities per position and from the sub-window covariances, HAR,
 /// trend, percentile, diversification and risk contributions.
-inline void volatility_section(const book& b, const snapshot_universe& u, snapshot_volatility& v) {
+template <class L = void>
+void volatility_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u, snapshot_volatility& v) {
   const Eigen::Index t = u.returns.rows(), n = b.weights.size();
   const double periods = u.periods_per_year;
   std::erase_if(v.windows, [&](std::ptrdiff_t w) { return w > t; });
   v.positions.resize(n, ssize(v.windows));
   for (std::ptrdiff_t k = 0; k < ssize(v.windows); ++k) {
     const std::ptrdiff_t w = v.windows[uz(k)];
-    Eigen::MatrixXd panel(w, n);
+    lazy_t<L, Eigen::MatrixXd> panel(w, n);
     for (Eigen::Index i = 0; i < n; ++i) {
       const auto col = column(u, b.columns[uz(i)]).subspan(uz(t - w));
       v.positions(i, k) = realized_volatility(col, w, {.annualization = periods, .demean = true});
@@ -50,12 +52,14 @@ inline void volatility_section(const book& b, const snapshot_universe& u, snapsh
   v.contributions = risk_contributions(b.weights, Eigen::MatrixXd(b.covariance * periods));
 }
 
-[[nodiscard]] inline var_measure measure(double var, double cvar, double value) {
+template <class L = void>
+[[nodiscard]] var_measure measure(double var, double cvar, double value) {
   return {var, cvar, var * value, cvar * value};
 }
 
 /// Section 5's rows: every confidence x horizon by every method.
-inline void var_rows(const book& b, const snapshot_options& o, snapshot_var& v) {
+template <class L = void>
+void var_rows(const lazy_t<L, book>& b, const lazy_t<L, snapshot_options>& o, snapshot_var& v) {
   for (std::size_t hk = 0; hk < o.horizons.size(); ++hk) {
     const double h = o.horizons[hk];
     report(o, "monte carlo", 0.2 + 0.6 * static_cast<double>(hk) / static_cast<double>(o.horizons.size()));
@@ -84,7 +88,8 @@ inline void var_rows(const book& b, const snapshot_options& o, snapshot_var& v) 
 
 /// The portfolio's returns over history and window with today's weights, where every position
 /// has a return (the longest such suffix), for the backtest.
-[[nodiscard]] inline std::vector<double> long_returns(const book& b, const snapshot_universe& u) {
+template <class L = void>
+[[nodiscard]] std::vector<double> long_returns(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u) {
   const Eigen::Index rows = u.history_returns.rows();
   Eigen::Index start = rows;
   while (start > 0) {
@@ -103,7 +108,9 @@ inline void var_rows(const book& b, const snapshot_options& o, snapshot_var& v) 
 
 /// Section 5's components and backtest: day t's VaR is the parametric (normal, with the mean)
 /// 1-day VaR at the largest confidence of the `window` returns before it.
-inline void var_tail(const book& b, const snapshot_universe& u, const snapshot_options& o, snapshot_var& v) {
+template <class L = void>
+void var_tail(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u, const lazy_t<L, snapshot_options>& o,
+              snapshot_var& v) {
   const double c = *std::max_element(o.confidence.begin(), o.confidence.end());
   v.components = parametric_component_var(b.weights, b.means, b.covariance, {.confidence = c});
   std::vector<risk_contribution> parts;
@@ -134,7 +141,17 @@ inline void var_tail(const book& b, const snapshot_universe& u, const snapshot_o
 }
 
 /// Section 6.
-inline void performance_section(const book& b, const snapshot_universe& u, snapshot_performance& p) {
+/// Section 2's regression of r_p on the market and section 3's sector exposure.
+template <class L = void>
+void betas_and_exposure(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
+                        const lazy_t<L, snapshot_options>& o, snapshot& s) {
+  s.betas.regressed = market_beta(b.returns, u.market_returns);
+  s.exposure.sectors =
+      o.benchmark.empty() ? sector_exposure(b.weights, b.sectors) : sector_exposure(b.weights, b.sectors, o.benchmark);
+}
+
+template <class L = void>
+void performance_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u, snapshot_performance& p) {
   const double periods = u.periods_per_year;
   p.annual_return = annual_return(b.returns, {.periods = periods});
   p.annual_volatility = annual_volatility(b.returns, {.periods = periods});
@@ -145,7 +162,8 @@ inline void performance_section(const book& b, const snapshot_universe& u, snaps
 }
 
 /// Section 7.
-inline void stress_section(const book& b, snapshot_stress& s) {
+template <class L = void>
+void stress_section(const lazy_t<L, book>& b, snapshot_stress& s) {
   s.scenarios = builtin_scenarios();
   std::vector<position> positions;
   for (std::size_t i = 0; i < b.symbols.size(); ++i) positions.push_back({b.symbols[i], b.values[i], b.betas[i]});
@@ -153,7 +171,8 @@ inline void stress_section(const book& b, snapshot_stress& s) {
 }
 
 /// Section 8.
-inline void limits_section(const risk_summary& summary, snapshot_limits& l) {
+template <class L = void>
+void limits_section(const risk_summary& summary, snapshot_limits& l) {
   l.values = summary.values;
   l.limits = summary.limits;
   for (const limit_status& s : l.limits)
@@ -162,8 +181,9 @@ inline void limits_section(const risk_summary& summary, snapshot_limits& l) {
 
 /// The book after the hedge orders: each instrument's notional added to its position (a new
 /// position without a sector when not held); V unchanged (the orders trade against cash).
-[[nodiscard]] inline book hedged_book(const book& b, const snapshot_universe& u,
-                                      const std::vector<std::ptrdiff_t>& cols, const hedge_plan& plan) {
+template <class L = void>
+[[nodiscard]] book hedged_book(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
+                               const std::vector<std::ptrdiff_t>& cols, const hedge_plan& plan) {
   book a = b;
   for (std::size_t k = 0; k < cols.size(); ++k) {
     const double q = plan.quantities[k];
@@ -190,8 +210,9 @@ inline void limits_section(const risk_summary& summary, snapshot_limits& l) {
 
 /// Section 9: hedge_to_target_beta with the instruments' universe betas and prices, then the
 /// pre-trade check.
-inline void hedge_section(std::string_view fn, const book& b, const snapshot_universe& u, const snapshot_options& o,
-                          double beta, snapshot_hedge& h) {
+template <class L = void>
+void hedge_section(std::string_view fn, const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
+                   const lazy_t<L, snapshot_options>& o, double beta, snapshot_hedge& h) {
   const std::vector<std::string> symbols = o.hedge.empty() ? std::vector<std::string>{u.market} : o.hedge;
   std::vector<std::ptrdiff_t> cols;
   for (const std::string& s : symbols) {
@@ -211,7 +232,9 @@ inline void hedge_section(std::string_view fn, const book& b, const snapshot_uni
 }
 
 /// Chart series.
-inline void charts_section(const book& b, const snapshot_universe& u, const snapshot_options& o, snapshot_charts& c) {
+template <class L = void>
+void charts_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
+                    const lazy_t<L, snapshot_options>& o, snapshot_charts& c) {
   const auto t = ssize(u.dates);
   const double periods = u.periods_per_year;
   c.dates = u.dates;
@@ -247,8 +270,8 @@ inline void charts_section(const book& b, const snapshot_universe& u, const snap
 
 namespace keel {
 
-inline snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
-                              const snapshot_options& options) {
+KEEL_DEF snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
+                                const snapshot_options& options) {
   constexpr std::string_view fn = "risk_snapshot";
   detail::snap::check_options(fn, options);
   const auto b = detail::snap::make_book(fn, holdings, universe);
@@ -263,9 +286,7 @@ inline snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_
   detail::snap::report(options, "betas", 0.05);
   for (std::ptrdiff_t j : b.columns) s.betas.positions.push_back(universe.betas[detail::uz(j)]);
   s.betas.value_weighted = s.summary.beta;
-  s.betas.regressed = market_beta(b.returns, universe.market_returns);
-  s.exposure.sectors = options.benchmark.empty() ? sector_exposure(b.weights, b.sectors)
-                                                 : sector_exposure(b.weights, b.sectors, options.benchmark);
+  detail::snap::betas_and_exposure(b, universe, options, s);
   s.exposure.concentration = s.summary.concentration;
   detail::snap::report(options, "volatility", 0.1);
   detail::snap::volatility_section(b, universe, s.volatility);
@@ -284,8 +305,8 @@ inline snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_
   return s;
 }
 
-inline snapshot risk_snapshot(std::span<const holding> holdings, const price_table& prices,
-                              const snapshot_options& options) {
+KEEL_DEF snapshot risk_snapshot(std::span<const holding> holdings, const price_table& prices,
+                                const snapshot_options& options) {
   return risk_snapshot(holdings, prepare_universe(prices, options), options);
 }
 

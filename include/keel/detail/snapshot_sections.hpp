@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // keel/detail/snapshot_sections.hpp: the definitions of keel/snapshot.hpp's functions, one
-// helper per section (owner: the snapshot header). Included by snapshot.hpp; not public.
+// helper per section (owner: the snapshot header). Included by detail/snapshot-inl.hpp; not public.
 #pragma once
 
 #include <algorithm>
@@ -25,7 +25,8 @@ namespace keel {
 namespace detail::snap {
 
 /// Checks the options every entry point shares.
-inline void check_options(std::string_view fn, const snapshot_options& o) {
+template <class L = void>
+void check_options(std::string_view fn, const lazy_t<L, snapshot_options>& o) {
   if (o.market.empty()) throw invalid_input(message(fn, "options.market is empty: name the market column"));
   if (o.window < 60) throw_bad_option(fn, "window", static_cast<double>(o.window), "at least 60");
   if (o.periods_per_year <= 0) throw_bad_option(fn, "periods_per_year", o.periods_per_year, "positive");
@@ -42,7 +43,9 @@ inline void check_options(std::string_view fn, const snapshot_options& o) {
 }
 
 /// The row of the last date on or before as_of (the last row without as_of).
-[[nodiscard]] inline std::ptrdiff_t as_of_row(std::string_view fn, const price_table& p, const snapshot_options& o) {
+template <class L = void>
+[[nodiscard]] std::ptrdiff_t as_of_row(std::string_view fn, const lazy_t<L, price_table>& p,
+                                       const lazy_t<L, snapshot_options>& o) {
   if (p.dates.empty()) throw insufficient_data(message(fn, "the price table has no dates"), o.window + 1, 0);
   if (!o.as_of) return ssize(p.dates) - 1;
   if (*o.as_of < p.dates.front())
@@ -53,8 +56,9 @@ inline void check_options(std::string_view fn, const snapshot_options& o) {
 }
 
 /// Simple returns of rows [first, last] of column j (the return of row r from row r - 1).
-inline void column_returns(const price_table& p, std::ptrdiff_t j, std::ptrdiff_t first, std::ptrdiff_t last,
-                           double* out) {
+template <class L = void>
+void column_returns(const lazy_t<L, price_table>& p, std::ptrdiff_t j, std::ptrdiff_t first, std::ptrdiff_t last,
+                    double* out) {
   for (std::ptrdiff_t r = first; r <= last; ++r) {
     const double a = p.prices(r - 1, j), b = p.prices(r, j);
     out[r - first] =
@@ -63,7 +67,8 @@ inline void column_returns(const price_table& p, std::ptrdiff_t j, std::ptrdiff_
 }
 
 /// Marks each symbol usable or not, with the reason.
-inline void mark_usable(snapshot_universe& u, const price_table& p, std::ptrdiff_t end) {
+template <class L = void>
+void mark_usable(lazy_t<L, snapshot_universe>& u, const lazy_t<L, price_table>& p, std::ptrdiff_t end) {
   const auto n = ssize(u.symbols);
   const std::string span = date_text(u.dates.front()) + " to " + date_text(u.dates.back());
   for (std::ptrdiff_t j = 0; j < n; ++j) {
@@ -85,7 +90,8 @@ inline void mark_usable(snapshot_universe& u, const price_table& p, std::ptrdiff
 }
 
 /// Per-asset statistics of the usable symbols: betas, means, covariance, volatilities.
-inline void asset_statistics(snapshot_universe& u) {
+template <class L = void>
+void asset_statistics(lazy_t<L, snapshot_universe>& u) {
   const auto n = ssize(u.symbols);
   std::vector<std::ptrdiff_t> ok;
   for (std::ptrdiff_t j = 0; j < n; ++j)
@@ -94,7 +100,7 @@ inline void asset_statistics(snapshot_universe& u) {
   u.means = Eigen::VectorXd::Constant(n, nan);
   u.volatilities = Eigen::VectorXd::Constant(n, nan);
   u.covariance = Eigen::MatrixXd::Constant(n, n, nan);
-  Eigen::MatrixXd panel(u.returns.rows(), ssize(ok));
+  lazy_t<L, Eigen::MatrixXd> panel(u.returns.rows(), ssize(ok));
   for (std::ptrdiff_t k = 0; k < ssize(ok); ++k) {
     const std::ptrdiff_t j = ok[uz(k)];
     panel.col(k) = u.returns.col(j);
@@ -110,7 +116,9 @@ inline void asset_statistics(snapshot_universe& u) {
 }
 
 /// The returns before the window (up to backtest_days rows), for the VaR backtest.
-inline void history(snapshot_universe& u, const price_table& p, std::ptrdiff_t first, std::ptrdiff_t days) {
+template <class L = void>
+void history(lazy_t<L, snapshot_universe>& u, const lazy_t<L, price_table>& p, std::ptrdiff_t first,
+             std::ptrdiff_t days) {
   const std::ptrdiff_t start = std::max<std::ptrdiff_t>(1, first - days);
   const std::ptrdiff_t rows = first - start;
   u.history_returns.resize(rows, ssize(u.symbols));
@@ -122,7 +130,7 @@ inline void history(snapshot_universe& u, const price_table& p, std::ptrdiff_t f
 
 }  // namespace detail::snap
 
-inline snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options) {
+KEEL_DEF snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options) {
   constexpr std::string_view fn = "prepare_universe";
   detail::snap::check_options(fn, options);
   detail::check_table_shape(fn, "prices", detail::ssize(prices.dates), detail::ssize(prices.symbols),
@@ -165,7 +173,8 @@ namespace detail::snap {
 
 /// Every metric of limit_values for a book (weights as fractions of V, which need not sum to 1
 /// after a hedge: the rest is cash).
-[[nodiscard]] inline limit_values values_of(const book& b) {
+template <class L = void>
+[[nodiscard]] limit_values values_of(const lazy_t<L, book>& b) {
   limit_values v;
   for (Eigen::Index i = 0; i < b.weights.size(); ++i) {
     v.max_position_weight = std::max(v.max_position_weight, std::abs(b.weights(i)));
@@ -180,7 +189,8 @@ namespace detail::snap {
 }
 
 /// The positions' volatility contributions (annualised), in book order.
-[[nodiscard]] inline std::vector<risk_contribution> contributions_of(const book& b, int periods) {
+template <class L = void>
+[[nodiscard]] std::vector<risk_contribution> contributions_of(const lazy_t<L, book>& b, int periods) {
   const auto rc = risk_contributions(b.weights, Eigen::MatrixXd(b.covariance * static_cast<double>(periods)));
   std::vector<risk_contribution> out;
   for (std::size_t i = 0; i < b.symbols.size(); ++i) {
@@ -191,7 +201,8 @@ namespace detail::snap {
 }
 
 /// The `count` largest contributions, largest first (ties in book order).
-[[nodiscard]] inline std::vector<risk_contribution> largest(std::vector<risk_contribution> all, std::size_t count) {
+template <class L = void>
+[[nodiscard]] std::vector<risk_contribution> largest(std::vector<risk_contribution> all, std::size_t count) {
   std::stable_sort(all.begin(), all.end(), [](const risk_contribution& a, const risk_contribution& b) {
     return a.contribution > b.contribution;
   });
@@ -200,7 +211,9 @@ namespace detail::snap {
 }
 
 /// The summary of a book (the one code path summarize_risk and risk_snapshot share).
-[[nodiscard]] inline risk_summary summary_of(const book& b, const snapshot_universe& u, const snapshot_options& o) {
+template <class L = void>
+[[nodiscard]] risk_summary summary_of(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
+                                      const lazy_t<L, snapshot_options>& o) {
   risk_summary s;
   s.value = b.value;
   s.gross_value = b.gross;
@@ -226,8 +239,8 @@ namespace detail::snap {
 
 }  // namespace detail::snap
 
-inline risk_summary summarize_risk(std::span<const holding> holdings, const snapshot_universe& universe,
-                                   const snapshot_options& options) {
+KEEL_DEF risk_summary summarize_risk(std::span<const holding> holdings, const snapshot_universe& universe,
+                                     const snapshot_options& options) {
   constexpr std::string_view fn = "summarize_risk";
   detail::snap::check_options(fn, options);
   const auto b = detail::snap::make_book(fn, holdings, universe);

@@ -1,9 +1,25 @@
 // SPDX-License-Identifier: MIT
-// keel/detail/limits.hpp: risk limits (limit_metric, risk_limit, limit_values, evaluate_limits),
-// shared by keel/snapshot.hpp (which owns and documents them) and keel/online.hpp's what-if
-// book, which includes this alone and so does not compile the snapshot pipeline.
-// IWYU pragma: private, include <keel/snapshot.hpp>
+// keel/limits.hpp: risk limits, a light vocabulary header: the metrics a limit can bound, the
+// limit and its status, every metric's value, and evaluate_limits. Reading or describing limits
+// compiles none of the snapshot pipeline (keel/snapshot.hpp computes the values; keel/online.hpp's
+// what-if book re-evaluates them per trade).
+//
+// Synopsis
+//   limit_metric, limit_severity, risk_limit, limit_status, limit_values
+//   evaluate_limits(limits, current)          -> one limit_status per limit
+//   limit_metric_name / parse_limit_metric, limit_severity_name / parse_limit_severity
+//
+// Conventions
+//   A limit is breached when its metric's value exceeds it (value > limit); values are
+//   fractions, not percent (0.25 = 25%); limit_values' fields are defined beside each field.
+//
+// References
+//   P. Jorion, "Value at Risk", 3rd ed. (2007), ch. 17 (risk limits).
+/// \file
+/// Risk limits: limit_metric, risk_limit, limit_status, limit_values, evaluate_limits.
 #pragma once
+
+#include <keel/detail/config.hpp>
 
 #include <cmath>
 #include <cstddef>
