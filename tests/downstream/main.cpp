@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // A downstream program: keel found through find_package(keel) or add_subdirectory(keel),
-// used on the caller's own containers.
+// used on the caller's own containers, header-only (keel::keel).
+#ifdef KEEL_COMPILED_LIB
+#error "keel::keel is header-only: KEEL_COMPILED_LIB comes only with keel::compiled"
+#endif
 #include <chrono>
 #include <iostream>
 #include <vector>

@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: MIT
 # ctest driver for the downstream project: cmake -DKEEL_SOURCE_DIR=.. -DKEEL_BINARY_DIR=..
-#   -DWORK_DIR=.. -DMODE=find_package|add_subdirectory -DGENERATOR=.. -DCXX_COMPILER=.. -P run.cmake
+#   -DWORK_DIR=.. -DMODE=find_package|add_subdirectory -DGENERATOR=.. -DCXX_COMPILER=..
+#   [-DCOMPONENTS=compiled -DCXX_FLAGS=.. -DEXE_LINKER_FLAGS=..] -P run.cmake
+# find_package: installs KEEL_BINARY_DIR (which must have built keel_compiled) into a scratch
+# prefix, then builds and runs app (keel::keel) and app_compiled (keel::compiled);
+# add_subdirectory: vendors the source tree, checks the keel::compiled target it defines
+# (tests/downstream/CMakeLists.txt) and builds and runs app only: compiling the whole library
+# again inside this test would cost minutes of CI for what the find_package mode already runs.
 file(REMOVE_RECURSE ${WORK_DIR})
 
 function(run)
@@ -15,7 +21,11 @@ set(configure_args -S ${KEEL_SOURCE_DIR}/tests/downstream -G ${GENERATOR}
     -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DMODE=${MODE})
 if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --install ${KEEL_BINARY_DIR} --prefix ${WORK_DIR}/prefix)
-  list(APPEND configure_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+  # COMPONENTS: "compiled" when KEEL_BINARY_DIR builds keel::compiled (empty: keel::keel only).
+  # The installed library was compiled with keel's CMAKE_CXX_FLAGS (sanitizers in the asan
+  # preset), so the downstream project compiles and links with the same flags.
+  list(APPEND configure_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix "-DKEEL_COMPONENTS=${COMPONENTS}"
+       "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
   # SameMinorVersion: a project asking for keel 0.2 or 1.0 must not accept this 0.1 install.
   foreach(version 0.2 1.0)
     execute_process(COMMAND ${CMAKE_COMMAND} ${configure_args} -B ${WORK_DIR}/build-${version}
@@ -25,14 +35,30 @@ if(MODE STREQUAL "find_package")
       message(FATAL_ERROR "find_package(keel ${version}) accepted an incompatible install")
     endif()
   endforeach()
+  # ...nor a component keel does not have (check_required_components).
+  execute_process(COMMAND ${CMAKE_COMMAND} ${configure_args} -B ${WORK_DIR}/build-bogus
+                          -DKEEL_COMPONENTS=bogus
+                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "find_package(keel COMPONENTS bogus) accepted an unknown component")
+  endif()
 else()
   list(APPEND configure_args -DKEEL_SOURCE_DIR=${KEEL_SOURCE_DIR})
 endif()
 
 run(${CMAKE_COMMAND} ${configure_args} -B ${WORK_DIR}/build)
-run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-run(${WORK_DIR}/build/app)
-if(NOT last_output MATCHES "beta ")
-  message(FATAL_ERROR "downstream app printed unexpected output:\n${last_output}")
+# app links keel::keel (headers only), app_compiled keel::compiled (the compiled library).
+set(apps app)
+if(MODE STREQUAL "find_package" AND COMPONENTS)
+  list(APPEND apps app_compiled)
 endif()
-message(STATUS "downstream (${MODE}) app printed:\n${last_output}")
+foreach(app ${apps})
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/build --target ${app})
+endforeach()
+foreach(app ${apps})
+  run(${WORK_DIR}/build/${app})
+  if(NOT last_output MATCHES "beta ")
+    message(FATAL_ERROR "downstream ${app} printed unexpected output:\n${last_output}")
+  endif()
+  message(STATUS "downstream (${MODE}) ${app} printed:\n${last_output}")
+endforeach()
