@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
-// keel::compiled: the risk snapshot pipeline (prepare_universe, summarize_risk, risk_snapshot), once.
-#include <keel/detail/snapshot-inl.hpp>
+// keel::compiled: risk_snapshot (keel/snapshot.hpp); its heaviest sections are instantiated in
+// src/snapshot_volatility.cpp, src/snapshot_var.cpp and src/snapshot_charts.cpp, summary_of in
+// src/snapshot_summary.cpp.
 #include <keel/snapshot.hpp>
+
+#include <keel/detail/snapshot_report-inl.hpp>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // keel/detail/snapshot_report.hpp: risk_snapshot's sections beyond the summary (owner: the
-// snapshot header). Included by snapshot_sections.hpp; not public.
+// snapshot header). Included by detail/snapshot_report-inl.hpp and src/snapshot_*.cpp; not public.
 #pragma once
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include <Eigen/Core>
 
 #include <keel/detail/snapshot_pipeline.hpp>
+#include <keel/detail/snapshot_sections.hpp>
 #include <keel/error.hpp>
 
 namespace keel::detail::snap {
@@ -22,6 +23,12 @@ namespace keel::detail::snap {
 template <class L = void>
 void report(const lazy_t<L, snapshot_options>& o, std::string_view section, double fraction) {
   if (o.progress) o.progress(section, fraction);
+}
+
+/// Section 4's HAR forecast of the portfolio's volatility, 30 days ahead.
+template <class L = void>
+void har_section(const lazy_t<L, book>& b, double periods, snapshot_volatility& v) {
+  v.har = har_volatility_forecast(b.returns, {.horizon = 30, .annualization = periods});
 }
 
 /// Section 4: realised volatilities per position and from the sub-window covariances, HAR,
@@ -44,7 +51,7 @@ void volatility_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_unive
     v.portfolio.push_back(static_cast<double>(portfolio_volatility(b.weights, s)) * std::sqrt(periods));
   }
   v.volatility = static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(periods);
-  v.har = har_volatility_forecast(b.returns, {.horizon = 30, .annualization = periods});
+  har_section(b, periods, v);
   v.trend = volatility_trend(
       b.returns, {.long_window = std::min<std::ptrdiff_t>(90, t), .annualization = periods, .demean = true});
   v.percentile = volatility_percentile(b.returns, {.lookback = std::min<std::ptrdiff_t>(252, t - 29), .demean = true});
@@ -267,47 +274,3 @@ void charts_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>
 }
 
 }  // namespace keel::detail::snap
-
-namespace keel {
-
-KEEL_DEF snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
-                                const snapshot_options& options) {
-  constexpr std::string_view fn = "risk_snapshot";
-  detail::snap::check_options(fn, options);
-  const auto b = detail::snap::make_book(fn, holdings, universe);
-  snapshot s;
-  s.summary = detail::snap::summary_of(b, universe, options);
-  s.inputs = {universe.as_of, universe.dates.front(), universe.dates.back(), universe.returns.rows(), universe.market};
-  s.value = b.value;
-  s.gross_value = b.gross;
-  for (std::size_t i = 0; i < b.symbols.size(); ++i)
-    s.positions.push_back({b.symbols[i], b.sectors[i], b.quantities[i], b.prices[i], b.values[i],
-                           b.weights(static_cast<Eigen::Index>(i))});
-  detail::snap::report(options, "betas", 0.05);
-  for (std::ptrdiff_t j : b.columns) s.betas.positions.push_back(universe.betas[detail::uz(j)]);
-  s.betas.value_weighted = s.summary.beta;
-  detail::snap::betas_and_exposure(b, universe, options, s);
-  s.exposure.concentration = s.summary.concentration;
-  detail::snap::report(options, "volatility", 0.1);
-  detail::snap::volatility_section(b, universe, s.volatility);
-  detail::snap::report(options, "var", 0.2);
-  detail::snap::var_rows(b, options, s.var);
-  detail::snap::var_tail(b, universe, options, s.var);
-  detail::snap::report(options, "performance", 0.8);
-  detail::snap::performance_section(b, universe, s.performance);
-  detail::snap::stress_section(b, s.stress);
-  detail::snap::limits_section(s.summary, s.limits);
-  detail::snap::report(options, "hedge", 0.85);
-  detail::snap::hedge_section(fn, b, universe, options, s.summary.beta, s.hedge);
-  detail::snap::report(options, "charts", 0.9);
-  detail::snap::charts_section(b, universe, options, s.charts);
-  detail::snap::report(options, "done", 1.0);
-  return s;
-}
-
-KEEL_DEF snapshot risk_snapshot(std::span<const holding> holdings, const price_table& prices,
-                                const snapshot_options& options) {
-  return risk_snapshot(holdings, prepare_universe(prices, options), options);
-}
-
-}  // namespace keel

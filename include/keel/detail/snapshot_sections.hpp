@@ -128,49 +128,6 @@ void history(lazy_t<L, snapshot_universe>& u, const lazy_t<L, price_table>& p, s
     column_returns(p, j, start, first - 1, u.history_returns.data() + j * rows);
 }
 
-}  // namespace detail::snap
-
-KEEL_DEF snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options) {
-  constexpr std::string_view fn = "prepare_universe";
-  detail::snap::check_options(fn, options);
-  detail::check_table_shape(fn, "prices", detail::ssize(prices.dates), detail::ssize(prices.symbols),
-                            prices.prices.rows(), prices.prices.cols());
-  const std::ptrdiff_t m = detail::find_symbol(fn, prices.symbols, options.market);
-  const std::ptrdiff_t end = detail::snap::as_of_row(fn, prices, options);
-  const std::ptrdiff_t t = options.window;
-  if (end < t)
-    throw insufficient_data(
-        detail::message(fn, "a window of " + std::to_string(t) + " returns needs " + std::to_string(t + 1) +
-                                " prices up to as_of " + detail::date_text(prices.dates[detail::uz(end)]) +
-                                "; the prices have " + std::to_string(end + 1) + " from " +
-                                detail::date_text(prices.dates.front()) + " (set by window)"),
-        t + 1, end + 1);
-  snapshot_universe u;
-  u.market = options.market;
-  u.as_of = prices.dates[detail::uz(end)];
-  u.periods_per_year = options.periods_per_year;
-  const std::ptrdiff_t first = end - t + 1;
-  u.dates.assign(prices.dates.begin() + first, prices.dates.begin() + end + 1);
-  u.symbols = prices.symbols;
-  const auto n = detail::ssize(u.symbols);
-  u.returns.resize(t, n);
-  for (std::ptrdiff_t j = 0; j < n; ++j) detail::snap::column_returns(prices, j, first, end, u.returns.data() + j * t);
-  u.last_prices.assign(detail::uz(n), 0.0);
-  u.usable.assign(detail::uz(n), false);
-  u.reasons.assign(detail::uz(n), std::string());
-  u.betas.assign(detail::uz(n), beta_fit<double>{});
-  detail::snap::mark_usable(u, prices, end);
-  if (!u.usable[detail::uz(m)])
-    throw insufficient_data(detail::message(fn, "the market: " + u.reasons[detail::uz(m)]), t, 0);
-  const auto mk = detail::snap::column(u, m);
-  u.market_returns.assign(mk.begin(), mk.end());
-  detail::snap::asset_statistics(u);
-  detail::snap::history(u, prices, first, options.backtest_days);
-  return u;
-}
-
-namespace detail::snap {
-
 /// Every metric of limit_values for a book (weights as fractions of V, which need not sum to 1
 /// after a hedge: the rest is cash).
 template <class L = void>
@@ -239,14 +196,4 @@ template <class L = void>
 
 }  // namespace detail::snap
 
-KEEL_DEF risk_summary summarize_risk(std::span<const holding> holdings, const snapshot_universe& universe,
-                                     const snapshot_options& options) {
-  constexpr std::string_view fn = "summarize_risk";
-  detail::snap::check_options(fn, options);
-  const auto b = detail::snap::make_book(fn, holdings, universe);
-  return detail::snap::summary_of(b, universe, options);
-}
-
 }  // namespace keel
-
-#include <keel/detail/snapshot_report.hpp>

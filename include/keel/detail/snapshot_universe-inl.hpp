@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// keel/detail/snapshot_universe-inl.hpp: the definition of prepare_universe (keel/snapshot.hpp). Included by
+// detail/snapshot-inl.hpp in header-only mode and by src/snapshot_universe.cpp in the compiled library.
+// IWYU pragma: private, include <keel/snapshot.hpp>
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include <keel/detail/snapshot_pipeline.hpp>
+#include <keel/detail/snapshot_sections.hpp>
+#include <keel/snapshot.hpp>
+
+namespace keel {
+
+KEEL_DEF snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options) {
+  constexpr std::string_view fn = "prepare_universe";
+  detail::snap::check_options(fn, options);
+  detail::check_table_shape(fn, "prices", detail::ssize(prices.dates), detail::ssize(prices.symbols),
+                            prices.prices.rows(), prices.prices.cols());
+  const std::ptrdiff_t m = detail::find_symbol(fn, prices.symbols, options.market);
+  const std::ptrdiff_t end = detail::snap::as_of_row(fn, prices, options);
+  const std::ptrdiff_t t = options.window;
+  if (end < t)
+    throw insufficient_data(
+        detail::message(fn, "a window of " + std::to_string(t) + " returns needs " + std::to_string(t + 1) +
+                                " prices up to as_of " + detail::date_text(prices.dates[detail::uz(end)]) +
+                                "; the prices have " + std::to_string(end + 1) + " from " +
+                                detail::date_text(prices.dates.front()) + " (set by window)"),
+        t + 1, end + 1);
+  snapshot_universe u;
+  u.market = options.market;
+  u.as_of = prices.dates[detail::uz(end)];
+  u.periods_per_year = options.periods_per_year;
+  const std::ptrdiff_t first = end - t + 1;
+  u.dates.assign(prices.dates.begin() + first, prices.dates.begin() + end + 1);
+  u.symbols = prices.symbols;
+  const auto n = detail::ssize(u.symbols);
+  u.returns.resize(t, n);
+  for (std::ptrdiff_t j = 0; j < n; ++j) detail::snap::column_returns(prices, j, first, end, u.returns.data() + j * t);
+  u.last_prices.assign(detail::uz(n), 0.0);
+  u.usable.assign(detail::uz(n), false);
+  u.reasons.assign(detail::uz(n), std::string());
+  u.betas.assign(detail::uz(n), beta_fit<double>{});
+  detail::snap::mark_usable(u, prices, end);
+  if (!u.usable[detail::uz(m)])
+    throw insufficient_data(detail::message(fn, "the market: " + u.reasons[detail::uz(m)]), t, 0);
+  const auto mk = detail::snap::column(u, m);
+  u.market_returns.assign(mk.begin(), mk.end());
+  detail::snap::asset_statistics(u);
+  detail::snap::history(u, prices, first, options.backtest_days);
+  return u;
+}
+
+}  // namespace keel
