@@ -4,10 +4,13 @@
 // Independent references (tests/support/qp_reference.hpp): a brute force over every active
 // set, and a KKT checker that recovers multipliers by least squares. Neither
 // shares code or logic with the engine.
+//
+// The test is split over two files of one executable (each translation unit stays small to
+// compile): this one holds the random problems checked against the brute force (solve_qp,
+// trace_qp_path and its first segment); tests/qp_test_problems.cpp holds the hand-written
+// problems (the hedge shape, the errors). Shared helpers: tests/support/qp_test_fixtures.hpp.
 #include <cmath>
-#include <limits>
 #include <random>
-#include <string>
 
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
@@ -16,16 +19,13 @@
 #include <keel/error.hpp>
 
 #include "support/qp_reference.hpp"
+#include "support/qp_test_fixtures.hpp"
 
 namespace {
 
-using Catch::Matchers::Contains;
 using keel::detail::qp_problem;
-constexpr double inf = std::numeric_limits<double>::infinity();
-
-keel_test::qp_data data_of(const qp_problem<double>& p) {
-  return {p.q, p.c, p.lower, p.upper, p.a, p.row_lower, p.row_upper, {}};
-}
+using keel_test::qp_test::data_of;
+using keel_test::qp_test::inf;
 
 /// A random problem of the Markowitz/hedge shape: a PSD Q (singular when T < n), a budget
 /// row, sometimes a two-sided group row and a one-sided linear row, box bounds.
@@ -146,53 +146,4 @@ TEST_CASE("qp the first path segment starts at the minimiser of x'Qx with the la
   CHECK(first(0) == Approx(0).margin(1e-12));
   CHECK(first(1) == Approx(1).margin(1e-12));
   CHECK(first(2) == Approx(0).margin(1e-12));
-}
-
-TEST_CASE("qp a hedge-shaped problem: a linear term, one equality and bounds", "[qp]") {
-  // min 1/2 h'Qh - c'h with a beta equality b'h = -0.4 and |h_i| <= 0.5: the shape of the
-  // min-variance hedge (issue 12), with unbounded-below variables elsewhere.
-  qp_problem<double> p;
-  p.q.resize(3, 3);
-  p.q << 0.04, 0.012, 0.006, 0.012, 0.09, 0.009, 0.006, 0.009, 0.0225;
-  p.c = Eigen::Vector3d(-0.01, 0.004, 0.002);
-  p.lower = Eigen::Vector3d::Constant(-0.5);
-  p.upper = Eigen::Vector3d::Constant(0.5);
-  p.a = Eigen::RowVector3d(1.0, 1.4, 0.3);
-  p.row_lower = p.row_upper = Eigen::VectorXd::Constant(1, -0.4);
-  const auto s = keel::detail::solve_qp("hedge", p);
-  const auto d = data_of(p);
-  CHECK(s.objective == Approx(keel_test::brute_force_qp(d).objective).margin(1e-12));
-  CHECK(keel_test::kkt_residual(d, s.x).worst() <= 1e-12);
-  CHECK(p.a.row(0).dot(s.x) == Approx(-0.4).margin(1e-14));
-  // Without bounds the same problem has the closed form of an equality-constrained QP.
-  p.lower.setConstant(-inf);
-  p.upper.setConstant(inf);
-  const auto free = keel::detail::solve_qp("hedge", p);
-  Eigen::Matrix4d kkt = Eigen::Matrix4d::Zero();
-  kkt.topLeftCorner(3, 3) = p.q;
-  kkt.block(3, 0, 1, 3) = p.a;
-  kkt.block(0, 3, 3, 1) = p.a.transpose();
-  const Eigen::Vector4d sol = kkt.partialPivLu().solve(Eigen::Vector4d(p.c(0), p.c(1), p.c(2), -0.4));
-  CHECK((free.x - sol.head(3)).lpNorm<Eigen::Infinity>() <= 1e-13);
-}
-
-TEST_CASE("qp errors: a conflicting set, a direction of unbounded descent", "[qp]") {
-  qp_problem<double> p;
-  p.q = Eigen::Matrix2d::Identity() * 0.04;
-  p.c = Eigen::Vector2d(0.1, 0.2);
-  p.lower = Eigen::Vector2d::Zero();
-  p.upper = Eigen::Vector2d(0.3, 0.4);
-  p.a = Eigen::RowVector2d::Ones();
-  p.row_lower = p.row_upper = Eigen::VectorXd::Ones(1);
-  p.variable_names = {"AAPL", "MSFT"};
-  p.row_names = {"sum of weights"};
-  CHECK_THROWS_AS(keel::detail::solve_qp("f", p), keel::infeasible);
-  CHECK_THROWS_WITH(keel::detail::solve_qp("f", p), Contains("f: the constraints cannot all hold") &&
-                                                        Contains("sum of weights = 1") && Contains("AAPL <= 0.3") &&
-                                                        Contains("MSFT <= 0.4"));
-  // A zero-variance direction without bounds: x0 - x1 costs nothing and gains c0 - c1.
-  p.q = Eigen::Matrix2d::Constant(0.04);
-  p.upper.setConstant(inf);
-  p.lower.setConstant(-inf);
-  CHECK_THROWS_AS(keel::detail::solve_qp("f", p), keel::singular_problem);
 }
