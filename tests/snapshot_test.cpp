@@ -25,6 +25,7 @@
 #include <keel/csv.hpp>
 #include <keel/snapshot.hpp>
 
+#include "support/dow_snapshot.hpp"
 #include "support/shared_data.hpp"
 
 using Catch::Matchers::Contains;
@@ -43,21 +44,8 @@ keel::price_table dow_prices() {
   return keel::merge_prices(parts);
 }
 
-/// Rows of a small CSV file (header dropped), split on commas.
-std::vector<std::vector<std::string>> csv_rows(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::vector<std::string>> out;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    out.push_back(cells);
-  }
-  return out;
-}
+/// Rows of a small CSV file (header dropped), split on commas (shared with header_only_test).
+constexpr auto csv_rows = keel_test::dow::rows;
 
 std::vector<keel::holding> dow_portfolio() {
   std::vector<keel::holding> out;
