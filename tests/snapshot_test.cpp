@@ -36,32 +36,12 @@ using ld = long double;
 
 const std::filesystem::path bundled = KEEL_BUNDLED_DATA_DIR;
 
-/// The Dow 30 prices with the bundled DJ30 index column.
-keel::price_table dow_prices() {
-  const std::vector<keel::price_table> parts = {
-      keel::read_prices_csv(bundled / "dowjones30_daily_1991_2000_fBasics.csv"),
-      keel::read_prices_csv(bundled / "dowjones30_index_1991_2000.csv")};
-  return keel::merge_prices(parts);
-}
-
-/// Rows of a small CSV file (header dropped), split on commas (shared with header_only_test).
-constexpr auto csv_rows = keel_test::dow::rows;
-
-std::vector<keel::holding> dow_portfolio() {
-  std::vector<keel::holding> out;
-  for (const auto& r : csv_rows(bundled / "dow30_portfolio.csv")) out.push_back({r[0], std::stod(r[1]), r[2]});
-  return out;
-}
-
-keel::snapshot_options dow_options() {
-  keel::snapshot_options o{.market = "DJ30"};
-  for (const auto& r : csv_rows(bundled / "dow30_benchmark.csv")) o.benchmark.emplace_back(r[0], std::stod(r[1]));
-  for (const auto& r : csv_rows(bundled / "dow30_limits.csv"))
-    o.limits.push_back(
-        {keel::parse_limit_metric(r[0]), std::stod(r[1]), keel::parse_limit_severity(r.size() > 2 ? r[2] : "")});
-  o.mc_paths = 20000;
-  return o;
-}
+/// The Dow 30 prices with the bundled DJ30 index column, the bundled portfolio and the bundled
+/// report's options (20,000 Monte Carlo paths): tests/support/dow_snapshot.hpp, shared with
+/// header_only_test.
+keel::price_table dow_prices() { return keel_test::dow::prices(bundled); }
+std::vector<keel::holding> dow_portfolio() { return keel_test::dow::portfolio(bundled); }
+keel::snapshot_options dow_options() { return keel_test::dow::options(bundled, 20000); }
 
 /// What the test recomputes independently of the snapshot: window returns from the prices.
 struct reference {

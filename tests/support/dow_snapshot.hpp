@@ -3,6 +3,7 @@
 // translation unit is in (header_only_test builds it in both).
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -32,20 +33,36 @@ inline std::vector<std::vector<std::string>> rows(const std::filesystem::path& p
   return out;
 }
 
-inline keel::snapshot snapshot(const std::filesystem::path& bundled) {
+/// The Dow 30 prices with the bundled DJ30 index column.
+inline keel::price_table prices(const std::filesystem::path& bundled) {
   const std::vector<keel::price_table> parts = {
       keel::read_prices_csv(bundled / "dowjones30_daily_1991_2000_fBasics.csv"),
       keel::read_prices_csv(bundled / "dowjones30_index_1991_2000.csv")};
-  const keel::price_table prices = keel::merge_prices(parts);
-  std::vector<keel::holding> holdings;
-  for (const auto& r : rows(bundled / "dow30_portfolio.csv")) holdings.push_back({r[0], std::stod(r[1]), r[2]});
+  return keel::merge_prices(parts);
+}
+
+/// The bundled portfolio (dow30_portfolio.csv).
+inline std::vector<keel::holding> portfolio(const std::filesystem::path& bundled) {
+  std::vector<keel::holding> out;
+  for (const auto& r : rows(bundled / "dow30_portfolio.csv")) out.push_back({r[0], std::stod(r[1]), r[2]});
+  return out;
+}
+
+/// The options of the bundled report: market DJ30, its sector benchmark and limits, the given
+/// number of Monte Carlo paths.
+inline keel::snapshot_options options(const std::filesystem::path& bundled, std::ptrdiff_t mc_paths) {
   keel::snapshot_options o{.market = "DJ30"};
   for (const auto& r : rows(bundled / "dow30_benchmark.csv")) o.benchmark.emplace_back(r[0], std::stod(r[1]));
   for (const auto& r : rows(bundled / "dow30_limits.csv"))
     o.limits.push_back(
         {keel::parse_limit_metric(r[0]), std::stod(r[1]), keel::parse_limit_severity(r.size() > 2 ? r[2] : "")});
-  o.mc_paths = 2000;
-  return keel::risk_snapshot(holdings, prices, o);
+  o.mc_paths = mc_paths;
+  return o;
+}
+
+/// The bundled report with 2,000 Monte Carlo paths.
+inline keel::snapshot snapshot(const std::filesystem::path& bundled) {
+  return keel::risk_snapshot(portfolio(bundled), prices(bundled), options(bundled, 2000));
 }
 
 }  // namespace keel_test::dow
