@@ -166,6 +166,10 @@ template <class Acc>
   return smallest > 0 ? sv(0) / smallest : std::numeric_limits<Acc>::infinity();
 }
 
+// Instantiated once in keel::compiled (src/factors.cpp); see KEEL_EXTERN_TEMPLATE.
+KEEL_EXTERN_TEMPLATE(double design_condition_number<double>(factor_scratch<double>&, bool))
+KEEL_EXTERN_TEMPLATE(long double design_condition_number<long double>(factor_scratch<long double>&, bool))
+
 /// factor_fit from the OLS core's fit in its workspace: rounded to Real (invalid_input where a
 /// finite value does not fit), with t statistics and p-values.
 template <class Real>

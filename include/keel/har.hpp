@@ -437,6 +437,17 @@ template <class Acc>
   return true;
 }
 
+// Instantiated once in keel::compiled (src/har.cpp); see KEEL_EXTERN_TEMPLATE.
+KEEL_EXTERN_TEMPLATE(void har_fit_qr<double>(std::string_view, har_workspace<double>&, std::ptrdiff_t,
+                                             const har_options&, std::ptrdiff_t, double, Eigen::Matrix<double, 4, 1>&))
+KEEL_EXTERN_TEMPLATE(void har_fit_qr<long double>(std::string_view, har_workspace<long double>&, std::ptrdiff_t,
+                                                  const har_options&, std::ptrdiff_t, double,
+                                                  Eigen::Matrix<long double, 4, 1>&))
+KEEL_EXTERN_TEMPLATE(bool har_fit_moments<double>(har_workspace<double>&, std::ptrdiff_t, const har_options&,
+                                                  std::ptrdiff_t, Eigen::Matrix<double, 4, 1>&))
+KEEL_EXTERN_TEMPLATE(bool har_fit_moments<long double>(har_workspace<long double>&, std::ptrdiff_t, const har_options&,
+                                                       std::ptrdiff_t, Eigen::Matrix<long double, 4, 1>&))
+
 /// Fits the HAR regression of the series `rv` (any Series, or a panel column) into `model`.
 template <class Real, class S>
 void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t column, const S& rv,

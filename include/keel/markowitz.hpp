@@ -477,6 +477,14 @@ template <class Acc>
   return k;
 }
 
+// Instantiated once in keel::compiled (src/markowitz.cpp); see KEEL_EXTERN_TEMPLATE.
+KEEL_EXTERN_TEMPLATE(void require_psd<double>(std::string_view, const Eigen::MatrixXd&))
+KEEL_EXTERN_TEMPLATE(void require_psd<long double>(std::string_view,
+                                                   const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&))
+KEEL_EXTERN_TEMPLATE(frontier_path<double> closed_form_path<double>(std::string_view, const markowitz_model<double>&))
+KEEL_EXTERN_TEMPLATE(frontier_path<long double> closed_form_path<long double>(std::string_view,
+                                                                              const markowitz_model<long double>&))
+
 }  // namespace detail
 
 /// Weights of the minimum-variance portfolio of two assets (Markowitz 1952), fully invested,

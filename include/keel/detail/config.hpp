@@ -43,3 +43,14 @@
 #define KEEL_DECL template <class = void>
 #define KEEL_DEF template <class>
 #endif
+
+// Heavy templates over keel's own accumulation types (double and long double), not over the
+// caller's: the active-set QP (detail/qp.hpp), the OLS core (detail/ols.hpp) and the fitting
+// steps of factors.hpp and har.hpp. In compiled mode their headers declare these
+// instantiations `extern template` (KEEL_EXTERN_TEMPLATE) and src/<header>.cpp defines them, so a
+// caller compiles the call, not the solver; header-only, they are instantiated where called.
+#if KEEL_HEADER_ONLY
+#define KEEL_EXTERN_TEMPLATE(...)
+#else
+#define KEEL_EXTERN_TEMPLATE(...) extern template __VA_ARGS__;
+#endif

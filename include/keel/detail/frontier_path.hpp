@@ -301,4 +301,10 @@ template <class Acc>
   return point_on(path, best_k, best_s);
 }
 
+// Instantiated once in keel::compiled (src/markowitz.cpp); see KEEL_EXTERN_TEMPLATE.
+KEEL_EXTERN_TEMPLATE(frontier_path<double> trace_frontier<double>(std::string_view, const qp_problem<double>&, double))
+KEEL_EXTERN_TEMPLATE(frontier_path<long double> trace_frontier<long double>(std::string_view,
+                                                                            const qp_problem<long double>&,
+                                                                            long double))
+
 }  // namespace keel::detail

@@ -277,4 +277,13 @@ void store_scaled(std::string_view fn, std::string_view field,
   }
 }
 
+// Instantiated once in keel::compiled (src/covariance.cpp); see KEEL_EXTERN_TEMPLATE.
+KEEL_EXTERN_TEMPLATE(psd_check<double> check_psd<double>(const gram_workspace<double>::matrix&,
+                                                         gram_workspace<double>&))
+KEEL_EXTERN_TEMPLATE(psd_check<long double> check_psd<long double>(const gram_workspace<long double>::matrix&,
+                                                                   gram_workspace<long double>&))
+KEEL_EXTERN_TEMPLATE(void repair_nearest_correlation<double>(gram_workspace<double>::matrix&, gram_workspace<double>&))
+KEEL_EXTERN_TEMPLATE(void repair_nearest_correlation<long double>(gram_workspace<long double>::matrix&,
+                                                                  gram_workspace<long double>&))
+
 }  // namespace keel::detail

@@ -371,4 +371,10 @@ void finish_moments_ols(ols_fit<Acc>& out, Acc rss) {
   for (Eigen::Index j = 0; j < out.p; ++j) out.std_errors(j) = out.sigma * std::sqrt(out.xtx_inverse(j, j));
 }
 
+// Instantiated once in keel::compiled (src/ols.cpp); see KEEL_EXTERN_TEMPLATE.
+KEEL_EXTERN_TEMPLATE(void ols<double>(std::string_view, ols_workspace<double>&, bool, double, ols_fit<double>&,
+                                      const std::vector<std::string>*))
+KEEL_EXTERN_TEMPLATE(void ols<long double>(std::string_view, ols_workspace<long double>&, bool, double,
+                                           ols_fit<long double>&, const std::vector<std::string>*))
+
 }  // namespace keel::detail

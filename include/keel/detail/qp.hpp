@@ -1113,4 +1113,13 @@ qp_path_end<Real> trace_qp_path(std::string_view fn, const qp_problem<Real>& pro
   return engine.trace(t_max, on_segment);
 }
 
+// Instantiated once in keel::compiled (src/qp.cpp); see KEEL_EXTERN_TEMPLATE.
+KEEL_EXTERN_TEMPLATE(qp_solution<double> solve_qp<double>(std::string_view, const qp_problem<double>&))
+KEEL_EXTERN_TEMPLATE(qp_solution<long double> solve_qp<long double>(std::string_view, const qp_problem<long double>&))
+KEEL_EXTERN_TEMPLATE(qp_path_end<double> trace_qp_path<double>(std::string_view, const qp_problem<double>&, double,
+                                                               const std::function<bool(const qp_segment<double>&)>&))
+KEEL_EXTERN_TEMPLATE(
+    qp_path_end<long double> trace_qp_path<long double>(std::string_view, const qp_problem<long double>&, long double,
+                                                        const std::function<bool(const qp_segment<long double>&)>&))
+
 }  // namespace keel::detail

@@ -174,4 +174,12 @@ template <class Acc>
   return clamp_intensity((pi - rho) / gamma / t, gamma);
 }
 
+// Instantiated once in keel::compiled (src/covariance.cpp); see KEEL_EXTERN_TEMPLATE.
+KEEL_EXTERN_TEMPLATE(double shrink_scaled_identity<double>(gram_workspace<double>&))
+KEEL_EXTERN_TEMPLATE(long double shrink_scaled_identity<long double>(gram_workspace<long double>&))
+KEEL_EXTERN_TEMPLATE(double shrink_single_factor<double>(gram_workspace<double>&))
+KEEL_EXTERN_TEMPLATE(long double shrink_single_factor<long double>(gram_workspace<long double>&))
+KEEL_EXTERN_TEMPLATE(double shrink_constant_correlation<double>(gram_workspace<double>&))
+KEEL_EXTERN_TEMPLATE(long double shrink_constant_correlation<long double>(gram_workspace<long double>&))
+
 }  // namespace keel::detail
