@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Tests of keel/har.hpp: har_fit (series and panel), har_model::forecast,
-// har_volatility_forecast. This file holds the fits against the reference OLS and the OLS core's
-// two solvers; har_test_forecast.cpp holds the simulation, the forecasts, the real-data and panel
-// cases; har_test_storage.cpp the storage checklist and the bad input. Their shared helpers are
+// har_volatility_forecast. This file holds the fits against the reference OLS; har_test_ols.cpp
+// the OLS core's two solvers side by side; har_test_forecast.cpp the simulation, the forecasts,
+// the real-data and panel cases; har_test_storage.cpp the storage checklist and the bad input. Their shared helpers are
 // in support/har_test_fixtures.hpp.
 //
 // Independent references used across the parts:
@@ -146,54 +146,5 @@ TEST_CASE("har_fit equals the reference where its moments solve hands over", "[h
     // the long-double sandwich (its scores multiply residuals by rows of an ill-conditioned
     // (X'X)^-1), so the standard errors are held to 1e-9.
     check_fit(rv, 1e-10, 1e-9);
-  }
-}
-
-// The OLS core's two solvers side by side: centred moments (Cholesky) and pivoted QR agree on
-// every field of the fit for a well-conditioned design, and the moments solve declines a
-// near-collinear one instead of answering with too few digits.
-TEST_CASE("ols_from_moments equals the pivoted-QR core, and declines an ill-conditioned design", "[har][ols]") {
-  std::mt19937_64 gen(8);
-  std::normal_distribution<double> z(0.0, 1.0);
-  const Eigen::Index n = 300;
-  for (const double collinear : {0.0, 1e-4}) {
-    INFO("third regressor = first + second + " << collinear << " noise (0: independent)");
-    Eigen::MatrixXd x(n, 3);
-    Eigen::VectorXd y(n);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      x(i, 0) = 5 + z(gen);
-      x(i, 1) = -2 + 3 * z(gen);
-      x(i, 2) = collinear > 0 ? x(i, 0) + x(i, 1) + collinear * z(gen) : 100 + 0.1 * z(gen);
-      y(i) = 1 + 0.5 * x(i, 0) - 0.25 * x(i, 1) + 2 * x(i, 2) + z(gen);
-    }
-    keel::detail::ols_workspace<double> ws;
-    ws.resize(n, 3);
-    ws.x = x;
-    ws.y = y;
-    keel::detail::ols_fit<double> qr;
-    keel::detail::ols("test", ws, true, 0x1p-52, qr);
-    Eigen::Vector4d mean;
-    mean << x.colwise().mean().transpose(), y.mean();
-    Eigen::MatrixXd centred(n, 4);
-    centred << x, y;
-    centred.rowwise() -= mean.transpose();
-    const Eigen::Matrix4d cross = centred.transpose() * centred;
-    keel::detail::ols_fit<double> fit;
-    const bool solved = keel::detail::ols_from_moments<3>(Eigen::Vector3d(mean.head<3>()), mean(3), cross, n, fit);
-    if (collinear > 0) {
-      CHECK_FALSE(solved);
-      continue;
-    }
-    REQUIRE(solved);
-    const Eigen::VectorXd residuals =
-        y - x * fit.coefficients.tail<3>() - Eigen::VectorXd::Constant(n, fit.coefficients(0));
-    keel::detail::finish_moments_ols(fit, residuals.squaredNorm());
-    CHECK((fit.coefficients - qr.coefficients).cwiseAbs().maxCoeff() < 1e-12 * qr.coefficients.cwiseAbs().maxCoeff());
-    CHECK((fit.xtx_inverse - qr.xtx_inverse).cwiseAbs().maxCoeff() < 1e-12 * qr.xtx_inverse.cwiseAbs().maxCoeff());
-    CHECK((fit.std_errors - qr.std_errors).cwiseQuotient(qr.std_errors).cwiseAbs().maxCoeff() < 1e-12);
-    CHECK((fit.vif - qr.vif).cwiseQuotient(qr.vif).cwiseAbs().maxCoeff() < 1e-12);
-    CHECK(fit.r_squared == Approx(qr.r_squared).epsilon(1e-12));
-    CHECK(fit.rss == Approx(qr.rss).epsilon(1e-12));
-    CHECK(fit.dof == qr.dof);
   }
 }
