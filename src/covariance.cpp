@@ -11,7 +11,8 @@ template psd_check<double> check_psd<double>(const gram_workspace<double>::matri
 template psd_check<long double> check_psd<long double>(const gram_workspace<long double>::matrix&,
                                                        gram_workspace<long double>&);
 template void repair_nearest_correlation<double>(gram_workspace<double>::matrix&, gram_workspace<double>&);
-template void repair_nearest_correlation<long double>(gram_workspace<long double>::matrix&, gram_workspace<long double>&);
+template void repair_nearest_correlation<long double>(gram_workspace<long double>::matrix&,
+                                                      gram_workspace<long double>&);
 template double shrink_scaled_identity<double>(gram_workspace<double>&);
 template long double shrink_scaled_identity<long double>(gram_workspace<long double>&);
 template double shrink_single_factor<double>(gram_workspace<double>&);

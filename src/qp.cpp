@@ -9,7 +9,7 @@ namespace keel::detail {
 template qp_solution<double> solve_qp<double>(std::string_view, const qp_problem<double>&);
 template qp_solution<long double> solve_qp<long double>(std::string_view, const qp_problem<long double>&);
 template qp_path_end<double> trace_qp_path<double>(std::string_view, const qp_problem<double>&, double,
-                                                    const std::function<bool(const qp_segment<double>&)>&);
+                                                   const std::function<bool(const qp_segment<double>&)>&);
 template qp_path_end<long double> trace_qp_path<long double>(
     std::string_view, const qp_problem<long double>&, long double,
     const std::function<bool(const qp_segment<long double>&)>&);
