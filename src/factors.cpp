@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // keel::compiled: factors.hpp's condition number (an SVD of the small R factor), instantiated
-// once for double and long double
-// (detail/config.hpp, KEEL_EXTERN_TEMPLATE); callers in compiled mode compile the call only.
+// once for double and long double (detail/config.hpp, KEEL_EXTERN_TEMPLATE); callers in
+// compiled mode compile the call only.
 #include <keel/factors.hpp>
 
 namespace keel::detail {

@@ -45,9 +45,12 @@
 #endif
 
 // Heavy templates over keel's own accumulation types (double and long double), not over the
-// caller's: the active-set QP (detail/qp.hpp), the OLS core (detail/ols.hpp) and the fitting
-// steps of factors.hpp and har.hpp. In compiled mode their headers declare these
-// instantiations `extern template` (KEEL_EXTERN_TEMPLATE) and src/<header>.cpp defines them, so a
+// caller's: the active-set QP (detail/qp.hpp, src/qp.cpp), the OLS core (detail/ols.hpp,
+// src/ols.cpp), HAR's two fitting paths (src/har.cpp), the covariance eigenvalue steps and
+// shrinkage intensities (detail/gram.hpp, detail/shrinkage.hpp, src/covariance.cpp), the frontier
+// paths (detail/frontier_path.hpp, markowitz.hpp, src/markowitz.cpp) and factors.hpp's condition
+// number (src/factors.cpp). In compiled mode their headers declare these instantiations
+// `extern template` (KEEL_EXTERN_TEMPLATE) and the src/ file named beside each defines them, so a
 // caller compiles the call, not the solver; header-only, they are instantiated where called.
 #if KEEL_HEADER_ONLY
 #define KEEL_EXTERN_TEMPLATE(...)
