@@ -638,6 +638,23 @@ TEST_CASE("hedge_to_target_beta: bad arguments are invalid_input naming them", "
   const std::vector<keel::hedge_instrument> capped{{"A", 1.0, 100.0, 1, 1, std::nullopt, 100.0},
                                                    {"B", 1.2, 100.0, 1, 1}};
   CHECK_THROWS_WITH(call(1e6, 1, capped, 0, mv), Contains("not unique"));
+  // A hedge whose quantities underflow (found by orders_fuzz: 1e-195 of notional over a contract
+  // of 1e216 is 0 contracts) would leave beta where it was while claiming to be full.
+  CHECK_THROWS_AS(call(3.4e-203, 7e221, {{"X", 1.9e214, 1.9e214, 50}}, 0, {.round_to_contracts = false}),
+                  keel::invalid_input);
+  CHECK_THROWS_WITH(call(3.4e-203, 7e221, {{"X", 1.9e214, 1.9e214, 50}}, 0, {.round_to_contracts = false}),
+                    Contains("leaves beta 7e+221") && Contains("rescale the values"));
+  // The same when the move asked for is a millionth of beta: 1e-406 contracts underflow to none.
+  CHECK_THROWS_WITH(call(1e-300, 1e200, {{"X", 1e150, 1e150}}, 1.000001e200, {.round_to_contracts = false}),
+                    Contains("leaves beta 1e+200"));
+  // One whole contract's cost over a portfolio value of 1e-300 overflows cost_fraction (found by
+  // orders_fuzz).
+  CHECK_THROWS_WITH(call(1e-300, 1, {{"X", 1e-300, 1.0, 1, 1e14}}, 0),
+                    Contains("cost / portfolio_value inf") && Contains("overflows"));
+  // A budget of 1e-300 at a cost rate of 1e30 buys 1e-270 contracts of 1e-60: a notional of
+  // 1e-330, below double's least (found by orders_fuzz as an order of zero notional).
+  CHECK_THROWS_WITH(call(1, 1, {{"X", 1.0, 1e-60, 1, 1e34}}, 0, {.budget = 1e-300, .round_to_contracts = false}),
+                    Contains("has a notional that underflows double"));
   // A covariance is not needed, and ignored, with one instrument or min_cost.
   CHECK_NOTHROW(call(1e6, 1, ok, 0, {.objective = keel::hedge_objective::min_variance}));
 }

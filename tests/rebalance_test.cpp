@@ -333,6 +333,19 @@ TEST_CASE("rebalance_orders: bad arguments are errors naming them", "[rebalance]
                     Contains("the book's value (holdings x prices + cash) = 0 must be positive"));
   CHECK_THROWS_WITH(keel::rebalance_orders(h, std::vector<double>{10, 1e-300}, w),
                     Contains("prices[1] = 1e-300 is too small"));
+  // A short target's lots are unbounded by the value; found by orders_fuzz as a cast of 2.7e149
+  // lots to int64 (undefined behaviour) before this check.
+  CHECK_THROWS_AS(keel::rebalance_orders(h, p, std::vector<double>{1e150, -1e150}, {.allow_short = true}),
+                  keel::invalid_input);
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, std::vector<double>{1e150, -1e150}, {.allow_short = true}),
+                    Contains("target_weights[0] = 1e+150 asks for more than 2^52 lots of price 10"));
+  CHECK_NOTHROW(keel::rebalance_orders(h, p, std::vector<double>{1e5, -1e5}, {.allow_short = true}));
+  CHECK_THROWS_WITH(keel::rebalance_orders(std::vector<double>{1}, std::vector<double>{1e308}, std::vector<double>{0.5},
+                                           {.lot_size = 2}),
+                    Contains("prices[0] x lot_size overflows"));
+  // A minimum trade of 1e300 is 1e299 lots (found by orders_fuzz as a cast to int64 that overflowed).
+  CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.min_trade_value = 1e300}),
+                    Contains("min_trade_value = 1e+300 is more than 2^52 lots of prices[0] = 10"));
 }
 
 TEST_CASE("rebalance_orders: a lot wider than the band, a minimum trade and missing cash are reported", "[rebalance]") {
@@ -585,6 +598,13 @@ TEST_CASE("discrete_allocation: bad arguments are errors naming them", "[allocat
                     Contains("lot_size = 0 must be at least 1"));
   CHECK_THROWS_WITH(keel::discrete_allocation(w, p, 100.0, {.max_nodes = 0}),
                     Contains("max_nodes = 0 must be at least 1"));
+  // A lot of 3 at 6.6e307 costs more than double holds (found by orders_fuzz as a NaN leftover).
+  CHECK_THROWS_AS(
+      keel::discrete_allocation(std::vector<double>{1}, std::vector<double>{6.6e307}, 1e306, {.lot_size = 3}),
+      keel::invalid_input);
+  CHECK_THROWS_WITH(
+      keel::discrete_allocation(std::vector<double>{1}, std::vector<double>{6.6e307}, 1e306, {.lot_size = 3}),
+      Contains("prices[0] x lot_size overflows"));
   // Weights above 1 in total: the greedy first round is capped by the money left.
   const auto over = keel::discrete_allocation(std::vector<double>{0.9, 0.9}, p, 100.0);
   CHECK(over.leftover >= 0);

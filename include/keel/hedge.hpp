@@ -145,7 +145,9 @@ struct hedge_effect_result {
 ///      for min_variance with k >= 2 (invalid_input; insufficient_data for no instruments).
 /// \throws infeasible when the bounds cannot reach target_beta (naming the reachable range)
 ///         or force a cost above the budget; singular_problem for a covariance that leaves
-///         the minimum-variance hedge not unique.
+///         the minimum-variance hedge not unique; invalid_input when the values are out of
+///         double's range for the hedge (a notional, cost or beta sum that overflows or
+///         underflows: rescale them).
 /// \returns hedge_plan: orders, beta_before, beta_after, beta_residual, total_cost,
 ///          cost_fraction, fully_hedged, reason, quantities.
 /// Ref: Hull, Options, Futures, and Other Derivatives, 10th ed., sec. 3.5; Johnson (1960).

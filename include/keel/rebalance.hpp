@@ -193,6 +193,8 @@ void require_prices(std::string_view fn, const std::vector<Acc>& prices, Acc val
   for (std::size_t i = 0; i < prices.size(); ++i) {
     const auto at = static_cast<std::ptrdiff_t>(i);
     if (!(prices[i] > 0)) throw_bad_option(fn, element_text("prices", at), static_cast<double>(prices[i]), "positive");
+    if (!std::isfinite(prices[i] * static_cast<Acc>(lot)))  // a lot's value, which the solvers divide by
+      throw_overflow(fn, element_text("prices", at) + " x lot_size");
     if (!(std::fabs(value) / (prices[i] * static_cast<Acc>(lot)) < Acc(4503599627370496)))
       throw invalid_input(message(fn, element_text("prices", at) + " = " + number_text(static_cast<double>(prices[i])) +
                                           " is too small beside the value " + number_text(static_cast<double>(value)) +
@@ -250,6 +252,21 @@ template <class Acc, class H, class P, class W>
   if (!o.allow_short && weight_sum > 1 + 1e-9)
     throw_bad_option(fn, "the sum of target_weights", static_cast<double>(weight_sum), "at most 1 (the rest is cash)");
   require_prices(fn, b.prices, value, o.lot_size);
+  // Short targets are unbounded, and so is the minimum trade: a target's lots (w_i V / lot value)
+  // and the minimum trade's must stay whole numbers in double, as the holdings' lots do.
+  for (std::size_t i = 0; i < b.targets.size(); ++i) {
+    const auto at = static_cast<std::ptrdiff_t>(i);
+    const Acc lot_value = b.prices[i] * static_cast<Acc>(o.lot_size);
+    if (!(std::fabs(b.targets[i]) * value / lot_value < Acc(4503599627370496)))
+      throw invalid_input(
+          message(fn, element_text("target_weights", at) + " = " + number_text(static_cast<double>(b.targets[i])) +
+                          " asks for more than 2^52 lots of price " + number_text(static_cast<double>(b.prices[i])) +
+                          " out of the value " + number_text(static_cast<double>(value)) + "; rescale the weights"));
+    if (!(b.min_trade / lot_value < Acc(4503599627370496)))
+      throw invalid_input(message(fn, "min_trade_value = " + number_text(o.min_trade_value) +
+                                          " is more than 2^52 lots of " + element_text("prices", at) + " = " +
+                                          number_text(static_cast<double>(b.prices[i])) + "; rescale it"));
+  }
   b.value = value;
   return b;
 }
@@ -342,7 +359,9 @@ template <class Real, class Acc>
 /// value (see the synopsis for the rules).
 /// \pre holdings, prices and target_weights of one length n >= 1 (invalid_input,
 ///      insufficient_data for n = 0), finite; prices > 0; holdings and targets >= 0 and targets
-///      summing to at most 1 unless allow_short; options in their domains; V > 0 (invalid_input).
+///      summing to at most 1 unless allow_short; options in their domains; V > 0; a lot's
+///      value (price x lot_size) finite and every position's lots, held, targeted or in the
+///      minimum trade, at most 2^52 (invalid_input: rescale).
 /// \returns rebalance_plan: needed, drifts, orders, cash_after, weights_after, turnover,
 ///          total_cost, reason, residual_drifts.
 /// Ref: Jaconetti, Kinniry and Zilbering, "Best practices for portfolio rebalancing" (2010).
@@ -377,7 +396,8 @@ template <Series H, Series P, Series W>
 /// found is the documented fallback).
 /// \pre weights and latest_prices of one length n >= 1 (invalid_input, insufficient_data for
 ///      n = 0), finite; weights >= 0, not all zero; prices > 0; total_value > 0 and finite;
-///      lot_size and max_nodes >= 1 (invalid_input).
+///      lot_size and max_nodes >= 1; price x lot_size finite and each target at most 2^52 lots
+///      (invalid_input).
 /// \returns allocation: quantities (shares), leftover, l1_error, optimal, nodes.
 /// Ref: Martin, PyPortfolioOpt (2021); Land and Doig (1960); Dantzig (1957).
 template <Series W, Series P>

@@ -158,6 +158,10 @@ template <class = void>
   plan.beta_before = s.beta_before;
   for (std::size_t i = 0; i < q.size(); ++i) {
     if (q[i] == 0) continue;
+    if (q[i] * s.legs[i].unit == 0)  // 1e-300 contracts of 1e-30: an order of no notional
+      throw invalid_input(message(fn, "the quantity " + number_text(q[i]) + " of " + s.names[i] +
+                                          " has a notional that underflows double (price x multiplier " +
+                                          number_text(s.legs[i].unit) + "); rescale the values"));
     const double quantity = std::fabs(q[i]), notional = quantity * s.legs[i].unit;
     plan.orders.push_back({instruments[i].symbol, q[i] > 0 ? order_side::buy : order_side::sell, quantity, notional,
                            notional * s.legs[i].rate});
@@ -166,10 +170,25 @@ template <class = void>
   plan.beta_after = hedge_beta(s, q);
   plan.beta_residual = plan.beta_after - s.target;
   plan.cost_fraction = plan.total_cost / s.value;
-  if (!std::isfinite(plan.beta_after) || !std::isfinite(plan.total_cost))
-    throw_overflow(
-        fn, "the hedge (beta_after = " + number_text(plan.beta_after) + ", cost " + number_text(plan.total_cost) + ")");
+  if (!std::isfinite(plan.beta_after) || !std::isfinite(plan.total_cost) || !std::isfinite(plan.cost_fraction))
+    throw_overflow(fn, "the hedge (beta_after = " + number_text(plan.beta_after) + ", cost " +
+                           number_text(plan.total_cost) + ", cost / portfolio_value " +
+                           number_text(plan.cost_fraction) + ")");
   plan.fully_hedged = c.hedge.reached;
+  // A continuous hedge that reached the target must show it in beta_after; it does not when the
+  // quantities underflow or the beta sums lose every digit (a portfolio value of 1e-203 beside
+  // an instrument beta of 1e214), which only rescaling can fix.
+  if (plan.fully_hedged && !s.whole) {
+    double gross = 0;
+    for (std::size_t i = 0; i < q.size(); ++i) gross += std::fabs(q[i] * s.legs[i].unit * s.legs[i].beta);
+    const double scale = 1 + std::fabs(s.beta_before) + std::fabs(s.target) + gross / s.value;
+    if (!(std::fabs(plan.beta_residual) <= 1e-8 * scale))
+      throw invalid_input(message(fn, "the hedge from beta " + number_text(s.beta_before) + " to " +
+                                          number_text(s.target) + " leaves beta " + number_text(plan.beta_after) +
+                                          ": the quantities or the beta sums are out of double's range for a "
+                                          "portfolio_value of " +
+                                          number_text(s.value) + "; rescale the values"));
+  }
   if (!plan.fully_hedged)
     plan.reason = "the budget of " + rounded_text(*s.budget, 6) + " (" + rounded_text(100 * *s.budget / s.value) +
                   "% of value) pays for a hedge to beta " + rounded_text(plan.beta_after) + " of the target " +
