@@ -654,7 +654,10 @@ TEST_CASE("hedge_to_target_beta: bad arguments are invalid_input naming them", "
   // A budget of 1e-300 at a cost rate of 1e30 buys 1e-270 contracts of 1e-60: a notional of
   // 1e-330, below double's least (found by orders_fuzz as an order of zero notional).
   CHECK_THROWS_WITH(call(1, 1, {{"X", 1.0, 1e-60, 1, 1e34}}, 0, {.budget = 1e-300, .round_to_contracts = false}),
-                    Contains("has a notional that underflows double"));
+                    Contains("has a notional (x beta) that underflows double"));
+  // A subnormal notional keeps a few bits only: beta_after was off by 3e-8 of itself (orders_fuzz).
+  CHECK_THROWS_WITH(call(1e-300, 0, {{"X", 1e10, 1.0}}, 1, {.round_to_contracts = false}),
+                    Contains("the quantity 1e-310 of X has a notional (x beta) that underflows double"));
   // A covariance is not needed, and ignored, with one instrument or min_cost.
   CHECK_NOTHROW(call(1e6, 1, ok, 0, {.objective = keel::hedge_objective::min_variance}));
 }

@@ -158,10 +158,15 @@ template <class = void>
   plan.beta_before = s.beta_before;
   for (std::size_t i = 0; i < q.size(); ++i) {
     if (q[i] == 0) continue;
-    if (q[i] * s.legs[i].unit == 0)  // 1e-300 contracts of 1e-30: an order of no notional
+    // 1e-300 contracts of 1e-30 (a notional of 1e-330, or a subnormal one that keeps a few bits)
+    // leave the order and the beta sums without their digits.
+    const double n = q[i] * s.legs[i].unit, moved = n * s.legs[i].beta;
+    if (std::fabs(n) < std::numeric_limits<double>::min() ||
+        (moved != 0 && std::fabs(moved) < std::numeric_limits<double>::min()))
       throw invalid_input(message(fn, "the quantity " + number_text(q[i]) + " of " + s.names[i] +
-                                          " has a notional that underflows double (price x multiplier " +
-                                          number_text(s.legs[i].unit) + "); rescale the values"));
+                                          " has a notional (x beta) that underflows double (price x multiplier " +
+                                          number_text(s.legs[i].unit) + ", beta " + number_text(s.legs[i].beta) +
+                                          "); rescale the values"));
     const double quantity = std::fabs(q[i]), notional = quantity * s.legs[i].unit;
     plan.orders.push_back({instruments[i].symbol, q[i] > 0 ? order_side::buy : order_side::sell, quantity, notional,
                            notional * s.legs[i].rate});

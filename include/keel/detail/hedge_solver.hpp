@@ -183,12 +183,13 @@ template <class = void>
     const bool covers = std::fabs(dq) <= room;
     if (!covers) dq = std::copysign(room, dq);
     const double cost = std::fabs(dq) * l.unit * l.rate;
+    // The clamps keep q within its bounds where the sum rounds an ulp past them.
     if (budget && spent + cost > *budget) {
-      out.q[i] += std::copysign((*budget - spent) / (l.unit * l.rate), dq);
+      out.q[i] = std::clamp(out.q[i] + std::copysign((*budget - spent) / (l.unit * l.rate), dq), l.lower, l.upper);
       out.reached = false;
       break;
     }
-    out.q[i] += dq;
+    out.q[i] = std::clamp(out.q[i] + dq, l.lower, l.upper);
     spent += cost;
     r = covers ? 0 : r - dq * per;
   }
