@@ -343,6 +343,12 @@ TEST_CASE("rebalance_orders: bad arguments are errors naming them", "[rebalance]
   CHECK_THROWS_WITH(keel::rebalance_orders(std::vector<double>{1}, std::vector<double>{1e308}, std::vector<double>{0.5},
                                            {.lot_size = 2}),
                     Contains("prices[0] x lot_size overflows"));
+  // Costs of 99.99% on a book levered 100 times leave it worth less than nothing (orders_fuzz
+  // found the same through cancellation: positions 1e81 times the value, NaN weights after).
+  CHECK_THROWS_WITH(
+      keel::rebalance_orders(std::vector<double>{0, 0}, std::vector<double>{1, 1}, std::vector<double>{50, -50},
+                             {.cash = 100, .cost_bps = 9999, .allow_short = true}),
+      Contains("the book's value after the orders = -") && Contains("is not positive"));
   // A minimum trade of 1e300 is 1e299 lots (found by orders_fuzz as a cast to int64 that overflowed).
   CHECK_THROWS_WITH(keel::rebalance_orders(h, p, w, {.min_trade_value = 1e300}),
                     Contains("min_trade_value = 1e+300 is more than 2^52 lots of prices[0] = 10"));

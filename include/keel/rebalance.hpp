@@ -337,6 +337,14 @@ template <class Real, class Acc>
     }
   }
   const Acc after = planner.value_after(t.lots);
+  // Costs can eat a leveraged book, and positions 1e81 times its value cancel to nothing in
+  // double: either way there are no weights after.
+  if (!(after > 0))
+    throw invalid_input(message(fn, "the book's value after the orders = " + number_text(static_cast<double>(after)) +
+                                        " is not positive (value " + number_text(static_cast<double>(b.value)) +
+                                        ", costs " + number_text(static_cast<double>(cost)) + ", traded " +
+                                        number_text(static_cast<double>(traded)) +
+                                        "): lower the short targets or the costs, or rescale"));
   std::vector<Acc> residual(n);
   for (std::size_t i = 0; i < n; ++i) {
     residual[i] = planner.position_value(i, t.lots[i]) / after - b.targets[i];
@@ -361,7 +369,8 @@ template <class Real, class Acc>
 ///      insufficient_data for n = 0), finite; prices > 0; holdings and targets >= 0 and targets
 ///      summing to at most 1 unless allow_short; options in their domains; V > 0; a lot's
 ///      value (price x lot_size) finite and every position's lots, held, targeted or in the
-///      minimum trade, at most 2^52 (invalid_input: rescale).
+///      minimum trade, at most 2^52 (invalid_input: rescale); the book's value after the
+///      orders and their costs positive (invalid_input).
 /// \returns rebalance_plan: needed, drifts, orders, cash_after, weights_after, turnover,
 ///          total_cost, reason, residual_drifts.
 /// Ref: Jaconetti, Kinniry and Zilbering, "Best practices for portfolio rebalancing" (2010).
