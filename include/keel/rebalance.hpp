@@ -187,6 +187,9 @@ template <class Acc, class S>
   return out;
 }
 
+/// 2^52: the most lots of one position; counts up to it stay whole numbers in double.
+inline constexpr double max_lots = 4503599627370496.0;
+
 /// prices[i] > 0 for every i, and no more than 2^52 lots of any price in `value`.
 template <class Acc>
 void require_prices(std::string_view fn, const std::vector<Acc>& prices, Acc value, std::int64_t lot) {
@@ -195,7 +198,7 @@ void require_prices(std::string_view fn, const std::vector<Acc>& prices, Acc val
     if (!(prices[i] > 0)) throw_bad_option(fn, element_text("prices", at), static_cast<double>(prices[i]), "positive");
     if (!std::isfinite(prices[i] * static_cast<Acc>(lot)))  // a lot's value, which the solvers divide by
       throw_overflow(fn, element_text("prices", at) + " x lot_size");
-    if (!(std::fabs(value) / (prices[i] * static_cast<Acc>(lot)) < Acc(4503599627370496)))
+    if (!(std::fabs(value) / (prices[i] * static_cast<Acc>(lot)) < Acc(max_lots)))
       throw invalid_input(message(fn, element_text("prices", at) + " = " + number_text(static_cast<double>(prices[i])) +
                                           " is too small beside the value " + number_text(static_cast<double>(value)) +
                                           ": more than 2^52 lots; rescale the prices"));
@@ -257,12 +260,12 @@ template <class Acc, class H, class P, class W>
   for (std::size_t i = 0; i < b.targets.size(); ++i) {
     const auto at = static_cast<std::ptrdiff_t>(i);
     const Acc lot_value = b.prices[i] * static_cast<Acc>(o.lot_size);
-    if (!(std::fabs(b.targets[i]) * value / lot_value < Acc(4503599627370496)))
+    if (!(std::fabs(b.targets[i]) * value / lot_value < Acc(max_lots)))
       throw invalid_input(
           message(fn, element_text("target_weights", at) + " = " + number_text(static_cast<double>(b.targets[i])) +
                           " asks for more than 2^52 lots of price " + number_text(static_cast<double>(b.prices[i])) +
                           " out of the value " + number_text(static_cast<double>(value)) + "; rescale the weights"));
-    if (!(b.min_trade / lot_value < Acc(4503599627370496)))
+    if (!(b.min_trade / lot_value < Acc(max_lots)))
       throw invalid_input(message(fn, "min_trade_value = " + number_text(o.min_trade_value) +
                                           " is more than 2^52 lots of " + element_text("prices", at) + " = " +
                                           number_text(static_cast<double>(b.prices[i])) + "; rescale it"));
@@ -434,7 +437,7 @@ template <Series W, Series P>
                                static_cast<double>(p.weights[i]), "non-negative (a long-only allocation)");
     p.target.push_back(p.weights[i] * p.budget);
     p.lot_cost.push_back(prices[i] * static_cast<acc>(options.lot_size));
-    if (!(p.target.back() / p.lot_cost.back() < acc(4503599627370496)))  // 2^52: whole lots stay exact
+    if (!(p.target.back() / p.lot_cost.back() < acc(detail::max_lots)))
       detail::throw_bad_option(fn, detail::element_text("weights", static_cast<std::ptrdiff_t>(i)),
                                static_cast<double>(p.weights[i]),
                                "small enough that its target holds at most 2^52 lots");

@@ -156,17 +156,19 @@ template <class = void>
                                        std::vector<double> q) {
   hedge_plan plan;
   plan.beta_before = s.beta_before;
+  double gross = 0;  // sum_i |q_i u_i b_i|: the scale of the beta sums' rounding
   for (std::size_t i = 0; i < q.size(); ++i) {
     if (q[i] == 0) continue;
     // 1e-300 contracts of 1e-30 (a notional of 1e-330, or a subnormal one that keeps a few bits)
     // leave the order and the beta sums without their digits.
     const double n = q[i] * s.legs[i].unit, moved = n * s.legs[i].beta;
     if (std::fabs(n) < std::numeric_limits<double>::min() ||
-        (moved != 0 && std::fabs(moved) < std::numeric_limits<double>::min()))
+        (s.legs[i].beta != 0 && std::fabs(moved) < std::numeric_limits<double>::min()))
       throw invalid_input(message(fn, "the quantity " + number_text(q[i]) + " of " + s.names[i] +
                                           " has a notional (x beta) that underflows double (price x multiplier " +
                                           number_text(s.legs[i].unit) + ", beta " + number_text(s.legs[i].beta) +
                                           "); rescale the values"));
+    gross += std::fabs(moved);
     const double quantity = std::fabs(q[i]), notional = quantity * s.legs[i].unit;
     plan.orders.push_back({instruments[i].symbol, q[i] > 0 ? order_side::buy : order_side::sell, quantity, notional,
                            notional * s.legs[i].rate});
@@ -184,8 +186,6 @@ template <class = void>
   // quantities underflow or the beta sums lose every digit (a portfolio value of 1e-203 beside
   // an instrument beta of 1e214), which only rescaling can fix.
   if (plan.fully_hedged && !s.whole) {
-    double gross = 0;
-    for (std::size_t i = 0; i < q.size(); ++i) gross += std::fabs(q[i] * s.legs[i].unit * s.legs[i].beta);
     const double scale = 1 + std::fabs(s.beta_before) + std::fabs(s.target) + gross / s.value;
     if (!(std::fabs(plan.beta_residual) <= 1e-8 * scale))
       throw invalid_input(message(fn, "the hedge from beta " + number_text(s.beta_before) + " to " +
