@@ -121,7 +121,7 @@ TEST_CASE("historical_replay: SPY's own return over the 2020 and 2022 moves is n
 
 TEST_CASE("historical_replay on the bundled Dow 30 prices over the 1998 LTCM and Russia move", "[stress]") {
   const keel::price_table t =
-      keel::read_prices_csv(std::string(KEEL_BUNDLED_DATA_DIR) + "/dowjones30_daily_1991_2000_fBasics.csv");
+      keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv");
   const auto all = keel::historical_scenarios();
   const auto& s = find(all, "LTCM and Russia 1998");
   const std::vector<keel::position> book = {{.symbol = "IBM", .value = 1e6, .beta = 1.1},

@@ -321,7 +321,7 @@ TEST_CASE("cornish_fisher_var reduces to the Gaussian VaR at zero skewness and e
 TEST_CASE("cornish_fisher_var equals Favre and Galeano's formula on the Dow 30, PerformanceAnalytics' moments",
           "[var][cornish_fisher]") {
   const keel::price_table prices =
-      keel::read_prices_csv(std::string(KEEL_BUNDLED_DATA_DIR) + "/dowjones30_daily_1991_2000_fBasics.csv");
+      keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv");
   int inside = 0, outside = 0;
   for (const auto& symbol : prices.symbols) {
     const auto returns = keel::simple_returns(prices.column(symbol));

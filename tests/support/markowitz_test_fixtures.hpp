@@ -16,7 +16,8 @@ inline problem five_assets() {
   problem p;
   p.mu.resize(5);
   p.mu << 0.06, 0.09, 0.11, 0.14, 0.07;
-  const Eigen::VectorXd sd = (Eigen::VectorXd(5) << 0.12, 0.18, 0.22, 0.30, 0.15).finished();
+  Eigen::VectorXd sd(5);
+  sd << 0.12, 0.18, 0.22, 0.30, 0.15;
   Eigen::MatrixXd corr = Eigen::MatrixXd::Constant(5, 5, 0.3);
   corr.diagonal().setOnes();
   corr(0, 4) = corr(4, 0) = -0.2;
