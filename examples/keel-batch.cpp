@@ -11,7 +11,7 @@
 // appear. The universe statistics (keel::prepare_universe: returns panel, covariance, betas,
 // volatilities over the window ending at --as-of) are computed once; each portfolio then costs
 // one keel::summarize_risk. One JSON record per line, in input order:
-//   {"portfolio_id": "...", "summary": {...}}                      (examples/support/snapshot_json.hpp)
+//   {"portfolio_id": "...", "summary": {...}}                      (keel::to_json, keel/json.hpp)
 //   {"portfolio_id": "...", "error": {"type": "insufficient_data", "message": "..."}}
 // A portfolio that holds an unknown symbol or one with too little history is an error record,
 // not a failed batch; a malformed file is one line on stderr and exit code 2.
@@ -46,12 +46,12 @@
 
 #include <keel/csv.hpp>
 #include <keel/error.hpp>
+#include <keel/json.hpp>
 #include <keel/snapshot.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/portfolio_data.hpp"
-#include "support/snapshot_json.hpp"
 
 #ifdef KEEL_BATCH_MPI
 #include <mpi.h>
@@ -66,7 +66,7 @@ std::string record_of(const keel_example::batch_portfolio& p, const keel::snapsh
   nlohmann::ordered_json j;
   j["portfolio_id"] = p.id;
   try {
-    j["summary"] = keel_example::summary_json(keel::summarize_risk(p.holdings, universe, options));
+    j["summary"] = keel::to_json(keel::summarize_risk(p.holdings, universe, options));
   } catch (const keel::error& e) {
     j["error"] = {{"type", keel_example::error_type(e)}, {"message", e.what()}};
   }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <keel/csv.hpp>
+#include <keel/json.hpp>
 #include <keel/snapshot.hpp>
 #include <keel/version.hpp>
 
@@ -36,7 +37,6 @@
 #include "support/data.hpp"
 #include "support/format.hpp"
 #include "support/portfolio_data.hpp"
-#include "support/snapshot_json.hpp"
 #include "support/svg.hpp"
 
 namespace {
@@ -140,7 +140,7 @@ section volatility_section(const keel::snapshot& s) {
   total.push_back(pct(1, 1));
   t.add(total);
   out.tables.emplace_back("", std::move(t));
-  const char* trend = keel_example::json_detail::direction_name(v.trend.direction);
+  const std::string trend(keel::json_name(v.trend.direction));
   out.notes.push_back("portfolio volatility " + pct(v.volatility) + " (from the covariance); HAR 30-day forecast " +
                       pct(v.har.volatility) + "; trend " + trend + " (30 vs 90 days, strength " +
                       fixed(v.trend.strength, 2) + "); percentile " + fixed(v.percentile, 2) +
@@ -178,7 +178,7 @@ section var_section(const keel::snapshot& s) {
     table bt({"days", "breaches", "Kupiec p", "independence p", "coverage p", "Basel zone", "multiplier"});
     bt.add({std::to_string(v.backtest_days), std::to_string(b.breaches), fixed(b.kupiec.p_value, 3),
             fixed(b.christoffersen.p_independence, 3), fixed(b.christoffersen.p_conditional_coverage, 3),
-            keel_example::json_detail::zone_name(b.basel.zone), fixed(b.basel.multiplier, 2)});
+            std::string(keel::json_name(b.basel.zone)), fixed(b.basel.multiplier, 2)});
     const std::string span = v.backtest_dates.empty()
                                  ? std::string()
                                  : " " + date(v.backtest_dates.front()) + " to " + date(v.backtest_dates.back());
@@ -581,7 +581,7 @@ int main(int argc, char** argv) {
     const std::vector<section> all = sections(s);
     std::ostringstream out;  // printed whole, so that an error leaves stdout empty
     if (json)
-      out << keel_example::snapshot_json(s).dump(2) << "\n";
+      out << keel::to_json(s).dump(2) << "\n";
     else
       print_text(out, heading, all);
     if (!html_path.empty()) {

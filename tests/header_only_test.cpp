@@ -10,10 +10,10 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+#include <keel/json.hpp>
 #include <keel/snapshot.hpp>
 
 #include "support/header_only_snapshot.hpp"
-#include "support/snapshot_json.hpp"
 
 #if KEEL_HEADER_ONLY
 #error "header_only_test.cpp must be compiled against keel::compiled"
@@ -43,8 +43,8 @@ TEST_CASE("risk_snapshot is bit-identical in header-only and compiled modes") {
     CHECK(a.var.rows[i].monte_carlo.var == b.var.rows[i].monte_carlo.var);
   }
   CHECK(a.hedge.plan.quantities == b.hedge.plan.quantities);
-  const std::string ja = keel_example::snapshot_json(a).dump(1);
-  const std::string jb = keel_example::snapshot_json(b).dump(1);
+  const std::string ja = keel::to_json(a).dump(1);
+  const std::string jb = keel::to_json(b).dump(1);
   CHECK(ja.size() > 10000);
   CHECK(ja == jb);
 }

@@ -8,7 +8,7 @@
 //   other portfolio has a summary or (counted apart) an error record equal to risk_snapshot's;
 // - for every K-th portfolio (and every error portfolio) the record equals, value for value
 //   (doubles compared exactly: nlohmann writes them round-trip), risk_snapshot(holdings,
-//   prices, options).summary converted by the same snapshot_json, and summarize_risk called on
+//   prices, options).summary converted by the same keel::to_json, and summarize_risk called on
 //   a universe prepared here; risk_snapshot takes the price table itself, so it checks the
 //   once-per-batch universe against the per-portfolio path.
 // Prints what differs and exits 1, or one line of counts and exits 0.
@@ -23,11 +23,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <keel/json.hpp>
 #include <keel/snapshot.hpp>
 
 #include "support/data.hpp"
 #include "support/portfolio_data.hpp"
-#include "support/snapshot_json.hpp"
 
 namespace {
 
@@ -45,7 +45,7 @@ nlohmann::ordered_json expected_record(const keel_example::batch_portfolio& p, c
   nlohmann::ordered_json j;
   j["portfolio_id"] = p.id;
   try {
-    j["summary"] = keel_example::summary_json(keel::risk_snapshot(p.holdings, prices, options).summary);
+    j["summary"] = keel::to_json(keel::risk_snapshot(p.holdings, prices, options).summary);
   } catch (const keel::error& e) {
     j["error"] = {{"type", keel_example::error_type(e)}, {"message", e.what()}};
   }
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     }
     // summarize_risk on the universe prepared here, the batch's own path, bit for bit.
     if (r.contains("summary")) {
-      const auto direct = keel_example::summary_json(keel::summarize_risk(p.holdings, universe, options));
+      const auto direct = keel::to_json(keel::summarize_risk(p.holdings, universe, options));
       expect(direct == r["summary"], p.id + ": record differs from summarize_risk");
       const keel::risk_summary s = keel::summarize_risk(p.holdings, universe, options);
       expect(r["summary"]["beta"].get<double>() == s.beta && r["summary"]["var_99"].get<double>() == s.var_99 &&

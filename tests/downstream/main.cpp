@@ -10,6 +10,10 @@
 
 #include <keel/keel.hpp>
 
+#ifdef NLOHMANN_JSON_VERSION_MAJOR
+#error "keel/keel.hpp includes nlohmann/json: the JSON add-on (keel/json.hpp, keel::json) must stay optional"
+#endif
+
 int main() {
   using namespace std::chrono;
   std::vector<year_month_day> days;

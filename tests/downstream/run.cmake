@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
 # ctest driver for the downstream project: cmake -DKEEL_SOURCE_DIR=.. -DKEEL_BINARY_DIR=..
 #   -DWORK_DIR=.. -DMODE=find_package|add_subdirectory -DGENERATOR=.. -DCXX_COMPILER=..
-#   [-DCOMPONENTS=compiled -DCXX_FLAGS=.. -DEXE_LINKER_FLAGS=..] -P run.cmake
-# find_package: installs KEEL_BINARY_DIR (which must have built keel_compiled) into a scratch
-# prefix, then builds and runs app (keel::keel) and app_compiled (keel::compiled);
-# add_subdirectory: vendors the source tree, checks the keel::compiled target it defines
-# (tests/downstream/CMakeLists.txt) and builds and runs app only: compiling the whole library
-# again inside this test would cost minutes of CI for what the find_package mode already runs.
+#   [-DCOMPONENTS=compiled,json -DCXX_FLAGS=.. -DEXE_LINKER_FLAGS=..] -P run.cmake
+# find_package: installs KEEL_BINARY_DIR (which must have built keel_compiled when COMPONENTS
+# names compiled) into a scratch prefix, then builds and runs app (keel::keel), app_compiled
+# (keel::compiled) and app_json (keel::json), the last two when COMPONENTS names them;
+# add_subdirectory: vendors the source tree, checks the keel::compiled and keel::json targets it
+# defines (tests/downstream/CMakeLists.txt) and builds and runs app only: compiling the whole
+# library again inside this test would cost minutes of CI for what the find_package mode runs.
+cmake_minimum_required(VERSION 3.21)  # policies of this script (if(IN_LIST))
 file(REMOVE_RECURSE ${WORK_DIR})
+string(REPLACE "," ";" component_list "${COMPONENTS}")  # passed on with commas: one -D argument
 
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -21,7 +24,8 @@ set(configure_args -S ${KEEL_SOURCE_DIR}/tests/downstream -G ${GENERATOR}
     -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DMODE=${MODE})
 if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --install ${KEEL_BINARY_DIR} --prefix ${WORK_DIR}/prefix)
-  # COMPONENTS: "compiled" when KEEL_BINARY_DIR builds keel::compiled (empty: keel::keel only).
+  # COMPONENTS: "compiled" when KEEL_BINARY_DIR builds keel::compiled, "json" when it defines
+  # keel::json (empty: keel::keel only).
   # The installed library was compiled with keel's CMAKE_CXX_FLAGS (sanitizers in the asan
   # preset), so the downstream project compiles and links with the same flags.
   list(APPEND configure_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix "-DKEEL_COMPONENTS=${COMPONENTS}"
@@ -47,10 +51,15 @@ else()
 endif()
 
 run(${CMAKE_COMMAND} ${configure_args} -B ${WORK_DIR}/build)
-# app links keel::keel (headers only), app_compiled keel::compiled (the compiled library).
+# app links keel::keel (headers only), app_compiled keel::compiled (the compiled library),
+# app_json keel::json (and keel::compiled when it is there).
 set(apps app)
-if(MODE STREQUAL "find_package" AND COMPONENTS)
-  list(APPEND apps app_compiled)
+if(MODE STREQUAL "find_package")
+  foreach(component compiled json)
+    if(component IN_LIST component_list)
+      list(APPEND apps app_${component})
+    endif()
+  endforeach()
 endif()
 foreach(app ${apps})
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/build --target ${app})
