@@ -152,7 +152,7 @@ void print_backtest(std::ostream& out, const book_data& b, std::ptrdiff_t window
   keel_example::table bt({"model", "breaches", "Kupiec p", "independence p", "coverage p", "Basel zone", "multiplier"});
   for (const auto& [name, series] : {std::pair<std::string, const std::vector<double>*>{"historical", &hv},
                                      std::pair<std::string, const std::vector<double>*>{"parametric", &pv}}) {
-    const keel::backtest_result r = keel::var_backtest(realised, *series, 0.99);
+    const keel::backtest_result r = keel::var_backtest(realised, *series, {.confidence = 0.99});
     const char* zone = r.basel.zone == keel::basel_zone::green    ? "green"
                        : r.basel.zone == keel::basel_zone::yellow ? "yellow"
                                                                   : "red";
@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
   std::string portfolio_path = keel_example::bundled_file("dow30_portfolio.csv").string();
   std::ptrdiff_t window = 500, paths = 100'000;
   std::uint64_t seed = 1;
-  int threads = 0;
+  int threads = 1;
   keel_example::add_price_options(app, source);
   app.add_option("--portfolio", portfolio_path, "the portfolio file: symbol,quantity[,sector] (default: bundled)")
       ->type_name("FILE")
@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(keel_example::at_least(100));
   app.add_option("--seed", seed, "Monte Carlo seed")->type_name("N")->capture_default_str();
-  app.add_option("--threads", threads, "Monte Carlo threads (0: all cores)")
+  app.add_option("--threads", threads, "Monte Carlo threads (default 1; 0: all cores)")
       ->type_name("N")
       ->capture_default_str()
       ->check(keel_example::at_least(0));

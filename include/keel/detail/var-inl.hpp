@@ -314,9 +314,9 @@ KEEL_DEF mc_decomposition decompose_paths(const mc_plan& plan, const std::vector
 
 }  // namespace detail
 
-KEEL_DEF kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence,
-                                   backtest_options options) {
+KEEL_DEF kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, backtest_options options) {
   constexpr std::string_view fn = "kupiec_test";
+  const double confidence = options.confidence;
   detail::check_counts(fn, breaches, observations);
   detail::require_probability(fn, "confidence", confidence);
   detail::require_probability(fn, "significance", options.significance);
@@ -328,8 +328,10 @@ KEEL_DEF kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t obser
   return out;
 }
 
-KEEL_DEF traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence) {
+KEEL_DEF traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations,
+                                            traffic_light_options options) {
   constexpr std::string_view fn = "traffic_light";
+  const double confidence = options.confidence;
   detail::check_counts(fn, breaches, observations);
   detail::require_probability(fn, "confidence", confidence);
   const auto cumulative = [](double x, double t, double p) { return detail::binomial_cdf(x, t, p); };
