@@ -92,18 +92,22 @@ void print_risk(std::ostream& out, const book_data& b, const keel::mc_options& m
   const auto pct = [&](double x) { return keel_example::fixed(100 * x, 2) + "% " + money(x * b.total); };
   std::vector<std::string> row_p{"parametric (normal)"}, row_t{"parametric (t, 5 dof)"}, row_cf{"Cornish-Fisher"},
       row_h{"historical"}, row_mc{"Monte Carlo"};
-  for (std::size_t l = 0; l < 2; ++l) {
-    const double c = l == 0 ? 0.95 : 0.99;
-    row_p.push_back(pct(keel::parametric_var(b.weights, b.recent, {.confidence = c})));
-    row_p.push_back(pct(keel::parametric_cvar(b.weights, b.recent, {.confidence = c})));
-    const keel::parametric_options t5{.confidence = c, .distribution = keel::student_t{5}};
-    row_t.push_back(pct(keel::parametric_var(b.weights, b.recent, t5)));
-    row_t.push_back(pct(keel::parametric_cvar(b.weights, b.recent, t5)));
-    const auto cf = keel::cornish_fisher_var(b.weights, b.recent, {.confidence = c});
-    row_cf.push_back(cf.var ? pct(*cf.var) : "n/a (not monotone)");
-    row_cf.push_back("-");
-    row_h.push_back(pct(keel::historical_var(b.weights, b.recent, {.confidence = c})));
-    row_h.push_back(pct(keel::historical_cvar(b.weights, b.recent, {.confidence = c})));
+  // One call per method returns VaR and CVaR at both levels (the portfolio's returns R w once).
+  const std::vector<double> levels = {0.95, 0.99};
+  const auto normal = keel::parametric_risk(b.weights, b.recent, {.confidence = levels});
+  const auto t5 =
+      keel::parametric_risk(b.weights, b.recent, {.confidence = levels, .distribution = keel::student_t{5}});
+  const auto cf = keel::cornish_fisher_risk(b.weights, b.recent, {.confidence = levels});
+  const auto hist = keel::historical_risk(b.weights, b.recent, {.confidence = levels});
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    row_p.push_back(pct(normal.vars[l]));
+    row_p.push_back(pct(normal.cvars[l]));
+    row_t.push_back(pct(t5.vars[l]));
+    row_t.push_back(pct(t5.cvars[l]));
+    row_cf.push_back(cf.monotone ? pct(cf.vars[l]) : "n/a (not monotone)");
+    row_cf.push_back(cf.monotone ? pct(cf.cvars[l]) : "n/a");
+    row_h.push_back(pct(hist.vars[l]));
+    row_h.push_back(pct(hist.cvars[l]));
     row_mc.push_back(pct(mc.vars[l]));
     row_mc.push_back(pct(mc.cvars[l]));
   }

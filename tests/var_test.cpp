@@ -617,7 +617,8 @@ TEST_CASE("kupiec_test equals the hand computation, with the zero- and all-breac
   CHECK(keel::kupiec_test(0, 250, {.confidence = 0.99}).lr_statistic == Approx(-500 * std::log(0.99)).epsilon(1e-13));
   CHECK(keel::kupiec_test(250, 250, {.confidence = 0.99}).lr_statistic == Approx(-500 * std::log(0.01)).epsilon(1e-13));
   CHECK(keel::kupiec_test(250, 250, {.confidence = 0.99}).reject);
-  CHECK(keel::kupiec_test(0, 10, {.confidence = 0.99}).p_value == Approx(std::erfc(std::sqrt(-10 * std::log(0.99)))).epsilon(1e-12));
+  CHECK(keel::kupiec_test(0, 10, {.confidence = 0.99}).p_value ==
+        Approx(std::erfc(std::sqrt(-10 * std::log(0.99)))).epsilon(1e-12));
   // The expected count exactly: LR = 0, p = 1.
   CHECK(keel::kupiec_test(25, 500, {.confidence = 0.95}).lr_statistic == Approx(0).margin(1e-12));
   CHECK(keel::kupiec_test(25, 500, {.confidence = 0.95}).p_value == Approx(1).epsilon(1e-9));
@@ -739,7 +740,8 @@ TEST_CASE("var_backtest: rolling one-year 99% VaR of SPY, historical and paramet
     CHECK(bt.breaches == count);
     CHECK(bt.observations == static_cast<std::ptrdiff_t>(realised.size()));
     CHECK(bt.basel.zone == keel::traffic_light(bt.breaches, bt.observations, {.confidence = 0.99}).zone);
-    const auto last = keel::var_backtest(std::span(realised).last(250), std::span(*model).last(250), {.confidence = 0.99});
+    const auto last =
+        keel::var_backtest(std::span(realised).last(250), std::span(*model).last(250), {.confidence = 0.99});
     std::cout << (model == &hist ? "historical" : "parametric") << " 99% VaR of SPY, rolling 252 days: " << bt.breaches
               << " breaches in " << bt.observations << " days (rate " << bt.breach_rate << "), Kupiec LR "
               << bt.kupiec.lr_statistic << " p " << bt.kupiec.p_value << ", Christoffersen LR_ind "
@@ -796,9 +798,12 @@ TEST_CASE("var functions reject bad input with located messages", "[var][errors]
   CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.distribution = keel::student_t{1.5}}),
                     Contains("student_t::dof = 1.5"));
   // Backtests.
-  CHECK_THROWS_WITH(keel::kupiec_test(5, 0, {.confidence = 0.99}), Contains("kupiec_test: observations = 0 must be at least 1"));
-  CHECK_THROWS_WITH(keel::kupiec_test(6, 5, {.confidence = 0.99}), Contains("breaches = 6 must be between 0 and observations = 5"));
-  CHECK_THROWS_WITH(keel::kupiec_test(1, 5, {.confidence = 0.99, .significance = 0}), Contains("significance = 0 must be in (0, 1)"));
+  CHECK_THROWS_WITH(keel::kupiec_test(5, 0, {.confidence = 0.99}),
+                    Contains("kupiec_test: observations = 0 must be at least 1"));
+  CHECK_THROWS_WITH(keel::kupiec_test(6, 5, {.confidence = 0.99}),
+                    Contains("breaches = 6 must be between 0 and observations = 5"));
+  CHECK_THROWS_WITH(keel::kupiec_test(1, 5, {.confidence = 0.99, .significance = 0}),
+                    Contains("significance = 0 must be in (0, 1)"));
   CHECK_THROWS_WITH(keel::traffic_light(-1, 250), Contains("traffic_light: breaches = -1"));
   CHECK_THROWS_AS(keel::christoffersen_test(std::vector<bool>{true}, {.confidence = 0.99}), keel::insufficient_data);
   CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1}, {.confidence = 0.99}),
@@ -877,8 +882,8 @@ TEST_CASE("parametric_risk equals parametric_var and parametric_cvar bit for bit
   const Eigen::VectorXd mu = panel.colwise().mean();
   const Eigen::MatrixXd centred = panel.rowwise() - mu.transpose();
   const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(t - 1);
-  for (const keel::return_distribution dist : {keel::return_distribution{keel::normal{}},
-                                               keel::return_distribution{keel::student_t{4.5}}}) {
+  for (const keel::return_distribution dist :
+       {keel::return_distribution{keel::normal{}}, keel::return_distribution{keel::student_t{4.5}}}) {
     const keel::parametric_risk_options o{.confidence = levels, .horizon = 10, .distribution = dist, .value = 1e6};
     const auto series = keel::parametric_risk(r, o);
     const auto single = keel::parametric_risk(rf, o);
@@ -1090,8 +1095,7 @@ TEST_CASE("dated VaR forms equal the plain ones, and a NaN or infinity names its
   CHECK_THROWS_WITH(keel::historical_risk(named), Contains("historical_risk: AAPL[20] on 2024-01-21 is NaN"));
 }
 
-TEST_CASE("backtests take confidence from their options, and the old positional forms still agree",
-          "[var][backtest]") {
+TEST_CASE("backtests take confidence from their options, and the old positional forms still agree", "[var][backtest]") {
   STATIC_REQUIRE(keel::backtest_options{}.confidence == 0.95);
   STATIC_REQUIRE(keel::traffic_light_options{}.confidence == 0.99);
   STATIC_REQUIRE(keel::mc_options{}.threads == 1);

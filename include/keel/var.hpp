@@ -201,7 +201,7 @@ struct mc_options {
   double horizon = 1;                             ///< periods h > 0: r = mu h + sqrt(h) L z
   std::vector<double> confidence = {0.95, 0.99};  ///< levels in (0, 1), at least one
   return_distribution distribution = normal{};    ///< normal{} or student_t{nu} (multivariate t)
-  int threads = 1;                                ///< worker threads (ask for more); 0: std::thread::hardware_concurrency()
+  int threads = 1;                                ///< worker threads (more when asked); 0: all cores
 };
 
 /// Result of monte_carlo_var: one element per confidence level, in the order given.
@@ -621,9 +621,9 @@ namespace detail {
 /// density, floored at h (min(E_G, h)) so that the ES is never below the modified VaR.
 [[nodiscard]] inline double cornish_fisher_es_z(double h, double p, double skew, double exkurt) {
   const double h2 = h * h, h3 = h2 * h, h4 = h2 * h2, h6 = h3 * h3;
-  const double e = -normal_pdf(h) *
-                   (1 + h3 * skew / 6 + (h6 - 9 * h4 + 9 * h2 + 3) * skew * skew / 72 + (h4 - 2 * h2 - 1) * exkurt / 24) /
-                   p;
+  const double e =
+      -normal_pdf(h) *
+      (1 + h3 * skew / 6 + (h6 - 9 * h4 + 9 * h2 + 3) * skew * skew / 72 + (h4 - 2 * h2 - 1) * exkurt / 24) / p;
   return std::min(e, h);
 }
 
@@ -759,8 +759,9 @@ template <std::floating_point A, std::floating_point B, std::floating_point C, s
 [[nodiscard]] auto cornish_fisher_var(A mean, B stddev, C skewness, D excess_kurtosis,
                                       cornish_fisher_options options = {}) {
   return detail::cornish_fisher_from_moments<detail::result_t<A, B, C, D>>(
-      "cornish_fisher_var", {static_cast<double>(mean), static_cast<double>(stddev), static_cast<double>(skewness),
-                             static_cast<double>(excess_kurtosis)},
+      "cornish_fisher_var",
+      {static_cast<double>(mean), static_cast<double>(stddev), static_cast<double>(skewness),
+       static_cast<double>(excess_kurtosis)},
       options);
 }
 
@@ -1330,8 +1331,7 @@ kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confide
 template <std::ranges::random_access_range R>
   requires std::ranges::sized_range<R> &&
       (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
-          [[nodiscard]] christoffersen_result
-      christoffersen_test(const R& hits, backtest_options options = {}) {
+          [[nodiscard]] christoffersen_result christoffersen_test(const R& hits, backtest_options options = {}) {
     constexpr std::string_view fn = "christoffersen_test";
     const double confidence = options.confidence;
     detail::require_probability(fn, "confidence", confidence);
@@ -1366,108 +1366,109 @@ template <std::ranges::random_access_range R>
   /// Christoffersen's tests with the confidence positional (the signature before issue 18).
   template <std::ranges::random_access_range R>
     requires std::ranges::sized_range<R> &&
-      (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
-  [[deprecated("use christoffersen_test(hits, {.confidence = c})")]] [[nodiscard]] christoffersen_result
-      christoffersen_test(const R& hits, double confidence, backtest_options options = {}) {
-    options.confidence = confidence;
-    return christoffersen_test(hits, options);
-  }
-
-  /// The Basel traffic light of `breaches` VaR breaches in `observations` days at `confidence`:
-  /// zone from P(X <= breaches), X ~ Binomial(observations, 1 - confidence): green below 95%,
-  /// yellow below 99.99%, red from 99.99% (at 250 days and 99%: green 0-4, yellow 5-9, red 10+).
-  /// Plus factor (Basel Committee 1996, Table 2): green 0; yellow 0.40, 0.50, 0.65, 0.75, 0.85
-  /// for 5..9 breaches; red 1. Other samples take the yellow row whose cumulative probability at
-  /// 250 days and 99% is the largest not above theirs, so that the same evidence gets the same
-  /// factor.
-  /// Basel's own sample is 250 days at options.confidence = 0.99 (the default).
-  /// \pre 1 <= observations, 0 <= breaches <= observations, options.confidence in (0, 1)
-  ///      (invalid_input).
-  /// \returns traffic_light_result{zone, plus_factor, multiplier, cumulative_probability}.
-  /// Ref: Basel Committee on Banking Supervision (1996), backtesting framework, Table 2.
-  KEEL_DECL [[nodiscard]] traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations,
-                                                             traffic_light_options options = {});
-
-  /// The traffic light of 250 days at 99% (the signature before issue 18).
-  [[deprecated("use traffic_light(breaches, 250)")]] [[nodiscard]] inline traffic_light_result traffic_light(
-      std::ptrdiff_t breaches) {
-    return traffic_light(breaches, 250);
-  }
-
-  /// The traffic light with the confidence positional (the signature before issue 18).
-  [[deprecated("use traffic_light(breaches, observations, {.confidence = c})")]] [[nodiscard]] inline traffic_light_result
-  traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence) {
-    return traffic_light(breaches, observations, traffic_light_options{.confidence = confidence});
-  }
-
-  namespace detail {
-
-  template <class S1, class S2>
-  [[nodiscard]] backtest_result backtest_series(std::string_view fn, const S1& returns, const S2& var_series,
-                                                const backtest_options& o) {
-    const double confidence = o.confidence;
-    const std::ptrdiff_t t = ssize(returns);
-    require_same_size(fn, "returns", t, "var_series", ssize(var_series));
-    require_probability(fn, "confidence", confidence);
-    require_probability(fn, "significance", o.significance);
-    require_observations(fn, 2, t, "days");
-    require_finite(fn, "returns", returns);
-    require_finite(fn, "var_series", var_series);
-    std::vector<bool> hits(uz(t));
-    auto rf = std::ranges::begin(returns);
-    auto vf = std::ranges::begin(var_series);
-    backtest_result out;
-    for (std::ptrdiff_t i = 0; i < t; ++i) {
-      hits[uz(i)] = -static_cast<double>(rf[i]) > static_cast<double>(vf[i]);
-      out.breaches += hits[uz(i)] ? 1 : 0;
+        (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
+            [[deprecated("use christoffersen_test(hits, {.confidence = c})")]] [[nodiscard]] christoffersen_result
+        christoffersen_test(const R& hits, double confidence, backtest_options options = {}) {
+      options.confidence = confidence;
+      return christoffersen_test(hits, options);
     }
-    out.observations = t;
-    out.breach_rate = static_cast<double>(out.breaches) / static_cast<double>(t);
-    out.kupiec = kupiec_test(out.breaches, t, o);
-    out.christoffersen = christoffersen_test(hits, o);
-    out.basel = traffic_light(out.breaches, t, {.confidence = confidence});
-    return out;
-  }
 
-  }  // namespace detail
+    /// The Basel traffic light of `breaches` VaR breaches in `observations` days at `confidence`:
+    /// zone from P(X <= breaches), X ~ Binomial(observations, 1 - confidence): green below 95%,
+    /// yellow below 99.99%, red from 99.99% (at 250 days and 99%: green 0-4, yellow 5-9, red 10+).
+    /// Plus factor (Basel Committee 1996, Table 2): green 0; yellow 0.40, 0.50, 0.65, 0.75, 0.85
+    /// for 5..9 breaches; red 1. Other samples take the yellow row whose cumulative probability at
+    /// 250 days and 99% is the largest not above theirs, so that the same evidence gets the same
+    /// factor.
+    /// Basel's own sample is 250 days at options.confidence = 0.99 (the default).
+    /// \pre 1 <= observations, 0 <= breaches <= observations, options.confidence in (0, 1)
+    ///      (invalid_input).
+    /// \returns traffic_light_result{zone, plus_factor, multiplier, cumulative_probability}.
+    /// Ref: Basel Committee on Banking Supervision (1996), backtesting framework, Table 2.
+    KEEL_DECL [[nodiscard]] traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations,
+                                                               traffic_light_options options = {});
 
-  /// Backtest of a VaR series against the returns it forecast: day t is a breach when the loss
-  /// -returns[t] exceeds var_series[t] (the VaR for day t, a positive fraction, computed before
-  /// it), then kupiec_test, christoffersen_test and traffic_light on the breaches.
-  /// \pre same lengths, at least 2 days, finite values, options.confidence and significance in
-  ///      (0, 1) (invalid_input / insufficient_data).
-  /// \returns backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}
-  ///          (basel: traffic_light at options.confidence).
-  /// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
-  template <Series S1, Series S2>
-  [[nodiscard]] backtest_result var_backtest(const S1& returns, const S2& var_series, backtest_options options = {}) {
-    return detail::backtest_series("var_backtest", returns, var_series, options);
-  }
+    /// The traffic light of 250 days at 99% (the signature before issue 18).
+    [[deprecated("use traffic_light(breaches, 250)")]] [[nodiscard]] inline traffic_light_result traffic_light(
+        std::ptrdiff_t breaches) {
+      return traffic_light(breaches, 250);
+    }
 
-  /// Backtest of dated returns against a dated VaR series, aligned on their keys first (inner
-  /// join; rows with a NaN dropped). \pre as the series form, and strictly increasing keys.
-  /// \returns backtest_result over the common dates. Ref: as the series form.
-  template <DatedSeries D1, DatedSeries D2>
-  [[nodiscard]] backtest_result var_backtest(const D1& returns, const D2& var_series, backtest_options options = {}) {
-    const auto aligned = align(returns, var_series);
-    return detail::backtest_series("var_backtest", aligned.first, aligned.second, options);
-  }
+    /// The traffic light with the confidence positional (the signature before issue 18).
+    [[deprecated(
+        "use traffic_light(breaches, observations, {.confidence = c})")]] [[nodiscard]] inline traffic_light_result
+    traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence) {
+      return traffic_light(breaches, observations, traffic_light_options{.confidence = confidence});
+    }
 
-  /// var_backtest with the confidence positional (the signature before issue 18).
-  template <Series S1, Series S2>
-  [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] backtest_result
-  var_backtest(const S1& returns, const S2& var_series, double confidence, backtest_options options = {}) {
-    options.confidence = confidence;
-    return var_backtest(returns, var_series, options);
-  }
+    namespace detail {
 
-  /// var_backtest of dated series with the confidence positional (the signature before issue 18).
-  template <DatedSeries D1, DatedSeries D2>
-  [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] backtest_result
-  var_backtest(const D1& returns, const D2& var_series, double confidence, backtest_options options = {}) {
-    options.confidence = confidence;
-    return var_backtest(returns, var_series, options);
-  }
+    template <class S1, class S2>
+    [[nodiscard]] backtest_result backtest_series(std::string_view fn, const S1& returns, const S2& var_series,
+                                                  const backtest_options& o) {
+      const double confidence = o.confidence;
+      const std::ptrdiff_t t = ssize(returns);
+      require_same_size(fn, "returns", t, "var_series", ssize(var_series));
+      require_probability(fn, "confidence", confidence);
+      require_probability(fn, "significance", o.significance);
+      require_observations(fn, 2, t, "days");
+      require_finite(fn, "returns", returns);
+      require_finite(fn, "var_series", var_series);
+      std::vector<bool> hits(uz(t));
+      auto rf = std::ranges::begin(returns);
+      auto vf = std::ranges::begin(var_series);
+      backtest_result out;
+      for (std::ptrdiff_t i = 0; i < t; ++i) {
+        hits[uz(i)] = -static_cast<double>(rf[i]) > static_cast<double>(vf[i]);
+        out.breaches += hits[uz(i)] ? 1 : 0;
+      }
+      out.observations = t;
+      out.breach_rate = static_cast<double>(out.breaches) / static_cast<double>(t);
+      out.kupiec = kupiec_test(out.breaches, t, o);
+      out.christoffersen = christoffersen_test(hits, o);
+      out.basel = traffic_light(out.breaches, t, {.confidence = confidence});
+      return out;
+    }
+
+    }  // namespace detail
+
+    /// Backtest of a VaR series against the returns it forecast: day t is a breach when the loss
+    /// -returns[t] exceeds var_series[t] (the VaR for day t, a positive fraction, computed before
+    /// it), then kupiec_test, christoffersen_test and traffic_light on the breaches.
+    /// \pre same lengths, at least 2 days, finite values, options.confidence and significance in
+    ///      (0, 1) (invalid_input / insufficient_data).
+    /// \returns backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}
+    ///          (basel: traffic_light at options.confidence).
+    /// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
+    template <Series S1, Series S2>
+    [[nodiscard]] backtest_result var_backtest(const S1& returns, const S2& var_series, backtest_options options = {}) {
+      return detail::backtest_series("var_backtest", returns, var_series, options);
+    }
+
+    /// Backtest of dated returns against a dated VaR series, aligned on their keys first (inner
+    /// join; rows with a NaN dropped). \pre as the series form, and strictly increasing keys.
+    /// \returns backtest_result over the common dates. Ref: as the series form.
+    template <DatedSeries D1, DatedSeries D2>
+    [[nodiscard]] backtest_result var_backtest(const D1& returns, const D2& var_series, backtest_options options = {}) {
+      const auto aligned = align(returns, var_series);
+      return detail::backtest_series("var_backtest", aligned.first, aligned.second, options);
+    }
+
+    /// var_backtest with the confidence positional (the signature before issue 18).
+    template <Series S1, Series S2>
+    [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] backtest_result
+    var_backtest(const S1& returns, const S2& var_series, double confidence, backtest_options options = {}) {
+      options.confidence = confidence;
+      return var_backtest(returns, var_series, options);
+    }
+
+    /// var_backtest of dated series with the confidence positional (the signature before issue 18).
+    template <DatedSeries D1, DatedSeries D2>
+    [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] backtest_result
+    var_backtest(const D1& returns, const D2& var_series, double confidence, backtest_options options = {}) {
+      options.confidence = confidence;
+      return var_backtest(returns, var_series, options);
+    }
 
 }  // namespace keel
 
