@@ -281,9 +281,13 @@ struct backtest_result {
 
 namespace detail {
 
+inline void check_value(std::string_view fn, double value) {
+  if (!(std::isfinite(value) && value > 0)) throw_bad_option(fn, "value", value, "positive and finite");
+}
+
 inline void check_common(std::string_view fn, double confidence, double value) {
   require_probability(fn, "confidence", confidence);
-  if (!(std::isfinite(value) && value > 0)) throw_bad_option(fn, "value", value, "positive and finite");
+  check_value(fn, value);
 }
 
 /// The multipliers of sigma sqrt(h) in the parametric VaR and CVaR (see parametric_var).
@@ -315,7 +319,7 @@ inline void check_levels(std::string_view fn, const std::vector<double>& levels)
 
 inline void check_parametric(std::string_view fn, const parametric_risk_options& o) {
   check_levels(fn, o.confidence);
-  if (!(std::isfinite(o.value) && o.value > 0)) throw_bad_option(fn, "value", o.value, "positive and finite");
+  check_value(fn, o.value);
   require_positive_option(fn, "horizon", o.horizon);
 }
 
@@ -635,7 +639,7 @@ struct cf_moments {
 
 template <class Options>
 void check_cf_moments(std::string_view fn, const cf_moments& m, const Options& o) {
-  if (!(std::isfinite(o.value) && o.value > 0)) throw_bad_option(fn, "value", o.value, "positive and finite");
+  check_value(fn, o.value);
   require_positive_option(fn, "horizon", o.horizon);
   const std::pair<std::string_view, double> named[] = {
       {"mean", m.mean}, {"stddev", m.stddev}, {"skewness", m.skew}, {"excess_kurtosis", m.exkurt}};
@@ -853,7 +857,7 @@ void ewma_scales(const Acc* r, std::ptrdiff_t n, double lambda, std::vector<Acc>
 
 inline void check_historical(std::string_view fn, const historical_risk_options& o) {
   check_levels(fn, o.confidence);
-  if (!(std::isfinite(o.value) && o.value > 0)) throw_bad_option(fn, "value", o.value, "positive and finite");
+  check_value(fn, o.value);
   if (o.ewma_lambda && !(*o.ewma_lambda > 0 && *o.ewma_lambda < 1))
     throw_bad_option(fn, "ewma_lambda", *o.ewma_lambda, "in (0, 1)");
 }
