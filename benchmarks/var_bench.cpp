@@ -10,6 +10,11 @@
 //   parametric_var / parametric_cvar O(T N): the portfolio's returns R w, then one series pass;
 //   of 1,000 positions x 252 days    limit: the GEMV R w alone (Eigen)
 //   historical_var of the same panel O(T N) plus a selection over T
+//   W6 (issue 25): parametric VaR   parametric_risk: R w and its moments once, O(T N), then
+//   + CVaR at 95% and 99%           O(1) per level; beside it the four single-number calls
+//                                   it replaces (4 x R w) and the limit GEMV: the one call
+//                                   should cost about one GEMV, the four calls about four.
+//   historical_risk, 95% and 99%    R w once plus one selection over T per level
 //
 // Read the ratios from one run:
 //   build/default/benchmarks/var_bench --benchmark_min_time=0.5
@@ -166,6 +171,47 @@ void BM_historical_var_panel(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * d.returns.size());
 }
 BENCHMARK(BM_historical_var_panel)->Unit(benchmark::kMicrosecond);
+
+// W6: parametric VaR and CVaR at 95% and 99% of the panel with weights, one call.
+void BM_parametric_risk_panel_w6(benchmark::State& state) {
+  const panel_data& d = thousand_positions();
+  const keel::parametric_risk_options o{.confidence = {0.95, 0.99}};
+  for (auto _ : state) {
+    auto r = keel::parametric_risk(d.w, d.returns, o);
+    benchmark::DoNotOptimize(r.cvars.data());
+  }
+  state.SetItemsProcessed(state.iterations() * d.returns.size());
+}
+BENCHMARK(BM_parametric_risk_panel_w6)->Unit(benchmark::kMicrosecond);
+
+// W6 as four single-number calls (what the one call replaces): R w four times.
+void BM_parametric_var_cvar_four_calls_w6(benchmark::State& state) {
+  const panel_data& d = thousand_positions();
+  for (auto _ : state) {
+    double v95 = keel::parametric_var(d.w, d.returns, {.confidence = 0.95});
+    double c95 = keel::parametric_cvar(d.w, d.returns, {.confidence = 0.95});
+    double v99 = keel::parametric_var(d.w, d.returns, {.confidence = 0.99});
+    double c99 = keel::parametric_cvar(d.w, d.returns, {.confidence = 0.99});
+    benchmark::DoNotOptimize(v95);
+    benchmark::DoNotOptimize(c95);
+    benchmark::DoNotOptimize(v99);
+    benchmark::DoNotOptimize(c99);
+  }
+  state.SetItemsProcessed(state.iterations() * d.returns.size());
+}
+BENCHMARK(BM_parametric_var_cvar_four_calls_w6)->Unit(benchmark::kMicrosecond);
+
+// Historical VaR and CVaR at 95% and 99% of the panel, one call.
+void BM_historical_risk_panel(benchmark::State& state) {
+  const panel_data& d = thousand_positions();
+  const keel::historical_risk_options o{.confidence = {0.95, 0.99}};
+  for (auto _ : state) {
+    auto r = keel::historical_risk(d.w, d.returns, o);
+    benchmark::DoNotOptimize(r.cvars.data());
+  }
+  state.SetItemsProcessed(state.iterations() * d.returns.size());
+}
+BENCHMARK(BM_historical_risk_panel)->Unit(benchmark::kMicrosecond);
 
 // Limit kernel: the portfolio's return series R w (an Eigen GEMV over the panel), nothing else.
 void BM_limit_gemv(benchmark::State& state) {

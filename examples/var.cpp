@@ -92,18 +92,22 @@ void print_risk(std::ostream& out, const book_data& b, const keel::mc_options& m
   const auto pct = [&](double x) { return keel_example::fixed(100 * x, 2) + "% " + money(x * b.total); };
   std::vector<std::string> row_p{"parametric (normal)"}, row_t{"parametric (t, 5 dof)"}, row_cf{"Cornish-Fisher"},
       row_h{"historical"}, row_mc{"Monte Carlo"};
-  for (std::size_t l = 0; l < 2; ++l) {
-    const double c = l == 0 ? 0.95 : 0.99;
-    row_p.push_back(pct(keel::parametric_var(b.weights, b.recent, {.confidence = c})));
-    row_p.push_back(pct(keel::parametric_cvar(b.weights, b.recent, {.confidence = c})));
-    const keel::parametric_options t5{.confidence = c, .distribution = keel::student_t{5}};
-    row_t.push_back(pct(keel::parametric_var(b.weights, b.recent, t5)));
-    row_t.push_back(pct(keel::parametric_cvar(b.weights, b.recent, t5)));
-    const auto cf = keel::cornish_fisher_var(b.weights, b.recent, {.confidence = c});
-    row_cf.push_back(cf.var ? pct(*cf.var) : "n/a (not monotone)");
-    row_cf.push_back("-");
-    row_h.push_back(pct(keel::historical_var(b.weights, b.recent, {.confidence = c})));
-    row_h.push_back(pct(keel::historical_cvar(b.weights, b.recent, {.confidence = c})));
+  // One call per method returns VaR and CVaR at both levels (the portfolio's returns R w once).
+  const std::vector<double> levels = {0.95, 0.99};
+  const auto normal = keel::parametric_risk(b.weights, b.recent, {.confidence = levels});
+  const auto t5 =
+      keel::parametric_risk(b.weights, b.recent, {.confidence = levels, .distribution = keel::student_t{5}});
+  const auto cf = keel::cornish_fisher_risk(b.weights, b.recent, {.confidence = levels});
+  const auto hist = keel::historical_risk(b.weights, b.recent, {.confidence = levels});
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    row_p.push_back(pct(normal.vars[l]));
+    row_p.push_back(pct(normal.cvars[l]));
+    row_t.push_back(pct(t5.vars[l]));
+    row_t.push_back(pct(t5.cvars[l]));
+    row_cf.push_back(cf.monotone ? pct(cf.vars[l]) : "n/a (not monotone)");
+    row_cf.push_back(cf.monotone ? pct(cf.cvars[l]) : "n/a");
+    row_h.push_back(pct(hist.vars[l]));
+    row_h.push_back(pct(hist.cvars[l]));
     row_mc.push_back(pct(mc.vars[l]));
     row_mc.push_back(pct(mc.cvars[l]));
   }
@@ -152,7 +156,7 @@ void print_backtest(std::ostream& out, const book_data& b, std::ptrdiff_t window
   keel_example::table bt({"model", "breaches", "Kupiec p", "independence p", "coverage p", "Basel zone", "multiplier"});
   for (const auto& [name, series] : {std::pair<std::string, const std::vector<double>*>{"historical", &hv},
                                      std::pair<std::string, const std::vector<double>*>{"parametric", &pv}}) {
-    const keel::backtest_result r = keel::var_backtest(realised, *series, 0.99);
+    const keel::backtest_result r = keel::var_backtest(realised, *series, {.confidence = 0.99});
     const char* zone = r.basel.zone == keel::basel_zone::green    ? "green"
                        : r.basel.zone == keel::basel_zone::yellow ? "yellow"
                                                                   : "red";
@@ -209,7 +213,7 @@ int main(int argc, char** argv) {
   std::string portfolio_path = keel_example::bundled_file("dow30_portfolio.csv").string();
   std::ptrdiff_t window = 500, paths = 100'000;
   std::uint64_t seed = 1;
-  int threads = 0;
+  int threads = 1;
   keel_example::add_price_options(app, source);
   app.add_option("--portfolio", portfolio_path, "the portfolio file: symbol,quantity[,sector] (default: bundled)")
       ->type_name("FILE")
@@ -223,7 +227,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(keel_example::at_least(100));
   app.add_option("--seed", seed, "Monte Carlo seed")->type_name("N")->capture_default_str();
-  app.add_option("--threads", threads, "Monte Carlo threads (0: all cores)")
+  app.add_option("--threads", threads, "Monte Carlo threads (default 1; 0: all cores)")
       ->type_name("N")
       ->capture_default_str()
       ->check(keel_example::at_least(0));

@@ -6,9 +6,11 @@
 // the Euler components.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <span>
 #include <vector>
@@ -607,25 +609,26 @@ TEST_CASE("kupiec_test equals the hand computation, with the zero- and all-breac
   // x = 5, T = 250, p = 0.01: LR = -2 (245 ln 0.99 + 5 ln 0.01) + 2 (245 ln 0.98 + 5 ln 0.02)
   //                               = 1.9568124...; chi-squared(1) tail P(Z^2 > LR) = erfc(sqrt(LR / 2)).
   const double lr5 = -2 * (245 * std::log(0.99) + 5 * std::log(0.01)) + 2 * (245 * std::log(0.98) + 5 * std::log(0.02));
-  const auto k5 = keel::kupiec_test(5, 250, 0.99);
+  const auto k5 = keel::kupiec_test(5, 250, {.confidence = 0.99});
   CHECK(k5.lr_statistic == Approx(lr5).epsilon(1e-13));
   CHECK(k5.p_value == Approx(std::erfc(std::sqrt(lr5 / 2))).epsilon(1e-12));
   CHECK(!k5.reject);
   // x = 0: LR = -2 T ln(1 - p); x = T: LR = -2 T ln p (0 ln 0 = 0 in the alternative).
-  CHECK(keel::kupiec_test(0, 250, 0.99).lr_statistic == Approx(-500 * std::log(0.99)).epsilon(1e-13));
-  CHECK(keel::kupiec_test(250, 250, 0.99).lr_statistic == Approx(-500 * std::log(0.01)).epsilon(1e-13));
-  CHECK(keel::kupiec_test(250, 250, 0.99).reject);
-  CHECK(keel::kupiec_test(0, 10, 0.99).p_value == Approx(std::erfc(std::sqrt(-10 * std::log(0.99)))).epsilon(1e-12));
+  CHECK(keel::kupiec_test(0, 250, {.confidence = 0.99}).lr_statistic == Approx(-500 * std::log(0.99)).epsilon(1e-13));
+  CHECK(keel::kupiec_test(250, 250, {.confidence = 0.99}).lr_statistic == Approx(-500 * std::log(0.01)).epsilon(1e-13));
+  CHECK(keel::kupiec_test(250, 250, {.confidence = 0.99}).reject);
+  CHECK(keel::kupiec_test(0, 10, {.confidence = 0.99}).p_value ==
+        Approx(std::erfc(std::sqrt(-10 * std::log(0.99)))).epsilon(1e-12));
   // The expected count exactly: LR = 0, p = 1.
-  CHECK(keel::kupiec_test(25, 500, 0.95).lr_statistic == Approx(0).margin(1e-12));
-  CHECK(keel::kupiec_test(25, 500, 0.95).p_value == Approx(1).epsilon(1e-9));
-  CHECK(keel::kupiec_test(12, 250, 0.99, {.significance = 0.01}).reject);
+  CHECK(keel::kupiec_test(25, 500, {.confidence = 0.95}).lr_statistic == Approx(0).margin(1e-12));
+  CHECK(keel::kupiec_test(25, 500, {.confidence = 0.95}).p_value == Approx(1).epsilon(1e-9));
+  CHECK(keel::kupiec_test(12, 250, {.confidence = 0.99, .significance = 0.01}).reject);
 }
 
 TEST_CASE("christoffersen_test equals the hand computation of the transition counts", "[var][backtest]") {
   // 0 0 1 1 0 0 0 1 0 0: n00 = 4, n01 = 2, n10 = 2, n11 = 1 (9 transitions), 3 breaches in 10.
   const std::vector<bool> hits = {false, false, true, true, false, false, false, true, false, false};
-  const auto c = keel::christoffersen_test(hits, 0.95);
+  const auto c = keel::christoffersen_test(hits, {.confidence = 0.95});
   CHECK(c.n00 == 4);
   CHECK(c.n01 == 2);
   CHECK(c.n10 == 2);
@@ -639,10 +642,10 @@ TEST_CASE("christoffersen_test equals the hand computation of the transition cou
   CHECK(c.p_conditional_coverage == Approx(std::exp(-(lr_pof + lr_ind) / 2)).epsilon(1e-12));  // chi2(2) tail
   // No breach and all breaches: one state never left, LR_ind = 0 (0 ln 0 = 0).
   const std::vector<int> none(50, 0), all(50, 1);
-  CHECK(keel::christoffersen_test(none, 0.99).lr_independence == 0);
-  CHECK(keel::christoffersen_test(none, 0.99).p_independence == 1);
-  CHECK(keel::christoffersen_test(all, 0.99).lr_independence == 0);
-  CHECK(keel::christoffersen_test(all, 0.99).reject_conditional_coverage);
+  CHECK(keel::christoffersen_test(none, {.confidence = 0.99}).lr_independence == 0);
+  CHECK(keel::christoffersen_test(none, {.confidence = 0.99}).p_independence == 1);
+  CHECK(keel::christoffersen_test(all, {.confidence = 0.99}).lr_independence == 0);
+  CHECK(keel::christoffersen_test(all, {.confidence = 0.99}).reject_conditional_coverage);
 }
 
 TEST_CASE("traffic_light gives the Basel 1996 zones, plus factors and cumulative probabilities", "[var][backtest]") {
@@ -651,14 +654,14 @@ TEST_CASE("traffic_light gives the Basel 1996 zones, plus factors and cumulative
   const double cumulative[] = {8.11, 28.58, 54.32, 75.81, 89.22, 95.88, 98.63, 99.60, 99.89, 99.97, 99.99};
   const double factors[] = {0, 0, 0, 0, 0, 0.40, 0.50, 0.65, 0.75, 0.85, 1.00};
   for (int x = 0; x <= 10; ++x) {
-    const auto t = keel::traffic_light(x);
+    const auto t = keel::traffic_light(x, 250);
     INFO("exceptions " << x);
     CHECK(std::round(t.cumulative_probability * 1e4) / 100 == Approx(cumulative[x]).margin(1e-9));
     CHECK(t.plus_factor == factors[x]);
     CHECK(t.multiplier == 3 + factors[x]);
     CHECK(t.zone == (x <= 4 ? keel::basel_zone::green : x <= 9 ? keel::basel_zone::yellow : keel::basel_zone::red));
   }
-  CHECK(keel::traffic_light(40).zone == keel::basel_zone::red);
+  CHECK(keel::traffic_light(40, 250).zone == keel::basel_zone::red);
   // Other samples: the zone follows the binomial probability (summed here term by term in
   // long double), and a yellow plus factor the 250-day row of no greater probability.
   const auto binomial_cdf = [](int x, int n, long double p) {
@@ -670,7 +673,7 @@ TEST_CASE("traffic_light gives the Basel 1996 zones, plus factors and cumulative
     return static_cast<double>(sum);
   };
   for (int x = 0; x <= 20; ++x) {
-    const auto t = keel::traffic_light(x, 500, 0.99);
+    const auto t = keel::traffic_light(x, 500, {.confidence = 0.99});
     const double cum = binomial_cdf(x, 500, 0.01L);
     INFO("500 days, exceptions " << x);
     CHECK(t.cumulative_probability == Approx(cum).epsilon(1e-12));
@@ -692,13 +695,13 @@ TEST_CASE("var_backtest: a right VaR passes, half of it fails, clustered breache
   const std::vector<double> r = normal_returns(days, 0.0, 0.01, 99);
   const double var99 = keel::parametric_var(0.0, 0.01, {.confidence = 0.99});
   const std::vector<double> right(days, var99), half(days, var99 / 2);
-  const auto good = keel::var_backtest(r, right, 0.99);
+  const auto good = keel::var_backtest(r, right, {.confidence = 0.99});
   INFO("breaches " << good.breaches);
   CHECK(good.observations == 2000);
   CHECK(!good.kupiec.reject);
   CHECK(!good.christoffersen.reject_independence);
   CHECK(good.basel.zone == keel::basel_zone::green);
-  const auto bad = keel::var_backtest(r, half, 0.99);
+  const auto bad = keel::var_backtest(r, half, {.confidence = 0.99});
   CHECK(bad.kupiec.reject);
   CHECK(bad.basel.zone == keel::basel_zone::red);
   CHECK(bad.breaches > good.breaches);
@@ -706,14 +709,14 @@ TEST_CASE("var_backtest: a right VaR passes, half of it fails, clustered breache
   std::vector<double> clustered(days, 0.0);
   for (std::size_t i = 100; i < days; i += 500)
     for (std::size_t j = 0; j < 5; ++j) clustered[i + j] = -0.05;
-  const auto cl = keel::var_backtest(clustered, right, 0.99);
+  const auto cl = keel::var_backtest(clustered, right, {.confidence = 0.99});
   CHECK(cl.breaches == 20);
   CHECK(!cl.kupiec.reject);
   CHECK(cl.christoffersen.reject_independence);
   CHECK(cl.christoffersen.reject_conditional_coverage);
   // The count is strict: a loss equal to the VaR is not a breach.
   const std::vector<double> at = {-0.01, 0.0}, v = {0.01, 0.01};
-  CHECK(keel::var_backtest(at, v, 0.99).breaches == 0);
+  CHECK(keel::var_backtest(at, v, {.confidence = 0.99}).breaches == 0);
 }
 
 TEST_CASE("var_backtest: rolling one-year 99% VaR of SPY, historical and parametric (real data)", "[var][backtest]") {
@@ -731,13 +734,14 @@ TEST_CASE("var_backtest: rolling one-year 99% VaR of SPY, historical and paramet
     realised.push_back(r[t]);
   }
   for (const auto* model : {&hist, &para}) {
-    const auto bt = keel::var_backtest(realised, *model, 0.99);
+    const auto bt = keel::var_backtest(realised, *model, {.confidence = 0.99});
     std::ptrdiff_t count = 0;
     for (std::size_t i = 0; i < realised.size(); ++i) count += -realised[i] > (*model)[i] ? 1 : 0;
     CHECK(bt.breaches == count);
     CHECK(bt.observations == static_cast<std::ptrdiff_t>(realised.size()));
-    CHECK(bt.basel.zone == keel::traffic_light(bt.breaches, bt.observations, 0.99).zone);
-    const auto last = keel::var_backtest(std::span(realised).last(250), std::span(*model).last(250), 0.99);
+    CHECK(bt.basel.zone == keel::traffic_light(bt.breaches, bt.observations, {.confidence = 0.99}).zone);
+    const auto last =
+        keel::var_backtest(std::span(realised).last(250), std::span(*model).last(250), {.confidence = 0.99});
     std::cout << (model == &hist ? "historical" : "parametric") << " 99% VaR of SPY, rolling 252 days: " << bt.breaches
               << " breaches in " << bt.observations << " days (rate " << bt.breach_rate << "), Kupiec LR "
               << bt.kupiec.lr_statistic << " p " << bt.kupiec.p_value << ", Christoffersen LR_ind "
@@ -794,21 +798,24 @@ TEST_CASE("var functions reject bad input with located messages", "[var][errors]
   CHECK_THROWS_WITH(keel::monte_carlo_var(w2, mu, ok, {.distribution = keel::student_t{1.5}}),
                     Contains("student_t::dof = 1.5"));
   // Backtests.
-  CHECK_THROWS_WITH(keel::kupiec_test(5, 0, 0.99), Contains("kupiec_test: observations = 0 must be at least 1"));
-  CHECK_THROWS_WITH(keel::kupiec_test(6, 5, 0.99), Contains("breaches = 6 must be between 0 and observations = 5"));
-  CHECK_THROWS_WITH(keel::kupiec_test(1, 5, 0.99, {.significance = 0}), Contains("significance = 0 must be in (0, 1)"));
-  CHECK_THROWS_WITH(keel::traffic_light(-1), Contains("traffic_light: breaches = -1"));
-  CHECK_THROWS_AS(keel::christoffersen_test(std::vector<bool>{true}, 0.99), keel::insufficient_data);
-  CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1}, 0.99),
+  CHECK_THROWS_WITH(keel::kupiec_test(5, 0, {.confidence = 0.99}),
+                    Contains("kupiec_test: observations = 0 must be at least 1"));
+  CHECK_THROWS_WITH(keel::kupiec_test(6, 5, {.confidence = 0.99}),
+                    Contains("breaches = 6 must be between 0 and observations = 5"));
+  CHECK_THROWS_WITH(keel::kupiec_test(1, 5, {.confidence = 0.99, .significance = 0}),
+                    Contains("significance = 0 must be in (0, 1)"));
+  CHECK_THROWS_WITH(keel::traffic_light(-1, 250), Contains("traffic_light: breaches = -1"));
+  CHECK_THROWS_AS(keel::christoffersen_test(std::vector<bool>{true}, {.confidence = 0.99}), keel::insufficient_data);
+  CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1}, {.confidence = 0.99}),
                     Contains("returns has 4 values but var_series has 2"));
-  CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1, NAN, 0.1}, 0.99),
+  CHECK_THROWS_WITH(keel::var_backtest(r, std::vector<double>{0.1, 0.1, NAN, 0.1}, {.confidence = 0.99}),
                     Contains("var_series[2] is NaN"));
 }
 
 TEST_CASE("var_backtest of dated series aligns on dates first", "[var][backtest]") {
   const std::vector<int> kr = {1, 2, 3, 4, 5}, kv = {2, 3, 4, 5, 6};
   const std::vector<double> r = {-0.5, -0.03, 0.01, -0.02, 0.0}, v = {0.02, 0.02, 0.02, 0.02, 0.02};
-  const auto bt = keel::var_backtest(keel::dated_view(kr, r), keel::dated_view(kv, v), 0.95);
+  const auto bt = keel::var_backtest(keel::dated_view(kr, r), keel::dated_view(kv, v), {.confidence = 0.95});
   CHECK(bt.observations == 4);  // keys 2..5: the -50% on key 1 has no VaR
   CHECK(bt.breaches == 1);      // key 2 only (a -2% loss equals the VaR)
 }
@@ -817,10 +824,316 @@ TEST_CASE("parametric_var of a plain series and the backtest counts do not alloc
   const std::vector<double> r = normal_returns(1000, 0.0, 0.01, 5);
   const long before = keel_test::allocation_count();
   const double v = keel::parametric_var(r, {.confidence = 0.99});
-  const auto k = keel::kupiec_test(10, 1000, 0.99);
-  const auto t = keel::traffic_light(3);
+  const auto k = keel::kupiec_test(10, 1000, {.confidence = 0.99});
+  const auto t = keel::traffic_light(3, 250);
   CHECK(keel_test::allocation_count() == before);
   CHECK(v > 0);
   CHECK(k.lr_statistic >= 0);
   CHECK(t.zone == keel::basel_zone::green);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one-call forms (issue 18): VaR and CVaR of one method at every level from one pass.
+
+namespace {
+
+// A fat-tailed, skewed sample (normal plus rare negative jumps) that lies in Maillard's domain.
+std::vector<double> skewed_returns(std::size_t n, std::uint64_t seed) {
+  std::vector<double> r = normal_returns(n, 0.0004, 0.011, seed);
+  std::mt19937_64 gen(seed + 1);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (auto& x : r)
+    if (u(gen) < 0.02) x -= 0.03 * u(gen);
+  return r;
+}
+
+// The mean of the standardised return below h under the second-order Edgeworth density
+// phi(x) (1 + S/6 He3 + K/24 He4 + S^2/72 He6), divided by p: composite Simpson on [-40, h].
+double edgeworth_tail_mean(double h, double p, double s, double k) {
+  const auto density = [&](double x) {
+    const double x2 = x * x, x3 = x2 * x, x4 = x2 * x2, x6 = x4 * x2;
+    const double he3 = x3 - 3 * x, he4 = x4 - 6 * x2 + 3, he6 = x6 - 15 * x4 + 45 * x2 - 15;
+    return std::exp(-x2 / 2) / std::sqrt(2 * M_PI) * (1 + s / 6 * he3 + k / 24 * he4 + s * s / 72 * he6);
+  };
+  const int m = 200'000;
+  const double a = -40, step = (h - a) / m;
+  long double sum = 0;
+  for (int i = 0; i <= m; ++i) {
+    const double x = a + i * step;
+    const double f = x * density(x);
+    sum += (i == 0 || i == m ? 1 : i % 2 == 1 ? 4 : 2) * static_cast<long double>(f);
+  }
+  return static_cast<double>(sum * step / 3) / p;
+}
+
+}  // namespace
+
+TEST_CASE("parametric_risk equals parametric_var and parametric_cvar bit for bit, every form", "[var][one_call]") {
+  const std::vector<double> levels = {0.9, 0.99, 0.95, 0.975};
+  const std::vector<double> r = normal_returns(300, 0.0003, 0.012, 21);
+  const std::vector<float> rf(r.begin(), r.end());
+  const Eigen::Index t = 252, n = 5;
+  Eigen::MatrixXd panel(t, n);
+  std::mt19937_64 gen(22);
+  std::normal_distribution<double> d(0.0002, 0.014);
+  for (Eigen::Index i = 0; i < t; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) panel(i, j) = d(gen);
+  const std::vector<double> w = {0.3, -0.1, 0.4, 0.2, 0.2};
+  const Eigen::VectorXd mu = panel.colwise().mean();
+  const Eigen::MatrixXd centred = panel.rowwise() - mu.transpose();
+  const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(t - 1);
+  for (const keel::return_distribution dist :
+       {keel::return_distribution{keel::normal{}}, keel::return_distribution{keel::student_t{4.5}}}) {
+    const keel::parametric_risk_options o{.confidence = levels, .horizon = 10, .distribution = dist, .value = 1e6};
+    const auto series = keel::parametric_risk(r, o);
+    const auto single = keel::parametric_risk(rf, o);
+    const auto moments = keel::parametric_risk(0.001, 0.02, o);
+    const auto pan = keel::parametric_risk(w, panel, o);
+    const auto mc = keel::parametric_risk(w, mu, cov, o);
+    STATIC_REQUIRE(std::is_same_v<decltype(single), const keel::var_result<float>>);
+    REQUIRE(series.confidences == levels);
+    REQUIRE(pan.vars.size() == levels.size());
+    REQUIRE(mc.cvars.size() == levels.size());
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      const keel::parametric_options one{.confidence = levels[l], .horizon = 10, .distribution = dist, .value = 1e6};
+      INFO("level " << levels[l]);
+      CHECK(series.vars[l] == keel::parametric_var(r, one));
+      CHECK(series.cvars[l] == keel::parametric_cvar(r, one));
+      CHECK(single.vars[l] == keel::parametric_var(rf, one));
+      CHECK(single.cvars[l] == keel::parametric_cvar(rf, one));
+      CHECK(moments.vars[l] == keel::parametric_var(0.001, 0.02, one));
+      CHECK(moments.cvars[l] == keel::parametric_cvar(0.001, 0.02, one));
+      CHECK(pan.vars[l] == keel::parametric_var(w, panel, one));
+      CHECK(pan.cvars[l] == keel::parametric_cvar(w, panel, one));
+      CHECK(mc.vars[l] == keel::parametric_var(w, mu, cov, one));
+      CHECK(mc.cvars[l] == keel::parametric_cvar(w, mu, cov, one));
+    }
+  }
+  // include_mean = false drops the mean term as the single forms do.
+  const auto zero_mean = keel::parametric_risk(r, {.confidence = {0.99}, .include_mean = false});
+  CHECK(zero_mean.vars[0] == keel::parametric_var(r, {.confidence = 0.99, .include_mean = false}));
+  // The default levels are mc_options' default levels.
+  CHECK(keel::parametric_risk_options{}.confidence == keel::mc_options{}.confidence);
+}
+
+TEST_CASE("historical_risk equals historical_var and historical_cvar bit for bit, every form", "[var][one_call]") {
+  // Unsorted levels, a repeated level, and a level whose tail is one return: each level's
+  // selection reorders the shared sample, which must change no number.
+  const std::vector<double> levels = {0.99, 0.9, 0.95, 0.99, 0.999, 0.5};
+  const std::vector<double> r = skewed_returns(777, 31);
+  const std::vector<float> rf(r.begin(), r.end());
+  const Eigen::Index t = 500, n = 4;
+  Eigen::MatrixXd panel(t, n);
+  std::mt19937_64 gen(32);
+  std::student_t_distribution<double> d(4);
+  for (Eigen::Index i = 0; i < t; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) panel(i, j) = 0.01 * d(gen);
+  const std::vector<double> w = {0.5, 0.3, -0.2, 0.4};
+  for (const std::optional<double> lambda : {std::optional<double>{}, std::optional<double>{0.94}}) {
+    const keel::historical_risk_options o{.confidence = levels, .ewma_lambda = lambda, .value = 250};
+    const auto series = keel::historical_risk(r, o);
+    const auto single = keel::historical_risk(rf, o);
+    const auto pan = keel::historical_risk(w, panel, o);
+    REQUIRE(series.confidences == levels);
+    REQUIRE(series.vars.size() == levels.size());
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      const keel::historical_options one{.confidence = levels[l], .ewma_lambda = lambda, .value = 250};
+      INFO("level " << levels[l] << (lambda ? " filtered" : ""));
+      CHECK(series.vars[l] == keel::historical_var(r, one));
+      CHECK(series.cvars[l] == keel::historical_cvar(r, one));
+      CHECK(single.vars[l] == keel::historical_var(rf, one));
+      CHECK(single.cvars[l] == keel::historical_cvar(rf, one));
+      CHECK(pan.vars[l] == keel::historical_var(w, panel, one));
+      CHECK(pan.cvars[l] == keel::historical_cvar(w, panel, one));
+    }
+  }
+  // The numbers are the sort-based rules (empyrical's), level by level.
+  const auto plain = keel::historical_risk(r, {.confidence = levels});
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    CHECK(plain.vars[l] == Approx(static_cast<double>(-sorted_quantile(r, 1 - levels[l]))).epsilon(1e-14));
+    CHECK(plain.cvars[l] == Approx(static_cast<double>(-sorted_tail_mean(r, 1 - levels[l]))).epsilon(1e-14));
+  }
+}
+
+TEST_CASE("cornish_fisher_risk: its VaR is cornish_fisher_var's bit for bit, every form", "[var][one_call]") {
+  const std::vector<double> levels = {0.95, 0.99, 0.9};
+  const std::vector<double> r = skewed_returns(1000, 41);
+  const Eigen::Index t = 400, n = 3;
+  Eigen::MatrixXd panel(t, n);
+  std::mt19937_64 gen(42);
+  std::normal_distribution<double> d(0.0, 0.01);
+  for (Eigen::Index i = 0; i < t; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) panel(i, j) = d(gen) + (j == 0 && i % 50 == 0 ? -0.03 : 0.0);
+  const std::vector<double> w = {0.5, 0.25, 0.25};
+  const keel::cornish_fisher_risk_options o{.confidence = levels, .horizon = 2, .value = 100};
+  const auto series = keel::cornish_fisher_risk(r, o);
+  const auto pan = keel::cornish_fisher_risk(w, panel, o);
+  const auto moments = keel::cornish_fisher_risk(0.0002, 0.011, -0.4, 2.5, o);
+  for (const auto* res : {&series, &pan, &moments}) {
+    REQUIRE(res->monotone);
+    REQUIRE(res->vars.size() == levels.size());
+    REQUIRE(res->cvars.size() == levels.size());
+  }
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    const keel::cornish_fisher_options one{.confidence = levels[l], .horizon = 2, .value = 100};
+    INFO("level " << levels[l]);
+    const auto a = keel::cornish_fisher_var(r, one);
+    const auto b = keel::cornish_fisher_var(w, panel, one);
+    const auto c = keel::cornish_fisher_var(0.0002, 0.011, -0.4, 2.5, one);
+    CHECK(series.vars[l] == *a.var);
+    CHECK(series.zs[l] == a.z);
+    CHECK(series.gaussian_vars[l] == a.gaussian_var);
+    CHECK(series.skewness == a.skewness);
+    CHECK(series.excess_kurtosis == a.excess_kurtosis);
+    CHECK(pan.vars[l] == *b.var);
+    CHECK(moments.vars[l] == *c.var);
+    // The ES is a loss beyond the VaR (the operational floor).
+    CHECK(series.cvars[l] >= series.vars[l]);
+  }
+}
+
+TEST_CASE("cornish_fisher_risk: the modified ES is the Edgeworth tail mean (Boudt, Peterson and Croux 2008)",
+          "[var][one_call][cornish_fisher]") {
+  // At S = K = 0 it is the Gaussian expected shortfall of parametric_cvar.
+  for (const double c : {0.9, 0.95, 0.99}) {
+    const auto g = keel::cornish_fisher_risk(0.001, 0.02, 0.0, 0.0, {.confidence = {c}, .horizon = 3});
+    CHECK(g.cvars[0] == Approx(keel::parametric_cvar(0.001, 0.02, {.confidence = c, .horizon = 3})).epsilon(1e-14));
+  }
+  // Against the tail mean integrated numerically under the Edgeworth density (an independent
+  // formulation of E_G), where it lies above h (no floor).
+  const std::pair<double, double> moments[] = {{0.0, 0.0}, {-0.5, 1.5}, {0.3, 3.0}, {-1.0, 4.0}, {0.8, 2.0}};
+  for (const auto& [s, k] : moments)
+    for (const double c : {0.9, 0.95, 0.99}) {
+      const auto m = keel::cornish_fisher_risk(0.0, 1.0, s, k, {.confidence = {c}, .include_mean = false});
+      REQUIRE(m.monotone);
+      const double h = m.zs[0];
+      const double e = edgeworth_tail_mean(h, 1 - c, s, k);
+      INFO("S " << s << " K " << k << " level " << c << " h " << h << " E " << e);
+      CHECK(m.cvars[0] == Approx(-std::min(e, h)).epsilon(1e-9));
+    }
+  // PerformanceAnalytics' operES.CornishFisher worked by hand (sixteen returns with mean 3/8000,
+  // skewness 0.28489068974384 and excess kurtosis 4.19772131072920 (population moments):
+  // h = -1.47763377912455 and E_G = -1.95725034589661 at 95%, -3.06769440643803 and
+  // -4.25585148451540 at 99%), in units of the standard deviation.
+  const auto pa = keel::cornish_fisher_risk(3.0 / 8000, 1.0, 0.28489068974384, 4.19772131072920);
+  CHECK(pa.zs[0] == Approx(-1.47763377912455).epsilon(1e-12));
+  CHECK(pa.zs[1] == Approx(-3.06769440643803).epsilon(1e-12));
+  CHECK(pa.cvars[0] == Approx(-3.0 / 8000 + 1.95725034589661).epsilon(1e-12));
+  CHECK(pa.cvars[1] == Approx(-3.0 / 8000 + 4.25585148451540).epsilon(1e-12));
+  // The floor: where E_G is above the quantile the ES is the modified VaR itself.
+  // (S = -2, K = 8 at 99%: the Edgeworth density is negative in the far tail.)
+  const auto floored = keel::cornish_fisher_risk(0.0, 1.0, -2.0, 8.0, {.confidence = {0.99}, .include_mean = false});
+  REQUIRE(floored.monotone);
+  const double e = edgeworth_tail_mean(floored.zs[0], 0.01, -2.0, 8.0);
+  CHECK(e > floored.zs[0]);
+  CHECK(floored.cvars[0] == floored.vars[0]);
+  // Outside Maillard's domain there is no VaR and no ES, at any level; the rest is reported.
+  const auto out = keel::cornish_fisher_risk(0.0, 1.0, 2.0, 0.0);
+  CHECK(!out.monotone);
+  CHECK(out.vars.empty());
+  CHECK(out.cvars.empty());
+  CHECK(out.zs.size() == 2);
+  CHECK(out.gaussian_vars.size() == 2);
+}
+
+TEST_CASE("the one-call forms reject bad levels with located messages", "[var][one_call][errors]") {
+  const std::vector<double> r = normal_returns(50, 0.0, 0.01, 51);
+  CHECK_THROWS_MATCHES(keel::parametric_risk(r, {.confidence = {}}), keel::invalid_input,
+                       Catch::Matchers::Message("parametric_risk: confidence lists no levels"));
+  CHECK_THROWS_WITH(keel::historical_risk(r, {.confidence = {0.95, 1.5}}),
+                    Contains("historical_risk: confidence[1] = 1.5 must be in (0, 1)"));
+  CHECK_THROWS_WITH(keel::cornish_fisher_risk(r, {.confidence = {0.0}}),
+                    Contains("cornish_fisher_risk: confidence[0] = 0 must be in (0, 1)"));
+  CHECK_THROWS_WITH(keel::parametric_risk(r, {.value = -1}), Contains("parametric_risk: value = -1"));
+  CHECK_THROWS_WITH(keel::historical_risk(r, {.ewma_lambda = 1.0}), Contains("historical_risk: ewma_lambda = 1"));
+  CHECK_THROWS_WITH(keel::parametric_risk(r, {.distribution = keel::student_t{2}}),
+                    Contains("parametric_risk: student_t::dof = 2"));
+  std::vector<double> bad = r;
+  bad[7] = NAN;
+  CHECK_THROWS_WITH(keel::parametric_risk(bad), Contains("parametric_risk: returns[7] is NaN"));
+  CHECK_THROWS_WITH(keel::historical_risk(bad), Contains("historical_risk: returns[7] is NaN"));
+  CHECK_THROWS_AS(keel::cornish_fisher_risk(std::vector<double>{0.1, 0.2, 0.3}), keel::insufficient_data);
+  const Eigen::MatrixXd panel = Eigen::MatrixXd::Constant(10, 2, 0.01);
+  CHECK_THROWS_WITH(keel::parametric_risk(std::vector<double>{1.0}, panel),
+                    Contains("parametric_risk: weights has 1 values but returns (columns) has 2"));
+}
+
+TEST_CASE("dated VaR forms equal the plain ones, and a NaN or infinity names its date", "[var][dated]") {
+  using namespace std::chrono;
+  const std::vector<double> r = skewed_returns(300, 61);
+  std::vector<sys_days> dates;
+  for (std::size_t i = 0; i < r.size(); ++i) dates.push_back(sys_days{year{2024} / January / 1} + days{i});
+  const auto dated = keel::dated_view(dates, r);
+  CHECK(keel::parametric_var(dated, {.confidence = 0.99}) == keel::parametric_var(r, {.confidence = 0.99}));
+  CHECK(keel::parametric_cvar(dated) == keel::parametric_cvar(r));
+  CHECK(keel::historical_var(dated, {.ewma_lambda = 0.94}) == keel::historical_var(r, {.ewma_lambda = 0.94}));
+  CHECK(keel::historical_cvar(dated) == keel::historical_cvar(r));
+  CHECK(*keel::cornish_fisher_var(dated).var == *keel::cornish_fisher_var(r).var);
+  CHECK(keel::parametric_risk(dated).cvars == keel::parametric_risk(r).cvars);
+  CHECK(keel::historical_risk(dated).vars == keel::historical_risk(r).vars);
+  CHECK(keel::cornish_fisher_risk(dated).cvars == keel::cornish_fisher_risk(r).cvars);
+  const keel::dated_series<sys_days, double> owned(dates, r);
+  CHECK(keel::historical_risk(owned).cvars == keel::historical_risk(r).cvars);
+
+  std::vector<double> holed = r;
+  holed[9] = NAN;
+  const auto bad = keel::dated_view(dates, holed);
+  CHECK_THROWS_MATCHES(keel::parametric_var(bad), keel::invalid_input,
+                       Catch::Matchers::Message("parametric_var: returns[9] on 2024-01-10 is NaN"));
+  CHECK_THROWS_WITH(keel::historical_cvar(bad), Contains("historical_cvar: returns[9] on 2024-01-10 is NaN"));
+  CHECK_THROWS_WITH(keel::parametric_risk(bad), Contains("parametric_risk: returns[9] on 2024-01-10 is NaN"));
+  CHECK_THROWS_WITH(keel::historical_risk(bad), Contains("historical_risk: returns[9] on 2024-01-10 is NaN"));
+  CHECK_THROWS_WITH(keel::cornish_fisher_var(bad), Contains("cornish_fisher_var: returns[9] on 2024-01-10 is NaN"));
+  CHECK_THROWS_WITH(keel::cornish_fisher_risk(bad), Contains("cornish_fisher_risk: returns[9] on 2024-01-10 is NaN"));
+  holed[9] = r[9];
+  holed[20] = -INFINITY;
+  CHECK_THROWS_WITH(keel::historical_var(bad), Contains("historical_var: returns[20] on 2024-01-21 is -inf"));
+  CHECK_THROWS_WITH(keel::parametric_cvar(bad), Contains("parametric_cvar: returns[20] on 2024-01-21 is -inf"));
+  // A named series (a symbol) is named in the message.
+  holed[20] = NAN;
+  const auto named = keel::dated_view(dates, holed, "AAPL");
+  CHECK_THROWS_WITH(keel::historical_risk(named), Contains("historical_risk: AAPL[20] on 2024-01-21 is NaN"));
+}
+
+TEST_CASE("backtests take confidence from their options, and the old positional forms still agree", "[var][backtest]") {
+  STATIC_REQUIRE(keel::backtest_options{}.confidence == 0.95);
+  STATIC_REQUIRE(keel::traffic_light_options{}.confidence == 0.99);
+  STATIC_REQUIRE(keel::mc_options{}.threads == 1);
+  const std::vector<double> r = normal_returns(400, 0.0, 0.01, 71);
+  const std::vector<double> v(r.size(), 0.02);
+  std::vector<bool> hits(r.size());
+  for (std::size_t i = 0; i < r.size(); ++i) hits[i] = -r[i] > v[i];
+  // The default confidence is 0.95.
+  CHECK(keel::kupiec_test(30, 400).lr_statistic == keel::kupiec_test(30, 400, {.confidence = 0.95}).lr_statistic);
+  CHECK(keel::traffic_light(5, 250).zone == keel::basel_zone::yellow);
+  CHECK(keel::var_backtest(r, v).kupiec.p_value == keel::var_backtest(r, v, {.confidence = 0.95}).kupiec.p_value);
+  CHECK_THROWS_WITH(keel::kupiec_test(1, 5, {.confidence = 1.0}), Contains("kupiec_test: confidence = 1"));
+  CHECK_THROWS_WITH(keel::traffic_light(1, 5, {.confidence = -0.5}), Contains("traffic_light: confidence = -0.5"));
+  CHECK_THROWS_WITH(keel::christoffersen_test(hits, {.confidence = 2.0}),
+                    Contains("christoffersen_test: confidence = 2"));
+  CHECK_THROWS_WITH(keel::var_backtest(r, v, {.confidence = 0}), Contains("var_backtest: confidence = 0"));
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  // The deprecated positional forms (kept for one release) call the new ones.
+  CHECK(keel::kupiec_test(7, 250, 0.99, {.significance = 0.01}).p_value ==
+        keel::kupiec_test(7, 250, {.confidence = 0.99, .significance = 0.01}).p_value);
+  CHECK(keel::christoffersen_test(hits, 0.99).lr_conditional_coverage ==
+        keel::christoffersen_test(hits, {.confidence = 0.99}).lr_conditional_coverage);
+  CHECK(keel::traffic_light(6).cumulative_probability == keel::traffic_light(6, 250).cumulative_probability);
+  CHECK(keel::traffic_light(6, 500, 0.98).cumulative_probability ==
+        keel::traffic_light(6, 500, {.confidence = 0.98}).cumulative_probability);
+  CHECK(keel::var_backtest(r, v, 0.99).christoffersen.p_conditional_coverage ==
+        keel::var_backtest(r, v, {.confidence = 0.99}).christoffersen.p_conditional_coverage);
+  const std::vector<int> keys = [&] {
+    std::vector<int> k(r.size());
+    std::iota(k.begin(), k.end(), 0);
+    return k;
+  }();
+  CHECK(keel::var_backtest(keel::dated_view(keys, r), keel::dated_view(keys, v), 0.99).breaches ==
+        keel::var_backtest(r, v, {.confidence = 0.99}).breaches);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 }

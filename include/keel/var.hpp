@@ -122,6 +122,54 @@ struct historical_options {
   double value = 1;  ///< portfolio value the result is expressed in (1: a fraction)
 };
 
+/// Options of parametric_risk: those of parametric_var with several levels at once.
+struct parametric_risk_options {
+  std::vector<double> confidence = {0.95, 0.99};  ///< levels in (0, 1), at least one
+  double horizon = 1;                             ///< periods h > 0: mean x h, standard deviation x sqrt(h)
+  bool include_mean = true;                       ///< false: the mean term -mu h is dropped (zero-mean VaR)
+  return_distribution distribution = normal{};    ///< normal{} or student_t{nu}
+  double value = 1;                               ///< portfolio value the result is expressed in (1: a fraction)
+};
+
+/// Options of cornish_fisher_risk: those of cornish_fisher_var with several levels at once.
+struct cornish_fisher_risk_options {
+  std::vector<double> confidence = {0.95, 0.99};  ///< levels in (0, 1), at least one
+  double horizon = 1;                             ///< periods h > 0: mean x h, standard deviation x sqrt(h)
+  bool include_mean = true;                       ///< false: the mean term is dropped
+  double value = 1;                               ///< portfolio value the result is expressed in (1: a fraction)
+};
+
+/// Options of historical_risk: those of historical_var with several levels at once.
+struct historical_risk_options {
+  std::vector<double> confidence = {0.95, 0.99};     ///< levels in (0, 1), at least one
+  std::optional<double> ewma_lambda = std::nullopt;  ///< filtered historical simulation (see historical_options)
+  double value = 1;                                  ///< portfolio value the result is expressed in (1: a fraction)
+};
+
+/// Result of parametric_risk and historical_risk: VaR and CVaR of one method, one element per
+/// confidence level in the order given (the shape of mc_result, without its standard errors).
+template <class Real = double>
+struct var_result {
+  std::vector<double> confidences;  ///< the levels
+  std::vector<Real> vars;           ///< VaR per level
+  std::vector<Real> cvars;          ///< CVaR (expected shortfall) per level
+};
+
+/// Result of cornish_fisher_risk: modified VaR and ES per level, as var_result, and the
+/// moments behind them. vars and cvars are empty when the expansion is not monotone (the
+/// domain depends on the skewness and kurtosis only, so on no level).
+template <class Real = double>
+struct cornish_fisher_risk_result {
+  std::vector<double> confidences;  ///< the levels
+  std::vector<Real> vars;           ///< modified VaR per level; empty when !monotone
+  std::vector<Real> cvars;          ///< modified ES per level (Boudt et al. 2008); empty when !monotone
+  std::vector<Real> zs;             ///< Cornish-Fisher quantile z_cf of the standardised return per level
+  std::vector<Real> gaussian_vars;  ///< the Gaussian VaR of the same mean and standard deviation per level
+  Real skewness{};                  ///< skewness used (population moment ratio m3 / m2^1.5)
+  Real excess_kurtosis{};           ///< excess kurtosis used (m4 / m2^2 - 3)
+  bool monotone = true;             ///< whether (skewness, excess_kurtosis) lies in Maillard's domain
+};
+
 /// Result of cornish_fisher_var: the modified VaR, or none where the expansion is not
 /// monotone (its quantile function then folds and the number means nothing).
 template <class Real = double>
@@ -153,7 +201,7 @@ struct mc_options {
   double horizon = 1;                             ///< periods h > 0: r = mu h + sqrt(h) L z
   std::vector<double> confidence = {0.95, 0.99};  ///< levels in (0, 1), at least one
   return_distribution distribution = normal{};    ///< normal{} or student_t{nu} (multivariate t)
-  int threads = 0;                                ///< worker threads; 0: std::thread::hardware_concurrency()
+  int threads = 1;                                ///< worker threads (more when asked); 0: all cores
 };
 
 /// Result of monte_carlo_var: one element per confidence level, in the order given.
@@ -174,9 +222,15 @@ struct mc_decomposition {
   Eigen::MatrixXd component_cvars;  ///< levels x positions; each row sums to totals.cvars
 };
 
-/// Options of the backtests.
+/// Options of the backtests (kupiec_test, christoffersen_test, var_backtest).
 struct backtest_options {
+  double confidence = 0.95;    ///< the confidence of the VaR tested, in (0, 1): breach probability 1 - confidence
   double significance = 0.05;  ///< a test rejects when its p-value is below this, in (0, 1)
+};
+
+/// Options of traffic_light: the Basel framework's 99% VaR.
+struct traffic_light_options {
+  double confidence = 0.99;  ///< the confidence of the VaR tested, in (0, 1)
 };
 
 /// Kupiec's proportion-of-failures test.
@@ -227,9 +281,13 @@ struct backtest_result {
 
 namespace detail {
 
+inline void check_value(std::string_view fn, double value) {
+  if (!(std::isfinite(value) && value > 0)) throw_bad_option(fn, "value", value, "positive and finite");
+}
+
 inline void check_common(std::string_view fn, double confidence, double value) {
   require_probability(fn, "confidence", confidence);
-  if (!(std::isfinite(value) && value > 0)) throw_bad_option(fn, "value", value, "positive and finite");
+  check_value(fn, value);
 }
 
 /// The multipliers of sigma sqrt(h) in the parametric VaR and CVaR (see parametric_var).
@@ -252,17 +310,61 @@ inline void check_parametric(std::string_view fn, const parametric_options& o) {
   require_positive_option(fn, "horizon", o.horizon);
 }
 
+/// Checks the levels of a one-call form: at least one, each in (0, 1) (named confidence[i]).
+inline void check_levels(std::string_view fn, const std::vector<double>& levels) {
+  if (levels.empty()) throw invalid_input(message(fn, "confidence lists no levels"));
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    require_probability(fn, "confidence[" + std::to_string(i) + "]", levels[i]);
+}
+
+inline void check_parametric(std::string_view fn, const parametric_risk_options& o) {
+  check_levels(fn, o.confidence);
+  check_value(fn, o.value);
+  require_positive_option(fn, "horizon", o.horizon);
+}
+
+inline void check_mean_stddev(std::string_view fn, double mean, double stddev) {
+  if (!std::isfinite(mean)) throw_non_finite_at(fn, "mean", mean);
+  if (!std::isfinite(stddev)) throw_non_finite_at(fn, "stddev", stddev);
+  if (!(stddev >= 0)) throw invalid_input(message(fn, "stddev = " + number_text(stddev) + " is negative"));
+}
+
+/// The parametric VaR (cvar false) or CVaR at one level from the factors k of that level; the
+/// single-number forms and parametric_risk share it, so that their numbers are the same bits.
+template <class Real, class Options>
+[[nodiscard]] Real parametric_level(std::string_view fn, double mean, double stddev, const sigma_factors& k,
+                                    const Options& o, bool cvar) {
+  const double loss = parametric_loss(mean, stddev, cvar ? k.cvar : k.var, o.horizon, o.include_mean, o.value);
+  if (!std::isfinite(loss)) throw_overflow(fn, cvar ? "the CVaR" : "the VaR");
+  return rounded<Real>(fn, cvar ? "cvar" : "var", loss);
+}
+
 template <class Real>
 [[nodiscard]] Real parametric_from_moments(std::string_view fn, double mean, double stddev, const parametric_options& o,
                                            bool cvar) {
   check_parametric(fn, o);
-  if (!std::isfinite(mean)) throw_non_finite_at(fn, "mean", mean);
-  if (!std::isfinite(stddev)) throw_non_finite_at(fn, "stddev", stddev);
-  if (!(stddev >= 0)) throw invalid_input(message(fn, "stddev = " + number_text(stddev) + " is negative"));
+  check_mean_stddev(fn, mean, stddev);
   const sigma_factors k = distribution_factors(fn, o.confidence, o.distribution);
-  const double loss = parametric_loss(mean, stddev, cvar ? k.cvar : k.var, o.horizon, o.include_mean, o.value);
-  if (!std::isfinite(loss)) throw_overflow(fn, cvar ? "the CVaR" : "the VaR");
-  return rounded<Real>(fn, cvar ? "cvar" : "var", loss);
+  return parametric_level<Real>(fn, mean, stddev, k, o, cvar);
+}
+
+/// parametric_risk from a mean and standard deviation: the factors of each level once, for
+/// both the VaR and the CVaR.
+template <class Real>
+[[nodiscard]] var_result<Real> parametric_levels(std::string_view fn, double mean, double stddev,
+                                                 const parametric_risk_options& o) {
+  check_parametric(fn, o);
+  check_mean_stddev(fn, mean, stddev);
+  var_result<Real> out;
+  out.confidences = o.confidence;
+  out.vars.reserve(o.confidence.size());
+  out.cvars.reserve(o.confidence.size());
+  for (const double c : o.confidence) {
+    const sigma_factors k = distribution_factors(fn, c, o.distribution);
+    out.vars.push_back(parametric_level<Real>(fn, mean, stddev, k, o, false));
+    out.cvars.push_back(parametric_level<Real>(fn, mean, stddev, k, o, true));
+  }
+  return out;
 }
 
 /// Sample mean and standard deviation (n - 1) of a series, n >= 2.
@@ -443,6 +545,61 @@ template <Series W, Series M, class Derived>
   return detail::parametric_from_moments<real>("parametric_cvar", in.w.dot(in.mu), s.sigma, options, true);
 }
 
+/// Parametric VaR and CVaR of a return series at every level of options.confidence from one
+/// pass: the sample mean and standard deviation once, then per level the VaR and CVaR of
+/// parametric_var and parametric_cvar (bit-identical to them).
+/// \pre n >= 2 (insufficient_data); finite returns; at least one level, each in (0, 1) (named
+///      confidence[i]); horizon and value positive and finite, dof > 2 (invalid_input).
+/// \returns var_result{confidences, vars, cvars} in the series' floating type.
+/// Ref: Jorion (2007) ch. 5; Dowd (2005) ch. 6; Rockafellar and Uryasev (2000).
+template <Series S>
+[[nodiscard]] var_result<detail::range_result_t<S>> parametric_risk(const S& returns,
+                                                                    const parametric_risk_options& options = {}) {
+  using real = detail::range_result_t<S>;
+  const auto [mu, sd] = detail::mean_and_stddev<detail::accum_t<real>>("parametric_risk", returns, "returns");
+  return detail::parametric_levels<real>("parametric_risk", mu, sd, options);
+}
+
+/// Parametric VaR and CVaR at every level from a per-period mean and standard deviation.
+/// \pre as parametric_var(mean, stddev), levels as the series form.
+/// \returns var_result in the arguments' common floating type. Ref: Jorion (2007) ch. 5.
+template <std::floating_point M, std::floating_point D>
+[[nodiscard]] var_result<detail::result_t<M, D>> parametric_risk(M mean, D stddev,
+                                                                 const parametric_risk_options& options = {}) {
+  return detail::parametric_levels<detail::result_t<M, D>>("parametric_risk", static_cast<double>(mean),
+                                                           static_cast<double>(stddev), options);
+}
+
+/// Parametric VaR and CVaR of a portfolio at every level from a T x N returns panel: the
+/// portfolio's returns R w and their moments once (O(T N)), then per level.
+/// \pre as parametric_var's panel form, levels as the series form.
+/// \returns var_result of the portfolio. Ref: Jorion (2007) ch. 7.
+template <Series W, class Derived>
+  requires detail::panel<Derived>
+[[nodiscard]] var_result<detail::result_t<detail::value_t<W>, typename Derived::Scalar>> parametric_risk(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, const parametric_risk_options& options = {}) {
+  using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
+  using acc = detail::accum_t<real>;
+  const auto rp = detail::portfolio_returns<acc>("parametric_risk", weights, returns);
+  const auto [mu, sd] = detail::mean_and_stddev<acc>("parametric_risk", rp, "portfolio returns");
+  return detail::parametric_levels<real>("parametric_risk", mu, sd, options);
+}
+
+/// Parametric VaR and CVaR of a portfolio at every level from mean returns and their
+/// covariance: w' mu and sqrt(w' cov w) once (O(N^2)), then per level.
+/// \pre as parametric_var(weights, mean, cov), levels as the series form.
+/// \returns var_result. Ref: Jorion (2007) ch. 7 (delta-normal VaR).
+template <Series W, Series M, class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] var_result<detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar>>
+parametric_risk(const W& weights, const M& mean, const Eigen::MatrixBase<Derived>& cov,
+                const parametric_risk_options& options = {}) {
+  using real = detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar>;
+  const detail::mean_cov in = detail::check_mean_cov("parametric_risk", weights, mean, cov);
+  const detail::portfolio_sigma s = detail::sigma_of("parametric_risk", in);
+  return detail::parametric_levels<real>("parametric_risk", in.w.dot(in.mu), s.sigma, options);
+}
+
 namespace detail {
 
 /// Whether the Cornish-Fisher quantile z + (z^2-1) S/6 + (z^3-3z) K/24 - (2z^3-5z) S^2/36 is
@@ -454,31 +611,91 @@ namespace detail {
   return a >= 0 && s * s / 9 <= 4 * a * c;
 }
 
-template <class Real>
-[[nodiscard]] cornish_fisher_result<Real> cornish_fisher_from_moments(std::string_view fn, double mean, double stddev,
-                                                                      double skew, double exkurt,
-                                                                      const cornish_fisher_options& o) {
-  check_common(fn, o.confidence, o.value);
+/// The Cornish-Fisher quantile z_cf at a level: the lower-tail normal quantile z, negative for
+/// c > 1/2, corrected by skewness and excess kurtosis.
+[[nodiscard]] inline double cornish_fisher_z(double confidence, double skew, double exkurt) {
+  const double z = -normal_quantile(confidence);
+  const double z2 = z * z, z3 = z2 * z;
+  return z + (z2 - 1) * skew / 6 + (z3 - 3 * z) * exkurt / 24 - (2 * z3 - 5 * z) * skew * skew / 36;
+}
+
+/// The modified ES in standard units (Boudt, Peterson and Croux 2008, PerformanceAnalytics'
+/// operES.CornishFisher): E_G = -phi(h) (1 + h^3 S/6 + (h^6 - 9h^4 + 9h^2 + 3) S^2/72 +
+/// (h^4 - 2h^2 - 1) K/24) / p, the mean of z below h = z_cf under the second-order Edgeworth
+/// density, floored at h (min(E_G, h)) so that the ES is never below the modified VaR.
+[[nodiscard]] inline double cornish_fisher_es_z(double h, double p, double skew, double exkurt) {
+  const double h2 = h * h, h3 = h2 * h, h4 = h2 * h2, h6 = h3 * h3;
+  const double e =
+      -normal_pdf(h) *
+      (1 + h3 * skew / 6 + (h6 - 9 * h4 + 9 * h2 + 3) * skew * skew / 72 + (h4 - 2 * h2 - 1) * exkurt / 24) / p;
+  return std::min(e, h);
+}
+
+/// The moments a Cornish-Fisher VaR uses: mean and standard deviation (n - 1) per period, the
+/// population skewness and excess kurtosis.
+struct cf_moments {
+  double mean = 0, stddev = 0, skew = 0, exkurt = 0;
+};
+
+template <class Options>
+void check_cf_moments(std::string_view fn, const cf_moments& m, const Options& o) {
+  check_value(fn, o.value);
   require_positive_option(fn, "horizon", o.horizon);
   const std::pair<std::string_view, double> named[] = {
-      {"mean", mean}, {"stddev", stddev}, {"skewness", skew}, {"excess_kurtosis", exkurt}};
+      {"mean", m.mean}, {"stddev", m.stddev}, {"skewness", m.skew}, {"excess_kurtosis", m.exkurt}};
   for (const auto& [name, v] : named)
     if (!std::isfinite(v)) throw_non_finite_at(fn, name, v);
-  if (stddev < 0) throw invalid_input(message(fn, "stddev = " + number_text(stddev) + " is negative"));
-  const double z = -normal_quantile(o.confidence);  // the lower-tail quantile, negative for c > 1/2
-  const double z2 = z * z, z3 = z2 * z;
-  const double zcf = z + (z2 - 1) * skew / 6 + (z3 - 3 * z) * exkurt / 24 - (2 * z3 - 5 * z) * skew * skew / 36;
+  if (m.stddev < 0) throw invalid_input(message(fn, "stddev = " + number_text(m.stddev) + " is negative"));
+}
+
+template <class Real>
+[[nodiscard]] cornish_fisher_result<Real> cornish_fisher_from_moments(std::string_view fn, const cf_moments& m,
+                                                                      const cornish_fisher_options& o) {
+  require_probability(fn, "confidence", o.confidence);
+  check_cf_moments(fn, m, o);
+  const double z = -normal_quantile(o.confidence);
+  const double zcf = cornish_fisher_z(o.confidence, m.skew, m.exkurt);
   cornish_fisher_result<Real> out;
   out.z = static_cast<Real>(zcf);
-  out.skewness = static_cast<Real>(skew);
-  out.excess_kurtosis = static_cast<Real>(exkurt);
-  out.monotone = cornish_fisher_monotone(skew, exkurt);
+  out.skewness = static_cast<Real>(m.skew);
+  out.excess_kurtosis = static_cast<Real>(m.exkurt);
+  out.monotone = cornish_fisher_monotone(m.skew, m.exkurt);
   out.gaussian_var =
-      rounded<Real>(fn, "gaussian_var", parametric_loss(mean, stddev, -z, o.horizon, o.include_mean, o.value));
+      rounded<Real>(fn, "gaussian_var", parametric_loss(m.mean, m.stddev, -z, o.horizon, o.include_mean, o.value));
   if (out.monotone) {
-    const double v = parametric_loss(mean, stddev, -zcf, o.horizon, o.include_mean, o.value);
+    const double v = parametric_loss(m.mean, m.stddev, -zcf, o.horizon, o.include_mean, o.value);
     if (!std::isfinite(v)) throw_overflow(fn, "the modified VaR");
     out.var = rounded<Real>(fn, "var", v);
+  }
+  return out;
+}
+
+/// cornish_fisher_risk from the moments: per level the numbers of cornish_fisher_var (the same
+/// bits) and the modified ES.
+template <class Real>
+[[nodiscard]] cornish_fisher_risk_result<Real> cornish_fisher_levels(std::string_view fn, const cf_moments& m,
+                                                                     const cornish_fisher_risk_options& o) {
+  check_levels(fn, o.confidence);
+  check_cf_moments(fn, m, o);
+  cornish_fisher_risk_result<Real> out;
+  out.confidences = o.confidence;
+  out.skewness = static_cast<Real>(m.skew);
+  out.excess_kurtosis = static_cast<Real>(m.exkurt);
+  out.monotone = cornish_fisher_monotone(m.skew, m.exkurt);
+  for (const double c : o.confidence) {
+    const double z = -normal_quantile(c);
+    const double zcf = cornish_fisher_z(c, m.skew, m.exkurt);
+    out.zs.push_back(static_cast<Real>(zcf));
+    out.gaussian_vars.push_back(
+        rounded<Real>(fn, "gaussian_var", parametric_loss(m.mean, m.stddev, -z, o.horizon, o.include_mean, o.value)));
+    if (!out.monotone) continue;
+    const double v = parametric_loss(m.mean, m.stddev, -zcf, o.horizon, o.include_mean, o.value);
+    if (!std::isfinite(v)) throw_overflow(fn, "the modified VaR");
+    out.vars.push_back(rounded<Real>(fn, "var", v));
+    const double es = parametric_loss(m.mean, m.stddev, -cornish_fisher_es_z(zcf, 1 - c, m.skew, m.exkurt), o.horizon,
+                                      o.include_mean, o.value);
+    if (!std::isfinite(es)) throw_overflow(fn, "the modified ES");
+    out.cvars.push_back(rounded<Real>(fn, "cvar", es));
   }
   return out;
 }
@@ -487,9 +704,7 @@ template <class Real>
 /// series (n >= 4): third and fourth central moments summed about the mean of the exact pass.
 /// A series with zero variance has skewness and excess kurtosis 0.
 template <class Real, class S>
-[[nodiscard]] cornish_fisher_result<Real> cornish_fisher_series(std::string_view fn, const S& returns,
-                                                                std::string_view name,
-                                                                const cornish_fisher_options& o) {
+[[nodiscard]] cf_moments cornish_fisher_moments(std::string_view fn, const S& returns, std::string_view name) {
   using acc = accum_t<Real>;
   const std::ptrdiff_t n = ssize(returns);
   require_observations(fn, 4, n, "returns");
@@ -504,15 +719,23 @@ template <class Real, class S>
     s4 += d2 * d2;
   }
   const acc m2 = m.sxx / dn;
-  double skew = 0, exkurt = 0;
+  cf_moments out;
   if (!numerically_zero_variance(m.sxx, m.mean, dn)) {
-    skew = static_cast<double>((s3 / dn) / (m2 * std::sqrt(m2)));
-    exkurt = static_cast<double>((s4 / dn) / (m2 * m2) - 3);
-    if (!std::isfinite(skew) || !std::isfinite(exkurt))
+    out.skew = static_cast<double>((s3 / dn) / (m2 * std::sqrt(m2)));
+    out.exkurt = static_cast<double>((s4 / dn) / (m2 * m2) - 3);
+    if (!std::isfinite(out.skew) || !std::isfinite(out.exkurt))
       throw_overflow(fn, "the third and fourth moments of " + std::string(name));
   }
-  const double sd = static_cast<double>(std::sqrt(m.sxx / (dn - 1)));
-  return cornish_fisher_from_moments<Real>(fn, static_cast<double>(m.mean), sd, skew, exkurt, o);
+  out.stddev = static_cast<double>(std::sqrt(m.sxx / (dn - 1)));
+  out.mean = static_cast<double>(m.mean);
+  return out;
+}
+
+template <class Real, class S>
+[[nodiscard]] cornish_fisher_result<Real> cornish_fisher_series(std::string_view fn, const S& returns,
+                                                                std::string_view name,
+                                                                const cornish_fisher_options& o) {
+  return cornish_fisher_from_moments<Real>(fn, cornish_fisher_moments<Real>(fn, returns, name), o);
 }
 
 }  // namespace detail
@@ -540,8 +763,10 @@ template <std::floating_point A, std::floating_point B, std::floating_point C, s
 [[nodiscard]] auto cornish_fisher_var(A mean, B stddev, C skewness, D excess_kurtosis,
                                       cornish_fisher_options options = {}) {
   return detail::cornish_fisher_from_moments<detail::result_t<A, B, C, D>>(
-      "cornish_fisher_var", static_cast<double>(mean), static_cast<double>(stddev), static_cast<double>(skewness),
-      static_cast<double>(excess_kurtosis), options);
+      "cornish_fisher_var",
+      {static_cast<double>(mean), static_cast<double>(stddev), static_cast<double>(skewness),
+       static_cast<double>(excess_kurtosis)},
+      options);
 }
 
 /// Modified VaR of a portfolio from a T x N returns panel: the series form on R w.
@@ -554,6 +779,53 @@ template <Series W, class Derived>
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   const auto rp = detail::portfolio_returns<detail::accum_t<real>>("cornish_fisher_var", weights, returns);
   return detail::cornish_fisher_series<real>("cornish_fisher_var", rp, "portfolio returns", options);
+}
+
+/// Modified VaR and modified expected shortfall of a return series at every level from one
+/// pass over the moments. VaR per level as cornish_fisher_var (the same bits); ES (Boudt,
+/// Peterson and Croux 2008) = value (-mu h - min(E_G, z_cf) sigma sqrt(h)), E_G = -phi(z_cf)
+/// (1 + z_cf^3 S/6 + (z_cf^6 - 9 z_cf^4 + 9 z_cf^2 + 3) S^2/72 + (z_cf^4 - 2 z_cf^2 - 1) K/24) / p,
+/// the mean of the standardised return below z_cf under the Edgeworth density, floored at z_cf
+/// as PerformanceAnalytics' ES(method = "modified") (operational = TRUE) does.
+/// \pre n >= 4 (insufficient_data); finite returns; at least one level, each in (0, 1) (named
+///      confidence[i]); horizon and value positive and finite (invalid_input).
+/// \returns cornish_fisher_risk_result{confidences, vars, cvars, zs, gaussian_vars, skewness,
+///          excess_kurtosis, monotone}; vars and cvars empty outside Maillard's domain.
+/// Ref: Favre and Galeano (2002); Boudt, Peterson and Croux, J. Risk 11 (2008) 79-103.
+template <Series S>
+[[nodiscard]] auto cornish_fisher_risk(const S& returns, const cornish_fisher_risk_options& options = {}) {
+  using real = detail::range_result_t<S>;
+  constexpr std::string_view fn = "cornish_fisher_risk";
+  return detail::cornish_fisher_levels<real>(fn, detail::cornish_fisher_moments<real>(fn, returns, "returns"), options);
+}
+
+/// Modified VaR and ES at every level from given moments (see the series form; pass
+/// PerformanceAnalytics' population standard deviation to reproduce its VaR and ES).
+/// \pre finite arguments, stddev >= 0, options as the series form (invalid_input).
+/// \returns cornish_fisher_risk_result. Ref: Boudt, Peterson and Croux (2008).
+template <std::floating_point A, std::floating_point B, std::floating_point C, std::floating_point D>
+[[nodiscard]] auto cornish_fisher_risk(A mean, B stddev, C skewness, D excess_kurtosis,
+                                       const cornish_fisher_risk_options& options = {}) {
+  return detail::cornish_fisher_levels<detail::result_t<A, B, C, D>>(
+      "cornish_fisher_risk",
+      {static_cast<double>(mean), static_cast<double>(stddev), static_cast<double>(skewness),
+       static_cast<double>(excess_kurtosis)},
+      options);
+}
+
+/// Modified VaR and ES of a portfolio at every level from a T x N returns panel: R w and its
+/// moments once, then per level.
+/// \pre as cornish_fisher_var's panel form, levels as the series form.
+/// \returns cornish_fisher_risk_result of the portfolio's returns. Ref: Boudt, Peterson and Croux (2008).
+template <Series W, class Derived>
+  requires detail::panel<Derived>
+[[nodiscard]] auto cornish_fisher_risk(const W& weights, const Eigen::MatrixBase<Derived>& returns,
+                                       const cornish_fisher_risk_options& options = {}) {
+  using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
+  constexpr std::string_view fn = "cornish_fisher_risk";
+  const auto rp = detail::portfolio_returns<detail::accum_t<real>>(fn, weights, returns);
+  return detail::cornish_fisher_levels<real>(fn, detail::cornish_fisher_moments<real>(fn, rp, "portfolio returns"),
+                                             options);
 }
 
 namespace detail {
@@ -583,33 +855,63 @@ void ewma_scales(const Acc* r, std::ptrdiff_t n, double lambda, std::vector<Acc>
   for (auto& s : scale) s = s > 0 ? now / s : Acc(1);
 }
 
-/// The historical tail of x (Acc, contiguous, reordered) after the optional filtering.
-template <class Acc>
-[[nodiscard]] tail_summary<Acc> historical_tail(std::vector<Acc>& x, const historical_options& o,
-                                                std::vector<Acc>& scale) {
-  const std::ptrdiff_t n = ssize(x);
-  if (o.ewma_lambda) {
-    ewma_scales(x.data(), n, *o.ewma_lambda, scale);
+inline void check_historical(std::string_view fn, const historical_risk_options& o) {
+  check_levels(fn, o.confidence);
+  check_value(fn, o.value);
+  if (o.ewma_lambda && !(*o.ewma_lambda > 0 && *o.ewma_lambda < 1))
+    throw_bad_option(fn, "ewma_lambda", *o.ewma_lambda, "in (0, 1)");
+}
+
+/// The returns of a series in Acc (contiguous), filtered when ewma_lambda is set: the work that
+/// every level of a historical VaR shares.
+template <class Acc, class S>
+[[nodiscard]] std::vector<Acc> historical_sample(std::string_view fn, const S& returns, std::string_view name,
+                                                 const std::optional<double>& ewma_lambda) {
+  const std::ptrdiff_t n = ssize(returns);
+  require_observations(fn, 1, n, "returns");
+  require_finite(fn, name, returns);
+  std::vector<Acc> x(uz(n)), scale;
+  auto f = std::ranges::begin(returns);
+  for (std::ptrdiff_t i = 0; i < n; ++i) x[uz(i)] = static_cast<Acc>(f[i]);
+  if (ewma_lambda) {
+    ewma_scales(x.data(), n, *ewma_lambda, scale);
     for (std::ptrdiff_t t = 0; t < n; ++t) x[uz(t)] *= scale[uz(t)];
   }
-  return summarize_tail(x.data(), n, 1 - o.confidence);
+  return x;
+}
+
+/// The historical VaR (cvar false) or CVaR of a tail, times value.
+template <class Real, class Acc>
+[[nodiscard]] Real historical_loss(std::string_view fn, const tail_summary<Acc>& t, double value, bool cvar) {
+  const Acc loss = -static_cast<Acc>(value) * (cvar ? t.tail_mean : t.quantile);
+  if (!std::isfinite(loss)) throw_overflow(fn, cvar ? "the CVaR" : "the VaR");
+  return rounded<Real>(fn, cvar ? "cvar" : "var", loss);
 }
 
 template <class Real, class S>
 [[nodiscard]] Real historical_series(std::string_view fn, const S& returns, std::string_view name,
                                      const historical_options& o, bool cvar) {
-  using acc = accum_t<Real>;
   check_historical(fn, o);
-  const std::ptrdiff_t n = ssize(returns);
-  require_observations(fn, 1, n, "returns");
-  require_finite(fn, name, returns);
-  std::vector<acc> x(uz(n)), scale;
-  auto f = std::ranges::begin(returns);
-  for (std::ptrdiff_t i = 0; i < n; ++i) x[uz(i)] = static_cast<acc>(f[i]);
-  const tail_summary<acc> t = historical_tail(x, o, scale);
-  const acc loss = -static_cast<acc>(o.value) * (cvar ? t.tail_mean : t.quantile);
-  if (!std::isfinite(loss)) throw_overflow(fn, cvar ? "the CVaR" : "the VaR");
-  return rounded<Real>(fn, cvar ? "cvar" : "var", loss);
+  std::vector<accum_t<Real>> x = historical_sample<accum_t<Real>>(fn, returns, name, o.ewma_lambda);
+  return historical_loss<Real>(fn, summarize_tail(x.data(), ssize(x), 1 - o.confidence), o.value, cvar);
+}
+
+/// historical_risk: one sample (copied and filtered once), then each level's tail. Each
+/// summarize_tail reorders x, which changes no level's numbers: a quantile is an order
+/// statistic and the tail is summed after sorting.
+template <class Real, class S>
+[[nodiscard]] var_result<Real> historical_levels(std::string_view fn, const S& returns, std::string_view name,
+                                                 const historical_risk_options& o) {
+  check_historical(fn, o);
+  std::vector<accum_t<Real>> x = historical_sample<accum_t<Real>>(fn, returns, name, o.ewma_lambda);
+  var_result<Real> out;
+  out.confidences = o.confidence;
+  for (const double c : o.confidence) {
+    const auto t = summarize_tail(x.data(), ssize(x), 1 - c);
+    out.vars.push_back(historical_loss<Real>(fn, t, o.value, false));
+    out.cvars.push_back(historical_loss<Real>(fn, t, o.value, true));
+  }
+  return out;
 }
 
 }  // namespace detail
@@ -657,6 +959,123 @@ template <Series W, class Derived>
   using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
   const auto rp = detail::portfolio_returns<detail::accum_t<real>>("historical_cvar", weights, returns);
   return detail::historical_series<real>("historical_cvar", rp, "portfolio returns", options, true);
+}
+
+/// Historical VaR and CVaR of a return series at every level from one copy of the returns
+/// (filtered once with ewma_lambda): per level the numbers of historical_var and
+/// historical_cvar (the same bits), each level one selection over the n returns.
+/// \pre n >= 1 (insufficient_data); finite returns; at least one level, each in (0, 1) (named
+///      confidence[i]); value positive and finite, ewma_lambda in (0, 1) (invalid_input).
+/// \returns var_result{confidences, vars, cvars}. Ref: Jorion (2007) ch. 10; Acerbi and Tasche (2002).
+template <Series S>
+[[nodiscard]] var_result<detail::range_result_t<S>> historical_risk(const S& returns,
+                                                                    const historical_risk_options& options = {}) {
+  return detail::historical_levels<detail::range_result_t<S>>("historical_risk", returns, "returns", options);
+}
+
+/// Historical VaR and CVaR of a portfolio at every level from a T x N returns panel: R w once,
+/// then as the series form.
+/// \pre as historical_var's panel form, levels as the series form.
+/// \returns var_result of the portfolio. Ref: Jorion (2007) ch. 10.
+template <Series W, class Derived>
+  requires detail::panel<Derived>
+[[nodiscard]] var_result<detail::result_t<detail::value_t<W>, typename Derived::Scalar>> historical_risk(
+    const W& weights, const Eigen::MatrixBase<Derived>& returns, const historical_risk_options& options = {}) {
+  using real = detail::result_t<detail::value_t<W>, typename Derived::Scalar>;
+  const auto rp = detail::portfolio_returns<detail::accum_t<real>>("historical_risk", weights, returns);
+  return detail::historical_levels<real>("historical_risk", rp, "portfolio returns", options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dated forms: the series forms on the values of a dated series, whose keys locate bad values.
+
+namespace detail {
+
+/// Checks a dated return series for a VaR: keys strictly increasing, and a missing (NaN) or
+/// infinite value is invalid_input naming its date. A VaR does not skip a missing day: the
+/// sample would silently be another one.
+template <class D>
+void check_dated_returns(std::string_view fn, const D& returns) {
+  const auto& k = keel::keys(returns);
+  const auto& v = keel::values(returns);
+  const std::string_view name = series_name(returns, "returns");
+  check_dated(fn, name, k, v);
+  auto kf = std::ranges::begin(k);
+  auto vf = std::ranges::begin(v);
+  for (std::ptrdiff_t i = 0; i < ssize(v); ++i)
+    if (std::isnan(vf[i])) throw_non_finite_at(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
+}
+
+}  // namespace detail
+
+/// Parametric VaR of a dated return series: the series form on its values.
+/// \pre as the series form; strictly increasing keys, and no NaN (invalid_input naming the date).
+/// \returns the VaR. Ref: Jorion (2007) ch. 5.
+template <DatedSeries D>
+[[nodiscard]] auto parametric_var(const D& returns, parametric_options options = {}) {
+  detail::check_dated_returns("parametric_var", returns);
+  return parametric_var(keel::values(returns), options);
+}
+
+/// Parametric CVaR of a dated return series: the series form on its values.
+/// \pre as parametric_var's dated form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
+template <DatedSeries D>
+[[nodiscard]] auto parametric_cvar(const D& returns, parametric_options options = {}) {
+  detail::check_dated_returns("parametric_cvar", returns);
+  return parametric_cvar(keel::values(returns), options);
+}
+
+/// Parametric VaR and CVaR at every level of a dated return series: the series form on its values.
+/// \pre as parametric_var's dated form, levels as parametric_risk. \returns var_result.
+/// Ref: Jorion (2007) ch. 5.
+template <DatedSeries D>
+[[nodiscard]] auto parametric_risk(const D& returns, const parametric_risk_options& options = {}) {
+  detail::check_dated_returns("parametric_risk", returns);
+  return parametric_risk(keel::values(returns), options);
+}
+
+/// Modified VaR of a dated return series: the series form on its values.
+/// \pre as the series form; strictly increasing keys, and no NaN (invalid_input naming the date).
+/// \returns cornish_fisher_result. Ref: Favre and Galeano (2002).
+template <DatedSeries D>
+[[nodiscard]] auto cornish_fisher_var(const D& returns, cornish_fisher_options options = {}) {
+  detail::check_dated_returns("cornish_fisher_var", returns);
+  return cornish_fisher_var(keel::values(returns), options);
+}
+
+/// Modified VaR and ES at every level of a dated return series: the series form on its values.
+/// \pre as cornish_fisher_var's dated form, levels as cornish_fisher_risk.
+/// \returns cornish_fisher_risk_result. Ref: Boudt, Peterson and Croux (2008).
+template <DatedSeries D>
+[[nodiscard]] auto cornish_fisher_risk(const D& returns, const cornish_fisher_risk_options& options = {}) {
+  detail::check_dated_returns("cornish_fisher_risk", returns);
+  return cornish_fisher_risk(keel::values(returns), options);
+}
+
+/// Historical VaR of a dated return series: the series form on its values.
+/// \pre as the series form; strictly increasing keys, and no NaN (invalid_input naming the date).
+/// \returns the VaR. Ref: Jorion (2007) ch. 10.
+template <DatedSeries D>
+[[nodiscard]] auto historical_var(const D& returns, historical_options options = {}) {
+  detail::check_dated_returns("historical_var", returns);
+  return historical_var(keel::values(returns), options);
+}
+
+/// Historical CVaR of a dated return series: the series form on its values.
+/// \pre as historical_var's dated form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
+template <DatedSeries D>
+[[nodiscard]] auto historical_cvar(const D& returns, historical_options options = {}) {
+  detail::check_dated_returns("historical_cvar", returns);
+  return historical_cvar(keel::values(returns), options);
+}
+
+/// Historical VaR and CVaR at every level of a dated return series: the series form on its values.
+/// \pre as historical_var's dated form, levels as historical_risk. \returns var_result.
+/// Ref: Jorion (2007) ch. 10.
+template <DatedSeries D>
+[[nodiscard]] auto historical_risk(const D& returns, const historical_risk_options& options = {}) {
+  detail::check_dated_returns("historical_risk", returns);
+  return historical_risk(keel::values(returns), options);
 }
 
 /// Euler decomposition of the parametric VaR and CVaR of a portfolio (Tasche 2000):
@@ -891,11 +1310,18 @@ inline void check_counts(std::string_view fn, std::ptrdiff_t breaches, std::ptrd
 /// Kupiec's proportion-of-failures test of a VaR model: with x breaches in T days and p = 1 -
 /// confidence, LR = -2 ln[(1-p)^(T-x) p^x] + 2 ln[(1-x/T)^(T-x) (x/T)^x] (0 ln 0 = 0), which
 /// is chi-squared(1) when the breach probability is p.
-/// \pre 1 <= observations, 0 <= breaches <= observations, confidence and significance in (0, 1)
-///      (invalid_input).
+/// \pre 1 <= observations, 0 <= breaches <= observations, options.confidence and significance
+///      in (0, 1) (invalid_input).
 /// \returns kupiec_result{lr_statistic, p_value, reject}. Ref: Kupiec (1995).
 KEEL_DECL [[nodiscard]] kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations,
-                                                  double confidence, backtest_options options = {});
+                                                  backtest_options options = {});
+
+/// Kupiec's test with the confidence positional (the signature before issue 18).
+[[deprecated("use kupiec_test(breaches, observations, {.confidence = c})")]] [[nodiscard]] inline kupiec_result
+kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence, backtest_options options = {}) {
+  options.confidence = confidence;
+  return kupiec_test(breaches, observations, options);
+}
 
 /// Christoffersen's tests on a breach sequence (true: a breach). Independence: with n_ij the
 /// transitions i -> j, pi_0 = n01 / (n00 + n01), pi_1 = n11 / (n10 + n11), pi = (n01 + n11) /
@@ -903,15 +1329,15 @@ KEEL_DECL [[nodiscard]] kupiec_result kupiec_test(std::ptrdiff_t breaches, std::
 /// (1-pi_1)^n10 pi_1^n11] ~ chi-squared(1); conditional coverage LR_cc = LR_pof (Kupiec, on
 /// all T days) + LR_ind ~ chi-squared(2). 0 ln 0 = 0, so no breach, all breaches or a state
 /// never left give LR_ind = 0.
-/// \pre hits holds bool or integer values, at least 2; confidence and significance in (0, 1)
-///      (invalid_input / insufficient_data).
+/// \pre hits holds bool or integer values, at least 2; options.confidence and significance in
+///      (0, 1) (invalid_input / insufficient_data).
 /// \returns christoffersen_result (see its fields). Ref: Christoffersen (1998).
 template <std::ranges::random_access_range R>
   requires std::ranges::sized_range<R> &&
       (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
-          [[nodiscard]] christoffersen_result
-      christoffersen_test(const R& hits, double confidence, backtest_options options = {}) {
+          [[nodiscard]] christoffersen_result christoffersen_test(const R& hits, backtest_options options = {}) {
     constexpr std::string_view fn = "christoffersen_test";
+    const double confidence = options.confidence;
     detail::require_probability(fn, "confidence", confidence);
     detail::require_probability(fn, "significance", options.significance);
     const std::ptrdiff_t t = detail::ssize(hits);
@@ -941,71 +1367,112 @@ template <std::ranges::random_access_range R>
     return out;
   }
 
-  /// The Basel traffic light of `breaches` VaR breaches in `observations` days at `confidence`:
-  /// zone from P(X <= breaches), X ~ Binomial(observations, 1 - confidence): green below 95%,
-  /// yellow below 99.99%, red from 99.99% (at 250 days and 99%: green 0-4, yellow 5-9, red 10+).
-  /// Plus factor (Basel Committee 1996, Table 2): green 0; yellow 0.40, 0.50, 0.65, 0.75, 0.85
-  /// for 5..9 breaches; red 1. Other samples take the yellow row whose cumulative probability at
-  /// 250 days and 99% is the largest not above theirs, so that the same evidence gets the same
-  /// factor.
-  /// \pre 1 <= observations, 0 <= breaches <= observations, confidence in (0, 1) (invalid_input).
-  /// \returns traffic_light_result{zone, plus_factor, multiplier, cumulative_probability}.
-  /// Ref: Basel Committee on Banking Supervision (1996), backtesting framework, Table 2.
-  KEEL_DECL [[nodiscard]] traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations = 250,
-                                                             double confidence = 0.99);
-
-  namespace detail {
-
-  template <class S1, class S2>
-  [[nodiscard]] backtest_result backtest_series(std::string_view fn, const S1& returns, const S2& var_series,
-                                                double confidence, const backtest_options& o) {
-    const std::ptrdiff_t t = ssize(returns);
-    require_same_size(fn, "returns", t, "var_series", ssize(var_series));
-    require_probability(fn, "confidence", confidence);
-    require_probability(fn, "significance", o.significance);
-    require_observations(fn, 2, t, "days");
-    require_finite(fn, "returns", returns);
-    require_finite(fn, "var_series", var_series);
-    std::vector<bool> hits(uz(t));
-    auto rf = std::ranges::begin(returns);
-    auto vf = std::ranges::begin(var_series);
-    backtest_result out;
-    for (std::ptrdiff_t i = 0; i < t; ++i) {
-      hits[uz(i)] = -static_cast<double>(rf[i]) > static_cast<double>(vf[i]);
-      out.breaches += hits[uz(i)] ? 1 : 0;
+  /// Christoffersen's tests with the confidence positional (the signature before issue 18).
+  template <std::ranges::random_access_range R>
+    requires std::ranges::sized_range<R> &&
+        (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
+            [[deprecated("use christoffersen_test(hits, {.confidence = c})")]] [[nodiscard]] christoffersen_result
+        christoffersen_test(const R& hits, double confidence, backtest_options options = {}) {
+      options.confidence = confidence;
+      return christoffersen_test(hits, options);
     }
-    out.observations = t;
-    out.breach_rate = static_cast<double>(out.breaches) / static_cast<double>(t);
-    out.kupiec = kupiec_test(out.breaches, t, confidence, o);
-    out.christoffersen = christoffersen_test(hits, confidence, o);
-    out.basel = traffic_light(out.breaches, t, confidence);
-    return out;
-  }
 
-  }  // namespace detail
+    /// The Basel traffic light of `breaches` VaR breaches in `observations` days at `confidence`:
+    /// zone from P(X <= breaches), X ~ Binomial(observations, 1 - confidence): green below 95%,
+    /// yellow below 99.99%, red from 99.99% (at 250 days and 99%: green 0-4, yellow 5-9, red 10+).
+    /// Plus factor (Basel Committee 1996, Table 2): green 0; yellow 0.40, 0.50, 0.65, 0.75, 0.85
+    /// for 5..9 breaches; red 1. Other samples take the yellow row whose cumulative probability at
+    /// 250 days and 99% is the largest not above theirs, so that the same evidence gets the same
+    /// factor.
+    /// Basel's own sample is 250 days at options.confidence = 0.99 (the default).
+    /// \pre 1 <= observations, 0 <= breaches <= observations, options.confidence in (0, 1)
+    ///      (invalid_input).
+    /// \returns traffic_light_result{zone, plus_factor, multiplier, cumulative_probability}.
+    /// Ref: Basel Committee on Banking Supervision (1996), backtesting framework, Table 2.
+    KEEL_DECL [[nodiscard]] traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations,
+                                                               traffic_light_options options = {});
 
-  /// Backtest of a VaR series against the returns it forecast: day t is a breach when the loss
-  /// -returns[t] exceeds var_series[t] (the VaR for day t, a positive fraction, computed before
-  /// it), then kupiec_test, christoffersen_test and traffic_light on the breaches.
-  /// \pre same lengths, at least 2 days, finite values, confidence and significance in (0, 1)
-  ///      (invalid_input / insufficient_data).
-  /// \returns backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}.
-  /// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
-  template <Series S1, Series S2>
-  [[nodiscard]] backtest_result var_backtest(const S1& returns, const S2& var_series, double confidence,
-                                             backtest_options options = {}) {
-    return detail::backtest_series("var_backtest", returns, var_series, confidence, options);
-  }
+    /// The traffic light of 250 days at 99% (the signature before issue 18).
+    [[deprecated("use traffic_light(breaches, 250)")]] [[nodiscard]] inline traffic_light_result traffic_light(
+        std::ptrdiff_t breaches) {
+      return traffic_light(breaches, 250);
+    }
 
-  /// Backtest of dated returns against a dated VaR series, aligned on their keys first (inner
-  /// join; rows with a NaN dropped). \pre as the series form, and strictly increasing keys.
-  /// \returns backtest_result over the common dates. Ref: as the series form.
-  template <DatedSeries D1, DatedSeries D2>
-  [[nodiscard]] backtest_result var_backtest(const D1& returns, const D2& var_series, double confidence,
-                                             backtest_options options = {}) {
-    const auto aligned = align(returns, var_series);
-    return detail::backtest_series("var_backtest", aligned.first, aligned.second, confidence, options);
-  }
+    /// The traffic light with the confidence positional (the signature before issue 18).
+    [[deprecated(
+        "use traffic_light(breaches, observations, {.confidence = c})")]] [[nodiscard]] inline traffic_light_result
+    traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence) {
+      return traffic_light(breaches, observations, traffic_light_options{.confidence = confidence});
+    }
+
+    namespace detail {
+
+    template <class S1, class S2>
+    [[nodiscard]] backtest_result backtest_series(std::string_view fn, const S1& returns, const S2& var_series,
+                                                  const backtest_options& o) {
+      const double confidence = o.confidence;
+      const std::ptrdiff_t t = ssize(returns);
+      require_same_size(fn, "returns", t, "var_series", ssize(var_series));
+      require_probability(fn, "confidence", confidence);
+      require_probability(fn, "significance", o.significance);
+      require_observations(fn, 2, t, "days");
+      require_finite(fn, "returns", returns);
+      require_finite(fn, "var_series", var_series);
+      std::vector<bool> hits(uz(t));
+      auto rf = std::ranges::begin(returns);
+      auto vf = std::ranges::begin(var_series);
+      backtest_result out;
+      for (std::ptrdiff_t i = 0; i < t; ++i) {
+        hits[uz(i)] = -static_cast<double>(rf[i]) > static_cast<double>(vf[i]);
+        out.breaches += hits[uz(i)] ? 1 : 0;
+      }
+      out.observations = t;
+      out.breach_rate = static_cast<double>(out.breaches) / static_cast<double>(t);
+      out.kupiec = kupiec_test(out.breaches, t, o);
+      out.christoffersen = christoffersen_test(hits, o);
+      out.basel = traffic_light(out.breaches, t, {.confidence = confidence});
+      return out;
+    }
+
+    }  // namespace detail
+
+    /// Backtest of a VaR series against the returns it forecast: day t is a breach when the loss
+    /// -returns[t] exceeds var_series[t] (the VaR for day t, a positive fraction, computed before
+    /// it), then kupiec_test, christoffersen_test and traffic_light on the breaches.
+    /// \pre same lengths, at least 2 days, finite values, options.confidence and significance in
+    ///      (0, 1) (invalid_input / insufficient_data).
+    /// \returns backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}
+    ///          (basel: traffic_light at options.confidence).
+    /// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
+    template <Series S1, Series S2>
+    [[nodiscard]] backtest_result var_backtest(const S1& returns, const S2& var_series, backtest_options options = {}) {
+      return detail::backtest_series("var_backtest", returns, var_series, options);
+    }
+
+    /// Backtest of dated returns against a dated VaR series, aligned on their keys first (inner
+    /// join; rows with a NaN dropped). \pre as the series form, and strictly increasing keys.
+    /// \returns backtest_result over the common dates. Ref: as the series form.
+    template <DatedSeries D1, DatedSeries D2>
+    [[nodiscard]] backtest_result var_backtest(const D1& returns, const D2& var_series, backtest_options options = {}) {
+      const auto aligned = align(returns, var_series);
+      return detail::backtest_series("var_backtest", aligned.first, aligned.second, options);
+    }
+
+    /// var_backtest with the confidence positional (the signature before issue 18).
+    template <Series S1, Series S2>
+    [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] backtest_result
+    var_backtest(const S1& returns, const S2& var_series, double confidence, backtest_options options = {}) {
+      options.confidence = confidence;
+      return var_backtest(returns, var_series, options);
+    }
+
+    /// var_backtest of dated series with the confidence positional (the signature before issue 18).
+    template <DatedSeries D1, DatedSeries D2>
+    [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] backtest_result
+    var_backtest(const D1& returns, const D2& var_series, double confidence, backtest_options options = {}) {
+      options.confidence = confidence;
+      return var_backtest(returns, var_series, options);
+    }
 
 }  // namespace keel
 

@@ -71,6 +71,45 @@ void series_forms(const std::vector<double>& r, double c, const keel::return_dis
     const float v = keel::historical_var(rf, {.confidence = c});
     require(!std::isnan(v));
   });
+  // The one-call forms at two levels: the single-number forms' numbers exactly.
+  const std::vector<double> levels = {c, 0.99};
+  guarded([&] {
+    const keel::parametric_risk_options o{.confidence = levels, .distribution = dist};
+    const auto p = keel::parametric_risk(r, o);
+    require(p.vars.size() == 2 && p.cvars.size() == 2);
+    for (std::size_t l = 0; l < 2; ++l) {
+      const keel::parametric_options one{.confidence = levels[l], .distribution = dist};
+      require(p.vars[l] == keel::parametric_var(r, one) && p.cvars[l] == keel::parametric_cvar(r, one));
+    }
+  });
+  guarded([&] {
+    const std::optional<double> lambda = filtered ? std::optional<double>(0.94) : std::nullopt;
+    const auto h = keel::historical_risk(r, {.confidence = levels, .ewma_lambda = lambda});
+    for (std::size_t l = 0; l < 2; ++l) {
+      const keel::historical_options one{.confidence = levels[l], .ewma_lambda = lambda};
+      require(h.vars[l] == keel::historical_var(r, one) && h.cvars[l] == keel::historical_cvar(r, one));
+    }
+  });
+  guarded([&] {
+    const auto f = keel::cornish_fisher_risk(r, {.confidence = levels});
+    require(f.zs.size() == 2 && f.gaussian_vars.size() == 2);
+    require(f.vars.size() == (f.monotone ? 2u : 0u) && f.cvars.size() == f.vars.size());
+    for (std::size_t l = 0; l < f.vars.size(); ++l) {
+      require(std::isfinite(f.vars[l]) && std::isfinite(f.cvars[l]) && f.cvars[l] >= f.vars[l]);
+      require(f.vars[l] == *keel::cornish_fisher_var(r, {.confidence = levels[l]}).var);
+    }
+  });
+  // The dated forms on integer keys: the plain numbers, or the same error.
+  std::vector<int> keys(r.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = static_cast<int>(i);
+  guarded([&] {
+    const auto d = keel::historical_risk(keel::dated_view(keys, r), {.confidence = levels});
+    require(d.vars == keel::historical_risk(r, {.confidence = levels}).vars);
+  });
+  guarded([&] {
+    const double v = keel::parametric_var(keel::dated_view(keys, r), {.confidence = c});
+    require(v == keel::parametric_var(r, {.confidence = c}));
+  });
 }
 
 void portfolio_forms(const std::vector<double>& r, double c, const keel::return_distribution& dist) {
@@ -83,6 +122,18 @@ void portfolio_forms(const std::vector<double>& r, double c, const keel::return_
   guarded([&] {
     const double v = keel::parametric_var(w, panel, {.confidence = c, .distribution = dist});
     require(std::isfinite(v));
+  });
+  guarded([&] {
+    const auto p = keel::parametric_risk(w, panel, {.confidence = {c}, .distribution = dist});
+    require(p.vars[0] == keel::parametric_var(w, panel, {.confidence = c, .distribution = dist}));
+  });
+  guarded([&] {
+    const auto h = keel::historical_risk(w, panel, {.confidence = {c, 0.99}});
+    require(h.cvars[0] == keel::historical_cvar(w, panel, {.confidence = c}));
+  });
+  guarded([&] {
+    const auto f = keel::cornish_fisher_risk(w, panel, {.confidence = {c}});
+    require(f.vars.size() == f.cvars.size());
   });
   guarded([&] {
     const auto d = keel::historical_component_var(w, panel, {.confidence = c});
@@ -130,17 +181,17 @@ void backtests(const std::vector<double>& r, const std::uint8_t* raw, std::size_
   const auto obs = static_cast<std::ptrdiff_t>(raw[0] % 64) * 8 - 8;
   const auto breaches = static_cast<std::ptrdiff_t>(raw[size - 1] % 80) - 4;
   guarded([&] {
-    const auto k = keel::kupiec_test(breaches, obs, c);
+    const auto k = keel::kupiec_test(breaches, obs, {.confidence = c});
     require(k.lr_statistic >= 0 && in_unit(k.p_value));
   });
   guarded([&] {
-    const auto t = keel::traffic_light(breaches, obs, c);
+    const auto t = keel::traffic_light(breaches, obs, {.confidence = c});
     require(in_unit(t.cumulative_probability) && t.plus_factor >= 0 && t.plus_factor <= 1);
   });
   std::vector<double> var(r.size());
   for (std::size_t i = 0; i < r.size(); ++i) var[i] = std::fabs(r[(i + 1) % r.size()]);
   guarded([&] {
-    const auto b = keel::var_backtest(r, var, c);
+    const auto b = keel::var_backtest(r, var, {.confidence = c});
     require(b.breaches >= 0 && b.breaches <= b.observations && in_unit(b.breach_rate));
     require(in_unit(b.kupiec.p_value) && in_unit(b.christoffersen.p_independence) &&
             in_unit(b.christoffersen.p_conditional_coverage));

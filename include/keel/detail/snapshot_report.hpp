@@ -67,24 +67,26 @@ template <class L = void>
 /// Section 5's rows: every confidence x horizon by every method.
 template <class L = void>
 void var_rows(const lazy_t<L, book>& b, const lazy_t<L, snapshot_options>& o, snapshot_var& v) {
+  // The historical figures have no horizon of their own (they are scaled by sqrt(h) below):
+  // every level from one copy of the returns.
+  const var_result<double> hist = historical_risk(b.returns, {.confidence = o.confidence});
   for (std::size_t hk = 0; hk < o.horizons.size(); ++hk) {
     const double h = o.horizons[hk];
     report(o, "monte carlo", 0.2 + 0.6 * static_cast<double>(hk) / static_cast<double>(o.horizons.size()));
     const mc_result mc = monte_carlo_var(
         b.weights, b.means, b.covariance,
         {.paths = o.mc_paths, .seed = o.seed, .horizon = h, .confidence = o.confidence, .threads = o.mc_threads});
+    const var_result<double> par =
+        parametric_risk(b.weights, b.means, b.covariance, {.confidence = o.confidence, .horizon = h});
     for (std::size_t ck = 0; ck < o.confidence.size(); ++ck) {
       const double c = o.confidence[ck];
       snapshot_var_row row;
       row.confidence = c;
       row.horizon = o.horizons[hk];
-      row.parametric =
-          measure(parametric_var(b.weights, b.means, b.covariance, {.confidence = c, .horizon = h}),
-                  parametric_cvar(b.weights, b.means, b.covariance, {.confidence = c, .horizon = h}), b.value);
+      row.parametric = measure(par.vars[ck], par.cvars[ck], b.value);
       row.cornish_fisher = cornish_fisher_var(b.returns, {.confidence = c, .horizon = h});
       const double root = std::sqrt(h);
-      row.historical = measure(historical_var(b.returns, {.confidence = c}) * root,
-                               historical_cvar(b.returns, {.confidence = c}) * root, b.value);
+      row.historical = measure(hist.vars[ck] * root, hist.cvars[ck] * root, b.value);
       row.monte_carlo = measure(mc.vars[ck], mc.cvars[ck], b.value);
       row.monte_carlo_var_stderr = mc.var_stderrs[ck];
       v.rows.push_back(row);
@@ -137,7 +139,7 @@ void var_tail(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u, c
     vars[uz(d)] = parametric_var(all.subspan(uz(t - window), uz(window)), {.confidence = c});
     realised[uz(d)] = r[uz(t)];
   }
-  v.backtest = var_backtest(realised, vars, c);
+  v.backtest = var_backtest(realised, vars, {.confidence = c});
   v.backtest_days = days;
   const std::ptrdiff_t total = ssize(u.history_dates) + ssize(u.dates);
   for (std::ptrdiff_t d = 0; d < days; ++d) {

@@ -177,14 +177,16 @@ template <class L = void>
   s.beta = static_cast<double>(portfolio_beta(b.weights, b.betas));
   s.volatility =
       static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(double(u.periods_per_year));
-  s.var_95 = parametric_var(b.weights, b.means, b.covariance, {.confidence = 0.95});
-  s.var_99 = parametric_var(b.weights, b.means, b.covariance, {.confidence = 0.99});
-  s.cvar_95 = parametric_cvar(b.weights, b.means, b.covariance, {.confidence = 0.95});
-  s.cvar_99 = parametric_cvar(b.weights, b.means, b.covariance, {.confidence = 0.99});
-  s.historical_var_95 = historical_var(b.returns, {.confidence = 0.95});
-  s.historical_var_99 = historical_var(b.returns, {.confidence = 0.99});
-  s.historical_cvar_95 = historical_cvar(b.returns, {.confidence = 0.95});
-  s.historical_cvar_99 = historical_cvar(b.returns, {.confidence = 0.99});
+  const var_result<double> par = parametric_risk(b.weights, b.means, b.covariance, {.confidence = {0.95, 0.99}});
+  s.var_95 = par.vars[0];
+  s.var_99 = par.vars[1];
+  s.cvar_95 = par.cvars[0];
+  s.cvar_99 = par.cvars[1];
+  const var_result<double> hist = historical_risk(b.returns, {.confidence = {0.95, 0.99}});
+  s.historical_var_95 = hist.vars[0];
+  s.historical_var_99 = hist.vars[1];
+  s.historical_cvar_95 = hist.cvars[0];
+  s.historical_cvar_99 = hist.cvars[1];
   s.concentration = concentration_metrics(b.weights, b.symbols);
   s.top_contributors = largest(contributions_of(b, u.periods_per_year), 5);
   s.values = values_of(b);

@@ -82,9 +82,7 @@ KEEL_DEF Eigen::MatrixXd covariance_factor(std::string_view fn, const Eigen::Mat
 KEEL_DEF void check_mc_options(std::string_view fn, const mc_options& o) {
   if (o.paths < 100) throw_bad_option(fn, "paths", static_cast<double>(o.paths), "at least 100");
   require_positive_option(fn, "horizon", o.horizon);
-  if (o.confidence.empty()) throw invalid_input(message(fn, "confidence lists no levels"));
-  for (std::size_t i = 0; i < o.confidence.size(); ++i)
-    require_probability(fn, "confidence[" + std::to_string(i) + "]", o.confidence[i]);
+  check_levels(fn, o.confidence);
   if (o.threads < 0) throw_bad_option(fn, "threads", o.threads, "0 (all cores) or positive");
   if (const auto* t = std::get_if<student_t>(&o.distribution))
     if (!(t->dof > 2 && std::isfinite(t->dof))) throw_bad_option(fn, "student_t::dof", t->dof, "finite and above 2");
@@ -314,9 +312,9 @@ KEEL_DEF mc_decomposition decompose_paths(const mc_plan& plan, const std::vector
 
 }  // namespace detail
 
-KEEL_DEF kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence,
-                                   backtest_options options) {
+KEEL_DEF kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, backtest_options options) {
   constexpr std::string_view fn = "kupiec_test";
+  const double confidence = options.confidence;
   detail::check_counts(fn, breaches, observations);
   detail::require_probability(fn, "confidence", confidence);
   detail::require_probability(fn, "significance", options.significance);
@@ -328,8 +326,10 @@ KEEL_DEF kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t obser
   return out;
 }
 
-KEEL_DEF traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence) {
+KEEL_DEF traffic_light_result traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations,
+                                            traffic_light_options options) {
   constexpr std::string_view fn = "traffic_light";
+  const double confidence = options.confidence;
   detail::check_counts(fn, breaches, observations);
   detail::require_probability(fn, "confidence", confidence);
   const auto cumulative = [](double x, double t, double p) { return detail::binomial_cdf(x, t, p); };
