@@ -156,9 +156,14 @@ TEST_CASE("expected_returns errors and degenerate input", "[expected_returns]") 
   Eigen::MatrixXd p = dummy();
   p(2, 1) = 0;
   CHECK_THROWS_WITH(keel::mean_historical_return(p),
-                    Contains("mean_historical_return: prices(2, 1) = 0 is not a positive price"));
+                    Contains("mean_historical_return: prices(2, 1) = 0 is not positive"));
   p(2, 1) = std::numeric_limits<double>::infinity();
-  CHECK_THROWS_WITH(keel::mean_historical_return(p), Contains("prices(2, 1) is inf"));
+  CHECK_THROWS_WITH(keel::mean_historical_return(p), Contains("prices(2, 1) = inf"));
+  // A return that overflows is named, not an infinite mean.
+  p(2, 1) = 1e-300;
+  p(3, 1) = 1e300;
+  CHECK_THROWS_WITH(keel::mean_historical_return(p),
+                    Contains("the return from prices(2, 1) = 1e-300 to prices(3, 1) = 1e+300 overflows"));
   CHECK_THROWS_WITH(keel::mean_historical_return(dummy(), {.periods = 0}), Contains("periods = 0 must be at least 1"));
   Eigen::MatrixXd lonely = dummy();
   lonely.col(2).setConstant(missing);

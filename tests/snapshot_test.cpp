@@ -29,6 +29,7 @@
 #include "support/shared_data.hpp"
 
 using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
 
 namespace {
 
@@ -388,6 +389,57 @@ TEST_CASE("risk_snapshot: errors name what to fix", "[snapshot]") {
   const std::vector<keel::risk_limit> nan_limit = {
       {keel::limit_metric::max_beta, std::numeric_limits<double>::quiet_NaN()}};
   CHECK_THROWS_WITH(keel::evaluate_limits(nan_limit, keel::limit_values{}), Contains("limits[0].limit"));
+}
+
+TEST_CASE("risk_snapshot: a bad price anywhere up to as_of is named, or its symbol excluded", "[snapshot]") {
+  const auto p = dow_prices();
+  const auto o = dow_options();
+  const std::vector<keel::holding> h = {{"IBM", 100, "IT"}, {"MSFT", 100, "IT"}};
+  const auto j = p.index_of("MSFT");
+  // Row 3, years before the estimation window: a zero price is not "too little history" and
+  // is not skipped; the error names the symbol, its row, its date and the price.
+  const auto date3 = keel::format_date(p.dates[3]);
+  for (const double bad : {0.0, -12.5, std::numeric_limits<double>::infinity()}) {
+    auto q = p;
+    q.prices(3, j) = bad;
+    CHECK_THROWS_AS(keel::prepare_universe(q, o), keel::invalid_input);
+    CHECK_THROWS_WITH(keel::risk_snapshot(h, q, o),
+                      Contains("MSFT[3] on " + date3) && Contains(keel::detail::number_text(bad)));
+    if (bad == 0)
+      CHECK_THROWS_WITH(keel::prepare_universe(q, o),
+                        Equals("prepare_universe: MSFT[3] on " + date3 + " = 0 is not positive"));
+    // The lenient mode: MSFT is unusable with that same text, the rest computed as before.
+    auto lenient = o;
+    lenient.bad_prices = keel::bad_price_rule::exclude;
+    const auto u = keel::prepare_universe(q, lenient);
+    CHECK_FALSE(u.usable[static_cast<std::size_t>(j)]);
+    CHECK_THAT(u.reasons[static_cast<std::size_t>(j)], Contains("MSFT[3] on " + date3));
+    const auto clean = keel::prepare_universe(p, o);
+    const auto ibm = static_cast<std::size_t>(p.index_of("IBM"));
+    CHECK(u.usable[ibm]);
+    CHECK(u.betas[ibm].beta == clean.betas[ibm].beta);
+    CHECK_THROWS_AS(keel::summarize_risk(h, u, lenient), keel::insufficient_data);
+  }
+  // A missing (NaN) price before the window is not an error: the symbol is computed as before.
+  auto gap = p;
+  gap.prices(3, j) = std::numeric_limits<double>::quiet_NaN();
+  CHECK(keel::prepare_universe(gap, o).usable[static_cast<std::size_t>(j)]);
+  // A bad price after as_of is not looked at.
+  auto later = p;
+  later.prices(later.prices.rows() - 1, j) = 0;
+  auto early = o;
+  early.as_of = p.dates[p.dates.size() - 2];
+  CHECK(keel::prepare_universe(later, early).usable[static_cast<std::size_t>(j)]);
+  // The market's bad price is an error in both modes.
+  auto market_bad = p;
+  market_bad.prices(5, p.index_of(o.market)) = -1;
+  auto lenient = o;
+  lenient.bad_prices = keel::bad_price_rule::exclude;
+  CHECK_THROWS_AS(keel::prepare_universe(market_bad, lenient), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::prepare_universe(market_bad, lenient), Contains("the market: " + o.market + "[5]"));
+  auto odd = o;
+  odd.bad_prices = static_cast<keel::bad_price_rule>(7);
+  CHECK_THROWS_WITH(keel::prepare_universe(p, odd), Contains("bad_prices"));
 }
 
 TEST_CASE("risk_snapshot: progress reports sections in order up to 1", "[snapshot]") {

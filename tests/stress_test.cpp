@@ -4,6 +4,8 @@
 // Dow Jones 30 file, and the errors.
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -132,6 +134,32 @@ TEST_CASE("historical_replay on the bundled Dow 30 prices over the 1998 LTCM and
   for (std::size_t i = 0; i < book.size(); ++i)
     CHECK(r.returns[i] ==
           Approx(close_on(t, book[i].symbol, *s.end) / close_on(t, book[i].symbol, *s.start) - 1).epsilon(1e-12));
+}
+
+TEST_CASE("historical_replay: a missing price falls back to the proxy, a bad one is named", "[stress]") {
+  keel::price_table t =
+      keel::read_prices_csv(std::filesystem::path(KEEL_BUNDLED_DATA_DIR) / "dowjones30_daily_1991_2000_fBasics.csv");
+  const auto all = keel::historical_scenarios();
+  const auto& s = find(all, "LTCM and Russia 1998");
+  const std::vector<keel::position> book = {{.symbol = "IBM", .value = 1e6, .beta = 1.1}};
+  const auto clean = keel::historical_replay(book, t, s);
+  REQUIRE(clean.from_prices[0]);
+  // The one kernel's arithmetic: (end - start) / start, exactly.
+  const double a = close_on(t, "IBM", *s.start), b = close_on(t, "IBM", *s.end);
+  CHECK(clean.returns[0] == (b - a) / a);
+  const auto j = t.index_of("IBM");
+  Eigen::Index start_row = 0;
+  for (std::size_t r = 0; r < t.dates.size(); ++r)
+    if (t.dates[r] <= *s.start) start_row = static_cast<Eigen::Index>(r);
+  t.prices(start_row, j) = std::numeric_limits<double>::quiet_NaN();
+  const auto gap = keel::historical_replay(book, t, s);
+  CHECK_FALSE(gap.from_prices[0]);
+  CHECK(gap.returns[0] == Approx(1.1 * s.market_return).epsilon(1e-15));
+  t.prices(start_row, j) = 0;
+  CHECK_THROWS_AS(keel::historical_replay(book, t, s), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::historical_replay(book, t, s),
+                    Contains("historical_replay: IBM[" + std::to_string(start_row) + "] on " +
+                             keel::format_date(t.dates[static_cast<std::size_t>(start_row)]) + " = 0 is not positive"));
 }
 
 TEST_CASE("stress_test and historical_replay reject bad positions and scenarios", "[stress]") {

@@ -67,31 +67,35 @@ struct capm_options {
 namespace detail {
 
 /// Simple returns of a T x N price panel ((T-1) x N, NaN where either price is missing), or
-/// the panel itself when it holds returns. Prices must be positive where present.
+/// the panel itself when it holds returns. Prices must be positive and finite where present
+/// (price_returns, series.hpp's one rule).
 template <class Acc, class Derived>
 [[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> panel_returns(std::string_view fn,
                                                                                const Eigen::MatrixBase<Derived>& x,
                                                                                bool returns_data,
                                                                                std::string_view name) {
-  for (Eigen::Index j = 0; j < x.cols(); ++j)
-    for (Eigen::Index i = 0; i < x.rows(); ++i) {
-      const auto v = x(i, j);
-      if (std::isinf(v)) throw_non_finite_cell(fn, name, i, j, static_cast<double>(v));
-      if (!returns_data && !std::isnan(v) && !(v > 0))
-        throw invalid_input(message(
-            fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(v)) + " is not a positive price"));
-      if (returns_data && !std::isnan(v) && v < -1)
-        throw invalid_input(message(
-            fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(v)) + " is a return below -100%"));
-    }
-  if (returns_data) return x.template cast<Acc>();
+  if (returns_data) {
+    for (Eigen::Index j = 0; j < x.cols(); ++j)
+      for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        const auto v = x(i, j);
+        if (std::isinf(v)) throw_non_finite_cell(fn, name, i, j, static_cast<double>(v));
+        if (!std::isnan(v) && v < -1)
+          throw invalid_input(message(
+              fn, cell_text(name, i, j) + " = " + number_text(static_cast<double>(v)) + " is a return below -100%"));
+      }
+    return x.template cast<Acc>();
+  }
+  // Prices: series.hpp's one kernel, a missing (NaN) price making both its returns NaN.
   const Eigen::Index t = x.rows() > 0 ? x.rows() - 1 : 0;
   Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> r(t, x.cols());
-  for (Eigen::Index j = 0; j < x.cols(); ++j)
-    for (Eigen::Index i = 0; i < t; ++i) {
-      const Acc p0 = static_cast<Acc>(x(i, j)), p1 = static_cast<Acc>(x(i + 1, j));
-      r(i, j) = (p1 - p0) / p0;  // NaN when either is missing
-    }
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    const auto price = [&](std::ptrdiff_t i) -> Acc { return static_cast<Acc>(x(i, j)); };
+    const auto f = price_returns<false, Acc>(
+        x.rows(), price, [&](std::ptrdiff_t i, Acc v) { r(i, j) = v; }, true);
+    if (f)
+      throw invalid_input(message(fn, price_fault_text(
+                                          f, [&](std::ptrdiff_t i) { return cell_text(name, i, j); }, price)));
+  }
   return r;
 }
 

@@ -449,20 +449,6 @@ template <DatedSeries A, DatedSeries B>
 
 namespace detail {
 
-/// A return too large for its type (prices 1e300 apart in scale): invalid_input naming both
-/// prices, never a silent infinity. `where0` and `where1` locate them.
-[[noreturn]] inline void throw_return_overflow(std::string_view fn, std::string_view where0, double p0,
-                                               std::string_view where1, double p1) {
-  throw invalid_input(message(fn, "the return from " + std::string(where0) + " = " + number_text(p0) + " to " +
-                                      std::string(where1) + " = " + number_text(p1) + " overflows"));
-}
-
-/// A price that is NaN, infinite, zero or negative at `where`.
-[[noreturn]] inline void throw_bad_price(std::string_view fn, std::string_view where, double p) {
-  throw invalid_input(
-      message(fn, std::string(where) + " = " + number_text(p) + (std::isfinite(p) ? " is not positive" : "")));
-}
-
 /// Period return from `p0` to `p1`, computed in the accumulation type, or NaN when it
 /// overflows (the caller locates and throws). (p1 - p0) / p0 rather than p1 / p0 - 1: the
 /// difference of nearby prices is exact (Sterbenz), so a 1e-4 return keeps full precision,
@@ -483,28 +469,79 @@ template <bool Log, class Real>
   }
 }
 
+/// Where a run of prices first breaks price_returns' rule.
+struct price_fault {
+  std::ptrdiff_t index = -1;  ///< the bad price, or the later price of an overflowing return; -1: none
+  bool overflow = false;      ///< the return from index - 1 to index overflows (both prices are valid)
+  /// Whether there is a fault.
+  explicit operator bool() const { return index >= 0; }
+};
+
+/// The one price-to-returns kernel: series, price tables, expected returns, historical stress
+/// replays and the snapshot all turn prices into returns here, under one rule. For i in [1, n)
+/// it calls out(i - 1, r) with r the simple or log return from price(i - 1) to price(i)
+/// (period_return, computed in accum_t<Real>). A zero, negative or infinite price is a fault
+/// wherever it is, and so is a NaN price unless `missing` allows it (a missing price, as in a
+/// price table: both returns that touch it are NaN). It returns the first fault, having
+/// written the returns before it, and the caller throws invalid_input with price_fault_text
+/// (naming the symbol and date where its data has them) or, in a lenient mode, marks the
+/// series unusable with that same text.
+template <bool Log, class Real, class Price, class Out>
+[[nodiscard]] price_fault price_returns(std::ptrdiff_t n, const Price& price, const Out& out, bool missing) {
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    const Real p = price(i);
+    if (std::isnan(p)) {
+      if (!missing) return {i, false};
+      if (i > 0) out(i - 1, p);
+      continue;
+    }
+    // !(p > 0) also catches -inf; isfinite catches +inf.
+    if (!(p > 0) || !std::isfinite(p)) return {i, false};
+    if (i == 0) continue;
+    const Real q = price(i - 1);
+    if (std::isnan(q)) {
+      out(i - 1, q);
+      continue;
+    }
+    const Real r = period_return<Log>(q, p);
+    if (std::isnan(r)) [[unlikely]]
+      return {i, true};
+    out(i - 1, r);
+  }
+  return {};
+}
+
+/// The message of a fault of price_returns: "prices[3] = 0 is not positive", "MKT[3] on
+/// 2024-01-05 = -1 is not positive", "prices[3] = inf", or "the return from prices[2] = 1e-300
+/// to prices[3] = 1e+300 overflows". `where(i)` names price i, `price(i)` is its value.
+template <class Where, class Price>
+[[nodiscard]] std::string price_fault_text(const price_fault& f, const Where& where, const Price& price) {
+  const auto p = static_cast<double>(price(f.index));
+  if (!f.overflow) return where(f.index) + " = " + number_text(p) + (std::isfinite(p) ? " is not positive" : "");
+  return "the return from " + where(f.index - 1) + " = " + number_text(static_cast<double>(price(f.index - 1))) +
+         " to " + where(f.index) + " = " + number_text(p) + " overflows";
+}
+
 template <bool Log, class S, class Out>
 void returns_into(std::string_view fn, const S& prices, Out& out) {
+  using real = value_t<S>;
   const std::ptrdiff_t n = ssize(prices);
   require_same_size(fn, "output", ssize(out), "prices minus one", std::max<std::ptrdiff_t>(n - 1, 0));
   auto p = std::ranges::begin(prices);
   auto o = std::ranges::begin(out);
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
-    // !(p > 0) also catches NaN; isfinite catches +inf.
-    if (!(p[i] > 0) || !std::isfinite(p[i])) throw_bad_price(fn, element_text("prices", i), static_cast<double>(p[i]));
-    if (i == 0) continue;
-    const auto r = period_return<Log>(p[i - 1], p[i]);
-    if (std::isnan(r)) [[unlikely]]
-      throw_return_overflow(fn, element_text("prices", i - 1), static_cast<double>(p[i - 1]), element_text("prices", i),
-                            static_cast<double>(p[i]));
-    o[i - 1] = r;
-  }
+  const auto price = [&](std::ptrdiff_t i) -> real { return p[i]; };
+  const auto f = price_returns<Log, real>(
+      n, price, [&](std::ptrdiff_t i, real r) { o[i] = r; }, false);
+  if (f)
+    throw invalid_input(message(fn, price_fault_text(
+                                        f, [](std::ptrdiff_t i) { return element_text("prices", i); }, price)));
 }
 
 /// Dated returns of `prices` into `keys` and `values` (resized; keyed keys[1..], NaN where
 /// either price is missing). Errors name the series (its name, else "prices") and the key.
 template <bool Log, class D, class Key, class Real>
 void dated_returns_into(std::string_view fn, const D& prices, std::vector<Key>& keys, std::vector<Real>& values) {
+  using real = value_type_t<D>;
   const auto& k = keel::keys(prices);
   const auto& v = keel::values(prices);
   const std::string_view name = series_name(prices, "prices");
@@ -515,24 +552,13 @@ void dated_returns_into(std::string_view fn, const D& prices, std::vector<Key>& 
   keys.clear();
   if (n > 1) keys.assign(kf + 1, kf + n);
   values.resize(uz(std::max<std::ptrdiff_t>(n - 1, 0)));
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
-    // A missing price (NaN) makes both returns that touch it missing; +-inf was rejected.
-    if (std::isnan(vf[i])) {
-      if (i > 0) values[uz(i - 1)] = static_cast<Real>(vf[i]);
-      continue;
-    }
-    if (!(vf[i] > 0)) throw_bad_price(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
-    if (i == 0) continue;
-    if (std::isnan(vf[i - 1])) {
-      values[uz(i - 1)] = static_cast<Real>(vf[i - 1]);
-      continue;
-    }
-    const auto r = period_return<Log>(vf[i - 1], vf[i]);
-    if (std::isnan(r)) [[unlikely]]
-      throw_return_overflow(fn, dated_element_text(name, i - 1, kf[i - 1]), static_cast<double>(vf[i - 1]),
-                            dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
-    values[uz(i - 1)] = static_cast<Real>(r);
-  }
+  const auto price = [&](std::ptrdiff_t i) -> real { return vf[i]; };
+  const auto f = price_returns<Log, real>(
+      n, price, [&](std::ptrdiff_t i, real r) { values[uz(i)] = static_cast<Real>(r); }, true);
+  if (f)
+    throw invalid_input(
+        message(fn, price_fault_text(
+                        f, [&](std::ptrdiff_t i) { return dated_element_text(name, i, kf[i]); }, price)));
 }
 
 template <bool Log, class D>

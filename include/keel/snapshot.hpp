@@ -85,6 +85,14 @@
 
 namespace keel {
 
+/// What prepare_universe does with a zero, negative or infinite price on or before as_of (a NaN
+/// price is missing, not bad). The rule is series.hpp's price_returns, keel's one
+/// price-to-returns kernel.
+enum class bad_price_rule {
+  reject,   ///< invalid_input naming the symbol, the date and the price (the default)
+  exclude,  ///< the symbol is unusable, its reason that same text (the market's is still invalid_input)
+};
+
 /// Options of prepare_universe, summarize_risk and risk_snapshot, in the issue's order.
 struct snapshot_options {
   std::string market;                                               ///< market column symbol (required)
@@ -104,6 +112,7 @@ struct snapshot_options {
   std::ptrdiff_t backtest_days = 250;   ///< days of the VaR backtest (ending at as_of)
   std::ptrdiff_t frontier_points = 25;  ///< points of the efficient frontier chart
   int mc_threads = 1;                   ///< Monte Carlo worker threads (1: deterministic single core; 0: all)
+  bad_price_rule bad_prices = bad_price_rule::reject;  ///< a zero, negative or infinite price: error or exclude
 };
 
 /// The universe statistics computed once for many portfolios over one price table.
@@ -131,7 +140,11 @@ struct snapshot_universe {
 /// Builds the universe: the window, the returns panel and each asset's statistics.
 /// \pre options.market a symbol of the table (invalid_input naming it); as_of not before the
 ///      first date (invalid_input naming both dates); window + 1 prices up to as_of
-///      (insufficient_data naming window and dates); window >= 60, periods_per_year > 0.
+///      (insufficient_data naming window and dates); window >= 60, periods_per_year > 0; every
+///      price on or before as_of positive and finite or NaN (missing): otherwise invalid_input
+///      naming the symbol, the date and the price, as "AAPL[57] on 2000-03-27 = 0 is not
+///      positive", or, with options.bad_prices = exclude, that symbol unusable with that text as
+///      its reason (the market's bad price is still invalid_input).
 /// \returns snapshot_universe (see its fields). A symbol with too few finite returns is marked
 ///          unusable with its reason, not thrown.
 KEEL_DECL [[nodiscard]] snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options);

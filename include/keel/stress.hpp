@@ -223,13 +223,15 @@ namespace detail {
 
 }  // namespace detail
 
-/// Historical replay of a scenario's period: each position's own return close(end) /
-/// close(start) - 1 from `prices`, taking the last dates on or before the scenario's start
-/// and end, when the table covers the period (a date on or before start, one on or after
-/// end) and both prices of its symbol are there; otherwise the stress_test proxy b_i m (+
-/// factor terms), and from_prices says which.
+/// Historical replay of a scenario's period: each position's own return (close(end) -
+/// close(start)) / close(start) from `prices` (series.hpp's price_returns, keel's one
+/// price-to-returns rule), taking the last dates on or before the scenario's start and end,
+/// when the table covers the period (a date on or before start, one on or after end) and both
+/// prices of its symbol are there (not NaN); otherwise the stress_test proxy b_i m (+ factor
+/// terms), and from_prices says which.
 /// \pre the scenario has start <= end (invalid_input); positions as stress_test; prices whose
-///      dates and matrix agree (invalid_input).
+///      dates and matrix agree (invalid_input); the two prices of a held symbol positive and
+///      finite or missing (invalid_input naming the symbol, the date and the price).
 /// \returns replay_result{returns, pnls, from_prices, total}. Ref: Jorion (2007) ch. 14.
 template <std::ranges::random_access_range P>
   requires std::ranges::sized_range<P> && std::same_as<std::ranges::range_value_t<P>, position>
@@ -254,11 +256,26 @@ template <std::ranges::random_access_range P>
     bool own = false;
     if (covered && prices.contains(p.symbol)) {
       const std::ptrdiff_t j = prices.index_of(p.symbol);
-      const double a = prices.prices(r0, j), b = prices.prices(r1, j);
-      if (a > 0 && std::isfinite(a) && b > 0 && std::isfinite(b)) {
-        r = b / a - 1;
-        own = true;
-      }
+      const std::ptrdiff_t rows[2] = {r0, r1};
+      const auto price = [&](std::ptrdiff_t k) { return prices.prices(rows[k], j); };
+      // series.hpp's one price rule: a missing (NaN) price falls back to the scenario's shock
+      // below, a zero, negative or infinite one is an error naming the symbol and the date.
+      const auto f = detail::price_returns<false, double>(
+          2, price,
+          [&](std::ptrdiff_t, double v) {
+            r = v;
+            own = !std::isnan(v);
+          },
+          true);
+      if (f)
+        throw invalid_input(detail::message(fn, detail::price_fault_text(
+                                                    f,
+                                                    [&](std::ptrdiff_t k) {
+                                                      return detail::dated_element_text(
+                                                          p.symbol, rows[k], prices.dates[detail::uz(rows[k])]);
+                                                    },
+                                                    price)));
+      if (!own) r = 0;
     }
     if (!own) r = detail::stressed_return(fn, p, i, s, 0);
     out.returns.push_back(r);

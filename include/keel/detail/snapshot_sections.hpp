@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <numeric>
 #include <span>
 #include <string>
@@ -19,6 +20,7 @@
 #include <keel/detail/snapshot_pipeline.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/error.hpp>
+#include <keel/series.hpp>
 
 namespace keel {
 
@@ -37,6 +39,8 @@ void check_options(std::string_view fn, const lazy_t<L, snapshot_options>& o) {
     if (h < 1) throw_bad_option(fn, "horizons", h, "at least 1 day");
   if (o.mc_paths < 100) throw_bad_option(fn, "mc_paths", static_cast<double>(o.mc_paths), "at least 100");
   if (o.backtest_days < 0) throw_bad_option(fn, "backtest_days", static_cast<double>(o.backtest_days), "non-negative");
+  if (o.bad_prices != bad_price_rule::reject && o.bad_prices != bad_price_rule::exclude)
+    throw_bad_option(fn, "bad_prices", static_cast<double>(o.bad_prices), "reject or exclude");
   if (o.frontier_points < 0)
     throw_bad_option(fn, "frontier_points", static_cast<double>(o.frontier_points), "non-negative");
   if (o.target_beta && !std::isfinite(*o.target_beta)) throw_non_finite_at(fn, "target_beta", *o.target_beta);
@@ -55,20 +59,35 @@ template <class L = void>
   return (it - p.dates.begin()) - 1;
 }
 
-/// Simple returns of rows [first, last] of column j (the return of row r from row r - 1).
+/// The first price of column j on rows [0, end] that breaks series.hpp's price_returns rule (zero,
+/// negative or infinite; NaN is missing), as text naming the symbol, its date and the price
+/// ("AAPL[57] on 2000-03-27 = 0 is not positive"), or "" when there is none.
+template <class L = void>
+[[nodiscard]] std::string bad_price_text(const lazy_t<L, price_table>& p, std::ptrdiff_t j, std::ptrdiff_t end) {
+  const auto price = [&](std::ptrdiff_t i) { return p.prices(i, j); };
+  const auto f = price_returns<false, double>(
+      end + 1, price, [](std::ptrdiff_t, double) {}, true);
+  if (!f) return {};
+  return price_fault_text(
+      f, [&](std::ptrdiff_t i) { return dated_element_text(p.symbols[uz(j)], i, p.dates[uz(i)]); }, price);
+}
+
+/// Simple returns of rows [first, last] of column j (the return of row r from row r - 1) by
+/// price_returns, NaN where a price is missing (or, in a column excluded for a bad price, from it on).
 template <class L = void>
 void column_returns(const lazy_t<L, price_table>& p, std::ptrdiff_t j, std::ptrdiff_t first, std::ptrdiff_t last,
                     double* out) {
-  for (std::ptrdiff_t r = first; r <= last; ++r) {
-    const double a = p.prices(r - 1, j), b = p.prices(r, j);
-    out[r - first] =
-        std::isfinite(a) && std::isfinite(b) && a > 0 ? b / a - 1 : std::numeric_limits<double>::quiet_NaN();
-  }
+  std::fill(out, out + (last - first + 1), std::numeric_limits<double>::quiet_NaN());
+  const auto f = price_returns<false, double>(
+      last - first + 2, [&](std::ptrdiff_t i) { return p.prices(first - 1 + i, j); },
+      [&](std::ptrdiff_t i, double r) { out[i] = r; }, true);
+  static_cast<void>(f);  // a bad price was rejected, or its symbol excluded, by bad_price_text
 }
 
-/// Marks each symbol usable or not, with the reason.
+/// Marks each symbol usable or not, with the reason (`bad`: its bad price, from bad_price_text).
 template <class L = void>
-void mark_usable(lazy_t<L, snapshot_universe>& u, const lazy_t<L, price_table>& p, std::ptrdiff_t end) {
+void mark_usable(lazy_t<L, snapshot_universe>& u, const lazy_t<L, price_table>& p, std::ptrdiff_t end,
+                 const std::vector<std::string>& bad) {
   const auto n = ssize(u.symbols);
   const std::string span = date_text(u.dates.front()) + " to " + date_text(u.dates.back());
   for (std::ptrdiff_t j = 0; j < n; ++j) {
@@ -78,7 +97,9 @@ void mark_usable(lazy_t<L, snapshot_universe>& u, const lazy_t<L, price_table>& 
     for (std::ptrdiff_t r = end; r >= 0 && !std::isfinite(last); --r) last = p.prices(r, j);
     u.last_prices[uz(j)] = last;
     std::string why;
-    if (have < ssize(col))
+    if (!bad[uz(j)].empty())
+      why = bad[uz(j)];
+    else if (have < ssize(col))
       why = "symbol " + detail::quoted(u.symbols[uz(j)]) + " has too little history: " + std::to_string(have) +
             " of the " + std::to_string(col.size()) + " returns of the window " + span + " (window " +
             std::to_string(col.size()) + ")";

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <keel/detail/snapshot_pipeline.hpp>
 #include <keel/detail/snapshot_sections.hpp>
@@ -37,12 +39,19 @@ KEEL_DEF snapshot_universe prepare_universe(const price_table& prices, const sna
   u.symbols = prices.symbols;
   const auto n = detail::ssize(u.symbols);
   u.returns.resize(t, n);
-  for (std::ptrdiff_t j = 0; j < n; ++j) detail::snap::column_returns(prices, j, first, end, u.returns.data() + j * t);
+  std::vector<std::string> bad(detail::uz(n));
+  for (std::ptrdiff_t j = 0; j < n; ++j) {
+    bad[detail::uz(j)] = detail::snap::bad_price_text(prices, j, end);
+    if (!bad[detail::uz(j)].empty() && options.bad_prices == bad_price_rule::reject)
+      throw invalid_input(detail::message(fn, bad[detail::uz(j)]));
+    detail::snap::column_returns(prices, j, first, end, u.returns.data() + j * t);
+  }
   u.last_prices.assign(detail::uz(n), 0.0);
   u.usable.assign(detail::uz(n), false);
   u.reasons.assign(detail::uz(n), std::string());
   u.betas.assign(detail::uz(n), beta_fit<double>{});
-  detail::snap::mark_usable(u, prices, end);
+  detail::snap::mark_usable(u, prices, end, bad);
+  if (!bad[detail::uz(m)].empty()) throw invalid_input(detail::message(fn, "the market: " + bad[detail::uz(m)]));
   if (!u.usable[detail::uz(m)])
     throw insufficient_data(detail::message(fn, "the market: " + u.reasons[detail::uz(m)]), t, 0);
   const auto mk = detail::snap::column(u, m);
