@@ -156,7 +156,7 @@ void print_backtest(std::ostream& out, const book_data& b, std::ptrdiff_t window
   keel_example::table bt({"model", "breaches", "Kupiec p", "independence p", "coverage p", "Basel zone", "multiplier"});
   for (const auto& [name, series] : {std::pair<std::string, const std::vector<double>*>{"historical", &hv},
                                      std::pair<std::string, const std::vector<double>*>{"parametric", &pv}}) {
-    const keel::backtest_result r = keel::var_backtest(realised, *series, {.confidence = 0.99});
+    const keel::var_backtest_result r = keel::var_backtest(realised, *series, {.confidence = 0.99});
     const char* zone = r.basel.zone == keel::basel_zone::green    ? "green"
                        : r.basel.zone == keel::basel_zone::yellow ? "yellow"
                                                                   : "red";

@@ -1096,7 +1096,7 @@ TEST_CASE("dated VaR forms equal the plain ones, and a NaN or infinity names its
 }
 
 TEST_CASE("backtests take confidence from their options, and the old positional forms still agree", "[var][backtest]") {
-  STATIC_REQUIRE(keel::backtest_options{}.confidence == 0.95);
+  STATIC_REQUIRE(keel::var_backtest_options{}.confidence == 0.95);
   STATIC_REQUIRE(keel::traffic_light_options{}.confidence == 0.99);
   STATIC_REQUIRE(keel::mc_options{}.threads == 1);
   const std::vector<double> r = normal_returns(400, 0.0, 0.01, 71);

@@ -258,7 +258,7 @@ struct snapshot_var {
   std::vector<snapshot_var_row> rows;    ///< horizon-major: for each horizon, every confidence (in options' order)
   var_decomposition<double> components;  ///< parametric_component_var at the largest confidence, 1 day
   std::vector<risk_contribution> top_contributors;          ///< largest component VaR first (up to 5; share of VaR)
-  std::optional<backtest_result> backtest;                  ///< rolling 1-day parametric VaR at the largest confidence
+  std::optional<var_backtest_result> backtest;              ///< rolling 1-day parametric VaR at the largest confidence
   std::ptrdiff_t backtest_days = 0;                         ///< days backtested (up to options.backtest_days)
   std::vector<std::chrono::year_month_day> backtest_dates;  ///< the days backtested
 };

@@ -3,23 +3,22 @@
 // decomposition by position, and the standard VaR backtests.
 //
 // Synopsis
-//   parametric_var / parametric_cvar(returns, parametric_options{})           Gaussian or t, from a series
-//   parametric_var / parametric_cvar(mean, stddev, opts)                      from moments
-//   parametric_var / parametric_cvar(weights, returns_panel, opts)            portfolio return series
-//   parametric_var / parametric_cvar(weights, mean, cov, opts)                from mean and covariance
+//   parametric_risk(returns, parametric_risk_options{})                     -> var_result: VaR and CVaR at each level
+//   parametric_risk(mean, stddev | weights, returns_panel | weights, mean, cov, opts)
+//   historical_risk(returns | weights, returns_panel, historical_risk_options{}) -> var_result
+//   cornish_fisher_risk(returns | moments | weights, returns_panel, opts)     -> cornish_fisher_risk_result
+//   parametric_var / parametric_cvar(returns, parametric_options{})           one number (the same forms)
 //   cornish_fisher_var(returns, cornish_fisher_options{})                     -> cornish_fisher_result
-//   cornish_fisher_var(mean, stddev, skewness, excess_kurtosis, opts)         -> cornish_fisher_result
-//   cornish_fisher_var(weights, returns_panel, opts)                          -> cornish_fisher_result
 //   historical_var / historical_cvar(returns, historical_options{})           empirical (empyrical's rules)
-//   historical_var / historical_cvar(weights, returns_panel, opts)
+//   (every function of a return series also takes a DatedSeries)
 //   parametric_component_var(weights, mean, cov, parametric_options{})        -> var_decomposition
 //   historical_component_var(weights, returns_panel, historical_options{})    -> var_decomposition
 //   monte_carlo_var(weights, mean, cov, mc_options{})                         -> mc_result
 //   monte_carlo_component_var(weights, mean, cov, mc_options{})               -> mc_decomposition
-//   kupiec_test(breaches, observations, confidence, backtest_options{})       -> kupiec_result
-//   christoffersen_test(hits, confidence, backtest_options{})                 -> christoffersen_result
-//   traffic_light(breaches, observations = 250, confidence = 0.99)            -> traffic_light_result
-//   var_backtest(returns, var_series, confidence, backtest_options{})         -> backtest_result
+//   kupiec_test(breaches, observations, var_backtest_options{})               -> kupiec_result
+//   christoffersen_test(hits, var_backtest_options{})                         -> christoffersen_result
+//   traffic_light(breaches, observations, traffic_light_options{})            -> traffic_light_result
+//   var_backtest(returns, var_series, var_backtest_options{})                 -> var_backtest_result
 //
 // Conventions
 //   - VaR and CVaR are positive numbers meaning a loss, as a fraction of value (times
@@ -223,7 +222,7 @@ struct mc_decomposition {
 };
 
 /// Options of the backtests (kupiec_test, christoffersen_test, var_backtest).
-struct backtest_options {
+struct var_backtest_options {
   double confidence = 0.95;    ///< the confidence of the VaR tested, in (0, 1): breach probability 1 - confidence
   double significance = 0.05;  ///< a test rejects when its p-value is below this, in (0, 1)
 };
@@ -270,7 +269,7 @@ struct traffic_light_result {
 };
 
 /// Result of var_backtest.
-struct backtest_result {
+struct var_backtest_result {
   std::ptrdiff_t breaches = 0;           ///< days whose loss exceeded that day's VaR
   std::ptrdiff_t observations = 0;       ///< days compared
   double breach_rate = 0;                ///< breaches / observations
@@ -278,6 +277,12 @@ struct backtest_result {
   christoffersen_result christoffersen;  ///< independence and conditional coverage
   traffic_light_result basel;            ///< the traffic light at the given confidence
 };
+
+/// The names var_backtest's options and result had before keel/backtest.hpp (strategy
+/// backtests) claimed `backtest_options` and `backtest_result`; removed in the next release.
+using backtest_options [[deprecated("use var_backtest_options")]] = var_backtest_options;
+/// \copydoc backtest_options
+using backtest_result [[deprecated("use var_backtest_result")]] = var_backtest_result;
 
 namespace detail {
 
@@ -1314,11 +1319,12 @@ inline void check_counts(std::string_view fn, std::ptrdiff_t breaches, std::ptrd
 ///      in (0, 1) (invalid_input).
 /// \returns kupiec_result{lr_statistic, p_value, reject}. Ref: Kupiec (1995).
 KEEL_DECL [[nodiscard]] kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations,
-                                                  backtest_options options = {});
+                                                  var_backtest_options options = {});
 
 /// Kupiec's test with the confidence positional (the signature before issue 18).
 [[deprecated("use kupiec_test(breaches, observations, {.confidence = c})")]] [[nodiscard]] inline kupiec_result
-kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence, backtest_options options = {}) {
+kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence,
+            var_backtest_options options = {}) {
   options.confidence = confidence;
   return kupiec_test(breaches, observations, options);
 }
@@ -1335,7 +1341,7 @@ kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confide
 template <std::ranges::random_access_range R>
   requires std::ranges::sized_range<R> &&
       (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
-          [[nodiscard]] christoffersen_result christoffersen_test(const R& hits, backtest_options options = {}) {
+          [[nodiscard]] christoffersen_result christoffersen_test(const R& hits, var_backtest_options options = {}) {
     constexpr std::string_view fn = "christoffersen_test";
     const double confidence = options.confidence;
     detail::require_probability(fn, "confidence", confidence);
@@ -1372,7 +1378,7 @@ template <std::ranges::random_access_range R>
     requires std::ranges::sized_range<R> &&
         (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
             [[deprecated("use christoffersen_test(hits, {.confidence = c})")]] [[nodiscard]] christoffersen_result
-        christoffersen_test(const R& hits, double confidence, backtest_options options = {}) {
+        christoffersen_test(const R& hits, double confidence, var_backtest_options options = {}) {
       options.confidence = confidence;
       return christoffersen_test(hits, options);
     }
@@ -1408,8 +1414,8 @@ template <std::ranges::random_access_range R>
     namespace detail {
 
     template <class S1, class S2>
-    [[nodiscard]] backtest_result backtest_series(std::string_view fn, const S1& returns, const S2& var_series,
-                                                  const backtest_options& o) {
+    [[nodiscard]] var_backtest_result backtest_series(std::string_view fn, const S1& returns, const S2& var_series,
+                                                      const var_backtest_options& o) {
       const double confidence = o.confidence;
       const std::ptrdiff_t t = ssize(returns);
       require_same_size(fn, "returns", t, "var_series", ssize(var_series));
@@ -1421,7 +1427,7 @@ template <std::ranges::random_access_range R>
       std::vector<bool> hits(uz(t));
       auto rf = std::ranges::begin(returns);
       auto vf = std::ranges::begin(var_series);
-      backtest_result out;
+      var_backtest_result out;
       for (std::ptrdiff_t i = 0; i < t; ++i) {
         hits[uz(i)] = -static_cast<double>(rf[i]) > static_cast<double>(vf[i]);
         out.breaches += hits[uz(i)] ? 1 : 0;
@@ -1441,35 +1447,37 @@ template <std::ranges::random_access_range R>
     /// it), then kupiec_test, christoffersen_test and traffic_light on the breaches.
     /// \pre same lengths, at least 2 days, finite values, options.confidence and significance in
     ///      (0, 1) (invalid_input / insufficient_data).
-    /// \returns backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}
+    /// \returns var_backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}
     ///          (basel: traffic_light at options.confidence).
     /// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
     template <Series S1, Series S2>
-    [[nodiscard]] backtest_result var_backtest(const S1& returns, const S2& var_series, backtest_options options = {}) {
+    [[nodiscard]] var_backtest_result var_backtest(const S1& returns, const S2& var_series,
+                                                   var_backtest_options options = {}) {
       return detail::backtest_series("var_backtest", returns, var_series, options);
     }
 
     /// Backtest of dated returns against a dated VaR series, aligned on their keys first (inner
     /// join; rows with a NaN dropped). \pre as the series form, and strictly increasing keys.
-    /// \returns backtest_result over the common dates. Ref: as the series form.
+    /// \returns var_backtest_result over the common dates. Ref: as the series form.
     template <DatedSeries D1, DatedSeries D2>
-    [[nodiscard]] backtest_result var_backtest(const D1& returns, const D2& var_series, backtest_options options = {}) {
+    [[nodiscard]] var_backtest_result var_backtest(const D1& returns, const D2& var_series,
+                                                   var_backtest_options options = {}) {
       const auto aligned = align(returns, var_series);
       return detail::backtest_series("var_backtest", aligned.first, aligned.second, options);
     }
 
     /// var_backtest with the confidence positional (the signature before issue 18).
     template <Series S1, Series S2>
-    [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] backtest_result
-    var_backtest(const S1& returns, const S2& var_series, double confidence, backtest_options options = {}) {
+    [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] var_backtest_result
+    var_backtest(const S1& returns, const S2& var_series, double confidence, var_backtest_options options = {}) {
       options.confidence = confidence;
       return var_backtest(returns, var_series, options);
     }
 
     /// var_backtest of dated series with the confidence positional (the signature before issue 18).
     template <DatedSeries D1, DatedSeries D2>
-    [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] backtest_result
-    var_backtest(const D1& returns, const D2& var_series, double confidence, backtest_options options = {}) {
+    [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] var_backtest_result
+    var_backtest(const D1& returns, const D2& var_series, double confidence, var_backtest_options options = {}) {
       options.confidence = confidence;
       return var_backtest(returns, var_series, options);
     }

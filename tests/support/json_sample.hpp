@@ -96,7 +96,7 @@ inline keel::snapshot json_sample_snapshot() {
   s.var.components.var = 0.024;
   s.var.components.component_vars = {0.012, -0.001, 0.013};
   s.var.top_contributors = {{"MSFT", 0.013, 0.54}, {"GE", 0.012, 0.5}};
-  keel::backtest_result backtest;
+  keel::var_backtest_result backtest;
   backtest.breaches = 4;
   backtest.observations = 250;
   backtest.breach_rate = 0.016;

@@ -312,7 +312,7 @@ KEEL_DEF mc_decomposition decompose_paths(const mc_plan& plan, const std::vector
 
 }  // namespace detail
 
-KEEL_DEF kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, backtest_options options) {
+KEEL_DEF kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, var_backtest_options options) {
   constexpr std::string_view fn = "kupiec_test";
   const double confidence = options.confidence;
   detail::check_counts(fn, breaches, observations);
