@@ -10,4 +10,5 @@
 
 #include <keel/detail/snapshot_report-inl.hpp>
 #include <keel/detail/snapshot_summary-inl.hpp>
+#include <keel/detail/snapshot_io-inl.hpp>
 #include <keel/detail/snapshot_universe-inl.hpp>
