@@ -10,9 +10,9 @@
 // lot, cost_basis, acquired), read by keel::read_portfolios: the rows of one portfolio need not
 // be contiguous, rows of one symbol in one portfolio are lots summed into one position, and the
 // portfolios keep the order in which their ids first appear. An --as-of after the last date of
-// the prices is an error naming both dates. The universe statistics (keel::prepare_universe: returns panel, covariance, betas,
-// volatilities over the window ending at --as-of) are computed once; each portfolio then costs
-// one keel::summarize_risk. One JSON record per line, in input order:
+// the prices is an error naming both dates. The universe statistics (keel::prepare_universe: returns panel, covariance,
+// betas, volatilities over the window ending at --as-of) are computed once; each portfolio then costs one
+// keel::summarize_risk. One JSON record per line, in input order:
 //   {"portfolio_id": "...", "summary": {...}}                      (examples/support/snapshot_json.hpp)
 //   {"portfolio_id": "...", "error": {"type": "insufficient_data", "message": "..."}}
 // A portfolio that holds an unknown symbol or one with too little history is an error record,
@@ -105,7 +105,6 @@ std::vector<std::string> run_records(std::span<const keel::named_portfolio> port
     if (f) std::rethrow_exception(f);
   return records;
 }
-
 
 /// The processes of the run: one without mpirun; under mpirun, MPI_COMM_WORLD.
 class world {

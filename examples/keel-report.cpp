@@ -568,17 +568,23 @@ int main(int argc, char** argv) {
   std::optional<double> target_beta;
   bool json = false;
   keel_example::add_price_options(app, source);
-  app.add_option("--portfolio", portfolio_path, "the portfolio: symbol,quantity[,sector] plus optional account, lot, cost_basis, acquired; rows of one "
-                 "symbol are summed (default: bundled)")
+  app.add_option(
+         "--portfolio", portfolio_path,
+         "the portfolio: symbol,quantity[,sector] plus optional account, lot, cost_basis, acquired; rows of one "
+         "symbol are summed (default: bundled)")
       ->type_name("FILE");
   app.add_option("--market", options.market, "the market column of the prices")
       ->type_name("SYMBOL")
       ->capture_default_str();
-  app.add_option("--benchmark", benchmark_path, "benchmark sector weights: sector,weight, or none (default: the bundled one with the bundled portfolio, "
-                 "else none)")
+  app.add_option(
+         "--benchmark", benchmark_path,
+         "benchmark sector weights: sector,weight, or none (default: the bundled one with the bundled portfolio, "
+         "else none)")
       ->type_name("FILE");
-  app.add_option("--limits", limits_path, "risk limits: metric,limit[,severity], or none (default: the bundled ones with the bundled "
-                 "portfolio, else none)")->type_name("FILE");
+  app.add_option("--limits", limits_path,
+                 "risk limits: metric,limit[,severity], or none (default: the bundled ones with the bundled "
+                 "portfolio, else none)")
+      ->type_name("FILE");
   app.add_option("--as-of", as_of_text, "the report date YYYY-MM-DD (default: the last date of the prices)")
       ->type_name("DATE");
   app.add_option("--window", options.window, "daily returns in the estimation window, at least 30")
@@ -605,7 +611,8 @@ int main(int argc, char** argv) {
     if (benchmark_file) options.benchmark = keel::read_benchmark(*benchmark_file);
     if (limits_file) options.limits = keel::read_limits(*limits_file);
     const keel::price_table prices = load(source);
-    if (options.as_of && !prices.dates.empty() && std::chrono::sys_days(*options.as_of) > std::chrono::sys_days(prices.dates.back()))
+    if (options.as_of && !prices.dates.empty() &&
+        std::chrono::sys_days(*options.as_of) > std::chrono::sys_days(prices.dates.back()))
       throw keel_example::usage_error("--as-of " + as_of_text + " is after the last date of the prices, " +
                                       keel::format_date(prices.dates.back()) +
                                       " (a report as of a day without data would be mislabelled)");
@@ -613,9 +620,8 @@ int main(int argc, char** argv) {
     const keel::snapshot s = keel::risk_snapshot(holdings, prices, options);
 
     const std::string heading =
-        std::to_string(s.positions.size()) + " positions from " +
-        portfolio_file.filename().string() + ", value " + money(s.value) + " on " +
-        date(s.inputs.as_of) + "; prices " +
+        std::to_string(s.positions.size()) + " positions from " + portfolio_file.filename().string() + ", value " +
+        money(s.value) + " on " + date(s.inputs.as_of) + "; prices " +
         (source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)) +
         "; market " + s.inputs.market + "; benchmark " + file_text(benchmark_file) + "; limits " +
         file_text(limits_file);

@@ -1575,5 +1575,6 @@ TEST_CASE("parse_date and try_parse_date: the price files' formats, errors namin
   CHECK_THROWS_MATCHES(keel::parse_date("2023-02-29"), keel::invalid_input,
                        Catch::Matchers::Message("parse_date: '2023-02-29' is not a valid calendar date"));
   CHECK_THROWS_AS(keel::parse_date("yesterday"), keel::invalid_input);
-  CHECK_THROWS_WITH(keel::parse_date("yesterday"), Contains("parse_date: 'yesterday' is not a date (expected YYYY-MM-DD"));
+  CHECK_THROWS_WITH(keel::parse_date("yesterday"),
+                    Contains("parse_date: 'yesterday' is not a date (expected YYYY-MM-DD"));
 }

@@ -104,8 +104,8 @@ TEST_CASE("read_holdings: every bad input names the line, the column and the tex
   using keel::invalid_input;
   CHECK_THROWS_MATCHES(holdings("symbol,quantity\nAAPL,ten\n"), invalid_input,
                        Catch::Matchers::Message("read_holdings: line 2, column 2 (quantity): 'ten' is not a number"));
-  CHECK_THROWS_WITH(holdings("symbol,quantity\nAAPL,inf\n"), Contains("line 2, column 2 (quantity)") &&
-                                                                 Contains("'inf' is not a number (it must be finite)"));
+  CHECK_THROWS_WITH(holdings("symbol,quantity\nAAPL,inf\n"),
+                    Contains("line 2, column 2 (quantity)") && Contains("'inf' is not a number (it must be finite)"));
   CHECK_THROWS_WITH(holdings("symbol,quantity\nAAPL,nan\n"), Contains("'nan' is not a number"));
   CHECK_THROWS_WITH(holdings("symbol,quantity\nAAPL,1e999\n"), Contains("out of the range of double"));
   CHECK_THROWS_WITH(holdings("symbol,quantity\nAAPL,\n"), Contains("line 2, column 2 (quantity): the cell is empty"));
@@ -123,8 +123,9 @@ TEST_CASE("read_holdings: every bad input names the line, the column and the tex
                     Contains("line 2, column 3 (acquired): '2021-02-30' is not a valid calendar date"));
   CHECK_THROWS_WITH(holdings("symbol,quantity,cost_basis\nA,1,cheap\n"),
                     Contains("line 2, column 3 (cost_basis): 'cheap' is not a number"));
-  CHECK_THROWS_WITH(holdings("portfolio_id,symbol,quantity\nP1,A,1\nP2,B,1\n"),
-                    Contains("line 3, column 1 (portfolio_id): a second portfolio 'P2'") && Contains("read_portfolios"));
+  CHECK_THROWS_WITH(
+      holdings("portfolio_id,symbol,quantity\nP1,A,1\nP2,B,1\n"),
+      Contains("line 3, column 1 (portfolio_id): a second portfolio 'P2'") && Contains("read_portfolios"));
   CHECK_THROWS_WITH(holdings(""), Contains("read_holdings: no header"));
   CHECK_THROWS_WITH(holdings("symbol,\"quantity\n"), Contains("unterminated quoted field"));
   std::istringstream in("symbol,quantity\nA,1\n");
@@ -135,8 +136,8 @@ TEST_CASE("read_holdings: every bad input names the line, the column and the tex
 
 TEST_CASE("read_holdings: the file form names the file, and a missing file is invalid_input", "[portfolio]") {
   const temp_file f("bad.csv", "symbol,quantity\nAAPL,1\nMSFT,x\n");
-  CHECK_THROWS_WITH(keel::read_holdings(f.path),
-                    Contains("read_holdings: " + f.path.string() + " line 3, column 2 (quantity): 'x' is not a number"));
+  CHECK_THROWS_WITH(keel::read_holdings(f.path), Contains("read_holdings: " + f.path.string() +
+                                                          " line 3, column 2 (quantity): 'x' is not a number"));
   const temp_file g("good.csv", "symbol,quantity\r\nAAPL,1\r\nAAPL,2\r\n");
   const auto h = keel::read_holdings(g.path);
   REQUIRE(h.size() == 1);
@@ -162,7 +163,8 @@ TEST_CASE("read_portfolios: portfolios in first-seen order, each summing its own
   CHECK(p[1].id == "A");
   REQUIRE(p[1].holdings.size() == 1);
   CHECK(p[1].holdings[0].quantity == 2);
-  CHECK_THROWS_WITH(portfolios("symbol,quantity\nA,1\n"), Contains("read_portfolios: line 1: no 'portfolio_id' column"));
+  CHECK_THROWS_WITH(portfolios("symbol,quantity\nA,1\n"),
+                    Contains("read_portfolios: line 1: no 'portfolio_id' column"));
   CHECK_THROWS_WITH(portfolios("portfolio_id,symbol,quantity\n,A,1\n"),
                     Contains("line 2, column 1 (portfolio_id): the cell is empty"));
 }
@@ -187,10 +189,12 @@ TEST_CASE("read_benchmark and read_limits: rows, header-only files, every bad in
   CHECK(l[2].limit == 0.3);
   CHECK(limits("metric,limit\n").empty());
   CHECK_THROWS_AS(limits("metric,limit\nmax_beta,1\nmax_leverage,2\n"), keel::invalid_input);
-  CHECK_THROWS_WITH(limits("metric,limit\nmax_beta,1\nmax_leverage,2\n"), Contains("read_limits: line 3, column 1 (metric): unknown limit metric 'max_leverage' (known: "));
+  CHECK_THROWS_WITH(limits("metric,limit\nmax_beta,1\nmax_leverage,2\n"),
+                    Contains("read_limits: line 3, column 1 (metric): unknown limit metric 'max_leverage' (known: "));
   CHECK_THROWS_WITH(limits("metric,limit,severity\nmax_beta,1,soft\n"),
                     Contains("line 2, column 3 (severity): unknown limit severity 'soft'"));
-  CHECK_THROWS_WITH(limits("metric,limit\nmax_beta,inf\n"), Contains("line 2, column 2 (limit): 'inf' is not a number"));
+  CHECK_THROWS_WITH(limits("metric,limit\nmax_beta,inf\n"),
+                    Contains("line 2, column 2 (limit): 'inf' is not a number"));
   CHECK_THROWS_WITH(limits("metric,value\nmax_beta,1\n"), Contains("unknown column 'value'"));
   const temp_file f("limits.csv", "metric,limit\nmax_beta,x\n");
   CHECK_THROWS_WITH(keel::read_limits(f.path), Contains(f.path.string() + " line 2, column 2 (limit)"));

@@ -119,7 +119,6 @@ KEEL_DECL [[nodiscard]] std::chrono::year_month_day parse_date(std::string_view 
 /// \returns the day, or nullopt when `text` is not a valid date in parse_date's formats.
 KEEL_DECL [[nodiscard]] std::optional<std::chrono::year_month_day> try_parse_date(std::string_view text) noexcept;
 
-
 /// Reads a CSV stream as text cells (RFC 4180; see the file comment for the lenient rules).
 ///
 /// The first record that is not blank is the header; blank lines are skipped; cells are

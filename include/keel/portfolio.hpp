@@ -63,10 +63,10 @@ struct holding_lot {
 
 /// One position of a portfolio: what is held.
 struct holding {
-  std::string symbol;                ///< a symbol of the price table
-  double quantity = 0;               ///< shares (or units) held, the sum of the lots; negative: short
-  std::string sector;                ///< sector label ("" : unclassified)
-  std::vector<holding_lot> lots{};   ///< the rows it was read from, in file order (empty when built by hand)
+  std::string symbol;               ///< a symbol of the price table
+  double quantity = 0;              ///< shares (or units) held, the sum of the lots; negative: short
+  std::string sector;               ///< sector label ("" : unclassified)
+  std::vector<holding_lot> lots{};  ///< the rows it was read from, in file order (empty when built by hand)
 };
 
 /// One portfolio of a holdings file with a portfolio_id column.

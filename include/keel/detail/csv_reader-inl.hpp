@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <exception>
 #include <filesystem>
@@ -23,8 +23,8 @@
 #include <system_error>
 #include <vector>
 
-#include <keel/detail/check.hpp>
 #include <keel/detail/config.hpp>
+#include <keel/detail/check.hpp>
 #include <keel/detail/csv_reader.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/error.hpp>
@@ -57,7 +57,6 @@ KEEL_DEF void check_delimiter(const csv_context& ctx, char delimiter) {
     throw invalid_input(message(ctx.fn, "the delimiter " + detail::quoted(std::string_view(&delimiter, 1)) +
                                             " cannot be a double quote or a line break"));
 }
-
 
 KEEL_DEF bool csv_tokenizer::next(std::vector<std::string>& cells, std::ptrdiff_t& line) {
   while (pos_ < text_.size()) {
@@ -123,7 +122,7 @@ KEEL_DEF bool csv_tokenizer::read_field(std::string& cell, std::ptrdiff_t column
 }
 
 KEEL_DEF void require_width(const csv_context& ctx, const std::vector<std::string>& cells, std::ptrdiff_t line,
-                             std::ptrdiff_t width) {
+                            std::ptrdiff_t width) {
   const std::ptrdiff_t n = detail::ssize(cells);
   if (n == width) return;
   const std::string what = "ragged row: " + std::to_string(n) + (n == 1 ? " field" : " fields") +
@@ -238,7 +237,8 @@ KEEL_DEF date_parse parse_date(std::string_view s, std::chrono::year_month_day& 
 }
 
 KEEL_DEF std::vector<std::ptrdiff_t> find_columns(const csv_context& ctx, const std::vector<std::string>& header,
-                                                  std::ptrdiff_t header_line, const std::vector<std::string_view>& known,
+                                                  std::ptrdiff_t header_line,
+                                                  const std::vector<std::string_view>& known,
                                                   const std::vector<std::string_view>& required,
                                                   std::string_view layout) {
   std::vector<std::ptrdiff_t> index(known.size(), -1);
@@ -262,7 +262,8 @@ KEEL_DEF std::vector<std::ptrdiff_t> find_columns(const csv_context& ctx, const 
     std::size_t k = 0;
     while (k < known.size() && known[k] != r) ++k;
     if (k == known.size() || index[k] < 0)
-      ctx.fail(header_line, -1, "no " + detail::quoted(r) + " column: the file must have the columns " + std::string(layout));
+      ctx.fail(header_line, -1,
+               "no " + detail::quoted(r) + " column: the file must have the columns " + std::string(layout));
   }
   return index;
 }

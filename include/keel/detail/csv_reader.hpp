@@ -112,12 +112,9 @@ KEEL_DECL [[nodiscard]] std::string_view trim_blanks(std::string_view s);
 /// names: `index[k]` is the column of `known[k]`, or -1 when the file has none.
 /// \throws invalid_input at the header's line for a column not in `known` (naming it and the
 ///         known ones), two columns of one name, or a missing `required` one (naming `layout`).
-KEEL_DECL [[nodiscard]] std::vector<std::ptrdiff_t> find_columns(const csv_context& ctx,
-                                                                 const std::vector<std::string>& header,
-                                                                 std::ptrdiff_t header_line,
-                                                                 const std::vector<std::string_view>& known,
-                                                                 const std::vector<std::string_view>& required,
-                                                                 std::string_view layout);
+KEEL_DECL [[nodiscard]] std::vector<std::ptrdiff_t> find_columns(
+    const csv_context& ctx, const std::vector<std::string>& header, std::ptrdiff_t header_line,
+    const std::vector<std::string_view>& known, const std::vector<std::string_view>& required, std::string_view layout);
 
 /// The finite number in a cell (one leading '+' allowed).
 /// \throws invalid_input at the cell for an empty cell, text that is not a number, or a value

@@ -23,8 +23,7 @@ namespace keel {
 namespace detail {
 
 KEEL_DECL [[nodiscard]] std::vector<risk_limit> read_limits_text(std::string_view text,
-                                                                 const limits_file_options& options,
-                                                                 csv_context& ctx) {
+                                                                 const limits_file_options& options, csv_context& ctx) {
   check_delimiter(ctx, options.delimiter);
   csv_tokenizer tokens(text, options.delimiter, ctx);
   std::vector<std::string> header;

@@ -19,8 +19,8 @@
 
 #include <Eigen/Core>
 
-#include <keel/detail/check.hpp>
 #include <keel/detail/config.hpp>
+#include <keel/detail/check.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -41,9 +41,7 @@ struct writer {
 
   template <class T>
     requires std::is_arithmetic_v<T>
-  void put(T x) {
-    bytes.append(reinterpret_cast<const char*>(&x), sizeof x);
-  }
+  void put(T x) { bytes.append(reinterpret_cast<const char*>(&x), sizeof x); }
   void put_size(std::size_t n) { put(static_cast<std::uint64_t>(n)); }
   void put(const std::string& s) {
     put_size(s.size());
@@ -56,7 +54,8 @@ struct writer {
   }
   void put(const beta_fit<double>& f) {
     put(f.beta), put(f.alpha), put(f.r_squared), put(f.beta_stderr), put(f.alpha_stderr), put(f.t_stat);
-    put(f.p_value), put(f.residual_stddev), put(static_cast<std::int64_t>(f.n)), put(static_cast<std::uint8_t>(f.capped));
+    put(f.p_value), put(f.residual_stddev), put(static_cast<std::int64_t>(f.n)),
+        put(static_cast<std::uint8_t>(f.capped));
     put(f.raw_beta);
   }
   template <class T>
@@ -82,7 +81,8 @@ struct reader {
   const char* field = "";
 
   [[noreturn]] void fail(const std::string& what) const {
-    throw invalid_input(message("deserialize_universe", std::string(field) + " at byte " + std::to_string(at) + ": " + what));
+    throw invalid_input(
+        message("deserialize_universe", std::string(field) + " at byte " + std::to_string(at) + ": " + what));
   }
   void need(std::size_t n) const {
     if (n > bytes.size() - at)
@@ -149,7 +149,8 @@ struct reader {
     std::int64_t cols = 0;
     get(rows), get(cols);
     constexpr bool vector = Derived::ColsAtCompileTime == 1;
-    if (rows < 0 || cols < 0 || (vector && cols != 1)) fail("a matrix of " + std::to_string(rows) + " x " + std::to_string(cols));
+    if (rows < 0 || cols < 0 || (vector && cols != 1))
+      fail("a matrix of " + std::to_string(rows) + " x " + std::to_string(cols));
     const std::size_t left = (bytes.size() - at) / sizeof(double);
     if (cols > 0 && static_cast<std::uint64_t>(rows) > left / static_cast<std::uint64_t>(cols))
       fail("a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix does not fit in the bytes left");
@@ -176,8 +177,8 @@ void for_each_field(U& u, F&& f) {
 
 KEEL_DEF dated_series<std::chrono::year_month_day, double> equal_weighted_returns(const price_table& prices) {
   const return_table panel = simple_returns(prices);
-  std::vector<double> values;
-  values.reserve(panel.dates.size());
+  std::vector<double> market;
+  market.reserve(panel.dates.size());
   for (Eigen::Index i = 0; i < panel.returns.rows(); ++i) {
     double sum = 0;
     std::ptrdiff_t count = 0;
@@ -186,9 +187,9 @@ KEEL_DEF dated_series<std::chrono::year_month_day, double> equal_weighted_return
         sum += panel.returns(i, j);
         ++count;
       }
-    values.push_back(count > 0 ? sum / static_cast<double>(count) : std::numeric_limits<double>::quiet_NaN());
+    market.push_back(count > 0 ? sum / static_cast<double>(count) : std::numeric_limits<double>::quiet_NaN());
   }
-  return {panel.dates, std::move(values)};
+  return {panel.dates, std::move(market)};
 }
 
 KEEL_DEF std::string serialize_universe(const snapshot_universe& universe) {
@@ -228,9 +229,9 @@ KEEL_DEF snapshot_universe deserialize_universe(std::string_view bytes) {
   const auto h = static_cast<Eigen::Index>(u.history_dates.size());
   const auto check = [&](bool ok, const char* field, const std::string& what) {
     if (!ok)
-      throw invalid_input(detail::message("deserialize_universe", std::string(field) + ": " + what + " (T = " +
-                                                                      std::to_string(t) + ", N = " + std::to_string(n) +
-                                                                      ")"));
+      throw invalid_input(detail::message(
+          "deserialize_universe",
+          std::string(field) + ": " + what + " (T = " + std::to_string(t) + ", N = " + std::to_string(n) + ")"));
   };
   const auto per_symbol = [&](std::size_t size) { return static_cast<Eigen::Index>(size) == n; };
   check(u.returns.rows() == t && u.returns.cols() == n, "returns", "not T x N");
