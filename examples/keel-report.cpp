@@ -627,9 +627,20 @@ int main(int argc, char** argv) {
         file_text(limits_file);
     const std::vector<section> all = sections(s);
     std::ostringstream out;  // printed whole, so that an error leaves stdout empty
-    if (json)
-      out << keel_example::snapshot_json(s).dump(2) << "\n";
-    else
+    if (json) {
+      // The files the report used (support/snapshot_json.hpp writes the snapshot itself): null
+      // where there is no benchmark or limits file.
+      auto doc = keel_example::snapshot_json(s);
+      const auto name_or_null = [](const std::optional<std::filesystem::path>& p) {
+        return p ? keel_example::json(p->filename().string()) : keel_example::json(nullptr);
+      };
+      doc["files"] = {
+          {"portfolio", portfolio_file.filename().string()},
+          {"prices", source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)},
+          {"benchmark", name_or_null(benchmark_file)},
+          {"limits", name_or_null(limits_file)}};
+      out << doc.dump(2) << "\n";
+    } else
       print_text(out, heading, all);
     if (!html_path.empty()) {
       const std::string page = html_page(s, heading, all);

@@ -110,14 +110,7 @@ KEEL_DECL [[nodiscard]] double parse_price_cell(const csv_context& ctx, std::str
 /// The day of a date cell; invalid_input naming the cell if it is not a valid date.
 KEEL_DECL [[nodiscard]] std::chrono::sys_days parse_date_cell(const csv_context& ctx, std::string_view cell,
                                                               std::ptrdiff_t line, std::ptrdiff_t column) {
-  std::chrono::year_month_day date{};
-  const date_parse result = parse_date(trim_blanks(cell), date);
-  if (result == date_parse::ok) return std::chrono::sys_days(date);
-  if (result == date_parse::impossible) ctx.fail(line, column, detail::quoted(cell) + " is not a valid calendar date");
-  ctx.fail(line, column,
-           detail::quoted(cell) +
-               " is not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD, "
-               "optionally followed by a time of day)");
+  return std::chrono::sys_days(parse_date_text_cell(ctx, cell, line, column));
 }
 
 /// The header as one line of text, for messages.
