@@ -585,7 +585,8 @@ int main(int argc, char** argv) {
                  "risk limits: metric,limit[,severity], or none (default: the bundled ones with the bundled "
                  "portfolio, else none)")
       ->type_name("FILE");
-  app.add_option("--as-of", as_of_text, "the report date YYYY-MM-DD (default: the last date of the prices)")
+  app.add_option("--as-of", as_of_text,
+                 "the report date YYYY-MM-DD, not after the last date of the prices (default: that date)")
       ->type_name("DATE");
   app.add_option("--window", options.window, "daily returns in the estimation window, at least 30")
       ->type_name("N")

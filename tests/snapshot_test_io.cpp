@@ -149,3 +149,16 @@ TEST_CASE("deserialize_universe: a truncated or corrupt buffer is invalid_input"
   u.returns.resize(u.returns.rows(), u.returns.cols() - 1);
   CHECK_THROWS_WITH(keel::deserialize_universe(keel::serialize_universe(u)), Contains("returns: not T x N"));
 }
+
+TEST_CASE("summarize_risk: a quantity whose market value overflows names the holding and its line", "[snapshot]") {
+  const keel::snapshot_universe u = dow_universe();
+  const std::vector<keel::holding> one = {{"IBM", 10, "IT"}, {"GE", 1e308, "Industrials"}};
+  CHECK_THROWS_AS(keel::summarize_risk(one, u, {.market = "DJ30"}), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::summarize_risk(one, u, {.market = "DJ30"}),
+                    Contains("holdings[1] 'GE': quantity 1e+308 x price") && Contains("overflows the range of double"));
+  // Two finite values whose sum overflows, the second read from line 3 of a file.
+  std::vector<keel::holding> two = {{"GE", 3e306, "Industrials"}, {"IBM", 1e306, "IT"}};
+  two[1].lots.push_back({.quantity = 1e306, .line = 3});
+  CHECK_THROWS_WITH(keel::summarize_risk(two, u, {.market = "DJ30"}),
+                    Contains("holdings[1] 'IBM' (from line 3)") && Contains("makes the total market value overflow"));
+}
