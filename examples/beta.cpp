@@ -17,6 +17,7 @@
 #include <keel/beta.hpp>
 #include <keel/csv.hpp>
 #include <keel/series.hpp>
+#include <keel/snapshot.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
 
     const keel::price_table prices = keel_example::load_prices(source);
     const auto market_returns =
-        has_market ? keel_example::returns_of(prices, market) : keel_example::equal_weighted_returns(prices);
+        has_market ? keel_example::returns_of(prices, market) : keel::equal_weighted_returns(prices);
     if (symbols.empty())
       for (const auto& s : prices.symbols)
         if (!has_market || s != market) symbols.push_back(s);

@@ -29,12 +29,13 @@
 #include <keel/beta.hpp>
 #include <keel/csv.hpp>
 #include <keel/hedge.hpp>
+#include <keel/portfolio.hpp>
 #include <keel/series.hpp>
+#include <keel/snapshot.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
-#include "support/portfolio_data.hpp"
 
 namespace {
 
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
   app.add_flag("--fractional", fractional, "fractional contracts (no rounding to whole contracts)");
 
   return keel_example::run(app, argc, argv, [&] {
-    const std::vector<keel::holding> book = keel_example::read_portfolio(portfolio_path);
+    const std::vector<keel::holding> book = keel::read_holdings(std::filesystem::path(portfolio_path));
     const keel::price_table prices = keel_example::load_prices(source);
     const keel::return_table all = keel::simple_returns(prices);
     const auto t = static_cast<std::ptrdiff_t>(all.dates.size());
@@ -127,7 +128,7 @@ int main(int argc, char** argv) {
       portfolio += h.quantity * prices.prices(last, col) / value * all.returns.col(col).tail(window);
     }
     // The market and the instruments.
-    const auto ew = keel_example::equal_weighted_returns(prices);
+    const auto ew = keel::equal_weighted_returns(prices);
     const Eigen::VectorXd market_returns =
         market.empty() ? Eigen::Map<const Eigen::VectorXd>(keel::values(ew).data(), t).tail(window).eval()
                        : all.returns.col(prices.index_of(market)).tail(window).eval();

@@ -6,11 +6,13 @@
 //   mpirun -np R keel-batch ... [--mpi-universe per-rank|broadcast]   (when built with Open MPI)
 //   --timing prints the wall-clock time of each phase (rank 0's) on stderr.
 //
-// The portfolios file is CSV `portfolio_id,symbol,quantity[,sector]`; the rows of one
-// portfolio need not be contiguous, and the portfolios keep the order in which their ids first
-// appear. The universe statistics (keel::prepare_universe: returns panel, covariance, betas,
-// volatilities over the window ending at --as-of) are computed once; each portfolio then costs
-// one keel::summarize_risk. One JSON record per line, in input order:
+// The portfolios file is CSV `portfolio_id,symbol,quantity[,sector]` (plus optional account,
+// lot, cost_basis, acquired), read by keel::read_portfolios: the rows of one portfolio need not
+// be contiguous, rows of one symbol in one portfolio are lots summed into one position, and the
+// portfolios keep the order in which their ids first appear. An --as-of after the last date of
+// the prices is an error naming both dates. The universe statistics (keel::prepare_universe: returns panel, covariance,
+// betas, volatilities over the window ending at --as-of) are computed once; each portfolio then costs one
+// keel::summarize_risk. One JSON record per line, in input order:
 //   {"portfolio_id": "...", "summary": {...}}                      (keel::to_json, keel/json.hpp)
 //   {"portfolio_id": "...", "error": {"type": "insufficient_data", "message": "..."}}
 // A portfolio that holds an unknown symbol or one with too little history is an error record,
@@ -20,7 +22,7 @@
 // portfolios; each record is stored at its portfolio's index), so the output is byte-identical
 // for every K. Under mpirun each of the R ranks takes a contiguous shard of the portfolios
 // (and runs it on --threads threads), computes the universe statistics itself (the default,
-// --mpi-universe per-rank) or receives rank 0's (broadcast; README, "Running at scale", says
+// --mpi-universe per-rank) or receives rank 0's (broadcast, keel::serialize_universe; README, "Running at scale", says
 // which measured faster), and rank 0 gathers the records (MPI_Gatherv of
 // bytes) and writes them in input order: the same bytes for every R and K. Without mpirun the
 // same binary runs as one process and never initialises MPI.
@@ -29,8 +31,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -38,7 +40,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -47,11 +48,12 @@
 #include <keel/csv.hpp>
 #include <keel/error.hpp>
 #include <keel/json.hpp>
+#include <keel/limits.hpp>
+#include <keel/portfolio.hpp>
 #include <keel/snapshot.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
-#include "support/portfolio_data.hpp"
 
 #ifdef KEEL_BATCH_MPI
 #include <mpi.h>
@@ -61,7 +63,7 @@ namespace {
 
 /// One JSON Lines record (with its newline): the portfolio's summary, or the keel::error that
 /// summarize_risk threw for it.
-std::string record_of(const keel_example::batch_portfolio& p, const keel::snapshot_universe& universe,
+std::string record_of(const keel::named_portfolio& p, const keel::snapshot_universe& universe,
                       const keel::snapshot_options& options) {
   nlohmann::ordered_json j;
   j["portfolio_id"] = p.id;
@@ -77,7 +79,7 @@ std::string record_of(const keel_example::batch_portfolio& p, const keel::snapsh
 
 /// The records of portfolios [first, last) on `threads` threads (the calling thread is one of
 /// them): an atomic counter hands out chunks; each record lands at its own index.
-std::vector<std::string> run_records(std::span<const keel_example::batch_portfolio> portfolios, std::ptrdiff_t first,
+std::vector<std::string> run_records(std::span<const keel::named_portfolio> portfolios, std::ptrdiff_t first,
                                      std::ptrdiff_t last, int threads, const keel::snapshot_universe& universe,
                                      const keel::snapshot_options& options) {
   std::vector<std::string> records(static_cast<std::size_t>(last - first));
@@ -103,98 +105,6 @@ std::vector<std::string> run_records(std::span<const keel_example::batch_portfol
     if (f) std::rethrow_exception(f);
   return records;
 }
-
-#ifdef KEEL_BATCH_MPI
-/// snapshot_universe as bytes, for --mpi-universe broadcast: rank 0 prepares the universe and
-/// the other ranks receive it. Every field, in declaration order; the MPI runs of the tests
-/// compare the output with the threaded run byte for byte, so a field missed here shows.
-class universe_bytes {
- public:
-  std::string bytes;
-  std::size_t at = 0;
-
-  template <class T>
-    requires std::is_trivially_copyable_v<T>
-  void put(const T& x) { bytes.append(reinterpret_cast<const char*>(&x), sizeof x); }
-  template <class T>
-    requires std::is_trivially_copyable_v<T>
-  void get(T& x) {
-    if (at + sizeof x > bytes.size()) throw std::length_error("keel-batch: truncated universe broadcast");
-    std::memcpy(&x, bytes.data() + at, sizeof x);
-    at += sizeof x;
-  }
-  void put(const std::string& x) {
-    put(x.size());
-    bytes += x;
-  }
-  void get(std::string& x) {
-    std::size_t n = 0;
-    get(n);
-    if (at + n > bytes.size()) throw std::length_error("keel-batch: truncated universe broadcast");
-    x.assign(bytes.data() + at, n);
-    at += n;
-  }
-  void put(const std::chrono::year_month_day& d) {
-    put(static_cast<int>(d.year()));
-    put(static_cast<unsigned>(d.month()));
-    put(static_cast<unsigned>(d.day()));
-  }
-  void get(std::chrono::year_month_day& d) {
-    int y = 0;
-    unsigned m = 0, day = 0;
-    get(y);
-    get(m);
-    get(day);
-    d = std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{day}};
-  }
-  template <class T>
-  void put(const std::vector<T>& v) {
-    put(v.size());
-    for (const auto& x : v) put(static_cast<const T&>(x));
-  }
-  void put(const std::vector<bool>& v) {
-    put(v.size());
-    for (const bool x : v) put(x);
-  }
-  template <class T>
-  void get(std::vector<T>& v) {
-    std::size_t n = 0;
-    get(n);
-    v.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      T x{};
-      get(x);
-      v[i] = x;
-    }
-  }
-  template <class Derived>
-  void put(const Eigen::PlainObjectBase<Derived>& m) {
-    put(m.rows());
-    put(m.cols());
-    bytes.append(reinterpret_cast<const char*>(m.data()), static_cast<std::size_t>(m.size()) * sizeof(double));
-  }
-  template <class Derived>
-  void get(Eigen::PlainObjectBase<Derived>& m) {
-    Eigen::Index rows = 0, cols = 0;
-    get(rows);
-    get(cols);
-    const auto n = static_cast<std::size_t>(rows * cols) * sizeof(double);
-    if (rows < 0 || cols < 0 || at + n > bytes.size())
-      throw std::length_error("keel-batch: truncated universe broadcast");
-    m.resize(rows, cols);
-    std::memcpy(m.data(), bytes.data() + at, n);
-    at += n;
-  }
-
-  /// Calls f on every field of `u` (const or not), in declaration order.
-  template <class Universe, class F>
-  static void for_each_field(Universe& u, F&& f) {
-    f(u.market), f(u.as_of), f(u.dates), f(u.symbols), f(u.returns), f(u.market_returns), f(u.last_prices);
-    f(u.usable), f(u.reasons), f(u.betas), f(u.covariance), f(u.means), f(u.volatilities), f(u.history_dates);
-    f(u.history_returns), f(u.periods_per_year);
-  }
-};
-#endif
 
 /// The processes of the run: one without mpirun; under mpirun, MPI_COMM_WORLD.
 class world {
@@ -239,18 +149,18 @@ class world {
   /// Rank 0's `u` on every rank (a collective).
   void broadcast(keel::snapshot_universe& u) const {
     if (!active_ || size_ == 1) return;
-    universe_bytes b;
-    if (rank_ == 0) universe_bytes::for_each_field(std::as_const(u), [&](const auto& x) { b.put(x); });
-    long long n = static_cast<long long>(b.bytes.size());
+    std::string bytes;
+    if (rank_ == 0) bytes = keel::serialize_universe(u);
+    long long n = static_cast<long long>(bytes.size());
     MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
-    b.bytes.resize(static_cast<std::size_t>(n));
+    bytes.resize(static_cast<std::size_t>(n));
     // MPI counts are int: send in chunks of at most 1 GB.
     for (long long done = 0; done < n;) {
       const int part = static_cast<int>(std::min<long long>(n - done, 1LL << 30));
-      MPI_Bcast(b.bytes.data() + done, part, MPI_CHAR, 0, MPI_COMM_WORLD);
+      MPI_Bcast(bytes.data() + done, part, MPI_CHAR, 0, MPI_COMM_WORLD);
       done += part;
     }
-    if (rank_ != 0) universe_bytes::for_each_field(u, [&](auto& x) { b.get(x); });
+    if (rank_ != 0) u = keel::deserialize_universe(bytes);
   }
 #endif
 
@@ -298,10 +208,9 @@ struct batch_settings {
 
 /// The --as-of date (YYYY-MM-DD, as in the price files).
 std::chrono::year_month_day as_of_date(const std::string& text) {
-  std::chrono::year_month_day day;
-  if (keel::detail::parse_date(text, day) != keel::detail::date_parse::ok)
-    throw keel_example::usage_error("--as-of '" + text + "' is not a date YYYY-MM-DD");
-  return day;
+  const auto day = keel::try_parse_date(text);
+  if (!day) throw keel_example::usage_error("--as-of '" + text + "' is not a date YYYY-MM-DD");
+  return *day;
 }
 
 keel::snapshot_options snapshot_options_of(const batch_settings& s) {
@@ -310,7 +219,7 @@ keel::snapshot_options snapshot_options_of(const batch_settings& s) {
   options.market = s.market;
   if (!s.as_of.empty()) options.as_of = as_of_date(s.as_of);
   options.window = s.window;
-  if (!s.limits.empty()) options.limits = keel_example::read_limits(s.limits);
+  if (!s.limits.empty()) options.limits = keel::read_limits(std::filesystem::path(s.limits));
   return options;
 }
 
@@ -351,16 +260,20 @@ class phase_clock {
 void batch(const batch_settings& s, const world& w) {
   phase_clock clock;
   keel::snapshot_options options;
-  std::vector<keel_example::batch_portfolio> portfolios;
+  std::vector<keel::named_portfolio> portfolios;
   keel::snapshot_universe universe;
   const bool broadcast = s.mpi_universe == "broadcast" && w.size() > 1;
   collectively(w, [&] {
     options = snapshot_options_of(s);
-    portfolios = keel_example::read_batch_portfolios(s.portfolios);
+    portfolios = keel::read_portfolios(std::filesystem::path(s.portfolios));
     clock.mark("read portfolios");
     if (!broadcast || w.rank() == 0) {
       const keel::price_table prices = keel_example::load_prices(s.prices);
       clock.mark("read prices");
+      if (options.as_of && !prices.dates.empty() &&
+          std::chrono::sys_days(*options.as_of) > std::chrono::sys_days(prices.dates.back()))
+        throw keel_example::usage_error("--as-of " + s.as_of + " is after the last date of the prices, " +
+                                        keel::format_date(prices.dates.back()));
       universe = keel::prepare_universe(prices, options);
       clock.mark("prepare_universe");
     }

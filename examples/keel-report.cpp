@@ -8,9 +8,15 @@
 //
 // With no arguments it reports on the bundled data (examples/data): the Dow 30 prices merged
 // with their DJ30 proxy index, dow30_portfolio.csv, dow30_benchmark.csv and dow30_limits.csv.
-// It reads files, calls keel::risk_snapshot and prints; it computes nothing itself. The output
+// The bundled benchmark and limits go with the bundled portfolio only: a --portfolio of the
+// user's own gets none unless --benchmark or --limits names a file; `--benchmark none` and
+// `--limits none` switch them off. The first line names the files used (or says none). An
+// --as-of after the last date of the prices is an error naming both dates.
+// It reads files (keel::read_holdings, read_benchmark, read_limits, read_prices_csv), calls
+// keel::risk_snapshot and prints; it computes nothing itself. The output
 // is buffered and printed only on success, so an error leaves stdout empty (one line on stderr,
 // exit code 2).
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -23,6 +29,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -30,13 +37,14 @@
 
 #include <keel/csv.hpp>
 #include <keel/json.hpp>
+#include <keel/limits.hpp>
+#include <keel/portfolio.hpp>
 #include <keel/snapshot.hpp>
 #include <keel/version.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
-#include "support/portfolio_data.hpp"
 #include "support/svg.hpp"
 
 namespace {
@@ -45,6 +53,13 @@ using keel_example::fixed;
 using keel_example::table;
 
 std::string money(double x) { return fixed(x, 0); }
+/// A quantity as the file gave it: the shortest text that reads back as the same double
+/// (100.5 prints 100.5, 4000 prints 4000).
+std::string quantity_text(double x) {
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return ec == std::errc{} ? std::string(buf, end) : fixed(x, 0);
+}
 std::string pct(double x, int decimals = 2) { return fixed(100 * x, decimals) + "%"; }
 std::string date(const std::chrono::year_month_day& d) { return keel::format_date(d); }
 std::string date(const std::optional<std::chrono::year_month_day>& d) { return d ? date(*d) : "-"; }
@@ -67,7 +82,7 @@ section positions_section(const keel::snapshot& s) {
   section out{"1. Positions", "valued at the last price on or before " + date(s.inputs.as_of), {}, {}};
   table t({"symbol", "sector", "quantity", "price", "value", "weight"});
   for (const auto& p : s.positions)
-    t.add({p.symbol, p.sector.empty() ? "-" : p.sector, fixed(p.quantity, 0), fixed(p.price, 2), money(p.value),
+    t.add({p.symbol, p.sector.empty() ? "-" : p.sector, quantity_text(p.quantity), fixed(p.price, 2), money(p.value),
            pct(p.weight)});
   t.add({"total", "", "", "", money(s.value), pct(1)});
   out.tables.emplace_back("", std::move(t));
@@ -494,10 +509,23 @@ std::string html_page(const keel::snapshot& s, const std::string& heading, const
 // ---- The command line.
 
 std::chrono::year_month_day parse_as_of(const std::string& text) {
-  std::chrono::year_month_day d{};
-  if (keel::detail::parse_date(text, d) != keel::detail::date_parse::ok)
-    throw keel_example::usage_error("--as-of '" + text + "' is not a date (YYYY-MM-DD)");
-  return d;
+  const auto d = keel::try_parse_date(text);
+  if (!d) throw keel_example::usage_error("--as-of '" + text + "' is not a date (YYYY-MM-DD)");
+  return *d;
+}
+
+/// The file a --benchmark or --limits value names: "none" is none; empty (not given) is the
+/// bundled file when the portfolio is the bundled one, else none.
+std::optional<std::filesystem::path> chosen_file(const std::string& given, bool bundled_portfolio,
+                                                 std::string_view bundled_name) {
+  if (given == "none") return std::nullopt;
+  if (!given.empty()) return std::filesystem::path(given);
+  if (bundled_portfolio) return keel_example::bundled_file(bundled_name);
+  return std::nullopt;
+}
+
+std::string file_text(const std::optional<std::filesystem::path>& path) {
+  return path ? path->filename().string() : std::string("none");
 }
 
 keel::price_table load(const keel_example::price_source& source) {
@@ -532,23 +560,33 @@ int main(int argc, char** argv) {
       "--json prints one JSON document, --html FILE also writes a self-contained page with charts.",
       "keel-report"};
   keel_example::price_source source;
-  std::string portfolio_path = keel_example::bundled_portfolio().string();
-  std::string benchmark_path = keel_example::bundled_file("dow30_benchmark.csv").string();
-  std::string limits_path = keel_example::bundled_file("dow30_limits.csv").string();
+  std::string portfolio_path;
+  std::string benchmark_path;
+  std::string limits_path;
   std::string as_of_text, html_path;
   keel::snapshot_options options{.market = "DJ30"};
   std::optional<double> target_beta;
   bool json = false;
   keel_example::add_price_options(app, source);
-  app.add_option("--portfolio", portfolio_path, "the portfolio: symbol,quantity[,sector] (default: bundled)")
+  app.add_option(
+         "--portfolio", portfolio_path,
+         "the portfolio: symbol,quantity[,sector] plus optional account, lot, cost_basis, acquired; rows of one "
+         "symbol are summed (default: bundled)")
       ->type_name("FILE");
   app.add_option("--market", options.market, "the market column of the prices")
       ->type_name("SYMBOL")
       ->capture_default_str();
-  app.add_option("--benchmark", benchmark_path, "benchmark sector weights: sector,weight (default: bundled)")
+  app.add_option(
+         "--benchmark", benchmark_path,
+         "benchmark sector weights: sector,weight, or none (default: the bundled one with the bundled portfolio, "
+         "else none)")
       ->type_name("FILE");
-  app.add_option("--limits", limits_path, "risk limits: metric,limit[,severity] (default: bundled)")->type_name("FILE");
-  app.add_option("--as-of", as_of_text, "the report date YYYY-MM-DD (default: the last date of the prices)")
+  app.add_option("--limits", limits_path,
+                 "risk limits: metric,limit[,severity], or none (default: the bundled ones with the bundled "
+                 "portfolio, else none)")
+      ->type_name("FILE");
+  app.add_option("--as-of", as_of_text,
+                 "the report date YYYY-MM-DD, not after the last date of the prices (default: that date)")
       ->type_name("DATE");
   app.add_option("--window", options.window, "daily returns in the estimation window, at least 30")
       ->type_name("N")
@@ -565,24 +603,45 @@ int main(int argc, char** argv) {
   return keel_example::run(app, argc, argv, [&] {
     if (!as_of_text.empty()) options.as_of = parse_as_of(as_of_text);
     options.target_beta = target_beta;
-    const std::vector<keel::holding> holdings = keel_example::read_portfolio(portfolio_path);
-    options.benchmark = keel_example::read_benchmark(benchmark_path);
-    options.limits = keel_example::read_limits(limits_path);
+    const bool bundled_portfolio = portfolio_path.empty();
+    const std::filesystem::path portfolio_file =
+        bundled_portfolio ? keel_example::bundled_portfolio() : std::filesystem::path(portfolio_path);
+    const auto benchmark_file = chosen_file(benchmark_path, bundled_portfolio, "dow30_benchmark.csv");
+    const auto limits_file = chosen_file(limits_path, bundled_portfolio, "dow30_limits.csv");
+    const std::vector<keel::holding> holdings = keel::read_holdings(portfolio_file);
+    if (benchmark_file) options.benchmark = keel::read_benchmark(*benchmark_file);
+    if (limits_file) options.limits = keel::read_limits(*limits_file);
     const keel::price_table prices = load(source);
+    if (options.as_of && !prices.dates.empty() &&
+        std::chrono::sys_days(*options.as_of) > std::chrono::sys_days(prices.dates.back()))
+      throw keel_example::usage_error("--as-of " + as_of_text + " is after the last date of the prices, " +
+                                      keel::format_date(prices.dates.back()) +
+                                      " (a report as of a day without data would be mislabelled)");
     options.progress = progress_reporter();
     const keel::snapshot s = keel::risk_snapshot(holdings, prices, options);
 
     const std::string heading =
-        std::to_string(s.positions.size()) + " positions from " +
-        std::filesystem::path(portfolio_path).filename().string() + ", value " + money(s.value) + " on " +
-        date(s.inputs.as_of) + "; prices " +
+        std::to_string(s.positions.size()) + " positions from " + portfolio_file.filename().string() + ", value " +
+        money(s.value) + " on " + date(s.inputs.as_of) + "; prices " +
         (source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)) +
-        "; market " + s.inputs.market;
+        "; market " + s.inputs.market + "; benchmark " + file_text(benchmark_file) + "; limits " +
+        file_text(limits_file);
     const std::vector<section> all = sections(s);
     std::ostringstream out;  // printed whole, so that an error leaves stdout empty
-    if (json)
-      out << keel::to_json(s).dump(2) << "\n";
-    else
+    if (json) {
+      // The files the report used (keel::to_json writes the snapshot itself): null where there
+      // is no benchmark or limits file.
+      auto doc = keel::to_json(s);
+      const auto name_or_null = [](const std::optional<std::filesystem::path>& p) {
+        return p ? nlohmann::ordered_json(p->filename().string()) : nlohmann::ordered_json(nullptr);
+      };
+      doc["files"] = {
+          {"portfolio", portfolio_file.filename().string()},
+          {"prices", source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)},
+          {"benchmark", name_or_null(benchmark_file)},
+          {"limits", name_or_null(limits_file)}};
+      out << doc.dump(2) << "\n";
+    } else
       print_text(out, heading, all);
     if (!html_path.empty()) {
       const std::string page = html_page(s, heading, all);

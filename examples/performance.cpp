@@ -18,6 +18,7 @@
 #include <keel/csv.hpp>
 #include <keel/performance.hpp>
 #include <keel/series.hpp>
+#include <keel/snapshot.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     if (app.count("--symbols") > 0 && symbols.empty()) throw keel_example::usage_error("--symbols lists no symbols");
     const keel::price_table prices = keel_example::load_prices(source);
     const auto market_returns =
-        has_market ? keel_example::returns_of(prices, market) : keel_example::equal_weighted_returns(prices);
+        has_market ? keel_example::returns_of(prices, market) : keel::equal_weighted_returns(prices);
     if (symbols.empty())
       for (const auto& s : prices.symbols)
         if (!has_market || s != market) symbols.push_back(s);

@@ -18,13 +18,13 @@
 #include <vector>
 
 #include <keel/csv.hpp>
+#include <keel/portfolio.hpp>
 #include <keel/rebalance.hpp>
 #include <keel/series.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
-#include "support/portfolio_data.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
       ->type_name("X");
 
   return keel_example::run(app, argc, argv, [&] {
-    const std::vector<keel::holding> book = keel_example::read_portfolio(portfolio_path);
+    const std::vector<keel::holding> book = keel::read_holdings(std::filesystem::path(portfolio_path));
     const std::vector<keel_example::target_weight> targets = keel_example::read_targets(targets_path);
     const keel::price_table prices = keel_example::load_prices(source);
     // The union of the two files' symbols, in the portfolio's order then the targets'.

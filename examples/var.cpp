@@ -25,19 +25,19 @@
 
 #include <keel/beta.hpp>
 #include <keel/csv.hpp>
+#include <keel/portfolio.hpp>
 #include <keel/series.hpp>
+#include <keel/snapshot.hpp>
 #include <keel/stress.hpp>
 #include <keel/var.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
-#include "support/portfolio_data.hpp"
 
 namespace {
 
 using keel::holding;
-using keel_example::read_portfolio;
 
 // The sample mean and covariance (n - 1) of the returns panel, for the mean-covariance forms.
 // TODO(covariance.hpp): use keel::sample_covariance once the volatility issue provides it.
@@ -171,7 +171,7 @@ void print_backtest(std::ostream& out, const book_data& b, std::ptrdiff_t window
 // Stress: betas to the equal-weighted market of the price file over the window; each
 // scenario's market move, and the historical replay where the prices cover its dates.
 void print_stress(std::ostream& out, const book_data& b, const keel::price_table& prices, std::ptrdiff_t window) {
-  const auto market = keel_example::equal_weighted_returns(prices);
+  const auto market = keel::equal_weighted_returns(prices);
   std::vector<keel::position> positions;
   for (std::size_t j = 0; j < b.holdings.size(); ++j) {
     const auto aligned = keel::align(keel_example::returns_of(prices, b.holdings[j].symbol), market);
@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
 
   return keel_example::run(app, argc, argv, [&] {
     const keel::price_table prices = keel_example::load_prices(source);
-    const book_data b = load_book(read_portfolio(portfolio_path), prices, window);
+    const book_data b = load_book(keel::read_holdings(std::filesystem::path(portfolio_path)), prices, window);
     std::ostringstream out;  // printed whole, so that an error leaves stdout empty
     const auto t = static_cast<std::ptrdiff_t>(b.all.dates.size());
     out << b.holdings.size() << " positions, value " << money(b.total) << " on "

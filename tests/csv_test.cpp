@@ -1561,3 +1561,20 @@ TEST_CASE("the raw stock-bot folder is us_stocks_etfs_daily_2020_2026.csv to 6 d
     CHECK(worst <= tolerance);
   }
 }
+
+TEST_CASE("parse_date and try_parse_date: the price files' formats, errors naming the text", "[csv]") {
+  using std::chrono::year;
+  CHECK(keel::parse_date("2024-01-02") == year{2024} / 1 / 2);
+  CHECK(keel::parse_date("2024/01/02") == year{2024} / 1 / 2);
+  CHECK(keel::parse_date("20240102") == year{2024} / 1 / 2);
+  CHECK(keel::parse_date("2024-01-02T15:30:00Z") == year{2024} / 1 / 2);
+  CHECK(keel::try_parse_date("2024-02-29") == year{2024} / 2 / 29);
+  CHECK_FALSE(keel::try_parse_date("2023-02-29"));
+  CHECK_FALSE(keel::try_parse_date("yesterday"));
+  CHECK_FALSE(keel::try_parse_date(""));
+  CHECK_THROWS_MATCHES(keel::parse_date("2023-02-29"), keel::invalid_input,
+                       Catch::Matchers::Message("parse_date: '2023-02-29' is not a valid calendar date"));
+  CHECK_THROWS_AS(keel::parse_date("yesterday"), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::parse_date("yesterday"),
+                    Contains("parse_date: 'yesterday' is not a date (expected YYYY-MM-DD"));
+}

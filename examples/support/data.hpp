@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Data for keel's example programs: the bundled files, loading the price files and folders
-// named on the command line, return series, and the one reader of each small input file
-// (support/portfolio_data.hpp has those of portfolio, benchmark and limits files):
+// named on the command line, return series, and the readers of the two small input files that
+// only the teaching examples use (holdings, portfolios, benchmark and limits files are read by
+// keel itself: keel::read_holdings, read_portfolios, read_benchmark in keel/portfolio.hpp,
+// keel::read_limits in keel/limits.hpp):
 //   targets     symbol,weight                  -> target_weight
 //   sectors     symbol,sector                  -> the sector of each symbol asked for
-// A bad cell is one line naming the file, the line, the column and the text (input_file, the
-// row parser every reader here and in support/portfolio_data.hpp shares).
+// A bad cell is one line naming the file, the line, the column and the text (input_file).
 #pragma once
 
 #include <chrono>
@@ -58,6 +59,19 @@ inline std::filesystem::path bundled_prices() { return bundled_data_dir() / "dow
 
 /// A file of the bundled data, by name (in bundled_data_dir()).
 inline std::filesystem::path bundled_file(std::string_view name) { return bundled_data_dir() / name; }
+
+/// The bundled sample portfolio (18 Dow stocks with their sectors).
+inline std::filesystem::path bundled_portfolio() { return bundled_file("dow30_portfolio.csv"); }
+
+/// The name of keel's exception class of `e` ("invalid_input", "insufficient_data", ...), for
+/// machine-readable error records.
+inline std::string error_type(const keel::error& e) {
+  if (dynamic_cast<const keel::invalid_input*>(&e)) return "invalid_input";
+  if (dynamic_cast<const keel::insufficient_data*>(&e)) return "insufficient_data";
+  if (dynamic_cast<const keel::singular_problem*>(&e)) return "singular_problem";
+  if (dynamic_cast<const keel::infeasible*>(&e)) return "infeasible";
+  return "error";
+}
 
 /// Where the prices come from: the --prices, --delimiter and --price-column options.
 struct price_source {
@@ -115,26 +129,6 @@ using return_series = keel::dated_series<std::chrono::year_month_day, double>;
 /// \throws keel::invalid_input for an unknown symbol or a price <= 0.
 inline return_series returns_of(const keel::price_table& prices, std::string_view symbol) {
   return keel::simple_returns(prices.column(symbol));
-}
-
-/// The equal-weighted average of every column's simple return on each date, over the
-/// columns with a return that day (NaN when none has): the market proxy for a price file
-/// without an index column, such as the bundled Dow 30.
-inline return_series equal_weighted_returns(const keel::price_table& prices) {
-  const keel::return_table panel = keel::simple_returns(prices);
-  std::vector<double> values;
-  values.reserve(panel.dates.size());
-  for (Eigen::Index i = 0; i < panel.returns.rows(); ++i) {
-    double sum = 0;
-    int count = 0;
-    for (Eigen::Index j = 0; j < panel.returns.cols(); ++j)
-      if (!std::isnan(panel.returns(i, j))) {
-        sum += panel.returns(i, j);
-        ++count;
-      }
-    values.push_back(count > 0 ? sum / count : std::nan(""));
-  }
-  return {panel.dates, std::move(values)};
 }
 
 /// A small CSV input file read with keel::read_csv, its cells reached by row and column and

@@ -27,7 +27,6 @@
 #include <keel/snapshot.hpp>
 
 #include "support/data.hpp"
-#include "support/portfolio_data.hpp"
 
 namespace {
 
@@ -40,7 +39,7 @@ void expect(bool ok, const std::string& what) {
 }
 
 /// The record risk_snapshot (from the price table) implies for `p`, built here.
-nlohmann::ordered_json expected_record(const keel_example::batch_portfolio& p, const keel::price_table& prices,
+nlohmann::ordered_json expected_record(const keel::named_portfolio& p, const keel::price_table& prices,
                                        const keel::snapshot_options& options) {
   nlohmann::ordered_json j;
   j["portfolio_id"] = p.id;
@@ -68,7 +67,7 @@ int main(int argc, char** argv) {
 
   const keel::price_table prices =
       keel_example::load_prices({.paths = {prices_path}, .delimiter = ",", .price_column = ""});
-  const auto portfolios = keel_example::read_batch_portfolios(portfolios_path);
+  const auto portfolios = keel::read_portfolios(std::filesystem::path(portfolios_path));
   keel::snapshot_options options;
   options.market = market;
   options.window = window;

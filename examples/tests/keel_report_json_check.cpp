@@ -25,11 +25,11 @@
 #include <keel/beta.hpp>
 #include <keel/concentration.hpp>
 #include <keel/csv.hpp>
+#include <keel/portfolio.hpp>
 #include <keel/series.hpp>
 #include <keel/var.hpp>
 
 #include "support/data.hpp"
-#include "support/portfolio_data.hpp"
 
 namespace {
 
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   // The direct computation: the prices merged, the last `window` returns, today's weights.
   const keel::price_table prices = keel::read_prices_csv(
       std::vector<std::filesystem::path>(price_files.begin(), price_files.end()), keel::csv_options{});
-  const std::vector<keel::holding> book = keel_example::read_portfolio(portfolio);
+  const std::vector<keel::holding> book = keel::read_holdings(std::filesystem::path(portfolio));
   const keel::return_table all = keel::simple_returns(prices);
   const auto window = doc.at("inputs").at("window").get<Eigen::Index>();
   const Eigen::Index t = all.returns.rows(), n = static_cast<Eigen::Index>(book.size());

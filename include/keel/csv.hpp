@@ -15,6 +15,8 @@
 //   read_prices_csv(paths, options) several files and folders merged on their dates
 //   merge_prices(tables)            price tables merged on their dates: union of the dates, NaN
 //                                   where a symbol has no price
+//   parse_date(text), try_parse_date(text)
+//                                   a date as the price files write it -> year_month_day
 //
 // Format (RFC 4180, read leniently)
 //   - Fields are separated by the delimiter (',' unless csv_options says otherwise). A field in
@@ -46,7 +48,7 @@
 //   RFC 4180, "Common Format and MIME Type for Comma-Separated Values (CSV) Files" (2005).
 //   ISO 8601 for the date formats.
 /// \file
-/// Reading price files and other CSV files: read_prices_csv, merge_prices, read_csv.
+/// Reading price files and other CSV files: read_prices_csv, merge_prices, read_csv, parse_date.
 #pragma once
 
 #include <chrono>
@@ -60,6 +62,7 @@
 #include <vector>
 
 #include <keel/detail/config.hpp>
+#include <keel/detail/csv_reader.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -101,17 +104,20 @@ struct csv_table {
   }
 };
 
-namespace detail {
+/// Reads a calendar date as the price files write it: `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYYMMDD`,
+/// optionally followed by 'T' or ' ', a time of day (digits, ':', '.') and a zone (`Z`,
+/// `+HH:MM`, `-HH:MM`, `+HHMM`, `+HH`); the time and zone are checked for form and ignored.
+/// No spaces are trimmed: " 2024-01-02" is not a date.
+/// \returns the day.
+/// \throws invalid_input naming the text: "parse_date: '2024-02-30' is not a valid calendar
+///         date", or "... is not a date (expected YYYY-MM-DD, ...)".
+/// Ref: ISO 8601.
+KEEL_DECL [[nodiscard]] std::chrono::year_month_day parse_date(std::string_view text);
 
-/// Outcome of reading a date cell.
-enum class date_parse { ok, malformed, impossible };
-
-/// Reads `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYYMMDD`, optionally followed by 'T' or ' ', a time
-/// of day (digits, ':' and '.') and a zone (`Z`, `+HH:MM`, `-HH:MM`, `+HHMM`, `+HH`). The time
-/// and zone are checked for form and ignored.
-KEEL_DECL [[nodiscard]] date_parse parse_date(std::string_view s, std::chrono::year_month_day& out);
-
-}  // namespace detail
+/// parse_date without the exception, for callers that try several formats or report the
+/// error their own way (a command line).
+/// \returns the day, or nullopt when `text` is not a valid date in parse_date's formats.
+KEEL_DECL [[nodiscard]] std::optional<std::chrono::year_month_day> try_parse_date(std::string_view text) noexcept;
 
 /// Reads a CSV stream as text cells (RFC 4180; see the file comment for the lenient rules).
 ///

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // keel/limits.hpp: risk limits, a light vocabulary header: the metrics a limit can bound, the
-// limit and its status, every metric's value, and evaluate_limits. Reading or describing limits
+// limit and its status, every metric's value, evaluate_limits and read_limits. Reading or describing limits
 // compiles none of the snapshot pipeline (keel/snapshot.hpp computes the values; keel/online.hpp's
 // what-if book re-evaluates them per trade).
 //
@@ -8,6 +8,7 @@
 //   limit_metric, limit_severity, risk_limit, limit_status, limit_values
 //   evaluate_limits(limits, current)          -> one limit_status per limit
 //   limit_metric_name / parse_limit_metric, limit_severity_name / parse_limit_severity
+//   read_limits(in | path, options)           metric,limit[,severity] -> std::vector<risk_limit>
 //
 // Conventions
 //   A limit is breached when its metric's value exceeds it (value > limit); values are
@@ -23,6 +24,8 @@
 
 #include <cmath>
 #include <cstddef>
+#include <filesystem>
+#include <iosfwd>
 #include <span>
 #include <string>
 #include <string_view>
@@ -119,6 +122,28 @@ struct limit_values {
 [[nodiscard]] inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits,
                                                                const limit_values& current);
 
+/// How a limits file is read.
+struct limits_file_options {
+  /// The field separator (',' by default; ';' or a tab). Not a double quote or a line break.
+  char delimiter = ',';
+};
+
+/// Reads risk limits from CSV: the columns `metric` (a limit_metric name, as
+/// limit_metric_name writes it), `limit` (a finite number, a fraction: 0.25 = 25%) and
+/// optionally `severity` (warning or hard; empty: hard), in any order. One metric may appear
+/// twice (a warning level and a hard one). A file with a header and no rows is no limits.
+/// \returns the limits in file order.
+/// \throws invalid_input, naming the line, the column and the text: no header; an unknown,
+///         duplicated or missing column; a ragged row; an unknown metric or severity (listing
+///         the known ones); a limit that is not a finite number; a delimiter that is a quote or
+///         a line break.
+KEEL_DECL [[nodiscard]] std::vector<risk_limit> read_limits(std::istream& in, const limits_file_options& options = {});
+
+/// Reads a limits file as read_limits(std::istream&); messages name the file.
+/// \throws as the stream form, and invalid_input naming the path when it cannot be opened.
+KEEL_DECL [[nodiscard]] std::vector<risk_limit> read_limits(const std::filesystem::path& path,
+                                                            const limits_file_options& options = {});
+
 inline limit_metric parse_limit_metric(std::string_view name) {
   constexpr limit_metric all[] = {limit_metric::max_position_weight,
                                   limit_metric::max_sector_weight,
@@ -181,3 +206,7 @@ inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> lim
 }
 
 }  // namespace keel
+
+#if KEEL_HEADER_ONLY
+#include <keel/detail/limits-inl.hpp>
+#endif

@@ -8,6 +8,9 @@
 //   summarize_risk(holdings, universe, options)   -> risk_summary: the cheap per-portfolio summary
 //   risk_snapshot(holdings, prices, options)      -> snapshot: every section of the report
 //   risk_snapshot(holdings, universe, options)    the same from a prepared universe
+//   equal_weighted_returns(prices)              -> the equal-weighted market's dated returns
+//   serialize_universe(universe) / deserialize_universe(bytes)
+//                                   a universe as bytes (MPI broadcast, a cache), bit for bit
 //   holding (keel/portfolio.hpp) and the limits (keel/limits.hpp: risk_limit, evaluate_limits)
 //
 // One pipeline: prices -> simple returns over the `window` returns ending at as_of (the last
@@ -148,6 +151,32 @@ struct snapshot_universe {
 /// \returns snapshot_universe (see its fields). A symbol with too few finite returns is marked
 ///          unusable with its reason, not thrown.
 KEEL_DECL [[nodiscard]] snapshot_universe prepare_universe(const price_table& prices, const snapshot_options& options);
+
+/// The equal-weighted market: on each date, the mean of the simple returns of the symbols that
+/// have one that day (over the columns with a finite return; NaN when none has), summed in
+/// column order. The market proxy for a price file without an index column (the bundled Dow
+/// 30, whose DJ30 file is this index compounded from 100); daily rebalanced.
+/// r_m,t = (1 / n_t) sum_{j observed at t} (P_j,t / P_j,t-1 - 1).
+/// \returns one return per date after the first (the later date of each pair).
+/// \throws invalid_input as simple_returns(const price_table&) (a price <= 0 or not finite,
+///         naming the symbol and the date).
+/// Ref: Sharpe (1963), "A simplified model for portfolio analysis" (an index as the market).
+KEEL_DECL [[nodiscard]] dated_series<std::chrono::year_month_day, double> equal_weighted_returns(
+    const price_table& prices);
+
+/// The universe as bytes, to send to other processes (an MPI broadcast) or keep in a cache:
+/// every field, doubles as their bytes, so deserialize_universe gives back the same universe
+/// bit for bit (NaNs included). The format has a magic prefix and a version, and is read only
+/// by the same keel version on a machine of the same byte order and double format.
+/// \returns the bytes (about 8 (T + H) N + 8 N^2 bytes for T window dates, H history dates).
+KEEL_DECL [[nodiscard]] std::string serialize_universe(const snapshot_universe& universe);
+
+/// The universe serialize_universe wrote.
+/// \returns the universe, equal field by field (bit for bit) to the one serialised.
+/// \throws invalid_input for bytes it did not write: a wrong prefix or version, a truncated
+///         buffer (naming the field and the offset), sizes that disagree (returns not T x N,
+///         a per-symbol field not N long), an impossible date, or bytes left over.
+KEEL_DECL [[nodiscard]] snapshot_universe deserialize_universe(std::string_view bytes);
 
 /// A position's share of the portfolio's risk.
 struct risk_contribution {

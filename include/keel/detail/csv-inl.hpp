@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // keel/detail/csv-inl.hpp: the definitions of keel/csv.hpp (read_csv, read_prices_csv,
-// merge_prices, parse_date) and the tokenizer and layout readers they share. Included by
+// merge_prices, parse_date) and the layout readers they share (the tokenizer is in
+// csv_reader-inl.hpp, included here so that src/csv.cpp defines it once). Included by
 // csv.hpp in header-only mode and by src/csv.cpp in the compiled library. The internal
 // functions are templates with a defaulted parameter in header-only mode, so that a translation
 // unit that includes csv.hpp without reading a file instantiates none of them.
@@ -36,6 +37,8 @@
 
 #include <keel/detail/config.hpp>
 #include <keel/detail/check.hpp>
+#include <keel/detail/csv_reader-inl.hpp>
+#include <keel/detail/csv_reader.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -46,204 +49,6 @@
 namespace keel {
 
 namespace detail {
-
-/// Where a CSV error happened, and how messages name it:
-/// "fn: [source ]line L[, column C[ (name)]]: what".
-struct csv_context {
-  std::string_view fn;                               ///< "read_csv" or "read_prices_csv"
-  std::string source;                                ///< the printable path; empty for a stream
-  const std::vector<std::string>* header = nullptr;  ///< column names, once the header is read
-
-  /// "[source ]line L[, column C[ (name)]]" (column 0-based; -1: the whole line).
-  KEEL_DECL [[nodiscard]] std::string at(std::ptrdiff_t line, std::ptrdiff_t column) const;
-
-  /// Throws invalid_input for `what` at a line and a 0-based column (-1: the whole line).
-  KEEL_DECL [[noreturn]] void fail(std::ptrdiff_t line, std::ptrdiff_t column, const std::string& what) const;
-
-  /// Throws invalid_input for `what` about the whole input.
-  KEEL_DECL [[noreturn]] void fail(const std::string& what) const;
-};
-
-KEEL_DEF std::string csv_context::at(std::ptrdiff_t line, std::ptrdiff_t column) const {
-  std::string out = source.empty() ? std::string() : source + " ";
-  out += "line " + std::to_string(line);
-  if (column >= 0) {
-    out += ", column " + std::to_string(column + 1);
-    if (header != nullptr && column < detail::ssize(*header)) {
-      const std::string& name = (*header)[static_cast<std::size_t>(column)];
-      if (!name.empty()) out += " (" + detail::printable(name) + ")";
-    }
-  }
-  return out;
-}
-
-KEEL_DEF void csv_context::fail(std::ptrdiff_t line, std::ptrdiff_t column, const std::string& what) const {
-  throw invalid_input(message(fn, at(line, column) + ": " + what));
-}
-
-KEEL_DEF void csv_context::fail(const std::string& what) const {
-  throw invalid_input(message(fn, source.empty() ? what : source + ": " + what));
-}
-
-KEEL_DECL void check_delimiter(const csv_context& ctx, char delimiter) {
-  if (delimiter == '"' || delimiter == '\r' || delimiter == '\n')
-    throw invalid_input(message(ctx.fn, "the delimiter " + detail::quoted(std::string_view(&delimiter, 1)) +
-                                            " cannot be a double quote or a line break"));
-}
-
-/// Splits CSV text into records (RFC 4180 quoting, lenient line endings, blank lines skipped).
-/// One record at a time into a caller's vector, so that a 5 MB price file never exists as a
-/// million separate strings.
-class csv_tokenizer {
- public:
-  csv_tokenizer(std::string_view text, char delimiter, const csv_context& ctx)
-      : text_(text), delimiter_(delimiter), ctx_(ctx) {
-    if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // UTF-8 byte order mark
-  }
-
-  /// Reads the next record that is not blank into `cells` (reusing their storage) and the
-  /// physical line where it starts into `line`. Returns false at the end of the input.
-  KEEL_DECL bool next(std::vector<std::string>& cells, std::ptrdiff_t& line);
-
- private:
-  [[nodiscard]] bool is_space(char c) const { return (c == ' ' || c == '\t') && c != delimiter_; }
-  [[nodiscard]] bool ends_field(char c) const { return c == delimiter_ || c == '\n' || c == '\r'; }
-
-  void skip_space() {
-    while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
-  }
-
-  // Counts the line breaks (\n, \r\n, lone \r) in text_[first, last) inside a quoted field.
-  void count_lines(std::size_t first, std::size_t last) {
-    for (std::size_t i = first; i < last; ++i)
-      if (text_[i] == '\n' || (text_[i] == '\r' && (i + 1 >= text_.size() || text_[i + 1] != '\n'))) ++line_;
-  }
-
-  // Reads one field into `cell`; returns true if a delimiter follows (the record goes on).
-  KEEL_DECL bool read_field(std::string& cell, std::ptrdiff_t column, bool& any_quoted);
-
-  std::string_view text_;
-  std::size_t pos_ = 0;
-  std::ptrdiff_t line_ = 1;
-  char delimiter_;
-  const csv_context& ctx_;
-};
-
-KEEL_DEF bool csv_tokenizer::next(std::vector<std::string>& cells, std::ptrdiff_t& line) {
-  while (pos_ < text_.size()) {
-    line = line_;
-    std::size_t n = 0;
-    bool any_quoted = false;
-    bool more = true;
-    while (more) {
-      if (n == cells.size()) cells.emplace_back();
-      std::string& cell = cells[n];
-      cell.clear();
-      more = read_field(cell, static_cast<std::ptrdiff_t>(n), any_quoted);
-      ++n;
-    }
-    if (n == 1 && !any_quoted && cells[0].empty()) continue;  // a blank line
-    cells.resize(n);
-    return true;
-  }
-  return false;
-}
-
-KEEL_DEF bool csv_tokenizer::read_field(std::string& cell, std::ptrdiff_t column, bool& any_quoted) {
-  skip_space();
-  if (pos_ < text_.size() && text_[pos_] == '"') {
-    any_quoted = true;
-    const std::size_t open = pos_;
-    const std::ptrdiff_t open_line = line_;
-    ++pos_;
-    for (;;) {
-      const std::size_t close = text_.find('"', pos_);
-      if (close == std::string_view::npos)
-        ctx_.fail(open_line, column, "unterminated quoted field " + detail::quoted(text_.substr(open)));
-      count_lines(pos_, close);
-      cell.append(text_.substr(pos_, close - pos_));
-      pos_ = close + 1;
-      if (pos_ < text_.size() && text_[pos_] == '"') {  // "" is one literal quote
-        cell += '"';
-        ++pos_;
-        continue;
-      }
-      break;
-    }
-    skip_space();
-    if (pos_ < text_.size() && !ends_field(text_[pos_])) {
-      std::size_t stop = pos_;
-      while (stop < text_.size() && !ends_field(text_[stop])) ++stop;
-      ctx_.fail(line_, column,
-                "text after the closing quote of a quoted field: " + detail::quoted(text_.substr(open, stop - open)));
-    }
-  } else {
-    const std::size_t first = pos_;
-    while (pos_ < text_.size() && !ends_field(text_[pos_])) ++pos_;
-    std::size_t last = pos_;
-    while (last > first && is_space(text_[last - 1])) --last;
-    cell.append(text_.substr(first, last - first));
-  }
-  if (pos_ >= text_.size()) return false;
-  const char c = text_[pos_++];
-  if (c == delimiter_) return true;
-  if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
-  ++line_;
-  return false;
-}
-
-/// Throws invalid_input ("ragged row") unless a record has as many fields as the header.
-KEEL_DECL void require_width(const csv_context& ctx, const std::vector<std::string>& cells, std::ptrdiff_t line,
-                             std::ptrdiff_t width) {
-  const std::ptrdiff_t n = detail::ssize(cells);
-  if (n == width) return;
-  const std::string what = "ragged row: " + std::to_string(n) + (n == 1 ? " field" : " fields") +
-                           ", but the header has " + std::to_string(width);
-  if (n > width)
-    ctx.fail(line, width,
-             what + "; the first extra field is " + detail::quoted(cells[static_cast<std::size_t>(width)]));
-  ctx.fail(line, n, what + "; the row ends after " + detail::quoted(cells.back()));
-}
-
-/// The whole content of a stream. Reads through the stream buffer so that an exception mask
-/// on the stream cannot turn the normal end of input into an error.
-KEEL_DECL [[nodiscard]] std::string read_all(std::istream& in, const csv_context& ctx) {
-  if (in.fail()) ctx.fail("the stream is not readable (its failbit or badbit is set)");
-  std::streambuf* buf = in.rdbuf();
-  if (buf == nullptr) ctx.fail("the stream has no buffer");
-  std::string text;
-  try {
-    char chunk[1 << 14];
-    for (;;) {
-      const std::streamsize got = buf->sgetn(chunk, static_cast<std::streamsize>(sizeof chunk));
-      if (got <= 0) break;
-      text.append(chunk, static_cast<std::size_t>(got));
-    }
-  } catch (const std::bad_alloc&) {
-    throw;
-  } catch (const std::exception& e) {
-    ctx.fail(std::string("read error: ") + e.what());
-  }
-  try {
-    in.setstate(std::ios::eofbit);
-  } catch (const std::ios_base::failure&) {  // the caller asked for exceptions on eof
-  }
-  return text;
-}
-
-/// The whole content of a file; invalid_input naming the path if it cannot be read.
-KEEL_DECL [[nodiscard]] std::string read_file(const std::filesystem::path& path, std::string_view fn) {
-  const std::string name = detail::quoted(path.string(), 200);
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw invalid_input(message(fn, "cannot read " + name + ": it is a directory"));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    throw invalid_input(message(fn, "cannot open " + name + ": " + std::generic_category().message(err)));
-  }
-  return read_all(in, csv_context{fn, detail::printable(path.string(), 200)});
-}
 
 KEEL_DECL [[nodiscard]] csv_table read_csv_text(std::string_view text, const csv_options& options, csv_context& ctx) {
   check_delimiter(ctx, options.delimiter);
@@ -261,25 +66,6 @@ KEEL_DECL [[nodiscard]] csv_table read_csv_text(std::string_view text, const csv
     cells.clear();
   }
   return table;
-}
-
-/// A header name reduced to lowercase letters and digits: "Adj Close", "adj_close" and
-/// "ADJCLOSE" all become "adjclose".
-KEEL_DECL [[nodiscard]] std::string normalized_name(std::string_view name) {
-  std::string out;
-  for (const char c : name) {
-    if (c >= 'A' && c <= 'Z')
-      out += static_cast<char>(c - 'A' + 'a');
-    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-      out += c;
-  }
-  return out;
-}
-
-KEEL_DECL [[nodiscard]] std::string_view trim_blanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 KEEL_DECL [[nodiscard]] bool equals_ignoring_case(std::string_view a, std::string_view lower) {
@@ -321,64 +107,10 @@ KEEL_DECL [[nodiscard]] double parse_price_cell(const csv_context& ctx, std::str
   ctx.fail(line, column, detail::quoted(cell) + " is not a number" + why);
 }
 
-/// A zone after a time of day: `Z`, `+HH`, `+HHMM` or `+HH:MM` (or the same with '-').
-KEEL_DECL [[nodiscard]] bool is_utc_offset(std::string_view zone) {
-  const auto digits = [](std::string_view t) {
-    return std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (zone == "Z") return true;
-  if (zone.empty() || (zone[0] != '+' && zone[0] != '-')) return false;
-  zone.remove_prefix(1);
-  if (zone.size() == 2 || zone.size() == 4) return digits(zone);
-  return zone.size() == 5 && zone[2] == ':' && digits(zone.substr(0, 2)) && digits(zone.substr(3));
-}
-
-KEEL_DEF date_parse parse_date(std::string_view s, std::chrono::year_month_day& out) {
-  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
-  const auto number = [&](std::size_t at, std::size_t count, unsigned& value) {
-    if (at + count > s.size()) return false;
-    value = 0;
-    for (std::size_t i = at; i < at + count; ++i) {
-      if (!is_digit(s[i])) return false;
-      value = value * 10 + static_cast<unsigned>(s[i] - '0');
-    }
-    return true;
-  };
-  unsigned y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  std::size_t pos = 0;
-  if (s.size() >= 10 && (s[4] == '-' || s[4] == '/') && s[7] == s[4]) {
-    if (!number(0, 4, y) || !number(5, 2, m) || !number(8, 2, d)) return date_parse::malformed;
-    pos = 10;
-  } else if (number(0, 4, y) && number(4, 2, m) && number(6, 2, d)) {
-    pos = 8;
-  } else {
-    return date_parse::malformed;
-  }
-  if (pos < s.size()) {
-    if (s[pos] != 'T' && s[pos] != ' ') return date_parse::malformed;
-    ++pos;
-    if (pos >= s.size() || !is_digit(s[pos])) return date_parse::malformed;
-    while (pos < s.size() && (is_digit(s[pos]) || s[pos] == ':' || s[pos] == '.')) ++pos;
-    const std::string_view zone = s.substr(pos);
-    if (!zone.empty() && !is_utc_offset(zone)) return date_parse::malformed;
-  }
-  out = std::chrono::year{static_cast<int>(y)} / std::chrono::month{m} / std::chrono::day{d};
-  return out.ok() ? date_parse::ok : date_parse::impossible;
-}
-
 /// The day of a date cell; invalid_input naming the cell if it is not a valid date.
 KEEL_DECL [[nodiscard]] std::chrono::sys_days parse_date_cell(const csv_context& ctx, std::string_view cell,
                                                               std::ptrdiff_t line, std::ptrdiff_t column) {
-  std::chrono::year_month_day date{};
-  const date_parse result = parse_date(trim_blanks(cell), date);
-  if (result == date_parse::ok) return std::chrono::sys_days(date);
-  if (result == date_parse::impossible) ctx.fail(line, column, detail::quoted(cell) + " is not a valid calendar date");
-  ctx.fail(line, column,
-           detail::quoted(cell) +
-               " is not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD, "
-               "optionally followed by a time of day)");
+  return std::chrono::sys_days(parse_date_text_cell(ctx, cell, line, column));
 }
 
 /// The header as one line of text, for messages.
@@ -918,6 +650,23 @@ KEEL_DEF price_table read_prices_csv(const std::filesystem::path& path, const cs
 
 KEEL_DEF price_table read_prices_csv(const std::vector<std::filesystem::path>& paths, const csv_options& options) {
   return detail::read_price_files(paths, options);
+}
+
+KEEL_DEF std::optional<std::chrono::year_month_day> try_parse_date(std::string_view text) noexcept {
+  std::chrono::year_month_day day{};
+  if (detail::parse_date(text, day) != detail::date_parse::ok) return std::nullopt;
+  return day;
+}
+
+KEEL_DEF std::chrono::year_month_day parse_date(std::string_view text) {
+  std::chrono::year_month_day day{};
+  const detail::date_parse result = detail::parse_date(text, day);
+  if (result == detail::date_parse::ok) return day;
+  if (result == detail::date_parse::impossible)
+    throw invalid_input(detail::message("parse_date", detail::quoted(text) + " is not a valid calendar date"));
+  throw invalid_input(detail::message("parse_date", detail::quoted(text) +
+                                                        " is not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD, "
+                                                        "optionally followed by a time of day)"));
 }
 
 KEEL_DEF price_table merge_prices(std::span<const price_table> tables) {

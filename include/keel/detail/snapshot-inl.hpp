@@ -8,6 +8,7 @@
 // IWYU pragma: private, include <keel/snapshot.hpp>
 #pragma once
 
+#include <keel/detail/snapshot_io-inl.hpp>
 #include <keel/detail/snapshot_report-inl.hpp>
 #include <keel/detail/snapshot_summary-inl.hpp>
 #include <keel/detail/snapshot_universe-inl.hpp>

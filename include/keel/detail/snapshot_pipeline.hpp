@@ -124,6 +124,16 @@ template <class L = void>
     b.values.push_back(h.quantity * u.last_prices[uz(j)]);
     b.value += b.values.back();
     b.gross += std::abs(b.values.back());
+    // A quantity can be finite and its value not (1e308 shares): say which row, not a NaN weight later.
+    if (!std::isfinite(b.gross)) {
+      const std::string row =
+          "holdings[" + std::to_string(i) + "] " + detail::quoted(h.symbol) +
+          (h.lots.empty() ? std::string() : " (from line " + std::to_string(h.lots.front().line) + ")");
+      throw invalid_input(message(fn, row + ": quantity " + number_text(h.quantity) + " x price " +
+                                          number_text(u.last_prices[uz(j)]) + " on " + date_text(u.as_of) +
+                                          (std::isfinite(b.values.back()) ? " makes the total market value overflow"
+                                                                          : " overflows the range of double")));
+    }
   }
   if (!(b.value > 0))
     throw invalid_input(message(fn, "the net market value of the holdings is " + number_text(b.value) + " on " +
