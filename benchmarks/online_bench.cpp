@@ -74,7 +74,7 @@ struct streams {
   keel::covariance_estimate<double> estimate;
   streams() {
     for (Eigen::Index i = 0; i < n_assets; ++i) {
-      betas.emplace_back(keel::streaming_beta_options{.window = days});
+      betas.emplace_back(days);
       vols.emplace_back(days);
       ewmas.emplace_back();
     }

@@ -150,12 +150,13 @@ int main(int argc, char** argv) {
       prices.col(static_cast<Eigen::Index>(j)) =
           table.prices.col(table.index_of(symbols[j]));  // throws for an unknown one
     }
-    const Eigen::VectorXd mu = keel::mean_historical_return(prices, {.periods = periods_per_year});
+    const Eigen::VectorXd mu =
+        keel::mean_historical_return(prices, {.periods_per_year = static_cast<double>(periods_per_year)});
     const keel::return_table returns = keel::simple_returns(table);
     Eigen::MatrixXd r(returns.returns.rows(), prices.cols());
     for (std::size_t j = 0; j < symbols.size(); ++j)
       r.col(static_cast<Eigen::Index>(j)) = returns.returns.col(table.index_of(symbols[j]));
-    const auto est = keel::sample_covariance(r, {.annualization = static_cast<double>(periods_per_year),
+    const auto est = keel::sample_covariance(r, {.periods_per_year = static_cast<double>(periods_per_year),
                                                  .missing = keel::missing_data::pairwise,
                                                  .repair = true});
     keel::portfolio_constraints constraints{.bounds = bounds};

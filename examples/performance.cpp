@@ -72,15 +72,17 @@ int main(int argc, char** argv) {
       const std::vector<double>& r = aligned.first;
       const keel::dated_view returns(aligned.keys, r, symbol);
       const auto dd = keel::max_drawdown(returns);
-      const auto capture = keel::capture_ratios(r, aligned.second, {.periods = periods});
-      out.add({symbol, keel_example::percent(keel::annual_return(r, {.periods = periods})),
-               keel_example::fixed(100 * keel::annual_volatility(r, {.periods = periods}), 2) + "%",
-               keel_example::fixed(keel::sharpe_ratio(r, {.risk_free = risk_free, .periods = periods}), 2),
-               keel_example::fixed(keel::sortino_ratio(r, {.required_return = risk_free, .periods = periods}), 2),
-               keel_example::fixed(100 * dd.depth, 2) + "%", date_or(dd.peak, "start"), date_or(dd.trough, "-"),
-               date_or(dd.recovery, "not yet"), keel_example::fixed(keel::calmar_ratio(r, {.periods = periods}), 2),
-               keel_example::fixed(capture.up, 2), keel_example::fixed(capture.down, 2),
-               std::to_string(aligned.keys.size())});
+      const auto capture = keel::capture_ratios(r, aligned.second, {.periods_per_year = periods});
+      out.add(
+          {symbol, keel_example::percent(keel::annual_return(r, {.periods_per_year = periods})),
+           keel_example::fixed(100 * keel::annual_volatility(r, {.periods_per_year = periods}), 2) + "%",
+           keel_example::fixed(keel::sharpe_ratio(r, {.risk_free = risk_free, .periods_per_year = periods}), 2),
+           keel_example::fixed(keel::sortino_ratio(r, {.required_return = risk_free, .periods_per_year = periods}), 2),
+           keel_example::fixed(100 * dd.depth, 2) + "%", date_or(dd.peak, "start"), date_or(dd.trough, "-"),
+           date_or(dd.recovery, "not yet"),
+           keel_example::fixed(keel::calmar_ratio(r, {.periods_per_year = periods}), 2),
+           keel_example::fixed(capture.up, 2), keel_example::fixed(capture.down, 2),
+           std::to_string(aligned.keys.size())});
     }
     std::ostringstream report;  // printed whole, so that an error leaves stdout empty
     report << "market: "

@@ -73,21 +73,21 @@ int main(int argc, char** argv) {
     const keel::price_table prices = keel_example::load_prices(source);
     if (symbols.empty()) symbols = prices.symbols;
     const double a = periods_per_year;
-    const keel::realized_volatility_options realized{.annualization = a};
+    const keel::realized_volatility_options realized{.periods_per_year = a};
     keel_example::table out({"symbol", "vol30", "vol60", "vol90", "ewma", "trend", "strength", "pctile",
                              "har" + std::to_string(horizon), "har R^2", "n"});
     for (const auto& symbol : symbols) {
       const auto returns = keel_example::returns_of(prices, symbol);
       try {
-        const auto trend = keel::volatility_trend(returns, {.annualization = a});
-        const auto har = keel::har_volatility_forecast(returns, {.horizon = horizon, .annualization = a});
+        const auto trend = keel::volatility_trend(returns, {.periods_per_year = a});
+        const auto har = keel::har_volatility_forecast(returns, {.horizon = horizon, .periods_per_year = a});
         const auto present = static_cast<std::ptrdiff_t>(har.squares.size());
         out.add({symbol, vol_text(keel::realized_volatility(returns, 30, realized)),
                  vol_text(keel::realized_volatility(returns, 60, realized)),
                  vol_text(keel::realized_volatility(returns, 90, realized)),
-                 vol_text(keel::ewma_volatility(returns, {.annualization = a}).volatility),
+                 vol_text(keel::ewma_volatility(returns, {.periods_per_year = a}).volatility),
                  direction_text(trend.direction), keel_example::fixed(trend.strength, 2),
-                 keel_example::fixed(keel::volatility_percentile(returns), 2), vol_text(har.volatility),
+                 keel_example::fixed(keel::volatility_percentile(returns, 30), 2), vol_text(har.volatility),
                  keel_example::fixed(har.model.r_squared, 3), std::to_string(present)});
       } catch (const keel::error& e) {  // say which symbol
         throw keel::invalid_input(symbol + ": " + e.what());

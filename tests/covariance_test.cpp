@@ -52,7 +52,7 @@ lmatrix reference_cov(const matrix& x, int ddof = 1) {
 TEST_CASE("sample_covariance equals a long-double two-pass covariance entry by entry", "[covariance][sample]") {
   for (unsigned seed = 1; seed <= 5; ++seed) {
     const matrix x = make_panel(200 + 50 * seed, 3 + 2 * seed, seed);
-    const auto est = keel::sample_covariance(x);
+    const auto est = keel::sample_covariance(x, {.periods_per_year = 1});
     INFO("seed " << seed);
     CHECK(worst_scaled_error(est.covariance, reference_cov(x)) < 1e-14);
     CHECK(symmetric(est.covariance));
@@ -67,15 +67,15 @@ TEST_CASE("sample_covariance keeps its digits for price-like offsets", "[covaria
   // Centring first: an offset of 1e6 standard deviations costs no digits (the one-pass formula
   // sum xy - n xbar ybar would lose twelve of them).
   const matrix x = make_panel(500, 4, 11, 1e4);
-  const auto est = keel::sample_covariance(x);
+  const auto est = keel::sample_covariance(x, {.periods_per_year = 1});
   CHECK(worst_scaled_error(est.covariance, reference_cov(x)) < 1e-12);
 }
 
 TEST_CASE("sample_covariance annualises linearly and is PSD on the Dow 30", "[covariance][sample][real]") {
   const matrix r = dow_returns();
   REQUIRE(r.rows() == 2528);
-  const auto daily = keel::sample_covariance(r);
-  const auto annual = keel::sample_covariance(r, {.annualization = 252});
+  const auto daily = keel::sample_covariance(r, {.periods_per_year = 1});
+  const auto annual = keel::sample_covariance(r, {.periods_per_year = 252});
   CHECK((annual.covariance - 252 * daily.covariance).cwiseAbs().maxCoeff() <=
         1e-15 * annual.covariance.cwiseAbs().maxCoeff());
   CHECK(symmetric(daily.covariance));
@@ -96,7 +96,7 @@ TEST_CASE("sample_covariance pairwise equals the complete-pair formula per pair"
   for (Eigen::Index i = 0; i < 150; ++i) x(i, 4) = std::nan("");
   for (Eigen::Index i = 7; i < 300; i += 13) x(i, 0) = std::nan("");
   x(299, 5) = std::nan("");
-  const auto est = keel::sample_covariance(x, {.missing = keel::missing_data::pairwise});
+  const auto est = keel::sample_covariance(x, {.periods_per_year = 1, .missing = keel::missing_data::pairwise});
   CHECK(worst_scaled_error(est.covariance, reference_cov(x)) < 1e-14);
   CHECK(symmetric(est.covariance));
   CHECK(est.pair_counts(2, 4) == 150);
@@ -108,8 +108,8 @@ TEST_CASE("sample_covariance pairwise equals the complete-pair formula per pair"
   CHECK(est.positive_semidefinite == (*est.min_eigenvalue >= -1e-15));
   // Without NaN, pairwise is the complete form.
   const matrix full = make_panel(200, 5, 4);
-  const auto a = keel::sample_covariance(full, {.missing = keel::missing_data::pairwise});
-  const auto b = keel::sample_covariance(full);
+  const auto a = keel::sample_covariance(full, {.periods_per_year = 1, .missing = keel::missing_data::pairwise});
+  const auto b = keel::sample_covariance(full, {.periods_per_year = 1});
   CHECK((a.covariance - b.covariance).cwiseAbs().maxCoeff() < 1e-15 * b.covariance.cwiseAbs().maxCoeff());
 }
 
@@ -122,7 +122,7 @@ TEST_CASE("sample_covariance pairwise falls back to exact sums where a pair's me
     x(i, 0) = std::nan("");
     x(i, 1) += 50.0;
   }
-  const auto est = keel::sample_covariance(x, {.missing = keel::missing_data::pairwise});
+  const auto est = keel::sample_covariance(x, {.periods_per_year = 1, .missing = keel::missing_data::pairwise});
   CHECK(worst_scaled_error(est.covariance, reference_cov(x)) < 1e-13);
 }
 
@@ -146,13 +146,14 @@ TEST_CASE("sample_covariance pairwise reports and repairs a matrix that is not P
       x(i, 2) = -a + 0.1 * b;
     }
   }
-  const auto raw = keel::sample_covariance(x, {.missing = keel::missing_data::pairwise});
+  const auto raw = keel::sample_covariance(x, {.periods_per_year = 1, .missing = keel::missing_data::pairwise});
   REQUIRE(raw.min_eigenvalue.has_value());
   CHECK_FALSE(raw.positive_semidefinite);
   CHECK(*raw.min_eigenvalue < 0);
   CHECK(*raw.min_eigenvalue == Approx(min_eigenvalue(raw.covariance)).epsilon(1e-9));
   CHECK_FALSE(raw.repaired);
-  const auto fixed = keel::sample_covariance(x, {.missing = keel::missing_data::pairwise, .repair = true});
+  const auto fixed =
+      keel::sample_covariance(x, {.periods_per_year = 1, .missing = keel::missing_data::pairwise, .repair = true});
   CHECK(fixed.repaired);
   CHECK(fixed.positive_semidefinite);
   CHECK(min_eigenvalue(fixed.covariance) >= -1e-15 * fixed.covariance.diagonal().maxCoeff());
@@ -161,7 +162,8 @@ TEST_CASE("sample_covariance pairwise reports and repairs a matrix that is not P
   CHECK(symmetric(fixed.covariance));
   // A PSD pairwise matrix is left alone by the repair option.
   const matrix ok = make_panel(200, 4, 6);
-  const auto same = keel::sample_covariance(ok, {.missing = keel::missing_data::pairwise, .repair = true});
+  const auto same =
+      keel::sample_covariance(ok, {.periods_per_year = 1, .missing = keel::missing_data::pairwise, .repair = true});
   CHECK_FALSE(same.repaired);
 }
 
@@ -176,7 +178,7 @@ TEST_CASE("sample_covariance complete_rows equals the covariance of the complete
   }
   matrix kept(static_cast<Eigen::Index>(keep.size()), 4);
   for (std::size_t k = 0; k < keep.size(); ++k) kept.row(static_cast<Eigen::Index>(k)) = x.row(keep[k]);
-  const auto est = keel::sample_covariance(x, {.missing = keel::missing_data::complete_rows});
+  const auto est = keel::sample_covariance(x, {.periods_per_year = 1, .missing = keel::missing_data::complete_rows});
   CHECK(est.observations == static_cast<std::ptrdiff_t>(keep.size()));
   CHECK(worst_scaled_error(est.covariance, reference_cov(kept)) < 1e-14);
 }
@@ -194,8 +196,8 @@ TEST_CASE("sample_covariance pairwise on real prices with a late listing (VLTO)"
     REQUIRE(j < static_cast<Eigen::Index>(returns.symbols.size()));
     x.col(static_cast<Eigen::Index>(k)) = returns.returns.col(j);
   }
-  CHECK_THROWS_WITH(keel::sample_covariance(x), Contains("panel(0, 2) is NaN; set .missing"));
-  const auto est = keel::sample_covariance(x, {.annualization = 252, .missing = keel::missing_data::pairwise});
+  CHECK_THROWS_WITH(keel::sample_covariance(x, {.periods_per_year = 1}), Contains("panel(0, 2) is NaN; set .missing"));
+  const auto est = keel::sample_covariance(x, {.periods_per_year = 252, .missing = keel::missing_data::pairwise});
   CHECK(est.pair_counts(2, 2) < est.pair_counts(0, 0));
   CHECK(est.pair_counts(0, 0) == 251);
   CHECK(worst_scaled_error(est.covariance / 252, reference_cov(x)) < 1e-13);
@@ -205,6 +207,7 @@ TEST_CASE("sample_covariance pairwise on real prices with a late listing (VLTO)"
     CHECK(std::sqrt(est.covariance(j, j)) < 1.0);
   }
   // Every column of the table: ABBV, GEV and SOLV have no returns at all.
-  CHECK_THROWS_AS(keel::sample_covariance(returns.returns, {.missing = keel::missing_data::pairwise}),
-                  keel::insufficient_data);
+  CHECK_THROWS_AS(
+      keel::sample_covariance(returns.returns, {.periods_per_year = 1, .missing = keel::missing_data::pairwise}),
+      keel::insufficient_data);
 }

@@ -19,6 +19,7 @@ using namespace keel_test::covariance_test;
 namespace {
 
 using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
 
 }  // namespace
 
@@ -28,63 +29,69 @@ using Catch::Matchers::Contains;
 TEST_CASE("covariance estimators reject bad input with located messages", "[covariance][errors]") {
   matrix x = make_panel(50, 3, 90);
   x(7, 1) = std::nan("");
-  CHECK_THROWS_AS(keel::sample_covariance(x), keel::invalid_input);
-  CHECK_THROWS_WITH(keel::sample_covariance(x),
+  CHECK_THROWS_AS(keel::sample_covariance(x, {.periods_per_year = 1}), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::sample_covariance(x, {.periods_per_year = 1}),
                     Contains("sample_covariance: panel(7, 1) is NaN; set .missing = missing_data::pairwise"));
-  CHECK_THROWS_WITH(keel::ledoit_wolf(x), Contains("ledoit_wolf: panel(7, 1) is NaN"));
-  CHECK_THROWS_WITH(keel::ewma_covariance(x), Contains("ewma_covariance: panel(7, 1) is NaN"));
-  CHECK_THROWS_WITH(keel::semicovariance(x), Contains("semicovariance: panel(7, 1) is NaN"));
+  CHECK_THROWS_WITH(keel::ledoit_wolf(x, {.periods_per_year = 1}), Contains("ledoit_wolf: panel(7, 1) is NaN"));
+  CHECK_THROWS_WITH(keel::ewma_covariance(x, {.periods_per_year = 1}), Contains("ewma_covariance: panel(7, 1) is NaN"));
+  CHECK_THROWS_WITH(keel::semicovariance(x, {.periods_per_year = 1}), Contains("semicovariance: panel(7, 1) is NaN"));
   x(3, 2) = std::numeric_limits<double>::infinity();
-  CHECK_THROWS_WITH(keel::sample_covariance(x, {.missing = keel::missing_data::pairwise}),
+  CHECK_THROWS_WITH(keel::sample_covariance(x, {.periods_per_year = 1, .missing = keel::missing_data::pairwise}),
                     Contains("panel(3, 2) is inf"));
-  CHECK_THROWS_WITH(keel::sample_covariance(x, {.missing = keel::missing_data::complete_rows}),
+  CHECK_THROWS_WITH(keel::sample_covariance(x, {.periods_per_year = 1, .missing = keel::missing_data::complete_rows}),
                     Contains("panel(3, 2) is inf"));
   const matrix ok = make_panel(50, 3, 91);
-  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.annualization = 0}), Contains("annualization = 0 must be positive"));
-  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.min_observations = 1}),
+  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.periods_per_year = 0}),
+                    Contains("sample_covariance: periods_per_year = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.periods_per_year = 1, .min_observations = 1}),
                     Contains("min_observations = 1 must be at least 2"));
-  CHECK_THROWS_WITH(keel::ewma_covariance(ok, {.lambda = 1}), Contains("lambda = 1 must be in (0, 1)"));
-  CHECK_THROWS_WITH(keel::ewma_covariance(ok, {.missing = keel::missing_data::pairwise}),
+  CHECK_THROWS_WITH(keel::ewma_covariance(ok, {.lambda = 1, .periods_per_year = 1}),
+                    Contains("lambda = 1 must be in (0, 1)"));
+  CHECK_THROWS_WITH(keel::ewma_covariance(ok, {.periods_per_year = 1, .missing = keel::missing_data::pairwise}),
                     Contains("missing = missing_data::pairwise is not supported"));
-  CHECK_THROWS_WITH(keel::ledoit_wolf(ok, {.missing = keel::missing_data::pairwise}),
+  CHECK_THROWS_WITH(keel::ledoit_wolf(ok, {.periods_per_year = 1, .missing = keel::missing_data::pairwise}),
                     Contains("missing = missing_data::pairwise is not supported"));
-  CHECK_THROWS_WITH(keel::semicovariance(ok, {.benchmark = std::nan("")}), Contains("benchmark = NaN must be finite"));
+  CHECK_THROWS_WITH(keel::semicovariance(ok, {.benchmark = std::nan(""), .periods_per_year = 1}),
+                    Contains("benchmark = NaN must be finite"));
   // Too few rows.
   const matrix one_row = ok.topRows(1);
-  CHECK_THROWS_AS(keel::sample_covariance(one_row), keel::insufficient_data);
-  CHECK_THROWS_WITH(keel::sample_covariance(one_row), Contains("needs at least 2 rows, got 1"));
-  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.min_observations = 60}),
+  CHECK_THROWS_AS(keel::sample_covariance(one_row, {.periods_per_year = 1}), keel::insufficient_data);
+  CHECK_THROWS_WITH(keel::sample_covariance(one_row, {.periods_per_year = 1}),
+                    Contains("needs at least 2 rows, got 1"));
+  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.periods_per_year = 1, .min_observations = 60}),
                     Contains("needs at least 60 rows, got 50 (set by covariance_options::min_observations)"));
-  CHECK_THROWS_AS(keel::ledoit_wolf(one_row), keel::insufficient_data);
+  CHECK_THROWS_AS(keel::ledoit_wolf(one_row, {.periods_per_year = 1}), keel::insufficient_data);
   matrix holes = ok;
   for (Eigen::Index i = 0; i < 50; ++i) holes(i, i % 2 == 0 ? 0 : 2) = std::nan("");
-  CHECK_THROWS_WITH(keel::sample_covariance(holes, {.missing = keel::missing_data::complete_rows}),
-                    Contains("needs at least 2 complete rows, got 0"));
-  CHECK_THROWS_WITH(keel::sample_covariance(holes, {.missing = keel::missing_data::pairwise}),
+  CHECK_THROWS_WITH(
+      keel::sample_covariance(holes, {.periods_per_year = 1, .missing = keel::missing_data::complete_rows}),
+      Contains("needs at least 2 complete rows, got 0"));
+  CHECK_THROWS_WITH(keel::sample_covariance(holes, {.periods_per_year = 1, .missing = keel::missing_data::pairwise}),
                     Contains("common rows of columns 0 and 2"));
   // Constant columns: fine for a covariance (zero variance), singular for correlations.
   matrix flat = ok;
   flat.col(1).setConstant(0.01);
-  const auto est = keel::sample_covariance(flat);
+  const auto est = keel::sample_covariance(flat, {.periods_per_year = 1});
   CHECK(est.covariance(1, 1) == 0);
   CHECK(est.covariance(0, 1) == 0);
   CHECK_THROWS_AS(keel::correlation(est.covariance), keel::singular_problem);
   CHECK_THROWS_WITH(keel::correlation(est.covariance), Contains("cov(1, 1) = 0: asset 1 has zero variance"));
-  CHECK_THROWS_AS(keel::ledoit_wolf(flat, {.target = keel::shrinkage_target::constant_correlation}),
-                  keel::singular_problem);
-  CHECK_NOTHROW(keel::ledoit_wolf(flat));
-  CHECK_NOTHROW(keel::ledoit_wolf(flat, {.target = keel::shrinkage_target::single_factor}));
+  CHECK_THROWS_AS(
+      keel::ledoit_wolf(flat, {.target = keel::shrinkage_target::constant_correlation, .periods_per_year = 1}),
+      keel::singular_problem);
+  CHECK_NOTHROW(keel::ledoit_wolf(flat, {.periods_per_year = 1}));
+  CHECK_NOTHROW(keel::ledoit_wolf(flat, {.target = keel::shrinkage_target::single_factor, .periods_per_year = 1}));
   CHECK_THROWS_WITH(keel::correlation(matrix(2, 3)), Contains("cov is 2 x 3, not square"));
   matrix neg = matrix::Identity(2, 2);
   neg(1, 1) = -1;
   CHECK_THROWS_WITH(keel::correlation(neg), Contains("cov(1, 1) = -1 is a negative variance"));
   // Out of range.
   const matrix huge = ok * 1e160;
-  CHECK_THROWS_WITH(keel::sample_covariance(huge), Contains("overflows"));
+  CHECK_THROWS_WITH(keel::sample_covariance(huge, {.periods_per_year = 1}), Contains("overflows"));
   const matrix tiny = ok * 1e-160;
-  CHECK_THROWS_WITH(keel::sample_covariance(tiny), Contains("vary too little for double"));
+  CHECK_THROWS_WITH(keel::sample_covariance(tiny, {.periods_per_year = 1}), Contains("vary too little for double"));
   const Eigen::MatrixXf big = (ok * 3e20).cast<float>();  // fits float; its covariance x 252 does not
-  CHECK_THROWS_WITH(keel::sample_covariance(big, {.annualization = 252}), Contains("overflows the result type"));
+  CHECK_THROWS_WITH(keel::sample_covariance(big, {.periods_per_year = 252}), Contains("overflows the result type"));
 }
 
 TEST_CASE("covariance out forms reuse their buffers", "[covariance][allocation]") {
@@ -93,17 +100,18 @@ TEST_CASE("covariance out forms reuse their buffers", "[covariance][allocation]"
   keel::shrinkage_estimate<double> s;
   keel::covariance_estimate<double> e;
   const auto all = [&] {
-    keel::sample_covariance(x, c);
-    keel::ledoit_wolf(x, s, {.target = keel::shrinkage_target::single_factor});
-    keel::ewma_covariance(x, e);
+    keel::sample_covariance(x, c, {.periods_per_year = 1});
+    keel::ledoit_wolf(x, s, {.target = keel::shrinkage_target::single_factor, .periods_per_year = 1});
+    keel::ewma_covariance(x, e, {.periods_per_year = 1});
   };
   all();
   const long before = keel_test::allocation_count();
   all();
   // Products this small use Eigen's stack buffers: nothing is allocated at all.
   CHECK(keel_test::allocation_count() == before);
-  CHECK(c.covariance == keel::sample_covariance(x).covariance);
-  CHECK(s.shrinkage == keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor}).shrinkage);
+  CHECK(c.covariance == keel::sample_covariance(x, {.periods_per_year = 1}).covariance);
+  CHECK(s.shrinkage ==
+        keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor, .periods_per_year = 1}).shrinkage);
 }
 
 TEST_CASE("ledoit_wolf single factor with a market of zero variance shrinks nothing",
@@ -114,7 +122,7 @@ TEST_CASE("ledoit_wolf single factor with a market of zero variance shrinks noth
   matrix x(100, 2);
   x.col(0) = base.col(0);
   x.col(1) = -base.col(0);
-  const auto est = keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor});
+  const auto est = keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor, .periods_per_year = 1});
   CHECK(est.shrinkage == 0);
   CHECK(est.target_covariance(0, 1) == 0);
   CHECK(est.target_covariance(0, 0) == est.covariance(0, 0));
@@ -131,7 +139,50 @@ TEST_CASE("the nearest-correlation repair is exactly symmetric on badly scaled d
     for (Eigen::Index j = 0; j < 4; ++j)
       if ((i + j) % 3 != 0) x(i, j) = z(gen) * std::pow(10.0, 30 * static_cast<double>(j));
   x(0, 1) = 1e40;
-  const auto est = keel::sample_covariance(x, {.missing = keel::missing_data::pairwise, .repair = true});
+  const auto est =
+      keel::sample_covariance(x, {.periods_per_year = 1, .missing = keel::missing_data::pairwise, .repair = true});
   CHECK(symmetric(est.covariance));
   CHECK(est.positive_semidefinite);
 }
+
+TEST_CASE("periods_per_year is checked by one validator with one message", "[covariance][errors][periods]") {
+  const matrix ok = make_panel(50, 3, 10);
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(keel::sample_covariance(ok, {.periods_per_year = 0}),
+                    Equals("sample_covariance: periods_per_year = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::ewma_covariance(ok, {.periods_per_year = -1}),
+                    Equals("ewma_covariance: periods_per_year = -1 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::semicovariance(ok, {.periods_per_year = std::nan("")}),
+                    Equals("semicovariance: periods_per_year = NaN must be positive and finite"));
+  CHECK_THROWS_WITH(keel::ledoit_wolf(ok, {.periods_per_year = inf}),
+                    Equals("ledoit_wolf: periods_per_year = inf must be positive and finite"));
+  CHECK_THROWS_AS(keel::sample_covariance(ok, {.periods_per_year = inf}), keel::invalid_input);
+}
+
+TEST_CASE("the covariance estimators annualise by default: 252 x the per-period estimate", "[covariance][periods]") {
+  const matrix x = make_panel(120, 4, 7);
+  const auto close = [](const matrix& a, const matrix& b) {
+    return (a - b).cwiseAbs().maxCoeff() <= 1e-15 * b.cwiseAbs().maxCoeff();
+  };
+  CHECK(close(keel::sample_covariance(x).covariance,
+              252 * keel::sample_covariance(x, {.periods_per_year = 1}).covariance));
+  CHECK(close(keel::ewma_covariance(x).covariance, 252 * keel::ewma_covariance(x, {.periods_per_year = 1}).covariance));
+  CHECK(close(keel::semicovariance(x).covariance, 252 * keel::semicovariance(x, {.periods_per_year = 1}).covariance));
+  CHECK(close(keel::ledoit_wolf(x).covariance, 252 * keel::ledoit_wolf(x, {.periods_per_year = 1}).covariance));
+}
+
+// The signature rule: every options aggregate takes designated initialisers in declared order.
+static_assert(
+    sizeof(keel::covariance_options{
+        .periods_per_year = 252, .missing = keel::missing_data::reject, .min_observations = 2, .repair = false}) > 0);
+static_assert(sizeof(keel::ewma_covariance_options{.lambda = 0.94,
+                                                   .periods_per_year = 252,
+                                                   .demean = false,
+                                                   .weighting = keel::ewma_weighting::normalized,
+                                                   .missing = keel::missing_data::reject}) > 0);
+static_assert(sizeof(keel::semicovariance_options{
+                  .benchmark = 0, .periods_per_year = 252, .missing = keel::missing_data::reject, .repair = false}) >
+              0);
+static_assert(sizeof(keel::ledoit_wolf_options{.target = keel::shrinkage_target::scaled_identity,
+                                               .periods_per_year = 252,
+                                               .missing = keel::missing_data::reject}) > 0);

@@ -137,14 +137,14 @@ TEST_CASE("ewma_covariance equals pandas' ewm recursions (PyPortfolioOpt exp_cov
     den = lambda * den + 1;
   }
   const lmatrix expected = 252 * num / den;
-  const auto est = keel::ewma_covariance(x, {.lambda = lambda, .annualization = 252, .demean = true});
+  const auto est = keel::ewma_covariance(x, {.lambda = lambda, .periods_per_year = 252, .demean = true});
   CHECK(worst_scaled_error(est.covariance, expected) < 1e-13);
   CHECK(symmetric(est.covariance));
   // RiskMetrics: zero mean, the recursion S_t = lambda S_{t-1} + (1 - lambda) r_t r_t' from S_0 = r_0 r_0'.
   lmatrix rm = (x.row(0).transpose() * x.row(0)).cast<long double>();
   for (Eigen::Index t = 1; t < x.rows(); ++t)
     rm = 0.94L * rm + 0.06L * (x.row(t).transpose() * x.row(t)).cast<long double>();
-  const auto rec = keel::ewma_covariance(x, {.weighting = keel::ewma_weighting::recursive});
+  const auto rec = keel::ewma_covariance(x, {.periods_per_year = 1, .weighting = keel::ewma_weighting::recursive});
   CHECK(worst_scaled_error(rec.covariance, rm) < 1e-13);
   CHECK(min_eigenvalue(rec.covariance) > 0);
 }
@@ -155,7 +155,7 @@ TEST_CASE("ewma_covariance equals pandas' ewm recursions (PyPortfolioOpt exp_cov
 TEST_CASE("semicovariance equals the mean product of shortfalls (PyPortfolioOpt)", "[covariance][semi]") {
   matrix x = make_panel(300, 5, 13);
   const double b = 0.000079;
-  const auto est = keel::semicovariance(x, {.benchmark = b, .annualization = 252});
+  const auto est = keel::semicovariance(x, {.benchmark = b, .periods_per_year = 252});
   lmatrix expected(5, 5);
   for (Eigen::Index i = 0; i < 5; ++i)
     for (Eigen::Index j = 0; j < 5; ++j) {
@@ -167,7 +167,7 @@ TEST_CASE("semicovariance equals the mean product of shortfalls (PyPortfolioOpt)
   CHECK(min_eigenvalue(est.covariance) > 0);
   // Pairwise: each pair over its common rows.
   for (Eigen::Index i = 0; i < 60; ++i) x(i, 1) = std::nan("");
-  const auto pw = keel::semicovariance(x, {.missing = keel::missing_data::pairwise});
+  const auto pw = keel::semicovariance(x, {.periods_per_year = 1, .missing = keel::missing_data::pairwise});
   long double s01 = 0;
   for (Eigen::Index t = 60; t < x.rows(); ++t) s01 += std::min(x(t, 0), 0.0) * std::min(x(t, 1), 0.0);
   CHECK(pw.covariance(0, 1) == Approx(static_cast<double>(s01 / 240)).epsilon(1e-13));
@@ -182,7 +182,7 @@ TEST_CASE("ledoit_wolf scaled identity matches Ledoit & Wolf (2004) / scikit-lea
     const matrix x = make_panel(60 + 40 * seed, 10 + 5 * seed, 20 + seed);
     lmatrix target;
     const long double delta = lw_identity_reference(x, target);
-    const auto est = keel::ledoit_wolf(x);
+    const auto est = keel::ledoit_wolf(x, {.periods_per_year = 1});
     INFO("seed " << seed << " delta " << static_cast<double>(delta));
     CHECK(std::fabs(est.shrinkage - delta) < 1e-12 * delta);
     const lmatrix xc = centred(x);
@@ -194,7 +194,7 @@ TEST_CASE("ledoit_wolf scaled identity matches Ledoit & Wolf (2004) / scikit-lea
   }
   // One asset: nothing to shrink (scikit-learn returns 0 and the 1/n variance).
   const matrix one = make_panel(100, 1, 30);
-  const auto est1 = keel::ledoit_wolf(one);
+  const auto est1 = keel::ledoit_wolf(one, {.periods_per_year = 1});
   CHECK(est1.shrinkage == 0);
   CHECK(est1.covariance(0, 0) == Approx(static_cast<double>(pair_cov(one, 0, 0, 0))).epsilon(1e-13));
 }
@@ -204,7 +204,7 @@ TEST_CASE("ledoit_wolf single factor matches Ledoit & Wolf (2003) by the delta m
     const matrix x = make_panel(80 + 60 * seed, 8 + 4 * seed, 40 + seed);
     lmatrix target;
     const long double delta = lw_single_factor_reference(x, target);
-    const auto est = keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor, .annualization = 252});
+    const auto est = keel::ledoit_wolf(x, {.target = keel::shrinkage_target::single_factor, .periods_per_year = 252});
     INFO("seed " << seed << " delta " << static_cast<double>(delta));
     REQUIRE(delta > 0);
     REQUIRE(delta < 1);
@@ -223,7 +223,8 @@ TEST_CASE("ledoit_wolf constant correlation matches Ledoit & Wolf (2004 JPM) wit
     const matrix x = make_panel(80 + 60 * seed, 8 + 4 * seed, 60 + seed);
     lmatrix target, sample;
     const long double delta = lw_constant_correlation_reference(x, target, sample);
-    const auto est = keel::ledoit_wolf(x, {.target = keel::shrinkage_target::constant_correlation});
+    const auto est =
+        keel::ledoit_wolf(x, {.target = keel::shrinkage_target::constant_correlation, .periods_per_year = 1});
     INFO("seed " << seed << " delta " << static_cast<double>(delta));
     REQUIRE(delta > 0);
     REQUIRE(delta < 1);
@@ -240,14 +241,14 @@ TEST_CASE("ledoit_wolf constant correlation matches Ledoit & Wolf (2004 JPM) wit
 TEST_CASE("ledoit_wolf on the Dow 30: every target is PSD, shrinks, and improves conditioning",
           "[covariance][ledoit_wolf][real]") {
   const matrix r = dow_returns().bottomRows(120);  // 120 days for 30 assets: badly conditioned
-  const auto sample = keel::sample_covariance(r);
+  const auto sample = keel::sample_covariance(r, {.periods_per_year = 1});
   const auto cond = [](const matrix& m) {
     const Eigen::VectorXd ev = Eigen::SelfAdjointEigenSolver<matrix>(m, Eigen::EigenvaluesOnly).eigenvalues();
     return ev(ev.size() - 1) / ev(0);
   };
   for (const auto target : {keel::shrinkage_target::scaled_identity, keel::shrinkage_target::single_factor,
                             keel::shrinkage_target::constant_correlation}) {
-    const auto est = keel::ledoit_wolf(r, {.target = target});
+    const auto est = keel::ledoit_wolf(r, {.target = target, .periods_per_year = 1});
     INFO("target " << static_cast<int>(target) << " shrinkage " << est.shrinkage);
     CHECK(est.shrinkage > 0);
     CHECK(est.shrinkage < 1);
@@ -263,7 +264,7 @@ TEST_CASE("ledoit_wolf on the Dow 30: every target is PSD, shrinks, and improves
 
 TEST_CASE("correlation divides by the standard deviations and has a unit diagonal", "[covariance][correlation]") {
   const matrix x = make_panel(300, 5, 70);
-  const matrix c = keel::sample_covariance(x).covariance;
+  const matrix c = keel::sample_covariance(x, {.periods_per_year = 1}).covariance;
   const matrix r = keel::correlation(c);
   for (Eigen::Index i = 0; i < 5; ++i) {
     CHECK(r(i, i) == 1.0);
@@ -274,6 +275,6 @@ TEST_CASE("correlation divides by the standard deviations and has a unit diagona
   }
   CHECK(symmetric(r));
   // Correlation is scale-free: annualised or not, the same.
-  const matrix ra = keel::correlation(keel::sample_covariance(x, {.annualization = 252}).covariance);
+  const matrix ra = keel::correlation(keel::sample_covariance(x, {.periods_per_year = 252}).covariance);
   CHECK((ra - r).cwiseAbs().maxCoeff() < 1e-15);
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -22,6 +23,7 @@
 namespace {
 
 using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
 const double missing = std::numeric_limits<double>::quiet_NaN();
 
 /// PyPortfolioOpt's dummy prices (its fourth column has negative "prices" and is left out:
@@ -51,11 +53,11 @@ long double reference_mean(const Eigen::MatrixXd& prices, Eigen::Index j, bool c
 
 TEST_CASE("mean_historical_return equals PyPortfolioOpt's dummy-frame values", "[expected_returns]") {
   // test_mean_historical_returns_dummy, frequency = 1; the published values have 7 digits.
-  const auto geo = keel::mean_historical_return(dummy(), {.periods = 1});
+  const auto geo = keel::mean_historical_return(dummy(), {.periods_per_year = 1});
   CHECK(geo(0) == Approx(0.0061922).margin(5e-8));
   CHECK(geo(1) == Approx(0.0241137).margin(5e-8));
   CHECK(geo(2) == Approx(0.0122722).margin(5e-8));
-  const auto ari = keel::mean_historical_return(dummy(), {.compounding = false, .periods = 1});
+  const auto ari = keel::mean_historical_return(dummy(), {.compounding = false, .periods_per_year = 1});
   CHECK(ari(0) == Approx(0.0086560).margin(5e-8));
   CHECK(ari(1) == Approx(0.0250000).margin(5e-8));
   CHECK(ari(2) == Approx(0.0128697).margin(5e-8));
@@ -91,7 +93,7 @@ TEST_CASE("mean_historical_return and capm_return on stock_prices.csv equal PyPo
   CHECK((mu2 - mu).lpNorm<Eigen::Infinity>() <= 1e-14);
   // Arithmetic means scale with the periods per year.
   const Eigen::VectorXd a252 = keel::mean_historical_return(prices, {.compounding = false});
-  const Eigen::VectorXd a52 = keel::mean_historical_return(prices, {.compounding = false, .periods = 52});
+  const Eigen::VectorXd a52 = keel::mean_historical_return(prices, {.compounding = false, .periods_per_year = 52});
   CHECK((a252 / 252 - a52 / 52).lpNorm<Eigen::Infinity>() <= 1e-16);
 }
 
@@ -100,7 +102,7 @@ TEMPLATE_TEST_CASE("mean_historical_return of one series over every storage", "[
   const std::vector<double> prices{100, 101.5, missing, 99.0, 102.25, 103.0, 101.0};
   const TestType x(prices);
   using real = typename TestType::real;
-  const auto mu = keel::mean_historical_return(x.series(), {.periods = 12});
+  const auto mu = keel::mean_historical_return(x.series(), {.periods_per_year = 12});
   STATIC_REQUIRE(std::is_same_v<std::remove_cv_t<decltype(mu)>, real>);
   Eigen::MatrixXd panel(7, 1);
   for (int i = 0; i < 7; ++i) panel(i, 0) = static_cast<double>(static_cast<real>(prices[static_cast<std::size_t>(i)]));
@@ -112,7 +114,7 @@ TEST_CASE("capm_return with a market series equals a long-double pairwise refere
   Eigen::MatrixXd p(7, 2);
   p << 10, 20, 10.5, 19.5, 10.2, missing, 10.8, 20.5, 11.0, 21.0, 10.7, 20.2, 11.3, 21.4;
   const std::vector<double> market{100, 101, 100.5, 102, 103.5, 102.8, 104.1};
-  const auto mu = keel::capm_return(p, market, {.risk_free = 0.01, .periods = 12});
+  const auto mu = keel::capm_return(p, market, {.risk_free = 0.01, .periods_per_year = 12});
   // Reference: beta_j = cov(r_j, r_m) / var(r_m), pairwise, n - 1; market geometric.
   std::vector<long double> rm;
   for (std::size_t i = 1; i < market.size(); ++i) rm.push_back(market[i] / static_cast<long double>(market[i - 1]) - 1);
@@ -148,7 +150,7 @@ TEST_CASE("capm_return with a market series equals a long-double pairwise refere
     CHECK(mu(j) == Approx(static_cast<double>(0.01L + beta * (em - 0.01L))).epsilon(1e-13));
   }
   // Arithmetic market mean (compounding = false) gives a different, also exact, estimate.
-  const auto mu_a = keel::capm_return(p, market, {.risk_free = 0.01, .compounding = false, .periods = 12});
+  const auto mu_a = keel::capm_return(p, market, {.risk_free = 0.01, .compounding = false, .periods_per_year = 12});
   CHECK(mu_a(0) != Approx(mu(0)).epsilon(1e-6));
 }
 
@@ -164,7 +166,14 @@ TEST_CASE("expected_returns errors and degenerate input", "[expected_returns]") 
   p(3, 1) = 1e300;
   CHECK_THROWS_WITH(keel::mean_historical_return(p),
                     Contains("the return from prices(2, 1) = 1e-300 to prices(3, 1) = 1e+300 overflows"));
-  CHECK_THROWS_WITH(keel::mean_historical_return(dummy(), {.periods = 0}), Contains("periods = 0 must be at least 1"));
+  CHECK_THROWS_WITH(keel::mean_historical_return(dummy(), {.periods_per_year = 0}),
+                    Equals("mean_historical_return: periods_per_year = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::mean_historical_return(dummy(), {.periods_per_year = -1}),
+                    Equals("mean_historical_return: periods_per_year = -1 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::capm_return(dummy(), {.periods_per_year = std::nan("")}),
+                    Equals("capm_return: periods_per_year = NaN must be positive and finite"));
+  CHECK_THROWS_WITH(keel::capm_return(dummy(), {.periods_per_year = std::numeric_limits<double>::infinity()}),
+                    Equals("capm_return: periods_per_year = inf must be positive and finite"));
   Eigen::MatrixXd lonely = dummy();
   lonely.col(2).setConstant(missing);
   lonely(1, 2) = 1.0;
@@ -193,3 +202,10 @@ TEST_CASE("expected_returns errors and degenerate input", "[expected_returns]") 
   STATIC_REQUIRE(std::is_same_v<decltype(keel::mean_historical_return(v)), double>);
   STATIC_REQUIRE(std::is_same_v<decltype(keel::mean_historical_return(dummy())), Eigen::VectorXd>);
 }
+
+// The signature rule: every options aggregate takes designated initialisers in declared order.
+static_assert(sizeof(keel::expected_return_options{
+                  .compounding = true, .periods_per_year = 252, .returns_data = false}) > 0);
+static_assert(sizeof(keel::capm_options{
+                  .risk_free = 0, .compounding = true, .periods_per_year = 252, .returns_data = false}) > 0);
+static_assert(std::is_same_v<decltype(keel::expected_return_options::periods_per_year), double>);

@@ -3,6 +3,7 @@
 // checklist against the reference OLS, and the errors of bad input.
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -83,7 +84,23 @@ TEST_CASE("har_fit rejects bad input with the counts and the offending value", "
   std::vector<double> r(100, 0.01);
   r[50] = std::numeric_limits<double>::infinity();
   CHECK_THROWS_WITH(keel::har_volatility_forecast(r), Contains("har_volatility_forecast: returns[50] is inf"));
-  CHECK_THROWS_WITH(keel::har_volatility_forecast(r, {.annualization = 0}),
-                    Contains("annualization = 0 must be positive"));
+  CHECK_THROWS_WITH(keel::har_volatility_forecast(r, {.periods_per_year = 0}),
+                    Contains("har_volatility_forecast: periods_per_year = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::har_volatility_forecast(r, {.periods_per_year = -1}),
+                    Contains("har_volatility_forecast: periods_per_year = -1 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::har_volatility_forecast(r, {.periods_per_year = std::nan("")}),
+                    Contains("har_volatility_forecast: periods_per_year = NaN must be positive and finite"));
+  CHECK_THROWS_WITH(keel::har_volatility_forecast(r, {.periods_per_year = std::numeric_limits<double>::infinity()}),
+                    Contains("har_volatility_forecast: periods_per_year = inf must be positive and finite"));
   CHECK_THROWS_AS(keel::har_volatility_forecast(std::vector<double>(100, 0.01)), keel::singular_problem);
 }
+
+// The signature rule: every options aggregate takes designated initialisers in declared order.
+static_assert(sizeof(keel::har_volatility_options{.horizon = 30,
+                                                  .periods_per_year = 252,
+                                                  .scale = keel::har_scale::variance,
+                                                  .newey_west_lags = std::nullopt,
+                                                  .weekly = 5,
+                                                  .monthly = 22,
+                                                  .min_observations = 30}) > 0);
+static_assert(std::is_same_v<decltype(keel::har_volatility_options::periods_per_year), double>);

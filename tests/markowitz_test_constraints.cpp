@@ -133,7 +133,7 @@ TEST_CASE("markowitz on stock_prices.csv equals PyPortfolioOpt's published resul
   const keel::price_table prices = keel::read_prices_csv(*file);
   const Eigen::VectorXd mu = keel::mean_historical_return(prices);
   const auto est = keel::sample_covariance(keel::simple_returns(prices).returns,
-                                           {.annualization = 252, .missing = keel::missing_data::pairwise});
+                                           {.periods_per_year = 252, .missing = keel::missing_data::pairwise});
   REQUIRE(est.positive_semidefinite);
   const Eigen::MatrixXd& cov = est.covariance;
   const auto check = [](const keel::portfolio<double>& p, double r, double v, double s) {

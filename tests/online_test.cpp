@@ -67,7 +67,7 @@ TEST_CASE("streaming_beta equals market_beta on its window after every update", 
   // Windows of 20 and more: with 3 points, fits of R^2 = 1 - 1e-11 occur by chance, and there two
   // double algorithms agree only to about eps / (1 - R^2) (see the near-exact test below).
   for (const std::ptrdiff_t window : {std::ptrdiff_t{20}, std::ptrdiff_t{60}, std::ptrdiff_t{250}}) {
-    keel::streaming_beta s({.window = window, .fit = {.min_observations = 3}});
+    keel::streaming_beta s(window, {.fit = {.min_observations = 3}});
     double worst = 0;
     for (std::size_t k = 0; k < p.asset.size(); ++k) {
       s.update(p.asset[k], p.market[k]);
@@ -89,7 +89,7 @@ TEST_CASE("streaming_beta equals market_beta on its window after every update", 
 
 TEST_CASE("an expanding streaming_beta equals market_beta on every pair so far", "[online][beta]") {
   const pairs p = make_pairs(1500, 2, 0.7);
-  keel::streaming_beta s;  // window 0: expanding
+  keel::streaming_beta s(0);  // window 0: expanding
   double worst = 0;
   for (std::size_t k = 0; k < p.asset.size(); ++k) {
     s.update(p.asset[k], p.market[k]);
@@ -100,7 +100,7 @@ TEST_CASE("an expanding streaming_beta equals market_beta on every pair so far",
   CHECK(worst < 1e-12);
   CHECK(s.count() == 1500);
   // An almost exact fit (R^2 near 1): RSS from the exact sums, as the batch from the residuals.
-  keel::streaming_beta exact({.window = 100});  // near-exact fits
+  keel::streaming_beta exact(100);  // near-exact fits
   std::vector<double> y, x;
   std::mt19937_64 gen(3);
   std::normal_distribution<double> z(0, 0.01);
@@ -141,7 +141,7 @@ TEST_CASE("streaming estimators do not drift over 10 million updates", "[online]
   const std::ptrdiff_t window = 250;
   std::mt19937_64 gen(4);
   std::normal_distribution<double> z(0, 1);
-  keel::streaming_beta beta({.window = window});
+  keel::streaming_beta beta(window);
   keel::streaming_volatility vol(window, {.demean = true});
   std::vector<double> last_a(static_cast<std::size_t>(window)), last_m(last_a.size());
   for (std::int64_t t = 0; t < updates; ++t) {
@@ -160,7 +160,7 @@ TEST_CASE("streaming estimators do not drift over 10 million updates", "[online]
 TEST_CASE("streaming_volatility equals realized_volatility on its window after every update", "[online][volatility]") {
   const pairs p = make_pairs(1200, 5);
   for (const bool demean : {false, true}) {
-    keel::streaming_volatility s(90, {.annualization = 252, .demean = demean});
+    keel::streaming_volatility s(90, {.periods_per_year = 252, .demean = demean});
     double worst = 0;
     for (std::size_t k = 0; k < p.asset.size(); ++k) {
       s.update(p.asset[k]);
@@ -182,7 +182,7 @@ TEST_CASE("streaming_volatility equals realized_volatility on its window after e
 TEST_CASE("streaming_ewma_volatility gives ewma_volatility's bits", "[online][volatility]") {
   const pairs p = make_pairs(800, 6);
   for (const auto weighting : {keel::ewma_weighting::recursive, keel::ewma_weighting::normalized}) {
-    const keel::ewma_volatility_options o{.lambda = 0.97, .annualization = 252, .weighting = weighting};
+    const keel::ewma_volatility_options o{.lambda = 0.97, .periods_per_year = 252, .weighting = weighting};
     keel::streaming_ewma_volatility s(o);
     CHECK_THROWS_AS(s.result(), keel::insufficient_data);
     const auto batch = keel::ewma_volatility(p.asset, o);
@@ -201,7 +201,7 @@ TEST_CASE("streaming_ewma_covariance equals ewma_covariance of the rows so far",
   for (Eigen::Index i = 0; i < t; ++i)
     for (Eigen::Index j = 0; j < n; ++j) rows(i, j) = z(gen) + (j > 0 ? 0.5 * rows(i, 0) : 0.0);
   for (const auto weighting : {keel::ewma_weighting::normalized, keel::ewma_weighting::recursive}) {
-    const keel::ewma_covariance_options o{.lambda = 0.94, .annualization = 252, .weighting = weighting};
+    const keel::ewma_covariance_options o{.lambda = 0.94, .periods_per_year = 252, .weighting = weighting};
     keel::streaming_ewma_covariance s(n, o);
     keel::covariance_estimate<double> out;
     double worst = 0;
@@ -243,7 +243,7 @@ TEST_CASE("a saved state continues exactly as the uninterrupted estimator", "[on
   for (Eigen::Index i = 0; i < 1000; ++i)
     rows.row(i) << p.asset[static_cast<std::size_t>(i)], p.market[static_cast<std::size_t>(i)],
         -p.asset[static_cast<std::size_t>(i)];
-  keel::streaming_beta beta({.window = 120});
+  keel::streaming_beta beta(120);
   keel::streaming_volatility vol(60);
   keel::streaming_ewma_volatility ewma;
   keel::streaming_ewma_covariance cov(3);
@@ -284,7 +284,7 @@ TEST_CASE("a saved state continues exactly as the uninterrupted estimator", "[on
 
 TEST_CASE("streaming estimators reject bad updates and leave their state unchanged", "[online][errors]") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  keel::streaming_beta beta({.window = 10, .fit = {.min_observations = 3}});
+  keel::streaming_beta beta(10, {.fit = {.min_observations = 3}});
   for (int i = 0; i < 12; ++i) beta.update(0.01 * std::sin(i), 0.01 * std::cos(i));
   const auto before = beta.result();
   CHECK_THROWS_WITH(beta.update(nan, 0.01), Contains("streaming_beta::update: asset_return is NaN (update 12)"));
@@ -292,13 +292,13 @@ TEST_CASE("streaming estimators reject bad updates and leave their state unchang
   CHECK(beta.result().beta == before.beta);
   CHECK(beta.save().updates == 12);
   // A constant market is singular_problem, as for market_beta.
-  keel::streaming_beta flat({.window = 5, .fit = {.min_observations = 3}});
+  keel::streaming_beta flat(5, {.fit = {.min_observations = 3}});
   for (int i = 0; i < 5; ++i) flat.update(0.01 * i, 0.002);
   CHECK_THROWS_AS(flat.result(), keel::singular_problem);
-  CHECK_THROWS_AS(keel::streaming_beta({.window = 2}), keel::invalid_input);
-  CHECK_THROWS_AS(keel::streaming_beta({.window = -1}), keel::invalid_input);
-  CHECK_THROWS_WITH(keel::streaming_beta({.window = 10}), Contains("at least fit.min_observations = 20"));
-  keel::streaming_beta few;
+  CHECK_THROWS_AS(keel::streaming_beta(2), keel::invalid_input);
+  CHECK_THROWS_AS(keel::streaming_beta(-1), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::streaming_beta(10), Contains("at least fit.min_observations = 20"));
+  keel::streaming_beta few(0);
   few.update(0.01, 0.02);
   CHECK_THROWS_WITH(few.result(), Contains("set by beta_options::min_observations"));
   keel::streaming_volatility vol(3);
@@ -311,8 +311,8 @@ TEST_CASE("streaming estimators reject bad updates and leave their state unchang
 
 TEST_CASE("streaming updates and a reused covariance result allocate nothing", "[online][allocation]") {
   const pairs p = make_pairs(600, 9);
-  keel::streaming_beta beta({.window = 100});
-  keel::streaming_beta expanding;
+  keel::streaming_beta beta(100);
+  keel::streaming_beta expanding(0);
   keel::streaming_volatility vol(50);
   keel::streaming_ewma_volatility ewma;
   keel::streaming_ewma_covariance cov(2);
@@ -757,3 +757,40 @@ TEST_CASE("what_if_book::what_if allocates nothing", "[online][what_if]") {
   CHECK(keel_test::allocation_count() == before);
   CHECK(std::isfinite(sink));
 }
+
+TEST_CASE("streaming estimators check periods_per_year with the library's one validator", "[online][errors][periods]") {
+  using Catch::Matchers::Equals;
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(keel::streaming_volatility(10, {.periods_per_year = 0}),
+                    Equals("streaming_volatility: periods_per_year = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::streaming_ewma_volatility({.periods_per_year = -1}),
+                    Equals("streaming_ewma_volatility: periods_per_year = -1 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::streaming_ewma_covariance(2, {.periods_per_year = std::nan("")}),
+                    Equals("streaming_ewma_covariance: periods_per_year = NaN must be positive and finite"));
+  const Eigen::VectorXd w = Eigen::VectorXd::Constant(2, 0.5), betas = Eigen::VectorXd::Ones(2);
+  const Eigen::MatrixXd cov = Eigen::MatrixXd::Identity(2, 2) * 1e-4;
+  CHECK_THROWS_WITH(keel::what_if_book::from_weights(w, cov, betas, {.periods_per_year = inf}),
+                    Contains("periods_per_year = inf must be positive and finite"));
+}
+
+TEST_CASE("streaming_beta takes its window positionally and keeps it in its state", "[online][beta]") {
+  keel::streaming_beta beta(30, {.fit = {.min_observations = 3}});
+  CHECK(beta.save().window == 30);
+  const keel::streaming_beta again(beta.save());
+  CHECK(again.save().window == 30);
+  CHECK(keel::streaming_beta(0).save().window == 0);
+}
+
+// The signature rule: every options aggregate takes designated initialisers in declared order.
+static_assert(sizeof(keel::streaming_beta_options{.fit = {}}) > 0);
+static_assert(sizeof(keel::what_if_options{.symbols = {},
+                                           .sectors = {},
+                                           .returns = {},
+                                           .correlation = {},
+                                           .means = {},
+                                           .confidence = 0.95,
+                                           .horizon = 1,
+                                           .distribution = keel::normal{},
+                                           .periods_per_year = 252,
+                                           .cash = 0,
+                                           .cash_funded = false}) > 0);

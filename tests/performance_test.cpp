@@ -20,6 +20,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -33,6 +34,7 @@
 namespace {
 
 using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
 using ld = long double;
 
 std::vector<double> pct(std::initializer_list<double> xs) {
@@ -132,16 +134,16 @@ TEST_CASE("max_drawdown, annual_return, annual_volatility, calmar_ratio: empyric
   CHECK(keel::max_drawdown(positive_returns).depth == 0.0);
   CHECK(keel::max_drawdown(pct({0, 1, 0, 1, 0, 1, 0, 1, 0})).depth == 0.0);  // simple_benchmark
   CHECK(keel::max_drawdown(pct({1})).depth == 0.0);
-  check_close(keel::annual_return(periodic_returns, {.periods = 52}), 0.24690830513998208);
-  check_close(keel::annual_return(periodic_returns, {.periods = 12}), 0.052242061386048144);
+  check_close(keel::annual_return(periodic_returns, {.periods_per_year = 52}), 0.24690830513998208);
+  check_close(keel::annual_return(periodic_returns, {.periods_per_year = 12}), 0.052242061386048144);
   check_close(keel::annual_return(pct({1})), 11.274002099240244);
   check_close(keel::annual_return(std::vector<double>(1000, 0.01)), 11.274002099240256);
-  check_close(keel::annual_return(pct({3, 3, 3}), {.periods = 1}), 0.03);
-  check_close(keel::annual_volatility(periodic_returns, {.periods = 52}), 0.38851569394870583);
-  check_close(keel::annual_volatility(periodic_returns, {.periods = 12}), 0.18663690238892558);
+  check_close(keel::annual_return(pct({3, 3, 3}), {.periods_per_year = 1}), 0.03);
+  check_close(keel::annual_volatility(periodic_returns, {.periods_per_year = 52}), 0.38851569394870583);
+  check_close(keel::annual_volatility(periodic_returns, {.periods_per_year = 12}), 0.18663690238892558);
   CHECK(keel::annual_volatility(std::vector<double>(1000, 0.01)) == 0.0);
-  check_close(keel::calmar_ratio(periodic_returns, {.periods = 52}), 2.4690830513998208);
-  check_close(keel::calmar_ratio(periodic_returns, {.periods = 12}), 0.52242061386048144);
+  check_close(keel::calmar_ratio(periodic_returns, {.periods_per_year = 52}), 2.4690830513998208);
+  check_close(keel::calmar_ratio(periodic_returns, {.periods_per_year = 12}), 0.52242061386048144);
 }
 
 TEST_CASE("sharpe_ratio, downside_risk, sortino_ratio, omega_ratio: empyrical's values", "[performance][empyrical]") {
@@ -151,24 +153,26 @@ TEST_CASE("sharpe_ratio, downside_risk, sortino_ratio, omega_ratio: empyrical's 
   CHECK(keel::sharpe_ratio(std::vector<double>(9, 0.01)) == std::numeric_limits<double>::infinity());
   check_close(keel::downside_risk(mixed_returns), 0.60448325038829653);
   check_close(keel::downside_risk(mixed_returns, {.required_return = 0.1}), 1.7161730681956295);
-  check_close(keel::downside_risk(periodic_returns, {.periods = 52}), 0.25888650451930134);
-  check_close(keel::downside_risk(periodic_returns, {.required_return = 0.1, .periods = 52}), 0.7733045971672482);
-  check_close(keel::downside_risk(periodic_returns, {.periods = 12}), 0.1243650540411842);
-  check_close(keel::downside_risk(periodic_returns, {.required_return = 0.1, .periods = 12}), 0.37148351242013422);
+  check_close(keel::downside_risk(periodic_returns, {.periods_per_year = 52}), 0.25888650451930134);
+  check_close(keel::downside_risk(periodic_returns, {.required_return = 0.1, .periods_per_year = 52}),
+              0.7733045971672482);
+  check_close(keel::downside_risk(periodic_returns, {.periods_per_year = 12}), 0.1243650540411842);
+  check_close(keel::downside_risk(periodic_returns, {.required_return = 0.1, .periods_per_year = 12}),
+              0.37148351242013422);
   check_close(keel::downside_risk(df_one), 0.20671788246185202);
   check_close(keel::downside_risk(df_two), 0.083495680595704475);
-  check_close(keel::downside_risk(df_one, {.periods = 52}), 0.093902996054410062);
-  check_close(keel::downside_risk(df_two, {.periods = 12}), 0.018220251263412916);
+  check_close(keel::downside_risk(df_one, {.periods_per_year = 52}), 0.093902996054410062);
+  check_close(keel::downside_risk(df_two, {.periods_per_year = 12}), 0.018220251263412916);
   CHECK(keel::downside_risk(pct({1})) == 0.0);
   check_close(keel::sortino_ratio(mixed_returns), 2.605531251673693);
   check_close(keel::sortino_ratio(mixed_returns, {.required_return = 0.01}), -1.3934779588919977);
   check_close(keel::sortino_ratio(negative_returns), -13.532743075043401);
-  check_close(keel::sortino_ratio(periodic_returns, {.periods = 52}), 1.1158901056866439);
-  check_close(keel::sortino_ratio(periodic_returns, {.periods = 12}), 0.53605626741889756);
+  check_close(keel::sortino_ratio(periodic_returns, {.periods_per_year = 52}), 1.1158901056866439);
+  check_close(keel::sortino_ratio(periodic_returns, {.periods_per_year = 12}), 0.53605626741889756);
   check_close(keel::sortino_ratio(df_one), 3.0639640966566306);
   check_close(keel::sortino_ratio(df_two), 38.090963117002495);
-  check_close(keel::sortino_ratio(df_one, {.periods = 52}), 1.3918264112070571);
-  check_close(keel::sortino_ratio(df_two, {.periods = 12}), 8.3121296084492844);
+  check_close(keel::sortino_ratio(df_one, {.periods_per_year = 52}), 1.3918264112070571);
+  check_close(keel::sortino_ratio(df_two, {.periods_per_year = 12}), 8.3121296084492844);
   CHECK(keel::sortino_ratio(positive_returns) == std::numeric_limits<double>::infinity());
   check_close(keel::omega_ratio(mixed_returns, {.required_return = 10.0}), 0.83354263497557934);
   check_close(keel::omega_ratio(mixed_returns, {.risk_free = 0.01}), 0.8125);
@@ -183,8 +187,12 @@ TEST_CASE("stability, information_ratio, alpha_beta, capture_ratios: empyrical's
   check_close(keel::stability(mixed_returns), 0.1529973665111273);
   check_close(keel::stability(std::vector<double>(1000, 0.01)), 1.0);
   const std::vector<double> zeros(mixed_returns.size(), 0.0), ones(mixed_returns.size(), 0.01);
-  check_close(keel::information_ratio(mixed_returns, zeros), 0.10859306069076737);
-  check_close(keel::information_ratio(mixed_returns, ones), -0.06515583641446039);
+  check_close(keel::information_ratio(mixed_returns, zeros, {.periods_per_year = 1}), 0.10859306069076737);
+  check_close(keel::information_ratio(mixed_returns, ones, {.periods_per_year = 1}), -0.06515583641446039);
+  // The default annualises: empyrical's per-period excess_sharpe x sqrt(252).
+  check_close(keel::information_ratio(mixed_returns, zeros), 0.10859306069076737 * std::sqrt(252.0));
+  check_close(keel::information_ratio(mixed_returns, ones, {.periods_per_year = 12}),
+              -0.06515583641446039 * std::sqrt(12.0));
   // alpha_beta(mixed_returns, negative_returns[1:]): the pairs on common dates.
   const std::vector<double> market(negative_returns.begin() + 1, negative_returns.end());
   const auto ab = keel::alpha_beta(mixed_returns, market);
@@ -312,7 +320,7 @@ TEST_CASE("annual_return, annual_volatility, sharpe_ratio and the rest against d
     const auto m = random_returns(250 * seed, seed + 100, 0.0003, 0.009);
     INFO("seed " << seed);
     CHECK(rel_err(keel::annual_return(r), direct_cagr(r, 252)) < 1e-12);
-    CHECK(rel_err(keel::annual_volatility(r, {.periods = 52}), direct_sd(r) * std::sqrt(ld(52))) < 1e-13);
+    CHECK(rel_err(keel::annual_volatility(r, {.periods_per_year = 52}), direct_sd(r) * std::sqrt(ld(52))) < 1e-13);
     CHECK(rel_err(keel::sharpe_ratio(r, {.risk_free = 1e-4}),
                   (direct_mean(r) - ld(1e-4)) / direct_sd(r) * std::sqrt(ld(252))) < 1e-12);
     CHECK(rel_err(keel::downside_risk(r, {.required_return = 2e-4}), direct_downside(r, 2e-4) * std::sqrt(ld(252))) <
@@ -329,10 +337,10 @@ TEST_CASE("annual_return, annual_volatility, sharpe_ratio and the rest against d
     std::vector<double> active(r.size());
     for (std::size_t i = 0; i < r.size(); ++i) active[i] = r[i] - m[i];
     CHECK(rel_err(keel::tracking_error(r, m), direct_sd(active) * std::sqrt(ld(252))) < 1e-13);
-    CHECK(rel_err(keel::tracking_error(r, m, {.annualise = false}), direct_sd(active)) < 1e-13);
-    CHECK(rel_err(keel::information_ratio(r, m), direct_mean(active) / direct_sd(active)) < 1e-12);
-    CHECK(rel_err(keel::information_ratio(r, m, {.annualise = true}),
-                  direct_mean(active) / direct_sd(active) * std::sqrt(ld(252))) < 1e-12);
+    CHECK(rel_err(keel::tracking_error(r, m, {.periods_per_year = 1}), direct_sd(active)) < 1e-13);
+    CHECK(rel_err(keel::information_ratio(r, m, {.periods_per_year = 1}), direct_mean(active) / direct_sd(active)) <
+          1e-12);
+    CHECK(rel_err(keel::information_ratio(r, m), direct_mean(active) / direct_sd(active) * std::sqrt(ld(252))) < 1e-12);
   }
 }
 
@@ -494,6 +502,87 @@ TEST_CASE("dated forms keep keys, skip missing rows and align pairs", "[performa
   CHECK_THROWS_AS(keel::max_drawdown(keel::dated_view(unordered, std::vector<double>{0.1, 0.2})), keel::invalid_input);
 }
 
+TEST_CASE("every single-series function has a dated form equal to the plain form on its values",
+          "[performance][dated]") {
+  using ymd = std::chrono::year_month_day;
+  const std::vector<double> all = random_returns(60, 21);
+  std::vector<ymd> days;
+  std::vector<double> r(all), kept;
+  for (int d = 0; d < 60; ++d)
+    days.push_back(std::chrono::sys_days{std::chrono::year{2024} / std::chrono::January / 1} + std::chrono::days{d});
+  r[10] = std::nan("");  // missing: skipped, as the other dated forms skip it
+  for (double x : r)
+    if (!std::isnan(x)) kept.push_back(x);
+  const keel::dated_view dated(days, r, "FUND");
+  CHECK(keel::annual_return(dated) == keel::annual_return(kept));
+  CHECK(keel::annual_return(dated, {.periods_per_year = 12}) == keel::annual_return(kept, {.periods_per_year = 12}));
+  CHECK(keel::annual_volatility(dated) == keel::annual_volatility(kept));
+  CHECK(keel::sharpe_ratio(dated, {.risk_free = 1e-4, .periods_per_year = 52}) ==
+        keel::sharpe_ratio(kept, {.risk_free = 1e-4, .periods_per_year = 52}));
+  CHECK(keel::downside_risk(dated, {.required_return = 1e-3}) == keel::downside_risk(kept, {.required_return = 1e-3}));
+  CHECK(keel::sortino_ratio(dated) == keel::sortino_ratio(kept));
+  CHECK(keel::calmar_ratio(dated) == keel::calmar_ratio(kept));
+  CHECK(keel::omega_ratio(dated, {.required_return = 0.05}) == keel::omega_ratio(kept, {.required_return = 0.05}));
+  CHECK(keel::tail_ratio(dated) == keel::tail_ratio(kept));
+  CHECK(keel::stability(dated) == keel::stability(kept));
+  // A bad value is named by its date.
+  std::vector<double> bad(r);
+  bad[20] = std::numeric_limits<double>::infinity();
+  const keel::dated_view inf_row(days, bad, "FUND");
+  CHECK_THROWS_WITH(keel::sharpe_ratio(inf_row), Equals("sharpe_ratio: FUND[20] on 2024-01-21 is inf"));
+  CHECK_THROWS_WITH(keel::annual_volatility(inf_row), Contains("FUND[20] on 2024-01-21 is inf"));
+  CHECK_THROWS_WITH(keel::downside_risk(inf_row), Contains("FUND[20] on 2024-01-21 is inf"));
+  CHECK_THROWS_WITH(keel::sortino_ratio(inf_row), Contains("FUND[20] on 2024-01-21 is inf"));
+  CHECK_THROWS_WITH(keel::omega_ratio(inf_row), Contains("FUND[20] on 2024-01-21 is inf"));
+  CHECK_THROWS_WITH(keel::tail_ratio(inf_row), Contains("FUND[20] on 2024-01-21 is inf"));
+  bad[20] = -1.5;
+  const keel::dated_view loss_row(days, bad, "FUND");
+  CHECK_THROWS_WITH(keel::annual_return(loss_row),
+                    Contains("annual_return: FUND[20] on 2024-01-21 = -1.5 is below -1"));
+  CHECK_THROWS_WITH(keel::calmar_ratio(loss_row), Contains("FUND[20] on 2024-01-21 = -1.5 is below -1"));
+  CHECK_THROWS_WITH(keel::stability(loss_row), Contains("FUND[20] on 2024-01-21 = -1.5 is below -1"));
+  const std::vector<ymd> unordered{days[1], days[0], days[2]};
+  CHECK_THROWS_AS(keel::sharpe_ratio(keel::dated_view(unordered, std::vector<double>{0.1, 0.2, 0.3})),
+                  keel::invalid_input);
+}
+
+TEST_CASE("periods_per_year has one validator and one message in every ratio", "[performance][errors][periods]") {
+  const auto r = random_returns(50, 5);
+  const auto m = random_returns(50, 6);
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(keel::annual_return(r, {.periods_per_year = 0}),
+                    Equals("annual_return: periods_per_year = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::sortino_ratio(r, {.periods_per_year = -1}),
+                    Equals("sortino_ratio: periods_per_year = -1 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::information_ratio(r, m, {.periods_per_year = std::nan("")}),
+                    Equals("information_ratio: periods_per_year = NaN must be positive and finite"));
+  CHECK_THROWS_WITH(keel::tracking_error(r, m, {.periods_per_year = inf}),
+                    Equals("tracking_error: periods_per_year = inf must be positive and finite"));
+  CHECK_THROWS_WITH(keel::omega_ratio(r, {.periods_per_year = 0}), Contains("periods_per_year = 0"));
+  CHECK_THROWS_WITH(keel::rolling_sharpe(r, 10, {.periods_per_year = -1}), Contains("periods_per_year = -1"));
+  CHECK_THROWS_WITH(keel::alpha_beta(r, m, {.periods_per_year = inf}), Contains("periods_per_year = inf"));
+}
+
+TEST_CASE("information_ratio and tracking_error always annualise with periods_per_year", "[performance][periods]") {
+  const auto r = random_returns(200, 8);
+  const auto m = random_returns(200, 9);
+  const double per_period = keel::information_ratio(r, m, {.periods_per_year = 1});
+  CHECK(keel::information_ratio(r, m) == Approx(per_period * std::sqrt(252.0)).epsilon(1e-14));
+  CHECK(keel::information_ratio(r, m, {.periods_per_year = 252}) == keel::information_ratio(r, m));
+  CHECK(keel::information_ratio(r, m, {.periods_per_year = 12}) == Approx(per_period * std::sqrt(12.0)).epsilon(1e-14));
+  const double te = keel::tracking_error(r, m, {.periods_per_year = 1});
+  CHECK(keel::tracking_error(r, m, {.periods_per_year = 52}) == Approx(te * std::sqrt(52.0)).epsilon(1e-14));
+}
+
+// The signature rule: every options aggregate takes designated initialisers in declared order.
+static_assert(sizeof(keel::annual_options{.periods_per_year = 252}) > 0);
+static_assert(sizeof(keel::ratio_options{.risk_free = 0, .periods_per_year = 252}) > 0);
+static_assert(sizeof(keel::sortino_options{.required_return = 0, .periods_per_year = 252}) > 0);
+static_assert(sizeof(keel::omega_options{.risk_free = 0, .required_return = 0, .periods_per_year = 252}) > 0);
+static_assert(sizeof(keel::tracking_error_options{.periods_per_year = 252}) > 0);
+static_assert(sizeof(keel::information_ratio_options{.periods_per_year = 252}) > 0);
+static_assert(std::is_same_v<decltype(keel::ratio_options::periods_per_year), double>);
+
 TEST_CASE("float and long double follow the floating rule", "[performance][storage]") {
   const auto r = random_returns(500, 9);
   const std::vector<long double> rl(r.begin(), r.end());
@@ -510,7 +599,7 @@ TEST_CASE("float and long double follow the floating rule", "[performance][stora
   const std::vector<float> rf(r.begin(), r.end());
   STATIC_REQUIRE(std::is_same_v<decltype(keel::max_drawdown(rf).depth), float>);
   // float data whose CAGR does not fit in float is an error, not inf.
-  CHECK_THROWS_WITH(keel::annual_return(std::vector<float>{5.0f}, {.periods = 252}), Contains("overflows"));
+  CHECK_THROWS_WITH(keel::annual_return(std::vector<float>{5.0f}, {.periods_per_year = 252}), Contains("overflows"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -519,7 +608,7 @@ TEST_CASE("float and long double follow the floating rule", "[performance][stora
 TEST_CASE("rolling_sharpe agrees with sharpe_ratio on every window", "[performance][rolling]") {
   const auto r = random_returns(3000, 17);
   for (std::ptrdiff_t w : {20, 90, 252}) {
-    const auto rolled = keel::rolling_sharpe(r, w, {.risk_free = 1e-4, .periods = 252});
+    const auto rolled = keel::rolling_sharpe(r, w, {.risk_free = 1e-4, .periods_per_year = 252});
     REQUIRE(std::ssize(rolled.sharpe_ratios) == std::ssize(r) - w + 1);
     double worst = 0;
     for (std::size_t k = 0; k < rolled.sharpe_ratios.size(); ++k) {
@@ -641,11 +730,12 @@ TEST_CASE("performance functions reject bad input with located messages", "[perf
   const auto ok = random_returns(50, 5);
   CHECK_THROWS_WITH(keel::alpha_beta(ok, m), Contains("returns has 50 values but market_returns has 49"));
   CHECK_THROWS_WITH(keel::tracking_error(ok, m), Contains("returns has 50 values but benchmark_returns has 49"));
-  CHECK_THROWS_WITH(keel::sharpe_ratio(ok, {.periods = 0}), Contains("periods = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::sharpe_ratio(ok, {.periods_per_year = 0}),
+                    Contains("sharpe_ratio: periods_per_year = 0 must be positive and finite"));
   CHECK_THROWS_WITH(keel::sharpe_ratio(ok, {.risk_free = std::nan("")}), Contains("risk_free = NaN must be finite"));
   CHECK_THROWS_WITH(keel::omega_ratio(ok, {.required_return = -1.0}),
                     Contains("required_return = -1 must be above -1"));
-  CHECK_NOTHROW(keel::omega_ratio(ok, {.required_return = -2.0, .periods = 1}));  // used as is, as empyrical
+  CHECK_NOTHROW(keel::omega_ratio(ok, {.required_return = -2.0, .periods_per_year = 1}));  // used as is, as empyrical
   CHECK_THROWS_WITH(keel::rolling_sharpe(ok, 1), Contains("window = 1 must be at least 2"));
   CHECK_THROWS_WITH(keel::rolling_max_drawdown(ok, 0), Contains("window = 0 must be at least 1"));
   CHECK_THROWS_WITH(keel::rolling_sharpe(ok, 51), Contains("needs at least 51 observations for one window, got 50"));
@@ -698,5 +788,5 @@ TEST_CASE("degenerate ratios: +-inf where infinite, singular_problem for 0 / 0",
   CHECK_THROWS_WITH(keel::rolling_max_drawdown(huge, 10), Contains("overflows"));
   // A long run of +100% returns compounds without overflowing the product: 2^2000.
   const std::vector<double> doubling(2000, 1.0);
-  CHECK(keel::annual_return(doubling, {.periods = 10}) == Approx(1023.0).epsilon(1e-12));
+  CHECK(keel::annual_return(doubling, {.periods_per_year = 10}) == Approx(1023.0).epsilon(1e-12));
 }

@@ -17,6 +17,7 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -343,6 +344,16 @@ TEST_CASE("risk_snapshot: errors name what to fix", "[snapshot]") {
   h = {{"IBM", std::numeric_limits<double>::quiet_NaN(), "IT"}};
   CHECK_THROWS_AS(keel::risk_snapshot(h, p, o), keel::invalid_input);
   CHECK_THROWS_WITH(keel::risk_snapshot(std::vector<keel::holding>{}, p, o), Contains("no holdings"));
+  {  // periods_per_year: a double, checked by the library's one validator
+    auto bad = o;
+    const std::vector<keel::holding> ibm = {{"IBM", 100, "IT"}};
+    bad.periods_per_year = 0;
+    CHECK_THROWS_WITH(keel::risk_snapshot(ibm, p, bad), Contains("periods_per_year = 0 must be positive and finite"));
+    bad.periods_per_year = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_WITH(keel::risk_snapshot(ibm, p, bad), Contains("periods_per_year = NaN must be positive and finite"));
+    static_assert(std::is_same_v<decltype(keel::snapshot_options::periods_per_year), double>);
+    static_assert(std::is_same_v<decltype(keel::snapshot_universe::periods_per_year), double>);
+  }
   h = {{"IBM", 100, "IT"}};
   auto bad = o;
   bad.market = "SPX";

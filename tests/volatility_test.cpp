@@ -110,7 +110,7 @@ TEMPLATE_TEST_CASE("realized_volatility agrees with a long-double reference over
   for (double v : raw) seen.push_back(static_cast<double>(static_cast<real>(v)));
   const TestType r(raw);
   const auto rms = keel::realized_volatility(r.series(), 60);
-  const auto sd = keel::realized_volatility(r.series(), 60, {.annualization = 12, .demean = true});
+  const auto sd = keel::realized_volatility(r.series(), 60, {.periods_per_year = 12, .demean = true});
   STATIC_REQUIRE(std::is_same_v<decltype(rms), const real>);
   const double tol = std::is_same_v<real, float> ? 1e-7 : 1e-14;
   CHECK(rel(static_cast<double>(rms), reference_vol(seen, 240, 60, false)) < tol);
@@ -127,7 +127,7 @@ TEMPLATE_TEST_CASE("realized_volatility agrees with a long-double reference over
   CHECK(std::is_same_v<decltype(e.volatility), real>);
   const auto trend = keel::volatility_trend(r.series());
   CHECK(rel(static_cast<double>(trend.short_volatility), reference_vol(seen, 270, 30, false)) < tol);
-  const auto pct = keel::volatility_percentile(r.series(), {.window = 20, .lookback = 200});
+  const auto pct = keel::volatility_percentile(r.series(), 20, {.lookback = 200});
   CHECK(pct > 0);
   CHECK(pct <= 1);
 }
@@ -148,13 +148,13 @@ TEST_CASE("realized_volatility: NIST StRD standard deviations to their achievabl
     const auto cert = keel_test::read_nist_certified(*cert_path, name);
     const std::vector<double>& y = data.columns[0];
     const auto n = static_cast<std::ptrdiff_t>(y.size());
-    const double sd = keel::realized_volatility(y, n, {.annualization = 1, .demean = true});
+    const double sd = keel::realized_volatility(y, n, {.periods_per_year = 1, .demean = true});
     const double lre = keel_test::lre(sd, cert.at("sd"));
     std::cout << "NIST " << name << ": sample SD LRE " << lre << "\n";
     INFO(name << " LRE " << lre);
     CHECK(lre >= digits);
     // The rolling form's one full window is the same computation to within its restarts.
-    const auto rolled = keel::rolling_volatility(y, n, {.annualization = 1, .demean = true});
+    const auto rolled = keel::rolling_volatility(y, n, {.periods_per_year = 1, .demean = true});
     CHECK(keel_test::lre(rolled.back(), cert.at("sd")) >= digits);
   }
 }
@@ -168,7 +168,7 @@ TEST_CASE("realized_volatility of degenerate input follows its documented rules"
   CHECK(keel::realized_volatility(flat, 20) == Approx(0.003 * std::sqrt(252.0)).epsilon(1e-15));
   for (double v : keel::rolling_volatility(flat, 7, {.demean = true})) CHECK(v == 0);
   const std::vector<double> one{0.02};
-  CHECK(keel::realized_volatility(one, 1, {.annualization = 1}) == Approx(0.02));
+  CHECK(keel::realized_volatility(one, 1, {.periods_per_year = 1}) == Approx(0.02));
   CHECK_THROWS_WITH(keel::realized_volatility(one, 1, {.demean = true}),
                     Contains("window = 1 must be at least 2 with demean"));
 }
@@ -178,8 +178,8 @@ TEST_CASE("realized_volatility rejects bad input with located messages", "[volat
   CHECK_THROWS_AS(keel::realized_volatility(r, 101), keel::insufficient_data);
   CHECK_THROWS_WITH(keel::realized_volatility(r, 101), Contains("needs at least 101 returns for one window, got 100"));
   CHECK_THROWS_WITH(keel::realized_volatility(r, 0), Contains("window = 0 must be at least 1"));
-  CHECK_THROWS_WITH(keel::realized_volatility(r, 10, {.annualization = -1}),
-                    Contains("annualization = -1 must be positive"));
+  CHECK_THROWS_WITH(keel::realized_volatility(r, 10, {.periods_per_year = -1}),
+                    Contains("realized_volatility: periods_per_year = -1 must be positive and finite"));
   r[95] = std::nan("");
   CHECK_THROWS_WITH(keel::realized_volatility(r, 10), Contains("realized_volatility: returns[95] is NaN"));
   CHECK_NOTHROW(keel::realized_volatility(r, 4));  // the NaN is outside the last window
@@ -287,7 +287,7 @@ TEST_CASE("ewma_volatility follows the RiskMetrics recursion from its seed", "[v
   CHECK(e.volatility == e.volatilities.back());
   // normalized weights: pandas ewm(adjust=True) as a running numerator and denominator.
   const auto n =
-      keel::ewma_volatility(r, {.lambda = 0.97, .annualization = 12, .weighting = keel::ewma_weighting::normalized});
+      keel::ewma_volatility(r, {.lambda = 0.97, .periods_per_year = 12, .weighting = keel::ewma_weighting::normalized});
   long double num = 0, den = 0;
   worst = 0;
   for (std::size_t t = 0; t < r.size(); ++t) {
@@ -353,7 +353,7 @@ TEST_CASE("volatility_percentile equals a brute-force rank of every window", "[v
   for (unsigned seed = 1; seed <= 5; ++seed) {
     const auto r = make_returns(400, 30 + seed);
     for (bool demean : {false, true}) {
-      const double pct = keel::volatility_percentile(r, {.window = 30, .lookback = 252, .demean = demean});
+      const double pct = keel::volatility_percentile(r, 30, {.lookback = 252, .demean = demean});
       const auto vol_at = [&](std::size_t end) {  // the window ending at index end
         return keel::realized_volatility(std::span<const double>(r.data() + end - 29, 30), 30, {.demean = demean});
       };
@@ -367,13 +367,13 @@ TEST_CASE("volatility_percentile equals a brute-force rank of every window", "[v
   // A calm spell at the end ranks lowest, a burst highest.
   std::vector<double> r = make_returns(400, 40);
   for (std::size_t i = 370; i < 400; ++i) r[i] *= 0.1;
-  CHECK(keel::volatility_percentile(r) == Approx(1.0 / 252));
+  CHECK(keel::volatility_percentile(r, 30) == Approx(1.0 / 252));
   r[399] = 0.5;  // a crash on the last day: only the current window holds it
-  CHECK(keel::volatility_percentile(r) == 1.0);
-  CHECK_THROWS_WITH(keel::volatility_percentile(std::vector<double>(100, 0.01)),
+  CHECK(keel::volatility_percentile(r, 30) == 1.0);
+  CHECK_THROWS_WITH(keel::volatility_percentile(std::vector<double>(100, 0.01), 30),
                     Contains("needs at least 281 returns (window + lookback - 1), got 100"));
-  CHECK_THROWS_WITH(keel::volatility_percentile(r, {.lookback = 0}), Contains("lookback = 0 must be at least 1"));
-  CHECK_THROWS_WITH(keel::volatility_percentile(r, {.window = 0}), Contains("window = 0 must be at least 1"));
+  CHECK_THROWS_WITH(keel::volatility_percentile(r, 30, {.lookback = 0}), Contains("lookback = 0 must be at least 1"));
+  CHECK_THROWS_WITH(keel::volatility_percentile(r, 0), Contains("window = 0 must be at least 1"));
 }
 
 TEST_CASE("volatility on the real files: sane ranges, trend agreeing with its windows", "[volatility][real]") {
@@ -404,7 +404,7 @@ TEST_CASE("volatility on the real files: sane ranges, trend agreeing with its wi
         CHECK(std::fabs(t.short_volatility - t.long_volatility) <= 0.1 * t.long_volatility * (1 + 1e-12));
       CHECK(t.short_volatility == keel::realized_volatility(r, 30));
       CHECK(t.long_volatility == keel::realized_volatility(r, 90));
-      const double pct = keel::volatility_percentile(r);
+      const double pct = keel::volatility_percentile(r, 30);
       CHECK(pct > 0);
       CHECK(pct <= 1);
       ++checked;
@@ -498,3 +498,45 @@ TEST_CASE("rolling_volatility out form allocates nothing once warm", "[volatilit
   CHECK(static_cast<const std::vector<double>&>(out) ==
         static_cast<const std::vector<double>&>(keel::rolling_volatility(r, 90)));
 }
+
+TEST_CASE("periods_per_year is checked by one validator in every volatility function",
+          "[volatility][errors][periods]") {
+  const std::vector<double> r(120, 0.01);
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(keel::realized_volatility(r, 10, {.periods_per_year = 0}),
+                    Catch::Matchers::Equals("realized_volatility: periods_per_year = 0 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::rolling_volatility(r, 10, {.periods_per_year = -1}),
+                    Catch::Matchers::Equals("rolling_volatility: periods_per_year = -1 must be positive and finite"));
+  CHECK_THROWS_WITH(keel::ewma_volatility(r, {.periods_per_year = std::nan("")}),
+                    Catch::Matchers::Equals("ewma_volatility: periods_per_year = NaN must be positive and finite"));
+  CHECK_THROWS_WITH(keel::volatility_trend(r, {.periods_per_year = inf}),
+                    Catch::Matchers::Equals("volatility_trend: periods_per_year = inf must be positive and finite"));
+}
+
+TEST_CASE("volatility_percentile takes its window positionally", "[volatility][percentile]") {
+  const std::vector<double> r = [] {
+    std::vector<double> v(300);
+    std::mt19937_64 gen(5);
+    std::normal_distribution<double> z(0, 0.01);
+    for (double& x : v) x = z(gen);
+    return v;
+  }();
+  // The window changes the answer (a window of 10 and of 60 rank different volatilities).
+  const double p10 = keel::volatility_percentile(r, 10, {.lookback = 200});
+  const double p60 = keel::volatility_percentile(r, 60, {.lookback = 200});
+  const auto rolled10 = keel::rolling_volatility(r, 10, {.periods_per_year = 1});
+  std::ptrdiff_t below = 0;
+  for (std::size_t k = rolled10.size() - 200; k < rolled10.size(); ++k) below += rolled10[k] <= rolled10.back();
+  CHECK(p10 == static_cast<double>(below) / 200);
+  CHECK(p60 > 0);
+  CHECK(p60 <= 1);
+}
+
+// The signature rule: every options aggregate takes designated initialisers in declared order.
+static_assert(sizeof(keel::realized_volatility_options{.periods_per_year = 252, .demean = false}) > 0);
+static_assert(sizeof(keel::ewma_volatility_options{
+                  .lambda = 0.94, .periods_per_year = 252, .weighting = keel::ewma_weighting::recursive}) > 0);
+static_assert(sizeof(keel::volatility_trend_options{
+                  .short_window = 30, .long_window = 90, .threshold = 0.1, .periods_per_year = 252, .demean = false}) >
+              0);
+static_assert(sizeof(keel::volatility_percentile_options{.lookback = 252, .demean = false}) > 0);

@@ -16,8 +16,9 @@
 //     of dates by N columns of assets; a return_table's `returns` (series.hpp) is one. NaN marks
 //     a missing value and is handled by the `.missing` policy; an infinity is invalid_input.
 //   - `covariance` is N x N, symmetric, in the panel's floating type (float input is computed in
-//     double), multiplied by the option `annualization` (default 1: per period; 252 for daily
-//     returns gives annual units, as PyPortfolioOpt's `frequency`).
+//     double), multiplied by the option `periods_per_year` (default 252: annual units from daily
+//     returns, as PyPortfolioOpt's `frequency = 252` and keel's mean_historical_return, so that
+//     Markowitz inputs agree by default; 1 keeps per-period units).
 //   - Normalisations follow the peer each estimator reproduces, and differ: sample covariance
 //     n - 1 (pandas, numpy); Ledoit-Wolf with the scaled identity and single-factor targets 1/n
 //     (scikit-learn, PyPortfolioOpt), with the constant-correlation target n - 1 (PyPortfolioOpt);
@@ -89,8 +90,9 @@ enum class ewma_weighting {
 
 /// Options of sample_covariance.
 struct covariance_options {
-  /// Multiplies the result: 1 keeps per-period units, 252 annualises daily returns.
-  double annualization = 1;
+  /// Multiplies the result: 252 annualises daily returns (the default, as PyPortfolioOpt's
+  /// frequency), 1 keeps per-period units; positive and finite.
+  double periods_per_year = 252;
   /// NaN policy (see missing_data).
   missing_data missing = missing_data::reject;
   /// Fewer rows (with `pairwise`: fewer common rows for some pair) is insufficient_data; at least 2.
@@ -105,8 +107,8 @@ struct ewma_covariance_options {
   /// Decay per period, in (0, 1); RiskMetrics' daily 0.94. A pandas / PyPortfolioOpt span s is
   /// lambda = (s - 1) / (s + 1) (alpha = 2 / (s + 1) = 1 - lambda).
   double lambda = 0.94;
-  /// Multiplies the result (PyPortfolioOpt's exp_cov uses frequency = 252).
-  double annualization = 1;
+  /// Multiplies the result (PyPortfolioOpt's exp_cov frequency = 252); 1: per-period units.
+  double periods_per_year = 252;
   /// Subtract each column's plain sample mean first (PyPortfolioOpt); false: RiskMetrics' zero mean.
   bool demean = false;
   /// Weight normalisation over the finite history (see ewma_weighting).
@@ -119,8 +121,8 @@ struct ewma_covariance_options {
 struct semicovariance_options {
   /// Per-period benchmark return B: only shortfalls below it count.
   double benchmark = 0;
-  /// Multiplies the result (PyPortfolioOpt uses frequency = 252).
-  double annualization = 1;
+  /// Multiplies the result (PyPortfolioOpt's frequency = 252); 1: per-period units.
+  double periods_per_year = 252;
   /// NaN policy; pairwise divides each pair's sum by its common rows.
   missing_data missing = missing_data::reject;
   /// With `pairwise`, repair a matrix that is not positive semi-definite (as covariance_options).
@@ -131,8 +133,8 @@ struct semicovariance_options {
 struct ledoit_wolf_options {
   /// The shrinkage target (default: the scaled identity, scikit-learn's LedoitWolf).
   shrinkage_target target = shrinkage_target::scaled_identity;
-  /// Multiplies the result (PyPortfolioOpt uses frequency = 252).
-  double annualization = 1;
+  /// Multiplies the result (PyPortfolioOpt's frequency = 252); 1: per-period units.
+  double periods_per_year = 252;
   /// NaN policy: reject or complete_rows (pairwise is not supported: one sample is needed).
   missing_data missing = missing_data::reject;
 };
@@ -140,7 +142,7 @@ struct ledoit_wolf_options {
 /// A covariance estimate: the matrix and what was used to build it.
 template <class Real = double>
 struct covariance_estimate {
-  /// The N x N estimate, symmetric, multiplied by the options' annualization.
+  /// The N x N estimate, symmetric, multiplied by the options' periods_per_year.
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> covariance;
   /// Rows used: all T (reject), the complete rows (complete_rows), or the smallest pair's
   /// common rows (pairwise; see pair_counts).
@@ -161,7 +163,7 @@ struct covariance_estimate {
 /// A Ledoit-Wolf shrinkage estimate: delta F + (1 - delta) S.
 template <class Real = double>
 struct shrinkage_estimate {
-  /// The shrunk N x N covariance, multiplied by the options' annualization.
+  /// The shrunk N x N covariance, multiplied by the options' periods_per_year.
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> covariance;
   /// The shrinkage intensity delta in [0, 1] (0: the sample covariance, 1: the target).
   Real shrinkage{};
@@ -178,10 +180,6 @@ namespace detail {
 /// The floating type of an estimate of a panel.
 template <class Derived>
 using panel_real_t = typename Derived::Scalar;
-
-inline void check_annualization(std::string_view fn, double a) {
-  if (!(a > 0 && std::isfinite(a))) throw_bad_option(fn, "annualization", a, "positive and finite");
-}
 
 /// Checks cells and gathers the rows to use into ws.centred; returns their number, at least
 /// `min_rows` (insufficient_data otherwise, saying how many rows had every value).
@@ -235,11 +233,11 @@ void sample_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_
                             const covariance_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "sample_covariance";
-  check_annualization(fn, options.annualization);
+  check_periods_per_year(fn, options.periods_per_year);
   if (options.min_observations < 2)
     throw_bad_option(fn, "min_observations", static_cast<double>(options.min_observations), "at least 2");
   auto& ws = out.workspace;
-  const auto factor = static_cast<acc>(options.annualization);
+  const auto factor = static_cast<acc>(options.periods_per_year);
   out.pair_counts.resize(0, 0);
   out.min_eigenvalue.reset();
   out.repaired = false;
@@ -287,7 +285,7 @@ void ewma_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_es
                           const ewma_covariance_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "ewma_covariance";
-  check_annualization(fn, options.annualization);
+  check_periods_per_year(fn, options.periods_per_year);
   if (!(options.lambda > 0 && options.lambda < 1)) throw_bad_option(fn, "lambda", options.lambda, "in (0, 1)");
   if (options.missing == missing_data::pairwise)
     throw_unsupported_option(fn, "missing", "missing_data::pairwise",
@@ -307,7 +305,7 @@ void ewma_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_es
   out.min_eigenvalue.reset();
   out.repaired = false;
   out.positive_semidefinite = true;
-  store_scaled<Real>(fn, "covariance", ws.gram, static_cast<acc>(options.annualization), out.covariance);
+  store_scaled<Real>(fn, "covariance", ws.gram, static_cast<acc>(options.periods_per_year), out.covariance);
 }
 
 template <class Derived, class Real>
@@ -315,11 +313,11 @@ void semicovariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_est
                          const semicovariance_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "semicovariance";
-  check_annualization(fn, options.annualization);
+  check_periods_per_year(fn, options.periods_per_year);
   if (!std::isfinite(options.benchmark)) throw_bad_option(fn, "benchmark", options.benchmark, "finite");
   auto& ws = out.workspace;
   const auto b = static_cast<acc>(options.benchmark);
-  const auto factor = static_cast<acc>(options.annualization);
+  const auto factor = static_cast<acc>(options.periods_per_year);
   out.pair_counts.resize(0, 0);
   out.min_eigenvalue.reset();
   out.repaired = false;
@@ -360,7 +358,7 @@ void ledoit_wolf_into(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimat
                       const ledoit_wolf_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "ledoit_wolf";
-  check_annualization(fn, options.annualization);
+  check_periods_per_year(fn, options.periods_per_year);
   if (options.missing == missing_data::pairwise)
     throw_unsupported_option(fn, "missing", "missing_data::pairwise",
                              "the shrinkage intensity needs one sample of complete rows; use complete_rows");
@@ -387,7 +385,7 @@ void ledoit_wolf_into(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimat
       break;
   }
   ws.gram = delta * ws.target + (1 - delta) * ws.gram;
-  const auto factor = static_cast<acc>(options.annualization);
+  const auto factor = static_cast<acc>(options.periods_per_year);
   store_scaled<Real>(fn, "covariance", ws.gram, factor, out.covariance);
   store_scaled<Real>(fn, "target_covariance", ws.target, factor, out.target_covariance);
   out.shrinkage = static_cast<Real>(delta);
@@ -399,12 +397,12 @@ void ledoit_wolf_into(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimat
 /// Sample covariance of the columns of a T x N returns panel, with n - 1.
 ///
 /// \f[ \hat\Sigma_{ij} = a \frac{1}{n-1} \sum_t (x_{ti} - \bar x_i)(x_{tj} - \bar x_j) \f]
-/// with a = options.annualization. `missing`: reject (NaN is invalid_input), complete_rows (the
+/// with a = options.periods_per_year. `missing`: reject (NaN is invalid_input), complete_rows (the
 /// rows with every value), or pairwise: each pair over its common rows with the pair's own
 /// means, exactly pandas' DataFrame.cov (min_periods = min_observations, ddof 1); then the
 /// result reports positive_semidefinite and min_eigenvalue and, with `repair`, the nearest
-/// PSD matrix with the same variances. PyPortfolioOpt's sample_cov is annualization = 252.
-/// \pre finite cells (NaN allowed by pairwise and complete_rows); annualization > 0, finite;
+/// PSD matrix with the same variances. PyPortfolioOpt's sample_cov is periods_per_year = 252 (keel's default).
+/// \pre finite cells (NaN allowed by pairwise and complete_rows); periods_per_year > 0, finite;
 ///      min_observations >= 2.
 /// Fills `out` with covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
 ///          min_eigenvalue, repaired}.
@@ -435,9 +433,9 @@ template <class Derived>
 /// with w_t from `weighting` (normalized: lambda^(T-1-t) / sum lambda^s; recursive: the
 /// RiskMetrics recursion seeded with the first outer product), mu = 0 (RiskMetrics) or, with
 /// `demean`, each column's plain sample mean. PyPortfolioOpt's exp_cov(span = s) is lambda =
-/// (s-1)/(s+1), demean = true, normalized, annualization = 252 (pandas ewm(span).mean() of the
+/// (s-1)/(s+1), demean = true, normalized, periods_per_year = 252 (the default; pandas ewm(span).mean() of the
 /// products of deviations from the full-sample means, last row).
-/// \pre 0 < lambda < 1; annualization > 0; finite cells (NaN allowed by complete_rows); T >= 1.
+/// \pre 0 < lambda < 1; periods_per_year > 0 and finite; finite cells (NaN allowed by complete_rows); T >= 1.
 /// Fills `out` with covariance_estimate{covariance, observations, ...} (PSD by construction).
 /// \throws invalid_input for a bad option, missing_data::pairwise, an infinite cell or a NaN
 ///         under reject; insufficient_data for no (complete) rows.
@@ -464,7 +462,7 @@ template <class Derived>
 /// \f[ \hat\Sigma^-_{ij} = a \frac{1}{T} \sum_t \min(x_{ti} - B, 0) \min(x_{tj} - B, 0) \f]
 /// (not demeaned; divided by T, as PyPortfolioOpt's semicovariance, whose default benchmark is
 /// 0.000079 per day and frequency 252). pairwise divides each pair by its common rows.
-/// \pre benchmark finite; annualization > 0; finite cells (NaN allowed by pairwise and
+/// \pre benchmark finite; periods_per_year > 0 and finite; finite cells (NaN allowed by pairwise and
 ///      complete_rows).
 /// Fills `out` with covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
 ///          min_eigenvalue, repaired}.
@@ -497,9 +495,9 @@ template <class Derived>
 /// PyPortfolioOpt's own implementations: S = 1/T covariance with the equal-weighted market's
 /// Sharpe model as F (Ledoit & Wolf 2003), and S = the n - 1 sample covariance with sample
 /// variances and their average correlation as F (Ledoit & Wolf 2004 JPM). delta is clamped to
-/// [0, 1] and is 0 when F = S. PyPortfolioOpt is annualization = 252; it replaces NaN by 0,
+/// [0, 1] and is 0 when F = S. PyPortfolioOpt is periods_per_year = 252 (keel's default); it replaces NaN by 0,
 /// keel rejects it or (complete_rows) drops its row.
-/// \pre T >= 2 (complete) rows; finite cells; annualization > 0; for constant_correlation no
+/// \pre T >= 2 (complete) rows; finite cells; periods_per_year > 0 and finite; for constant_correlation no
 ///      constant column.
 /// Fills `out` with shrinkage_estimate{covariance, shrinkage, target_covariance, observations}.
 /// \throws invalid_input for a bad option, pairwise, an infinite cell or a NaN under reject;
@@ -526,7 +524,8 @@ template <class Derived>
 
 /// Correlation matrix of a covariance matrix: R_ij = C_ij / sqrt(C_ii C_jj), unit diagonal,
 /// entries clamped to [-1, 1] against rounding (PyPortfolioOpt's cov_to_corr); the lower
-/// triangle is read and mirrored, so the result is exactly symmetric.
+/// triangle is read and mirrored, so the result is exactly symmetric. Not annualised (a
+/// correlation has no time unit, whatever cov's periods_per_year).
 /// \pre cov square, symmetric to rounding, finite, with a positive diagonal.
 /// \returns the N x N correlation matrix in cov's floating type.
 /// \throws invalid_input for a non-square or non-finite matrix (naming cov(i, j)) or a negative

@@ -2,10 +2,10 @@
 // keel/expected_returns.hpp: annualised expected-return estimates for mean-variance inputs.
 //
 // Synopsis
-//   mean_historical_return(prices, expected_return_options{compounding, periods, returns_data})
+//   mean_historical_return(prices, expected_return_options{compounding, periods_per_year, returns_data})
 //       prices: a Series (one asset -> a scalar), a T x N Eigen panel or a price_table (-> one
 //       estimate per column)
-//   capm_return(prices, capm_options{risk_free, compounding, periods, returns_data})
+//   capm_return(prices, capm_options{risk_free, compounding, periods_per_year, returns_data})
 //   capm_return(prices, market_prices, capm_options{...})
 //
 // Conventions (PyPortfolioOpt's expected_returns, matched to rounding on equal inputs)
@@ -13,9 +13,9 @@
 //     makes the returns on either side of it missing, and each column uses its own observed
 //     returns (pandas' pct_change(fill_method=None) with skipna statistics). returns_data =
 //     true takes the input as returns already (NaN = missing).
-//   - Geometric (compounding, the default): mu = (prod (1 + r_t))^(periods / n) - 1, the
+//   - Geometric (compounding, the default): mu = (prod (1 + r_t))^(p / n) - 1, the
 //     compound annual growth rate over the column's n returns, computed as
-//     expm1(periods / n * sum log1p(r_t)). Arithmetic: mu = periods * mean(r_t).
+//     expm1(p / n * sum log1p(r_t)). Arithmetic: mu = p * mean(r_t), p = periods_per_year.
 //   - CAPM: mu_i = rf + beta_i (E[r_m] - rf) with beta_i = cov(r_i, r_m) / var(r_m), sample
 //     (n - 1) moments over the dates both are observed (pairwise), E[r_m] the market's
 //     geometric or arithmetic annual return as above. The market is the equal-weighted mean
@@ -51,17 +51,17 @@ namespace keel {
 
 /// Options of mean_historical_return.
 struct expected_return_options {
-  bool compounding = true;       ///< geometric (CAGR) when true, arithmetic mean x periods otherwise
-  std::ptrdiff_t periods = 252;  ///< periods per year of the prices (252 daily, 52 weekly, 12 monthly)
-  bool returns_data = false;     ///< the input holds simple returns, not prices
+  bool compounding = true;        ///< geometric (CAGR) when true, arithmetic mean x periods_per_year otherwise
+  double periods_per_year = 252;  ///< of the prices (252 daily, 52 weekly, 12 monthly); positive and finite
+  bool returns_data = false;      ///< the input holds simple returns, not prices
 };
 
 /// Options of capm_return.
 struct capm_options {
-  double risk_free = 0;          ///< annual risk-free rate
-  bool compounding = true;       ///< the market's return: geometric when true, arithmetic otherwise
-  std::ptrdiff_t periods = 252;  ///< periods per year
-  bool returns_data = false;     ///< the inputs hold simple returns, not prices
+  double risk_free = 0;           ///< annual risk-free rate
+  bool compounding = true;        ///< the market's return: geometric when true, arithmetic otherwise
+  double periods_per_year = 252;  ///< positive and finite
+  bool returns_data = false;      ///< the inputs hold simple returns, not prices
 };
 
 namespace detail {
@@ -117,7 +117,7 @@ template <class Acc>
 
 /// Annualised mean of a column's observed returns: geometric or arithmetic.
 template <class Acc>
-[[nodiscard]] Acc annual_mean(std::string_view fn, const std::vector<Acc>& r, bool compounding, std::ptrdiff_t periods,
+[[nodiscard]] Acc annual_mean(std::string_view fn, const std::vector<Acc>& r, bool compounding, double periods,
                               std::string_view what) {
   const auto n = static_cast<std::ptrdiff_t>(r.size());
   if (n < 1)
@@ -133,10 +133,6 @@ template <class Acc>
   }
   if (!std::isfinite(out)) throw_overflow(fn, "the annualised return of " + std::string(what));
   return out;
-}
-
-inline void check_periods(std::string_view fn, std::ptrdiff_t periods) {
-  if (periods < 1) throw_bad_option(fn, "periods", static_cast<double>(periods), "at least 1");
 }
 
 /// Market returns: the given column, or the equal-weighted mean of the observed returns.
@@ -169,7 +165,7 @@ template <class Real, class Acc>
   if (numerically_zero_variance(mm.sxx, mm.mean, static_cast<Acc>(m_obs.size())))
     throw singular_problem(message(fn, "the market returns have zero variance: beta is undefined"));
   const Acc var_m = mm.sxx / static_cast<Acc>(m_obs.size() - 1);
-  const Acc market = annual_mean(fn, m_obs, o.compounding, o.periods, "the market");
+  const Acc market = annual_mean(fn, m_obs, o.compounding, o.periods_per_year, "the market");
   const Acc rf = static_cast<Acc>(o.risk_free);
   Eigen::Matrix<Real, Eigen::Dynamic, 1> out(r.cols());
   std::vector<Acc> x, y;
@@ -195,11 +191,11 @@ template <class Real, class Acc>
 }  // namespace detail
 
 /// Annualised mean historical return of each column of a T x N price panel (NaN = missing).
-/// \f[ \mu_j = \Big(\prod_t (1 + r_{tj})\Big)^{\mathrm{periods}/n_j} - 1 \ \text{(geometric)},\quad
-///     \mu_j = \mathrm{periods}\cdot\bar r_j \ \text{(arithmetic)} \f]
+/// \f[ \mu_j = \Big(\prod_t (1 + r_{tj})\Big)^{p/n_j} - 1 \ \text{(geometric)},\quad
+///     \mu_j = p\cdot\bar r_j \ \text{(arithmetic)} \f]
 /// over column j's n_j observed returns (see the file comment).
 /// \pre prices positive or NaN (returns >= -1 or NaN with returns_data), no infinity;
-///      periods >= 1 (invalid_input).
+///      periods_per_year positive and finite (invalid_input).
 /// \throws insufficient_data for a column without a return.
 /// \returns one estimate per column (float only for a float panel).
 /// Ref: Bodie, Kane and Marcus, Investments, ch. 5; PyPortfolioOpt mean_historical_return.
@@ -210,13 +206,13 @@ template <class Derived>
   using real = typename Derived::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "mean_historical_return";
-  detail::check_periods(fn, options.periods);
+  detail::check_periods_per_year(fn, options.periods_per_year);
   const auto r = detail::panel_returns<acc>(fn, prices, options.returns_data, "prices");
   Eigen::Matrix<real, Eigen::Dynamic, 1> out(prices.cols());
   for (Eigen::Index j = 0; j < prices.cols(); ++j)
     out(j) = detail::rounded<real>(fn, "expected return",
-                                   detail::annual_mean(fn, detail::observed(r, j), options.compounding, options.periods,
-                                                       "prices column " + std::to_string(j)));
+                                   detail::annual_mean(fn, detail::observed(r, j), options.compounding,
+                                                       options.periods_per_year, "prices column " + std::to_string(j)));
   return out;
 }
 
@@ -252,7 +248,7 @@ template <class Derived>
   using real = typename Derived::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "capm_return";
-  detail::check_periods(fn, options.periods);
+  detail::check_periods_per_year(fn, options.periods_per_year);
   if (!std::isfinite(options.risk_free)) detail::throw_bad_option(fn, "risk_free", options.risk_free, "finite");
   const auto r = detail::panel_returns<acc>(fn, prices, options.returns_data, "prices");
   return detail::capm_core<real>(fn, r, detail::equal_weighted(r), options);
@@ -269,7 +265,7 @@ capm_return(const Eigen::MatrixBase<Derived>& prices, const S& market_prices, co
   using real = detail::result_t<typename Derived::Scalar, detail::value_t<S>>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "capm_return";
-  detail::check_periods(fn, options.periods);
+  detail::check_periods_per_year(fn, options.periods_per_year);
   if (!std::isfinite(options.risk_free)) detail::throw_bad_option(fn, "risk_free", options.risk_free, "finite");
   detail::require_same_size(fn, "market_prices", detail::ssize(market_prices), "prices (rows)", prices.rows());
   const auto r = detail::panel_returns<acc>(fn, prices, options.returns_data, "prices");

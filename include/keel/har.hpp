@@ -177,8 +177,8 @@ struct har_panel {
 struct har_volatility_options {
   /// Days ahead to forecast (the daily model is fitted and iterated).
   std::ptrdiff_t horizon = 30;
-  /// Periods per year: the volatility is sqrt(annualization x the average daily variance).
-  double annualization = 252;
+  /// The volatility is sqrt(periods_per_year x the average daily variance); positive and finite.
+  double periods_per_year = 252;
   /// As har_options::scale (log_variance needs every return nonzero).
   har_scale scale = har_scale::variance;
   /// As har_options::newey_west_lags (unset: 5, Corsi's choice for the daily model).
@@ -544,8 +544,7 @@ template <class Real, class S>
 void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t column, har_volatility_result<Real>& out,
                          const har_volatility_options& o) {
   using acc = accum_t<Real>;
-  if (!(o.annualization > 0 && std::isfinite(o.annualization)))
-    throw_bad_option(fn, "annualization", o.annualization, "positive and finite");
+  check_periods_per_year(fn, o.periods_per_year);
   if (o.horizon < 1) throw_bad_option(fn, "horizon", static_cast<double>(o.horizon), "at least 1");
   const std::ptrdiff_t n = ssize(returns);
   out.squares.resize(uz(n));
@@ -573,7 +572,7 @@ void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t c
   har_forecast_into(out.model, out.squares, o.horizon, out.forecast);
   out.variance = out.forecast.variance;
   const acc volatility =
-      std::sqrt(static_cast<acc>(out.forecast.variance)) * std::sqrt(static_cast<acc>(o.annualization));
+      std::sqrt(static_cast<acc>(out.forecast.variance)) * std::sqrt(static_cast<acc>(o.periods_per_year));
   if (!std::isfinite(volatility)) throw_overflow(fn, "the annualised volatility");
   out.volatility = rounded<Real>(fn, "volatility", volatility);
 }
@@ -592,6 +591,7 @@ void har_model<Real>::forecast(const S& rv_history, std::ptrdiff_t h, har_foreca
 /// by OLS (centred moments, or pivoted QR when ill-conditioned) over the n - monthly - horizon + 1 rows with a full
 /// month behind and h days ahead; x by options.scale; Newey-West HAC errors (Bartlett, n/(n-4)), classical with
 /// newey_west_lags = 0. Every x must be finite, rv >= 0 (> 0 for log_variance).
+/// Not annualised: the model and its forecasts are in rv's daily units.
 /// \pre n >= monthly + horizon - 1 + min_observations; 2 <= weekly < monthly; horizon >= 1.
 /// Fills `out` with har_model{intercept, beta_daily, beta_weekly, beta_monthly, std_errors, t_stats,
 ///          r_squared, n, options} (options.newey_west_lags = the lag used).
@@ -651,9 +651,9 @@ template <class Derived>
 
 /// The HAR volatility forecast most users want, into a reused result: squared daily returns
 /// as the variance proxy, the daily HAR model fitted on them, iterated `horizon` days, and the
-/// annualised expected volatility sqrt(annualization x average daily variance).
+/// annualised expected volatility sqrt(periods_per_year x average daily variance).
 /// \pre finite returns; n >= monthly + min_observations (and every return nonzero for
-///      log_variance); annualization > 0; horizon >= 1.
+///      log_variance); periods_per_year > 0 and finite; horizon >= 1.
 /// Fills `out` with har_volatility_result{volatility, variance, forecast, model}.
 /// \throws invalid_input for bad options or returns; insufficient_data (as har_fit);
 ///         singular_problem for constant squared returns.

@@ -4,7 +4,7 @@
 // the same result aggregate as its batch function, each with a saveable state.
 //
 // Synopsis
-//   streaming_beta(streaming_beta_options{.window, .fit})      windowed (window > 0) or
+//   streaming_beta(window, streaming_beta_options{.fit})       windowed (window > 0) or
 //     .update(asset_return, market_return)                     expanding (window = 0) market
 //     .result() -> beta_fit<double>                            beta: market_beta on the window
 //   streaming_volatility(window, realized_volatility_options{}) realized_volatility of the
@@ -159,10 +159,8 @@ template <Series S>
 
 }  // namespace detail
 
-/// Options of streaming_beta.
+/// Options of streaming_beta (the window is the constructor's first argument).
 struct streaming_beta_options {
-  /// Observations per window; 0 means expanding (every observation since the start).
-  std::ptrdiff_t window = 0;
   /// The fit's options, as market_beta's (min_observations, cap).
   beta_options fit = {};
 };
@@ -170,6 +168,7 @@ struct streaming_beta_options {
 /// Market beta of a stream of (asset, market) return pairs: market_beta over the last `window`
 /// pairs (or over all of them), updated in O(1) per pair without allocation.
 ///
+/// Not annualised (a beta has no time unit; its alpha is per period, as market_beta's).
 /// result() equals market_beta on the same pairs to 1e-12 relative on every field (see the
 /// header comment for the exact sums and restarts that keep it so over millions of updates).
 /// Ref: Sharpe (1964); Chan, Golub and LeVeque (1983); Dekker (1971).
@@ -178,6 +177,7 @@ class streaming_beta {
   /// Everything the estimator knows, as a plain aggregate (see the header comment).
   struct state {
     std::uint32_t version = streaming_state_version;  ///< streaming_state_version when saved
+    std::ptrdiff_t window = 0;                        ///< pairs per window; 0: expanding
     streaming_beta_options options = {};              ///< the options it was built with
     std::int64_t updates = 0;                         ///< pairs given to update() so far
     std::ptrdiff_t count = 0;                         ///< pairs in the window (all pairs when expanding)
@@ -190,18 +190,19 @@ class streaming_beta {
     std::vector<double> markets = {};                 ///< the window's market returns (ring)
   };
 
-  /// A new estimator; the ring buffer of a windowed one is allocated here, once.
+  /// A new estimator over the last `window` pairs (0: expanding, every pair since the start);
+  /// the ring buffer of a windowed one is allocated here, once.
   /// \throws invalid_input for a negative window, or a window below fit.min_observations (it
   ///         could never give a fit; min_observations is at least 3).
-  explicit streaming_beta(streaming_beta_options options = {}) {
-    if (options.window < 0 ||
-        (options.window > 0 && options.window < std::max<std::ptrdiff_t>(3, options.fit.min_observations)))
+  explicit streaming_beta(std::ptrdiff_t window, streaming_beta_options options = {}) {
+    if (window < 0 || (window > 0 && window < std::max<std::ptrdiff_t>(3, options.fit.min_observations)))
       detail::throw_bad_option(
-          "streaming_beta", "window", static_cast<double>(options.window),
+          "streaming_beta", "window", static_cast<double>(window),
           "0 (expanding) or at least fit.min_observations = " + std::to_string(options.fit.min_observations));
+    s_.window = window;
     s_.options = options;
-    s_.assets.assign(detail::uz(options.window), 0.0);
-    s_.markets.assign(detail::uz(options.window), 0.0);
+    s_.assets.assign(detail::uz(window), 0.0);
+    s_.markets.assign(detail::uz(window), 0.0);
   }
 
   /// Continues from a saved state.
@@ -209,7 +210,7 @@ class streaming_beta {
   explicit streaming_beta(state saved) : s_(std::move(saved)) {
     constexpr std::string_view fn = "streaming_beta";
     detail::check_state_version(fn, s_.version);
-    const std::ptrdiff_t w = s_.options.window;
+    const std::ptrdiff_t w = s_.window;
     if (w < 0 || (w > 0 && w < 3)) detail::throw_bad_state(fn, "its window is " + std::to_string(w));
     if (detail::ssize(s_.assets) != w || detail::ssize(s_.markets) != w)
       detail::throw_bad_state(fn, "its buffers do not hold one window");
@@ -228,7 +229,7 @@ class streaming_beta {
       s_.shift_market = market_return;
       s_.sums = {};
     }
-    const std::ptrdiff_t w = s_.options.window;
+    const std::ptrdiff_t w = s_.window;
     if (w > 0) {
       if (s_.count == w)  // the oldest pair leaves the window
         s_.sums.add(s_.markets[detail::uz(s_.head)] - s_.shift_market, s_.assets[detail::uz(s_.head)] - s_.shift_asset,
@@ -298,7 +299,7 @@ class streaming_volatility {
   struct state {
     std::uint32_t version = streaming_state_version;  ///< streaming_state_version when saved
     std::ptrdiff_t window = 0;                        ///< returns per window
-    realized_volatility_options options = {};         ///< annualization and demean
+    realized_volatility_options options = {};         ///< periods_per_year and demean
     std::int64_t updates = 0;                         ///< returns given to update() so far
     std::ptrdiff_t count = 0;                         ///< returns in the window
     std::ptrdiff_t head = 0;                          ///< ring position of the oldest return
@@ -309,10 +310,10 @@ class streaming_volatility {
   };
 
   /// A new estimator over windows of `window` returns.
-  /// \throws invalid_input for a window below 1 (2 with demean) or a bad annualization.
+  /// \throws invalid_input for a window below 1 (2 with demean) or a bad periods_per_year.
   explicit streaming_volatility(std::ptrdiff_t window, realized_volatility_options options = {}) {
     constexpr std::string_view fn = "streaming_volatility";
-    detail::check_periods(fn, options.annualization);
+    detail::check_periods_per_year(fn, options.periods_per_year);
     if (window < (options.demean ? 2 : 1))
       detail::throw_bad_option(fn, "window", static_cast<double>(window),
                                options.demean ? "at least 2 with demean" : "at least 1");
@@ -329,7 +330,7 @@ class streaming_volatility {
     if (s_.window < 1 || detail::ssize(s_.returns) != s_.window || s_.count < 0 || s_.count > s_.window ||
         s_.head < 0 || s_.head >= s_.window || s_.updates < s_.count)
       detail::throw_bad_state(fn, "its window, counts and buffer are inconsistent");
-    detail::check_periods(fn, s_.options.annualization);
+    detail::check_periods_per_year(fn, s_.options.periods_per_year);
   }
 
   /// Adds one return (the oldest leaves a full window). O(1), no allocation.
@@ -351,7 +352,7 @@ class streaming_volatility {
     constexpr std::string_view fn = "streaming_volatility";
     detail::require_observations(fn, s_.window, s_.count, "returns for one window");
     const double m = s_.options.demean ? detail::centred_from(s_.sums, s_.count, s_.shift, 0).sxx : s_.sums.xx.value();
-    return detail::annualised_vol<double>(fn, m, 0, s_.window, s_.options.demean, s_.options.annualization);
+    return detail::annualised_vol<double>(fn, m, 0, s_.window, s_.options.demean, s_.options.periods_per_year);
   }
 
   /// Returns in the window.
@@ -380,12 +381,12 @@ class streaming_ewma_volatility {
   /// Everything the estimator knows, as a plain aggregate.
   struct state {
     std::uint32_t version = streaming_state_version;  ///< streaming_state_version when saved
-    ewma_volatility_options options = {};             ///< lambda, annualization, weighting
+    ewma_volatility_options options = {};             ///< lambda, periods_per_year, weighting
     detail::ewma_variance<double> ewma = {};          ///< the running variance and its count
   };
 
   /// A new estimator.
-  /// \throws invalid_input for lambda outside (0, 1) or a bad annualization.
+  /// \throws invalid_input for lambda outside (0, 1) or a bad periods_per_year.
   explicit streaming_ewma_volatility(ewma_volatility_options options = {}) {
     detail::check_ewma_options("streaming_ewma_volatility", options);
     s_.options = options;
@@ -415,7 +416,7 @@ class streaming_ewma_volatility {
   [[nodiscard]] double result() const {
     constexpr std::string_view fn = "streaming_ewma_volatility";
     detail::require_observations(fn, 1, s_.ewma.count, "returns");
-    return detail::finite_volatility<double>(fn, std::sqrt(s_.ewma.var) * std::sqrt(s_.options.annualization));
+    return detail::finite_volatility<double>(fn, std::sqrt(s_.ewma.var) * std::sqrt(s_.options.periods_per_year));
   }
 
   /// Returns given so far.
@@ -441,7 +442,7 @@ class streaming_ewma_covariance {
   /// Everything the estimator knows, as a plain aggregate.
   struct state {
     std::uint32_t version = streaming_state_version;  ///< streaming_state_version when saved
-    ewma_covariance_options options = {};             ///< lambda, annualization, weighting, missing
+    ewma_covariance_options options = {};             ///< lambda, periods_per_year, weighting, missing
     std::int64_t updates = 0;                         ///< rows given to update() (skipped ones included)
     std::ptrdiff_t count = 0;                         ///< rows in the estimate
     double weight = 0;                                ///< W_t (normalized weighting)
@@ -449,7 +450,7 @@ class streaming_ewma_covariance {
   };
 
   /// A new estimator of `n_assets` assets (the N x N sums allocated once, here).
-  /// \throws invalid_input for n_assets < 1, lambda outside (0, 1), a bad annualization, demean
+  /// \throws invalid_input for n_assets < 1, lambda outside (0, 1), a bad periods_per_year, demean
   ///         or missing_data::pairwise (not supported).
   explicit streaming_ewma_covariance(std::ptrdiff_t n_assets, ewma_covariance_options options = {}) {
     check("streaming_ewma_covariance", n_assets, options);
@@ -503,7 +504,7 @@ class streaming_ewma_covariance {
     constexpr std::string_view fn = "streaming_ewma_covariance";
     detail::require_observations(fn, 1, s_.count, "rows");
     const std::ptrdiff_t n = s_.sums.rows();
-    const double factor = s_.options.annualization / s_.weight;
+    const double factor = s_.options.periods_per_year / s_.weight;
     out.covariance.resize(n, n);
     for (std::ptrdiff_t j = 0; j < n; ++j)
       for (std::ptrdiff_t i = j; i < n; ++i) out.covariance(i, j) = out.covariance(j, i) = s_.sums(i, j) * factor;
@@ -544,7 +545,7 @@ class streaming_ewma_covariance {
       for (std::ptrdiff_t i = j + 1; i < n; ++i) off += column[i] * static_cast<double>(w[i]);
       total += wj * (column[j] * wj + 2 * off);
     }
-    const double variance = total * (s_.options.annualization / s_.weight);
+    const double variance = total * (s_.options.periods_per_year / s_.weight);
     if (!std::isfinite(variance)) detail::throw_overflow(fn, "the portfolio variance");
     return variance;
   }
@@ -558,7 +559,7 @@ class streaming_ewma_covariance {
   static void check(std::string_view fn, std::ptrdiff_t n_assets, const ewma_covariance_options& o) {
     if (n_assets < 1) detail::throw_bad_option(fn, "n_assets", static_cast<double>(n_assets), "at least 1");
     if (!(o.lambda > 0 && o.lambda < 1)) detail::throw_bad_option(fn, "lambda", o.lambda, "in (0, 1)");
-    detail::check_annualization(fn, o.annualization);
+    detail::check_periods_per_year(fn, o.periods_per_year);
     if (o.demean) detail::throw_unsupported_option(fn, "demean", "true", "the mean of a stream changes with every row");
     if (o.missing == missing_data::pairwise)
       detail::throw_unsupported_option(fn, "missing", "missing_data::pairwise", "EWMA weights follow the rows");
@@ -586,7 +587,7 @@ struct what_if_options {
   double confidence = 0.95;                     ///< the VaR and CVaR level, in (0, 1)
   double horizon = 1;                           ///< periods h > 0: mean x h, standard deviation x sqrt(h)
   return_distribution distribution = normal{};  ///< normal{} or student_t{nu}, as parametric_var
-  double periods_per_year = 252;                ///< annualises the volatility (sqrt), > 0
+  double periods_per_year = 252;                ///< annualises the volatility (sqrt); positive and finite
   double cash = 0;                              ///< from_quantities: value held outside the positions
   bool cash_funded = false;                     ///< from_quantities: trades are paid from cash (net value fixed)
 };

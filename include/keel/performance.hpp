@@ -6,32 +6,34 @@
 //   max_drawdown_from_values(values)         the same from a value (price, NAV) path
 //   drawdown_series(returns)                 the underwater curve: depth below the running peak per period
 //   top_drawdowns(returns, count)            the `count` deepest non-overlapping drawdowns, deepest first
-//   annual_return(returns, annual_options)   CAGR: prod(1 + r)^(periods / n) - 1
-//   annual_volatility(returns, ...)          sample standard deviation x sqrt(periods)
-//   sharpe_ratio(returns, ratio_options)     mean(r - rf) / sd(r) x sqrt(periods)
-//   downside_risk(returns, sortino_options)  sqrt(mean(min(r - mar, 0)^2)) x sqrt(periods)
-//   sortino_ratio(returns, sortino_options)  mean(r - mar) x periods / downside_risk
+//   annual_return(returns, annual_options)   CAGR: prod(1 + r)^(p / n) - 1
+//   annual_volatility(returns, ...)          sample standard deviation x sqrt(p)
+//   sharpe_ratio(returns, ratio_options)     mean(r - rf) / sd(r) x sqrt(p)
+//   downside_risk(returns, sortino_options)  sqrt(mean(min(r - mar, 0)^2)) x sqrt(p)
+//   sortino_ratio(returns, sortino_options)  mean(r - mar) x p / downside_risk
 //   calmar_ratio(returns, annual_options)    annual_return / max drawdown depth
 //   omega_ratio(returns, omega_options)      sum (r - t)+ / sum (t - r)+
 //   tail_ratio(returns)                      |95th percentile| / |5th percentile|
 //   stability(returns)                       R^2 of cumulative log returns on time
 //   treynor_ratio(returns, market, ratio_options)        annual_return(r - rf) / beta
-//   tracking_error(returns, benchmark, ...)              sd(r - b) (x sqrt(periods))
-//   information_ratio(returns, benchmark, ...)           mean(r - b) / sd(r - b) (x sqrt(periods))
+//   tracking_error(returns, benchmark, ...)              sd(r - b) x sqrt(p)
+//   information_ratio(returns, benchmark, ...)           mean(r - b) / sd(r - b) x sqrt(p)
 //   capture_ratios(returns, market, annual_options)      -> capture{up, down, ratio}
 //   alpha_beta(returns, market, ratio_options)           -> alpha_beta_fit{alpha, beta, period_alpha, r_squared, n}
 //   rolling_sharpe(returns, window, [out,] ratio_options) -> rolling_sharpe_result{sharpe_ratios}
 //   rolling_max_drawdown(returns, window[, out])         -> rolling_drawdown_result{depths}
 //   (rolling beta is keel::rolling_beta in keel/beta.hpp)
-//   Every function of two series, the drawdown functions and the rolling forms also take dated
-//   series (DatedSeries): two series are aligned on their keys first (align), and results keep
-//   the keys (drawdown peak, trough and recovery as keys; rolling results keyed by window end).
+//   Every function that takes a series also takes a dated series (DatedSeries): two series are
+//   aligned on their keys first (align); one series is its observed values (NaN rows skipped),
+//   a bad value named by its key; results keep the keys (drawdown peak, trough and recovery as
+//   keys; rolling results keyed by window end).
 //
 // Conventions
 //   - Simple returns per period. The risk-free rate (`risk_free`) and the minimum acceptable
 //     return of Sortino (`required_return`) are per period, in the units of the returns;
-//     omega_ratio's `required_return` is annual and converted as empyrical does. `periods` is
-//     the number of periods per year (252 daily, 52 weekly, 12 monthly).
+//     omega_ratio's `required_return` is annual and converted as empyrical does. `p` is the
+//     options' `periods_per_year` (252 daily, 52 weekly, 12 monthly; 1 gives per-period
+//     figures); every function that annualises takes it, and the others say they do not.
 //   - Losses are positive: a drawdown depth of 0.35 is 35% below the peak (empyrical returns
 //     -0.35). Wealth starts at 1 before the first return.
 //   - Sample standard deviations use n - 1 (numpy ddof = 1), as empyrical's.
@@ -84,39 +86,39 @@ namespace keel {
 
 /// Options of annual_return, annual_volatility, calmar_ratio and capture_ratios.
 struct annual_options {
-  double periods = 252;  ///< periods per year (252 daily, 52 weekly, 12 monthly); positive
+  double periods_per_year = 252;  ///< 252 daily, 52 weekly, 12 monthly; positive and finite
 };
 
 /// Options of sharpe_ratio, rolling_sharpe, treynor_ratio and alpha_beta.
 struct ratio_options {
-  double risk_free = 0;  ///< risk-free rate per period, in the units of the returns
-  double periods = 252;  ///< periods per year; positive
+  double risk_free = 0;           ///< risk-free rate per period, in the units of the returns
+  double periods_per_year = 252;  ///< positive and finite; 1 gives the per-period ratio
 };
 
 /// Options of sortino_ratio and downside_risk.
 struct sortino_options {
-  double required_return = 0;  ///< minimum acceptable return per period (empyrical's required_return)
-  double periods = 252;        ///< periods per year; positive
+  double required_return = 0;     ///< minimum acceptable return per period (empyrical's required_return)
+  double periods_per_year = 252;  ///< positive and finite; 1 gives the per-period figure
 };
 
 /// Options of omega_ratio (empyrical's conventions: a per-period risk-free rate and an annual
-/// threshold converted to (1 + required_return)^(1 / periods) - 1 per period).
+/// threshold converted to (1 + required_return)^(1 / periods_per_year) - 1 per period).
 struct omega_options {
-  double risk_free = 0;        ///< risk-free rate per period, subtracted from every return
-  double required_return = 0;  ///< annual threshold, > -1 (used as is when periods = 1)
-  double periods = 252;        ///< periods per year; positive
+  double risk_free = 0;           ///< risk-free rate per period, subtracted from every return
+  double required_return = 0;     ///< annual threshold, > -1 (used as is when periods_per_year = 1)
+  double periods_per_year = 252;  ///< positive and finite
 };
 
-/// Options of tracking_error.
+/// Options of tracking_error: always annualised, sd(r - b) x sqrt(periods_per_year)
+/// (PerformanceAnalytics' TrackingError); periods_per_year = 1 gives the per-period figure.
 struct tracking_error_options {
-  double periods = 252;   ///< periods per year; positive
-  bool annualise = true;  ///< multiply by sqrt(periods) (PerformanceAnalytics' TrackingError)
+  double periods_per_year = 252;  ///< positive and finite
 };
 
-/// Options of information_ratio. The default is empyrical's excess_sharpe: not annualised.
+/// Options of information_ratio: always annualised, mean / sd of r - b x sqrt(periods_per_year)
+/// (Grinold and Kahn's annual IR); periods_per_year = 1 gives empyrical's excess_sharpe.
 struct information_ratio_options {
-  double periods = 252;    ///< periods per year; positive
-  bool annualise = false;  ///< multiply by sqrt(periods) (Grinold and Kahn's annual IR)
+  double periods_per_year = 252;  ///< positive and finite
 };
 
 /// A drawdown of a series: how far wealth fell below a peak, and when. Indices count periods of
@@ -155,7 +157,7 @@ struct capture {
 /// Alpha and beta against a market (empyrical's alpha_beta, plus the period alpha and R^2).
 template <class Real = double>
 struct alpha_beta_fit {
-  Real alpha{};         ///< annualised as empyrical compounds it: (1 + period_alpha)^periods - 1
+  Real alpha{};         ///< annualised as empyrical compounds it: (1 + period_alpha)^periods_per_year - 1
   Real beta{};          ///< cov(r, m) / var(m), the OLS slope
   Real period_alpha{};  ///< OLS intercept of r - rf on m - rf, per period
   Real r_squared{};     ///< share of the returns' variance the market explains, in [0, 1]
@@ -214,11 +216,6 @@ struct dated_rolling_drawdown {
 
 namespace detail::perf {
 
-/// Throws invalid_input unless `periods` (periods per year) is positive and finite.
-inline void check_periods(std::string_view fn, double periods) {
-  if (!(periods > 0 && std::isfinite(periods))) throw_bad_option(fn, "periods", periods, "positive and finite");
-}
-
 /// Throws invalid_input unless an option that is a rate is finite.
 inline void check_rate(std::string_view fn, std::string_view option, double rate) {
   if (!std::isfinite(rate)) throw_bad_option(fn, option, rate, "finite");
@@ -238,7 +235,7 @@ void check_compoundable(std::string_view fn, std::string_view name, const R& r) 
 }
 
 /// The rows of a dated series with a value (NaN rows skipped), after checking keys and values;
-/// with `compounding`, a value below -1 is invalid_input naming its key.
+/// an infinity, and with `compounding` a value below -1, is invalid_input naming its key.
 template <class Key, class Real, class D>
 void observed_rows(std::string_view fn, const D& d, bool compounding, std::vector<Key>& keys, std::vector<Real>& values,
                    std::string_view fallback = "returns") {
@@ -252,6 +249,7 @@ void observed_rows(std::string_view fn, const D& d, bool compounding, std::vecto
   values.clear();
   for (std::ptrdiff_t i = 0; i < ssize(v); ++i) {
     if (std::isnan(vf[i])) continue;
+    if (!std::isfinite(vf[i])) throw_non_finite_at(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
     if (compounding && vf[i] < -1)
       throw_below(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]), -1, compounding_rule);
     keys.push_back(kf[i]);
@@ -416,13 +414,13 @@ template <class R>
   using real = value_t<R>;
   using acc = accum_t<real>;
   check_rate(fn, "risk_free", o.risk_free);
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   const moments<acc> m = return_moments<acc>(fn, r, 2);
   const acc excess = m.mean - static_cast<acc>(o.risk_free);
   const acc sd = sample_sd(m, ssize(r));
   const acc q =
       ratio_or_inf(fn, excess, sd, "the Sharpe ratio", "the returns are constant and equal the risk-free rate");
-  return rounded<real>(fn, "sharpe_ratio", q * std::sqrt(static_cast<acc>(o.periods)));
+  return rounded<real>(fn, "sharpe_ratio", q * std::sqrt(static_cast<acc>(o.periods_per_year)));
 }
 
 /// Root mean square of min(r - mar, 0) over all n returns, per period.
@@ -447,12 +445,12 @@ template <class R>
   using real = value_t<R>;
   using acc = accum_t<real>;
   check_rate(fn, "required_return", o.required_return);
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   require_observations(fn, ratio ? 2 : 1, ssize(r));
   require_finite(fn, "returns", r);
   const acc mar = static_cast<acc>(o.required_return);
   const acc dd = downside_rms<acc>(fn, r, mar);
-  const acc root_p = std::sqrt(static_cast<acc>(o.periods));
+  const acc root_p = std::sqrt(static_cast<acc>(o.periods_per_year));
   if (!ratio) return rounded<real>(fn, "downside_risk", dd * root_p);
   const acc mean = centred_moments<acc>(fn, r, "returns").mean - mar;
   const acc q = ratio_or_inf(fn, mean, dd, "the Sortino ratio", "every return equals required_return");
@@ -482,18 +480,28 @@ template <class Acc>
 template <class R>
 [[nodiscard]] auto annual_return_of(std::string_view fn, const R& r, const annual_options& o) {
   using real = value_t<R>;
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   require_observations(fn, 1, ssize(r));
-  return rounded<real>(fn, "annual_return", cagr(fn, growth_of(fn, r), o.periods));
+  return rounded<real>(fn, "annual_return", cagr(fn, growth_of(fn, r), o.periods_per_year));
+}
+
+template <class R>
+[[nodiscard]] auto annual_volatility_of(std::string_view fn, const R& r, const annual_options& o) {
+  using real = value_t<R>;
+  using acc = accum_t<real>;
+  check_periods_per_year(fn, o.periods_per_year);
+  const auto m = return_moments<acc>(fn, r, 2);
+  return rounded<real>(fn, "annual_volatility",
+                       sample_sd(m, ssize(r)) * std::sqrt(static_cast<acc>(o.periods_per_year)));
 }
 
 template <class R>
 [[nodiscard]] auto calmar_of(std::string_view fn, const R& r, const annual_options& o) {
   using real = value_t<R>;
   using acc = accum_t<real>;
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   const auto dd = deepest<false>(fn, r);
-  const acc cagr_value = cagr(fn, growth_of(fn, r), o.periods);
+  const acc cagr_value = cagr(fn, growth_of(fn, r), o.periods_per_year);
   const acc q = ratio_or_inf(fn, cagr_value, static_cast<acc>(dd.depth), "the Calmar ratio",
                              "no drawdown and no growth: every return is 0");
   return rounded<real>(fn, "calmar_ratio", q);
@@ -505,14 +513,15 @@ template <class R>
   using acc = accum_t<real>;
   check_rate(fn, "risk_free", o.risk_free);
   check_rate(fn, "required_return", o.required_return);
-  check_periods(fn, o.periods);
-  if (o.periods != 1 && !(o.required_return > -1))
+  check_periods_per_year(fn, o.periods_per_year);
+  if (o.periods_per_year != 1 && !(o.required_return > -1))
     throw_bad_option(fn, "required_return", o.required_return, "above -1 (an annual loss of less than 100%)");
   require_observations(fn, 2, ssize(r));
   require_finite(fn, "returns", r);
-  const acc threshold = o.periods == 1
-                            ? static_cast<acc>(o.required_return)
-                            : std::expm1(std::log1p(static_cast<acc>(o.required_return)) / static_cast<acc>(o.periods));
+  const acc threshold =
+      o.periods_per_year == 1
+          ? static_cast<acc>(o.required_return)
+          : std::expm1(std::log1p(static_cast<acc>(o.required_return)) / static_cast<acc>(o.periods_per_year));
   const acc shift = static_cast<acc>(o.risk_free) + threshold;
   auto f = std::ranges::begin(r);
   acc gains = 0, losses = 0;
@@ -585,7 +594,7 @@ template <class Y, class X>
   using real = range_result_t<Y, X>;
   using acc = accum_t<real>;
   check_rate(fn, "risk_free", o.risk_free);
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   const pair_moments<acc> m = market_moments<acc>(fn, y, x, "market_returns");
   const acc rf = static_cast<acc>(o.risk_free);
   const acc beta = m.sxy / m.sxx;
@@ -593,9 +602,10 @@ template <class Y, class X>
   if (!(period_alpha > -1))
     throw invalid_input(message(fn, "the period alpha " + number_text(static_cast<double>(period_alpha)) +
                                         " is a loss of 100% or more per period and cannot be compounded"));
-  const acc alpha = std::expm1(static_cast<acc>(o.periods) * std::log1p(period_alpha));
+  const acc alpha = std::expm1(static_cast<acc>(o.periods_per_year) * std::log1p(period_alpha));
   if (!std::isfinite(alpha))
-    throw_overflow(fn, "the annualised alpha (1 + " + number_text(static_cast<double>(period_alpha)) + ")^periods");
+    throw_overflow(
+        fn, "the annualised alpha (1 + " + number_text(static_cast<double>(period_alpha)) + ")^periods_per_year");
   alpha_beta_fit<real> fit;
   fit.alpha = rounded<real>(fn, "alpha", alpha);
   fit.beta = rounded<real>(fn, "beta", beta);
@@ -610,7 +620,7 @@ template <class Y, class X>
   using real = range_result_t<Y, X>;
   using acc = accum_t<real>;
   check_rate(fn, "risk_free", o.risk_free);
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   const pair_moments<acc> m = market_moments<acc>(fn, y, x, "market_returns");
   const acc rf = static_cast<acc>(o.risk_free);
   auto f = std::ranges::begin(y);
@@ -622,7 +632,7 @@ template <class Y, class X>
                   compounding_rule);
     g.add(excess);
   }
-  const acc q = ratio_or_inf(fn, cagr(fn, g, o.periods), m.sxy / m.sxx, "the Treynor ratio",
+  const acc q = ratio_or_inf(fn, cagr(fn, g, o.periods_per_year), m.sxy / m.sxx, "the Treynor ratio",
                              "beta is 0 and the excess returns do not grow");
   return rounded<real>(fn, "treynor_ratio", q);
 }
@@ -647,28 +657,27 @@ template <class Y, class X>
 [[nodiscard]] auto tracking_error_of(std::string_view fn, const Y& y, const X& x, const tracking_error_options& o) {
   using real = range_result_t<Y, X>;
   using acc = accum_t<real>;
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   const moments<acc> m = active_moments<acc>(fn, y, x);
-  const acc scale = o.annualise ? std::sqrt(static_cast<acc>(o.periods)) : acc(1);
-  return rounded<real>(fn, "tracking_error", sample_sd(m, ssize(y)) * scale);
+  return rounded<real>(fn, "tracking_error", sample_sd(m, ssize(y)) * std::sqrt(static_cast<acc>(o.periods_per_year)));
 }
 
 template <class Y, class X>
 [[nodiscard]] auto information_of(std::string_view fn, const Y& y, const X& x, const information_ratio_options& o) {
   using real = range_result_t<Y, X>;
   using acc = accum_t<real>;
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   const moments<acc> m = active_moments<acc>(fn, y, x);
   const acc q =
       ratio_or_inf(fn, m.mean, sample_sd(m, ssize(y)), "the information ratio", "the returns equal the benchmark's");
-  return rounded<real>(fn, "information_ratio", q * (o.annualise ? std::sqrt(static_cast<acc>(o.periods)) : acc(1)));
+  return rounded<real>(fn, "information_ratio", q * std::sqrt(static_cast<acc>(o.periods_per_year)));
 }
 
 template <class Y, class X>
 [[nodiscard]] auto capture_of(std::string_view fn, const Y& y, const X& x, const annual_options& o) {
   using real = range_result_t<Y, X>;
   using acc = accum_t<real>;
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   const std::ptrdiff_t n = ssize(y);
   require_same_size(fn, "returns", n, "market_returns", ssize(x));
   check_compoundable(fn, "returns", y);
@@ -689,9 +698,9 @@ template <class Y, class X>
   require_observations(fn, 1, up_m.count, "periods with market_returns > 0 (up markets)");
   require_observations(fn, 1, down_m.count, "periods with market_returns < 0 (down markets)");
   const auto side = [&](const growth<acc>& r, const growth<acc>& m, std::string_view what) {
-    const acc market = cagr(fn, m, o.periods);
+    const acc market = cagr(fn, m, o.periods_per_year);
     if (market == 0) throw_zero_over_zero(fn, what, "the market's compounded return rounds to 0");
-    return ratio_or_inf(fn, cagr(fn, r, o.periods), market, what, "");
+    return ratio_or_inf(fn, cagr(fn, r, o.periods_per_year), market, what, "");
   };
   capture<real> out;
   const acc up = side(up_r, up_m, "the up capture");
@@ -714,7 +723,7 @@ void rolling_sharpe_into(const S& returns, std::ptrdiff_t window, rolling_sharpe
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "rolling_sharpe";
   check_rate(fn, "risk_free", o.risk_free);
-  check_periods(fn, o.periods);
+  check_periods_per_year(fn, o.periods_per_year);
   const std::ptrdiff_t n = ssize(returns);
   check_window(fn, window, 2, n);
   auto& ws = out.workspace;
@@ -722,7 +731,7 @@ void rolling_sharpe_into(const S& returns, std::ptrdiff_t window, rolling_sharpe
   if (!rolling_moments(x, n, window, ws.moments))
     throw_non_finite_or_overflow(fn, 0, n, std::pair{std::string_view("returns"), &returns});
   const acc rf = static_cast<acc>(o.risk_free);
-  const acc root_p = std::sqrt(static_cast<acc>(o.periods));
+  const acc root_p = std::sqrt(static_cast<acc>(o.periods_per_year));
   const acc dw = static_cast<acc>(window);
   out.sharpe_ratios.resize(uz(ws.moments.size()));
   for (std::ptrdiff_t k = 0; k < ws.moments.size(); ++k) {
@@ -778,6 +787,7 @@ void fill_dated(dated_series<Key, Real>& d, const std::vector<Key>& keys, const 
 /// equal drawdowns is the earliest. O(n), no allocation; accurate to about n ulps.
 /// \returns drawdown{depth, peak, trough, recovery, duration, recovery_length}; with no drawdown
 ///          (wealth never fell) depth 0 and peak = trough = -1.
+/// Not annualised (a depth needs no periods per year).
 /// \throws insufficient_data for an empty series; invalid_input for a NaN or infinity, or a
 ///         return below -1 (naming its index). A return of exactly -1 is a depth of 1.
 /// Ref: Magdon-Ismail and Atiya, "Maximum drawdown", Risk 17 (2004); Bacon (2008) ch. 4.
@@ -797,7 +807,7 @@ template <DatedSeries D>
 }
 
 /// Maximum drawdown of a value path (prices, NAV): max_t (1 - v_t / max_{s<=t} v_s); indices
-/// are those of the values (peak >= 0 whenever depth > 0).
+/// are those of the values (peak >= 0 whenever depth > 0). Not annualised.
 /// \returns drawdown (see max_drawdown); depth 0 with peak = trough = -1 when values never fall.
 /// \throws insufficient_data for no values; invalid_input for a NaN, infinite, zero or negative value.
 /// Ref: Bacon (2008) ch. 4.
@@ -818,6 +828,7 @@ template <DatedSeries D>
 
 /// The underwater curve into `out` (n elements, allocation-free): out[t] = 1 - W_t / peak_t,
 /// 0 at every new peak, positive below it (empyrical's drawdown_series with the sign flipped).
+/// Not annualised.
 /// \throws invalid_input if `out` has not n elements, or as max_drawdown (an empty series gives
 ///         an empty curve).
 template <Series S, class Out>
@@ -855,6 +866,7 @@ template <DatedSeries D>
 /// The `count` deepest drawdowns that do not overlap, deepest first (equal depths: earliest
 /// first): the underwater episodes from a peak to its recovery, ranked by depth (pyfolio's
 /// drawdown table). Fewer are returned when there are fewer episodes. O(n + e log count).
+/// Not annualised.
 /// \throws invalid_input for count < 0, or as max_drawdown.
 /// Ref: pyfolio, timeseries.gen_drawdown_table.
 template <Series S>
@@ -878,49 +890,72 @@ template <DatedSeries D>
 // Returns and ratios of one series.
 
 /// Compound annual growth rate, empyrical's annual_return (and cagr): n returns span
-/// n / periods years.
-/// \f[ \mathrm{CAGR} = \Big(\prod_{i=1}^{n} (1 + r_i)\Big)^{\mathrm{periods}/n} - 1 \f]
+/// n / periods_per_year years.
+/// \f[ \mathrm{CAGR} = \Big(\prod_{i=1}^{n} (1 + r_i)\Big)^{p/n} - 1 \f]
 /// Computed without overflow or underflow (detail/compound.hpp). A return of -1 gives -1.
 /// \throws insufficient_data for an empty series; invalid_input for a NaN, infinity or return
-///         below -1, periods not positive and finite, or a result that overflows.
+///         below -1, periods_per_year not positive and finite, or a result that overflows.
 /// Ref: Bacon (2008) ch. 2 (annualised return).
 template <Series S>
 [[nodiscard]] auto annual_return(const S& returns, annual_options options = {}) {
   return detail::perf::annual_return_of("annual_return", returns, options);
 }
 
+/// annual_return of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto annual_return(const D& returns, annual_options options = {}) {
+  constexpr std::string_view fn = "annual_return";
+  const auto rows = detail::perf::observed(fn, returns, true);
+  return detail::perf::annual_return_of(fn, rows.values, options);
+}
+
 /// Annualised volatility, empyrical's annual_volatility: the sample standard deviation (n - 1)
-/// times sqrt(periods). Constant returns give 0.
-/// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity, bad periods, or
+/// times sqrt(periods_per_year). Constant returns give 0.
+/// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity, bad periods_per_year, or
 ///         returns whose squares overflow or whose deviations underflow.
 /// Ref: Bacon (2008) ch. 4.
 template <Series S>
 [[nodiscard]] auto annual_volatility(const S& returns, annual_options options = {}) {
-  using real = detail::value_t<S>;
-  using acc = detail::accum_t<real>;
+  return detail::perf::annual_volatility_of("annual_volatility", returns, options);
+}
+
+/// annual_volatility of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto annual_volatility(const D& returns, annual_options options = {}) {
   constexpr std::string_view fn = "annual_volatility";
-  detail::perf::check_periods(fn, options.periods);
-  const auto m = detail::perf::return_moments<acc>(fn, returns, 2);
-  return detail::rounded<real>(
-      fn, "annual_volatility",
-      detail::perf::sample_sd(m, detail::ssize(returns)) * std::sqrt(static_cast<acc>(options.periods)));
+  const auto rows = detail::perf::observed(fn, returns, false);
+  return detail::perf::annual_volatility_of(fn, rows.values, options);
 }
 
 /// Annualised Sharpe ratio, empyrical's sharpe_ratio: mean excess return over the sample
-/// standard deviation, times sqrt(periods); risk_free is per period.
-/// \f[ S = \frac{\overline{r - r_f}}{s_r}\sqrt{\mathrm{periods}}, \quad s_r^2 = \frac{\sum (r - \bar r)^2}{n - 1} \f]
+/// standard deviation, times sqrt(periods_per_year); risk_free is per period.
+/// \f[ S = \frac{\overline{r - r_f}}{s_r}\sqrt{p}, \quad s_r^2 = \frac{\sum (r - \bar r)^2}{n - 1} \f]
 /// Constant returns give +-inf (0 / 0 when they equal risk_free: singular_problem).
 /// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity, a non-finite
-///         risk_free or bad periods; singular_problem for 0 / 0.
+///         risk_free or bad periods_per_year; singular_problem for 0 / 0.
 /// Ref: Sharpe, J. Portfolio Management 21 (1994).
 template <Series S>
 [[nodiscard]] auto sharpe_ratio(const S& returns, ratio_options options = {}) {
   return detail::perf::sharpe_of("sharpe_ratio", returns, options);
 }
 
+/// sharpe_ratio of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto sharpe_ratio(const D& returns, ratio_options options = {}) {
+  constexpr std::string_view fn = "sharpe_ratio";
+  const auto rows = detail::perf::observed(fn, returns, false);
+  return detail::perf::sharpe_of(fn, rows.values, options);
+}
+
 /// Annualised downside deviation below required_return (per period), empyrical's
 /// downside_risk, over all n returns (a return above the target counts as 0, not dropped).
-/// \f[ DD = \sqrt{\tfrac{1}{n}\sum_i \min(r_i - \mathrm{mar}, 0)^2}\,\sqrt{\mathrm{periods}} \f]
+/// \f[ DD = \sqrt{\tfrac{1}{n}\sum_i \min(r_i - \mathrm{mar}, 0)^2}\,\sqrt{p} \f]
 /// \throws insufficient_data for an empty series; invalid_input for a NaN or infinity, bad
 ///         options, or squares that overflow or underflow.
 /// Ref: Sortino and Price, J. Investing 3 (1994).
@@ -929,8 +964,18 @@ template <Series S>
   return detail::perf::sortino_of("downside_risk", returns, options, false);
 }
 
-/// Annualised Sortino ratio, empyrical's sortino_ratio: mean(r - mar) x periods over
-/// downside_risk, i.e. mean(r - mar) / DD_period x sqrt(periods). No return below the target
+/// downside_risk of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto downside_risk(const D& returns, sortino_options options = {}) {
+  constexpr std::string_view fn = "downside_risk";
+  const auto rows = detail::perf::observed(fn, returns, false);
+  return detail::perf::sortino_of(fn, rows.values, options, false);
+}
+
+/// Annualised Sortino ratio, empyrical's sortino_ratio: mean(r - mar) x periods_per_year over
+/// downside_risk, i.e. mean(r - mar) / DD_period x sqrt(periods_per_year). No return below the target
 /// gives +inf (every return equal to it: singular_problem).
 /// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity or bad options;
 ///         singular_problem for 0 / 0.
@@ -938,6 +983,16 @@ template <Series S>
 template <Series S>
 [[nodiscard]] auto sortino_ratio(const S& returns, sortino_options options = {}) {
   return detail::perf::sortino_of("sortino_ratio", returns, options, true);
+}
+
+/// sortino_ratio of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto sortino_ratio(const D& returns, sortino_options options = {}) {
+  constexpr std::string_view fn = "sortino_ratio";
+  const auto rows = detail::perf::observed(fn, returns, false);
+  return detail::perf::sortino_of(fn, rows.values, options, true);
 }
 
 /// Calmar ratio, empyrical's calmar_ratio: annual_return over the maximum drawdown depth. With
@@ -949,20 +1004,42 @@ template <Series S>
   return detail::perf::calmar_of("calmar_ratio", returns, options);
 }
 
+/// calmar_ratio of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto calmar_ratio(const D& returns, annual_options options = {}) {
+  constexpr std::string_view fn = "calmar_ratio";
+  const auto rows = detail::perf::observed(fn, returns, true);
+  return detail::perf::calmar_of(fn, rows.values, options);
+}
+
 /// Omega ratio, empyrical's omega_ratio: with x = r - risk_free - t and the per-period
-/// threshold t = (1 + required_return)^(1/periods) - 1 (t = required_return when periods = 1),
+/// threshold t = (1 + required_return)^(1/periods_per_year) - 1 (t = required_return when periods_per_year = 1),
 /// \f[ \Omega = \sum_i \max(x_i, 0) \Big/ \sum_i \max(-x_i, 0) \f]
-/// No return below the threshold gives +inf (all equal to it: singular_problem).
+/// No return below the threshold gives +inf (all equal to it: singular_problem). The ratio is
+/// not annualised: periods_per_year only converts the annual threshold.
 /// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity, non-finite rates,
-///         required_return <= -1 (unless periods = 1) or bad periods; singular_problem for 0 / 0.
+///         required_return <= -1 (unless periods_per_year = 1) or bad periods_per_year; singular_problem for 0 / 0.
 /// Ref: Keating and Shadwick, J. Performance Measurement 6 (2002).
 template <Series S>
 [[nodiscard]] auto omega_ratio(const S& returns, omega_options options = {}) {
   return detail::perf::omega_of("omega_ratio", returns, options);
 }
 
+/// omega_ratio of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto omega_ratio(const D& returns, omega_options options = {}) {
+  constexpr std::string_view fn = "omega_ratio";
+  const auto rows = detail::perf::observed(fn, returns, false);
+  return detail::perf::omega_of(fn, rows.values, options);
+}
+
 /// Tail ratio, empyrical's tail_ratio: |95th percentile| / |5th percentile| with numpy's
 /// default (linear, type 7) percentiles. A 5th percentile of 0 gives +inf (both 0: singular).
+/// Not annualised (a ratio of quantiles has no time unit).
 /// O(n) on average (selection on a copy: one allocation).
 /// \throws insufficient_data for an empty series; invalid_input for a NaN or infinity;
 ///         singular_problem for 0 / 0.
@@ -972,8 +1049,19 @@ template <Series S>
   return detail::perf::tail_of("tail_ratio", returns);
 }
 
+/// tail_ratio of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto tail_ratio(const D& returns) {
+  constexpr std::string_view fn = "tail_ratio";
+  const auto rows = detail::perf::observed(fn, returns, false);
+  return detail::perf::tail_of(fn, rows.values);
+}
+
 /// Stability, empyrical's stability_of_timeseries: R^2 of the OLS fit of the cumulative log
 /// returns y_t = sum_{i<=t} log(1 + r_i) on t = 0..n-1. Flat y (all returns 0) gives 0.
+/// Not annualised (an R^2 has no time unit).
 /// \throws insufficient_data for n < 2; invalid_input for a NaN, infinity or return <= -1.
 /// Ref: empyrical, stats.stability_of_timeseries.
 template <Series S>
@@ -981,12 +1069,22 @@ template <Series S>
   return detail::perf::stability_of("stability", returns);
 }
 
+/// stability of a dated return series: the same on its values, NaN rows skipped as missing.
+/// \throws as the series form, naming a bad value by its key; invalid_input for keys that do
+///         not strictly increase.
+template <DatedSeries D>
+[[nodiscard]] auto stability(const D& returns) {
+  constexpr std::string_view fn = "stability";
+  const auto rows = detail::perf::observed(fn, returns, true);
+  return detail::perf::stability_of(fn, rows.values);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Against a market or benchmark.
 
 /// Treynor ratio (PerformanceAnalytics' TreynorRatio; empyrical has none): the annual return
 /// of the excess returns over beta, beta = cov(r, m) / var(m).
-/// \f[ T = \Big(\big(\prod (1 + r_i - r_f)\big)^{\mathrm{periods}/n} - 1\Big) / \beta \f]
+/// \f[ T = \Big(\big(\prod (1 + r_i - r_f)\big)^{p/n} - 1\Big) / \beta \f]
 /// beta = 0 gives +-inf (with no excess growth: singular_problem).
 /// \throws invalid_input for different lengths, NaN or infinity, excess returns below -1, bad
 ///         options; insufficient_data for n < 2; singular_problem for a constant market or 0 / 0.
@@ -1005,8 +1103,8 @@ template <DatedSeries D1, DatedSeries D2>
 }
 
 /// Tracking error: the sample standard deviation of the active returns r - b, annualised by
-/// sqrt(periods) unless options.annualise is false (PerformanceAnalytics' TrackingError).
-/// \throws invalid_input for different lengths, NaN or infinity, bad periods; insufficient_data
+/// sqrt(periods_per_year), always (1 gives the per-period figure) (PerformanceAnalytics' TrackingError).
+/// \throws invalid_input for different lengths, NaN or infinity, bad periods_per_year; insufficient_data
 ///         for n < 2. Allocates the n active returns.
 /// Ref: Grinold and Kahn, Active Portfolio Management (2000), ch. 5.
 template <Series S1, Series S2>
@@ -1022,10 +1120,9 @@ template <DatedSeries D1, DatedSeries D2>
   return detail::perf::tracking_error_of("tracking_error", a.first, a.second, options);
 }
 
-/// Information ratio, by default empyrical's excess_sharpe: mean active return over its sample
-/// standard deviation, per period (not annualised); options.annualise multiplies by
-/// sqrt(periods). Active returns with no dispersion give +-inf (all zero: singular_problem).
-/// \throws as tracking_error; singular_problem for 0 / 0.
+/// Information ratio, annualised (empyrical's excess_sharpe x sqrt(periods_per_year)): mean active return over its
+/// sample standard deviation, times sqrt(periods_per_year); periods_per_year = 1 gives excess_sharpe. Active returns
+/// with no dispersion give +-inf (all zero: singular_problem). \throws as tracking_error; singular_problem for 0 / 0.
 /// Ref: Grinold and Kahn (2000), ch. 5; empyrical, stats.excess_sharpe.
 template <Series S1, Series S2>
 [[nodiscard]] auto information_ratio(const S1& returns, const S2& benchmark_returns,
@@ -1044,9 +1141,9 @@ template <DatedSeries D1, DatedSeries D2>
 
 /// Up and down capture, as empyrical computes them: the annual_return of the returns over the
 /// periods with market_returns > 0 (< 0) over the market's annual_return on the same periods,
-/// each subset of k periods spanning k / periods years; ratio = up / down.
+/// each subset of k periods spanning k / periods_per_year years; ratio = up / down.
 /// \returns capture{up, down, ratio}; ratio +-inf when down is 0 (both 0: singular_problem).
-/// \throws invalid_input for different lengths, NaN, infinity or returns below -1, bad periods;
+/// \throws invalid_input for different lengths, NaN, infinity or returns below -1, bad periods_per_year;
 ///         insufficient_data with no up-market or no down-market period; singular_problem for 0 / 0.
 /// Ref: Bacon (2008) ch. 4; empyrical, stats.up_capture and down_capture.
 template <Series S1, Series S2>
@@ -1064,7 +1161,7 @@ template <DatedSeries D1, DatedSeries D2>
 
 /// Alpha and beta, empyrical's alpha_beta: beta = cov(r, m) / var(m) (the OLS slope) and the
 /// period alpha a = mean(r - rf) - beta mean(m - rf) (the OLS intercept on excess returns),
-/// annualised by compounding: alpha = (1 + a)^periods - 1.
+/// annualised by compounding: alpha = (1 + a)^periods_per_year - 1.
 /// \returns alpha_beta_fit{alpha, beta, period_alpha, r_squared, n}.
 /// \throws invalid_input for different lengths, NaN or infinity, bad options, a period alpha
 ///         <= -1; insufficient_data for n < 2; singular_problem for a constant market.
@@ -1128,7 +1225,8 @@ template <DatedSeries D>
 
 /// Rolling maximum drawdown into `out`: element k is the max_drawdown depth of the returns
 /// [k, k + window) compounded from 1, in O(n) whatever the window (a monoid fold over blocks,
-/// detail/drawdown.hpp); accurate to about 2 window ulps. A warm call allocates nothing.
+/// detail/drawdown.hpp); accurate to about 2 window ulps. A warm call allocates nothing. Not
+/// annualised.
 /// \throws invalid_input for window < 1, NaN, infinity or a return below -1, or growth that
 ///         overflows; insufficient_data for n < window.
 /// Ref: van Herk (1992), Gil and Werman (1993): sliding-window folds.

@@ -107,7 +107,7 @@ struct snapshot_options {
   std::vector<std::string> hedge = {};                              ///< hedge instrument symbols; default {market}
   std::vector<risk_limit> limits = {};                              ///< limits to evaluate
   std::vector<std::pair<std::string, double>> benchmark = {};       ///< sector -> weight (may be empty)
-  int periods_per_year = 252;                                       ///< annualisation
+  double periods_per_year = 252;                                    ///< annualisation; positive and finite
   std::ptrdiff_t mc_paths = 100000;                                 ///< Monte Carlo paths (>= 100)
   std::uint64_t seed = 1;                                           ///< Monte Carlo seed
   /// Called as sections complete (section name, fraction of the snapshot done in [0, 1]); may be empty.
@@ -137,13 +137,14 @@ struct snapshot_universe {
   /// backtest: history_dates.size() rows of history_returns, then the window.
   std::vector<std::chrono::year_month_day> history_dates;
   Eigen::MatrixXd history_returns;  ///< history_dates.size() x N (NaN where missing)
-  int periods_per_year = 252;       ///< annualisation used
+  double periods_per_year = 252;    ///< annualisation used
 };
 
 /// Builds the universe: the window, the returns panel and each asset's statistics.
 /// \pre options.market a symbol of the table (invalid_input naming it); as_of not before the
 ///      first date (invalid_input naming both dates); window + 1 prices up to as_of
-///      (insufficient_data naming window and dates); window >= 60, periods_per_year > 0; every
+///      (insufficient_data naming window and dates); window >= 60, periods_per_year positive and
+///      finite; every
 ///      price on or before as_of positive and finite or NaN (missing): otherwise invalid_input
 ///      naming the symbol, the date and the price, as "AAPL[57] on 2000-03-27 = 0 is not
 ///      positive", or, with options.bad_prices = exclude, that symbol unusable with that text as

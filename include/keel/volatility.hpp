@@ -8,7 +8,7 @@
 //   rolling_volatility(dated, window, opts)          -> dated_rolling_volatility<Key, Real> (a DatedSeries)
 //   ewma_volatility(returns, ewma_volatility_options{})  -> ewma_volatility_result<Real>
 //   volatility_trend(returns, volatility_trend_options{}) -> volatility_trend_result<Real>
-//   volatility_percentile(returns, volatility_percentile_options{}) -> Real in (0, 1]
+//   volatility_percentile(returns, window, volatility_percentile_options{}) -> Real in (0, 1]
 //   portfolio_volatility(weights, cov)               sqrt(w' Sigma w)
 //   diversification_ratio(weights, cov)              sum_i |w_i| sigma_i / sigma_p
 //   risk_contributions(weights, cov)                 -> risk_contributions_result<Real>
@@ -16,8 +16,10 @@
 //   the single-series functions drop missing (NaN) values first
 //
 // Conventions
-//   - returns are simple per-period returns; volatilities are annualised by sqrt(annualization)
-//     (default 252: daily data), in the returns' units (0.2 = 20% a year).
+//   - returns are simple per-period returns; volatilities are annualised by
+//     sqrt(periods_per_year) (default 252: daily data; 1 gives per-period volatilities), in the
+//     returns' units (0.2 = 20% a year). volatility_percentile and the portfolio functions do
+//     not annualise (a rank has no unit; the portfolio functions keep cov's units).
 //   - Realised volatility is the root mean square of the window (zero mean, the convention for
 //     daily returns: RiskMetrics; Andersen, Bollerslev, Diebold and Labys 2001), or with
 //     `demean` the sample standard deviation (n - 1; pandas' rolling std, empyrical's
@@ -69,8 +71,8 @@ namespace keel {
 
 /// Options of realized_volatility and rolling_volatility.
 struct realized_volatility_options {
-  /// Periods per year: the volatility is multiplied by sqrt(annualization) (252: daily data).
-  double annualization = 252;
+  /// The volatility is multiplied by sqrt(periods_per_year) (252: daily data); positive and finite.
+  double periods_per_year = 252;
   /// false: root mean square (zero mean); true: sample standard deviation with n - 1.
   bool demean = false;
 };
@@ -80,8 +82,8 @@ struct ewma_volatility_options {
   /// Decay per period in (0, 1); RiskMetrics' 0.94 for daily, 0.97 for monthly data. A pandas
   /// span s is lambda = (s - 1) / (s + 1).
   double lambda = 0.94;
-  /// Periods per year: volatilities are multiplied by sqrt(annualization).
-  double annualization = 252;
+  /// Volatilities are multiplied by sqrt(periods_per_year); positive and finite.
+  double periods_per_year = 252;
   /// recursive (default): the RiskMetrics recursion seeded with r_0^2 (pandas ewm(alpha = 1 -
   /// lambda, adjust=False) of r^2); normalized: weights lambda^(t-s) / sum over s <= t (pandas
   /// adjust=True; its first value is r_0^2 as well).
@@ -97,16 +99,14 @@ struct volatility_trend_options {
   /// Relative gap that counts as a trend: increasing when short > long (1 + threshold),
   /// decreasing when short < long (1 - threshold); >= 0.
   double threshold = 0.1;
-  /// Periods per year (scales both volatilities; the direction does not depend on it).
-  double annualization = 252;
+  /// Scales both volatilities by its square root (the direction does not depend on it).
+  double periods_per_year = 252;
   /// Volatilities as sample standard deviations (true) or root mean squares (false).
   bool demean = false;
 };
 
-/// Options of volatility_percentile.
+/// Options of volatility_percentile (the window is a positional argument).
 struct volatility_percentile_options {
-  /// Returns per rolling volatility.
-  std::ptrdiff_t window = 30;
   /// Number of rolling volatilities ranked: those of the windows ending at the last `lookback`
   /// returns, the current one included.
   std::ptrdiff_t lookback = 252;
@@ -188,11 +188,6 @@ struct risk_contributions_result {
 
 namespace detail {
 
-inline void check_periods(std::string_view fn, double annualization) {
-  if (!(annualization > 0 && std::isfinite(annualization)))
-    throw_bad_option(fn, "annualization", annualization, "positive and finite");
-}
-
 /// Throws invalid_input unless window is at least 1 (2 with demean) and insufficient_data
 /// unless n >= window.
 inline void check_vol_window(std::string_view fn, std::string_view option, std::ptrdiff_t window, std::ptrdiff_t n,
@@ -224,33 +219,33 @@ template <class Acc, class R>
 }
 
 /// An annualised volatility rounded to Real; invalid_input when it overflows (returns near the
-/// top of the range times a large annualization), never an infinity.
+/// top of the range times a large periods_per_year), never an infinity.
 template <class Real, class Acc>
 [[nodiscard]] Real finite_volatility(std::string_view fn, Acc v) {
   if (!std::isfinite(v)) throw_overflow(fn, "the annualised volatility");
   return rounded<Real>(fn, "volatility", v);
 }
 
-/// sqrt(annualization * m / divisor) after the range checks: m a sum of squares over a window.
+/// sqrt(periods_per_year * m / divisor) after the range checks: m a sum of squares over a window.
 template <class Real, class Acc>
 [[nodiscard]] Real annualised_vol(std::string_view fn, Acc m, std::ptrdiff_t lo, std::ptrdiff_t w, bool demean,
-                                  double annualization) {
+                                  double periods_per_year) {
   const auto dw = static_cast<Acc>(w);
   if (m > 0 && underflows(m, dw)) throw_underflow(fn, range_text("returns", lo, lo + w - 1), static_cast<double>(m));
   const Acc variance = std::max(m, Acc(0)) / (demean ? dw - 1 : dw);
-  return finite_volatility<Real>(fn, std::sqrt(variance) * std::sqrt(static_cast<Acc>(annualization)));
+  return finite_volatility<Real>(fn, std::sqrt(variance) * std::sqrt(static_cast<Acc>(periods_per_year)));
 }
 
 template <class Real, class S>
 [[nodiscard]] Real realized_of(std::string_view fn, const S& returns, std::ptrdiff_t window, bool demean,
-                               double annualization, std::string_view window_option) {
+                               double periods_per_year, std::string_view window_option) {
   using acc = accum_t<Real>;
-  check_periods(fn, annualization);
+  check_periods_per_year(fn, periods_per_year);
   const std::ptrdiff_t n = ssize(returns);
   check_vol_window(fn, window_option, window, n, demean);
   const std::ptrdiff_t lo = n - window;
   return annualised_vol<Real>(fn, window_second_moment<acc>(fn, returns, lo, window, demean), lo, window, demean,
-                              annualization);
+                              periods_per_year);
 }
 
 /// Every window's volatility into out (resized); the sliding moments of window.hpp give the
@@ -260,7 +255,7 @@ template <class S, class Real>
 void rolling_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t window, std::vector<Real>& out,
                              volatility_workspace<accum_t<Real>>& ws, const realized_volatility_options& options) {
   using acc = accum_t<Real>;
-  check_periods(fn, options.annualization);
+  check_periods_per_year(fn, options.periods_per_year);
   const std::ptrdiff_t n = ssize(returns);
   check_vol_window(fn, "window", window, n, options.demean);
   const acc* x = contiguous_data<acc>(returns, ws.scratch);
@@ -269,7 +264,7 @@ void rolling_volatility_into(std::string_view fn, const S& returns, std::ptrdiff
   const std::ptrdiff_t ends = ws.windows.size();
   out.resize(uz(ends));
   const auto dw = static_cast<acc>(window);
-  const acc root_a = std::sqrt(static_cast<acc>(options.annualization));  // sqrt(v) sqrt(a): no overflow of v a
+  const acc root_a = std::sqrt(static_cast<acc>(options.periods_per_year));  // sqrt(v) sqrt(a): no overflow of v a
   for (std::ptrdiff_t k = 0; k < ends; ++k) {
     const acc sxx = std::max(ws.windows.sxx[uz(k)], acc(0));
     const acc mean = ws.windows.mean[uz(k)];
@@ -306,7 +301,7 @@ struct ewma_variance {
 
 /// Checks ewma_volatility_options.
 inline void check_ewma_options(std::string_view fn, const ewma_volatility_options& options) {
-  check_periods(fn, options.annualization);
+  check_periods_per_year(fn, options.periods_per_year);
   if (!(options.lambda > 0 && options.lambda < 1)) throw_bad_option(fn, "lambda", options.lambda, "in (0, 1)");
 }
 
@@ -318,7 +313,7 @@ void ewma_path(std::string_view fn, const S& returns, std::vector<Real>& out, co
   const std::ptrdiff_t n = ssize(returns);
   require_observations(fn, 1, n, "returns");
   const auto lambda = static_cast<acc>(options.lambda);
-  const acc root_a = std::sqrt(static_cast<acc>(options.annualization));
+  const acc root_a = std::sqrt(static_cast<acc>(options.periods_per_year));
   out.resize(uz(n));
   auto f = std::ranges::begin(returns);
   ewma_variance<acc> ewma;
@@ -371,8 +366,8 @@ template <class Acc, class Derived>
 ///
 /// \f[ \sigma = \sqrt{a \frac{1}{w}\sum r_t^2}\quad\text{or, with demean,}\quad
 ///     \sqrt{a \frac{1}{w-1}\sum (r_t - \bar r)^2} \f]
-/// over the last w = window returns, a = annualization. An all-zero window gives 0.
-/// \pre window >= 1 (>= 2 with demean) and window <= n; finite returns; annualization > 0.
+/// over the last w = window returns, a = periods_per_year. An all-zero window gives 0.
+/// \pre window >= 1 (>= 2 with demean) and window <= n; finite returns; periods_per_year > 0.
 /// \returns the volatility in the returns' floating type (float computed in double).
 /// \throws invalid_input for a bad option, a NaN or infinity (naming returns[i]) or values out
 ///         of range (sums that overflow or underflow); insufficient_data when n < window.
@@ -382,7 +377,7 @@ template <Series S>
 [[nodiscard]] auto realized_volatility(const S& returns, std::ptrdiff_t window,
                                        realized_volatility_options options = {}) {
   return detail::realized_of<detail::value_t<S>>("realized_volatility", returns, window, options.demean,
-                                                 options.annualization, "window");
+                                                 options.periods_per_year, "window");
 }
 
 /// Realised volatility of a dated series: its last `window` present (non-NaN) returns.
@@ -450,7 +445,7 @@ template <DatedSeries D>
 ///     \text{vol}_t = \sqrt{a\,\sigma^2_t} \f]
 /// (weighting = normalized: sigma^2_t = sum_{s<=t} lambda^(t-s) r_s^2 / sum_{s<=t} lambda^(t-s)).
 /// Element t uses returns 0..t: RiskMetrics' forecast for t + 1. Zero mean.
-/// \pre 0 < lambda < 1; annualization > 0; n >= 1; finite returns.
+/// \pre 0 < lambda < 1; periods_per_year > 0; n >= 1; finite returns.
 /// Fills `out` with ewma_volatility_result{volatility (the last), volatilities (the path, n values)}.
 /// \throws invalid_input for a bad option, a NaN or infinity (naming returns[i]) or a square
 ///         that overflows; insufficient_data for no returns.
@@ -510,9 +505,9 @@ template <Series S>
     detail::throw_bad_option(fn, "threshold", options.threshold, "finite and >= 0");
   volatility_trend_result<real> out;
   const auto s = static_cast<acc>(detail::realized_of<real>(fn, returns, options.short_window, options.demean,
-                                                            options.annualization, "short_window"));
+                                                            options.periods_per_year, "short_window"));
   const auto l = static_cast<acc>(detail::realized_of<real>(fn, returns, options.long_window, options.demean,
-                                                            options.annualization, "long_window"));
+                                                            options.periods_per_year, "long_window"));
   const auto h = static_cast<acc>(options.threshold);
   out.short_volatility = static_cast<real>(s);
   out.long_volatility = static_cast<real>(l);
@@ -537,25 +532,27 @@ template <DatedSeries D>
 /// How unusual the current volatility is: the share of the last `lookback` rolling
 /// volatilities (window `window`, the current one included) at or below the current one.
 ///
-/// percentile = #{k : vol_k <= vol_now} / lookback, in [1 / lookback, 1].
+/// percentile = #{k : vol_k <= vol_now} / lookback, in [1 / lookback, 1]. Not annualised (a
+/// rank does not depend on the scale).
 /// \pre window >= 1 (2 with demean), lookback >= 1, n >= window + lookback - 1; finite returns.
 /// \returns the percentile in the returns' floating type.
 /// \throws invalid_input for bad options or returns (as rolling_volatility);
 ///         insufficient_data when n < window + lookback - 1.
 /// Ref: empirical CDF rank of the current value (Hyndman & Fan 1996, the ECDF at x).
 template <Series S>
-[[nodiscard]] auto volatility_percentile(const S& returns, volatility_percentile_options options = {}) {
+[[nodiscard]] auto volatility_percentile(const S& returns, std::ptrdiff_t window,
+                                         volatility_percentile_options options = {}) {
   using real = detail::value_t<S>;
   constexpr std::string_view fn = "volatility_percentile";
   if (options.lookback < 1)
     detail::throw_bad_option(fn, "lookback", static_cast<double>(options.lookback), "at least 1");
   const std::ptrdiff_t n = detail::ssize(returns);
-  const std::ptrdiff_t need = options.window + options.lookback - 1;
-  if (options.window >= 1 && n < need) detail::require_observations(fn, need, n, "returns (window + lookback - 1)");
+  const std::ptrdiff_t need = window + options.lookback - 1;
+  if (window >= 1 && n < need) detail::require_observations(fn, need, n, "returns (window + lookback - 1)");
   std::vector<real> path;
   detail::volatility_workspace<detail::accum_t<real>> ws;
-  detail::rolling_volatility_into(fn, returns, options.window, path, ws,
-                                  realized_volatility_options{.annualization = 1, .demean = options.demean});
+  detail::rolling_volatility_into(fn, returns, window, path, ws,
+                                  realized_volatility_options{.periods_per_year = 1, .demean = options.demean});
   const real now = path.back();
   std::ptrdiff_t at_or_below = 0;
   for (std::ptrdiff_t k = detail::ssize(path) - options.lookback; k < detail::ssize(path); ++k)
@@ -566,14 +563,16 @@ template <Series S>
 /// volatility_percentile of a dated series (missing values dropped first).
 /// \throws as the series form, and invalid_input for keys that do not strictly increase.
 template <DatedSeries D>
-[[nodiscard]] auto volatility_percentile(const D& returns, volatility_percentile_options options = {}) {
+[[nodiscard]] auto volatility_percentile(const D& returns, std::ptrdiff_t window,
+                                         volatility_percentile_options options = {}) {
   std::vector<key_type_t<D>> kept_keys;
   std::vector<value_type_t<D>> kept;
   detail::present_values("volatility_percentile", returns, kept_keys, kept);
-  return volatility_percentile(kept, options);
+  return volatility_percentile(kept, window, options);
 }
 
-/// Portfolio volatility sqrt(w' Sigma w), in the units of cov (per period or annualised).
+/// Portfolio volatility sqrt(w' Sigma w), in the units of cov (per period or annualised): it
+/// does not annualise itself.
 /// w' Sigma w within rounding of zero (|q| <= 8 (N + 1) eps sum |w_i| |Sigma_ij| |w_j|: a perfect
 /// hedge on a singular Sigma) gives exactly 0, not the square root of a rounding error.
 /// \pre cov square N x N, weights of N values, all finite; Sigma PSD along w.
@@ -595,6 +594,7 @@ template <Series S, class Derived>
 /// Diversification ratio sum_i |w_i| sigma_i / sigma_p (Choueifaty & Coignard 2008): 1 for a
 /// single asset or perfectly correlated ones, larger the more the positions offset. A
 /// perfectly hedged book (sigma_p = 0 with risky positions) has ratio +inf, documented.
+/// Not annualised (a ratio of volatilities has no time unit).
 /// \pre as portfolio_volatility; cov's diagonal >= 0.
 /// \returns the ratio (>= 1 for long-only weights).
 /// \throws as portfolio_volatility; invalid_input for a negative variance; singular_problem when
@@ -629,6 +629,7 @@ template <Series S, class Derived>
 
 /// Euler risk contributions RC_i = w_i (Sigma w)_i / sigma_p, which sum to sigma_p, and their
 /// fractions RC_i / sigma_p, which sum to 1 (volatility is homogeneous of degree one in w).
+/// In the units of cov: it does not annualise itself.
 /// \pre as portfolio_volatility; sigma_p > 0.
 /// \returns risk_contributions_result{contributions, fractions, volatility}.
 /// \throws as portfolio_volatility; singular_problem when sigma_p = 0 (no risk to split).

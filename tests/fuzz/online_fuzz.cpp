@@ -55,7 +55,7 @@ void check_fit(const std::optional<keel::beta_fit<double>>& f) {
 
 void beta_stream(const std::vector<double>& v, std::uint8_t flags) {
   const std::ptrdiff_t window = (flags & 1) ? 0 : 3 + (flags >> 1) % 10;
-  auto made = attempt([&] { return keel::streaming_beta({.window = window, .fit = {.min_observations = 3}}); });
+  auto made = attempt([&] { return keel::streaming_beta(window, {.fit = {.min_observations = 3}}); });
   require(made.has_value());
   keel::streaming_beta s = *made;
   std::optional<keel::streaming_beta> restored;

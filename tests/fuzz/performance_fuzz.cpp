@@ -60,7 +60,7 @@ void one_series(const std::vector<Real>& r, std::ptrdiff_t window, double option
   guarded([&] {
     for (auto v : keel::drawdown_series(r)) require(v >= 0 && v <= 1);
   });
-  guarded([&] { require(not_nan(static_cast<double>(keel::annual_return(r, {.periods = option})))); });
+  guarded([&] { require(not_nan(static_cast<double>(keel::annual_return(r, {.periods_per_year = option})))); });
   guarded([&] { require(keel::annual_volatility(r) >= 0); });
   guarded([&] { require(not_nan(static_cast<double>(keel::sharpe_ratio(r, {.risk_free = option * 1e-3})))); });
   guarded([&] { require(keel::downside_risk(r, {.required_return = option * 1e-3}) >= 0); });
@@ -78,6 +78,30 @@ void one_series(const std::vector<Real>& r, std::ptrdiff_t window, double option
   guarded([&] {
     for (auto v : keel::rolling_max_drawdown(r, window).depths) require(v >= 0 && v <= 1);
   });
+  // Dated forms of the single-series ratios: the plain form on the observed (non-NaN) rows.
+  std::vector<std::ptrdiff_t> keys(r.size());
+  for (std::size_t i = 0; i < r.size(); ++i) keys[i] = static_cast<std::ptrdiff_t>(i);
+  std::vector<Real> kept;
+  for (Real v : r)
+    if (!std::isnan(v)) kept.push_back(v);
+  const keel::dated_view dated(keys, r);
+  const auto same = [&](auto&& dated_call, auto&& plain_call) {
+    guarded([&] {
+      const double d = static_cast<double>(dated_call());
+      const double p = static_cast<double>(plain_call());
+      require(d == p || (std::isnan(d) && std::isnan(p)));
+    });
+  };
+  same([&] { return keel::annual_return(dated); }, [&] { return keel::annual_return(kept); });
+  same([&] { return keel::annual_volatility(dated); }, [&] { return keel::annual_volatility(kept); });
+  same([&] { return keel::sharpe_ratio(dated, {.periods_per_year = option}); },
+       [&] { return keel::sharpe_ratio(kept, {.periods_per_year = option}); });
+  same([&] { return keel::downside_risk(dated); }, [&] { return keel::downside_risk(kept); });
+  same([&] { return keel::sortino_ratio(dated); }, [&] { return keel::sortino_ratio(kept); });
+  same([&] { return keel::calmar_ratio(dated); }, [&] { return keel::calmar_ratio(kept); });
+  same([&] { return keel::omega_ratio(dated); }, [&] { return keel::omega_ratio(kept); });
+  same([&] { return keel::tail_ratio(dated); }, [&] { return keel::tail_ratio(kept); });
+  same([&] { return keel::stability(dated); }, [&] { return keel::stability(kept); });
   guarded([&] {
     const auto h = keel::hhi(r);
     require(h >= 0 && h <= 10000);
@@ -94,7 +118,7 @@ template <class Real>
 void two_series(const std::vector<Real>& r, const std::vector<Real>& m) {
   guarded([&] { require(not_nan(static_cast<double>(keel::treynor_ratio(r, m)))); });
   guarded([&] { require(keel::tracking_error(r, m) >= 0); });
-  guarded([&] { require(not_nan(static_cast<double>(keel::information_ratio(r, m, {.annualise = true})))); });
+  guarded([&] { require(not_nan(static_cast<double>(keel::information_ratio(r, m)))); });
   guarded([&] {
     const auto c = keel::capture_ratios(r, m);
     require(std::isfinite(c.up) && std::isfinite(c.down) && not_nan(static_cast<double>(c.ratio)));

@@ -49,7 +49,7 @@ void volatility_calls(const std::vector<Real>& r, std::ptrdiff_t window, std::ui
   } catch (const keel::error&) {
   }
   try {
-    const auto rolled = keel::rolling_volatility(r, window, {.annualization = 12, .demean = demean});
+    const auto rolled = keel::rolling_volatility(r, window, {.periods_per_year = 12, .demean = demean});
     require(rolled.size() + static_cast<std::size_t>(window) == r.size() + 1);
     for (const auto v : rolled) require(std::isfinite(v) && v >= 0);
   } catch (const keel::error&) {
@@ -69,7 +69,7 @@ void volatility_calls(const std::vector<Real>& r, std::ptrdiff_t window, std::ui
   } catch (const keel::error&) {
   }
   try {
-    const auto p = keel::volatility_percentile(r, {.window = window, .lookback = window + 3, .demean = demean});
+    const auto p = keel::volatility_percentile(r, window, {.lookback = window + 3, .demean = demean});
     require(p > 0 && p <= 1);
   } catch (const keel::error&) {
   }
@@ -98,7 +98,8 @@ void covariance_calls(const Eigen::MatrixXd& x, std::uint8_t flags, const std::v
   const Eigen::Index n = x.cols();
   const auto missing = static_cast<keel::missing_data>(flags % 3);
   try {
-    const auto c = keel::sample_covariance(x, {.annualization = 252, .missing = missing, .repair = (flags & 8) != 0});
+    const auto c =
+        keel::sample_covariance(x, {.periods_per_year = 252, .missing = missing, .repair = (flags & 8) != 0});
     check_covariance(c.covariance, n);
     if (c.min_eigenvalue)
       require(std::isfinite(*c.min_eigenvalue) && (c.positive_semidefinite || *c.min_eigenvalue < 0));
@@ -111,17 +112,20 @@ void covariance_calls(const Eigen::MatrixXd& x, std::uint8_t flags, const std::v
   } catch (const keel::error&) {
   }
   try {
-    check_covariance(keel::semicovariance(x, {.benchmark = 1e-4, .missing = missing}).covariance, n);
+    check_covariance(keel::semicovariance(x, {.benchmark = 1e-4, .periods_per_year = 1, .missing = missing}).covariance,
+                     n);
   } catch (const keel::error&) {
   }
   try {
-    check_covariance(keel::ewma_covariance(x, {.demean = (flags & 16) != 0, .missing = missing}).covariance, n);
+    check_covariance(
+        keel::ewma_covariance(x, {.periods_per_year = 1, .demean = (flags & 16) != 0, .missing = missing}).covariance,
+        n);
   } catch (const keel::error&) {
   }
   for (const auto target : {keel::shrinkage_target::scaled_identity, keel::shrinkage_target::single_factor,
                             keel::shrinkage_target::constant_correlation}) {
     try {
-      const auto lw = keel::ledoit_wolf(x, {.target = target, .missing = missing});
+      const auto lw = keel::ledoit_wolf(x, {.target = target, .periods_per_year = 1, .missing = missing});
       require(lw.shrinkage >= 0 && lw.shrinkage <= 1);
       check_covariance(lw.covariance, n);
       require(lw.target_covariance.allFinite());

@@ -59,7 +59,7 @@ KEEL_DEF what_if_result what_if_book::apply(std::span<const trade> trades) {
 KEEL_DEF void what_if_book::check_options(std::string_view fn, std::ptrdiff_t n) {
   const what_if_options& o = options_;
   detail::check_parametric(fn, {.confidence = o.confidence, .horizon = o.horizon, .distribution = o.distribution});
-  detail::require_positive_option(fn, "periods_per_year", o.periods_per_year);
+  detail::check_periods_per_year(fn, o.periods_per_year);
   if (!o.symbols.empty()) detail::require_same_size(fn, "symbols", detail::ssize(o.symbols), "positions", n);
   if (!o.sectors.empty()) detail::require_same_size(fn, "sectors", detail::ssize(o.sectors), "positions", n);
   if (o.means.size() > 0) {

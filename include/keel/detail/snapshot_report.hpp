@@ -28,7 +28,7 @@ void report(const lazy_t<L, snapshot_options>& o, std::string_view section, doub
 /// Section 4's HAR forecast of the portfolio's volatility, 30 days ahead.
 template <class L = void>
 void har_section(const lazy_t<L, book>& b, double periods, snapshot_volatility& v) {
-  v.har = har_volatility_forecast(b.returns, {.horizon = 30, .annualization = periods});
+  v.har = har_volatility_forecast(b.returns, {.horizon = 30, .periods_per_year = periods});
 }
 
 /// Section 4: realised volatilities per position and from the sub-window covariances, HAR,
@@ -44,17 +44,18 @@ void volatility_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_unive
     lazy_t<L, Eigen::MatrixXd> panel(w, n);
     for (Eigen::Index i = 0; i < n; ++i) {
       const auto col = column(u, b.columns[uz(i)]).subspan(uz(t - w));
-      v.positions(i, k) = realized_volatility(col, w, {.annualization = periods, .demean = true});
+      v.positions(i, k) = realized_volatility(col, w, {.periods_per_year = periods, .demean = true});
       panel.col(i) = Eigen::Map<const Eigen::VectorXd>(col.data(), w);
     }
-    const Eigen::MatrixXd s = sample_covariance(panel).covariance;
+    const Eigen::MatrixXd s = sample_covariance(panel, {.periods_per_year = 1}).covariance;
     v.portfolio.push_back(static_cast<double>(portfolio_volatility(b.weights, s)) * std::sqrt(periods));
   }
   v.volatility = static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(periods);
   har_section(b, periods, v);
   v.trend = volatility_trend(
-      b.returns, {.long_window = std::min<std::ptrdiff_t>(90, t), .annualization = periods, .demean = true});
-  v.percentile = volatility_percentile(b.returns, {.lookback = std::min<std::ptrdiff_t>(252, t - 29), .demean = true});
+      b.returns, {.long_window = std::min<std::ptrdiff_t>(90, t), .periods_per_year = periods, .demean = true});
+  v.percentile =
+      volatility_percentile(b.returns, 30, {.lookback = std::min<std::ptrdiff_t>(252, t - 29), .demean = true});
   v.diversification_ratio = diversification_ratio(b.weights, b.covariance);
   v.contributions = risk_contributions(b.weights, Eigen::MatrixXd(b.covariance * periods));
 }
@@ -162,10 +163,10 @@ void betas_and_exposure(const lazy_t<L, book>& b, const lazy_t<L, snapshot_unive
 template <class L = void>
 void performance_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u, snapshot_performance& p) {
   const double periods = u.periods_per_year;
-  p.annual_return = annual_return(b.returns, {.periods = periods});
-  p.annual_volatility = annual_volatility(b.returns, {.periods = periods});
-  p.sharpe = sharpe_ratio(b.returns, {.risk_free = 0, .periods = periods});
-  p.sortino = sortino_ratio(b.returns, {.required_return = 0, .periods = periods});
+  p.annual_return = annual_return(b.returns, {.periods_per_year = periods});
+  p.annual_volatility = annual_volatility(b.returns, {.periods_per_year = periods});
+  p.sharpe = sharpe_ratio(b.returns, {.risk_free = 0, .periods_per_year = periods});
+  p.sortino = sortino_ratio(b.returns, {.required_return = 0, .periods_per_year = periods});
   p.drawdown =
       max_drawdown(dated_view(std::span<const date>(u.dates), std::span<const double>(b.returns), "portfolio"));
 }
@@ -259,7 +260,7 @@ void charts_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>
   const std::ptrdiff_t bw = std::min<std::ptrdiff_t>(90, t);
   c.rolling_beta = rolling_beta(b.returns, u.market_returns, bw).betas;
   c.beta_dates.assign(u.dates.begin() + (bw - 1), u.dates.end());
-  c.rolling_volatility = rolling_volatility(b.returns, 30, {.annualization = periods, .demean = true});
+  c.rolling_volatility = rolling_volatility(b.returns, 30, {.periods_per_year = periods, .demean = true});
   c.volatility_dates.assign(u.dates.begin() + 29, u.dates.end());
   c.returns = b.returns;
   c.contributions = contributions_of(b, u.periods_per_year);

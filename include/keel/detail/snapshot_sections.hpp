@@ -31,7 +31,7 @@ template <class L = void>
 void check_options(std::string_view fn, const lazy_t<L, snapshot_options>& o) {
   if (o.market.empty()) throw invalid_input(message(fn, "options.market is empty: name the market column"));
   if (o.window < 60) throw_bad_option(fn, "window", static_cast<double>(o.window), "at least 60");
-  if (o.periods_per_year <= 0) throw_bad_option(fn, "periods_per_year", o.periods_per_year, "positive");
+  check_periods_per_year(fn, o.periods_per_year);
   if (o.confidence.empty()) throw invalid_input(message(fn, "options.confidence is empty"));
   for (double c : o.confidence) require_probability(fn, "confidence", c);
   if (o.horizons.empty()) throw invalid_input(message(fn, "options.horizons is empty"));
@@ -129,7 +129,7 @@ void asset_statistics(lazy_t<L, snapshot_universe>& u) {
     u.means(j) = panel.col(k).mean();
   }
   if (ok.empty()) return;
-  const Eigen::MatrixXd s = sample_covariance(panel).covariance;
+  const Eigen::MatrixXd s = sample_covariance(panel, {.periods_per_year = 1}).covariance;
   for (std::ptrdiff_t a = 0; a < ssize(ok); ++a) {
     for (std::ptrdiff_t b = 0; b < ssize(ok); ++b) u.covariance(ok[uz(a)], ok[uz(b)]) = s(a, b);
     u.volatilities(ok[uz(a)]) = std::sqrt(s(a, a) * u.periods_per_year);
@@ -168,8 +168,8 @@ template <class L = void>
 
 /// The positions' volatility contributions (annualised), in book order.
 template <class L = void>
-[[nodiscard]] std::vector<risk_contribution> contributions_of(const lazy_t<L, book>& b, int periods) {
-  const auto rc = risk_contributions(b.weights, Eigen::MatrixXd(b.covariance * static_cast<double>(periods)));
+[[nodiscard]] std::vector<risk_contribution> contributions_of(const lazy_t<L, book>& b, double periods) {
+  const auto rc = risk_contributions(b.weights, Eigen::MatrixXd(b.covariance * periods));
   std::vector<risk_contribution> out;
   for (std::size_t i = 0; i < b.symbols.size(); ++i) {
     const auto k = static_cast<Eigen::Index>(i);
@@ -196,8 +196,7 @@ template <class L = void>
   s.value = b.value;
   s.gross_value = b.gross;
   s.beta = static_cast<double>(portfolio_beta(b.weights, b.betas));
-  s.volatility =
-      static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(double(u.periods_per_year));
+  s.volatility = static_cast<double>(portfolio_volatility(b.weights, b.covariance)) * std::sqrt(u.periods_per_year);
   const var_result<double> par = parametric_risk(b.weights, b.means, b.covariance, {.confidence = {0.95, 0.99}});
   s.var_95 = par.vars[0];
   s.var_99 = par.vars[1];
