@@ -781,7 +781,7 @@ void fill_dated(dated_series<Key, Real>& d, const std::vector<Key>& keys, const 
 /// \throws insufficient_data for an empty series; invalid_input for a NaN or infinity, or a
 ///         return below -1 (naming its index). A return of exactly -1 is a depth of 1.
 /// Ref: Magdon-Ismail and Atiya, "Maximum drawdown", Risk 17 (2004); Bacon (2008) ch. 4.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto max_drawdown(const S& returns) {
   return detail::perf::deepest<false>("max_drawdown", returns);
 }
@@ -801,7 +801,7 @@ template <DatedSeries D>
 /// \returns drawdown (see max_drawdown); depth 0 with peak = trough = -1 when values never fall.
 /// \throws insufficient_data for no values; invalid_input for a NaN, infinite, zero or negative value.
 /// Ref: Bacon (2008) ch. 4.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto max_drawdown_from_values(const S& value_path) {
   return detail::perf::deepest<true>("max_drawdown_from_values", value_path);
 }
@@ -820,7 +820,7 @@ template <DatedSeries D>
 /// 0 at every new peak, positive below it (empyrical's drawdown_series with the sign flipped).
 /// \throws invalid_input if `out` has not n elements, or as max_drawdown (an empty series gives
 ///         an empty curve).
-template <Series S, class Out>
+template <PlainSeries S, class Out>
   requires std::ranges::random_access_range<Out> && std::ranges::sized_range<Out> &&
       std::floating_point<std::ranges::range_value_t<Out>>
 void drawdown_series(const S& returns, Out&& out) {
@@ -832,7 +832,7 @@ void drawdown_series(const S& returns, Out&& out) {
 
 /// The underwater curve of a return series: one depth per return (see the `out` form).
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] std::vector<detail::value_t<S>> drawdown_series(const S& returns) {
   std::vector<detail::value_t<S>> out(detail::uz(detail::ssize(returns)));
   drawdown_series(returns, out);
@@ -857,7 +857,7 @@ template <DatedSeries D>
 /// drawdown table). Fewer are returned when there are fewer episodes. O(n + e log count).
 /// \throws invalid_input for count < 0, or as max_drawdown.
 /// Ref: pyfolio, timeseries.gen_drawdown_table.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto top_drawdowns(const S& returns, std::ptrdiff_t count) {
   return detail::perf::all_episodes("top_drawdowns", returns, count);
 }
@@ -991,7 +991,7 @@ template <Series S>
 /// \throws invalid_input for different lengths, NaN or infinity, excess returns below -1, bad
 ///         options; insufficient_data for n < 2; singular_problem for a constant market or 0 / 0.
 /// Ref: Treynor, Harvard Business Review 43 (1965); Bacon (2008) ch. 4.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto treynor_ratio(const S1& returns, const S2& market_returns, ratio_options options = {}) {
   return detail::perf::treynor_of("treynor_ratio", returns, market_returns, options);
 }
@@ -1009,7 +1009,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// \throws invalid_input for different lengths, NaN or infinity, bad periods; insufficient_data
 ///         for n < 2. Allocates the n active returns.
 /// Ref: Grinold and Kahn, Active Portfolio Management (2000), ch. 5.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto tracking_error(const S1& returns, const S2& benchmark_returns, tracking_error_options options = {}) {
   return detail::perf::tracking_error_of("tracking_error", returns, benchmark_returns, options);
 }
@@ -1027,7 +1027,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// sqrt(periods). Active returns with no dispersion give +-inf (all zero: singular_problem).
 /// \throws as tracking_error; singular_problem for 0 / 0.
 /// Ref: Grinold and Kahn (2000), ch. 5; empyrical, stats.excess_sharpe.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto information_ratio(const S1& returns, const S2& benchmark_returns,
                                      information_ratio_options options = {}) {
   return detail::perf::information_of("information_ratio", returns, benchmark_returns, options);
@@ -1049,7 +1049,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// \throws invalid_input for different lengths, NaN, infinity or returns below -1, bad periods;
 ///         insufficient_data with no up-market or no down-market period; singular_problem for 0 / 0.
 /// Ref: Bacon (2008) ch. 4; empyrical, stats.up_capture and down_capture.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto capture_ratios(const S1& returns, const S2& market_returns, annual_options options = {}) {
   return detail::perf::capture_of("capture_ratios", returns, market_returns, options);
 }
@@ -1069,7 +1069,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// \throws invalid_input for different lengths, NaN or infinity, bad options, a period alpha
 ///         <= -1; insufficient_data for n < 2; singular_problem for a constant market.
 /// Ref: Jensen, J. Finance 23 (1968); empyrical, stats.alpha_beta.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto alpha_beta(const S1& returns, const S2& market_returns, ratio_options options = {}) {
   return detail::perf::alpha_beta_of("alpha_beta", returns, market_returns, options);
 }
@@ -1090,7 +1090,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// Each window agrees with sharpe_ratio on it to 1e-12 relative (tests check every window).
 /// \throws invalid_input for window < 2, NaN or infinity, bad options; insufficient_data for
 ///         n < window; singular_problem for a window of constant returns equal to risk_free.
-template <Series S, class Real>
+template <PlainSeries S, class Real>
 void rolling_sharpe(const S& returns, std::ptrdiff_t window, rolling_sharpe_result<Real>& out,
                     ratio_options options = {}) {
   detail::perf::rolling_sharpe_into(returns, window, out, options);
@@ -1098,7 +1098,7 @@ void rolling_sharpe(const S& returns, std::ptrdiff_t window, rolling_sharpe_resu
 
 /// Rolling Sharpe ratio -> rolling_sharpe_result{sharpe_ratios} (n - window + 1 values).
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto rolling_sharpe(const S& returns, std::ptrdiff_t window, ratio_options options = {}) {
   rolling_sharpe_result<detail::value_t<S>> out;
   detail::perf::rolling_sharpe_into(returns, window, out, options);
@@ -1132,14 +1132,14 @@ template <DatedSeries D>
 /// \throws invalid_input for window < 1, NaN, infinity or a return below -1, or growth that
 ///         overflows; insufficient_data for n < window.
 /// Ref: van Herk (1992), Gil and Werman (1993): sliding-window folds.
-template <Series S, class Real>
+template <PlainSeries S, class Real>
 void rolling_max_drawdown(const S& returns, std::ptrdiff_t window, rolling_drawdown_result<Real>& out) {
   detail::perf::rolling_drawdown_into(returns, window, out);
 }
 
 /// Rolling maximum drawdown -> rolling_drawdown_result{depths} (n - window + 1 values).
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto rolling_max_drawdown(const S& returns, std::ptrdiff_t window) {
   rolling_drawdown_result<detail::value_t<S>> out;
   detail::perf::rolling_drawdown_into(returns, window, out);

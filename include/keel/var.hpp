@@ -991,7 +991,7 @@ template <std::ranges::random_access_range R>
   ///      (invalid_input / insufficient_data).
   /// \returns backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}.
   /// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
-  template <Series S1, Series S2>
+  template <PlainSeries S1, PlainSeries S2>
   [[nodiscard]] backtest_result var_backtest(const S1& returns, const S2& var_series, double confidence,
                                              backtest_options options = {}) {
     return detail::backtest_series("var_backtest", returns, var_series, confidence, options);
