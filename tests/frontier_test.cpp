@@ -214,7 +214,7 @@ TEST_CASE("efficient_frontier is monotone, piecewise quadratic and convex, with 
       const auto on = keel::efficient_return(c.mu, c.cov, ms.expected_return, c.constraints);
       CHECK(on.volatility == Approx(ms.volatility).margin(1e-10));
       for (const auto& p : f.points) CHECK(p.sharpe <= ms.sharpe + 1e-10);
-      const auto direct = keel::max_sharpe(c.mu, c.cov, 0.0, c.constraints);
+      const auto direct = keel::max_sharpe(c.mu, c.cov, c.constraints);
       CHECK((direct.weights - ms.weights).lpNorm<Eigen::Infinity>() <= 1e-12);
     }
   }

@@ -82,7 +82,7 @@ TEST_CASE("efficient_frontier on real prices: long-only and sector-limited, KKT 
       }
       CHECK(keel_test::kkt_residual(d, f.min_variance.weights).worst() <= 1e-9);
       REQUIRE(f.max_sharpe);
-      const auto ms = keel::max_sharpe(mu, cov, 0.02, constraints);
+      const auto ms = keel::max_sharpe(mu, cov, constraints, {.risk_free = 0.02});
       CHECK(ms.sharpe == Approx(f.max_sharpe->sharpe).epsilon(1e-12));
       auto dr = d;
       dr.extra_equality = std::make_pair(mu, ms.expected_return);

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: MIT
 // Part of frontier_test (tests/frontier_test.cpp describes the whole test): the unbounded
 // frontier against Merton's two-fund closed form, the degenerate families (equal returns,
-// duplicated assets, a riskless asset, two assets), the options and the errors.
+// duplicated assets, a riskless asset, two assets), the options and the errors, and mu as any
+// Series.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
 
 #include <keel/frontier.hpp>
 #include <keel/markowitz.hpp>
+
+#include "support/storage.hpp"
 
 namespace {
 
@@ -97,7 +102,7 @@ TEST_CASE("efficient_frontier degenerate families", "[frontier]") {
         CHECK((p.expected_return - 0.02) / p.volatility == Approx(slope).epsilon(1e-10));
     // max_sharpe is the far end of that line: the tangency portfolio of the risky assets.
     CHECK(f.max_sharpe->weights(0) == Approx(0).margin(1e-12));
-    const auto risky = keel::two_asset_tangency(0.08, 0.12, 0.2, 0.3, 0.2, 0.02);
+    const auto risky = keel::two_asset_tangency(0.08, 0.12, 0.2, 0.3, 0.2, {.risk_free = 0.02});
     CHECK(f.max_sharpe->weights(1) == Approx(risky.weights(0)).epsilon(1e-12));
   }
   SECTION("two assets, long-only: the analytic minimum variance and a straight corner list") {
@@ -138,4 +143,46 @@ TEST_CASE("efficient_frontier options and errors", "[frontier]") {
   CHECK(f.segments.size() + 1 == f.corners.size());
   CHECK(f.points.size() == 50);
   CHECK(f.corners.back().weights(2) == Approx(1).margin(1e-15));  // the largest return, all in
+}
+
+TEMPLATE_TEST_CASE("efficient_frontier takes mu as any Series, with Eigen's numbers", "[frontier]",
+                   KEEL_STORAGE_TYPES) {
+  using real = typename TestType::real;
+  const std::vector<double> values{0.08, 0.12, 0.10, 0.15};
+  Eigen::MatrixXd cov(4, 4);
+  cov << 0.040, 0.006, 0.012, 0.010, 0.006, 0.090, 0.018, 0.024, 0.012, 0.018, 0.0625, 0.015, 0.010, 0.024, 0.015,
+      0.1225;
+  const TestType mu(values);
+  const Eigen::Matrix<real, Eigen::Dynamic, 1> mu_eigen =
+      Eigen::Map<const Eigen::VectorXd>(values.data(), 4).template cast<real>();
+  const auto same = [](const auto& a, const auto& b) {
+    CHECK(a.weights == b.weights);
+    CHECK(a.expected_return == b.expected_return);
+    CHECK(a.volatility == b.volatility);
+    CHECK(a.sharpe == b.sharpe);
+  };
+  for (const keel::portfolio_constraints& pc :
+       {keel::portfolio_constraints{}, keel::portfolio_constraints{keel::weight_bounds::unbounded()},
+        keel::portfolio_constraints{keel::weight_bounds(0, 0.4)}}) {
+    const keel::frontier_options o{.points = 7, .bounds = pc, .risk_free = 0.02};
+    const auto f = keel::efficient_frontier(mu.series(), cov, o);
+    const auto g = keel::efficient_frontier(mu_eigen, cov, o);
+    STATIC_REQUIRE(std::is_same_v<decltype(f), decltype(g)>);
+    CHECK(f.unbounded == g.unbounded);
+    REQUIRE(f.points.size() == g.points.size());
+    for (std::size_t i = 0; i < f.points.size(); ++i) same(f.points[i], g.points[i]);
+    REQUIRE(f.corners.size() == g.corners.size());
+    for (std::size_t i = 0; i < f.corners.size(); ++i) same(f.corners[i], g.corners[i]);
+    REQUIRE(f.segments.size() == g.segments.size());
+    for (std::size_t i = 0; i < f.segments.size(); ++i) {
+      CHECK(f.segments[i].lambda_begin == g.segments[i].lambda_begin);
+      CHECK(f.segments[i].lambda_end == g.segments[i].lambda_end);
+      CHECK(f.segments[i].active == g.segments[i].active);
+    }
+    same(f.min_variance, g.min_variance);
+    REQUIRE(f.max_sharpe.has_value() == g.max_sharpe.has_value());
+    if (f.max_sharpe) same(*f.max_sharpe, *g.max_sharpe);
+  }
+  const TestType short_mu(std::vector<double>{0.1, 0.2});
+  CHECK_THROWS_WITH(keel::efficient_frontier(short_mu.series(), cov), Contains("mu has 2 values but cov has 4"));
 }

@@ -7,11 +7,13 @@
 // KKT checker of tests/support/qp_reference.hpp; a dense grid search for the two-asset case;
 // PyPortfolioOpt's published results on stock_prices.csv (tests/test_efficient_frontier.py).
 //
-// The test is split over three files of one executable (each translation unit stays small to
+// The test is split over four files of one executable (each translation unit stays small to
 // compile): this one holds the two-asset formulas, Merton's closed forms and the brute force;
 // tests/markowitz_test_constraints.cpp holds group and linear constraints, kelly_weights, the
 // errors, PyPortfolioOpt's results and a regression; tests/markowitz_test_types.cpp holds
-// portfolio_performance and the float and long double instantiations. Shared helpers:
+// portfolio_performance and the float and long double instantiations;
+// tests/markowitz_test_series.cpp holds mu and weights as any Series, the risk_free option and
+// the deprecated positional forms. Shared helpers:
 // tests/support/markowitz_test_fixtures.hpp.
 #include <cmath>
 #include <type_traits>
@@ -57,7 +59,7 @@ TEST_CASE("two_asset_min_variance and two_asset_tangency equal their formulas an
   // A grid over w1 in [-1, 2] finds nothing lower.
   for (int i = 0; i <= 3000; ++i) CHECK(var(-1 + i / 1000.0) >= mv.volatility * mv.volatility - 1e-15);
   const double m1 = 0.07, m2 = 0.11, rf = 0.02;
-  const auto t = keel::two_asset_tangency(m1, m2, s1, s2, rho, rf);
+  const auto t = keel::two_asset_tangency(m1, m2, s1, s2, rho, {.risk_free = rf});
   const auto sharpe = [&](double a) { return (a * m1 + (1 - a) * m2 - rf) / std::sqrt(var(a)); };
   for (int i = 0; i <= 3000; ++i) CHECK(sharpe(-1 + i / 1000.0) <= t.sharpe + 1e-12);
   CHECK(t.sharpe == Approx(sharpe(t.weights(0))).epsilon(1e-14));
@@ -65,7 +67,7 @@ TEST_CASE("two_asset_min_variance and two_asset_tangency equal their formulas an
   Eigen::Vector2d mu(m1, m2);
   Eigen::Matrix2d cov;
   cov << s1 * s1, rho * s1 * s2, rho * s1 * s2, s2 * s2;
-  const auto ms = keel::max_sharpe(mu, cov, rf, keel::weight_bounds::unbounded());
+  const auto ms = keel::max_sharpe(mu, cov, keel::weight_bounds::unbounded(), {.risk_free = rf});
   CHECK((ms.weights - t.weights).lpNorm<Eigen::Infinity>() <= 1e-14);
   const auto mvq = keel::min_variance(cov, keel::weight_bounds::unbounded());
   CHECK((mvq.weights - mv.weights).lpNorm<Eigen::Infinity>() <= 1e-14);
@@ -81,10 +83,9 @@ TEST_CASE("two_asset errors", "[markowitz]") {
   CHECK_THROWS_WITH(keel::two_asset_min_variance(-0.1, 0.2, 0.0),
                     Contains("sigma1 = -0.1 must be finite and >= 0 (within 1e150)"));
   CHECK_THROWS_WITH(keel::two_asset_min_variance(0.1, 0.2, 1.5), Contains("rho = 1.5 must be in [-1, 1]"));
-  CHECK_THROWS_AS(keel::two_asset_tangency(0.01, 0.015, 0.1, 0.2, 0.0, 0.05), keel::infeasible);
-  CHECK_THROWS_AS(keel::two_asset_tangency(0.1, 0.2, 0.1, 0.2, -1.0, 0.0), keel::singular_problem);
-  CHECK_THROWS_WITH(keel::two_asset_tangency(0.1, std::nan(""), 0.1, 0.2, 0.0, 0.0),
-                    Contains("mu2 = NaN must be finite"));
+  CHECK_THROWS_AS(keel::two_asset_tangency(0.01, 0.015, 0.1, 0.2, 0.0, {.risk_free = 0.05}), keel::infeasible);
+  CHECK_THROWS_AS(keel::two_asset_tangency(0.1, 0.2, 0.1, 0.2, -1.0), keel::singular_problem);
+  CHECK_THROWS_WITH(keel::two_asset_tangency(0.1, std::nan(""), 0.1, 0.2, 0.0), Contains("mu2 = NaN must be finite"));
 }
 
 TEST_CASE("markowitz unbounded problems equal Merton's closed forms", "[markowitz]") {
@@ -97,7 +98,7 @@ TEST_CASE("markowitz unbounded problems equal Merton's closed forms", "[markowit
   CHECK((mv.weights - s1 / a).lpNorm<Eigen::Infinity>() <= 1e-14);
   CHECK(mv.volatility == Approx(std::sqrt(1 / a)).epsilon(1e-14));
   const double rf = 0.025;
-  const auto ms = keel::max_sharpe(p.mu, p.cov, rf, none);
+  const auto ms = keel::max_sharpe(p.mu, p.cov, none, {.risk_free = rf});
   const Eigen::VectorXd t = p.cov.fullPivLu().solve((p.mu.array() - rf).matrix());
   CHECK((ms.weights - t / t.sum()).lpNorm<Eigen::Infinity>() <= 1e-14);
   CHECK(ms.sharpe == Approx(std::sqrt(c - 2 * b * rf + a * rf * rf)).epsilon(1e-13));

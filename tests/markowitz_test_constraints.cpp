@@ -31,7 +31,7 @@ TEST_CASE("markowitz group and linear constraints", "[markowitz]") {
   keel::linear_constraint beta{Eigen::VectorXd((Eigen::VectorXd(5) << 0.6, 1.1, 1.2, 1.5, 0.1).finished()),
                                keel::constraint_relation::less_equal, 0.9, "beta"};
   pc.linear.push_back(beta);
-  const auto ms = keel::max_sharpe(p.mu, p.cov, 0.02, pc);
+  const auto ms = keel::max_sharpe(p.mu, p.cov, pc, {.risk_free = 0.02});
   const double tech = ms.weights(0) + ms.weights(1) + ms.weights(3);
   CHECK(tech <= 0.5 + 1e-12);
   CHECK(tech >= 0.2 - 1e-12);
@@ -104,23 +104,24 @@ TEST_CASE("markowitz errors name what, where and how big", "[markowitz]") {
                     Contains("target_return = 0.5 is above the largest return the constraints allow, 0.14"));
   CHECK_THROWS_WITH(keel::efficient_risk(p.mu, p.cov, 0.01),
                     Contains("target_volatility = 0.01 is below the minimum volatility"));
-  CHECK_THROWS_WITH(keel::max_sharpe(p.mu, p.cov, 0.2),
+  CHECK_THROWS_WITH(keel::max_sharpe(p.mu, p.cov, {}, {.risk_free = 0.2}),
                     Contains("no portfolio the constraints allow earns more than risk_free = 0.2"));
-  CHECK_THROWS_AS(keel::max_sharpe(p.mu, p.cov, 0.2, weight_bounds::unbounded()), keel::infeasible);
+  CHECK_THROWS_AS(keel::max_sharpe(p.mu, p.cov, weight_bounds::unbounded(), {.risk_free = 0.2}), keel::infeasible);
   CHECK_THROWS_WITH(keel::max_quadratic_utility(p.mu, p.cov, 0.0),
                     Contains("risk_aversion = 0 must be finite and > 0"));
-  CHECK_THROWS_WITH(keel::max_sharpe(Eigen::VectorXd(Eigen::VectorXd::Zero(4)), p.cov, 0.0),
+  CHECK_THROWS_WITH(keel::max_sharpe(Eigen::VectorXd(Eigen::VectorXd::Zero(4)), p.cov),
                     Contains("mu has 4 values but cov has 5"));
   Eigen::VectorXd nan_mu = p.mu;
   nan_mu(2) = std::nan("");
-  CHECK_THROWS_WITH(keel::max_sharpe(nan_mu, p.cov, 0.0), Contains("mu[2] is NaN"));
+  CHECK_THROWS_WITH(keel::max_sharpe(nan_mu, p.cov), Contains("mu[2] is NaN"));
   keel::portfolio_constraints lin{.linear = {{Eigen::VectorXd::Ones(3), keel::constraint_relation::equal, 1, "beta"}}};
   CHECK_THROWS_WITH(keel::min_variance(p.cov, lin), Contains("beta has 3 coefficients but there are 5 assets"));
   // A riskless asset earning more than rf makes the Sharpe ratio unbounded.
   Eigen::MatrixXd with_cash = Eigen::MatrixXd::Zero(3, 3);
   with_cash(1, 1) = 0.04;
   with_cash(2, 2) = 0.09;
-  CHECK_THROWS_AS(keel::max_sharpe(Eigen::Vector3d(0.03, 0.08, 0.1), with_cash, 0.01), keel::singular_problem);
+  CHECK_THROWS_AS(keel::max_sharpe(Eigen::Vector3d(0.03, 0.08, 0.1), with_cash, {}, {.risk_free = 0.01}),
+                  keel::singular_problem);
 }
 
 TEST_CASE("markowitz on stock_prices.csv equals PyPortfolioOpt's published results", "[markowitz][data]") {
@@ -142,16 +143,18 @@ TEST_CASE("markowitz on stock_prices.csv equals PyPortfolioOpt's published resul
     CHECK(p.sharpe == Approx(s).epsilon(1e-12));
   };
   // test_min_volatility
-  check(keel::portfolio_performance(keel::min_variance(cov).weights, mu, cov, 0.02), 0.15056821399482578,
+  check(keel::portfolio_performance(keel::min_variance(cov).weights, mu, cov, {.risk_free = 0.02}), 0.15056821399482578,
         0.15915084514118694, 0.8204054077060996);
   // test_min_volatility_short (weight_bounds = (None, None))
-  check(keel::portfolio_performance(keel::min_variance(cov, keel::weight_bounds::unbounded()).weights, mu, cov, 0.02),
+  check(keel::portfolio_performance(keel::min_variance(cov, keel::weight_bounds::unbounded()).weights, mu, cov,
+                                    {.risk_free = 0.02}),
         0.1516319319875544, 0.1555915367269669, 0.8460095886741129);
   // test_max_sharpe_long_only
-  check(keel::max_sharpe(mu, cov, 0.02), 0.3047768672819914, 0.22165566922402932, 1.2847714127003216);
+  check(keel::max_sharpe(mu, cov, {}, {.risk_free = 0.02}), 0.3047768672819914, 0.22165566922402932,
+        1.2847714127003216);
   // test_max_sharpe_short
-  check(keel::max_sharpe(mu, cov, 0.02, keel::weight_bounds::unbounded()), 0.4937195216716211, 0.29516576454651955,
-        1.6049270564945908);
+  check(keel::max_sharpe(mu, cov, keel::weight_bounds::unbounded(), {.risk_free = 0.02}), 0.4937195216716211,
+        0.29516576454651955, 1.6049270564945908);
   // test_ef_example: efficient_return(0.2) earns 0.2.
   CHECK(keel::efficient_return(mu, cov, 0.2).expected_return == Approx(0.2).epsilon(1e-14));
 }

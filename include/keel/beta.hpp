@@ -419,7 +419,7 @@ template <class W, class B>
 ///         fit in float); insufficient_data when n < options.min_observations;
 ///         singular_problem when the market returns have zero variance.
 /// No allocation; O(n), usually one pass. Ref: Greene, Econometric Analysis, 8th ed., ch. 4.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto market_beta(const S1& asset_returns, const S2& market_returns, beta_options options = {}) {
   return detail::fit_market_beta(asset_returns, market_returns, options);
 }
@@ -446,7 +446,7 @@ template <DatedSeries D1, DatedSeries D2>
 ///         window < 3, or values out of range as market_beta (naming the window);
 ///         insufficient_data when n < window; singular_problem when the market is constant
 ///         over some window (naming it).
-template <Series S1, Series S2, class Real>
+template <PlainSeries S1, PlainSeries S2, class Real>
 void rolling_beta(const S1& asset_returns, const S2& market_returns, std::ptrdiff_t window,
                   rolling_beta_result<Real>& out, rolling_beta_options options = {}) {
   detail::rolling_beta_into(asset_returns, market_returns, window, out, options);
@@ -455,7 +455,7 @@ void rolling_beta(const S1& asset_returns, const S2& market_returns, std::ptrdif
 /// Rolling market beta of two series -> rolling_beta_result{betas, alphas, r_squareds}, each
 /// of n - window + 1 elements (see the `out` form for the rules and errors).
 /// \throws as the `out` form.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto rolling_beta(const S1& asset_returns, const S2& market_returns, std::ptrdiff_t window,
                                 rolling_beta_options options = {}) {
   rolling_beta_result<detail::range_result_t<S1, S2>> out;

@@ -18,7 +18,9 @@
 //     maximum-return one (both included). Without bounds the return is unbounded (unbounded =
 //     true): the points then end at the largest asset return, or at the minimum-variance
 //     return plus the assets' return range when that is higher.
-//   - Constraints, units and the Sharpe ratio as in markowitz.hpp.
+//   - mu is any Series (std::vector, std::span, Eigen vectors, Eigen::Map, the caller's
+//     containers), cov an Eigen matrix; constraints, units and the Sharpe ratio as in
+//     markowitz.hpp.
 //
 // References
 //   H. Markowitz, "The optimization of a quadratic function subject to linear constraints",
@@ -45,6 +47,7 @@
 #include <keel/detail/frontier_path.hpp>
 #include <keel/error.hpp>
 #include <keel/markowitz.hpp>
+#include <keel/series.hpp>
 
 namespace keel {
 
@@ -78,7 +81,7 @@ struct frontier {
 
 /// The efficient frontier of mu and cov under the constraints, exactly.
 /// \f[ w(\lambda) = \arg\min_w \tfrac12 w'\Sigma w - \lambda \mu'w \ \text{subject to the constraints},\ \lambda \ge 0
-/// \f] \pre mu (N) and cov (N x N) finite, cov symmetric; options.points >= 1; risk_free finite;
+/// \f] \pre mu (N, any Series) and cov (N x N) finite, cov symmetric; options.points >= 1; risk_free finite;
 ///      constraints sized to N (invalid_input).
 /// \throws singular_problem when cov is not PSD, or is singular where the constraints leave
 ///         the answer non-unique (ledoit_wolf is suggested); infeasible when the constraints
@@ -87,11 +90,11 @@ struct frontier {
 ///          Sharpe ratios use options.risk_free. max_sharpe is empty where max_sharpe()
 ///          would throw infeasible (no portfolio beats rf, or the maximum is not attained).
 /// Ref: Markowitz (1956); Best (1996); Merton (1972).
-template <class DMu, class DCov>
-[[nodiscard]] frontier<detail::markowitz_real_t<DMu, DCov>> efficient_frontier(const Eigen::MatrixBase<DMu>& mu,
-                                                                               const Eigen::MatrixBase<DCov>& cov,
-                                                                               const frontier_options& options = {}) {
-  using real = detail::markowitz_real_t<DMu, DCov>;
+template <Series M, class DCov>
+[[nodiscard]] frontier<detail::markowitz_real_t<DCov, M>> efficient_frontier(const M& mu,
+                                                                             const Eigen::MatrixBase<DCov>& cov,
+                                                                             const frontier_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, M>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "efficient_frontier";
   if (options.points < 1) detail::throw_bad_option(fn, "points", static_cast<double>(options.points), "at least 1");

@@ -658,7 +658,7 @@ template <class Derived>
 /// \throws invalid_input for bad options or returns; insufficient_data (as har_fit);
 ///         singular_problem for constant squared returns.
 /// Ref: Corsi (2009); Andersen, Bollerslev & Diebold (2007) (squared returns as the proxy).
-template <Series S, class Real>
+template <PlainSeries S, class Real>
   requires std::same_as<Real, detail::value_t<S>>
 void har_volatility_forecast(const S& returns, har_volatility_result<Real>& out, har_volatility_options options = {}) {
   detail::har_volatility_into("har_volatility_forecast", returns, -1, out, options);
@@ -666,7 +666,7 @@ void har_volatility_forecast(const S& returns, har_volatility_result<Real>& out,
 
 /// har_volatility_forecast into a new result (see the `out` form).
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto har_volatility_forecast(const S& returns, har_volatility_options options = {}) {
   har_volatility_result<detail::value_t<S>> out;
   detail::har_volatility_into("har_volatility_forecast", returns, -1, out, options);

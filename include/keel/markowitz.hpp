@@ -11,22 +11,28 @@
 //                                     label (sectors), linear constraints a'w <= b, = b, >= b;
 //                                     a weight_bounds converts to it
 //   portfolio<Real>{weights, expected_return, volatility, sharpe}
+//   markowitz_options{risk_free}      the annual risk-free rate of the Sharpe ratios (0)
 //   two_asset_min_variance(sigma1, sigma2, rho)                  the analytic two-asset forms
-//   two_asset_tangency(mu1, mu2, sigma1, sigma2, rho, risk_free)
+//   two_asset_tangency(mu1, mu2, sigma1, sigma2, rho, markowitz_options{})
 //   min_variance(cov, constraints)                               least variance
-//   max_sharpe(mu, cov, risk_free, constraints)                  largest (mu'w - rf) / sigma
-//   efficient_return(mu, cov, target_return, constraints)        least variance, mu'w >= target
-//   efficient_risk(mu, cov, target_volatility, constraints)      largest return, sigma <= target
-//   max_quadratic_utility(mu, cov, risk_aversion, constraints)   largest mu'w - delta/2 w'Sigma w
+//   max_sharpe(mu, cov, constraints, markowitz_options{})        largest (mu'w - rf) / sigma
+//   efficient_return(mu, cov, target_return, constraints, markowitz_options{})
+//                                                                least variance, mu'w >= target
+//   efficient_risk(mu, cov, target_volatility, constraints, markowitz_options{})
+//                                                                largest return, sigma <= target
+//   max_quadratic_utility(mu, cov, risk_aversion, constraints, markowitz_options{})
+//                                                                largest mu'w - delta/2 w'Sigma w
 //   kelly_weights(mu, cov, kelly_options{fraction, bounds, risk_free})
 //                                                                growth-optimal (quadratic) weights
-//   portfolio_performance(weights, mu, cov, risk_free)           return, volatility, Sharpe
+//   portfolio_performance(weights, mu, cov, markowitz_options{}) return, volatility, Sharpe
 //
 // Conventions
-//   - mu (N, annualised expected returns) and cov (N x N, annualised covariance) are Eigen
-//     expressions (covariance.hpp and expected_returns.hpp estimate them); the risk-free rate
-//     is annual beside them. Sharpe = (mu'w - rf) / sqrt(w'Sigma w), PyPortfolioOpt's
-//     definition; a portfolio of zero volatility has Sharpe +-inf (0 when it earns rf).
+//   - mu (N, annualised expected returns) and weights (N) are any Series (std::vector,
+//     std::span, Eigen vectors and expressions, Eigen::Map, the caller's containers); cov (N x
+//     N, annualised covariance) is an Eigen matrix expression (covariance.hpp and
+//     expected_returns.hpp estimate them). The risk-free rate is an options field, annual
+//     beside them. Sharpe = (mu'w - rf) / sqrt(w'Sigma w), PyPortfolioOpt's definition; a
+//     portfolio of zero volatility has Sharpe +-inf (0 when it earns rf).
 //   - Weights are fractions of the budget; without bounds (unbounded()) the problems have the
 //     two-fund closed forms (Merton 1972) solved by Cholesky. Otherwise they are solved
 //     exactly, to rounding, by the parametric active-set method (detail/qp.hpp): the whole
@@ -63,6 +69,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -75,6 +82,7 @@
 #include <keel/detail/text.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
+#include <keel/series.hpp>
 
 namespace keel {
 
@@ -185,11 +193,29 @@ struct kelly_options {
   double risk_free = 0;
 };
 
+/// Options of two_asset_tangency, max_sharpe, efficient_return, efficient_risk,
+/// max_quadratic_utility and portfolio_performance.
+struct markowitz_options {
+  /// Annual risk-free rate (the units of mu): the Sharpe ratio of the result is (mu'w - rf) /
+  /// sigma; max_sharpe and two_asset_tangency maximise that ratio.
+  double risk_free = 0;
+};
+
 namespace detail {
 
-/// The result type of mu and cov expressions.
-template <class... Derived>
-using markowitz_real_t = result_t<typename Derived::Scalar...>;
+/// The result type of a cov expression and Series (mu, weights).
+template <class DCov, class... S>
+using markowitz_real_t = result_t<typename DCov::Scalar, value_t<S>...>;
+
+/// A Series as an Eigen vector of Acc (a copy: the QP and the closed forms work on it).
+template <class Acc, class S>
+[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> vector_of(const S& s) {
+  const std::ptrdiff_t n = ssize(s);
+  Eigen::Matrix<Acc, Eigen::Dynamic, 1> out(n);
+  auto f = std::ranges::begin(s);
+  for (std::ptrdiff_t i = 0; i < n; ++i) out(i) = static_cast<Acc>(f[i]);
+  return out;
+}
 
 /// A Markowitz problem in the accumulation type: the QP (q = Sigma, c = mu), how its rows map
 /// to the caller's constraints, and whether the closed forms apply.
@@ -350,19 +376,17 @@ void load_linear(std::string_view fn, const portfolio_constraints& pc, Eigen::In
   }
 }
 
-/// The model of a problem: checked covariance (PSD), expected returns, constraints.
-template <class Acc, class DMu, class DCov>
-[[nodiscard]] markowitz_model<Acc> make_model(std::string_view fn, const Eigen::MatrixBase<DMu>* mu,
-                                              const Eigen::MatrixBase<DCov>& cov, const portfolio_constraints& pc) {
+/// The model of a problem: checked covariance (PSD), expected returns (a Series, or none:
+/// nullptr), constraints.
+template <class Acc, class M, class DCov>
+[[nodiscard]] markowitz_model<Acc> make_model(std::string_view fn, const M* mu, const Eigen::MatrixBase<DCov>& cov,
+                                              const portfolio_constraints& pc) {
   markowitz_model<Acc> m;
   load_covariance(fn, cov, m.qp.q);
   const Eigen::Index n = m.qp.q.rows();
   if (mu != nullptr) {
-    if (mu->cols() != 1 && mu->rows() != 1)
-      throw invalid_input(
-          message(fn, "mu is " + std::to_string(mu->rows()) + " x " + std::to_string(mu->cols()) + ", not a vector"));
-    require_same_size(fn, "mu", mu->size(), "cov", n);
-    m.qp.c = mu->reshaped().template cast<Acc>();
+    require_same_size(fn, "mu", ssize(*mu), "cov", n);
+    m.qp.c = vector_of<Acc>(*mu);
     require_finite(fn, "mu", m.qp.c);
     require_scale(fn, "mu", m.qp.c, 1e-150, 1e150);
   } else {
@@ -512,64 +536,84 @@ template <std::floating_point T>
   return detail::make_portfolio<T>(fn, w, acc(0), v, acc(0));
 }
 
+namespace detail {
+
+/// two_asset_tangency with the rate in the accumulation type (the deprecated form passes a T).
+template <std::floating_point T>
+[[nodiscard]] portfolio<T> two_asset_tangency_at(T mu1, T mu2, T sigma1, T sigma2, T rho, accum_t<T> risk_free) {
+  constexpr std::string_view fn = "two_asset_tangency";
+  using acc = accum_t<T>;
+  for (const auto& [name, v] :
+       {std::pair{"mu1", acc(mu1)}, std::pair{"mu2", acc(mu2)}, std::pair{"risk_free", risk_free}})
+    require_rate(fn, name, static_cast<double>(v));
+  require_option_in(fn, "sigma1", static_cast<double>(sigma1), 1e-150, 1e150, "in [1e-150, 1e150]");
+  require_option_in(fn, "sigma2", static_cast<double>(sigma2), 1e-150, 1e150, "in [1e-150, 1e150]");
+  require_option_in(fn, "rho", static_cast<double>(rho), -1, 1, "in [-1, 1]");
+  if (std::fabs(static_cast<double>(rho)) == 1)
+    throw singular_problem(message(fn, "rho = " + number_text(static_cast<double>(rho)) +
+                                           ": the covariance is singular and a riskless mix exists"));
+  const acc e1 = acc(mu1) - risk_free, e2 = acc(mu2) - risk_free, s1 = sigma1, s2 = sigma2;
+  const acc c = static_cast<acc>(rho) * s1 * s2;
+  const acc den = e1 * s2 * s2 + e2 * s1 * s1 - (e1 + e2) * c;
+  if (!(den > 0))
+    throw infeasible(message(
+        fn, "no fully invested portfolio has a maximum Sharpe ratio above risk_free = " +
+                number_text(static_cast<double>(risk_free)) +
+                " (e1 s2^2 + e2 s1^2 - (e1 + e2) rho s1 s2 = " + number_text(static_cast<double>(den)) + " <= 0)"));
+  const acc w1 = (e1 * s2 * s2 - e2 * c) / den;
+  Eigen::Matrix<acc, Eigen::Dynamic, 1> w(2);
+  w << w1, 1 - w1;
+  const acc r = w1 * acc(mu1) + w(1) * acc(mu2);
+  const acc v = w1 * w1 * s1 * s1 + w(1) * w(1) * s2 * s2 + 2 * w1 * w(1) * c;
+  return make_portfolio<T>(fn, w, r, v, risk_free);
+}
+
+}  // namespace detail
+
 /// The tangency (maximum-Sharpe) portfolio of two risky assets, fully invested, no bounds:
 /// with excess returns e_i = mu_i - rf, w1 = (e1 s2^2 - e2 rho s1 s2) / (e1 s2^2 + e2 s1^2 -
-/// (e1 + e2) rho s1 s2), w2 = 1 - w1.
-/// \pre finite arguments, sigmas > 0, -1 <= rho <= 1; else invalid_input.
+/// (e1 + e2) rho s1 s2), w2 = 1 - w1; rf = options.risk_free (annual, as mu1 and mu2).
+/// \pre finite arguments and risk_free, sigmas > 0, -1 <= rho <= 1; else invalid_input.
 /// \throws infeasible when the denominator is <= 0 (no portfolio of positive excess return on
 ///         the upper branch: the maximum Sharpe ratio is not attained); singular_problem for a
 ///         singular 2 x 2 covariance (|rho| = 1).
 /// \returns portfolio{weights (2), expected_return, volatility, sharpe}.
 /// Ref: Tobin (1958); Elton, Gruber et al., Modern Portfolio Theory, 9th ed., ch. 6.
 template <std::floating_point T>
-[[nodiscard]] portfolio<T> two_asset_tangency(T mu1, T mu2, T sigma1, T sigma2, T rho, T risk_free) {
-  constexpr std::string_view fn = "two_asset_tangency";
-  using acc = detail::accum_t<T>;
-  for (const auto& [name, v] : {std::pair{"mu1", mu1}, std::pair{"mu2", mu2}, std::pair{"risk_free", risk_free}})
-    detail::require_rate(fn, name, static_cast<double>(v));
-  detail::require_option_in(fn, "sigma1", static_cast<double>(sigma1), 1e-150, 1e150, "in [1e-150, 1e150]");
-  detail::require_option_in(fn, "sigma2", static_cast<double>(sigma2), 1e-150, 1e150, "in [1e-150, 1e150]");
-  detail::require_option_in(fn, "rho", static_cast<double>(rho), -1, 1, "in [-1, 1]");
-  if (std::fabs(static_cast<double>(rho)) == 1)
-    throw singular_problem(detail::message(fn, "rho = " + detail::number_text(static_cast<double>(rho)) +
-                                                   ": the covariance is singular and a riskless mix exists"));
-  const acc e1 = acc(mu1) - acc(risk_free), e2 = acc(mu2) - acc(risk_free), s1 = sigma1, s2 = sigma2;
-  const acc c = static_cast<acc>(rho) * s1 * s2;
-  const acc den = e1 * s2 * s2 + e2 * s1 * s1 - (e1 + e2) * c;
-  if (!(den > 0))
-    throw infeasible(detail::message(fn, "no fully invested portfolio has a maximum Sharpe ratio above risk_free = " +
-                                             detail::number_text(static_cast<double>(risk_free)) +
-                                             " (e1 s2^2 + e2 s1^2 - (e1 + e2) rho s1 s2 = " +
-                                             detail::number_text(static_cast<double>(den)) + " <= 0)"));
-  const acc w1 = (e1 * s2 * s2 - e2 * c) / den;
-  Eigen::Matrix<acc, Eigen::Dynamic, 1> w(2);
-  w << w1, 1 - w1;
-  const acc r = w1 * acc(mu1) + w(1) * acc(mu2);
-  const acc v = w1 * w1 * s1 * s1 + w(1) * w(1) * s2 * s2 + 2 * w1 * w(1) * c;
-  return detail::make_portfolio<T>(fn, w, r, v, acc(risk_free));
+[[nodiscard]] portfolio<T> two_asset_tangency(T mu1, T mu2, T sigma1, T sigma2, T rho,
+                                              const markowitz_options& options = {}) {
+  return detail::two_asset_tangency_at(mu1, mu2, sigma1, sigma2, rho,
+                                       static_cast<detail::accum_t<T>>(options.risk_free));
 }
 
-/// Expected return, volatility and Sharpe ratio of given weights.
+/// Deprecated for one release: the risk-free rate is an options field.
+template <std::floating_point T>
+[[deprecated("use two_asset_tangency(mu1, mu2, sigma1, sigma2, rho, {.risk_free = r})")]] [[nodiscard]] portfolio<T>
+two_asset_tangency(T mu1, T mu2, T sigma1, T sigma2, T rho, T risk_free) {
+  return detail::two_asset_tangency_at(mu1, mu2, sigma1, sigma2, rho, static_cast<detail::accum_t<T>>(risk_free));
+}
+
+/// Expected return, volatility and Sharpe ratio of given weights; rf = options.risk_free.
 /// \f[ r = \mu'w,\ \sigma = \sqrt{w'\Sigma w},\ S = (r - r_f)/\sigma \f] (S = +-inf at sigma = 0
 /// unless r = rf, then 0).
-/// \pre weights and mu of size N, cov N x N, all finite; else invalid_input.
+/// \pre weights and mu of size N, cov N x N, all finite, risk_free finite; else invalid_input.
 /// \throws singular_problem when w'Sigma w < 0 beyond rounding (cov not PSD).
 /// \returns portfolio{weights (a copy), expected_return, volatility, sharpe}.
 /// Ref: Sharpe, "The Sharpe ratio", J. Portfolio Management 21 (1994).
-template <class DW, class DMu, class DCov>
-[[nodiscard]] portfolio<detail::markowitz_real_t<DW, DMu, DCov>> portfolio_performance(
-    const Eigen::MatrixBase<DW>& weights, const Eigen::MatrixBase<DMu>& mu, const Eigen::MatrixBase<DCov>& cov,
-    double risk_free = 0) {
-  using real = detail::markowitz_real_t<DW, DMu, DCov>;
+template <Series W, Series M, class DCov>
+[[nodiscard]] portfolio<detail::markowitz_real_t<DCov, W, M>> portfolio_performance(
+    const W& weights, const M& mu, const Eigen::MatrixBase<DCov>& cov, const markowitz_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, W, M>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "portfolio_performance";
+  const double risk_free = options.risk_free;
   detail::require_rate(fn, "risk_free", risk_free);
   Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> q;
   detail::load_covariance(fn, cov, q);
-  detail::require_same_size(fn, "weights", weights.size(), "cov", q.rows());
-  detail::require_same_size(fn, "mu", mu.size(), "cov", q.rows());
-  const auto w = weights.reshaped().template cast<acc>().eval();
-  const auto m = mu.reshaped().template cast<acc>().eval();
+  detail::require_same_size(fn, "weights", detail::ssize(weights), "cov", q.rows());
+  detail::require_same_size(fn, "mu", detail::ssize(mu), "cov", q.rows());
+  const auto w = detail::vector_of<acc>(weights);
+  const auto m = detail::vector_of<acc>(mu);
   detail::require_finite(fn, "weights", w);
   detail::require_finite(fn, "mu", m);
   detail::require_scale(fn, "weights", w, 1e-150, 1e150);
@@ -579,8 +623,16 @@ template <class DW, class DMu, class DCov>
   if (v < -64 * std::numeric_limits<acc>::epsilon() * scale)
     throw singular_problem(detail::message(fn, "w'cov w = " + detail::number_text(static_cast<double>(v)) +
                                                    " < 0: cov is not positive semi-definite (use ledoit_wolf)"));
-  return detail::make_portfolio<real>(fn, Eigen::Matrix<acc, Eigen::Dynamic, 1>(w), m.dot(w), v,
-                                      static_cast<acc>(risk_free));
+  return detail::make_portfolio<real>(fn, w, m.dot(w), v, static_cast<acc>(risk_free));
+}
+
+/// Deprecated for one release: the risk-free rate is an options field.
+template <Series W, Series M, class DCov, class R>
+  requires std::is_arithmetic_v<R>
+[[deprecated("use portfolio_performance(weights, mu, cov, {.risk_free = r})")]] [[nodiscard]] portfolio<
+    detail::markowitz_real_t<DCov, W, M>>
+portfolio_performance(const W& weights, const M& mu, const Eigen::MatrixBase<DCov>& cov, R risk_free) {
+  return portfolio_performance(weights, mu, cov, markowitz_options{.risk_free = static_cast<double>(risk_free)});
 }
 
 /// The minimum-variance portfolio: argmin w'Sigma w under the constraints.
@@ -598,7 +650,8 @@ template <class DCov>
   using real = typename DCov::Scalar;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "min_variance";
-  const auto m = detail::make_model<acc>(fn, static_cast<const Eigen::MatrixBase<DCov>*>(nullptr), cov, constraints);
+  const auto m =
+      detail::make_model<acc>(fn, static_cast<const Eigen::Matrix<acc, Eigen::Dynamic, 1>*>(nullptr), cov, constraints);
   Eigen::Matrix<acc, Eigen::Dynamic, 1> w;
   if (m.closed_form) {
     w = detail::closed_form_path(fn, m).weights.front();
@@ -611,8 +664,9 @@ template <class DCov>
 
 /// The tangency portfolio: argmax (mu'w - rf) / sqrt(w'Sigma w) under the constraints, found
 /// exactly on the frontier's segments (the ratio's stationary point on each is a closed form).
-/// Unbounded and fully invested: w = Sigma^-1 (mu - rf 1) / 1'Sigma^-1 (mu - rf 1).
-/// \pre mu (N), cov (N x N) finite; risk_free finite (invalid_input).
+/// Unbounded and fully invested: w = Sigma^-1 (mu - rf 1) / 1'Sigma^-1 (mu - rf 1); rf =
+/// options.risk_free.
+/// \pre mu (N values, any Series), cov (N x N) finite; risk_free finite (invalid_input).
 /// \throws infeasible when no allowed portfolio earns more than rf, or the maximum is not
 ///         attained (unbounded weights with rf at or above the minimum-variance return);
 ///         singular_problem when a zero-volatility portfolio earns more than rf, or as
@@ -620,85 +674,105 @@ template <class DCov>
 /// \returns portfolio{weights, expected_return, volatility, sharpe}; among equal ratios the
 ///          largest return.
 /// Ref: Tobin (1958); Sharpe (1964); Merton (1972).
-template <class DMu, class DCov>
-[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> max_sharpe(const Eigen::MatrixBase<DMu>& mu,
-                                                                        const Eigen::MatrixBase<DCov>& cov,
-                                                                        double risk_free = 0,
-                                                                        const portfolio_constraints& constraints = {}) {
-  using real = detail::markowitz_real_t<DMu, DCov>;
+template <Series M, class DCov>
+[[nodiscard]] portfolio<detail::markowitz_real_t<DCov, M>> max_sharpe(const M& mu, const Eigen::MatrixBase<DCov>& cov,
+                                                                      const portfolio_constraints& constraints = {},
+                                                                      const markowitz_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, M>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "max_sharpe";
-  detail::require_rate(fn, "risk_free", risk_free);
+  detail::require_rate(fn, "risk_free", options.risk_free);
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
-  const acc rf = static_cast<acc>(risk_free);
+  const acc rf = static_cast<acc>(options.risk_free);
   return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::max_sharpe_point(fn, path, rf)), rf);
+}
+
+/// Deprecated for one release: the risk-free rate is an options field, after the constraints.
+template <Series M, class DCov, class R>
+  requires std::is_arithmetic_v<R>
+[[deprecated("use max_sharpe(mu, cov, constraints, {.risk_free = r})")]] [[nodiscard]] portfolio<
+    detail::markowitz_real_t<DCov, M>>
+max_sharpe(const M& mu, const Eigen::MatrixBase<DCov>& cov, R risk_free,
+           const portfolio_constraints& constraints = {}) {
+  return max_sharpe(mu, cov, constraints, markowitz_options{.risk_free = static_cast<double>(risk_free)});
 }
 
 /// The efficient portfolio for a return: argmin w'Sigma w subject to mu'w >= target_return
 /// and the constraints (PyPortfolioOpt's semantics), exactly: linear interpolation between
 /// the two frontier corners around the target.
-/// \pre finite target_return; mu, cov as max_sharpe.
+/// \pre finite target_return; mu, cov, risk_free as max_sharpe.
 /// \throws infeasible when target_return is above the largest return the constraints allow
 ///         (the message gives the frontier's range); singular_problem as min_variance.
-/// \returns portfolio{weights, expected_return, volatility, sharpe (rf = 0)}.
+/// \returns portfolio{weights, expected_return, volatility, sharpe (rf = options.risk_free,
+///          which does not move the weights)}.
 /// Ref: Markowitz (1956); Merton (1972).
-template <class DMu, class DCov>
-[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> efficient_return(
-    const Eigen::MatrixBase<DMu>& mu, const Eigen::MatrixBase<DCov>& cov, double target_return,
-    const portfolio_constraints& constraints = {}) {
-  using real = detail::markowitz_real_t<DMu, DCov>;
+template <Series M, class DCov>
+[[nodiscard]] portfolio<detail::markowitz_real_t<DCov, M>> efficient_return(
+    const M& mu, const Eigen::MatrixBase<DCov>& cov, double target_return,
+    const portfolio_constraints& constraints = {}, const markowitz_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, M>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "efficient_return";
   detail::require_rate(fn, "target_return", target_return);
+  detail::require_rate(fn, "risk_free", options.risk_free);
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
   return detail::make_portfolio<real>(
-      fn, detail::checked(fn, m, detail::at_return(fn, path, static_cast<acc>(target_return))), acc(0));
+      fn, detail::checked(fn, m, detail::at_return(fn, path, static_cast<acc>(target_return))),
+      static_cast<acc>(options.risk_free));
 }
 
 /// The efficient portfolio for a risk: argmax mu'w subject to sqrt(w'Sigma w) <=
 /// target_volatility and the constraints, exactly: on the frontier segment that reaches the
 /// target the variance is a quadratic in the position, solved in closed form.
-/// \pre target_volatility finite and >= 0; mu, cov as max_sharpe.
+/// \pre target_volatility finite and >= 0; mu, cov, risk_free as max_sharpe.
 /// \throws infeasible when target_volatility is below the minimum volatility (named in the
 ///         message); a target above the largest volatility gives the maximum-return portfolio.
-/// \returns portfolio{weights, expected_return, volatility, sharpe (rf = 0)}.
+/// \returns portfolio{weights, expected_return, volatility, sharpe (rf = options.risk_free,
+///          which does not move the weights)}.
 /// Ref: Markowitz (1956); Merton (1972).
-template <class DMu, class DCov>
-[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> efficient_risk(
-    const Eigen::MatrixBase<DMu>& mu, const Eigen::MatrixBase<DCov>& cov, double target_volatility,
-    const portfolio_constraints& constraints = {}) {
-  using real = detail::markowitz_real_t<DMu, DCov>;
+template <Series M, class DCov>
+[[nodiscard]] portfolio<detail::markowitz_real_t<DCov, M>> efficient_risk(const M& mu,
+                                                                          const Eigen::MatrixBase<DCov>& cov,
+                                                                          double target_volatility,
+                                                                          const portfolio_constraints& constraints = {},
+                                                                          const markowitz_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, M>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "efficient_risk";
   detail::require_option_in(fn, "target_volatility", target_volatility, 0, std::numeric_limits<double>::max(),
                             "finite and >= 0");
+  detail::require_rate(fn, "risk_free", options.risk_free);
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const auto path = detail::model_path(fn, m, std::numeric_limits<acc>::infinity());
   return detail::make_portfolio<real>(
-      fn, detail::checked(fn, m, detail::at_volatility(fn, path, static_cast<acc>(target_volatility))), acc(0));
+      fn, detail::checked(fn, m, detail::at_volatility(fn, path, static_cast<acc>(target_volatility))),
+      static_cast<acc>(options.risk_free));
 }
 
 /// The mean-variance utility optimum: argmax mu'w - (delta / 2) w'Sigma w under the
 /// constraints, delta = risk_aversion: the frontier point at risk tolerance 1 / delta.
-/// \pre risk_aversion finite and > 0 (invalid_input); mu, cov as max_sharpe.
+/// \pre risk_aversion finite and > 0 (invalid_input); mu, cov, risk_free as max_sharpe.
 /// \throws as min_variance.
-/// \returns portfolio{weights, expected_return, volatility, sharpe (rf = 0)}.
+/// \returns portfolio{weights, expected_return, volatility, sharpe (rf = options.risk_free,
+///          which does not move the weights)}.
 /// Ref: Markowitz (1959), ch. 9; PyPortfolioOpt's max_quadratic_utility.
-template <class DMu, class DCov>
-[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> max_quadratic_utility(
-    const Eigen::MatrixBase<DMu>& mu, const Eigen::MatrixBase<DCov>& cov, double risk_aversion,
-    const portfolio_constraints& constraints = {}) {
-  using real = detail::markowitz_real_t<DMu, DCov>;
+template <Series M, class DCov>
+[[nodiscard]] portfolio<detail::markowitz_real_t<DCov, M>> max_quadratic_utility(
+    const M& mu, const Eigen::MatrixBase<DCov>& cov, double risk_aversion,
+    const portfolio_constraints& constraints = {}, const markowitz_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, M>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "max_quadratic_utility";
   detail::require_option_in(fn, "risk_aversion", risk_aversion, std::numeric_limits<double>::min(),
                             std::numeric_limits<double>::max(), "finite and > 0");
+  detail::require_rate(fn, "risk_free", options.risk_free);
   const auto m = detail::make_model<acc>(fn, &mu, cov, constraints);
   const acc lambda = 1 / static_cast<acc>(risk_aversion);
   const auto path = detail::model_path(fn, m, m.closed_form ? std::numeric_limits<acc>::infinity() : lambda);
-  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_lambda(path, lambda)), acc(0));
+  return detail::make_portfolio<real>(fn, detail::checked(fn, m, detail::at_lambda(path, lambda)),
+                                      static_cast<acc>(options.risk_free));
 }
 
 /// Growth-optimal (Kelly) weights under the quadratic approximation of log growth,
@@ -710,11 +784,11 @@ template <class DMu, class DCov>
 /// \returns portfolio{weights, expected_return = rf + (mu - rf)'w (cash at rf), volatility,
 ///          sharpe = (mu - rf)'w / volatility}.
 /// Ref: Kelly (1956); Thorp (2006), sec. 7.
-template <class DMu, class DCov>
-[[nodiscard]] portfolio<detail::markowitz_real_t<DMu, DCov>> kelly_weights(const Eigen::MatrixBase<DMu>& mu,
-                                                                           const Eigen::MatrixBase<DCov>& cov,
-                                                                           const kelly_options& options = {}) {
-  using real = detail::markowitz_real_t<DMu, DCov>;
+template <Series M, class DCov>
+[[nodiscard]] portfolio<detail::markowitz_real_t<DCov, M>> kelly_weights(const M& mu,
+                                                                         const Eigen::MatrixBase<DCov>& cov,
+                                                                         const kelly_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, M>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "kelly_weights";
   detail::require_option_in(fn, "fraction", options.fraction, std::numeric_limits<double>::min(), 100, "in (0, 100]");

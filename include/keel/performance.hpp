@@ -791,7 +791,7 @@ void fill_dated(dated_series<Key, Real>& d, const std::vector<Key>& keys, const 
 /// \throws insufficient_data for an empty series; invalid_input for a NaN or infinity, or a
 ///         return below -1 (naming its index). A return of exactly -1 is a depth of 1.
 /// Ref: Magdon-Ismail and Atiya, "Maximum drawdown", Risk 17 (2004); Bacon (2008) ch. 4.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto max_drawdown(const S& returns) {
   return detail::perf::deepest<false>("max_drawdown", returns);
 }
@@ -811,7 +811,7 @@ template <DatedSeries D>
 /// \returns drawdown (see max_drawdown); depth 0 with peak = trough = -1 when values never fall.
 /// \throws insufficient_data for no values; invalid_input for a NaN, infinite, zero or negative value.
 /// Ref: Bacon (2008) ch. 4.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto max_drawdown_from_values(const S& value_path) {
   return detail::perf::deepest<true>("max_drawdown_from_values", value_path);
 }
@@ -831,7 +831,7 @@ template <DatedSeries D>
 /// Not annualised.
 /// \throws invalid_input if `out` has not n elements, or as max_drawdown (an empty series gives
 ///         an empty curve).
-template <Series S, class Out>
+template <PlainSeries S, class Out>
   requires std::ranges::random_access_range<Out> && std::ranges::sized_range<Out> &&
       std::floating_point<std::ranges::range_value_t<Out>>
 void drawdown_series(const S& returns, Out&& out) {
@@ -843,7 +843,7 @@ void drawdown_series(const S& returns, Out&& out) {
 
 /// The underwater curve of a return series: one depth per return (see the `out` form).
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] std::vector<detail::value_t<S>> drawdown_series(const S& returns) {
   std::vector<detail::value_t<S>> out(detail::uz(detail::ssize(returns)));
   drawdown_series(returns, out);
@@ -869,7 +869,7 @@ template <DatedSeries D>
 /// Not annualised.
 /// \throws invalid_input for count < 0, or as max_drawdown.
 /// Ref: pyfolio, timeseries.gen_drawdown_table.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto top_drawdowns(const S& returns, std::ptrdiff_t count) {
   return detail::perf::all_episodes("top_drawdowns", returns, count);
 }
@@ -896,7 +896,7 @@ template <DatedSeries D>
 /// \throws insufficient_data for an empty series; invalid_input for a NaN, infinity or return
 ///         below -1, periods_per_year not positive and finite, or a result that overflows.
 /// Ref: Bacon (2008) ch. 2 (annualised return).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto annual_return(const S& returns, annual_options options = {}) {
   return detail::perf::annual_return_of("annual_return", returns, options);
 }
@@ -916,7 +916,7 @@ template <DatedSeries D>
 /// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity, bad periods_per_year, or
 ///         returns whose squares overflow or whose deviations underflow.
 /// Ref: Bacon (2008) ch. 4.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto annual_volatility(const S& returns, annual_options options = {}) {
   return detail::perf::annual_volatility_of("annual_volatility", returns, options);
 }
@@ -938,7 +938,7 @@ template <DatedSeries D>
 /// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity, a non-finite
 ///         risk_free or bad periods_per_year; singular_problem for 0 / 0.
 /// Ref: Sharpe, J. Portfolio Management 21 (1994).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto sharpe_ratio(const S& returns, ratio_options options = {}) {
   return detail::perf::sharpe_of("sharpe_ratio", returns, options);
 }
@@ -959,7 +959,7 @@ template <DatedSeries D>
 /// \throws insufficient_data for an empty series; invalid_input for a NaN or infinity, bad
 ///         options, or squares that overflow or underflow.
 /// Ref: Sortino and Price, J. Investing 3 (1994).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto downside_risk(const S& returns, sortino_options options = {}) {
   return detail::perf::sortino_of("downside_risk", returns, options, false);
 }
@@ -980,7 +980,7 @@ template <DatedSeries D>
 /// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity or bad options;
 ///         singular_problem for 0 / 0.
 /// Ref: Sortino and Price, J. Investing 3 (1994).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto sortino_ratio(const S& returns, sortino_options options = {}) {
   return detail::perf::sortino_of("sortino_ratio", returns, options, true);
 }
@@ -999,7 +999,7 @@ template <DatedSeries D>
 /// no drawdown it is +inf where empyrical returns NaN (0 / 0, all returns 0: singular_problem).
 /// \throws as annual_return and max_drawdown; singular_problem for 0 / 0.
 /// Ref: Young, "Calmar ratio: a smoother tool", Futures 20 (1991).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto calmar_ratio(const S& returns, annual_options options = {}) {
   return detail::perf::calmar_of("calmar_ratio", returns, options);
 }
@@ -1022,7 +1022,7 @@ template <DatedSeries D>
 /// \throws insufficient_data for n < 2; invalid_input for a NaN or infinity, non-finite rates,
 ///         required_return <= -1 (unless periods_per_year = 1) or bad periods_per_year; singular_problem for 0 / 0.
 /// Ref: Keating and Shadwick, J. Performance Measurement 6 (2002).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto omega_ratio(const S& returns, omega_options options = {}) {
   return detail::perf::omega_of("omega_ratio", returns, options);
 }
@@ -1044,7 +1044,7 @@ template <DatedSeries D>
 /// \throws insufficient_data for an empty series; invalid_input for a NaN or infinity;
 ///         singular_problem for 0 / 0.
 /// Ref: Hyndman and Fan, Amer. Statist. 50 (1996) (type 7 quantile).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto tail_ratio(const S& returns) {
   return detail::perf::tail_of("tail_ratio", returns);
 }
@@ -1064,7 +1064,7 @@ template <DatedSeries D>
 /// Not annualised (an R^2 has no time unit).
 /// \throws insufficient_data for n < 2; invalid_input for a NaN, infinity or return <= -1.
 /// Ref: empyrical, stats.stability_of_timeseries.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto stability(const S& returns) {
   return detail::perf::stability_of("stability", returns);
 }
@@ -1089,7 +1089,7 @@ template <DatedSeries D>
 /// \throws invalid_input for different lengths, NaN or infinity, excess returns below -1, bad
 ///         options; insufficient_data for n < 2; singular_problem for a constant market or 0 / 0.
 /// Ref: Treynor, Harvard Business Review 43 (1965); Bacon (2008) ch. 4.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto treynor_ratio(const S1& returns, const S2& market_returns, ratio_options options = {}) {
   return detail::perf::treynor_of("treynor_ratio", returns, market_returns, options);
 }
@@ -1107,7 +1107,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// \throws invalid_input for different lengths, NaN or infinity, bad periods_per_year; insufficient_data
 ///         for n < 2. Allocates the n active returns.
 /// Ref: Grinold and Kahn, Active Portfolio Management (2000), ch. 5.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto tracking_error(const S1& returns, const S2& benchmark_returns, tracking_error_options options = {}) {
   return detail::perf::tracking_error_of("tracking_error", returns, benchmark_returns, options);
 }
@@ -1124,7 +1124,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// sample standard deviation, times sqrt(periods_per_year); periods_per_year = 1 gives excess_sharpe. Active returns
 /// with no dispersion give +-inf (all zero: singular_problem). \throws as tracking_error; singular_problem for 0 / 0.
 /// Ref: Grinold and Kahn (2000), ch. 5; empyrical, stats.excess_sharpe.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto information_ratio(const S1& returns, const S2& benchmark_returns,
                                      information_ratio_options options = {}) {
   return detail::perf::information_of("information_ratio", returns, benchmark_returns, options);
@@ -1146,7 +1146,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// \throws invalid_input for different lengths, NaN, infinity or returns below -1, bad periods_per_year;
 ///         insufficient_data with no up-market or no down-market period; singular_problem for 0 / 0.
 /// Ref: Bacon (2008) ch. 4; empyrical, stats.up_capture and down_capture.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto capture_ratios(const S1& returns, const S2& market_returns, annual_options options = {}) {
   return detail::perf::capture_of("capture_ratios", returns, market_returns, options);
 }
@@ -1166,7 +1166,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// \throws invalid_input for different lengths, NaN or infinity, bad options, a period alpha
 ///         <= -1; insufficient_data for n < 2; singular_problem for a constant market.
 /// Ref: Jensen, J. Finance 23 (1968); empyrical, stats.alpha_beta.
-template <Series S1, Series S2>
+template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto alpha_beta(const S1& returns, const S2& market_returns, ratio_options options = {}) {
   return detail::perf::alpha_beta_of("alpha_beta", returns, market_returns, options);
 }
@@ -1187,7 +1187,7 @@ template <DatedSeries D1, DatedSeries D2>
 /// Each window agrees with sharpe_ratio on it to 1e-12 relative (tests check every window).
 /// \throws invalid_input for window < 2, NaN or infinity, bad options; insufficient_data for
 ///         n < window; singular_problem for a window of constant returns equal to risk_free.
-template <Series S, class Real>
+template <PlainSeries S, class Real>
 void rolling_sharpe(const S& returns, std::ptrdiff_t window, rolling_sharpe_result<Real>& out,
                     ratio_options options = {}) {
   detail::perf::rolling_sharpe_into(returns, window, out, options);
@@ -1195,7 +1195,7 @@ void rolling_sharpe(const S& returns, std::ptrdiff_t window, rolling_sharpe_resu
 
 /// Rolling Sharpe ratio -> rolling_sharpe_result{sharpe_ratios} (n - window + 1 values).
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto rolling_sharpe(const S& returns, std::ptrdiff_t window, ratio_options options = {}) {
   rolling_sharpe_result<detail::value_t<S>> out;
   detail::perf::rolling_sharpe_into(returns, window, out, options);
@@ -1230,14 +1230,14 @@ template <DatedSeries D>
 /// \throws invalid_input for window < 1, NaN, infinity or a return below -1, or growth that
 ///         overflows; insufficient_data for n < window.
 /// Ref: van Herk (1992), Gil and Werman (1993): sliding-window folds.
-template <Series S, class Real>
+template <PlainSeries S, class Real>
 void rolling_max_drawdown(const S& returns, std::ptrdiff_t window, rolling_drawdown_result<Real>& out) {
   detail::perf::rolling_drawdown_into(returns, window, out);
 }
 
 /// Rolling maximum drawdown -> rolling_drawdown_result{depths} (n - window + 1 values).
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto rolling_max_drawdown(const S& returns, std::ptrdiff_t window) {
   rolling_drawdown_result<detail::value_t<S>> out;
   detail::perf::rolling_drawdown_into(returns, window, out);

@@ -6,6 +6,7 @@
 //   keel::keys(d), keel::values(d)
 //                              customisation points: member .keys()/.values(), else ADL
 //   concept DatedSeries<D>     strictly increasing, totally ordered keys beside a Series
+//   concept PlainSeries<R>     a Series that is not a DatedSeries (the plain forms' constraint)
 //   dated_view<Keys, Values>   a DatedSeries over two ranges it does not own (optionally named)
 //   dated_series<Key, Real>    a DatedSeries that owns two vectors (optionally named)
 //   align(a, b)                inner join on keys, O(n + m) -> aligned_series
@@ -22,6 +23,9 @@
 //   - Callers keep their data: std::vector, std::span, std::array, Eigen vectors, Eigen::Map
 //     over their own memory and their own containers all model Series. Algorithms take
 //     `const S&`, reach elements through std::ranges::begin and a signed size, and never copy.
+//   - A type that models both Series and DatedSeries (a range of values that also has keys)
+//     is dated: every function with a plain and a dated form takes its dated form (the plain
+//     forms are constrained with PlainSeries), so its calls are never ambiguous.
 //   - In a dated series NaN means "missing" (an empty CSV cell). align() drops rows where
 //     either value is NaN; dated returns are NaN where either price is missing, so that a
 //     return never silently spans a gap. Anywhere else a NaN or infinity is invalid_input
@@ -164,6 +168,15 @@ concept has_keys_and_values = requires(const D& d) {
 template <class D>
 concept DatedSeries =
     detail::has_keys_and_values<D> && std::totally_ordered<std::ranges::range_value_t<detail::keys_range_t<D>>>;
+
+/// A Series that is not a DatedSeries. The plain form of every function that also has a dated
+/// form is constrained with it, which makes the rule for a type that models both concepts (a
+/// random-access range of values that also has keys) hold everywhere: such a type is dated,
+/// because its keys are information the plain form would throw away. Its calls are never
+/// ambiguous: they take the dated form (aligned on keys, missing values dropped). Paired with
+/// a plain series it has no form: pass keel::values(x) to use it undated.
+template <class R>
+concept PlainSeries = Series<R> && !DatedSeries<R>;
 
 namespace detail {
 /// An Eigen expression of floating type that is not a vector: a T x N panel (rows are dates,
@@ -595,7 +608,7 @@ concept returns_output =
 /// \throws invalid_input naming the first price that is NaN, infinite, zero or negative, or a
 ///         return too large for the value type (prices 1e300 apart in scale).
 /// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.1.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] std::vector<detail::value_t<S>> simple_returns(const S& prices) {
   std::vector<detail::value_t<S>> out(detail::uz(std::max<std::ptrdiff_t>(detail::ssize(prices) - 1, 0)));
   detail::returns_into<false>("simple_returns", prices, out);
@@ -605,7 +618,7 @@ template <Series S>
 /// Simple returns written into `out` (size n-1) without allocating: the form for hot paths.
 /// \throws invalid_input if `out` has the wrong size, a price is not positive and finite or a
 ///         return overflows.
-template <Series S, class Out>
+template <PlainSeries S, class Out>
   requires detail::returns_output<S, Out>
 void simple_returns(const S& prices, Out&& out) { detail::returns_into<false>("simple_returns", prices, out); }
 
@@ -634,7 +647,7 @@ void simple_returns(const D& prices, dated_series<Key, Real>& out) {
 /// as ln p_t - ln p_{t-1} where that ratio overflows, so a log return is always finite).
 /// \throws invalid_input naming the first price that is NaN, infinite, zero or negative.
 /// Ref: Campbell, Lo and MacKinlay (1997), eq. 1.4.5.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] std::vector<detail::value_t<S>> log_returns(const S& prices) {
   std::vector<detail::value_t<S>> out(detail::uz(std::max<std::ptrdiff_t>(detail::ssize(prices) - 1, 0)));
   detail::returns_into<true>("log_returns", prices, out);
@@ -643,7 +656,7 @@ template <Series S>
 
 /// Log returns written into `out` (size n-1) without allocating.
 /// \throws invalid_input if `out` has the wrong size or a price is not positive and finite.
-template <Series S, class Out>
+template <PlainSeries S, class Out>
   requires detail::returns_output<S, Out>
 void log_returns(const S& prices, Out&& out) { detail::returns_into<true>("log_returns", prices, out); }
 

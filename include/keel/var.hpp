@@ -458,7 +458,7 @@ void require_finite_decomposition(std::string_view fn, const var_decomposition<R
 ///      positive and finite, dof > 2 (invalid_input naming the option or element).
 /// \returns the VaR (a loss: positive), in the series' floating type.
 /// A constant series gives -mu h (value x). Ref: Jorion (2007) ch. 5; Dowd (2005) ch. 6.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] detail::range_result_t<S> parametric_var(const S& returns, parametric_options options = {}) {
   using real = detail::range_result_t<S>;
   const auto [mu, sd] = detail::mean_and_stddev<detail::accum_t<real>>("parametric_var", returns, "returns");
@@ -470,7 +470,7 @@ template <Series S>
 /// ((nu - 1)(1 - c)) for student_t{nu}.
 /// \pre as parametric_var. \returns the CVaR (>= the VaR at the same level).
 /// Ref: Rockafellar and Uryasev (2000); Dowd (2005) ch. 6 (t expected shortfall).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] detail::range_result_t<S> parametric_cvar(const S& returns, parametric_options options = {}) {
   using real = detail::range_result_t<S>;
   const auto [mu, sd] = detail::mean_and_stddev<detail::accum_t<real>>("parametric_cvar", returns, "returns");
@@ -499,7 +499,7 @@ template <std::floating_point M, std::floating_point D>
 /// \pre weights.size() == returns.cols(), T >= 2, finite cells (invalid_input naming
 ///      returns(row, column)); options as the series form.
 /// \returns the VaR of the portfolio. Ref: Jorion (2007) ch. 7.
-template <Series W, class Derived>
+template <PlainSeries W, class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] detail::result_t<detail::value_t<W>, typename Derived::Scalar> parametric_var(
     const W& weights, const Eigen::MatrixBase<Derived>& returns, parametric_options options = {}) {
@@ -512,7 +512,7 @@ template <Series W, class Derived>
 
 /// Parametric CVaR of a portfolio from a T x N returns panel (see parametric_var's panel form).
 /// \pre as parametric_var's panel form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
-template <Series W, class Derived>
+template <PlainSeries W, class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] detail::result_t<detail::value_t<W>, typename Derived::Scalar> parametric_cvar(
     const W& weights, const Eigen::MatrixBase<Derived>& returns, parametric_options options = {}) {
@@ -528,7 +528,7 @@ template <Series W, class Derived>
 /// \pre sizes agree (invalid_input), cov square, symmetric (to 1e-10 of its largest cell) and
 ///      finite; singular_problem when w' cov w < 0 (cov not positive semi-definite).
 /// \returns the VaR. Ref: Jorion (2007) ch. 7 (delta-normal VaR).
-template <Series W, Series M, class Derived>
+template <PlainSeries W, Series M, class Derived>
   requires std::floating_point<typename Derived::Scalar>
 [[nodiscard]] detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar> parametric_var(
     const W& weights, const M& mean, const Eigen::MatrixBase<Derived>& cov, parametric_options options = {}) {
@@ -540,7 +540,7 @@ template <Series W, Series M, class Derived>
 
 /// Parametric CVaR of a portfolio from mean returns and their covariance (see parametric_var).
 /// \pre as parametric_var(weights, mean, cov). \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
-template <Series W, Series M, class Derived>
+template <PlainSeries W, Series M, class Derived>
   requires std::floating_point<typename Derived::Scalar>
 [[nodiscard]] detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar> parametric_cvar(
     const W& weights, const M& mean, const Eigen::MatrixBase<Derived>& cov, parametric_options options = {}) {
@@ -557,7 +557,7 @@ template <Series W, Series M, class Derived>
 ///      confidence[i]); horizon and value positive and finite, dof > 2 (invalid_input).
 /// \returns var_result{confidences, vars, cvars} in the series' floating type.
 /// Ref: Jorion (2007) ch. 5; Dowd (2005) ch. 6; Rockafellar and Uryasev (2000).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] var_result<detail::range_result_t<S>> parametric_risk(const S& returns,
                                                                     const parametric_risk_options& options = {}) {
   using real = detail::range_result_t<S>;
@@ -579,7 +579,7 @@ template <std::floating_point M, std::floating_point D>
 /// portfolio's returns R w and their moments once (O(T N)), then per level.
 /// \pre as parametric_var's panel form, levels as the series form.
 /// \returns var_result of the portfolio. Ref: Jorion (2007) ch. 7.
-template <Series W, class Derived>
+template <PlainSeries W, class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] var_result<detail::result_t<detail::value_t<W>, typename Derived::Scalar>> parametric_risk(
     const W& weights, const Eigen::MatrixBase<Derived>& returns, const parametric_risk_options& options = {}) {
@@ -594,7 +594,7 @@ template <Series W, class Derived>
 /// covariance: w' mu and sqrt(w' cov w) once (O(N^2)), then per level.
 /// \pre as parametric_var(weights, mean, cov), levels as the series form.
 /// \returns var_result. Ref: Jorion (2007) ch. 7 (delta-normal VaR).
-template <Series W, Series M, class Derived>
+template <PlainSeries W, Series M, class Derived>
   requires std::floating_point<typename Derived::Scalar>
 [[nodiscard]] var_result<detail::result_t<detail::value_t<W>, detail::value_t<M>, typename Derived::Scalar>>
 parametric_risk(const W& weights, const M& mean, const Eigen::MatrixBase<Derived>& cov,
@@ -754,7 +754,7 @@ template <class Real, class S>
 /// \returns cornish_fisher_result{var (empty outside Maillard's monotone domain), z,
 ///          skewness, excess_kurtosis, monotone, gaussian_var}; at S = K = 0 it is the Gaussian VaR.
 /// Ref: Favre and Galeano (2002); Maillard (2012) (domain of validity).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto cornish_fisher_var(const S& returns, cornish_fisher_options options = {}) {
   return detail::cornish_fisher_series<detail::range_result_t<S>>("cornish_fisher_var", returns, "returns", options);
 }
@@ -777,7 +777,7 @@ template <std::floating_point A, std::floating_point B, std::floating_point C, s
 /// Modified VaR of a portfolio from a T x N returns panel: the series form on R w.
 /// \pre weights.size() == returns.cols(), T >= 4, finite cells; options as the series form.
 /// \returns cornish_fisher_result of the portfolio's returns. Ref: Favre and Galeano (2002).
-template <Series W, class Derived>
+template <PlainSeries W, class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto cornish_fisher_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
                                       cornish_fisher_options options = {}) {
@@ -797,7 +797,7 @@ template <Series W, class Derived>
 /// \returns cornish_fisher_risk_result{confidences, vars, cvars, zs, gaussian_vars, skewness,
 ///          excess_kurtosis, monotone}; vars and cvars empty outside Maillard's domain.
 /// Ref: Favre and Galeano (2002); Boudt, Peterson and Croux, J. Risk 11 (2008) 79-103.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto cornish_fisher_risk(const S& returns, const cornish_fisher_risk_options& options = {}) {
   using real = detail::range_result_t<S>;
   constexpr std::string_view fn = "cornish_fisher_risk";
@@ -822,7 +822,7 @@ template <std::floating_point A, std::floating_point B, std::floating_point C, s
 /// moments once, then per level.
 /// \pre as cornish_fisher_var's panel form, levels as the series form.
 /// \returns cornish_fisher_risk_result of the portfolio's returns. Ref: Boudt, Peterson and Croux (2008).
-template <Series W, class Derived>
+template <PlainSeries W, class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto cornish_fisher_risk(const W& weights, const Eigen::MatrixBase<Derived>& returns,
                                        const cornish_fisher_risk_options& options = {}) {
@@ -929,7 +929,7 @@ template <class Real, class S>
 ///      finite, ewma_lambda in (0, 1) (invalid_input).
 /// \returns the VaR; negative when the quantile is a gain. Ref: Jorion (2007) ch. 10; Hull
 ///          and White (1998).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto historical_var(const S& returns, historical_options options = {}) {
   return detail::historical_series<detail::range_result_t<S>>("historical_var", returns, "returns", options, false);
 }
@@ -938,7 +938,7 @@ template <Series S>
 /// smallest returns (empyrical's conditional_value_at_risk), times value.
 /// \pre as historical_var. \returns the CVaR (>= historical_var at the same level).
 /// Ref: Rockafellar and Uryasev (2000); Acerbi and Tasche (2002).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto historical_cvar(const S& returns, historical_options options = {}) {
   return detail::historical_series<detail::range_result_t<S>>("historical_cvar", returns, "returns", options, true);
 }
@@ -946,7 +946,7 @@ template <Series S>
 /// Historical VaR of a portfolio from a T x N returns panel: the series form on R w.
 /// \pre weights.size() == returns.cols(), T >= 1, finite cells; options as the series form.
 /// \returns the VaR. Ref: Jorion (2007) ch. 10.
-template <Series W, class Derived>
+template <PlainSeries W, class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto historical_var(const W& weights, const Eigen::MatrixBase<Derived>& returns,
                                   historical_options options = {}) {
@@ -957,7 +957,7 @@ template <Series W, class Derived>
 
 /// Historical CVaR of a portfolio from a T x N returns panel: the series form on R w.
 /// \pre as historical_var's panel form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
-template <Series W, class Derived>
+template <PlainSeries W, class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto historical_cvar(const W& weights, const Eigen::MatrixBase<Derived>& returns,
                                    historical_options options = {}) {
@@ -972,7 +972,7 @@ template <Series W, class Derived>
 /// \pre n >= 1 (insufficient_data); finite returns; at least one level, each in (0, 1) (named
 ///      confidence[i]); value positive and finite, ewma_lambda in (0, 1) (invalid_input).
 /// \returns var_result{confidences, vars, cvars}. Ref: Jorion (2007) ch. 10; Acerbi and Tasche (2002).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] var_result<detail::range_result_t<S>> historical_risk(const S& returns,
                                                                     const historical_risk_options& options = {}) {
   return detail::historical_levels<detail::range_result_t<S>>("historical_risk", returns, "returns", options);
@@ -982,7 +982,7 @@ template <Series S>
 /// then as the series form.
 /// \pre as historical_var's panel form, levels as the series form.
 /// \returns var_result of the portfolio. Ref: Jorion (2007) ch. 10.
-template <Series W, class Derived>
+template <PlainSeries W, class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] var_result<detail::result_t<detail::value_t<W>, typename Derived::Scalar>> historical_risk(
     const W& weights, const Eigen::MatrixBase<Derived>& returns, const historical_risk_options& options = {}) {
@@ -1450,7 +1450,7 @@ template <std::ranges::random_access_range R>
     /// \returns var_backtest_result{breaches, observations, breach_rate, kupiec, christoffersen, basel}
     ///          (basel: traffic_light at options.confidence).
     /// Ref: Jorion (2007) ch. 6; Christoffersen (1998); Basel Committee (1996).
-    template <Series S1, Series S2>
+    template <PlainSeries S1, PlainSeries S2>
     [[nodiscard]] var_backtest_result var_backtest(const S1& returns, const S2& var_series,
                                                    var_backtest_options options = {}) {
       return detail::backtest_series("var_backtest", returns, var_series, options);
@@ -1467,7 +1467,7 @@ template <std::ranges::random_access_range R>
     }
 
     /// var_backtest with the confidence positional (the signature before issue 18).
-    template <Series S1, Series S2>
+    template <PlainSeries S1, PlainSeries S2>
     [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] var_backtest_result
     var_backtest(const S1& returns, const S2& var_series, double confidence, var_backtest_options options = {}) {
       options.confidence = confidence;

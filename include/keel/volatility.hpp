@@ -373,7 +373,7 @@ template <class Acc, class Derived>
 ///         of range (sums that overflow or underflow); insufficient_data when n < window.
 /// Accuracy: NIST StRD sample standard deviations (demean, a = 1) to 13+ digits on Lew and
 /// PiDigits, 8 on NumAcc4. Ref: Andersen, Bollerslev, Diebold & Labys, JASA 96 (2001).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto realized_volatility(const S& returns, std::ptrdiff_t window,
                                        realized_volatility_options options = {}) {
   return detail::realized_of<detail::value_t<S>>("realized_volatility", returns, window, options.demean,
@@ -396,7 +396,7 @@ template <DatedSeries D>
 /// the shared sliding-window kernel, O(n) whatever the window. Each equals realized_volatility
 /// of its window to 1e-12 relative (the tests check every window of real data).
 /// \throws as realized_volatility (naming the window for out-of-range values).
-template <Series S, class Real>
+template <PlainSeries S, class Real>
 void rolling_volatility(const S& returns, std::ptrdiff_t window, rolling_volatility_result<Real>& out,
                         realized_volatility_options options = {}) {
   detail::rolling_volatility_into("rolling_volatility", returns, window, static_cast<std::vector<Real>&>(out),
@@ -406,7 +406,7 @@ void rolling_volatility(const S& returns, std::ptrdiff_t window, rolling_volatil
 /// Rolling realised volatility -> rolling_volatility_result (a std::vector of n - window + 1
 /// volatilities, so a Series). See the `out` form.
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto rolling_volatility(const S& returns, std::ptrdiff_t window,
                                       realized_volatility_options options = {}) {
   rolling_volatility_result<detail::value_t<S>> out;
@@ -450,7 +450,7 @@ template <DatedSeries D>
 /// \throws invalid_input for a bad option, a NaN or infinity (naming returns[i]) or a square
 ///         that overflows; insufficient_data for no returns.
 /// Ref: RiskMetrics Technical Document, 4th ed. (1996), sec. 5.2.1, eq. 5.3.
-template <Series S, class Real>
+template <PlainSeries S, class Real>
 void ewma_volatility(const S& returns, ewma_volatility_result<Real>& out, ewma_volatility_options options = {}) {
   detail::ewma_path("ewma_volatility", returns, out.volatilities, options);
   out.volatility = out.volatilities.back();
@@ -458,7 +458,7 @@ void ewma_volatility(const S& returns, ewma_volatility_result<Real>& out, ewma_v
 
 /// RiskMetrics EWMA volatility -> ewma_volatility_result (see the `out` form).
 /// \throws as the `out` form.
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto ewma_volatility(const S& returns, ewma_volatility_options options = {}) {
   ewma_volatility_result<detail::value_t<S>> out;
   ewma_volatility(returns, out, options);
@@ -493,7 +493,7 @@ template <DatedSeries D>
 ///         when n < long_window.
 /// Ref: volatility regimes as ratios of short to long realised volatility (e.g. Sinclair,
 /// Volatility Trading, 2nd ed., ch. 2).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto volatility_trend(const S& returns, volatility_trend_options options = {}) {
   using real = detail::value_t<S>;
   using acc = detail::accum_t<real>;
@@ -539,7 +539,7 @@ template <DatedSeries D>
 /// \throws invalid_input for bad options or returns (as rolling_volatility);
 ///         insufficient_data when n < window + lookback - 1.
 /// Ref: empirical CDF rank of the current value (Hyndman & Fan 1996, the ECDF at x).
-template <Series S>
+template <PlainSeries S>
 [[nodiscard]] auto volatility_percentile(const S& returns, std::ptrdiff_t window,
                                          volatility_percentile_options options = {}) {
   using real = detail::value_t<S>;

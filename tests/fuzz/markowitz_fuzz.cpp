@@ -11,12 +11,15 @@
 // must throw a keel::error or return a result that keeps its contract: finite weights that
 // satisfy the constraints to 1e-7, volatility >= 0 and finite, a Sharpe ratio that is not
 // NaN, frontier returns and volatilities non-decreasing (volatility to the rounding of
-// w'Sigma w, sqrt(1e-10 |w|'|Sigma||w|)). Anything else traps.
+// w'Sigma w, sqrt(1e-10 |w|'|Sigma||w|)). mu and weights given as a std::vector or std::span
+// give the Eigen vector's result exactly, or the same error. Anything else traps.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,6 +89,28 @@ void guarded(F&& f) {
     f();
   } catch (const keel::error&) {
   }
+}
+
+bool same_number(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+/// The same portfolio (bit for bit), or a keel::error from both.
+template <class F, class G>
+void same_result(F&& from_std, G&& from_eigen) {
+  std::optional<keel::portfolio<double>> a, b;
+  try {
+    a = from_std();
+  } catch (const keel::error&) {
+  }
+  try {
+    b = from_eigen();
+  } catch (const keel::error&) {
+  }
+  require(a.has_value() == b.has_value());
+  if (!a) return;
+  require(a->weights.size() == b->weights.size());
+  for (Eigen::Index i = 0; i < a->weights.size(); ++i) require(same_number(a->weights(i), b->weights(i)));
+  require(same_number(a->expected_return, b->expected_return) && same_number(a->volatility, b->volatility) &&
+          same_number(a->sharpe, b->sharpe));
 }
 
 }  // namespace
@@ -160,7 +185,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (f.max_sharpe) check_portfolio(*f.max_sharpe, pc);
   });
   guarded([&] { check_portfolio(keel::min_variance(cov, pc), pc); });
-  guarded([&] { check_portfolio(keel::max_sharpe(mu, cov, rf, pc), pc); });
+  guarded([&] { check_portfolio(keel::max_sharpe(mu, cov, pc, {.risk_free = rf}), pc); });
   guarded([&] { check_portfolio(keel::efficient_return(mu, cov, target, pc), pc); });
   guarded([&] { check_portfolio(keel::efficient_risk(mu, cov, std::fabs(target), pc), pc); });
   guarded([&] { check_portfolio(keel::max_quadratic_utility(mu, cov, 0.5 + std::fabs(target), pc), pc); });
@@ -169,11 +194,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_portfolio(k, pc);
   });
   guarded([&] {
-    const auto p = keel::portfolio_performance(mu, mu, cov, rf);
+    const auto p = keel::portfolio_performance(mu, mu, cov, {.risk_free = rf});
     require(std::isfinite(p.volatility) && !std::isnan(p.sharpe));
   });
+  const std::vector<double> mu_std(mu.begin(), mu.end());
+  const std::span<const double> mu_span(mu_std);
+  same_result([&] { return keel::max_sharpe(mu_std, cov, pc, {.risk_free = rf}); },
+              [&] { return keel::max_sharpe(mu, cov, pc, {.risk_free = rf}); });
+  same_result([&] { return keel::efficient_return(mu_span, cov, target, pc); },
+              [&] { return keel::efficient_return(mu, cov, target, pc); });
+  same_result([&] { return keel::kelly_weights(mu_span, cov, {.fraction = 0.5, .bounds = pc, .risk_free = rf}); },
+              [&] { return keel::kelly_weights(mu, cov, {.fraction = 0.5, .bounds = pc, .risk_free = rf}); });
+  same_result([&] { return keel::portfolio_performance(mu_std, mu_span, cov, {.risk_free = rf}); },
+              [&] { return keel::portfolio_performance(mu, mu, cov, {.risk_free = rf}); });
   guarded([&] {
-    const auto p = keel::two_asset_tangency(mu(0), target, std::fabs(rf) + 0.01, 0.2, 0.3, 0.0);
+    const auto p = keel::two_asset_tangency(mu(0), target, std::fabs(rf) + 0.01, 0.2, 0.3);
     require(p.weights.allFinite() && std::isfinite(p.sharpe));
   });
   guarded([&] {
