@@ -281,7 +281,7 @@ struct var_backtest_result {
 /// The names var_backtest's options and result had before keel/backtest.hpp (strategy
 /// backtests) claimed `backtest_options` and `backtest_result`; removed in the next release.
 using backtest_options [[deprecated("use var_backtest_options")]] = var_backtest_options;
-/// \copydoc backtest_options
+/// The name var_backtest_result had before keel/backtest.hpp claimed it; removed in the next release.
 using backtest_result [[deprecated("use var_backtest_result")]] = var_backtest_result;
 
 namespace detail {
