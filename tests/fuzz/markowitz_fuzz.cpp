@@ -174,11 +174,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const double tol = 1e-7 * (1 + std::fabs(f.corners[k].expected_return));
         require(f.corners[k].expected_return >= f.corners[k - 1].expected_return - tol);
         // Volatility is non-decreasing up to the rounding of w'Sigma w, whose terms are of size
-        // |w|'|Sigma||w| (large weights on a singular covariance cancel to a tiny variance).
+        // |w|'|Sigma||w| (large weights on a singular covariance cancel to a tiny variance), and
+        // up to the rounding of the weights themselves: a weight of 1 ulp, not 0, on an asset of
+        // variance 1e119 is a volatility of 1e43 (mu and Sigma spanning 1e-125 to 1e119).
         const Eigen::VectorXd aw = f.corners[k - 1].weights.cwiseAbs();
         const double terms = aw.dot(cov.cwiseAbs() * aw);
-        require(f.corners[k].volatility >=
-                f.corners[k - 1].volatility - 1e-7 * (1 + f.corners[k].volatility) - std::sqrt(1e-10 * terms));
+        const double weight_rounding =
+            4 * std::numeric_limits<double>::epsilon() * (1 + aw.sum()) * std::sqrt(cov.cwiseAbs().sum());
+        require(f.corners[k].volatility >= f.corners[k - 1].volatility - 1e-7 * (1 + f.corners[k].volatility) -
+                                               std::sqrt(1e-10 * terms) - weight_rounding);
       }
     }
     for (const auto& p : f.points) check_portfolio(p, pc);
