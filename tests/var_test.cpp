@@ -1058,7 +1058,7 @@ TEST_CASE("the one-call forms reject bad levels with located messages", "[var][o
                     Contains("parametric_risk: weights has 1 values but returns (columns) has 2"));
 }
 
-TEST_CASE("dated VaR forms equal the plain ones, and a NaN or infinity names its date", "[var][dated]") {
+TEST_CASE("dated VaR forms equal the plain ones, skip a missing day and name an infinity's date", "[var][dated]") {
   using namespace std::chrono;
   const std::vector<double> r = skewed_returns(300, 61);
   std::vector<sys_days> dates;
@@ -1075,24 +1075,27 @@ TEST_CASE("dated VaR forms equal the plain ones, and a NaN or infinity names its
   const keel::dated_series<sys_days, double> owned(dates, r);
   CHECK(keel::historical_risk(owned).cvars == keel::historical_risk(r).cvars);
 
+  // A NaN is a missing day, as in every dated form (README, Conventions): skipped, so the
+  // result is the plain form's on the other 299 returns.
   std::vector<double> holed = r;
   holed[9] = NAN;
   const auto bad = keel::dated_view(dates, holed);
-  CHECK_THROWS_MATCHES(keel::parametric_var(bad), keel::invalid_input,
-                       Catch::Matchers::Message("parametric_var: returns[9] on 2024-01-10 is NaN"));
-  CHECK_THROWS_WITH(keel::historical_cvar(bad), Contains("historical_cvar: returns[9] on 2024-01-10 is NaN"));
-  CHECK_THROWS_WITH(keel::parametric_risk(bad), Contains("parametric_risk: returns[9] on 2024-01-10 is NaN"));
-  CHECK_THROWS_WITH(keel::historical_risk(bad), Contains("historical_risk: returns[9] on 2024-01-10 is NaN"));
-  CHECK_THROWS_WITH(keel::cornish_fisher_var(bad), Contains("cornish_fisher_var: returns[9] on 2024-01-10 is NaN"));
-  CHECK_THROWS_WITH(keel::cornish_fisher_risk(bad), Contains("cornish_fisher_risk: returns[9] on 2024-01-10 is NaN"));
+  std::vector<double> kept = r;
+  kept.erase(kept.begin() + 9);
+  CHECK(keel::parametric_var(bad) == keel::parametric_var(kept));
+  CHECK(keel::historical_cvar(bad) == keel::historical_cvar(kept));
+  CHECK(keel::parametric_risk(bad).vars == keel::parametric_risk(kept).vars);
+  CHECK(keel::historical_risk(bad).cvars == keel::historical_risk(kept).cvars);
+  CHECK(*keel::cornish_fisher_var(bad).var == *keel::cornish_fisher_var(kept).var);
+  CHECK(keel::cornish_fisher_risk(bad).cvars == keel::cornish_fisher_risk(kept).cvars);
+  CHECK(keel::historical_var(bad) != keel::historical_var(r));
   holed[9] = r[9];
   holed[20] = -INFINITY;
   CHECK_THROWS_WITH(keel::historical_var(bad), Contains("historical_var: returns[20] on 2024-01-21 is -inf"));
   CHECK_THROWS_WITH(keel::parametric_cvar(bad), Contains("parametric_cvar: returns[20] on 2024-01-21 is -inf"));
   // A named series (a symbol) is named in the message.
-  holed[20] = NAN;
   const auto named = keel::dated_view(dates, holed, "AAPL");
-  CHECK_THROWS_WITH(keel::historical_risk(named), Contains("historical_risk: AAPL[20] on 2024-01-21 is NaN"));
+  CHECK_THROWS_WITH(keel::historical_risk(named), Contains("historical_risk: AAPL[20] on 2024-01-21 is -inf"));
 }
 
 TEST_CASE("backtests take confidence from their options, and the old positional forms still agree", "[var][backtest]") {

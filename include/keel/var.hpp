@@ -996,38 +996,42 @@ template <PlainSeries W, class Derived>
 
 namespace detail {
 
-/// Checks a dated return series for a VaR: keys strictly increasing, and a missing (NaN) or
-/// infinite value is invalid_input naming its date. A VaR does not skip a missing day: the
-/// sample would silently be another one.
-template <class D>
-void check_dated_returns(std::string_view fn, const D& returns) {
+/// Calls f on the values of a dated return series without its missing (NaN) rows: in a dated
+/// series NaN is a missing day (README, Conventions), skipped as performance.hpp's dated forms
+/// skip it; the values themselves when none is missing (no copy). Keys must increase strictly
+/// and an infinity is invalid_input naming its date (check_dated).
+template <class D, class F>
+decltype(auto) on_observed(std::string_view fn, const D& returns, const F& f) {
   const auto& k = keel::keys(returns);
   const auto& v = keel::values(returns);
-  const std::string_view name = series_name(returns, "returns");
-  check_dated(fn, name, k, v);
-  auto kf = std::ranges::begin(k);
+  check_dated(fn, series_name(returns, "returns"), k, v);
   auto vf = std::ranges::begin(v);
-  for (std::ptrdiff_t i = 0; i < ssize(v); ++i)
-    if (std::isnan(vf[i])) throw_non_finite_at(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
+  const std::ptrdiff_t n = ssize(v);
+  std::ptrdiff_t missing = 0;
+  for (std::ptrdiff_t i = 0; i < n; ++i) missing += std::isnan(vf[i]) ? 1 : 0;
+  if (missing == 0) return f(v);
+  std::vector<value_type_t<D>> kept;
+  kept.reserve(uz(n - missing));
+  for (std::ptrdiff_t i = 0; i < n; ++i)
+    if (!std::isnan(vf[i])) kept.push_back(vf[i]);
+  return f(kept);
 }
 
 }  // namespace detail
 
 /// Parametric VaR of a dated return series: the series form on its values.
-/// \pre as the series form; strictly increasing keys, and no NaN (invalid_input naming the date).
-/// \returns the VaR. Ref: Jorion (2007) ch. 5.
+/// \pre as the series form; strictly increasing keys; NaN rows (missing days) are skipped, an infinity is invalid_input
+/// naming its date. \returns the VaR. Ref: Jorion (2007) ch. 5.
 template <DatedSeries D>
 [[nodiscard]] auto parametric_var(const D& returns, parametric_options options = {}) {
-  detail::check_dated_returns("parametric_var", returns);
-  return parametric_var(keel::values(returns), options);
+  return detail::on_observed("parametric_var", returns, [&](const auto& v) { return parametric_var(v, options); });
 }
 
 /// Parametric CVaR of a dated return series: the series form on its values.
 /// \pre as parametric_var's dated form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <DatedSeries D>
 [[nodiscard]] auto parametric_cvar(const D& returns, parametric_options options = {}) {
-  detail::check_dated_returns("parametric_cvar", returns);
-  return parametric_cvar(keel::values(returns), options);
+  return detail::on_observed("parametric_cvar", returns, [&](const auto& v) { return parametric_cvar(v, options); });
 }
 
 /// Parametric VaR and CVaR at every level of a dated return series: the series form on its values.
@@ -1035,17 +1039,16 @@ template <DatedSeries D>
 /// Ref: Jorion (2007) ch. 5.
 template <DatedSeries D>
 [[nodiscard]] auto parametric_risk(const D& returns, const parametric_risk_options& options = {}) {
-  detail::check_dated_returns("parametric_risk", returns);
-  return parametric_risk(keel::values(returns), options);
+  return detail::on_observed("parametric_risk", returns, [&](const auto& v) { return parametric_risk(v, options); });
 }
 
 /// Modified VaR of a dated return series: the series form on its values.
-/// \pre as the series form; strictly increasing keys, and no NaN (invalid_input naming the date).
-/// \returns cornish_fisher_result. Ref: Favre and Galeano (2002).
+/// \pre as the series form; strictly increasing keys; NaN rows (missing days) are skipped, an infinity is invalid_input
+/// naming its date. \returns cornish_fisher_result. Ref: Favre and Galeano (2002).
 template <DatedSeries D>
 [[nodiscard]] auto cornish_fisher_var(const D& returns, cornish_fisher_options options = {}) {
-  detail::check_dated_returns("cornish_fisher_var", returns);
-  return cornish_fisher_var(keel::values(returns), options);
+  return detail::on_observed("cornish_fisher_var", returns,
+                             [&](const auto& v) { return cornish_fisher_var(v, options); });
 }
 
 /// Modified VaR and ES at every level of a dated return series: the series form on its values.
@@ -1053,25 +1056,23 @@ template <DatedSeries D>
 /// \returns cornish_fisher_risk_result. Ref: Boudt, Peterson and Croux (2008).
 template <DatedSeries D>
 [[nodiscard]] auto cornish_fisher_risk(const D& returns, const cornish_fisher_risk_options& options = {}) {
-  detail::check_dated_returns("cornish_fisher_risk", returns);
-  return cornish_fisher_risk(keel::values(returns), options);
+  return detail::on_observed("cornish_fisher_risk", returns,
+                             [&](const auto& v) { return cornish_fisher_risk(v, options); });
 }
 
 /// Historical VaR of a dated return series: the series form on its values.
-/// \pre as the series form; strictly increasing keys, and no NaN (invalid_input naming the date).
-/// \returns the VaR. Ref: Jorion (2007) ch. 10.
+/// \pre as the series form; strictly increasing keys; NaN rows (missing days) are skipped, an infinity is invalid_input
+/// naming its date. \returns the VaR. Ref: Jorion (2007) ch. 10.
 template <DatedSeries D>
 [[nodiscard]] auto historical_var(const D& returns, historical_options options = {}) {
-  detail::check_dated_returns("historical_var", returns);
-  return historical_var(keel::values(returns), options);
+  return detail::on_observed("historical_var", returns, [&](const auto& v) { return historical_var(v, options); });
 }
 
 /// Historical CVaR of a dated return series: the series form on its values.
 /// \pre as historical_var's dated form. \returns the CVaR. Ref: Rockafellar and Uryasev (2000).
 template <DatedSeries D>
 [[nodiscard]] auto historical_cvar(const D& returns, historical_options options = {}) {
-  detail::check_dated_returns("historical_cvar", returns);
-  return historical_cvar(keel::values(returns), options);
+  return detail::on_observed("historical_cvar", returns, [&](const auto& v) { return historical_cvar(v, options); });
 }
 
 /// Historical VaR and CVaR at every level of a dated return series: the series form on its values.
@@ -1079,8 +1080,7 @@ template <DatedSeries D>
 /// Ref: Jorion (2007) ch. 10.
 template <DatedSeries D>
 [[nodiscard]] auto historical_risk(const D& returns, const historical_risk_options& options = {}) {
-  detail::check_dated_returns("historical_risk", returns);
-  return historical_risk(keel::values(returns), options);
+  return detail::on_observed("historical_risk", returns, [&](const auto& v) { return historical_risk(v, options); });
 }
 
 /// Euler decomposition of the parametric VaR and CVaR of a portfolio (Tasche 2000):
