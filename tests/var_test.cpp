@@ -1115,6 +1115,12 @@ TEST_CASE("backtests take confidence from their options, and the old positional 
   CHECK_THROWS_WITH(keel::christoffersen_test(hits, {.confidence = 2.0}),
                     Contains("christoffersen_test: confidence = 2"));
   CHECK_THROWS_WITH(keel::var_backtest(r, v, {.confidence = 0}), Contains("var_backtest: confidence = 0"));
+  // An empty braced options argument is the options form, not the deprecated positional level
+  // (which would warn and read {} as confidence 0): this part of the file has the warning on.
+  CHECK(keel::kupiec_test(30, 400, {}).p_value == keel::kupiec_test(30, 400).p_value);
+  CHECK(keel::christoffersen_test(hits, {}).p_independence == keel::christoffersen_test(hits).p_independence);
+  CHECK(keel::traffic_light(5, 250, {}).zone == keel::basel_zone::yellow);
+  CHECK(keel::var_backtest(r, v, {}).breaches == keel::var_backtest(r, v).breaches);
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"

@@ -1321,11 +1321,12 @@ inline void check_counts(std::string_view fn, std::ptrdiff_t breaches, std::ptrd
 KEEL_DECL [[nodiscard]] kupiec_result kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations,
                                                   var_backtest_options options = {});
 
-/// Kupiec's test with the confidence positional (the signature before issue 18).
-[[deprecated("use kupiec_test(breaches, observations, {.confidence = c})")]] [[nodiscard]] inline kupiec_result
-kupiec_test(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence,
-            var_backtest_options options = {}) {
-  options.confidence = confidence;
+/// Kupiec's test with the confidence positional (the signature before issue 18). The level is
+/// a deduced floating-point type, so that `kupiec_test(b, n, {})` is the options form.
+template <std::floating_point C>
+[[deprecated("use kupiec_test(breaches, observations, {.confidence = c})")]] [[nodiscard]] kupiec_result kupiec_test(
+    std::ptrdiff_t breaches, std::ptrdiff_t observations, C confidence, var_backtest_options options = {}) {
+  options.confidence = static_cast<double>(confidence);
   return kupiec_test(breaches, observations, options);
 }
 
@@ -1378,8 +1379,8 @@ template <std::ranges::random_access_range R>
     requires std::ranges::sized_range<R> &&
         (std::same_as<std::ranges::range_value_t<R>, bool> || std::integral<std::ranges::range_value_t<R>>)
             [[deprecated("use christoffersen_test(hits, {.confidence = c})")]] [[nodiscard]] christoffersen_result
-        christoffersen_test(const R& hits, double confidence, var_backtest_options options = {}) {
-      options.confidence = confidence;
+        christoffersen_test(const R& hits, std::floating_point auto confidence, var_backtest_options options = {}) {
+      options.confidence = static_cast<double>(confidence);
       return christoffersen_test(hits, options);
     }
 
@@ -1405,10 +1406,10 @@ template <std::ranges::random_access_range R>
     }
 
     /// The traffic light with the confidence positional (the signature before issue 18).
-    [[deprecated(
-        "use traffic_light(breaches, observations, {.confidence = c})")]] [[nodiscard]] inline traffic_light_result
-    traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations, double confidence) {
-      return traffic_light(breaches, observations, traffic_light_options{.confidence = confidence});
+    [[deprecated("use traffic_light(breaches, observations, {.confidence = c})")]] [[nodiscard]] traffic_light_result
+    traffic_light(std::ptrdiff_t breaches, std::ptrdiff_t observations, std::floating_point auto confidence) {
+      return traffic_light(breaches, observations,
+                           traffic_light_options{.confidence = static_cast<double>(confidence)});
     }
 
     namespace detail {
@@ -1469,16 +1470,18 @@ template <std::ranges::random_access_range R>
     /// var_backtest with the confidence positional (the signature before issue 18).
     template <PlainSeries S1, PlainSeries S2>
     [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] var_backtest_result
-    var_backtest(const S1& returns, const S2& var_series, double confidence, var_backtest_options options = {}) {
-      options.confidence = confidence;
+    var_backtest(const S1& returns, const S2& var_series, std::floating_point auto confidence,
+                 var_backtest_options options = {}) {
+      options.confidence = static_cast<double>(confidence);
       return var_backtest(returns, var_series, options);
     }
 
     /// var_backtest of dated series with the confidence positional (the signature before issue 18).
     template <DatedSeries D1, DatedSeries D2>
     [[deprecated("use var_backtest(returns, var_series, {.confidence = c})")]] [[nodiscard]] var_backtest_result
-    var_backtest(const D1& returns, const D2& var_series, double confidence, var_backtest_options options = {}) {
-      options.confidence = confidence;
+    var_backtest(const D1& returns, const D2& var_series, std::floating_point auto confidence,
+                 var_backtest_options options = {}) {
+      options.confidence = static_cast<double>(confidence);
       return var_backtest(returns, var_series, options);
     }
 
