@@ -40,9 +40,9 @@ TEST_CASE("to_json(snapshot) writes the examples' former document byte for byte"
 TEST_CASE("to_json(risk_summary) writes keel-batch's former summary record byte for byte", "[json]") {
   const keel::snapshot s = keel_test::json_sample_snapshot();
   const std::string expected = file_text(data_dir / "json_sample_summary.jsonl");
-  CHECK(keel::to_json(s.summary).dump() + "\n" == expected);  // keel-batch's form: one line
-  // (Documents are compared as text: the sample holds NaNs, and NaN != NaN.)
-  CHECK(keel::to_json(s).at("summary").dump() == keel::to_json(s.summary).dump());
+  // keel-batch's form: one line. (Documents are compared as text: the sample holds NaNs, and
+  // NaN != NaN.)
+  CHECK(keel::to_json(s.summary).dump() + "\n" == expected);
 }
 
 TEST_CASE("to_json: nlohmann's hooks give the same document, in schema order or sorted", "[json]") {

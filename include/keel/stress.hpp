@@ -275,7 +275,6 @@ template <std::ranges::random_access_range P>
                                                           p.symbol, rows[k], prices.dates[detail::uz(rows[k])]);
                                                     },
                                                     price)));
-      if (!own) r = 0;
     }
     if (!own) r = detail::stressed_return(fn, p, i, s, 0);
     out.returns.push_back(r);

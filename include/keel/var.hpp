@@ -286,13 +286,9 @@ using backtest_result [[deprecated("use var_backtest_result")]] = var_backtest_r
 
 namespace detail {
 
-inline void check_value(std::string_view fn, double value) {
-  if (!(std::isfinite(value) && value > 0)) throw_bad_option(fn, "value", value, "positive and finite");
-}
-
 inline void check_common(std::string_view fn, double confidence, double value) {
   require_probability(fn, "confidence", confidence);
-  check_value(fn, value);
+  require_positive_option(fn, "value", value);
 }
 
 /// The multipliers of sigma sqrt(h) in the parametric VaR and CVaR (see parametric_var).
@@ -324,7 +320,7 @@ inline void check_levels(std::string_view fn, const std::vector<double>& levels)
 
 inline void check_parametric(std::string_view fn, const parametric_risk_options& o) {
   check_levels(fn, o.confidence);
-  check_value(fn, o.value);
+  require_positive_option(fn, "value", o.value);
   require_positive_option(fn, "horizon", o.horizon);
 }
 
@@ -644,7 +640,7 @@ struct cf_moments {
 
 template <class Options>
 void check_cf_moments(std::string_view fn, const cf_moments& m, const Options& o) {
-  check_value(fn, o.value);
+  require_positive_option(fn, "value", o.value);
   require_positive_option(fn, "horizon", o.horizon);
   const std::pair<std::string_view, double> named[] = {
       {"mean", m.mean}, {"stddev", m.stddev}, {"skewness", m.skew}, {"excess_kurtosis", m.exkurt}};
@@ -862,7 +858,7 @@ void ewma_scales(const Acc* r, std::ptrdiff_t n, double lambda, std::vector<Acc>
 
 inline void check_historical(std::string_view fn, const historical_risk_options& o) {
   check_levels(fn, o.confidence);
-  check_value(fn, o.value);
+  require_positive_option(fn, "value", o.value);
   if (o.ewma_lambda && !(*o.ewma_lambda > 0 && *o.ewma_lambda < 1))
     throw_bad_option(fn, "ewma_lambda", *o.ewma_lambda, "in (0, 1)");
 }

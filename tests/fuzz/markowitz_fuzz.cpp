@@ -179,8 +179,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // variance 1e119 is a volatility of 1e43 (mu and Sigma spanning 1e-125 to 1e119).
         const Eigen::VectorXd aw = f.corners[k - 1].weights.cwiseAbs();
         const double terms = aw.dot(cov.cwiseAbs() * aw);
-        const double weight_rounding =
-            4 * std::numeric_limits<double>::epsilon() * (1 + aw.sum()) * std::sqrt(cov.cwiseAbs().sum());
+        const double weight_rounding = 4 * std::numeric_limits<double>::epsilon() *
+                                       (1 + std::max(aw.sum(), f.corners[k].weights.cwiseAbs().sum())) *
+                                       std::sqrt(cov.cwiseAbs().sum());
         require(f.corners[k].volatility >= f.corners[k - 1].volatility - 1e-7 * (1 + f.corners[k].volatility) -
                                                std::sqrt(1e-10 * terms) - weight_rounding);
       }

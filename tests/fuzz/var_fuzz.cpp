@@ -138,6 +138,7 @@ void portfolio_forms(const std::vector<double>& r, double c, const keel::return_
   guarded([&] {
     const auto f = keel::cornish_fisher_risk(w, panel, {.confidence = {c}});
     require(f.vars.size() == f.cvars.size());
+    if (f.monotone) require(f.vars[0] == *keel::cornish_fisher_var(w, panel, {.confidence = c}).var);
   });
   guarded([&] {
     const auto d = keel::historical_component_var(w, panel, {.confidence = c});

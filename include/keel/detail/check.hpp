@@ -275,13 +275,15 @@ void require_symmetric(std::string_view fn, std::string_view name, const M& m, d
 /// Throws invalid_input unless periods per year (the options' `periods_per_year` of every
 /// function that annualises) is positive and finite: "fn: periods_per_year = 0 must be positive
 /// and finite". The one check of that quantity, so every header says it the same way.
-inline void check_periods_per_year(std::string_view fn, double value) {
-  if (!(value > 0 && std::isfinite(value))) throw_bad_option(fn, "periods_per_year", value, "positive and finite");
-}
+inline void check_periods_per_year(std::string_view fn, double value);
 
 /// Throws invalid_input unless an option is positive and finite.
 inline void require_positive_option(std::string_view fn, std::string_view option, double value) {
   if (!(value > 0 && std::isfinite(value))) throw_bad_option(fn, option, value, "positive and finite");
+}
+
+inline void check_periods_per_year(std::string_view fn, double value) {
+  require_positive_option(fn, "periods_per_year", value);
 }
 
 /// Throws invalid_input for a NaN cell of a panel read with the policy missing_data::reject: the
