@@ -10,6 +10,7 @@
 #include <keel/covariance.hpp>
 #include <keel/csv.hpp>
 #include <keel/error.hpp>
+#include <keel/expected_returns.hpp>
 #include <keel/factors.hpp>
 #include <keel/frontier.hpp>
 #include <keel/har.hpp>
