@@ -206,18 +206,11 @@ struct batch_settings {
   bool timing = false;
 };
 
-/// The --as-of date (YYYY-MM-DD, as in the price files).
-std::chrono::year_month_day as_of_date(const std::string& text) {
-  const auto day = keel::try_parse_date(text);
-  if (!day) throw keel_example::usage_error("--as-of '" + text + "' is not a date YYYY-MM-DD");
-  return *day;
-}
-
 keel::snapshot_options snapshot_options_of(const batch_settings& s) {
   if (s.prices.paths.empty()) throw keel_example::usage_error("--prices is required: the universe's price files");
   keel::snapshot_options options;
   options.market = s.market;
-  if (!s.as_of.empty()) options.as_of = as_of_date(s.as_of);
+  if (!s.as_of.empty()) options.as_of = keel_example::parse_as_of(s.as_of);
   options.window = s.window;
   if (!s.limits.empty()) options.limits = keel::read_limits(std::filesystem::path(s.limits));
   return options;
@@ -270,10 +263,7 @@ void batch(const batch_settings& s, const world& w) {
     if (!broadcast || w.rank() == 0) {
       const keel::price_table prices = keel_example::load_prices(s.prices);
       clock.mark("read prices");
-      if (options.as_of && !prices.dates.empty() &&
-          std::chrono::sys_days(*options.as_of) > std::chrono::sys_days(prices.dates.back()))
-        throw keel_example::usage_error("--as-of " + s.as_of + " is after the last date of the prices, " +
-                                        keel::format_date(prices.dates.back()));
+      keel_example::check_as_of(options.as_of, s.as_of, prices);
       universe = keel::prepare_universe(prices, options);
       clock.mark("prepare_universe");
     }

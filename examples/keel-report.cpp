@@ -508,12 +508,6 @@ std::string html_page(const keel::snapshot& s, const std::string& heading, const
 
 // ---- The command line.
 
-std::chrono::year_month_day parse_as_of(const std::string& text) {
-  const auto d = keel::try_parse_date(text);
-  if (!d) throw keel_example::usage_error("--as-of '" + text + "' is not a date (YYYY-MM-DD)");
-  return *d;
-}
-
 /// The file a --benchmark or --limits value names: "none" is none; empty (not given) is the
 /// bundled file when the portfolio is the bundled one, else none.
 std::optional<std::filesystem::path> chosen_file(const std::string& given, bool bundled_portfolio,
@@ -601,7 +595,7 @@ int main(int argc, char** argv) {
   app.add_option("--html", html_path, "also write a self-contained HTML page with charts to FILE")->type_name("FILE");
 
   return keel_example::run(app, argc, argv, [&] {
-    if (!as_of_text.empty()) options.as_of = parse_as_of(as_of_text);
+    if (!as_of_text.empty()) options.as_of = keel_example::parse_as_of(as_of_text);
     options.target_beta = target_beta;
     const bool bundled_portfolio = portfolio_path.empty();
     const std::filesystem::path portfolio_file =
@@ -612,11 +606,7 @@ int main(int argc, char** argv) {
     if (benchmark_file) options.benchmark = keel::read_benchmark(*benchmark_file);
     if (limits_file) options.limits = keel::read_limits(*limits_file);
     const keel::price_table prices = load(source);
-    if (options.as_of && !prices.dates.empty() &&
-        std::chrono::sys_days(*options.as_of) > std::chrono::sys_days(prices.dates.back()))
-      throw keel_example::usage_error("--as-of " + as_of_text + " is after the last date of the prices, " +
-                                      keel::format_date(prices.dates.back()) +
-                                      " (a report as of a day without data would be mislabelled)");
+    keel_example::check_as_of(options.as_of, as_of_text, prices);
     options.progress = progress_reporter();
     const keel::snapshot s = keel::risk_snapshot(holdings, prices, options);
 

@@ -9,14 +9,18 @@
 #pragma once
 
 #include <charconv>
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 
 #include <CLI/CLI.hpp>
+#include <keel/csv.hpp>
+#include <keel/series.hpp>
 
 #include "support/data.hpp"
 
@@ -35,6 +39,25 @@ inline std::string one_line(std::string text) {
     if (c == '\n' || c == '\r') c = ' ';
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
+}
+
+/// The --as-of date (YYYY-MM-DD, as in the price files); a usage error naming the text when it
+/// is not one.
+inline std::chrono::year_month_day parse_as_of(const std::string& text) {
+  const auto day = keel::try_parse_date(text);
+  if (!day) throw usage_error("--as-of '" + text + "' is not a date (YYYY-MM-DD)");
+  return *day;
+}
+
+/// A usage error when --as-of (given as `text`) falls after the last date of the prices: a
+/// report labelled with a day that has no data would be mislabelled, so it is refused rather
+/// than quietly moved to the last date.
+inline void check_as_of(const std::optional<std::chrono::year_month_day>& as_of, const std::string& text,
+                        const keel::price_table& prices) {
+  if (as_of && !prices.dates.empty() && std::chrono::sys_days(*as_of) > std::chrono::sys_days(prices.dates.back()))
+    throw usage_error("--as-of " + text + " is after the last date of the prices, " +
+                      keel::format_date(prices.dates.back()) +
+                      " (a report as of a day without data would be mislabelled)");
 }
 
 /// A CLI11 check that a whole number is at least `least` (say so in the option's help).
