@@ -144,7 +144,12 @@ KEEL_DECL [[nodiscard]] std::vector<risk_limit> read_limits(std::istream& in, co
 KEEL_DECL [[nodiscard]] std::vector<risk_limit> read_limits(const std::filesystem::path& path,
                                                             const limits_file_options& options = {});
 
-inline limit_metric parse_limit_metric(std::string_view name) {
+namespace detail {
+/// The metric named `name`, else fail("unknown limit metric ... (known: ...)"): the one parser
+/// of metric names, so that parse_limit_metric and read_limits (which puts the file, line and
+/// column in front) say the same thing.
+template <class Fail>
+limit_metric parse_limit_metric_or(std::string_view name, Fail&& fail) {
   constexpr limit_metric all[] = {limit_metric::max_position_weight,
                                   limit_metric::max_sector_weight,
                                   limit_metric::max_gross_leverage,
@@ -158,15 +163,29 @@ inline limit_metric parse_limit_metric(std::string_view name) {
     known += known.empty() ? "" : ", ";
     known += limit_metric_name(m);
   }
-  throw invalid_input(detail::message("parse_limit_metric",
-                                      "unknown limit metric " + detail::quoted(name) + " (known: " + known + ")"));
+  return fail("unknown limit metric " + detail::quoted(name) + " (known: " + known + ")");
+}
+
+/// The severity named `name` (empty: hard), else fail("unknown limit severity ..."), as
+/// parse_limit_metric_or.
+template <class Fail>
+limit_severity parse_limit_severity_or(std::string_view name, Fail&& fail) {
+  if (name == "warning") return limit_severity::warning;
+  if (name == "hard" || name.empty()) return limit_severity::hard;
+  return fail("unknown limit severity " + detail::quoted(name) + " (known: warning, hard)");
+}
+}  // namespace detail
+
+inline limit_metric parse_limit_metric(std::string_view name) {
+  return detail::parse_limit_metric_or(name, [](const std::string& what) -> limit_metric {
+    throw invalid_input(detail::message("parse_limit_metric", what));
+  });
 }
 
 inline limit_severity parse_limit_severity(std::string_view name) {
-  if (name == "warning") return limit_severity::warning;
-  if (name == "hard" || name.empty()) return limit_severity::hard;
-  throw invalid_input(detail::message("parse_limit_severity",
-                                      "unknown limit severity " + detail::quoted(name) + " (known: warning, hard)"));
+  return detail::parse_limit_severity_or(name, [](const std::string& what) -> limit_severity {
+    throw invalid_input(detail::message("parse_limit_severity", what));
+  });
 }
 
 inline std::vector<limit_status> evaluate_limits(std::span<const risk_limit> limits, const limit_values& current) {

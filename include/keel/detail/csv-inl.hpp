@@ -90,21 +90,14 @@ KEEL_DECL [[nodiscard]] double parse_price_cell(const csv_context& ctx, std::str
                                                 std::ptrdiff_t column) {
   const std::string_view s = trim_blanks(cell);
   if (is_missing_cell(s)) return std::numeric_limits<double>::quiet_NaN();
-  // from_chars reads a leading '-' but not '+': allow one '+', not followed by a sign.
-  std::string_view body = s;
-  if (body.front() == '+') body.remove_prefix(1);
-  std::string why;
-  if (!body.empty() && (s.front() != '+' || body.front() != '-')) {
-    double value = 0;
-    const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value, std::chars_format::general);
-    if (ec == std::errc::result_out_of_range)
-      why = " (out of the range of double)";
-    else if (ec == std::errc{} && end == body.data() + body.size()) {
-      if (std::isfinite(value)) return value;
-      why = " (prices must be finite)";
-    }
-  }
-  ctx.fail(line, column, detail::quoted(cell) + " is not a number" + why);
+  double value = 0;
+  const number_parse r = parse_finite_number(s, value);
+  if (r == number_parse::ok) return value;
+  ctx.fail(line, column,
+           detail::quoted(cell) + " is not a number" +
+               (r == number_parse::out_of_range ? " (out of the range of double)"
+                : r == number_parse::not_finite ? " (prices must be finite)"
+                                                : ""));
 }
 
 /// The day of a date cell; invalid_input naming the cell if it is not a valid date.

@@ -268,24 +268,29 @@ KEEL_DEF std::vector<std::ptrdiff_t> find_columns(const csv_context& ctx, const 
   return index;
 }
 
+KEEL_DEF number_parse parse_finite_number(std::string_view s, double& value) {
+  // from_chars reads a leading '-' but not '+': allow one '+', not followed by a sign.
+  std::string_view body = s;
+  if (!body.empty() && body.front() == '+') body.remove_prefix(1);
+  if (body.empty() || (s.front() == '+' && body.front() == '-')) return number_parse::not_number;
+  const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value, std::chars_format::general);
+  if (ec == std::errc::result_out_of_range) return number_parse::out_of_range;
+  if (ec != std::errc{} || end != body.data() + body.size()) return number_parse::not_number;
+  return std::isfinite(value) ? number_parse::ok : number_parse::not_finite;
+}
+
 KEEL_DEF double parse_number_cell(const csv_context& ctx, std::string_view cell, std::ptrdiff_t line,
                                   std::ptrdiff_t column) {
   const std::string_view s = trim_blanks(cell);
   if (s.empty()) ctx.fail(line, column, "the cell is empty (a number is needed)");
-  std::string_view body = s;
-  if (body.front() == '+') body.remove_prefix(1);
-  std::string why;
-  if (!body.empty() && (s.front() != '+' || body.front() != '-')) {
-    double value = 0;
-    const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value, std::chars_format::general);
-    if (ec == std::errc::result_out_of_range)
-      why = " (out of the range of double)";
-    else if (ec == std::errc{} && end == body.data() + body.size()) {
-      if (std::isfinite(value)) return value;
-      why = " (it must be finite)";
-    }
-  }
-  ctx.fail(line, column, detail::quoted(cell) + " is not a number" + why);
+  double value = 0;
+  const number_parse r = parse_finite_number(s, value);
+  if (r == number_parse::ok) return value;
+  ctx.fail(line, column,
+           detail::quoted(cell) + " is not a number" +
+               (r == number_parse::out_of_range ? " (out of the range of double)"
+                : r == number_parse::not_finite ? " (it must be finite)"
+                                                : ""));
 }
 
 KEEL_DEF std::chrono::year_month_day parse_date_text_cell(const csv_context& ctx, std::string_view cell,

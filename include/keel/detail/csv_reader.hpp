@@ -16,6 +16,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <keel/detail/check.hpp>
@@ -122,6 +123,14 @@ KEEL_DECL [[nodiscard]] std::vector<std::ptrdiff_t> find_columns(
 KEEL_DECL [[nodiscard]] double parse_number_cell(const csv_context& ctx, std::string_view cell, std::ptrdiff_t line,
                                                  std::ptrdiff_t column);
 
+/// Why a cell is not a finite number, or none: the one number rule of every keel reader (the
+/// whole cell, trimmed, as std::from_chars reads it, one leading '+' allowed, not followed by a
+/// sign), shared by parse_number_cell and the price reader.
+enum class number_parse { ok, not_number, out_of_range, not_finite };
+
+/// Reads the trimmed, non-empty text `s` by the rule of number_parse into `value`.
+KEEL_DECL [[nodiscard]] number_parse parse_finite_number(std::string_view s, double& value);
+
 /// The day of a date cell (parse_date's formats).
 /// \throws invalid_input at the cell when it is not a date or not a valid calendar date.
 KEEL_DECL [[nodiscard]] std::chrono::year_month_day parse_date_text_cell(const csv_context& ctx, std::string_view cell,
@@ -130,6 +139,39 @@ KEEL_DECL [[nodiscard]] std::chrono::year_month_day parse_date_text_cell(const c
 /// The text of a cell that must not be empty. \throws invalid_input at the cell when empty.
 KEEL_DECL [[nodiscard]] const std::string& required_cell(const csv_context& ctx, const std::vector<std::string>& cells,
                                                          std::ptrdiff_t line, std::ptrdiff_t column);
+
+/// The loop every small-file reader shares (holdings, benchmark, limits): reads the header,
+/// finds the columns (find_columns: `known`, `required`, `layout`), then calls
+/// row(cells, line, columns) for each record, checked to have the header's width; columns[k]
+/// is the index of known[k], -1 when absent. \returns the header's line.
+/// \throws invalid_input (through ctx) for an empty input, a bad header or a ragged row, and
+///         what `row` throws.
+template <class Row>
+std::ptrdiff_t for_each_row(std::string_view text, char delimiter, csv_context& ctx,
+                            const std::vector<std::string_view>& known, const std::vector<std::string_view>& required,
+                            std::string_view layout, Row&& row) {
+  check_delimiter(ctx, delimiter);
+  csv_tokenizer tokens(text, delimiter, ctx);
+  std::vector<std::string> header;
+  std::ptrdiff_t header_line = 0;
+  if (!tokens.next(header, header_line)) ctx.fail("no header: the input is empty or blank");
+  ctx.header = &header;
+  // ctx outlives this call and must not point at the header once it is gone.
+  struct forget_header {
+    csv_context& c;
+    ~forget_header() { c.header = nullptr; }
+  } forget{ctx};
+  const std::vector<std::ptrdiff_t> columns = find_columns(ctx, header, header_line, known, required, layout);
+  const std::ptrdiff_t width = detail::ssize(header);
+  std::vector<std::string> cells;
+  std::ptrdiff_t line = 0;
+  while (tokens.next(cells, line)) {
+    require_width(ctx, cells, line, width);
+    row(std::as_const(cells), line, columns);
+    cells.clear();
+  }
+  return header_line;
+}
 
 }  // namespace keel::detail
 

@@ -30,24 +30,12 @@ namespace detail {
 KEEL_DECL [[nodiscard]] std::vector<named_portfolio> read_holdings_text(std::string_view text,
                                                                         const holdings_file_options& options,
                                                                         csv_context& ctx, bool many) {
-  check_delimiter(ctx, options.delimiter);
-  csv_tokenizer tokens(text, options.delimiter, ctx);
-  std::vector<std::string> header;
-  std::ptrdiff_t header_line = 0;
-  if (!tokens.next(header, header_line)) ctx.fail("no header: the input is empty or blank");
-  ctx.header = &header;
   enum { symbol, quantity, sector, portfolio_id, account, lot, cost_basis, acquired };
   const std::vector<std::string_view> known = {"symbol",  "quantity", "sector",     "portfolio_id",
                                                "account", "lot",      "cost_basis", "acquired"};
   std::vector<std::string_view> required = {"symbol", "quantity"};
   if (many) required.emplace_back("portfolio_id");
   const std::string_view layout = many ? "portfolio_id,symbol,quantity[,sector]" : "symbol,quantity[,sector]";
-  const std::vector<std::ptrdiff_t> col = find_columns(ctx, header, header_line, known, required, layout);
-  const auto has = [&](int k) { return col[static_cast<std::size_t>(k)] >= 0; };
-  const auto at = [&](int k) { return col[static_cast<std::size_t>(k)]; };
-  const auto cell = [&](const std::vector<std::string>& cells, int k) -> const std::string& {
-    return cells[static_cast<std::size_t>(at(k))];
-  };
 
   std::vector<named_portfolio> out;
   std::unordered_map<std::string, std::size_t> portfolio_index;
@@ -56,14 +44,14 @@ KEEL_DECL [[nodiscard]] std::vector<named_portfolio> read_holdings_text(std::str
   std::vector<std::vector<std::ptrdiff_t>> sector_line;
   std::string first_id;
   std::ptrdiff_t first_id_line = 0;
-  const std::ptrdiff_t width = detail::ssize(header);
-  std::vector<std::string> cells;
-  std::ptrdiff_t line = 0;
-  while (tokens.next(cells, line)) {
-    require_width(ctx, cells, line, width);
+  const auto read_row = [&](const std::vector<std::string>& cells, std::ptrdiff_t line,
+                            const std::vector<std::ptrdiff_t>& col) {
+    const auto has = [&](int k) { return col[static_cast<std::size_t>(k)] >= 0; };
+    const auto at = [&](int k) { return col[static_cast<std::size_t>(k)]; };
+    const auto cell = [&](int k) -> const std::string& { return cells[static_cast<std::size_t>(at(k))]; };
     std::string id;
     if (has(portfolio_id)) {
-      id = many ? required_cell(ctx, cells, line, at(portfolio_id)) : cell(cells, portfolio_id);
+      id = many ? required_cell(ctx, cells, line, at(portfolio_id)) : cell(portfolio_id);
       if (!many) {
         if (first_id_line == 0) {
           first_id = id;
@@ -86,15 +74,15 @@ KEEL_DECL [[nodiscard]] std::vector<named_portfolio> read_holdings_text(std::str
 
     const std::string& sym = required_cell(ctx, cells, line, at(symbol));
     holding_lot row;
-    row.quantity = parse_number_cell(ctx, cell(cells, quantity), line, at(quantity));
-    if (has(account)) row.account = cell(cells, account);
-    if (has(lot)) row.id = cell(cells, lot);
-    if (has(cost_basis) && !cell(cells, cost_basis).empty())
-      row.cost_basis = parse_number_cell(ctx, cell(cells, cost_basis), line, at(cost_basis));
-    if (has(acquired) && !cell(cells, acquired).empty())
-      row.acquired = parse_date_text_cell(ctx, cell(cells, acquired), line, at(acquired));
+    row.quantity = parse_number_cell(ctx, cell(quantity), line, at(quantity));
+    if (has(account)) row.account = cell(account);
+    if (has(lot)) row.id = cell(lot);
+    if (has(cost_basis) && !cell(cost_basis).empty())
+      row.cost_basis = parse_number_cell(ctx, cell(cost_basis), line, at(cost_basis));
+    if (has(acquired) && !cell(acquired).empty())
+      row.acquired = parse_date_text_cell(ctx, cell(acquired), line, at(acquired));
     row.line = line;
-    const std::string row_sector = has(sector) ? cell(cells, sector) : std::string();
+    const std::string row_sector = has(sector) ? cell(sector) : std::string();
 
     const auto [h_it, h_added] = symbol_index[p].try_emplace(sym, portfolio.holdings.size());
     if (h_added) {
@@ -118,13 +106,13 @@ KEEL_DECL [[nodiscard]] std::vector<named_portfolio> read_holdings_text(std::str
       if (!std::isfinite(sum))
         ctx.fail(line, at(quantity),
                  "the quantities of " + detail::quoted(sym) + " (from line " + std::to_string(h.lots.front().line) +
-                     ") sum to " + detail::number_text(sum) + ": adding " + detail::quoted(cell(cells, quantity)) +
+                     ") sum to " + detail::number_text(sum) + ": adding " + detail::quoted(cell(quantity)) +
                      " overflows");
       h.quantity = sum;
     }
     portfolio.holdings[h_it->second].lots.push_back(std::move(row));
-    cells.clear();
-  }
+  };
+  const std::ptrdiff_t header_line = for_each_row(text, options.delimiter, ctx, known, required, layout, read_row);
   if (out.empty()) {
     const std::string what = "no data rows: the header on line " + std::to_string(header_line) + " is the only record";
     throw insufficient_data(message(ctx.fn, ctx.source.empty() ? what : ctx.source + ": " + what), 1, 0);
@@ -134,30 +122,19 @@ KEEL_DECL [[nodiscard]] std::vector<named_portfolio> read_holdings_text(std::str
 
 KEEL_DECL [[nodiscard]] std::vector<std::pair<std::string, double>> read_benchmark_text(
     std::string_view text, const benchmark_file_options& options, csv_context& ctx) {
-  check_delimiter(ctx, options.delimiter);
-  csv_tokenizer tokens(text, options.delimiter, ctx);
-  std::vector<std::string> header;
-  std::ptrdiff_t header_line = 0;
-  if (!tokens.next(header, header_line)) ctx.fail("no header: the input is empty or blank");
-  ctx.header = &header;
-  const std::vector<std::ptrdiff_t> col =
-      find_columns(ctx, header, header_line, {"sector", "weight"}, {"sector", "weight"}, "sector,weight");
   std::vector<std::pair<std::string, double>> out;
   std::unordered_map<std::string, std::ptrdiff_t> seen;
-  const std::ptrdiff_t width = detail::ssize(header);
-  std::vector<std::string> cells;
-  std::ptrdiff_t line = 0;
-  while (tokens.next(cells, line)) {
-    require_width(ctx, cells, line, width);
-    const std::string& sector = required_cell(ctx, cells, line, col[0]);
-    const double weight = parse_number_cell(ctx, cells[static_cast<std::size_t>(col[1])], line, col[1]);
-    const auto [it, added] = seen.try_emplace(sector, line);
-    if (!added)
-      ctx.fail(line, col[0],
-               "the sector " + detail::quoted(sector) + " again (first on line " + std::to_string(it->second) + ")");
-    out.emplace_back(sector, weight);
-    cells.clear();
-  }
+  for_each_row(text, options.delimiter, ctx, {"sector", "weight"}, {"sector", "weight"}, "sector,weight",
+               [&](const std::vector<std::string>& cells, std::ptrdiff_t line, const std::vector<std::ptrdiff_t>& col) {
+                 const std::string& sector = required_cell(ctx, cells, line, col[0]);
+                 const double weight = parse_number_cell(ctx, cells[static_cast<std::size_t>(col[1])], line, col[1]);
+                 const auto [it, added] = seen.try_emplace(sector, line);
+                 if (!added)
+                   ctx.fail(line, col[0],
+                            "the sector " + detail::quoted(sector) + " again (first on line " +
+                                std::to_string(it->second) + ")");
+                 out.emplace_back(sector, weight);
+               });
   return out;
 }
 
