@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,13 +80,21 @@ void var_rows(const lazy_t<L, book>& b, const lazy_t<L, snapshot_options>& o, sn
         {.paths = o.mc_paths, .seed = o.seed, .horizon = h, .confidence = o.confidence, .threads = o.mc_threads});
     const var_result<double> par =
         parametric_risk(b.weights, b.means, b.covariance, {.confidence = o.confidence, .horizon = h});
+    // The moments once per horizon, every level from them (cornish_fisher_var's bits).
+    const cornish_fisher_risk_result<double> cf =
+        cornish_fisher_risk(b.returns, {.confidence = o.confidence, .horizon = h});
     for (std::size_t ck = 0; ck < o.confidence.size(); ++ck) {
       const double c = o.confidence[ck];
       snapshot_var_row row;
       row.confidence = c;
       row.horizon = o.horizons[hk];
       row.parametric = measure(par.vars[ck], par.cvars[ck], b.value);
-      row.cornish_fisher = cornish_fisher_var(b.returns, {.confidence = c, .horizon = h});
+      row.cornish_fisher = {.var = cf.monotone ? std::optional<double>(cf.vars[ck]) : std::nullopt,
+                            .z = cf.zs[ck],
+                            .skewness = cf.skewness,
+                            .excess_kurtosis = cf.excess_kurtosis,
+                            .monotone = cf.monotone,
+                            .gaussian_var = cf.gaussian_vars[ck]};
       const double root = std::sqrt(h);
       row.historical = measure(hist.vars[ck] * root, hist.cvars[ck] * root, b.value);
       row.monte_carlo = measure(mc.vars[ck], mc.cvars[ck], b.value);
