@@ -59,32 +59,35 @@ template <class L = void>
   return (it - p.dates.begin()) - 1;
 }
 
-/// The first price of column j on rows [0, end] that breaks series.hpp's price_returns rule (zero,
-/// negative or infinite; NaN is missing), as text naming the symbol, its date and the price
-/// ("AAPL[57] on 2000-03-27 = 0 is not positive"), or "" when there is none.
+/// Column j's simple returns in one pass of series.hpp's price_returns over rows [0, end]: the
+/// return of row r (from row r - 1) goes to window[r - first] for first <= r <= end and to
+/// history[r - start] for start <= r < first; NaN where a price is missing and, after a bad
+/// price, from it on. \returns the first bad price (zero, negative or infinite; NaN is missing)
+/// as text naming the symbol, its date and the price ("AAPL[57] on 2000-03-27 = 0 is not
+/// positive"), or "" when there is none: every row up to as_of is checked, not only the window.
 template <class L = void>
-[[nodiscard]] std::string bad_price_text(const lazy_t<L, price_table>& p, std::ptrdiff_t j, std::ptrdiff_t end) {
+[[nodiscard]] std::string column_pass(const lazy_t<L, price_table>& p, std::ptrdiff_t j, std::ptrdiff_t start,
+                                      std::ptrdiff_t first, std::ptrdiff_t end, double* window, double* history) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  std::fill(window, window + (end - first + 1), nan);
+  std::fill(history, history + (first - start), nan);
   const auto price = [&](std::ptrdiff_t i) { return p.prices(i, j); };
   const auto f = price_returns<false, double>(
-      end + 1, price, [](std::ptrdiff_t, double) {}, true);
+      end + 1, price,
+      [&](std::ptrdiff_t k, double r) {
+        const std::ptrdiff_t row = k + 1;
+        if (row >= first)
+          window[row - first] = r;
+        else if (row >= start)
+          history[row - start] = r;
+      },
+      true);
   if (!f) return {};
   return price_fault_text(
       f, [&](std::ptrdiff_t i) { return dated_element_text(p.symbols[uz(j)], i, p.dates[uz(i)]); }, price);
 }
 
-/// Simple returns of rows [first, last] of column j (the return of row r from row r - 1) by
-/// price_returns, NaN where a price is missing (or, in a column excluded for a bad price, from it on).
-template <class L = void>
-void column_returns(const lazy_t<L, price_table>& p, std::ptrdiff_t j, std::ptrdiff_t first, std::ptrdiff_t last,
-                    double* out) {
-  std::fill(out, out + (last - first + 1), std::numeric_limits<double>::quiet_NaN());
-  const auto f = price_returns<false, double>(
-      last - first + 2, [&](std::ptrdiff_t i) { return p.prices(first - 1 + i, j); },
-      [&](std::ptrdiff_t i, double r) { out[i] = r; }, true);
-  static_cast<void>(f);  // a bad price was rejected, or its symbol excluded, by bad_price_text
-}
-
-/// Marks each symbol usable or not, with the reason (`bad`: its bad price, from bad_price_text).
+/// Marks each symbol usable or not, with the reason (`bad`: its bad price, from column_pass).
 template <class L = void>
 void mark_usable(lazy_t<L, snapshot_universe>& u, const lazy_t<L, price_table>& p, std::ptrdiff_t end,
                  const std::vector<std::string>& bad) {
@@ -134,19 +137,6 @@ void asset_statistics(lazy_t<L, snapshot_universe>& u) {
     for (std::ptrdiff_t b = 0; b < ssize(ok); ++b) u.covariance(ok[uz(a)], ok[uz(b)]) = s(a, b);
     u.volatilities(ok[uz(a)]) = std::sqrt(s(a, a) * u.periods_per_year);
   }
-}
-
-/// The returns before the window (up to backtest_days rows), for the VaR backtest.
-template <class L = void>
-void history(lazy_t<L, snapshot_universe>& u, const lazy_t<L, price_table>& p, std::ptrdiff_t first,
-             std::ptrdiff_t days) {
-  const std::ptrdiff_t start = std::max<std::ptrdiff_t>(1, first - days);
-  const std::ptrdiff_t rows = first - start;
-  u.history_returns.resize(rows, ssize(u.symbols));
-  u.history_dates.assign(p.dates.begin() + start, p.dates.begin() + first);
-  if (rows == 0) return;
-  for (std::ptrdiff_t j = 0; j < ssize(u.symbols); ++j)
-    column_returns(p, j, start, first - 1, u.history_returns.data() + j * rows);
 }
 
 /// Every metric of limit_values for a book (weights as fractions of V, which need not sum to 1

@@ -4,6 +4,8 @@
 // IWYU pragma: private, include <keel/snapshot.hpp>
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,12 +41,18 @@ KEEL_DEF snapshot_universe prepare_universe(const price_table& prices, const sna
   u.symbols = prices.symbols;
   const auto n = detail::ssize(u.symbols);
   u.returns.resize(t, n);
+  // The returns before the window (up to backtest_days rows) for the VaR backtest, from the
+  // same pass over each column as the window's.
+  const std::ptrdiff_t start = std::max<std::ptrdiff_t>(1, first - options.backtest_days);
+  const std::ptrdiff_t history_rows = first - start;
+  u.history_returns.resize(history_rows, n);
+  u.history_dates.assign(prices.dates.begin() + start, prices.dates.begin() + first);
   std::vector<std::string> bad(detail::uz(n));
   for (std::ptrdiff_t j = 0; j < n; ++j) {
-    bad[detail::uz(j)] = detail::snap::bad_price_text(prices, j, end);
+    bad[detail::uz(j)] = detail::snap::column_pass(prices, j, start, first, end, u.returns.data() + j * t,
+                                                   u.history_returns.data() + j * history_rows);
     if (!bad[detail::uz(j)].empty() && options.bad_prices == bad_price_rule::reject)
       throw invalid_input(detail::message(fn, bad[detail::uz(j)]));
-    detail::snap::column_returns(prices, j, first, end, u.returns.data() + j * t);
   }
   u.last_prices.assign(detail::uz(n), 0.0);
   u.usable.assign(detail::uz(n), false);
@@ -57,7 +65,6 @@ KEEL_DEF snapshot_universe prepare_universe(const price_table& prices, const sna
   const auto mk = detail::snap::column(u, m);
   u.market_returns.assign(mk.begin(), mk.end());
   detail::snap::asset_statistics(u);
-  detail::snap::history(u, prices, first, options.backtest_days);
   return u;
 }
 
