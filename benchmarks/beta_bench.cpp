@@ -105,9 +105,10 @@ void BM_rolling_beta_panel(benchmark::State& state) {
   const panel_data& d = panel();
   const std::ptrdiff_t window = state.range(0);
   keel::rolling_beta_panel<double> out;
-  keel::rolling_beta(d.assets, d.market, window, out);  // sized once: the timed calls reuse it
+  keel::rolling_beta_panel<double>::workspace ws;
+  keel::rolling_beta(d.assets, d.market, window, out, ws);  // sized once: the timed calls reuse both
   for (auto _ : state) {
-    keel::rolling_beta(d.assets, d.market, window, out);
+    keel::rolling_beta(d.assets, d.market, window, out, ws);
     benchmark::DoNotOptimize(out.betas.data());
     benchmark::ClobberMemory();
   }
@@ -121,9 +122,10 @@ void BM_rolling_beta_panel_beta_only(benchmark::State& state) {
   const panel_data& d = panel();
   const keel::rolling_beta_options betas_only{.alpha = false, .r_squared = false};
   keel::rolling_beta_panel<double> out;
-  keel::rolling_beta(d.assets, d.market, 90, out, betas_only);
+  keel::rolling_beta_panel<double>::workspace ws;
+  keel::rolling_beta(d.assets, d.market, 90, out, ws, betas_only);
   for (auto _ : state) {
-    keel::rolling_beta(d.assets, d.market, 90, out, betas_only);
+    keel::rolling_beta(d.assets, d.market, 90, out, ws, betas_only);
     benchmark::DoNotOptimize(out.betas.data());
     benchmark::ClobberMemory();
   }

@@ -128,8 +128,9 @@ TEST_CASE("rolling_beta of a panel matches the single-series form column by colu
   }
   // Reusing the output storage gives the same values (and needs no reallocation).
   keel::rolling_beta_panel<double> reused = panel;
+  keel::rolling_beta_panel<double>::workspace ws;
   const double* before = reused.betas.data();
-  keel::rolling_beta(assets, s.market, window, reused);
+  keel::rolling_beta(assets, s.market, window, reused, ws);
   CHECK(reused.betas.data() == before);
   CHECK(reused.betas == panel.betas);
   // Betas only: the same betas, alpha and R^2 left empty.
@@ -137,7 +138,7 @@ TEST_CASE("rolling_beta of a panel matches the single-series form column by colu
   CHECK(betas_only.betas == panel.betas);
   CHECK(betas_only.alphas.size() == 0);
   CHECK(betas_only.r_squareds.size() == 0);
-  keel::rolling_beta(assets, s.market, window, reused, {.alpha = true, .r_squared = false});
+  keel::rolling_beta(assets, s.market, window, reused, ws, {.alpha = true, .r_squared = false});
   CHECK(reused.alphas == panel.alphas);
   CHECK(reused.r_squareds.size() == 0);
   // An odd number of assets: the last is rolled alone.
@@ -436,14 +437,18 @@ TEST_CASE("every rolling_beta out form allocates nothing once warm", "[rolling][
     for (Eigen::Index i = 0; i < 600; ++i) panel(i, j) = s.asset[static_cast<std::size_t>((i + 7 * j) % 600)];
   const std::vector<float> af = keel_test::converted<float>(s.asset), mf = keel_test::converted<float>(s.market);
   keel::rolling_beta_result<double> series_out;
+  keel::rolling_beta_result<double>::workspace series_ws;
   keel::rolling_beta_result<float> float_out;
+  keel::rolling_beta_result<float>::workspace float_ws;
   keel::dated_rolling_beta<int, double> dated_out;
+  keel::dated_rolling_beta<int, double>::workspace dated_ws;
   keel::rolling_beta_panel<double> panel_out;
+  keel::rolling_beta_panel<double>::workspace panel_ws;
   const auto all = [&] {
-    keel::rolling_beta(s.asset, s.market, 60, series_out);
-    keel::rolling_beta(af, mf, 60, float_out);  // converted into the workspace's scratch
-    keel::rolling_beta(da, dm, 60, dated_out);
-    keel::rolling_beta(panel, s.market, 60, panel_out);
+    keel::rolling_beta(s.asset, s.market, 60, series_out, series_ws);
+    keel::rolling_beta(af, mf, 60, float_out, float_ws);  // converted into the workspace's scratch
+    keel::rolling_beta(da, dm, 60, dated_out, dated_ws);
+    keel::rolling_beta(panel, s.market, 60, panel_out, panel_ws);
   };
   all();  // warm: sizes every buffer
   const long before = keel_test::allocation_count();
@@ -504,4 +509,149 @@ TEST_CASE("errors on dated series name the symbol and the dates", "[beta][dated]
   const keel::dated_view plain(std::vector<ymd>(dates.begin() + 100, dates.begin() + 140),
                                std::vector<double>(flat.begin() + 100, flat.begin() + 140));
   CHECK_THROWS_WITH(keel::market_beta(asset, plain), Contains("market_returns[0..39] (2024-04-10 to 2024-05-19)"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results are values: the out forms' scratch is an explicit workspace.
+
+namespace {
+template <class R>
+constexpr bool has_workspace_member = requires(R r) {
+  r.workspace;
+};
+template <class R>
+constexpr bool scratch_free = requires {
+  typename R::workspace;
+}
+&&!has_workspace_member<R> && std::is_default_constructible_v<typename R::workspace>;
+struct with_member {  // the shape before issue 18: the check must see it
+  int workspace;
+};
+static_assert(has_workspace_member<with_member>);
+}  // namespace
+
+static_assert(scratch_free<keel::rolling_beta_result<double>>);
+static_assert(scratch_free<keel::rolling_beta_result<float>>);
+static_assert(scratch_free<keel::dated_rolling_beta<int, double>>);
+static_assert(scratch_free<keel::rolling_beta_panel<double>>);
+static_assert(scratch_free<keel::rolling_beta_panel<float>>);
+
+namespace {
+void check_same(const keel::rolling_beta_result<double>& a, const keel::rolling_beta_result<double>& b) {
+  CHECK(a.betas == b.betas);
+  CHECK(a.alphas == b.alphas);
+  CHECK(a.r_squareds == b.r_squareds);
+}
+template <class K>
+void check_same(const keel::dated_rolling_beta<K, double>& a, const keel::dated_rolling_beta<K, double>& b) {
+  CHECK(a.betas.keys() == b.betas.keys());
+  CHECK(a.betas.values() == b.betas.values());
+  CHECK(a.alphas.keys() == b.alphas.keys());
+  CHECK(a.alphas.values() == b.alphas.values());
+  CHECK(a.r_squareds.keys() == b.r_squareds.keys());
+  CHECK(a.r_squareds.values() == b.r_squareds.values());
+}
+void check_same(const keel::rolling_beta_panel<double>& a, const keel::rolling_beta_panel<double>& b) {
+  CHECK(a.betas == b.betas);
+  CHECK(a.alphas == b.alphas);
+  CHECK(a.r_squareds == b.r_squareds);
+}
+Eigen::MatrixXd panel_of(const sample& s, Eigen::Index cols, double scale) {
+  Eigen::MatrixXd p(std::ssize(s.asset), cols);
+  for (Eigen::Index j = 0; j < cols; ++j)
+    for (Eigen::Index i = 0; i < p.rows(); ++i)
+      p(i, j) = scale * s.asset[static_cast<std::size_t>((i + 11 * j) % p.rows())];
+  return p;
+}
+}  // namespace
+
+TEST_CASE("rolling_beta's out forms with a reused workspace equal the plain forms bit for bit",
+          "[rolling][workspace]") {
+  // Two different inputs in a row through one out and one workspace: a longer first series,
+  // a different window and different options, so stale scratch would show.
+  const sample first = make_sample(800, 31, 1.3, 0.02);
+  const sample second = make_sample(300, 32, -0.4, 0.005);
+  keel::rolling_beta_result<double> out;
+  keel::rolling_beta_result<double>::workspace ws;
+  keel::rolling_beta(first.asset, first.market, 90, out, ws);
+  check_same(out, keel::rolling_beta(first.asset, first.market, 90));
+  keel::rolling_beta(second.asset, second.market, 20, out, ws, {.alpha = false});
+  check_same(out, keel::rolling_beta(second.asset, second.market, 20, {.alpha = false}));
+  CHECK(out.alphas.empty());
+  // Float input converted into the workspace's scratch.
+  const std::vector<float> af1 = keel_test::converted<float>(first.asset),
+                           mf1 = keel_test::converted<float>(first.market);
+  const std::vector<float> af2 = keel_test::converted<float>(second.asset),
+                           mf2 = keel_test::converted<float>(second.market);
+  keel::rolling_beta_result<float> fout;
+  keel::rolling_beta_result<float>::workspace fws;
+  keel::rolling_beta(af1, mf1, 60, fout, fws);
+  CHECK(fout.betas == keel::rolling_beta(af1, mf1, 60).betas);
+  keel::rolling_beta(af2, mf2, 30, fout, fws);
+  const auto ffresh = keel::rolling_beta(af2, mf2, 30);
+  CHECK(fout.betas == ffresh.betas);
+  CHECK(fout.alphas == ffresh.alphas);
+  CHECK(fout.r_squareds == ffresh.r_squareds);
+
+  // Dated: different keys, a market that starts later, one workspace.
+  std::vector<int> d1(800), d2(300);
+  std::iota(d1.begin(), d1.end(), 0);
+  std::iota(d2.begin(), d2.end(), 10000);
+  const std::vector<int> d2m(d2.begin() + 7, d2.end());
+  const std::vector<double> m2(second.market.begin() + 7, second.market.end());
+  keel::dated_rolling_beta<int, double> dated;
+  keel::dated_rolling_beta<int, double>::workspace dated_ws;
+  keel::rolling_beta(keel::dated_view(d1, first.asset), keel::dated_view(d1, first.market), 90, dated, dated_ws);
+  check_same(dated, keel::rolling_beta(keel::dated_view(d1, first.asset), keel::dated_view(d1, first.market), 90));
+  keel::rolling_beta(keel::dated_view(d2, second.asset), keel::dated_view(d2m, m2), 20, dated, dated_ws,
+                     {.r_squared = false});
+  check_same(dated, keel::rolling_beta(keel::dated_view(d2, second.asset), keel::dated_view(d2m, m2), 20,
+                                       {.r_squared = false}));
+  CHECK(dated.betas.keys().front() == 10000 + 7 + 19);
+  CHECK(dated.r_squareds.size() == 0);
+  // A call that throws leaves the result as it was.
+  const auto kept = dated.betas.values();
+  CHECK_THROWS_AS(
+      keel::rolling_beta(keel::dated_view(d2, second.asset), keel::dated_view(d2m, m2), 500, dated, dated_ws),
+      keel::insufficient_data);
+  CHECK(dated.betas.values() == kept);
+
+  // Panel: a wider first panel (an odd column count), then a narrower one.
+  const Eigen::MatrixXd p1 = panel_of(first, 5, 1.0), p2 = panel_of(second, 2, 3.0);
+  keel::rolling_beta_panel<double> pout;
+  keel::rolling_beta_panel<double>::workspace pws;
+  keel::rolling_beta(p1, first.market, 90, pout, pws);
+  check_same(pout, keel::rolling_beta(p1, first.market, 90));
+  keel::rolling_beta(p2, second.market, 25, pout, pws, {.alpha = false, .r_squared = false});
+  check_same(pout, keel::rolling_beta(p2, second.market, 25, {.alpha = false, .r_squared = false}));
+}
+
+TEST_CASE("rolling_beta's deprecated out forms without a workspace equal the new ones", "[rolling][deprecated]") {
+  const sample s = make_sample(400, 33);
+  std::vector<int> days(400);
+  std::iota(days.begin(), days.end(), 0);
+  const keel::dated_view da(days, s.asset), dm(days, s.market);
+  const Eigen::MatrixXd panel = panel_of(s, 3, 1.0);
+  keel::rolling_beta_result<double> old_series, new_series;
+  keel::rolling_beta_result<double>::workspace series_ws;
+  keel::dated_rolling_beta<int, double> old_dated, new_dated;
+  keel::dated_rolling_beta<int, double>::workspace dated_ws;
+  keel::rolling_beta_panel<double> old_panel, new_panel;
+  keel::rolling_beta_panel<double>::workspace panel_ws;
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  keel::rolling_beta(s.asset, s.market, 40, old_series, {.alpha = false});
+  keel::rolling_beta(da, dm, 40, old_dated);
+  keel::rolling_beta(panel, s.market, 40, old_panel, {.r_squared = false});
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+  keel::rolling_beta(s.asset, s.market, 40, new_series, series_ws, {.alpha = false});
+  keel::rolling_beta(da, dm, 40, new_dated, dated_ws);
+  keel::rolling_beta(panel, s.market, 40, new_panel, panel_ws, {.r_squared = false});
+  check_same(old_series, new_series);
+  check_same(old_dated, new_dated);
+  check_same(old_panel, new_panel);
 }

@@ -20,6 +20,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -85,7 +86,7 @@ panel_data returns_of_file(const std::filesystem::path& path) {
 /// Every window of rolling_volatility against realized_volatility of that window; returns the
 /// worst relative difference.
 double check_every_window(const std::vector<double>& r, std::ptrdiff_t window, bool demean) {
-  const auto rolled = keel::rolling_volatility(r, window, {.demean = demean});
+  const auto rolled = keel::rolling_volatility(r, window, {.demean = demean}).volatilities;
   REQUIRE(rolled.size() == r.size() - static_cast<std::size_t>(window) + 1);
   double worst = 0;
   for (std::size_t k = 0; k < rolled.size(); ++k) {
@@ -115,7 +116,7 @@ TEMPLATE_TEST_CASE("realized_volatility agrees with a long-double reference over
   const double tol = std::is_same_v<real, float> ? 1e-7 : 1e-14;
   CHECK(rel(static_cast<double>(rms), reference_vol(seen, 240, 60, false)) < tol);
   CHECK(rel(static_cast<double>(sd), reference_vol(seen, 240, 60, true, 12)) < tol);
-  const auto rolled = keel::rolling_volatility(r.series(), 60);
+  const auto rolled = keel::rolling_volatility(r.series(), 60).volatilities;
   STATIC_REQUIRE(keel::Series<decltype(rolled)>);
   STATIC_REQUIRE(std::is_same_v<typename decltype(rolled)::value_type, real>);
   REQUIRE(rolled.size() == 241);
@@ -155,7 +156,7 @@ TEST_CASE("realized_volatility: NIST StRD standard deviations to their achievabl
     CHECK(lre >= digits);
     // The rolling form's one full window is the same computation to within its restarts.
     const auto rolled = keel::rolling_volatility(y, n, {.periods_per_year = 1, .demean = true});
-    CHECK(keel_test::lre(rolled.back(), cert.at("sd")) >= digits);
+    CHECK(keel_test::lre(rolled.volatilities.back(), cert.at("sd")) >= digits);
   }
 }
 
@@ -166,7 +167,7 @@ TEST_CASE("realized_volatility of degenerate input follows its documented rules"
   const std::vector<double> flat(50, 0.003);
   CHECK(keel::realized_volatility(flat, 20, {.demean = true}) == 0);
   CHECK(keel::realized_volatility(flat, 20) == Approx(0.003 * std::sqrt(252.0)).epsilon(1e-15));
-  for (double v : keel::rolling_volatility(flat, 7, {.demean = true})) CHECK(v == 0);
+  for (double v : keel::rolling_volatility(flat, 7, {.demean = true}).volatilities) CHECK(v == 0);
   const std::vector<double> one{0.02};
   CHECK(keel::realized_volatility(one, 1, {.periods_per_year = 1}) == Approx(0.02));
   CHECK_THROWS_WITH(keel::realized_volatility(one, 1, {.demean = true}),
@@ -253,21 +254,23 @@ TEST_CASE("rolling_volatility of a dated series drops missing values and keys by
   std::iota(days.begin(), days.end(), 100);
   std::vector<double> r = make_returns(200, 4);
   r[0] = r[1] = r[57] = std::nan("");
-  const auto d = keel::rolling_volatility(keel::dated_view(days, r), 20);
+  const auto d = keel::rolling_volatility(keel::dated_view(days, r), 20).volatilities;
   STATIC_REQUIRE(keel::DatedSeries<decltype(d)>);
   std::vector<double> present;
   for (double v : r)
     if (!std::isnan(v)) present.push_back(v);
-  const auto plain = keel::rolling_volatility(present, 20);
+  const auto plain = keel::rolling_volatility(present, 20).volatilities;
   REQUIRE(d.values().size() == plain.size());
-  CHECK(d.values() == static_cast<const std::vector<double>&>(plain));
+  CHECK(d.values() == plain);
   CHECK(d.keys().front() == 121);  // the 20th present value is day 121 (days 100, 101 missing)
   CHECK(d.keys().back() == 299);
   const double last = keel::realized_volatility(keel::dated_view(days, r), 20);
   CHECK(last == plain.back());
   keel::dated_rolling_volatility<int, double> reused;
-  keel::rolling_volatility(keel::dated_view(days, r), 20, reused);
-  CHECK(reused.keys() == d.keys());
+  keel::dated_rolling_volatility<int, double>::workspace ws;
+  keel::rolling_volatility(keel::dated_view(days, r), 20, reused, ws);
+  CHECK(reused.volatilities.keys() == d.keys());
+  CHECK(reused.volatilities.values() == d.values());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,19 +487,122 @@ TEST_CASE("portfolio volatility, diversification ratio and risk contributions", 
   CHECK(keel::portfolio_volatility(we, cov) == sigma);
 }
 
-TEST_CASE("rolling_volatility out form allocates nothing once warm", "[volatility][allocation]") {
+TEST_CASE("rolling_volatility out forms allocate nothing once warm", "[volatility][allocation]") {
   const auto r = make_returns(2000, 50);
   const std::vector<float> rf = keel_test::converted<float>(r);
+  std::vector<int> days(2000);
+  std::iota(days.begin(), days.end(), 0);
   keel::rolling_volatility_result<double> out;
+  keel::rolling_volatility_result<double>::workspace ws;
   keel::rolling_volatility_result<float> out_f;
-  keel::rolling_volatility(r, 90, out);
-  keel::rolling_volatility(rf, 90, out_f);
+  keel::rolling_volatility_result<float>::workspace ws_f;  // the float returns converted into it
+  keel::dated_rolling_volatility<int, double> dated_out;
+  keel::dated_rolling_volatility<int, double>::workspace dated_ws;
+  keel::rolling_volatility(r, 90, out, ws);
+  keel::rolling_volatility(rf, 90, out_f, ws_f);
+  keel::rolling_volatility(keel::dated_view(days, r), 90, dated_out, dated_ws);
   const long before = keel_test::allocation_count();
-  keel::rolling_volatility(r, 90, out);
-  keel::rolling_volatility(rf, 90, out_f, {.demean = true});
+  keel::rolling_volatility(r, 90, out, ws);
+  keel::rolling_volatility(rf, 90, out_f, ws_f, {.demean = true});
+  keel::rolling_volatility(keel::dated_view(days, r), 90, dated_out, dated_ws);
   CHECK(keel_test::allocation_count() == before);
-  CHECK(static_cast<const std::vector<double>&>(out) ==
-        static_cast<const std::vector<double>&>(keel::rolling_volatility(r, 90)));
+  CHECK(out.volatilities == keel::rolling_volatility(r, 90).volatilities);
+  CHECK(dated_out.volatilities.values() == out.volatilities);
+}
+
+// Results are values: the scratch of the out forms is a nested workspace type, never a member.
+namespace {
+template <class R>
+constexpr bool has_workspace_member = requires(R r) {
+  r.workspace;
+};
+template <class R>
+constexpr bool scratch_free = requires {
+  typename R::workspace;
+}
+&&!has_workspace_member<R> && std::is_default_constructible_v<typename R::workspace>;
+struct with_member {  // the shape before issue 18: the check must see it
+  int workspace;
+};
+static_assert(has_workspace_member<with_member>);
+}  // namespace
+static_assert(scratch_free<keel::rolling_volatility_result<double>>);
+static_assert(scratch_free<keel::rolling_volatility_result<float>>);
+static_assert(scratch_free<keel::dated_rolling_volatility<int, double>>);
+static_assert(!has_workspace_member<keel::ewma_volatility_result<double>>);  // it needs no scratch
+static_assert(!has_workspace_member<keel::dated_ewma_volatility<int, double>>);
+// One rolling shape: named vectors per statistic, no result that is itself a container.
+static_assert(!std::is_base_of_v<std::vector<double>, keel::rolling_volatility_result<double>>);
+static_assert(!keel::Series<keel::rolling_volatility_result<double>>);
+static_assert(!keel::DatedSeries<keel::dated_rolling_volatility<int, double>>);
+static_assert(keel::DatedSeries<decltype(keel::dated_rolling_volatility<int, double>::volatilities)>);
+
+TEST_CASE("rolling_volatility's out forms with a reused workspace equal the plain forms bit for bit",
+          "[volatility][rolling][workspace]") {
+  // Two different inputs in a row through one out and one workspace: stale scratch (a longer
+  // first series, a different window, float returns converted into the scratch) would show.
+  const auto first = make_returns(900, 60, 0.02);
+  const auto second = make_returns(400, 61, 0.005, -0.001);
+  keel::rolling_volatility_result<double> out;
+  keel::rolling_volatility_result<double>::workspace ws;
+  keel::rolling_volatility(first, 63, out, ws, {.demean = true});
+  CHECK(out.volatilities == keel::rolling_volatility(first, 63, {.demean = true}).volatilities);
+  keel::rolling_volatility(second, 20, out, ws, {.periods_per_year = 12});
+  CHECK(out.volatilities == keel::rolling_volatility(second, 20, {.periods_per_year = 12}).volatilities);
+  const std::vector<float> ff = keel_test::converted<float>(first), sf = keel_test::converted<float>(second);
+  keel::rolling_volatility_result<float> out_f;
+  keel::rolling_volatility_result<float>::workspace ws_f;
+  keel::rolling_volatility(ff, 90, out_f, ws_f);
+  CHECK(out_f.volatilities == keel::rolling_volatility(ff, 90).volatilities);
+  keel::rolling_volatility(sf, 30, out_f, ws_f, {.demean = true});
+  CHECK(out_f.volatilities == keel::rolling_volatility(sf, 30, {.demean = true}).volatilities);
+  // The dated form: two series with different keys and missing days, one workspace.
+  std::vector<int> days1(900), days2(400);
+  std::iota(days1.begin(), days1.end(), 0);
+  std::iota(days2.begin(), days2.end(), 5000);
+  auto gappy = second;
+  gappy[3] = gappy[250] = std::nan("");
+  keel::dated_rolling_volatility<int, double> dated;
+  keel::dated_rolling_volatility<int, double>::workspace dated_ws;
+  keel::rolling_volatility(keel::dated_view(days1, first), 63, dated, dated_ws);
+  const auto fresh1 = keel::rolling_volatility(keel::dated_view(days1, first), 63);
+  CHECK(dated.volatilities.keys() == fresh1.volatilities.keys());
+  CHECK(dated.volatilities.values() == fresh1.volatilities.values());
+  keel::rolling_volatility(keel::dated_view(days2, gappy), 20, dated, dated_ws, {.demean = true});
+  const auto fresh2 = keel::rolling_volatility(keel::dated_view(days2, gappy), 20, {.demean = true});
+  CHECK(dated.volatilities.keys() == fresh2.volatilities.keys());
+  CHECK(dated.volatilities.values() == fresh2.volatilities.values());
+  CHECK(dated.volatilities.size() == 400 - 2 - 20 + 1);
+  // A call that throws leaves the result as it was.
+  const auto kept = dated.volatilities.values();
+  CHECK_THROWS_AS(keel::rolling_volatility(keel::dated_view(days2, gappy), 1000, dated, dated_ws),
+                  keel::insufficient_data);
+  CHECK(dated.volatilities.values() == kept);
+}
+
+TEST_CASE("rolling_volatility's deprecated out forms without a workspace equal the new ones",
+          "[volatility][rolling][deprecated]") {
+  const auto r = make_returns(500, 62);
+  std::vector<int> days(500);
+  std::iota(days.begin(), days.end(), 0);
+  keel::rolling_volatility_result<double> old_out, new_out;
+  keel::rolling_volatility_result<double>::workspace ws;
+  keel::dated_rolling_volatility<int, double> old_dated, new_dated;
+  keel::dated_rolling_volatility<int, double>::workspace dated_ws;
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  keel::rolling_volatility(r, 30, old_out, {.demean = true});
+  keel::rolling_volatility(keel::dated_view(days, r), 30, old_dated);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+  keel::rolling_volatility(r, 30, new_out, ws, {.demean = true});
+  keel::rolling_volatility(keel::dated_view(days, r), 30, new_dated, dated_ws);
+  CHECK(old_out.volatilities == new_out.volatilities);
+  CHECK(old_dated.volatilities.keys() == new_dated.volatilities.keys());
+  CHECK(old_dated.volatilities.values() == new_dated.volatilities.values());
 }
 
 TEST_CASE("periods_per_year is checked by one validator in every volatility function",
@@ -524,7 +630,7 @@ TEST_CASE("volatility_percentile takes its window positionally", "[volatility][p
   // The window changes the answer (a window of 10 and of 60 rank different volatilities).
   const double p10 = keel::volatility_percentile(r, 10, {.lookback = 200});
   const double p60 = keel::volatility_percentile(r, 60, {.lookback = 200});
-  const auto rolled10 = keel::rolling_volatility(r, 10, {.periods_per_year = 1});
+  const auto rolled10 = keel::rolling_volatility(r, 10, {.periods_per_year = 1}).volatilities;
   std::ptrdiff_t below = 0;
   for (std::size_t k = rolled10.size() - 200; k < rolled10.size(); ++k) below += rolled10[k] <= rolled10.back();
   CHECK(p10 == static_cast<double>(below) / 200);

@@ -9,7 +9,8 @@
 //   rolling_beta(dated_asset, dated_market, window, opts)        -> dated_rolling_beta<Key, Real>
 //   rolling_beta(assets /* T x N Eigen */, market_returns, window, opts)
 //                                                                -> rolling_beta_panel<Real>
-//   rolling_beta(..., window, out, opts)                         each form into a reused result
+//   rolling_beta(..., window, out, ws, opts)                     each form into a reused result, its
+//                                                                scratch in ws (R::workspace)
 //   portfolio_beta(weights, betas)                               sum_i w_i beta_i
 //   portfolio_beta(market_values, betas, equity)                 sum_i (v_i / equity) beta_i
 //
@@ -113,7 +114,9 @@ struct rolling_beta_options {
 };
 
 namespace detail {
-/// Scratch of rolling_beta kept in its result, so that a reused result allocates nothing.
+/// Scratch of rolling_beta's series and panel out forms (their `workspace`): the market's
+/// window moments and the inputs converted to contiguous Acc, reused so that a warm call
+/// allocates nothing.
 template <class Acc>
 struct rolling_beta_workspace {
   window_moments<Acc> market;     ///< the market's window moments
@@ -129,10 +132,22 @@ template <class Real = double>
 struct rolling_beta_result {
   std::vector<Real> betas;       ///< slope per window
   std::vector<Real> alphas;      ///< intercept per window, per period (empty if not asked for)
-  std::vector<Real> r_squareds;  ///< R^2 per window, in [0, 1]; 0 for a constant asset
-  /// Scratch reused by the `out` form (not part of the result).
-  detail::rolling_beta_workspace<detail::accum_t<Real>> workspace;
+  std::vector<Real> r_squareds;  ///< R^2 per window, in [0, 1]; 0 for a constant asset (empty if not asked for)
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call
+  using workspace = detail::rolling_beta_workspace<detail::accum_t<Real>>;
 };
+
+namespace detail {
+/// Scratch of the dated rolling_beta out form: the aligned inputs, the plain rolling result and
+/// its workspace.
+template <class Key, class Real>
+struct dated_rolling_beta_workspace {
+  aligned_series<Key, Real> aligned;                      ///< the inputs joined on their keys
+  rolling_beta_result<Real> rolled;                       ///< the rolling fit of the joined series
+  typename rolling_beta_result<Real>::workspace rolling;  ///< the scratch of that fit
+};
+}  // namespace detail
 
 /// rolling_beta of dated series: each statistic a dated series keyed by each window's last key.
 template <class Key, class Real = double>
@@ -140,11 +155,9 @@ struct dated_rolling_beta {
   dated_series<Key, Real> betas;       ///< slope per window
   dated_series<Key, Real> alphas;      ///< intercept per window, per period (empty if not asked for)
   dated_series<Key, Real> r_squareds;  ///< R^2 per window (empty if not asked for)
-  /// Scratch reused by the `out` form: the aligned inputs and the rolling result.
-  struct scratch {
-    aligned_series<Key, Real> aligned;  ///< the inputs joined on their keys
-    rolling_beta_result<Real> rolled;   ///< the rolling fit of the joined series
-  } workspace;                          ///< (not part of the result)
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call
+  using workspace = detail::dated_rolling_beta_workspace<Key, Real>;
 };
 
 /// rolling_beta of a T x N panel: (T - window + 1) x N matrices, row k for the window that
@@ -154,8 +167,9 @@ struct rolling_beta_panel {
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> betas;       ///< slopes
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> alphas;      ///< intercepts, per period (0 x 0 if not asked for)
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> r_squareds;  ///< in [0, 1] (0 x 0 if not asked for)
-  /// Scratch reused by the `out` form (not part of the result).
-  detail::rolling_beta_workspace<detail::accum_t<Real>> workspace;
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call (the market's window moments and up to two assets' converted columns)
+  using workspace = detail::rolling_beta_workspace<detail::accum_t<Real>>;
 };
 
 namespace detail {
@@ -321,13 +335,13 @@ template <class V, class Real, class Acc>
 /// The single-series rolling fit into `out` (vectors resized, capacity kept).
 template <class S1, class S2, class Real>
 void rolling_beta_into(const S1& asset, const S2& market, std::ptrdiff_t window, rolling_beta_result<Real>& out,
-                       const rolling_beta_options& options, const beta_labels& labels = {}) {
+                       rolling_beta_workspace<accum_t<Real>>& ws, const rolling_beta_options& options,
+                       const beta_labels& labels = {}) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "rolling_beta";
   const std::ptrdiff_t n = ssize(asset);
   require_same_size(fn, "asset_returns", n, "market_returns", ssize(market));
   check_window(fn, window, n);
-  auto& ws = out.workspace;
   const acc* x = contiguous_data<acc>(market, ws.x_scratch);
   const acc* const y[1] = {contiguous_data<acc>(asset, ws.y_scratch[0])};
   market_windows(fn, market, window, ws, x, labels.market);
@@ -347,13 +361,13 @@ void rolling_beta_into(const S1& asset, const S2& market, std::ptrdiff_t window,
 /// lanes for the accumulation type, else one at a time.
 template <class Derived, class S, class Real>
 void rolling_panel_into(const Eigen::MatrixBase<Derived>& assets, const S& market, std::ptrdiff_t window,
-                        rolling_beta_panel<Real>& out, const rolling_beta_options& options) {
+                        rolling_beta_panel<Real>& out, rolling_beta_workspace<accum_t<Real>>& ws,
+                        const rolling_beta_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "rolling_beta";
   const std::ptrdiff_t t = assets.rows(), cols = assets.cols();
   require_same_size(fn, "assets (rows)", t, "market_returns", ssize(market));
   check_window(fn, window, t);
-  auto& ws = out.workspace;
   const acc* x = contiguous_data<acc>(market, ws.x_scratch);
   market_windows(fn, market, window, ws, x, series_label{"market_returns"});
   const Eigen::Index rows = t - window + 1;
@@ -438,18 +452,29 @@ template <DatedSeries D1, DatedSeries D2>
 }
 
 /// Rolling market beta: the OLS fit over each window of `window` consecutive observations,
-/// written into `out` (vectors and workspace keep their capacity: a warm call allocates
-/// nothing). Element k is the fit over [k, k + window); O(n) whatever the window. Each window
-/// agrees with market_beta on it to 1e-12 relative (absolute below 0.01 for beta and R^2 and
-/// 1e-4 for alpha; tests check every window of random and real daily data).
+/// written into `out` with the scratch in `ws` (both keep their capacity: a warm call
+/// allocates nothing). Element k is the fit over [k, k + window); O(n) whatever the window.
+/// Each window agrees with market_beta on it to 1e-12 relative (absolute below 0.01 for beta
+/// and R^2 and 1e-4 for alpha; tests check every window of random and real daily data).
 /// \throws invalid_input for different lengths, a NaN or infinity (naming the index),
 ///         window < 3, or values out of range as market_beta (naming the window);
 ///         insufficient_data when n < window; singular_problem when the market is constant
 ///         over some window (naming it).
 template <PlainSeries S1, PlainSeries S2, class Real>
 void rolling_beta(const S1& asset_returns, const S2& market_returns, std::ptrdiff_t window,
-                  rolling_beta_result<Real>& out, rolling_beta_options options = {}) {
-  detail::rolling_beta_into(asset_returns, market_returns, window, out, options);
+                  rolling_beta_result<Real>& out, typename rolling_beta_result<Real>::workspace& ws,
+                  rolling_beta_options options = {}) {
+  detail::rolling_beta_into(asset_returns, market_returns, window, out, ws, options);
+}
+
+/// The `out` form without a workspace (the signature before issue 18): a local workspace, so
+/// it allocates on every call.
+template <PlainSeries S1, PlainSeries S2, class Real>
+[[deprecated("pass a workspace: rolling_beta(asset, market, window, out, ws, options)")]] void rolling_beta(
+    const S1& asset_returns, const S2& market_returns, std::ptrdiff_t window, rolling_beta_result<Real>& out,
+    rolling_beta_options options = {}) {
+  typename rolling_beta_result<Real>::workspace ws;
+  rolling_beta(asset_returns, market_returns, window, out, ws, options);
 }
 
 /// Rolling market beta of two series -> rolling_beta_result{betas, alphas, r_squareds}, each
@@ -458,24 +483,27 @@ void rolling_beta(const S1& asset_returns, const S2& market_returns, std::ptrdif
 template <PlainSeries S1, PlainSeries S2>
 [[nodiscard]] auto rolling_beta(const S1& asset_returns, const S2& market_returns, std::ptrdiff_t window,
                                 rolling_beta_options options = {}) {
-  rolling_beta_result<detail::range_result_t<S1, S2>> out;
-  detail::rolling_beta_into(asset_returns, market_returns, window, out, options);
+  using result = rolling_beta_result<detail::range_result_t<S1, S2>>;
+  result out;
+  typename result::workspace ws;
+  detail::rolling_beta_into(asset_returns, market_returns, window, out, ws, options);
   return out;
 }
 
-/// Rolling market beta of two dated return series, aligned on their keys first, into `out`:
-/// betas, alphas and r_squareds are dated series keyed by each window's last key (a warm call
-/// allocates nothing).
+/// Rolling market beta of two dated return series, aligned on their keys first, into `out`
+/// with the scratch (the aligned inputs and the plain fit) in `ws`: betas, alphas and
+/// r_squareds are dated series keyed by each window's last key (a warm call allocates
+/// nothing; `out` is left as it was when the call throws).
 /// \throws as the series form, and invalid_input for keys that are not strictly increasing.
 template <DatedSeries D1, DatedSeries D2, class Key, class Real>
 void rolling_beta(const D1& asset_returns, const D2& market_returns, std::ptrdiff_t window,
-                  dated_rolling_beta<Key, Real>& out, rolling_beta_options options = {}) {
-  auto& ws = out.workspace;
+                  dated_rolling_beta<Key, Real>& out, typename dated_rolling_beta<Key, Real>::workspace& ws,
+                  rolling_beta_options options = {}) {
   align(asset_returns, market_returns, ws.aligned);
   const detail::beta_labels labels{
       detail::keyed_label(detail::series_name(asset_returns, "asset_returns"), ws.aligned.keys),
       detail::keyed_label(detail::series_name(market_returns, "market_returns"), ws.aligned.keys)};
-  detail::rolling_beta_into(ws.aligned.first, ws.aligned.second, window, ws.rolled, options, labels);
+  detail::rolling_beta_into(ws.aligned.first, ws.aligned.second, window, ws.rolled, ws.rolling, options, labels);
   // (parameter names differ from keel::keys / keel::values: clang's -Wshadow)
   const auto fill = [&](dated_series<Key, Real>& d, const std::vector<Real>& stats) {
     auto& window_keys = detail::dated_series_access::keys(d);
@@ -488,39 +516,66 @@ void rolling_beta(const D1& asset_returns, const D2& market_returns, std::ptrdif
   fill(out.r_squareds, ws.rolled.r_squareds);
 }
 
+/// The dated `out` form without a workspace (the signature before issue 18): a local
+/// workspace, so it allocates on every call.
+template <DatedSeries D1, DatedSeries D2, class Key, class Real>
+[[deprecated("pass a workspace: rolling_beta(asset, market, window, out, ws, options)")]] void rolling_beta(
+    const D1& asset_returns, const D2& market_returns, std::ptrdiff_t window, dated_rolling_beta<Key, Real>& out,
+    rolling_beta_options options = {}) {
+  typename dated_rolling_beta<Key, Real>::workspace ws;
+  rolling_beta(asset_returns, market_returns, window, out, ws, options);
+}
+
 /// Rolling market beta of two dated return series -> dated_rolling_beta (see the `out` form).
 /// \throws as the `out` form.
 template <DatedSeries D1, DatedSeries D2>
 [[nodiscard]] auto rolling_beta(const D1& asset_returns, const D2& market_returns, std::ptrdiff_t window,
                                 rolling_beta_options options = {}) {
-  dated_rolling_beta<std::common_type_t<key_type_t<D1>, key_type_t<D2>>,
-                     detail::result_t<value_type_t<D1>, value_type_t<D2>>>
-      out;
-  rolling_beta(asset_returns, market_returns, window, out, options);
+  using result = dated_rolling_beta<std::common_type_t<key_type_t<D1>, key_type_t<D2>>,
+                                    detail::result_t<value_type_t<D1>, value_type_t<D2>>>;
+  result out;
+  typename result::workspace ws;
+  rolling_beta(asset_returns, market_returns, window, out, ws, options);
   return out;
 }
 
 /// Rolling market beta of every column of a T x N panel against one market series, into
-/// `out`: (T - window + 1) x N matrices, resized only when their shape differs, so a reused
-/// `out` allocates nothing. The market's window moments are computed once for all assets.
+/// `out` with the scratch (the market's window moments, converted columns) in `ws`:
+/// (T - window + 1) x N matrices, resized only when their shape differs, so a warm call
+/// allocates nothing. The market's window moments are computed once for all assets.
 /// A column vector is a Series and takes the series form, never this one.
 /// \throws as the single-series rolling_beta; a NaN names its cell as assets(row, column).
 template <class Derived, Series S, class Real>
   requires detail::panel<Derived>
 void rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_returns, std::ptrdiff_t window,
-                  rolling_beta_panel<Real>& out, rolling_beta_options options = {}) {
-  detail::rolling_panel_into(assets, market_returns, window, out, options);
+                  rolling_beta_panel<Real>& out, typename rolling_beta_panel<Real>::workspace& ws,
+                  rolling_beta_options options = {}) {
+  detail::rolling_panel_into(assets, market_returns, window, out, ws, options);
+}
+
+/// The panel `out` form without a workspace (the signature before issue 18): a local
+/// workspace, so it allocates on every call.
+template <class Derived, Series S, class Real>
+  requires detail::panel<Derived>
+[[deprecated("pass a workspace: rolling_beta(assets, market, window, out, ws, options)")]] void rolling_beta(
+    const Eigen::MatrixBase<Derived>& assets, const S& market_returns, std::ptrdiff_t window,
+    rolling_beta_panel<Real>& out, rolling_beta_options options = {}) {
+  typename rolling_beta_panel<Real>::workspace ws;
+  rolling_beta(assets, market_returns, window, out, ws, options);
 }
 
 /// Rolling market beta of every column of a T x N panel -> rolling_beta_panel (see the `out`
-/// form; in a loop, reuse one panel with that form to avoid touching fresh memory).
+/// form; in a loop, reuse one panel and workspace with that form to avoid touching fresh
+/// memory).
 /// \throws as the single-series rolling_beta.
 template <class Derived, Series S>
   requires detail::panel<Derived>
 [[nodiscard]] auto rolling_beta(const Eigen::MatrixBase<Derived>& assets, const S& market_returns,
                                 std::ptrdiff_t window, rolling_beta_options options = {}) {
-  rolling_beta_panel<detail::result_t<typename Derived::Scalar, detail::value_t<S>>> out;
-  detail::rolling_panel_into(assets, market_returns, window, out, options);
+  using result = rolling_beta_panel<detail::result_t<typename Derived::Scalar, detail::value_t<S>>>;
+  result out;
+  typename result::workspace ws;
+  detail::rolling_panel_into(assets, market_returns, window, out, ws, options);
   return out;
 }
 

@@ -4,16 +4,18 @@
 //
 // Synopsis
 //   realized_volatility(returns, window, realized_volatility_options{})   -> Real
-//   rolling_volatility(returns, window, opts)        -> rolling_volatility_result<Real> (a Series)
-//   rolling_volatility(dated, window, opts)          -> dated_rolling_volatility<Key, Real> (a DatedSeries)
+//   rolling_volatility(returns, window, opts)        -> rolling_volatility_result<Real>{volatilities}
+//   rolling_volatility(dated, window, opts)          -> dated_rolling_volatility<Key, Real>{volatilities}
 //   ewma_volatility(returns, ewma_volatility_options{})  -> ewma_volatility_result<Real>
 //   volatility_trend(returns, volatility_trend_options{}) -> volatility_trend_result<Real>
 //   volatility_percentile(returns, window, volatility_percentile_options{}) -> Real in (0, 1]
 //   portfolio_volatility(weights, cov)               sqrt(w' Sigma w)
 //   diversification_ratio(weights, cov)              sum_i |w_i| sigma_i / sigma_p
 //   risk_contributions(weights, cov)                 -> risk_contributions_result<Real>
-//   the rolling and EWMA forms also as (..., out, opts) into a reused result; dated forms of
-//   the single-series functions drop missing (NaN) values first
+//   rolling_volatility(..., window, out, ws, opts)   into a reused result, its scratch in ws
+//                                                    (R::workspace); a warm call allocates nothing
+//   ewma_volatility(returns, out, opts)              into a reused result (it needs no scratch)
+//   dated forms of the single-series functions drop missing (NaN) values first
 //
 // Conventions
 //   - returns are simple per-period returns; volatilities are annualised by
@@ -133,7 +135,8 @@ struct volatility_trend_result {
 };
 
 namespace detail {
-/// Scratch of rolling_volatility kept in its result, so that a reused result allocates nothing.
+/// Scratch of rolling_volatility's out form (its `workspace`): the sliding moments and the
+/// returns converted to contiguous Acc, reused so that a warm call allocates nothing.
 template <class Acc>
 struct volatility_workspace {
   window_moments<Acc> windows;  ///< the sliding moments
@@ -141,24 +144,36 @@ struct volatility_workspace {
 };
 }  // namespace detail
 
-/// Rolling volatilities: element k is the annualised volatility of returns [k, k + window)
-/// (n - window + 1 values). A std::vector of the values, so it is itself a Series.
+/// Rolling volatilities: element k of `volatilities` is the annualised volatility of returns
+/// [k, k + window) (n - window + 1 values, a Series).
 template <class Real = double>
-struct rolling_volatility_result : std::vector<Real> {
-  /// Scratch reused by the `out` form (not part of the result).
-  detail::volatility_workspace<detail::accum_t<Real>> workspace;
+struct rolling_volatility_result {
+  std::vector<Real> volatilities;  ///< annualised volatility per window
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call
+  using workspace = detail::volatility_workspace<detail::accum_t<Real>>;
 };
 
-/// Rolling volatilities of a dated series: a dated_series keyed by each window's last key
-/// (missing values dropped first), so it is itself a DatedSeries.
+namespace detail {
+/// Scratch of the dated rolling_volatility out form: the present values with their keys, the
+/// plain rolling result and its workspace.
+template <class Key, class Real>
+struct dated_rolling_volatility_workspace {
+  std::vector<Key> keys;                                        ///< keys of the present values
+  std::vector<Real> values;                                     ///< the present values
+  rolling_volatility_result<Real> rolled;                       ///< the rolling result of the values
+  typename rolling_volatility_result<Real>::workspace rolling;  ///< the scratch of that result
+};
+}  // namespace detail
+
+/// Rolling volatilities of a dated series: `volatilities` keyed by each window's last key
+/// (missing values dropped first), a DatedSeries named like the input.
 template <class Key, class Real = double>
-struct dated_rolling_volatility : dated_series<Key, Real> {
-  /// Scratch reused by the `out` form (not part of the result).
-  struct scratch {
-    std::vector<Key> keys;                   ///< keys of the present values
-    std::vector<Real> values;                ///< the present values
-    rolling_volatility_result<Real> rolled;  ///< the rolling result of the values
-  } workspace;                               ///< (not part of the result)
+struct dated_rolling_volatility {
+  dated_series<Key, Real> volatilities;  ///< annualised volatility per window, keyed by window end
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call
+  using workspace = detail::dated_rolling_volatility_workspace<Key, Real>;
 };
 
 /// The result of ewma_volatility.
@@ -391,51 +406,78 @@ template <DatedSeries D>
   return realized_volatility(kept, window, options);
 }
 
-/// Rolling realised volatility into a reused result (a warm call allocates nothing): element k
-/// is realized_volatility of returns [k, k + window), every one in O(1) after an O(n) pass on
-/// the shared sliding-window kernel, O(n) whatever the window. Each equals realized_volatility
-/// of its window to 1e-12 relative (the tests check every window of real data).
+/// Rolling realised volatility into a reused result, its scratch in `ws` (a warm call
+/// allocates nothing): element k of out.volatilities is realized_volatility of returns
+/// [k, k + window), every one in O(1) after an O(n) pass on the shared sliding-window kernel,
+/// O(n) whatever the window. Each equals realized_volatility of its window to 1e-12 relative
+/// (the tests check every window of real data).
 /// \throws as realized_volatility (naming the window for out-of-range values).
 template <PlainSeries S, class Real>
 void rolling_volatility(const S& returns, std::ptrdiff_t window, rolling_volatility_result<Real>& out,
+                        typename rolling_volatility_result<Real>::workspace& ws,
                         realized_volatility_options options = {}) {
-  detail::rolling_volatility_into("rolling_volatility", returns, window, static_cast<std::vector<Real>&>(out),
-                                  out.workspace, options);
+  detail::rolling_volatility_into("rolling_volatility", returns, window, out.volatilities, ws, options);
 }
 
-/// Rolling realised volatility -> rolling_volatility_result (a std::vector of n - window + 1
-/// volatilities, so a Series). See the `out` form.
+/// The `out` form without a workspace (the signature before issue 18): a local workspace, so
+/// it allocates on every call.
+template <PlainSeries S, class Real>
+[[deprecated("pass a workspace: rolling_volatility(returns, window, out, ws, options)")]] void rolling_volatility(
+    const S& returns, std::ptrdiff_t window, rolling_volatility_result<Real>& out,
+    realized_volatility_options options = {}) {
+  typename rolling_volatility_result<Real>::workspace ws;
+  rolling_volatility(returns, window, out, ws, options);
+}
+
+/// Rolling realised volatility -> rolling_volatility_result{volatilities}: n - window + 1
+/// volatilities (a Series). See the `out` form.
 /// \throws as the `out` form.
 template <PlainSeries S>
 [[nodiscard]] auto rolling_volatility(const S& returns, std::ptrdiff_t window,
                                       realized_volatility_options options = {}) {
-  rolling_volatility_result<detail::value_t<S>> out;
-  rolling_volatility(returns, window, out, options);
+  using result = rolling_volatility_result<detail::value_t<S>>;
+  result out;
+  typename result::workspace ws;
+  rolling_volatility(returns, window, out, ws, options);
   return out;
 }
 
-/// Rolling realised volatility of a dated series into a reused result: missing (NaN) values
-/// dropped, each volatility keyed by its window's last key.
+/// Rolling realised volatility of a dated series into a reused result, its scratch in `ws`:
+/// missing (NaN) values dropped, each volatility keyed by its window's last key, the series
+/// named like the input (a warm call allocates nothing; `out` is left as it was when the call
+/// throws).
 /// \throws as the series form, and invalid_input for keys that do not strictly increase.
 template <DatedSeries D, class Key, class Real>
 void rolling_volatility(const D& returns, std::ptrdiff_t window, dated_rolling_volatility<Key, Real>& out,
+                        typename dated_rolling_volatility<Key, Real>::workspace& ws,
                         realized_volatility_options options = {}) {
-  auto& ws = out.workspace;
   detail::present_values("rolling_volatility", returns, ws.keys, ws.values);
-  rolling_volatility(ws.values, window, ws.rolled, options);
-  auto& out_keys = detail::dated_series_access::keys(static_cast<dated_series<Key, Real>&>(out));
-  out_keys.assign(ws.keys.begin() + (window - 1), ws.keys.end());
-  detail::dated_series_access::values(static_cast<dated_series<Key, Real>&>(out)) = ws.rolled;
-  detail::dated_series_access::name(static_cast<dated_series<Key, Real>&>(out)) = detail::series_name(returns, {});
+  rolling_volatility(ws.values, window, ws.rolled, ws.rolling, options);
+  detail::dated_series_access::keys(out.volatilities).assign(ws.keys.begin() + (window - 1), ws.keys.end());
+  detail::dated_series_access::values(out.volatilities) = ws.rolled.volatilities;
+  detail::dated_series_access::name(out.volatilities) = detail::series_name(returns, {});
 }
 
-/// Rolling realised volatility of a dated series -> dated_rolling_volatility (see the `out` form).
+/// The dated `out` form without a workspace (the signature before issue 18): a local
+/// workspace, so it allocates on every call.
+template <DatedSeries D, class Key, class Real>
+[[deprecated("pass a workspace: rolling_volatility(returns, window, out, ws, options)")]] void rolling_volatility(
+    const D& returns, std::ptrdiff_t window, dated_rolling_volatility<Key, Real>& out,
+    realized_volatility_options options = {}) {
+  typename dated_rolling_volatility<Key, Real>::workspace ws;
+  rolling_volatility(returns, window, out, ws, options);
+}
+
+/// Rolling realised volatility of a dated series -> dated_rolling_volatility{volatilities}
+/// (see the `out` form).
 /// \throws as the `out` form.
 template <DatedSeries D>
 [[nodiscard]] auto rolling_volatility(const D& returns, std::ptrdiff_t window,
                                       realized_volatility_options options = {}) {
-  dated_rolling_volatility<key_type_t<D>, value_type_t<D>> out;
-  rolling_volatility(returns, window, out, options);
+  using result = dated_rolling_volatility<key_type_t<D>, value_type_t<D>>;
+  result out;
+  typename result::workspace ws;
+  rolling_volatility(returns, window, out, ws, options);
   return out;
 }
 

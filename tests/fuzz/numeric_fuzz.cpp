@@ -9,7 +9,8 @@
 // the number of factors and the intercept. Every call must either throw a keel::error or return
 // a result that keeps its documented contract: no NaN anywhere, R^2 and p-values in [0, 1],
 // standard errors >= 0, VIFs >= 1, finite estimates (a t statistic may be infinite: an exact
-// fit). Anything else traps, as does any other exception (libFuzzer reports it) or a sanitizer
+// fit), and rolling_beta's out forms with a result and workspace reused across inputs equal
+// the plain forms bit for bit. Anything else traps, as does any other exception (libFuzzer reports it) or a sanitizer
 // finding. Run it as csv_fuzz (see CMakeLists.txt), without a dictionary.
 #include <cmath>
 #include <cstddef>
@@ -57,6 +58,12 @@ void fit_pair(const std::vector<Real>& y, const std::vector<Real>& x, std::ptrdi
     require(r.alphas.size() == r.betas.size() && r.r_squareds.size() == r.betas.size());
     for (std::size_t k = 0; k < r.betas.size(); ++k)
       require(std::isfinite(r.betas[k]) && std::isfinite(r.alphas[k]) && in_unit(r.r_squareds[k]));
+    // The out form with one result and workspace reused across inputs: bit for bit the plain
+    // form (stale scratch from an earlier input would show).
+    static keel::rolling_beta_result<Real> out;
+    static typename keel::rolling_beta_result<Real>::workspace ws;
+    keel::rolling_beta(y, x, window, out, ws);
+    require(out.betas == r.betas && out.alphas == r.alphas && out.r_squareds == r.r_squareds);
   } catch (const keel::error&) {
   }
   try {
@@ -78,6 +85,10 @@ void fit_panel(const std::vector<double>& y, const std::vector<double>& x, std::
     require(!out.betas.hasNaN() && !out.alphas.hasNaN() && !out.r_squareds.hasNaN());
     require(out.betas.allFinite() && out.alphas.allFinite());
     require((out.r_squareds.array() >= 0).all() && (out.r_squareds.array() <= 1).all());
+    static keel::rolling_beta_panel<double> reused;  // reused across inputs, as its workspace
+    static keel::rolling_beta_panel<double>::workspace ws;
+    keel::rolling_beta(panel, x, window, reused, ws);
+    require(reused.betas == out.betas && reused.alphas == out.alphas && reused.r_squareds == out.r_squareds);
   } catch (const keel::error&) {
   }
 }

@@ -13,7 +13,8 @@
 // keel::error or return a result that keeps its documented contract: no NaN, volatilities and
 // variances >= 0, percentiles in (0, 1], shrinkage in [0, 1], symmetric covariances with a
 // nonnegative diagonal, a PSD flag that agrees with the reported smallest eigenvalue,
-// contributions summing to the volatility. Anything else traps.
+// contributions summing to the volatility, rolling_volatility's out form with a result and
+// workspace reused across inputs equal to the plain form bit for bit. Anything else traps.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -49,9 +50,15 @@ void volatility_calls(const std::vector<Real>& r, std::ptrdiff_t window, std::ui
   } catch (const keel::error&) {
   }
   try {
-    const auto rolled = keel::rolling_volatility(r, window, {.periods_per_year = 12, .demean = demean});
+    const auto rolled = keel::rolling_volatility(r, window, {.periods_per_year = 12, .demean = demean}).volatilities;
     require(rolled.size() + static_cast<std::size_t>(window) == r.size() + 1);
     for (const auto v : rolled) require(std::isfinite(v) && v >= 0);
+    // The out form with one result and workspace reused across inputs: bit for bit the plain
+    // form (stale scratch from an earlier input would show).
+    static keel::rolling_volatility_result<Real> out;
+    static typename keel::rolling_volatility_result<Real>::workspace ws;
+    keel::rolling_volatility(r, window, out, ws, {.periods_per_year = 12, .demean = demean});
+    require(out.volatilities == rolled);
   } catch (const keel::error&) {
   }
   try {

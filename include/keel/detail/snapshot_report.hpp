@@ -269,7 +269,7 @@ void charts_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>
   const std::ptrdiff_t bw = std::min<std::ptrdiff_t>(90, t);
   c.rolling_beta = rolling_beta(b.returns, u.market_returns, bw).betas;
   c.beta_dates.assign(u.dates.begin() + (bw - 1), u.dates.end());
-  c.rolling_volatility = rolling_volatility(b.returns, 30, {.periods_per_year = periods, .demean = true});
+  c.rolling_volatility = rolling_volatility(b.returns, 30, {.periods_per_year = periods, .demean = true}).volatilities;
   c.volatility_dates.assign(u.dates.begin() + 29, u.dates.end());
   c.returns = b.returns;
   c.contributions = contributions_of(b, u.periods_per_year);
