@@ -741,6 +741,10 @@ TEST_CASE("rolling out forms with a reused workspace equal the plain forms", "[p
   keel::dated_rolling_sharpe<int, double>::workspace ds_ws;
   keel::dated_rolling_drawdown<int, double> dd;
   keel::dated_rolling_drawdown<int, double>::workspace dd_ws;
+  keel::rolling_sharpe_result<float> fs;
+  keel::rolling_sharpe_result<float>::workspace fs_ws;
+  keel::rolling_drawdown_result<float> fd;
+  keel::rolling_drawdown_result<float>::workspace fd_ws;
   const keel::ratio_options o{.risk_free = 2e-4, .periods_per_year = 52};
   const std::array<std::pair<std::ptrdiff_t, std::ptrdiff_t>, 3> runs{{{700, 90}, {1500, 20}, {300, 250}}};
   unsigned seed = 11;
@@ -775,6 +779,13 @@ TEST_CASE("rolling out forms with a reused workspace equal the plain forms", "[p
     CHECK(dd.depths.values() == pd.depths.values());
     CHECK(dd.depths.values() == d.depths);
     CHECK(dd.depths.keys().front() == kept_keys[static_cast<std::size_t>(w - 1)]);
+
+    // float returns go through the workspace's double copy (its `scratch`), also reused.
+    const std::vector<float> f(kept.begin(), kept.end());
+    keel::rolling_sharpe(f, w, fs, fs_ws, o);
+    CHECK(fs.sharpe_ratios == keel::rolling_sharpe(f, w, o).sharpe_ratios);
+    keel::rolling_max_drawdown(f, w, fd, fd_ws);
+    CHECK(fd.depths == keel::rolling_max_drawdown(f, w).depths);
   }
 }
 
