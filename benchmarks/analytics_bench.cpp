@@ -103,9 +103,10 @@ BENCHMARK(BM_drawdown_series_out);
 void BM_rolling_sharpe(benchmark::State& state) {
   const auto& d = series();
   keel::rolling_sharpe_result<double> out;
-  keel::rolling_sharpe(d.returns, state.range(0), out);
+  keel::rolling_sharpe_result<double>::workspace ws;
+  keel::rolling_sharpe(d.returns, state.range(0), out, ws);
   for (auto _ : state) {
-    keel::rolling_sharpe(d.returns, state.range(0), out);
+    keel::rolling_sharpe(d.returns, state.range(0), out, ws);
     benchmark::DoNotOptimize(out.sharpe_ratios.data());
     benchmark::ClobberMemory();
   }
@@ -116,9 +117,10 @@ BENCHMARK(BM_rolling_sharpe)->Arg(20)->Arg(90)->Arg(252);
 void BM_rolling_max_drawdown(benchmark::State& state) {
   const auto& d = series();
   keel::rolling_drawdown_result<double> out;
-  keel::rolling_max_drawdown(d.returns, state.range(0), out);
+  keel::rolling_drawdown_result<double>::workspace ws;
+  keel::rolling_max_drawdown(d.returns, state.range(0), out, ws);
   for (auto _ : state) {
-    keel::rolling_max_drawdown(d.returns, state.range(0), out);
+    keel::rolling_max_drawdown(d.returns, state.range(0), out, ws);
     benchmark::DoNotOptimize(out.depths.data());
     benchmark::ClobberMemory();
   }

@@ -671,15 +671,19 @@ TEST_CASE("rolling out forms allocate nothing once warm", "[performance][allocat
   std::iota(keys.begin(), keys.end(), 0);
   const keel::dated_view dated(keys, r);
   keel::rolling_sharpe_result<double> s;
+  keel::rolling_sharpe_result<double>::workspace s_ws;
   keel::rolling_drawdown_result<double> d;
+  keel::rolling_drawdown_result<double>::workspace d_ws;
   keel::dated_rolling_sharpe<int, double> ds;
+  keel::dated_rolling_sharpe<int, double>::workspace ds_ws;
   keel::dated_rolling_drawdown<int, double> dd;
+  keel::dated_rolling_drawdown<int, double>::workspace dd_ws;
   std::vector<double> curve(2000);
   const auto all = [&] {
-    keel::rolling_sharpe(r, 90, s);
-    keel::rolling_max_drawdown(r, 90, d);
-    keel::rolling_sharpe(dated, 90, ds);
-    keel::rolling_max_drawdown(dated, 90, dd);
+    keel::rolling_sharpe(r, 90, s, s_ws);
+    keel::rolling_max_drawdown(r, 90, d, d_ws);
+    keel::rolling_sharpe(dated, 90, ds, ds_ws);
+    keel::rolling_max_drawdown(dated, 90, dd, dd_ws);
     keel::drawdown_series(r, curve);
   };
   all();
@@ -694,6 +698,134 @@ TEST_CASE("rolling out forms allocate nothing once warm", "[performance][allocat
   CHECK(s.sharpe_ratios == keel::rolling_sharpe(r, 90).sharpe_ratios);
   CHECK(ds.sharpe_ratios.values() == s.sharpe_ratios);
   CHECK(dd.depths.values() == d.depths);
+}
+
+// Results are values: the scratch of the out forms is the result type's nested workspace, never
+// a data member of the result.
+template <class R>
+constexpr bool workspace_is_apart = requires {
+  typename R::workspace;
+}
+&&!requires(R r) { r.workspace; }
+&&std::is_default_constructible_v<typename R::workspace>;
+static_assert(workspace_is_apart<keel::rolling_sharpe_result<double>>);
+static_assert(workspace_is_apart<keel::rolling_sharpe_result<float>>);
+static_assert(workspace_is_apart<keel::dated_rolling_sharpe<int, double>>);
+static_assert(workspace_is_apart<keel::rolling_drawdown_result<double>>);
+static_assert(workspace_is_apart<keel::rolling_drawdown_result<float>>);
+static_assert(workspace_is_apart<keel::dated_rolling_drawdown<int, double>>);
+
+TEST_CASE("rolling results hold only their statistics", "[performance][rolling]") {
+  STATIC_REQUIRE(workspace_is_apart<keel::rolling_sharpe_result<double>>);
+  STATIC_REQUIRE(workspace_is_apart<keel::dated_rolling_drawdown<int, double>>);
+  // A plain result is its vector and nothing else: no scratch comes back with it.
+  const auto r = random_returns(500, 7);
+  const auto s = keel::rolling_sharpe(r, 250);
+  const auto d = keel::rolling_max_drawdown(r, 250);
+  CHECK(s.sharpe_ratios.size() == 251);
+  CHECK(d.depths.size() == 251);
+  STATIC_REQUIRE(sizeof(keel::rolling_sharpe_result<double>) == sizeof(std::vector<double>));
+  STATIC_REQUIRE(sizeof(keel::rolling_drawdown_result<double>) == sizeof(std::vector<double>));
+  STATIC_REQUIRE(sizeof(keel::dated_rolling_sharpe<int, double>) == sizeof(keel::dated_series<int, double>));
+  STATIC_REQUIRE(sizeof(keel::dated_rolling_drawdown<int, double>) == sizeof(keel::dated_series<int, double>));
+}
+
+TEST_CASE("rolling out forms with a reused workspace equal the plain forms", "[performance][rolling]") {
+  // Two inputs in a row through the same out and ws (the second longer, then shorter, with a
+  // different window), so stale scratch of the first call would show in the second.
+  keel::rolling_sharpe_result<double> s;
+  keel::rolling_sharpe_result<double>::workspace s_ws;
+  keel::rolling_drawdown_result<double> d;
+  keel::rolling_drawdown_result<double>::workspace d_ws;
+  keel::dated_rolling_sharpe<int, double> ds;
+  keel::dated_rolling_sharpe<int, double>::workspace ds_ws;
+  keel::dated_rolling_drawdown<int, double> dd;
+  keel::dated_rolling_drawdown<int, double>::workspace dd_ws;
+  keel::rolling_sharpe_result<float> fs;
+  keel::rolling_sharpe_result<float>::workspace fs_ws;
+  keel::rolling_drawdown_result<float> fd;
+  keel::rolling_drawdown_result<float>::workspace fd_ws;
+  const keel::ratio_options o{.risk_free = 2e-4, .periods_per_year = 52};
+  const std::array<std::pair<std::ptrdiff_t, std::ptrdiff_t>, 3> runs{{{700, 90}, {1500, 20}, {300, 250}}};
+  unsigned seed = 11;
+  for (const auto& [n, w] : runs) {
+    CAPTURE(n, w);
+    auto r = random_returns(static_cast<std::size_t>(n), seed++);
+    std::vector<int> keys(static_cast<std::size_t>(n));
+    std::iota(keys.begin(), keys.end(), 100);
+    r[5] = std::numeric_limits<double>::quiet_NaN();  // a missing row in the dated form
+    std::vector<int> kept_keys;
+    std::vector<double> kept;
+    for (std::size_t i = 0; i < r.size(); ++i)
+      if (!std::isnan(r[i])) {
+        kept_keys.push_back(keys[i]);
+        kept.push_back(r[i]);
+      }
+    const keel::dated_view dated(keys, r);
+
+    keel::rolling_sharpe(kept, w, s, s_ws, o);
+    CHECK(s.sharpe_ratios == keel::rolling_sharpe(kept, w, o).sharpe_ratios);
+    keel::rolling_max_drawdown(kept, w, d, d_ws);
+    CHECK(d.depths == keel::rolling_max_drawdown(kept, w).depths);
+
+    keel::rolling_sharpe(dated, w, ds, ds_ws, o);
+    const auto ps = keel::rolling_sharpe(dated, w, o);
+    CHECK(ds.sharpe_ratios.keys() == ps.sharpe_ratios.keys());
+    CHECK(ds.sharpe_ratios.values() == ps.sharpe_ratios.values());
+    CHECK(ds.sharpe_ratios.values() == s.sharpe_ratios);
+    keel::rolling_max_drawdown(dated, w, dd, dd_ws);
+    const auto pd = keel::rolling_max_drawdown(dated, w);
+    CHECK(dd.depths.keys() == pd.depths.keys());
+    CHECK(dd.depths.values() == pd.depths.values());
+    CHECK(dd.depths.values() == d.depths);
+    CHECK(dd.depths.keys().front() == kept_keys[static_cast<std::size_t>(w - 1)]);
+
+    // float returns go through the workspace's double copy (its `scratch`), also reused.
+    const std::vector<float> f(kept.begin(), kept.end());
+    keel::rolling_sharpe(f, w, fs, fs_ws, o);
+    CHECK(fs.sharpe_ratios == keel::rolling_sharpe(f, w, o).sharpe_ratios);
+    keel::rolling_max_drawdown(f, w, fd, fd_ws);
+    CHECK(fd.depths == keel::rolling_max_drawdown(f, w).depths);
+  }
+}
+
+TEST_CASE("the deprecated rolling out forms without a workspace equal the new ones", "[performance][rolling]") {
+  const auto r = random_returns(800, 41);
+  std::vector<int> keys(800);
+  std::iota(keys.begin(), keys.end(), 0);
+  const keel::dated_view dated(keys, r);
+  keel::rolling_sharpe_result<double> s, s_new;
+  keel::rolling_sharpe_result<double>::workspace s_ws;
+  keel::rolling_drawdown_result<double> d, d_new;
+  keel::rolling_drawdown_result<double>::workspace d_ws;
+  keel::dated_rolling_sharpe<int, double> ds, ds_new;
+  keel::dated_rolling_sharpe<int, double>::workspace ds_ws;
+  keel::dated_rolling_drawdown<int, double> dd, dd_new;
+  keel::dated_rolling_drawdown<int, double>::workspace dd_ws;
+  keel::rolling_sharpe(r, 60, s_new, s_ws, {.risk_free = 1e-4});
+  keel::rolling_max_drawdown(r, 60, d_new, d_ws);
+  keel::rolling_sharpe(dated, 60, ds_new, ds_ws, {.risk_free = 1e-4});
+  keel::rolling_max_drawdown(dated, 60, dd_new, dd_ws);
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  // Kept for one release: they make a local workspace and call the new forms.
+  keel::rolling_sharpe(r, 60, s, {.risk_free = 1e-4});
+  keel::rolling_max_drawdown(r, 60, d);
+  keel::rolling_sharpe(dated, 60, ds, {.risk_free = 1e-4});
+  keel::rolling_max_drawdown(dated, 60, dd);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+  CHECK(s.sharpe_ratios == s_new.sharpe_ratios);
+  CHECK(d.depths == d_new.depths);
+  CHECK(ds.sharpe_ratios.keys() == ds_new.sharpe_ratios.keys());
+  CHECK(ds.sharpe_ratios.values() == ds_new.sharpe_ratios.values());
+  CHECK(dd.depths.keys() == dd_new.depths.keys());
+  CHECK(dd.depths.values() == dd_new.depths.values());
+  CHECK(s.sharpe_ratios == keel::rolling_sharpe(r, 60, {.risk_free = 1e-4}).sharpe_ratios);
+  CHECK(d.depths == keel::rolling_max_drawdown(r, 60).depths);
 }
 
 // ---------------------------------------------------------------------------------------------

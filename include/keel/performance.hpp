@@ -20,8 +20,10 @@
 //   information_ratio(returns, benchmark, ...)           mean(r - b) / sd(r - b) x sqrt(p)
 //   capture_ratios(returns, market, annual_options)      -> capture{up, down, ratio}
 //   alpha_beta(returns, market, ratio_options)           -> alpha_beta_fit{alpha, beta, period_alpha, r_squared, n}
-//   rolling_sharpe(returns, window, [out,] ratio_options) -> rolling_sharpe_result{sharpe_ratios}
-//   rolling_max_drawdown(returns, window[, out])         -> rolling_drawdown_result{depths}
+//   rolling_sharpe(returns, window[, out, ws], ratio_options) -> rolling_sharpe_result{sharpe_ratios}
+//   rolling_max_drawdown(returns, window[, out, ws])          -> rolling_drawdown_result{depths}
+//   (an `out` form fills a reused result with a reused R::workspace, the scratch a warm call
+//   needs to allocate nothing; results hold only what they document)
 //   (rolling beta is keel::rolling_beta in keel/beta.hpp)
 //   Every function that takes a series also takes a dated series (DatedSeries): two series are
 //   aligned on their keys first (align); one series is its observed values (NaN rows skipped),
@@ -165,11 +167,21 @@ struct alpha_beta_fit {
 };
 
 namespace detail {
-/// Scratch of rolling_sharpe kept in its result (a reused result allocates nothing).
+/// Scratch of rolling_sharpe's `out` forms (rolling_sharpe_result::workspace).
 template <class Acc>
 struct rolling_sharpe_workspace {
   window_moments<Acc> moments;  ///< each window's mean and centred sum of squares
   std::vector<Acc> scratch;     ///< the returns as contiguous Acc, when they are not
+};
+
+/// Scratch of a dated rolling form's `out` form: the observed rows, the series result and its
+/// workspace (so a warm call allocates nothing).
+template <class Key, class Real, class Rolled>
+struct dated_rolling_workspace {
+  std::vector<Key> keys;                 ///< keys of the rows kept (NaN rows skipped)
+  std::vector<Real> values;              ///< their values
+  Rolled rolled;                         ///< the series result
+  typename Rolled::workspace rolled_ws;  ///< the series form's workspace
 };
 }  // namespace detail
 
@@ -177,20 +189,18 @@ struct rolling_sharpe_workspace {
 template <class Real = double>
 struct rolling_sharpe_result {
   std::vector<Real> sharpe_ratios;  ///< annualised Sharpe ratio per window
-  /// Scratch reused by the `out` form (not part of the result).
-  detail::rolling_sharpe_workspace<detail::accum_t<Real>> workspace;
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call
+  using workspace = detail::rolling_sharpe_workspace<detail::accum_t<Real>>;
 };
 
 /// rolling_sharpe of a dated series: keyed by each window's last key.
 template <class Key, class Real = double>
 struct dated_rolling_sharpe {
   dated_series<Key, Real> sharpe_ratios;  ///< annualised Sharpe ratio per window
-  /// Scratch reused by the `out` form: the observed rows and the series result.
-  struct scratch {
-    std::vector<Key> keys;               ///< keys of the rows kept (NaN rows skipped)
-    std::vector<Real> values;            ///< their values
-    rolling_sharpe_result<Real> rolled;  ///< the series result
-  } workspace;                           ///< (not part of the result)
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call
+  using workspace = detail::dated_rolling_workspace<Key, Real, rolling_sharpe_result<Real>>;
 };
 
 /// rolling_max_drawdown of a series: element k is the maximum drawdown depth of the window of
@@ -198,20 +208,18 @@ struct dated_rolling_sharpe {
 template <class Real = double>
 struct rolling_drawdown_result {
   std::vector<Real> depths;  ///< maximum drawdown depth per window, in [0, 1]
-  /// Scratch reused by the `out` form (not part of the result).
-  detail::window_drawdown_workspace<detail::accum_t<Real>> workspace;
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call
+  using workspace = detail::window_drawdown_workspace<detail::accum_t<Real>>;
 };
 
 /// rolling_max_drawdown of a dated series: keyed by each window's last key.
 template <class Key, class Real = double>
 struct dated_rolling_drawdown {
   dated_series<Key, Real> depths;  ///< maximum drawdown depth per window
-  /// Scratch reused by the `out` form (not part of the result).
-  struct scratch {
-    std::vector<Key> keys;                 ///< keys of the rows kept
-    std::vector<Real> values;              ///< their values
-    rolling_drawdown_result<Real> rolled;  ///< the series result
-  } workspace;                             ///< (not part of the result)
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call
+  using workspace = detail::dated_rolling_workspace<Key, Real, rolling_drawdown_result<Real>>;
 };
 
 namespace detail::perf {
@@ -719,14 +727,13 @@ inline void check_window(std::string_view fn, std::ptrdiff_t window, std::ptrdif
 
 template <class S, class Real>
 void rolling_sharpe_into(const S& returns, std::ptrdiff_t window, rolling_sharpe_result<Real>& out,
-                         const ratio_options& o) {
+                         typename rolling_sharpe_result<Real>::workspace& ws, const ratio_options& o) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "rolling_sharpe";
   check_rate(fn, "risk_free", o.risk_free);
   check_periods_per_year(fn, o.periods_per_year);
   const std::ptrdiff_t n = ssize(returns);
   check_window(fn, window, 2, n);
-  auto& ws = out.workspace;
   const acc* x = contiguous_data<acc>(returns, ws.scratch);
   if (!rolling_moments(x, n, window, ws.moments))
     throw_non_finite_or_overflow(fn, 0, n, std::pair{std::string_view("returns"), &returns});
@@ -751,7 +758,8 @@ void rolling_sharpe_into(const S& returns, std::ptrdiff_t window, rolling_sharpe
 }
 
 template <class S, class Real>
-void rolling_drawdown_into(const S& returns, std::ptrdiff_t window, rolling_drawdown_result<Real>& out) {
+void rolling_drawdown_into(const S& returns, std::ptrdiff_t window, rolling_drawdown_result<Real>& out,
+                           typename rolling_drawdown_result<Real>::workspace& ws) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "rolling_max_drawdown";
   const std::ptrdiff_t n = ssize(returns);
@@ -761,7 +769,7 @@ void rolling_drawdown_into(const S& returns, std::ptrdiff_t window, rolling_draw
   out.depths.resize(uz(n - window + 1));
   const bool ok = rolling_window_drawdowns<acc>(
       n, window, [&](std::ptrdiff_t i) { return 1 + static_cast<acc>(f[i]); },
-      [&](std::ptrdiff_t k, acc depth) { out.depths[uz(k)] = static_cast<Real>(depth); }, out.workspace);
+      [&](std::ptrdiff_t k, acc depth) { out.depths[uz(k)] = static_cast<Real>(depth); }, ws);
   if (!ok) throw_overflow(fn, "the compounded growth over a window");
 }
 
@@ -1183,14 +1191,23 @@ template <DatedSeries D1, DatedSeries D2>
 // Rolling forms.
 
 /// Rolling Sharpe ratio into `out`: element k is sharpe_ratio of the window [k, k + window), on
-/// the shared sliding-window kernel (O(n) whatever the window; a warm call allocates nothing).
-/// Each window agrees with sharpe_ratio on it to 1e-12 relative (tests check every window).
+/// the shared sliding-window kernel (O(n) whatever the window). `ws` is reusable scratch: a warm
+/// call (same sizes, `out` and `ws` reused) allocates nothing. Each window agrees with
+/// sharpe_ratio on it to 1e-12 relative (tests check every window).
 /// \throws invalid_input for window < 2, NaN or infinity, bad options; insufficient_data for
 ///         n < window; singular_problem for a window of constant returns equal to risk_free.
 template <PlainSeries S, class Real>
 void rolling_sharpe(const S& returns, std::ptrdiff_t window, rolling_sharpe_result<Real>& out,
-                    ratio_options options = {}) {
-  detail::perf::rolling_sharpe_into(returns, window, out, options);
+                    typename rolling_sharpe_result<Real>::workspace& ws, ratio_options options = {}) {
+  detail::perf::rolling_sharpe_into(returns, window, out, ws, options);
+}
+
+/// Deprecated `out` form without a workspace: makes a local one (so it allocates every call).
+template <PlainSeries S, class Real>
+[[deprecated("pass a workspace: rolling_sharpe(returns, window, out, ws, options)")]] void rolling_sharpe(
+    const S& returns, std::ptrdiff_t window, rolling_sharpe_result<Real>& out, ratio_options options = {}) {
+  typename rolling_sharpe_result<Real>::workspace ws;
+  detail::perf::rolling_sharpe_into(returns, window, out, ws, options);
 }
 
 /// Rolling Sharpe ratio -> rolling_sharpe_result{sharpe_ratios} (n - window + 1 values).
@@ -1198,20 +1215,28 @@ void rolling_sharpe(const S& returns, std::ptrdiff_t window, rolling_sharpe_resu
 template <PlainSeries S>
 [[nodiscard]] auto rolling_sharpe(const S& returns, std::ptrdiff_t window, ratio_options options = {}) {
   rolling_sharpe_result<detail::value_t<S>> out;
-  detail::perf::rolling_sharpe_into(returns, window, out, options);
+  typename rolling_sharpe_result<detail::value_t<S>>::workspace ws;
+  detail::perf::rolling_sharpe_into(returns, window, out, ws, options);
   return out;
 }
 
 /// Rolling Sharpe ratio of a dated series into `out`, keyed by each window's last key (NaN rows
-/// skipped; a warm call allocates nothing).
+/// skipped; with `ws` reused, a warm call allocates nothing).
 /// \throws as the series form, and invalid_input for keys that do not strictly increase.
 template <DatedSeries D, class Key, class Real>
 void rolling_sharpe(const D& returns, std::ptrdiff_t window, dated_rolling_sharpe<Key, Real>& out,
-                    ratio_options options = {}) {
-  auto& ws = out.workspace;
+                    typename dated_rolling_sharpe<Key, Real>::workspace& ws, ratio_options options = {}) {
   detail::perf::observed_rows("rolling_sharpe", returns, false, ws.keys, ws.values);
-  detail::perf::rolling_sharpe_into(ws.values, window, ws.rolled, options);
+  detail::perf::rolling_sharpe_into(ws.values, window, ws.rolled, ws.rolled_ws, options);
   detail::perf::fill_dated(out.sharpe_ratios, ws.keys, ws.rolled.sharpe_ratios, window);
+}
+
+/// Deprecated dated `out` form without a workspace: makes a local one.
+template <DatedSeries D, class Key, class Real>
+[[deprecated("pass a workspace: rolling_sharpe(returns, window, out, ws, options)")]] void rolling_sharpe(
+    const D& returns, std::ptrdiff_t window, dated_rolling_sharpe<Key, Real>& out, ratio_options options = {}) {
+  typename dated_rolling_sharpe<Key, Real>::workspace ws;
+  rolling_sharpe(returns, window, out, ws, options);
 }
 
 /// Rolling Sharpe ratio of a dated series -> dated_rolling_sharpe (see the `out` form).
@@ -1219,20 +1244,30 @@ void rolling_sharpe(const D& returns, std::ptrdiff_t window, dated_rolling_sharp
 template <DatedSeries D>
 [[nodiscard]] auto rolling_sharpe(const D& returns, std::ptrdiff_t window, ratio_options options = {}) {
   dated_rolling_sharpe<key_type_t<D>, value_type_t<D>> out;
-  rolling_sharpe(returns, window, out, options);
+  typename dated_rolling_sharpe<key_type_t<D>, value_type_t<D>>::workspace ws;
+  rolling_sharpe(returns, window, out, ws, options);
   return out;
 }
 
 /// Rolling maximum drawdown into `out`: element k is the max_drawdown depth of the returns
 /// [k, k + window) compounded from 1, in O(n) whatever the window (a monoid fold over blocks,
-/// detail/drawdown.hpp); accurate to about 2 window ulps. A warm call allocates nothing. Not
-/// annualised.
+/// detail/drawdown.hpp); accurate to about 2 window ulps. `ws` is reusable scratch: a warm call
+/// allocates nothing. Not annualised.
 /// \throws invalid_input for window < 1, NaN, infinity or a return below -1, or growth that
 ///         overflows; insufficient_data for n < window.
 /// Ref: van Herk (1992), Gil and Werman (1993): sliding-window folds.
 template <PlainSeries S, class Real>
-void rolling_max_drawdown(const S& returns, std::ptrdiff_t window, rolling_drawdown_result<Real>& out) {
-  detail::perf::rolling_drawdown_into(returns, window, out);
+void rolling_max_drawdown(const S& returns, std::ptrdiff_t window, rolling_drawdown_result<Real>& out,
+                          typename rolling_drawdown_result<Real>::workspace& ws) {
+  detail::perf::rolling_drawdown_into(returns, window, out, ws);
+}
+
+/// Deprecated `out` form without a workspace: makes a local one (so it allocates every call).
+template <PlainSeries S, class Real>
+[[deprecated("pass a workspace: rolling_max_drawdown(returns, window, out, ws)")]] void rolling_max_drawdown(
+    const S& returns, std::ptrdiff_t window, rolling_drawdown_result<Real>& out) {
+  typename rolling_drawdown_result<Real>::workspace ws;
+  detail::perf::rolling_drawdown_into(returns, window, out, ws);
 }
 
 /// Rolling maximum drawdown -> rolling_drawdown_result{depths} (n - window + 1 values).
@@ -1240,19 +1275,28 @@ void rolling_max_drawdown(const S& returns, std::ptrdiff_t window, rolling_drawd
 template <PlainSeries S>
 [[nodiscard]] auto rolling_max_drawdown(const S& returns, std::ptrdiff_t window) {
   rolling_drawdown_result<detail::value_t<S>> out;
-  detail::perf::rolling_drawdown_into(returns, window, out);
+  typename rolling_drawdown_result<detail::value_t<S>>::workspace ws;
+  detail::perf::rolling_drawdown_into(returns, window, out, ws);
   return out;
 }
 
 /// Rolling maximum drawdown of a dated series into `out`, keyed by each window's last key (NaN
-/// rows skipped).
+/// rows skipped; with `ws` reused, a warm call allocates nothing).
 /// \throws as the series form, and invalid_input for keys that do not strictly increase.
 template <DatedSeries D, class Key, class Real>
-void rolling_max_drawdown(const D& returns, std::ptrdiff_t window, dated_rolling_drawdown<Key, Real>& out) {
-  auto& ws = out.workspace;
+void rolling_max_drawdown(const D& returns, std::ptrdiff_t window, dated_rolling_drawdown<Key, Real>& out,
+                          typename dated_rolling_drawdown<Key, Real>::workspace& ws) {
   detail::perf::observed_rows("rolling_max_drawdown", returns, true, ws.keys, ws.values);
-  detail::perf::rolling_drawdown_into(ws.values, window, ws.rolled);
+  detail::perf::rolling_drawdown_into(ws.values, window, ws.rolled, ws.rolled_ws);
   detail::perf::fill_dated(out.depths, ws.keys, ws.rolled.depths, window);
+}
+
+/// Deprecated dated `out` form without a workspace: makes a local one.
+template <DatedSeries D, class Key, class Real>
+[[deprecated("pass a workspace: rolling_max_drawdown(returns, window, out, ws)")]] void rolling_max_drawdown(
+    const D& returns, std::ptrdiff_t window, dated_rolling_drawdown<Key, Real>& out) {
+  typename dated_rolling_drawdown<Key, Real>::workspace ws;
+  rolling_max_drawdown(returns, window, out, ws);
 }
 
 /// Rolling maximum drawdown of a dated series -> dated_rolling_drawdown (see the `out` form).
@@ -1260,7 +1304,8 @@ void rolling_max_drawdown(const D& returns, std::ptrdiff_t window, dated_rolling
 template <DatedSeries D>
 [[nodiscard]] auto rolling_max_drawdown(const D& returns, std::ptrdiff_t window) {
   dated_rolling_drawdown<key_type_t<D>, value_type_t<D>> out;
-  rolling_max_drawdown(returns, window, out);
+  typename dated_rolling_drawdown<key_type_t<D>, value_type_t<D>>::workspace ws;
+  rolling_max_drawdown(returns, window, out, ws);
   return out;
 }
 

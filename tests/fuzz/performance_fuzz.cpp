@@ -8,7 +8,9 @@
 // contract: no NaN; drawdown depths in [0, 1] with consistent indices; R^2, stability and top
 // shares in [0, 1]; HHI in [0, 10,000] with 1 <= effective_n <= n; volatilities, tracking errors
 // and downside risk >= 0; attribution effects summing to the active return. A ratio may be
-// +-inf only where it is documented to be (a zero denominator).
+// +-inf only where it is documented to be (a zero denominator). The dated forms equal the plain
+// ones on the observed rows, and the rolling out forms, with a workspace reused from the last
+// input, equal the plain forms bit for bit.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -102,6 +104,58 @@ void one_series(const std::vector<Real>& r, std::ptrdiff_t window, double option
   same([&] { return keel::omega_ratio(dated); }, [&] { return keel::omega_ratio(kept); });
   same([&] { return keel::tail_ratio(dated); }, [&] { return keel::tail_ratio(kept); });
   same([&] { return keel::stability(dated); }, [&] { return keel::stability(kept); });
+  // The rolling out forms, through result and workspace objects reused from the previous input
+  // (static: stale scratch would show), equal the plain forms; the dated ones, the plain forms
+  // on the observed rows. Either both throw or neither does.
+  const auto agree = [&](auto&& out_call, auto&& plain_call) {
+    bool out_threw = false, plain_threw = false;
+    decltype(plain_call()) expected{};
+    try {
+      expected = plain_call();
+    } catch (const keel::error&) {
+      plain_threw = true;
+    }
+    try {
+      const auto got = out_call();
+      require(!plain_threw && got == expected);
+    } catch (const keel::error&) {
+      out_threw = true;
+    }
+    require(out_threw == plain_threw);
+  };
+  static keel::rolling_sharpe_result<Real> rs;
+  static typename keel::rolling_sharpe_result<Real>::workspace rs_ws;
+  static keel::rolling_drawdown_result<Real> rd;
+  static typename keel::rolling_drawdown_result<Real>::workspace rd_ws;
+  static keel::dated_rolling_sharpe<std::ptrdiff_t, Real> drs;
+  static typename keel::dated_rolling_sharpe<std::ptrdiff_t, Real>::workspace drs_ws;
+  static keel::dated_rolling_drawdown<std::ptrdiff_t, Real> drd;
+  static typename keel::dated_rolling_drawdown<std::ptrdiff_t, Real>::workspace drd_ws;
+  const keel::ratio_options ro{.risk_free = option * 1e-3};
+  agree(
+      [&] {
+        keel::rolling_sharpe(r, window, rs, rs_ws, ro);
+        return rs.sharpe_ratios;
+      },
+      [&] { return keel::rolling_sharpe(r, window, ro).sharpe_ratios; });
+  agree(
+      [&] {
+        keel::rolling_max_drawdown(r, window, rd, rd_ws);
+        return rd.depths;
+      },
+      [&] { return keel::rolling_max_drawdown(r, window).depths; });
+  agree(
+      [&] {
+        keel::rolling_sharpe(dated, window, drs, drs_ws, ro);
+        return drs.sharpe_ratios.values();
+      },
+      [&] { return keel::rolling_sharpe(kept, window, ro).sharpe_ratios; });
+  agree(
+      [&] {
+        keel::rolling_max_drawdown(dated, window, drd, drd_ws);
+        return drd.depths.values();
+      },
+      [&] { return keel::rolling_max_drawdown(kept, window).depths; });
   guarded([&] {
     const auto h = keel::hhi(r);
     require(h >= 0 && h <= 10000);

@@ -92,7 +92,7 @@ struct run_summary {
   Acc worst = 1;  ///< min over i <= j of point j / point i (<= 1)
 };
 
-/// Scratch of rolling_window_drawdowns: one block's suffix summaries.
+/// Scratch of rolling_window_drawdowns: one block's suffix summaries (rolling_drawdown_result::workspace).
 template <class Acc>
 struct window_drawdown_workspace {
   std::vector<Acc> suffix_total, suffix_max, suffix_worst;
