@@ -780,17 +780,3 @@ TEST_CASE("streaming_beta takes its window positionally and keeps it in its stat
   CHECK(again.save().window == 30);
   CHECK(keel::streaming_beta(0).save().window == 0);
 }
-
-// The signature rule: every options aggregate takes designated initialisers in declared order.
-static_assert(sizeof(keel::streaming_beta_options{.fit = {}}) > 0);
-static_assert(sizeof(keel::what_if_options{.symbols = {},
-                                           .sectors = {},
-                                           .returns = {},
-                                           .correlation = {},
-                                           .means = {},
-                                           .confidence = 0.95,
-                                           .horizon = 1,
-                                           .distribution = keel::normal{},
-                                           .periods_per_year = 252,
-                                           .cash = 0,
-                                           .cash_funded = false}) > 0);

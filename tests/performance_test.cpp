@@ -574,15 +574,6 @@ TEST_CASE("information_ratio and tracking_error always annualise with periods_pe
   CHECK(keel::tracking_error(r, m, {.periods_per_year = 52}) == Approx(te * std::sqrt(52.0)).epsilon(1e-14));
 }
 
-// The signature rule: every options aggregate takes designated initialisers in declared order.
-static_assert(sizeof(keel::annual_options{.periods_per_year = 252}) > 0);
-static_assert(sizeof(keel::ratio_options{.risk_free = 0, .periods_per_year = 252}) > 0);
-static_assert(sizeof(keel::sortino_options{.required_return = 0, .periods_per_year = 252}) > 0);
-static_assert(sizeof(keel::omega_options{.risk_free = 0, .required_return = 0, .periods_per_year = 252}) > 0);
-static_assert(sizeof(keel::tracking_error_options{.periods_per_year = 252}) > 0);
-static_assert(sizeof(keel::information_ratio_options{.periods_per_year = 252}) > 0);
-static_assert(std::is_same_v<decltype(keel::ratio_options::periods_per_year), double>);
-
 TEST_CASE("float and long double follow the floating rule", "[performance][storage]") {
   const auto r = random_returns(500, 9);
   const std::vector<long double> rl(r.begin(), r.end());

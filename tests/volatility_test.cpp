@@ -637,12 +637,3 @@ TEST_CASE("volatility_percentile takes its window positionally", "[volatility][p
   CHECK(p60 > 0);
   CHECK(p60 <= 1);
 }
-
-// The signature rule: every options aggregate takes designated initialisers in declared order.
-static_assert(sizeof(keel::realized_volatility_options{.periods_per_year = 252, .demean = false}) > 0);
-static_assert(sizeof(keel::ewma_volatility_options{
-                  .lambda = 0.94, .periods_per_year = 252, .weighting = keel::ewma_weighting::recursive}) > 0);
-static_assert(sizeof(keel::volatility_trend_options{
-                  .short_window = 30, .long_window = 90, .threshold = 0.1, .periods_per_year = 252, .demean = false}) >
-              0);
-static_assert(sizeof(keel::volatility_percentile_options{.lookback = 252, .demean = false}) > 0);
