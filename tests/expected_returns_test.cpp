@@ -203,9 +203,3 @@ TEST_CASE("expected_returns errors and degenerate input", "[expected_returns]") 
   STATIC_REQUIRE(std::is_same_v<decltype(keel::mean_historical_return(dummy())), Eigen::VectorXd>);
 }
 
-// The signature rule: every options aggregate takes designated initialisers in declared order.
-static_assert(sizeof(keel::expected_return_options{
-                  .compounding = true, .periods_per_year = 252, .returns_data = false}) > 0);
-static_assert(sizeof(keel::capm_options{
-                  .risk_free = 0, .compounding = true, .periods_per_year = 252, .returns_data = false}) > 0);
-static_assert(std::is_same_v<decltype(keel::expected_return_options::periods_per_year), double>);
