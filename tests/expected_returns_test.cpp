@@ -202,4 +202,3 @@ TEST_CASE("expected_returns errors and degenerate input", "[expected_returns]") 
   STATIC_REQUIRE(std::is_same_v<decltype(keel::mean_historical_return(v)), double>);
   STATIC_REQUIRE(std::is_same_v<decltype(keel::mean_historical_return(dummy())), Eigen::VectorXd>);
 }
-

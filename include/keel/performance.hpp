@@ -78,6 +78,7 @@
 #include <keel/detail/drawdown.hpp>
 #include <keel/detail/lanes.hpp>
 #include <keel/detail/moments.hpp>
+#include <keel/detail/present.hpp>
 #include <keel/detail/quantile.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/detail/window.hpp>
@@ -229,8 +230,6 @@ inline void check_rate(std::string_view fn, std::string_view option, double rate
   if (!std::isfinite(rate)) throw_bad_option(fn, option, rate, "finite");
 }
 
-inline constexpr std::string_view compounding_rule = "a loss of more than 100% cannot be compounded";
-
 /// Throws invalid_input naming the first NaN or infinity of `r`, or the first return below -1.
 template <class R>
 void check_compoundable(std::string_view fn, std::string_view name, const R& r) {
@@ -239,29 +238,6 @@ void check_compoundable(std::string_view fn, std::string_view name, const R& r) 
     const auto v = f[i];
     if (!std::isfinite(v)) throw_non_finite(fn, name, i, static_cast<double>(v));
     if (v < -1) throw_below(fn, element_text(name, i), static_cast<double>(v), -1, compounding_rule);
-  }
-}
-
-/// The rows of a dated series with a value (NaN rows skipped), after checking keys and values;
-/// an infinity, and with `compounding` a value below -1, is invalid_input naming its key.
-template <class Key, class Real, class D>
-void observed_rows(std::string_view fn, const D& d, bool compounding, std::vector<Key>& keys, std::vector<Real>& values,
-                   std::string_view fallback = "returns") {
-  const auto& k = keel::keys(d);
-  const auto& v = keel::values(d);
-  const std::string_view name = series_name(d, fallback);
-  check_dated(fn, name, k, v);
-  auto kf = std::ranges::begin(k);
-  auto vf = std::ranges::begin(v);
-  keys.clear();
-  values.clear();
-  for (std::ptrdiff_t i = 0; i < ssize(v); ++i) {
-    if (std::isnan(vf[i])) continue;
-    if (!std::isfinite(vf[i])) throw_non_finite_at(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]));
-    if (compounding && vf[i] < -1)
-      throw_below(fn, dated_element_text(name, i, kf[i]), static_cast<double>(vf[i]), -1, compounding_rule);
-    keys.push_back(kf[i]);
-    values.push_back(static_cast<Real>(vf[i]));
   }
 }
 
@@ -276,7 +252,7 @@ template <class D>
 [[nodiscard]] rows<D> observed(std::string_view fn, const D& d, bool compounding,
                                std::string_view fallback = "returns") {
   rows<D> out;
-  observed_rows(fn, d, compounding, out.keys, out.values, fallback);
+  observed_rows(fn, d, &out.keys, out.values, compounding, fallback);
   return out;
 }
 
@@ -915,8 +891,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto annual_return(const D& returns, annual_options options = {}) {
   constexpr std::string_view fn = "annual_return";
-  const auto rows = detail::perf::observed(fn, returns, true);
-  return detail::perf::annual_return_of(fn, rows.values, options);
+  const auto kept = detail::present_values(fn, returns, true);
+  return detail::perf::annual_return_of(fn, kept, options);
 }
 
 /// Annualised volatility, empyrical's annual_volatility: the sample standard deviation (n - 1)
@@ -935,8 +911,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto annual_volatility(const D& returns, annual_options options = {}) {
   constexpr std::string_view fn = "annual_volatility";
-  const auto rows = detail::perf::observed(fn, returns, false);
-  return detail::perf::annual_volatility_of(fn, rows.values, options);
+  const auto kept = detail::present_values(fn, returns, false);
+  return detail::perf::annual_volatility_of(fn, kept, options);
 }
 
 /// Annualised Sharpe ratio, empyrical's sharpe_ratio: mean excess return over the sample
@@ -957,8 +933,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto sharpe_ratio(const D& returns, ratio_options options = {}) {
   constexpr std::string_view fn = "sharpe_ratio";
-  const auto rows = detail::perf::observed(fn, returns, false);
-  return detail::perf::sharpe_of(fn, rows.values, options);
+  const auto kept = detail::present_values(fn, returns, false);
+  return detail::perf::sharpe_of(fn, kept, options);
 }
 
 /// Annualised downside deviation below required_return (per period), empyrical's
@@ -978,8 +954,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto downside_risk(const D& returns, sortino_options options = {}) {
   constexpr std::string_view fn = "downside_risk";
-  const auto rows = detail::perf::observed(fn, returns, false);
-  return detail::perf::sortino_of(fn, rows.values, options, false);
+  const auto kept = detail::present_values(fn, returns, false);
+  return detail::perf::sortino_of(fn, kept, options, false);
 }
 
 /// Annualised Sortino ratio, empyrical's sortino_ratio: mean(r - mar) x periods_per_year over
@@ -999,8 +975,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto sortino_ratio(const D& returns, sortino_options options = {}) {
   constexpr std::string_view fn = "sortino_ratio";
-  const auto rows = detail::perf::observed(fn, returns, false);
-  return detail::perf::sortino_of(fn, rows.values, options, true);
+  const auto kept = detail::present_values(fn, returns, false);
+  return detail::perf::sortino_of(fn, kept, options, true);
 }
 
 /// Calmar ratio, empyrical's calmar_ratio: annual_return over the maximum drawdown depth. With
@@ -1018,8 +994,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto calmar_ratio(const D& returns, annual_options options = {}) {
   constexpr std::string_view fn = "calmar_ratio";
-  const auto rows = detail::perf::observed(fn, returns, true);
-  return detail::perf::calmar_of(fn, rows.values, options);
+  const auto kept = detail::present_values(fn, returns, true);
+  return detail::perf::calmar_of(fn, kept, options);
 }
 
 /// Omega ratio, empyrical's omega_ratio: with x = r - risk_free - t and the per-period
@@ -1041,8 +1017,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto omega_ratio(const D& returns, omega_options options = {}) {
   constexpr std::string_view fn = "omega_ratio";
-  const auto rows = detail::perf::observed(fn, returns, false);
-  return detail::perf::omega_of(fn, rows.values, options);
+  const auto kept = detail::present_values(fn, returns, false);
+  return detail::perf::omega_of(fn, kept, options);
 }
 
 /// Tail ratio, empyrical's tail_ratio: |95th percentile| / |5th percentile| with numpy's
@@ -1063,8 +1039,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto tail_ratio(const D& returns) {
   constexpr std::string_view fn = "tail_ratio";
-  const auto rows = detail::perf::observed(fn, returns, false);
-  return detail::perf::tail_of(fn, rows.values);
+  const auto kept = detail::present_values(fn, returns, false);
+  return detail::perf::tail_of(fn, kept);
 }
 
 /// Stability, empyrical's stability_of_timeseries: R^2 of the OLS fit of the cumulative log
@@ -1083,8 +1059,8 @@ template <PlainSeries S>
 template <DatedSeries D>
 [[nodiscard]] auto stability(const D& returns) {
   constexpr std::string_view fn = "stability";
-  const auto rows = detail::perf::observed(fn, returns, true);
-  return detail::perf::stability_of(fn, rows.values);
+  const auto kept = detail::present_values(fn, returns, true);
+  return detail::perf::stability_of(fn, kept);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1226,7 +1202,7 @@ template <PlainSeries S>
 template <DatedSeries D, class Key, class Real>
 void rolling_sharpe(const D& returns, std::ptrdiff_t window, dated_rolling_sharpe<Key, Real>& out,
                     typename dated_rolling_sharpe<Key, Real>::workspace& ws, ratio_options options = {}) {
-  detail::perf::observed_rows("rolling_sharpe", returns, false, ws.keys, ws.values);
+  detail::observed_rows("rolling_sharpe", returns, &ws.keys, ws.values);
   detail::perf::rolling_sharpe_into(ws.values, window, ws.rolled, ws.rolled_ws, options);
   detail::perf::fill_dated(out.sharpe_ratios, ws.keys, ws.rolled.sharpe_ratios, window);
 }
@@ -1286,7 +1262,7 @@ template <PlainSeries S>
 template <DatedSeries D, class Key, class Real>
 void rolling_max_drawdown(const D& returns, std::ptrdiff_t window, dated_rolling_drawdown<Key, Real>& out,
                           typename dated_rolling_drawdown<Key, Real>::workspace& ws) {
-  detail::perf::observed_rows("rolling_max_drawdown", returns, true, ws.keys, ws.values);
+  detail::observed_rows("rolling_max_drawdown", returns, &ws.keys, ws.values, true);
   detail::perf::rolling_drawdown_into(ws.values, window, ws.rolled, ws.rolled_ws);
   detail::perf::fill_dated(out.depths, ws.keys, ws.rolled.depths, window);
 }

@@ -74,6 +74,7 @@
 #include <keel/detail/config.hpp>
 #include <keel/detail/check.hpp>
 #include <keel/detail/moments.hpp>
+#include <keel/detail/present.hpp>
 #include <keel/detail/quantile.hpp>
 #include <keel/detail/random.hpp>
 #include <keel/detail/stats.hpp>
@@ -992,25 +993,19 @@ template <PlainSeries W, class Derived>
 
 namespace detail {
 
-/// Calls f on the values of a dated return series without its missing (NaN) rows: in a dated
-/// series NaN is a missing day (README, Conventions), skipped as performance.hpp's dated forms
-/// skip it; the values themselves when none is missing (no copy). Keys must increase strictly
-/// and an infinity is invalid_input naming its date (check_dated).
+/// Calls f on the values of a dated return series without its missing (NaN) rows, by the one
+/// missing-day rule of the dated forms (detail/present.hpp); on the values themselves, with no
+/// copy, when no day is missing. Keys must increase strictly and an infinity is invalid_input
+/// naming its date (check_dated).
 template <class D, class F>
-decltype(auto) on_observed(std::string_view fn, const D& returns, const F& f) {
-  const auto& k = keel::keys(returns);
+auto on_observed(std::string_view fn, const D& returns, const F& f) {
   const auto& v = keel::values(returns);
-  check_dated(fn, series_name(returns, "returns"), k, v);
   auto vf = std::ranges::begin(v);
-  const std::ptrdiff_t n = ssize(v);
-  std::ptrdiff_t missing = 0;
-  for (std::ptrdiff_t i = 0; i < n; ++i) missing += std::isnan(vf[i]) ? 1 : 0;
-  if (missing == 0) return f(v);
-  std::vector<value_type_t<D>> kept;
-  kept.reserve(uz(n - missing));
-  for (std::ptrdiff_t i = 0; i < n; ++i)
-    if (!std::isnan(vf[i])) kept.push_back(vf[i]);
-  return f(kept);
+  bool missing = false;
+  for (std::ptrdiff_t i = 0; i < ssize(v) && !missing; ++i) missing = std::isnan(vf[i]);
+  if (missing) return f(present_values(fn, returns));
+  check_dated(fn, series_name(returns, "returns"), keel::keys(returns), v);
+  return f(v);
 }
 
 }  // namespace detail
