@@ -6,6 +6,7 @@
 // (kept one release) equal the new ones.
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -21,11 +22,26 @@ using namespace keel_test::har_test;
 namespace {
 
 template <class R>
+constexpr bool has_workspace_type = requires {
+  typename R::workspace;
+};
+template <class R>
+constexpr bool has_workspace_member = requires(R r) {
+  r.workspace;
+};
+template <class R>
 constexpr bool workspace_is_a_type_not_a_member() {
-  return requires { typename R::workspace; } && !requires(R r) { r.workspace; } &&
-         std::is_default_constructible_v<typename R::workspace>;
+  if constexpr (has_workspace_type<R>)
+    return !has_workspace_member<R> && std::is_default_constructible_v<typename R::workspace>;
+  else
+    return false;
 }
 
+// The check bites: a result holding its scratch as a member fails it.
+struct scratch_in_result {
+  std::vector<double> workspace;
+};
+static_assert(!workspace_is_a_type_not_a_member<scratch_in_result>());
 static_assert(workspace_is_a_type_not_a_member<keel::har_forecast<double>>());
 static_assert(workspace_is_a_type_not_a_member<keel::har_forecast<float>>());
 static_assert(workspace_is_a_type_not_a_member<keel::har_model<double>>());
@@ -36,7 +52,9 @@ static_assert(workspace_is_a_type_not_a_member<keel::har_volatility_result<float
 static_assert(workspace_is_a_type_not_a_member<keel::har_volatility_panel<double>>());
 // The scratch that used to ride in the results is gone (a plain call returns what it documents).
 template <class R>
-constexpr bool has_squares = requires(R r) { r.squares; };
+constexpr bool has_squares = requires(R r) {
+  r.squares;
+};
 static_assert(!has_squares<keel::har_volatility_result<double>>);
 
 template <class Real>

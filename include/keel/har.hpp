@@ -186,8 +186,8 @@ namespace detail {
 /// reused column after column.
 template <class Real>
 struct har_panel_workspace {
-  har_model<Real> model;                       ///< the current column's fit
-  typename har_model<Real>::workspace fit;     ///< its scratch
+  har_model<Real> model;                    ///< the current column's fit
+  typename har_model<Real>::workspace fit;  ///< its scratch
 };
 }  // namespace detail
 
@@ -231,10 +231,10 @@ namespace detail {
 /// Scratch of har_volatility_forecast (har_volatility_result::workspace).
 template <class Real>
 struct har_volatility_workspace {
-  std::vector<Real> present;                          ///< the dated form's present (non-missing) returns
-  std::vector<Real> squares;                          ///< the squared returns
-  typename har_model<Real>::workspace fit;            ///< the fit's scratch
-  typename har_forecast<Real>::workspace forecast;    ///< the forecast's scratch
+  std::vector<Real> present;                        ///< the dated form's present (non-missing) returns
+  std::vector<Real> squares;                        ///< the squared returns
+  typename har_model<Real>::workspace fit;          ///< the fit's scratch
+  typename har_forecast<Real>::workspace forecast;  ///< the forecast's scratch
 };
 }  // namespace detail
 
@@ -256,8 +256,8 @@ namespace detail {
 /// asset's result and its scratch, reused column after column.
 template <class Real>
 struct har_volatility_panel_workspace {
-  har_volatility_result<Real> asset;                           ///< the current column's result
-  typename har_volatility_result<Real>::workspace scratch;     ///< its scratch
+  har_volatility_result<Real> asset;                        ///< the current column's result
+  typename har_volatility_result<Real>::workspace scratch;  ///< its scratch
 };
 }  // namespace detail
 
@@ -677,7 +677,7 @@ void har_fit(const S& rv, har_model<Real>& out, typename har_model<Real>::worksp
 template <Series S, class Real>
   requires std::same_as<Real, detail::value_t<S>>
 [[deprecated("pass a workspace: har_fit(rv, out, ws, options)")]] void har_fit(const S& rv, har_model<Real>& out,
-                                                                             har_options options = {}) {
+                                                                               har_options options = {}) {
   typename har_model<Real>::workspace ws;
   har_fit(rv, out, ws, options);
 }
@@ -726,8 +726,8 @@ void har_fit(const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, typenam
 template <class Derived, class Real>
   requires detail::panel_of<Derived, Real>
 [[deprecated("pass a workspace: har_fit(rv, out, ws, options)")]] void har_fit(const Eigen::MatrixBase<Derived>& rv,
-                                                                             har_panel<Real>& out,
-                                                                             har_options options = {}) {
+                                                                               har_panel<Real>& out,
+                                                                               har_options options = {}) {
   typename har_panel<Real>::workspace ws;
   har_fit(rv, out, ws, options);
 }
