@@ -83,9 +83,10 @@ BENCHMARK(BM_limit_normal_equations)->Unit(benchmark::kMillisecond);
 void BM_har_volatility_forecast_panel(benchmark::State& state) {
   const Eigen::MatrixXd& x = returns_panel();
   keel::har_volatility_panel<double> out;
-  keel::har_volatility_forecast(x, out);  // sized once: the timed calls reuse it
+  keel::har_volatility_panel<double>::workspace ws;
+  keel::har_volatility_forecast(x, out, ws);  // sized once: the timed calls reuse them
   for (auto _ : state) {
-    keel::har_volatility_forecast(x, out);
+    keel::har_volatility_forecast(x, out, ws);
     benchmark::DoNotOptimize(out.volatilities.data());
     benchmark::ClobberMemory();
   }
@@ -97,9 +98,10 @@ void BM_har_fit_panel_classical(benchmark::State& state) {
   const Eigen::MatrixXd& x = returns_panel();
   const Eigen::MatrixXd rv = x.array().square();
   keel::har_panel<double> out;
-  keel::har_fit(rv, out, {.newey_west_lags = 0});
+  keel::har_panel<double>::workspace ws;
+  keel::har_fit(rv, out, ws, {.newey_west_lags = 0});
   for (auto _ : state) {
-    keel::har_fit(rv, out, {.newey_west_lags = 0});
+    keel::har_fit(rv, out, ws, {.newey_west_lags = 0});
     benchmark::DoNotOptimize(out.betas_daily.data());
     benchmark::ClobberMemory();
   }

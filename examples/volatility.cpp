@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
       try {
         const auto trend = keel::volatility_trend(returns, {.periods_per_year = a});
         const auto har = keel::har_volatility_forecast(returns, {.horizon = horizon, .periods_per_year = a});
-        const auto present = static_cast<std::ptrdiff_t>(har.squares.size());
+        // The returns the daily model used: its n regression rows follow the first month.
+        const std::ptrdiff_t present = har.model.n + har.model.options.monthly;
         out.add({symbol, vol_text(keel::realized_volatility(returns, 30, realized)),
                  vol_text(keel::realized_volatility(returns, 60, realized)),
                  vol_text(keel::realized_volatility(returns, 90, realized)),

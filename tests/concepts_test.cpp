@@ -204,6 +204,13 @@ KEEL_DUAL_CALL(dual_log_returns, keel::log_returns(x));
 KEEL_DUAL_CALL(mixed_market_beta, keel::market_beta(x, std::vector<double>{}));
 #undef KEEL_DUAL_CALL
 
+// The out forms too: the dated out form of har_volatility_forecast, not the series one.
+template <class X>
+concept dual_har_volatility_forecast_out = requires(const X& x, keel::har_volatility_result<double>& out,
+                                                    keel::har_volatility_result<double>::workspace& ws) {
+  keel::har_volatility_forecast(x, out, ws);
+};
+
 /// n returns keyed first, first + 1, ...; one missing (NaN), which only a dated form accepts.
 user::keyed_returns keyed(int first, std::ptrdiff_t n, double phase, double level = 0) {
   user::keyed_returns r;
@@ -252,6 +259,7 @@ TEST_CASE("a type that models Series and DatedSeries takes the dated form of eve
   STATIC_REQUIRE(dual_historical_risk<X>);
   STATIC_REQUIRE(dual_cornish_fisher_risk<X>);
   STATIC_REQUIRE(dual_har_volatility_forecast<X>);
+  STATIC_REQUIRE(dual_har_volatility_forecast_out<X>);
   STATIC_REQUIRE(dual_simple_returns<X>);
   STATIC_REQUIRE(dual_log_returns<X>);
   STATIC_REQUIRE_FALSE(mixed_market_beta<X>);
@@ -303,6 +311,10 @@ TEST_CASE("a type that models Series and DatedSeries takes the dated form of eve
   CHECK(bt.breaches == keel::var_backtest(dr, dated(var), {.confidence = 0.99}).breaches);
 
   CHECK(keel::har_volatility_forecast(r).volatility == keel::har_volatility_forecast(dr).volatility);
+  keel::har_volatility_result<double> har;
+  keel::har_volatility_result<double>::workspace har_ws;
+  keel::har_volatility_forecast(r, har, har_ws);  // the dated out form (r models both concepts)
+  CHECK(har.volatility == keel::har_volatility_forecast(dr).volatility);
   same_type(keel::simple_returns(prices), keel::simple_returns(dated(prices)));
   same_type(keel::log_returns(prices), keel::log_returns(dated(prices)));
 }

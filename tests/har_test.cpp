@@ -2,8 +2,10 @@
 // Tests of keel/har.hpp: har_fit (series and panel), har_model::forecast,
 // har_volatility_forecast. This file holds the fits against the reference OLS; har_test_ols.cpp
 // the OLS core's two solvers side by side; har_test_forecast.cpp the simulation, the forecasts,
-// the real-data and panel cases; har_test_storage.cpp the storage checklist and the bad input. Their shared helpers are
-// in support/har_test_fixtures.hpp.
+// the real-data and panel cases; har_test_storage.cpp the storage checklist and the bad input;
+// har_test_workspace.cpp the results-are-values checks (nested workspace types, out forms with
+// a reused workspace and the deprecated ones equal to the plain forms). Their shared helpers
+// are in support/har_test_fixtures.hpp.
 //
 // Independent references used across the parts:
 //   - the HAR design built explicitly row by row (each average summed directly) and solved by

@@ -3,15 +3,18 @@
 // 2009): fit, iterate, forecast.
 //
 // Synopsis
-//   har_fit(rv, har_options{})                     -> har_model<Real>; har_fit(rv, out, opts)
+//   har_fit(rv, har_options{})                     -> har_model<Real>
 //   har_model::forecast(rv_history, h)             -> har_forecast<Real>: average daily
 //                                                     variance over the next h days
 //   har_volatility_forecast(returns, har_volatility_options{})
 //                                                  -> har_volatility_result<Real>: squared
 //                                                     returns as the variance proxy, fitted and
-//                                                     forecast, annualised
+//                                                     forecast, annualised (series or dated)
 //   har_fit(panel, opts), har_volatility_forecast(panel, opts)
-//                                                  every column of a T x N panel, one workspace
+//                                                  every column of a T x N panel
+//   Out forms, allocation-free when warm: har_fit(rv, out, ws, opts), model.forecast(rv_history,
+//   h, out, ws), har_volatility_forecast(returns, out, ws, opts) and the panel forms, where ws
+//   is the result's `workspace` (R::workspace: opaque reusable scratch, never part of a result).
 //
 // The model (x = rv, sqrt(rv) or log(rv) by `scale`):
 //   (1/h) sum_{j=1..h} x_{t+j} = c + b_d x_t + b_w (1/5) sum_{j=0..4} x_{t-j}
@@ -60,7 +63,6 @@
 #include <keel/detail/lanes.hpp>
 #include <keel/detail/moments.hpp>
 #include <keel/detail/ols.hpp>
-#include <keel/detail/present.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -93,7 +95,7 @@ struct har_options {
 };
 
 namespace detail {
-/// Scratch of a HAR fit (kept in its result: a reused result allocates nothing).
+/// Scratch of a HAR fit (har_model::workspace: a reused workspace allocates nothing).
 template <class Acc>
 struct har_workspace {
   std::vector<Acc> x;                                         ///< the transformed series
@@ -103,6 +105,12 @@ struct har_workspace {
   ols_fit<Acc> fit;                                           ///< the fit in the accumulation type
   hac_workspace<Acc> hac;                                     ///< Newey-West scratch of the QR path
   Eigen::Matrix<Acc, 4, Eigen::Dynamic> ring;                 ///< Newey-West's last L + 1 scores (moments path)
+};
+
+/// Scratch of a HAR forecast (har_forecast::workspace).
+template <class Acc>
+struct har_forecast_workspace {
+  std::vector<Acc> x;  ///< the transformed history's last month, then each day's forecast of x
 };
 }  // namespace detail
 
@@ -117,8 +125,10 @@ struct har_forecast {
   std::vector<Real> variances;
   /// Whether some day's forecast was negative and floored at 0.
   bool floored = false;
-  /// Scratch reused by the `out` form (not part of the result).
-  std::vector<detail::accum_t<Real>> workspace;
+
+  /// Reusable scratch of har_model::forecast's out form (opaque; not part of the result);
+  /// default-constructible, reused by a warm call.
+  using workspace = detail::har_forecast_workspace<detail::accum_t<Real>>;
 };
 
 /// A fitted HAR model (see the synopsis for the regression).
@@ -135,28 +145,51 @@ struct har_model {
   Real r_squared{};      ///< R^2 of the regression (in the fitted scale)
   std::ptrdiff_t n = 0;  ///< regression rows used
   har_options options;   ///< the options fitted with (newey_west_lags set to the value used)
-  /// Scratch reused by the `out` forms (not part of the result).
-  detail::har_workspace<detail::accum_t<Real>> workspace;
+
+  /// Reusable scratch of har_fit's out form (opaque; not part of the result);
+  /// default-constructible, reused by a warm call.
+  using workspace = detail::har_workspace<detail::accum_t<Real>>;
 
   /// Expected average daily variance over the next h days after `rv_history` (its last
-  /// `monthly` values are used), into a reused forecast (a warm call allocates nothing).
-  /// A daily model (horizon 1) is iterated: each day's forecast joins the history of the next.
-  /// A direct model (horizon H > 1) forecasts its own horizon only.
+  /// `monthly` values are used), into a reused forecast and workspace (a warm call allocates
+  /// nothing). A daily model (horizon 1) is iterated: each day's forecast joins the history of
+  /// the next. A direct model (horizon H > 1) forecasts its own horizon only.
   /// \throws invalid_input for h < 1, h != H for a direct model, or a history value that is
   ///         not finite (>= 0; > 0 for log_variance); insufficient_data for fewer than
   ///         `monthly` values.
   template <Series S>
-  void forecast(const S& rv_history, std::ptrdiff_t h, har_forecast<Real>& out) const;
+  void forecast(const S& rv_history, std::ptrdiff_t h, har_forecast<Real>& out,
+                typename har_forecast<Real>::workspace& ws) const;
+
+  /// The out form without a workspace (deprecated: one release): a local workspace, then the
+  /// out form with it.
+  template <Series S>
+  [[deprecated("pass a workspace: model.forecast(rv_history, h, out, ws)")]] void forecast(
+      const S& rv_history, std::ptrdiff_t h, har_forecast<Real>& out) const {
+    typename har_forecast<Real>::workspace ws;
+    forecast(rv_history, h, out, ws);
+  }
 
   /// forecast into a new har_forecast (see the `out` form).
   /// \throws as the `out` form.
   template <Series S>
   [[nodiscard]] har_forecast<Real> forecast(const S& rv_history, std::ptrdiff_t h) const {
     har_forecast<Real> out;
-    forecast(rv_history, h, out);
+    typename har_forecast<Real>::workspace ws;
+    forecast(rv_history, h, out, ws);
     return out;
   }
 };
+
+namespace detail {
+/// Scratch of har_fit's panel form (har_panel::workspace): one asset's fit and its scratch,
+/// reused column after column.
+template <class Real>
+struct har_panel_workspace {
+  har_model<Real> model;                    ///< the current column's fit
+  typename har_model<Real>::workspace fit;  ///< its scratch
+};
+}  // namespace detail
 
 /// har_fit of every column of a T x N panel: one entry (column of `std_errors`, `t_stats`) per asset.
 template <class Real = double>
@@ -170,7 +203,10 @@ struct har_panel {
   Eigen::Matrix<Real, Eigen::Dynamic, 1> r_squareds;               ///< R^2 per asset
   std::ptrdiff_t n = 0;                                            ///< regression rows per asset
   har_options options;                                             ///< as har_model::options
-  har_model<Real> workspace;  ///< the reused per-asset fit (not part of the result)
+
+  /// Reusable scratch of the panel out form (opaque; not part of the result);
+  /// default-constructible, reused by a warm call.
+  using workspace = detail::har_panel_workspace<Real>;
 };
 
 /// Options of har_volatility_forecast.
@@ -191,6 +227,17 @@ struct har_volatility_options {
   std::ptrdiff_t min_observations = 30;
 };
 
+namespace detail {
+/// Scratch of har_volatility_forecast (har_volatility_result::workspace).
+template <class Real>
+struct har_volatility_workspace {
+  std::vector<Real> present;                        ///< the dated form's present (non-missing) returns
+  std::vector<Real> squares;                        ///< the squared returns
+  typename har_model<Real>::workspace fit;          ///< the fit's scratch
+  typename har_forecast<Real>::workspace forecast;  ///< the forecast's scratch
+};
+}  // namespace detail
+
 /// The result of har_volatility_forecast.
 template <class Real = double>
 struct har_volatility_result {
@@ -198,8 +245,21 @@ struct har_volatility_result {
   Real variance{};              ///< average expected daily variance over the horizon
   har_forecast<Real> forecast;  ///< the day-by-day forecast
   har_model<Real> model;        ///< the daily model fitted on squared returns
-  std::vector<Real> squares;    ///< scratch: the squared returns (not part of the result)
+
+  /// Reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call.
+  using workspace = detail::har_volatility_workspace<Real>;
 };
+
+namespace detail {
+/// Scratch of har_volatility_forecast's panel form (har_volatility_panel::workspace): one
+/// asset's result and its scratch, reused column after column.
+template <class Real>
+struct har_volatility_panel_workspace {
+  har_volatility_result<Real> asset;                        ///< the current column's result
+  typename har_volatility_result<Real>::workspace scratch;  ///< its scratch
+};
+}  // namespace detail
 
 /// har_volatility_forecast of every column of a T x N panel.
 template <class Real = double>
@@ -208,7 +268,10 @@ struct har_volatility_panel {
   Eigen::Matrix<Real, Eigen::Dynamic, 1> variances;     ///< average expected daily variance per asset
   Eigen::Matrix<Real, Eigen::Dynamic, 1> r_squareds;    ///< R^2 of each asset's model
   std::vector<bool> floored;                            ///< per asset: a forecast day was floored
-  har_volatility_result<Real> workspace;                ///< the reused per-asset result (not part of the result)
+
+  /// Reusable scratch of the panel out form (opaque; not part of the result);
+  /// default-constructible, reused by a warm call.
+  using workspace = detail::har_volatility_panel_workspace<Real>;
 };
 
 namespace detail {
@@ -448,10 +511,11 @@ KEEL_EXTERN_TEMPLATE(bool har_fit_moments<double>(har_workspace<double>&, std::p
 KEEL_EXTERN_TEMPLATE(bool har_fit_moments<long double>(har_workspace<long double>&, std::ptrdiff_t, const har_options&,
                                                        std::ptrdiff_t, Eigen::Matrix<long double, 4, 1>&))
 
-/// Fits the HAR regression of the series `rv` (any Series, or a panel column) into `model`.
+/// Fits the HAR regression of the series `rv` (any Series, or a panel column) into `model`,
+/// with the scratch `ws`.
 template <class Real, class S>
 void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t column, const S& rv,
-                  har_model<Real>& model, har_options o) {
+                  har_model<Real>& model, typename har_model<Real>::workspace& ws, har_options o) {
   using acc = accum_t<Real>;
   check_har_options(fn, o);
   const std::ptrdiff_t n = ssize(rv);
@@ -461,7 +525,6 @@ void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t col
                          "values (monthly " + std::to_string(o.monthly) + " + horizon " + std::to_string(o.horizon) +
                              " - 1 + " + std::to_string(o.min_observations) + " regression rows)",
                          "har_options::min_observations");
-  auto& ws = model.workspace;
   ws.x.resize(uz(n));
   har_transform_all(fn, name, column, std::ranges::begin(rv), n, ws.x.data(), o.scale);
   const std::ptrdiff_t lags = o.newey_west_lags.value_or(corsi_lags(o.horizon));
@@ -489,9 +552,11 @@ void har_fit_into(std::string_view fn, std::string_view name, std::ptrdiff_t col
   model.options = o;
 }
 
-/// The forecast of `model` after `history` into `out` (see har_model::forecast).
+/// The forecast of `model` after `history` into `out`, with the scratch `ws` (see
+/// har_model::forecast).
 template <class Real, class S>
-void har_forecast_into(const har_model<Real>& model, const S& history, std::ptrdiff_t h, har_forecast<Real>& out) {
+void har_forecast_into(const har_model<Real>& model, const S& history, std::ptrdiff_t h, har_forecast<Real>& out,
+                       typename har_forecast<Real>::workspace& ws) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "har_model::forecast";
   const har_options& o = model.options;
@@ -503,7 +568,7 @@ void har_forecast_into(const har_model<Real>& model, const S& history, std::ptrd
   const std::ptrdiff_t n = ssize(history);
   require_observations(fn, o.monthly, n, "values of rv_history (the monthly window)");
   const std::ptrdiff_t steps = o.horizon > 1 ? 1 : h;
-  auto& buf = out.workspace;
+  auto& buf = ws.x;
   buf.resize(uz(o.monthly + steps));
   auto f = std::ranges::begin(history);
   for (std::ptrdiff_t i = 0; i < o.monthly; ++i) {
@@ -539,22 +604,23 @@ void har_forecast_into(const har_model<Real>& model, const S& history, std::ptrd
   out.volatility = static_cast<Real>(std::sqrt(mean));
 }
 
-/// Squared returns into `squares`, then the fit, the forecast and the annualised volatility.
+/// Squared returns into `ws.squares`, then the fit, the forecast and the annualised volatility.
 template <class Real, class S>
 void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t column, har_volatility_result<Real>& out,
-                         const har_volatility_options& o) {
+                         typename har_volatility_result<Real>::workspace& ws, const har_volatility_options& o) {
   using acc = accum_t<Real>;
   check_periods_per_year(fn, o.periods_per_year);
   if (o.horizon < 1) throw_bad_option(fn, "horizon", static_cast<double>(o.horizon), "at least 1");
   const std::ptrdiff_t n = ssize(returns);
-  out.squares.resize(uz(n));
+  auto& squares = ws.squares;
+  squares.resize(uz(n));
   auto f = std::ranges::begin(returns);
   bool bad = false;  // flagged without a branch; the rescan below names the value
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     const auto r = static_cast<acc>(f[i]);
     const auto square = static_cast<Real>(r * r);  // a float square of a finite float return can overflow
     bad |= !(std::abs(r) <= std::numeric_limits<acc>::max() && square <= std::numeric_limits<Real>::max());
-    out.squares[uz(i)] = square;
+    squares[uz(i)] = square;
   }
   if (bad) [[unlikely]]
     for (std::ptrdiff_t i = 0; i < n; ++i) {
@@ -568,8 +634,8 @@ void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t c
                                 .weekly = o.weekly,
                                 .monthly = o.monthly,
                                 .min_observations = o.min_observations};
-  har_fit_into(fn, "returns^2", column, out.squares, out.model, fit_options);
-  har_forecast_into(out.model, out.squares, o.horizon, out.forecast);
+  har_fit_into(fn, "returns^2", column, squares, out.model, ws.fit, fit_options);
+  har_forecast_into(out.model, squares, o.horizon, out.forecast, ws.forecast);
   out.variance = out.forecast.variance;
   const acc volatility =
       std::sqrt(static_cast<acc>(out.forecast.variance)) * std::sqrt(static_cast<acc>(o.periods_per_year));
@@ -581,11 +647,13 @@ void har_volatility_into(std::string_view fn, const S& returns, std::ptrdiff_t c
 
 template <class Real>
 template <Series S>
-void har_model<Real>::forecast(const S& rv_history, std::ptrdiff_t h, har_forecast<Real>& out) const {
-  detail::har_forecast_into(*this, rv_history, h, out);
+void har_model<Real>::forecast(const S& rv_history, std::ptrdiff_t h, har_forecast<Real>& out,
+                               typename har_forecast<Real>::workspace& ws) const {
+  detail::har_forecast_into(*this, rv_history, h, out, ws);
 }
 
-/// Fits the HAR model (Corsi 2009) to a daily realised-variance series, into a reused model.
+/// Fits the HAR model (Corsi 2009) to a daily realised-variance series, into a reused model
+/// with a reused workspace (a warm call allocates nothing).
 ///
 /// \f[ \bar x_{t+1:t+h} = c + b_d x_t + b_w \bar x_{t-4:t} + b_m \bar x_{t-21:t} + e_t \f]
 /// by OLS (centred moments, or pivoted QR when ill-conditioned) over the n - monthly - horizon + 1 rows with a full
@@ -600,33 +668,47 @@ void har_model<Real>::forecast(const S& rv_history, std::ptrdiff_t h, har_foreca
 /// Ref: Corsi, J. Financial Econometrics 7 (2009) 174-196, eq. 8; Newey & West (1987).
 template <Series S, class Real>
   requires std::same_as<Real, detail::value_t<S>>
-void har_fit(const S& rv, har_model<Real>& out, har_options options = {}) {
-  detail::har_fit_into("har_fit", "rv", -1, rv, out, options);
+void har_fit(const S& rv, har_model<Real>& out, typename har_model<Real>::workspace& ws, har_options options = {}) {
+  detail::har_fit_into("har_fit", "rv", -1, rv, out, ws, options);
+}
+
+/// The out form without a workspace (deprecated: one release): a local workspace, then
+/// har_fit(rv, out, ws, options).
+template <Series S, class Real>
+  requires std::same_as<Real, detail::value_t<S>>
+[[deprecated("pass a workspace: har_fit(rv, out, ws, options)")]] void har_fit(const S& rv, har_model<Real>& out,
+                                                                               har_options options = {}) {
+  typename har_model<Real>::workspace ws;
+  har_fit(rv, out, ws, options);
 }
 
 /// har_fit into a new har_model (see the `out` form).
 /// \throws as the `out` form.
 template <Series S>
 [[nodiscard]] auto har_fit(const S& rv, har_options options = {}) {
-  har_model<detail::value_t<S>> out;
-  detail::har_fit_into("har_fit", "rv", -1, rv, out, options);
+  using real = detail::value_t<S>;
+  har_model<real> out;
+  typename har_model<real>::workspace ws;
+  detail::har_fit_into("har_fit", "rv", -1, rv, out, ws, options);
   return out;
 }
 
-/// har_fit of every column of a T x N realised-variance panel, into a reused result: one
-/// workspace for all columns, so a warm call allocates nothing.
+/// har_fit of every column of a T x N realised-variance panel, into a reused result with a
+/// reused workspace (one asset's fit and scratch, reused for all columns): a warm call
+/// allocates nothing.
 /// \throws as the series form; a bad value is named by its cell, rv(i, j).
 template <class Derived, class Real>
   requires detail::panel_of<Derived, Real>
-void har_fit(const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, har_options options = {}) {
+void har_fit(const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, typename har_panel<Real>::workspace& ws,
+             har_options options = {}) {
   const Eigen::Index n = rv.cols();
   for (auto* v : {&out.intercepts, &out.betas_daily, &out.betas_weekly, &out.betas_monthly, &out.r_squareds})
     v->resize(n);
   out.std_errors.resize(4, n);
   out.t_stats.resize(4, n);
-  auto& m = out.workspace;
+  auto& m = ws.model;
   for (Eigen::Index j = 0; j < n; ++j) {
-    detail::har_fit_into("har_fit", "rv", j, rv.col(j), m, options);
+    detail::har_fit_into("har_fit", "rv", j, rv.col(j), m, ws.fit, options);
     out.intercepts(j) = m.intercept;
     out.betas_daily(j) = m.beta_daily;
     out.betas_weekly(j) = m.beta_weekly;
@@ -639,19 +721,33 @@ void har_fit(const Eigen::MatrixBase<Derived>& rv, har_panel<Real>& out, har_opt
   }
 }
 
+/// The panel out form without a workspace (deprecated: one release): a local workspace, then
+/// har_fit(rv, out, ws, options).
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+[[deprecated("pass a workspace: har_fit(rv, out, ws, options)")]] void har_fit(const Eigen::MatrixBase<Derived>& rv,
+                                                                               har_panel<Real>& out,
+                                                                               har_options options = {}) {
+  typename har_panel<Real>::workspace ws;
+  har_fit(rv, out, ws, options);
+}
+
 /// har_fit of every column of a panel -> har_panel (see the `out` form).
 /// \throws as the `out` form.
 template <class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto har_fit(const Eigen::MatrixBase<Derived>& rv, har_options options = {}) {
-  har_panel<typename Derived::Scalar> out;
-  har_fit(rv, out, options);
+  using real = typename Derived::Scalar;
+  har_panel<real> out;
+  typename har_panel<real>::workspace ws;
+  har_fit(rv, out, ws, options);
   return out;
 }
 
-/// The HAR volatility forecast most users want, into a reused result: squared daily returns
-/// as the variance proxy, the daily HAR model fitted on them, iterated `horizon` days, and the
-/// annualised expected volatility sqrt(periods_per_year x average daily variance).
+/// The HAR volatility forecast most users want, into a reused result with a reused workspace
+/// (a warm call allocates nothing): squared daily returns as the variance proxy, the daily HAR
+/// model fitted on them, iterated `horizon` days, and the annualised expected volatility
+/// sqrt(periods_per_year x average daily variance).
 /// \pre finite returns; n >= monthly + min_observations (and every return nonzero for
 ///      log_variance); periods_per_year > 0 and finite; horizon >= 1.
 /// Fills `out` with har_volatility_result{volatility, variance, forecast, model}.
@@ -660,49 +756,95 @@ template <class Derived>
 /// Ref: Corsi (2009); Andersen, Bollerslev & Diebold (2007) (squared returns as the proxy).
 template <PlainSeries S, class Real>
   requires std::same_as<Real, detail::value_t<S>>
-void har_volatility_forecast(const S& returns, har_volatility_result<Real>& out, har_volatility_options options = {}) {
-  detail::har_volatility_into("har_volatility_forecast", returns, -1, out, options);
+void har_volatility_forecast(const S& returns, har_volatility_result<Real>& out,
+                             typename har_volatility_result<Real>::workspace& ws, har_volatility_options options = {}) {
+  detail::har_volatility_into("har_volatility_forecast", returns, -1, out, ws, options);
+}
+
+/// The out form without a workspace (deprecated: one release): a local workspace, then
+/// har_volatility_forecast(returns, out, ws, options).
+template <PlainSeries S, class Real>
+  requires std::same_as<Real, detail::value_t<S>>
+[[deprecated("pass a workspace: har_volatility_forecast(returns, out, ws, options)")]] void har_volatility_forecast(
+    const S& returns, har_volatility_result<Real>& out, har_volatility_options options = {}) {
+  typename har_volatility_result<Real>::workspace ws;
+  har_volatility_forecast(returns, out, ws, options);
 }
 
 /// har_volatility_forecast into a new result (see the `out` form).
 /// \throws as the `out` form.
 template <PlainSeries S>
 [[nodiscard]] auto har_volatility_forecast(const S& returns, har_volatility_options options = {}) {
-  har_volatility_result<detail::value_t<S>> out;
-  detail::har_volatility_into("har_volatility_forecast", returns, -1, out, options);
+  using real = detail::value_t<S>;
+  har_volatility_result<real> out;
+  typename har_volatility_result<real>::workspace ws;
+  detail::har_volatility_into("har_volatility_forecast", returns, -1, out, ws, options);
   return out;
 }
 
-/// har_volatility_forecast of a dated return series: missing (NaN) returns dropped first (a
+/// har_volatility_forecast of a dated return series into a reused result with a reused
+/// workspace (a warm call allocates nothing): missing (NaN) returns dropped first (a
 /// price_table column of an asset that starts later), then as the series form.
 /// \throws as the series form, and invalid_input for keys that do not strictly increase.
-template <DatedSeries D>
-[[nodiscard]] auto har_volatility_forecast(const D& returns, har_volatility_options options = {}) {
-  std::vector<key_type_t<D>> kept_keys;
-  std::vector<value_type_t<D>> kept;
-  detail::present_values("har_volatility_forecast", returns, kept_keys, kept);
-  return har_volatility_forecast(kept, options);
+template <DatedSeries D, class Real>
+  requires std::same_as<Real, value_type_t<D>>
+void har_volatility_forecast(const D& returns, har_volatility_result<Real>& out,
+                             typename har_volatility_result<Real>::workspace& ws, har_volatility_options options = {}) {
+  constexpr std::string_view fn = "har_volatility_forecast";
+  const auto& k = keel::keys(returns);
+  const auto& v = keel::values(returns);
+  detail::check_dated(fn, detail::series_name(returns, "returns"), k, v);
+  auto& kept = ws.present;  // the keys are not needed: the forecast is of the day after the last one
+  kept.clear();
+  auto f = std::ranges::begin(v);
+  for (std::ptrdiff_t i = 0; i < detail::ssize(v); ++i)
+    if (!std::isnan(f[i])) kept.push_back(static_cast<Real>(f[i]));
+  detail::har_volatility_into(fn, kept, -1, out, ws, options);
 }
 
-/// har_volatility_forecast of every column of a T x N returns panel, into a reused result:
-/// one workspace for all columns (a warm call allocates nothing).
+/// har_volatility_forecast of a dated return series -> har_volatility_result (see the `out`
+/// form).
+/// \throws as the `out` form.
+template <DatedSeries D>
+[[nodiscard]] auto har_volatility_forecast(const D& returns, har_volatility_options options = {}) {
+  using real = value_type_t<D>;
+  har_volatility_result<real> out;
+  typename har_volatility_result<real>::workspace ws;
+  har_volatility_forecast(returns, out, ws, options);
+  return out;
+}
+
+/// har_volatility_forecast of every column of a T x N returns panel, into a reused result with
+/// a reused workspace (one asset's result and scratch, reused for all columns): a warm call
+/// allocates nothing.
 /// \throws as the series form; a bad value is named by its cell, returns(i, j).
 template <class Derived, class Real>
   requires detail::panel_of<Derived, Real>
 void har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns, har_volatility_panel<Real>& out,
-                             har_volatility_options options = {}) {
+                             typename har_volatility_panel<Real>::workspace& ws, har_volatility_options options = {}) {
   const Eigen::Index n = returns.cols();
   out.volatilities.resize(n);
   out.variances.resize(n);
   out.r_squareds.resize(n);
   out.floored.assign(detail::uz(n), false);
+  auto& a = ws.asset;
   for (Eigen::Index j = 0; j < n; ++j) {
-    detail::har_volatility_into("har_volatility_forecast", returns.col(j), j, out.workspace, options);
-    out.volatilities(j) = out.workspace.volatility;
-    out.variances(j) = out.workspace.variance;
-    out.r_squareds(j) = out.workspace.model.r_squared;
-    out.floored[detail::uz(j)] = out.workspace.forecast.floored;
+    detail::har_volatility_into("har_volatility_forecast", returns.col(j), j, a, ws.scratch, options);
+    out.volatilities(j) = a.volatility;
+    out.variances(j) = a.variance;
+    out.r_squareds(j) = a.model.r_squared;
+    out.floored[detail::uz(j)] = a.forecast.floored;
   }
+}
+
+/// The panel out form without a workspace (deprecated: one release): a local workspace, then
+/// har_volatility_forecast(returns, out, ws, options).
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+[[deprecated("pass a workspace: har_volatility_forecast(returns, out, ws, options)")]] void har_volatility_forecast(
+    const Eigen::MatrixBase<Derived>& returns, har_volatility_panel<Real>& out, har_volatility_options options = {}) {
+  typename har_volatility_panel<Real>::workspace ws;
+  har_volatility_forecast(returns, out, ws, options);
 }
 
 /// har_volatility_forecast of every column of a panel -> har_volatility_panel.
@@ -711,8 +853,10 @@ template <class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto har_volatility_forecast(const Eigen::MatrixBase<Derived>& returns,
                                            har_volatility_options options = {}) {
-  har_volatility_panel<typename Derived::Scalar> out;
-  har_volatility_forecast(returns, out, options);
+  using real = typename Derived::Scalar;
+  har_volatility_panel<real> out;
+  typename har_volatility_panel<real>::workspace ws;
+  har_volatility_forecast(returns, out, ws, options);
   return out;
 }
 

@@ -4,7 +4,8 @@
 // portfolio_volatility, diversification_ratio, risk_contributions (keel/volatility.hpp);
 // sample_covariance (three missing-data policies, with and without repair), ewma_covariance,
 // semicovariance, ledoit_wolf (three targets), correlation (keel/covariance.hpp); har_fit,
-// har_model::forecast, har_volatility_forecast, the panel forms (keel/har.hpp).
+// har_model::forecast, har_volatility_forecast (series and dated), the panel forms, each out
+// form with a workspace reused across inputs against its plain form (keel/har.hpp).
 //
 // The first byte picks how the rest become numbers, as numeric_fuzz does: raw doubles (NaN,
 // infinities, subnormals, 1e308 reach every check), raw floats, or small integers scaled to
@@ -141,6 +142,41 @@ void covariance_calls(const Eigen::MatrixXd& x, std::uint8_t flags, const std::v
   }
 }
 
+template <class Real>
+bool same_model(const keel::har_model<Real>& a, const keel::har_model<Real>& b) {
+  return a.intercept == b.intercept && a.beta_daily == b.beta_daily && a.beta_weekly == b.beta_weekly &&
+         a.beta_monthly == b.beta_monthly && a.std_errors == b.std_errors && a.t_stats == b.t_stats &&
+         a.r_squared == b.r_squared && a.n == b.n && a.options.newey_west_lags == b.options.newey_west_lags;
+}
+
+template <class Real>
+bool same_forecast(const keel::har_forecast<Real>& a, const keel::har_forecast<Real>& b) {
+  return a.variance == b.variance && a.volatility == b.volatility && a.variances == b.variances &&
+         a.floored == b.floored;
+}
+
+template <class Real>
+bool same_volatility(const keel::har_volatility_result<Real>& a, const keel::har_volatility_result<Real>& b) {
+  return a.volatility == b.volatility && a.variance == b.variance && same_forecast(a.forecast, b.forecast) &&
+         same_model(a.model, b.model);
+}
+
+// Workspaces and results reused across inputs (and calls): the out forms must equal the plain
+// forms bit for bit, whatever the previous input left in the scratch, and throw when they throw.
+struct har_reused {
+  keel::har_model<double> model;
+  keel::har_model<double>::workspace fit;
+  keel::har_forecast<double> forecast;
+  keel::har_forecast<double>::workspace forecast_ws;
+  keel::har_volatility_result<double> volatility;
+  keel::har_volatility_result<double>::workspace volatility_ws;
+};
+
+har_reused& reused() {
+  static har_reused r;
+  return r;
+}
+
 void har_calls(const std::vector<double>& r, std::ptrdiff_t window, std::uint8_t flags) {
   const auto scale = static_cast<keel::har_scale>(flags % 3);
   std::vector<double> rv(r.size());
@@ -150,25 +186,89 @@ void har_calls(const std::vector<double>& r, std::ptrdiff_t window, std::uint8_t
                                   .weekly = 2 + window % 3,
                                   .monthly = 6 + window % 5,
                                   .min_observations = 5};
+  har_reused& u = reused();
+  bool out_threw = false;
+  try {
+    keel::har_fit(rv, u.model, u.fit, options);
+  } catch (const keel::error&) {
+    out_threw = true;
+  }
   try {
     const auto m = keel::har_fit(rv, options);
+    require(!out_threw && same_model(m, u.model));
     require(std::isfinite(m.intercept) && std::isfinite(m.beta_daily) && std::isfinite(m.beta_weekly) &&
             std::isfinite(m.beta_monthly));
     require((m.std_errors.array() >= 0).all() && m.std_errors.allFinite() && !m.t_stats.hasNaN());
     require(m.r_squared >= 0 && m.r_squared <= 1);
+    bool forecast_threw = false;
+    try {
+      m.forecast(rv, options.horizon, u.forecast, u.forecast_ws);
+    } catch (const keel::error&) {
+      forecast_threw = true;
+    }
     try {
       const auto f = m.forecast(rv, options.horizon);
+      require(!forecast_threw && same_forecast(f, u.forecast));
       require(std::isfinite(f.variance) && f.variance >= 0 && std::isfinite(f.volatility));
       for (double v : f.variances) require(std::isfinite(v) && v >= 0);
     } catch (const keel::error&) {
+      require(forecast_threw);
     }
   } catch (const keel::error&) {
+    require(out_threw);
+  }
+  const keel::har_volatility_options vol_options{
+      .horizon = window, .scale = scale, .weekly = 2, .monthly = 5, .min_observations = 5};
+  out_threw = false;
+  try {
+    keel::har_volatility_forecast(r, u.volatility, u.volatility_ws, vol_options);
+  } catch (const keel::error&) {
+    out_threw = true;
   }
   try {
-    const auto h = keel::har_volatility_forecast(
-        r, {.horizon = window, .scale = scale, .weekly = 2, .monthly = 5, .min_observations = 5});
+    const auto h = keel::har_volatility_forecast(r, vol_options);
+    require(!out_threw && same_volatility(h, u.volatility));
     require(std::isfinite(h.volatility) && h.volatility >= 0 && h.variance >= 0);
   } catch (const keel::error&) {
+    require(out_threw);
+  }
+}
+
+// The dated form (missing returns dropped) equals the series form on the present returns, in
+// its plain and out forms.
+void har_dated_calls(const std::vector<double>& v, std::ptrdiff_t window, std::uint8_t flags) {
+  std::vector<std::int64_t> days(v.size());
+  std::vector<double> present;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    days[i] = 2 * static_cast<std::int64_t>(i);
+    if (!std::isnan(v[i])) present.push_back(v[i]);
+  }
+  const keel::har_volatility_options options{.horizon = window,
+                                             .scale = static_cast<keel::har_scale>(flags % 2),
+                                             .weekly = 2,
+                                             .monthly = 5,
+                                             .min_observations = 5};
+  har_reused& u = reused();
+  bool out_threw = false;
+  try {
+    keel::har_volatility_forecast(keel::dated_view(days, v), u.volatility, u.volatility_ws, options);
+  } catch (const keel::error&) {
+    out_threw = true;
+  }
+  bool dated_threw = false;
+  keel::har_volatility_result<double> dated;
+  try {
+    dated = keel::har_volatility_forecast(keel::dated_view(days, v), options);
+    require(!out_threw && same_volatility(dated, u.volatility));
+  } catch (const keel::error&) {
+    require(out_threw);
+    dated_threw = true;
+  }
+  try {
+    const auto plain = keel::har_volatility_forecast(present, options);
+    require(!dated_threw && same_volatility(dated, plain));
+  } catch (const keel::error&) {
+    require(dated_threw);
   }
 }
 
@@ -221,11 +321,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t j = 0; j < w.size(); ++j) w[j] = j < clean.size() ? clean[j] * 100 : 1.0;
   covariance_calls(x, flags, w);
   har_calls(clean, window, flags);
+  har_dated_calls(v, window, flags);
   try {
     const Eigen::MatrixXd rv = x.array().square();
     const auto panel = keel::har_fit(rv, {.weekly = 2, .monthly = 4, .min_observations = 5});
     require(panel.intercepts.allFinite() && panel.std_errors.allFinite() && (panel.r_squareds.array() >= 0).all() &&
             (panel.r_squareds.array() <= 1).all());
+    static keel::har_panel<double> reused_panel;  // reused across inputs, as the series forms' are
+    static keel::har_panel<double>::workspace panel_ws;
+    keel::har_fit(rv, reused_panel, panel_ws, {.weekly = 2, .monthly = 4, .min_observations = 5});
+    require(reused_panel.betas_daily == panel.betas_daily && reused_panel.std_errors == panel.std_errors &&
+            reused_panel.t_stats == panel.t_stats && reused_panel.r_squareds == panel.r_squareds);
   } catch (const keel::error&) {
   }
   return 0;
