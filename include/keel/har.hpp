@@ -63,6 +63,7 @@
 #include <keel/detail/lanes.hpp>
 #include <keel/detail/moments.hpp>
 #include <keel/detail/ols.hpp>
+#include <keel/detail/present.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -791,15 +792,9 @@ template <DatedSeries D, class Real>
 void har_volatility_forecast(const D& returns, har_volatility_result<Real>& out,
                              typename har_volatility_result<Real>::workspace& ws, har_volatility_options options = {}) {
   constexpr std::string_view fn = "har_volatility_forecast";
-  const auto& k = keel::keys(returns);
-  const auto& v = keel::values(returns);
-  detail::check_dated(fn, detail::series_name(returns, "returns"), k, v);
-  auto& kept = ws.present;  // the keys are not needed: the forecast is of the day after the last one
-  kept.clear();
-  auto f = std::ranges::begin(v);
-  for (std::ptrdiff_t i = 0; i < detail::ssize(v); ++i)
-    if (!std::isnan(f[i])) kept.push_back(static_cast<Real>(f[i]));
-  detail::har_volatility_into(fn, kept, -1, out, ws, options);
+  // The keys are not kept: the forecast is of the day after the last one.
+  detail::observed_rows<key_type_t<D>>(fn, returns, nullptr, ws.present);
+  detail::har_volatility_into(fn, ws.present, -1, out, ws, options);
 }
 
 /// har_volatility_forecast of a dated return series -> har_volatility_result (see the `out`
