@@ -5,7 +5,9 @@
 // aggregate is an aggregate whose fields can be designated in their declared order; the
 // rule's shared options have one name, one type and one default.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <random>
@@ -124,6 +126,8 @@ TEMPLATE_TEST_CASE("every single-series function takes any Series and gives the 
   SAME1(r, keel::omega_ratio(s));
   SAME1(r, keel::tail_ratio(s));
   SAME1(r, keel::stability(s));
+  SAME1(r, keel::rolling_sharpe(s, 63).sharpe_ratios);
+  SAME1(r, keel::rolling_max_drawdown(s, 63).depths);
   // var.hpp
   SAME1(r, keel::parametric_var(s));
   SAME1(r, keel::parametric_cvar(s));
@@ -135,6 +139,7 @@ TEMPLATE_TEST_CASE("every single-series function takes any Series and gives the 
   SAME1(r, keel::cornish_fisher_risk(s).zs);
   // volatility.hpp and har.hpp
   SAME1(r, keel::realized_volatility(s, 21));
+  SAME1(r, keel::rolling_volatility(s, 21).volatilities);
   SAME1(r, keel::ewma_volatility(s).volatility);
   SAME1(r, keel::volatility_trend(s).strength);
   SAME1(r, keel::volatility_percentile(s, 21));
@@ -148,6 +153,7 @@ TEMPLATE_TEST_CASE("every two-series function takes any Series and gives the sam
   std::vector<double> a = returns_of(300, 0.0001, 0.006, 3);
   for (std::size_t i = 0; i < a.size(); ++i) a[i] += 1.2 * m[i];
   SAME2(a, m, keel::market_beta(s, t).beta);
+  SAME2(a, m, keel::rolling_beta(s, t, 60).betas);
   SAME2(a, m, keel::treynor_ratio(s, t));
   SAME2(a, m, keel::tracking_error(s, t));
   SAME2(a, m, keel::information_ratio(s, t));
@@ -438,4 +444,61 @@ TEST_CASE("periods_per_year, risk_free and confidence have one name, type and de
   check_shared_fields<keel::ewma_volatility_options>();
   check_shared_fields<keel::volatility_trend_options>();
   check_shared_fields<keel::snapshot_options>();
+}
+
+namespace {
+template <class R>
+concept has_workspace_type = requires {
+  typename R::workspace;
+};
+template <class R>
+concept holds_a_workspace = requires(R r) {
+  r.workspace;
+};
+
+// A result that an out form fills with scratch declares that scratch as its nested workspace
+// type and holds none of it.
+template <class R>
+concept value_with_workspace =
+    has_workspace_type<R> && !holds_a_workspace<R> && std::default_initializable<typename R::workspace>;
+
+struct holds_scratch {  // the shape before issue 18: the check must reject it
+  std::vector<double> betas;
+  std::vector<double> workspace;
+};
+}  // namespace
+
+TEST_CASE("results are values: scratch is the nested workspace type, never a member", "[api]") {
+  using key = std::chrono::sys_days;
+  STATIC_REQUIRE_FALSE(value_with_workspace<holds_scratch>);
+  STATIC_REQUIRE(value_with_workspace<keel::rolling_beta_result<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::dated_rolling_beta<key, double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::rolling_beta_panel<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::rolling_volatility_result<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::dated_rolling_volatility<key, double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::rolling_sharpe_result<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::dated_rolling_sharpe<key, double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::rolling_drawdown_result<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::dated_rolling_drawdown<key, double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::har_forecast<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::har_model<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::har_panel<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::har_volatility_result<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::har_volatility_panel<double>>);
+  // Results whose out forms need no scratch hold none either.
+  STATIC_REQUIRE_FALSE(holds_a_workspace<keel::ewma_volatility_result<double>>);
+  STATIC_REQUIRE_FALSE(holds_a_workspace<keel::beta_fit<double>>);
+  STATIC_REQUIRE_FALSE(holds_a_workspace<keel::var_result<double>>);
+  STATIC_REQUIRE_FALSE(holds_a_workspace<keel::portfolio<double>>);
+  STATIC_REQUIRE_FALSE(holds_a_workspace<keel::frontier<double>>);
+  // One rolling shape: a rolling result is not itself a series; its statistics are.
+  STATIC_REQUIRE_FALSE(keel::Series<keel::rolling_volatility_result<double>>);
+  STATIC_REQUIRE_FALSE(keel::DatedSeries<keel::dated_rolling_volatility<key, double>>);
+  STATIC_REQUIRE(keel::Series<decltype(keel::rolling_volatility_result<double>{}.volatilities)>);
+  STATIC_REQUIRE(keel::Series<decltype(keel::rolling_beta_result<double>{}.betas)>);
+  STATIC_REQUIRE(keel::Series<decltype(keel::rolling_sharpe_result<double>{}.sharpe_ratios)>);
+  STATIC_REQUIRE(keel::Series<decltype(keel::rolling_drawdown_result<double>{}.depths)>);
+  STATIC_REQUIRE(keel::DatedSeries<decltype(keel::dated_rolling_volatility<key, double>{}.volatilities)>);
+  STATIC_REQUIRE(keel::DatedSeries<decltype(keel::dated_rolling_sharpe<key, double>{}.sharpe_ratios)>);
+  STATIC_REQUIRE(keel::DatedSeries<decltype(keel::dated_rolling_beta<key, double>{}.betas)>);
 }
