@@ -210,10 +210,8 @@ using markowitz_real_t = result_t<typename DCov::Scalar, value_t<S>...>;
 /// A Series as an Eigen vector of Acc (a copy: the QP and the closed forms work on it).
 template <class Acc, class S>
 [[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> vector_of(const S& s) {
-  const std::ptrdiff_t n = ssize(s);
-  Eigen::Matrix<Acc, Eigen::Dynamic, 1> out(n);
-  auto f = std::ranges::begin(s);
-  for (std::ptrdiff_t i = 0; i < n; ++i) out(i) = static_cast<Acc>(f[i]);
+  Eigen::Matrix<Acc, Eigen::Dynamic, 1> out(ssize(s));
+  convert_into(s, out.data());
   return out;
 }
 

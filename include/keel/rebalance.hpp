@@ -180,10 +180,8 @@ namespace detail {
 /// Elements of a series in the accumulation type.
 template <class Acc, class S>
 [[nodiscard]] std::vector<Acc> to_accumulation(const S& s) {
-  std::vector<Acc> out;
-  out.reserve(uz(ssize(s)));
-  auto first = std::ranges::begin(s);
-  for (std::ptrdiff_t i = 0; i < ssize(s); ++i) out.push_back(static_cast<Acc>(first[i]));
+  std::vector<Acc> out(uz(ssize(s)));
+  convert_into(s, out.data());
   return out;
 }
 

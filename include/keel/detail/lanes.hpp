@@ -131,10 +131,8 @@ template <class Acc, class R>
 template <class Acc, class R>
 [[nodiscard]] const Acc* contiguous_data(const R& r, std::vector<Acc>& scratch) {
   if (const Acc* p = direct_data<Acc>(r)) return p;
-  auto f = std::ranges::begin(r);
-  const std::ptrdiff_t n = ssize(r);
-  scratch.resize(uz(n));
-  for (std::ptrdiff_t i = 0; i < n; ++i) scratch[uz(i)] = static_cast<Acc>(f[i]);
+  scratch.resize(uz(ssize(r)));
+  convert_into(r, scratch.data());
   return scratch.data();
 }
 

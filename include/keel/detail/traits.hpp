@@ -47,4 +47,13 @@ inline constexpr ssize_fn ssize{};
 /// std::size_t of a signed index known to be non-negative (for std::vector's operator[]).
 [[nodiscard]] constexpr std::size_t uz(std::ptrdiff_t i) noexcept { return static_cast<std::size_t>(i); }
 
+/// The elements of a series converted to T, written to out[0..n): the one loop that copies a
+/// Series (any storage, any iterator) into owned storage, a std::vector or an Eigen vector.
+template <class T, class S>
+void convert_into(const S& s, T* out) {
+  auto f = std::ranges::begin(s);
+  const std::ptrdiff_t n = ssize(s);
+  for (std::ptrdiff_t i = 0; i < n; ++i) out[i] = static_cast<T>(f[i]);
+}
+
 }  // namespace keel::detail
