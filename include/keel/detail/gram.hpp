@@ -51,8 +51,9 @@
 
 namespace keel::detail {
 
-/// Scratch of the covariance estimators, kept in their results so that a reused result
-/// reallocates nothing of keel's own.
+/// Scratch of the covariance estimators: the `workspace` of covariance_estimate and
+/// shrinkage_estimate, passed to their out forms so that a warm call reallocates nothing of
+/// keel's own, and never part of a result (a plain call frees it on return).
 template <class Acc>
 struct gram_workspace {
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
