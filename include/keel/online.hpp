@@ -498,7 +498,8 @@ class streaming_ewma_covariance {
     ++s_.updates;
   }
 
-  /// The estimate so far into `out` (reused: no allocation once it has held one).
+  /// The estimate so far into `out` (reused: no allocation once it has held one). No workspace:
+  /// the estimator's own sums are all it reads, so there is no scratch to pass.
   /// \throws insufficient_data before the first row; invalid_input if the sums overflowed.
   void result(covariance_estimate<double>& out) const {
     constexpr std::string_view fn = "streaming_ewma_covariance";
