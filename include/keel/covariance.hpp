@@ -243,7 +243,9 @@ void sample_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_
   if (options.min_observations < 2)
     throw_bad_option(fn, "min_observations", static_cast<double>(options.min_observations), "at least 2");
   const auto factor = static_cast<acc>(options.periods_per_year);
-  out.pair_counts.resize(0, 0);
+  // pairwise resizes pair_counts in place (finish_pairwise): emptying it first would free and
+  // reallocate its N x N buffer on every warm call.
+  if (options.missing != missing_data::pairwise) out.pair_counts.resize(0, 0);
   out.min_eigenvalue.reset();
   out.repaired = false;
   out.positive_semidefinite = true;
@@ -321,7 +323,9 @@ void semicovariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_est
   if (!std::isfinite(options.benchmark)) throw_bad_option(fn, "benchmark", options.benchmark, "finite");
   const auto b = static_cast<acc>(options.benchmark);
   const auto factor = static_cast<acc>(options.periods_per_year);
-  out.pair_counts.resize(0, 0);
+  // pairwise resizes pair_counts in place (finish_pairwise): emptying it first would free and
+  // reallocate its N x N buffer on every warm call.
+  if (options.missing != missing_data::pairwise) out.pair_counts.resize(0, 0);
   out.min_eigenvalue.reset();
   out.repaired = false;
   out.positive_semidefinite = true;

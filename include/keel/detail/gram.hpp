@@ -69,6 +69,7 @@ struct gram_workspace {
   matrix corr, delta, projected, residual;      ///< Higham's iteration
   matrix target;                                ///< Ledoit-Wolf: the shrinkage target
   vector scratch_a, scratch_b, scratch_c;       ///< per-row and per-column sums (Ledoit-Wolf)
+  vector scratch_d;                             ///< single-factor Ledoit-Wolf: S beta
 };
 
 /// Throws invalid_input for an infinite cell (earliest row first); when `reject_nan`, for a NaN
