@@ -67,18 +67,15 @@ TEST_CASE("warm covariance out forms make no Eigen allocation", "[covariance][al
   CHECK(warm_mallocs([&] { keel::sample_covariance(g, out, ws, {.missing = missing_data::complete_rows}); }) == 0);
   // pairwise once emptied pair_counts before refilling it: one N x N allocation per warm call.
   CHECK(warm_mallocs([&] { keel::sample_covariance(g, out, ws, {.missing = missing_data::pairwise}); }) == 0);
-  CHECK(warm_mallocs([&] {
-          keel::sample_covariance(g, out, ws, {.missing = missing_data::pairwise, .repair = true});
-        }) == 0);
+  CHECK(warm_mallocs(
+            [&] { keel::sample_covariance(g, out, ws, {.missing = missing_data::pairwise, .repair = true}); }) == 0);
   CHECK(warm_mallocs([&] { keel::ewma_covariance(x, out, ws, {.demean = true}); }) == 0);
   CHECK(warm_mallocs([&] { keel::semicovariance(x, out, ws); }) == 0);
   CHECK(warm_mallocs([&] { keel::semicovariance(g, out, ws, {.missing = missing_data::pairwise}); }) == 0);
   CHECK(warm_mallocs([&] { keel::ledoit_wolf(x, shrunk, sws); }) == 0);
-  CHECK(warm_mallocs([&] {
-          keel::ledoit_wolf(x, shrunk, sws, {.target = keel::shrinkage_target::constant_correlation});
-        }) == 0);
+  CHECK(warm_mallocs(
+            [&] { keel::ledoit_wolf(x, shrunk, sws, {.target = keel::shrinkage_target::constant_correlation}); }) == 0);
   // The single-factor target once formed two temporaries a call (x' m / t and S beta).
-  CHECK(warm_mallocs([&] {
-          keel::ledoit_wolf(x, shrunk, sws, {.target = keel::shrinkage_target::single_factor});
-        }) == 0);
+  CHECK(warm_mallocs([&] { keel::ledoit_wolf(x, shrunk, sws, {.target = keel::shrinkage_target::single_factor}); }) ==
+        0);
 }

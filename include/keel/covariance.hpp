@@ -426,7 +426,8 @@ template <class Derived>
 }
 
 /// sample_covariance into a reused `out`, with its scratch in a reused `ws` (covariance_estimate<Real>::workspace):
-/// a warm call (same shapes) allocates nothing. Bit for bit the plain form's result.
+/// a warm call (same shapes) allocates nothing of keel's (Eigen's blocked products on large
+/// panels allocate their packing buffers). Bit for bit the plain form's result.
 /// \throws as the plain form.
 template <class Derived, class Real>
   requires detail::panel_of<Derived, Real>
@@ -467,7 +468,8 @@ template <class Derived>
 }
 
 /// ewma_covariance into a reused `out`, with its scratch in a reused `ws` (covariance_estimate<Real>::workspace):
-/// a warm call (same shapes) allocates nothing. Bit for bit the plain form's result.
+/// a warm call (same shapes) allocates nothing of keel's (Eigen's blocked products on large
+/// panels allocate their packing buffers). Bit for bit the plain form's result.
 /// \throws as the plain form.
 template <class Derived, class Real>
   requires detail::panel_of<Derived, Real>
@@ -507,7 +509,8 @@ template <class Derived>
 }
 
 /// semicovariance into a reused `out`, with its scratch in a reused `ws` (covariance_estimate<Real>::workspace):
-/// a warm call (same shapes) allocates nothing. Bit for bit the plain form's result.
+/// a warm call (same shapes) allocates nothing of keel's (Eigen's blocked products on large
+/// panels allocate their packing buffers). Bit for bit the plain form's result.
 /// \throws as the plain form.
 template <class Derived, class Real>
   requires detail::panel_of<Derived, Real>
@@ -554,7 +557,8 @@ template <class Derived>
 }
 
 /// ledoit_wolf into a reused `out`, with its scratch in a reused `ws` (shrinkage_estimate<Real>::workspace):
-/// a warm call (same shapes) allocates nothing. Bit for bit the plain form's result.
+/// a warm call (same shapes) allocates nothing of keel's (Eigen's blocked products on large
+/// panels allocate their packing buffers). Bit for bit the plain form's result.
 /// \throws as the plain form.
 template <class Derived, class Real>
   requires detail::panel_of<Derived, Real>

@@ -9,8 +9,8 @@
 //   factor_regression(y, X, opts)   y (a Series of T observations) on the K columns of X (a T x K
 //                                   Eigen expression: a matrix, a Map, a block) -> factor_fit
 //   factor_regression(y, X, out, ws, opts)  into a reused `out`, with the scratch in a reused
-//                                   `ws` (factor_fit<Real>::workspace): allocation-free once
-//                                   warm; (y, X, out, opts) without `ws` is deprecated
+//                                   `ws` (factor_fit<Real>::workspace) that keeps every buffer
+//                                   of keel's; (y, X, out, opts) without `ws` is deprecated
 //
 // Conventions
 //   - coefficients[0] is the intercept when options.intercept, then one coefficient per column
@@ -260,7 +260,8 @@ template <Series S, class Derived>
 
 /// factor_regression into a reused `out`, with its scratch (the design, its QR, the SVD of the
 /// small R factor) in a reused `ws` (factor_fit<Real>::workspace): a caller fitting many
-/// regressions of one shape allocates nothing once warm. Bit for bit the plain form's result.
+/// regressions of one shape reuses every buffer of keel's (the OLS core's Householder step still
+/// forms small Eigen temporaries). Bit for bit the plain form's result.
 /// \throws as the plain form.
 template <Series S, class Derived, class Real>
   requires std::floating_point<typename Derived::Scalar> && std::same_as<Real, detail::factor_real_t<S, Derived>>
