@@ -74,9 +74,10 @@ BENCHMARK(BM_limit_eigen_xtx)->Unit(benchmark::kMillisecond);
 void BM_sample_covariance(benchmark::State& state) {
   const Eigen::MatrixXd& x = returns_panel();
   keel::covariance_estimate<double> out;
-  keel::sample_covariance(x, out);  // sized once: the timed calls reuse it
+  keel::covariance_estimate<double>::workspace ws;
+  keel::sample_covariance(x, out, ws);  // sized once: the timed calls reuse out and ws
   for (auto _ : state) {
-    keel::sample_covariance(x, out);
+    keel::sample_covariance(x, out, ws);
     benchmark::DoNotOptimize(out.covariance.data());
     benchmark::ClobberMemory();
   }
@@ -97,10 +98,11 @@ BENCHMARK(BM_sample_covariance_fresh)->Unit(benchmark::kMillisecond);
 void BM_sample_covariance_pairwise(benchmark::State& state) {
   const Eigen::MatrixXd& x = panel_with_gaps();
   keel::covariance_estimate<double> out;
+  keel::covariance_estimate<double>::workspace ws;
   const keel::covariance_options options{.missing = keel::missing_data::pairwise};
-  keel::sample_covariance(x, out, options);
+  keel::sample_covariance(x, out, ws, options);
   for (auto _ : state) {
-    keel::sample_covariance(x, out, options);
+    keel::sample_covariance(x, out, ws, options);
     benchmark::DoNotOptimize(out.covariance.data());
     benchmark::ClobberMemory();
   }
@@ -111,10 +113,11 @@ BENCHMARK(BM_sample_covariance_pairwise)->Unit(benchmark::kMillisecond);
 void BM_sample_covariance_complete_rows(benchmark::State& state) {
   const Eigen::MatrixXd& x = panel_with_gaps();
   keel::covariance_estimate<double> out;
+  keel::covariance_estimate<double>::workspace ws;
   const keel::covariance_options options{.missing = keel::missing_data::complete_rows};
-  keel::sample_covariance(x, out, options);
+  keel::sample_covariance(x, out, ws, options);
   for (auto _ : state) {
-    keel::sample_covariance(x, out, options);
+    keel::sample_covariance(x, out, ws, options);
     benchmark::DoNotOptimize(out.covariance.data());
     benchmark::ClobberMemory();
   }
@@ -126,9 +129,10 @@ void BM_ledoit_wolf(benchmark::State& state) {
   const Eigen::MatrixXd& x = returns_panel();
   const auto target = static_cast<keel::shrinkage_target>(state.range(0));
   keel::shrinkage_estimate<double> out;
-  keel::ledoit_wolf(x, out, {.target = target});
+  keel::shrinkage_estimate<double>::workspace ws;
+  keel::ledoit_wolf(x, out, ws, {.target = target});
   for (auto _ : state) {
-    keel::ledoit_wolf(x, out, {.target = target});
+    keel::ledoit_wolf(x, out, ws, {.target = target});
     benchmark::DoNotOptimize(out.covariance.data());
     benchmark::ClobberMemory();
   }
@@ -139,9 +143,10 @@ BENCHMARK(BM_ledoit_wolf)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)
 void BM_ewma_covariance(benchmark::State& state) {
   const Eigen::MatrixXd& x = returns_panel();
   keel::covariance_estimate<double> out;
-  keel::ewma_covariance(x, out);
+  keel::covariance_estimate<double>::workspace ws;
+  keel::ewma_covariance(x, out, ws);
   for (auto _ : state) {
-    keel::ewma_covariance(x, out);
+    keel::ewma_covariance(x, out, ws);
     benchmark::DoNotOptimize(out.covariance.data());
     benchmark::ClobberMemory();
   }

@@ -53,15 +53,17 @@ void BM_factor_regression(benchmark::State& state) {
 }
 BENCHMARK(BM_factor_regression)->Unit(benchmark::kMicrosecond);
 
-// Into a reused factor_fit: no allocation (the design copy and its QR stay in the workspace).
+// Into a reused factor_fit and workspace: no allocation (the design copy and its QR stay in the
+// workspace).
 // The allocating form above also pays for fresh 140 kB buffers, which glibc maps and unmaps
 // (page faults); that cost depends on the allocator, not on keel.
 void BM_factor_regression_reused(benchmark::State& state) {
   const design& d = data();
   keel::factor_fit<double> fit;
-  keel::factor_regression(d.y, d.x, fit);
+  keel::factor_fit<double>::workspace ws;
+  keel::factor_regression(d.y, d.x, fit, ws);
   for (auto _ : state) {
-    keel::factor_regression(d.y, d.x, fit);
+    keel::factor_regression(d.y, d.x, fit, ws);
     benchmark::DoNotOptimize(fit.coefficients.data());
   }
   state.SetItemsProcessed(state.iterations() * d.x.size());

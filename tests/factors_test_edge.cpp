@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Part of factors_test (tests/factors_test.cpp describes the whole test): factor_regression's
-// collinear factors (VIFs and singular_problem), properties and edge cases, bad input, and the
-// reused factor_fit that allocates nothing.
+// collinear factors (VIFs and singular_problem), properties and edge cases, bad input, the
+// reused factor_fit and workspace that allocate nothing, and the result as a value (no scratch
+// in factor_fit; the out form with a reused workspace and the deprecated one equal the plain
+// form bit for bit).
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <random>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -288,14 +293,17 @@ TEST_CASE("factor_regression: bad input throws the matching keel::error", "[fact
 }
 
 TEST_CASE("factor_regression into a reused factor_fit allocates nothing once warm", "[factors][allocation]") {
+  // The counter sees operator new only; Eigen allocates with std::malloc (see
+  // covariance_eigen_alloc_test): the OLS core's Householder step still makes small temporaries.
   const panel d = random_panel(300, 4, 99u);
   keel::factor_fit<double> out;
-  keel::factor_regression(d.y, d.x, out);
+  keel::factor_fit<double>::workspace ws;
+  keel::factor_regression(d.y, d.x, out, ws);
   const auto fresh = keel::factor_regression(d.y, d.x);
   const panel other = random_panel(300, 4, 100u);
   const long before = keel_test::allocation_count();
-  keel::factor_regression(other.y, other.x, out);
-  keel::factor_regression(d.y, d.x, out);
+  keel::factor_regression(other.y, other.x, out, ws);
+  keel::factor_regression(d.y, d.x, out, ws);
   CHECK(keel_test::allocation_count() == before);
   CHECK(out.coefficients == fresh.coefficients);
   CHECK(out.std_errors == fresh.std_errors);
@@ -309,4 +317,114 @@ TEST_CASE("factor_regression into a reused factor_fit allocates nothing once war
   const Eigen::JacobiSVD<Eigen::MatrixXd> svd(design);
   const auto& sv = svd.singularValues();
   CHECK(out.condition_number == Approx(sv(0) / sv(sv.size() - 1)).epsilon(1e-12));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results are values: factor_fit holds only what it documents; the scratch is its workspace.
+
+// The brief's checks, `requires { typename R::workspace; }` and `!requires(R r) { r.workspace; }`,
+// as concepts: outside a template an invalid expression in a requires-expression is an error,
+// not false.
+template <class R>
+concept has_workspace_type = requires {
+  typename R::workspace;
+};
+template <class R>
+concept has_workspace_member = requires(R r) {
+  r.workspace;
+};
+struct scratch_in_result {  // what the checks must reject: the old layout
+  int workspace;
+};
+static_assert(has_workspace_member<scratch_in_result> && !has_workspace_type<scratch_in_result>);
+
+static_assert(has_workspace_type<keel::factor_fit<double>>);
+static_assert(has_workspace_type<keel::factor_fit<float>>);
+static_assert(!has_workspace_member<keel::factor_fit<double>>);
+static_assert(!has_workspace_member<keel::factor_fit<float>>);
+static_assert(std::is_default_constructible_v<keel::factor_fit<double>::workspace>);
+
+namespace {
+
+/// Every field equal, bit for bit (sizes first: Eigen's == needs equal shapes).
+template <class Real>
+bool same_fit(const keel::factor_fit<Real>& a, const keel::factor_fit<Real>& b) {
+  const auto eq = [](const auto& u, const auto& v) { return u.size() == v.size() && u == v; };
+  return eq(a.coefficients, b.coefficients) && eq(a.std_errors, b.std_errors) && eq(a.t_stats, b.t_stats) &&
+         eq(a.p_values, b.p_values) && a.r_squared == b.r_squared && a.adj_r_squared == b.adj_r_squared &&
+         a.residual_stddev == b.residual_stddev && eq(a.vifs, b.vifs) && a.condition_number == b.condition_number &&
+         a.n == b.n && a.intercept == b.intercept;
+}
+
+}  // namespace
+
+TEST_CASE("factor_fit holds its eleven documented fields and nothing else", "[factors][values]") {
+  const panel d = random_panel(120, 3, 7u);
+  // A structured binding compiles only when the names match the non-static data members one
+  // for one: a twelfth member (say, scratch) breaks this line.
+  const auto [coefficients, std_errors, t_stats, p_values, r_squared, adj_r_squared, residual_stddev, vifs,
+              condition_number, n, intercept] = keel::factor_regression(d.y, d.x);
+  CHECK(coefficients.size() == 4);
+  CHECK(std_errors.size() == 4);
+  CHECK(t_stats.size() == 4);
+  CHECK(p_values.size() == 4);
+  CHECK(r_squared > 0.5);
+  CHECK(adj_r_squared < r_squared);
+  CHECK(residual_stddev > 0);
+  CHECK(vifs.size() == 3);
+  CHECK(condition_number >= 1);
+  CHECK(n == 120);
+  CHECK(intercept);
+}
+
+TEST_CASE("factor_regression's out form with a reused workspace equals the plain form bit for bit",
+          "[factors][values]") {
+  // Two different inputs in a row, then other shapes and no intercept: stale scratch would show.
+  keel::factor_fit<double> out;
+  keel::factor_fit<double>::workspace ws;
+  for (const auto& [t, k, seed, intercept] : {std::tuple{200, 4, 1u, true}, std::tuple{200, 4, 2u, true},
+                                              std::tuple{90, 2, 3u, false}, std::tuple{300, 6, 4u, true}}) {
+    const panel d = random_panel(t, k, seed);
+    keel::factor_regression(d.y, d.x, out, ws, {.intercept = intercept});
+    INFO("T = " << t << ", K = " << k << ", intercept " << intercept);
+    CHECK(same_fit(out, keel::factor_regression(d.y, d.x, {.intercept = intercept})));
+  }
+  // float data: computed in double, rounded once, the same in both forms.
+  keel::factor_fit<float> fout;
+  keel::factor_fit<float>::workspace fws;
+  for (const unsigned seed : {5u, 6u}) {
+    const panel d = random_panel(150, 3, seed);
+    const Eigen::VectorXf y = d.y.cast<float>();
+    const Eigen::MatrixXf x = d.x.cast<float>();
+    keel::factor_regression(y, x, fout, fws);
+    CHECK(same_fit(fout, keel::factor_regression(y, x)));
+  }
+  // A failed call leaves a workspace that the next call still uses correctly.
+  const panel bad = random_panel(50, 2, 8u);
+  Eigen::MatrixXd collinear(50, 2);
+  collinear.col(0) = bad.x.col(0);
+  collinear.col(1) = 2 * bad.x.col(0);
+  CHECK_THROWS_AS(keel::factor_regression(bad.y, collinear, out, ws), keel::singular_problem);
+  const panel d = random_panel(200, 4, 1u);
+  keel::factor_regression(d.y, d.x, out, ws);
+  CHECK(same_fit(out, keel::factor_regression(d.y, d.x)));
+}
+
+TEST_CASE("factor_regression's deprecated out form without a workspace equals the new one", "[factors][values]") {
+  const panel d = random_panel(150, 3, 11u);
+  keel::factor_fit<double> with_ws;
+  keel::factor_fit<double>::workspace ws;
+  keel::factor_regression(d.y, d.x, with_ws, ws, {.intercept = false});
+  keel::factor_fit<double> old;
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  keel::factor_regression(d.y, d.x, old, {.intercept = false});
+  CHECK(same_fit(old, with_ws));
+  keel::factor_regression(d.y, d.x, old);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+  CHECK(same_fit(old, keel::factor_regression(d.y, d.x)));
 }

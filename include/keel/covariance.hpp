@@ -8,7 +8,10 @@
 //   semicovariance(panel, semicovariance_options{})         -> covariance_estimate<Real>
 //   ledoit_wolf(panel, ledoit_wolf_options{})               -> shrinkage_estimate<Real>
 //   correlation(cov)                                        -> the correlation matrix
-//   each estimator also as (panel, out, options): into a reused result
+//   each estimator also as (panel, out, ws, options): into a reused result `out`, with the
+//   scratch in a reused `ws` (covariance_estimate<Real>::workspace,
+//   shrinkage_estimate<Real>::workspace); a warm call allocates nothing. A result holds only
+//   its documented fields; (panel, out, options) without `ws` is deprecated.
 //   enums missing_data {reject, pairwise, complete_rows}, shrinkage_target, ewma_weighting
 //
 // Conventions
@@ -139,9 +142,13 @@ struct ledoit_wolf_options {
   missing_data missing = missing_data::reject;
 };
 
-/// A covariance estimate: the matrix and what was used to build it.
+/// A covariance estimate: the matrix and what was used to build it (these six fields, nothing
+/// else: the out forms' scratch is the separate `workspace`).
 template <class Real = double>
 struct covariance_estimate {
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call. It holds T x N and N x N buffers, so a plain call frees it on return.
+  using workspace = detail::gram_workspace<detail::accum_t<Real>>;
   /// The N x N estimate, symmetric, multiplied by the options' periods_per_year.
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> covariance;
   /// Rows used: all T (reject), the complete rows (complete_rows), or the smallest pair's
@@ -156,13 +163,14 @@ struct covariance_estimate {
   std::optional<Real> min_eigenvalue;
   /// Whether the nearest-correlation repair replaced a matrix that was not PSD.
   bool repaired = false;
-  /// Scratch reused by the `out` forms (not part of the result).
-  detail::gram_workspace<detail::accum_t<Real>> workspace;
 };
 
-/// A Ledoit-Wolf shrinkage estimate: delta F + (1 - delta) S.
+/// A Ledoit-Wolf shrinkage estimate: delta F + (1 - delta) S (these four fields, nothing else).
 template <class Real = double>
 struct shrinkage_estimate {
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call.
+  using workspace = detail::gram_workspace<detail::accum_t<Real>>;
   /// The shrunk N x N covariance, multiplied by the options' periods_per_year.
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> covariance;
   /// The shrinkage intensity delta in [0, 1] (0: the sample covariance, 1: the target).
@@ -171,8 +179,6 @@ struct shrinkage_estimate {
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> target_covariance;
   /// Rows used (all T, or the complete rows).
   std::ptrdiff_t observations = 0;
-  /// Scratch reused by the `out` form (not part of the result).
-  detail::gram_workspace<detail::accum_t<Real>> workspace;
 };
 
 namespace detail {
@@ -230,15 +236,16 @@ void finish_pairwise(std::string_view fn, gram_workspace<Acc>& ws, Acc factor, b
 
 template <class Derived, class Real>
 void sample_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                            const covariance_options& options) {
+                            gram_workspace<accum_t<Real>>& ws, const covariance_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "sample_covariance";
   check_periods_per_year(fn, options.periods_per_year);
   if (options.min_observations < 2)
     throw_bad_option(fn, "min_observations", static_cast<double>(options.min_observations), "at least 2");
-  auto& ws = out.workspace;
   const auto factor = static_cast<acc>(options.periods_per_year);
-  out.pair_counts.resize(0, 0);
+  // pairwise resizes pair_counts in place (finish_pairwise): emptying it first would free and
+  // reallocate its N x N buffer on every warm call.
+  if (options.missing != missing_data::pairwise) out.pair_counts.resize(0, 0);
   out.min_eigenvalue.reset();
   out.repaired = false;
   out.positive_semidefinite = true;
@@ -282,7 +289,7 @@ void ewma_root_weights(Eigen::Index t, Acc lambda, ewma_weighting weighting, gra
 
 template <class Derived, class Real>
 void ewma_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                          const ewma_covariance_options& options) {
+                          gram_workspace<accum_t<Real>>& ws, const ewma_covariance_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "ewma_covariance";
   check_periods_per_year(fn, options.periods_per_year);
@@ -290,7 +297,6 @@ void ewma_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_es
   if (options.missing == missing_data::pairwise)
     throw_unsupported_option(fn, "missing", "missing_data::pairwise",
                              "EWMA weights follow the dates, so every asset needs the same rows; use complete_rows");
-  auto& ws = out.workspace;
   const Eigen::Index rows = used_rows(fn, panel, options.missing, 1, {}, ws);
   if (options.demean) centre_columns(ws);
   ewma_root_weights(rows, static_cast<acc>(options.lambda), options.weighting, ws);
@@ -310,15 +316,16 @@ void ewma_covariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_es
 
 template <class Derived, class Real>
 void semicovariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                         const semicovariance_options& options) {
+                         gram_workspace<accum_t<Real>>& ws, const semicovariance_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "semicovariance";
   check_periods_per_year(fn, options.periods_per_year);
   if (!std::isfinite(options.benchmark)) throw_bad_option(fn, "benchmark", options.benchmark, "finite");
-  auto& ws = out.workspace;
   const auto b = static_cast<acc>(options.benchmark);
   const auto factor = static_cast<acc>(options.periods_per_year);
-  out.pair_counts.resize(0, 0);
+  // pairwise resizes pair_counts in place (finish_pairwise): emptying it first would free and
+  // reallocate its N x N buffer on every warm call.
+  if (options.missing != missing_data::pairwise) out.pair_counts.resize(0, 0);
   out.min_eigenvalue.reset();
   out.repaired = false;
   out.positive_semidefinite = true;
@@ -355,14 +362,13 @@ void semicovariance_into(const Eigen::MatrixBase<Derived>& panel, covariance_est
 
 template <class Derived, class Real>
 void ledoit_wolf_into(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimate<Real>& out,
-                      const ledoit_wolf_options& options) {
+                      gram_workspace<accum_t<Real>>& ws, const ledoit_wolf_options& options) {
   using acc = accum_t<Real>;
   constexpr std::string_view fn = "ledoit_wolf";
   check_periods_per_year(fn, options.periods_per_year);
   if (options.missing == missing_data::pairwise)
     throw_unsupported_option(fn, "missing", "missing_data::pairwise",
                              "the shrinkage intensity needs one sample of complete rows; use complete_rows");
-  auto& ws = out.workspace;
   const Eigen::Index rows = used_rows(fn, panel, options.missing, 2, {}, ws);
   centre_columns(ws);
   gram_of_centred(ws);
@@ -404,27 +410,39 @@ void ledoit_wolf_into(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimat
 /// PSD matrix with the same variances. PyPortfolioOpt's sample_cov is periods_per_year = 252 (keel's default).
 /// \pre finite cells (NaN allowed by pairwise and complete_rows); periods_per_year > 0, finite;
 ///      min_observations >= 2.
-/// Fills `out` with covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
+/// \returns covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
 ///          min_eigenvalue, repaired}.
 /// \throws invalid_input for an infinite cell, a NaN under reject (naming panel(i, j)), a bad
 ///         option or sums that overflow; insufficient_data for fewer rows (or common rows of a
 ///         pair) than min_observations, naming the pair.
 /// Ref: Greene, Econometric Analysis, 8th ed., app. D; pandas DataFrame.cov.
-template <class Derived, class Real>
-  requires detail::panel_of<Derived, Real>
-void sample_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                       covariance_options options = {}) {
-  detail::sample_covariance_into(panel, out, options);
-}
-
-/// sample_covariance into a new covariance_estimate (see the `out` form).
-/// \throws as the `out` form.
 template <class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto sample_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
-  detail::sample_covariance_into(panel, out, options);
+  typename covariance_estimate<typename Derived::Scalar>::workspace ws;
+  detail::sample_covariance_into(panel, out, ws, options);
   return out;
+}
+
+/// sample_covariance into a reused `out`, with its scratch in a reused `ws` (covariance_estimate<Real>::workspace):
+/// a warm call (same shapes) allocates nothing of keel's (Eigen's blocked products on large
+/// panels allocate their packing buffers). Bit for bit the plain form's result.
+/// \throws as the plain form.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+void sample_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
+                       typename covariance_estimate<Real>::workspace& ws, covariance_options options = {}) {
+  detail::sample_covariance_into(panel, out, ws, options);
+}
+
+/// The out form without a workspace, kept for one release: a local workspace each call.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+[[deprecated("pass a workspace: sample_covariance(panel, out, ws, options)")]] void sample_covariance(
+    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, covariance_options options = {}) {
+  typename covariance_estimate<Real>::workspace ws;
+  detail::sample_covariance_into(panel, out, ws, options);
 }
 
 /// Exponentially weighted covariance (RiskMetrics): recent returns weigh more.
@@ -436,25 +454,37 @@ template <class Derived>
 /// (s-1)/(s+1), demean = true, normalized, periods_per_year = 252 (the default; pandas ewm(span).mean() of the
 /// products of deviations from the full-sample means, last row).
 /// \pre 0 < lambda < 1; periods_per_year > 0 and finite; finite cells (NaN allowed by complete_rows); T >= 1.
-/// Fills `out` with covariance_estimate{covariance, observations, ...} (PSD by construction).
+/// \returns covariance_estimate{covariance, observations, ...} (PSD by construction).
 /// \throws invalid_input for a bad option, missing_data::pairwise, an infinite cell or a NaN
 ///         under reject; insufficient_data for no (complete) rows.
 /// Ref: RiskMetrics Technical Document, 4th ed. (1996), sec. 5.2.
-template <class Derived, class Real>
-  requires detail::panel_of<Derived, Real>
-void ewma_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                     ewma_covariance_options options = {}) {
-  detail::ewma_covariance_into(panel, out, options);
-}
-
-/// ewma_covariance into a new covariance_estimate (see the `out` form).
-/// \throws as the `out` form.
 template <class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto ewma_covariance(const Eigen::MatrixBase<Derived>& panel, ewma_covariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
-  detail::ewma_covariance_into(panel, out, options);
+  typename covariance_estimate<typename Derived::Scalar>::workspace ws;
+  detail::ewma_covariance_into(panel, out, ws, options);
   return out;
+}
+
+/// ewma_covariance into a reused `out`, with its scratch in a reused `ws` (covariance_estimate<Real>::workspace):
+/// a warm call (same shapes) allocates nothing of keel's (Eigen's blocked products on large
+/// panels allocate their packing buffers). Bit for bit the plain form's result.
+/// \throws as the plain form.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+void ewma_covariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
+                     typename covariance_estimate<Real>::workspace& ws, ewma_covariance_options options = {}) {
+  detail::ewma_covariance_into(panel, out, ws, options);
+}
+
+/// The out form without a workspace, kept for one release: a local workspace each call.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+[[deprecated("pass a workspace: ewma_covariance(panel, out, ws, options)")]] void ewma_covariance(
+    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, ewma_covariance_options options = {}) {
+  typename covariance_estimate<Real>::workspace ws;
+  detail::ewma_covariance_into(panel, out, ws, options);
 }
 
 /// Semicovariance: co-movement of shortfalls below a benchmark (downside risk).
@@ -464,26 +494,38 @@ template <class Derived>
 /// 0.000079 per day and frequency 252). pairwise divides each pair by its common rows.
 /// \pre benchmark finite; periods_per_year > 0 and finite; finite cells (NaN allowed by pairwise and
 ///      complete_rows).
-/// Fills `out` with covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
+/// \returns covariance_estimate{covariance, observations, pair_counts, positive_semidefinite,
 ///          min_eigenvalue, repaired}.
 /// \throws invalid_input for a bad option, an infinite cell or a NaN under reject;
 ///         insufficient_data for no (complete) rows or a pair without common rows.
 /// Ref: Estrada, Int. Rev. Econ. Finance 16 (2007) 169-185.
-template <class Derived, class Real>
-  requires detail::panel_of<Derived, Real>
-void semicovariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
-                    semicovariance_options options = {}) {
-  detail::semicovariance_into(panel, out, options);
-}
-
-/// semicovariance into a new covariance_estimate (see the `out` form).
-/// \throws as the `out` form.
 template <class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto semicovariance(const Eigen::MatrixBase<Derived>& panel, semicovariance_options options = {}) {
   covariance_estimate<typename Derived::Scalar> out;
-  detail::semicovariance_into(panel, out, options);
+  typename covariance_estimate<typename Derived::Scalar>::workspace ws;
+  detail::semicovariance_into(panel, out, ws, options);
   return out;
+}
+
+/// semicovariance into a reused `out`, with its scratch in a reused `ws` (covariance_estimate<Real>::workspace):
+/// a warm call (same shapes) allocates nothing of keel's (Eigen's blocked products on large
+/// panels allocate their packing buffers). Bit for bit the plain form's result.
+/// \throws as the plain form.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+void semicovariance(const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out,
+                    typename covariance_estimate<Real>::workspace& ws, semicovariance_options options = {}) {
+  detail::semicovariance_into(panel, out, ws, options);
+}
+
+/// The out form without a workspace, kept for one release: a local workspace each call.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+[[deprecated("pass a workspace: semicovariance(panel, out, ws, options)")]] void semicovariance(
+    const Eigen::MatrixBase<Derived>& panel, covariance_estimate<Real>& out, semicovariance_options options = {}) {
+  typename covariance_estimate<Real>::workspace ws;
+  detail::semicovariance_into(panel, out, ws, options);
 }
 
 /// Ledoit-Wolf shrinkage covariance: delta F + (1 - delta) S with the intensity delta that
@@ -499,27 +541,39 @@ template <class Derived>
 /// keel rejects it or (complete_rows) drops its row.
 /// \pre T >= 2 (complete) rows; finite cells; periods_per_year > 0 and finite; for constant_correlation no
 ///      constant column.
-/// Fills `out` with shrinkage_estimate{covariance, shrinkage, target_covariance, observations}.
+/// \returns shrinkage_estimate{covariance, shrinkage, target_covariance, observations}.
 /// \throws invalid_input for a bad option, pairwise, an infinite cell or a NaN under reject;
 ///         insufficient_data for fewer than 2 rows; singular_problem for a constant column with
 ///         constant_correlation.
 /// Ref: Ledoit & Wolf, J. Multivariate Anal. 88 (2004); J. Empirical Finance 10 (2003); J.
 /// Portfolio Management 30 (2004).
-template <class Derived, class Real>
-  requires detail::panel_of<Derived, Real>
-void ledoit_wolf(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimate<Real>& out,
-                 ledoit_wolf_options options = {}) {
-  detail::ledoit_wolf_into(panel, out, options);
-}
-
-/// ledoit_wolf into a new shrinkage_estimate (see the `out` form).
-/// \throws as the `out` form.
 template <class Derived>
   requires detail::panel<Derived>
 [[nodiscard]] auto ledoit_wolf(const Eigen::MatrixBase<Derived>& panel, ledoit_wolf_options options = {}) {
   shrinkage_estimate<typename Derived::Scalar> out;
-  detail::ledoit_wolf_into(panel, out, options);
+  typename shrinkage_estimate<typename Derived::Scalar>::workspace ws;
+  detail::ledoit_wolf_into(panel, out, ws, options);
   return out;
+}
+
+/// ledoit_wolf into a reused `out`, with its scratch in a reused `ws` (shrinkage_estimate<Real>::workspace):
+/// a warm call (same shapes) allocates nothing of keel's (Eigen's blocked products on large
+/// panels allocate their packing buffers). Bit for bit the plain form's result.
+/// \throws as the plain form.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+void ledoit_wolf(const Eigen::MatrixBase<Derived>& panel, shrinkage_estimate<Real>& out,
+                 typename shrinkage_estimate<Real>::workspace& ws, ledoit_wolf_options options = {}) {
+  detail::ledoit_wolf_into(panel, out, ws, options);
+}
+
+/// The out form without a workspace, kept for one release: a local workspace each call.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+[[deprecated("pass a workspace: ledoit_wolf(panel, out, ws, options)")]] void ledoit_wolf(
+    const Eigen::MatrixBase<Derived>& panel, shrinkage_estimate<Real>& out, ledoit_wolf_options options = {}) {
+  typename shrinkage_estimate<Real>::workspace ws;
+  detail::ledoit_wolf_into(panel, out, ws, options);
 }
 
 /// Correlation matrix of a covariance matrix: R_ij = C_ij / sqrt(C_ii C_jj), unit diagonal,

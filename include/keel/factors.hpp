@@ -8,6 +8,9 @@
 //                                   intercept
 //   factor_regression(y, X, opts)   y (a Series of T observations) on the K columns of X (a T x K
 //                                   Eigen expression: a matrix, a Map, a block) -> factor_fit
+//   factor_regression(y, X, out, ws, opts)  into a reused `out`, with the scratch in a reused
+//                                   `ws` (factor_fit<Real>::workspace) that keeps every buffer
+//                                   of keel's; (y, X, out, opts) without `ws` is deprecated
 //
 // Conventions
 //   - coefficients[0] is the intercept when options.intercept, then one coefficient per column
@@ -66,7 +69,7 @@ struct factor_options {
 };
 
 namespace detail {
-/// Scratch of factor_regression kept in its result, so that a reused result allocates nothing.
+/// Scratch of factor_regression's out form (factor_fit<Real>::workspace), never part of a result.
 template <class Acc>
 struct factor_scratch {
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
@@ -81,8 +84,12 @@ struct factor_scratch {
 ///
 /// Coefficient-shaped fields (coefficients, std_errors, t_stats, p_values) have p = K +
 /// intercept entries, the intercept first when there is one; `vifs` has one entry per factor.
+/// These eleven fields are the whole result: the out form's scratch is the separate `workspace`.
 template <class Real = double>
 struct factor_fit {
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
+  /// reused by a warm call (it keeps the design, its QR and the SVD of the small R factor).
+  using workspace = detail::factor_scratch<detail::accum_t<Real>>;
   /// Least-squares coefficients: the intercept first (when `intercept`), then one per column of X.
   Eigen::Matrix<Real, Eigen::Dynamic, 1> coefficients;
   /// Classical OLS standard errors, sqrt(diag(s^2 (X'X)^-1)) with s^2 = RSS / (n - p).
@@ -108,8 +115,6 @@ struct factor_fit {
   std::ptrdiff_t n = 0;
   /// Whether coefficients[0] is the intercept.
   bool intercept = true;
-  /// Scratch reused by the `out` form (not part of the result).
-  detail::factor_scratch<detail::accum_t<Real>> workspace;
 };
 
 namespace detail {
@@ -170,12 +175,12 @@ template <class Acc>
 KEEL_EXTERN_TEMPLATE(double design_condition_number<double>(factor_scratch<double>&, bool))
 KEEL_EXTERN_TEMPLATE(long double design_condition_number<long double>(factor_scratch<long double>&, bool))
 
-/// factor_fit from the OLS core's fit in its workspace: rounded to Real (invalid_input where a
+/// factor_fit from the OLS core's fit in the workspace: rounded to Real (invalid_input where a
 /// finite value does not fit), with t statistics and p-values.
 template <class Real>
-void to_factor_fit(std::string_view fn, factor_fit<Real>& fit) {
+void to_factor_fit(std::string_view fn, factor_fit<Real>& fit, factor_scratch<accum_t<Real>>& scratch) {
   using Acc = accum_t<Real>;
-  const ols_fit<Acc>& f = fit.workspace.fit;
+  const ols_fit<Acc>& f = scratch.fit;
   fit.n = f.n;
   fit.intercept = f.intercept;
   fit.coefficients = f.coefficients.template cast<Real>();
@@ -201,7 +206,24 @@ void to_factor_fit(std::string_view fn, factor_fit<Real>& fit) {
   fit.adj_r_squared = static_cast<Real>(Acc(1) - (Acc(1) - f.r_squared) * adj_factor);
   fit.residual_stddev = static_cast<Real>(f.sigma);
   fit.vifs = f.vif.template cast<Real>();
-  fit.condition_number = static_cast<Real>(design_condition_number(fit.workspace, f.intercept));
+  fit.condition_number = static_cast<Real>(design_condition_number(scratch, f.intercept));
+}
+
+/// factor_regression's kernel: the design into the workspace, the OLS core, then the result.
+template <class S, class Derived, class Real>
+void factor_regression_into(const S& y, const Eigen::MatrixBase<Derived>& X, factor_fit<Real>& out,
+                            factor_scratch<accum_t<Real>>& ws, const factor_options& options) {
+  using acc = accum_t<Real>;
+  constexpr std::string_view fn = "factor_regression";
+  check_factor_input(fn, y, X, options.intercept);
+  auto& design = ws.ols;
+  design.resize(X.rows(), X.cols());
+  design.x = X.template cast<acc>();
+  auto yf = std::ranges::begin(y);
+  for (Eigen::Index i = 0; i < X.rows(); ++i) design.y(i) = static_cast<acc>(yf[i]);
+  const auto data_epsilon = static_cast<double>(std::numeric_limits<typename Derived::Scalar>::epsilon());
+  ols(fn, design, options.intercept, data_epsilon, ws.fit);
+  to_factor_fit(fn, out, ws);
 }
 
 }  // namespace detail
@@ -216,44 +238,45 @@ void to_factor_fit(std::string_view fn, factor_fit<Real>& fit) {
 /// Edge cases: a constant y (with an intercept) gives R^2 = 0, zero standard errors, factor
 /// coefficients 0 with t = 0 and p = 1; an exact fit gives t = +-inf, p = 0. Never NaN.
 /// \pre y.size() == X.rows(); all values finite; n >= K + intercept + 1; X of full column rank.
-/// Fills `out`: factor_fit{coefficients, std_errors, t_stats, p_values, r_squared, adj_r_squared,
+/// \returns factor_fit{coefficients, std_errors, t_stats, p_values, r_squared, adj_r_squared,
 ///          residual_stddev, vifs, condition_number, n, intercept}, in float only when y and X
 ///          are both float (computed in double then), else in the common type.
 /// \throws invalid_input for sizes that differ, a NaN or infinity (naming y[i] or X(i, j)), K = 0
 ///         without an intercept, or a fit that overflows; insufficient_data unless n >= p + 1;
 ///         singular_problem for a constant (zero) factor or a rank-deficient X, naming the factors.
-/// Accuracy: NIST StRD Longley (condition number 5e9) to 13 or more digits. Cost O(n K^2); into
-/// a reused `out` (its workspace keeps the design and the QR) nothing is allocated.
+/// Accuracy: NIST StRD Longley (condition number 5e9) to 13 or more digits. Cost O(n K^2).
 /// Ref: Greene, Econometric Analysis, 8th ed., ch. 4; Belsley, Kuh & Welsch (1980), ch. 3.
-template <Series S, class Derived, class Real>
-  requires std::floating_point<typename Derived::Scalar> && std::same_as<Real, detail::factor_real_t<S, Derived>>
-void factor_regression(const S& y, const Eigen::MatrixBase<Derived>& X, factor_fit<Real>& out,
-                       factor_options options = {}) {
-  using acc = detail::accum_t<Real>;
-  constexpr std::string_view fn = "factor_regression";
-  detail::check_factor_input(fn, y, X, options.intercept);
-  auto& ws = out.workspace.ols;
-  ws.resize(X.rows(), X.cols());
-  ws.x = X.template cast<acc>();
-  auto yf = std::ranges::begin(y);
-  for (Eigen::Index i = 0; i < X.rows(); ++i) ws.y(i) = static_cast<acc>(yf[i]);
-  const auto data_epsilon = static_cast<double>(std::numeric_limits<typename Derived::Scalar>::epsilon());
-  detail::ols(fn, ws, options.intercept, data_epsilon, out.workspace.fit);
-  detail::to_factor_fit(fn, out);
-}
-
-/// factor_regression into a new factor_fit (see the `out` form, which a caller fitting many
-/// regressions of one shape reuses so that nothing is allocated).
-/// \returns factor_fit (see the `out` form for its fields and types).
-/// \throws as the `out` form.
 template <Series S, class Derived>
   requires std::floating_point<typename Derived::Scalar>
 [[nodiscard]] factor_fit<detail::factor_real_t<S, Derived>> factor_regression(const S& y,
                                                                               const Eigen::MatrixBase<Derived>& X,
                                                                               factor_options options = {}) {
-  factor_fit<detail::factor_real_t<S, Derived>> out;
-  factor_regression(y, X, out, options);
+  using real = detail::factor_real_t<S, Derived>;
+  factor_fit<real> out;
+  typename factor_fit<real>::workspace ws;
+  detail::factor_regression_into(y, X, out, ws, options);
   return out;
+}
+
+/// factor_regression into a reused `out`, with its scratch (the design, its QR, the SVD of the
+/// small R factor) in a reused `ws` (factor_fit<Real>::workspace): a caller fitting many
+/// regressions of one shape reuses every buffer of keel's (the OLS core's Householder step still
+/// forms small Eigen temporaries). Bit for bit the plain form's result.
+/// \throws as the plain form.
+template <Series S, class Derived, class Real>
+  requires std::floating_point<typename Derived::Scalar> && std::same_as<Real, detail::factor_real_t<S, Derived>>
+void factor_regression(const S& y, const Eigen::MatrixBase<Derived>& X, factor_fit<Real>& out,
+                       typename factor_fit<Real>::workspace& ws, factor_options options = {}) {
+  detail::factor_regression_into(y, X, out, ws, options);
+}
+
+/// The out form without a workspace, kept for one release: a local workspace each call.
+template <Series S, class Derived, class Real>
+  requires std::floating_point<typename Derived::Scalar> && std::same_as<Real, detail::factor_real_t<S, Derived>>
+[[deprecated("pass a workspace: factor_regression(y, X, out, ws, options)")]] void factor_regression(
+    const S& y, const Eigen::MatrixBase<Derived>& X, factor_fit<Real>& out, factor_options options = {}) {
+  typename factor_fit<Real>::workspace ws;
+  detail::factor_regression_into(y, X, out, ws, options);
 }
 
 }  // namespace keel

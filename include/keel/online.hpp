@@ -498,7 +498,8 @@ class streaming_ewma_covariance {
     ++s_.updates;
   }
 
-  /// The estimate so far into `out` (reused: no allocation once it has held one).
+  /// The estimate so far into `out` (reused: no allocation once it has held one). No workspace:
+  /// the estimator's own sums are all it reads, so there is no scratch to pass.
   /// \throws insufficient_data before the first row; invalid_input if the sums overflowed.
   void result(covariance_estimate<double>& out) const {
     constexpr std::string_view fn = "streaming_ewma_covariance";
@@ -527,7 +528,7 @@ class streaming_ewma_covariance {
   /// A portfolio's variance w' cov w under the current estimate, in one pass over the lower
   /// triangle of the sums (O(N^2 / 2), no N x N copy, no allocation): the VaR of a book after
   /// each bar without forming the covariance (sum_j w_j (S_jj w_j + 2 sum_{i>j} S_ij w_i) / W).
-  /// 	hrows insufficient_data before the first row; invalid_input for weights of another size,
+  /// \throws insufficient_data before the first row; invalid_input for weights of another size,
   ///         a NaN or infinite weight, or a variance that overflows.
   template <Series W>
   [[nodiscard]] double portfolio_variance(const W& weights) const {

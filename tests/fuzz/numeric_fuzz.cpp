@@ -9,13 +9,15 @@
 // the number of factors and the intercept. Every call must either throw a keel::error or return
 // a result that keeps its documented contract: no NaN anywhere, R^2 and p-values in [0, 1],
 // standard errors >= 0, VIFs >= 1, finite estimates (a t statistic may be infinite: an exact
-// fit), and rolling_beta's out forms with a result and workspace reused across inputs equal
-// the plain forms bit for bit. Anything else traps, as does any other exception (libFuzzer reports it) or a sanitizer
-// finding. Run it as csv_fuzz (see CMakeLists.txt), without a dictionary.
+// fit); rolling_beta's and factor_regression's out forms, into a result and a workspace kept
+// across inputs, throw exactly when the plain forms do and otherwise give their bits. Anything
+// else traps, as does any other exception (libFuzzer reports it) or a sanitizer finding. Run it
+// as csv_fuzz (see CMakeLists.txt), without a dictionary.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Core>
@@ -112,6 +114,30 @@ void fit_factors(const std::vector<double>& y, const std::vector<double>& x, int
     require(f.vifs.size() == k && !f.vifs.hasNaN() && (f.vifs.array() >= 1).all());
     require(!std::isnan(f.condition_number) && f.condition_number >= 1);
   } catch (const keel::error&) {
+  }
+  // The out form into a fit and a workspace kept across inputs (other shapes, failed calls):
+  // it throws exactly when the plain form does and otherwise gives its bits.
+  static keel::factor_fit<double> out;
+  static keel::factor_fit<double>::workspace ws;
+  std::optional<keel::factor_fit<double>> expected;
+  try {
+    expected = keel::factor_regression(y, X, {.intercept = intercept});
+  } catch (const keel::error&) {
+  }
+  bool threw = false;
+  try {
+    keel::factor_regression(y, X, out, ws, {.intercept = intercept});
+  } catch (const keel::error&) {
+    threw = true;
+  }
+  require(threw == !expected.has_value());
+  if (expected) {
+    const auto eq = [](const auto& u, const auto& v) { return u.size() == v.size() && u == v; };
+    const auto& e = *expected;
+    require(eq(out.coefficients, e.coefficients) && eq(out.std_errors, e.std_errors) && eq(out.t_stats, e.t_stats) &&
+            eq(out.p_values, e.p_values) && out.r_squared == e.r_squared && out.adj_r_squared == e.adj_r_squared &&
+            out.residual_stddev == e.residual_stddev && eq(out.vifs, e.vifs) &&
+            out.condition_number == e.condition_number && out.n == e.n && out.intercept == e.intercept);
   }
 }
 

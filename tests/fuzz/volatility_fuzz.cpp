@@ -14,12 +14,14 @@
 // keel::error or return a result that keeps its documented contract: no NaN, volatilities and
 // variances >= 0, percentiles in (0, 1], shrinkage in [0, 1], symmetric covariances with a
 // nonnegative diagonal, a PSD flag that agrees with the reported smallest eigenvalue,
-// contributions summing to the volatility, rolling_volatility's out form with a result and
-// workspace reused across inputs equal to the plain form bit for bit. Anything else traps.
+// contributions summing to the volatility; the rolling_volatility and covariance out forms,
+// with an out and a workspace kept across inputs, throw when the plain forms throw and otherwise
+// give their bits. Anything else traps.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Core>
@@ -32,6 +34,40 @@ namespace {
 
 void require(bool ok) {
   if (!ok) __builtin_trap();
+}
+
+template <class Real>
+bool same_estimate(const keel::covariance_estimate<Real>& a, const keel::covariance_estimate<Real>& b) {
+  const auto eq = [](const auto& u, const auto& v) { return u.rows() == v.rows() && u.cols() == v.cols() && u == v; };
+  return eq(a.covariance, b.covariance) && a.observations == b.observations && eq(a.pair_counts, b.pair_counts) &&
+         a.positive_semidefinite == b.positive_semidefinite && a.min_eigenvalue == b.min_eigenvalue &&
+         a.repaired == b.repaired;
+}
+
+template <class Real>
+bool same_estimate(const keel::shrinkage_estimate<Real>& a, const keel::shrinkage_estimate<Real>& b) {
+  const auto eq = [](const auto& u, const auto& v) { return u.rows() == v.rows() && u.cols() == v.cols() && u == v; };
+  return eq(a.covariance, b.covariance) && a.shrinkage == b.shrinkage && eq(a.target_covariance, b.target_covariance) &&
+         a.observations == b.observations;
+}
+
+/// `into(out)` (an out form with a reused workspace) throws exactly when `plain()` does and
+/// otherwise fills `out` with the plain result's bits.
+template <class R, class Plain, class Into>
+void check_out_form(R& out, const Plain& plain, const Into& into) {
+  std::optional<R> expected;
+  try {
+    expected = plain();
+  } catch (const keel::error&) {
+  }
+  bool threw = false;
+  try {
+    into(out);
+  } catch (const keel::error&) {
+    threw = true;
+  }
+  require(threw == !expected.has_value());
+  if (expected) require(same_estimate(out, *expected));
 }
 
 template <class M>
@@ -140,6 +176,27 @@ void covariance_calls(const Eigen::MatrixXd& x, std::uint8_t flags, const std::v
     } catch (const keel::error&) {
     }
   }
+  // The out forms, into an out and a workspace kept across inputs: whatever earlier inputs
+  // (other shapes, other policies, failed calls) left in the scratch must not show.
+  static keel::covariance_estimate<double> out;
+  static keel::covariance_estimate<double>::workspace ws;
+  static keel::shrinkage_estimate<double> shrunk;
+  static keel::shrinkage_estimate<double>::workspace shrink_ws;
+  const keel::covariance_options sample{.periods_per_year = 252, .missing = missing, .repair = (flags & 8) != 0};
+  check_out_form(
+      out, [&] { return keel::sample_covariance(x, sample); },
+      [&](auto& o) { keel::sample_covariance(x, o, ws, sample); });
+  const keel::semicovariance_options semi{
+      .benchmark = 1e-4, .periods_per_year = 1, .missing = missing, .repair = (flags & 8) != 0};
+  check_out_form(
+      out, [&] { return keel::semicovariance(x, semi); }, [&](auto& o) { keel::semicovariance(x, o, ws, semi); });
+  const keel::ewma_covariance_options ewma{.periods_per_year = 1, .demean = (flags & 16) != 0, .missing = missing};
+  check_out_form(
+      out, [&] { return keel::ewma_covariance(x, ewma); }, [&](auto& o) { keel::ewma_covariance(x, o, ws, ewma); });
+  const keel::ledoit_wolf_options lw{
+      .target = static_cast<keel::shrinkage_target>((flags >> 5) % 3), .periods_per_year = 1, .missing = missing};
+  check_out_form(
+      shrunk, [&] { return keel::ledoit_wolf(x, lw); }, [&](auto& o) { keel::ledoit_wolf(x, o, shrink_ws, lw); });
 }
 
 template <class Real>

@@ -51,8 +51,9 @@
 
 namespace keel::detail {
 
-/// Scratch of the covariance estimators, kept in their results so that a reused result
-/// reallocates nothing of keel's own.
+/// Scratch of the covariance estimators: the `workspace` of covariance_estimate and
+/// shrinkage_estimate, passed to their out forms so that a warm call reallocates nothing of
+/// keel's own, and never part of a result (a plain call frees it on return).
 template <class Acc>
 struct gram_workspace {
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
@@ -68,6 +69,7 @@ struct gram_workspace {
   matrix corr, delta, projected, residual;      ///< Higham's iteration
   matrix target;                                ///< Ledoit-Wolf: the shrinkage target
   vector scratch_a, scratch_b, scratch_c;       ///< per-row and per-column sums (Ledoit-Wolf)
+  vector scratch_d;                             ///< single-factor Ledoit-Wolf: S beta
 };
 
 /// Throws invalid_input for an infinite cell (earliest row first); when `reject_nan`, for a NaN

@@ -77,8 +77,9 @@ template <class Acc>
     ws.target.diagonal() = s.diagonal();
     return Acc(0);
   }
-  auto& beta = ws.scratch_c;  // per asset: cov(x_i, market)
-  beta = x.transpose() * market / t;
+  auto& beta = ws.scratch_c;                // per asset: cov(x_i, market)
+  beta.noalias() = x.transpose() * market;  // the product in place, then / t: no temporary
+  beta /= t;
   ws.target.resize(n, n);
   for (Eigen::Index j = 0; j < n; ++j)
     for (Eigen::Index i = j; i < n; ++i)
@@ -88,7 +89,8 @@ template <class Acc>
   const Acc s_norm2 = s.squaredNorm();
   const Acc pi = ws.scratch_b.squaredNorm() / t - s_norm2;
   const Acc r_diag = x.array().square().square().sum() / t - s.diagonal().squaredNorm();
-  const Acc bsb = beta.dot(s * beta);
+  ws.scratch_d.noalias() = s * beta;  // in the workspace: beta.dot(s * beta) formed a temporary
+  const Acc bsb = beta.dot(ws.scratch_d);
   Acc sum_v1 = 0, sum_v3 = 0, diag_v1 = 0, diag_v3 = 0;
   for (Eigen::Index r = 0; r < rows; ++r) {
     const Acc zb = market(r) * x.row(r).dot(beta);  // sum_j z_rj beta_j, z = x .* market

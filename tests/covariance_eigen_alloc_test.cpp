@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// Tests that the warm out forms of keel/covariance.hpp allocate nothing through Eigen either.
+// Eigen allocates with std::malloc, which support/allocations.cpp (a replaced operator new)
+// does not see, so covariance_test's allocation test covers only keel's own containers. Here
+// EIGEN_RUNTIME_NO_MALLOC makes every Eigen heap allocation call eigen_assert, defined below to
+// count instead of aborting. The file is its own header-only executable (keel::keel, no
+// precompiled header), so that every Eigen call it reaches is compiled with the counter.
+// Products small enough for Eigen's stack buffers (here 400 x 12) are used: larger GEMM and
+// SYRK products allocate Eigen's own blocking buffers, which no workspace of keel's can hold.
+#define EIGEN_RUNTIME_NO_MALLOC
+
+namespace keel_test {
+inline long eigen_mallocs = 0;  // eigen_assert failures: only the malloc check fails here
+}  // namespace keel_test
+#define eigen_assert(x) ((x) ? void(0) : void(++keel_test::eigen_mallocs))
+
+#include <cmath>
+#include <random>
+
+#include <Eigen/Core>
+#include <catch2/catch.hpp>
+
+#include <keel/covariance.hpp>
+
+namespace {
+
+Eigen::MatrixXd panel(Eigen::Index t, Eigen::Index n, unsigned seed, bool gaps) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> z(0.0, 0.01);
+  Eigen::MatrixXd x(t, n);
+  for (Eigen::Index i = 0; i < t; ++i) {
+    const double m = z(gen);
+    for (Eigen::Index j = 0; j < n; ++j)
+      x(i, j) = gaps && i > 2 && (5 * i + 11 * j) % 23 == 0 ? std::nan("") : m + z(gen);
+  }
+  return x;
+}
+
+/// Eigen heap allocations made by f() once it has run twice on the same shapes.
+template <class F>
+long warm_mallocs(F f) {
+  f();
+  f();
+  const long before = keel_test::eigen_mallocs;
+  Eigen::internal::set_is_malloc_allowed(false);
+  f();
+  Eigen::internal::set_is_malloc_allowed(true);
+  return keel_test::eigen_mallocs - before;
+}
+
+}  // namespace
+
+TEST_CASE("the counter sees Eigen's allocations", "[covariance][allocation]") {
+  // Without this, a counter that never fires would pass every check below.
+  CHECK(warm_mallocs([] { (void)keel::sample_covariance(panel(40, 3, 1, false)); }) > 0);
+}
+
+TEST_CASE("warm covariance out forms make no Eigen allocation", "[covariance][allocation]") {
+  using keel::missing_data;
+  const Eigen::MatrixXd x = panel(400, 12, 2, false);
+  const Eigen::MatrixXd g = panel(400, 12, 3, true);
+  keel::covariance_estimate<double> out;
+  keel::covariance_estimate<double>::workspace ws;
+  keel::shrinkage_estimate<double> shrunk;
+  keel::shrinkage_estimate<double>::workspace sws;
+  CHECK(warm_mallocs([&] { keel::sample_covariance(x, out, ws); }) == 0);
+  CHECK(warm_mallocs([&] { keel::sample_covariance(g, out, ws, {.missing = missing_data::complete_rows}); }) == 0);
+  // pairwise once emptied pair_counts before refilling it: one N x N allocation per warm call.
+  CHECK(warm_mallocs([&] { keel::sample_covariance(g, out, ws, {.missing = missing_data::pairwise}); }) == 0);
+  CHECK(warm_mallocs(
+            [&] { keel::sample_covariance(g, out, ws, {.missing = missing_data::pairwise, .repair = true}); }) == 0);
+  CHECK(warm_mallocs([&] { keel::ewma_covariance(x, out, ws, {.demean = true}); }) == 0);
+  CHECK(warm_mallocs([&] { keel::semicovariance(x, out, ws); }) == 0);
+  CHECK(warm_mallocs([&] { keel::semicovariance(g, out, ws, {.missing = missing_data::pairwise}); }) == 0);
+  CHECK(warm_mallocs([&] { keel::ledoit_wolf(x, shrunk, sws); }) == 0);
+  CHECK(warm_mallocs(
+            [&] { keel::ledoit_wolf(x, shrunk, sws, {.target = keel::shrinkage_target::constant_correlation}); }) == 0);
+  // The single-factor target once formed two temporaries a call (x' m / t and S beta).
+  CHECK(warm_mallocs([&] { keel::ledoit_wolf(x, shrunk, sws, {.target = keel::shrinkage_target::single_factor}); }) ==
+        0);
+}
