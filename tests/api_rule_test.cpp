@@ -485,6 +485,9 @@ TEST_CASE("results are values: scratch is the nested workspace type, never a mem
   STATIC_REQUIRE(value_with_workspace<keel::har_panel<double>>);
   STATIC_REQUIRE(value_with_workspace<keel::har_volatility_result<double>>);
   STATIC_REQUIRE(value_with_workspace<keel::har_volatility_panel<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::covariance_estimate<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::shrinkage_estimate<double>>);
+  STATIC_REQUIRE(value_with_workspace<keel::factor_fit<double>>);
   // Results whose out forms need no scratch hold none either.
   STATIC_REQUIRE_FALSE(holds_a_workspace<keel::ewma_volatility_result<double>>);
   STATIC_REQUIRE_FALSE(holds_a_workspace<keel::beta_fit<double>>);

@@ -185,22 +185,6 @@ TEST_CASE("the covariance estimators annualise by default: 252 x the per-period 
   CHECK(close(keel::ledoit_wolf(x).covariance, 252 * keel::ledoit_wolf(x, {.periods_per_year = 1}).covariance));
 }
 
-// The signature rule: every options aggregate takes designated initialisers in declared order.
-static_assert(
-    sizeof(keel::covariance_options{
-        .periods_per_year = 252, .missing = keel::missing_data::reject, .min_observations = 2, .repair = false}) > 0);
-static_assert(sizeof(keel::ewma_covariance_options{.lambda = 0.94,
-                                                   .periods_per_year = 252,
-                                                   .demean = false,
-                                                   .weighting = keel::ewma_weighting::normalized,
-                                                   .missing = keel::missing_data::reject}) > 0);
-static_assert(sizeof(keel::semicovariance_options{
-                  .benchmark = 0, .periods_per_year = 252, .missing = keel::missing_data::reject, .repair = false}) >
-              0);
-static_assert(sizeof(keel::ledoit_wolf_options{.target = keel::shrinkage_target::scaled_identity,
-                                               .periods_per_year = 252,
-                                               .missing = keel::missing_data::reject}) > 0);
-
 // ---------------------------------------------------------------------------------------------
 // Results are values: a result holds only what it documents; the scratch is its workspace.
 

@@ -94,13 +94,3 @@ TEST_CASE("har_fit rejects bad input with the counts and the offending value", "
                     Contains("har_volatility_forecast: periods_per_year = inf must be positive and finite"));
   CHECK_THROWS_AS(keel::har_volatility_forecast(std::vector<double>(100, 0.01)), keel::singular_problem);
 }
-
-// The signature rule: every options aggregate takes designated initialisers in declared order.
-static_assert(sizeof(keel::har_volatility_options{.horizon = 30,
-                                                  .periods_per_year = 252,
-                                                  .scale = keel::har_scale::variance,
-                                                  .newey_west_lags = std::nullopt,
-                                                  .weekly = 5,
-                                                  .monthly = 22,
-                                                  .min_observations = 30}) > 0);
-static_assert(std::is_same_v<decltype(keel::har_volatility_options::periods_per_year), double>);

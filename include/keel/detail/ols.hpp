@@ -235,7 +235,7 @@ template <class Acc>
 
 /// Solves the scaled problem by pivoted QR: ws.beta (original column order), ws.r_inv, and the
 /// scaled residuals in out.residuals (which holds the scaled y on entry).
-/// 	hrows singular_problem for a rank-deficient design, naming the regressors.
+/// \throws singular_problem for a rank-deficient design, naming the regressors.
 template <class Acc>
 void solve_scaled(std::string_view fn, ols_workspace<Acc>& ws, bool intercept, double data_epsilon, ols_fit<Acc>& out,
                   const std::vector<std::string>* names) {
@@ -259,7 +259,7 @@ void solve_scaled(std::string_view fn, ols_workspace<Acc>& ws, bool intercept, d
 /// Ordinary least squares of ws.y on ws.x (with an intercept when asked) into `out`.
 /// \pre the caller checked sizes (n >= p + 1) and finiteness; `names` (optional) names the
 ///      regressors in messages.
-/// 	hrows singular_problem for a constant (zero) regressor or a rank-deficient design,
+/// \throws singular_problem for a constant (zero) regressor or a rank-deficient design,
 ///         naming the regressors involved.
 template <class Acc>
 void ols(std::string_view fn, ols_workspace<Acc>& ws, bool intercept, double data_epsilon, ols_fit<Acc>& out,
