@@ -293,8 +293,8 @@ TEST_CASE("factor_regression: bad input throws the matching keel::error", "[fact
 }
 
 TEST_CASE("factor_regression into a reused factor_fit allocates nothing once warm", "[factors][allocation]") {
-  // The counter sees operator new only; Eigen allocates with std::malloc (see
-  // covariance_eigen_alloc_test): the OLS core's Householder step still makes small temporaries.
+  // The counter sees operator new only; Eigen's own allocations (std::malloc) are counted by
+  // eigen_alloc_test.
   const panel d = random_panel(300, 4, 99u);
   keel::factor_fit<double> out;
   keel::factor_fit<double>::workspace ws;

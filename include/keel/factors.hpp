@@ -260,8 +260,8 @@ template <Series S, class Derived>
 
 /// factor_regression into a reused `out`, with its scratch (the design, its QR, the SVD of the
 /// small R factor) in a reused `ws` (factor_fit<Real>::workspace): a caller fitting many
-/// regressions of one shape reuses every buffer of keel's (the OLS core's Householder step still
-/// forms small Eigen temporaries). Bit for bit the plain form's result.
+/// regressions of one shape allocates nothing once warm, Eigen included (eigen_alloc_test).
+/// Bit for bit the plain form's result.
 /// \throws as the plain form.
 template <Series S, class Derived, class Real>
   requires std::floating_point<typename Derived::Scalar> && std::same_as<Real, detail::factor_real_t<S, Derived>>

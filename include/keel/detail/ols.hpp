@@ -57,7 +57,7 @@ struct ols_workspace {
   matrix x;  ///< n x k regressors; centred and scaled in place
   vector y;  ///< n responses; centred and scaled in place
   Eigen::ColPivHouseholderQR<matrix> qr;
-  vector xbar, scale, qty, beta, householder, lever;
+  vector xbar, scale, qty, beta, lever;
   matrix r_inv;
 
   /// Shapes the inputs for n observations of k regressors (no reallocation when unchanged).
@@ -244,9 +244,24 @@ void solve_scaled(std::string_view fn, ols_workspace<Acc>& ws, bool intercept, d
   ws.qr.compute(ws.x);
   const Eigen::Index rank = ws.qr.rank();
   if (rank < k) throw singular_problem(rank_deficiency_message(fn, ws.qr, rank, intercept, data_epsilon, names));
-  // b = P R^-1 (Q'y)[0:k], with Q applied through a reused workspace (no allocation).
+  // b = P R^-1 (Q'y)[0:k]. Q' = H_{k-1} ... H_0 is applied one reflector at a time, as Eigen's
+  // applyHouseholderOnTheLeft does, but without its temporary for tau v (a heap allocation
+  // per reflector): H_j y = y - tau_j v_j (v_j' y) on rows j.., v_j = (1, essential_j).
   ws.qty = ws.y;
-  ws.qr.householderQ().adjoint().applyThisOnTheLeft(ws.qty, ws.householder);
+  for (Eigen::Index j = 0; j < ws.qr.hCoeffs().size(); ++j) {
+    const Acc tau = ws.qr.hCoeffs()(j);
+    if (tau == Acc(0)) continue;
+    auto head = ws.qty.segment(j, n - j);
+    if (n - j == 1) {
+      head(0) *= Acc(1) - tau;
+      continue;
+    }
+    const auto essential = ws.qr.matrixQR().col(j).tail(n - j - 1);
+    auto bottom = head.tail(n - j - 1);
+    const Acc w = essential.dot(bottom) + head(0);
+    head(0) -= tau * w;
+    for (Eigen::Index i = 0; i < n - j - 1; ++i) bottom(i) -= (tau * essential(i)) * w;
+  }
   const auto r = ws.qr.matrixR().topLeftCorner(k, k).template triangularView<Eigen::Upper>();
   r.solveInPlace(ws.qty.head(k));
   const auto& perm = ws.qr.colsPermutation().indices();

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Tests that the warm out forms of keel/covariance.hpp allocate nothing through Eigen either.
+// Tests that the warm out forms of keel/covariance.hpp, keel/factors.hpp and keel/har.hpp
+// allocate nothing through Eigen either.
 // Eigen allocates with std::malloc, which support/allocations.cpp (a replaced operator new)
 // does not see, so covariance_test's allocation test covers only keel's own containers. Here
 // EIGEN_RUNTIME_NO_MALLOC makes every Eigen heap allocation call eigen_assert, defined below to
@@ -15,12 +16,16 @@ inline long eigen_mallocs = 0;  // eigen_assert failures: only the malloc check 
 #define eigen_assert(x) ((x) ? void(0) : void(++keel_test::eigen_mallocs))
 
 #include <cmath>
+#include <cstddef>
 #include <random>
+#include <vector>
 
 #include <Eigen/Core>
 #include <catch2/catch.hpp>
 
 #include <keel/covariance.hpp>
+#include <keel/factors.hpp>
+#include <keel/har.hpp>
 
 namespace {
 
@@ -78,4 +83,29 @@ TEST_CASE("warm covariance out forms make no Eigen allocation", "[covariance][al
   // The single-factor target once formed two temporaries a call (x' m / t and S beta).
   CHECK(warm_mallocs([&] { keel::ledoit_wolf(x, shrunk, sws, {.target = keel::shrinkage_target::single_factor}); }) ==
         0);
+}
+
+TEST_CASE("warm factor_regression and HAR out forms make no Eigen allocation", "[factors][har][allocation]") {
+  // The OLS core applies Q' one reflector at a time: Eigen's applyHouseholderOnTheLeft formed
+  // tau v on the heap for each one (three per warm factor_regression of three factors).
+  const Eigen::MatrixXd x = panel(300, 3, 4, false);
+  Eigen::VectorXd y = 0.5 * x.col(0) - 0.2 * x.col(2);
+  const Eigen::MatrixXd noise = panel(300, 1, 5, false);
+  y += noise.col(0);
+  keel::factor_fit<double> fit;
+  keel::factor_fit<double>::workspace fws;
+  CHECK(warm_mallocs([&] { keel::factor_regression(y, x, fit, fws); }) == 0);
+  CHECK(warm_mallocs([&] { keel::factor_regression(y, x, fit, fws, {.intercept = false}); }) == 0);
+  std::vector<double> rv(600);
+  for (std::size_t i = 0; i < rv.size(); ++i) {
+    const double r = noise(static_cast<Eigen::Index>(i % 300), 0) * (1.0 + 0.001 * static_cast<double>(i));
+    rv[i] = r * r + 1e-6;
+  }
+  keel::har_model<double> model;
+  keel::har_model<double>::workspace hws;
+  CHECK(warm_mallocs([&] { keel::har_fit(rv, model, hws); }) == 0);
+  CHECK(warm_mallocs([&] { keel::har_fit(rv, model, hws, {.scale = keel::har_scale::log_variance}); }) == 0);
+  keel::har_forecast<double> forecast;
+  keel::har_forecast<double>::workspace forecast_ws;
+  CHECK(warm_mallocs([&] { model.forecast(rv, 10, forecast, forecast_ws); }) == 0);
 }
