@@ -175,15 +175,6 @@ struct rolling_sharpe_workspace {
   std::vector<Acc> scratch;     ///< the returns as contiguous Acc, when they are not
 };
 
-/// Scratch of a dated rolling form's `out` form: the observed rows, the series result and its
-/// workspace (so a warm call allocates nothing).
-template <class Key, class Real, class Rolled>
-struct dated_rolling_workspace {
-  std::vector<Key> keys;                 ///< keys of the rows kept (NaN rows skipped)
-  std::vector<Real> values;              ///< their values
-  Rolled rolled;                         ///< the series result
-  typename Rolled::workspace rolled_ws;  ///< the series form's workspace
-};
 }  // namespace detail
 
 /// rolling_sharpe of a series: element k is the Sharpe ratio of the window [k, k + window).

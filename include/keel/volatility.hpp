@@ -154,18 +154,6 @@ struct rolling_volatility_result {
   using workspace = detail::volatility_workspace<detail::accum_t<Real>>;
 };
 
-namespace detail {
-/// Scratch of the dated rolling_volatility out form: the present values with their keys, the
-/// plain rolling result and its workspace.
-template <class Key, class Real>
-struct dated_rolling_volatility_workspace {
-  std::vector<Key> keys;                                        ///< keys of the present values
-  std::vector<Real> values;                                     ///< the present values
-  rolling_volatility_result<Real> rolled;                       ///< the rolling result of the values
-  typename rolling_volatility_result<Real>::workspace rolling;  ///< the scratch of that result
-};
-}  // namespace detail
-
 /// Rolling volatilities of a dated series: `volatilities` keyed by each window's last key
 /// (missing values dropped first), a DatedSeries named like the input.
 template <class Key, class Real = double>
@@ -173,7 +161,7 @@ struct dated_rolling_volatility {
   dated_series<Key, Real> volatilities;  ///< annualised volatility per window, keyed by window end
   /// reusable scratch of the out forms (opaque; not part of the result); default-constructible,
   /// reused by a warm call
-  using workspace = detail::dated_rolling_volatility_workspace<Key, Real>;
+  using workspace = detail::dated_rolling_workspace<Key, Real, rolling_volatility_result<Real>>;
 };
 
 /// The result of ewma_volatility.
@@ -452,7 +440,7 @@ void rolling_volatility(const D& returns, std::ptrdiff_t window, dated_rolling_v
                         typename dated_rolling_volatility<Key, Real>::workspace& ws,
                         realized_volatility_options options = {}) {
   detail::present_values("rolling_volatility", returns, ws.keys, ws.values);
-  rolling_volatility(ws.values, window, ws.rolled, ws.rolling, options);
+  rolling_volatility(ws.values, window, ws.rolled, ws.rolled_ws, options);
   detail::dated_series_access::keys(out.volatilities).assign(ws.keys.begin() + (window - 1), ws.keys.end());
   detail::dated_series_access::values(out.volatilities) = ws.rolled.volatilities;
   detail::dated_series_access::name(out.volatilities) = detail::series_name(returns, {});

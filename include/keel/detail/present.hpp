@@ -46,6 +46,16 @@ void observed_rows(std::string_view fn, const D& d, std::vector<Key>* keys, std:
   }
 }
 
+/// Scratch of a dated rolling form (performance.hpp, volatility.hpp)'s `out` form: the observed rows, the series result
+/// and its workspace (so a warm call allocates nothing).
+template <class Key, class Real, class Rolled>
+struct dated_rolling_workspace {
+  std::vector<Key> keys;                 ///< keys of the rows kept (NaN rows skipped)
+  std::vector<Real> values;              ///< their values
+  Rolled rolled;                         ///< the series result
+  typename Rolled::workspace rolled_ws;  ///< the series form's workspace
+};
+
 /// The present (non-NaN) values of a dated series and their keys (observed_rows).
 template <class D, class Key, class Real>
 void present_values(std::string_view fn, const D& d, std::vector<Key>& kept_keys, std::vector<Real>& kept) {
