@@ -3,6 +3,7 @@
 // constraints, kelly_weights, the errors, PyPortfolioOpt's published results on
 // stock_prices.csv and a regression found by markowitz_fuzz.
 #include <cmath>
+#include <random>
 
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
@@ -171,4 +172,35 @@ TEST_CASE("markowitz regression: a zero covariance (a linear programme) with a l
   CHECK(u.weights.sum() == Approx(1).epsilon(1e-15));
   CHECK(u.weights.minCoeff() >= 0);
   CHECK(u.expected_return == Approx(2.2e101).epsilon(1e-15));
+}
+
+TEST_CASE("targets at the attainable ends of the frontier are attained", "[markowitz][frontier][ends]") {
+  // Tried as a new user would: efficient_return(mu, cov, max mu) threw infeasible on 11 of
+  // these 300 long-only problems (the top corner's mu'w came out an ulp or two below max mu),
+  // and efficient_risk at min_variance's own volatility on 2. Every peer solves both.
+  std::mt19937_64 gen(3);
+  std::normal_distribution<double> z(0, 1);
+  std::uniform_real_distribution<double> u(0.01, 0.2);
+  for (int trial = 0; trial < 300; ++trial) {
+    const Eigen::Index n = 2 + trial % 12;
+    Eigen::MatrixXd a(n + 5, n);
+    for (Eigen::Index i = 0; i < a.rows(); ++i)
+      for (Eigen::Index j = 0; j < n; ++j) a(i, j) = 0.1 * z(gen);
+    Eigen::MatrixXd cov = a.transpose() * a / static_cast<double>(n + 5);
+    cov.diagonal().array() += 0.001;
+    Eigen::VectorXd mu(n);
+    for (Eigen::Index i = 0; i < n; ++i) mu(i) = u(gen);
+    INFO("trial " << trial << ", n = " << n);
+    Eigen::Index best = 0;
+    const double top = mu.maxCoeff(&best);
+    const auto p = keel::efficient_return(mu, cov, top);
+    CHECK(p.expected_return == Approx(top).epsilon(1e-14));
+    CHECK(p.weights(best) == Approx(1).margin(1e-12));
+    CHECK_THROWS_AS(keel::efficient_return(mu, cov, top * (1 + 1e-9)), keel::infeasible);
+    const auto mv = keel::min_variance(cov);
+    const auto q = keel::efficient_risk(mu, cov, mv.volatility);
+    CHECK(q.volatility == Approx(mv.volatility).epsilon(1e-14));
+    CHECK((q.weights - mv.weights).cwiseAbs().maxCoeff() <= 1e-9);
+    CHECK_THROWS_AS(keel::efficient_risk(mu, cov, mv.volatility * (1 - 1e-9)), keel::infeasible);
+  }
 }

@@ -700,6 +700,8 @@ max_sharpe(const M& mu, const Eigen::MatrixBase<DCov>& cov, R risk_free,
 /// and the constraints (PyPortfolioOpt's semantics), exactly: linear interpolation between
 /// the two frontier corners around the target.
 /// \pre finite target_return; mu, cov, risk_free as max_sharpe.
+/// A target within rounding (16 n eps relative) of the largest attainable return, such as
+/// max mu for a long-only budget, is attained by the top corner.
 /// \throws infeasible when target_return is above the largest return the constraints allow
 ///         (the message gives the frontier's range); singular_problem as min_variance.
 /// \returns portfolio{weights, expected_return, volatility, sharpe (rf = options.risk_free,
@@ -725,6 +727,8 @@ template <Series M, class DCov>
 /// target_volatility and the constraints, exactly: on the frontier segment that reaches the
 /// target the variance is a quadratic in the position, solved in closed form.
 /// \pre target_volatility finite and >= 0; mu, cov, risk_free as max_sharpe.
+/// A target within rounding (16 n eps relative, in variance) of the minimum volatility, such
+/// as min_variance's own volatility, gives the minimum-variance portfolio itself.
 /// \throws infeasible when target_volatility is below the minimum volatility (named in the
 ///         message); a target above the largest volatility gives the maximum-return portfolio.
 /// \returns portfolio{weights, expected_return, volatility, sharpe (rf = options.risk_free,

@@ -155,6 +155,23 @@ template <class Acc>
   return path.unbounded && path.ray_return > 0 ? std::numeric_limits<Acc>::infinity() : path.returns.back();
 }
 
+/// The relative rounding of a sum of n products over the frontier's weights, with a margin
+/// for the path's own rounding: 16 n eps (n the number of assets). Targets this close to an
+/// attainable end of the frontier are that end.
+template <class Acc>
+[[nodiscard]] Acc end_tolerance(const frontier_path<Acc>& path) {
+  return 16 * static_cast<Acc>(std::max<Eigen::Index>(1, path.weights.front().size())) *
+         std::numeric_limits<Acc>::epsilon();
+}
+
+/// The scale of the returns' rounding: the largest |return| on the path.
+template <class Acc>
+[[nodiscard]] Acc return_scale(const frontier_path<Acc>& path) {
+  Acc scale = 0;
+  for (const Acc r : path.returns) scale = std::max(scale, std::abs(r));
+  return scale;
+}
+
 /// The efficient portfolio of least variance with return >= target (the minimum-variance
 /// portfolio when it already earns the target).
 /// \throws infeasible when the target is above the largest return on the frontier.
@@ -171,6 +188,11 @@ template <class Acc>
     }
   }
   if (path.unbounded && path.ray_return > 0) return point_on(path, K, (target - path.returns.back()) / path.ray_return);
+  // The top corner's return mu'w is a rounded sum of n products (and its weights carry the
+  // path's rounding), so the largest attainable return, max mu itself for a long-only budget,
+  // can come out a few ulps below the target that names it: within that rounding the target
+  // is attained, by the top corner (every peer solves it: 100% in the best asset).
+  if (target - path.returns.back() <= end_tolerance(path) * return_scale(path)) return point_on(path, K, Acc(0));
   throw infeasible(message(fn, "target_return = " + number_text(static_cast<double>(target)) +
                                    " is above the largest return the constraints allow, " +
                                    number_text(static_cast<double>(path.returns.back())) +
@@ -196,7 +218,12 @@ template <class Acc>
 [[nodiscard]] path_point<Acc> at_volatility(std::string_view fn, const frontier_path<Acc>& path, Acc target) {
   const Acc v_target = target * target;
   const Acc v_min = path.variances.front();
-  if (v_target < v_min * (1 - 8 * std::numeric_limits<Acc>::epsilon()))
+  // Within the rounding of w'Sigma w the minimum volatility itself (min_variance's, computed
+  // in another order) is attained, by the first corner: exactly, since near the minimum the
+  // variance is flat in the weights and a rounding above it would move them by its root.
+  const Acc tol = end_tolerance(path);
+  if (v_target >= v_min * (1 - tol) && v_target <= v_min * (1 + tol)) return point_on(path, 0, Acc(0));
+  if (v_target < v_min * (1 - tol))
     throw infeasible(message(fn, "target_volatility = " + number_text(static_cast<double>(target)) +
                                      " is below the minimum volatility the constraints allow, " +
                                      number_text(static_cast<double>(std::sqrt(v_min)))));
