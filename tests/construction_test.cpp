@@ -288,3 +288,21 @@ TEST_CASE("risk_budgeting: an ill-conditioned covariance is solved to what doubl
   CHECK(p.weights.minCoeff() > 0);
   CHECK(contribution_error(p.weights, s, equal) <= 1e-7);
 }
+
+TEST_CASE("risk_budgeting: volatilities from 1e-6 to 1 (positive definiteness is judged on the correlations)",
+          "[construction]") {
+  std::mt19937_64 rng(12);
+  const Eigen::Index n = 10;
+  const Eigen::MatrixXd base = factor_covariance(n, 2, rng);
+  Eigen::VectorXd scale(n);
+  for (Eigen::Index i = 0; i < n; ++i) scale(i) = std::pow(10.0, -6.0 + 6.0 * static_cast<double>(i) / 9.0);
+  const Eigen::MatrixXd s = scale.asDiagonal() * base * scale.asDiagonal();
+  const std::vector<double> budgets = random_budgets(n, rng);
+  const auto p = keel::risk_budgeting(s, {.budgets = budgets});
+  CHECK(contribution_error(p.weights, s, normalised(budgets, n)) <= 1e-10);
+  // The weights of D S D are those of S divided by D, renormalised.
+  const auto q = keel::risk_budgeting(base, {.budgets = budgets});
+  Eigen::VectorXd expected = q.weights.cwiseQuotient(scale);
+  expected /= expected.sum();
+  CHECK(((p.weights - expected).array() / expected.array()).abs().maxCoeff() <= 1e-13);
+}

@@ -86,17 +86,22 @@ template <class Acc>
   return b;
 }
 
-/// Throws singular_problem unless q is positive definite (a Cholesky factor exists and its
-/// smallest pivot is above rounding), naming q's smallest eigenvalue.
+/// Throws singular_problem unless q is positive definite, naming q's smallest eigenvalue; the
+/// test is on the correlation form D^-1/2 q D^-1/2 (D = diag q), which must have a Cholesky
+/// factor whose smallest pivot is above rounding, so that assets of very different variances
+/// are judged alike. Returns D^-1/2 (the scale of the correlation form).
 template <class Acc>
-void require_positive_definite(std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
-  Eigen::LLT<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>> llt(q);
-  if (llt.info() == Eigen::Success) {
-    const Acc pivot = llt.matrixLLT().diagonal().cwiseAbs2().minCoeff();
-    if (pivot > 64 * static_cast<Acc>(q.rows()) * std::numeric_limits<Acc>::epsilon() * q.diagonal().maxCoeff()) return;
+[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> require_positive_definite(
+    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
+  using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
+  if ((q.diagonal().array() > 0).all()) {
+    const Eigen::Matrix<Acc, Eigen::Dynamic, 1> scale = q.diagonal().cwiseSqrt().cwiseInverse();
+    const Eigen::LLT<matrix> llt(matrix(scale.asDiagonal() * q * scale.asDiagonal()));
+    if (llt.info() == Eigen::Success && llt.matrixLLT().diagonal().cwiseAbs2().minCoeff() >
+                                            64 * static_cast<Acc>(q.rows()) * std::numeric_limits<Acc>::epsilon())
+      return scale;
   }
-  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>> eig(q,
-                                                                                              Eigen::EigenvaluesOnly);
+  const Eigen::SelfAdjointEigenSolver<matrix> eig(q, Eigen::EigenvaluesOnly);
   throw singular_problem(message(fn, "cov is not positive definite: its smallest eigenvalue is " +
                                          number_text(static_cast<double>(eig.eigenvalues().minCoeff())) +
                                          "; estimate it with ledoit_wolf, or repair it"));
@@ -230,17 +235,20 @@ template <class DCov>
   detail::load_covariance(fn, cov, q);
   const Eigen::Index n = q.rows();
   const vector b = detail::normalised_budgets<acc>(fn, options.budgets, n);
-  detail::require_positive_definite(fn, q);
+  // The weights of D S D are D^-1 times those of S (D diagonal, positive): solve on the
+  // correlation form, better conditioned, and scale back.
+  const vector scale = detail::require_positive_definite(fn, q);
+  const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> c = scale.asDiagonal() * q * scale.asDiagonal();
   std::vector<Eigen::Index> held;
   for (Eigen::Index i = 0; i < n; ++i)
     if (b(i) > 0) held.push_back(i);
   vector w = vector::Zero(n);
   if (static_cast<Eigen::Index>(held.size()) == n) {
-    w = detail::solve_risk_budgeting(fn, q, b);
+    w = detail::solve_risk_budgeting(fn, c, b).cwiseProduct(scale);
   } else {
-    const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> sub = q(held, held);
+    const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> sub = c(held, held);
     const vector x = detail::solve_risk_budgeting(fn, sub, vector(b(held)));
-    w(held) = x;
+    w(held) = x.cwiseProduct(vector(scale(held)));
   }
   w /= w.sum();
   const acc variance = w.dot(q * w);
