@@ -86,6 +86,16 @@ template <class Acc>
   return b;
 }
 
+/// D q D for a diagonal D = diag(d), coefficient by coefficient.
+template <class Acc>
+[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> scaled_both_sides(
+    const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& d) {
+  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> out(q.rows(), q.cols());
+  for (Eigen::Index j = 0; j < q.cols(); ++j)
+    for (Eigen::Index i = 0; i < q.rows(); ++i) out(i, j) = d(i) * q(i, j) * d(j);
+  return out;
+}
+
 /// Throws singular_problem unless q is positive definite, naming q's smallest eigenvalue; the
 /// test is on the correlation form D^-1/2 q D^-1/2 (D = diag q), which must have a Cholesky
 /// factor whose smallest pivot is above rounding, so that assets of very different variances
@@ -96,7 +106,7 @@ template <class Acc>
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
   if ((q.diagonal().array() > 0).all()) {
     const Eigen::Matrix<Acc, Eigen::Dynamic, 1> scale = q.diagonal().cwiseSqrt().cwiseInverse();
-    const Eigen::LLT<matrix> llt(matrix(scale.asDiagonal() * q * scale.asDiagonal()));
+    const Eigen::LLT<matrix> llt(scaled_both_sides(q, scale));
     if (llt.info() == Eigen::Success && llt.matrixLLT().diagonal().cwiseAbs2().minCoeff() >
                                             64 * static_cast<Acc>(q.rows()) * std::numeric_limits<Acc>::epsilon())
       return scale;
@@ -238,7 +248,7 @@ template <class DCov>
   // The weights of D S D are D^-1 times those of S (D diagonal, positive): solve on the
   // correlation form, better conditioned, and scale back.
   const vector scale = detail::require_positive_definite(fn, q);
-  const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> c = scale.asDiagonal() * q * scale.asDiagonal();
+  const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> c = detail::scaled_both_sides(q, scale);
   std::vector<Eigen::Index> held;
   for (Eigen::Index i = 0; i < n; ++i)
     if (b(i) > 0) held.push_back(i);
