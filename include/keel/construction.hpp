@@ -11,7 +11,8 @@
 //   - cov (N x N) is an Eigen matrix expression, positive definite; it is read in its own
 //     units (annualised or not: the weights do not depend on its scale).
 //   - Budgets are shares of risk: non-negative, at least one positive; they are normalised to
-//     sum to 1. A zero budget gives a zero weight (the asset is left out of the solve).
+//     sum to 1. A zero budget gives a zero weight (the asset is left out of the solve, but
+//     cov as a whole must still be positive definite).
 //   - The result is keel's portfolio: weights summing to 1, expected_return 0 (no mu is given;
 //     see portfolio_performance), volatility sqrt(w'Sigma w), sharpe 0.
 //   - Not yet: per-asset bounds and group limits (issue 19's constrained risk budgeting); the
@@ -223,10 +224,12 @@ template <class Acc>
 /// contributions equal the budgets, w_i (Sigma w)_i / w'Sigma w = b_i (equal risk
 /// contribution when options.budgets is empty). Solved as Spinu's strictly convex problem
 /// \f[ x^* = \arg\min_{x > 0} \tfrac12 x'\Sigma x - \textstyle\sum_i b_i \log x_i,\quad w = x^* / 1'x^* \f]
-/// by cyclical coordinate descent finished by Newton's method with a backtracking line search,
-/// to contributions within 1e-12 of the budgets (at rounding level when cov is well
-/// conditioned; within about cond(cov) x 1e-16 when that is larger). A zero budget gives a zero weight; the other
-/// assets solve the sub-problem. \pre cov square, finite, symmetric; budgets empty or N values, finite, >= 0, with a
+/// by cyclical coordinate descent finished by Newton's method with a backtracking line
+/// search, to contributions within 1e-12 of the budgets (at rounding level when cov is well
+/// conditioned; within about cond(cov) x 1e-16 when that is larger). It is solved on the
+/// correlation form D^-1/2 cov D^-1/2 (D = diag cov) and scaled back. A zero budget gives a
+/// zero weight; the other assets solve the sub-problem.
+/// \pre cov square, finite, symmetric; budgets empty or N values, finite, >= 0, with a
 ///      positive sum; else invalid_input naming the index and value.
 /// \throws singular_problem when cov is not positive definite (naming its smallest eigenvalue)
 ///         or Newton's method does not converge.
