@@ -7,6 +7,7 @@
 #include <keel/attribution.hpp>
 #include <keel/beta.hpp>
 #include <keel/concentration.hpp>
+#include <keel/construction.hpp>
 #include <keel/covariance.hpp>
 #include <keel/csv.hpp>
 #include <keel/error.hpp>
