@@ -278,9 +278,42 @@ section hedge_section(const keel::snapshot& s) {
   return out;
 }
 
+section construction_section(const keel::snapshot& s) {
+  const auto& all = s.construction.portfolios;
+  section out{"10. Portfolio construction",
+              "long-only, fully invested portfolios of the held assets; annualised sample mean and covariance, " +
+                  window_text(s),
+              {},
+              {}};
+  table t({"portfolio", "return", "volatility", "CVaR 95% 1d", "max drawdown", "div. ratio", "turnover"});
+  std::vector<std::string> weight_columns{"symbol"};
+  std::vector<const keel::snapshot_alternative*> shown;
+  for (const auto& a : all) {
+    if (!a.reason.empty()) {
+      out.notes.push_back(a.name + ": not available (" + a.reason + ")");
+      continue;
+    }
+    t.add({a.name, pct(a.expected_return), pct(a.volatility), pct(a.cvar_95), pct(a.max_drawdown),
+           fixed(a.diversification_ratio, 3), pct(a.turnover, 1)});
+    weight_columns.push_back(a.name);
+    shown.push_back(&a);
+  }
+  out.tables.emplace_back("", std::move(t));
+  table w(weight_columns);
+  for (std::size_t i = 0; i < s.positions.size(); ++i) {
+    std::vector<std::string> row{s.positions[i].symbol};
+    for (const auto* a : shown) row.push_back(pct(a->weights(static_cast<Eigen::Index>(i)), 1));
+    w.add(row);
+  }
+  out.tables.emplace_back("Weights:", std::move(w));
+  out.notes.push_back("turnover: sum |w - current w|, the fraction of the book traded to reach each portfolio");
+  return out;
+}
+
 std::vector<section> sections(const keel::snapshot& s) {
-  return {positions_section(s),   beta_section(s),   exposure_section(s), volatility_section(s), var_section(s),
-          performance_section(s), stress_section(s), limits_section(s),   hedge_section(s)};
+  return {positions_section(s),   beta_section(s),   exposure_section(s), volatility_section(s),
+          var_section(s),         performance_section(s), stress_section(s), limits_section(s),
+          hedge_section(s),       construction_section(s)};
 }
 
 void print_text(std::ostream& out, const std::string& heading, const std::vector<section>& all) {
@@ -445,6 +478,15 @@ std::string frontier_chart(const keel::snapshot& s) {
   if (f.max_sharpe)
     plot.marker(f.max_sharpe->volatility, f.max_sharpe->expected_return, "maximum Sharpe", "#2ca02c",
                 keel_example::marker_shape::star);
+  // The construction section's other optimisers (minimum variance and maximum Sharpe are the
+  // frontier's own, drawn above).
+  const std::vector<std::pair<std::string, std::string>> others = {{"equal risk contribution", "#9467bd"},
+                                                                    {"hierarchical risk parity", "#8c564b"},
+                                                                    {"maximum diversification", "#17becf"}};
+  for (const auto& [name, colour] : others)
+    for (const auto& a : s.construction.portfolios)
+      if (a.name == name && a.reason.empty())
+        plot.marker(a.volatility, a.expected_return, name, colour, keel_example::marker_shape::square);
   plot.marker(c.portfolio_volatility, c.portfolio_return, "this portfolio", "#d62728",
               keel_example::marker_shape::circle);
   std::ostringstream out;

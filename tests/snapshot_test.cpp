@@ -110,6 +110,90 @@ bool close(double a, double b, double rel) {
   return std::abs(a - b) <= rel * std::max({1.0, std::abs(a), std::abs(b)});
 }
 
+/// Section 10: each row's figures recomputed from its weights with the reference returns (long
+/// double sums, explicit loops), and each optimiser's defining property.
+void check_construction(const keel::snapshot& s, const reference& ref, const keel::snapshot_options& o) {
+  const auto n = ref.assets.size();
+  const auto t = ref.portfolio.size();
+  const ld periods = o.periods_per_year;
+  const auto& rows = s.construction.portfolios;
+  REQUIRE(rows.size() >= 4);
+  CHECK(rows[0].name == "current");
+  REQUIRE(rows[0].reason.empty());
+  std::vector<std::vector<ld>> cov(n, std::vector<ld>(n));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < n; ++k) cov[i][k] = cov_ld(ref.assets[i], ref.assets[k]);
+  std::set<std::string> names;
+  for (const auto& a : rows) {
+    INFO(a.name);
+    CHECK(names.insert(a.name).second);
+    if (!a.reason.empty()) continue;
+    REQUIRE(a.weights.size() == static_cast<Eigen::Index>(n));
+    const auto w = [&](std::size_t i) { return static_cast<ld>(a.weights(static_cast<Eigen::Index>(i))); };
+    ld sum = 0, mean = 0, variance = 0, spread = 0, traded = 0;
+    std::vector<double> r(t, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      sum += w(i);
+      mean += w(i) * mean_ld(ref.assets[i]);
+      spread += std::fabs(w(i)) * std::sqrt(cov[i][i]);
+      traded += std::fabs(w(i) - static_cast<ld>(ref.weights[i]));
+      for (std::size_t k = 0; k < n; ++k) variance += w(i) * cov[i][k] * w(k);
+      if (a.name != "current") CHECK(w(i) >= 0);
+    }
+    for (std::size_t u = 0; u < t; ++u) {
+      ld x = 0;
+      for (std::size_t i = 0; i < n; ++i) x += w(i) * ref.assets[i][u];
+      r[u] = static_cast<double>(x);
+    }
+    CHECK(close(static_cast<double>(sum), 1, 1e-12));
+    CHECK(close(a.expected_return, static_cast<double>(mean * periods), 1e-11));
+    CHECK(close(a.volatility, static_cast<double>(std::sqrt(variance * periods)), 1e-11));
+    CHECK(close(a.diversification_ratio, static_cast<double>(spread / std::sqrt(variance)), 1e-11));
+    CHECK(close(a.turnover, static_cast<double>(traded), 1e-12));
+    // CVaR 95%: minus the mean of the k = floor((T - 1) 0.05) + 1 smallest returns (empyrical).
+    std::vector<double> sorted = r;
+    std::sort(sorted.begin(), sorted.end());
+    const auto k = static_cast<std::size_t>(std::floor(static_cast<double>(t - 1) * 0.05)) + 1;
+    ld tail = 0;
+    for (std::size_t u = 0; u < k; ++u) tail += sorted[u];
+    CHECK(close(a.cvar_95, static_cast<double>(-tail / static_cast<ld>(k)), 1e-11));
+    // Maximum drawdown of wealth prod (1 + r).
+    ld wealth = 1, peak = 1, depth = 0;
+    for (double x : r) {
+      wealth *= 1 + static_cast<ld>(x);
+      peak = std::max(peak, wealth);
+      depth = std::max(depth, 1 - wealth / peak);
+    }
+    CHECK(close(a.max_drawdown, static_cast<double>(depth), 1e-11));
+  }
+  // The current row repeats the snapshot's own figures for the book.
+  CHECK(close(rows[0].volatility, s.volatility.volatility, 1e-12));
+  CHECK(close(rows[0].diversification_ratio, s.volatility.diversification_ratio, 1e-12));
+  CHECK(rows[0].turnover == 0);
+  // Minimum variance and maximum Sharpe are the frontier chart's own portfolios.
+  const auto row = [&](const std::string& name) -> const keel::snapshot_alternative& {
+    const auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& a) { return a.name == name; });
+    REQUIRE(it != rows.end());
+    return *it;
+  };
+  if (s.charts.frontier) {
+    CHECK(close(row("minimum variance").volatility, s.charts.frontier->min_variance.volatility, 1e-12));
+    if (s.charts.frontier->max_sharpe && row("maximum Sharpe").reason.empty())
+      CHECK(close(row("maximum Sharpe").volatility, s.charts.frontier->max_sharpe->volatility, 1e-12));
+  }
+  // Equal risk contribution: every w_i (C w)_i / w'C w is 1 / n.
+  const auto& erc = row("equal risk contribution");
+  REQUIRE(erc.reason.empty());
+  ld total = 0;
+  std::vector<ld> part(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < n; ++k)
+      part[i] += static_cast<ld>(erc.weights(static_cast<Eigen::Index>(i))) * cov[i][k] *
+                 static_cast<ld>(erc.weights(static_cast<Eigen::Index>(k)));
+  for (ld x : part) total += x;
+  for (ld x : part) CHECK(std::fabs(static_cast<double>(x / total) - 1.0 / static_cast<double>(n)) < 1e-10);
+}
+
 /// The checks every data set gets: each section against direct calls and independent sums.
 void check_snapshot(const keel::snapshot& s, const keel::price_table& p, const std::vector<keel::holding>& h,
                     const keel::snapshot_options& o) {
@@ -229,6 +313,7 @@ void check_snapshot(const keel::snapshot& s, const keel::price_table& p, const s
   CHECK(close(s.charts.portfolio_cumulative.back(), static_cast<double>(g - 1), 1e-12));
   CHECK(s.charts.rolling_beta.size() == s.charts.beta_dates.size());
   CHECK(s.charts.rolling_volatility.size() == s.charts.volatility_dates.size());
+  check_construction(s, ref, o);
 }
 
 }  // namespace
@@ -451,6 +536,38 @@ TEST_CASE("risk_snapshot: a bad price anywhere up to as_of is named, or its symb
   auto odd = o;
   odd.bad_prices = static_cast<keel::bad_price_rule>(7);
   CHECK_THROWS_WITH(keel::prepare_universe(p, odd), Contains("bad_prices"));
+}
+
+TEST_CASE("risk_snapshot: an optimiser with no answer for the book gives its reason, not a failure", "[snapshot]") {
+  // Three assets that all fall over the window: no long-only portfolio earns more than rf = 0,
+  // so max_sharpe has no answer; the others do, and the snapshot still completes.
+  keel::price_table t;
+  const std::ptrdiff_t days = 121;
+  t.symbols = {"AAA", "BBB", "CCC", "MKT"};
+  t.prices.resize(days, 4);
+  std::chrono::sys_days d = std::chrono::year_month_day{std::chrono::year{2024}, std::chrono::January, std::chrono::day{1}};
+  for (std::ptrdiff_t k = 0; k < days; ++k, d += std::chrono::days{1}) {
+    t.dates.emplace_back(d);
+    const double x = static_cast<double>(k);
+    t.prices(k, 0) = 100 * std::exp(-0.002 * x + 0.01 * std::sin(0.9 * x));
+    t.prices(k, 1) = 50 * std::exp(-0.001 * x + 0.015 * std::cos(1.3 * x));
+    t.prices(k, 2) = 20 * std::exp(-0.003 * x + 0.02 * std::sin(2.1 * x + 1));
+    t.prices(k, 3) = (t.prices(k, 0) + t.prices(k, 1) + t.prices(k, 2)) / 3;
+  }
+  keel::snapshot_options o{.market = "MKT", .window = 120};
+  o.mc_paths = 1000;
+  const std::vector<keel::holding> h = {{"AAA", 10, "X"}, {"BBB", 20, "Y"}, {"CCC", 30, "Z"}};
+  const auto s = keel::risk_snapshot(h, t, o);
+  const auto& rows = s.construction.portfolios;
+  const auto it = std::find_if(rows.begin(), rows.end(), [](const auto& a) { return a.name == "maximum Sharpe"; });
+  REQUIRE(it != rows.end());
+  CHECK_THAT(it->reason, Contains("max_sharpe"));
+  CHECK(it->weights.size() == 0);
+  CHECK(it->volatility == 0);
+  for (const auto& a : rows)
+    if (a.name != "maximum Sharpe") CHECK(a.reason.empty());
+  const auto ref = recompute(t, h, o.market, o.window);
+  check_construction(s, ref, o);
 }
 
 TEST_CASE("risk_snapshot: progress reports sections in order up to 1", "[snapshot]") {

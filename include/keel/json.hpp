@@ -89,7 +89,7 @@ inline constexpr int json_schema_version = 1;
 ///
 /// Fields, in order: schema_version (json_schema_version), inputs {as_of, first, last, window,
 /// market}, value, gross_value, positions, betas, exposure, volatility, var, performance,
-/// stress, limits, hedge, summary (to_json(risk_summary)); each is described field by field in
+/// stress, limits, hedge, construction, summary (to_json(risk_summary)); each is described field by field in
 /// the README ("keel-report", JSON schema). The charts section is not written (it is the HTML
 /// page's data, derived from the same numbers). Conventions: this header's.
 /// \returns an ordered object; throws only what nlohmann or std::string throw (std::bad_alloc).
@@ -349,6 +349,24 @@ inline nlohmann::ordered_json to_json(const snapshot& s) {
                   {"limit_values_after", json_limit_values(h.values_after)},
                   {"limits_after", json_limits(h.limits_after)},
                   {"would_breach", json_limits(h.would_breach)}};
+  json_doc construction = json_doc::array();
+  for (const auto& a : s.construction.portfolios) {
+    json_doc row = {{"name", a.name}, {"reason", a.reason.empty() ? json_doc(nullptr) : json_doc(a.reason)}};
+    if (a.reason.empty()) {
+      json_doc weights = json_doc::object();
+      for (std::size_t i = 0; i < s.positions.size() && i < static_cast<std::size_t>(a.weights.size()); ++i)
+        weights[s.positions[i].symbol] = a.weights(static_cast<Eigen::Index>(i));
+      row["weights"] = std::move(weights);
+      row["expected_return"] = a.expected_return;
+      row["volatility"] = a.volatility;
+      row["cvar_95"] = a.cvar_95;
+      row["max_drawdown"] = a.max_drawdown;
+      row["diversification_ratio"] = a.diversification_ratio;
+      row["turnover"] = a.turnover;
+    }
+    construction.push_back(std::move(row));
+  }
+  out["construction"] = std::move(construction);
   out["summary"] = to_json(s.summary);
   return out;
 }

@@ -17,7 +17,7 @@
 // date on or before options.as_of) -> per asset: market_beta, the sample covariance (n - 1),
 // volatilities (sample standard deviation, annualised) -> portfolio results, each computed by
 // the capability header that owns it (beta.hpp, concentration.hpp, volatility.hpp, har.hpp,
-// var.hpp, performance.hpp, stress.hpp, hedge.hpp, frontier.hpp).
+// var.hpp, performance.hpp, stress.hpp, hedge.hpp, frontier.hpp, construction.hpp).
 //
 // Conventions
 //   - Market value v_i = quantity_i x the last finite price on or before as_of; the net value
@@ -44,6 +44,14 @@
 //     cash, so V is unchanged and the post-trade weights are (v_i + notional_i) / V (they no
 //     longer sum to 1). An instrument that is also held: its order is added to the holding; one
 //     that is not becomes a position without a sector (left out of the sector limit).
+//   - Construction (section 10): the current book beside the long-only, fully invested
+//     portfolios of the held assets from keel's optimisers, each from the window's sample
+//     covariance and mean returns (annualised): minimum variance, maximum Sharpe (rf 0),
+//     equal risk contribution, hierarchical risk parity and maximum diversification. Each row
+//     gives the annualised mean return and volatility, the historical CVaR 95% (1 period) and
+//     the maximum drawdown of its window returns R w, the diversification ratio, and the
+//     turnover sum |w - w_current| to reach it. An optimiser with no answer for the book (a
+//     singular covariance; no asset with a positive mean, for max Sharpe) gives its reason.
 //   - The summary numbers of risk_snapshot come from summarize_risk's code path (bit for bit).
 //   - Volatility windows longer than the estimation window are dropped; the frontier chart is
 //     empty when the held assets' covariance is singular.
@@ -327,6 +335,27 @@ struct snapshot_hedge {
   std::vector<limit_status> would_breach;     ///< limits breached after the orders
 };
 
+/// One portfolio of the construction section, over the held assets (weights in their order).
+/// The figures hold when `reason` is empty; otherwise they are 0 and `reason` says why the
+/// optimiser has no answer for this book.
+struct snapshot_alternative {
+  std::string name;                   ///< "current", "minimum variance", "maximum Sharpe", ...
+  std::string reason;                 ///< empty, or the optimiser's error message
+  Eigen::VectorXd weights;            ///< one per position (the current book: values / V)
+  double expected_return = 0;         ///< w' mean x periods_per_year (the frontier chart's units)
+  double volatility = 0;              ///< sqrt(w' S w x periods_per_year), S the window's covariance
+  double cvar_95 = 0;                 ///< historical_cvar of R w over the window, 95%, 1 period (a fraction)
+  double max_drawdown = 0;            ///< max_drawdown(R w).depth over the window
+  double diversification_ratio = 0;   ///< sum |w_i| sigma_i / sigma_p
+  double turnover = 0;                ///< sum |w_i - current w_i| (rebalance_plan's turnover)
+};
+
+/// Section 10: the current book beside the long-only, fully invested portfolios of keel's
+/// optimisers over the same assets and window.
+struct snapshot_construction {
+  std::vector<snapshot_alternative> portfolios;  ///< current, then each optimiser (see risk_snapshot)
+};
+
 /// Chart series for the HTML page.
 struct snapshot_charts {
   std::vector<std::chrono::year_month_day> dates;             ///< the window's return dates
@@ -359,6 +388,7 @@ struct snapshot {
   snapshot_stress stress;                    ///< section 7
   snapshot_limits limits;                    ///< section 8
   snapshot_hedge hedge;                      ///< section 9
+  snapshot_construction construction;        ///< section 10
   snapshot_charts charts;                    ///< chart series
   risk_summary summary;                      ///< summarize_risk of the same inputs (same code path)
 };

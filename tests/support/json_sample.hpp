@@ -142,6 +142,21 @@ inline keel::snapshot json_sample_snapshot() {
   s.hedge.limits_after = {hard};
   s.hedge.would_breach = {};
 
+  keel::snapshot_alternative current;
+  current.name = "current";
+  current.weights = Eigen::Vector3d(0.9, -0.1, 0.2);
+  current.expected_return = 0.08;
+  current.volatility = 0.185;
+  current.cvar_95 = 0.024;
+  current.max_drawdown = 0.15;
+  current.diversification_ratio = 1.9;
+  current.turnover = 0;
+  s.construction.portfolios.push_back(current);
+  keel::snapshot_alternative none;
+  none.name = "maximum Sharpe";
+  none.reason = "max_sharpe: no \"portfolio\" earns more than rf";
+  s.construction.portfolios.push_back(none);
+
   keel::risk_summary& m = s.summary;
   m.value = s.value;
   m.gross_value = s.gross_value;

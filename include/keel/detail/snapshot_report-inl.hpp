@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include <keel/detail/snapshot_construction.hpp>
 #include <keel/detail/snapshot_pipeline.hpp>
 #include <keel/detail/snapshot_report.hpp>
 #include <keel/detail/snapshot_sections.hpp>
@@ -20,6 +21,7 @@ namespace keel::detail::snap {
 extern template risk_summary summary_of<void>(const book&, const snapshot_universe&, const snapshot_options&);
 extern template void volatility_section<void>(const book&, const snapshot_universe&, snapshot_volatility&);
 extern template void var_tail<void>(const book&, const snapshot_universe&, const snapshot_options&, snapshot_var&);
+extern template void construction_section<void>(const book&, const snapshot_universe&, snapshot_construction&);
 extern template void charts_section<void>(const book&, const snapshot_universe&, const snapshot_options&,
                                           snapshot_charts&);
 }  // namespace keel::detail::snap
@@ -56,6 +58,8 @@ KEEL_DEF snapshot risk_snapshot(std::span<const holding> holdings, const snapsho
   detail::snap::limits_section(s.summary, s.limits);
   detail::snap::report(options, "hedge", 0.85);
   detail::snap::hedge_section(fn, b, universe, options, s.summary.beta, s.hedge);
+  detail::snap::report(options, "construction", 0.87);
+  detail::snap::construction_section(b, universe, s.construction);
   detail::snap::report(options, "charts", 0.9);
   detail::snap::charts_section(b, universe, options, s.charts);
   detail::snap::report(options, "done", 1.0);

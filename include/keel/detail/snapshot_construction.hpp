@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// keel/detail/snapshot_construction.hpp: risk_snapshot's construction section, the current book
+// beside the portfolios keel's optimisers build from the same assets (owner: the snapshot
+// header). Included by detail/snapshot_report-inl.hpp and src/snapshot_construction.cpp; not public.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <keel/construction.hpp>
+#include <keel/detail/snapshot_pipeline.hpp>
+#include <keel/error.hpp>
+#include <keel/markowitz.hpp>
+#include <keel/performance.hpp>
+#include <keel/var.hpp>
+#include <keel/volatility.hpp>
+
+namespace keel::detail::snap {
+
+/// The held assets' window returns as a T x n panel (one column per position).
+template <class L = void>
+[[nodiscard]] Eigen::MatrixXd held_panel(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u) {
+  const Eigen::Index t = u.returns.rows(), n = b.weights.size();
+  Eigen::MatrixXd panel(t, n);
+  for (Eigen::Index i = 0; i < n; ++i) panel.col(i) = u.returns.col(b.columns[uz(i)]);
+  return panel;
+}
+
+/// One row of the section: the figures of weights w over the window. Every figure is the one
+/// the rest of the snapshot reports for the current book, so the current row repeats them.
+template <class L = void>
+void describe_alternative(const lazy_t<L, book>& b, const Eigen::MatrixXd& panel, double periods,
+                          snapshot_alternative& a) {
+  const Eigen::VectorXd r = panel * a.weights;
+  a.expected_return = a.weights.dot(b.means) * periods;
+  a.volatility = static_cast<double>(portfolio_volatility(a.weights, b.covariance)) * std::sqrt(periods);
+  a.cvar_95 = historical_cvar(r, {.confidence = 0.95});
+  a.max_drawdown = max_drawdown(r).depth;
+  a.diversification_ratio = diversification_ratio(a.weights, b.covariance);
+  a.turnover = (a.weights - b.weights).cwiseAbs().sum();
+}
+
+/// The construction section: the current book, then the long-only, fully invested minimum-
+/// variance, maximum-Sharpe (rf 0, the window's mean returns), equal-risk-contribution,
+/// hierarchical-risk-parity and maximum-diversification portfolios of the held assets, each
+/// from the window's sample covariance (as the rest of the snapshot). An optimiser that has no
+/// answer for this book (a singular covariance, no asset with a positive mean for max Sharpe)
+/// gives a row with its reason and no figures, rather than failing the snapshot.
+template <class L = void>
+void construction_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
+                          snapshot_construction& c) {
+  const double periods = u.periods_per_year;
+  const Eigen::MatrixXd panel = held_panel(b, u);
+  const Eigen::MatrixXd cov = b.covariance * periods;
+  const Eigen::VectorXd mu = b.means * periods;
+  const auto add = [&](std::string name, auto&& build) {
+    snapshot_alternative a;
+    a.name = std::move(name);
+    try {
+      a.weights = build();
+      describe_alternative(b, panel, periods, a);
+    } catch (const keel::error& e) {
+      std::string name_ = std::move(a.name);
+      a = snapshot_alternative{};  // no figures, only the reason
+      a.name = std::move(name_);
+      a.reason = e.what();
+    }
+    c.portfolios.push_back(std::move(a));
+  };
+  add("current", [&] { return Eigen::VectorXd(b.weights); });
+  add("minimum variance", [&] { return Eigen::VectorXd(min_variance(cov, weight_bounds::long_only()).weights); });
+  add("maximum Sharpe", [&] { return Eigen::VectorXd(max_sharpe(mu, cov, weight_bounds::long_only()).weights); });
+  add("equal risk contribution", [&] { return Eigen::VectorXd(risk_budgeting(cov).weights); });
+}
+
+}  // namespace keel::detail::snap
