@@ -12,12 +12,13 @@ template bl_posterior<double> black_litterman_posterior<double>(std::string_view
 template bl_posterior<long double> black_litterman_posterior<long double>(
     std::string_view, const Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
     const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
-    const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&, const Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
+    const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
+    const Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
     const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&, long double);
-template Eigen::VectorXd bl_tangency_weights<double>(std::string_view, const Eigen::MatrixXd&, const Eigen::VectorXd&,
+template Eigen::VectorXd bl_tangency_weights<double>(std::string_view, Eigen::MatrixXd&, const Eigen::VectorXd&,
                                                      double);
 template Eigen::Matrix<long double, Eigen::Dynamic, 1> bl_tangency_weights<long double>(
-    std::string_view, const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
+    std::string_view, Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
     const Eigen::Matrix<long double, Eigen::Dynamic, 1>&, long double);
 
 }  // namespace keel::detail

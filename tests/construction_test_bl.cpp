@@ -57,9 +57,7 @@ Eigen::MatrixXd factor_covariance(Eigen::Index n, Eigen::Index k, std::mt19937_6
 
 Eigen::VectorXd vols(const Eigen::MatrixXd& s) { return s.diagonal().cwiseSqrt(); }
 
-double ratio(const Eigen::VectorXd& w, const Eigen::MatrixXd& s) {
-  return vols(s).dot(w) / std::sqrt(w.dot(s * w));
-}
+double ratio(const Eigen::VectorXd& w, const Eigen::MatrixXd& s) { return vols(s).dot(w) / std::sqrt(w.dot(s * w)); }
 
 /// The best diversification ratio over every support set (long-only, fully invested).
 double brute_force_max_ratio(const Eigen::MatrixXd& s, Eigen::VectorXd& best_w) {
@@ -239,8 +237,7 @@ TEST_CASE("max_diversification: KKT to 1e-12 with upper bounds, groups and a lin
   CHECK(ratio(p.weights, s) <= ratio(keel::max_diversification(s).weights, s) + 1e-15);
 }
 
-TEST_CASE("max_diversification: no expected returns enter the weights, whatever their sign",
-          "[construction][maxdiv]") {
+TEST_CASE("max_diversification: no expected returns enter the weights, whatever their sign", "[construction][maxdiv]") {
   std::mt19937_64 rng(5);
   const Eigen::MatrixXd s = factor_covariance(6, 2, rng);
   const std::vector<double> mu{0.05, 0.1, -0.02, 0.07, 0.03, 0.01};
@@ -531,8 +528,7 @@ TEST_CASE("market_implied_returns and market_implied_risk_aversion: the formulae
   CHECK(max_abs(keel::market_implied_returns(b.s, caps, 2.5) - b.prior) <= 1e-16);
   // Prices 100, 110, 99: returns 0.1 and -0.1, mean 0, sample variance 0.02.
   const std::vector<double> prices{100, 110, 99};
-  CHECK(keel::market_implied_risk_aversion(prices, {.risk_free = 0.02}) ==
-        Approx(-0.02 / (0.02 * 252)).epsilon(1e-12));
+  CHECK(keel::market_implied_risk_aversion(prices, {.risk_free = 0.02}) == Approx(-0.02 / (0.02 * 252)).epsilon(1e-12));
   const std::vector<double> rets{0.1, -0.1, 0.04};
   const double m = 0.04 / 3, v = ((0.1 - m) * (0.1 - m) + (0.1 + m) * (0.1 + m) + (0.04 - m) * (0.04 - m)) / 2;
   CHECK(keel::market_implied_risk_aversion(rets, {.periods_per_year = 12, .returns_data = true}) ==
@@ -552,7 +548,8 @@ TEST_CASE("black_litterman on etf_multi_asset_daily equals PyPortfolioOpt's form
   for (const char* sym : {"SPY", "QQQ", "TLT", "GLD", "UUP", "XLE", "XLF", "XLK"})
     cols.push_back(std::find(table.symbols.begin(), table.symbols.end(), sym) - table.symbols.begin());
   const Eigen::MatrixXd prices = table.prices(Eigen::all, cols);
-  const Eigen::MatrixXd rets = (prices.bottomRows(prices.rows() - 1).array() / prices.topRows(prices.rows() - 1).array()) - 1;
+  const Eigen::MatrixXd rets =
+      (prices.bottomRows(prices.rows() - 1).array() / prices.topRows(prices.rows() - 1).array()) - 1;
   const Eigen::MatrixXd s = keel::sample_covariance(rets, {.periods_per_year = 252}).covariance;
   const Eigen::VectorXd spy = prices.col(0);
   const double delta = keel::market_implied_risk_aversion(spy, {.risk_free = 0.02});
@@ -568,10 +565,10 @@ TEST_CASE("black_litterman on etf_multi_asset_daily equals PyPortfolioOpt's form
   CHECK(delta == Approx(3.2871379601192263).epsilon(1e-12));  // pandas
   const std::vector<double> caps{500, 250, 60, 70, 10, 40, 45, 120};
   const Eigen::VectorXd pi = keel::market_implied_returns(s, caps, delta, {.risk_free = 0.02});
-  const Eigen::VectorXd pi_ref = (Eigen::VectorXd(8) << 0.13496941825639483, 0.15892111054947278, 0.01192284891327568,
-                                  0.03677785068394394, 0.0133885131549405, 0.129653021875902, 0.13197790534959195,
-                                  0.17175423897692088)
-                                     .finished();
+  const Eigen::VectorXd pi_ref =
+      (Eigen::VectorXd(8) << 0.13496941825639483, 0.15892111054947278, 0.01192284891327568, 0.03677785068394394,
+       0.0133885131549405, 0.129653021875902, 0.13197790534959195, 0.17175423897692088)
+          .finished();
   CHECK(max_abs(pi - pi_ref) <= 1e-12);
   keel::bl_views v;
   v.P = Eigen::MatrixXd::Zero(2, 8);
@@ -580,10 +577,10 @@ TEST_CASE("black_litterman on etf_multi_asset_daily equals PyPortfolioOpt's form
   v.P(1, 2) = -1;
   v.Q = Eigen::Vector2d(0.10, 0.05);
   const auto def = keel::black_litterman(pi, s, v);
-  const Eigen::VectorXd mu_def = (Eigen::VectorXd(8) << 0.1053751291514169, 0.12184176651145799, 0.02677608202326643,
-                                  0.03709449167717304, 0.01344539078311782, 0.10254368759794762, 0.10290923275752836,
-                                  0.13141982834370614)
-                                     .finished();
+  const Eigen::VectorXd mu_def =
+      (Eigen::VectorXd(8) << 0.1053751291514169, 0.12184176651145799, 0.02677608202326643, 0.03709449167717304,
+       0.01344539078311782, 0.10254368759794762, 0.10290923275752836, 0.13141982834370614)
+          .finished();
   const Eigen::VectorXd w_def = (Eigen::VectorXd(8) << 2.4269670742031604e-01, 3.9650337997021973e-02,
                                  1.4039945139271315e-01, 1.3323870256086265e-01, 4.8689324366642311e-01,
                                  3.7212138539567354e-04, 2.3225548405319530e-02, -6.6476112828052061e-02)
@@ -593,10 +590,10 @@ TEST_CASE("black_litterman on etf_multi_asset_daily equals PyPortfolioOpt's form
   CHECK(def.posterior_covariance(0, 0) == Approx(0.03806578742286423).epsilon(1e-12));
   CHECK(def.posterior_covariance(1, 2) == Approx(-0.0033957437093035895).epsilon(1e-11));
   const auto idz = keel::black_litterman(pi, s, v, {.confidences = {0.6, 0.3}});
-  const Eigen::VectorXd mu_idz = (Eigen::VectorXd(8) << 0.10882264555704071, 0.12712336833800764, 0.02105934603740277,
-                                  0.03606335581038234, 0.01391260828124643, 0.10501094124496549, 0.10585507688899004,
-                                  0.13710310425914699)
-                                     .finished();
+  const Eigen::VectorXd mu_idz =
+      (Eigen::VectorXd(8) << 0.10882264555704071, 0.12712336833800764, 0.02105934603740277, 0.03606335581038234,
+       0.01391260828124643, 0.10501094124496549, 0.10585507688899004, 0.13710310425914699)
+          .finished();
   const Eigen::VectorXd w_idz = (Eigen::VectorXd(8) << 2.3121504841821439e-01, 5.7325187825955332e-02,
                                  1.2545438011542337e-01, 1.3525876686492122e-01, 4.9427515029350505e-01,
                                  3.7776320802656812e-04, 2.3577676581097360e-02, -6.7483973307143355e-02)
@@ -642,9 +639,9 @@ TEST_CASE("black_litterman and market_implied_*: errors", "[construction][bl][er
   CHECK_THROWS_WITH(
       keel::black_litterman(b.prior, b.s, b.views, {.omega = Eigen::Matrix2d{{0.01, 0.0}, {0.005, 0.01}}}),
       Contains("omega(1, 0) = 0.005 but omega(0, 1) = 0: not symmetric"));
-  CHECK_THROWS_WITH(keel::black_litterman(b.prior, b.s, b.views,
-                                          {.omega = Eigen::Matrix2d::Identity(), .confidences = {0.5, 0.5}}),
-                    Contains("give omega or confidences, not both"));
+  CHECK_THROWS_WITH(
+      keel::black_litterman(b.prior, b.s, b.views, {.omega = Eigen::Matrix2d::Identity(), .confidences = {0.5, 0.5}}),
+      Contains("give omega or confidences, not both"));
   CHECK_THROWS_WITH(keel::black_litterman(Eigen::Vector2d(0.1, 0.1), b.s, b.views),
                     Contains("prior has 2 values but cov has 3"));
   CHECK_THROWS_WITH(keel::black_litterman(b.prior, b.s, b.views, {.risk_free = std::nan("")}),
@@ -662,6 +659,10 @@ TEST_CASE("black_litterman and market_implied_*: errors", "[construction][bl][er
   CHECK_THROWS_AS(keel::black_litterman(b.prior, singular, b.views), keel::singular_problem);
   CHECK_THROWS_WITH(keel::black_litterman(b.prior, singular, b.views),
                     Contains("cov is not positive definite (its smallest eigenvalue is"));
+  const Eigen::Matrix3d indefinite{
+      {0.04, 0.05, 0.0}, {0.05, 0.04, 0.0}, {0.0, 0.0, 0.09}};  // eigenvalues -0.01, 0.09, 0.09
+  CHECK_THROWS_WITH(keel::black_litterman(b.prior, indefinite, b.views),
+                    Contains("cov is not positive definite (its smallest eigenvalue is -0.0099"));
   CHECK_THROWS_WITH(keel::black_litterman(Eigen::Vector3d(-0.1, -0.2, -0.1), b.s, {}),
                     Contains("not a positive number: no fully invested portfolio is the tangency"));
   // market_implied_returns
@@ -673,9 +674,9 @@ TEST_CASE("black_litterman and market_implied_*: errors", "[construction][bl][er
                     Contains("market_weights[2] is NaN"));
   CHECK_THROWS_WITH(keel::market_implied_returns(b.s, std::vector<double>{0.5, 0.3, 0.2}, std::nan("")),
                     Contains("risk_aversion = NaN must be finite"));
-  CHECK_THROWS_WITH(keel::market_implied_returns(Eigen::MatrixXd(Eigen::MatrixXd::Ones(3, 2)),
-                                                 std::vector<double>{0.5, 0.5}, 2.5),
-                    Contains("cov is 3 x 2, not square"));
+  CHECK_THROWS_WITH(
+      keel::market_implied_returns(Eigen::MatrixXd(Eigen::MatrixXd::Ones(3, 2)), std::vector<double>{0.5, 0.5}, 2.5),
+      Contains("cov is 3 x 2, not square"));
   // market_implied_risk_aversion
   CHECK_THROWS_AS(keel::market_implied_risk_aversion(std::vector<double>{100, 101}), keel::insufficient_data);
   CHECK_THROWS_WITH(keel::market_implied_risk_aversion(std::vector<double>{100, 101}),

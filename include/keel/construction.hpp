@@ -71,6 +71,8 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -300,7 +302,6 @@ template <class DCov>
   return detail::make_portfolio<real>(fn, w, acc(0), variance, acc(0));
 }
 
-
 // ---- maximum diversification, minimum tracking error, Black-Litterman ----
 
 /// Options of max_diversification: what to report beside the weights (the weights never
@@ -361,10 +362,10 @@ struct bl_views {
 /// Options of black_litterman. Omega is, by priority: `omega` when given; Idzorek's from
 /// `confidences` when given; else He and Litterman's diag(tau P Sigma P').
 struct bl_options {
-  double tau = 0.05;                 ///< uncertainty of the prior mean, as a multiple of Sigma
-  Eigen::MatrixXd omega{};           ///< K x K view uncertainty (empty: from confidences or the default)
+  double tau = 0.05;                  ///< uncertainty of the prior mean, as a multiple of Sigma
+  Eigen::MatrixXd omega{};            ///< K x K view uncertainty (empty: from confidences or the default)
   std::vector<double> confidences{};  ///< Idzorek's confidence of each view in [0, 1] (K values)
-  double risk_free = 0;              ///< subtracted from mu_BL for the weights (PyPortfolioOpt: 0)
+  double risk_free = 0;               ///< subtracted from mu_BL for the weights (PyPortfolioOpt: 0)
 };
 
 /// black_litterman's result.
@@ -372,7 +373,7 @@ template <class Real = double>
 struct bl_result {
   Eigen::Matrix<Real, Eigen::Dynamic, 1> posterior_returns;                  ///< mu_BL (N)
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> posterior_covariance;  ///< Sigma + M (N x N)
-  Eigen::Matrix<Real, Eigen::Dynamic, 1> weights;  ///< Sigma^-1 (mu_BL - rf), normalised to sum to 1
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> weights;             ///< Sigma^-1 (mu_BL - rf), normalised to sum to 1
   Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> omega;  ///< the Omega used (K x K; +inf: an ignored view)
 };
 
@@ -383,7 +384,8 @@ inline void check_expected_returns(std::string_view fn, const std::vector<double
   if (mu.empty()) return;
   require_same_size(fn, "expected_returns", static_cast<std::ptrdiff_t>(mu.size()), "cov", n);
   require_finite(fn, "expected_returns", mu);
-  for (std::size_t i = 0; i < mu.size(); ++i) require_rate(fn, element_text("expected_returns", static_cast<std::ptrdiff_t>(i)), mu[i]);
+  for (std::size_t i = 0; i < mu.size(); ++i)
+    require_rate(fn, element_text("expected_returns", static_cast<std::ptrdiff_t>(i)), mu[i]);
 }
 
 /// The reported expected return (mu'w, 0 without mu) of a construction result.
@@ -403,8 +405,8 @@ inline void check_views(std::string_view fn, const bl_views& views, Eigen::Index
                                         std::to_string(views.Q.size()) + " values"));
   if (k == 0) return;
   if (views.P.cols() != n)
-    throw invalid_input(message(fn, "views.P has " + std::to_string(views.P.cols()) + " columns but cov has " +
-                                        std::to_string(n) + " assets"));
+    throw invalid_input(message(
+        fn, "views.P has " + std::to_string(views.P.cols()) + " columns but cov has " + std::to_string(n) + " assets"));
   require_finite_cells(fn, "views.P", views.P);
   require_finite(fn, "views.Q", views.Q);
   require_scale(fn, "views.P", views.P, 1e-150, 1e150);
@@ -425,9 +427,9 @@ template <class Acc>
   const Eigen::Index k = p.rows();
   const bool given = o.omega.rows() != 0 || o.omega.cols() != 0;
   if (given && !o.confidences.empty())
-    throw invalid_input(message(fn, "give omega or confidences, not both (omega is " +
-                                        std::to_string(o.omega.rows()) + " x " + std::to_string(o.omega.cols()) +
-                                        ", " + std::to_string(o.confidences.size()) + " confidences)"));
+    throw invalid_input(message(fn, "give omega or confidences, not both (omega is " + std::to_string(o.omega.rows()) +
+                                        " x " + std::to_string(o.omega.cols()) + ", " +
+                                        std::to_string(o.confidences.size()) + " confidences)"));
   if (given) {
     if (o.omega.rows() != k || o.omega.cols() != k)
       throw invalid_input(message(fn, "omega is " + std::to_string(o.omega.rows()) + " x " +
@@ -492,8 +494,8 @@ template <class DCov>
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "max_diversification";
   detail::require_rate(fn, "risk_free", options.risk_free);
-  auto m = detail::make_model<acc>(fn, static_cast<const Eigen::Matrix<acc, Eigen::Dynamic, 1>*>(nullptr), cov,
-                                   constraints);
+  auto m =
+      detail::make_model<acc>(fn, static_cast<const Eigen::Matrix<acc, Eigen::Dynamic, 1>*>(nullptr), cov, constraints);
   detail::check_expected_returns(fn, options.expected_returns, m.qp.q.rows());
   const detail::path_point<acc> p = detail::max_diversification_point(fn, m);
   const acc r = detail::reported_return(options.expected_returns, p.weights);
@@ -525,8 +527,8 @@ template <Series B, class DCov>
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "min_tracking_error";
   detail::require_rate(fn, "risk_free", options.risk_free);
-  auto m = detail::make_model<acc>(fn, static_cast<const Eigen::Matrix<acc, Eigen::Dynamic, 1>*>(nullptr), cov,
-                                   constraints);
+  auto m =
+      detail::make_model<acc>(fn, static_cast<const Eigen::Matrix<acc, Eigen::Dynamic, 1>*>(nullptr), cov, constraints);
   detail::require_same_size(fn, "benchmark_weights", detail::ssize(benchmark_weights), "cov", m.qp.q.rows());
   const auto b = detail::vector_of<acc>(benchmark_weights);
   detail::require_finite(fn, "benchmark_weights", b);
@@ -536,8 +538,7 @@ template <Series B, class DCov>
   const acc r = detail::reported_return(options.expected_returns, w);
   tracking_portfolio<real> out{
       detail::make_portfolio<real>(fn, w, r, w.dot(m.qp.q * w), static_cast<acc>(options.risk_free)), real(0)};
-  out.tracking_error =
-      detail::rounded<real>(fn, "tracking_error", std::sqrt(detail::active_variance(m.qp.q, w, b)));
+  out.tracking_error = detail::rounded<real>(fn, "tracking_error", std::sqrt(detail::active_variance(m.qp.q, w, b)));
   return out;
 }
 
@@ -553,7 +554,7 @@ template <Series B, class DCov>
 /// Ref: Black and Litterman (1992); PyPortfolioOpt's market_implied_risk_aversion.
 template <Series S>
 [[nodiscard]] detail::value_t<S> market_implied_risk_aversion(const S& market_prices,
-                                                             const implied_risk_aversion_options& options = {}) {
+                                                              const implied_risk_aversion_options& options = {}) {
   using real = detail::value_t<S>;
   using acc = detail::accum_t<real>;
   constexpr std::string_view fn = "market_implied_risk_aversion";
@@ -655,8 +656,7 @@ template <Series M, class DCov>
   using acc = detail::accum_t<real>;
   using matrix = Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr std::string_view fn = "black_litterman";
-  detail::require_option_in(fn, "tau", options.tau, std::numeric_limits<double>::min(), 1e150,
-                            "finite and > 0");
+  detail::require_option_in(fn, "tau", options.tau, std::numeric_limits<double>::min(), 1e150, "finite and > 0");
   detail::require_rate(fn, "risk_free", options.risk_free);
   matrix q;
   detail::load_covariance(fn, cov, q);
@@ -671,14 +671,18 @@ template <Series M, class DCov>
   const Eigen::Matrix<acc, Eigen::Dynamic, 1> qv = views.Q.template cast<acc>();
   const auto tau = static_cast<acc>(options.tau);
   const matrix omega = detail::view_uncertainty<acc>(fn, options, p, q, tau);
-  const detail::bl_posterior<acc> post = detail::black_litterman_posterior<acc>(fn, mu0, q, p, qv, omega, tau);
+  detail::bl_posterior<acc> post = detail::black_litterman_posterior<acc>(fn, mu0, q, p, qv, omega, tau);
+  // q is not needed after this: the weights factorise it in place.
   const Eigen::Matrix<acc, Eigen::Dynamic, 1> w =
       detail::bl_tangency_weights<acc>(fn, q, post.mean, static_cast<acc>(options.risk_free));
   if (!post.mean.allFinite() || !post.covariance.allFinite() || !w.allFinite())
     detail::throw_overflow(fn, "the posterior");
   bl_result<real> out;
   out.posterior_returns = post.mean.template cast<real>();
-  out.posterior_covariance = post.covariance.template cast<real>();
+  if constexpr (std::is_same_v<real, acc>)
+    out.posterior_covariance = std::move(post.covariance);  // no N x N copy
+  else
+    out.posterior_covariance = post.covariance.template cast<real>();
   out.weights = w.template cast<real>();
   out.omega = omega.template cast<real>();
   return out;

@@ -14,7 +14,7 @@
 //   (Omega = 0) need no special case; views of infinite Omega (Idzorek confidence 0) are left
 //   out, which is their exact limit.
 // - bl_tangency_weights: (Sigma)^-1 (mu - rf) by one Cholesky factorisation of the
-//   correlation form D^-1/2 Sigma D^-1/2 (D = diag Sigma), normalised to sum to 1.
+//   correlation form D^-1/2 Sigma D^-1/2 (D = diag Sigma), in place, normalised to sum to 1.
 // IWYU pragma: private, include <keel/construction.hpp>
 #pragma once
 
@@ -50,10 +50,11 @@ template <class Acc>
   const frontier_path<Acc> path = model_path(fn, m, std::numeric_limits<Acc>::infinity());
   const Acc top = max_return(path);
   if (!(top > 0))
-    throw infeasible(message(fn, "no portfolio the constraints allow has a positive volatility-weighted sum "
-                                 "sigma'w (the largest is " +
-                                     number_text(static_cast<double>(top)) +
-                                     "): the diversification ratio has no maximum"));
+    throw infeasible(message(fn,
+                             "no portfolio the constraints allow has a positive volatility-weighted sum "
+                             "sigma'w (the largest is " +
+                                 number_text(static_cast<double>(top)) +
+                                 "): the diversification ratio has no maximum"));
   path_point<Acc> point;
   try {
     point = max_sharpe_point(fn, path, Acc(0));
@@ -117,13 +118,11 @@ struct bl_posterior {
 /// definite unless certain views are linearly dependent).
 /// \throws singular_problem when A is singular.
 template <class Acc>
-[[nodiscard]] bl_posterior<Acc> black_litterman_posterior(std::string_view fn,
-                                                          const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& prior,
-                                                          const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& sigma,
-                                                          const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& p,
-                                                          const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& q,
-                                                          const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& omega,
-                                                          Acc tau) {
+[[nodiscard]] bl_posterior<Acc> black_litterman_posterior(
+    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& prior,
+    const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& sigma,
+    const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& p, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& q,
+    const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& omega, Acc tau) {
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
   using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
   std::vector<Eigen::Index> kept;
@@ -145,43 +144,58 @@ template <class Acc>
   const Acc scale = a.diagonal().cwiseAbs().maxCoeff();
   const Acc floor = 64 * static_cast<Acc>(k) * std::numeric_limits<Acc>::epsilon() * scale;
   if (ldlt.info() != Eigen::Success || !(scale > 0) || !(ldlt.vectorD().minCoeff() > floor))
-    throw singular_problem(message(
-        fn, "the views' covariance P tau Sigma P' + Omega is singular (smallest pivot " +
-                number_text(static_cast<double>(ldlt.vectorD().minCoeff())) + " of " +
-                number_text(static_cast<double>(scale)) +
-                "): certain views (Omega = 0 or confidence 1) that are linearly dependent, or views on "
-                "riskless combinations; drop the redundant views or give them some uncertainty"));
+    throw singular_problem(
+        message(fn, "the views' covariance P tau Sigma P' + Omega is singular (smallest pivot " +
+                        number_text(static_cast<double>(ldlt.vectorD().minCoeff())) + " of " +
+                        number_text(static_cast<double>(scale)) +
+                        "): certain views (Omega = 0 or confidence 1) that are linearly dependent, or views on "
+                        "riskless combinations; drop the redundant views or give them some uncertainty"));
   const vector residual = q(kept) - pk * prior;
   out.mean = prior + b.transpose() * ldlt.solve(residual);
-  out.covariance = (1 + tau) * sigma - b.transpose() * ldlt.solve(b);
-  out.covariance = (out.covariance + out.covariance.transpose()).eval() / 2;
+  // Sigma + M in place (no N x N temporary): (1 + tau) Sigma - B'A^-1 B, then symmetrised.
+  const matrix x = ldlt.solve(b);  // K x N
+  out.covariance = (1 + tau) * sigma;
+  out.covariance.noalias() -= b.transpose() * x;
+  const Eigen::Index n = sigma.rows();
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = j + 1; i < n; ++i)
+      out.covariance(j, i) = out.covariance(i, j) = (out.covariance(i, j) + out.covariance(j, i)) / 2;
   return out;
 }
 
 /// PyPortfolioOpt's bl_weights with a risk-free rate: w = Sigma^-1 (mu - rf) / 1'Sigma^-1 (mu -
 /// rf) (delta cancels in the normalisation), solved on the correlation form C = D^-1/2 Sigma
-/// D^-1/2 by one Cholesky factorisation: Sigma^-1 x = D^-1/2 C^-1 D^-1/2 x.
-/// \throws singular_problem when Sigma is not positive definite (naming its smallest
+/// D^-1/2 by one Cholesky factorisation, Sigma^-1 x = D^-1/2 C^-1 D^-1/2 x. `sigma` is the
+/// caller's scratch copy: it is scaled and factorised in place (no N x N allocation; at N = 500
+/// the fresh pages of one cost as much as the factorisation).
+/// 	hrows singular_problem when Sigma is not positive definite (naming its smallest
 ///         eigenvalue); infeasible when the unnormalised weights do not sum to a positive number.
 template <class Acc>
 [[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> bl_tangency_weights(
-    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& sigma,
+    std::string_view fn, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& sigma,
     const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& mean, Acc rf) {
   using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
   using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
   const Eigen::Index n = sigma.rows();
   constexpr Acc eps = std::numeric_limits<Acc>::epsilon();
-  bool ok = (sigma.diagonal().array() > 0).all();
-  vector w;
+  const vector diagonal = sigma.diagonal();
+  bool ok = (diagonal.array() > 0).all();
+  vector w, s;
   if (ok) {
-    const vector s = sigma.diagonal().cwiseSqrt().cwiseInverse();
-    matrix c(n, n);
+    s = diagonal.cwiseSqrt().cwiseInverse();
     for (Eigen::Index j = 0; j < n; ++j)
-      for (Eigen::Index i = 0; i < n; ++i) c(i, j) = s(i) * sigma(i, j) * s(j);
-    const Eigen::LLT<matrix> llt(c);
+      for (Eigen::Index i = 0; i < n; ++i) sigma(i, j) = s(i) * sigma(i, j) * s(j);
+    // In place: the lower triangle becomes the factor, the strict upper one keeps C.
+    const Eigen::LLT<Eigen::Ref<matrix>> llt(sigma);
     ok = llt.info() == Eigen::Success &&
          llt.matrixLLT().diagonal().cwiseAbs2().minCoeff() > 64 * static_cast<Acc>(n) * eps;
-    if (ok) w = s.cwiseProduct(llt.solve(s.cwiseProduct((mean.array() - rf).matrix())));
+    if (ok) {
+      w = s.cwiseProduct(llt.solve(s.cwiseProduct((mean.array() - rf).matrix())));
+    } else {  // Sigma again, from C's strict upper triangle and the diagonal, for the message
+      for (Eigen::Index j = 0; j < n; ++j)
+        for (Eigen::Index i = 0; i < j; ++i) sigma(i, j) = sigma(j, i) = sigma(i, j) / (s(i) * s(j));
+      sigma.diagonal() = diagonal;
+    }
   }
   if (!ok) {
     const Eigen::SelfAdjointEigenSolver<matrix> eig(sigma, Eigen::EigenvaluesOnly);
@@ -207,12 +221,13 @@ KEEL_EXTERN_TEMPLATE(bl_posterior<double> black_litterman_posterior<double>(
 KEEL_EXTERN_TEMPLATE(bl_posterior<long double> black_litterman_posterior<long double>(
     std::string_view, const Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
     const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
-    const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&, const Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
+    const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
+    const Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
     const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&, long double))
-KEEL_EXTERN_TEMPLATE(Eigen::VectorXd bl_tangency_weights<double>(std::string_view, const Eigen::MatrixXd&,
+KEEL_EXTERN_TEMPLATE(Eigen::VectorXd bl_tangency_weights<double>(std::string_view, Eigen::MatrixXd&,
                                                                  const Eigen::VectorXd&, double))
 KEEL_EXTERN_TEMPLATE(Eigen::Matrix<long double, Eigen::Dynamic, 1> bl_tangency_weights<long double>(
-    std::string_view, const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
+    std::string_view, Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
     const Eigen::Matrix<long double, Eigen::Dynamic, 1>&, long double))
 
 }  // namespace keel::detail
