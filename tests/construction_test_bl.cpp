@@ -694,3 +694,22 @@ TEST_CASE("black_litterman and market_implied_*: errors", "[construction][bl][er
   CHECK_THROWS_WITH(keel::market_implied_risk_aversion(std::vector<double>{100, 101, 102}, {.periods_per_year = 0}),
                     Contains("periods_per_year = 0 must be positive and finite"));
 }
+
+TEST_CASE("black_litterman and min_tracking_error: float and long double inputs", "[construction][bl]") {
+  const bl_problem b = three_assets();
+  const auto d = keel::black_litterman(b.prior, b.s, b.views, {.confidences = {0.5, 0.8}});
+  // long double is computed in long double: the same posterior to double's rounding.
+  const auto l = keel::black_litterman(ld_vector(b.prior.cast<long double>()), ld_matrix(b.s.cast<long double>()),
+                                       b.views, {.confidences = {0.5, 0.8}});
+  CHECK(max_abs(l.posterior_returns.cast<double>() - d.posterior_returns) <= 1e-16);
+  CHECK(max_abs(l.weights.cast<double>() - d.weights) <= 1e-15);
+  // float is computed in double and rounded once.
+  const auto f = keel::black_litterman(Eigen::VectorXf(b.prior.cast<float>()), Eigen::MatrixXf(b.s.cast<float>()),
+                                       b.views, {.confidences = {0.5, 0.8}});
+  CHECK(max_abs(f.posterior_returns.cast<double>() - d.posterior_returns) <= 1e-7);
+  const Eigen::Vector3d bench(0.6, 0.5, -0.1);
+  const auto td = keel::min_tracking_error(b.s, bench);
+  const auto tl = keel::min_tracking_error(ld_matrix(b.s.cast<long double>()), ld_vector(bench.cast<long double>()));
+  CHECK(max_abs(tl.weights.cast<double>() - td.weights) <= 1e-15);
+  CHECK(static_cast<double>(tl.tracking_error) == Approx(td.tracking_error).epsilon(1e-14));
+}
