@@ -183,6 +183,13 @@ TEMPLATE_TEST_CASE("every weights and expected-returns input takes any Series", 
   SAME1(mu, as_std(keel::kelly_weights(s, cov).weights));
   SAME1(mu, as_std(keel::efficient_frontier(s, cov).min_variance.weights));
   SAME2(w, mu, keel::portfolio_performance(s, t, cov).sharpe);
+  // construction.hpp: maximum diversification, minimum tracking error, Black-Litterman
+  const std::vector<double> off_limits{0.5, 0.3, 0.3, -0.1};  // not long-only: the QP runs
+  SAME1(off_limits, as_std(keel::min_tracking_error(cov, s).weights));
+  SAME1(mu, as_std(keel::black_litterman(s, cov, {}).posterior_returns));
+  SAME1(w, as_std(keel::market_implied_returns(cov, s, 2.5)));
+  const std::vector<double> market{100, 101, 99.5, 102, 103.5};
+  SAME1(market, keel::market_implied_risk_aversion(s, {.risk_free = 0.02}));
   // var.hpp: weights over a panel, and over a mean and covariance
   Eigen::MatrixXd panel(250, 4);
   for (Eigen::Index j = 0; j < 4; ++j) {
@@ -287,6 +294,20 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
                         .risk_free = keel::kelly_options{}.risk_free);
   KEEL_OPTIONS_IN_ORDER(keel::markowitz_options, .risk_free = keel::markowitz_options{}.risk_free);
   KEEL_OPTIONS_IN_ORDER(keel::risk_budgeting_options, .budgets = keel::risk_budgeting_options{}.budgets);
+  KEEL_OPTIONS_IN_ORDER(keel::max_diversification_options,
+                        .expected_returns = keel::max_diversification_options{}.expected_returns,
+                        .risk_free = keel::max_diversification_options{}.risk_free);
+  KEEL_OPTIONS_IN_ORDER(keel::min_tracking_error_options,
+                        .expected_returns = keel::min_tracking_error_options{}.expected_returns,
+                        .risk_free = keel::min_tracking_error_options{}.risk_free);
+  KEEL_OPTIONS_IN_ORDER(keel::implied_risk_aversion_options,
+                        .risk_free = keel::implied_risk_aversion_options{}.risk_free,
+                        .periods_per_year = keel::implied_risk_aversion_options{}.periods_per_year,
+                        .returns_data = keel::implied_risk_aversion_options{}.returns_data);
+  KEEL_OPTIONS_IN_ORDER(keel::implied_returns_options, .risk_free = keel::implied_returns_options{}.risk_free);
+  KEEL_OPTIONS_IN_ORDER(keel::bl_options, .tau = keel::bl_options{}.tau, .omega = keel::bl_options{}.omega,
+                        .confidences = keel::bl_options{}.confidences, .risk_free = keel::bl_options{}.risk_free);
+  KEEL_OPTIONS_IN_ORDER(keel::bl_views, .P = keel::bl_views{}.P, .Q = keel::bl_views{}.Q);
   KEEL_OPTIONS_IN_ORDER(keel::streaming_beta_options, .fit = keel::streaming_beta_options{}.fit);
   KEEL_OPTIONS_IN_ORDER(keel::what_if_options, .symbols = keel::what_if_options{}.symbols,
                         .sectors = keel::what_if_options{}.sectors, .returns = keel::what_if_options{}.returns,
@@ -432,6 +453,11 @@ TEST_CASE("periods_per_year, risk_free and confidence have one name, type and de
   check_shared_fields<keel::kelly_options>();
   check_shared_fields<keel::markowitz_options>();
   check_shared_fields<keel::risk_budgeting_options>();
+  check_shared_fields<keel::max_diversification_options>();
+  check_shared_fields<keel::min_tracking_error_options>();
+  check_shared_fields<keel::implied_risk_aversion_options>();
+  check_shared_fields<keel::implied_returns_options>();
+  check_shared_fields<keel::bl_options>();
   check_shared_fields<keel::what_if_options>();
   check_shared_fields<keel::parametric_options>();
   check_shared_fields<keel::cornish_fisher_options>();

@@ -6,6 +6,19 @@
 //   risk_budgeting(cov, risk_budgeting_options{})   -> portfolio<Real>
 //                                     the long-only, fully invested portfolio whose relative
 //                                     risk contributions w_i (Sigma w)_i / w'Sigma w equal b
+//   max_diversification(cov, constraints, max_diversification_options{})
+//                                     -> diversified_portfolio<Real> (portfolio + diversification_ratio)
+//                                     argmax sigma'w / sqrt(w'Sigma w), sigma = sqrt(diag Sigma)
+//   min_tracking_error(cov, benchmark_weights, constraints, min_tracking_error_options{})
+//                                     -> tracking_portfolio<Real> (portfolio + tracking_error)
+//                                     argmin (w - b)'Sigma(w - b)
+//   market_implied_risk_aversion(market_prices, implied_risk_aversion_options{risk_free, ...})
+//                                     delta = (mean r P - rf) / (var r P), PyPortfolioOpt's
+//   market_implied_returns(cov, market_weights, risk_aversion, implied_returns_options{risk_free})
+//                                     Pi = delta Sigma w_mkt + rf
+//   black_litterman(prior, cov, bl_views{P, Q}, bl_options{tau, omega, confidences, risk_free})
+//                                     -> bl_result<Real>{posterior_returns, posterior_covariance,
+//                                     weights, omega}
 //
 // Conventions
 //   - cov (N x N) is an Eigen matrix expression, positive definite; it is read in its own
@@ -17,6 +30,16 @@
 //     see portfolio_performance), volatility sqrt(w'Sigma w), sharpe 0.
 //   - Not yet: per-asset bounds and group limits (issue 19's constrained risk budgeting); the
 //     options have no constraints field until they are solved.
+//   - max_diversification and min_tracking_error take markowitz.hpp's portfolio_constraints
+//     and are solved exactly on its machinery (the frontier's maximum-Sharpe query with sigma
+//     for mu; the active-set QP); their results derive from portfolio, so weights,
+//     expected_return, volatility and sharpe keep their names (expected_return and sharpe from
+//     options.expected_returns, else 0).
+//   - Black-Litterman follows PyPortfolioOpt's documented conventions: tau = 0.05, Omega =
+//     diag(tau P Sigma P') by default (tau then cancels in the posterior mean), Idzorek's
+//     closed form from confidences, weights (delta Sigma)^-1 mu_BL with the prior Sigma,
+//     normalised; risk_free is an options field everywhere (the signature rule), in the
+//     position DESIGN.md gives a positional risk_free: f(..., {.risk_free = r}).
 //   - float inputs are computed in double and rounded once; long double stays long double.
 //
 // References
@@ -27,8 +50,16 @@
 //   S. Boyd and L. Vandenberghe, Convex Optimization (2004), sec. 9.5 (Newton's method).
 //   F. Griveau-Billion, J.-C. Richard and T. Roncalli, "A fast algorithm for computing high-
 //   dimensional risk parity portfolios", SSRN 2325255 (2013) (cyclical coordinate descent).
+//   Y. Choueifaty and Y. Coignard, "Toward maximum diversification", J. Portfolio Management
+//   35 (2008) 40-51. R. Roll, "A mean/variance analysis of tracking error", J. Portfolio
+//   Management 18 (1992) 13-22. F. Black and R. Litterman, "Global portfolio optimization",
+//   Financial Analysts J. 48 (1992) 28-43. G. He and R. Litterman, "The intuition behind
+//   Black-Litterman model portfolios", Goldman Sachs (1999). T. Idzorek, "A step-by-step
+//   guide to the Black-Litterman model" (2005). J. Walters, "The Black-Litterman model in
+//   detail" (2014).
 /// \file
-/// Portfolio construction: risk budgeting (equal risk contribution).
+/// Portfolio construction: risk budgeting (equal risk contribution), maximum diversification,
+/// minimum tracking error, Black-Litterman.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -40,6 +71,8 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -47,6 +80,7 @@
 #include <Eigen/Eigenvalues>
 
 #include <keel/detail/check.hpp>
+#include <keel/detail/construction_bl.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -266,6 +300,392 @@ template <class DCov>
   w /= w.sum();
   const acc variance = w.dot(q * w);
   return detail::make_portfolio<real>(fn, w, acc(0), variance, acc(0));
+}
+
+// ---- maximum diversification, minimum tracking error, Black-Litterman ----
+
+/// Options of max_diversification: what to report beside the weights (the weights never
+/// depend on them).
+struct max_diversification_options {
+  /// Expected returns (N values), used only for the result's expected_return and sharpe;
+  /// empty: both 0, as min_variance reports.
+  std::vector<double> expected_returns{};
+  /// Annual risk-free rate of the reported Sharpe ratio.
+  double risk_free = 0;
+};
+
+/// Options of min_tracking_error (fields as max_diversification_options).
+struct min_tracking_error_options {
+  /// Expected returns (N values), used only for the result's expected_return and sharpe;
+  /// empty: both 0.
+  std::vector<double> expected_returns{};
+  /// Annual risk-free rate of the reported Sharpe ratio.
+  double risk_free = 0;
+};
+
+/// max_diversification's result: the portfolio (its fields by their names) and its
+/// diversification ratio.
+template <class Real = double>
+struct diversified_portfolio : portfolio<Real> {
+  /// sum_i |w_i| sigma_i / sqrt(w'Sigma w), volatility.hpp's diversification_ratio; equal to
+  /// the maximised sigma'w / sqrt(w'Sigma w) when no weight is negative.
+  Real diversification_ratio{};
+};
+
+/// min_tracking_error's result: the portfolio (its fields by their names) and its ex-ante
+/// tracking error.
+template <class Real = double>
+struct tracking_portfolio : portfolio<Real> {
+  /// sqrt((w - b)'Sigma(w - b)), in cov's units (annualised when cov is).
+  Real tracking_error{};
+};
+
+/// Options of market_implied_risk_aversion.
+struct implied_risk_aversion_options {
+  double risk_free = 0;           ///< annual risk-free rate R_f
+  double periods_per_year = 252;  ///< periods of the prices (252: daily)
+  bool returns_data = false;      ///< the series holds simple returns, not prices
+};
+
+/// Options of market_implied_returns.
+struct implied_returns_options {
+  double risk_free = 0;  ///< annual risk-free rate added to the excess returns delta Sigma w
+};
+
+/// Views of Black-Litterman: K views P mu = Q, absolute (a row with one 1) or relative (a row
+/// summing to 0: "asset i beats asset j by Q_k").
+struct bl_views {
+  Eigen::MatrixXd P{};  ///< K x N picking matrix (0 rows: no views)
+  Eigen::VectorXd Q{};  ///< K expected returns of the view portfolios
+};
+
+/// Options of black_litterman. Omega is, by priority: `omega` when given; Idzorek's from
+/// `confidences` when given; else He and Litterman's diag(tau P Sigma P').
+struct bl_options {
+  double tau = 0.05;                  ///< uncertainty of the prior mean, as a multiple of Sigma
+  Eigen::MatrixXd omega{};            ///< K x K view uncertainty (empty: from confidences or the default)
+  std::vector<double> confidences{};  ///< Idzorek's confidence of each view in [0, 1] (K values)
+  double risk_free = 0;               ///< subtracted from mu_BL for the weights (PyPortfolioOpt: 0)
+};
+
+/// black_litterman's result.
+template <class Real = double>
+struct bl_result {
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> posterior_returns;                  ///< mu_BL (N)
+  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> posterior_covariance;  ///< Sigma + M (N x N)
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> weights;             ///< Sigma^-1 (mu_BL - rf), normalised to sum to 1
+  Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> omega;  ///< the Omega used (K x K; +inf: an ignored view)
+};
+
+namespace detail {
+
+/// Checks options.expected_returns (empty, or N finite values).
+inline void check_expected_returns(std::string_view fn, const std::vector<double>& mu, Eigen::Index n) {
+  if (mu.empty()) return;
+  require_same_size(fn, "expected_returns", static_cast<std::ptrdiff_t>(mu.size()), "cov", n);
+  require_finite(fn, "expected_returns", mu);
+  for (std::size_t i = 0; i < mu.size(); ++i)
+    require_rate(fn, element_text("expected_returns", static_cast<std::ptrdiff_t>(i)), mu[i]);
+}
+
+/// The reported expected return (mu'w, 0 without mu) of a construction result.
+template <class Acc>
+[[nodiscard]] Acc reported_return(const std::vector<double>& mu, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w) {
+  if (mu.empty()) return 0;
+  Acc r = 0;
+  for (Eigen::Index i = 0; i < w.size(); ++i) r += static_cast<Acc>(mu[static_cast<std::size_t>(i)]) * w(i);
+  return r;
+}
+
+/// Checks P (K x N, finite, no zero row) and Q (K, finite) against N assets.
+inline void check_views(std::string_view fn, const bl_views& views, Eigen::Index n) {
+  const Eigen::Index k = views.P.rows();
+  if (views.Q.size() != k)
+    throw invalid_input(message(fn, "views.P has " + std::to_string(k) + " rows (views) but views.Q has " +
+                                        std::to_string(views.Q.size()) + " values"));
+  if (k == 0) return;
+  if (views.P.cols() != n)
+    throw invalid_input(message(
+        fn, "views.P has " + std::to_string(views.P.cols()) + " columns but cov has " + std::to_string(n) + " assets"));
+  require_finite_cells(fn, "views.P", views.P);
+  require_finite(fn, "views.Q", views.Q);
+  require_scale(fn, "views.P", views.P, 1e-150, 1e150);
+  require_scale(fn, "views.Q", views.Q, 1e-150, 1e150);
+  for (Eigen::Index r = 0; r < k; ++r)
+    if ((views.P.row(r).array() == 0).all())
+      throw invalid_input(message(fn, "view " + std::to_string(r) + " (row " + std::to_string(r) +
+                                          " of views.P) has no asset: every coefficient is 0"));
+}
+
+/// The K x K Omega of bl_options: given (checked: finite, symmetric, PSD), Idzorek's
+/// tau (1 - c) / c p'Sigma p from confidences (+inf for c = 0), or diag(tau P Sigma P').
+template <class Acc>
+[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> view_uncertainty(
+    std::string_view fn, const bl_options& o, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& p,
+    const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& sigma, Acc tau) {
+  using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
+  const Eigen::Index k = p.rows();
+  const bool given = o.omega.rows() != 0 || o.omega.cols() != 0;
+  if (given && !o.confidences.empty())
+    throw invalid_input(message(fn, "give omega or confidences, not both (omega is " + std::to_string(o.omega.rows()) +
+                                        " x " + std::to_string(o.omega.cols()) + ", " +
+                                        std::to_string(o.confidences.size()) + " confidences)"));
+  if (given) {
+    if (o.omega.rows() != k || o.omega.cols() != k)
+      throw invalid_input(message(fn, "omega is " + std::to_string(o.omega.rows()) + " x " +
+                                          std::to_string(o.omega.cols()) + " but there are " + std::to_string(k) +
+                                          " views (it must be K x K)"));
+    require_finite_cells(fn, "omega", o.omega);
+    require_scale(fn, "omega", o.omega, 1e-150, 1e150);
+    require_symmetric(fn, "omega", o.omega);
+    matrix om = o.omega.template cast<Acc>();
+    om = (om + om.transpose()).eval() / 2;
+    if (k > 0) {
+      const Eigen::SelfAdjointEigenSolver<matrix> eig(om, Eigen::EigenvaluesOnly);
+      const Acc smallest = eig.eigenvalues().minCoeff();
+      if (smallest < -64 * static_cast<Acc>(k) * std::numeric_limits<Acc>::epsilon() * om.cwiseAbs().maxCoeff())
+        throw invalid_input(message(fn, "omega is not positive semi-definite: its smallest eigenvalue is " +
+                                            number_text(static_cast<double>(smallest)) +
+                                            " (a view uncertainty is a covariance)"));
+    }
+    return om;
+  }
+  matrix om = matrix::Zero(k, k);
+  if (!o.confidences.empty()) {
+    require_same_size(fn, "confidences", static_cast<std::ptrdiff_t>(o.confidences.size()), "views.Q", k);
+    for (std::size_t i = 0; i < o.confidences.size(); ++i)
+      require_option_in(fn, element_text("confidences", static_cast<std::ptrdiff_t>(i)), o.confidences[i], 0, 1,
+                        "in [0, 1]");
+  }
+  for (Eigen::Index r = 0; r < k; ++r) {
+    const Acc variance = std::max(Acc(0), p.row(r).dot(sigma * p.row(r).transpose()));
+    if (o.confidences.empty()) {
+      om(r, r) = tau * variance;
+    } else {
+      const Acc c = static_cast<Acc>(o.confidences[static_cast<std::size_t>(r)]);
+      om(r, r) = c == 0 ? std::numeric_limits<Acc>::infinity() : tau * ((1 - c) / c) * variance;
+    }
+  }
+  return om;
+}
+
+}  // namespace detail
+
+/// The maximum-diversification portfolio (Choueifaty and Coignard 2008):
+/// \f[ w^* = \arg\max_w \frac{\sigma' w}{\sqrt{w'\Sigma w}},\quad \sigma_i = \sqrt{\Sigma_{ii}} \f]
+/// under the constraints, solved exactly as the maximum-Sharpe portfolio of markowitz.hpp
+/// with sigma in place of mu and rf = 0 (the ratio's stationary point on each segment of the
+/// exact frontier), so it never depends on expected returns or their sign. Unbounded and fully
+/// invested: w = Sigma^-1 sigma / 1'Sigma^-1 sigma. The ratio is scale-free, so without a
+/// budget the optimum is a ray and the point of largest sigma'w is returned.
+/// \pre cov square, finite, symmetric, PSD; constraints as min_variance; options' sizes (invalid_input).
+/// \throws infeasible when no allowed portfolio has sigma'w > 0 or the supremum is not
+///         attained (unbounded weights); singular_problem when a zero-volatility portfolio has
+///         sigma'w > 0, or as min_variance.
+/// \returns diversified_portfolio{weights, expected_return (options.expected_returns'w, or 0),
+///          volatility, sharpe, diversification_ratio (volatility.hpp's)}.
+/// Ref: Choueifaty and Coignard, J. Portfolio Management 35 (2008) 40-51.
+template <class DCov>
+  requires std::floating_point<typename DCov::Scalar>
+[[nodiscard]] diversified_portfolio<typename DCov::Scalar> max_diversification(
+    const Eigen::MatrixBase<DCov>& cov, const portfolio_constraints& constraints = {},
+    const max_diversification_options& options = {}) {
+  using real = typename DCov::Scalar;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "max_diversification";
+  detail::require_rate(fn, "risk_free", options.risk_free);
+  auto m =
+      detail::make_model<acc>(fn, static_cast<const Eigen::Matrix<acc, Eigen::Dynamic, 1>*>(nullptr), cov, constraints);
+  detail::check_expected_returns(fn, options.expected_returns, m.qp.q.rows());
+  const detail::path_point<acc> p = detail::max_diversification_point(fn, m);
+  const acc r = detail::reported_return(options.expected_returns, p.weights);
+  diversified_portfolio<real> out{
+      detail::make_portfolio<real>(fn, p.weights, r, p.variance, static_cast<acc>(options.risk_free)), real(0)};
+  // make_model keeps sigma in m.qp.c; |w|'sigma / sqrt(w'Sigma w) as volatility.hpp defines it.
+  out.diversification_ratio =
+      detail::rounded<real>(fn, "diversification_ratio", p.weights.cwiseAbs().dot(m.qp.c) / std::sqrt(p.variance));
+  return out;
+}
+
+/// The minimum-tracking-error portfolio: the weights closest to the benchmark b in active risk,
+/// \f[ w^* = \arg\min_w (w - b)'\Sigma (w - b) \f]
+/// under the constraints (bounds, budget, groups, linear), exactly, on detail/qp.hpp's
+/// active-set QP (min 1/2 w'Sigma w - (Sigma b)'w). When b itself satisfies the constraints
+/// (its rows to the rounding of their sums) it is returned as is, with tracking error 0.
+/// Unbounded and fully invested: w = b + Sigma^-1 1 (1 - 1'b) / 1'Sigma^-1 1.
+/// \pre cov square, finite, symmetric, PSD; benchmark_weights N finite values (any Series);
+///      constraints as min_variance; options' sizes (invalid_input).
+/// \throws infeasible when the constraints cannot all hold; singular_problem as min_variance.
+/// \returns tracking_portfolio{weights, expected_return, volatility, sharpe, tracking_error
+///          sqrt((w - b)'Sigma(w - b)), in cov's units: annualised when cov is}.
+/// Ref: Roll, "A mean/variance analysis of tracking error", J. Portfolio Management 18 (1992).
+template <Series B, class DCov>
+[[nodiscard]] tracking_portfolio<detail::markowitz_real_t<DCov, B>> min_tracking_error(
+    const Eigen::MatrixBase<DCov>& cov, const B& benchmark_weights, const portfolio_constraints& constraints = {},
+    const min_tracking_error_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, B>;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "min_tracking_error";
+  detail::require_rate(fn, "risk_free", options.risk_free);
+  auto m =
+      detail::make_model<acc>(fn, static_cast<const Eigen::Matrix<acc, Eigen::Dynamic, 1>*>(nullptr), cov, constraints);
+  detail::require_same_size(fn, "benchmark_weights", detail::ssize(benchmark_weights), "cov", m.qp.q.rows());
+  const auto b = detail::vector_of<acc>(benchmark_weights);
+  detail::require_finite(fn, "benchmark_weights", b);
+  detail::require_scale(fn, "benchmark_weights", b, 1e-150, 1e150);
+  detail::check_expected_returns(fn, options.expected_returns, m.qp.q.rows());
+  const Eigen::Matrix<acc, Eigen::Dynamic, 1> w = detail::tracking_weights(fn, m, b);
+  const acc r = detail::reported_return(options.expected_returns, w);
+  tracking_portfolio<real> out{
+      detail::make_portfolio<real>(fn, w, r, w.dot(m.qp.q * w), static_cast<acc>(options.risk_free)), real(0)};
+  out.tracking_error = detail::rounded<real>(fn, "tracking_error", std::sqrt(detail::active_variance(m.qp.q, w, b)));
+  return out;
+}
+
+/// The market's implied risk aversion (the market price of risk), PyPortfolioOpt's definition:
+/// \f[ \delta = \frac{\bar r \cdot P - R_f}{s^2 \cdot P} \f]
+/// from the simple returns r_t = p_t / p_{t-1} - 1 of the market's prices (pandas'
+/// pct_change), their mean and sample variance (n - 1), P = options.periods_per_year, R_f =
+/// options.risk_free. Negative when the market earned less than R_f (returned as is).
+/// \pre market_prices finite and > 0, at least 3 (with returns_data, finite returns, at least
+///      2); periods_per_year > 0; risk_free finite (invalid_input, insufficient_data).
+/// \throws singular_problem when the returns are constant (zero variance).
+/// \returns delta, in the series' floating type.
+/// Ref: Black and Litterman (1992); PyPortfolioOpt's market_implied_risk_aversion.
+template <Series S>
+[[nodiscard]] detail::value_t<S> market_implied_risk_aversion(const S& market_prices,
+                                                              const implied_risk_aversion_options& options = {}) {
+  using real = detail::value_t<S>;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "market_implied_risk_aversion";
+  detail::check_periods_per_year(fn, options.periods_per_year);
+  detail::require_rate(fn, "risk_free", options.risk_free);
+  const auto x = detail::vector_of<acc>(market_prices);
+  const Eigen::Index n = x.size();
+  const char* what = options.returns_data ? "market_prices (returns)" : "market_prices";
+  detail::require_finite(fn, what, x);
+  Eigen::Matrix<acc, Eigen::Dynamic, 1> r;
+  if (options.returns_data) {
+    detail::require_observations(fn, 2, n, "returns");
+    r = x;
+  } else {
+    detail::require_observations(fn, 3, n, "prices");
+    for (Eigen::Index i = 0; i < n; ++i)
+      if (!(x(i) > 0))
+        throw invalid_input(detail::message(fn, detail::element_text("market_prices", i) + " = " +
+                                                    detail::number_text(static_cast<double>(x(i))) +
+                                                    " is not a positive price"));
+    r = x.tail(n - 1).cwiseQuotient(x.head(n - 1)).array() - 1;
+  }
+  const auto t = static_cast<acc>(r.size());
+  const acc mean = r.sum() / t;
+  const acc variance = (r.array() - mean).square().sum() / (t - 1);  // two-pass, n - 1
+  if (!(variance > 0))
+    throw singular_problem(
+        detail::message(fn, "the market's returns are constant (zero variance): the risk aversion is undefined"));
+  const auto ppy = static_cast<acc>(options.periods_per_year);
+  const acc delta = (mean * ppy - static_cast<acc>(options.risk_free)) / (variance * ppy);
+  if (!std::isfinite(delta)) detail::throw_overflow(fn, "the risk aversion");
+  return detail::rounded<real>(fn, "risk aversion", delta);
+}
+
+/// The market-implied (equilibrium) expected returns, reverse optimisation:
+/// \f[ \Pi = \delta \Sigma w_{mkt} + R_f \f]
+/// with w_mkt = market_weights / sum(market_weights) (capitalisations may be passed, as
+/// PyPortfolioOpt's market_caps), delta = risk_aversion, R_f = options.risk_free (in cov's
+/// units). The positional risk_free of DESIGN.md is this options aggregate: write
+/// market_implied_returns(cov, w, delta, {.risk_free = r}).
+/// \pre cov square, finite, symmetric; market_weights N finite values with a positive sum;
+///      risk_aversion and risk_free finite (invalid_input).
+/// \returns Pi (N), in the common floating type of cov and market_weights.
+/// Ref: Black and Litterman (1992); He and Litterman (1999); PyPortfolioOpt's
+/// market_implied_prior_returns.
+template <class DCov, Series W>
+[[nodiscard]] Eigen::Matrix<detail::markowitz_real_t<DCov, W>, Eigen::Dynamic, 1> market_implied_returns(
+    const Eigen::MatrixBase<DCov>& cov, const W& market_weights, double risk_aversion,
+    const implied_returns_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, W>;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "market_implied_returns";
+  detail::require_rate(fn, "risk_aversion", risk_aversion);
+  detail::require_rate(fn, "risk_free", options.risk_free);
+  Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> q;
+  detail::load_covariance(fn, cov, q);
+  detail::require_same_size(fn, "market_weights", detail::ssize(market_weights), "cov", q.rows());
+  const auto w = detail::vector_of<acc>(market_weights);
+  detail::require_finite(fn, "market_weights", w);
+  detail::require_scale(fn, "market_weights", w, 1e-150, 1e150);
+  const acc sum = w.sum();
+  if (!(sum > 0))
+    throw invalid_input(detail::message(fn, "market_weights sum to " + detail::number_text(static_cast<double>(sum)) +
+                                                ": need a positive sum (they are normalised to sum to 1)"));
+  const Eigen::Matrix<acc, Eigen::Dynamic, 1> pi =
+      (static_cast<acc>(risk_aversion) * (q * (w / sum))).array() + static_cast<acc>(options.risk_free);
+  if (!pi.allFinite()) detail::throw_overflow(fn, "the implied returns");
+  return pi.template cast<real>();
+}
+
+/// The Black-Litterman posterior of expected returns given a prior and K views P mu = Q + e,
+/// e ~ N(0, Omega) (He and Litterman 1999), with A = P tau Sigma P' + Omega:
+/// \f[ \mu_{BL} = \mu_0 + \tau\Sigma P' A^{-1} (Q - P\mu_0),\quad
+///     \Sigma_{BL} = \Sigma + \tau\Sigma - \tau\Sigma P' A^{-1} P \tau\Sigma \f]
+/// by solves with A (no inverse of Omega or Sigma: certain views, Omega = 0, are exact).
+/// Omega: options.omega; or Idzorek's (2005) omega_k = tau (1 - c_k) / c_k p_k'Sigma p_k from
+/// options.confidences (c = 1: Omega_kk = 0, the view holds exactly; c = 0: the view is
+/// ignored, Omega_kk = +inf, where PyPortfolioOpt uses 1e6); else PyPortfolioOpt's default
+/// diag(tau P Sigma P'), with which tau cancels in mu_BL (but not in Sigma_BL). No views:
+/// mu_BL = mu_0, Sigma_BL = (1 + tau) Sigma. weights are PyPortfolioOpt's bl_weights: (delta
+/// Sigma)^-1 (mu_BL - rf) with the PRIOR Sigma, normalised to sum to 1 (delta cancels; rf =
+/// options.risk_free, 0 in PyPortfolioOpt): the unconstrained tangency portfolio. For any other
+/// optimiser of keel pass posterior_returns with cov (PyPortfolioOpt's usage) or with
+/// posterior_covariance (He and Litterman's).
+/// \pre prior N finite values; cov N x N finite, symmetric, positive definite; views.P K x N
+///      and views.Q K, finite, no zero row of P; 0 < tau finite; omega empty or K x K finite,
+///      symmetric, PSD; confidences empty or K values in [0, 1], not both (invalid_input).
+/// \throws singular_problem when cov is not positive definite or A is singular (dependent
+///         certain views); infeasible when Sigma^-1 (mu_BL - rf) does not sum to a positive number.
+/// \returns bl_result{posterior_returns, posterior_covariance, weights, omega}.
+/// Ref: Black and Litterman, Financial Analysts J. 48 (1992); He and Litterman, Goldman Sachs
+/// (1999); Idzorek, "A step-by-step guide to the Black-Litterman model" (2005).
+template <Series M, class DCov>
+[[nodiscard]] bl_result<detail::markowitz_real_t<DCov, M>> black_litterman(const M& prior,
+                                                                           const Eigen::MatrixBase<DCov>& cov,
+                                                                           const bl_views& views,
+                                                                           const bl_options& options = {}) {
+  using real = detail::markowitz_real_t<DCov, M>;
+  using acc = detail::accum_t<real>;
+  using matrix = Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic>;
+  constexpr std::string_view fn = "black_litterman";
+  detail::require_option_in(fn, "tau", options.tau, std::numeric_limits<double>::min(), 1e150, "finite and > 0");
+  detail::require_rate(fn, "risk_free", options.risk_free);
+  matrix q;
+  detail::load_covariance(fn, cov, q);
+  const Eigen::Index n = q.rows();
+  detail::require_same_size(fn, "prior", detail::ssize(prior), "cov", n);
+  const auto mu0 = detail::vector_of<acc>(prior);
+  detail::require_finite(fn, "prior", mu0);
+  detail::require_scale(fn, "prior", mu0, 1e-150, 1e150);
+  detail::check_views(fn, views, n);
+  const Eigen::Index k = views.P.rows();
+  const matrix p = k > 0 ? matrix(views.P.template cast<acc>()) : matrix(0, n);
+  const Eigen::Matrix<acc, Eigen::Dynamic, 1> qv = views.Q.template cast<acc>();
+  const auto tau = static_cast<acc>(options.tau);
+  const matrix omega = detail::view_uncertainty<acc>(fn, options, p, q, tau);
+  detail::bl_posterior<acc> post = detail::black_litterman_posterior<acc>(fn, mu0, q, p, qv, omega, tau);
+  // q is not needed after this: the weights factorise it in place.
+  const Eigen::Matrix<acc, Eigen::Dynamic, 1> w =
+      detail::bl_tangency_weights<acc>(fn, q, post.mean, static_cast<acc>(options.risk_free));
+  if (!post.mean.allFinite() || !post.covariance.allFinite() || !w.allFinite())
+    detail::throw_overflow(fn, "the posterior");
+  bl_result<real> out;
+  out.posterior_returns = post.mean.template cast<real>();
+  if constexpr (std::is_same_v<real, acc>)
+    out.posterior_covariance = std::move(post.covariance);  // no N x N copy
+  else
+    out.posterior_covariance = post.covariance.template cast<real>();
+  out.weights = w.template cast<real>();
+  out.omega = omega.template cast<real>();
+  return out;
 }
 
 }  // namespace keel

@@ -244,7 +244,10 @@ void load_covariance(std::string_view fn, const Eigen::MatrixBase<Derived>& cov,
         throw invalid_input(message(
             fn, "cov is not symmetric: " + cell_text("cov", i, j) + " = " + number_text(static_cast<double>(q(i, j))) +
                     " but " + cell_text("cov", j, i) + " = " + number_text(static_cast<double>(q(j, i)))));
-  q = (q + q.transpose()).eval() / 2;
+  // (q + q') / 2 in place, cell for cell the same numbers without an N x N temporary (whose
+  // fresh pages cost more than the arithmetic at N = 500).
+  for (Eigen::Index j = 0; j < q.cols(); ++j)
+    for (Eigen::Index i = j + 1; i < q.rows(); ++i) q(i, j) = q(j, i) = (q(i, j) + q(j, i)) / 2;
 }
 
 /// Throws singular_problem unless q is positive semi-definite (to rounding).
