@@ -18,7 +18,7 @@ template cvar_solution<long double> solve_cvar_at_return<long double>(
 template cvar_solution<double> solve_cvar_at_risk<double>(std::string_view, const cvar_model<double>&,
                                                           const Eigen::VectorXd&, double, double);
 template cvar_solution<long double> solve_cvar_at_risk<long double>(
-    std::string_view, const cvar_model<long double>&, const Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
-    long double, long double);
+    std::string_view, const cvar_model<long double>&, const Eigen::Matrix<long double, Eigen::Dynamic, 1>&, long double,
+    long double);
 
 }  // namespace keel::detail

@@ -31,9 +31,9 @@
 
 // The exception's type and its message: both checked (each bad input has its message test).
 #define THROWS_AS_WITH(expr, type, matcher) \
-  do {                                       \
-    REQUIRE_THROWS_AS(expr, type);           \
-    REQUIRE_THROWS_WITH(expr, matcher);      \
+  do {                                      \
+    REQUIRE_THROWS_AS(expr, type);          \
+    REQUIRE_THROWS_WITH(expr, matcher);     \
   } while (false)
 
 namespace {
@@ -120,14 +120,18 @@ std::string cplex_lp(const MatrixXd& r, double confidence, const keel::portfolio
     std::string sum;
     for (Eigen::Index j = 0; j < n; ++j)
       if (pc.groups[static_cast<std::size_t>(j)] == pc.group_limits[g].group) sum += " + " + w_name(j);
-    if (std::isfinite(pc.group_limits[g].lower)) lp << " gl" << g << ":" << sum << " >= " << pc.group_limits[g].lower << "\n";
-    if (std::isfinite(pc.group_limits[g].upper)) lp << " gu" << g << ":" << sum << " <= " << pc.group_limits[g].upper << "\n";
+    if (std::isfinite(pc.group_limits[g].lower))
+      lp << " gl" << g << ":" << sum << " >= " << pc.group_limits[g].lower << "\n";
+    if (std::isfinite(pc.group_limits[g].upper))
+      lp << " gu" << g << ":" << sum << " <= " << pc.group_limits[g].upper << "\n";
   }
   for (std::size_t k = 0; k < pc.linear.size(); ++k) {
     lp << " l" << k << ":";
     for (Eigen::Index j = 0; j < n; ++j) lp << term(pc.linear[k].coefficients(j), w_name(j));
     const auto rel = pc.linear[k].relation;
-    lp << (rel == keel::constraint_relation::less_equal ? " <= " : rel == keel::constraint_relation::equal ? " = " : " >= ")
+    lp << (rel == keel::constraint_relation::less_equal ? " <= "
+           : rel == keel::constraint_relation::equal    ? " = "
+                                                        : " >= ")
        << pc.linear[k].bound << "\n";
   }
   if (mu != nullptr && std::isfinite(target_return)) {
@@ -340,7 +344,8 @@ TEST_CASE("min_cvar: the reported CVaR is historical_cvar of the solution's retu
   // (Rockafellar-Uryasev) CVaR averages (1 - a) T of them, the boundary one fractionally. The
   // two agree whenever (1 - a) T is a whole number (k is then (1 - a) T).
   std::mt19937_64 gen(31);
-  for (const auto& [t, a] : std::vector<std::pair<Eigen::Index, double>>{{100, 0.95}, {200, 0.9}, {400, 0.975}, {2520, 0.95}}) {
+  for (const auto& [t, a] :
+       std::vector<std::pair<Eigen::Index, double>>{{100, 0.95}, {200, 0.9}, {400, 0.975}, {2520, 0.95}}) {
     const MatrixXd r = random_panel(gen, t, 8);
     const auto got = keel::min_cvar(r, {.confidence = a});
     const VectorXd rp = r * got.portfolio.weights;
@@ -406,8 +411,7 @@ TEST_CASE("efficient_cvar_return and efficient_cvar_risk: targets at and beyond 
   CHECK(at_top.portfolio.expected_return == Approx(top).epsilon(1e-14));
   CHECK(std::fabs(at_top.cvar - static_cast<double>(ru_cvar(r.col(best), 0.95))) <= 1e-13);
   THROWS_AS_WITH(keel::efficient_cvar_return(mu, r, top + 1e-6), keel::infeasible,
-                         (Contains("efficient_cvar_return: target_return") &&
-                                                  Contains("outside the reachable range")));
+                 (Contains("efficient_cvar_return: target_return") && Contains("outside the reachable range")));
   // A target below the minimum-CVaR portfolio's return gives that portfolio.
   const auto low = keel::min_cvar(r);
   const auto below = keel::efficient_cvar_return(mu, r, -1.0);
@@ -418,8 +422,7 @@ TEST_CASE("efficient_cvar_return and efficient_cvar_risk: targets at and beyond 
   CHECK(at_low.cvar <= low.cvar * (1 + 1e-13));
   CHECK(at_low.portfolio.expected_return >= mu.dot(low.portfolio.weights) - 1e-12);
   THROWS_AS_WITH(keel::efficient_cvar_risk(mu, r, low.cvar * (1 - 1e-6)), keel::infeasible,
-                         (Contains("efficient_cvar_risk: target_cvar") &&
-                                                  Contains("outside the reachable range")));
+                 (Contains("efficient_cvar_risk: target_cvar") && Contains("outside the reachable range")));
   const auto above = keel::efficient_cvar_risk(mu, r, at_top.cvar * 2);
   CHECK(above.portfolio.weights(best) == Approx(1).margin(1e-12));
   const auto exactly = keel::efficient_cvar_risk(mu, r, at_top.cvar);
@@ -463,24 +466,21 @@ TEST_CASE("CVaR optimisation: every error names what is wrong", "[cvar][errors]"
   MatrixXd r = random_panel(gen, 50, 4);
   const VectorXd mu = VectorXd::Constant(4, 0.1);
   THROWS_AS_WITH(keel::min_cvar(r, {.confidence = 1}), keel::invalid_input,
-                         (Contains("min_cvar: confidence = 1 must be in (0, 1)")));
+                 (Contains("min_cvar: confidence = 1 must be in (0, 1)")));
   THROWS_AS_WITH(keel::min_cvar(r, {.confidence = 0}), keel::invalid_input,
-                         (Contains("confidence = 0 must be in (0, 1)")));
-  THROWS_AS_WITH(keel::min_cvar(r, {.confidence = std::nan("")}), keel::invalid_input,
-                         (Contains("confidence")));
+                 (Contains("confidence = 0 must be in (0, 1)")));
+  THROWS_AS_WITH(keel::min_cvar(r, {.confidence = std::nan("")}), keel::invalid_input, (Contains("confidence")));
   THROWS_AS_WITH(keel::min_cvar(MatrixXd(r.topRows(1))), keel::insufficient_data,
-                         (Contains("min_cvar: needs at least 2 scenarios (rows of returns), got 1")));
-  THROWS_AS_WITH(keel::min_cvar(MatrixXd(50, 0)), keel::invalid_input,
-                         (Contains("returns has no assets")));
+                 (Contains("min_cvar: needs at least 2 scenarios (rows of returns), got 1")));
+  THROWS_AS_WITH(keel::min_cvar(MatrixXd(50, 0)), keel::invalid_input, (Contains("returns has no assets")));
   MatrixXd bad = r;
   bad(3, 1) = std::nan("");
   THROWS_AS_WITH(keel::min_cvar(bad), keel::invalid_input, (Contains("returns(3, 1)")));
   THROWS_AS_WITH(keel::efficient_cvar_return(VectorXd(VectorXd::Ones(3)), r, 0.1), keel::invalid_input,
-                         (Contains("efficient_cvar_return: mu has 3 values but the columns of returns has 4")));
-  THROWS_AS_WITH(keel::efficient_cvar_return(mu, r, std::nan("")), keel::invalid_input,
-                         (Contains("target_return")));
+                 (Contains("efficient_cvar_return: mu has 3 values but the columns of returns has 4")));
+  THROWS_AS_WITH(keel::efficient_cvar_return(mu, r, std::nan("")), keel::invalid_input, (Contains("target_return")));
   THROWS_AS_WITH(keel::efficient_cvar_risk(mu, r, inf), keel::invalid_input,
-                         (Contains("efficient_cvar_risk: target_cvar")));
+                 (Contains("efficient_cvar_risk: target_cvar")));
   // Constraints that conflict: the budget and two linear floors on disjoint assets.
   keel::portfolio_constraints pc;
   VectorXd a0 = VectorXd::Zero(4), a1 = VectorXd::Zero(4);
@@ -489,15 +489,15 @@ TEST_CASE("CVaR optimisation: every error names what is wrong", "[cvar][errors]"
   pc.linear.push_back({a0, keel::constraint_relation::greater_equal, 0.7, "floor0"});
   pc.linear.push_back({a1, keel::constraint_relation::greater_equal, 0.7, "floor1"});
   THROWS_AS_WITH(keel::min_cvar(r, {.constraints = pc}), keel::infeasible,
-                         (Contains("min_cvar: the constraints cannot all hold") && Contains("floor0") &&
-                                 Contains("floor1") && Contains("sum of weights")));
+                 (Contains("min_cvar: the constraints cannot all hold") && Contains("floor0") && Contains("floor1") &&
+                  Contains("sum of weights")));
   THROWS_AS_WITH(keel::min_cvar(r, {.constraints = {keel::weight_bounds(0.3, 1)}}), keel::infeasible,
-                         (Contains("lower bounds sum to 1.2")));
+                 (Contains("lower bounds sum to 1.2")));
   // Unbounded: with no bounds asset 0 beats asset 1 in every scenario, so long 0 / short 1
   // lowers the CVaR without end.
   r.col(0) = r.col(1).array() + 0.001;
-  THROWS_AS_WITH(keel::min_cvar(r, {.constraints = {keel::weight_bounds::unbounded()}}),
-                         keel::singular_problem, (Contains("min_cvar: the CVaR is unbounded below")));
+  THROWS_AS_WITH(keel::min_cvar(r, {.constraints = {keel::weight_bounds::unbounded()}}), keel::singular_problem,
+                 (Contains("min_cvar: the CVaR is unbounded below")));
 }
 
 TEST_CASE("lp_simplex: small LPs with known answers, infeasible and unbounded ones", "[cvar][lp]") {

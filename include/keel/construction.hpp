@@ -6,6 +6,13 @@
 //   risk_budgeting(cov, risk_budgeting_options{})   -> portfolio<Real>
 //                                     the long-only, fully invested portfolio whose relative
 //                                     risk contributions w_i (Sigma w)_i / w'Sigma w equal b
+//   cvar_options{confidence, constraints}    the CVaR level (0.95) and portfolio_constraints
+//   cvar_result<Real>{portfolio, cvar, var}  the optimum and its tail figures
+//   min_cvar(returns, cvar_options{})        least CVaR over the scenarios of a T x N panel
+//   efficient_cvar_return(mu, returns, target_return, cvar_options{})
+//                                            least CVaR with mu'w >= target_return
+//   efficient_cvar_risk(mu, returns, target_cvar, cvar_options{})
+//                                            largest mu'w with CVaR <= target_cvar
 //
 // Conventions
 //   - cov (N x N) is an Eigen matrix expression, positive definite; it is read in its own
@@ -18,6 +25,17 @@
 //   - Not yet: per-asset bounds and group limits (issue 19's constrained risk budgeting); the
 //     options have no constraints field until they are solved.
 //   - float inputs are computed in double and rounded once; long double stays long double.
+//   - CVaR optimisation (Rockafellar and Uryasev 2000; PyPortfolioOpt's EfficientCVaR, beta =
+//     confidence): returns are per-period simple returns, one scenario per row, equally likely;
+//     losses are -r_t'w; CVaR = min_zeta zeta + sum_t max(-r_t'w - zeta, 0) / ((1 - a) T), the
+//     exact discrete CVaR (the floor((1 - a) T) worst losses and a fraction (1 - a) T -
+//     floor((1 - a) T) of the next, over (1 - a) T). It equals var.hpp's historical_cvar of the
+//     portfolio's returns whenever (1 - a) T is a whole number (historical_cvar averages the
+//     floor((T - 1)(1 - a)) + 1 worst, empyrical's rule; otherwise the two differ by the
+//     boundary scenario's weight). Solved exactly: a simplex method on the LP's dual
+//     (detail/cvar.hpp, detail/lp.hpp), verified by strong duality; no solver tolerance shows
+//     in the answer. mu is in any units (annual, as PyPortfolioOpt's); it only ranks returns.
+//   - Not yet: CDaR (min_cdar, efficient_cdar_return, efficient_cdar_risk).
 //
 // References
 //   F. Spinu, "An algorithm for computing risk parity weights", SSRN 2297383 (2013).
@@ -27,8 +45,12 @@
 //   S. Boyd and L. Vandenberghe, Convex Optimization (2004), sec. 9.5 (Newton's method).
 //   F. Griveau-Billion, J.-C. Richard and T. Roncalli, "A fast algorithm for computing high-
 //   dimensional risk parity portfolios", SSRN 2325255 (2013) (cyclical coordinate descent).
+//   R. T. Rockafellar and S. Uryasev, "Optimization of conditional value-at-risk", J. Risk 2
+//   (2000) 21-41. C. Acerbi and D. Tasche, "On the coherence of expected shortfall", J. Banking
+//   Finance 26 (2002) 1487-1503. P. Krokhmal, J. Palmquist and S. Uryasev, J. Risk 4 (2002)
+//   (mean-CVaR frontiers). G. B. Dantzig, Linear Programming and Extensions (1963).
 /// \file
-/// Portfolio construction: risk budgeting (equal risk contribution).
+/// Portfolio construction: risk budgeting (equal risk contribution), CVaR optimisation.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -317,7 +339,8 @@ template <class Real, class Acc>
 /// Checks W's feasibility (naming a conflict) with the phase 1 of a zero-cost LP.
 template <class Acc>
 void require_feasible_constraints(std::string_view fn, const cvar_model<Acc>& m) {
-  const lp_problem<Acc> p = w_problem(m, Eigen::Matrix<Acc, Eigen::Dynamic, 1>(Eigen::Matrix<Acc, Eigen::Dynamic, 1>::Zero(m.rt.rows())));
+  const lp_problem<Acc> p =
+      w_problem(m, Eigen::Matrix<Acc, Eigen::Dynamic, 1>(Eigen::Matrix<Acc, Eigen::Dynamic, 1>::Zero(m.rt.rows())));
   lp_simplex<Acc> s(fn, p);
   if (s.solve() == lp_status::infeasible) throw_conflict(fn, s);
 }

@@ -18,16 +18,26 @@
 //              0 <= q_t <= c,  pi+, pi-, s+, s- >= 0 (only for finite sides; one free column
 //                                                    for an equality or a fixed weight)
 //   q is a probability on the scenarios with no mass above c: CVaR's risk envelope. D's basis
-//   is (N + 1) x (N + 1) whatever T is, and each simplex iteration costs one pass over the
-//   panel (the prices R y), so T = 2,520 costs what N does. The primal is read off D's
-//   multipliers: w = -y_w, zeta = -y_zeta (the rows of D are P's stationarity conditions).
-//   The answer is verified independently of the simplex: w within W, CVaR(w) recomputed from
-//   the losses by selection, and equal to D's objective (strong duality) to rounding.
+//   is (N + 1) x (N + 1) whatever T is, and a pricing pass over its T scenario columns is one
+//   pass over the panel (R y), so T = 2,520 costs what N does. When every weight is bounded,
+//   a primal feasible first basis is built (cvar_solver::crash: q the tail vertex of the
+//   equally weighted book, one bound column per asset), so phase 1 is skipped. P's answer is
+//   read off D's multipliers: w = -y_w, zeta = -y_zeta (D's rows are P's stationarity
+//   conditions). It is then verified independently of the simplex: w within W to 1e-9,
+//   CVaR(w) recomputed from the losses by selection, and equal to D's objective (strong
+//   duality) to 1e-9 relative; the reported CVaR is the recomputed one, so it is the exact
+//   CVaR of the returned weights.
+//   Target returns (efficient_cvar_return) are one more row of W, mu'w >= target, whose
+//   column's value in D is the slope of the least CVaR in the target; efficient_cvar_risk
+//   uses that slope for Newton's method on the piecewise-linear frontier (solve_cvar_at_risk).
 //
 // References
 //   R. T. Rockafellar and S. Uryasev, "Optimization of conditional value-at-risk", J. Risk 2
-//   (2000) 21-41. C. Acerbi and D. Tasche, "On the coherence of expected shortfall", J. Banking
-//   Finance 26 (2002) 1487-1503.
+//   (2000) 21-41; "Conditional value-at-risk for general loss distributions", J. Banking
+//   Finance 26 (2002) 1443-1471. P. Krokhmal, J. Palmquist and S. Uryasev, "Portfolio
+//   optimization with conditional value-at-risk objective and constraints", J. Risk 4 (2002).
+//   C. Acerbi and D. Tasche, "On the coherence of expected shortfall", J. Banking Finance 26
+//   (2002) 1487-1503.
 // IWYU pragma: private, include <keel/construction.hpp>
 #pragma once
 
@@ -42,8 +52,8 @@
 
 #include <Eigen/Core>
 
-#include <keel/detail/check.hpp>
 #include <keel/detail/config.hpp>
+#include <keel/detail/check.hpp>
 #include <keel/detail/lp.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/error.hpp>
@@ -127,7 +137,8 @@ template <class Acc>
 struct cvar_dual {
   lp_problem<Acc> lp;
   Eigen::Index target_column = -1;
-  std::vector<Eigen::Index> lower_columns, upper_columns;  ///< per asset: s+ and s- (-1: none; both the free column of a fixed weight)
+  std::vector<Eigen::Index> lower_columns,
+      upper_columns;  ///< per asset: s+ and s- (-1: none; both the free column of a fixed weight)
 };
 
 template <class Acc>
@@ -246,8 +257,9 @@ void require_within(std::string_view fn, const cvar_model<Acc>& m, const Eigen::
   for (Eigen::Index r = 0; r < m.w.qp.a.rows() && ok; ++r)
     ok = !bad(m.w.qp.a.row(r).dot(w), m.w.qp.row_lower(r), m.w.qp.row_upper(r));
   if (!ok)
-    throw singular_problem(message(fn, "the simplex method lost feasibility to rounding (the returns or the "
-                                       "constraints are badly scaled, or nearly dependent)"));
+    throw singular_problem(message(fn,
+                                   "the simplex method lost feasibility to rounding (the returns or the "
+                                   "constraints are badly scaled, or nearly dependent)"));
 }
 
 /// Solves D by the simplex method (detail/lp.hpp) and reads P's answer off its multipliers.
@@ -261,10 +273,7 @@ class cvar_solver {
   using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
 
   cvar_solver(std::string_view fn, const cvar_model<Acc>& m, const vector* mu, Acc target)
-      : fn_(fn),
-        m_(m),
-        d_(make_cvar_dual<Acc>(m, mu, target, true)),
-        s_(fn, std::move(d_.lp)) {
+      : fn_(fn), m_(m), d_(make_cvar_dual<Acc>(m, mu, target, true)), s_(fn, std::move(d_.lp)) {
     crash();
   }
 
@@ -277,8 +286,9 @@ class cvar_solver {
     const lp_status st = s_.solve();
     // D infeasible: P unbounded (W is not empty, checked first); D unbounded: P infeasible.
     if (st == lp_status::infeasible)
-      throw singular_problem(message(fn_, "the CVaR is unbounded below: some allowed direction of the weights "
-                                          "gains in every scenario; bound the weights"));
+      throw singular_problem(message(fn_,
+                                     "the CVaR is unbounded below: some allowed direction of the weights "
+                                     "gains in every scenario; bound the weights"));
     if (st == lp_status::unbounded)
       throw infeasible(message(fn_, "the constraints cannot all hold together with the return target"));
     out.weights = -s_.row_duals().head(n);
@@ -413,7 +423,7 @@ KEEL_EXTERN_TEMPLATE(cvar_solution<long double> solve_cvar_at_return<long double
 KEEL_EXTERN_TEMPLATE(cvar_solution<double> solve_cvar_at_risk<double>(std::string_view, const cvar_model<double>&,
                                                                       const Eigen::VectorXd&, double, double))
 KEEL_EXTERN_TEMPLATE(cvar_solution<long double> solve_cvar_at_risk<long double>(
-    std::string_view, const cvar_model<long double>&, const Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
-    long double, long double))
+    std::string_view, const cvar_model<long double>&, const Eigen::Matrix<long double, Eigen::Dynamic, 1>&, long double,
+    long double))
 
 }  // namespace keel::detail

@@ -7,12 +7,13 @@
 //       minimise cost'x  subject to  row_lower <= A x <= row_upper  and  lower <= x <= upper
 //       A is m x n and dense (the LPs keel solves have few rows and many columns); bounds and
 //       row sides may be +-inf; equal sides make an equality.
-//   lp_simplex<Real> s(fn, problem); s.solve() -> lp_status {optimal, infeasible, unbounded}
+//   lp_simplex<Real> s(fn, problem) (it keeps a copy); s.solve() -> lp_status {optimal,
+//       infeasible, unbounded}
 //       then s.x() (n), s.row_duals() (m), s.reduced_costs() (n), s.objective(),
 //       s.iterations(), s.conflict() (the rows of a Farkas certificate when infeasible).
-//       s.set_cost(j, value) then s.solve() again re-optimises from the last basis (a warm
-//       start: the basis stays primal feasible, only phase 2 runs).
-//   Optimality (checked by the caller, or by lp_certificate_gap): x within the bounds and row
+//       s.set_cost(j, value), then s.solve() again, re-optimises from the last basis (a warm start: the basis stays
+//       primal feasible, only phase 2 runs); s.start_from(basis, upper) starts from a primal feasible basis.
+//   Optimality (as the caller may check it): x within the bounds and row
 //   sides, reduced costs d = cost - A'y >= 0 where x_j is at its lower bound, <= 0 at its
 //   upper bound, 0 where it is strictly between; row_duals y >= 0 at a row's lower side, <= 0
 //   at its upper side, 0 when the row is strictly inside.
@@ -22,30 +23,34 @@
 //   artificial column +-e_i per row starts the basis (phase 1 minimises the sum of the
 //   artificials; a positive minimum is infeasibility, and the rows with nonzero multipliers
 //   are a conflicting set, Farkas' lemma). Phase 2 then minimises cost'x with the artificials
-//   fixed at 0. Nonbasic variables sit at a bound (free ones at 0); the ratio test lets the
-//   entering variable move from one bound to the other without a basis change (a bound flip),
-//   which is most of the work on box-constrained columns.
-//   Pricing is Dantzig's (the most negative reduced cost); the leaving row is chosen by
-//   Harris' two-pass ratio test (the largest pivot among the rows that block within the
-//   feasibility tolerance), for numerical stability. Anti-cycling: after 20 consecutive
-//   degenerate pivots (no progress) the method switches to Bland's rule (lowest eligible index
-//   enters, lowest index leaves among exact ties), under which the simplex cannot cycle, and
-//   back to Dantzig's after the next pivot that makes progress.
-//   The basis matrix B (m x m, dense) is factorised by LU with partial pivoting (Eigen's
-//   PartialPivLU) at every basis change, and the basic values x_B = B^-1 (-N x_N) and
-//   multipliers y = B^-T c_B are recomputed from it, never updated, so that rounding does not
-//   accumulate: each iteration costs O(m n) for the prices plus O(m^3) for the factor, which
-//   suits keel's LPs (m small, n large). At the end the answer is re-checked (primal and dual
-//   feasibility recomputed from a fresh factor) and the iteration resumes if rounding left a
-//   reduced cost of the wrong sign.
+//   fixed at 0. A caller that knows a primal feasible basis passes it to start_from and skips
+//   phase 1. Nonbasic variables sit at a bound (free ones at 0); the ratio test lets the
+//   entering variable move from one bound to the other without a basis change (a bound flip).
+//   Pricing is Dantzig's (the most negative reduced cost), partial: a full pass (one product
+//   A'y, a pass over the data) keeps the most attractive eighth of the columns (at least 64)
+//   as candidates, and the pivots that follow price only those until none improves; a new
+//   factor and a full pass then confirm optimality or refill the candidates. The leaving row
+//   is chosen by Harris' two-pass ratio test (the largest pivot among the rows that block
+//   within the feasibility tolerance, 1e-9), for numerical stability. Anti-cycling: after 20
+//   consecutive degenerate pivots the method switches to Bland's rule over every column
+//   (lowest eligible index enters, lowest index leaves among exact ties), under which the
+//   simplex cannot cycle, and back to Dantzig's after the next pivot that makes progress.
+//   The basis inverse (m x m, dense) comes from an LU factor with partial pivoting (Eigen's
+//   PartialPivLU), is updated in product form after each pivot (O(m^2)), and is recomputed
+//   from a new factor every 64 pivots and before optimality or unboundedness is declared,
+//   with x_B = B^-1 (-N x_N) and y = B^-T c_B recomputed from it, so that update rounding does
+//   not accumulate into the answer. Optimality tolerance on reduced costs: 1e-13 (max |cost|
+//   + max(1, max |A|) max |y|). An iteration costs O(m |candidates| + m^2) and a full pass
+//   O(m n + m^3), which suits keel's LPs (m small, n large).
 //
 // References
 //   G. B. Dantzig, Linear Programming and Extensions (1963), ch. 18 (bounded variables).
 //   V. Chvatal, Linear Programming (1983), ch. 8 (the revised simplex with bounds) and ch. 3
 //   (Bland's rule). R. G. Bland, "New finite pivoting rules for the simplex method", Math. Oper.
 //   Res. 2 (1977) 103-107. P. M. J. Harris, "Pivot selection methods of the Devex LP code",
-//   Math. Programming 5 (1973) 1-28. I. Maros, Computational Techniques of the Simplex Method
-//   (2003), ch. 9.
+//   Math. Programming 5 (1973) 1-28. G. B. Dantzig and W. Orchard-Hays, "The product form for the
+//   inverse in the simplex method", Math. Tables Aids Comput. 8 (1954) 64-67. I. Maros, Computational Techniques of the
+//   Simplex Method (2003), ch. 9.
 // IWYU pragma: private, include <keel/construction.hpp>
 #pragma once
 
@@ -117,37 +122,6 @@ class lp_simplex {
     state_.assign(static_cast<std::size_t>(total), at_lower);
     scale_ = n_ ? p.cost.cwiseAbs().maxCoeff() : Real(0);
     a_scale_ = std::max(Real(1), p.a.size() ? p.a.cwiseAbs().maxCoeff() : Real(0));  // slacks' entries are 1
-  }
-
-  /// Appends a structural column (coefficients a, cost, bounds lower <= upper, lower finite),
-  /// nonbasic at its lower bound: the basis stays primal feasible and solve() continues.
-  void add_column(const vector& a, Real cost, Real lower, Real upper) {
-    const Eigen::Index total = n_ + 2 * m_;
-    const auto insert = [&](vector& v, Real value) {
-      vector out(total + 1);
-      out.head(n_) = v.head(n_);
-      out(n_) = value;
-      out.tail(2 * m_) = v.tail(2 * m_);
-      v.swap(out);
-    };
-    insert(lo_, lower);
-    insert(hi_, upper);
-    insert(cost_, cost);
-    insert(x_, lower);
-    state_.insert(state_.begin() + n_, at_lower);
-    for (auto& h : head_)
-      if (h >= n_) ++h;
-    p_.a.conservativeResize(Eigen::NoChange, n_ + 1);
-    p_.a.col(n_) = a;
-    p_.cost.conservativeResize(n_ + 1);
-    p_.cost(n_) = cost;
-    p_.lower.conservativeResize(n_ + 1);
-    p_.lower(n_) = lower;
-    p_.upper.conservativeResize(n_ + 1);
-    p_.upper(n_) = upper;
-    scale_ = std::max(scale_, std::fabs(cost));
-    a_scale_ = std::max(a_scale_, a.cwiseAbs().maxCoeff());
-    ++n_;
   }
 
   /// The optimality tolerance on reduced costs: 1e-13 (max |cost| + max |A| max |y|).
@@ -256,7 +230,7 @@ class lp_simplex {
   [[nodiscard]] Real feasibility_tolerance() const { return Real(1e-9); }
 
   // Column j of [A -I D] times v, accumulated into out (out += v * column).
-  void add_column(Eigen::Index j, Real v, vector& out) const {
+  void accumulate_column(Eigen::Index j, Real v, vector& out) const {
     if (j < n_) {
       out.noalias() += v * p_.a.col(j);
     } else if (j < n_ + m_) {
@@ -268,7 +242,7 @@ class lp_simplex {
 
   void column(Eigen::Index j, vector& out) const {
     out.setZero(m_);
-    add_column(j, 1, out);
+    accumulate_column(j, 1, out);
   }
 
   // Where a nonbasic variable rests: its lower bound, else its upper, else 0 (free).
@@ -290,7 +264,7 @@ class lp_simplex {
     // Residual of A x - s at the resting point; the artificials take it up, signed to be >= 0.
     vector r = vector::Zero(m_);
     for (Eigen::Index j = 0; j < n_ + m_; ++j)
-      if (x_(j) != 0) add_column(j, x_(j), r);
+      if (x_(j) != 0) accumulate_column(j, x_(j), r);
     head_.resize(static_cast<std::size_t>(m_));
     for (Eigen::Index i = 0; i < m_; ++i) {
       sign_(i) = r(i) > 0 ? Real(-1) : Real(1);
@@ -326,7 +300,7 @@ class lp_simplex {
   void recompute(bool phase1) {
     vector r = vector::Zero(m_);
     for (Eigen::Index j = 0; j < n_ + 2 * m_; ++j)
-      if (state_[static_cast<std::size_t>(j)] != basic && x_(j) != 0) add_column(j, x_(j), r);
+      if (state_[static_cast<std::size_t>(j)] != basic && x_(j) != 0) accumulate_column(j, x_(j), r);
     if (m_ > 0) {
       const vector xb = binv_ * -r;
       for (Eigen::Index i = 0; i < m_; ++i) x_(head_[static_cast<std::size_t>(i)]) = xb(i);
@@ -402,8 +376,8 @@ class lp_simplex {
         for (Eigen::Index j = 0; j < total; ++j)
           if (improving(j, d(j), tol_d) != 0) candidates.push_back(j);
         if (candidates.size() > pool) {
-          std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(pool),
-                           candidates.end(), [&](Eigen::Index a, Eigen::Index b) {
+          std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(pool), candidates.end(),
+                           [&](Eigen::Index a, Eigen::Index b) {
                              return std::fabs(d(a)) > std::fabs(d(b)) || (std::fabs(d(a)) == std::fabs(d(b)) && a < b);
                            });
           candidates.resize(pool);
