@@ -28,10 +28,10 @@
 //   entering variable move from one bound to the other without a basis change (a bound flip).
 //   Pricing is Dantzig's (the most negative reduced cost), partial: a full pass (one product
 //   A'y, a pass over the data) keeps the most attractive eighth of the columns (at least 64)
-//   as candidates, and the pivots that follow price only those until none improves; a new
-//   factor and a full pass then confirm optimality or refill the candidates. The leaving row
-//   is chosen by Harris' two-pass ratio test (the largest pivot among the rows that block
-//   within the feasibility tolerance, 1e-9), for numerical stability. Anti-cycling: after 20
+//   as candidates, and the pivots that follow price only those until none improves; a full
+//   pass then refills them, and optimality is declared only on a new factor and a full pass.
+//   The leaving row is chosen by Harris' two-pass ratio test (the largest pivot among the rows
+//   that block within the feasibility tolerance, 1e-9), for numerical stability. Anti-cycling: after 20
 //   consecutive degenerate pivots the method switches to Bland's rule over every column
 //   (lowest eligible index enters, lowest index leaves among exact ties), under which the
 //   simplex cannot cycle, and back to Dantzig's after the next pivot that makes progress.
@@ -337,17 +337,18 @@ class lp_simplex {
   // Runs one phase to its end. Returns false when the phase's objective is unbounded.
   // Partial pricing: a full pricing pass (one product A'y, the cost of a pass over the data)
   // keeps the most attractive columns as candidates, and the pivots that follow price only
-  // those (O(m) each) until none improves; then a fresh factor and a full pass decide
-  // optimality. The basis inverse is updated by the product form after each pivot (O(m^2)),
-  // and recomputed from a new LU factor every 64 pivots and before optimality is declared.
-  // A bound flip changes neither the basis nor y.
+  // those (O(m) each) until none improves; a full pass with the current y then refills them.
+  // The basis inverse is updated by the product form after each pivot (O(m^2)) and
+  // recomputed from a new LU factor every 64 pivots; optimality (and unboundedness) is
+  // declared only on a new factor and a full pass. A bound flip changes neither the basis nor y.
   bool run(bool phase1) {
     const std::ptrdiff_t limit = 50 * (n_ + 2 * m_) + 1000;
     const Eigen::Index total = n_ + 2 * m_;
     const auto pool = static_cast<std::size_t>(std::max<Eigen::Index>(64, total / 8));
     int degenerate = 0;
-    bool fresh = false;  // x_B, y and the candidates come from a new factor and a full pass
-    bool need_factor = true;
+    bool factored = false;  // x_B and y were recomputed from a new factor since the last change
+    bool priced = false;    // d holds the prices of the current y (a full pass since y changed)
+    bool need_factor = true, need_pricing = true;
     int updates = 0;
     vector d(total);
     vector alpha(m_);
@@ -362,8 +363,13 @@ class lp_simplex {
         recompute(phase1);
         updates = 0;
         need_factor = false;
-        fresh = true;
+        factored = true;
+        need_pricing = true;
         if (phase1 && !(phase1_sum() > 0)) return true;
+      }
+      if (need_pricing) {
+        need_pricing = false;
+        priced = true;
         tol_d = phase1 ? Real(1e-13) * (1 + a_scale_ * (y_.size() ? y_.cwiseAbs().maxCoeff() : Real(0)))
                        : optimality_tolerance();
         // Full pricing: structurals in one matrix-vector product, then slacks and artificials.
@@ -393,7 +399,7 @@ class lp_simplex {
         for (Eigen::Index j = 0; j < total; ++j) candidates[static_cast<std::size_t>(j)] = j;
       }
       for (const Eigen::Index j : candidates) {
-        const Real dj = fresh ? d(j) : reduced(j, phase1);
+        const Real dj = priced ? d(j) : reduced(j, phase1);
         const int s = improving(j, dj, tol_d);
         if (s == 0) continue;
         if (bland) {
@@ -408,8 +414,12 @@ class lp_simplex {
         }
       }
       if (enter < 0) {
-        if (fresh) return true;
-        need_factor = true;  // confirm on a new factor and a full pass
+        if (factored && priced) return true;
+        if (factored || !priced) {
+          need_pricing = true;  // the candidates ran out: a full pass refills them
+        } else {
+          need_factor = true;  // confirm optimality on a new factor and a full pass
+        }
         continue;
       }
       ++iterations_;
@@ -431,7 +441,7 @@ class lp_simplex {
         theta1 = std::min(theta1, std::max(Real(0), (bound - x_(b)) / rate));
       }
       if (!std::isfinite(theta1)) {
-        if (fresh) return false;
+        if (factored) return false;
         need_factor = true;  // confirm unboundedness on a new factor
         continue;
       }
@@ -457,8 +467,8 @@ class lp_simplex {
           leave = i;
         }
       }
-      fresh = false;
-      if (leave < 0) {  // no row blocks first: the entering variable flips bound, the basis stays
+      factored = false;
+      if (leave < 0) {  // no row blocks first: the entering variable flips bound; y and d stay
         for (Eigen::Index i = 0; i < m_; ++i) x_(head_[static_cast<std::size_t>(i)]) -= range * dir * alpha(i);
         rest_at_other(enter, dir);
         continue;
@@ -491,6 +501,8 @@ class lp_simplex {
       vector cb(m_);
       for (Eigen::Index i = 0; i < m_; ++i) cb(i) = basic_cost(head_[static_cast<std::size_t>(i)], phase1);
       y_.noalias() = binv_.transpose() * cb;
+      priced = false;
+      if (phase1 && !(phase1_sum() > 0)) need_factor = true;  // feasible: confirm and stop
     }
   }
 
