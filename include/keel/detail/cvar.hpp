@@ -292,6 +292,13 @@ class cvar_solver {
     if (st == lp_status::unbounded)
       throw infeasible(message(fn_, "the constraints cannot all hold together with the return target"));
     out.weights = -s_.row_duals().head(n);
+    // A weight at a bound is read off the multipliers with rounding either side of it: snap
+    // it (within 64 eps of the bound's size) so that a long-only weight is never -1e-17.
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (const Acc b : {m_.w.qp.lower(j), m_.w.qp.upper(j)})
+        if (std::isfinite(b) &&
+            std::fabs(out.weights(j) - b) <= 64 * std::numeric_limits<Acc>::epsilon() * (1 + std::fabs(b)))
+          out.weights(j) = b;
     out.figures = cvar_of(m_, out.weights);
     out.dual_value = -s_.objective();
     out.iterations = s_.iterations();
