@@ -308,6 +308,8 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
   KEEL_OPTIONS_IN_ORDER(keel::bl_options, .tau = keel::bl_options{}.tau, .omega = keel::bl_options{}.omega,
                         .confidences = keel::bl_options{}.confidences, .risk_free = keel::bl_options{}.risk_free);
   KEEL_OPTIONS_IN_ORDER(keel::bl_views, .P = keel::bl_views{}.P, .Q = keel::bl_views{}.Q);
+  KEEL_OPTIONS_IN_ORDER(keel::cvar_options, .confidence = keel::cvar_options{}.confidence,
+                        .constraints = keel::cvar_options{}.constraints);
   KEEL_OPTIONS_IN_ORDER(keel::streaming_beta_options, .fit = keel::streaming_beta_options{}.fit);
   KEEL_OPTIONS_IN_ORDER(keel::what_if_options, .symbols = keel::what_if_options{}.symbols,
                         .sectors = keel::what_if_options{}.sectors, .returns = keel::what_if_options{}.returns,
@@ -458,6 +460,7 @@ TEST_CASE("periods_per_year, risk_free and confidence have one name, type and de
   check_shared_fields<keel::implied_risk_aversion_options>();
   check_shared_fields<keel::implied_returns_options>();
   check_shared_fields<keel::bl_options>();
+  check_shared_fields<keel::cvar_options>();
   check_shared_fields<keel::what_if_options>();
   check_shared_fields<keel::parametric_options>();
   check_shared_fields<keel::cornish_fisher_options>();

@@ -19,6 +19,13 @@
 //   black_litterman(prior, cov, bl_views{P, Q}, bl_options{tau, omega, confidences, risk_free})
 //                                     -> bl_result<Real>{posterior_returns, posterior_covariance,
 //                                     weights, omega}
+//   cvar_options{confidence, constraints}    the CVaR level (0.95) and portfolio_constraints
+//   cvar_result<Real>{portfolio, cvar, var}  the optimum and its tail figures
+//   min_cvar(returns, cvar_options{})        least CVaR over the scenarios of a T x N panel
+//   efficient_cvar_return(mu, returns, target_return, cvar_options{})
+//                                            least CVaR with mu'w >= target_return
+//   efficient_cvar_risk(mu, returns, target_cvar, cvar_options{})
+//                                            largest mu'w with CVaR <= target_cvar
 //
 // Conventions
 //   - cov (N x N) is an Eigen matrix expression, positive definite; it is read in its own
@@ -41,6 +48,17 @@
 //     normalised; risk_free is an options field everywhere (the signature rule), in the
 //     position DESIGN.md gives a positional risk_free: f(..., {.risk_free = r}).
 //   - float inputs are computed in double and rounded once; long double stays long double.
+//   - CVaR optimisation (Rockafellar and Uryasev 2000; PyPortfolioOpt's EfficientCVaR, beta =
+//     confidence): returns are per-period simple returns, one scenario per row, equally likely;
+//     losses are -r_t'w; CVaR = min_zeta zeta + sum_t max(-r_t'w - zeta, 0) / ((1 - a) T), the
+//     exact discrete CVaR (the floor((1 - a) T) worst losses and a fraction (1 - a) T -
+//     floor((1 - a) T) of the next, over (1 - a) T). It equals var.hpp's historical_cvar of the
+//     portfolio's returns whenever (1 - a) T is a whole number (historical_cvar averages the
+//     floor((T - 1)(1 - a)) + 1 worst, empyrical's rule; otherwise the two differ by the
+//     boundary scenario's weight). Solved exactly: a simplex method on the LP's dual
+//     (detail/cvar.hpp, detail/lp.hpp), verified by strong duality; no solver tolerance shows
+//     in the answer. mu is in any units (annual, as PyPortfolioOpt's); it only ranks returns.
+//   - Not yet: CDaR (min_cdar, efficient_cdar_return, efficient_cdar_risk).
 //
 // References
 //   F. Spinu, "An algorithm for computing risk parity weights", SSRN 2297383 (2013).
@@ -57,9 +75,13 @@
 //   Black-Litterman model portfolios", Goldman Sachs (1999). T. Idzorek, "A step-by-step
 //   guide to the Black-Litterman model" (2005). J. Walters, "The Black-Litterman model in
 //   detail" (2014).
+//   R. T. Rockafellar and S. Uryasev, "Optimization of conditional value-at-risk", J. Risk 2
+//   (2000) 21-41. C. Acerbi and D. Tasche, "On the coherence of expected shortfall", J. Banking
+//   Finance 26 (2002) 1487-1503. P. Krokhmal, J. Palmquist and S. Uryasev, J. Risk 4 (2002)
+//   (mean-CVaR frontiers). G. B. Dantzig, Linear Programming and Extensions (1963).
 /// \file
 /// Portfolio construction: risk budgeting (equal risk contribution), maximum diversification,
-/// minimum tracking error, Black-Litterman.
+/// minimum tracking error, Black-Litterman, CVaR optimisation.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -81,6 +103,8 @@
 
 #include <keel/detail/check.hpp>
 #include <keel/detail/construction_bl.hpp>
+#include <keel/detail/cvar.hpp>
+#include <keel/detail/lp.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -686,6 +710,160 @@ template <Series M, class DCov>
   out.weights = w.template cast<real>();
   out.omega = omega.template cast<real>();
   return out;
+}
+
+// ---- CVaR optimisation ----
+
+/// Options of min_cvar, efficient_cvar_return and efficient_cvar_risk, in the issue's order.
+struct cvar_options {
+  /// The CVaR's confidence level a in (0, 1): the tail is the worst share 1 - a of the
+  /// scenarios (PyPortfolioOpt's beta, 0.95 by default).
+  double confidence = 0.95;
+  /// Bounds (long-only by default), budget (fully invested, market_neutral or none), group
+  /// limits and linear constraints, as markowitz.hpp's.
+  portfolio_constraints constraints{};
+};
+
+/// A CVaR-optimal portfolio and its tail figures (losses positive, per period of the returns).
+template <class Real = double>
+struct cvar_result {
+  /// weights; expected_return mu'w (0 for min_cvar, which has no mu); volatility the sample
+  /// standard deviation (n - 1) of the portfolio's scenario returns R w, per period; sharpe 0
+  /// (mu and the scenarios need not share units: see portfolio_performance).
+  ::keel::portfolio<Real> portfolio;
+  /// CVaR of the scenario losses -R w at the confidence: the optimised objective, which is
+  /// historical_cvar of R w whenever (1 - a) T is a whole number (see the header comment).
+  Real cvar{};
+  /// VaR of the scenario losses: the smallest zeta with a share >= a of the losses <= zeta
+  /// (the (floor((1 - a) T) + 1)-th largest loss), where Rockafellar and Uryasev's zeta is.
+  Real var{};
+};
+
+namespace detail {
+
+/// The result from a checked solution: figures rounded once to Real.
+template <class Real, class Acc>
+[[nodiscard]] cvar_result<Real> make_cvar_result(std::string_view fn, const cvar_model<Acc>& m,
+                                                 const cvar_solution<Acc>& s, Acc expected_return) {
+  const Eigen::Matrix<Acc, Eigen::Dynamic, 1> r = m.rt.transpose() * s.weights;
+  const Acc mean = r.mean();
+  const Acc variance = (r.array() - mean).square().sum() / static_cast<Acc>(r.size() - 1);
+  cvar_result<Real> out;
+  out.portfolio = make_portfolio<Real>(fn, s.weights, expected_return, variance, expected_return);
+  out.portfolio.sharpe = 0;
+  out.cvar = rounded<Real>(fn, "cvar", s.figures.cvar);
+  out.var = rounded<Real>(fn, "var", s.figures.var);
+  return out;
+}
+
+/// Checks W's feasibility (naming a conflict) with the phase 1 of a zero-cost LP.
+template <class Acc>
+void require_feasible_constraints(std::string_view fn, const cvar_model<Acc>& m) {
+  const lp_problem<Acc> p =
+      w_problem(m, Eigen::Matrix<Acc, Eigen::Dynamic, 1>(Eigen::Matrix<Acc, Eigen::Dynamic, 1>::Zero(m.rt.rows())));
+  lp_simplex<Acc> s(fn, p);
+  if (s.solve() == lp_status::infeasible) throw_conflict(fn, s);
+}
+
+/// mu as an Acc vector of N values, checked.
+template <class Acc, class M>
+[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> cvar_mu(std::string_view fn, const M& mu, Eigen::Index n) {
+  require_same_size(fn, "mu", ssize(mu), "the columns of returns", n);
+  Eigen::Matrix<Acc, Eigen::Dynamic, 1> out = vector_of<Acc>(mu);
+  require_finite(fn, "mu", out);
+  require_scale(fn, "mu", out, 1e-150, 1e150);
+  return out;
+}
+
+}  // namespace detail
+
+/// The minimum-CVaR portfolio over the historical (or simulated) scenarios of a returns panel:
+/// \f[ \min_{w \in W,\ \zeta} \ \zeta + \frac{1}{(1-a)T} \sum_t \max(-r_t'w - \zeta, 0) \f]
+/// (Rockafellar and Uryasev's LP; a = options.confidence, W = options.constraints), solved
+/// exactly by the simplex method on its dual (detail/cvar.hpp), as PyPortfolioOpt's
+/// EfficientCVaR.min_cvar (beta = a, returns per period).
+/// \pre returns T x N, T >= 2, finite (invalid_input naming the cell; insufficient_data);
+///      0 < confidence < 1; constraints sized to N (invalid_input).
+/// \throws infeasible when the constraints cannot all hold (naming a conflicting set);
+///         singular_problem when the CVaR is unbounded below (unbounded weights and a
+///         direction that gains in every scenario).
+/// \returns cvar_result{portfolio{weights, 0, volatility, 0}, cvar, var}.
+/// Ref: Rockafellar and Uryasev (2000); Acerbi and Tasche (2002).
+template <class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] cvar_result<typename Derived::Scalar> min_cvar(const Eigen::MatrixBase<Derived>& returns,
+                                                             const cvar_options& options = {}) {
+  using real = typename Derived::Scalar;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "min_cvar";
+  const auto m = detail::make_cvar_model<acc>(fn, returns, options.confidence, options.constraints);
+  detail::require_feasible_constraints(fn, m);
+  return detail::make_cvar_result<real>(fn, m, detail::solve_min_cvar(fn, m), acc(0));
+}
+
+/// The minimum-CVaR portfolio earning at least a target: min CVaR(w) subject to mu'w >=
+/// target_return and w in W (PyPortfolioOpt's EfficientCVaR.efficient_return); a target at or
+/// below the minimum-CVaR portfolio's return gives that portfolio.
+/// \pre mu (N values, any Series) and target_return finite; returns and options as min_cvar.
+///      A target within rounding (16 N eps relative) of the largest return is that return.
+/// \throws infeasible when target_return is above the largest return the constraints allow
+///         (the message gives the attainable range); as min_cvar.
+/// \returns cvar_result{portfolio{weights, mu'w, volatility, 0}, cvar, var}.
+/// Ref: Rockafellar and Uryasev (2000); Krokhmal, Palmquist and Uryasev, J. Risk 4 (2002).
+template <Series M, class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] cvar_result<detail::result_t<typename Derived::Scalar, detail::value_t<M>>> efficient_cvar_return(
+    const M& mu, const Eigen::MatrixBase<Derived>& returns, double target_return, const cvar_options& options = {}) {
+  using real = detail::result_t<typename Derived::Scalar, detail::value_t<M>>;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "efficient_cvar_return";
+  detail::require_rate(fn, "target_return", target_return);
+  const auto m = detail::make_cvar_model<acc>(fn, returns, options.confidence, options.constraints);
+  const auto mu_acc = detail::cvar_mu<acc>(fn, mu, m.rt.rows());
+  const acc t_max = detail::largest_return(fn, m, mu_acc);
+  acc target = static_cast<acc>(target_return);
+  const acc slack = 16 * static_cast<acc>(m.rt.rows()) * std::numeric_limits<acc>::epsilon() *
+                    (std::fabs(t_max) + mu_acc.cwiseAbs().maxCoeff());
+  if (target > t_max) {
+    if (!(target <= t_max + slack)) {
+      const acc t_low = mu_acc.dot(detail::solve_min_cvar(fn, m).weights);
+      detail::throw_unreachable(fn, "target_return", target_return, static_cast<double>(std::min(t_low, t_max)),
+                                static_cast<double>(t_max),
+                                "the constraints: from the minimum-CVaR portfolio's return to the largest they "
+                                "allow; a lower target gives the minimum-CVaR portfolio");
+    }
+    target = t_max;
+  }
+  const auto sol = detail::solve_cvar_at_return(fn, m, mu_acc, target);
+  const acc r = mu_acc.dot(sol.weights);
+  if (!(r >= target - acc(1e-9) * (1 + std::fabs(target))))
+    throw singular_problem(detail::message(fn, "the simplex method lost the return target to rounding"));
+  return detail::make_cvar_result<real>(fn, m, sol, r);
+}
+
+/// The largest expected return at a CVaR: max mu'w subject to CVaR(w) <= target_cvar and w in
+/// W (PyPortfolioOpt's EfficientCVaR.efficient_risk), exactly: the mean-CVaR frontier is
+/// piecewise linear, and Newton's method on it lands on the target's piece in finitely many
+/// warm-started LPs (detail::solve_cvar_at_risk). A target at or above the CVaR of the
+/// largest-return portfolio gives that portfolio (the least CVaR among the largest returns).
+/// \pre target_cvar finite; mu, returns and options as efficient_cvar_return.
+/// \throws infeasible when target_cvar is below the least CVaR the constraints allow (the
+///         message gives the range); as min_cvar.
+/// \returns cvar_result{portfolio{weights, mu'w, volatility, 0}, cvar (<= target_cvar), var}.
+/// Ref: Rockafellar and Uryasev (2000); Krokhmal, Palmquist and Uryasev (2002).
+template <Series M, class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] cvar_result<detail::result_t<typename Derived::Scalar, detail::value_t<M>>> efficient_cvar_risk(
+    const M& mu, const Eigen::MatrixBase<Derived>& returns, double target_cvar, const cvar_options& options = {}) {
+  using real = detail::result_t<typename Derived::Scalar, detail::value_t<M>>;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "efficient_cvar_risk";
+  detail::require_rate(fn, "target_cvar", target_cvar);
+  const auto m = detail::make_cvar_model<acc>(fn, returns, options.confidence, options.constraints);
+  const auto mu_acc = detail::cvar_mu<acc>(fn, mu, m.rt.rows());
+  const acc t_max = detail::largest_return(fn, m, mu_acc);
+  const auto sol = detail::solve_cvar_at_risk(fn, m, mu_acc, static_cast<acc>(target_cvar), t_max);
+  return detail::make_cvar_result<real>(fn, m, sol, mu_acc.dot(sol.weights));
 }
 
 }  // namespace keel
