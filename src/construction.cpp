@@ -12,8 +12,9 @@ template Eigen::Matrix<double, Eigen::Dynamic, 1> solve_risk_budgeting<double>(
 template Eigen::Matrix<double, Eigen::Dynamic, 1> solve_constrained_risk_budgeting<double>(
     std::string_view, const Eigen::MatrixXd&, const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
     const budgeting_rows<double>&, Eigen::Matrix<double, Eigen::Dynamic, 1>);
-template Eigen::Matrix<double, Eigen::Dynamic, 1> interior_point<double>(std::string_view, const Eigen::MatrixXd&,
-                                                                         const budgeting_rows<double>&,
-                                                                         const std::vector<Eigen::Index>&);
+template Eigen::Matrix<double, Eigen::Dynamic, 1> interior_point<double>(
+    std::string_view, const markowitz_model<double>&, const Eigen::MatrixXd&, const budgeting_rows<double>&,
+    const std::vector<Eigen::Index>&, const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
+    const Eigen::Matrix<double, Eigen::Dynamic, 1>&);
 
 }  // namespace keel::detail

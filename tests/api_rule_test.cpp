@@ -286,7 +286,8 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
   KEEL_OPTIONS_IN_ORDER(keel::kelly_options, .fraction = keel::kelly_options{}.fraction,
                         .risk_free = keel::kelly_options{}.risk_free);
   KEEL_OPTIONS_IN_ORDER(keel::markowitz_options, .risk_free = keel::markowitz_options{}.risk_free);
-  KEEL_OPTIONS_IN_ORDER(keel::risk_budgeting_options, .budgets = keel::risk_budgeting_options{}.budgets);
+  KEEL_OPTIONS_IN_ORDER(keel::risk_budgeting_options, .budgets = keel::risk_budgeting_options{}.budgets,
+                        .constraints = keel::risk_budgeting_options{}.constraints);
   KEEL_OPTIONS_IN_ORDER(keel::streaming_beta_options, .fit = keel::streaming_beta_options{}.fit);
   KEEL_OPTIONS_IN_ORDER(keel::what_if_options, .symbols = keel::what_if_options{}.symbols,
                         .sectors = keel::what_if_options{}.sectors, .returns = keel::what_if_options{}.returns,

@@ -137,7 +137,7 @@ template <class DCov>
   if (!detail::budgeting_feasible(model, w)) {
     // The constraints bind: K does not hold the unconstrained solution.
     const detail::budgeting_rows<acc> rows = detail::homogeneous_rows(model, held, scale);
-    const vector x0 = detail::interior_point(fn, s, rows, held);
+    const vector x0 = detail::interior_point(fn, model, s, rows, held, w, scale);
     w.setZero();
     w(held) = detail::solve_constrained_risk_budgeting(fn, s, bh, rows, x0).cwiseProduct(sh);
     w /= w.sum();

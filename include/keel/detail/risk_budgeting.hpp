@@ -10,7 +10,8 @@
 //   budgeting_model(fn, constraints, n)            the checked constraints (markowitz.hpp's loaders)
 //   budgeting_feasible(m, w)                       whether w keeps them (to rounding)
 //   homogeneous_rows(m, b, scale)                  the constraints as a cone {x : R x <= 0, E x = 0}
-//   interior_point(fn, s, rows)                    a point of the cone with x >= 1, or infeasible
+//   interior_point(fn, m, s, rows, held, free_weights, scale)
+//                                                  a starting point inside the cone, or infeasible
 //   solve_constrained_risk_budgeting(fn, s, b, rows, x0)
 //                                                  argmin 1/2 x'Sx - b'log x over the cone
 //
@@ -30,9 +31,12 @@
 //
 // Method (constrained): a primal active-set method (Gill, Murray and Wright 1981, sec. 5.2;
 // Nocedal and Wright 2006, sec. 16.5, with Newton steps for the non-quadratic objective) on
-// the strictly convex, linearly constrained f. Start: the least-variance point of K with x >=
-// 1 (an exact QP, detail/qp.hpp; its Farkas certificate names the constraints that leave no
-// portfolio holding every asset of positive budget). Each step is Newton's step in the null
+// the strictly convex, linearly constrained f. Start: the Euclidean projection of the
+// unconstrained weights on the allowed portfolios, each held weight kept at >= 1e-3 of its
+// free value (an exact QP, detail/qp.hpp, in the weights: near the answer, so that few
+// constraints enter or leave); failing that, a point of K with x >= 1 (a QP on the cone, whose
+// Farkas certificate names the constraints that leave no portfolio holding every asset of
+// positive budget). Each step is Newton's step in the null
 // space of the working set W (rows held at 0), by the range-space method: with H = S +
 // diag(b / x^2) (positive definite) and A the rows of W, M = A H^-1 A', lambda = M^-1 (A x -
 // A H^-1 g), p = -H^-1 (g + A'lambda) (the A x term pulls rounding drift back onto W). The
@@ -323,19 +327,20 @@ template <class Acc>
   return out;
 }
 
-/// A point of the cone with every x_j >= 1: the least x'Sx there (an exact QP). Throws
-/// infeasible naming the conflicting constraints when the constraints leave no portfolio that
-/// holds every asset of positive budget (`held` maps x to the caller's assets).
+/// A point of the cone with every x_j >= 1: the nearest, in the metric of S, to the
+/// unconstrained solution `free` scaled to min x_j = 1 (an exact QP on the cone's rows).
+/// Throws infeasible naming the conflicting constraints when the constraints leave no
+/// portfolio that holds every asset of positive budget (`held` maps x to the caller's assets).
 template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> interior_point(
+[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> cone_point(
     std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& s, const budgeting_rows<Acc>& rows,
-    const std::vector<Eigen::Index>& held) {
+    const std::vector<Eigen::Index>& held, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& free) {
   using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
   constexpr Acc inf = std::numeric_limits<Acc>::infinity();
   const Eigen::Index h = s.rows(), r = rows.a.rows();
   qp_problem<Acc> p;
   p.q = s;
-  p.c = vector::Zero(h);
+  p.c = s * (free / free.minCoeff());
   p.lower = vector::Ones(h);
   p.upper = vector::Constant(h, inf);
   p.a = rows.a;
@@ -374,6 +379,56 @@ template <class Acc>
                                  "(risk budgeting needs w_i > 0 where b_i > 0); these conflict: " +
                                      list));
   }
+}
+
+/// A starting point of the active-set method, in the solver's coordinates (x = w / scale on
+/// the held assets): the Euclidean projection of the unconstrained weights `free_weights` on
+/// the allowed portfolios with each held weight at least 1e-3 of its free value (an exact QP in
+/// the weights, whose bounds are the solver's variable bounds: fast); where that margin cannot
+/// be kept, cone_point (a QP on the dense cone rows: slower, and its certificate names the
+/// constraints when there is no point at all).
+template <class Acc>
+[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> interior_point(
+    std::string_view fn, const markowitz_model<Acc>& m, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& s,
+    const budgeting_rows<Acc>& rows, const std::vector<Eigen::Index>& held,
+    const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& free_weights, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& scale) {
+  using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
+  const Eigen::Index n = free_weights.size(), r = m.qp.a.rows();
+  qp_problem<Acc> p;
+  p.q = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>::Identity(n, n);
+  p.c = free_weights;
+  p.lower = m.qp.lower;
+  p.upper = m.qp.upper;
+  bool margin = true;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (free_weights(i) > 0) {
+      p.lower(i) = std::max(p.lower(i), Acc(1e-3) * free_weights(i));
+      margin = margin && p.lower(i) <= p.upper(i);
+    } else {
+      p.lower(i) = p.upper(i) = 0;
+    }
+  }
+  if (margin) {
+    p.a.resize(r + 1, n);
+    p.a.row(0).setOnes();
+    p.a.bottomRows(r) = m.qp.a;
+    p.row_lower.resize(r + 1);
+    p.row_upper.resize(r + 1);
+    p.row_lower << Acc(1), m.qp.row_lower;
+    p.row_upper << Acc(1), m.qp.row_upper;
+    try {
+      const vector w = solve_qp<Acc>(fn, p).x;
+      vector x(static_cast<Eigen::Index>(held.size()));
+      for (std::size_t j = 0; j < held.size(); ++j) x(static_cast<Eigen::Index>(j)) = w(held[j]) / scale(held[j]);
+      if ((x.array() > 0).all()) return x;
+    } catch (const infeasible&) {
+      // the margin is too much to ask: the cone's own QP decides
+    }
+  }
+  vector free(static_cast<Eigen::Index>(held.size()));
+  for (std::size_t j = 0; j < held.size(); ++j)
+    free(static_cast<Eigen::Index>(j)) = free_weights(held[j]) / scale(held[j]);
+  return cone_point(fn, s, rows, held, free);
 }
 
 /// argmin f(x) = 1/2 x'Sx - b'log x over the cone {x > 0 : R x <= 0, E x = 0} of `rows`, from
@@ -510,6 +565,8 @@ KEEL_EXTERN_TEMPLATE(Eigen::Matrix<double, Eigen::Dynamic, 1> solve_constrained_
     std::string_view, const Eigen::MatrixXd&, const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
     const budgeting_rows<double>&, Eigen::Matrix<double, Eigen::Dynamic, 1>))
 KEEL_EXTERN_TEMPLATE(Eigen::Matrix<double, Eigen::Dynamic, 1> interior_point<double>(
-    std::string_view, const Eigen::MatrixXd&, const budgeting_rows<double>&, const std::vector<Eigen::Index>&))
+    std::string_view, const markowitz_model<double>&, const Eigen::MatrixXd&, const budgeting_rows<double>&,
+    const std::vector<Eigen::Index>&, const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
+    const Eigen::Matrix<double, Eigen::Dynamic, 1>&))
 
 }  // namespace keel::detail
