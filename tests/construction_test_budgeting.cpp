@@ -11,8 +11,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <fstream>
 #include <limits>
+#include <numeric>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,8 @@
 
 #include <keel/construction.hpp>
 #include <keel/volatility.hpp>
+
+#include "support/shared_data.hpp"
 
 namespace {
 
@@ -338,4 +343,87 @@ TEST_CASE("risk_budgeting constraints: errors", "[construction]") {
   CHECK_THROWS_AS(keel::risk_budgeting(cov, {.constraints = keel::weight_bounds(Eigen::VectorXd::Zero(2),
                                                                                 Eigen::VectorXd::Ones(2))}),
                   keel::invalid_input);
+}
+
+TEST_CASE("risk_budgeting: two assets with budgets b, 1 - b (Roncalli's closed form)", "[construction]") {
+  // Roncalli (2013), sec. 2.2.1 (after Maillard, Roncalli and Teiletche 2010): w1 =
+  // [(b - 1/2) rho s1 s2 - b s2^2 + s1 s2 sqrt((b - 1/2)^2 rho^2 + b (1 - b))] /
+  // [(1 - b) s1^2 - b s2^2 + 2 (b - 1/2) rho s1 s2].
+  const double s1 = 0.2, s2 = 0.1;
+  for (const double b : {0.1, 0.3, 0.7, 0.9}) {
+    for (const double rho : {-0.8, -0.2, 0.0, 0.5, 0.95}) {
+      Eigen::Matrix2d cov;
+      cov << s1 * s1, rho * s1 * s2, rho * s1 * s2, s2 * s2;
+      const double w1 = ((b - 0.5) * rho * s1 * s2 - b * s2 * s2 +
+                         s1 * s2 * std::sqrt((b - 0.5) * (b - 0.5) * rho * rho + b * (1 - b))) /
+                        ((1 - b) * s1 * s1 - b * s2 * s2 + 2 * (b - 0.5) * rho * s1 * s2);
+      const auto p = keel::risk_budgeting(cov, {.budgets = {b, 1 - b}});
+      INFO("b = " << b << ", rho = " << rho);
+      CHECK(std::fabs(p.weights(0) - w1) <= 1e-14);
+      CHECK(std::fabs(p.weights(1) - (1 - w1)) <= 1e-14);
+    }
+  }
+}
+
+TEST_CASE("risk_budgeting: ERC of the sample covariance of stock_prices.csv (peers' convention)", "[construction]") {
+  const auto path = keel_test::shared_file("data/stock_prices.csv");
+  if (!path) return;
+  // Daily simple returns of the dates on which every asset has a price, and the one before
+  // (pandas' prices.pct_change().dropna(), riskParityPortfolio's and skfolio's input); the
+  // sample covariance (n - 1) of those returns.
+  std::ifstream in(*path);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::vector<double>> rows;
+  std::vector<bool> complete;
+  Eigen::Index n = 0;
+  while (std::getline(in, line)) {
+    std::stringstream cells(line);
+    std::string cell;
+    std::getline(cells, cell, ',');  // the date
+    std::vector<double> prices;
+    bool all = true;
+    while (std::getline(cells, cell, ',')) {
+      prices.push_back(cell.empty() ? std::numeric_limits<double>::quiet_NaN() : std::stod(cell));
+      all = all && !cell.empty();
+    }
+    if (!line.empty() && line.back() == ',') {
+      prices.push_back(std::numeric_limits<double>::quiet_NaN());
+      all = false;
+    }
+    n = static_cast<Eigen::Index>(prices.size());
+    rows.push_back(prices);
+    complete.push_back(all);
+  }
+  std::vector<Eigen::VectorXd> returns;
+  for (std::size_t t = 1; t < rows.size(); ++t) {
+    if (!complete[t] || !complete[t - 1]) continue;
+    Eigen::VectorXd r(n);
+    for (Eigen::Index i = 0; i < n; ++i)
+      r(i) = rows[t][static_cast<std::size_t>(i)] / rows[t - 1][static_cast<std::size_t>(i)] - 1;
+    returns.push_back(r);
+  }
+  REQUIRE(n == 20);
+  REQUIRE(returns.size() > 800);  // from BABA's listing (2014-09-19)
+  Eigen::MatrixXd r(static_cast<Eigen::Index>(returns.size()), n);
+  for (std::size_t t = 0; t < returns.size(); ++t) r.row(static_cast<Eigen::Index>(t)) = returns[t].transpose();
+  const Eigen::MatrixXd centred = r.rowwise() - r.colwise().mean();
+  const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(r.rows() - 1);
+  const auto p = keel::risk_budgeting(cov);
+  const Eigen::VectorXd equal = Eigen::VectorXd::Constant(n, 1.0 / 20);
+  CHECK(contribution_error(p.weights, cov, equal) <= 1e-10);
+  CHECK(std::fabs(p.weights.sum() - 1) <= 1e-14);
+  // Permuting the assets permutes the weights.
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+  std::iota(order.rbegin(), order.rend(), Eigen::Index{0});
+  std::swap(order[3], order[11]);
+  const Eigen::MatrixXd permuted = cov(order, order);
+  const auto q = keel::risk_budgeting(permuted);
+  const Eigen::VectorXd expected = p.weights(order);
+  CHECK((q.weights - expected).cwiseAbs().maxCoeff() <= 1e-13);
+  // Capped at 8% a name: the constrained problem, checked by its KKT conditions.
+  const keel::portfolio_constraints capped{keel::weight_bounds(0.0, 0.08)};
+  const auto c = keel::risk_budgeting(cov, {.constraints = capped});
+  CHECK(c.weights.maxCoeff() <= 0.08 + 1e-15);
+  CHECK(kkt_violation(c.weights, cov, equal, cone_rows(capped, n)) <= 1e-10);
 }
