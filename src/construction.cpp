@@ -7,8 +7,9 @@
 
 namespace keel::detail {
 
-template Eigen::Matrix<double, Eigen::Dynamic, 1> solve_risk_budgeting<double>(
-    std::string_view, const Eigen::MatrixXd&, const Eigen::Matrix<double, Eigen::Dynamic, 1>&);
+template void solve_risk_budgeting_into<double>(std::string_view, const Eigen::MatrixXd&,
+                                                const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
+                                                budgeting_scratch<double>&);
 template Eigen::Matrix<double, Eigen::Dynamic, 1> solve_constrained_risk_budgeting<double>(
     std::string_view, const Eigen::MatrixXd&, const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
     const budgeting_rows<double>&, Eigen::Matrix<double, Eigen::Dynamic, 1>);

@@ -149,8 +149,7 @@ Eigen::VectorXd barrier_risk_budgeting(const Eigen::MatrixXd& s, const Eigen::Ve
     };
     for (int it = 0; it < 100; ++it) {
       const Eigen::VectorXd slack = -(r * x);
-      const Eigen::VectorXd g =
-          s * x - b.cwiseQuotient(x) + mu * r.transpose() * slack.cwiseInverse();
+      const Eigen::VectorXd g = s * x - b.cwiseQuotient(x) + mu * r.transpose() * slack.cwiseInverse();
       Eigen::MatrixXd h = s;
       h.diagonal() += b.cwiseQuotient(x.cwiseAbs2());
       h += mu * r.transpose() * slack.cwiseAbs2().cwiseInverse().asDiagonal() * r;
@@ -202,9 +201,14 @@ TEST_CASE("risk_budgeting constraints: two assets with a binding upper bound (cl
   const double s1 = 0.12, s2 = 0.3, rho = 0.3, u1 = 0.6;
   Eigen::Matrix2d cov;
   cov << s1 * s1, rho * s1 * s2, rho * s1 * s2, s2 * s2;
-  Eigen::VectorXd hi(2);
-  hi << u1, 1;
-  const auto p = keel::risk_budgeting(cov, {.constraints = keel::weight_bounds(Eigen::VectorXd::Zero(2), hi)});
+  const keel::weight_bounds bounds(0.0, 1.0);
+  const keel::risk_budgeting_options options{
+      .constraints = {bounds,
+                      keel::budget_rule::fully_invested,
+                      {},
+                      {},
+                      {{Eigen::VectorXd::Unit(2, 0), keel::constraint_relation::less_equal, u1, "w1 cap"}}}};
+  const auto p = keel::risk_budgeting(cov, options);
   CHECK(std::fabs(p.weights(0) - u1) <= 1e-15);
   CHECK(std::fabs(p.weights(1) - (1 - u1)) <= 1e-15);
   const Eigen::VectorXd x = p.weights / std::sqrt(p.weights.dot(cov * p.weights));
@@ -295,12 +299,14 @@ TEST_CASE("risk_budgeting constraints: permuting the assets permutes the constra
   const std::vector<double> budgets = random_budgets(n, rng);
   const auto free = keel::risk_budgeting(s, {.budgets = budgets});
   const Eigen::VectorXd hi = Eigen::VectorXd::Constant(n, 0.95 * free.weights.maxCoeff());
-  const auto p = keel::risk_budgeting(s, {.budgets = budgets, .constraints = keel::weight_bounds(Eigen::VectorXd::Zero(n), hi)});
+  const auto p =
+      keel::risk_budgeting(s, {.budgets = budgets, .constraints = keel::weight_bounds(Eigen::VectorXd::Zero(n), hi)});
   std::vector<Eigen::Index> order{3, 7, 0, 9, 1, 5, 2, 8, 6, 4};
   std::vector<double> bp;
   for (const auto i : order) bp.push_back(budgets[static_cast<std::size_t>(i)]);
   const Eigen::MatrixXd sp = s(order, order);
-  const auto q = keel::risk_budgeting(sp, {.budgets = bp, .constraints = keel::weight_bounds(Eigen::VectorXd::Zero(n), hi)});
+  const auto q =
+      keel::risk_budgeting(sp, {.budgets = bp, .constraints = keel::weight_bounds(Eigen::VectorXd::Zero(n), hi)});
   const Eigen::VectorXd permuted = p.weights(order);
   CHECK((q.weights - permuted).cwiseAbs().maxCoeff() <= 1e-13);
 }
@@ -324,8 +330,8 @@ TEST_CASE("risk_budgeting constraints: errors", "[construction]") {
   const keel::weight_bounds shut(Eigen::VectorXd::Zero(3), shut_hi);
   CHECK_THROWS_AS(keel::risk_budgeting(cov, {.constraints = shut}), keel::infeasible);
   CHECK_THROWS_WITH(keel::risk_budgeting(cov, {.constraints = shut}),
-                    Contains("leave no portfolio that holds every asset of positive budget") &&
-                        Contains("w[1] = 0") && Contains("w[1] > 0"));
+                    Contains("leave no portfolio that holds every asset of positive budget") && Contains("w[1] = 0") &&
+                        Contains("w[1] > 0"));
   // Groups that cannot both hold.
   keel::portfolio_constraints groups;
   groups.groups = {"a", "b", "b"};
@@ -340,8 +346,8 @@ TEST_CASE("risk_budgeting constraints: errors", "[construction]") {
   CHECK_THROWS_WITH(keel::risk_budgeting(cov, {.budgets = {1, 0, 1}, .constraints = held}),
                     Contains("budgets[1] is 0, which gives w[1] = 0, but its bounds are [0.1, 1]"));
   // Bounds of the wrong size.
-  CHECK_THROWS_AS(keel::risk_budgeting(cov, {.constraints = keel::weight_bounds(Eigen::VectorXd::Zero(2),
-                                                                                Eigen::VectorXd::Ones(2))}),
+  CHECK_THROWS_AS(keel::risk_budgeting(
+                      cov, {.constraints = keel::weight_bounds(Eigen::VectorXd::Zero(2), Eigen::VectorXd::Ones(2))}),
                   keel::invalid_input);
 }
 

@@ -6,6 +6,10 @@
 //                                     the risk budgets b (empty: equal risk contribution) and
 //                                     portfolio_constraints (bounds, groups, linear; long-only)
 //   risk_budgeting(cov, risk_budgeting_options{})   -> portfolio<Real>
+//   risk_budgeting(cov, out, ws, risk_budgeting_options{})
+//                                     into a reused portfolio, scratch in a
+//                                     risk_budgeting_workspace<Real>; a warm call allocates
+//                                     nothing (positive budgets, constraints that never bind)
 //                                     the long-only, fully invested portfolio whose relative
 //                                     risk contributions w_i (Sigma w)_i / w'Sigma w equal b;
 //                                     under binding constraints, skfolio's and Riskfolio's
@@ -74,6 +78,86 @@ struct risk_budgeting_options {
   portfolio_constraints constraints{};
 };
 
+/// Reusable scratch of risk_budgeting's out form (opaque; not part of the result);
+/// default-constructible, reused by a warm call.
+template <class Real = double>
+struct risk_budgeting_workspace {
+  detail::budgeting_scratch<detail::accum_t<Real>> scratch;  ///< the buffers (opaque)
+};
+
+/// risk_budgeting into a reused portfolio, its scratch in ws: the same weights, bit for bit.
+/// A warm call (same N) allocates nothing when every budget is positive and the constraints
+/// never bind (lower bounds <= 0, upper bounds >= 1, no groups or linear constraints: the
+/// default); zero budgets and binding constraints use buffers of their own.
+/// \pre, \throws as risk_budgeting; out keeps its previous content when it throws.
+template <class DCov>
+  requires std::floating_point<typename DCov::Scalar>
+void risk_budgeting(const Eigen::MatrixBase<DCov>& cov, portfolio<typename DCov::Scalar>& out,
+                    risk_budgeting_workspace<typename DCov::Scalar>& ws, const risk_budgeting_options& options = {}) {
+  using real = typename DCov::Scalar;
+  using acc = detail::accum_t<real>;
+  using vector = Eigen::Matrix<acc, Eigen::Dynamic, 1>;
+  using matrix = Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic>;
+  constexpr std::string_view fn = "risk_budgeting";
+  detail::budgeting_scratch<acc>& s = ws.scratch;
+  detail::load_covariance_into(fn, cov, s.q);
+  const Eigen::Index n = s.q.rows();
+  detail::normalised_budgets_into(fn, options.budgets, n, s.b);
+  const bool slack = detail::never_binds(options.constraints, n);
+  detail::markowitz_model<acc> model;
+  if (!slack) model = detail::budgeting_model<acc>(fn, options.constraints, n);
+  s.held.clear();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (s.b(i) > 0) {
+      s.held.push_back(i);
+    } else if (!slack && (model.qp.lower(i) > 0 || model.qp.upper(i) < 0)) {
+      throw infeasible(detail::message(fn, detail::element_text("budgets", i) + " is 0, which gives " +
+                                               detail::element_text("w", i) + " = 0, but its bounds are [" +
+                                               detail::number_text(static_cast<double>(model.qp.lower(i))) + ", " +
+                                               detail::number_text(static_cast<double>(model.qp.upper(i))) + "]"));
+    }
+  }
+  // The weights of D S D are D^-1 times those of S (D diagonal, positive): solve on the
+  // correlation form, better conditioned, and scale back.
+  detail::correlation_form_into(fn, s);
+  vector& w = s.w;
+  w.resize(n);
+  const bool all_held = static_cast<Eigen::Index>(s.held.size()) == n;
+  if (all_held) {
+    detail::solve_risk_budgeting_into(fn, s.c, s.b, s);
+    w = s.x.cwiseProduct(s.scale);
+  } else {
+    const matrix sub = s.c(s.held, s.held);
+    const vector bh = s.b(s.held);
+    detail::solve_risk_budgeting_into(fn, sub, bh, s);
+    w.setZero();
+    w(s.held) = s.x.cwiseProduct(vector(s.scale(s.held)));
+  }
+  w /= w.sum();
+  if (!slack && !detail::budgeting_feasible(model, w)) {
+    // The constraints bind: K does not hold the unconstrained solution.
+    const matrix sub = all_held ? matrix() : matrix(s.c(s.held, s.held));
+    const matrix& c = all_held ? s.c : sub;
+    const vector bh = s.b(s.held);
+    const detail::budgeting_rows<acc> rows = detail::homogeneous_rows(model, s.held, s.scale);
+    const vector x0 = detail::interior_point(fn, model, c, rows, s.held, w, s.scale);
+    const vector x = detail::solve_constrained_risk_budgeting(fn, c, bh, rows, x0);
+    w.setZero();
+    w(s.held) = x.cwiseProduct(vector(s.scale(s.held)));
+    w /= w.sum();
+  }
+  s.sy.noalias() = s.q * w;
+  const acc variance = w.dot(s.sy);
+  if (!std::isfinite(variance) || !w.allFinite())
+    detail::throw_overflow(fn, "the portfolio's variance (" + detail::number_text(static_cast<double>(variance)) + ")");
+  for (Eigen::Index i = 0; i < n; ++i) (void)detail::rounded<real>(fn, "a weight", w(i));
+  const real volatility = detail::rounded<real>(fn, "volatility", std::sqrt(std::max(acc(0), variance)));
+  out.weights.resize(n);
+  out.weights = w.template cast<real>();
+  out.expected_return = real(0);
+  out.volatility = volatility;
+  out.sharpe = real(0);
+}
 
 /// The risk-budgeting portfolio: long-only, fully invested weights whose relative risk
 /// contributions equal the budgets, w_i (Sigma w)_i / w'Sigma w = b_i (equal risk
@@ -101,49 +185,10 @@ template <class DCov>
   requires std::floating_point<typename DCov::Scalar>
 [[nodiscard]] portfolio<typename DCov::Scalar> risk_budgeting(const Eigen::MatrixBase<DCov>& cov,
                                                               const risk_budgeting_options& options = {}) {
-  using real = typename DCov::Scalar;
-  using acc = detail::accum_t<real>;
-  using vector = Eigen::Matrix<acc, Eigen::Dynamic, 1>;
-  using matrix = Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic>;
-  constexpr std::string_view fn = "risk_budgeting";
-  matrix q;
-  detail::load_covariance(fn, cov, q);
-  const Eigen::Index n = q.rows();
-  const vector b = detail::normalised_budgets<acc>(fn, options.budgets, n);
-  const detail::markowitz_model<acc> model = detail::budgeting_model<acc>(fn, options.constraints, n);
-  std::vector<Eigen::Index> held;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    if (b(i) > 0) {
-      held.push_back(i);
-    } else if (model.qp.lower(i) > 0 || model.qp.upper(i) < 0) {
-      throw infeasible(detail::message(
-          fn, detail::element_text("budgets", i) + " is 0, which gives " + detail::element_text("w", i) +
-                  " = 0, but its bounds are [" + detail::number_text(static_cast<double>(model.qp.lower(i))) + ", " +
-                  detail::number_text(static_cast<double>(model.qp.upper(i))) + "]"));
-    }
-  }
-  // The weights of D S D are D^-1 times those of S (D diagonal, positive): solve on the
-  // correlation form, better conditioned, and scale back.
-  const vector scale = detail::require_positive_definite(fn, q);
-  const matrix c = detail::scaled_both_sides(q, scale);
-  const bool all_held = static_cast<Eigen::Index>(held.size()) == n;
-  const matrix sub = all_held ? matrix() : matrix(c(held, held));
-  const matrix& s = all_held ? c : sub;
-  const vector bh = b(held);
-  const vector sh = scale(held);
-  vector w = vector::Zero(n);
-  w(held) = detail::solve_risk_budgeting(fn, s, bh).cwiseProduct(sh);
-  w /= w.sum();
-  if (!detail::budgeting_feasible(model, w)) {
-    // The constraints bind: K does not hold the unconstrained solution.
-    const detail::budgeting_rows<acc> rows = detail::homogeneous_rows(model, held, scale);
-    const vector x0 = detail::interior_point(fn, model, s, rows, held, w, scale);
-    w.setZero();
-    w(held) = detail::solve_constrained_risk_budgeting(fn, s, bh, rows, x0).cwiseProduct(sh);
-    w /= w.sum();
-  }
-  const acc variance = w.dot(q * w);
-  return detail::make_portfolio<real>(fn, w, acc(0), variance, acc(0));
+  portfolio<typename DCov::Scalar> out;
+  risk_budgeting_workspace<typename DCov::Scalar> ws;
+  risk_budgeting(cov, out, ws, options);
+  return out;
 }
 
 }  // namespace keel

@@ -131,6 +131,18 @@ template <class Acc>
                                          "; estimate it with ledoit_wolf, or repair it"));
 }
 
+/// Reusable buffers of risk budgeting (risk_budgeting_workspace's content): the covariance,
+/// its correlation form and scale, the budgets, the iterates and the Newton system.
+template <class Acc>
+struct budgeting_scratch {
+  using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
+  using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
+  matrix q, c, h;
+  vector b, scale, x, sx, g, dx, trial, best, sy, w;
+  Eigen::LLT<matrix> llt;
+  std::vector<Eigen::Index> held;
+};
+
 /// Risk budgeting on Spinu's (2013) problem: minimises f(x) = 1/2 x'Sx - sum b_i log x_i over
 /// x > 0 (strictly convex for S positive definite, b > 0; its minimiser has x_i (Sx)_i = b_i,
 /// so x / sum x has relative risk contributions b). Up to 100 sweeps of cyclical coordinate
@@ -142,19 +154,26 @@ template <class Acc>
 /// (below 1e4 N eps^2; or below 1024 eps (1 + |f|) for three full steps that do not improve
 /// the contributions: an ill-conditioned S, where about cond(S) eps is all double can attain,
 /// and the best iterate is returned); singular_problem after 200 Newton steps.
+/// The answer is left in ws.x; ws's buffers are reused (a warm call of the same size
+/// allocates nothing). s and b may be ws.c and ws.b.
 template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> solve_risk_budgeting(
-    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& s,
-    const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& b) {
+void solve_risk_budgeting_into(std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& s,
+                               const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& b, budgeting_scratch<Acc>& ws) {
   using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
-  using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr Acc eps = std::numeric_limits<Acc>::epsilon();
   constexpr Acc tolerance = Acc(1e-12);
   constexpr int max_iterations = 200;
   const Eigen::Index n = s.rows();
+  vector &x = ws.x, &sx = ws.sx, &g = ws.g, &dx = ws.dx, &trial = ws.trial, &best = ws.best, &sy = ws.sy;
+  sx.resize(n);
+  g.resize(n);
+  dx.resize(n);
+  trial.resize(n);
+  sy.resize(n);
   // Start on the ellipsoid x'Sx = 1 = sum b, where the solution lies.
-  vector x = b / std::sqrt(b.dot(s * b));
-  vector sx = s * x, g(n), dx(n), trial(n);
+  sy.noalias() = s * b;
+  x = b / std::sqrt(b.dot(sy));
+  sx.noalias() = s * x;
   constexpr Acc rounding = 64 * eps;
   Acc error = std::numeric_limits<Acc>::infinity();
   const auto contribution_error = [&] {  // max_i |x_i (Sx)_i / x'Sx - b_i|, from sx
@@ -169,7 +188,7 @@ template <class Acc>
   for (int sweep = 0; sweep < 100; ++sweep) {
     sx.noalias() = s * x;
     error = contribution_error();
-    if (error <= rounding) return x;
+    if (error <= rounding) return;
     for (Eigen::Index i = 0; i < n; ++i) {
       const Acc c = sx(i) - s(i, i) * x(i);
       const Acc xi = 2 * b(i) / (c + std::sqrt(c * c + 4 * s(i, i) * b(i)));  // the root, without cancellation
@@ -177,34 +196,40 @@ template <class Acc>
       x(i) = xi;
     }
   }
-  matrix h(n, n);
-  Eigen::LLT<matrix> llt(n);
-  const auto objective = [&](const vector& y) { return y.dot(s * y) / 2 - b.dot(y.array().log().matrix()); };
+  auto& h = ws.h;
+  auto& llt = ws.llt;
+  h.resize(n, n);
+  const auto objective = [&](const vector& y) {
+    sy.noalias() = s * y;
+    return y.dot(sy) / 2 - b.dot(y.array().log().matrix());
+  };
   bool polished = false;
-  vector best = x;  // the iterate of least contribution error, and that error
+  best = x;  // the iterate of least contribution error, and that error
   Acc best_error = std::numeric_limits<Acc>::infinity();
   int stalls = 0;  // full steps at rounding level that did not improve on best
   for (int iteration = 0; iteration < max_iterations; ++iteration) {
     sx.noalias() = s * x;
     error = contribution_error();
-    if (error <= rounding || (error <= tolerance && polished)) return x;
+    if (error <= rounding || (error <= tolerance && polished)) return;
     if (error <= tolerance) polished = true;  // one more (full, quadratic) step takes x to rounding level
     const bool improved = error < best_error;
     if (improved) {
       best_error = error;
       best = x;
     } else if (stalls >= 3) {
-      return best;  // rounding, not the method, limits the accuracy (cov is ill-conditioned)
+      x = best;  // rounding, not the method, limits the accuracy (cov is ill-conditioned)
+      return;
     }
     g = sx - b.cwiseQuotient(x);
     h = s;
     h.diagonal() += b.cwiseQuotient(x.cwiseAbs2());
     llt.compute(h);
     if (llt.info() != Eigen::Success) break;
-    dx = -llt.solve(g);
+    dx = llt.solve(g);
+    dx = -dx;
     const Acc decrement = -g.dot(dx);  // lambda^2 = g'H^-1 g
     if (!(decrement > 0) || !std::isfinite(decrement)) break;
-    if (decrement <= 1e4 * static_cast<Acc>(n) * eps * eps) return x;  // at rounding level
+    if (decrement <= 1e4 * static_cast<Acc>(n) * eps * eps) return;  // at rounding level
     // Largest step in (0, 1] that keeps x > 0 (stopping short of the boundary).
     Acc t = 1;
     for (Eigen::Index i = 0; i < n; ++i)
@@ -231,6 +256,94 @@ template <class Acc>
                                          "estimate it with ledoit_wolf"));
 }
 
+/// solve_risk_budgeting_into with buffers of its own: returns x.
+template <class Acc>
+[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> solve_risk_budgeting(
+    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& s,
+    const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& b) {
+  budgeting_scratch<Acc> ws;
+  solve_risk_budgeting_into(fn, s, b, ws);
+  return ws.x;
+}
+
+/// load_covariance (markowitz.hpp) into a reused q: the same checks and the same symmetric
+/// average, coefficient by coefficient, without a temporary.
+template <class Acc, class Derived>
+void load_covariance_into(std::string_view fn, const Eigen::MatrixBase<Derived>& cov,
+                          Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
+  if (cov.rows() != cov.cols())
+    throw invalid_input(
+        message(fn, "cov is " + std::to_string(cov.rows()) + " x " + std::to_string(cov.cols()) + ", not square"));
+  if (cov.rows() == 0) throw invalid_input(message(fn, "cov has no assets"));
+  require_finite_cells(fn, "cov", cov);
+  require_scale(fn, "cov", cov, 1e-150, 1e150);
+  q.resize(cov.rows(), cov.cols());
+  q = cov.template cast<Acc>();
+  const Acc scale = q.cwiseAbs().maxCoeff();
+  for (Eigen::Index j = 0; j < q.cols(); ++j)
+    for (Eigen::Index i = j + 1; i < q.rows(); ++i)
+      if (std::fabs(q(i, j) - q(j, i)) > Acc(1e-10) * scale)
+        throw invalid_input(message(
+            fn, "cov is not symmetric: " + cell_text("cov", i, j) + " = " + number_text(static_cast<double>(q(i, j))) +
+                    " but " + cell_text("cov", j, i) + " = " + number_text(static_cast<double>(q(j, i)))));
+  for (Eigen::Index j = 0; j < q.cols(); ++j) {
+    q(j, j) = (q(j, j) + q(j, j)) / 2;
+    for (Eigen::Index i = j + 1; i < q.rows(); ++i) q(i, j) = q(j, i) = (q(i, j) + q(j, i)) / 2;
+  }
+}
+
+/// normalised_budgets into a reused b.
+template <class Acc>
+void normalised_budgets_into(std::string_view fn, const std::vector<double>& budgets, Eigen::Index n,
+                             Eigen::Matrix<Acc, Eigen::Dynamic, 1>& b) {
+  b.resize(n);
+  if (budgets.empty()) {
+    b.setConstant(Acc(1) / static_cast<Acc>(n));
+    return;
+  }
+  require_same_size(fn, "budgets", static_cast<std::ptrdiff_t>(budgets.size()), "cov", n);
+  require_finite(fn, "budgets", budgets);
+  double sum = 0;
+  for (std::size_t i = 0; i < budgets.size(); ++i) {
+    if (budgets[i] < 0)
+      throw_below(fn, element_text("budgets", static_cast<std::ptrdiff_t>(i)), budgets[i], 0,
+                  "a budget is a share of risk");
+    sum += budgets[i];
+  }
+  if (!(sum > 0) || !std::isfinite(sum))
+    throw invalid_input(message(fn, "budgets sum to " + number_text(sum) + ": need a positive, finite sum"));
+  for (Eigen::Index i = 0; i < n; ++i) b(i) = static_cast<Acc>(budgets[static_cast<std::size_t>(i)] / sum);
+}
+
+/// require_positive_definite and scaled_both_sides into reused buffers: ws.scale = D^-1/2,
+/// ws.c = the correlation form of ws.q (factorised in ws.llt for the check).
+template <class Acc>
+void correlation_form_into(std::string_view fn, budgeting_scratch<Acc>& ws) {
+  const Eigen::Index n = ws.q.rows();
+  if ((ws.q.diagonal().array() > 0).all()) {
+    ws.scale.resize(n);
+    ws.scale = ws.q.diagonal().cwiseSqrt().cwiseInverse();
+    ws.c.resize(n, n);
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (Eigen::Index i = 0; i < n; ++i) ws.c(i, j) = ws.scale(i) * ws.q(i, j) * ws.scale(j);
+    ws.llt.compute(ws.c);
+    if (ws.llt.info() == Eigen::Success && ws.llt.matrixLLT().diagonal().cwiseAbs2().minCoeff() >
+                                               64 * static_cast<Acc>(n) * std::numeric_limits<Acc>::epsilon())
+      return;
+  }
+  (void)require_positive_definite(fn, ws.q);                            // throws, naming the smallest eigenvalue
+  throw singular_problem(message(fn, "cov is not positive definite"));  // not reached
+}
+
+/// Whether the constraints can never bind (no model is then built): fully invested, every
+/// lower bound <= 0 and every upper bound >= 1 (one value or N), no group limits or linear
+/// constraints. Anything else goes through budgeting_model and its checks.
+[[nodiscard]] inline bool never_binds(const portfolio_constraints& pc, Eigen::Index n) {
+  const auto sized = [n](const Eigen::VectorXd& v) { return v.size() == 1 || v.size() == n; };
+  return pc.budget == budget_rule::fully_invested && pc.group_limits.empty() && pc.linear.empty() &&
+         sized(pc.bounds.lower) && sized(pc.bounds.upper) && (pc.bounds.lower.array() <= 0).all() &&
+         (pc.bounds.upper.array() >= 1).all();
+}
 
 /// The checked constraints of risk budgeting, in markowitz.hpp's model (bounds, then one row
 /// per group limit and linear constraint; no budget row: the budget is the homogenisation).
@@ -375,9 +488,10 @@ template <class Acc>
         start = stop + 2;
       }
     }
-    throw infeasible(message(fn, "the constraints leave no portfolio that holds every asset of positive budget "
-                                 "(risk budgeting needs w_i > 0 where b_i > 0); these conflict: " +
-                                     list));
+    throw infeasible(message(fn,
+                             "the constraints leave no portfolio that holds every asset of positive budget "
+                             "(risk budgeting needs w_i > 0 where b_i > 0); these conflict: " +
+                                 list));
   }
 }
 
@@ -554,13 +668,15 @@ template <class Acc>
       previous = std::numeric_limits<Acc>::infinity();
     }
   }
-  throw singular_problem(message(fn, "the active-set Newton method did not converge on the constrained problem; "
-                                     "cov is too ill-conditioned: estimate it with ledoit_wolf"));
+  throw singular_problem(message(fn,
+                                 "the active-set Newton method did not converge on the constrained problem; "
+                                 "cov is too ill-conditioned: estimate it with ledoit_wolf"));
 }
 
 // Instantiated once in keel::compiled (src/construction.cpp); see KEEL_EXTERN_TEMPLATE.
-KEEL_EXTERN_TEMPLATE(Eigen::Matrix<double, Eigen::Dynamic, 1> solve_risk_budgeting<double>(
-    std::string_view, const Eigen::MatrixXd&, const Eigen::Matrix<double, Eigen::Dynamic, 1>&))
+KEEL_EXTERN_TEMPLATE(void solve_risk_budgeting_into<double>(std::string_view, const Eigen::MatrixXd&,
+                                                            const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
+                                                            budgeting_scratch<double>&))
 KEEL_EXTERN_TEMPLATE(Eigen::Matrix<double, Eigen::Dynamic, 1> solve_constrained_risk_budgeting<double>(
     std::string_view, const Eigen::MatrixXd&, const Eigen::Matrix<double, Eigen::Dynamic, 1>&,
     const budgeting_rows<double>&, Eigen::Matrix<double, Eigen::Dynamic, 1>))
