@@ -433,3 +433,29 @@ TEST_CASE("risk_budgeting: ERC of the sample covariance of stock_prices.csv (pee
   CHECK(c.weights.maxCoeff() <= 0.08 + 1e-15);
   CHECK(kkt_violation(c.weights, cov, equal, cone_rows(capped, n)) <= 1e-10);
 }
+
+TEST_CASE("risk_budgeting constraints: float, long double and the out form agree with double", "[construction]") {
+  std::mt19937_64 rng(31);
+  const Eigen::Index n = 9;
+  const Eigen::MatrixXd s = factor_covariance(n, 2, rng);
+  const auto free = keel::risk_budgeting(s);
+  const keel::risk_budgeting_options options{.constraints = keel::weight_bounds(0.0, 0.9 * free.weights.maxCoeff())};
+  const auto pd = keel::risk_budgeting(s, options);
+  CHECK(pd.weights.maxCoeff() <= 0.9 * free.weights.maxCoeff() + 1e-15);
+  using matrix_ld = Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>;
+  const auto pl = keel::risk_budgeting(matrix_ld(s.cast<long double>()), options);
+  CHECK((pl.weights.cast<double>() - pd.weights).cwiseAbs().maxCoeff() <= 1e-14);
+  const auto pf = keel::risk_budgeting(Eigen::MatrixXf(s.cast<float>()), options);
+  CHECK((pf.weights.cast<double>() - pd.weights).cwiseAbs().maxCoeff() <= 1e-6);
+  // The out form, reused across problems of different sizes and constraints.
+  keel::portfolio<double> out;
+  keel::risk_budgeting_workspace<double> ws;
+  keel::risk_budgeting(Eigen::MatrixXd(s.topLeftCorner(4, 4)), out, ws);
+  CHECK(out.weights.size() == 4);
+  keel::risk_budgeting(s, out, ws, options);
+  CHECK(out.weights == pd.weights);
+  CHECK(out.volatility == pd.volatility);
+  // A failed call leaves out as it was.
+  CHECK_THROWS_AS(keel::risk_budgeting(s, out, ws, {.budgets = {1, 2}}), keel::invalid_input);
+  CHECK(out.weights == pd.weights);
+}
