@@ -6,7 +6,12 @@
 //   normalised_budgets(fn, budgets, n)            checked budgets summing to 1 (1 / N when empty)
 //   require_positive_definite(fn, q)               D^-1/2 (the correlation form's scale), or
 //                                                  singular_problem naming the least eigenvalue
-//   solve_risk_budgeting(fn, s, b)                 argmin_{x > 0} 1/2 x'Sx - b'log x
+//   budgeting_scratch<Acc>                         the reused buffers (risk_budgeting_workspace)
+//   load_covariance_into, normalised_budgets_into, correlation_form_into
+//                                                  the checked inputs, into the scratch
+//   solve_risk_budgeting_into(fn, s, b, ws)        argmin_{x > 0} 1/2 x'Sx - b'log x, into ws.x
+//   solve_risk_budgeting(fn, s, b)                 the same, returning x
+//   never_binds(constraints, n)                    whether constraints can be skipped
 //   budgeting_model(fn, constraints, n)            the checked constraints (markowitz.hpp's loaders)
 //   budgeting_feasible(m, w)                       whether w keeps them (to rounding)
 //   homogeneous_rows(m, b, scale)                  the constraints as a cone {x : R x <= 0, E x = 0}
