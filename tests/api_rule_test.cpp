@@ -293,7 +293,6 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
   KEEL_OPTIONS_IN_ORDER(keel::kelly_options, .fraction = keel::kelly_options{}.fraction,
                         .risk_free = keel::kelly_options{}.risk_free);
   KEEL_OPTIONS_IN_ORDER(keel::markowitz_options, .risk_free = keel::markowitz_options{}.risk_free);
-  KEEL_OPTIONS_IN_ORDER(keel::risk_budgeting_options, .budgets = keel::risk_budgeting_options{}.budgets);
   KEEL_OPTIONS_IN_ORDER(keel::max_diversification_options,
                         .expected_returns = keel::max_diversification_options{}.expected_returns,
                         .risk_free = keel::max_diversification_options{}.risk_free);
@@ -310,6 +309,8 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
   KEEL_OPTIONS_IN_ORDER(keel::bl_views, .P = keel::bl_views{}.P, .Q = keel::bl_views{}.Q);
   KEEL_OPTIONS_IN_ORDER(keel::cvar_options, .confidence = keel::cvar_options{}.confidence,
                         .constraints = keel::cvar_options{}.constraints);
+  KEEL_OPTIONS_IN_ORDER(keel::risk_budgeting_options, .budgets = keel::risk_budgeting_options{}.budgets,
+                        .constraints = keel::risk_budgeting_options{}.constraints);
   KEEL_OPTIONS_IN_ORDER(keel::streaming_beta_options, .fit = keel::streaming_beta_options{}.fit);
   KEEL_OPTIONS_IN_ORDER(keel::what_if_options, .symbols = keel::what_if_options{}.symbols,
                         .sectors = keel::what_if_options{}.sectors, .returns = keel::what_if_options{}.returns,

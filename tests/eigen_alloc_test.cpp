@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Tests that the warm out forms of keel/covariance.hpp, keel/factors.hpp and keel/har.hpp
+// Tests that the warm out forms of keel/covariance.hpp, keel/factors.hpp, keel/har.hpp and
+// keel/construction.hpp (risk_budgeting)
 // allocate nothing through Eigen either.
 // Eigen allocates with std::malloc, which support/allocations.cpp (a replaced operator new)
 // does not see, so covariance_test's allocation test covers only keel's own containers. Here
@@ -23,6 +24,7 @@ inline long eigen_mallocs = 0;  // eigen_assert failures: only the malloc check 
 #include <Eigen/Core>
 #include <catch2/catch.hpp>
 
+#include <keel/construction.hpp>
 #include <keel/covariance.hpp>
 #include <keel/factors.hpp>
 #include <keel/har.hpp>
@@ -108,4 +110,33 @@ TEST_CASE("warm factor_regression and HAR out forms make no Eigen allocation", "
   keel::har_forecast<double> forecast;
   keel::har_forecast<double>::workspace forecast_ws;
   CHECK(warm_mallocs([&] { model.forecast(rv, 10, forecast, forecast_ws); }) == 0);
+}
+
+TEST_CASE("risk_budgeting's warm out form allocates nothing", "[construction][allocation]") {
+  // A factor covariance that coordinate descent solves alone, and an ill-conditioned one that
+  // needs Newton's method (the LLT of the Hessian, the backtracking line search).
+  std::mt19937_64 gen(19);
+  std::normal_distribution<double> z(0.0, 1.0);
+  const Eigen::Index n = 12;
+  Eigen::MatrixXd f(n, 2);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < 2; ++j) f(i, j) = z(gen);
+  Eigen::MatrixXd easy = 0.04 * f * f.transpose();
+  easy.diagonal().array() += 0.02;
+  Eigen::MatrixXd hard = f * f.transpose();
+  hard.diagonal().array() += 1e-6;
+  std::vector<double> budgets(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < budgets.size(); ++i) budgets[i] = 1.0 + static_cast<double>(i);
+  // The options are built outside the counted call: a weight_bounds holds Eigen vectors.
+  const keel::risk_budgeting_options equal{}, given{.budgets = budgets};
+  for (const Eigen::MatrixXd* cov : {&easy, &hard}) {
+    keel::portfolio<double> out;
+    keel::risk_budgeting_workspace<double> ws;
+    CHECK(warm_mallocs([&] { keel::risk_budgeting(*cov, out, ws, equal); }) == 0);
+    CHECK(warm_mallocs([&] { keel::risk_budgeting(*cov, out, ws, given); }) == 0);
+    // The out form gives the value form's weights, bit for bit.
+    const auto p = keel::risk_budgeting(*cov, {.budgets = budgets});
+    CHECK(out.weights == p.weights);
+    CHECK(out.volatility == p.volatility);
+  }
 }

@@ -2,10 +2,19 @@
 // keel/construction.hpp: portfolio construction beyond mean-variance.
 //
 // Synopsis
-//   risk_budgeting_options{budgets}   the risk budgets b (empty: equal risk contribution)
+//   risk_budgeting_options{budgets, constraints}
+//                                     the risk budgets b (empty: equal risk contribution) and
+//                                     portfolio_constraints (bounds, groups, linear; long-only)
 //   risk_budgeting(cov, risk_budgeting_options{})   -> portfolio<Real>
 //                                     the long-only, fully invested portfolio whose relative
-//                                     risk contributions w_i (Sigma w)_i / w'Sigma w equal b
+//                                     risk contributions w_i (Sigma w)_i / w'Sigma w equal b;
+//                                     under binding constraints, skfolio's and Riskfolio's
+//                                     constrained risk budgeting (attained contributions:
+//                                     risk_contributions(weights, cov), volatility.hpp)
+//   risk_budgeting(cov, out, ws, risk_budgeting_options{})
+//                                     into a reused portfolio, scratch in a
+//                                     risk_budgeting_workspace<Real>; a warm call allocates
+//                                     nothing (positive budgets, constraints that never bind)
 //   max_diversification(cov, constraints, max_diversification_options{})
 //                                     -> diversified_portfolio<Real> (portfolio + diversification_ratio)
 //                                     argmax sigma'w / sqrt(w'Sigma w), sigma = sqrt(diag Sigma)
@@ -35,8 +44,11 @@
 //     cov as a whole must still be positive definite).
 //   - The result is keel's portfolio: weights summing to 1, expected_return 0 (no mu is given;
 //     see portfolio_performance), volatility sqrt(w'Sigma w), sharpe 0.
-//   - Not yet: per-asset bounds and group limits (issue 19's constrained risk budgeting); the
-//     options have no constraints field until they are solved.
+//   - Constraints (risk budgeting): min 1/2 x'Sigma x - b'log x over the cone of allowed
+//     portfolios {x > 0 : (a - beta 1)'x <= 0 for each a'w <= beta}, w = x / 1'x: the problem
+//     skfolio (RiskBudgeting, `factor`) and Riskfolio-Lib (rp_optimization, `k`) solve as min
+//     risk s.t. b'log w >= c; the same weights (detail/risk_budgeting.hpp shows why). Budget
+//     rules other than fully_invested are invalid_input. The default (long-only) never binds.
 //   - max_diversification and min_tracking_error take markowitz.hpp's portfolio_constraints
 //     and are solved exactly on its machinery (the frontier's maximum-Sharpe query with sigma
 //     for mu; the active-set QP); their results derive from portfolio, so weights,
@@ -68,6 +80,8 @@
 //   S. Boyd and L. Vandenberghe, Convex Optimization (2004), sec. 9.5 (Newton's method).
 //   F. Griveau-Billion, J.-C. Richard and T. Roncalli, "A fast algorithm for computing high-
 //   dimensional risk parity portfolios", SSRN 2325255 (2013) (cyclical coordinate descent).
+//   J.-C. Richard and T. Roncalli, "Constrained risk budgeting portfolios: theory, algorithms,
+//   applications", J. Portfolio Management 45 (2019) (the constrained problem).
 //   Y. Choueifaty and Y. Coignard, "Toward maximum diversification", J. Portfolio Management
 //   35 (2008) 40-51. R. Roll, "A mean/variance analysis of tracking error", J. Portfolio
 //   Management 18 (1992) 13-22. F. Black and R. Litterman, "Global portfolio optimization",
@@ -105,6 +119,7 @@
 #include <keel/detail/construction_bl.hpp>
 #include <keel/detail/cvar.hpp>
 #include <keel/detail/lp.hpp>
+#include <keel/detail/risk_budgeting.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -117,213 +132,123 @@ struct risk_budgeting_options {
   /// The risk budget of each asset (N values, >= 0, at least one > 0; normalised to sum to 1).
   /// Empty: equal risk contribution, b_i = 1 / N.
   std::vector<double> budgets{};
+  /// Bounds, group limits and linear constraints on the weights (fully invested; the
+  /// default, long-only [0, 1], never binds). Where they bind, the budgets are not all
+  /// attained: see risk_budgeting.
+  portfolio_constraints constraints{};
 };
 
-namespace detail {
+/// Reusable scratch of risk_budgeting's out form (opaque; not part of the result);
+/// default-constructible, reused by a warm call.
+template <class Real = double>
+struct risk_budgeting_workspace {
+  detail::budgeting_scratch<detail::accum_t<Real>> scratch;  ///< the buffers (opaque)
+};
 
-/// Checks the budgets against N assets and returns them normalised to sum to 1 (1 / N each
-/// when none are given).
-template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> normalised_budgets(std::string_view fn,
-                                                                       const std::vector<double>& budgets,
-                                                                       Eigen::Index n) {
-  using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
-  if (budgets.empty()) return vector::Constant(n, Acc(1) / static_cast<Acc>(n));
-  require_same_size(fn, "budgets", static_cast<std::ptrdiff_t>(budgets.size()), "cov", n);
-  require_finite(fn, "budgets", budgets);
-  double sum = 0;
-  for (std::size_t i = 0; i < budgets.size(); ++i) {
-    if (budgets[i] < 0)
-      throw_below(fn, element_text("budgets", static_cast<std::ptrdiff_t>(i)), budgets[i], 0,
-                  "a budget is a share of risk");
-    sum += budgets[i];
-  }
-  if (!(sum > 0) || !std::isfinite(sum))
-    throw invalid_input(message(fn, "budgets sum to " + number_text(sum) + ": need a positive, finite sum"));
-  vector b(n);
-  for (Eigen::Index i = 0; i < n; ++i) b(i) = static_cast<Acc>(budgets[static_cast<std::size_t>(i)] / sum);
-  return b;
-}
-
-/// D q D for a diagonal D = diag(d), coefficient by coefficient.
-template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> scaled_both_sides(
-    const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& d) {
-  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> out(q.rows(), q.cols());
-  for (Eigen::Index j = 0; j < q.cols(); ++j)
-    for (Eigen::Index i = 0; i < q.rows(); ++i) out(i, j) = d(i) * q(i, j) * d(j);
-  return out;
-}
-
-/// Throws singular_problem unless q is positive definite, naming q's smallest eigenvalue; the
-/// test is on the correlation form D^-1/2 q D^-1/2 (D = diag q), which must have a Cholesky
-/// factor whose smallest pivot is above rounding, so that assets of very different variances
-/// are judged alike. Returns D^-1/2 (the scale of the correlation form).
-template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> require_positive_definite(
-    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
-  using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
-  if ((q.diagonal().array() > 0).all()) {
-    const Eigen::Matrix<Acc, Eigen::Dynamic, 1> scale = q.diagonal().cwiseSqrt().cwiseInverse();
-    const Eigen::LLT<matrix> llt(scaled_both_sides(q, scale));
-    if (llt.info() == Eigen::Success && llt.matrixLLT().diagonal().cwiseAbs2().minCoeff() >
-                                            64 * static_cast<Acc>(q.rows()) * std::numeric_limits<Acc>::epsilon())
-      return scale;
-  }
-  const Eigen::SelfAdjointEigenSolver<matrix> eig(q, Eigen::EigenvaluesOnly);
-  throw singular_problem(message(fn, "cov is not positive definite: its smallest eigenvalue is " +
-                                         number_text(static_cast<double>(eig.eigenvalues().minCoeff())) +
-                                         "; estimate it with ledoit_wolf, or repair it"));
-}
-
-/// Risk budgeting on Spinu's (2013) problem: minimises f(x) = 1/2 x'Sx - sum b_i log x_i over
-/// x > 0 (strictly convex for S positive definite, b > 0; its minimiser has x_i (Sx)_i = b_i,
-/// so x / sum x has relative risk contributions b). Up to 100 sweeps of cyclical coordinate
-/// descent first (below), then Newton's method: gradient Sx - b / x, Hessian S + diag(b / x^2)
-/// (positive definite), factorised by one reused LLT; damped steps (backtracking with Armijo's
-/// rule, Boyd and Vandenberghe 9.5) while the Newton decrement is large, then full steps, each
-/// cut to keep x > 0. Stops when max_i |x_i (Sx)_i / x'Sx - b_i| is at rounding level (64 eps),
-/// one Newton step after it is <= 1e-12, or when the squared decrement is at rounding level
-/// (below 1e4 N eps^2; or below 1024 eps (1 + |f|) for three full steps that do not improve
-/// the contributions: an ill-conditioned S, where about cond(S) eps is all double can attain,
-/// and the best iterate is returned); singular_problem after 200 Newton steps.
-template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> solve_risk_budgeting(
-    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& s,
-    const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& b) {
-  using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
-  using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
-  constexpr Acc eps = std::numeric_limits<Acc>::epsilon();
-  constexpr Acc tolerance = Acc(1e-12);
-  constexpr int max_iterations = 200;
-  const Eigen::Index n = s.rows();
-  // Start on the ellipsoid x'Sx = 1 = sum b, where the solution lies.
-  vector x = b / std::sqrt(b.dot(s * b));
-  vector sx = s * x, g(n), dx(n), trial(n);
-  constexpr Acc rounding = 64 * eps;
-  Acc error = std::numeric_limits<Acc>::infinity();
-  const auto contribution_error = [&] {  // max_i |x_i (Sx)_i / x'Sx - b_i|, from sx
-    return (x.cwiseProduct(sx) / x.dot(sx) - b).cwiseAbs().maxCoeff();
-  };
-  // Cyclical coordinate descent first (Griveau-Billion, Richard and Roncalli 2013): each
-  // coordinate minimises f exactly, at the positive root of S_ii x_i^2 + c_i x_i - b_i = 0 with
-  // c_i = (Sx)_i - S_ii x_i; f decreases monotonically. A sweep costs O(N^2) against a Newton
-  // step's O(N^3), and on well-conditioned covariances the sweeps reach rounding level alone;
-  // Newton finishes (quadratically) what 100 sweeps leave. Sx is recomputed at each sweep's
-  // start, so that the rank-one updates do not drift.
-  for (int sweep = 0; sweep < 100; ++sweep) {
-    sx.noalias() = s * x;
-    error = contribution_error();
-    if (error <= rounding) return x;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const Acc c = sx(i) - s(i, i) * x(i);
-      const Acc xi = 2 * b(i) / (c + std::sqrt(c * c + 4 * s(i, i) * b(i)));  // the root, without cancellation
-      sx += s.col(i) * (xi - x(i));
-      x(i) = xi;
+/// risk_budgeting into a reused portfolio, its scratch in ws: the same weights, bit for bit.
+/// A warm call (same N) allocates nothing when every budget is positive and the constraints
+/// never bind (lower bounds <= 0, upper bounds >= 1, no groups or linear constraints: the
+/// default); zero budgets and binding constraints use buffers of their own.
+/// \pre, \throws as risk_budgeting; out keeps its previous content when it throws.
+template <class DCov>
+  requires std::floating_point<typename DCov::Scalar>
+void risk_budgeting(const Eigen::MatrixBase<DCov>& cov, portfolio<typename DCov::Scalar>& out,
+                    risk_budgeting_workspace<typename DCov::Scalar>& ws, const risk_budgeting_options& options = {}) {
+  using real = typename DCov::Scalar;
+  using acc = detail::accum_t<real>;
+  using vector = Eigen::Matrix<acc, Eigen::Dynamic, 1>;
+  using matrix = Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic>;
+  constexpr std::string_view fn = "risk_budgeting";
+  detail::budgeting_scratch<acc>& s = ws.scratch;
+  detail::load_covariance_into(fn, cov, s.q);
+  const Eigen::Index n = s.q.rows();
+  detail::normalised_budgets_into(fn, options.budgets, n, s.b);
+  const bool slack = detail::never_binds(options.constraints, n);
+  detail::markowitz_model<acc> model;
+  if (!slack) model = detail::budgeting_model<acc>(fn, options.constraints, n);
+  s.held.clear();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (s.b(i) > 0) {
+      s.held.push_back(i);
+    } else if (!slack && (model.qp.lower(i) > 0 || model.qp.upper(i) < 0)) {
+      throw infeasible(detail::message(fn, detail::element_text("budgets", i) + " is 0, which gives " +
+                                               detail::element_text("w", i) + " = 0, but its bounds are [" +
+                                               detail::number_text(static_cast<double>(model.qp.lower(i))) + ", " +
+                                               detail::number_text(static_cast<double>(model.qp.upper(i))) + "]"));
     }
   }
-  matrix h(n, n);
-  Eigen::LLT<matrix> llt(n);
-  const auto objective = [&](const vector& y) { return y.dot(s * y) / 2 - b.dot(y.array().log().matrix()); };
-  bool polished = false;
-  vector best = x;  // the iterate of least contribution error, and that error
-  Acc best_error = std::numeric_limits<Acc>::infinity();
-  int stalls = 0;  // full steps at rounding level that did not improve on best
-  for (int iteration = 0; iteration < max_iterations; ++iteration) {
-    sx.noalias() = s * x;
-    error = contribution_error();
-    if (error <= rounding || (error <= tolerance && polished)) return x;
-    if (error <= tolerance) polished = true;  // one more (full, quadratic) step takes x to rounding level
-    const bool improved = error < best_error;
-    if (improved) {
-      best_error = error;
-      best = x;
-    } else if (stalls >= 3) {
-      return best;  // rounding, not the method, limits the accuracy (cov is ill-conditioned)
-    }
-    g = sx - b.cwiseQuotient(x);
-    h = s;
-    h.diagonal() += b.cwiseQuotient(x.cwiseAbs2());
-    llt.compute(h);
-    if (llt.info() != Eigen::Success) break;
-    dx = -llt.solve(g);
-    const Acc decrement = -g.dot(dx);  // lambda^2 = g'H^-1 g
-    if (!(decrement > 0) || !std::isfinite(decrement)) break;
-    if (decrement <= 1e4 * static_cast<Acc>(n) * eps * eps) return x;  // at rounding level
-    // Largest step in (0, 1] that keeps x > 0 (stopping short of the boundary).
-    Acc t = 1;
-    for (Eigen::Index i = 0; i < n; ++i)
-      if (dx(i) < 0) t = std::min(t, Acc(0.99) * x(i) / -dx(i));
-    if (decrement > Acc(1e-6)) {
-      const Acc f0 = objective(x);
-      int halvings = 0;
-      for (; halvings < 64; ++halvings, t /= 2) {
-        trial = x + t * dx;
-        if (objective(trial) <= f0 - Acc(0.25) * t * decrement) break;
-      }
-      if (halvings == 64) break;
-      x = trial;
-    } else {
-      // At rounding level (the decrement, about 2 (f - f*), is lost in f's own rounding) a
-      // step that does not improve the contributions is a stall.
-      if (decrement <= 1024 * eps * (1 + std::fabs(objective(x))) && !improved) ++stalls;
-      x += t * dx;
-    }
+  // The weights of D S D are D^-1 times those of S (D diagonal, positive): solve on the
+  // correlation form, better conditioned, and scale back.
+  detail::correlation_form_into(fn, s);
+  vector& w = s.w;
+  w.resize(n);
+  const bool all_held = static_cast<Eigen::Index>(s.held.size()) == n;
+  if (all_held) {
+    detail::solve_risk_budgeting_into(fn, s.c, s.b, s);
+    w = s.x.cwiseProduct(s.scale);
+  } else {
+    const matrix sub = s.c(s.held, s.held);
+    const vector bh = s.b(s.held);
+    detail::solve_risk_budgeting_into(fn, sub, bh, s);
+    w.setZero();
+    w(s.held) = s.x.cwiseProduct(vector(s.scale(s.held)));
   }
-  throw singular_problem(message(fn, "Newton's method stopped with risk contributions " +
-                                         number_text(static_cast<double>(error)) +
-                                         " from the budgets (more than 1e-12); cov is too ill-conditioned: "
-                                         "estimate it with ledoit_wolf"));
+  w /= w.sum();
+  if (!slack && !detail::budgeting_feasible(model, w)) {
+    // The constraints bind: K does not hold the unconstrained solution.
+    const matrix sub = all_held ? matrix() : matrix(s.c(s.held, s.held));
+    const matrix& c = all_held ? s.c : sub;
+    const vector bh = s.b(s.held);
+    const detail::budgeting_rows<acc> rows = detail::homogeneous_rows(model, s.held, s.scale);
+    const vector x0 = detail::interior_point(fn, model, c, rows, s.held, w, s.scale);
+    const vector x = detail::solve_constrained_risk_budgeting(fn, c, bh, rows, x0);
+    w.setZero();
+    w(s.held) = x.cwiseProduct(vector(s.scale(s.held)));
+    w /= w.sum();
+  }
+  s.sy.noalias() = s.q * w;
+  const acc variance = w.dot(s.sy);
+  if (!std::isfinite(variance) || !w.allFinite())
+    detail::throw_overflow(fn, "the portfolio's variance (" + detail::number_text(static_cast<double>(variance)) + ")");
+  for (Eigen::Index i = 0; i < n; ++i) (void)detail::rounded<real>(fn, "a weight", w(i));
+  const real volatility = detail::rounded<real>(fn, "volatility", std::sqrt(std::max(acc(0), variance)));
+  out.weights.resize(n);
+  out.weights = w.template cast<real>();
+  out.expected_return = real(0);
+  out.volatility = volatility;
+  out.sharpe = real(0);
 }
-
-}  // namespace detail
 
 /// The risk-budgeting portfolio: long-only, fully invested weights whose relative risk
 /// contributions equal the budgets, w_i (Sigma w)_i / w'Sigma w = b_i (equal risk
-/// contribution when options.budgets is empty). Solved as Spinu's strictly convex problem
-/// \f[ x^* = \arg\min_{x > 0} \tfrac12 x'\Sigma x - \textstyle\sum_i b_i \log x_i,\quad w = x^* / 1'x^* \f]
-/// by cyclical coordinate descent finished by Newton's method with a backtracking line
-/// search, to contributions within 1e-12 of the budgets (at rounding level when cov is well
-/// conditioned; within about cond(cov) x 1e-16 when that is larger). It is solved on the
-/// correlation form D^-1/2 cov D^-1/2 (D = diag cov) and scaled back. A zero budget gives a
-/// zero weight; the other assets solve the sub-problem.
+/// contribution when options.budgets is empty), under options.constraints. Spinu's strictly
+/// convex problem on the cone K of portfolios the constraints allow (scaled: a'w <= beta as
+/// (a - beta 1)'x <= 0; Richard and Roncalli 2019, skfolio's and Riskfolio's `k`):
+/// \f[ x^* = \arg\min_{x > 0,\ x \in K} \tfrac12 x'\Sigma x - \textstyle\sum_i b_i \log x_i,\quad w = x^* / 1'x^* \f]
+/// Where the unconstrained solution is allowed it is the answer (coordinate descent, then
+/// Newton; contributions within 1e-12 of the budgets, about cond(cov) x 1e-16 when larger);
+/// otherwise an active-set Newton method solves the constrained problem to KKT residuals at
+/// rounding level, and the contributions are not the budgets: read the attained ones with
+/// risk_contributions(p.weights, cov).fractions (volatility.hpp). Solved on the correlation
+/// form D^-1/2 cov D^-1/2 (D = diag cov). A zero budget gives a zero weight.
 /// \pre cov square, finite, symmetric; budgets empty or N values, finite, >= 0, with a
-///      positive sum; else invalid_input naming the index and value.
+///      positive sum; constraints sized to N, budget rule fully_invested (market-neutral
+///      budgets have no log-barrier form); else invalid_input naming the index and value.
 /// \throws singular_problem when cov is not positive definite (naming its smallest eigenvalue)
-///         or Newton's method does not converge.
+///         or Newton's method does not converge; infeasible naming the constraints when none
+///         allows a portfolio holding every asset of positive budget (or a zero-budget asset
+///         must be held).
 /// \returns portfolio{weights, expected_return 0, volatility sqrt(w'Sigma w), sharpe 0}.
 /// Ref: Spinu (2013); Griveau-Billion, Richard and Roncalli (2013); Maillard, Roncalli and
-/// Teiletche (2010).
+/// Teiletche (2010); Richard and Roncalli (2019).
 template <class DCov>
   requires std::floating_point<typename DCov::Scalar>
 [[nodiscard]] portfolio<typename DCov::Scalar> risk_budgeting(const Eigen::MatrixBase<DCov>& cov,
                                                               const risk_budgeting_options& options = {}) {
-  using real = typename DCov::Scalar;
-  using acc = detail::accum_t<real>;
-  using vector = Eigen::Matrix<acc, Eigen::Dynamic, 1>;
-  constexpr std::string_view fn = "risk_budgeting";
-  Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> q;
-  detail::load_covariance(fn, cov, q);
-  const Eigen::Index n = q.rows();
-  const vector b = detail::normalised_budgets<acc>(fn, options.budgets, n);
-  // The weights of D S D are D^-1 times those of S (D diagonal, positive): solve on the
-  // correlation form, better conditioned, and scale back.
-  const vector scale = detail::require_positive_definite(fn, q);
-  const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> c = detail::scaled_both_sides(q, scale);
-  std::vector<Eigen::Index> held;
-  for (Eigen::Index i = 0; i < n; ++i)
-    if (b(i) > 0) held.push_back(i);
-  vector w = vector::Zero(n);
-  if (static_cast<Eigen::Index>(held.size()) == n) {
-    w = detail::solve_risk_budgeting(fn, c, b).cwiseProduct(scale);
-  } else {
-    const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> sub = c(held, held);
-    const vector x = detail::solve_risk_budgeting(fn, sub, vector(b(held)));
-    w(held) = x.cwiseProduct(vector(scale(held)));
-  }
-  w /= w.sum();
-  const acc variance = w.dot(q * w);
-  return detail::make_portfolio<real>(fn, w, acc(0), variance, acc(0));
+  portfolio<typename DCov::Scalar> out;
+  risk_budgeting_workspace<typename DCov::Scalar> ws;
+  risk_budgeting(cov, out, ws, options);
+  return out;
 }
 
 // ---- maximum diversification, minimum tracking error, Black-Litterman ----
