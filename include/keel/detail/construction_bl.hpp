@@ -105,7 +105,7 @@ template <class Acc>
   return std::max(Acc(0), d.dot(q * d));
 }
 
-/// The Black-Litterman posterior (He and Litterman 1999), with the view uncertainty used.
+/// The Black-Litterman posterior (He and Litterman 1999).
 template <class Acc>
 struct bl_posterior {
   Eigen::Matrix<Acc, Eigen::Dynamic, 1> mean;                     ///< mu_BL (N)
