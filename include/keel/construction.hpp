@@ -6,6 +6,15 @@
 //   risk_budgeting(cov, risk_budgeting_options{})   -> portfolio<Real>
 //                                     the long-only, fully invested portfolio whose relative
 //                                     risk contributions w_i (Sigma w)_i / w'Sigma w equal b
+//   hierarchical_risk_parity(returns, hrp_options{linkage, risk_measure, bounds, missing})
+//   hierarchical_risk_parity(cov, corr, hrp_options{})    -> hierarchical_result<Real>
+//                                     Lopez de Prado's HRP: clustering, quasi-diagonal order,
+//                                     recursive bisection by inverse risk
+//   hierarchical_equal_risk_contribution(returns or cov, corr,
+//       herc_options{clusters, linkage, risk_measure, bounds, missing}) -> hierarchical_result<Real>
+//                                     Raffinot's HERC on the same tree, cut into k clusters
+//   hierarchical_result{weights, order, linkage, labels}; enums linkage_method {single,
+//   complete, average, ward}, cluster_risk_measure {variance, standard_deviation}
 //
 // Conventions
 //   - cov (N x N) is an Eigen matrix expression, positive definite; it is read in its own
@@ -18,6 +27,14 @@
 //   - Not yet: per-asset bounds and group limits (issue 19's constrained risk budgeting); the
 //     options have no constraints field until they are solved.
 //   - float inputs are computed in double and rounded once; long double stays long double.
+//   - HRP and HERC (detail/cluster.hpp) follow the Python stack step by step: pandas' .cov()
+//     (n - 1) and .corr() (pairwise over common rows with `missing_data::pairwise`), distances
+//     sqrt(clip((1 - rho) / 2, 0, 1)) passed condensed to SciPy's linkage (PyPortfolioOpt's
+//     HRPOpt; not the paper's Euclidean distances between rows of the distance matrix), SciPy's
+//     linkage algorithms, tie rules and labels (Z is scipy.cluster.hierarchy.linkage's, the
+//     order to_tree(Z).pre_order()), no optimal leaf ordering. HRP bisects the ordered list in
+//     halves (first len / 2 left, PyPortfolioOpt and skfolio), not the tree's children; HERC
+//     splits by the tree (skfolio). The weights do not depend on cov's scale.
 //
 // References
 //   F. Spinu, "An algorithm for computing risk parity weights", SSRN 2297383 (2013).
@@ -27,8 +44,14 @@
 //   S. Boyd and L. Vandenberghe, Convex Optimization (2004), sec. 9.5 (Newton's method).
 //   F. Griveau-Billion, J.-C. Richard and T. Roncalli, "A fast algorithm for computing high-
 //   dimensional risk parity portfolios", SSRN 2325255 (2013) (cyclical coordinate descent).
+//   M. Lopez de Prado, "Building diversified portfolios that outperform out of sample", J.
+//   Portfolio Management 42 (2016) 59-69. T. Raffinot, "Hierarchical clustering-based asset
+//   allocation", J. Portfolio Management 44 (2017) 89-99; "The hierarchical equal risk
+//   contribution portfolio", SSRN 3237540 (2018). D. Mullner, "Modern hierarchical,
+//   agglomerative clustering algorithms", arXiv:1109.2378 (2011). M. Yue, J. Wang and Z. Wei,
+//   "Application of two-order difference to gap statistic", Trans. Tianjin Univ. 15 (2009).
 /// \file
-/// Portfolio construction: risk budgeting (equal risk contribution).
+/// Portfolio construction: risk budgeting (equal risk contribution), hierarchical risk parity, HERC.
 #pragma once
 
 #include <keel/detail/config.hpp>

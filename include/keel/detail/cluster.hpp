@@ -477,13 +477,14 @@ void bounded_relative_projection(Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w,
   std::vector<Acc> breaks;
   breaks.reserve(uz(2 * n));
   for (Eigen::Index i = 0; i < n; ++i) {
-    const Acc q = w0(i) * w0(i);
-    if (std::isfinite(lower(i))) breaks.push_back((lower(i) - w0(i)) / q);
-    if (std::isfinite(upper(i))) breaks.push_back((upper(i) - w0(i)) / q);
+    const Acc q = w0(i) * w0(i);  // 0 (underflow): w_i stays at clamp(w0_i) for every t
+    if (!(q > 0)) continue;
+    for (const Acc bound : {lower(i), upper(i)})
+      if (const Acc b = (bound - w0(i)) / q; std::isfinite(b)) breaks.push_back(b);
   }
   std::sort(breaks.begin(), breaks.end());
   // The first breakpoint where the sum reaches 1: t lies in [previous breakpoint, it], where
-  // the set of weights at a bound is constant (lower bounds are finite, so there is one).
+  // the set of weights at a bound is constant.
   const auto hit = std::partition_point(breaks.begin(), breaks.end(), [&](Acc t) { return at(t) < 1; });
   constexpr Acc inf = std::numeric_limits<Acc>::infinity();
   const Acc lo = hit == breaks.begin() ? -inf : *(hit - 1);
