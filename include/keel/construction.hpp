@@ -567,7 +567,7 @@ template <class Real, class Acc>
   std::vector<std::ptrdiff_t> labels = flat_clusters(t.z, k, t.order);
   const cluster_risk<Acc> risk{m.cov, options.risk_measure == cluster_risk_measure::standard_deviation, fn};
   herc_weights(risk, t.z, labels, w);
-  bounded_relative_projection(w, lower, upper);
+  bounded_relative_projection(fn, w, lower, upper);
   return {w.template cast<Real>(), std::move(t.order), t.z.template cast<Real>(), std::move(labels)};
 }
 

@@ -460,51 +460,62 @@ void herc_weights(const cluster_risk<Acc>& risk, const linkage_matrix<Acc>& z, c
 /// terms, min sum ((w_i - w0_i) / w0_i)^2 subject to sum w = 1 and lower <= w <= upper
 /// (feasible: sum lower <= 1 <= sum upper). Its KKT conditions give w_i(t) = clamp(w0_i + t
 /// w0_i^2, lower_i, upper_i), nondecreasing and piecewise linear in t: the breakpoints are
-/// sorted, the segment where sum w(t) crosses 1 found, and t solved on it. w0 is returned
-/// unchanged when it is already within the bounds (as skfolio does).
+/// sorted, the segment where sum w(t) crosses 1 found, and t solved on it. It works in long
+/// double, whose range holds t and w0_i^2 for any double weights (a weight of 1e-193 needs t
+/// near 1e385). w0 is returned unchanged when it is already within the bounds (as skfolio).
+/// \throws singular_problem when the result misses sum 1 by more than rounding (weights
+/// beyond the range of the wide type, where long double is double).
 template <class Acc>
-void bounded_relative_projection(Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w,
+void bounded_relative_projection(std::string_view fn, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w,
                                  const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& lower,
                                  const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& upper) {
+  using wide = long double;
   const Eigen::Index n = w.size();
   if ((w.array() >= lower.array()).all() && (w.array() <= upper.array()).all()) return;
-  const Eigen::Matrix<Acc, Eigen::Dynamic, 1> w0 = w;
-  const auto at = [&](Acc t) {
-    Acc s = 0;
-    for (Eigen::Index i = 0; i < n; ++i) s += std::clamp(w0(i) + t * w0(i) * w0(i), lower(i), upper(i));
+  const Eigen::Matrix<wide, Eigen::Dynamic, 1> w0 = w.template cast<wide>(), lo = lower.template cast<wide>(),
+                                               hi = upper.template cast<wide>();
+  const auto at = [&](wide t) {
+    wide s = 0;
+    for (Eigen::Index i = 0; i < n; ++i) s += std::clamp(w0(i) + t * w0(i) * w0(i), lo(i), hi(i));
     return s;
   };
-  std::vector<Acc> breaks;
+  std::vector<wide> breaks;
   breaks.reserve(uz(2 * n));
   for (Eigen::Index i = 0; i < n; ++i) {
-    const Acc q = w0(i) * w0(i);  // 0 (underflow): w_i stays at clamp(w0_i) for every t
+    const wide q = w0(i) * w0(i);  // 0 (underflow): w_i stays at clamp(w0_i) for every t
     if (!(q > 0)) continue;
-    for (const Acc bound : {lower(i), upper(i)})
-      if (const Acc b = (bound - w0(i)) / q; std::isfinite(b)) breaks.push_back(b);
+    for (const wide bound : {lo(i), hi(i)})
+      if (const wide b = (bound - w0(i)) / q; std::isfinite(b)) breaks.push_back(b);
   }
   std::sort(breaks.begin(), breaks.end());
   // The first breakpoint where the sum reaches 1: t lies in [previous breakpoint, it], where
   // the set of weights at a bound is constant.
-  const auto hit = std::partition_point(breaks.begin(), breaks.end(), [&](Acc t) { return at(t) < 1; });
-  constexpr Acc inf = std::numeric_limits<Acc>::infinity();
-  const Acc lo = hit == breaks.begin() ? -inf : *(hit - 1);
-  const Acc hi = hit == breaks.end() ? inf : *hit;
-  const Acc probe = std::isfinite(lo) ? (std::isfinite(hi) ? lo + (hi - lo) / 2 : lo + 1) : hi - 1;
-  Acc fixed = 0, slope = 0, base = 0;
+  const auto hit = std::partition_point(breaks.begin(), breaks.end(), [&](wide t) { return at(t) < 1; });
+  constexpr wide inf = std::numeric_limits<wide>::infinity();
+  const wide t_lo = hit == breaks.begin() ? -inf : *(hit - 1);
+  const wide t_hi = hit == breaks.end() ? inf : *hit;
+  const wide probe = std::isfinite(t_lo) ? (std::isfinite(t_hi) ? t_lo + (t_hi - t_lo) / 2 : t_lo + 1) : t_hi - 1;
+  wide fixed = 0, slope = 0, base = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
-    const Acc v = w0(i) + probe * w0(i) * w0(i);
-    if (v <= lower(i)) {
-      fixed += lower(i);
-    } else if (v >= upper(i)) {
-      fixed += upper(i);
+    const wide v = w0(i) + probe * w0(i) * w0(i);
+    if (v <= lo(i)) {
+      fixed += lo(i);
+    } else if (v >= hi(i)) {
+      fixed += hi(i);
     } else {
       slope += w0(i) * w0(i);
       base += w0(i);
     }
   }
-  Acc t = std::isfinite(hi) ? hi : lo;
-  if (slope > 0) t = std::clamp((1 - fixed - base) / slope, lo, hi);
-  for (Eigen::Index i = 0; i < n; ++i) w(i) = std::clamp(w0(i) + t * w0(i) * w0(i), lower(i), upper(i));
+  wide t = std::isfinite(t_hi) ? t_hi : t_lo;
+  if (slope > 0) t = std::clamp((1 - fixed - base) / slope, t_lo, t_hi);
+  for (Eigen::Index i = 0; i < n; ++i)
+    w(i) = static_cast<Acc>(std::clamp(w0(i) + t * w0(i) * w0(i), lo(i), hi(i)));
+  const Acc total = w.sum();
+  if (!(std::fabs(total - 1) <= 64 * static_cast<Acc>(n) * std::numeric_limits<Acc>::epsilon()))
+    throw singular_problem(message(fn, "the unbounded weights range from " + number_text(static_cast<double>(w0.minCoeff())) +
+                                           " to " + number_text(static_cast<double>(w0.maxCoeff())) +
+                                           ": too wide to apply the bounds in relative terms"));
 }
 
 // Instantiated once in keel::compiled (src/construction_hrp.cpp); see KEEL_EXTERN_TEMPLATE.
