@@ -272,7 +272,7 @@ TEST_CASE("single linkage with ties keeps the unique cophenetic distances of the
   }
 }
 
-TEST_CASE("linkage, leaf order and fcluster labels equal SciPy's, ties included", "[hrp][cluster][scipy]") {
+TEST_CASE("linkage, leaf order, fcluster labels and the gap count equal SciPy's and skfolio's, ties included", "[hrp][cluster][scipy]") {
   const std::string python = KEEL_PYTHON3_SCIPY;
   if (python.empty())
     FAIL("python3 with scipy was not found when configuring: apt-get install python3-scipy (scripts/install-deps "
@@ -334,6 +334,18 @@ TEST_CASE("linkage, leaf order and fcluster labels equal SciPy's, ties included"
         index_list expected;
         for (std::ptrdiff_t v = 0; s >> v;) expected.push_back(v);
         CHECK(order == expected);
+      } else if (head == "gap") {
+        std::ptrdiff_t k = 0;
+        s >> k;
+        std::vector<double> gaps;
+        for (double g = 0; s >> g;) gaps.push_back(g);
+        const std::ptrdiff_t ours = keel::detail::gap_cluster_count(z, d, order);
+        // The same count, or (exact ties among the gaps, summed in another order) one whose
+        // gap SciPy's own sums put within rounding of the best.
+        REQUIRE(ours >= 2);
+        REQUIRE(ours - 2 < static_cast<std::ptrdiff_t>(gaps.size()));
+        const double best_gap = gaps[static_cast<std::size_t>(k - 2)];
+        CHECK((ours == k || std::fabs(gaps[static_cast<std::size_t>(ours - 2)] - best_gap) <= 1e-12 * std::fabs(best_gap)));
       } else if (head == "labels") {
         std::ptrdiff_t k = 0;
         s >> k;

@@ -3,12 +3,36 @@
 # (first line N, then the N (N - 1) / 2 distances, one per line, as %.17g); for each, the file
 # <argument>.out gets, for each linkage method, "method <name>", the N - 1 rows of
 # scipy.cluster.hierarchy.linkage(d, method) (%.17g), "order" and to_tree(Z).pre_order(), then
-# "labels <k>" and fcluster(Z, k, 'maxclust') - 1 for k = 2 .. N - 2. One process for all the
+# "labels <k>" and fcluster(Z, k, 'maxclust') - 1 for k = 2 .. N - 2, and (N >= 3) "gap <k>"
+# and the gaps of k = 2 .. K - 1,
+# the cluster count of skfolio's compute_optimal_n_clusters (the two-order difference of the
+# within-cluster dispersions over cut_tree's levels), restated here. One process for all the
 # files: importing scipy is most of the cost.
 import sys
 
 import numpy as np
 import scipy.cluster.hierarchy as sch
+import scipy.spatial.distance as scd
+
+
+def gap_count(distance, z):
+    cut = sch.cut_tree(z)
+    n = cut.shape[1]
+    max_clusters = min(n, max(8, round(np.sqrt(n))))
+    dispersion = []
+    for k in range(max_clusters):
+        level = cut[:, n - k - 1]
+        density = []
+        for i in range(np.max(level) + 1):
+            idx = np.argwhere(level == i).flatten()
+            dists = scd.squareform(distance[idx, :][:, idx], checks=False)
+            if dists.shape[0] != 0:
+                density.append(np.nan_to_num(dists.mean()))
+        dispersion.append(np.sum(density))
+    dispersion = np.array(dispersion)
+    gaps = np.roll(dispersion, -2) + dispersion - 2 * np.roll(dispersion, -1)
+    gaps = gaps[:-2]
+    return int(np.argmax(gaps) + 2), gaps
 
 def oracle(path):
     with open(path) as f:
@@ -26,6 +50,9 @@ def oracle(path):
         for k in range(2, n - 1):
             labels = sch.fcluster(z, k, criterion="maxclust") - 1
             out.append("labels %d " % k + " ".join(str(i) for i in labels))
+        if n >= 3:
+            k, gaps = gap_count(scd.squareform(d), z)
+            out.append("gap %d " % k + " ".join("%.17g" % g for g in gaps))
     with open(path + ".out", "w") as f:
         f.write("\n".join(out) + "\n")
 

@@ -27,7 +27,7 @@
 // 'maxclust' criterion: the lowest cut height leaving at most k clusters; ties can leave
 // fewer). The gap rule (skfolio's compute_optimal_n_clusters; Yue, Wang and Wei 2009): cut
 // into k = 1 .. K clusters, K = min(N, max(8, round(sqrt N))) (cut_tree: exactly N - k
-// merges), W_k = sum over clusters of 2+ members of their mean pairwise distance, and k =
+// merges, in cut_tree's order, which differs from Z's among merges of equal height), W_k = sum over clusters of 2+ members of their mean pairwise distance, and k =
 // argmax_k (W_{k+1} + W_{k-1} - 2 W_k) over k = 2 .. K - 1 (the first on a tie).
 //
 // Refs: F. Murtagh, "A survey of recent advances in hierarchical clustering algorithms",
@@ -248,16 +248,20 @@ template <class Acc>
   return order;
 }
 
-/// Flat clusters after applying the first `merges` rows of z: a label per point, numbered
-/// 0, 1, ... in the order of `order` (the leaf order, so label 0 is the leftmost cluster).
+/// Flat clusters after applying `merges` rows of z (rows[0 .. merges), or rows 0 .. merges - 1
+/// when `rows` is null): a label per point, numbered 0, 1, ... in the order of `order` (the
+/// leaf order, so label 0 is the leftmost cluster).
 template <class Acc>
 [[nodiscard]] std::vector<std::ptrdiff_t> labels_after(const linkage_matrix<Acc>& z, std::ptrdiff_t merges,
-                                                       const std::vector<std::ptrdiff_t>& order) {
+                                                       const std::vector<std::ptrdiff_t>& order,
+                                                       const std::vector<std::ptrdiff_t>* rows = nullptr) {
   const std::ptrdiff_t n = z.rows() + 1;
   std::vector<std::ptrdiff_t> parent(uz(2 * n - 1));
   std::iota(parent.begin(), parent.end(), std::ptrdiff_t{0});
-  for (std::ptrdiff_t k = 0; k < merges; ++k)
+  for (std::ptrdiff_t i = 0; i < merges; ++i) {
+    const std::ptrdiff_t k = rows == nullptr ? i : (*rows)[uz(i)];
     parent[uz(static_cast<std::ptrdiff_t>(z(k, 0)))] = parent[uz(static_cast<std::ptrdiff_t>(z(k, 1)))] = n + k;
+  }
   const auto root = [&](std::ptrdiff_t x) {
     while (parent[uz(x)] != x) x = parent[uz(x)];
     return x;
@@ -270,6 +274,26 @@ template <class Acc>
     labels[uz(p)] = l;
   }
   return labels;
+}
+
+/// The merge order of scipy.cluster.hierarchy.cut_tree (its _order_cluster_tree): the inner
+/// nodes met breadth first from the root (right child queued before left), each inserted into
+/// a list sorted by height before the nodes of equal height already there. Without ties this
+/// is Z's row order; with ties, equal heights come in reverse breadth-first order.
+template <class Acc>
+[[nodiscard]] std::vector<std::ptrdiff_t> cut_tree_order(const linkage_matrix<Acc>& z) {
+  const std::ptrdiff_t n = z.rows() + 1;
+  std::vector<std::ptrdiff_t> bfs, queue{2 * n - 2};
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    const std::ptrdiff_t node = queue[head];
+    if (node < n) continue;
+    bfs.push_back(node - n);
+    queue.push_back(static_cast<std::ptrdiff_t>(z(node - n, 1)));
+    queue.push_back(static_cast<std::ptrdiff_t>(z(node - n, 0)));
+  }
+  std::reverse(bfs.begin(), bfs.end());
+  std::stable_sort(bfs.begin(), bfs.end(), [&](std::ptrdiff_t a, std::ptrdiff_t b) { return z(a, 2) < z(b, 2); });
+  return bfs;
 }
 
 /// fcluster(Z, k, 'maxclust') semantics on a sorted, monotone Z: N - k merges, then every
@@ -295,8 +319,9 @@ template <class Acc>
   if (most < 3) return 1;
   std::vector<Acc> dispersion(uz(most));
   std::vector<std::vector<std::ptrdiff_t>> members;
+  const std::vector<std::ptrdiff_t> merges = cut_tree_order(z);
   for (std::ptrdiff_t k = 1; k <= most; ++k) {
-    const std::vector<std::ptrdiff_t> labels = labels_after(z, n - k, order);
+    const std::vector<std::ptrdiff_t> labels = labels_after(z, n - k, order, &merges);
     members.assign(uz(k), {});
     for (std::ptrdiff_t p = 0; p < n; ++p) members[uz(labels[uz(p)])].push_back(p);
     Acc w = 0;
