@@ -217,7 +217,8 @@ void reference_moments(const matrix& x, matrix& cov, matrix& corr) {
 std::vector<double> condensed_distances(const matrix& corr) {
   std::vector<double> d;
   for (Eigen::Index i = 0; i < corr.rows(); ++i)
-    for (Eigen::Index j = i + 1; j < corr.rows(); ++j) d.push_back(std::sqrt(std::clamp((1 - corr(i, j)) / 2, 0.0, 1.0)));
+    for (Eigen::Index j = i + 1; j < corr.rows(); ++j)
+      d.push_back(std::sqrt(std::clamp((1 - corr(i, j)) / 2, 0.0, 1.0)));
   return d;
 }
 
@@ -245,8 +246,7 @@ TEST_CASE("linkage equals the naive O(N^3) agglomeration on random distances", "
   }
 }
 
-TEST_CASE("single linkage with ties keeps the unique cophenetic distances of the naive merge",
-          "[hrp][cluster][ties]") {
+TEST_CASE("single linkage with ties keeps the unique cophenetic distances of the naive merge", "[hrp][cluster][ties]") {
   // Distances on a grid of eighths: many ties. Single linkage's cophenetic distance (the
   // minimax path) does not depend on how ties are broken, and neither do the merge heights.
   std::mt19937_64 rng(7);
@@ -272,11 +272,13 @@ TEST_CASE("single linkage with ties keeps the unique cophenetic distances of the
   }
 }
 
-TEST_CASE("linkage, leaf order, fcluster labels and the gap count equal SciPy's and skfolio's, ties included", "[hrp][cluster][scipy]") {
+TEST_CASE("linkage, leaf order, fcluster labels and the gap count equal SciPy's and skfolio's, ties included",
+          "[hrp][cluster][scipy]") {
   const std::string python = KEEL_PYTHON3_SCIPY;
   if (python.empty())
-    FAIL("python3 with scipy was not found when configuring: apt-get install python3-scipy (scripts/install-deps "
-         "does), then re-run cmake");
+    FAIL(
+        "python3 with scipy was not found when configuring: apt-get install python3-scipy (scripts/install-deps "
+        "does), then re-run cmake");
   const std::filesystem::path script = std::filesystem::path(KEEL_TEST_DATA_DIR) / "hierarchical_oracle.py";
   const std::filesystem::path dir = std::filesystem::temp_directory_path();
   std::mt19937_64 rng(2016);
@@ -285,8 +287,8 @@ TEST_CASE("linkage, leaf order, fcluster labels and the gap count equal SciPy's 
     std::ptrdiff_t n;
     bool ties;
   };
-  const std::vector<problem> problems{{2, false}, {3, false}, {9, false}, {25, false},
-                                      {60, false}, {6, true},   {14, true}, {40, true}};
+  const std::vector<problem> problems{{2, false},  {3, false}, {9, false}, {25, false},
+                                      {60, false}, {6, true},  {14, true}, {40, true}};
   std::vector<std::vector<double>> distances;
   std::vector<std::filesystem::path> inputs;
   std::string command = python + " " + script.string();
@@ -345,7 +347,8 @@ TEST_CASE("linkage, leaf order, fcluster labels and the gap count equal SciPy's 
         REQUIRE(ours >= 2);
         REQUIRE(ours - 2 < static_cast<std::ptrdiff_t>(gaps.size()));
         const double best_gap = gaps[static_cast<std::size_t>(k - 2)];
-        CHECK((ours == k || std::fabs(gaps[static_cast<std::size_t>(ours - 2)] - best_gap) <= 1e-12 * std::fabs(best_gap)));
+        CHECK((ours == k ||
+               std::fabs(gaps[static_cast<std::size_t>(ours - 2)] - best_gap) <= 1e-12 * std::fabs(best_gap)));
       } else if (head == "labels") {
         std::ptrdiff_t k = 0;
         s >> k;
@@ -415,7 +418,8 @@ TEST_CASE("HRP with two assets is inverse variance; standard deviation is invers
   const auto v = keel::hierarchical_risk_parity(cov, corr);
   CHECK(v.weights(0) == Approx(0.2).epsilon(1e-15));  // (1/0.04) / (1/0.04 + 1/0.01)
   CHECK(v.order == index_list{0, 1});
-  const auto s = keel::hierarchical_risk_parity(cov, corr, {.risk_measure = keel::cluster_risk_measure::standard_deviation});
+  const auto s =
+      keel::hierarchical_risk_parity(cov, corr, {.risk_measure = keel::cluster_risk_measure::standard_deviation});
   CHECK(s.weights(0) == Approx(1.0 / 3).epsilon(1e-15));  // (1/0.2) / (1/0.2 + 1/0.1)
   // With a diagonal covariance every cluster's inverse-variance risk is 1 / sum(1 / v): the
   // bisection reproduces inverse-variance weights whatever the tree.
@@ -503,7 +507,8 @@ TEST_CASE("HERC's gap statistic picks the planted number of clusters", "[hrp][he
   }
   const auto r = keel::hierarchical_equal_risk_contribution(x);
   CHECK(*std::max_element(r.labels.begin(), r.labels.end()) == 2);
-  for (Eigen::Index j = 0; j < n; ++j) CHECK(r.labels[static_cast<std::size_t>(j)] == r.labels[static_cast<std::size_t>(j % 3)]);
+  for (Eigen::Index j = 0; j < n; ++j)
+    CHECK(r.labels[static_cast<std::size_t>(j)] == r.labels[static_cast<std::size_t>(j % 3)]);
 }
 
 TEST_CASE("HRP and HERC from returns use pandas' pairwise cov and corr with missing data", "[hrp][missing]") {
@@ -537,7 +542,8 @@ TEST_CASE("HRP and HERC from returns use pandas' pairwise cov and corr with miss
     const auto reference = keel::hierarchical_risk_parity(cov, corr, {.linkage = method});
     CHECK(r.order == reference.order);
     CHECK(max_abs(r.weights - reference.weights) <= 1e-13);
-    const auto h = keel::hierarchical_equal_risk_contribution(x, {.linkage = method, .missing = keel::missing_data::pairwise});
+    const auto h =
+        keel::hierarchical_equal_risk_contribution(x, {.linkage = method, .missing = keel::missing_data::pairwise});
     const auto hr = keel::hierarchical_equal_risk_contribution(cov, corr, {.linkage = method});
     CHECK(max_abs(h.weights - hr.weights) <= 1e-13);
   }
@@ -648,7 +654,8 @@ TEST_CASE("HRP and HERC on stock_prices.csv: weights follow permuted assets", "[
     // two children, and the halves of an odd-sized list then differ: PyPortfolioOpt's HRP
     // changes the same way; HERC, which splits by the tree, does not.)
     const auto r = keel::hierarchical_risk_parity(y, {.missing = pairwise});
-    for (Eigen::Index j = 0; j < n; ++j) CHECK(r.weights(j) == Approx(base.weights(perm[static_cast<std::size_t>(j)])).margin(1e-15));
+    for (Eigen::Index j = 0; j < n; ++j)
+      CHECK(r.weights(j) == Approx(base.weights(perm[static_cast<std::size_t>(j)])).margin(1e-15));
     CHECK(max_abs(r.linkage.col(2) - base.linkage.col(2)) <= 1e-15);
     for (std::size_t m = 0; m < 4; ++m) {
       const auto h = keel::hierarchical_equal_risk_contribution(y, {.linkage = all_methods[m], .missing = pairwise});
@@ -722,7 +729,8 @@ TEST_CASE("HRP and HERC errors name what, where and how big", "[hrp][errors]") {
   CHECK_THROWS_WITH(keel::hierarchical_risk_parity(v2, corr), Contains("asset 2 has zero variance"));
   v2(2, 2) = -1;
   CHECK_THROWS_WITH(keel::hierarchical_risk_parity(v2, corr), Contains("cov(2, 2) = -1 is a negative variance"));
-  CHECK_THROWS_WITH(keel::hierarchical_risk_parity(matrix(cov.leftCols(3)), corr), Contains("cov is 4 x 3, not square"));
+  CHECK_THROWS_WITH(keel::hierarchical_risk_parity(matrix(cov.leftCols(3)), corr),
+                    Contains("cov is 4 x 3, not square"));
   CHECK_THROWS_WITH(keel::hierarchical_risk_parity(matrix(cov.topLeftCorner(1, 1)), matrix(corr.topLeftCorner(1, 1))),
                     Contains("needs at least 2 assets, got 1"));
 }

@@ -504,7 +504,8 @@ template <class Acc>
 /// expands them to N values each.
 template <class Acc>
 void load_hierarchical_bounds(std::string_view fn, const weight_bounds& bounds, Eigen::Index n,
-                              Eigen::Matrix<Acc, Eigen::Dynamic, 1>& lower, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& upper) {
+                              Eigen::Matrix<Acc, Eigen::Dynamic, 1>& lower,
+                              Eigen::Matrix<Acc, Eigen::Dynamic, 1>& upper) {
   const Eigen::VectorXd lo = expand_bound(fn, bounds.lower, n, "lower");
   const Eigen::VectorXd hi = expand_bound(fn, bounds.upper, n, "upper");
   for (Eigen::Index i = 0; i < n; ++i) {

@@ -86,8 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!in.raw && data[1] % 8 == 1 && (i + j) % 5 == 0) x(i, j) = std::nan("");  // gaps
     }
   const auto method = static_cast<keel::linkage_method>(mode % 4);
-  const auto risk = mode / 4 % 2 == 0 ? keel::cluster_risk_measure::variance
-                                       : keel::cluster_risk_measure::standard_deviation;
+  const auto risk =
+      mode / 4 % 2 == 0 ? keel::cluster_risk_measure::variance : keel::cluster_risk_measure::standard_deviation;
   const keel::missing_data missing[3] = {keel::missing_data::reject, keel::missing_data::pairwise,
                                          keel::missing_data::complete_rows};
   const auto policy = missing[mode / 8 % 3];
@@ -113,7 +113,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::ptrdiff_t clusters = static_cast<std::ptrdiff_t>(data[1] / 8 % 11) - 1;  // -1 .. 9
   guarded([&] {
-    check(keel::hierarchical_risk_parity(x, {.linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy}),
+    check(keel::hierarchical_risk_parity(
+              x, {.linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy}),
           n, bounds);
   });
   guarded([&] {
@@ -139,7 +140,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   guarded([&] { check(keel::hierarchical_risk_parity(cov, corr, {.linkage = method, .bounds = bounds}), n, bounds); });
   guarded([&] {
-    check(keel::hierarchical_equal_risk_contribution(cov, corr, {.clusters = clusters, .linkage = method, .bounds = bounds}),
+    check(keel::hierarchical_equal_risk_contribution(cov, corr,
+                                                     {.clusters = clusters, .linkage = method, .bounds = bounds}),
           n, bounds);
   });
   return 0;

@@ -27,8 +27,9 @@
 // 'maxclust' criterion: the lowest cut height leaving at most k clusters; ties can leave
 // fewer). The gap rule (skfolio's compute_optimal_n_clusters; Yue, Wang and Wei 2009): cut
 // into k = 1 .. K clusters, K = min(N, max(8, round(sqrt N))) (cut_tree: exactly N - k
-// merges, in cut_tree's order, which differs from Z's among merges of equal height), W_k = sum over clusters of 2+ members of their mean pairwise distance, and k =
-// argmax_k (W_{k+1} + W_{k-1} - 2 W_k) over k = 2 .. K - 1 (the first on a tie).
+// merges, in cut_tree's order, which differs from Z's among merges of equal height), W_k = sum over clusters of 2+
+// members of their mean pairwise distance, and k = argmax_k (W_{k+1} + W_{k-1} - 2 W_k) over k = 2 .. K - 1 (the first
+// on a tie).
 //
 // Refs: F. Murtagh, "A survey of recent advances in hierarchical clustering algorithms",
 // Computer J. 26 (1983) 354-359; D. Mullner, "Modern hierarchical, agglomerative clustering
@@ -372,8 +373,8 @@ struct cluster_risk {
     }
     if (!(risk > 0) || !std::isfinite(risk))
       throw singular_problem(message(fn, "the inverse-risk portfolio of a cluster of " + std::to_string(m) +
-                                             " assets (asset " + std::to_string(members[0]) +
-                                             " first) has variance " + number_text(static_cast<double>(risk)) +
+                                             " assets (asset " + std::to_string(members[0]) + " first) has variance " +
+                                             number_text(static_cast<double>(risk)) +
                                              ": cov is not positive definite there (pairwise estimates?)"));
     return standard_deviation ? std::sqrt(risk) : risk;
   }
@@ -387,8 +388,8 @@ struct cluster_risk {
 /// (a correction of rounding size only).
 template <class Acc>
 void hrp_bisection(const cluster_risk<Acc>& risk, const std::vector<std::ptrdiff_t>& order,
-                   const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& lower, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& upper,
-                   Eigen::Matrix<Acc, Eigen::Dynamic, 1>& weights) {
+                   const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& lower,
+                   const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& upper, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& weights) {
   const auto n = static_cast<std::ptrdiff_t>(order.size());
   std::vector<Acc> lo_prefix(uz(n + 1), 0), hi_prefix(uz(n + 1), 0), scratch(uz(n));
   for (std::ptrdiff_t i = 0; i < n; ++i) {
@@ -435,8 +436,8 @@ void hrp_bisection(const cluster_risk<Acc>& risk, const std::vector<std::ptrdiff
 /// sum of the risks of the flat clusters under the left child. Weights are written by asset and
 /// sum to 1 (bounds are applied afterwards, by bounded_relative_projection).
 template <class Acc>
-void herc_weights(const cluster_risk<Acc>& risk, const linkage_matrix<Acc>& z, const std::vector<std::ptrdiff_t>& labels,
-                  Eigen::Matrix<Acc, Eigen::Dynamic, 1>& weights) {
+void herc_weights(const cluster_risk<Acc>& risk, const linkage_matrix<Acc>& z,
+                  const std::vector<std::ptrdiff_t>& labels, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& weights) {
   const std::ptrdiff_t n = z.rows() + 1;
   const std::ptrdiff_t k = *std::max_element(labels.begin(), labels.end()) + 1;
   std::vector<std::vector<std::ptrdiff_t>> members(uz(k));
@@ -534,13 +535,12 @@ void bounded_relative_projection(std::string_view fn, Eigen::Matrix<Acc, Eigen::
   }
   wide t = std::isfinite(t_hi) ? t_hi : t_lo;
   if (slope > 0) t = std::clamp((1 - fixed - base) / slope, t_lo, t_hi);
-  for (Eigen::Index i = 0; i < n; ++i)
-    w(i) = static_cast<Acc>(std::clamp(w0(i) + t * w0(i) * w0(i), lo(i), hi(i)));
+  for (Eigen::Index i = 0; i < n; ++i) w(i) = static_cast<Acc>(std::clamp(w0(i) + t * w0(i) * w0(i), lo(i), hi(i)));
   const Acc total = w.sum();
   if (!(std::fabs(total - 1) <= 64 * static_cast<Acc>(n) * std::numeric_limits<Acc>::epsilon()))
-    throw singular_problem(message(fn, "the unbounded weights range from " + number_text(static_cast<double>(w0.minCoeff())) +
-                                           " to " + number_text(static_cast<double>(w0.maxCoeff())) +
-                                           ": too wide to apply the bounds in relative terms"));
+    throw singular_problem(message(
+        fn, "the unbounded weights range from " + number_text(static_cast<double>(w0.minCoeff())) + " to " +
+                number_text(static_cast<double>(w0.maxCoeff())) + ": too wide to apply the bounds in relative terms"));
 }
 
 // Instantiated once in keel::compiled (src/construction_hrp.cpp); see KEEL_EXTERN_TEMPLATE.
