@@ -311,6 +311,13 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
                         .constraints = keel::cvar_options{}.constraints);
   KEEL_OPTIONS_IN_ORDER(keel::risk_budgeting_options, .budgets = keel::risk_budgeting_options{}.budgets,
                         .constraints = keel::risk_budgeting_options{}.constraints);
+  KEEL_OPTIONS_IN_ORDER(keel::risk_budgeting_options, .budgets = keel::risk_budgeting_options{}.budgets);
+  KEEL_OPTIONS_IN_ORDER(keel::hrp_options, .linkage = keel::hrp_options{}.linkage,
+                        .risk_measure = keel::hrp_options{}.risk_measure, .bounds = keel::hrp_options{}.bounds,
+                        .missing = keel::hrp_options{}.missing);
+  KEEL_OPTIONS_IN_ORDER(keel::herc_options, .clusters = keel::herc_options{}.clusters,
+                        .linkage = keel::herc_options{}.linkage, .risk_measure = keel::herc_options{}.risk_measure,
+                        .bounds = keel::herc_options{}.bounds, .missing = keel::herc_options{}.missing);
   KEEL_OPTIONS_IN_ORDER(keel::streaming_beta_options, .fit = keel::streaming_beta_options{}.fit);
   KEEL_OPTIONS_IN_ORDER(keel::what_if_options, .symbols = keel::what_if_options{}.symbols,
                         .sectors = keel::what_if_options{}.sectors, .returns = keel::what_if_options{}.returns,
@@ -462,6 +469,8 @@ TEST_CASE("periods_per_year, risk_free and confidence have one name, type and de
   check_shared_fields<keel::implied_returns_options>();
   check_shared_fields<keel::bl_options>();
   check_shared_fields<keel::cvar_options>();
+  check_shared_fields<keel::hrp_options>();
+  check_shared_fields<keel::herc_options>();
   check_shared_fields<keel::what_if_options>();
   check_shared_fields<keel::parametric_options>();
   check_shared_fields<keel::cornish_fisher_options>();
@@ -526,6 +535,7 @@ TEST_CASE("results are values: scratch is the nested workspace type, never a mem
   STATIC_REQUIRE_FALSE(holds_a_workspace<keel::var_result<double>>);
   STATIC_REQUIRE_FALSE(holds_a_workspace<keel::portfolio<double>>);
   STATIC_REQUIRE_FALSE(holds_a_workspace<keel::frontier<double>>);
+  STATIC_REQUIRE_FALSE(holds_a_workspace<keel::hierarchical_result<double>>);
   // One rolling shape: a rolling result is not itself a series; its statistics are.
   STATIC_REQUIRE_FALSE(keel::Series<keel::rolling_volatility_result<double>>);
   STATIC_REQUIRE_FALSE(keel::DatedSeries<keel::dated_rolling_volatility<key, double>>);

@@ -15,6 +15,15 @@
 //                                     into a reused portfolio, scratch in a
 //                                     risk_budgeting_workspace<Real>; a warm call allocates
 //                                     nothing (positive budgets, constraints that never bind)
+//   hierarchical_risk_parity(returns, hrp_options{linkage, risk_measure, bounds, missing})
+//   hierarchical_risk_parity(cov, corr, hrp_options{})    -> hierarchical_result<Real>
+//                                     Lopez de Prado's HRP: clustering, quasi-diagonal order,
+//                                     recursive bisection by inverse risk
+//   hierarchical_equal_risk_contribution(returns or cov, corr,
+//       herc_options{clusters, linkage, risk_measure, bounds, missing}) -> hierarchical_result<Real>
+//                                     Raffinot's HERC on the same tree, cut into k clusters
+//   hierarchical_result{weights, order, linkage, labels}; enums linkage_method {single,
+//   complete, average, ward}, cluster_risk_measure {variance, standard_deviation}
 //   max_diversification(cov, constraints, max_diversification_options{})
 //                                     -> diversified_portfolio<Real> (portfolio + diversification_ratio)
 //                                     argmax sigma'w / sqrt(w'Sigma w), sigma = sqrt(diag Sigma)
@@ -49,6 +58,14 @@
 //     skfolio (RiskBudgeting, `factor`) and Riskfolio-Lib (rp_optimization, `k`) solve as min
 //     risk s.t. b'log w >= c; the same weights (detail/risk_budgeting.hpp shows why). Budget
 //     rules other than fully_invested are invalid_input. The default (long-only) never binds.
+//   - HRP and HERC (detail/cluster.hpp) follow the Python stack step by step: pandas' .cov()
+//     (n - 1) and .corr() (pairwise over common rows with `missing_data::pairwise`), distances
+//     sqrt(clip((1 - rho) / 2, 0, 1)) passed condensed to SciPy's linkage (PyPortfolioOpt's
+//     HRPOpt; not the paper's Euclidean distances between rows of the distance matrix), SciPy's
+//     linkage algorithms, tie rules and labels (Z is scipy.cluster.hierarchy.linkage's, the
+//     order to_tree(Z).pre_order()), no optimal leaf ordering. HRP bisects the ordered list in
+//     halves (first len / 2 left, PyPortfolioOpt and skfolio), not the tree's children; HERC
+//     splits by the tree (skfolio). The weights do not depend on cov's scale.
 //   - max_diversification and min_tracking_error take markowitz.hpp's portfolio_constraints
 //     and are solved exactly on its machinery (the frontier's maximum-Sharpe query with sigma
 //     for mu; the active-set QP); their results derive from portfolio, so weights,
@@ -82,6 +99,12 @@
 //   dimensional risk parity portfolios", SSRN 2325255 (2013) (cyclical coordinate descent).
 //   J.-C. Richard and T. Roncalli, "Constrained risk budgeting portfolios: theory, algorithms,
 //   applications", J. Portfolio Management 45 (2019) (the constrained problem).
+//   M. Lopez de Prado, "Building diversified portfolios that outperform out of sample", J.
+//   Portfolio Management 42 (2016) 59-69. T. Raffinot, "Hierarchical clustering-based asset
+//   allocation", J. Portfolio Management 44 (2017) 89-99; "The hierarchical equal risk
+//   contribution portfolio", SSRN 3237540 (2018). D. Mullner, "Modern hierarchical,
+//   agglomerative clustering algorithms", arXiv:1109.2378 (2011). M. Yue, J. Wang and Z. Wei,
+//   "Application of two-order difference to gap statistic", Trans. Tianjin Univ. 15 (2009).
 //   Y. Choueifaty and Y. Coignard, "Toward maximum diversification", J. Portfolio Management
 //   35 (2008) 40-51. R. Roll, "A mean/variance analysis of tracking error", J. Portfolio
 //   Management 18 (1992) 13-22. F. Black and R. Litterman, "Global portfolio optimization",
@@ -94,13 +117,14 @@
 //   Finance 26 (2002) 1487-1503. P. Krokhmal, J. Palmquist and S. Uryasev, J. Risk 4 (2002)
 //   (mean-CVaR frontiers). G. B. Dantzig, Linear Programming and Extensions (1963).
 /// \file
-/// Portfolio construction: risk budgeting (equal risk contribution), maximum diversification,
-/// minimum tracking error, Black-Litterman, CVaR optimisation.
+/// Portfolio construction: risk budgeting (equal risk contribution), hierarchical risk parity,
+/// HERC, maximum diversification, minimum tracking error, Black-Litterman, CVaR optimisation.
 #pragma once
 
 #include <keel/detail/config.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -115,9 +139,12 @@
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 
+#include <keel/covariance.hpp>
 #include <keel/detail/check.hpp>
+#include <keel/detail/cluster.hpp>
 #include <keel/detail/construction_bl.hpp>
 #include <keel/detail/cvar.hpp>
+#include <keel/detail/gram.hpp>
 #include <keel/detail/lp.hpp>
 #include <keel/detail/risk_budgeting.hpp>
 #include <keel/detail/text.hpp>
@@ -249,6 +276,352 @@ template <class DCov>
   risk_budgeting_workspace<typename DCov::Scalar> ws;
   risk_budgeting(cov, out, ws, options);
   return out;
+}
+
+// ---- hierarchical risk parity and HERC ----
+
+/// The between-cluster distance of the agglomerative clustering (SciPy's linkage methods).
+enum class linkage_method {
+  single,    ///< nearest points (Lopez de Prado 2016, PyPortfolioOpt's default)
+  complete,  ///< farthest points
+  average,   ///< mean over the pairs (UPGMA)
+  ward       ///< Ward's variance increase (skfolio's and Raffinot's default)
+};
+
+/// The risk measure of HRP's and HERC's inverse-risk allocations.
+enum class cluster_risk_measure {
+  variance,           ///< weights 1 / sigma^2 inside a cluster; cluster risk w'Sigma w (paper, PyPortfolioOpt, skfolio)
+  standard_deviation  ///< weights 1 / sigma inside a cluster; cluster risk sqrt(w'Sigma w)
+};
+
+/// Options of hierarchical_risk_parity.
+struct hrp_options {
+  /// The linkage of the clustering (single: the paper's and PyPortfolioOpt's default).
+  linkage_method linkage = linkage_method::single;
+  /// Variance (the paper's, PyPortfolioOpt's and skfolio's default) or standard deviation.
+  cluster_risk_measure risk_measure = cluster_risk_measure::variance;
+  /// Per-asset bounds, lower >= 0 (long-only [0, 1] by default, which never binds); each
+  /// bisection's split is clipped so that both halves can meet their members' bounds.
+  weight_bounds bounds{};
+  /// NaN policy of a returns panel: reject, pairwise (pandas' DataFrame.corr / cov, as
+  /// PyPortfolioOpt's HRPOpt on a DataFrame with gaps) or complete_rows.
+  missing_data missing = missing_data::reject;
+};
+
+/// Options of hierarchical_equal_risk_contribution.
+struct herc_options {
+  /// The number of flat clusters, 1..N; 0 chooses it by the two-order-difference gap
+  /// statistic (skfolio's default; Yue, Wang and Wei 2009).
+  std::ptrdiff_t clusters = 0;
+  /// The linkage of the clustering (ward: skfolio's default).
+  linkage_method linkage = linkage_method::ward;
+  /// Variance (skfolio's default) or standard deviation.
+  cluster_risk_measure risk_measure = cluster_risk_measure::variance;
+  /// Per-asset bounds, lower >= 0 (long-only [0, 1] by default); applied after the allocation
+  /// as skfolio does (the weights nearest the unbounded ones in relative terms), exactly.
+  weight_bounds bounds{};
+  /// NaN policy of a returns panel (as hrp_options::missing).
+  missing_data missing = missing_data::reject;
+};
+
+/// The result of hierarchical_risk_parity and hierarchical_equal_risk_contribution.
+template <class Real = double>
+struct hierarchical_result {
+  /// One per asset, in the input's column order; >= 0, summing to 1.
+  Eigen::Matrix<Real, Eigen::Dynamic, 1> weights;
+  /// The quasi-diagonal order: asset indices as the dendrogram's leaves, left to right
+  /// (scipy.cluster.hierarchy.to_tree(Z).pre_order()).
+  std::vector<std::ptrdiff_t> order;
+  /// The SciPy-format linkage matrix Z: N - 1 rows [a, b, distance, count], row k forming
+  /// cluster N + k (as scipy.cluster.hierarchy.linkage).
+  Eigen::Matrix<Real, Eigen::Dynamic, 4> linkage;
+  /// HERC: the flat cluster of each asset, 0..k-1 numbered left to right in `order`; HRP: empty.
+  std::vector<std::ptrdiff_t> labels;
+};
+
+namespace detail {
+
+/// The covariance and correlation matrices HRP and HERC work from.
+template <class Acc>
+struct hierarchical_moments {
+  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> cov, corr;
+};
+
+/// Throws singular_problem for a zero variance: the asset's correlations and inverse-risk
+/// weight are undefined.
+inline void throw_zero_variance(std::string_view fn, std::ptrdiff_t asset, std::string_view over) {
+  throw singular_problem(message(fn, "asset " + std::to_string(asset) + " has zero variance" + std::string(over) +
+                                         ": its correlations and inverse-risk weight are undefined; drop it"));
+}
+
+/// A pair's centred sums over its common rows by two passes: {xy, xx, yy}.
+template <class Acc, class Derived>
+[[nodiscard]] std::array<Acc, 3> pair_sums_exact(const Eigen::MatrixBase<Derived>& x, Eigen::Index i, Eigen::Index j) {
+  Acc mi = 0, mj = 0, count = 0;
+  for (Eigen::Index t = 0; t < x.rows(); ++t)
+    if (!std::isnan(x(t, i)) && !std::isnan(x(t, j))) {
+      mi += static_cast<Acc>(x(t, i));
+      mj += static_cast<Acc>(x(t, j));
+      count += 1;
+    }
+  mi /= count;
+  mj /= count;
+  std::array<Acc, 3> s{0, 0, 0};
+  for (Eigen::Index t = 0; t < x.rows(); ++t)
+    if (!std::isnan(x(t, i)) && !std::isnan(x(t, j))) {
+      const Acc di = static_cast<Acc>(x(t, i)) - mi, dj = static_cast<Acc>(x(t, j)) - mj;
+      s[0] += di * dj;
+      s[1] += di * di;
+      s[2] += dj * dj;
+    }
+  return s;
+}
+
+/// Sample covariance (n - 1) and Pearson correlation of a T x N returns panel, as pandas'
+/// DataFrame.cov() and .corr(): complete (reject, complete_rows) by one centred Gram matrix;
+/// pairwise each pair over its common rows with the pair's own means and variances.
+template <class Acc, class Derived>
+[[nodiscard]] hierarchical_moments<Acc> moments_of_returns(std::string_view fn, const Eigen::MatrixBase<Derived>& x,
+                                                           missing_data missing) {
+  const Eigen::Index n = x.cols();
+  require_observations(fn, 2, n, "assets");
+  gram_workspace<Acc> ws;
+  hierarchical_moments<Acc> m;
+  m.cov.resize(n, n);
+  m.corr.resize(n, n);
+  if (missing != missing_data::pairwise) {
+    const Eigen::Index rows = used_rows(fn, x, missing, 2, {}, ws);
+    centre_columns(ws);
+    gram_of_centred(ws);
+    check_gram_range(fn, ws.gram, static_cast<Acc>(rows));
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (!(ws.gram(j, j) > 0)) throw_zero_variance(fn, j, "");
+    m.cov = ws.gram / static_cast<Acc>(rows - 1);
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (Eigen::Index i = j; i < n; ++i)
+        m.corr(i, j) = m.corr(j, i) =
+            i == j ? Acc(1) : std::clamp(ws.gram(i, j) / std::sqrt(ws.gram(i, i) * ws.gram(j, j)), Acc(-1), Acc(1));
+    return m;
+  }
+  check_cells(fn, x, false);
+  require_observations(fn, 2, x.rows(), "rows");
+  pairwise_gram(x, ws);
+  for (Eigen::Index j = 0; j < n; ++j) {  // each column first, then each pair
+    const Acc c = ws.counts(j, j);
+    if (c < 2) require_observations(fn, 2, static_cast<std::ptrdiff_t>(c), "values in column " + std::to_string(j));
+    if (!(ws.gram(j, j) > 0)) throw_zero_variance(fn, j, " over its rows");
+    m.cov(j, j) = ws.gram(j, j) / (c - 1);
+    m.corr(j, j) = 1;
+  }
+  constexpr Acc keep = Acc(15) / Acc(16);
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = j + 1; i < n; ++i) {
+      const Acc c = ws.counts(i, j);
+      if (c < 2)
+        require_observations(fn, 2, static_cast<std::ptrdiff_t>(c),
+                             "common rows of columns " + std::to_string(j) + " and " + std::to_string(i));
+      const Acc sij = ws.sums(i, j), sji = ws.sums(j, i), qij = ws.square_sums(i, j), qji = ws.square_sums(j, i);
+      Acc xy = ws.gram(i, j), xx = qij - sij * sij / c, yy = qji - sji * sji / c;
+      if (!(sij * sij <= keep * c * qij && sji * sji <= keep * c * qji)) {
+        const auto s = pair_sums_exact<Acc>(x, i, j);
+        xy = s[0];
+        xx = s[1];
+        yy = s[2];
+      }
+      if (!(xx > 0)) throw_zero_variance(fn, i, " over its common rows with asset " + std::to_string(j));
+      if (!(yy > 0)) throw_zero_variance(fn, j, " over its common rows with asset " + std::to_string(i));
+      m.cov(i, j) = m.cov(j, i) = ws.gram(i, j) / (c - 1);
+      m.corr(i, j) = m.corr(j, i) = std::clamp(xy / std::sqrt(xx * yy), Acc(-1), Acc(1));
+    }
+  if (!m.cov.allFinite()) throw_overflow(fn, "the sums of products of the panel's columns");
+  return m;
+}
+
+/// Checks a given covariance and correlation pair (square, same size, finite, symmetric,
+/// correlations in [-1, 1], variances > 0) and copies them.
+template <class Acc, class DCov, class DCorr>
+[[nodiscard]] hierarchical_moments<Acc> moments_of(std::string_view fn, const Eigen::MatrixBase<DCov>& cov,
+                                                   const Eigen::MatrixBase<DCorr>& corr) {
+  hierarchical_moments<Acc> m;
+  load_covariance(fn, cov, m.cov);
+  const Eigen::Index n = m.cov.rows();
+  require_observations(fn, 2, n, "assets");
+  if (corr.rows() != n || corr.cols() != n)
+    throw invalid_input(message(fn, "corr is " + std::to_string(corr.rows()) + " x " + std::to_string(corr.cols()) +
+                                        " but cov is " + std::to_string(n) + " x " + std::to_string(n)));
+  require_finite_cells(fn, "corr", corr);
+  m.corr = corr.template cast<Acc>();
+  for (Eigen::Index j = 0; j < n; ++j) {
+    if (m.cov(j, j) < 0)
+      throw invalid_input(message(fn, cell_text("cov", j, j) + " = " + number_text(static_cast<double>(m.cov(j, j))) +
+                                          " is a negative variance"));
+    if (!(m.cov(j, j) > 0)) throw_zero_variance(fn, j, "");
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (std::fabs(m.corr(i, j)) > 1 + Acc(1e-10))
+        throw invalid_input(message(fn, cell_text("corr", i, j) + " = " +
+                                            number_text(static_cast<double>(m.corr(i, j))) + " is outside [-1, 1]"));
+      if (std::fabs(m.corr(i, j) - m.corr(j, i)) > Acc(1e-10))
+        throw invalid_input(message(fn, "corr is not symmetric: " + cell_text("corr", i, j) + " = " +
+                                            number_text(static_cast<double>(m.corr(i, j))) + " but " +
+                                            cell_text("corr", j, i) + " = " +
+                                            number_text(static_cast<double>(m.corr(j, i)))));
+    }
+  }
+  return m;
+}
+
+/// PyPortfolioOpt's distances sqrt(clip((1 - rho) / 2, 0, 1)), condensed (upper triangle row
+/// by row, SciPy's squareform): the correlation distances themselves go to linkage, not the
+/// Euclidean distances between rows of the distance matrix that the paper's code clusters.
+template <class Acc>
+[[nodiscard]] std::vector<Acc> correlation_distances(const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& corr) {
+  const Eigen::Index n = corr.rows();
+  std::vector<Acc> d;
+  d.reserve(uz(n * (n - 1) / 2));
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = i + 1; j < n; ++j) d.push_back(std::sqrt(std::clamp((1 - corr(i, j)) / 2, Acc(0), Acc(1))));
+  return d;
+}
+
+/// Checks HRP's and HERC's bounds (0 <= lower <= upper, sum lower <= 1 <= sum upper) and
+/// expands them to N values each.
+template <class Acc>
+void load_hierarchical_bounds(std::string_view fn, const weight_bounds& bounds, Eigen::Index n,
+                              Eigen::Matrix<Acc, Eigen::Dynamic, 1>& lower,
+                              Eigen::Matrix<Acc, Eigen::Dynamic, 1>& upper) {
+  const Eigen::VectorXd lo = expand_bound(fn, bounds.lower, n, "lower");
+  const Eigen::VectorXd hi = expand_bound(fn, bounds.upper, n, "upper");
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (std::isnan(lo(i)) || std::isnan(hi(i)) || lo(i) > hi(i) || !std::isfinite(lo(i)))
+      throw invalid_input(message(fn, "the bounds of " + element_text("w", i) + " are [" + number_text(lo(i)) + ", " +
+                                          number_text(hi(i)) + "]: need finite lower <= upper, neither NaN"));
+    if (lo(i) < 0)
+      throw_below(fn, "bounds.lower[" + std::to_string(i) + "]", lo(i), 0, "hierarchical weights are long-only");
+  }
+  const double sum_lo = lo.sum(), sum_hi = hi.sum();
+  if (sum_lo > 1 + 1e-12)
+    throw infeasible(message(fn, "the weights must sum to 1, but their lower bounds sum to " + number_text(sum_lo)));
+  if (sum_hi < 1 - 1e-12)
+    throw infeasible(message(fn, "the weights must sum to 1, but their upper bounds sum to " + number_text(sum_hi)));
+  lower = lo.cast<Acc>();
+  upper = hi.cast<Acc>();
+}
+
+/// The common tail of HRP and HERC: distances, tree, order.
+template <class Acc>
+struct hierarchical_tree {
+  std::vector<Acc> distances;
+  linkage_matrix<Acc> z;
+  std::vector<std::ptrdiff_t> order;
+};
+
+template <class Acc>
+[[nodiscard]] hierarchical_tree<Acc> build_tree(const hierarchical_moments<Acc>& m, linkage_method method) {
+  static_assert(static_cast<int>(linkage_method::ward) == static_cast<int>(merge_rule::ward));
+  hierarchical_tree<Acc> t;
+  t.distances = correlation_distances(m.corr);
+  t.z = hierarchical_linkage(t.distances, m.corr.rows(), static_cast<merge_rule>(method));
+  t.order = leaf_order(t.z);
+  return t;
+}
+
+template <class Real, class Acc>
+[[nodiscard]] hierarchical_result<Real> hierarchical_hrp(std::string_view fn, const hierarchical_moments<Acc>& m,
+                                                         const hrp_options& options) {
+  const Eigen::Index n = m.cov.rows();
+  Eigen::Matrix<Acc, Eigen::Dynamic, 1> lower, upper, w;
+  load_hierarchical_bounds(fn, options.bounds, n, lower, upper);
+  hierarchical_tree<Acc> t = build_tree(m, options.linkage);
+  const cluster_risk<Acc> risk{m.cov, options.risk_measure == cluster_risk_measure::standard_deviation, fn};
+  hrp_bisection(risk, t.order, lower, upper, w);
+  return {w.template cast<Real>(), std::move(t.order), t.z.template cast<Real>(), {}};
+}
+
+template <class Real, class Acc>
+[[nodiscard]] hierarchical_result<Real> hierarchical_herc(std::string_view fn, const hierarchical_moments<Acc>& m,
+                                                          const herc_options& options) {
+  const Eigen::Index n = m.cov.rows();
+  if (options.clusters < 0 || options.clusters > n)
+    throw_bad_option(fn, "clusters", static_cast<double>(options.clusters),
+                     "in [1, " + std::to_string(n) + "] (the number of assets), or 0 to choose it");
+  Eigen::Matrix<Acc, Eigen::Dynamic, 1> lower, upper, w;
+  load_hierarchical_bounds(fn, options.bounds, n, lower, upper);
+  hierarchical_tree<Acc> t = build_tree(m, options.linkage);
+  const std::ptrdiff_t k = options.clusters > 0 ? options.clusters : gap_cluster_count(t.z, t.distances, t.order);
+  std::vector<std::ptrdiff_t> labels = flat_clusters(t.z, k, t.order);
+  const cluster_risk<Acc> risk{m.cov, options.risk_measure == cluster_risk_measure::standard_deviation, fn};
+  herc_weights(risk, t.z, labels, w);
+  bounded_relative_projection(fn, w, lower, upper);
+  return {w.template cast<Real>(), std::move(t.order), t.z.template cast<Real>(), std::move(labels)};
+}
+
+}  // namespace detail
+
+/// Hierarchical risk parity (Lopez de Prado 2016) of a T x N returns panel: the sample
+/// covariance and Pearson correlation (pandas' .cov() / .corr()), distances sqrt((1 - rho) /
+/// 2) clustered by `linkage` (SciPy's linkage on the condensed distances, as PyPortfolioOpt's
+/// HRPOpt), the leaves in the dendrogram's order, then recursive bisection of that ordered
+/// list in halves: the left half gets alpha = 1 - r_L / (r_L + r_R), r the risk of each half's
+/// inverse-risk portfolio. Ties and labels follow SciPy, so the data gives PyPortfolioOpt's
+/// order and weights; no optimal leaf ordering (skfolio applies it: its order can differ).
+/// \pre N >= 2 assets and 2 rows; finite cells (NaN per options.missing); bounds 0 <= lower <=
+///      upper; else insufficient_data / invalid_input naming the cell or bound.
+/// \throws singular_problem for a zero-variance asset (naming it); infeasible when the lower
+///         bounds sum above 1 or the upper below 1.
+/// \returns hierarchical_result{weights, order, linkage, labels (empty)}.
+/// Ref: Lopez de Prado, J. Portfolio Management 42 (2016) 59-69; PyPortfolioOpt's HRPOpt.
+template <class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] hierarchical_result<typename Derived::Scalar> hierarchical_risk_parity(
+    const Eigen::MatrixBase<Derived>& returns, const hrp_options& options = {}) {
+  using acc = detail::accum_t<typename Derived::Scalar>;
+  constexpr std::string_view fn = "hierarchical_risk_parity";
+  return detail::hierarchical_hrp<typename Derived::Scalar>(
+      fn, detail::moments_of_returns<acc>(fn, returns, options.missing), options);
+}
+
+/// Hierarchical risk parity from a covariance and its correlation matrix (N x N each; corr
+/// may come from another estimator): as the returns form, from the clustering on.
+/// \pre cov square, finite, symmetric, variances > 0 (singular_problem for a zero one); corr
+///      the same size, finite, symmetric, entries in [-1, 1]; else invalid_input.
+template <class DCov, class DCorr>
+  requires std::floating_point<typename DCov::Scalar> && std::floating_point<typename DCorr::Scalar>
+[[nodiscard]] hierarchical_result<typename DCov::Scalar> hierarchical_risk_parity(const Eigen::MatrixBase<DCov>& cov,
+                                                                                  const Eigen::MatrixBase<DCorr>& corr,
+                                                                                  const hrp_options& options = {}) {
+  using acc = detail::accum_t<typename DCov::Scalar>;
+  constexpr std::string_view fn = "hierarchical_risk_parity";
+  return detail::hierarchical_hrp<typename DCov::Scalar>(fn, detail::moments_of<acc>(fn, cov, corr), options);
+}
+
+/// Hierarchical equal risk contribution (Raffinot 2018) of a T x N returns panel, as skfolio's
+/// HierarchicalEqualRiskContribution: the HRP tree (ward linkage by default) cut into k flat
+/// clusters (fcluster 'maxclust'; k = options.clusters, or by the two-order-difference gap
+/// statistic), inverse-risk weights inside each cluster, and from the root down each node's
+/// weight split between its two children by alpha = 1 - R_L / (R_L + R_R), R the sum of the
+/// risks of the flat clusters under each child. Bounds, when they bind, give the weights
+/// nearest the unbounded ones in relative terms (skfolio's rule, solved exactly).
+/// \pre as hierarchical_risk_parity; 0 <= clusters <= N (invalid_input).
+/// \returns hierarchical_result{weights, order, linkage, labels (the flat cluster of each asset)}.
+/// Ref: Raffinot, SSRN 3237540 (2018); skfolio's HierarchicalEqualRiskContribution.
+template <class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] hierarchical_result<typename Derived::Scalar> hierarchical_equal_risk_contribution(
+    const Eigen::MatrixBase<Derived>& returns, const herc_options& options = {}) {
+  using acc = detail::accum_t<typename Derived::Scalar>;
+  constexpr std::string_view fn = "hierarchical_equal_risk_contribution";
+  return detail::hierarchical_herc<typename Derived::Scalar>(
+      fn, detail::moments_of_returns<acc>(fn, returns, options.missing), options);
+}
+
+/// HERC from a covariance and its correlation matrix (as the cov form of hierarchical_risk_parity).
+template <class DCov, class DCorr>
+  requires std::floating_point<typename DCov::Scalar> && std::floating_point<typename DCorr::Scalar>
+[[nodiscard]] hierarchical_result<typename DCov::Scalar> hierarchical_equal_risk_contribution(
+    const Eigen::MatrixBase<DCov>& cov, const Eigen::MatrixBase<DCorr>& corr, const herc_options& options = {}) {
+  using acc = detail::accum_t<typename DCov::Scalar>;
+  constexpr std::string_view fn = "hierarchical_equal_risk_contribution";
+  return detail::hierarchical_herc<typename DCov::Scalar>(fn, detail::moments_of<acc>(fn, cov, corr), options);
 }
 
 // ---- maximum diversification, minimum tracking error, Black-Litterman ----
