@@ -4,6 +4,14 @@
 //   frontier [--prices PATH]... [--delimiter C] [--price-column NAME] [--symbols A,B,...]
 //            [--bounds long-only|LO,HI] [--sectors FILE --max-sector W] [--points N]
 //            [--risk-free R] [--periods-per-year N] [--svg FILE]
+//            [--objective NAME] [--confidence C]
+//
+// --objective builds one more portfolio beside the frontier with keel/construction.hpp (or
+// markowitz.hpp), prints it with its own figures and marks it on the SVG: min-variance,
+// max-sharpe, risk-parity (equal risk contribution), hrp, herc, max-diversification,
+// min-tracking-error (to the equal-weight benchmark), min-cvar (at --confidence, over the
+// daily scenarios; also prints the mean-CVaR frontier). HRP and HERC take the returns with
+// their gaps (pairwise, as pandas); min-cvar the days on which every symbol has a return.
 //
 // Expected returns are keel::mean_historical_return (geometric), the covariance
 // keel::sample_covariance of simple returns with pairwise missing values, both annualised by
@@ -22,12 +30,14 @@
 #include <string>
 #include <vector>
 
+#include <keel/construction.hpp>
 #include <keel/covariance.hpp>
 #include <keel/csv.hpp>
 #include <keel/expected_returns.hpp>
 #include <keel/frontier.hpp>
 #include <keel/markowitz.hpp>
 #include <keel/series.hpp>
+#include <keel/volatility.hpp>
 
 #include "support/cli.hpp"
 #include "support/data.hpp"
@@ -67,8 +77,91 @@ std::string weights_line(const Eigen::VectorXd& w, const std::vector<std::string
   return out;
 }
 
+/// The --objective names, in the order --help lists them.
+const std::vector<std::string> objective_names = {"frontier",       "min-variance",        "max-sharpe",
+                                                  "risk-parity",    "hrp",                 "herc",
+                                                  "max-diversification", "min-tracking-error", "min-cvar"};
+
+/// The portfolio of --objective and the lines that describe it beyond return and volatility.
+struct objective_result {
+  Eigen::VectorXd weights;
+  std::vector<std::string> figures;
+};
+
+/// The rows of `returns` on which every column has a value (min-cvar's scenarios).
+Eigen::MatrixXd complete_rows(const Eigen::MatrixXd& returns) {
+  std::vector<Eigen::Index> keep;
+  for (Eigen::Index t = 0; t < returns.rows(); ++t)
+    if (returns.row(t).allFinite()) keep.push_back(t);
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(keep.size()), returns.cols());
+  for (std::size_t k = 0; k < keep.size(); ++k) out.row(static_cast<Eigen::Index>(k)) = returns.row(keep[k]);
+  return out;
+}
+
+objective_result build_objective(const std::string& name, const Eigen::VectorXd& mu, const Eigen::MatrixXd& cov,
+                                 const Eigen::MatrixXd& returns, const keel::portfolio_constraints& constraints,
+                                 const std::vector<std::string>& symbols, double confidence, double rf,
+                                 std::ptrdiff_t points) {
+  objective_result out;
+  if (name == "min-variance") {
+    out.weights = keel::min_variance(cov, constraints).weights;
+  } else if (name == "max-sharpe") {
+    out.weights = keel::max_sharpe(mu, cov, constraints, {.risk_free = rf}).weights;
+  } else if (name == "risk-parity") {
+    out.weights = keel::risk_budgeting(cov, {.constraints = constraints}).weights;
+    const auto rc = keel::risk_contributions(out.weights, cov);
+    out.figures.push_back("risk contributions from " + keel_example::percent(rc.fractions.minCoeff()) + " to " +
+                          keel_example::percent(rc.fractions.maxCoeff()) + " of the volatility (budget " +
+                          keel_example::percent(1.0 / static_cast<double>(mu.size())) + " each where no bound binds)");
+  } else if (name == "hrp" || name == "herc") {
+    const auto h =
+        name == "hrp"
+            ? keel::hierarchical_risk_parity(returns, {.bounds = constraints.bounds, .missing = keel::missing_data::pairwise})
+            : keel::hierarchical_equal_risk_contribution(
+                  returns, {.bounds = constraints.bounds, .missing = keel::missing_data::pairwise});
+    out.weights = h.weights;
+    std::string order;
+    for (const auto i : h.order) order += (order.empty() ? "" : " ") + symbols[static_cast<std::size_t>(i)];
+    out.figures.push_back("quasi-diagonal order: " + order);
+  } else if (name == "max-diversification") {
+    const auto d = keel::max_diversification(cov, constraints);
+    out.weights = d.weights;
+    out.figures.push_back("diversification ratio " + keel_example::fixed(d.diversification_ratio, 4));
+  } else if (name == "min-tracking-error") {
+    const Eigen::VectorXd benchmark =
+        Eigen::VectorXd::Constant(mu.size(), 1.0 / static_cast<double>(mu.size()));
+    const auto t = keel::min_tracking_error(cov, benchmark, constraints);
+    out.weights = t.weights;
+    out.figures.push_back("tracking error to the equal-weight benchmark " + keel_example::percent(t.tracking_error) +
+                          " (annualised)");
+  } else if (name == "min-cvar") {
+    const Eigen::MatrixXd scenarios = complete_rows(returns);
+    const keel::cvar_options o{.confidence = confidence, .constraints = constraints};
+    const auto c = keel::min_cvar(scenarios, o);
+    out.weights = c.portfolio.weights;
+    out.figures.push_back(std::to_string(scenarios.rows()) + " daily scenarios; CVaR " +
+                          keel_example::percent(c.cvar) + ", VaR " + keel_example::percent(c.var) + " at " +
+                          keel_example::percent(confidence, 0) + ", 1 day");
+    // The mean-CVaR frontier: least CVaR at evenly spaced returns from min-CVaR's to the largest.
+    const double low = mu.dot(c.portfolio.weights);
+    const double high = keel::efficient_cvar_risk(mu, scenarios, 1.0, o).portfolio.expected_return;
+    out.figures.push_back("mean-CVaR frontier (return, 1-day CVaR):");
+    const std::ptrdiff_t rows = std::min<std::ptrdiff_t>(points, 11);
+    for (std::ptrdiff_t k = 0; k < rows; ++k) {
+      const double target = low + (high - low) * static_cast<double>(k) / static_cast<double>(rows - 1);
+      const auto p = keel::efficient_cvar_return(mu, scenarios, target, o);
+      out.figures.push_back("  " + keel_example::percent(p.portfolio.expected_return) + "  " +
+                            keel_example::percent(p.cvar));
+    }
+  } else {
+    throw keel_example::usage_error("--objective '" + name + "' is not one of the names --help lists");
+  }
+  return out;
+}
+
 void write_svg(const std::string& path, const keel::frontier<double>& f, const Eigen::VectorXd& mu,
-               const Eigen::MatrixXd& cov, const std::vector<std::string>& symbols, double rf) {
+               const Eigen::MatrixXd& cov, const std::vector<std::string>& symbols, double rf,
+               const std::string& objective, const Eigen::VectorXd& objective_weights) {
   double xmax = 0, ymin = std::min(0.0, rf), ymax = rf;
   for (Eigen::Index i = 0; i < mu.size(); ++i) {
     xmax = std::max(xmax, std::sqrt(cov(i, i)));
@@ -101,6 +194,9 @@ void write_svg(const std::string& path, const keel::frontier<double>& f, const E
   if (f.max_sharpe)
     plot.marker(f.max_sharpe->volatility, f.max_sharpe->expected_return, "maximum Sharpe", "#d62728",
                 keel_example::marker_shape::star);
+  if (objective_weights.size() > 0)
+    plot.marker(std::sqrt(objective_weights.dot(cov * objective_weights)), mu.dot(objective_weights), objective,
+                "#9467bd", keel_example::marker_shape::square);
   std::ofstream out(path);
   if (!out) throw keel_example::usage_error("--svg " + path + ": cannot open for writing");
   plot.write(out);
@@ -116,8 +212,8 @@ int main(int argc, char** argv) {
       "frontier"};
   keel_example::price_source source;
   std::vector<std::string> symbols;
-  std::string bounds_text = "long-only", sectors_path, svg_path;
-  double max_sector = 1, risk_free = 0;
+  std::string bounds_text = "long-only", sectors_path, svg_path, objective = "frontier";
+  double max_sector = 1, risk_free = 0, confidence = 0.95;
   std::ptrdiff_t points = 50;
   int periods_per_year = 252;
   keel_example::add_price_options(app, source);
@@ -140,6 +236,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   keel_example::add_periods_per_year(app, periods_per_year);
   app.add_option("--svg", svg_path, "write the frontier as an SVG picture to FILE")->type_name("FILE");
+  app.add_option("--objective", objective,
+                 "also build this portfolio: min-variance, max-sharpe, risk-parity, hrp, herc, "
+                 "max-diversification, min-tracking-error or min-cvar")
+      ->type_name("NAME")
+      ->capture_default_str()
+      ->check(CLI::IsMember(objective_names));
+  app.add_option("--confidence", confidence, "the CVaR level of --objective min-cvar")
+      ->type_name("C")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 0.9999));
 
   return keel_example::run(app, argc, argv, [&] {
     const keel::weight_bounds bounds = parse_bounds(bounds_text);
@@ -196,8 +302,16 @@ int main(int argc, char** argv) {
       line("maximum Sharpe", *f.max_sharpe);
     else
       report << "\nmaximum Sharpe: not attained (no portfolio beats the risk-free rate, or it is unbounded)\n";
+    Eigen::VectorXd objective_weights;
+    if (objective != "frontier") {
+      const auto o = build_objective(objective, mu, est.covariance, r, constraints, symbols, confidence, risk_free,
+                                     points);
+      objective_weights = o.weights;
+      line(objective, keel::portfolio_performance(o.weights, mu, est.covariance, {.risk_free = risk_free}));
+      for (const auto& text : o.figures) report << "  " << text << "\n";
+    }
     if (!svg_path.empty()) {
-      write_svg(svg_path, f, mu, est.covariance, symbols, risk_free);
+      write_svg(svg_path, f, mu, est.covariance, symbols, risk_free, objective, objective_weights);
       report << "\nwrote " << svg_path << " (" << f.points.size() << " frontier points)\n";
     }
     std::cout << report.str();

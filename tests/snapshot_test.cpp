@@ -117,7 +117,7 @@ void check_construction(const keel::snapshot& s, const reference& ref, const kee
   const auto t = ref.portfolio.size();
   const ld periods = o.periods_per_year;
   const auto& rows = s.construction.portfolios;
-  REQUIRE(rows.size() >= 4);
+  REQUIRE(rows.size() == 6);
   CHECK(rows[0].name == "current");
   REQUIRE(rows[0].reason.empty());
   std::vector<std::vector<ld>> cov(n, std::vector<ld>(n));
@@ -192,6 +192,22 @@ void check_construction(const keel::snapshot& s, const reference& ref, const kee
                  static_cast<ld>(erc.weights(static_cast<Eigen::Index>(k)));
   for (ld x : part) total += x;
   for (ld x : part) CHECK(std::fabs(static_cast<double>(x / total) - 1.0 / static_cast<double>(n)) < 1e-10);
+  // Maximum diversification: no long-only portfolio has a larger ratio; check against each
+  // asset alone (ratio 1), the current book's and the other rows' (long-only) ratios.
+  const auto& md = row("maximum diversification");
+  REQUIRE(md.reason.empty());
+  for (const auto& a : rows)
+    if (a.reason.empty() && (a.weights.array() >= 0).all())
+      CHECK(md.diversification_ratio >= a.diversification_ratio * (1 - 1e-12));
+  CHECK(md.diversification_ratio >= 1);
+  // HRP: with two assets the inverse-variance split; in general weights positive.
+  const auto& hrp = row("hierarchical risk parity");
+  REQUIRE(hrp.reason.empty());
+  CHECK((hrp.weights.array() > 0).all());
+  if (n == 2) {
+    const ld a = 1 / cov[0][0], b = 1 / cov[1][1];
+    CHECK(close(hrp.weights(0), static_cast<double>(a / (a + b)), 1e-12));
+  }
 }
 
 /// The checks every data set gets: each section against direct calls and independent sums.
