@@ -78,9 +78,9 @@ std::string weights_line(const Eigen::VectorXd& w, const std::vector<std::string
 }
 
 /// The --objective names, in the order --help lists them.
-const std::vector<std::string> objective_names = {"frontier",       "min-variance",        "max-sharpe",
-                                                  "risk-parity",    "hrp",                 "herc",
-                                                  "max-diversification", "min-tracking-error", "min-cvar"};
+const std::vector<std::string> objective_names = {
+    "frontier", "min-variance",        "max-sharpe",         "risk-parity", "hrp",
+    "herc",     "max-diversification", "min-tracking-error", "min-cvar"};
 
 /// The portfolio of --objective and the lines that describe it beyond return and volatility.
 struct objective_result {
@@ -114,11 +114,11 @@ objective_result build_objective(const std::string& name, const Eigen::VectorXd&
                           keel_example::percent(rc.fractions.maxCoeff()) + " of the volatility (budget " +
                           keel_example::percent(1.0 / static_cast<double>(mu.size())) + " each where no bound binds)");
   } else if (name == "hrp" || name == "herc") {
-    const auto h =
-        name == "hrp"
-            ? keel::hierarchical_risk_parity(returns, {.bounds = constraints.bounds, .missing = keel::missing_data::pairwise})
-            : keel::hierarchical_equal_risk_contribution(
-                  returns, {.bounds = constraints.bounds, .missing = keel::missing_data::pairwise});
+    const auto h = name == "hrp"
+                       ? keel::hierarchical_risk_parity(
+                             returns, {.bounds = constraints.bounds, .missing = keel::missing_data::pairwise})
+                       : keel::hierarchical_equal_risk_contribution(
+                             returns, {.bounds = constraints.bounds, .missing = keel::missing_data::pairwise});
     out.weights = h.weights;
     std::string order;
     for (const auto i : h.order) order += (order.empty() ? "" : " ") + symbols[static_cast<std::size_t>(i)];
@@ -128,8 +128,7 @@ objective_result build_objective(const std::string& name, const Eigen::VectorXd&
     out.weights = d.weights;
     out.figures.push_back("diversification ratio " + keel_example::fixed(d.diversification_ratio, 4));
   } else if (name == "min-tracking-error") {
-    const Eigen::VectorXd benchmark =
-        Eigen::VectorXd::Constant(mu.size(), 1.0 / static_cast<double>(mu.size()));
+    const Eigen::VectorXd benchmark = Eigen::VectorXd::Constant(mu.size(), 1.0 / static_cast<double>(mu.size()));
     const auto t = keel::min_tracking_error(cov, benchmark, constraints);
     out.weights = t.weights;
     out.figures.push_back("tracking error to the equal-weight benchmark " + keel_example::percent(t.tracking_error) +
@@ -139,9 +138,9 @@ objective_result build_objective(const std::string& name, const Eigen::VectorXd&
     const keel::cvar_options o{.confidence = confidence, .constraints = constraints};
     const auto c = keel::min_cvar(scenarios, o);
     out.weights = c.portfolio.weights;
-    out.figures.push_back(std::to_string(scenarios.rows()) + " daily scenarios; CVaR " +
-                          keel_example::percent(c.cvar) + ", VaR " + keel_example::percent(c.var) + " at " +
-                          keel_example::percent(confidence, 0) + ", 1 day");
+    out.figures.push_back(std::to_string(scenarios.rows()) + " daily scenarios; CVaR " + keel_example::percent(c.cvar) +
+                          ", VaR " + keel_example::percent(c.var) + " at " + keel_example::percent(confidence, 0) +
+                          ", 1 day");
     // The mean-CVaR frontier: least CVaR at evenly spaced returns from min-CVaR's to the largest.
     const double low = mu.dot(c.portfolio.weights);
     const double high = keel::efficient_cvar_risk(mu, scenarios, 1.0, o).portfolio.expected_return;
@@ -304,8 +303,8 @@ int main(int argc, char** argv) {
       report << "\nmaximum Sharpe: not attained (no portfolio beats the risk-free rate, or it is unbounded)\n";
     Eigen::VectorXd objective_weights;
     if (objective != "frontier") {
-      const auto o = build_objective(objective, mu, est.covariance, r, constraints, symbols, confidence, risk_free,
-                                     points);
+      const auto o =
+          build_objective(objective, mu, est.covariance, r, constraints, symbols, confidence, risk_free, points);
       objective_weights = o.weights;
       line(objective, keel::portfolio_performance(o.weights, mu, est.covariance, {.risk_free = risk_free}));
       for (const auto& text : o.figures) report << "  " << text << "\n";

@@ -311,9 +311,9 @@ section construction_section(const keel::snapshot& s) {
 }
 
 std::vector<section> sections(const keel::snapshot& s) {
-  return {positions_section(s),   beta_section(s),   exposure_section(s), volatility_section(s),
-          var_section(s),         performance_section(s), stress_section(s), limits_section(s),
-          hedge_section(s),       construction_section(s)};
+  return {positions_section(s), beta_section(s),        exposure_section(s), volatility_section(s),
+          var_section(s),       performance_section(s), stress_section(s),   limits_section(s),
+          hedge_section(s),     construction_section(s)};
 }
 
 void print_text(std::ostream& out, const std::string& heading, const std::vector<section>& all) {
@@ -481,8 +481,8 @@ std::string frontier_chart(const keel::snapshot& s) {
   // The construction section's other optimisers (minimum variance and maximum Sharpe are the
   // frontier's own, drawn above).
   const std::vector<std::pair<std::string, std::string>> others = {{"equal risk contribution", "#9467bd"},
-                                                                    {"hierarchical risk parity", "#8c564b"},
-                                                                    {"maximum diversification", "#17becf"}};
+                                                                   {"hierarchical risk parity", "#8c564b"},
+                                                                   {"maximum diversification", "#17becf"}};
   for (const auto& [name, colour] : others)
     for (const auto& a : s.construction.portfolios)
       if (a.name == name && a.reason.empty())

@@ -561,7 +561,8 @@ TEST_CASE("risk_snapshot: an optimiser with no answer for the book gives its rea
   const std::ptrdiff_t days = 121;
   t.symbols = {"AAA", "BBB", "CCC", "MKT"};
   t.prices.resize(days, 4);
-  std::chrono::sys_days d = std::chrono::year_month_day{std::chrono::year{2024}, std::chrono::January, std::chrono::day{1}};
+  std::chrono::sys_days d =
+      std::chrono::year_month_day{std::chrono::year{2024}, std::chrono::January, std::chrono::day{1}};
   for (std::ptrdiff_t k = 0; k < days; ++k, d += std::chrono::days{1}) {
     t.dates.emplace_back(d);
     const double x = static_cast<double>(k);

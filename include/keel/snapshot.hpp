@@ -339,15 +339,15 @@ struct snapshot_hedge {
 /// The figures hold when `reason` is empty; otherwise they are 0 and `reason` says why the
 /// optimiser has no answer for this book.
 struct snapshot_alternative {
-  std::string name;                   ///< "current", "minimum variance", "maximum Sharpe", ...
-  std::string reason;                 ///< empty, or the optimiser's error message
-  Eigen::VectorXd weights;            ///< one per position (the current book: values / V)
-  double expected_return = 0;         ///< w' mean x periods_per_year (the frontier chart's units)
-  double volatility = 0;              ///< sqrt(w' S w x periods_per_year), S the window's covariance
-  double cvar_95 = 0;                 ///< historical_cvar of R w over the window, 95%, 1 period (a fraction)
-  double max_drawdown = 0;            ///< max_drawdown(R w).depth over the window
-  double diversification_ratio = 0;   ///< sum |w_i| sigma_i / sigma_p
-  double turnover = 0;                ///< sum |w_i - current w_i| (rebalance_plan's turnover)
+  std::string name;                  ///< "current", "minimum variance", "maximum Sharpe", ...
+  std::string reason;                ///< empty, or the optimiser's error message
+  Eigen::VectorXd weights;           ///< one per position (the current book: values / V)
+  double expected_return = 0;        ///< w' mean x periods_per_year (the frontier chart's units)
+  double volatility = 0;             ///< sqrt(w' S w x periods_per_year), S the window's covariance
+  double cvar_95 = 0;                ///< historical_cvar of R w over the window, 95%, 1 period (a fraction)
+  double max_drawdown = 0;           ///< max_drawdown(R w).depth over the window
+  double diversification_ratio = 0;  ///< sum |w_i| sigma_i / sigma_p
+  double turnover = 0;               ///< sum |w_i - current w_i| (rebalance_plan's turnover)
 };
 
 /// Section 10: the current book beside the long-only, fully invested portfolios of keel's

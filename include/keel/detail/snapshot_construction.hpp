@@ -49,12 +49,11 @@ void describe_alternative(const lazy_t<L, book>& b, const Eigen::MatrixXd& panel
 /// variance, maximum-Sharpe (rf 0, the window's mean returns), equal-risk-contribution,
 /// hierarchical-risk-parity and maximum-diversification portfolios of the held assets, each
 /// from the window's sample covariance (as the rest of the snapshot); HRP from the window's
-/// returns panel (its own sample covariance and correlation: the same numbers), single linkage. An optimiser that has no
-/// answer for this book (a singular covariance, no asset with a positive mean for max Sharpe)
-/// gives a row with its reason and no figures, rather than failing the snapshot.
+/// returns panel (its own sample covariance and correlation: the same numbers), single linkage. An optimiser that has
+/// no answer for this book (a singular covariance, no asset with a positive mean for max Sharpe) gives a row with its
+/// reason and no figures, rather than failing the snapshot.
 template <class L = void>
-void construction_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
-                          snapshot_construction& c) {
+void construction_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u, snapshot_construction& c) {
   const double periods = u.periods_per_year;
   const Eigen::MatrixXd panel = held_panel(b, u);
   const Eigen::MatrixXd cov = b.covariance * periods;
