@@ -289,6 +289,8 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
   KEEL_OPTIONS_IN_ORDER(keel::risk_budgeting_options, .budgets = keel::risk_budgeting_options{}.budgets);
   KEEL_OPTIONS_IN_ORDER(keel::cvar_options, .confidence = keel::cvar_options{}.confidence,
                         .constraints = keel::cvar_options{}.constraints);
+  KEEL_OPTIONS_IN_ORDER(keel::cdar_options, .confidence = keel::cdar_options{}.confidence,
+                        .constraints = keel::cdar_options{}.constraints);
   KEEL_OPTIONS_IN_ORDER(keel::streaming_beta_options, .fit = keel::streaming_beta_options{}.fit);
   KEEL_OPTIONS_IN_ORDER(keel::what_if_options, .symbols = keel::what_if_options{}.symbols,
                         .sectors = keel::what_if_options{}.sectors, .returns = keel::what_if_options{}.returns,
@@ -435,6 +437,7 @@ TEST_CASE("periods_per_year, risk_free and confidence have one name, type and de
   check_shared_fields<keel::markowitz_options>();
   check_shared_fields<keel::risk_budgeting_options>();
   check_shared_fields<keel::cvar_options>();
+  check_shared_fields<keel::cdar_options>();
   check_shared_fields<keel::what_if_options>();
   check_shared_fields<keel::parametric_options>();
   check_shared_fields<keel::cornish_fisher_options>();
