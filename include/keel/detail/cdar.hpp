@@ -24,7 +24,7 @@
 //   P has 2T + N + 1 columns and 2T + (rows of W) rows. Its dual has one row per column of
 //   P, 2T + N + 1, so it is no smaller (unlike CVaR's, whose dual has N + 1 rows): P is solved
 //   as it stands by detail/lp.hpp's dense revised simplex. The basis is (2T + k) x (2T + k):
-//   a factor costs O(T^3) (every max(64, T / 2) pivots), a pivot O(T^2),
+//   a factor costs O(T^3) (every max(64, m / 2) pivots, about T), a pivot O(T^2),
 //   and the simplex takes O(T) pivots, so a solve is O(T^3) time and O(T^2 + TN) memory,
 //   about what T = 1,000 allows (see the README's measured times).
 //   Phase 1 is skipped: crash_cdar builds a primal feasible first basis from a vertex of W.

@@ -37,7 +37,7 @@
 //   simplex cannot cycle, and back to Dantzig's after the next pivot that makes progress.
 //   The basis inverse (m x m, dense) comes from an LU factor with partial pivoting (Eigen's
 //   PartialPivLU), is updated in product form after each pivot (O(m^2)), and is recomputed
-//   from a new factor every max(64, m / 4) pivots and before optimality or unboundedness is declared,
+//   from a new factor every max(64, m / 2) pivots and before optimality or unboundedness is declared,
 //   with x_B = B^-1 (-N x_N) and y = B^-T c_B recomputed from it, so that update rounding does
 //   not accumulate into the answer. Optimality tolerance on reduced costs: 1e-13 (max |cost|
 //   + max(1, max |A|) max |y|). An iteration costs O(m |candidates| + m^2) and a full pass
@@ -346,15 +346,16 @@ class lp_simplex {
   // keeps the most attractive columns as candidates, and the pivots that follow price only
   // those (O(m) each) until none improves; a full pass with the current y then refills them.
   // The basis inverse is updated by the product form after each pivot (O(m^2)) and
-  // recomputed from a new LU factor every max(64, m / 4) pivots; optimality (and unboundedness) is
+  // recomputed from a new LU factor every max(64, m / 2) pivots; optimality (and unboundedness) is
   // declared only on a new factor and a full pass. A bound flip changes neither the basis nor y.
   bool run(bool phase1) {
     const std::ptrdiff_t limit = 50 * (n_ + 2 * m_) + 1000;
     const Eigen::Index total = n_ + 2 * m_;
     const auto pool = static_cast<std::size_t>(std::max<Eigen::Index>(64, total / 8));
-    // A new factor costs O(m^3) against an update's O(m^2): every max(64, m / 4) pivots keeps
-    // the factors at most about a third of the work when m is large (CDaR's 2T rows).
-    const Eigen::Index refactor_interval = std::max<Eigen::Index>(64, m_ / 4);
+    // A new factor costs O(m^3) against an update's O(m^2): every max(64, m / 2) pivots spreads
+    // a factor's cost over enough pivots when m is large (CDaR's 2T rows); each factor still
+    // resets the updates' rounding, and optimality is declared only on a new one.
+    const Eigen::Index refactor_interval = std::max<Eigen::Index>(64, m_ / 2);
     int degenerate = 0;
     bool factored = false;  // x_B and y were recomputed from a new factor since the last change
     bool priced = false;    // d holds the prices of the current y (a full pass since y changed)
