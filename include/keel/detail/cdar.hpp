@@ -19,15 +19,18 @@
 //         s.t. u_t - u_{t-1} + r_t'w >= 0   (T rows: u_t >= u_{t-1} - r_t'w, drawdown recursion)
 //              z_t - u_t + alpha >= 0       (T rows: z_t >= u_t - alpha)
 //              u_t >= 0, z_t >= 0, alpha free, w in W.
-//   At the optimum u_t >= d_t (the recursion's least solution is d_t = max(0, d_{t-1} -
-//   r_t'w)), and the objective only grows with u, so P's value is min over W of CDaR(w).
+//   Every feasible u has u_t >= d_t (by induction: d_t = max(0, d_{t-1} - r_t'w) is the
+//   recursion's least solution), u = d is feasible, and the objective only grows with u, so
+//   P's value is min over W of CDaR(w).
 //   P has 2T + N + 1 columns and 2T + (rows of W) rows. Its dual has one row per column of
 //   P, 2T + N + 1, so it is no smaller (unlike CVaR's, whose dual has N + 1 rows): P is solved
 //   as it stands by detail/lp.hpp's dense revised simplex. The basis is (2T + k) x (2T + k):
 //   a factor costs O(T^3) (every max(64, m / 2) pivots, about T), a pivot O(T^2),
 //   and the simplex takes O(T) pivots, so a solve is O(T^3) time and O(T^2 + TN) memory,
 //   about what T = 1,000 allows (see the README's measured times).
-//   Phase 1 is skipped: crash_cdar builds a primal feasible first basis from a vertex of W.
+//   Phase 1 is skipped: crash_cdar builds a primal feasible first basis from a vertex of W
+//   (phase 1 from 2T artificials took about 30 times as long at T = 500, and on 200 days of
+//   real prices ended short of feasibility; it remains only the fallback).
 //   efficient_cdar_return adds the row mu'w >= target; efficient_cdar_risk is one LP, max
 //   mu'w subject to alpha + c sum z <= target_cdar (PyPortfolioOpt's efficient_risk), started
 //   from the least-CDaR LP's optimal basis, then, when that row does not bind, the least CDaR
