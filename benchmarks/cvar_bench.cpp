@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Benchmarks of keel/construction.hpp's CVaR optimisation beside its limit kernel, one pass
+// Benchmarks of keel/construction.hpp's CVaR and CDaR optimisation beside their limit kernel, one pass
 // over the scenarios (the T portfolio losses R w, a T x N matrix-vector product: what any
 // method must do at least once, and what each simplex pricing pass costs): the ratio reads
 // from one run.
 //   build/bench/benchmarks/cvar_bench --benchmark_min_time=0.5
 // Counter: simplex_iterations (pivots and bound flips of the dual LP, each one pricing pass or
-// less).
+// less; for CDaR, of the primal LP with 2T rows, each pivot O(T^2) and a new factor O(T^3)).
 // Peer figure (issue 19, measured in the same session on these machines; README): SciPy 1.10
 // linprog(method='highs') on the primal LP of the same T = 2,520 x N = 50 long-only problem.
 #include <random>
@@ -104,10 +104,28 @@ void efficient_cvar_risk(benchmark::State& state) {
   }
 }
 
+void min_cdar(benchmark::State& state) {
+  const Eigen::MatrixXd r = panel(state.range(0), state.range(1), 7);
+  for (auto _ : state) {
+    auto result = keel::min_cdar(r, {.confidence = 0.95});
+    benchmark::DoNotOptimize(result.cdar);
+  }
+  const auto m = keel::detail::make_cvar_model<double>("min_cdar", r, 0.95, keel::portfolio_constraints{});
+  state.counters["simplex_iterations"] =
+      static_cast<double>(keel::detail::solve_min_cdar<double>("min_cdar", m, nullptr, 0).iterations);
+}
+
 }  // namespace
 
-BENCHMARK(limit_kernel)->Args({2520, 50})->Args({2520, 20})->Args({1000, 20})->Unit(benchmark::kMicrosecond);
+BENCHMARK(limit_kernel)
+    ->Args({2520, 50})
+    ->Args({2520, 20})
+    ->Args({1000, 20})
+    ->Args({500, 20})
+    ->Args({250, 20})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(min_cvar)->Args({2520, 50})->Args({2520, 20})->Args({1000, 20})->Unit(benchmark::kMillisecond);
 BENCHMARK(min_cvar_spread)->Args({2520, 50})->Unit(benchmark::kMillisecond);
 BENCHMARK(efficient_cvar_return)->Args({2520, 50})->Unit(benchmark::kMillisecond);
 BENCHMARK(efficient_cvar_risk)->Args({2520, 50})->Unit(benchmark::kMillisecond);
+BENCHMARK(min_cdar)->Args({250, 20})->Args({500, 20})->Unit(benchmark::kMillisecond);

@@ -318,6 +318,8 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
   KEEL_OPTIONS_IN_ORDER(keel::herc_options, .clusters = keel::herc_options{}.clusters,
                         .linkage = keel::herc_options{}.linkage, .risk_measure = keel::herc_options{}.risk_measure,
                         .bounds = keel::herc_options{}.bounds, .missing = keel::herc_options{}.missing);
+  KEEL_OPTIONS_IN_ORDER(keel::cdar_options, .confidence = keel::cdar_options{}.confidence,
+                        .constraints = keel::cdar_options{}.constraints);
   KEEL_OPTIONS_IN_ORDER(keel::streaming_beta_options, .fit = keel::streaming_beta_options{}.fit);
   KEEL_OPTIONS_IN_ORDER(keel::what_if_options, .symbols = keel::what_if_options{}.symbols,
                         .sectors = keel::what_if_options{}.sectors, .returns = keel::what_if_options{}.returns,
@@ -471,6 +473,7 @@ TEST_CASE("periods_per_year, risk_free and confidence have one name, type and de
   check_shared_fields<keel::cvar_options>();
   check_shared_fields<keel::hrp_options>();
   check_shared_fields<keel::herc_options>();
+  check_shared_fields<keel::cdar_options>();
   check_shared_fields<keel::what_if_options>();
   check_shared_fields<keel::parametric_options>();
   check_shared_fields<keel::cornish_fisher_options>();

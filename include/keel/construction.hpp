@@ -44,6 +44,13 @@
 //                                            least CVaR with mu'w >= target_return
 //   efficient_cvar_risk(mu, returns, target_cvar, cvar_options{})
 //                                            largest mu'w with CVaR <= target_cvar
+//   cdar_options{confidence, constraints}    the CDaR level (0.95) and portfolio_constraints
+//   cdar_result<Real>{portfolio, cdar, dar}  the optimum and its drawdown figures
+//   min_cdar(returns, cdar_options{})        least CDaR over the drawdown path of a T x N panel
+//   efficient_cdar_return(mu, returns, target_return, cdar_options{})
+//                                            least CDaR with mu'w >= target_return
+//   efficient_cdar_risk(mu, returns, target_cdar, cdar_options{})
+//                                            largest mu'w with CDaR <= target_cdar
 //
 // Conventions
 //   - cov (N x N) is an Eigen matrix expression, positive definite; it is read in its own
@@ -87,7 +94,14 @@
 //     boundary scenario's weight). Solved exactly: a simplex method on the LP's dual
 //     (detail/cvar.hpp, detail/lp.hpp), verified by strong duality; no solver tolerance shows
 //     in the answer. mu is in any units (annual, as PyPortfolioOpt's); it only ranks returns.
-//   - Not yet: CDaR (min_cdar, efficient_cdar_return, efficient_cdar_risk).
+//   - CDaR optimisation (Chekhlov, Uryasev and Zabarankin 2005; PyPortfolioOpt's
+//     EfficientCDaR, beta = confidence): the rows of returns are periods in time order;
+//     cumulative UNcompounded returns c_t = sum_{s<=t} r_s'w from c_0 = 0, drawdowns d_t =
+//     max_{0<=s<=t} c_s - c_t (the running maximum starts at 0, the initial wealth level);
+//     CDaR = min_alpha alpha + sum_t max(d_t - alpha, 0) / ((1 - a) T), the exact discrete
+//     CVaR of the T drawdowns (the maximum drawdown when (1 - a) T < 1); DaR the alpha there.
+//     Solved exactly: PyPortfolioOpt's LP (2T rows) by the simplex method (detail/cdar.hpp),
+//     verified against the CDaR recomputed from the weights' drawdown path.
 //
 // References
 //   F. Spinu, "An algorithm for computing risk parity weights", SSRN 2297383 (2013).
@@ -116,9 +130,12 @@
 //   (2000) 21-41. C. Acerbi and D. Tasche, "On the coherence of expected shortfall", J. Banking
 //   Finance 26 (2002) 1487-1503. P. Krokhmal, J. Palmquist and S. Uryasev, J. Risk 4 (2002)
 //   (mean-CVaR frontiers). G. B. Dantzig, Linear Programming and Extensions (1963).
+//   A. Chekhlov, S. Uryasev and M. Zabarankin, "Drawdown measure in portfolio optimization",
+//   Int. J. Theoretical and Applied Finance 8 (2005) 13-58 (CDaR).
 /// \file
 /// Portfolio construction: risk budgeting (equal risk contribution), hierarchical risk parity,
-/// HERC, maximum diversification, minimum tracking error, Black-Litterman, CVaR optimisation.
+/// HERC, maximum diversification, minimum tracking error, Black-Litterman, CVaR and CDaR
+/// optimisation.
 #pragma once
 
 #include <keel/detail/config.hpp>
@@ -141,6 +158,7 @@
 
 #include <keel/covariance.hpp>
 #include <keel/detail/check.hpp>
+#include <keel/detail/cdar.hpp>
 #include <keel/detail/cluster.hpp>
 #include <keel/detail/construction_bl.hpp>
 #include <keel/detail/cvar.hpp>
@@ -1162,6 +1180,145 @@ template <Series M, class Derived>
   const acc t_max = detail::largest_return(fn, m, mu_acc);
   const auto sol = detail::solve_cvar_at_risk(fn, m, mu_acc, static_cast<acc>(target_cvar), t_max);
   return detail::make_cvar_result<real>(fn, m, sol, mu_acc.dot(sol.weights));
+}
+
+// ---- CDaR optimisation ----
+
+/// Options of min_cdar, efficient_cdar_return and efficient_cdar_risk, in the order
+/// (cvar_options' fields, with the drawdowns in place of the losses).
+struct cdar_options {
+  /// The CDaR's confidence level a in (0, 1): the tail is the deepest share 1 - a of the T
+  /// drawdowns (PyPortfolioOpt's beta, 0.95 by default).
+  double confidence = 0.95;
+  /// Bounds (long-only by default), budget (fully invested, market_neutral or none), group
+  /// limits and linear constraints, as markowitz.hpp's.
+  portfolio_constraints constraints{};
+};
+
+/// A CDaR-optimal portfolio and its drawdown figures (drawdowns positive, in the units of the
+/// returns' cumulative sum), the shape of cvar_result.
+template <class Real = double>
+struct cdar_result {
+  /// weights; expected_return mu'w (0 for min_cdar, which has no mu); volatility the sample
+  /// standard deviation (n - 1) of the portfolio's scenario returns R w, per period; sharpe 0.
+  ::keel::portfolio<Real> portfolio;
+  /// CDaR at the confidence of the weights' drawdown path (the optimised objective, recomputed
+  /// from the path): the exact discrete CVaR of the T drawdowns.
+  Real cdar{};
+  /// DaR, drawdown at risk: the (floor((1 - a) T) + 1)-th largest drawdown, where Chekhlov,
+  /// Uryasev and Zabarankin's alpha is (cvar_result's var).
+  Real dar{};
+};
+
+namespace detail {
+
+/// The result from a checked solution: figures rounded once to Real.
+template <class Real, class Acc>
+[[nodiscard]] cdar_result<Real> make_cdar_result(std::string_view fn, const cvar_model<Acc>& m,
+                                                 const cdar_solution<Acc>& s, Acc expected_return) {
+  const Eigen::Matrix<Acc, Eigen::Dynamic, 1> r = m.rt.transpose() * s.weights;
+  const Acc mean = r.mean();
+  const Acc variance = (r.array() - mean).square().sum() / static_cast<Acc>(r.size() - 1);
+  cdar_result<Real> out;
+  out.portfolio = make_portfolio<Real>(fn, s.weights, expected_return, variance, expected_return);
+  out.portfolio.sharpe = 0;
+  out.cdar = rounded<Real>(fn, "cdar", s.figures.cdar);
+  out.dar = rounded<Real>(fn, "dar", s.figures.dar);
+  return out;
+}
+
+}  // namespace detail
+
+/// The minimum-CDaR portfolio over a returns panel in time order (Chekhlov, Uryasev and
+/// Zabarankin 2005, PyPortfolioOpt's EfficientCDaR.min_cdar with beta = a):
+/// \f[ \min_{w \in W,\ \alpha} \ \alpha + \frac{1}{(1-a)T} \sum_t \max(d_t(w) - \alpha, 0),\quad
+///     d_t(w) = \max_{0 \le s \le t} c_s - c_t,\ c_t = \sum_{s \le t} r_s'w,\ c_0 = 0 \f]
+/// drawdowns of the UNcompounded cumulative return from its running maximum, which starts at
+/// 0 (the initial wealth level); a = options.confidence, W = options.constraints. Solved
+/// exactly as PyPortfolioOpt's LP (running-maximum variables u_t) by the simplex method
+/// (detail/cdar.hpp): O(T^3) time, O(T^2) memory, for T up to about 1,000.
+/// \pre returns T x N, T >= 2, finite (invalid_input naming the cell; insufficient_data);
+///      0 < confidence < 1; constraints sized to N (invalid_input).
+/// \throws infeasible when the constraints cannot all hold (naming a conflicting set).
+/// \returns cdar_result{portfolio{weights, 0, volatility, 0}, cdar, dar}; as a -> 1
+///          ((1 - a) T < 1) the cdar is the maximum drawdown of the uncompounded path.
+/// Ref: Chekhlov, Uryasev and Zabarankin (2005); Rockafellar and Uryasev (2000).
+template <class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] cdar_result<typename Derived::Scalar> min_cdar(const Eigen::MatrixBase<Derived>& returns,
+                                                             const cdar_options& options = {}) {
+  using real = typename Derived::Scalar;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "min_cdar";
+  const auto m = detail::make_cvar_model<acc>(fn, returns, options.confidence, options.constraints);
+  detail::require_feasible_constraints(fn, m);
+  return detail::make_cdar_result<real>(fn, m, detail::solve_min_cdar<acc>(fn, m, nullptr, acc(0)), acc(0));
+}
+
+/// The minimum-CDaR portfolio earning at least a target: min CDaR(w) subject to mu'w >=
+/// target_return and w in W (PyPortfolioOpt's EfficientCDaR.efficient_return); a target at or
+/// below the minimum-CDaR portfolio's return gives that portfolio.
+/// \pre mu (N values, any Series) and target_return finite; returns and options as min_cdar.
+///      A target within rounding (16 N eps relative) of the largest return is that return.
+/// \throws infeasible when target_return is above the largest return the constraints allow
+///         (the message gives the attainable range); as min_cdar.
+/// \returns cdar_result{portfolio{weights, mu'w, volatility, 0}, cdar, dar}.
+/// Ref: Chekhlov, Uryasev and Zabarankin (2005).
+template <Series M, class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] cdar_result<detail::result_t<typename Derived::Scalar, detail::value_t<M>>> efficient_cdar_return(
+    const M& mu, const Eigen::MatrixBase<Derived>& returns, double target_return, const cdar_options& options = {}) {
+  using real = detail::result_t<typename Derived::Scalar, detail::value_t<M>>;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "efficient_cdar_return";
+  detail::require_rate(fn, "target_return", target_return);
+  const auto m = detail::make_cvar_model<acc>(fn, returns, options.confidence, options.constraints);
+  const auto mu_acc = detail::cvar_mu<acc>(fn, mu, m.rt.rows());
+  const acc t_max = detail::largest_return(fn, m, mu_acc);
+  acc target = static_cast<acc>(target_return);
+  const acc slack = 16 * static_cast<acc>(m.rt.rows()) * std::numeric_limits<acc>::epsilon() *
+                    (std::fabs(t_max) + mu_acc.cwiseAbs().maxCoeff());
+  if (target > t_max) {
+    if (!(target <= t_max + slack)) {
+      const acc t_low = mu_acc.dot(detail::solve_min_cdar<acc>(fn, m, nullptr, acc(0)).weights);
+      detail::throw_unreachable(fn, "target_return", target_return, static_cast<double>(std::min(t_low, t_max)),
+                                static_cast<double>(t_max),
+                                "the constraints: from the minimum-CDaR portfolio's return to the largest they "
+                                "allow; a lower target gives the minimum-CDaR portfolio");
+    }
+    target = t_max;
+  }
+  const auto sol = detail::solve_min_cdar(fn, m, &mu_acc, target);
+  const acc r = mu_acc.dot(sol.weights);
+  if (!(r >= target - acc(1e-9) * (1 + std::fabs(target))))
+    throw singular_problem(detail::message(fn, "the simplex method lost the return target to rounding"));
+  return detail::make_cdar_result<real>(fn, m, sol, r);
+}
+
+/// The largest expected return at a CDaR: max mu'w subject to CDaR(w) <= target_cdar and w in
+/// W (PyPortfolioOpt's EfficientCDaR.efficient_risk), one LP (the CDaR as a row). A target at
+/// or above the CDaR of the largest-return portfolio gives that portfolio (the least CDaR among
+/// the largest returns, by a second LP).
+/// \pre target_cdar finite; mu, returns and options as efficient_cdar_return.
+/// \throws infeasible when target_cdar is below the least CDaR the constraints allow (the
+///         message gives the range); singular_problem when the return is unbounded (unbounded
+///         weights); as min_cdar.
+/// \returns cdar_result{portfolio{weights, mu'w, volatility, 0}, cdar (<= target_cdar to
+///          rounding), dar}.
+/// Ref: Chekhlov, Uryasev and Zabarankin (2005).
+template <Series M, class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+[[nodiscard]] cdar_result<detail::result_t<typename Derived::Scalar, detail::value_t<M>>> efficient_cdar_risk(
+    const M& mu, const Eigen::MatrixBase<Derived>& returns, double target_cdar, const cdar_options& options = {}) {
+  using real = detail::result_t<typename Derived::Scalar, detail::value_t<M>>;
+  using acc = detail::accum_t<real>;
+  constexpr std::string_view fn = "efficient_cdar_risk";
+  detail::require_rate(fn, "target_cdar", target_cdar);
+  const auto m = detail::make_cvar_model<acc>(fn, returns, options.confidence, options.constraints);
+  const auto mu_acc = detail::cvar_mu<acc>(fn, mu, m.rt.rows());
+  const acc t_max = detail::largest_return(fn, m, mu_acc);
+  const auto sol = detail::solve_cdar_at_risk(fn, m, mu_acc, static_cast<acc>(target_cdar), t_max);
+  return detail::make_cdar_result<real>(fn, m, sol, mu_acc.dot(sol.weights));
 }
 
 }  // namespace keel

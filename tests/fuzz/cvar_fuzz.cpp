@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target for keel/construction.hpp's CVaR optimisation: min_cvar,
-// efficient_cvar_return and efficient_cvar_risk (and so detail/lp.hpp's simplex method).
+// libFuzzer target for keel/construction.hpp's CVaR and CDaR optimisation: min_cvar,
+// efficient_cvar_return, efficient_cvar_risk, min_cdar, efficient_cdar_return and
+// efficient_cdar_risk (and so detail/lp.hpp's simplex method and detail/cdar.hpp's crash basis).
 //
 // The first byte picks N (1..5) and the constraint shape (bounds, budget rule, a group limit,
 // a linear constraint); the second T (1..40) and how the rest become numbers: raw doubles
@@ -9,7 +10,8 @@
 // throw a keel::error or return finite weights that keep the constraints (to 1e-7), a CVaR
 // equal to the exact discrete CVaR of the weights' scenario returns recomputed here, a VaR no
 // larger than it, and for the efficient forms the target (return at least the target, CVaR at
-// most the target). Anything else traps.
+// most the target); the same for CDaR, recomputed from the weights' uncompounded drawdowns.
+// Anything else traps.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -67,9 +69,22 @@ double cvar_of(const Eigen::VectorXd& rp, double confidence) {
   return sum / tail;
 }
 
-void check(const keel::cvar_result<double>& res, const Eigen::MatrixXd& r, const keel::portfolio_constraints& pc,
-           double confidence) {
-  const Eigen::VectorXd& w = res.portfolio.weights;
+/// The CDaR of the portfolio returns: the same tail mean over the drawdowns of the cumulative
+/// sum from its running peak (which starts at 0).
+double cdar_of(const Eigen::VectorXd& rp, double confidence) {
+  Eigen::VectorXd d(rp.size());
+  double c = 0, peak = 0;
+  for (Eigen::Index i = 0; i < rp.size(); ++i) {
+    c += rp(i);
+    peak = std::max(peak, c);
+    d(i) = c - peak;  // cvar_of negates: the drawdowns are its "losses"
+  }
+  return cvar_of(d, confidence);
+}
+
+void check_weights(const keel::portfolio<double>& res, const Eigen::MatrixXd& r,
+                   const keel::portfolio_constraints& pc) {
+  const Eigen::VectorXd& w = res.weights;
   require(w.size() == r.cols() && w.allFinite());
   const double tol = 1e-7 * (1 + w.cwiseAbs().maxCoeff());
   for (Eigen::Index i = 0; i < w.size(); ++i) {
@@ -85,12 +100,27 @@ void check(const keel::cvar_result<double>& res, const Eigen::MatrixXd& r, const
     if (l.relation != keel::constraint_relation::greater_equal) require(v <= l.bound + t);
     if (l.relation != keel::constraint_relation::less_equal) require(v >= l.bound - t);
   }
-  const Eigen::VectorXd rp = r * w;
+  require(std::isfinite(res.volatility) && res.volatility >= 0);
+}
+
+void check(const keel::cvar_result<double>& res, const Eigen::MatrixXd& r, const keel::portfolio_constraints& pc,
+           double confidence) {
+  check_weights(res.portfolio, r, pc);
+  const Eigen::VectorXd rp = r * res.portfolio.weights;
   const double want = cvar_of(rp, confidence);
   const double scale = 1e-9 * (1 + rp.cwiseAbs().maxCoeff());
   require(std::isfinite(res.cvar) && std::fabs(res.cvar - want) <= scale);
   require(std::isfinite(res.var) && res.var <= res.cvar + scale);
-  require(std::isfinite(res.portfolio.volatility) && res.portfolio.volatility >= 0);
+}
+
+void check(const keel::cdar_result<double>& res, const Eigen::MatrixXd& r, const keel::portfolio_constraints& pc,
+           double confidence) {
+  check_weights(res.portfolio, r, pc);
+  const Eigen::VectorXd rp = r * res.portfolio.weights;
+  const double want = cdar_of(rp, confidence);
+  const double scale = 1e-9 * (1 + rp.cwiseAbs().sum());
+  require(std::isfinite(res.cdar) && std::fabs(res.cdar - want) <= scale && res.cdar >= 0);
+  require(std::isfinite(res.dar) && res.dar >= 0 && res.dar <= res.cdar + scale);
 }
 
 }  // namespace
@@ -147,6 +177,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto res = keel::efficient_cvar_risk(mu, r, target / 10, o);
     check(res, r, pc, confidence);
     require(res.cvar <= target / 10 + 1e-7 * (1 + std::fabs(target)));
+  });
+  // CDaR: the LP has 2T rows, so a smaller T keeps each input fast.
+  const Eigen::MatrixXd rd = r.topRows(std::min(t, 24));
+  const keel::cdar_options od{.confidence = confidence, .constraints = pc};
+  guarded([&] { check(keel::min_cdar(rd, od), rd, pc, confidence); });
+  guarded([&] {
+    const auto res = keel::efficient_cdar_return(mu, rd, target, od);
+    check(res, rd, pc, confidence);
+    require(mu.dot(res.portfolio.weights) >= target - 1e-7 * (1 + std::fabs(target)));
+  });
+  guarded([&] {
+    const auto res = keel::efficient_cdar_risk(mu, rd, std::fabs(target) / 10, od);
+    check(res, rd, pc, confidence);
+    require(res.cdar <= std::fabs(target) / 10 + 1e-7 * (1 + std::fabs(target)));
   });
   return 0;
 }

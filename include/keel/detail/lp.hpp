@@ -37,7 +37,7 @@
 //   simplex cannot cycle, and back to Dantzig's after the next pivot that makes progress.
 //   The basis inverse (m x m, dense) comes from an LU factor with partial pivoting (Eigen's
 //   PartialPivLU), is updated in product form after each pivot (O(m^2)), and is recomputed
-//   from a new factor every 64 pivots and before optimality or unboundedness is declared,
+//   from a new factor every max(64, m / 2) pivots and before optimality or unboundedness is declared,
 //   with x_B = B^-1 (-N x_N) and y = B^-T c_B recomputed from it, so that update rounding does
 //   not accumulate into the answer. Optimality tolerance on reduced costs: 1e-13 (max |cost|
 //   + max(1, max |A|) max |y|). An iteration costs O(m |candidates| + m^2) and a full pass
@@ -152,14 +152,16 @@ class lp_simplex {
     return status_ = lp_status::optimal;
   }
 
-  /// Starts from a basis instead of phase 1: `basis` names m structural columns, `upper` says
-  /// which nonbasic structurals rest at their upper bound (the others at their lower bound, or
+  /// Starts from a basis instead of phase 1: `basis` names m columns (structural j < n, or
+  /// row i's slack as n + i), `upper` says which nonbasic structurals (n values) or structurals
+  /// and slacks (n + m values) rest at their upper bound (the others at their lower bound, or
   /// 0 when free). Returns false, and leaves the solver to start with phase 1, when that basis
   /// is singular or not primal feasible (to the feasibility tolerance).
   bool start_from(const std::vector<Eigen::Index>& basis, const std::vector<bool>& upper) {
-    KEEL_ASSERT(static_cast<Eigen::Index>(basis.size()) == m_ && static_cast<Eigen::Index>(upper.size()) == n_);
+    KEEL_ASSERT(static_cast<Eigen::Index>(basis.size()) == m_ &&
+                (static_cast<Eigen::Index>(upper.size()) == n_ || static_cast<Eigen::Index>(upper.size()) == n_ + m_));
     for (Eigen::Index j = 0; j < n_ + m_; ++j) rest(j);
-    for (Eigen::Index j = 0; j < n_; ++j)
+    for (Eigen::Index j = 0; j < static_cast<Eigen::Index>(upper.size()); ++j)
       if (upper[static_cast<std::size_t>(j)] && std::isfinite(hi_(j))) {
         state_[static_cast<std::size_t>(j)] = at_upper;
         x_(j) = hi_(j);
@@ -210,6 +212,11 @@ class lp_simplex {
   [[nodiscard]] std::ptrdiff_t iterations() const { return iterations_; }
   [[nodiscard]] const std::vector<Eigen::Index>& conflict() const { return conflict_; }
   [[nodiscard]] lp_status status() const { return status_; }
+  /// The basic variables, row by row (structural j < n, row i's slack n + i, artificial
+  /// n + m + i), and whether variable j (structural or slack) rests at its upper bound: the
+  /// basis of a solved LP, to start a related one from (start_from).
+  [[nodiscard]] const std::vector<Eigen::Index>& basis() const { return head_; }
+  [[nodiscard]] bool at_upper_bound(Eigen::Index j) const { return state_[static_cast<std::size_t>(j)] == at_upper; }
 
   /// The rows of the last Farkas certificate, named ("sum of weights, group 'tech'").
   [[nodiscard]] std::string conflict_text() const {
@@ -339,17 +346,21 @@ class lp_simplex {
   // keeps the most attractive columns as candidates, and the pivots that follow price only
   // those (O(m) each) until none improves; a full pass with the current y then refills them.
   // The basis inverse is updated by the product form after each pivot (O(m^2)) and
-  // recomputed from a new LU factor every 64 pivots; optimality (and unboundedness) is
+  // recomputed from a new LU factor every max(64, m / 2) pivots; optimality (and unboundedness) is
   // declared only on a new factor and a full pass. A bound flip changes neither the basis nor y.
   bool run(bool phase1) {
     const std::ptrdiff_t limit = 50 * (n_ + 2 * m_) + 1000;
     const Eigen::Index total = n_ + 2 * m_;
     const auto pool = static_cast<std::size_t>(std::max<Eigen::Index>(64, total / 8));
+    // A new factor costs O(m^3) against an update's O(m^2): every max(64, m / 2) pivots spreads
+    // a factor's cost over enough pivots when m is large (CDaR's 2T rows); each factor still
+    // resets the updates' rounding, and optimality is declared only on a new one.
+    const Eigen::Index refactor_interval = std::max<Eigen::Index>(64, m_ / 2);
     int degenerate = 0;
     bool factored = false;  // x_B and y were recomputed from a new factor since the last change
     bool priced = false;    // d holds the prices of the current y (a full pass since y changed)
     bool need_factor = true, need_pricing = true;
-    int updates = 0;
+    Eigen::Index updates = 0;
     vector d(total);
     vector alpha(m_);
     std::vector<Eigen::Index> candidates;
@@ -494,7 +505,7 @@ class lp_simplex {
       alpha(leave) = 0;
       binv_.noalias() -= alpha * pivot_row_;
       binv_.row(leave) = pivot_row_;
-      if (++updates >= 64) {
+      if (++updates >= refactor_interval) {
         need_factor = true;
         continue;
       }
