@@ -312,6 +312,51 @@ TEST_CASE("min_cdar: as the confidence tends to 1 the CDaR is the maximum drawdo
   }
 }
 
+// Issue 19 (lp fix): phase 1 from the artificials, on CDaR's 2T degenerate rows, took
+// rounding in y (about 1e-11) for improving columns under a 1e-13 dual tolerance, pivoted onto
+// tiny pivots until the basis was singular, and reported this feasible LP infeasible. P is
+// built here by hand (not by detail/cdar.hpp, which starts from a crash basis and skips phase 1)
+// and solved from phase 1; min_cdar (crash basis, checked against GLPK above) gives its value.
+TEST_CASE("lp_simplex: phase 1 on the CDaR LP of 100 days and 20 assets finds it feasible", "[cdar][lp]") {
+  using keel::detail::lp_problem;
+  using keel::detail::lp_simplex;
+  using keel::detail::lp_status;
+  std::mt19937_64 gen(1);
+  const Eigen::Index t = periods(100), n = 20, alpha = n, u0 = n + 1, z0 = n + 1 + t;
+  const MatrixXd r = random_panel(gen, t, n);
+  const double confidence = 0.95;
+  lp_problem<double> p;
+  p.a.setZero(2 * t + 1, n + 1 + 2 * t);
+  p.row_lower.setZero(2 * t + 1);
+  p.row_upper.setConstant(2 * t + 1, inf);
+  p.lower.setZero(n + 1 + 2 * t);
+  p.upper.setConstant(n + 1 + 2 * t, inf);
+  p.upper.head(n).setOnes();
+  p.lower(alpha) = -inf;
+  p.cost.setZero(n + 1 + 2 * t);
+  p.cost(alpha) = 1;
+  p.cost.tail(t).setConstant(1 / ((1 - confidence) * static_cast<double>(t)));
+  for (Eigen::Index i = 0; i < t; ++i) {
+    p.a.row(i).head(n) = r.row(i);  // u_i - u_{i-1} + r_i'w >= 0
+    p.a(i, u0 + i) = 1;
+    if (i > 0) p.a(i, u0 + i - 1) = -1;
+    p.a(t + i, z0 + i) = 1;  // z_i - u_i + alpha >= 0
+    p.a(t + i, u0 + i) = -1;
+    p.a(t + i, alpha) = 1;
+  }
+  p.a.row(2 * t).head(n).setOnes();  // sum w = 1
+  p.row_lower(2 * t) = 1;
+  p.row_upper(2 * t) = 1;
+  lp_simplex<double> s("test", p);
+  REQUIRE(s.solve() == lp_status::optimal);
+  const auto crash = keel::min_cdar(r, {.confidence = confidence});
+  CHECK(std::fabs(s.objective() - crash.cdar) <= 1e-9 * crash.cdar);
+  const VectorXd w = s.x().head(n);
+  CHECK(std::fabs(w.sum() - 1) <= 1e-12);
+  CHECK(w.minCoeff() >= -1e-12);
+  CHECK(std::fabs(static_cast<double>(cdar_by_sort(r * w, confidence)) - s.objective()) <= 1e-9 * crash.cdar);
+}
+
 TEST_CASE("efficient_cdar_return and efficient_cdar_risk equal GLPK's optima", "[cdar][glpk]") {
   std::mt19937_64 gen(37);
   for (int trial = 0; trial < 4; ++trial) {

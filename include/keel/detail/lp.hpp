@@ -31,7 +31,8 @@
 //   as candidates, and the pivots that follow price only those until none improves; a full
 //   pass then refills them, and optimality is declared only on a new factor and a full pass.
 //   The leaving row is chosen by Harris' two-pass ratio test (the largest pivot among the rows
-//   that block within the feasibility tolerance, 1e-9), for numerical stability. Anti-cycling: after 20
+//   that block within the feasibility tolerance, 1e-9; pivots below 1e-7 of the column's largest
+//   entry are refused), for numerical stability. Anti-cycling: after 20
 //   consecutive degenerate pivots the method switches to Bland's rule over every column
 //   (lowest eligible index enters, lowest index leaves among exact ties), under which the
 //   simplex cannot cycle, and back to Dantzig's after the next pivot that makes progress.
@@ -40,7 +41,9 @@
 //   from a new factor every max(64, m / 2) pivots and before optimality or unboundedness is declared,
 //   with x_B = B^-1 (-N x_N) and y = B^-T c_B recomputed from it, so that update rounding does
 //   not accumulate into the answer. Optimality tolerance on reduced costs: 1e-13 (max |cost|
-//   + max(1, max |A|) max |y|). An iteration costs O(m |candidates| + m^2) and a full pass
+//   + max(1, max |A|) max |y|) in phase 2, 1e-9 (1 + max(1, max |A|) max |y|) in phase 1, whose
+//   reduced costs carry the updates' rounding (a ray or a singular basis in phase 1 throws
+//   singular_problem: it is rounding, never infeasibility). An iteration costs O(m |candidates| + m^2) and a full pass
 //   O(m n + m^3), which suits keel's LPs (m small, n large).
 //
 // References
@@ -135,7 +138,12 @@ class lp_simplex {
     if (!started_) {
       started_ = true;
       start();
-      if (!run(true)) return status_ = lp_status::infeasible;  // phase 1 cannot fail to be bounded
+      // Phase 1's objective (a sum of nonnegative artificials) is bounded below: a ray found
+      // there is rounding, never a proof of infeasibility.
+      if (!run(true))
+        throw singular_problem(message(fn_,
+                                       "the simplex method lost its basis to rounding in phase 1 "
+                                       "(the problem is badly scaled)"));
       if (phase1_sum() > feasibility_tolerance() * static_cast<Real>(1 + m_)) {
         conflict_.clear();
         for (Eigen::Index i = 0; i < m_; ++i)
@@ -372,6 +380,9 @@ class lp_simplex {
       if (need_factor) {
         factor();
         recompute(phase1);
+        if (!x_.allFinite())
+          throw singular_problem(
+              message(fn_, "the simplex method reached a singular basis (the problem is badly scaled)"));
         updates = 0;
         need_factor = false;
         factored = true;
@@ -381,7 +392,12 @@ class lp_simplex {
       if (need_pricing) {
         need_pricing = false;
         priced = true;
-        tol_d = phase1 ? Real(1e-13) * (1 + a_scale_ * (y_.size() ? y_.cwiseAbs().maxCoeff() : Real(0)))
+        // Phase 1's costs are 0 and 1, so its y is O(1) and its reduced costs carry the product
+        // form's rounding, about 1e-11 on CDaR's 2T degenerate rows after m / 2 updates: a
+        // tolerance below that (it was 1e-13) takes rounding for an improving column, and the
+        // pivots on it wander among degenerate bases onto tiny pivots until the basis is
+        // singular (a false ray, read as infeasibility).
+        tol_d = phase1 ? Real(1e-9) * (1 + a_scale_ * (y_.size() ? y_.cwiseAbs().maxCoeff() : Real(0)))
                        : optimality_tolerance();
         // Full pricing: structurals in one matrix-vector product, then slacks and artificials.
         if (n_ > 0) {
@@ -440,7 +456,9 @@ class lp_simplex {
       const Real range = hi_(enter) - lo_(enter);
       const Real tol_p = feasibility_tolerance();
       const Real amax = m_ ? alpha.cwiseAbs().maxCoeff() : Real(0);
-      const Real piv_tol = std::max(Real(1e-11), Real(1e-9) * amax);
+      // Pivots below 1e-7 of the column's largest entry (it was 1e-9) ill-condition the basis
+      // (Maros ch. 9 uses 1e-7 to 1e-5 relative).
+      const Real piv_tol = std::max(Real(1e-11), Real(1e-7) * amax);
       // Harris pass 1: the largest step with every basic within its bounds relaxed by tol_p.
       Real theta1 = range;
       for (Eigen::Index i = 0; i < m_; ++i) {
