@@ -10,8 +10,9 @@
 // markowitz.hpp), prints it with its own figures and marks it on the SVG: min-variance,
 // max-sharpe, risk-parity (equal risk contribution), hrp, herc, max-diversification,
 // min-tracking-error (to the equal-weight benchmark), min-cvar (at --confidence, over the
-// daily scenarios; also prints the mean-CVaR frontier). HRP and HERC take the returns with
-// their gaps (pairwise, as pandas); min-cvar the days on which every symbol has a return.
+// daily scenarios; also prints the mean-CVaR frontier), min-cdar (at --confidence, over the
+// last 250 days: its exact LP grows as T^3). HRP and HERC take the returns with their gaps
+// (pairwise, as pandas); min-cvar and min-cdar the days on which every symbol has a return.
 //
 // Expected returns are keel::mean_historical_return (geometric), the covariance
 // keel::sample_covariance of simple returns with pairwise missing values, both annualised by
@@ -152,6 +153,15 @@ objective_result build_objective(const std::string& name, const Eigen::VectorXd&
       out.figures.push_back("  " + keel_example::percent(p.portfolio.expected_return) + "  " +
                             keel_example::percent(p.cvar));
     }
+  } else if (name == "min-cdar") {
+    const Eigen::MatrixXd all = complete_rows(returns);
+    const Eigen::Index days = std::min<Eigen::Index>(all.rows(), 250);
+    const Eigen::MatrixXd path = all.bottomRows(days);
+    const auto c = keel::min_cdar(path, {.confidence = confidence, .constraints = constraints});
+    out.weights = c.portfolio.weights;
+    out.figures.push_back("the last " + std::to_string(days) + " days; CDaR " + keel_example::percent(c.cdar) +
+                          ", DaR " + keel_example::percent(c.dar) + " at " + keel_example::percent(confidence, 0) +
+                          " (drawdowns of the uncompounded cumulative return)");
   } else {
     throw keel_example::usage_error("--objective '" + name + "' is not one of the names --help lists");
   }
@@ -237,11 +247,11 @@ int main(int argc, char** argv) {
   app.add_option("--svg", svg_path, "write the frontier as an SVG picture to FILE")->type_name("FILE");
   app.add_option("--objective", objective,
                  "also build this portfolio: min-variance, max-sharpe, risk-parity, hrp, herc, "
-                 "max-diversification, min-tracking-error or min-cvar")
+                 "max-diversification, min-tracking-error, min-cvar or min-cdar")
       ->type_name("NAME")
       ->capture_default_str()
       ->check(CLI::IsMember(objective_names));
-  app.add_option("--confidence", confidence, "the CVaR level of --objective min-cvar")
+  app.add_option("--confidence", confidence, "the CVaR or CDaR level of --objective min-cvar or min-cdar")
       ->type_name("C")
       ->capture_default_str()
       ->check(CLI::Range(0.5, 0.9999));

@@ -29,8 +29,8 @@
 //   and the simplex takes O(T) pivots, so a solve is O(T^3) time and O(T^2 + TN) memory,
 //   about what T = 1,000 allows (see the README's measured times).
 //   Phase 1 is skipped: crash_cdar builds a primal feasible first basis from a vertex of W
-//   (phase 1 from 2T artificials took about 30 times as long at T = 500, and on 200 days of
-//   real prices ended short of feasibility; it remains only the fallback).
+//   (phase 1 from 2T artificials took about 30 times as long at T = 500; it remains only the
+//   fallback, and is tested on this LP in construction_test_cdar).
 //   efficient_cdar_return adds the row mu'w >= target; efficient_cdar_risk is one LP, max
 //   mu'w subject to alpha + c sum z <= target_cdar (PyPortfolioOpt's efficient_risk), started
 //   from the least-CDaR LP's optimal basis, then, when that row does not bind, the least CDaR
