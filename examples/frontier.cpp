@@ -81,7 +81,7 @@ std::string weights_line(const Eigen::VectorXd& w, const std::vector<std::string
 /// The --objective names, in the order --help lists them.
 const std::vector<std::string> objective_names = {
     "frontier", "min-variance",        "max-sharpe",         "risk-parity", "hrp",
-    "herc",     "max-diversification", "min-tracking-error", "min-cvar"};
+    "herc",     "max-diversification", "min-tracking-error", "min-cvar",    "min-cdar"};
 
 /// The portfolio of --objective and the lines that describe it beyond return and volatility.
 struct objective_result {

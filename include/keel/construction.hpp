@@ -157,8 +157,8 @@
 #include <Eigen/Eigenvalues>
 
 #include <keel/covariance.hpp>
-#include <keel/detail/check.hpp>
 #include <keel/detail/cdar.hpp>
+#include <keel/detail/check.hpp>
 #include <keel/detail/cluster.hpp>
 #include <keel/detail/construction_bl.hpp>
 #include <keel/detail/cvar.hpp>
