@@ -189,7 +189,14 @@ class rebalance_planner {
   void target_trade(std::size_t i, std::int64_t& lots) const {
     const Acc ideal = (b_.targets[i] * after_ - position_value(i, 0)) / lot_value(i);
     const Acc whole = std::trunc(ideal), rest = std::fabs(ideal - whole);
-    auto k = static_cast<std::int64_t>(whole + (rest > Acc(0.5) ? std::copysign(Acc(1), ideal) : Acc(0)));
+    // A trade beyond 2^62 lots is no trade a book can make: left at 0 rather than converted
+    // out of range (undefined behaviour; found by orders_fuzz).
+    const Acc rounded = whole + (rest > Acc(0.5) ? std::copysign(Acc(1), ideal) : Acc(0));
+    if (!(std::fabs(rounded) < Acc(4.6e18))) {
+      lots = 0;
+      return;
+    }
+    auto k = static_cast<std::int64_t>(rounded);
     if (!b_.allow_short && shares_after(i, k) < 0)  // an odd lot: sell the whole lots held
       k = -static_cast<std::int64_t>(std::floor(b_.holdings[i] / static_cast<Acc>(b_.lot)));
     lots = allowed(i, k) ? k : 0;
