@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 
 #include <keel/construction.hpp>
+#include <keel/covariance.hpp>
 #include <keel/detail/snapshot_pipeline.hpp>
 #include <keel/error.hpp>
 #include <keel/markowitz.hpp>
@@ -48,8 +49,8 @@ void describe_alternative(const lazy_t<L, book>& b, const Eigen::MatrixXd& panel
 /// The construction section: the current book, then the long-only, fully invested minimum-
 /// variance, maximum-Sharpe (rf 0, the window's mean returns), equal-risk-contribution,
 /// hierarchical-risk-parity and maximum-diversification portfolios of the held assets, each
-/// from the window's sample covariance (as the rest of the snapshot); HRP from the window's
-/// returns panel (its own sample covariance and correlation: the same numbers), single linkage. An optimiser that has
+/// from the window's sample covariance (as the rest of the snapshot); HRP from that covariance
+/// and its correlation (the numbers its returns form would recompute), single linkage. An optimiser that has
 /// no answer for this book (a singular covariance, no asset with a positive mean for max Sharpe) gives a row with its
 /// reason and no figures, rather than failing the snapshot.
 template <class L = void>
@@ -76,7 +77,8 @@ void construction_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_uni
   add("minimum variance", [&] { return Eigen::VectorXd(min_variance(cov, weight_bounds::long_only()).weights); });
   add("maximum Sharpe", [&] { return Eigen::VectorXd(max_sharpe(mu, cov, weight_bounds::long_only()).weights); });
   add("equal risk contribution", [&] { return Eigen::VectorXd(risk_budgeting(cov).weights); });
-  add("hierarchical risk parity", [&] { return Eigen::VectorXd(hierarchical_risk_parity(panel).weights); });
+  add("hierarchical risk parity",
+      [&] { return Eigen::VectorXd(hierarchical_risk_parity(cov, correlation(cov)).weights); });
   add("maximum diversification",
       [&] { return Eigen::VectorXd(max_diversification(cov, weight_bounds::long_only()).weights); });
 }
