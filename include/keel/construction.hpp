@@ -205,7 +205,7 @@ void risk_budgeting(const Eigen::MatrixBase<DCov>& cov, portfolio<typename DCov:
   using matrix = Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr std::string_view fn = "risk_budgeting";
   detail::budgeting_scratch<acc>& s = ws.scratch;
-  detail::load_covariance_into(fn, cov, s.q);
+  detail::load_covariance(fn, cov, s.q);
   const Eigen::Index n = s.q.rows();
   detail::normalised_budgets_into(fn, options.budgets, n, s.b);
   const bool slack = detail::never_binds(options.constraints, n);
@@ -841,7 +841,7 @@ template <class DCov>
   const acc r = detail::reported_return(options.expected_returns, p.weights);
   diversified_portfolio<real> out{
       detail::make_portfolio<real>(fn, p.weights, r, p.variance, static_cast<acc>(options.risk_free)), real(0)};
-  // make_model keeps sigma in m.qp.c; |w|'sigma / sqrt(w'Sigma w) as volatility.hpp defines it.
+  // max_diversification_point left sigma in m.qp.c; |w|'sigma / sqrt(w'Sigma w) as volatility.hpp defines it.
   out.diversification_ratio =
       detail::rounded<real>(fn, "diversification_ratio", p.weights.cwiseAbs().dot(m.qp.c) / std::sqrt(p.variance));
   return out;

@@ -168,7 +168,7 @@ template <class Acc>
 /// D^-1/2 by one Cholesky factorisation, Sigma^-1 x = D^-1/2 C^-1 D^-1/2 x. `sigma` is the
 /// caller's scratch copy: it is scaled and factorised in place (no N x N allocation; at N = 500
 /// the fresh pages of one cost as much as the factorisation).
-/// 	hrows singular_problem when Sigma is not positive definite (naming its smallest
+/// \throws singular_problem when Sigma is not positive definite (naming its smallest
 ///         eigenvalue); infeasible when the unnormalised weights do not sum to a positive number.
 template <class Acc>
 [[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> bl_tangency_weights(

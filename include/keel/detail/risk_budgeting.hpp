@@ -3,14 +3,11 @@
 // unconstrained and under portfolio_constraints. Owned by keel/construction.hpp.
 //
 // Interface
-//   normalised_budgets(fn, budgets, n)            checked budgets summing to 1 (1 / N when empty)
-//   require_positive_definite(fn, q)               D^-1/2 (the correlation form's scale), or
-//                                                  singular_problem naming the least eigenvalue
+//   throw_not_positive_definite(fn, q)             singular_problem naming the least eigenvalue
 //   budgeting_scratch<Acc>                         the reused buffers (risk_budgeting_workspace)
-//   load_covariance_into, normalised_budgets_into, correlation_form_into
-//                                                  the checked inputs, into the scratch
+//   normalised_budgets_into, correlation_form_into  the checked inputs, into the scratch (cov is
+//                                                  markowitz.hpp's load_covariance)
 //   solve_risk_budgeting_into(fn, s, b, ws)        argmin_{x > 0} 1/2 x'Sx - b'log x, into ws.x
-//   solve_risk_budgeting(fn, s, b)                 the same, returning x
 //   never_binds(constraints, n)                    whether constraints can be skipped
 //   budgeting_model(fn, constraints, n)            the checked constraints (markowitz.hpp's loaders)
 //   budgeting_feasible(m, w)                       whether w keeps them (to rounding)
@@ -81,56 +78,13 @@
 
 namespace keel::detail {
 
-/// Checks the budgets against N assets and returns them normalised to sum to 1 (1 / N each
-/// when none are given).
+/// Throws singular_problem for a cov that is not positive definite, naming its smallest
+/// eigenvalue (the caller's Cholesky test of the correlation form has failed).
 template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> normalised_budgets(std::string_view fn,
-                                                                       const std::vector<double>& budgets,
-                                                                       Eigen::Index n) {
-  using vector = Eigen::Matrix<Acc, Eigen::Dynamic, 1>;
-  if (budgets.empty()) return vector::Constant(n, Acc(1) / static_cast<Acc>(n));
-  require_same_size(fn, "budgets", static_cast<std::ptrdiff_t>(budgets.size()), "cov", n);
-  require_finite(fn, "budgets", budgets);
-  double sum = 0;
-  for (std::size_t i = 0; i < budgets.size(); ++i) {
-    if (budgets[i] < 0)
-      throw_below(fn, element_text("budgets", static_cast<std::ptrdiff_t>(i)), budgets[i], 0,
-                  "a budget is a share of risk");
-    sum += budgets[i];
-  }
-  if (!(sum > 0) || !std::isfinite(sum))
-    throw invalid_input(message(fn, "budgets sum to " + number_text(sum) + ": need a positive, finite sum"));
-  vector b(n);
-  for (Eigen::Index i = 0; i < n; ++i) b(i) = static_cast<Acc>(budgets[static_cast<std::size_t>(i)] / sum);
-  return b;
-}
-
-/// D q D for a diagonal D = diag(d), coefficient by coefficient.
-template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> scaled_both_sides(
-    const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& d) {
-  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> out(q.rows(), q.cols());
-  for (Eigen::Index j = 0; j < q.cols(); ++j)
-    for (Eigen::Index i = 0; i < q.rows(); ++i) out(i, j) = d(i) * q(i, j) * d(j);
-  return out;
-}
-
-/// Throws singular_problem unless q is positive definite, naming q's smallest eigenvalue; the
-/// test is on the correlation form D^-1/2 q D^-1/2 (D = diag q), which must have a Cholesky
-/// factor whose smallest pivot is above rounding, so that assets of very different variances
-/// are judged alike. Returns D^-1/2 (the scale of the correlation form).
-template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> require_positive_definite(
-    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
-  using matrix = Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>;
-  if ((q.diagonal().array() > 0).all()) {
-    const Eigen::Matrix<Acc, Eigen::Dynamic, 1> scale = q.diagonal().cwiseSqrt().cwiseInverse();
-    const Eigen::LLT<matrix> llt(scaled_both_sides(q, scale));
-    if (llt.info() == Eigen::Success && llt.matrixLLT().diagonal().cwiseAbs2().minCoeff() >
-                                            64 * static_cast<Acc>(q.rows()) * std::numeric_limits<Acc>::epsilon())
-      return scale;
-  }
-  const Eigen::SelfAdjointEigenSolver<matrix> eig(q, Eigen::EigenvaluesOnly);
+[[noreturn]] void throw_not_positive_definite(std::string_view fn,
+                                              const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
+  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>> eig(q,
+                                                                                              Eigen::EigenvaluesOnly);
   throw singular_problem(message(fn, "cov is not positive definite: its smallest eigenvalue is " +
                                          number_text(static_cast<double>(eig.eigenvalues().minCoeff())) +
                                          "; estimate it with ledoit_wolf, or repair it"));
@@ -261,43 +215,8 @@ void solve_risk_budgeting_into(std::string_view fn, const Eigen::Matrix<Acc, Eig
                                          "estimate it with ledoit_wolf"));
 }
 
-/// solve_risk_budgeting_into with buffers of its own: returns x.
-template <class Acc>
-[[nodiscard]] Eigen::Matrix<Acc, Eigen::Dynamic, 1> solve_risk_budgeting(
-    std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& s,
-    const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& b) {
-  budgeting_scratch<Acc> ws;
-  solve_risk_budgeting_into(fn, s, b, ws);
-  return ws.x;
-}
-
-/// load_covariance (markowitz.hpp) into a reused q: the same checks and the same symmetric
-/// average, coefficient by coefficient, without a temporary.
-template <class Acc, class Derived>
-void load_covariance_into(std::string_view fn, const Eigen::MatrixBase<Derived>& cov,
-                          Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& q) {
-  if (cov.rows() != cov.cols())
-    throw invalid_input(
-        message(fn, "cov is " + std::to_string(cov.rows()) + " x " + std::to_string(cov.cols()) + ", not square"));
-  if (cov.rows() == 0) throw invalid_input(message(fn, "cov has no assets"));
-  require_finite_cells(fn, "cov", cov);
-  require_scale(fn, "cov", cov, 1e-150, 1e150);
-  q.resize(cov.rows(), cov.cols());
-  q = cov.template cast<Acc>();
-  const Acc scale = q.cwiseAbs().maxCoeff();
-  for (Eigen::Index j = 0; j < q.cols(); ++j)
-    for (Eigen::Index i = j + 1; i < q.rows(); ++i)
-      if (std::fabs(q(i, j) - q(j, i)) > Acc(1e-10) * scale)
-        throw invalid_input(message(
-            fn, "cov is not symmetric: " + cell_text("cov", i, j) + " = " + number_text(static_cast<double>(q(i, j))) +
-                    " but " + cell_text("cov", j, i) + " = " + number_text(static_cast<double>(q(j, i)))));
-  for (Eigen::Index j = 0; j < q.cols(); ++j) {
-    q(j, j) = (q(j, j) + q(j, j)) / 2;
-    for (Eigen::Index i = j + 1; i < q.rows(); ++i) q(i, j) = q(j, i) = (q(i, j) + q(j, i)) / 2;
-  }
-}
-
-/// normalised_budgets into a reused b.
+/// Checks the budgets against N assets and writes them normalised to sum to 1 into a reused b
+/// (1 / N each when none are given).
 template <class Acc>
 void normalised_budgets_into(std::string_view fn, const std::vector<double>& budgets, Eigen::Index n,
                              Eigen::Matrix<Acc, Eigen::Dynamic, 1>& b) {
@@ -320,8 +239,10 @@ void normalised_budgets_into(std::string_view fn, const std::vector<double>& bud
   for (Eigen::Index i = 0; i < n; ++i) b(i) = static_cast<Acc>(budgets[static_cast<std::size_t>(i)] / sum);
 }
 
-/// require_positive_definite and scaled_both_sides into reused buffers: ws.scale = D^-1/2,
-/// ws.c = the correlation form of ws.q (factorised in ws.llt for the check).
+/// The correlation form into reused buffers: ws.scale = D^-1/2, ws.c = D^-1/2 q D^-1/2 (D =
+/// diag q), factorised in ws.llt, whose smallest pivot must be above rounding so that assets of
+/// very different variances are judged alike; else singular_problem naming q's smallest
+/// eigenvalue.
 template <class Acc>
 void correlation_form_into(std::string_view fn, budgeting_scratch<Acc>& ws) {
   const Eigen::Index n = ws.q.rows();
@@ -336,8 +257,7 @@ void correlation_form_into(std::string_view fn, budgeting_scratch<Acc>& ws) {
                                                64 * static_cast<Acc>(n) * std::numeric_limits<Acc>::epsilon())
       return;
   }
-  (void)require_positive_definite(fn, ws.q);                            // throws, naming the smallest eigenvalue
-  throw singular_problem(message(fn, "cov is not positive definite"));  // not reached
+  throw_not_positive_definite(fn, ws.q);
 }
 
 /// Whether the constraints can never bind (no model is then built): fully invested, every
