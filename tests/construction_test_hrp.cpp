@@ -557,8 +557,16 @@ TEST_CASE("HRP and HERC from returns use pandas' pairwise cov and corr with miss
   }
   CHECK_THROWS_WITH(keel::hierarchical_risk_parity(x),
                     Contains("hierarchical_risk_parity: panel(0, 2) is NaN; set .missing"));
+  // complete_rows is HRP on the panel with its incomplete rows dropped (pandas' dropna()).
   const auto complete = keel::hierarchical_risk_parity(x, {.missing = keel::missing_data::complete_rows});
-  CHECK(std::fabs(complete.weights.sum() - 1) <= 1e-14);
+  std::vector<Eigen::Index> kept;
+  for (Eigen::Index t = 0; t < x.rows(); ++t)
+    if (x.row(t).allFinite()) kept.push_back(t);
+  REQUIRE(static_cast<Eigen::Index>(kept.size()) < x.rows());
+  const Eigen::MatrixXd dropped = x(kept, Eigen::all);
+  const auto reference_rows = keel::hierarchical_risk_parity(dropped);
+  CHECK(complete.order == reference_rows.order);
+  CHECK(max_abs(complete.weights - reference_rows.weights) <= 1e-15);
 }
 
 TEST_CASE("HRP bounds clip each bisection as skfolio does, exactly", "[hrp][bounds]") {
