@@ -234,6 +234,24 @@ TEST_CASE("factor_regression: degenerate but valid inputs give no NaN", "[factor
     CHECK(fit.vifs(0) == 1);
     CHECK(fit.vifs(1) == 1);
   }
+  SECTION("a column near the largest double: the condition number does not overflow") {
+    // numeric_fuzz's finding: a column of norm ~1.8e308 times R's -1 was -inf in the small
+    // matrix, whose SVD then gave 1 or inf from one call to the next.
+    const std::vector<double> y{1.7669277223541518e-284, 1.766927440712025e-284, -6.980623869826514e-309};
+    Eigen::MatrixXd x(3, 1);
+    x << -1.7976931348623157e+308, 1.1945305291614955e+103, 1.1945302777380218e+103;
+    const auto one = keel::factor_regression(y, x, {.intercept = false});
+    CHECK(one.condition_number == 1);  // one column: a single singular value
+    // Two columns, one of norm DBL_MAX, no intercept: as an SVD of X / 1e308, where the
+    // test's own SVD sees no entry near overflow.
+    Eigen::MatrixXd two(3, 2);
+    two << -std::numeric_limits<double>::max(), 1e307, 1e150, 1e308, 1e150, -1e307;
+    const auto fit = keel::factor_regression(y, two, {.intercept = false});
+    REQUIRE(std::isfinite(fit.condition_number));
+    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(two / 1e308);
+    const auto& sv = svd.singularValues();
+    CHECK(fit.condition_number == Approx(sv(0) / sv(sv.size() - 1)).epsilon(1e-12));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

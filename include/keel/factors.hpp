@@ -39,6 +39,7 @@
 /// Multi-factor OLS regression with VIF diagnostics: factor_regression.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -158,12 +159,16 @@ template <class Acc>
   m.setZero(k + o, k + o);
   const auto& perm = ws.qr.colsPermutation().indices();
   const auto& qr = ws.qr.matrixQR();  // R is its upper triangle
+  // M divided by its largest scale c: the ratio of singular values is unchanged, and no entry
+  // overflows (a column of norm 1.8e308 times an R entry of -1 was -inf, whose SVD is garbage).
+  const Acc root_n = std::sqrt(static_cast<Acc>(n));
+  Acc c = ws.scale.maxCoeff();
+  if (intercept) c = std::max({c, root_n, ws.xbar.cwiseAbs().maxCoeff()});
   for (Eigen::Index i = 0; i < k; ++i)
-    for (Eigen::Index r = 0; r <= i; ++r) m(o + r, o + perm(i)) = qr(r, i) * ws.scale(perm(i));
+    for (Eigen::Index r = 0; r <= i; ++r) m(o + r, o + perm(i)) = qr(r, i) * (ws.scale(perm(i)) / c);
   if (intercept) {
-    const Acc root_n = std::sqrt(static_cast<Acc>(n));
-    m(0, 0) = root_n;
-    m.row(0).tail(k) = root_n * ws.xbar.transpose();
+    m(0, 0) = root_n / c;
+    m.row(0).tail(k) = root_n * (ws.xbar.transpose() / c);
   }
   scratch.svd.compute(m);  // singular values only; reuses its storage for the same p
   const auto& sv = scratch.svd.singularValues();
