@@ -770,3 +770,44 @@ TEST_CASE("HRP and HERC on float and long double panels", "[hrp][types]") {
   const auto ld = keel::hierarchical_equal_risk_contribution(x, {.clusters = 3});
   CHECK(max_abs(l.weights.cast<double>() - ld.weights) <= 1e-13);
 }
+
+TEST_CASE("HRP's out form reuses its workspace and gives the plain form's bits", "[hrp][workspace]") {
+  std::mt19937_64 rng(41);
+  const matrix a = factor_returns(300, 24, rng), b = factor_returns(120, 9, rng);
+  matrix gaps = a;
+  gaps(3, 5) = gaps(70, 11) = std::numeric_limits<double>::quiet_NaN();
+  keel::hierarchical_result<double> out;
+  keel::hierarchical_result<double>::workspace ws;
+  const auto same = [](const keel::hierarchical_result<double>& x, const keel::hierarchical_result<double>& y) {
+    return x.weights == y.weights && x.order == y.order && x.linkage == y.linkage && x.labels == y.labels;
+  };
+  // Shapes and missing-data policies in turn, the workspace carried across all of them.
+  const std::vector<std::pair<const matrix*, keel::hrp_options>> calls = {
+      {&a, {}},
+      {&b, {.linkage = keel::linkage_method::ward}},
+      {&gaps, {.missing = keel::missing_data::pairwise}},
+      {&gaps, {.linkage = keel::linkage_method::average, .missing = keel::missing_data::complete_rows}},
+      {&a, {.risk_measure = keel::cluster_risk_measure::standard_deviation}}};
+  for (const auto& [x, o] : calls) {
+    keel::hierarchical_risk_parity(*x, out, ws, o);
+    CHECK(same(out, keel::hierarchical_risk_parity(*x, o)));
+  }
+  // A failed call leaves a usable workspace: the next call is still the plain form's.
+  matrix constant = b;
+  constant.col(2).setConstant(0.01);
+  CHECK_THROWS_AS(keel::hierarchical_risk_parity(constant, out, ws), keel::singular_problem);
+  keel::hierarchical_risk_parity(b, out, ws);
+  CHECK(same(out, keel::hierarchical_risk_parity(b)));
+  // Warm, one shape: the T x N and N x N buffers are the ones the last call used.
+  keel::hierarchical_risk_parity(a, out, ws);
+  const double* centred = ws.gram.centred.data();
+  const double* gram = ws.gram.gram.data();
+  const double* cov = ws.moments.cov.data();
+  const double* distances = ws.distances.data();
+  keel::hierarchical_risk_parity(a, out, ws, {.linkage = keel::linkage_method::complete});
+  CHECK(ws.gram.centred.data() == centred);
+  CHECK(ws.gram.gram.data() == gram);
+  CHECK(ws.moments.cov.data() == cov);
+  CHECK(ws.distances.data() == distances);
+  CHECK(same(out, keel::hierarchical_risk_parity(a, {.linkage = keel::linkage_method::complete})));
+}

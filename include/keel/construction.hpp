@@ -342,9 +342,31 @@ struct herc_options {
   missing_data missing = missing_data::reject;
 };
 
+namespace detail {
+
+/// The covariance and correlation matrices HRP and HERC work from.
+template <class Acc>
+struct hierarchical_moments {
+  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> cov, corr;
+};
+
+/// Scratch of the hierarchical out forms: the O(T N) and O(N^2) buffers (the centred panel,
+/// its Gram matrix, the covariance and correlation, the condensed distances), kept between
+/// calls so that a warm call of one shape neither allocates nor page-faults them again.
+template <class Acc>
+struct hierarchical_scratch {
+  gram_workspace<Acc> gram;           ///< the centred panel and its Gram matrix
+  hierarchical_moments<Acc> moments;  ///< covariance and correlation
+  std::vector<Acc> distances;         ///< the condensed correlation distances
+};
+
+}  // namespace detail
+
 /// The result of hierarchical_risk_parity and hierarchical_equal_risk_contribution.
 template <class Real = double>
 struct hierarchical_result {
+  /// reusable scratch of the out forms (opaque; not part of the result); default-constructible.
+  using workspace = detail::hierarchical_scratch<detail::accum_t<Real>>;
   /// One per asset, in the input's column order; >= 0, summing to 1.
   Eigen::Matrix<Real, Eigen::Dynamic, 1> weights;
   /// The quasi-diagonal order: asset indices as the dendrogram's leaves, left to right
@@ -358,12 +380,6 @@ struct hierarchical_result {
 };
 
 namespace detail {
-
-/// The covariance and correlation matrices HRP and HERC work from.
-template <class Acc>
-struct hierarchical_moments {
-  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> cov, corr;
-};
 
 /// Throws singular_problem for a zero variance: the asset's correlations and inverse-risk
 /// weight are undefined.
@@ -399,17 +415,31 @@ template <class Acc, class Derived>
 /// DataFrame.cov() and .corr(): complete (reject, complete_rows) by one centred Gram matrix;
 /// pairwise each pair over its common rows with the pair's own means and variances.
 template <class Acc, class Derived>
-[[nodiscard]] hierarchical_moments<Acc> moments_of_returns(std::string_view fn, const Eigen::MatrixBase<Derived>& x,
-                                                           missing_data missing) {
+void moments_of_returns(std::string_view fn, const Eigen::MatrixBase<Derived>& x, missing_data missing,
+                        gram_workspace<Acc>& ws, hierarchical_moments<Acc>& m) {
   const Eigen::Index n = x.cols();
   require_observations(fn, 2, n, "assets");
-  gram_workspace<Acc> ws;
-  hierarchical_moments<Acc> m;
   m.cov.resize(n, n);
   m.corr.resize(n, n);
   if (missing != missing_data::pairwise) {
-    const Eigen::Index rows = used_rows(fn, x, missing, 2, {}, ws);
-    centre_columns(ws);
+    Eigen::Index rows = x.rows();
+    if (missing == missing_data::reject || !x.hasNaN()) {
+      // Column by column, copied and centred while the column is in cache: one pass over the
+      // panel instead of four (copy, two for the mean, subtract), the same arithmetic as
+      // gather_rows and centre_columns.
+      check_cells(fn, x, missing == missing_data::reject);
+      require_observations(fn, 2, rows, missing == missing_data::complete_rows ? "complete rows" : "rows", {});
+      ws.centred.resize(rows, n);
+      ws.means.resize(n);
+      for (Eigen::Index j = 0; j < n; ++j) {
+        ws.centred.col(j) = x.col(j).template cast<Acc>();
+        ws.means(j) = two_pass_mean(ws.centred.col(j));
+        ws.centred.col(j).array() -= ws.means(j);
+      }
+    } else {
+      rows = used_rows(fn, x, missing, 2, {}, ws);
+      centre_columns(ws);
+    }
     gram_of_centred(ws);
     check_gram_range(fn, ws.gram, static_cast<Acc>(rows));
     for (Eigen::Index j = 0; j < n; ++j)
@@ -419,7 +449,7 @@ template <class Acc, class Derived>
       for (Eigen::Index i = j; i < n; ++i)
         m.corr(i, j) = m.corr(j, i) =
             i == j ? Acc(1) : std::clamp(ws.gram(i, j) / std::sqrt(ws.gram(i, i) * ws.gram(j, j)), Acc(-1), Acc(1));
-    return m;
+    return;
   }
   check_cells(fn, x, false);
   require_observations(fn, 2, x.rows(), "rows");
@@ -452,7 +482,6 @@ template <class Acc, class Derived>
       m.corr(i, j) = m.corr(j, i) = std::clamp(xy / std::sqrt(xx * yy), Acc(-1), Acc(1));
     }
   if (!m.cov.allFinite()) throw_overflow(fn, "the sums of products of the panel's columns");
-  return m;
 }
 
 /// Checks a given covariance and correlation pair (square, same size, finite, symmetric,
@@ -492,13 +521,12 @@ template <class Acc, class DCov, class DCorr>
 /// by row, SciPy's squareform): the correlation distances themselves go to linkage, not the
 /// Euclidean distances between rows of the distance matrix that the paper's code clusters.
 template <class Acc>
-[[nodiscard]] std::vector<Acc> correlation_distances(const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& corr) {
+void correlation_distances(const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& corr, std::vector<Acc>& d) {
   const Eigen::Index n = corr.rows();
-  std::vector<Acc> d;
+  d.clear();
   d.reserve(uz(n * (n - 1) / 2));
   for (Eigen::Index i = 0; i < n; ++i)
     for (Eigen::Index j = i + 1; j < n; ++j) d.push_back(std::sqrt(std::clamp((1 - corr(i, j)) / 2, Acc(0), Acc(1))));
-  return d;
 }
 
 /// Checks HRP's and HERC's bounds (0 <= lower <= upper, sum lower <= 1 <= sum upper) and
@@ -525,52 +553,61 @@ void load_hierarchical_bounds(std::string_view fn, const weight_bounds& bounds, 
   upper = hi.cast<Acc>();
 }
 
-/// The common tail of HRP and HERC: distances, tree, order.
+/// The common tail of HRP and HERC: the tree and its leaf order (the distances stay in the
+/// scratch, where HERC's gap statistic reads them).
 template <class Acc>
 struct hierarchical_tree {
-  std::vector<Acc> distances;
   linkage_matrix<Acc> z;
   std::vector<std::ptrdiff_t> order;
 };
 
 template <class Acc>
-[[nodiscard]] hierarchical_tree<Acc> build_tree(const hierarchical_moments<Acc>& m, linkage_method method) {
+[[nodiscard]] hierarchical_tree<Acc> build_tree(hierarchical_scratch<Acc>& ws, linkage_method method) {
   static_assert(static_cast<int>(linkage_method::ward) == static_cast<int>(merge_rule::ward));
   hierarchical_tree<Acc> t;
-  t.distances = correlation_distances(m.corr);
-  t.z = hierarchical_linkage(t.distances, m.corr.rows(), static_cast<merge_rule>(method));
+  correlation_distances(ws.moments.corr, ws.distances);
+  t.z = hierarchical_linkage(ws.distances, ws.moments.corr.rows(), static_cast<merge_rule>(method));
   t.order = leaf_order(t.z);
   return t;
 }
 
+/// HRP from the moments in ws.moments, into out.
 template <class Real, class Acc>
-[[nodiscard]] hierarchical_result<Real> hierarchical_hrp(std::string_view fn, const hierarchical_moments<Acc>& m,
-                                                         const hrp_options& options) {
+void hierarchical_hrp(std::string_view fn, hierarchical_scratch<Acc>& ws, const hrp_options& options,
+                      hierarchical_result<Real>& out) {
+  const hierarchical_moments<Acc>& m = ws.moments;
   const Eigen::Index n = m.cov.rows();
   Eigen::Matrix<Acc, Eigen::Dynamic, 1> lower, upper, w;
   load_hierarchical_bounds(fn, options.bounds, n, lower, upper);
-  hierarchical_tree<Acc> t = build_tree(m, options.linkage);
+  hierarchical_tree<Acc> t = build_tree(ws, options.linkage);
   const cluster_risk<Acc> risk{m.cov, options.risk_measure == cluster_risk_measure::standard_deviation, fn};
   hrp_bisection(risk, t.order, lower, upper, w);
-  return {w.template cast<Real>(), std::move(t.order), t.z.template cast<Real>(), {}};
+  out.weights = w.template cast<Real>();
+  out.order = std::move(t.order);
+  out.linkage = t.z.template cast<Real>();
+  out.labels.clear();
 }
 
+/// HERC from the moments in ws.moments, into out.
 template <class Real, class Acc>
-[[nodiscard]] hierarchical_result<Real> hierarchical_herc(std::string_view fn, const hierarchical_moments<Acc>& m,
-                                                          const herc_options& options) {
+void hierarchical_herc(std::string_view fn, hierarchical_scratch<Acc>& ws, const herc_options& options,
+                       hierarchical_result<Real>& out) {
+  const hierarchical_moments<Acc>& m = ws.moments;
   const Eigen::Index n = m.cov.rows();
   if (options.clusters < 0 || options.clusters > n)
     throw_bad_option(fn, "clusters", static_cast<double>(options.clusters),
                      "in [1, " + std::to_string(n) + "] (the number of assets), or 0 to choose it");
   Eigen::Matrix<Acc, Eigen::Dynamic, 1> lower, upper, w;
   load_hierarchical_bounds(fn, options.bounds, n, lower, upper);
-  hierarchical_tree<Acc> t = build_tree(m, options.linkage);
-  const std::ptrdiff_t k = options.clusters > 0 ? options.clusters : gap_cluster_count(t.z, t.distances, t.order);
-  std::vector<std::ptrdiff_t> labels = flat_clusters(t.z, k, t.order);
+  hierarchical_tree<Acc> t = build_tree(ws, options.linkage);
+  const std::ptrdiff_t k = options.clusters > 0 ? options.clusters : gap_cluster_count(t.z, ws.distances, t.order);
+  out.labels = flat_clusters(t.z, k, t.order);
   const cluster_risk<Acc> risk{m.cov, options.risk_measure == cluster_risk_measure::standard_deviation, fn};
-  herc_weights(risk, t.z, labels, w);
+  herc_weights(risk, t.z, out.labels, w);
   bounded_relative_projection(fn, w, lower, upper);
-  return {w.template cast<Real>(), std::move(t.order), t.z.template cast<Real>(), std::move(labels)};
+  out.weights = w.template cast<Real>();
+  out.order = std::move(t.order);
+  out.linkage = t.z.template cast<Real>();
 }
 
 }  // namespace detail
@@ -592,10 +629,29 @@ template <class Derived>
   requires std::floating_point<typename Derived::Scalar>
 [[nodiscard]] hierarchical_result<typename Derived::Scalar> hierarchical_risk_parity(
     const Eigen::MatrixBase<Derived>& returns, const hrp_options& options = {}) {
-  using acc = detail::accum_t<typename Derived::Scalar>;
   constexpr std::string_view fn = "hierarchical_risk_parity";
-  return detail::hierarchical_hrp<typename Derived::Scalar>(
-      fn, detail::moments_of_returns<acc>(fn, returns, options.missing), options);
+  hierarchical_result<typename Derived::Scalar> out;
+  typename hierarchical_result<typename Derived::Scalar>::workspace ws;
+  detail::moments_of_returns(fn, returns, options.missing, ws.gram, ws.moments);
+  detail::hierarchical_hrp(fn, ws, options, out);
+  return out;
+}
+
+/// hierarchical_risk_parity of a returns panel into a reused `out`, with its scratch in a
+/// reused `ws` (hierarchical_result<Real>::workspace): a warm call of one shape reuses the
+/// centred panel (T x N), the Gram, covariance and correlation matrices and the distances
+/// instead of allocating (and page-faulting) them again; the clustering's O(N) scratch is still
+/// allocated. Bit for bit the plain form's result.
+/// \throws as the plain form.
+template <class Derived>
+  requires std::floating_point<typename Derived::Scalar>
+void hierarchical_risk_parity(const Eigen::MatrixBase<Derived>& returns,
+                              hierarchical_result<typename Derived::Scalar>& out,
+                              typename hierarchical_result<typename Derived::Scalar>::workspace& ws,
+                              const hrp_options& options = {}) {
+  constexpr std::string_view fn = "hierarchical_risk_parity";
+  detail::moments_of_returns(fn, returns, options.missing, ws.gram, ws.moments);
+  detail::hierarchical_hrp(fn, ws, options, out);
 }
 
 /// Hierarchical risk parity from a covariance and its correlation matrix (N x N each; corr
@@ -609,7 +665,11 @@ template <class DCov, class DCorr>
                                                                                   const hrp_options& options = {}) {
   using acc = detail::accum_t<typename DCov::Scalar>;
   constexpr std::string_view fn = "hierarchical_risk_parity";
-  return detail::hierarchical_hrp<typename DCov::Scalar>(fn, detail::moments_of<acc>(fn, cov, corr), options);
+  hierarchical_result<typename DCov::Scalar> out;
+  typename hierarchical_result<typename DCov::Scalar>::workspace ws;
+  ws.moments = detail::moments_of<acc>(fn, cov, corr);
+  detail::hierarchical_hrp(fn, ws, options, out);
+  return out;
 }
 
 /// Hierarchical equal risk contribution (Raffinot 2018) of a T x N returns panel, as skfolio's
@@ -626,10 +686,12 @@ template <class Derived>
   requires std::floating_point<typename Derived::Scalar>
 [[nodiscard]] hierarchical_result<typename Derived::Scalar> hierarchical_equal_risk_contribution(
     const Eigen::MatrixBase<Derived>& returns, const herc_options& options = {}) {
-  using acc = detail::accum_t<typename Derived::Scalar>;
   constexpr std::string_view fn = "hierarchical_equal_risk_contribution";
-  return detail::hierarchical_herc<typename Derived::Scalar>(
-      fn, detail::moments_of_returns<acc>(fn, returns, options.missing), options);
+  hierarchical_result<typename Derived::Scalar> out;
+  typename hierarchical_result<typename Derived::Scalar>::workspace ws;
+  detail::moments_of_returns(fn, returns, options.missing, ws.gram, ws.moments);
+  detail::hierarchical_herc(fn, ws, options, out);
+  return out;
 }
 
 /// HERC from a covariance and its correlation matrix (as the cov form of hierarchical_risk_parity).
@@ -639,7 +701,11 @@ template <class DCov, class DCorr>
     const Eigen::MatrixBase<DCov>& cov, const Eigen::MatrixBase<DCorr>& corr, const herc_options& options = {}) {
   using acc = detail::accum_t<typename DCov::Scalar>;
   constexpr std::string_view fn = "hierarchical_equal_risk_contribution";
-  return detail::hierarchical_herc<typename DCov::Scalar>(fn, detail::moments_of<acc>(fn, cov, corr), options);
+  hierarchical_result<typename DCov::Scalar> out;
+  typename hierarchical_result<typename DCov::Scalar>::workspace ws;
+  ws.moments = detail::moments_of<acc>(fn, cov, corr);
+  detail::hierarchical_herc(fn, ws, options, out);
+  return out;
 }
 
 // ---- maximum diversification, minimum tracking error, Black-Litterman ----

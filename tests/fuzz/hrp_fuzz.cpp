@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Core>
@@ -117,6 +118,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               x, {.linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy}),
           n, bounds);
   });
+  {
+    // The out form into a result and a workspace kept across inputs (other shapes, failed
+    // calls): it throws exactly when the plain form does and otherwise gives its bits.
+    static keel::hierarchical_result<double> out;
+    static keel::hierarchical_result<double>::workspace ws;
+    const keel::hrp_options o{.linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy};
+    std::optional<keel::hierarchical_result<double>> plain;
+    try {
+      plain = keel::hierarchical_risk_parity(x, o);
+    } catch (const keel::error&) {
+    }
+    bool threw = false;
+    try {
+      keel::hierarchical_risk_parity(x, out, ws, o);
+    } catch (const keel::error&) {
+      threw = true;
+    }
+    require(threw == !plain.has_value());
+    if (plain)
+      require(out.weights == plain->weights && out.order == plain->order && out.linkage == plain->linkage &&
+              out.labels.empty());
+  }
   guarded([&] {
     const auto r = keel::hierarchical_equal_risk_contribution(
         x, {.clusters = clusters, .linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy});
