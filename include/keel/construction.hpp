@@ -1157,6 +1157,40 @@ template <class Acc, class M>
   return out;
 }
 
+/// The return target of efficient_cvar_return and efficient_cdar_return: a target within
+/// rounding (16 N eps relative) above the largest return t_max is t_max, as every peer solves
+/// mu.maxCoeff() long-only; one further above throws infeasible with the attainable range,
+/// whose low end (the least-risk portfolio's return, `least_risk_return()`: one more LP) is
+/// computed only then.
+template <class Acc, class F>
+[[nodiscard]] Acc reachable_return_target(std::string_view fn, const cvar_model<Acc>& m,
+                                          const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& mu, double target_return,
+                                          Acc t_max, std::string_view measure, F&& least_risk_return) {
+  const auto target = static_cast<Acc>(target_return);
+  if (target <= t_max) return target;
+  const Acc slack = 16 * static_cast<Acc>(m.rt.rows()) * std::numeric_limits<Acc>::epsilon() *
+                    (std::fabs(t_max) + mu.cwiseAbs().maxCoeff());
+  if (!(target <= t_max + slack)) {
+    const Acc t_low = least_risk_return();
+    const std::string least = "the minimum-" + std::string(measure) + " portfolio";
+    throw_unreachable(
+        fn, "target_return", target_return, static_cast<double>(std::min(t_low, t_max)), static_cast<double>(t_max),
+        "the constraints: from " + least + "'s return to the largest they allow; a lower target gives " + least);
+  }
+  return t_max;
+}
+
+/// mu'w of a return-targeted LP's solution, checked against the target: the simplex method
+/// keeps it to rounding, so a shortfall beyond 1e-9 relative is a numerical failure.
+template <class Acc>
+[[nodiscard]] Acc kept_return(std::string_view fn, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& mu,
+                              const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w, Acc target) {
+  const Acc r = mu.dot(w);
+  if (!(r >= target - Acc(1e-9) * (1 + std::fabs(target))))
+    throw singular_problem(message(fn, "the simplex method lost the return target to rounding"));
+  return r;
+}
+
 }  // namespace detail
 
 /// The minimum-CVaR portfolio over the historical (or simulated) scenarios of a returns panel:
@@ -1203,24 +1237,10 @@ template <Series M, class Derived>
   const auto m = detail::make_cvar_model<acc>(fn, returns, options.confidence, options.constraints);
   const auto mu_acc = detail::cvar_mu<acc>(fn, mu, m.rt.rows());
   const acc t_max = detail::largest_return(fn, m, mu_acc);
-  acc target = static_cast<acc>(target_return);
-  const acc slack = 16 * static_cast<acc>(m.rt.rows()) * std::numeric_limits<acc>::epsilon() *
-                    (std::fabs(t_max) + mu_acc.cwiseAbs().maxCoeff());
-  if (target > t_max) {
-    if (!(target <= t_max + slack)) {
-      const acc t_low = mu_acc.dot(detail::solve_min_cvar(fn, m).weights);
-      detail::throw_unreachable(fn, "target_return", target_return, static_cast<double>(std::min(t_low, t_max)),
-                                static_cast<double>(t_max),
-                                "the constraints: from the minimum-CVaR portfolio's return to the largest they "
-                                "allow; a lower target gives the minimum-CVaR portfolio");
-    }
-    target = t_max;
-  }
+  const acc target = detail::reachable_return_target(fn, m, mu_acc, target_return, t_max, "CVaR",
+                                                     [&] { return mu_acc.dot(detail::solve_min_cvar(fn, m).weights); });
   const auto sol = detail::solve_cvar_at_return(fn, m, mu_acc, target);
-  const acc r = mu_acc.dot(sol.weights);
-  if (!(r >= target - acc(1e-9) * (1 + std::fabs(target))))
-    throw singular_problem(detail::message(fn, "the simplex method lost the return target to rounding"));
-  return detail::make_cvar_result<real>(fn, m, sol, r);
+  return detail::make_cvar_result<real>(fn, m, sol, detail::kept_return(fn, mu_acc, sol.weights, target));
 }
 
 /// The largest expected return at a CVaR: max mu'w subject to CVaR(w) <= target_cvar and w in
@@ -1341,24 +1361,11 @@ template <Series M, class Derived>
   const auto m = detail::make_cvar_model<acc>(fn, returns, options.confidence, options.constraints);
   const auto mu_acc = detail::cvar_mu<acc>(fn, mu, m.rt.rows());
   const acc t_max = detail::largest_return(fn, m, mu_acc);
-  acc target = static_cast<acc>(target_return);
-  const acc slack = 16 * static_cast<acc>(m.rt.rows()) * std::numeric_limits<acc>::epsilon() *
-                    (std::fabs(t_max) + mu_acc.cwiseAbs().maxCoeff());
-  if (target > t_max) {
-    if (!(target <= t_max + slack)) {
-      const acc t_low = mu_acc.dot(detail::solve_min_cdar<acc>(fn, m, nullptr, acc(0)).weights);
-      detail::throw_unreachable(fn, "target_return", target_return, static_cast<double>(std::min(t_low, t_max)),
-                                static_cast<double>(t_max),
-                                "the constraints: from the minimum-CDaR portfolio's return to the largest they "
-                                "allow; a lower target gives the minimum-CDaR portfolio");
-    }
-    target = t_max;
-  }
+  const acc target = detail::reachable_return_target(fn, m, mu_acc, target_return, t_max, "CDaR", [&] {
+    return mu_acc.dot(detail::solve_min_cdar<acc>(fn, m, nullptr, acc(0)).weights);
+  });
   const auto sol = detail::solve_min_cdar(fn, m, &mu_acc, target);
-  const acc r = mu_acc.dot(sol.weights);
-  if (!(r >= target - acc(1e-9) * (1 + std::fabs(target))))
-    throw singular_problem(detail::message(fn, "the simplex method lost the return target to rounding"));
-  return detail::make_cdar_result<real>(fn, m, sol, r);
+  return detail::make_cdar_result<real>(fn, m, sol, detail::kept_return(fn, mu_acc, sol.weights, target));
 }
 
 /// The largest expected return at a CDaR: max mu'w subject to CDaR(w) <= target_cdar and w in
