@@ -94,6 +94,11 @@ struct qp_problem {
   vector row_lower, row_upper;              ///< m: equal for an equality
   std::vector<std::string> variable_names;  ///< optional (n): messages say "x[3]" without
   std::vector<std::string> row_names;       ///< optional (m): messages say "row 2" without
+  /// The infeasibility message's opening, before "; these conflict: " and the list.
+  std::string conflict_text = "the constraints cannot all hold";
+  /// true: the conflict list gives the names alone, for names that already state their
+  /// constraint in the caller's terms (the solver's bound and side would be the model's).
+  bool names_only = false;
 };
 
 /// Where a constraint of the working set holds: a variable at a bound, a row at a side.
@@ -466,7 +471,8 @@ class qp_engine {
       const Real b = s == qp_side::upper ? col_upper(j) : col_lower(j);
       const bool eq = col_lower(j) == col_upper(j);
       const std::string rel = eq ? " = " : s == qp_side::upper ? " <= " : " >= ";
-      parts.push_back((j < n_ ? var_name(j) : row_name(j - n_)) + rel + number_text(static_cast<double>(b)));
+      const std::string name = j < n_ ? var_name(j) : row_name(j - n_);
+      parts.push_back(p_.names_only ? name : name + rel + number_text(static_cast<double>(b)));
     };
     for (index i = 0; i < m_; ++i) {
       const index j = sx.basic[uz(i)];
@@ -479,7 +485,7 @@ class qp_engine {
       const Real d = j < n_ ? -y.dot(p_.a.col(j)) : y(j - n_);
       if (std::fabs(d) > Real(1e-11) && sx.at[uz(j)] != qp_side::none) describe(j, sx.at[uz(j)]);
     }
-    std::string text = "the constraints cannot all hold; these conflict: ";
+    std::string text = p_.conflict_text + "; these conflict: ";
     for (std::size_t k = 0; k < parts.size(); ++k) text += (k > 0 ? ", " : "") + parts[k];
     throw infeasible(message(fn_, text));
   }

@@ -387,37 +387,13 @@ template <class Acc>
   for (Eigen::Index k = 0; k < r; ++k) p.row_lower(k) = rows.equality[static_cast<std::size_t>(k)] ? Acc(0) : -inf;
   p.row_names = rows.names;
   for (const Eigen::Index i : held) p.variable_names.push_back(element_text("w", i) + " > 0");
-  try {
-    return solve_qp<Acc>(fn, p).x;
-  } catch (const infeasible& e) {
-    // The certificate lists "name <relation> value" in the cone's terms ("w[2] <= 0.1 <= 0",
-    // "w[0] > 0 >= 1"): keep the caller's names only.
-    const std::string text = e.what();
-    const std::string key = "these conflict: ";
-    const std::size_t at = text.find(key);
-    std::string list;
-    if (at != std::string::npos) {
-      std::string rest = text.substr(at + key.size());
-      std::size_t start = 0;
-      while (start < rest.size()) {
-        std::size_t stop = rest.find(", ", start);
-        if (stop == std::string::npos) stop = rest.size();
-        std::string part = rest.substr(start, stop - start);
-        std::size_t cut = std::string::npos;
-        for (const char* rel : {" <= ", " >= ", " = "}) {
-          const std::size_t k = part.rfind(rel);
-          if (k != std::string::npos && (cut == std::string::npos || k > cut)) cut = k;
-        }
-        if (cut != std::string::npos) part.resize(cut);
-        list += (list.empty() ? "" : ", ") + part;
-        start = stop + 2;
-      }
-    }
-    throw infeasible(message(fn,
-                             "the constraints leave no portfolio that holds every asset of positive budget "
-                             "(risk budgeting needs w_i > 0 where b_i > 0); these conflict: " +
-                                 list));
-  }
+  // The certificate in the caller's names ("w[2] <= 0.1", "w[0] > 0"), not the cone's scaled
+  // bounds and sides.
+  p.conflict_text =
+      "the constraints leave no portfolio that holds every asset of positive budget (risk budgeting needs w_i > 0 "
+      "where b_i > 0)";
+  p.names_only = true;
+  return solve_qp<Acc>(fn, p).x;
 }
 
 /// A starting point of the active-set method, in the solver's coordinates (x = w / scale on
