@@ -119,9 +119,11 @@ template <class Acc>
 template <class Acc>
 [[noreturn]] void throw_conflict(std::string_view fn, const lp_simplex<Acc>& s) {
   const std::string rows = s.conflict_text();
-  throw infeasible(message(fn, "the constraints cannot all hold" +
-                                   (rows.empty() ? std::string(" (the weight bounds conflict with the rows)")
-                                                 : ": " + rows + " conflict with each other and the weight bounds")));
+  // The wording of markowitz.hpp's QP ("...; these conflict: ..."), so that one set of
+  // constraints fails alike in min_variance and min_cvar.
+  throw infeasible(message(fn, "the constraints cannot all hold; these conflict: " +
+                                   (rows.empty() ? std::string("the weight bounds and the rows")
+                                                 : rows + " (with the weight bounds)")));
 }
 
 /// The largest mu'w over W (+inf when unbounded); throws infeasible when W is empty.
