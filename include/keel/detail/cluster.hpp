@@ -37,8 +37,9 @@
 // leaves u, w in different children of a node, C(u, w) = min over m, k of C(u, m) + d(m, k) +
 // C(k, w), m and k the inner ends of the two children's orders (C(u, u) = 0 for a leaf);
 // candidate pairs are visited in ascending C(u, m) and C(k, w) and cut off once C(u, m) + C(k,
-// w) + min d reaches the best (Bar-Joseph et al.'s pruning; O(N^3) at worst, much less in
-// practice). keel reproduces SciPy's choices exactly, which takes three of its details:
+// w) + min d reaches the best (Bar-Joseph et al.'s pruning; O(N^3) time at worst, much less in
+// practice; O(N^2) memory: the square distances, C, and a byte or two indices per pair). keel
+// reproduces SciPy's choices exactly, which takes three of its details:
 //   - precision: C is stored in single precision; a candidate is (C + C) in float, plus the
 //     double distance, rounded to float; the pruning bound uses min d rounded to float. Equal
 //     float costs of different orders are then ties, decided as below, so double costs would
