@@ -6,7 +6,8 @@
 //                                                     symmetric rank-k update), the correlation,
 //                                                     the MST linkage (O(N^2)), the bisection
 //                                                     (O(N^2) in all)
-//   the same into a warm workspace (the out form); with Ward linkage; HERC (Ward, gap statistic)
+//   the same into a warm workspace (the out form); with optimal leaf ordering (SciPy's, O(N^3)
+//   at worst, pruned); with Ward linkage; HERC (Ward, gap statistic)
 //   hierarchical_risk_parity from (cov, corr)       the clustering and bisection alone
 //   limit: the Gram matrix X'X of the centred panel (Eigen's symmetric rank-k update), which
 //          every HRP from returns must compute
@@ -76,6 +77,16 @@ void BM_hrp_single_warm(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_hrp_single_warm)->Unit(benchmark::kMillisecond);
+
+// With SciPy's optimal leaf ordering (skfolio's default): the pruned O(N^3) programme on top.
+void BM_hrp_single_olo(benchmark::State& state) {
+  const Eigen::MatrixXd& x = returns_panel();
+  for (auto _ : state) {
+    auto r = keel::hierarchical_risk_parity(x, {.optimal_leaf_ordering = true});
+    benchmark::DoNotOptimize(r.weights.data());
+  }
+}
+BENCHMARK(BM_hrp_single_olo)->Unit(benchmark::kMillisecond);
 
 void BM_hrp_ward(benchmark::State& state) {
   const Eigen::MatrixXd& x = returns_panel();

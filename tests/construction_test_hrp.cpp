@@ -8,14 +8,17 @@
 //     d(A, B)^2 = 2 |A||B| / (|A| + |B|) ||c_A - c_B||^2 with ||c_A - c_B||^2 written through
 //     the point distances), never by Lance-Williams updates; its leaf order by recursion; HRP's
 //     bisection by recursion on Eigen blocks; HERC by recursion on the tree's member sets;
-//   - SciPy 1.10 (Debian's python3-scipy) as an oracle: linkage, to_tree().pre_order() and
-//     fcluster(maxclust) on the same condensed distances, including ties;
+//   - SciPy 1.10 (Debian's python3-scipy) as an oracle: linkage, to_tree().pre_order(),
+//     fcluster(maxclust) and optimal_leaf_ordering on the same condensed distances, including
+//     ties;
+//   - every one of the 2^(N-1) leaf orders of a tree (N <= 10), for the least adjacent sum;
 //   - pandas' DataFrame.cov/.corr conventions through keel's own sample_covariance / a direct
 //     per-pair computation;
 //   - on ../shared/data/stock_prices.csv: weights follow permuted assets.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -407,6 +410,206 @@ TEST_CASE("linkage, leaf order, fcluster labels and the gap count equal SciPy's 
     CHECK(rows == p.n - 1);
     std::filesystem::remove(inputs[q]);
     std::filesystem::remove(out);
+  }
+}
+
+TEST_CASE("optimal leaf ordering equals SciPy's optimal_leaf_ordering, ties included", "[hrp][cluster][scipy][olo]") {
+  const std::string python = KEEL_PYTHON3_SCIPY;
+  if (python.empty())
+    FAIL(
+        "python3 with scipy was not found when configuring: apt-get install python3-scipy (scripts/install-deps "
+        "does), then re-run cmake");
+  const std::filesystem::path script = std::filesystem::path(KEEL_TEST_DATA_DIR) / "hierarchical_oracle.py";
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  std::mt19937_64 rng(2001);
+  // Three kinds of distances for each N: Euclidean (no ties); a grid of quarters (exact in
+  // float: ties among whole orders); and three values that are not floats, so that SciPy's
+  // float copy of the least bridging distance is rounded (its pruning then differs from the
+  // double arithmetic, and keel has to follow it).
+  std::uniform_int_distribution<int> grid(1, 5), pick(0, 2);
+  constexpr double decimals[3] = {0.1, 0.3, 0.7};
+  struct problem {
+    std::ptrdiff_t n;
+    int kind;
+  };
+  std::vector<problem> problems;
+  for (std::ptrdiff_t n = 2; n <= 40; n += (n < 12 ? 1 : 4))
+    for (int kind = 0; kind < 3; ++kind) problems.push_back({n, kind});
+  std::vector<std::vector<double>> distances;
+  std::vector<std::filesystem::path> inputs;
+  std::string command = python + " " + script.string() + " --olo";
+  for (std::size_t q = 0; q < problems.size(); ++q) {
+    const problem p = problems[q];
+    std::vector<double> d;
+    if (p.kind == 0) {
+      d = random_distances(p.n, rng);
+    } else {
+      for (std::ptrdiff_t k = 0; k < p.n * (p.n - 1) / 2; ++k)
+        d.push_back(p.kind == 1 ? grid(rng) / 4.0 : decimals[pick(rng)]);
+    }
+    inputs.push_back(dir / ("keel_olo_oracle_" + std::to_string(rng() % 1000000) + "_" + std::to_string(q) + ".in"));
+    std::ofstream f(inputs.back());
+    f.precision(17);
+    f << p.n << "\n";
+    for (double v : d) f << v << "\n";
+    distances.push_back(std::move(d));
+    command += " " + inputs.back().string();
+  }
+  REQUIRE(std::system(command.c_str()) == 0);
+  int compared = 0;
+  for (std::size_t q = 0; q < problems.size(); ++q) {
+    const problem p = problems[q];
+    const std::vector<double>& d = distances[q];
+    const std::filesystem::path out = inputs[q].string() + ".out";
+    std::ifstream f(out);
+    std::string line, method;
+    keel::detail::linkage_matrix<double> z, reordered;
+    while (std::getline(f, line)) {
+      std::istringstream s(line);
+      std::string head;
+      s >> head;
+      INFO("N = " << p.n << ", distances of kind " << p.kind << ", " << method << ": " << line);
+      if (head == "method") {
+        s >> method;
+        keel::detail::merge_rule rule = keel::detail::merge_rule::single;
+        for (const auto m : all_methods)
+          if (method == method_name(m)) rule = rule_of(m);
+        z = keel::detail::hierarchical_linkage(d, p.n, rule);
+        reordered = keel::detail::optimal_leaf_ordering(z, d);
+      } else if (head == "olo") {
+        std::vector<double> v;
+        for (double x = 0; s >> x;) v.push_back(x);
+        REQUIRE(static_cast<Eigen::Index>(v.size()) == 4 * reordered.rows());
+        for (Eigen::Index r = 0; r < reordered.rows(); ++r) {
+          const auto at = [&](Eigen::Index c) { return v[static_cast<std::size_t>(4 * r + c)]; };
+          CHECK(reordered(r, 0) == at(0));
+          CHECK(reordered(r, 1) == at(1));
+          CHECK(std::fabs(reordered(r, 2) - at(2)) <= 1e-12);  // the linkage's own rounding
+          CHECK(reordered(r, 3) == at(3));
+          // Only children are swapped: the heights and counts are the linkage's.
+          CHECK(reordered(r, 2) == z(r, 2));
+          CHECK(std::min(reordered(r, 0), reordered(r, 1)) == z(r, 0));
+        }
+      } else if (head == "order") {
+        index_list expected;
+        for (std::ptrdiff_t v = 0; s >> v;) expected.push_back(v);
+        CHECK(keel::detail::leaf_order(reordered) == expected);
+        ++compared;
+      }
+    }
+    std::filesystem::remove(inputs[q]);
+    std::filesystem::remove(out);
+  }
+  CHECK(compared == 4 * static_cast<int>(problems.size()));
+}
+
+TEST_CASE("minimal leaf ordering attains the least adjacent-distance sum of all 2^(N-1) orders",
+          "[hrp][cluster][olo]") {
+  // Every combination of child swaps, enumerated; the sum of the adjacent distances of each
+  // leaf order, by plain loops.
+  const auto adjacent_sum = [](const matrix& full, const index_list& order) {
+    double s = 0;
+    for (std::size_t i = 1; i < order.size(); ++i) s += full(order[i - 1], order[i]);
+    return s;
+  };
+  std::mt19937_64 rng(11227);
+  std::uniform_int_distribution<int> grid(1, 3);
+  for (const std::ptrdiff_t n : {2, 3, 4, 5, 6, 7, 8, 9, 10}) {
+    for (int kind = 0; kind < 2; ++kind) {
+      std::vector<double> d;
+      if (kind == 0) {
+        d = random_distances(n, rng);
+      } else {
+        for (std::ptrdiff_t k = 0; k < n * (n - 1) / 2; ++k) d.push_back(grid(rng) / 3.0);
+      }
+      const matrix full = square(d, n);
+      for (const auto method : all_methods) {
+        INFO("N = " << n << (kind == 1 ? " with ties, " : ", ") << method_name(method));
+        const matrix z = keel::detail::hierarchical_linkage(d, n, rule_of(method));
+        double least = std::numeric_limits<double>::infinity();
+        for (std::uint32_t mask = 0; mask < (1U << (n - 1)); ++mask) {
+          matrix swapped = z;
+          for (Eigen::Index r = 0; r < n - 1; ++r)
+            if (((mask >> r) & 1U) != 0) std::swap(swapped(r, 0), swapped(r, 1));
+          index_list order;
+          leaves(swapped, 2 * n - 2, order);
+          least = std::min(least, adjacent_sum(full, order));
+        }
+        const keel::detail::linkage_matrix<double> zz = z;
+        const auto minimal = keel::detail::minimal_leaf_ordering(zz, d);
+        CHECK(std::fabs(adjacent_sum(full, keel::detail::leaf_order(minimal)) - least) <= 1e-12);
+        // SciPy's variant is one of those orders (its rows are z's, children swapped), and
+        // no better than the least.
+        const auto scipy = keel::detail::optimal_leaf_ordering(zz, d);
+        for (Eigen::Index r = 0; r < n - 1; ++r) {
+          CHECK(scipy.row(r).tail(2) == zz.row(r).tail(2));
+          CHECK(std::min(scipy(r, 0), scipy(r, 1)) == zz(r, 0));
+          CHECK(std::max(scipy(r, 0), scipy(r, 1)) == zz(r, 1));
+        }
+        CHECK(adjacent_sum(full, keel::detail::leaf_order(scipy)) >= least - 1e-12);
+      }
+    }
+  }
+  // scipy issue 11227's example: SciPy's per-node choice misses the least sum; keel's
+  // optimal_leaf_ordering keeps SciPy's choice (the oracle test above), minimal_leaf_ordering
+  // does not.
+  const std::vector<double> d{2, 10, 10000, 1, 3, 100};
+  const matrix full = square(d, 4);
+  const auto z = keel::detail::hierarchical_linkage(d, 4, keel::detail::merge_rule::single);
+  const double scipy = adjacent_sum(full, keel::detail::leaf_order(keel::detail::optimal_leaf_ordering(z, d)));
+  const double minimal = adjacent_sum(full, keel::detail::leaf_order(keel::detail::minimal_leaf_ordering(z, d)));
+  CHECK(minimal < scipy);
+}
+
+TEST_CASE("HRP with optimal leaf ordering bisects the reordered tree's order", "[hrp][olo]") {
+  std::mt19937_64 rng(2016);
+  for (const Eigen::Index n : {2, 3, 5, 8, 13, 40}) {
+    const matrix x = factor_returns(400, n, rng);
+    matrix cov, corr;
+    reference_moments(x, cov, corr);
+    const std::vector<double> d = condensed_distances(corr);
+    for (const auto method : all_methods) {
+      INFO("N = " << n << ", " << method_name(method));
+      const auto r = keel::hierarchical_risk_parity(x, {.linkage = method, .optimal_leaf_ordering = true});
+      const auto z = keel::detail::optimal_leaf_ordering(keel::detail::hierarchical_linkage(d, n, rule_of(method)), d);
+      index_list order;
+      leaves(z, 2 * n - 2, order);
+      CHECK(r.order == order);
+      CHECK(max_abs(r.linkage - z) <= 1e-12);
+      vector w = vector::Zero(n);
+      naive_bisection(cov, order, 1.0, w);
+      CHECK(max_abs(r.weights - w) <= 1e-13);
+      CHECK(std::fabs(r.weights.sum() - 1) <= 1e-14);
+      // HERC: the same flat clusters and weights as without the reordering (k fixed).
+      const std::ptrdiff_t k = std::max<std::ptrdiff_t>(1, n / 3);
+      const auto h = keel::hierarchical_equal_risk_contribution(
+          x, {.clusters = k, .linkage = method, .optimal_leaf_ordering = true});
+      const auto plain = keel::hierarchical_equal_risk_contribution(x, {.clusters = k, .linkage = method});
+      CHECK(h.order == r.order);
+      CHECK(max_abs(h.weights - plain.weights) <= 1e-14);
+      for (Eigen::Index i = 0; i < n; ++i)
+        for (Eigen::Index j = 0; j < n; ++j)
+          CHECK((h.labels[static_cast<std::size_t>(i)] == h.labels[static_cast<std::size_t>(j)]) ==
+                (plain.labels[static_cast<std::size_t>(i)] == plain.labels[static_cast<std::size_t>(j)]));
+    }
+  }
+  // Single linkage: permuting the assets permutes the portfolio.
+  const Eigen::Index n = 30;
+  const matrix x = factor_returns(500, n, rng);
+  matrix cov, corr;
+  reference_moments(x, cov, corr);
+  const auto base = keel::hierarchical_risk_parity(cov, corr, {.optimal_leaf_ordering = true});
+  std::vector<Eigen::Index> perm(static_cast<std::size_t>(n));
+  std::iota(perm.begin(), perm.end(), Eigen::Index{0});
+  for (int trial = 0; trial < 8; ++trial) {
+    std::shuffle(perm.begin(), perm.end(), rng);
+    const matrix pc = cov(perm, perm), pr = corr(perm, perm);
+    const auto r = keel::hierarchical_risk_parity(pc, pr, {.optimal_leaf_ordering = true});
+    for (Eigen::Index j = 0; j < n; ++j)
+      CHECK(std::fabs(r.weights(j) - base.weights(perm[static_cast<std::size_t>(j)])) <= 1e-14);
+    index_list mapped;
+    for (const auto i : r.order) mapped.push_back(perm[static_cast<std::size_t>(i)]);
+    CHECK(mapped == base.order);
   }
 }
 

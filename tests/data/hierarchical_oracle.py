@@ -6,8 +6,11 @@
 # "labels <k>" and fcluster(Z, k, 'maxclust') - 1 for k = 2 .. N - 2, and (N >= 3) "gap <k>"
 # and the gaps of k = 2 .. K - 1,
 # the cluster count of skfolio's compute_optimal_n_clusters (the two-order difference of the
-# within-cluster dispersions over cut_tree's levels), restated here. One process for all the
-# files: importing scipy is most of the cost.
+# within-cluster dispersions over cut_tree's levels), restated here. With --olo first, each
+# .out gets instead, per method, "method <name>", "olo" and the N - 1 rows of
+# optimal_leaf_ordering(linkage(d, method), d) on one line (a, b, distance, count each), and
+# "order" and its leaves_list. One process for all the files: importing scipy is most of the
+# cost.
 import sys
 
 import numpy as np
@@ -34,6 +37,22 @@ def gap_count(distance, z):
     gaps = gaps[:-2]
     return int(np.argmax(gaps) + 2), gaps
 
+def olo_oracle(path):
+    with open(path) as f:
+        values = [float(line) for line in f if line.strip()]
+    n = int(values[0])
+    d = np.array(values[1:], dtype=float)
+    assert d.size == n * (n - 1) // 2
+    out = []
+    for method in ("single", "complete", "average", "ward"):
+        z = sch.optimal_leaf_ordering(sch.linkage(d, method), d)
+        out.append("method " + method)
+        out.append("olo " + " ".join("%.17g" % v for v in z.flatten()))
+        out.append("order " + " ".join(str(i) for i in sch.leaves_list(z)))
+    with open(path + ".out", "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def oracle(path):
     with open(path) as f:
         values = [float(line) for line in f if line.strip()]
@@ -57,5 +76,10 @@ def oracle(path):
         f.write("\n".join(out) + "\n")
 
 
-for argument in sys.argv[1:]:
-    oracle(argument)
+arguments = sys.argv[1:]
+run = oracle
+if arguments and arguments[0] == "--olo":
+    run = olo_oracle
+    arguments = arguments[1:]
+for argument in arguments:
+    run(argument)

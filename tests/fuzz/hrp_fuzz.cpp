@@ -8,7 +8,8 @@
 // doubles (NaN, infinities, subnormals and 1e308 reach every check) or small integers scaled
 // to daily returns (so the clustering and allocations themselves run on most inputs, with
 // ties among the distances); the third the linkage, risk measure, missing policy, cluster
-// count and bounds. Every call must throw a keel::error or return weights that are finite,
+// count and bounds, and its top bit optimal leaf ordering (whose linkage must then be the
+// plain one with children swapped). Every call must throw a keel::error or return weights that are finite,
 // within their bounds (to 1e-12), summing to 1 (to 1e-9), an order that is a permutation of
 // the assets and a linkage of N - 1 rows with non-decreasing heights; HERC's labels are
 // 0..k-1 with k at most the requested count. Anything else traps. Run it as numeric_fuzz (see
@@ -113,17 +114,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
   }
   const std::ptrdiff_t clusters = static_cast<std::ptrdiff_t>(data[1] / 8 % 11) - 1;  // -1 .. 9
+  const bool olo = (mode & 128) != 0;
   guarded([&] {
-    check(keel::hierarchical_risk_parity(
-              x, {.linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy}),
-          n, bounds);
+    const auto r = keel::hierarchical_risk_parity(
+        x,
+        {.linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy, .optimal_leaf_ordering = olo});
+    check(r, n, bounds);
+    if (olo) {
+      const auto plain = keel::hierarchical_risk_parity(
+          x, {.linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy});
+      require(r.linkage.rightCols(2) == plain.linkage.rightCols(2));
+      require(r.linkage.leftCols(2).rowwise().minCoeff() == plain.linkage.col(0));
+      require(r.linkage.leftCols(2).rowwise().maxCoeff() == plain.linkage.col(1));
+    }
   });
   {
     // The out form into a result and a workspace kept across inputs (other shapes, failed
     // calls): it throws exactly when the plain form does and otherwise gives its bits.
     static keel::hierarchical_result<double> out;
     static keel::hierarchical_result<double>::workspace ws;
-    const keel::hrp_options o{.linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy};
+    const keel::hrp_options o{
+        .linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy, .optimal_leaf_ordering = olo};
     std::optional<keel::hierarchical_result<double>> plain;
     try {
       plain = keel::hierarchical_risk_parity(x, o);
@@ -141,8 +152,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               out.labels.empty());
   }
   guarded([&] {
-    const auto r = keel::hierarchical_equal_risk_contribution(
-        x, {.clusters = clusters, .linkage = method, .risk_measure = risk, .bounds = bounds, .missing = policy});
+    const auto r = keel::hierarchical_equal_risk_contribution(x, {.clusters = clusters,
+                                                                  .linkage = method,
+                                                                  .risk_measure = risk,
+                                                                  .bounds = bounds,
+                                                                  .missing = policy,
+                                                                  .optimal_leaf_ordering = olo});
     check(r, n, bounds);
     const std::ptrdiff_t k = *std::max_element(r.labels.begin(), r.labels.end()) + 1;
     require(clusters == 0 || k <= clusters);
@@ -161,10 +176,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     corr = (corr + corr.transpose()) / 2;
     corr.diagonal().setOnes();
   }
-  guarded([&] { check(keel::hierarchical_risk_parity(cov, corr, {.linkage = method, .bounds = bounds}), n, bounds); });
   guarded([&] {
-    check(keel::hierarchical_equal_risk_contribution(cov, corr,
-                                                     {.clusters = clusters, .linkage = method, .bounds = bounds}),
+    check(
+        keel::hierarchical_risk_parity(cov, corr, {.linkage = method, .bounds = bounds, .optimal_leaf_ordering = olo}),
+        n, bounds);
+  });
+  guarded([&] {
+    check(keel::hierarchical_equal_risk_contribution(
+              cov, corr, {.clusters = clusters, .linkage = method, .bounds = bounds, .optimal_leaf_ordering = olo}),
           n, bounds);
   });
   return 0;

@@ -31,10 +31,37 @@
 // members of their mean pairwise distance, and k = argmax_k (W_{k+1} + W_{k-1} - 2 W_k) over k = 2 .. K - 1 (the first
 // on a tie).
 //
+// Optimal leaf ordering (Bar-Joseph, Gifford and Jaakkola 2001; SciPy's optimal_leaf_ordering,
+// code from Veres's polo): each node's two children may be swapped, and among those 2^(N-1)
+// orders the one with the least sum of distances between adjacent leaves is sought. For
+// leaves u, w in different children of a node, C(u, w) = min over m, k of C(u, m) + d(m, k) +
+// C(k, w), m and k the inner ends of the two children's orders (C(u, u) = 0 for a leaf);
+// candidate pairs are visited in ascending C(u, m) and C(k, w) and cut off once C(u, m) + C(k,
+// w) + min d reaches the best (Bar-Joseph et al.'s pruning; O(N^3) time at worst, much less in
+// practice; O(N^2) memory: the square distances, C, and a byte or two indices per pair). keel
+// reproduces SciPy's choices exactly, which takes three of its details:
+//   - precision: C is stored in single precision; a candidate is (C + C) in float, plus the
+//     double distance, rounded to float; the pruning bound uses min d rounded to float. Equal
+//     float costs of different orders are then ties, decided as below, so double costs would
+//     choose differently; keel computes in float for optimal_leaf_ordering. (SciPy starts its
+//     minima at 2^30 where keel starts at infinity: the same result below costs of 2^30.)
+//   - ties: a node's best ends (u, w) are the first least C scanning u, then w, by position in
+//     the current leaf order; the candidates are visited in the order SciPy's (unstable)
+//     quicksort leaves them, reproduced, since with float rounding the visited set decides C.
+//   - swaps: SciPy fixes each node's children from that node's own best ends, and a parent
+//     only mirrors the node as a whole. That is not always the minimal order (scipy issue
+//     11227: the best order of a subtree need not be part of the best order of the tree);
+//     keel returns it as SciPy does, for the same order as skfolio. minimal_leaf_ordering
+//     back-tracks instead (the node's ends chosen by its parent, then its inner ends m, k
+//     recorded for that choice), in the distances' precision, and attains the minimum; the
+//     root keeps its children's order (the reverse of an order has the same sum).
+//
 // Refs: F. Murtagh, "A survey of recent advances in hierarchical clustering algorithms",
 // Computer J. 26 (1983) 354-359; D. Mullner, "Modern hierarchical, agglomerative clustering
 // algorithms", arXiv:1109.2378 (2011); J. C. Gower and G. J. S. Ross, "Minimum spanning trees
-// and single linkage cluster analysis", Appl. Stat. 18 (1969) 54-64; M. Lopez de Prado,
+// and single linkage cluster analysis", Appl. Stat. 18 (1969) 54-64; Z. Bar-Joseph, D. K. Gifford
+// and T. S. Jaakkola, "Fast optimal leaf ordering for hierarchical clustering", Bioinformatics
+// 17 (2001) S22-S29; M. Lopez de Prado,
 // "Building diversified portfolios that outperform out of sample", J. Portfolio Management 42
 // (2016) 59-69; T. Raffinot, "The hierarchical equal risk contribution portfolio", SSRN 3237540
 // (2018); M. Yue, J. Wang and Z. Wei, "Application of two-order difference to gap statistic",
@@ -47,6 +74,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -247,6 +275,247 @@ template <class Acc>
     stack.push_back(static_cast<std::ptrdiff_t>(z(node - n, 0)));
   }
   return order;
+}
+
+/// SciPy's _simultaneous_sort (taken there from scikit-learn): a quicksort of `size` values
+/// with their indices, median-of-three pivot moved to the end, Lomuto partition on `<`. Not
+/// stable; kept step for step because the order it leaves among equal values decides which
+/// candidates the pruned search of reorder_leaves visits, which through single-precision
+/// rounding can change a cost by a unit (a stable sort gave the same results on every test
+/// input: it takes ties in the costs and bridging distances rounded just so).
+template <class Cost>
+void scipy_quicksort(Cost* v, std::int32_t* idx, std::ptrdiff_t size) {
+  const auto swap = [&](std::ptrdiff_t a, std::ptrdiff_t b) {
+    std::swap(v[a], v[b]);
+    std::swap(idx[a], idx[b]);
+  };
+  for (;;) {  // the left part by recursion, the right part by this loop
+    if (size <= 1) return;
+    if (size == 2) {
+      if (v[0] > v[1]) swap(0, 1);
+      return;
+    }
+    if (size == 3) {
+      if (v[0] > v[1]) swap(0, 1);
+      if (v[1] > v[2]) {
+        swap(1, 2);
+        if (v[0] > v[1]) swap(0, 1);
+      }
+      return;
+    }
+    const std::ptrdiff_t last = size - 1, middle = size / 2;
+    if (v[0] > v[last]) swap(0, last);
+    if (v[last] > v[middle]) {
+      swap(last, middle);
+      if (v[0] > v[last]) swap(0, last);
+    }
+    const Cost pivot = v[last];
+    std::ptrdiff_t store = 0;
+    for (std::ptrdiff_t i = 0; i < last; ++i)
+      if (v[i] < pivot) swap(i, store++);
+    swap(store, last);
+    if (store > 1) scipy_quicksort(v, idx, store);
+    if (store + 2 >= size) return;
+    v += store + 1;
+    idx += store + 1;
+    size -= store + 1;
+  }
+}
+
+/// Bar-Joseph, Gifford and Jaakkola's dynamic programme over the tree of z (file comment,
+/// "Optimal leaf ordering"), in cost type Cost, and the z with children swapped that it
+/// selects: SciPy's per-node selection when Minimal is false, the back-tracked minimum when
+/// it is true. Works on the leaves renumbered by their position in leaf_order(z), where every
+/// node is a contiguous range [lo, hi) of positions, as SciPy's implementation does.
+template <class Cost, bool Minimal, class Acc>
+[[nodiscard]] linkage_matrix<Acc> reorder_leaves(const linkage_matrix<Acc>& z, const std::vector<Acc>& d) {
+  const std::ptrdiff_t n = z.rows() + 1;
+  if (n < 3) return z;  // one order up to reversal: nothing to choose
+  const std::vector<std::ptrdiff_t> order = leaf_order(z);
+  std::vector<std::ptrdiff_t> position(uz(n)), lo(uz(2 * n - 1)), hi(uz(2 * n - 1));
+  std::vector<std::ptrdiff_t> left(uz(n - 1)), right(uz(n - 1));
+  for (std::ptrdiff_t p = 0; p < n; ++p) {
+    position[uz(order[uz(p)])] = p;
+    lo[uz(p)] = p;
+    hi[uz(p)] = p + 1;
+  }
+  for (std::ptrdiff_t r = 0; r < n - 1; ++r) {
+    const auto relabel = [&](Acc c) {
+      const auto node = static_cast<std::ptrdiff_t>(c);
+      return node < n ? position[uz(node)] : node;
+    };
+    left[uz(r)] = relabel(z(r, 0));
+    right[uz(r)] = relabel(z(r, 1));
+    lo[uz(n + r)] = lo[uz(left[uz(r)])];
+    hi[uz(n + r)] = hi[uz(right[uz(r)])];
+  }
+  Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic> dist(n, n);
+  for (std::ptrdiff_t j = 0; j < n; ++j)
+    for (std::ptrdiff_t i = 0; i < n; ++i)
+      dist(i, j) = i == j ? Acc(0) : d[uz(condensed_index(n, order[uz(i)], order[uz(j)]))];
+  // cost(u, w), u and w in different children of a node: the least sum of adjacent distances
+  // over the orders of that node's leaves that start at u and end at w (symmetric; 0 on the
+  // diagonal, which is a one-leaf node's only order).
+  Eigen::Matrix<Cost, Eigen::Dynamic, Eigen::Dynamic> cost =
+      Eigen::Matrix<Cost, Eigen::Dynamic, Eigen::Dynamic>::Zero(n, n);
+  // Per (u, w): SciPy's variant keeps which children the minimum takes u and w from (bit 0:
+  // u from the left node's second child, bit 1: w from the right node's first child); the
+  // minimal variant keeps the inner ends m and k for the back-tracking.
+  std::vector<unsigned char> from(Minimal ? 0 : uz(n * n));
+  std::vector<std::int32_t> inner_m(Minimal ? uz(n * n) : 0), inner_k(Minimal ? uz(n * n) : 0);
+  std::vector<unsigned char> must_swap(uz(n - 1), 0);
+  std::vector<Cost> m_vals, k_vals;
+  std::vector<std::int32_t> m_idx, k_idx;
+  std::vector<std::ptrdiff_t> best_u(uz(n - 1)), best_w(uz(n - 1));
+  constexpr Cost none = std::numeric_limits<Cost>::infinity();
+  for (std::ptrdiff_t r = 0; r < n - 1; ++r) {
+    const std::ptrdiff_t vl = left[uz(r)], vr = right[uz(r)];
+    // The two ways each side can be laid out: the outer end (u or w) from one child, the
+    // inner end (m or k) from the other; a leaf has one way, itself at both ends.
+    std::ptrdiff_t u_of[2] = {vl, vl}, m_of[2] = {vl, vl}, w_of[2] = {vr, vr}, k_of[2] = {vr, vr};
+    const int ways_l = vl < n ? 1 : 2, ways_r = vr < n ? 1 : 2;
+    if (vl >= n) {
+      u_of[0] = m_of[1] = left[uz(vl - n)];
+      u_of[1] = m_of[0] = right[uz(vl - n)];
+    }
+    if (vr >= n) {
+      w_of[0] = k_of[1] = right[uz(vr - n)];
+      w_of[1] = k_of[0] = left[uz(vr - n)];
+    }
+    for (int sl = 0; sl < ways_l; ++sl) {
+      for (int sr = 0; sr < ways_r; ++sr) {
+        const std::ptrdiff_t u0 = lo[uz(u_of[sl])], u1 = hi[uz(u_of[sl])], m0 = lo[uz(m_of[sl])], m1 = hi[uz(m_of[sl])],
+                             w0 = lo[uz(w_of[sr])], w1 = hi[uz(w_of[sr])], k0 = lo[uz(k_of[sr])], k1 = hi[uz(k_of[sr])];
+        const std::ptrdiff_t nm = m1 - m0, nk = k1 - k0;
+        // A lower bound of the bridging distance d(m, k), for pruning (SciPy's single-
+        // precision copy of the minimum: a float rounded up can prune a candidate whose
+        // float sum would have been one unit lower, and that is kept).
+        Acc least = std::numeric_limits<Acc>::infinity();
+        for (std::ptrdiff_t k = k0; k < k1; ++k)
+          for (std::ptrdiff_t m = m0; m < m1; ++m) least = std::min(least, dist(m, k));
+        const auto bridge = static_cast<Cost>(least);
+        // cost(k, w) sorted over k, once per w (SciPy sorts again for every u: the same order).
+        k_vals.resize(uz((w1 - w0) * nk));
+        k_idx.resize(k_vals.size());
+        for (std::ptrdiff_t w = w0; w < w1; ++w) {
+          Cost* kv = k_vals.data() + (w - w0) * nk;
+          std::int32_t* ki = k_idx.data() + (w - w0) * nk;
+          for (std::ptrdiff_t k = k0; k < k1; ++k) {
+            kv[k - k0] = cost(k, w);
+            ki[k - k0] = static_cast<std::int32_t>(k);
+          }
+          scipy_quicksort(kv, ki, nk);
+        }
+        m_vals.resize(uz(nm));
+        m_idx.resize(uz(nm));
+        for (std::ptrdiff_t u = u0; u < u1; ++u) {
+          for (std::ptrdiff_t m = m0; m < m1; ++m) {
+            m_vals[uz(m - m0)] = cost(m, u);
+            m_idx[uz(m - m0)] = static_cast<std::int32_t>(m);
+          }
+          scipy_quicksort(m_vals.data(), m_idx.data(), nm);
+          for (std::ptrdiff_t w = w0; w < w1; ++w) {
+            const Cost* kv = k_vals.data() + (w - w0) * nk;
+            const std::int32_t* ki = k_idx.data() + (w - w0) * nk;
+            Cost best = none;
+            std::int32_t bm = m_idx[0], bk = ki[0];
+            // Both lists ascend, so once the bound reaches the best no later k (inner loop),
+            // nor any later m with the first k (outer loop), can do better. The sums are in
+            // Cost as SciPy's: (cost + cost) in Cost, + the distance in Acc, rounded to Cost.
+            for (std::ptrdiff_t a = 0; a < nm; ++a) {
+              const Cost um = m_vals[uz(a)];
+              if (static_cast<Cost>(static_cast<Cost>(um + kv[0]) + bridge) >= best) break;
+              for (std::ptrdiff_t b = 0; b < nk; ++b) {
+                const auto ends = static_cast<Cost>(um + kv[b]);
+                if (static_cast<Cost>(ends + bridge) >= best) break;
+                const auto total = static_cast<Cost>(static_cast<Acc>(ends) + dist(m_idx[uz(a)], ki[b]));
+                if (total < best) {
+                  best = total;
+                  bm = m_idx[uz(a)];
+                  bk = ki[b];
+                }
+              }
+            }
+            cost(u, w) = cost(w, u) = best;
+            if constexpr (Minimal) {
+              inner_m[uz(u * n + w)] = bm;
+              inner_k[uz(u * n + w)] = bk;
+            } else {
+              from[uz(u * n + w)] = static_cast<unsigned char>(sl | (sr << 1));
+            }
+          }
+        }
+      }
+    }
+    // The node's best ends: the first least cost, u then w ascending (SciPy's scan).
+    Cost best = none;
+    std::ptrdiff_t bu = lo[uz(vl)], bw = lo[uz(vr)];
+    for (std::ptrdiff_t u = lo[uz(vl)]; u < hi[uz(vl)]; ++u)
+      for (std::ptrdiff_t w = lo[uz(vr)]; w < hi[uz(vr)]; ++w)
+        if (cost(u, w) < best) {
+          best = cost(u, w);
+          bu = u;
+          bw = w;
+        }
+    best_u[uz(r)] = bu;
+    best_w[uz(r)] = bw;
+    if constexpr (!Minimal) {  // SciPy fixes the children's layouts from this node's own best
+      const unsigned char f = from[uz(bu * n + bw)];
+      if (vl >= n) must_swap[uz(vl - n)] = f & 1U;
+      if (vr >= n) must_swap[uz(vr - n)] = (f >> 1) & 1U;
+    }
+  }
+  std::vector<unsigned char> swapped(uz(n - 1), 0);
+  if constexpr (Minimal) {
+    // From the root's best ends down: a node laid out from leaf `first` to leaf `last` is
+    // swapped when `first` lies in its second child; its children then run u..m and k..w.
+    struct span_task {
+      std::ptrdiff_t node, first, last;
+    };
+    std::vector<span_task> stack{{2 * n - 2, best_u[uz(n - 2)], best_w[uz(n - 2)]}};
+    while (!stack.empty()) {
+      const span_task t = stack.back();
+      stack.pop_back();
+      if (t.node < n) continue;
+      const std::ptrdiff_t r = t.node - n, vl = left[uz(r)];
+      const bool flip = !(t.first >= lo[uz(vl)] && t.first < hi[uz(vl)]);
+      const std::ptrdiff_t u = flip ? t.last : t.first, w = flip ? t.first : t.last;
+      const std::ptrdiff_t m = inner_m[uz(u * n + w)], k = inner_k[uz(u * n + w)];
+      swapped[uz(r)] = flip ? 1 : 0;
+      stack.push_back({vl, flip ? m : u, flip ? u : m});
+      stack.push_back({right[uz(r)], flip ? w : k, flip ? k : w});
+    }
+  } else {
+    // SciPy mirrors the subtree of each node marked: a row is swapped when an odd number of
+    // its ancestors (itself included) are marked. Parents follow their children in z.
+    for (std::ptrdiff_t r = n - 2; r >= 0; --r) {
+      swapped[uz(r)] ^= must_swap[uz(r)];
+      for (const std::ptrdiff_t c : {left[uz(r)], right[uz(r)]})
+        if (c >= n) swapped[uz(c - n)] = swapped[uz(r)];
+    }
+  }
+  linkage_matrix<Acc> out = z;
+  for (std::ptrdiff_t r = 0; r < n - 1; ++r)
+    if (swapped[uz(r)] != 0) std::swap(out(r, 0), out(r, 1));
+  return out;
+}
+
+/// scipy.cluster.hierarchy.optimal_leaf_ordering(Z, y) (SciPy 1.10; Bar-Joseph, Gifford and
+/// Jaakkola 2001): z (from hierarchical_linkage on the condensed distances d, n (n - 1) / 2
+/// of them, finite and >= 0) with children swapped, SciPy's swaps bit for bit, its costs in
+/// single precision as there (file comment, "Optimal leaf ordering"). SciPy's result is not
+/// always the minimal order (scipy issue 11227); minimal_leaf_ordering is.
+template <class Acc>
+[[nodiscard]] linkage_matrix<Acc> optimal_leaf_ordering(const linkage_matrix<Acc>& z, const std::vector<Acc>& d) {
+  return reorder_leaves<float, false>(z, d);
+}
+
+/// z with children swapped so that leaf_order of the result has the least sum of adjacent
+/// distances d among the 2^(N-1) orders the tree allows (ties: file comment); the same
+/// programme as optimal_leaf_ordering, in Acc, with the choice back-tracked from the root.
+template <class Acc>
+[[nodiscard]] linkage_matrix<Acc> minimal_leaf_ordering(const linkage_matrix<Acc>& z, const std::vector<Acc>& d) {
+  return reorder_leaves<Acc, true>(z, d);
 }
 
 /// Flat clusters after applying `merges` rows of z (rows[0 .. merges), or rows 0 .. merges - 1
@@ -548,6 +817,10 @@ KEEL_EXTERN_TEMPLATE(linkage_matrix<double> hierarchical_linkage<double>(const s
                                                                          merge_rule))
 KEEL_EXTERN_TEMPLATE(linkage_matrix<long double> hierarchical_linkage<long double>(const std::vector<long double>&,
                                                                                    std::ptrdiff_t, merge_rule))
+KEEL_EXTERN_TEMPLATE(linkage_matrix<double> optimal_leaf_ordering<double>(const linkage_matrix<double>&,
+                                                                          const std::vector<double>&))
+KEEL_EXTERN_TEMPLATE(linkage_matrix<long double> optimal_leaf_ordering<long double>(const linkage_matrix<long double>&,
+                                                                                    const std::vector<long double>&))
 KEEL_EXTERN_TEMPLATE(void hrp_bisection<double>(const cluster_risk<double>&, const std::vector<std::ptrdiff_t>&,
                                                 const Eigen::VectorXd&, const Eigen::VectorXd&, Eigen::VectorXd&))
 KEEL_EXTERN_TEMPLATE(void herc_weights<double>(const cluster_risk<double>&, const linkage_matrix<double>&,
