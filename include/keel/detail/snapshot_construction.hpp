@@ -8,12 +8,14 @@
 #include <cstddef>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
 
 #include <keel/construction.hpp>
 #include <keel/covariance.hpp>
+#include <keel/detail/cvar.hpp>
 #include <keel/detail/snapshot_pipeline.hpp>
 #include <keel/error.hpp>
 #include <keel/markowitz.hpp>
@@ -46,13 +48,50 @@ void describe_alternative(const lazy_t<L, book>& b, const Eigen::MatrixXd& panel
   a.turnover = (a.weights - b.weights).cwiseAbs().sum();
 }
 
+/// The number of points of the construction section's mean-CVaR frontier.
+inline constexpr int cvar_frontier_points = 11;
+
+/// The mean-CVaR frontier of the construction section (long-only, fully invested, 95%, the
+/// window's returns as scenarios and its means as mu), and each row's CVaR in the frontier's
+/// convention (cvar_95_lp). A keel::error leaves the frontier empty with its reason.
+template <class L = void>
+void cvar_frontier(const lazy_t<L, book>& b, const Eigen::MatrixXd& panel, double periods, snapshot_construction& c) {
+  const cvar_options options{.confidence = 0.95};
+  try {
+    // The model efficient_cvar_return builds from the same panel, so that cvar_of gives each
+    // row the CVaR the LP would report for its weights (historical_cvar's rule is another).
+    const auto model = make_cvar_model<double>("min_cvar", panel, options.confidence, options.constraints);
+    for (auto& a : c.portfolios)
+      if (a.reason.empty()) a.cvar_95_lp = cvar_of(model, a.weights).cvar;
+    const double low = b.means.dot(min_cvar(panel, options).portfolio.weights);
+    const double high = b.means.maxCoeff();  // long-only, fully invested: all in the best asset
+    const int points = high - low > 0 ? cvar_frontier_points : 1;
+    const double step = points > 1 ? (high - low) / (points - 1) : 0;
+    for (int k = 0; k < points; ++k) {
+      // The last target is high itself: low + 10 steps may round above what is attainable.
+      const double target = k > 0 && k == points - 1 ? high : low + step * k;
+      const auto r = efficient_cvar_return(b.means, panel, target, options);
+      snapshot_cvar_point p;
+      p.weights = r.portfolio.weights;
+      p.expected_return = p.weights.dot(b.means) * periods;
+      p.cvar_95 = r.cvar;
+      p.volatility = static_cast<double>(portfolio_volatility(p.weights, b.covariance)) * std::sqrt(periods);
+      c.cvar_frontier.push_back(std::move(p));
+    }
+  } catch (const keel::error& e) {
+    c.cvar_frontier.clear();
+    c.cvar_frontier_reason = e.what();
+  }
+}
+
 /// The construction section: the current book, then the long-only, fully invested minimum-
 /// variance, maximum-Sharpe (rf 0, the window's mean returns), equal-risk-contribution,
 /// hierarchical-risk-parity and maximum-diversification portfolios of the held assets, each
 /// from the window's sample covariance (as the rest of the snapshot); HRP from that covariance
 /// and its correlation (the numbers its returns form would recompute), single linkage. An optimiser that has
 /// no answer for this book (a singular covariance, no asset with a positive mean for max Sharpe) gives a row with its
-/// reason and no figures, rather than failing the snapshot.
+/// reason and no figures, rather than failing the snapshot. Then the mean-CVaR frontier
+/// (cvar_frontier), whose failure leaves its reason and never fails the snapshot either.
 template <class L = void>
 void construction_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u, snapshot_construction& c) {
   const double periods = u.periods_per_year;
@@ -81,6 +120,7 @@ void construction_section(const lazy_t<L, book>& b, const lazy_t<L, snapshot_uni
       [&] { return Eigen::VectorXd(hierarchical_risk_parity(cov, correlation(cov)).weights); });
   add("maximum diversification",
       [&] { return Eigen::VectorXd(max_diversification(cov, weight_bounds::long_only()).weights); });
+  cvar_frontier(b, panel, periods, c);
 }
 
 }  // namespace keel::detail::snap
