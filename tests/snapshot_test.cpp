@@ -701,6 +701,29 @@ TEST_CASE("risk_snapshot: an optimiser with no answer for the book gives its rea
   check_cvar_frontier(s, ref, o);  // every mean negative: the frontier still exists
 }
 
+TEST_CASE("risk_snapshot: one asset's mean-CVaR frontier is one point, the asset itself", "[snapshot]") {
+  // min_cvar's return is then the largest mean: the documented single point.
+  const auto p = dow_prices();
+  auto o = dow_options();
+  o.mc_paths = 1000;
+  const std::vector<keel::holding> h = {{"IBM", 100, "IT"}};
+  const auto s = keel::risk_snapshot(h, p, o);
+  const auto& c = s.construction;
+  REQUIRE(c.cvar_frontier_reason.empty());
+  REQUIRE(c.cvar_frontier.size() == 1);
+  const auto& point = c.cvar_frontier[0];
+  REQUIRE(point.weights.size() == 1);
+  CHECK(point.weights(0) == 1);
+  const auto& current = c.portfolios.at(0);
+  CHECK(current.name == "current");
+  CHECK(point.cvar_95 == current.cvar_95_lp);
+  CHECK(point.expected_return == current.expected_return);
+  CHECK(close(point.volatility, current.volatility, 1e-15));
+  const auto ref = recompute(p, h, o.market, o.window);
+  std::vector<ld> r(ref.assets[0].begin(), ref.assets[0].end());
+  CHECK(close(point.cvar_95, static_cast<double>(tail_cvar(r)), 1e-11));
+}
+
 TEST_CASE("risk_snapshot: progress reports sections in order up to 1", "[snapshot]") {
   const auto p = dow_prices();
   auto o = dow_options();
