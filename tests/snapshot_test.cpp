@@ -724,6 +724,47 @@ TEST_CASE("risk_snapshot: one asset's mean-CVaR frontier is one point, the asset
   CHECK(close(point.cvar_95, static_cast<double>(tail_cvar(r)), 1e-11));
 }
 
+TEST_CASE("risk_snapshot: no mean-CVaR frontier beyond 100 positions, its reason instead", "[snapshot]") {
+  // 101 assets on a one-factor path: every row keeps its LP-convention CVaR.
+  keel::price_table t;
+  const std::ptrdiff_t days = 151, assets = 101;
+  std::chrono::sys_days d =
+      std::chrono::year_month_day{std::chrono::year{2024}, std::chrono::January, std::chrono::day{1}};
+  std::vector<keel::holding> h;
+  for (std::ptrdiff_t j = 0; j < assets; ++j) {
+    t.symbols.push_back("A" + std::to_string(j));
+    h.push_back({t.symbols.back(), 10.0 + static_cast<double>(j % 7), "X"});
+  }
+  t.symbols.push_back("MKT");
+  t.prices.resize(days, assets + 1);
+  for (std::ptrdiff_t k = 0; k < days; ++k, d += std::chrono::days{1}) {
+    t.dates.emplace_back(d);
+    const double x = static_cast<double>(k);
+    t.prices(k, assets) = 100 * std::exp(0.01 * std::sin(0.7 * x));
+    for (std::ptrdiff_t j = 0; j < assets; ++j) {
+      const double y = static_cast<double>(j);
+      t.prices(k, j) = (50 + y) * std::exp(0.0005 * x + (0.5 + 0.01 * y) * 0.01 * std::sin(0.7 * x) +
+                                           0.01 * std::sin(1.3 * x * (1 + 0.1 * y) + y));
+    }
+  }
+  keel::snapshot_options o{.market = "MKT", .window = 150};
+  o.mc_paths = 1000;
+  o.frontier_points = 0;
+  const auto s = keel::risk_snapshot(h, t, o);
+  CHECK(s.construction.cvar_frontier.empty());
+  CHECK_THAT(s.construction.cvar_frontier_reason, Contains("not computed for 101 positions (at most 100"));
+  const auto ref = recompute(t, h, o.market, o.window);
+  for (const auto& a : s.construction.portfolios) {
+    INFO(a.name);
+    if (!a.reason.empty()) continue;
+    std::vector<ld> r(ref.portfolio.size(), 0);
+    for (std::size_t u = 0; u < r.size(); ++u)
+      for (std::size_t i = 0; i < ref.assets.size(); ++i)
+        r[u] += static_cast<ld>(a.weights(static_cast<Eigen::Index>(i))) * ref.assets[i][u];
+    CHECK(close(a.cvar_95_lp, static_cast<double>(tail_cvar(r)), 1e-11));
+  }
+}
+
 TEST_CASE("risk_snapshot: progress reports sections in order up to 1", "[snapshot]") {
   const auto p = dow_prices();
   auto o = dow_options();

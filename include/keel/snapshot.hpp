@@ -53,7 +53,8 @@
 //     turnover sum |w - w_current| to reach it. An optimiser with no answer for the book (a
 //     singular covariance; no asset with a positive mean, for max Sharpe) gives its reason.
 //     Beside them, the mean-CVaR frontier (efficient_cvar_return, 95%, the window's returns as
-//     scenarios) from min_cvar's return to the largest mean return, in 11 points; its CVaR is
+//     scenarios) from min_cvar's return to the largest mean return, in 11 points (up to 100
+//     positions; beyond, its reason says it was not computed); its CVaR is
 //     min_cvar's (Rockafellar and Uryasev's exact discrete CVaR), not historical_cvar's, and
 //     each row also gives its CVaR in that convention (cvar_95_lp).
 //   - The summary numbers of risk_snapshot come from summarize_risk's code path (bit for bit).
@@ -351,8 +352,7 @@ struct snapshot_alternative {
   double cvar_95 = 0;          ///< historical_cvar of R w over the window, 95%, 1 period (a fraction)
   /// The CVaR 95% (1 period) of R w in min_cvar's convention, the cvar_frontier's (see
   /// snapshot_cvar_point::cvar_95), so the row can be set against that frontier; it differs
-  /// from cvar_95 unless 0.05 T is a whole number. 0 when min_cvar rejects the window's
-  /// returns as scenarios (cvar_frontier_reason then says why).
+  /// from cvar_95 unless 0.05 T is a whole number.
   double cvar_95_lp = 0;
   double max_drawdown = 0;           ///< max_drawdown(R w).depth over the window
   double diversification_ratio = 0;  ///< sum |w_i| sigma_i / sigma_p
@@ -384,9 +384,10 @@ struct snapshot_construction {
   /// The long-only, fully invested mean-CVaR frontier (95%, the window's returns as equally
   /// likely scenarios, its mean returns as mu): 11 points with targets evenly spaced from
   /// min_cvar's return to the largest mean return, by increasing return (one point when the
-  /// two are equal); empty when cvar_frontier_reason is set.
+  /// two are equal); empty when cvar_frontier_reason is set: the optimiser's error, or more
+  /// than 100 positions (its linear programs grow as N^2: about 4 s each at N = 1,000).
   std::vector<snapshot_cvar_point> cvar_frontier;
-  std::string cvar_frontier_reason;  ///< empty, or the optimiser's error message when there is no frontier
+  std::string cvar_frontier_reason;  ///< empty, or why there is no frontier (see cvar_frontier)
 };
 
 /// Chart series for the HTML page.

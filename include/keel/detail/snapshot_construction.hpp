@@ -51,18 +51,31 @@ void describe_alternative(const lazy_t<L, book>& b, const Eigen::MatrixXd& panel
 /// The number of points of the construction section's mean-CVaR frontier.
 inline constexpr int cvar_frontier_points = 11;
 
+/// The most positions the mean-CVaR frontier is computed for: each of its dozen LPs costs
+/// about (N + 1)^2 per simplex pivot and a pass over the T x N panel now and then (min_cvar
+/// over 2,520 days measured at about 40 ms for N = 100 and 4 s for N = 1,000, the size of
+/// snapshot_bench's book, whose whole snapshot takes about 0.2 s).
+inline constexpr Eigen::Index cvar_frontier_max_positions = 100;
+
 /// The mean-CVaR frontier of the construction section (long-only, fully invested, 95%, the
 /// window's returns as scenarios and its means as mu), and each row's CVaR in the frontier's
-/// convention (cvar_95_lp). A keel::error leaves the frontier empty with its reason.
+/// convention (cvar_95_lp). A keel::error, or more than cvar_frontier_max_positions
+/// positions, leaves the frontier empty with its reason.
 template <class L = void>
 void cvar_frontier(const lazy_t<L, book>& b, const Eigen::MatrixXd& panel, double periods, snapshot_construction& c) {
   const cvar_options options{.confidence = 0.95};
+  // The figure cvar_result::cvar gives for these weights (detail/cvar.hpp's own tail and
+  // formula); historical_cvar's rule is another.
+  const double tail = cvar_tail<double>(options.confidence, panel.rows());
+  for (auto& a : c.portfolios)
+    if (a.reason.empty()) a.cvar_95_lp = cvar_of_losses<double>(-(panel * a.weights), tail).cvar;
+  if (panel.cols() > cvar_frontier_max_positions) {
+    c.cvar_frontier_reason = "risk_snapshot: the mean-CVaR frontier is not computed for " +
+                             std::to_string(panel.cols()) + " positions (at most " +
+                             std::to_string(cvar_frontier_max_positions) + ": its linear programs grow as N^2)";
+    return;
+  }
   try {
-    // The model efficient_cvar_return builds from the same panel, so that cvar_of gives each
-    // row the CVaR the LP would report for its weights (historical_cvar's rule is another).
-    const auto model = make_cvar_model<double>("min_cvar", panel, options.confidence, options.constraints);
-    for (auto& a : c.portfolios)
-      if (a.reason.empty()) a.cvar_95_lp = cvar_of(model, a.weights).cvar;
     const double low = b.means.dot(min_cvar(panel, options).portfolio.weights);
     const double high = b.means.maxCoeff();  // long-only, fully invested: all in the best asset
     const int points = high - low > 0 ? cvar_frontier_points : 1;
