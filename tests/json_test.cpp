@@ -2,9 +2,10 @@
 // Tests of keel/json.hpp (the JSON add-on, keel::json): the documents of a hand-filled snapshot
 // byte for byte against tests/data/json_sample.json and json_sample_summary.jsonl, which the
 // examples' serialiser (examples/support/snapshot_json.hpp, which keel/json.hpp replaced) wrote
-// for the same snapshot, so keel-report --json and keel-batch write what they wrote before;
+// for the same snapshot (plus the fields added since, support/json_sample.hpp lists them), so
+// keel-report --json and keel-batch write what they wrote before;
 // nlohmann's conversion hooks for ordered_json and json; the schema version and the enumerations'
-// names; numbers that are not finite; strings that are not UTF-8.
+// names; numbers that are not finite; a mean-CVaR frontier's reason; strings that are not UTF-8.
 
 #include <cmath>
 #include <filesystem>
@@ -107,6 +108,15 @@ TEST_CASE("to_json: the schema version, the enumerations' words and the conventi
   keel::snapshot none = s;
   none.var.backtest.reset();
   CHECK(keel::to_json(none).at("var").at("backtest").is_null());
+  // No mean-CVaR frontier: its reason, and no points (the sample has points and no reason).
+  CHECK(doc.at("cvar_frontier").at("reason").is_null());
+  CHECK(doc.at("cvar_frontier").at("points").size() == 3);
+  none.construction.cvar_frontier.clear();
+  none.construction.cvar_frontier_reason = "min_cvar: returns has no assets (0 columns)";
+  const auto frontier = keel::to_json(none).at("cvar_frontier");
+  CHECK(frontier.at("reason") == "min_cvar: returns has no assets (0 columns)");
+  CHECK(frontier.at("points") == nlohmann::ordered_json::array());
+  CHECK(frontier.at("confidence") == 0.95);
 }
 
 TEST_CASE("to_json: a name that is not UTF-8 makes dump() throw unless it replaces", "[json]") {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -23,6 +24,7 @@
 #include <Eigen/Dense>
 #include <boost/math/distributions/normal.hpp>
 #include <catch2/catch.hpp>
+#include <keel/construction.hpp>
 #include <keel/csv.hpp>
 #include <keel/snapshot.hpp>
 
@@ -210,6 +212,116 @@ void check_construction(const keel::snapshot& s, const reference& ref, const kee
   }
 }
 
+/// Rockafellar and Uryasev's exact discrete CVaR of the losses -r (min_cvar's convention),
+/// written out: with tail m = 0.05 T (a whole number when within 1e-9 of one, as the
+/// library rounds it), the floor(m) largest losses and the fraction m - floor(m) of the next,
+/// over m; long double throughout.
+ld tail_cvar(const std::vector<ld>& r) {
+  std::vector<ld> loss;
+  for (ld x : r) loss.push_back(-x);
+  std::sort(loss.begin(), loss.end(), std::greater<>());
+  ld m = static_cast<ld>(loss.size()) / 20;
+  if (std::fabs(m - std::round(m)) < 1e-9L) m = std::round(m);
+  const auto k = static_cast<std::size_t>(std::floor(m));
+  ld sum = 0;
+  for (std::size_t u = 0; u < k; ++u) sum += loss[u];
+  if (k < loss.size()) sum += (m - static_cast<ld>(k)) * loss[k];
+  return sum / m;
+}
+
+/// Section 10's mean-CVaR frontier: every point recomputed from its weights with the reference
+/// returns, its shape (returns increasing, CVaR non-decreasing and convex in the return), and
+/// its optimality against the construction rows (each row's CVaR in the same convention,
+/// cvar_95_lp, recomputed too).
+void check_cvar_frontier(const keel::snapshot& s, const reference& ref, const keel::snapshot_options& o) {
+  const auto n = ref.assets.size();
+  const auto t = ref.portfolio.size();
+  const ld periods = o.periods_per_year;
+  const auto& c = s.construction;
+  INFO(c.cvar_frontier_reason);
+  REQUIRE(c.cvar_frontier_reason.empty());
+  // 11 points; fewer (one) only when min_cvar's return is the largest mean, not so here.
+  REQUIRE(c.cvar_frontier.size() == 11);
+  std::vector<std::vector<ld>> cov(n, std::vector<ld>(n));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < n; ++k) cov[i][k] = cov_ld(ref.assets[i], ref.assets[k]);
+  const auto returns_of = [&](const Eigen::VectorXd& w) {
+    std::vector<ld> r(t, 0);
+    for (std::size_t u = 0; u < t; ++u)
+      for (std::size_t i = 0; i < n; ++i) r[u] += static_cast<ld>(w(static_cast<Eigen::Index>(i))) * ref.assets[i][u];
+    return r;
+  };
+  ld best_mean = -std::numeric_limits<ld>::infinity();
+  for (std::size_t i = 0; i < n; ++i) best_mean = std::max(best_mean, mean_ld(ref.assets[i]));
+  for (const auto& p : c.cvar_frontier) {
+    INFO("frontier point at return " << p.expected_return);
+    REQUIRE(p.weights.size() == static_cast<Eigen::Index>(n));
+    ld sum = 0, mean = 0, variance = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto w = static_cast<ld>(p.weights(static_cast<Eigen::Index>(i)));
+      CHECK(w >= -1e-12L);
+      sum += w;
+      mean += w * mean_ld(ref.assets[i]);
+      for (std::size_t k = 0; k < n; ++k)
+        variance += w * cov[i][k] * static_cast<ld>(p.weights(static_cast<Eigen::Index>(k)));
+    }
+    CHECK(std::fabs(static_cast<double>(sum) - 1) <= 1e-12);
+    CHECK(close(p.expected_return, static_cast<double>(mean * periods), 1e-11));
+    CHECK(close(p.volatility, static_cast<double>(std::sqrt(variance * periods)), 1e-11));
+    const ld cvar = tail_cvar(returns_of(p.weights));
+    CHECK(std::fabs(p.cvar_95 - static_cast<double>(cvar)) <= 1e-11 * std::fabs(static_cast<double>(cvar)));
+  }
+  // The ends: min_cvar's least CVaR, and the largest mean (all in the best asset).
+  const auto& first = c.cvar_frontier.front();
+  const auto& last = c.cvar_frontier.back();
+  Eigen::MatrixXd panel(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(n));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t u = 0; u < t; ++u)
+      panel(static_cast<Eigen::Index>(u), static_cast<Eigen::Index>(i)) = ref.assets[i][u];
+  const auto least = keel::min_cvar(panel, {.confidence = 0.95});
+  CHECK(close(first.cvar_95, least.cvar, 1e-12));
+  CHECK(close(last.expected_return, static_cast<double>(best_mean * periods), 1e-11));
+  // The targets are evenly spaced from min_cvar's return to the best mean, and each point
+  // earns its target (the least CVaR rises strictly past min_cvar's return on these data, so
+  // no point earns more than it must; the LP gives each target to rounding).
+  ld low = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    low += static_cast<ld>(least.portfolio.weights(static_cast<Eigen::Index>(i))) * mean_ld(ref.assets[i]);
+  for (std::size_t k = 0; k < c.cvar_frontier.size(); ++k) {
+    const ld target = low + (best_mean - low) * static_cast<ld>(k) / 10;
+    CHECK(close(c.cvar_frontier[k].expected_return, static_cast<double>(target * periods), 1e-9));
+  }
+  // Shape: returns strictly increasing, CVaR non-decreasing, and convex in the return (the
+  // slopes between neighbouring points non-decreasing: the true frontier is convex).
+  for (std::size_t k = 1; k < c.cvar_frontier.size(); ++k) {
+    const auto& a = c.cvar_frontier[k - 1];
+    const auto& b = c.cvar_frontier[k];
+    INFO("frontier points " << k - 1 << " and " << k);
+    CHECK(b.expected_return > a.expected_return);
+    CHECK(b.cvar_95 >= a.cvar_95);
+    if (k + 1 < c.cvar_frontier.size()) {
+      const auto& d = c.cvar_frontier[k + 1];
+      const double left = (b.cvar_95 - a.cvar_95) / (b.expected_return - a.expected_return);
+      const double right = (d.cvar_95 - b.cvar_95) / (d.expected_return - b.expected_return);
+      CHECK(right - left >= -1e-12);
+    }
+  }
+  // The rows: cvar_95_lp is the same convention's CVaR of each row's returns; no long-only
+  // row does better than the frontier: a row earning at least a point's return has at least
+  // its CVaR (the point is the least CVaR at that return or more), and every row at least the
+  // minimum CVaR.
+  for (const auto& a : c.portfolios) {
+    INFO(a.name);
+    if (!a.reason.empty()) continue;
+    const ld cvar = tail_cvar(returns_of(a.weights));
+    CHECK(std::fabs(a.cvar_95_lp - static_cast<double>(cvar)) <= 1e-11 * std::fabs(static_cast<double>(cvar)));
+    if (!(a.weights.array() >= 0).all()) continue;
+    CHECK(a.cvar_95_lp >= first.cvar_95 - 1e-12);
+    for (const auto& p : c.cvar_frontier)
+      if (a.expected_return >= p.expected_return) CHECK(a.cvar_95_lp >= p.cvar_95 - 1e-12);
+  }
+}
+
 /// The checks every data set gets: each section against direct calls and independent sums.
 void check_snapshot(const keel::snapshot& s, const keel::price_table& p, const std::vector<keel::holding>& h,
                     const keel::snapshot_options& o) {
@@ -330,6 +442,7 @@ void check_snapshot(const keel::snapshot& s, const keel::price_table& p, const s
   CHECK(s.charts.rolling_beta.size() == s.charts.beta_dates.size());
   CHECK(s.charts.rolling_volatility.size() == s.charts.volatility_dates.size());
   check_construction(s, ref, o);
+  check_cvar_frontier(s, ref, o);
 }
 
 }  // namespace
@@ -585,6 +698,71 @@ TEST_CASE("risk_snapshot: an optimiser with no answer for the book gives its rea
     if (a.name != "maximum Sharpe") CHECK(a.reason.empty());
   const auto ref = recompute(t, h, o.market, o.window);
   check_construction(s, ref, o);
+  check_cvar_frontier(s, ref, o);  // every mean negative: the frontier still exists
+}
+
+TEST_CASE("risk_snapshot: one asset's mean-CVaR frontier is one point, the asset itself", "[snapshot]") {
+  // min_cvar's return is then the largest mean: the documented single point.
+  const auto p = dow_prices();
+  auto o = dow_options();
+  o.mc_paths = 1000;
+  const std::vector<keel::holding> h = {{"IBM", 100, "IT"}};
+  const auto s = keel::risk_snapshot(h, p, o);
+  const auto& c = s.construction;
+  REQUIRE(c.cvar_frontier_reason.empty());
+  REQUIRE(c.cvar_frontier.size() == 1);
+  const auto& point = c.cvar_frontier[0];
+  REQUIRE(point.weights.size() == 1);
+  CHECK(point.weights(0) == 1);
+  const auto& current = c.portfolios.at(0);
+  CHECK(current.name == "current");
+  CHECK(point.cvar_95 == current.cvar_95_lp);
+  CHECK(point.expected_return == current.expected_return);
+  CHECK(close(point.volatility, current.volatility, 1e-15));
+  const auto ref = recompute(p, h, o.market, o.window);
+  std::vector<ld> r(ref.assets[0].begin(), ref.assets[0].end());
+  CHECK(close(point.cvar_95, static_cast<double>(tail_cvar(r)), 1e-11));
+}
+
+TEST_CASE("risk_snapshot: no mean-CVaR frontier beyond 100 positions, its reason instead", "[snapshot]") {
+  // 101 assets on a one-factor path: every row keeps its LP-convention CVaR.
+  keel::price_table t;
+  const std::ptrdiff_t days = 151, assets = 101;
+  std::chrono::sys_days d =
+      std::chrono::year_month_day{std::chrono::year{2024}, std::chrono::January, std::chrono::day{1}};
+  std::vector<keel::holding> h;
+  for (std::ptrdiff_t j = 0; j < assets; ++j) {
+    t.symbols.push_back("A" + std::to_string(j));
+    h.push_back({t.symbols.back(), 10.0 + static_cast<double>(j % 7), "X"});
+  }
+  t.symbols.push_back("MKT");
+  t.prices.resize(days, assets + 1);
+  for (std::ptrdiff_t k = 0; k < days; ++k, d += std::chrono::days{1}) {
+    t.dates.emplace_back(d);
+    const double x = static_cast<double>(k);
+    t.prices(k, assets) = 100 * std::exp(0.01 * std::sin(0.7 * x));
+    for (std::ptrdiff_t j = 0; j < assets; ++j) {
+      const double y = static_cast<double>(j);
+      t.prices(k, j) = (50 + y) * std::exp(0.0005 * x + (0.5 + 0.01 * y) * 0.01 * std::sin(0.7 * x) +
+                                           0.01 * std::sin(1.3 * x * (1 + 0.1 * y) + y));
+    }
+  }
+  keel::snapshot_options o{.market = "MKT", .window = 150};
+  o.mc_paths = 1000;
+  o.frontier_points = 0;
+  const auto s = keel::risk_snapshot(h, t, o);
+  CHECK(s.construction.cvar_frontier.empty());
+  CHECK_THAT(s.construction.cvar_frontier_reason, Contains("not computed for 101 positions (at most 100"));
+  const auto ref = recompute(t, h, o.market, o.window);
+  for (const auto& a : s.construction.portfolios) {
+    INFO(a.name);
+    if (!a.reason.empty()) continue;
+    std::vector<ld> r(ref.portfolio.size(), 0);
+    for (std::size_t u = 0; u < r.size(); ++u)
+      for (std::size_t i = 0; i < ref.assets.size(); ++i)
+        r[u] += static_cast<ld>(a.weights(static_cast<Eigen::Index>(i))) * ref.assets[i][u];
+    CHECK(close(a.cvar_95_lp, static_cast<double>(tail_cvar(r)), 1e-11));
+  }
 }
 
 TEST_CASE("risk_snapshot: progress reports sections in order up to 1", "[snapshot]") {

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # ctest driver: keel-report --html writes a page that parses as XML (xmllint --noout, Debian's
-# libxml2-utils), with the six SVG charts inline (each parsed as part of the page) and no
-# script or external reference.
+# libxml2-utils), with the eight SVG charts inline (each parsed as part of the page; the
+# mean-CVaR frontier's found by its id and title, its table by its caption) and no script or
+# external reference.
 #   cmake -DPROGRAM=path -DOUT=page.html -DXMLLINT=path -P html.cmake
 execute_process(COMMAND "${PROGRAM}" --html "${OUT}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc STREQUAL "0" OR NOT err STREQUAL "")
@@ -20,8 +21,8 @@ endif()
 file(READ "${OUT}" page)
 string(REGEX MATCHALL "<svg xmlns=\"http://www.w3.org/2000/svg\"" svgs "${page}")
 list(LENGTH svgs count)
-if(count LESS 7)
-  message(FATAL_ERROR "${OUT} holds ${count} SVG charts, expected 7")
+if(count LESS 8)
+  message(FATAL_ERROR "${OUT} holds ${count} SVG charts, expected 8")
 endif()
 foreach(forbidden "<script" "http://" "https://")
   string(REPLACE "http://www.w3.org/" "" stripped "${page}")
@@ -30,7 +31,8 @@ foreach(forbidden "<script" "http://" "https://")
     message(FATAL_ERROR "${OUT} contains '${forbidden}': the page must be self-contained")
   endif()
 endforeach()
-foreach(heading "1. Positions" "9. Hedge" "10. Portfolio construction" "Efficient frontier")
+foreach(heading "1. Positions" "9. Hedge" "10. Portfolio construction" "Efficient frontier" "id=\"cvar-frontier"
+        "Mean-CVaR frontier of the held assets" "Mean-CVaR frontier (95%, 1 day):")
   string(FIND "${page}" "${heading}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "${OUT} lacks '${heading}'")

@@ -89,10 +89,10 @@ inline constexpr int json_schema_version = 1;
 ///
 /// Fields, in order: schema_version (json_schema_version), inputs {as_of, first, last, window,
 /// market}, value, gross_value, positions, betas, exposure, volatility, var, performance,
-/// stress, limits, hedge, construction, summary (to_json(risk_summary)); each is described field by field in
-/// the README ("keel-report", JSON schema). The charts section is not written (it is the HTML
-/// page's data, derived from the same numbers). Conventions: this header's.
-/// \returns an ordered object; throws only what nlohmann or std::string throw (std::bad_alloc).
+/// stress, limits, hedge, construction, cvar_frontier, summary (to_json(risk_summary)); each is described field by
+/// field in the README ("keel-report", JSON schema). The charts section is not written (it is the HTML page's data,
+/// derived from the same numbers). Conventions: this header's. \returns an ordered object; throws only what nlohmann or
+/// std::string throw (std::bad_alloc).
 [[nodiscard]] nlohmann::ordered_json to_json(const snapshot& s);
 
 /// nlohmann's conversion hook (found by argument-dependent lookup): `nlohmann::ordered_json j =
@@ -360,6 +360,7 @@ inline nlohmann::ordered_json to_json(const snapshot& s) {
       row["expected_return"] = a.expected_return;
       row["volatility"] = a.volatility;
       row["cvar_95"] = a.cvar_95;
+      row["cvar_95_lp"] = a.cvar_95_lp;
       row["max_drawdown"] = a.max_drawdown;
       row["diversification_ratio"] = a.diversification_ratio;
       row["turnover"] = a.turnover;
@@ -367,6 +368,20 @@ inline nlohmann::ordered_json to_json(const snapshot& s) {
     construction.push_back(std::move(row));
   }
   out["construction"] = std::move(construction);
+  json_doc points = json_doc::array();
+  for (const auto& point : s.construction.cvar_frontier) {
+    json_doc weights = json_doc::object();
+    for (std::size_t i = 0; i < s.positions.size() && i < static_cast<std::size_t>(point.weights.size()); ++i)
+      weights[s.positions[i].symbol] = point.weights(static_cast<Eigen::Index>(i));
+    points.push_back({{"expected_return", point.expected_return},
+                      {"cvar_95", point.cvar_95},
+                      {"volatility", point.volatility},
+                      {"weights", std::move(weights)}});
+  }
+  const auto& reason = s.construction.cvar_frontier_reason;
+  out["cvar_frontier"] = {{"confidence", 0.95},  // risk_snapshot's fixed level (snapshot_cvar_point::cvar_95)
+                          {"reason", reason.empty() ? json_doc(nullptr) : json_doc(reason)},
+                          {"points", std::move(points)}};
   out["summary"] = to_json(s.summary);
   return out;
 }

@@ -52,6 +52,11 @@
 //     the maximum drawdown of its window returns R w, the diversification ratio, and the
 //     turnover sum |w - w_current| to reach it. An optimiser with no answer for the book (a
 //     singular covariance; no asset with a positive mean, for max Sharpe) gives its reason.
+//     Beside them, the mean-CVaR frontier (efficient_cvar_return, 95%, the window's returns as
+//     scenarios) from min_cvar's return to the largest mean return, in 11 points (up to 100
+//     positions; beyond, its reason says it was not computed); its CVaR is
+//     min_cvar's (Rockafellar and Uryasev's exact discrete CVaR), not historical_cvar's, and
+//     each row also gives its CVaR in that convention (cvar_95_lp).
 //   - The summary numbers of risk_snapshot come from summarize_risk's code path (bit for bit).
 //   - Volatility windows longer than the estimation window are dropped; the frontier chart is
 //     empty when the held assets' covariance is singular.
@@ -339,21 +344,50 @@ struct snapshot_hedge {
 /// The figures hold when `reason` is empty; otherwise they are 0 and `reason` says why the
 /// optimiser has no answer for this book.
 struct snapshot_alternative {
-  std::string name;                  ///< "current", "minimum variance", "maximum Sharpe", ...
-  std::string reason;                ///< empty, or the optimiser's error message
-  Eigen::VectorXd weights;           ///< one per position (the current book: values / V)
-  double expected_return = 0;        ///< w' mean x periods_per_year (the frontier chart's units)
-  double volatility = 0;             ///< sqrt(w' S w x periods_per_year), S the window's covariance
-  double cvar_95 = 0;                ///< historical_cvar of R w over the window, 95%, 1 period (a fraction)
+  std::string name;            ///< "current", "minimum variance", "maximum Sharpe", ...
+  std::string reason;          ///< empty, or the optimiser's error message
+  Eigen::VectorXd weights;     ///< one per position (the current book: values / V)
+  double expected_return = 0;  ///< w' mean x periods_per_year (the frontier chart's units)
+  double volatility = 0;       ///< sqrt(w' S w x periods_per_year), S the window's covariance
+  double cvar_95 = 0;          ///< historical_cvar of R w over the window, 95%, 1 period (a fraction)
+  /// The CVaR 95% (1 period) of R w in min_cvar's convention, the cvar_frontier's (see
+  /// snapshot_cvar_point::cvar_95), so the row can be set against that frontier; it differs
+  /// from cvar_95 unless 0.05 T is a whole number.
+  double cvar_95_lp = 0;
   double max_drawdown = 0;           ///< max_drawdown(R w).depth over the window
   double diversification_ratio = 0;  ///< sum |w_i| sigma_i / sigma_p
   double turnover = 0;               ///< sum |w_i - current w_i| (rebalance_plan's turnover)
 };
 
+/// One point of section 10's mean-CVaR frontier: efficient_cvar_return's long-only, fully
+/// invested portfolio of the held assets at a target return, over the window's scenarios.
+struct snapshot_cvar_point {
+  /// w' mean x periods_per_year, the window's mean returns (as snapshot_alternative's).
+  double expected_return = 0;
+  /// CVaR 95% of the window's losses -R w, 1 period, a fraction: cvar_result::cvar, the
+  /// objective min_cvar minimises, Rockafellar and Uryasev's exact discrete CVaR (the mean of
+  /// the floor(0.05 T) largest losses and a fraction 0.05 T - floor(0.05 T) of the next, over
+  /// 0.05 T). Not historical_cvar's rule (snapshot_alternative::cvar_95: the mean of the
+  /// floor(0.05 (T - 1)) + 1 largest): the two agree only when 0.05 T is a whole number
+  /// (T = 252: 12.6 against the 13 largest), so compare with snapshot_alternative::cvar_95_lp.
+  double cvar_95 = 0;
+  /// sqrt(w' S w x periods_per_year), S the window's covariance (as snapshot_alternative's).
+  double volatility = 0;
+  /// One per position (in their order), each >= 0, summing to 1.
+  Eigen::VectorXd weights;
+};
+
 /// Section 10: the current book beside the long-only, fully invested portfolios of keel's
-/// optimisers over the same assets and window.
+/// optimisers over the same assets and window, and the mean-CVaR frontier of those assets.
 struct snapshot_construction {
   std::vector<snapshot_alternative> portfolios;  ///< current, then each optimiser (see risk_snapshot)
+  /// The long-only, fully invested mean-CVaR frontier (95%, the window's returns as equally
+  /// likely scenarios, its mean returns as mu): 11 points with targets evenly spaced from
+  /// min_cvar's return to the largest mean return, by increasing return (one point when the
+  /// two are equal); empty when cvar_frontier_reason is set: the optimiser's error, or more
+  /// than 100 positions (its linear programs grow as N^2: about 4 s each at N = 1,000).
+  std::vector<snapshot_cvar_point> cvar_frontier;
+  std::string cvar_frontier_reason;  ///< empty, or why there is no frontier (see cvar_frontier)
 };
 
 /// Chart series for the HTML page.

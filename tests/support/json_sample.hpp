@@ -5,7 +5,8 @@
 // one, a backtest, scenarios with and without dates and one without a P&L, a concentration with
 // one top share, both order sides, and limits of both severities. tests/data/json_sample.json is
 // this snapshot as written by examples/support/snapshot_json.hpp (the examples' serialiser
-// before keel/json.hpp replaced it), dump(2) and a newline.
+// before keel/json.hpp replaced it), dump(2) and a newline, with the fields keel/json.hpp has
+// gained since (construction's cvar_95_lp, cvar_frontier) added as it writes them.
 #pragma once
 
 #include <chrono>
@@ -148,6 +149,7 @@ inline keel::snapshot json_sample_snapshot() {
   current.expected_return = 0.08;
   current.volatility = 0.185;
   current.cvar_95 = 0.024;
+  current.cvar_95_lp = 0.0236;
   current.max_drawdown = 0.15;
   current.diversification_ratio = 1.9;
   current.turnover = 0;
@@ -156,6 +158,9 @@ inline keel::snapshot json_sample_snapshot() {
   none.name = "maximum Sharpe";
   none.reason = "max_sharpe: no \"portfolio\" earns more than rf";
   s.construction.portfolios.push_back(none);
+  s.construction.cvar_frontier.push_back({0.05, 0.018, 0.15, Eigen::Vector3d(0.5, 0.3, 0.2)});
+  s.construction.cvar_frontier.push_back({0.09, 0.021, 0.17, Eigen::Vector3d(0.7, 0.1, 0.2)});
+  s.construction.cvar_frontier.push_back({0.12, 0.03, 0.22, Eigen::Vector3d(1, 0, 0)});
 
   keel::risk_summary& m = s.summary;
   m.value = s.value;

@@ -72,6 +72,17 @@ struct cvar_model {
   Acc cap = 0;                                            ///< c = 1 / (p T)
 };
 
+/// The tail p T of T scenarios at a confidence, in Acc.
+template <class Acc>
+[[nodiscard]] Acc cvar_tail(double confidence, Eigen::Index t) {
+  const Acc tail = (1 - static_cast<Acc>(confidence)) * static_cast<Acc>(t);
+  // (1 - 0.9) x 200 is 19.999999999999996 in double: a tail within 1e-9 of a whole number is
+  // that number (quantile.hpp's type7_position rule), so that the VaR is the documented order
+  // statistic and the CVaR weighs no boundary scenario by a rounding residue.
+  if (const Acc whole = std::round(tail); std::fabs(tail - whole) < Acc(1e-9) * std::max(Acc(1), whole)) return whole;
+  return tail;
+}
+
 /// Checks the panel, confidence and constraints, and builds the model.
 template <class Acc, class Derived>
 [[nodiscard]] cvar_model<Acc> make_cvar_model(std::string_view fn, const Eigen::MatrixBase<Derived>& returns,
@@ -84,12 +95,7 @@ template <class Acc, class Derived>
   require_scale(fn, "returns", returns, 1e-150, 1e150);
   cvar_model<Acc> m;
   m.rt = returns.transpose().template cast<Acc>();
-  m.tail = (1 - static_cast<Acc>(confidence)) * static_cast<Acc>(t);
-  // (1 - 0.9) x 200 is 19.999999999999996 in double: a tail within 1e-9 of a whole number is
-  // that number (quantile.hpp's type7_position rule), so that the VaR is the documented order
-  // statistic and the CVaR weighs no boundary scenario by a rounding residue.
-  if (const Acc whole = std::round(m.tail); std::fabs(m.tail - whole) < Acc(1e-9) * std::max(Acc(1), whole))
-    m.tail = whole;
+  m.tail = cvar_tail<Acc>(confidence, t);
   m.cap = 1 / m.tail;
   load_bounds(fn, pc, n, m.w);
   m.w.qp.a.resize(0, n);
@@ -228,18 +234,23 @@ struct cvar_figures {
   Acc var = 0;
 };
 
+/// The figures of T losses with tail p T (cvar_tail): zeta + (1 / (p T)) sum (L - zeta)^+.
 template <class Acc>
-[[nodiscard]] cvar_figures<Acc> cvar_of(const cvar_model<Acc>& m, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w) {
-  const Eigen::Index t = m.rt.cols();
-  Eigen::Matrix<Acc, Eigen::Dynamic, 1> loss = -(m.rt.transpose() * w);
+[[nodiscard]] cvar_figures<Acc> cvar_of_losses(const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& loss, Acc tail) {
+  const Eigen::Index t = loss.size();
   std::vector<Acc> sorted(loss.data(), loss.data() + t);
   // zeta = the (floor(pT) + 1)-th largest loss minimises zeta + c sum (L - zeta)^+.
-  const auto k = std::min<Eigen::Index>(static_cast<Eigen::Index>(std::floor(m.tail)), t - 1);
+  const auto k = std::min<Eigen::Index>(static_cast<Eigen::Index>(std::floor(tail)), t - 1);
   std::nth_element(sorted.begin(), sorted.begin() + k, sorted.end(), std::greater<Acc>());
   const Acc zeta = sorted[static_cast<std::size_t>(k)];
   Acc excess = 0;
   for (Eigen::Index i = 0; i < t; ++i) excess += std::max(Acc(0), loss(i) - zeta);
-  return {zeta + m.cap * excess, zeta};
+  return {zeta + (1 / tail) * excess, zeta};
+}
+
+template <class Acc>
+[[nodiscard]] cvar_figures<Acc> cvar_of(const cvar_model<Acc>& m, const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& w) {
+  return cvar_of_losses<Acc>(-(m.rt.transpose() * w), m.tail);
 }
 
 /// A solution of P: weights, their figures, D's value and the target column's value (a
