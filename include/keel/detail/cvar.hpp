@@ -127,9 +127,9 @@ template <class Acc>
   const std::string rows = s.conflict_text();
   // The wording of markowitz.hpp's QP ("...; these conflict: ..."), so that one set of
   // constraints fails alike in min_variance and min_cvar.
-  throw infeasible(message(fn, "the constraints cannot all hold; these conflict: " +
-                                   (rows.empty() ? std::string("the weight bounds and the rows")
-                                                 : rows + " (with the weight bounds)")));
+  throw infeasible(message(
+      fn, "the constraints cannot all hold; these conflict: " +
+              (rows.empty() ? std::string("the weight bounds and the rows") : rows + " (with the weight bounds)")));
 }
 
 /// The largest mu'w over W (+inf when unbounded); throws infeasible when W is empty.
