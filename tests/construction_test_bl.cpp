@@ -538,6 +538,15 @@ TEST_CASE("market_implied_returns and market_implied_risk_aversion: the formulae
   CHECK(keel::market_implied_risk_aversion(rets, {.periods_per_year = 12, .returns_data = true}) ==
         Approx(m / v).epsilon(1e-13));
   CHECK(keel::market_implied_risk_aversion(std::vector<float>{100.f, 101.f, 99.f, 102.f}) > 0);
+  // DESIGN.md's positional risk_free: the same numbers as the options forms, and it replaces
+  // options.risk_free.
+  CHECK(keel::market_implied_returns(b.s, caps, 2.5, 0.02) == pi);
+  CHECK(keel::market_implied_risk_aversion(prices, 0.02) ==
+        keel::market_implied_risk_aversion(prices, {.risk_free = 0.02}));
+  CHECK(keel::market_implied_risk_aversion(rets, 0.01,
+                                           {.risk_free = 0.5, .periods_per_year = 12, .returns_data = true}) ==
+        keel::market_implied_risk_aversion(rets, {.risk_free = 0.01, .periods_per_year = 12, .returns_data = true}));
+  CHECK(keel::market_implied_risk_aversion(prices, 0.02) != keel::market_implied_risk_aversion(prices));
 }
 
 TEST_CASE("black_litterman on etf_multi_asset_daily equals PyPortfolioOpt's formulae", "[construction][bl][data]") {

@@ -1016,12 +1016,22 @@ template <Series S>
   return detail::rounded<real>(fn, "risk aversion", delta);
 }
 
+/// DESIGN.md's positional form, market_implied_risk_aversion(market_prices, risk_free,
+/// options): the same with options.risk_free replaced by `risk_free`.
+/// \throws as the options form.
+template <Series S>
+[[nodiscard]] detail::value_t<S> market_implied_risk_aversion(const S& market_prices, double risk_free,
+                                                              implied_risk_aversion_options options = {}) {
+  options.risk_free = risk_free;
+  return market_implied_risk_aversion(market_prices, options);
+}
+
 /// The market-implied (equilibrium) expected returns, reverse optimisation:
 /// \f[ \Pi = \delta \Sigma w_{mkt} + R_f \f]
 /// with w_mkt = market_weights / sum(market_weights) (capitalisations may be passed, as
 /// PyPortfolioOpt's market_caps), delta = risk_aversion, R_f = options.risk_free (in cov's
-/// units). The positional risk_free of DESIGN.md is this options aggregate: write
-/// market_implied_returns(cov, w, delta, {.risk_free = r}).
+/// units). DESIGN.md's positional risk_free is the overload below:
+/// market_implied_returns(cov, w, delta, r) is market_implied_returns(cov, w, delta, {.risk_free = r}).
 /// \pre cov square, finite, symmetric; market_weights N finite values with a positive sum;
 ///      risk_aversion and risk_free finite (invalid_input).
 /// \returns Pi (N), in the common floating type of cov and market_weights.
@@ -1050,6 +1060,15 @@ template <class DCov, Series W>
       (static_cast<acc>(risk_aversion) * (q * (w / sum))).array() + static_cast<acc>(options.risk_free);
   if (!pi.allFinite()) detail::throw_overflow(fn, "the implied returns");
   return pi.template cast<real>();
+}
+
+/// DESIGN.md's positional form, market_implied_returns(cov, market_weights, risk_aversion,
+/// risk_free): the options form with {.risk_free = risk_free}.
+/// \throws as the options form.
+template <class DCov, Series W>
+[[nodiscard]] Eigen::Matrix<detail::markowitz_real_t<DCov, W>, Eigen::Dynamic, 1> market_implied_returns(
+    const Eigen::MatrixBase<DCov>& cov, const W& market_weights, double risk_aversion, double risk_free) {
+  return market_implied_returns(cov, market_weights, risk_aversion, implied_returns_options{.risk_free = risk_free});
 }
 
 /// The Black-Litterman posterior of expected returns given a prior and K views P mu = Q + e,
