@@ -242,6 +242,12 @@ TEST_CASE("factor_regression: degenerate but valid inputs give no NaN", "[factor
     x << -1.7976931348623157e+308, 1.1945305291614955e+103, 1.1945302777380218e+103;
     const auto one = keel::factor_regression(y, x, {.intercept = false});
     CHECK(one.condition_number == 1);  // one column: a single singular value
+    // numeric_fuzz's second finding: a residual of about -DBL_MAX whose standard deviation
+    // rounds past the largest double is an error, not an infinite residual_stddev.
+    const std::vector<double> big{1.766927440712025e-284, -1.7976931348623157e+308};
+    Eigen::MatrixXd small(2, 1);
+    small << 1.1945081680463984e+103, 3.059468585785226e-183;
+    CHECK_THROWS_AS(keel::factor_regression(big, small, {.intercept = false}), keel::invalid_input);
     // Two columns, one of norm DBL_MAX, no intercept: as an SVD of X / 1e308, where the
     // test's own SVD sees no entry near overflow.
     Eigen::MatrixXd two(3, 2);

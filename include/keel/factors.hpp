@@ -210,6 +210,11 @@ void to_factor_fit(std::string_view fn, factor_fit<Real>& fit, factor_scratch<ac
   fit.r_squared = static_cast<Real>(f.r_squared);
   fit.adj_r_squared = static_cast<Real>(Acc(1) - (Acc(1) - f.r_squared) * adj_factor);
   fit.residual_stddev = static_cast<Real>(f.sigma);
+  // sigma = s ||y|| with s ~ 1 overflows only for y near the largest double (numeric_fuzz).
+  if (!std::isfinite(fit.residual_stddev))
+    throw invalid_input(message(fn,
+                                "the residual standard deviation overflows the result type: y is too close to "
+                                "the largest value it can hold; rescale y"));
   fit.vifs = f.vif.template cast<Real>();
   fit.condition_number = static_cast<Real>(design_condition_number(scratch, f.intercept));
 }
