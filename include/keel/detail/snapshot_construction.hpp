@@ -76,14 +76,16 @@ void cvar_frontier(const lazy_t<L, book>& b, const Eigen::MatrixXd& panel, doubl
     return;
   }
   try {
-    const double low = b.means.dot(min_cvar(panel, options).portfolio.weights);
+    const auto least = min_cvar(panel, options);
+    const double low = b.means.dot(least.portfolio.weights);
     const double high = b.means.maxCoeff();  // long-only, fully invested: all in the best asset
     const int points = high - low > 0 ? cvar_frontier_points : 1;
     const double step = points > 1 ? (high - low) / (points - 1) : 0;
     for (int k = 0; k < points; ++k) {
       // The last target is high itself: low + 10 steps may round above what is attainable.
       const double target = k > 0 && k == points - 1 ? high : low + step * k;
-      const auto r = efficient_cvar_return(b.means, panel, target, options);
+      // The first point is the minimum-CVaR portfolio itself (its return is the target).
+      const auto r = k == 0 ? least : efficient_cvar_return(b.means, panel, target, options);
       snapshot_cvar_point p;
       p.weights = r.portfolio.weights;
       p.expected_return = p.weights.dot(b.means) * periods;
