@@ -14,6 +14,7 @@
 #include <keel/expected_returns.hpp>
 #include <keel/factors.hpp>
 #include <keel/frontier.hpp>
+#include <keel/garch.hpp>
 #include <keel/har.hpp>
 #include <keel/hedge.hpp>
 #include <keel/markowitz.hpp>

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+// keel/garch.hpp: GARCH(1,1) and GJR-GARCH(1,1) conditional volatility by maximum likelihood.
+//
+// Synopsis
+//   garch_fit(returns, garch_options{.model, .mean, .distribution, .initial_variance})
+//       -> garch_result<Real>{mu, omega, alpha, gamma, beta, nu, log_likelihood, aic, bic,
+//          converged, iterations, stderrs, robust_stderrs, conditional_volatilities, ...}
+//   result.forecast(h) -> garch_forecast<Real>{variances, aggregate_volatility}
+//   garch_fit(panel, options) -> one garch_result per column, on options.threads threads
+//
+// Model
+//   r_t = mu + e_t (mu = 0 with garch_mean::zero), e_t = sqrt(h_t) z_t, z_t iid with mean 0 and
+//   variance 1 (normal, or Student t with nu > 2 degrees of freedom scaled to unit variance);
+//   h_t = omega + (alpha + gamma I[e_{t-1} < 0]) e_{t-1}^2 + beta h_{t-1}, gamma = 0 for
+//   GARCH. The first variance is h_0 = omega + (alpha + gamma/2 + beta) b with b the initial
+//   variance (garch_initial_variance: arch's backcast, the default, or fGarch's sample mean of
+//   e_t^2; the two give different estimates, which is the usual reason arch and fGarch disagree).
+//
+// Conventions
+//   - Returns are per period and nothing is annualised: h_t and the forecasts are per-period
+//     variances (multiply by periods_per_year to annualise a variance).
+//   - log_likelihood is the full log density sum_t log f(r_t | past) (constants included), as
+//     arch reports it; fGarch prints its negative. aic = 2k - 2 LL and bic = k log n - 2 LL with
+//     k the number of estimated parameters (arch's convention; fGarch divides both by n).
+//   - Feasible set: omega > 0, alpha >= 0, beta >= 0, alpha + gamma >= 0, -1 <= gamma <= 2,
+//     alpha + gamma/2 + beta <= 1 - 1e-6 (covariance stationarity), 2.05 <= nu <= 500.
+//   - Standard errors: `stderrs` from the inverse of minus the Hessian of the log-likelihood (by
+//     central differences of the analytic gradient), `robust_stderrs` the Bollerslev-Wooldridge
+//     sandwich H^-1 (sum_t s_t s_t') H^-1; both in the order of `parameter_names`.
+//   - The fit is computed in double (float and long double returns are converted; an estimate is
+//     accurate to its tolerance, far above double's rounding) and rounded to Real once.
+//
+// Method and references: keel/detail/garch.hpp.
+/// \file
+/// GARCH(1,1) and GJR-GARCH(1,1) by maximum likelihood: garch_fit, garch_result::forecast.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstddef>
+#include <exception>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include <keel/detail/check.hpp>
+#include <keel/detail/config.hpp>
+#include <keel/detail/garch.hpp>
+#include <keel/detail/traits.hpp>
+#include <keel/error.hpp>
+#include <keel/series.hpp>
+
+namespace keel {
+
+/// A maximum-likelihood fit that did not converge within its iteration limit, thrown when
+/// garch_options::require_convergence is true (the default). The message gives the iterations
+/// and the gain the last step still promised.
+class not_converged : public error {
+ public:
+  using error::error;
+};
+
+/// Options of garch_fit, in the order the issue lists them.
+struct garch_options {
+  garch_type model = garch_type::garch;               ///< GARCH(1,1) or GJR-GARCH(1,1)
+  garch_mean mean = garch_mean::constant;             ///< a constant mean mu, or zero
+  garch_distribution distribution = garch_distribution::normal;  ///< of the standardised innovations
+  /// How the recursion starts: backcast (arch, the default) or sample (fGarch, FCP benchmark).
+  garch_initial_variance initial_variance = garch_initial_variance::backcast;
+  /// Converged when the next step's predicted gain in log-likelihood is at most this (> 0).
+  double tolerance = 1e-9;
+  int max_iterations = 200;  ///< quasi-Newton iterations before the fit counts as unconverged (>= 1)
+  /// Throw keel::not_converged for an unconverged fit (default); false returns it with
+  /// converged = false, for callers who inspect the flag.
+  bool require_convergence = true;
+  int threads = 1;  ///< panel form: worker threads (0: all cores); results do not depend on it
+};
+
+/// A GARCH variance forecast from the end of the sample.
+template <class Real = double>
+struct garch_forecast {
+  /// E[h_{T+k} | past] for k = 1..h: h_{T+1} is known at T; then
+  /// h_{T+k} = omega + (alpha + gamma/2 + beta) h_{T+k-1} (symmetric z: P(z < 0) = 1/2).
+  std::vector<Real> variances;
+  /// The h-period volatility sqrt(sum_k variances[k]): the standard deviation of the sum of the
+  /// next h returns (per-period units, not annualised).
+  Real aggregate_volatility = 0;
+};
+
+/// A fitted GARCH(1,1) or GJR-GARCH(1,1) model (see the file comment for the model).
+template <class Real = double>
+struct garch_result {
+  Real mu = 0;     ///< constant mean (0 for garch_mean::zero)
+  Real omega = 0;  ///< variance intercept, in squared return units
+  Real alpha = 0;  ///< ARCH coefficient
+  Real gamma = 0;  ///< leverage coefficient (0 for plain GARCH)
+  Real beta = 0;   ///< GARCH coefficient
+  /// Student-t degrees of freedom; +infinity for normal innovations (the t's normal limit).
+  Real nu = std::numeric_limits<Real>::infinity();
+  Real log_likelihood = 0;  ///< sum_t log f(r_t | past), constants included
+  Real aic = 0;             ///< 2k - 2 log_likelihood
+  Real bic = 0;             ///< k log(n) - 2 log_likelihood
+  bool converged = false;   ///< true unless require_convergence = false let an unconverged fit through
+  int iterations = 0;       ///< quasi-Newton iterations
+  int evaluations = 0;      ///< passes over the data (likelihood evaluations, the grid included)
+  /// The estimated parameters' names, in the order of `parameters` and both error vectors:
+  /// "mu", "omega", "alpha", "gamma", "beta", "nu" as the model has them.
+  std::vector<std::string> parameter_names;
+  std::vector<Real> parameters;      ///< the estimates, in parameter_names' order
+  std::vector<Real> stderrs;         ///< from the inverse Hessian; empty if it is not definite
+  std::vector<Real> robust_stderrs;  ///< Bollerslev-Wooldridge sandwich; empty with stderrs
+  std::vector<Real> conditional_volatilities;  ///< sqrt(h_t), t = 0..n-1 (per period)
+  Real persistence = 0;  ///< alpha + gamma/2 + beta
+  Real next_variance = 0;  ///< h_{T+1}, the one-step-ahead variance (known at the last date)
+  std::ptrdiff_t n = 0;    ///< observations
+
+  /// The variance term structure for k = 1..h and the h-period aggregate volatility
+  /// (analytic; see garch_forecast). \throws invalid_input unless h >= 1.
+  [[nodiscard]] garch_forecast<Real> forecast(std::ptrdiff_t h) const {
+    if (h < 1) detail::throw_bad_option("garch_result::forecast", "h", static_cast<double>(h), "at least 1");
+    garch_forecast<Real> out;
+    out.variances.resize(detail::uz(h));
+    double v = static_cast<double>(next_variance), sum = 0;
+    const double p = static_cast<double>(persistence), w = static_cast<double>(omega);
+    for (std::ptrdiff_t k = 0; k < h; ++k) {
+      out.variances[detail::uz(k)] = static_cast<Real>(v);
+      sum += v;
+      v = w + p * v;
+    }
+    out.aggregate_volatility = static_cast<Real>(std::sqrt(sum));
+    return out;
+  }
+};
+
+namespace detail {
+
+/// Fits one series (values y[0..n), already checked finite) named `name` in messages.
+template <class Real>
+garch_result<Real> garch_fit_values(std::string_view fn, std::string_view name, std::vector<double> y,
+                                    const garch_options& o) {
+  const auto n = ssize(y);
+  const garch_layout l = garch_layout::of(o.model, o.mean, o.distribution, o.initial_variance);
+  // Each parameter needs data; fewer than 10 observations per parameter gives no usable fit.
+  require_observations(fn, 10 * l.k, n);
+  // A constant series (the rounding of its mean aside) has no conditional variance to model.
+  if (std::ranges::all_of(y, [&](double v) { return v == y.front(); }))
+    throw singular_problem(message(fn, std::string(name) + " is constant: its variance is 0, no GARCH model fits it"));
+  double mean = 0;
+  if (l.mu >= 0) {
+    for (const double v : y) mean += v;
+    mean /= static_cast<double>(n);
+  }
+  double ss = 0;
+  for (const double v : y) ss += (v - mean) * (v - mean);
+  const double scale = std::sqrt(ss / static_cast<double>(n));
+  if (!std::isfinite(scale)) throw_overflow(fn, std::string(name) + "'s sum of squares");
+  if (!(scale > 0)) throw_underflow(fn, std::string(name), ss);
+  for (double& v : y) v /= scale;
+
+  garch_solution sol = garch_maximise<double>(fn, l, y.data(), n, o.tolerance, o.max_iterations);
+  if (!sol.converged && o.require_convergence)
+    throw not_converged(message(fn, "the fit of " + std::string(name) + " did not converge in " +
+                                        std::to_string(sol.iterations) + " iterations (the last step still promised " +
+                                        number_text(sol.last_gain) + " in log-likelihood, tolerance " +
+                                        number_text(o.tolerance) + "); raise max_iterations or set "
+                                        "require_convergence = false to inspect it"));
+
+  garch_result<Real> r;
+  const auto put = [](double v) { return static_cast<Real>(v); };
+  std::vector<double> h(uz(n));
+  garch_pass pass;
+  garch_evaluate(l, y.data(), n, sol.theta, 2, pass, h.data());
+  const garch_vector& th = sol.theta;
+  const double mu = l.mu >= 0 ? th[l.mu] : 0.0;
+  const double gamma = l.gamma >= 0 ? th[l.gamma] : 0.0;
+  const double e_last = y[uz(n - 1)] - mu;
+  const double next = th[l.omega] + (th[l.alpha] + (e_last < 0 ? gamma : 0.0)) * e_last * e_last + th[l.beta] * h[uz(n - 1)];
+
+  const double log_scale = std::log(scale);
+  const double llf = sol.llf - static_cast<double>(n) * log_scale;
+  r.mu = put(mu * scale);
+  r.omega = put(th[l.omega] * scale * scale);
+  r.alpha = put(th[l.alpha]);
+  r.gamma = put(gamma);
+  r.beta = put(th[l.beta]);
+  if (l.nu >= 0) r.nu = put(th[l.nu]);
+  r.log_likelihood = put(llf);
+  r.aic = put(2 * l.k - 2 * llf);
+  r.bic = put(l.k * std::log(static_cast<double>(n)) - 2 * llf);
+  r.converged = sol.converged;
+  r.iterations = sol.iterations;
+  r.evaluations = sol.evaluations;
+  r.persistence = put(th[l.alpha] + 0.5 * gamma + th[l.beta]);
+  r.next_variance = put(next * scale * scale);
+  r.n = n;
+  r.conditional_volatilities.resize(uz(n));
+  for (std::ptrdiff_t t = 0; t < n; ++t) r.conditional_volatilities[uz(t)] = put(std::sqrt(h[uz(t)]) * scale);
+
+  // Parameter names and the map back to the data's units: theta_data = D theta_scaled.
+  garch_vector units = garch_vector::Ones(l.k);
+  r.parameter_names.resize(uz(l.k));
+  const auto name_at = [&](int i, const char* s) {
+    if (i >= 0) r.parameter_names[uz(i)] = s;
+  };
+  name_at(l.mu, "mu");
+  name_at(l.omega, "omega");
+  name_at(l.alpha, "alpha");
+  name_at(l.gamma, "gamma");
+  name_at(l.beta, "beta");
+  name_at(l.nu, "nu");
+  if (l.mu >= 0) units[l.mu] = scale;
+  units[l.omega] = scale * scale;
+  r.parameters.resize(uz(l.k));
+  for (int i = 0; i < l.k; ++i) r.parameters[uz(i)] = put(th[i] * units[i]);
+
+  // Minus the Hessian by central differences of the analytic gradient (2k passes), symmetrised.
+  garch_matrix H(l.k, l.k);
+  bool hessian_ok = true;
+  for (int j = 0; j < l.k && hessian_ok; ++j) {
+    const double step = 1e-5 * std::max(std::abs(th[j]), 1e-2);
+    garch_vector up = th, down = th;
+    up[j] += step;
+    down[j] -= step;
+    garch_pass pu, pd;
+    hessian_ok = garch_evaluate(l, y.data(), n, up, 1, pu) && garch_evaluate(l, y.data(), n, down, 1, pd);
+    if (hessian_ok) H.col(j) = -(pu.gradient - pd.gradient) / (2 * step);
+  }
+  r.evaluations += 2 * l.k + 1;
+  if (hessian_ok) {
+    H = (0.5 * (H + H.transpose())).eval();
+    Eigen::LLT<garch_matrix> llt(H);
+    if (llt.info() == Eigen::Success) {
+      const garch_matrix inv = llt.solve(garch_matrix::Identity(l.k, l.k));
+      const garch_matrix sandwich = inv * pass.opg * inv;
+      r.stderrs.resize(uz(l.k));
+      r.robust_stderrs.resize(uz(l.k));
+      for (int i = 0; i < l.k; ++i) {
+        r.stderrs[uz(i)] = put(std::sqrt(std::max(inv(i, i), 0.0)) * units[i]);
+        r.robust_stderrs[uz(i)] = put(std::sqrt(std::max(sandwich(i, i), 0.0)) * units[i]);
+      }
+    }
+  }
+  return r;
+}
+
+inline void check_garch_options(std::string_view fn, const garch_options& o) {
+  if (!(o.tolerance > 0) || !std::isfinite(o.tolerance)) throw_bad_option(fn, "tolerance", o.tolerance, "positive and finite");
+  if (o.max_iterations < 1) throw_bad_option(fn, "max_iterations", o.max_iterations, "at least 1");
+  if (o.threads < 0) throw_bad_option(fn, "threads", o.threads, "0 (all cores) or more");
+}
+
+}  // namespace detail
+
+/// Fits GARCH(1,1) or GJR-GARCH(1,1) to a return series by maximum likelihood.
+/// Model: r_t = mu + sqrt(h_t) z_t, h_t = omega + (alpha + gamma I[e_{t-1} < 0]) e_{t-1}^2 +
+/// beta h_{t-1} (file comment: start, feasible set, standard errors).
+/// \pre returns finite, not constant, at least 10 per estimated parameter (30-60).
+/// \throws invalid_input (non-finite return, bad option), insufficient_data, singular_problem
+///   (constant series), not_converged (unless options.require_convergence is false).
+/// \returns garch_result; bit-identical on every run and thread count.
+/// Bollerslev (1986); Glosten, Jagannathan and Runkle (1993); Bollerslev and Wooldridge (1992).
+template <Series S>
+[[nodiscard]] garch_result<detail::range_result_t<S>> garch_fit(const S& returns, const garch_options& options = {}) {
+  constexpr std::string_view fn = "garch_fit";
+  detail::check_garch_options(fn, options);
+  detail::require_finite(fn, "returns", returns);
+  std::vector<double> y(detail::uz(detail::ssize(returns)));
+  detail::convert_into(returns, y.data());
+  return detail::garch_fit_values<detail::range_result_t<S>>(fn, "returns", std::move(y), options);
+}
+
+/// Fits one model per column of a T x N panel (garch_fit's series form on each), on
+/// options.threads threads (0: all cores). Columns are independent, so the results are
+/// bit-identical for any thread count. \throws as the series form, naming the column
+/// ("returns column 3"); the first failing column's error is thrown.
+template <class Derived>
+  requires detail::panel<Derived>
+[[nodiscard]] std::vector<garch_result<typename Derived::Scalar>> garch_fit(const Eigen::MatrixBase<Derived>& panel,
+                                                                            const garch_options& options = {}) {
+  using Real = typename Derived::Scalar;
+  constexpr std::string_view fn = "garch_fit";
+  detail::check_garch_options(fn, options);
+  detail::require_finite_cells(fn, "returns", panel);
+  const Eigen::Index cols = panel.cols();
+  std::vector<garch_result<Real>> out(detail::uz(cols));
+  std::vector<std::exception_ptr> failures(detail::uz(cols));
+  std::atomic<Eigen::Index> next{0};
+  const auto work = [&] {
+    std::vector<double> y;
+    for (Eigen::Index j = next.fetch_add(1); j < cols; j = next.fetch_add(1)) {
+      try {
+        y.resize(detail::uz(panel.rows()));
+        for (Eigen::Index t = 0; t < panel.rows(); ++t) y[detail::uz(t)] = static_cast<double>(panel(t, j));
+        out[detail::uz(j)] =
+            detail::garch_fit_values<Real>(fn, "returns column " + std::to_string(j), std::move(y), options);
+        y = {};
+      } catch (...) {
+        failures[detail::uz(j)] = std::current_exception();
+      }
+    }
+  };
+  const auto hw = static_cast<Eigen::Index>(std::max(1u, std::thread::hardware_concurrency()));
+  const Eigen::Index threads = std::min<Eigen::Index>(options.threads > 0 ? options.threads : hw, cols);
+  std::vector<std::thread> pool;
+  try {
+    for (Eigen::Index t = 1; t < threads; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {  // no more threads: the calling thread does the rest
+  }
+  work();
+  for (auto& t : pool) t.join();
+  for (const auto& f : failures)
+    if (f) std::rethrow_exception(f);
+  return out;
+}
+
+}  // namespace keel
