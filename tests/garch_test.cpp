@@ -75,8 +75,7 @@ std::vector<double> simulate(const params& p, std::size_t n, std::uint64_t seed,
   double h = static_cast<double>(p.omega / (1 - p.alpha - p.gamma / 2 - p.beta)), e = 0;
   std::vector<double> y;
   for (std::size_t t = 0; t < n + burn; ++t) {
-    if (t > 0)
-      h = static_cast<double>(p.omega + (p.alpha + (e < 0 ? p.gamma : 0)) * e * e + p.beta * h);
+    if (t > 0) h = static_cast<double>(p.omega + (p.alpha + (e < 0 ? p.gamma : 0)) * e * e + p.beta * h);
     const double z = p.nu > 0 ? student(rng) * scale_t : normal(rng);
     e = std::sqrt(h) * z;
     if (t >= burn) y.push_back(static_cast<double>(p.mu) + e);
@@ -115,8 +114,9 @@ std::vector<double> read_column(const std::filesystem::path& path) {
 std::filesystem::path run_oracle(const std::vector<double>& sim) {
   const std::string rscript = KEEL_RSCRIPT_FGARCH;
   if (rscript.empty())
-    FAIL("Rscript with fGarch was not found when configuring: apt-get install r-cran-fgarch (scripts/install-deps "
-         "does), then re-run cmake");
+    FAIL(
+        "Rscript with fGarch was not found when configuring: apt-get install r-cran-fgarch (scripts/install-deps "
+        "does), then re-run cmake");
   const auto dir = std::filesystem::temp_directory_path() / ("keel_garch_oracle_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   if (!sim.empty()) {
@@ -172,8 +172,7 @@ TEST_CASE("GARCH(1,1) on the Bollerslev-Ghysels DM/GBP data meets the Fiorentini
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("garch_fit reaches at least fGarch's likelihood and fGarch's estimates on the same data",
-          "[garch][fgarch]") {
+TEST_CASE("garch_fit reaches at least fGarch's likelihood and fGarch's estimates on the same data", "[garch][fgarch]") {
   // t innovations on a simulated stationary path, so that fGarch's unconstrained optimum is one
   // keel's feasible set contains.
   const std::vector<double> sim = simulate({.mu = 0.03, .omega = 0.05, .alpha = 0.08, .beta = 0.9, .nu = 6}, 3000, 7);
@@ -218,11 +217,16 @@ TEST_CASE("the analytic gradient equals central differences of an independent lo
   for (const bool backcast : {true, false})
     for (const bool gjr : {false, true})
       for (const bool student : {false, true}) {
-        const auto l = keel::detail::garch_layout::of(gjr ? garch_type::gjr : garch_type::garch, garch_mean::constant,
-                                                      student ? garch_distribution::student_t : garch_distribution::normal,
-                                                      backcast ? garch_initial_variance::backcast : garch_initial_variance::sample);
+        const auto l = keel::detail::garch_layout::of(
+            gjr ? garch_type::gjr : garch_type::garch, garch_mean::constant,
+            student ? garch_distribution::student_t : garch_distribution::normal,
+            backcast ? garch_initial_variance::backcast : garch_initial_variance::sample);
         keel::detail::garch_vector theta(l.k);
-        params p{.mu = 0.05, .omega = 0.15, .alpha = 0.12, .gamma = gjr ? 0.07 : 0.0, .beta = 0.75,
+        params p{.mu = 0.05,
+                 .omega = 0.15,
+                 .alpha = 0.12,
+                 .gamma = gjr ? 0.07 : 0.0,
+                 .beta = 0.75,
                  .nu = student ? 7.5 : 0.0};
         theta[l.mu] = static_cast<double>(p.mu);
         theta[l.omega] = static_cast<double>(p.omega);
@@ -234,8 +238,8 @@ TEST_CASE("the analytic gradient equals central differences of an independent lo
         REQUIRE(keel::detail::garch_evaluate(l, y.data(), static_cast<std::ptrdiff_t>(y.size()), theta, 2, pass));
         INFO("backcast " << backcast << " gjr " << gjr << " t " << student);
         CHECK(pass.llf == Approx(static_cast<double>(reference_llf(y, p, backcast))).epsilon(1e-13));
-        long double params::*fields[] = {&params::mu, &params::omega, &params::alpha, &params::gamma, &params::beta,
-                                         &params::nu};
+        long double params::*fields[] = {&params::mu,    &params::omega, &params::alpha,
+                                         &params::gamma, &params::beta,  &params::nu};
         const int index[] = {l.mu, l.omega, l.alpha, l.gamma, l.beta, l.nu};
         for (int f = 0; f < 6; ++f) {
           if (index[f] < 0) continue;

@@ -50,8 +50,8 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
-#include <keel/detail/check.hpp>
 #include <keel/detail/config.hpp>
+#include <keel/detail/check.hpp>
 #include <keel/detail/garch.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -69,8 +69,8 @@ class not_converged : public error {
 
 /// Options of garch_fit, in the order the issue lists them.
 struct garch_options {
-  garch_type model = garch_type::garch;               ///< GARCH(1,1) or GJR-GARCH(1,1)
-  garch_mean mean = garch_mean::constant;             ///< a constant mean mu, or zero
+  garch_type model = garch_type::garch;                          ///< GARCH(1,1) or GJR-GARCH(1,1)
+  garch_mean mean = garch_mean::constant;                        ///< a constant mean mu, or zero
   garch_distribution distribution = garch_distribution::normal;  ///< of the standardised innovations
   /// How the recursion starts: backcast (arch, the default) or sample (fGarch, FCP benchmark).
   garch_initial_variance initial_variance = garch_initial_variance::backcast;
@@ -113,13 +113,13 @@ struct garch_result {
   /// The estimated parameters' names, in the order of `parameters` and both error vectors:
   /// "mu", "omega", "alpha", "gamma", "beta", "nu" as the model has them.
   std::vector<std::string> parameter_names;
-  std::vector<Real> parameters;      ///< the estimates, in parameter_names' order
-  std::vector<Real> stderrs;         ///< from the inverse Hessian; empty if it is not definite
-  std::vector<Real> robust_stderrs;  ///< Bollerslev-Wooldridge sandwich; empty with stderrs
+  std::vector<Real> parameters;                ///< the estimates, in parameter_names' order
+  std::vector<Real> stderrs;                   ///< from the inverse Hessian; empty if it is not definite
+  std::vector<Real> robust_stderrs;            ///< Bollerslev-Wooldridge sandwich; empty with stderrs
   std::vector<Real> conditional_volatilities;  ///< sqrt(h_t), t = 0..n-1 (per period)
-  Real persistence = 0;  ///< alpha + gamma/2 + beta
-  Real next_variance = 0;  ///< h_{T+1}, the one-step-ahead variance (known at the last date)
-  std::ptrdiff_t n = 0;    ///< observations
+  Real persistence = 0;                        ///< alpha + gamma/2 + beta
+  Real next_variance = 0;                      ///< h_{T+1}, the one-step-ahead variance (known at the last date)
+  std::ptrdiff_t n = 0;                        ///< observations
 
   /// The variance term structure for k = 1..h and the h-period aggregate volatility
   /// (analytic; see garch_forecast). \throws invalid_input unless h >= 1.
@@ -169,7 +169,8 @@ garch_result<Real> garch_fit_values(std::string_view fn, std::string_view name, 
     throw not_converged(message(fn, "the fit of " + std::string(name) + " did not converge in " +
                                         std::to_string(sol.iterations) + " iterations (the last step still promised " +
                                         number_text(sol.last_gain) + " in log-likelihood, tolerance " +
-                                        number_text(o.tolerance) + "); raise max_iterations or set "
+                                        number_text(o.tolerance) +
+                                        "); raise max_iterations or set "
                                         "require_convergence = false to inspect it"));
 
   garch_result<Real> r;
@@ -181,7 +182,8 @@ garch_result<Real> garch_fit_values(std::string_view fn, std::string_view name, 
   const double mu = l.mu >= 0 ? th[l.mu] : 0.0;
   const double gamma = l.gamma >= 0 ? th[l.gamma] : 0.0;
   const double e_last = y[uz(n - 1)] - mu;
-  const double next = th[l.omega] + (th[l.alpha] + (e_last < 0 ? gamma : 0.0)) * e_last * e_last + th[l.beta] * h[uz(n - 1)];
+  const double next =
+      th[l.omega] + (th[l.alpha] + (e_last < 0 ? gamma : 0.0)) * e_last * e_last + th[l.beta] * h[uz(n - 1)];
 
   const double log_scale = std::log(scale);
   const double llf = sol.llf - static_cast<double>(n) * log_scale;
@@ -251,7 +253,8 @@ garch_result<Real> garch_fit_values(std::string_view fn, std::string_view name, 
 }
 
 inline void check_garch_options(std::string_view fn, const garch_options& o) {
-  if (!(o.tolerance > 0) || !std::isfinite(o.tolerance)) throw_bad_option(fn, "tolerance", o.tolerance, "positive and finite");
+  if (!(o.tolerance > 0) || !std::isfinite(o.tolerance))
+    throw_bad_option(fn, "tolerance", o.tolerance, "positive and finite");
   if (o.max_iterations < 1) throw_bad_option(fn, "max_iterations", o.max_iterations, "at least 1");
   if (o.threads < 0) throw_bad_option(fn, "threads", o.threads, "0 (all cores) or more");
 }

@@ -56,8 +56,8 @@
 #include <Eigen/Core>
 #include <boost/math/special_functions/digamma.hpp>
 
-#include <keel/detail/check.hpp>
 #include <keel/detail/config.hpp>
+#include <keel/detail/check.hpp>
 #include <keel/detail/qp.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -114,14 +114,15 @@ struct garch_layout {
 };
 
 inline constexpr int garch_max_parameters = 6;
-inline constexpr double garch_max_persistence = 1 - 1e-6;  // alpha + gamma/2 + beta
-inline constexpr double garch_min_omega = 1e-12;           // in units of the scaled variance (1)
+inline constexpr double garch_max_persistence = 1 - 1e-6;         // alpha + gamma/2 + beta
+inline constexpr double garch_min_omega = 1e-12;                  // in units of the scaled variance (1)
 inline constexpr double garch_min_nu = 2.05, garch_max_nu = 500;  // arch's bounds
 inline constexpr std::ptrdiff_t garch_backcast_length = 75;       // arch's tau
 inline constexpr double garch_backcast_decay = 0.94;
 
 using garch_vector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, garch_max_parameters, 1>;
-using garch_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, garch_max_parameters, garch_max_parameters>;
+using garch_matrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, garch_max_parameters, garch_max_parameters>;
 
 /// What one pass computes: the log-likelihood, and when asked its gradient, the outer product
 /// of the scores and the conditional variances.
@@ -132,8 +133,7 @@ struct garch_pass {
 };
 
 /// The initial variance b(mu) and its derivative in mu.
-inline void garch_initial(const garch_layout& l, const double* y, std::ptrdiff_t n, double mu, double& b,
-                          double& db) {
+inline void garch_initial(const garch_layout& l, const double* y, std::ptrdiff_t n, double mu, double& b, double& db) {
   if (l.backcast) {
     const std::ptrdiff_t tau = std::min(garch_backcast_length, n);
     double w = 1, sw = 0, se2 = 0, se = 0;
@@ -157,93 +157,148 @@ inline void garch_initial(const garch_layout& l, const double* y, std::ptrdiff_t
   }
 }
 
-/// One O(n k) pass over y at theta. `want` 0: log-likelihood only; 1: and the gradient; 2: and
-/// the outer product of the scores. `h` (size n), when not null, receives the variances.
-/// Returns false when a variance is not positive and finite (theta outside the model's domain).
-inline bool garch_evaluate(const garch_layout& l, const double* y, std::ptrdiff_t n, const garch_vector& theta,
-                           int want, garch_pass& out, double* h = nullptr) {
-  const int k = l.k;
+/// One O(n k) pass (see garch_evaluate) for a fixed `Want` and distribution, so that the loop
+/// carries no run-time branches. Derivatives run in the canonical order (mu, omega, alpha,
+/// gamma, beta) with fixed trip counts; an absent parameter's entries stay 0.
+template <int Want, bool Student>
+bool garch_evaluate_fixed(const garch_layout& l, const double* y, std::ptrdiff_t n, const garch_vector& theta,
+                          garch_pass& out, double* h) {
+  constexpr int m = 5;  // canonical derivative slots: mu, omega, alpha, gamma, beta
   const double mu = l.mu >= 0 ? theta[l.mu] : 0.0;
   const double omega = theta[l.omega], alpha = theta[l.alpha], beta = theta[l.beta];
   const double gamma = l.gamma >= 0 ? theta[l.gamma] : 0.0;
-  const bool student = l.nu >= 0;
-  const double nu = student ? theta[l.nu] : 0.0;
+  const double nu = Student ? theta[l.nu] : 0.0;
+  const double mu_on = l.mu >= 0 ? 1.0 : 0.0, gamma_on = l.gamma >= 0 ? 1.0 : 0.0;
   double b = 0, db = 0;
   garch_initial(l, y, n, mu, b, db);
 
   // Constants of the log density: normal -(log 2 pi)/2; Student t (unit variance) below.
   double c0 = -0.5 * std::log(2 * std::numbers::pi), dc_nu = 0;
-  if (student) {
+  if constexpr (Student) {
     c0 = std::lgamma(0.5 * (nu + 1)) - std::lgamma(0.5 * nu) - 0.5 * std::log(std::numbers::pi * (nu - 2));
     dc_nu = 0.5 * boost::math::digamma(0.5 * (nu + 1)) - 0.5 * boost::math::digamma(0.5 * nu) - 0.5 / (nu - 2);
   }
 
-  std::array<double, garch_max_parameters> dh{}, s{};
+  std::array<double, m> dh{}, g{};
+  std::array<double, (m + 1) * (m + 1)> opg{};  // canonical slots plus nu last
+  double g_nu = 0;
   double ht = omega + (alpha + 0.5 * gamma + beta) * b;
-  if (want >= 1) {
-    out.gradient.setZero(k);
-    dh[static_cast<std::size_t>(l.omega)] = 1;
-    dh[static_cast<std::size_t>(l.alpha)] = b;
-    if (l.gamma >= 0) dh[static_cast<std::size_t>(l.gamma)] = 0.5 * b;
-    dh[static_cast<std::size_t>(l.beta)] = b;
-    if (l.mu >= 0) dh[static_cast<std::size_t>(l.mu)] = (alpha + 0.5 * gamma + beta) * db;
-  }
-  if (want >= 2) out.opg.setZero(k, k);
+  if constexpr (Want >= 1) dh = {mu_on * (alpha + 0.5 * gamma + beta) * db, 1, b, gamma_on * 0.5 * b, b};
 
-  double llf = 0, eprev = 0, hprev = 0;
+  // sum_t log h_t (and sum_t log(1 + u_t) for t) as the logs of running products, renormalised
+  // far from overflow: a handful of logs per pass instead of one per observation (the pass's
+  // main cost), with an absolute error of a few ulps per renormalisation.
+  double llf = 0, eprev = 0, hprev = 0, log_h = 0, prod_h = 1, log_u = 0, prod_u = 1;
   for (std::ptrdiff_t t = 0; t < n; ++t) {
     if (t > 0) {
-      const double w = alpha + (eprev < 0 ? gamma : 0.0);
+      const double neg = eprev < 0 ? 1.0 : 0.0;
+      const double w = alpha + neg * gamma;
       const double e2 = eprev * eprev;
       ht = omega + w * e2 + beta * hprev;
-      if (want >= 1) {
-        for (int j = 0; j < k; ++j) dh[static_cast<std::size_t>(j)] *= beta;
-        dh[static_cast<std::size_t>(l.omega)] += 1;
-        dh[static_cast<std::size_t>(l.alpha)] += e2;
-        if (l.gamma >= 0 && eprev < 0) dh[static_cast<std::size_t>(l.gamma)] += e2;
-        dh[static_cast<std::size_t>(l.beta)] += hprev;
-        if (l.mu >= 0) dh[static_cast<std::size_t>(l.mu)] -= 2 * w * eprev;
+      if constexpr (Want >= 1) {
+        for (int j = 0; j < m; ++j) dh[static_cast<std::size_t>(j)] *= beta;
+        dh[0] -= mu_on * 2 * w * eprev;
+        dh[1] += 1;
+        dh[2] += e2;
+        dh[3] += gamma_on * neg * e2;
+        dh[4] += hprev;
       }
     }
-    if (!(ht > 0) || !std::isfinite(ht)) return false;
+    if (!(ht > 0) || !(ht < std::numeric_limits<double>::infinity())) return false;
     const double e = y[t] - mu;
-    const double q = e * e / ht;
-    double dl_dh, dl_de;
-    if (student) {
+    const double inv_h = 1 / ht;  // one division per observation
+    const double q = e * e * inv_h;
+    prod_h *= ht;
+    if (!(prod_h < 1e100 && prod_h > 1e-100)) {
+      log_h += std::log(prod_h);
+      prod_h = 1;
+    }
+    [[maybe_unused]] double dl_dh = 0, dl_de = 0, s_nu = 0;
+    if constexpr (Student) {
       const double u = q / (nu - 2);
-      const double lu = std::log1p(u);
-      llf += c0 - 0.5 * std::log(ht) - 0.5 * (nu + 1) * lu;
-      if (want >= 1) {
+      prod_u *= 1 + u;
+      if (!(prod_u < 1e100)) {
+        log_u += std::log(prod_u);
+        prod_u = 1;
+      }
+      if constexpr (Want >= 1) {
+        // the score in nu needs each log(1 + u_t) itself
         const double r = (nu + 1) / (1 + u);
-        dl_dh = (-0.5 + 0.5 * r * u) / ht;
-        dl_de = -r * e / (ht * (nu - 2));
-        s[static_cast<std::size_t>(l.nu)] = dc_nu - 0.5 * lu + 0.5 * r * u / (nu - 2);
+        dl_dh = (-0.5 + 0.5 * r * u) * inv_h;
+        dl_de = -r * e * inv_h / (nu - 2);
+        s_nu = dc_nu - 0.5 * std::log1p(u) + 0.5 * r * u / (nu - 2);
+        g_nu += s_nu;
       }
     } else {
-      llf += c0 - 0.5 * (std::log(ht) + q);
-      if (want >= 1) {
-        dl_dh = 0.5 * (q - 1) / ht;
-        dl_de = -e / ht;
+      llf -= 0.5 * q;
+      if constexpr (Want >= 1) {
+        dl_dh = 0.5 * (q - 1) * inv_h;
+        dl_de = -e * inv_h;
       }
     }
-    if (want >= 1) {
-      for (int j = 0; j < k; ++j) {
-        if (j == l.nu) continue;
-        s[static_cast<std::size_t>(j)] = dl_dh * dh[static_cast<std::size_t>(j)];
-      }
-      if (l.mu >= 0) s[static_cast<std::size_t>(l.mu)] -= dl_de;
-      for (int j = 0; j < k; ++j) out.gradient[j] += s[static_cast<std::size_t>(j)];
-      if (want >= 2)
-        for (int j = 0; j < k; ++j)
-          for (int i = 0; i <= j; ++i) out.opg(i, j) += s[static_cast<std::size_t>(i)] * s[static_cast<std::size_t>(j)];
+    if constexpr (Want >= 1) {
+      std::array<double, m + 1> sc{};
+      for (int j = 0; j < m; ++j) sc[static_cast<std::size_t>(j)] = dl_dh * dh[static_cast<std::size_t>(j)];
+      sc[0] -= mu_on * dl_de;
+      sc[m] = s_nu;
+      for (int j = 0; j < m; ++j) g[static_cast<std::size_t>(j)] += sc[static_cast<std::size_t>(j)];
+      if constexpr (Want >= 2)
+        for (int j = 0; j <= m; ++j)
+          for (int i = 0; i <= m; ++i)
+            opg[static_cast<std::size_t>(j * (m + 1) + i)] +=
+                sc[static_cast<std::size_t>(i)] * sc[static_cast<std::size_t>(j)];
     }
     if (h != nullptr) h[t] = ht;
     eprev = e;
     hprev = ht;
   }
-  if (want >= 2) out.opg.template triangularView<Eigen::StrictlyLower>() = out.opg.transpose();
+  log_h += std::log(prod_h);
+  log_u += std::log(prod_u);
+  llf += static_cast<double>(n) * c0 - 0.5 * log_h;
+  if constexpr (Student) llf -= 0.5 * (nu + 1) * log_u;
   out.llf = llf;
+  if constexpr (Want >= 1) {
+    // canonical slot of each layout index
+    std::array<int, garch_max_parameters> slot{};
+    if (l.mu >= 0) slot[static_cast<std::size_t>(l.mu)] = 0;
+    slot[static_cast<std::size_t>(l.omega)] = 1;
+    slot[static_cast<std::size_t>(l.alpha)] = 2;
+    if (l.gamma >= 0) slot[static_cast<std::size_t>(l.gamma)] = 3;
+    slot[static_cast<std::size_t>(l.beta)] = 4;
+    if (l.nu >= 0) slot[static_cast<std::size_t>(l.nu)] = m;
+    out.gradient.resize(l.k);
+    for (int i = 0; i < l.k; ++i) {
+      const int si = slot[static_cast<std::size_t>(i)];
+      out.gradient[i] = si == m ? g_nu : g[static_cast<std::size_t>(si)];
+    }
+    if constexpr (Want >= 2) {
+      out.opg.resize(l.k, l.k);
+      for (int j = 0; j < l.k; ++j)
+        for (int i = 0; i < l.k; ++i)
+          out.opg(i, j) = opg[static_cast<std::size_t>(slot[static_cast<std::size_t>(j)] * (m + 1) +
+                                                       slot[static_cast<std::size_t>(i)])];
+    }
+  }
   return std::isfinite(llf);
+}
+
+/// One O(n k) pass over y at theta. `want` 0: log-likelihood only; 1: and the gradient; 2: and
+/// the outer product of the scores. `h` (size n), when not null, receives the variances.
+/// Returns false when a variance is not positive and finite (theta outside the model's domain).
+inline bool garch_evaluate(const garch_layout& l, const double* y, std::ptrdiff_t n, const garch_vector& theta,
+                           int want, garch_pass& out, double* h = nullptr) {
+  const bool student = l.nu >= 0;
+  switch (want) {
+    case 0:
+      return student ? garch_evaluate_fixed<0, true>(l, y, n, theta, out, h)
+                     : garch_evaluate_fixed<0, false>(l, y, n, theta, out, h);
+    case 1:
+      return student ? garch_evaluate_fixed<1, true>(l, y, n, theta, out, h)
+                     : garch_evaluate_fixed<1, false>(l, y, n, theta, out, h);
+    default:
+      return student ? garch_evaluate_fixed<2, true>(l, y, n, theta, out, h)
+                     : garch_evaluate_fixed<2, false>(l, y, n, theta, out, h);
+  }
 }
 
 /// The state of a fit on scaled returns: parameters, log-likelihood, convergence record.
@@ -373,7 +428,8 @@ inline garch_vector garch_start(const garch_layout& l, const double* y, std::ptr
       m2 += d * d;
       m4 += d * d * d * d;
     }
-    const double kurt = m2 > 0 ? (m4 / static_cast<double>(n)) / ((m2 / static_cast<double>(n)) * (m2 / static_cast<double>(n))) : 3.0;
+    const double kurt =
+        m2 > 0 ? (m4 / static_cast<double>(n)) / ((m2 / static_cast<double>(n)) * (m2 / static_cast<double>(n))) : 3.0;
     theta[l.nu] = std::max(kurt > 3.75 ? (4 * kurt - 6) / (kurt - 3) : 12.0, 4.0);
   }
   return theta;
@@ -388,7 +444,8 @@ garch_solution garch_maximise(std::string_view fn, const garch_layout& l, const 
   garch_pass cur, trial;
   ++sol.evaluations;
   if (!garch_evaluate(l, y, n, sol.theta, 2, cur))
-    throw singular_problem(message(fn, "the likelihood is not finite at the starting values; the returns are degenerate"));
+    throw singular_problem(
+        message(fn, "the likelihood is not finite at the starting values; the returns are degenerate"));
   garch_matrix B = cur.opg;
   B.diagonal().array() += 1e-8 * (1 + B.diagonal().array().abs());
   qp_problem<double> qp;
@@ -413,7 +470,7 @@ garch_solution garch_maximise(std::string_view fn, const garch_layout& l, const 
     for (int halving = 0; halving < 40; ++halving, t *= 0.5) {
       const garch_vector next = sol.theta + t * d;
       ++sol.evaluations;
-      if (garch_evaluate(l, y, n, next, 2, trial) && trial.llf >= cur.llf + 1e-4 * t * slope) {
+      if (garch_evaluate(l, y, n, next, 1, trial) && trial.llf >= cur.llf + 1e-4 * t * slope) {
         const garch_vector step = next - sol.theta;
         garch_bfgs_update(B, step, cur.gradient - trial.gradient);
         sol.theta = next;
@@ -434,7 +491,7 @@ garch_solution garch_maximise(std::string_view fn, const garch_layout& l, const 
 }
 
 KEEL_EXTERN_TEMPLATE(garch_solution garch_maximise<double>(std::string_view, const garch_layout&, const double*,
-                                                          std::ptrdiff_t, double, int))
+                                                           std::ptrdiff_t, double, int))
 
 }  // namespace detail
 }  // namespace keel
