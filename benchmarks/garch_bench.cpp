@@ -55,8 +55,9 @@ void BM_limit_likelihood_pass(benchmark::State& state) {
   m /= static_cast<double>(y.size());
   for (const double v : y) ss += (v - m) * (v - m);
   for (double& v : y) v /= std::sqrt(ss / static_cast<double>(y.size()));
-  const auto l = keel::detail::garch_layout::of(keel::garch_type::garch, keel::garch_mean::constant,
-                                                keel::garch_distribution::normal, keel::garch_initial_variance::backcast);
+  const auto l =
+      keel::detail::garch_layout::of(keel::garch_type::garch, keel::garch_mean::constant,
+                                     keel::garch_distribution::normal, keel::garch_initial_variance::backcast);
   keel::detail::garch_vector theta(l.k);
   theta << 0.02, 0.02, 0.08, 0.9;
   keel::detail::garch_pass pass;

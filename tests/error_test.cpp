@@ -17,6 +17,7 @@ TEST_CASE("the error hierarchy", "[error]") {
   STATIC_REQUIRE(std::is_base_of_v<keel::error, keel::insufficient_data>);
   STATIC_REQUIRE(std::is_base_of_v<keel::error, keel::singular_problem>);
   STATIC_REQUIRE(std::is_base_of_v<keel::error, keel::infeasible>);
+  STATIC_REQUIRE(std::is_base_of_v<keel::error, keel::not_converged>);
   STATIC_REQUIRE_FALSE(std::is_base_of_v<keel::invalid_input, keel::insufficient_data>);
 }
 
@@ -35,6 +36,7 @@ TEST_CASE("each subclass is caught as keel::error and std::runtime_error", "[err
   CHECK_THROWS_AS(throw keel::invalid_input("x"), keel::error);
   CHECK_THROWS_AS(throw keel::singular_problem("x"), keel::error);
   CHECK_THROWS_AS(throw keel::infeasible("x"), std::runtime_error);
+  CHECK_THROWS_AS(throw keel::not_converged("x"), keel::error);
   CHECK_THROWS_WITH(throw keel::infeasible("budget too small"), "budget too small");
 }
 

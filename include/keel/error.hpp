@@ -7,6 +7,7 @@
 //   keel::insufficient_data   too few observations; carries required() and actual()
 //   keel::singular_problem    the problem is degenerate: zero variance, collinear factors
 //   keel::infeasible          constraints that no solution satisfies
+//   keel::not_converged       an iterative estimate (a likelihood fit) stopped short of converging
 //   KEEL_ASSERT(cond)         internal invariants (never caller input); overridable
 //
 // Conventions
@@ -83,6 +84,14 @@ class singular_problem : public error {
 /// The constraints admit no solution (weights bounds that cannot sum to one, a target beta no
 /// hedge within budget reaches).
 class infeasible : public error {
+ public:
+  using error::error;
+};
+
+/// An iterative estimate (a maximum-likelihood fit) that did not converge within its iteration
+/// limit. Functions that can throw it have an option to return the unconverged result with a
+/// flag instead (garch_options::require_convergence).
+class not_converged : public error {
  public:
   using error::error;
 };

@@ -59,14 +59,6 @@
 
 namespace keel {
 
-/// A maximum-likelihood fit that did not converge within its iteration limit, thrown when
-/// garch_options::require_convergence is true (the default). The message gives the iterations
-/// and the gain the last step still promised.
-class not_converged : public error {
- public:
-  using error::error;
-};
-
 /// Options of garch_fit, in the order the issue lists them.
 struct garch_options {
   garch_type model = garch_type::garch;                          ///< GARCH(1,1) or GJR-GARCH(1,1)

@@ -353,6 +353,24 @@ inline void garch_step_problem(const garch_layout& l, const garch_vector& theta,
   p.row_upper[0] = garch_max_persistence - persistence;
 }
 
+/// Puts theta back on the feasible set where the rounding of theta + t d left it a few ulps
+/// outside (a bound, alpha + gamma >= 0, the persistence row), so that every iterate, and the
+/// answer, satisfies the constraints exactly.
+inline void garch_project(const garch_layout& l, garch_vector& theta) {
+  theta[l.omega] = std::max(theta[l.omega], garch_min_omega);
+  theta[l.alpha] = std::clamp(theta[l.alpha], 0.0, 1.0);
+  theta[l.beta] = std::clamp(theta[l.beta], 0.0, 1.0);
+  double gamma = 0;
+  if (l.gamma >= 0) {
+    theta[l.gamma] = std::clamp(theta[l.gamma], -1.0, 2.0);
+    if (theta[l.alpha] + theta[l.gamma] < 0) theta[l.gamma] = -theta[l.alpha];
+    gamma = theta[l.gamma];
+  }
+  if (theta[l.alpha] + 0.5 * gamma + theta[l.beta] > garch_max_persistence)
+    theta[l.beta] = std::max(0.0, garch_max_persistence - theta[l.alpha] - 0.5 * gamma);
+  if (l.nu >= 0) theta[l.nu] = std::clamp(theta[l.nu], garch_min_nu, garch_max_nu);
+}
+
 /// Damped BFGS update of B (an approximation of minus the Hessian) with the step s and the
 /// change y = g_old - g_new of the gradient (Powell 1978: B stays positive definite).
 inline void garch_bfgs_update(garch_matrix& B, const garch_vector& s, const garch_vector& y) {
@@ -468,7 +486,8 @@ garch_solution garch_maximise(std::string_view fn, const garch_layout& l, const 
     double t = 1;
     bool accepted = false;
     for (int halving = 0; halving < 40; ++halving, t *= 0.5) {
-      const garch_vector next = sol.theta + t * d;
+      garch_vector next = sol.theta + t * d;
+      garch_project(l, next);
       ++sol.evaluations;
       if (garch_evaluate(l, y, n, next, 1, trial) && trial.llf >= cur.llf + 1e-4 * t * slope) {
         const garch_vector step = next - sol.theta;
