@@ -424,3 +424,197 @@ TEST_CASE("garch_fit's errors name what is wrong", "[garch][errors]") {
   CHECK_FALSE(r.converged);
   CHECK(r.iterations == 1);
 }
+
+namespace {
+
+// A DCC(1,1) path: GARCH(1,1) margins (omega, alpha, beta per asset) and correlation dynamics
+// Q_t = (1 - a - b) S + a z z' + b Q_{t-1} around the correlation matrix S.
+Eigen::MatrixXd simulate_dcc(const Eigen::MatrixXd& s, double a, double b, Eigen::Index t_count, std::uint64_t seed) {
+  const Eigen::Index n = s.rows();
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  Eigen::MatrixXd q = s, out(t_count, n);
+  Eigen::VectorXd z = Eigen::VectorXd::Zero(n), h = Eigen::VectorXd::Constant(n, 1.0), e = Eigen::VectorXd::Zero(n);
+  for (Eigen::Index t = 0; t < t_count + 200; ++t) {
+    if (t > 0) {
+      q = (1 - a - b) * s + a * z * z.transpose() + b * q;
+      for (Eigen::Index i = 0; i < n; ++i) h(i) = 0.05 + 0.08 * e(i) * e(i) + 0.87 * h(i);
+    }
+    const Eigen::VectorXd d = q.diagonal().cwiseSqrt().cwiseInverse();
+    const Eigen::MatrixXd r = d.asDiagonal() * q * d.asDiagonal();
+    Eigen::VectorXd eps(n);
+    for (Eigen::Index i = 0; i < n; ++i) eps(i) = normal(rng);
+    z = Eigen::LLT<Eigen::MatrixXd>(r).matrixL() * eps;
+    e = h.cwiseSqrt().cwiseProduct(z);
+    if (t >= 200) out.row(t - 200) = e.transpose();
+  }
+  return out;
+}
+
+Eigen::MatrixXd equicorrelation(Eigen::Index n, double rho) {
+  Eigen::MatrixXd s = Eigen::MatrixXd::Constant(n, n, rho);
+  s.diagonal().setOnes();
+  return s;
+}
+
+// Engle's L_C written directly in long double: R_t formed, its determinant and inverse by a
+// long-double LDLT.
+long double reference_dcc_llf(const Eigen::MatrixXd& z, double a, double b) {
+  using mat = Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>;
+  using vec = Eigen::Matrix<long double, Eigen::Dynamic, 1>;
+  const mat zl = z.cast<long double>();
+  const mat qbar = zl.transpose() * zl / static_cast<long double>(z.rows());
+  mat q = qbar;
+  long double sum = 0;
+  for (Eigen::Index t = 0; t < z.rows(); ++t) {
+    if (t > 0) {
+      const vec zp = zl.row(t - 1).transpose();
+      q = (1 - static_cast<long double>(a) - b) * qbar + static_cast<long double>(a) * zp * zp.transpose() +
+          static_cast<long double>(b) * q;
+    }
+    const vec d = q.diagonal().cwiseSqrt().cwiseInverse();
+    const mat r = d.asDiagonal() * q * d.asDiagonal();
+    const Eigen::LDLT<mat> ldlt(r);
+    const vec zt = zl.row(t).transpose();
+    sum += -0.5L * (ldlt.vectorD().array().log().sum() + zt.dot(ldlt.solve(zt)) - zt.squaredNorm());
+  }
+  return sum;
+}
+
+Eigen::MatrixXd standardised(const Eigen::MatrixXd& returns, const keel::dcc_result<double>& r) {
+  Eigen::MatrixXd z(returns.rows(), returns.cols());
+  for (Eigen::Index j = 0; j < returns.cols(); ++j)
+    for (Eigen::Index t = 0; t < returns.rows(); ++t)
+      z(t, j) = (returns(t, j) - r.univariate[static_cast<std::size_t>(j)].mu) /
+                r.univariate[static_cast<std::size_t>(j)].conditional_volatilities[static_cast<std::size_t>(t)];
+  return z;
+}
+
+}  // namespace
+
+TEST_CASE("DCC recovers a and b of a simulated path, by the full and the composite likelihood", "[garch][dcc]") {
+  const Eigen::MatrixXd x = simulate_dcc(equicorrelation(5, 0.4), 0.04, 0.93, 4000, 17);
+  for (const auto method : {keel::dcc_method::full, keel::dcc_method::composite}) {
+    const auto r = keel::dcc_fit(x, {.method = method});
+    INFO("method " << static_cast<int>(method) << " a " << r.a << " b " << r.b);
+    REQUIRE(r.converged);
+    CHECK(std::abs(r.a - 0.04) < 0.015);
+    CHECK(std::abs(r.b - 0.93) < 0.04);
+    CHECK(r.univariate.size() == 5);
+    // The reported L_C is Engle's, evaluated independently in long double.
+    CHECK(r.correlation_log_likelihood ==
+          Approx(static_cast<double>(reference_dcc_llf(standardised(x, r), r.a, r.b))).epsilon(1e-11));
+    double univariate = 0;
+    for (const auto& u : r.univariate) univariate += u.log_likelihood;
+    CHECK(r.log_likelihood == Approx(univariate + r.correlation_log_likelihood).epsilon(1e-14));
+  }
+}
+
+TEST_CASE("DCC's analytic gradients equal central differences of the long-double likelihood",
+          "[garch][dcc][gradient]") {
+  const Eigen::MatrixXd x = simulate_dcc(equicorrelation(4, 0.3), 0.05, 0.9, 600, 5);
+  const auto fit = keel::dcc_fit(x);
+  const Eigen::MatrixXd z = standardised(x, fit);
+  const Eigen::MatrixXd qbar = z.transpose() * z / static_cast<double>(z.rows());
+  keel::detail::garch_pass pass;
+  keel::detail::dcc_scratch ws;
+  const double a = 0.06, b = 0.85, h = 1e-6;
+  REQUIRE(keel::detail::dcc_evaluate_full(z, qbar, a, b, 2, pass, ws));
+  CHECK(pass.llf == Approx(static_cast<double>(reference_dcc_llf(z, a, b))).epsilon(1e-12));
+  const long double da = (reference_dcc_llf(z, a + h, b) - reference_dcc_llf(z, a - h, b)) / (2 * h);
+  const long double db = (reference_dcc_llf(z, a, b + h) - reference_dcc_llf(z, a, b - h)) / (2 * h);
+  CHECK(pass.gradient(0) == Approx(static_cast<double>(da)).epsilon(1e-6));
+  CHECK(pass.gradient(1) == Approx(static_cast<double>(db)).epsilon(1e-6));
+  // The composite likelihood is the sum of the bivariate L_C of contiguous pairs.
+  REQUIRE(keel::detail::dcc_evaluate_pairs(z, qbar, a, b, 1, pass));
+  long double pairs = 0, pa = 0, pb = 0;
+  for (Eigen::Index i = 0; i + 1 < z.cols(); ++i) {
+    const Eigen::MatrixXd zp = z.middleCols(i, 2);
+    // the pair's Qbar block is the 2 x 2 block of the whole Qbar (the same divisor)
+    pairs += reference_dcc_llf(zp, a, b);
+    pa += (reference_dcc_llf(zp, a + h, b) - reference_dcc_llf(zp, a - h, b)) / (2 * h);
+    pb += (reference_dcc_llf(zp, a, b + h) - reference_dcc_llf(zp, a, b - h)) / (2 * h);
+  }
+  CHECK(pass.llf == Approx(static_cast<double>(pairs)).epsilon(1e-12));
+  CHECK(pass.gradient(0) == Approx(static_cast<double>(pa)).epsilon(1e-6));
+  CHECK(pass.gradient(1) == Approx(static_cast<double>(pb)).epsilon(1e-6));
+}
+
+TEST_CASE("DCC on constant correlation: a goes to zero and every R_t is a valid correlation matrix", "[garch][dcc]") {
+  const Eigen::MatrixXd s = equicorrelation(4, 0.5);
+  const Eigen::MatrixXd x = simulate_dcc(s, 0.0, 0.0, 3000, 23);
+  const auto r = keel::dcc_fit(x, {.keep_correlations = true});
+  CHECK(r.a < 0.01);
+  REQUIRE(r.correlations.size() == 3000);
+  double worst = 0;
+  for (const auto& rt : r.correlations) {
+    CHECK((rt.diagonal().array() - 1).abs().maxCoeff() < 1e-14);
+    CHECK(rt.isApprox(rt.transpose(), 1e-15));
+    CHECK(Eigen::LLT<Eigen::MatrixXd>(rt).info() == Eigen::Success);
+    worst = std::max(worst, (rt - r.unconditional_correlation).cwiseAbs().maxCoeff());
+  }
+  CHECK(worst < 0.1);  // nearly constant: a small a moves R_t little
+  // and the constant correlation itself is recovered
+  CHECK((r.unconditional_correlation - s).cwiseAbs().maxCoeff() < 0.05);
+}
+
+TEST_CASE("the DCC estimate is a constrained maximum of the full likelihood", "[garch][dcc][optimality]") {
+  const Eigen::MatrixXd x = simulate_dcc(equicorrelation(3, 0.2), 0.03, 0.95, 2500, 31);
+  const auto r = keel::dcc_fit(x);
+  const Eigen::MatrixXd z = standardised(x, r);
+  const long double top = reference_dcc_llf(z, r.a, r.b);
+  for (const double da : {-1e-3, 0.0, 1e-3})
+    for (const double db : {-1e-3, 0.0, 1e-3}) {
+      const double a = r.a + da, b = r.b + db;
+      if (a < 0 || b < 0 || a + b > 1 - 1e-6) continue;
+      CHECK(reference_dcc_llf(z, a, b) <= top + 1e-9L);
+    }
+}
+
+TEST_CASE(
+    "DCC forecasts: one step is the fitted R_{T+1}, long horizons revert to Rbar, the portfolio volatility "
+    "is sqrt(w'Cw)",
+    "[garch][dcc][forecast]") {
+  const Eigen::MatrixXd x = simulate_dcc(equicorrelation(3, 0.3), 0.05, 0.9, 2000, 41);
+  const auto r = keel::dcc_fit(x);
+  const auto f1 = r.forecast(1);
+  CHECK(f1.correlation.isApprox(r.correlation, 1e-15));
+  CHECK(f1.covariance.isApprox(r.covariance, 1e-14));
+  // the covariance is D R D with D the univariate one-step volatilities
+  for (Eigen::Index i = 0; i < 3; ++i)
+    CHECK(r.covariance(i, i) == Approx(r.univariate[static_cast<std::size_t>(i)].next_variance).epsilon(1e-14));
+  const auto far = r.forecast(2000);
+  CHECK((far.correlation - r.unconditional_correlation).cwiseAbs().maxCoeff() < 1e-12);
+  // h = 10 by hand: sum_k D_k R_k D_k with R_k = (1 - p^(k-1)) Rbar + p^(k-1) R_1
+  const std::ptrdiff_t h = 10;
+  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(3, 3);
+  for (std::ptrdiff_t k = 1; k <= h; ++k) {
+    const double w = std::pow(r.a + r.b, static_cast<double>(k - 1));
+    const Eigen::MatrixXd rk = (1 - w) * r.unconditional_correlation + w * r.correlation;
+    Eigen::VectorXd d(3);
+    for (Eigen::Index i = 0; i < 3; ++i)
+      d(i) =
+          std::sqrt(r.univariate[static_cast<std::size_t>(i)].forecast(h).variances[static_cast<std::size_t>(k - 1)]);
+    sum += d.asDiagonal() * rk * d.asDiagonal();
+  }
+  CHECK(r.forecast(h).covariance.isApprox(sum, 1e-13));
+  const std::vector<double> w{0.5, 0.3, 0.2};
+  const Eigen::Vector3d wv(0.5, 0.3, 0.2);
+  CHECK(r.portfolio_volatility(w, h) == Approx(std::sqrt(wv.dot(sum * wv))).epsilon(1e-13));
+  CHECK_THROWS_AS(r.portfolio_volatility(std::vector<double>{0.5, 0.5}, h), keel::invalid_input);
+  CHECK_THROWS_AS(r.forecast(0), keel::invalid_input);
+}
+
+TEST_CASE("dcc_fit's errors name what is wrong", "[garch][dcc][errors]") {
+  const Eigen::MatrixXd x = simulate_dcc(equicorrelation(3, 0.3), 0.05, 0.9, 500, 3);
+  CHECK_THROWS_WITH(keel::dcc_fit(Eigen::MatrixXd(x.leftCols(1))), Catch::Contains("at least 2 assets"));
+  Eigen::MatrixXd nan = x;
+  nan(7, 2) = std::nan("");
+  CHECK_THROWS_WITH(keel::dcc_fit(nan), Catch::Contains("returns(7, 2) is NaN"));
+  Eigen::MatrixXd twin = x;
+  twin.col(2) = twin.col(1);
+  CHECK_THROWS_AS(keel::dcc_fit(twin), keel::singular_problem);
+  CHECK_THROWS_AS(keel::dcc_fit(x, {.max_iterations = 0}), keel::invalid_input);
+  const auto r = keel::dcc_fit(x, {.max_iterations = 1, .require_convergence = false});
+  CHECK(r.iterations <= 2);
+}

@@ -7,6 +7,9 @@
 //          converged, iterations, stderrs, robust_stderrs, conditional_volatilities, ...}
 //   result.forecast(h) -> garch_forecast<Real>{variances, aggregate_volatility}
 //   garch_fit(panel, options) -> one garch_result per column, on options.threads threads
+//   dcc_fit(panel, dcc_options{.univariate, .method})
+//       -> dcc_result<Real>{a, b, log_likelihood, correlation, covariance, univariate, ...}
+//   result.forecast(h) -> dcc_forecast<Real>{correlation, covariance}; portfolio_volatility(w, h)
 //
 // Model
 //   r_t = mu + e_t (mu = 0 with garch_mean::zero), e_t = sqrt(h_t) z_t, z_t iid with mean 0 and
@@ -30,7 +33,15 @@
 //   - The fit is computed in double (float and long double returns are converted; an estimate is
 //     accurate to its tolerance, far above double's rounding) and rounded to Real once.
 //
-// Method and references: keel/detail/garch.hpp.
+// DCC(1,1) (Engle 2002), two steps: a GARCH fit per asset (options.univariate), then a and b of
+//   Q_t = (1 - a - b) Qbar + a z_{t-1} z_{t-1}' + b Q_{t-1},  Q_0 = Qbar = (1/T) sum_t z_t z_t',
+//   R_t = diag(Q_t)^(-1/2) Q_t diag(Q_t)^(-1/2),
+// z_t the standardised residuals, by maximising the Gaussian correlation log-likelihood
+// L_C = -1/2 sum_t (log|R_t| + z_t' R_t^-1 z_t - z_t' z_t) (dcc_method::full), or its sum over
+// contiguous pairs of assets (dcc_method::composite, Engle, Shephard and Sheppard 2008; O(T N)
+// per pass, for large N). log_likelihood = sum of the univariate log-likelihoods + L_C.
+//
+// Method and references: keel/detail/garch.hpp, keel/detail/dcc.hpp.
 /// \file
 /// GARCH(1,1) and GJR-GARCH(1,1) by maximum likelihood: garch_fit, garch_result::forecast.
 #pragma once
@@ -52,6 +63,7 @@
 
 #include <keel/detail/config.hpp>
 #include <keel/detail/check.hpp>
+#include <keel/detail/dcc.hpp>
 #include <keel/detail/garch.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
@@ -312,6 +324,174 @@ template <class Derived>
   for (auto& t : pool) t.join();
   for (const auto& f : failures)
     if (f) std::rethrow_exception(f);
+  return out;
+}
+
+/// The correlation likelihood dcc_fit maximises.
+enum class dcc_method {
+  full,      ///< Engle's (2002) L_C over all N assets: O(T N^3) per pass
+  composite  ///< the sum over contiguous pairs (Engle, Shephard and Sheppard 2008): O(T N) per pass
+};
+
+/// Options of dcc_fit.
+struct dcc_options {
+  /// The univariate fits (model, mean, distribution, start, convergence, threads): one
+  /// garch_fit per column with these options.
+  garch_options univariate = {};
+  dcc_method method = dcc_method::full;  ///< the correlation likelihood
+  double tolerance = 1e-9;               ///< of the (a, b) fit, as garch_options::tolerance (> 0)
+  int max_iterations = 200;              ///< of the (a, b) fit (>= 1)
+  /// Throw keel::not_converged for an unconverged (a, b) fit (default); false returns it with
+  /// converged = false.
+  bool require_convergence = true;
+  /// Keep R_t for every date in dcc_result::correlations (T matrices of N x N).
+  bool keep_correlations = false;
+};
+
+/// A DCC forecast h periods ahead (Engle and Sheppard 2001): E[R_{T+k}] ~ (1 - (a+b)^(k-1)) Rbar
+/// + (a+b)^(k-1) R_{T+1}, Rbar the correlation of Qbar; covariance D_{T+k} R_{T+k} D_{T+k} with
+/// D the univariate GARCH volatility forecasts.
+template <class Real = double>
+struct dcc_forecast {
+  using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;
+  matrix correlation;  ///< E[R_{T+h}]
+  /// The h-period covariance sum_{k=1..h} D_{T+k} R_{T+k} D_{T+k}: of the sum of the next h
+  /// returns (per-period units, not annualised).
+  matrix covariance;
+};
+
+/// A fitted DCC(1,1) model (see the file comment).
+template <class Real = double>
+struct dcc_result {
+  using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;
+  Real a = 0;                           ///< news coefficient
+  Real b = 0;                           ///< decay coefficient
+  Real log_likelihood = 0;              ///< sum of the univariate log-likelihoods + correlation_log_likelihood
+  Real correlation_log_likelihood = 0;  ///< L_C of the full model at (a, b) (whatever the method)
+  matrix correlation;                   ///< R_{T+1}, the next period's conditional correlation (known at the last date)
+  matrix covariance;                    ///< D_{T+1} R_{T+1} D_{T+1}, the next period's conditional covariance
+  matrix unconditional_correlation;     ///< Rbar, the correlation of Qbar
+  std::vector<garch_result<Real>> univariate;  ///< each asset's GARCH fit
+  std::vector<matrix> correlations;            ///< R_t for t = 0..T-1 when options.keep_correlations
+  bool converged = false;                      ///< of the (a, b) fit
+  int iterations = 0;                          ///< of the (a, b) fit (composite start included)
+  int evaluations = 0;                         ///< correlation-likelihood passes
+  std::ptrdiff_t n = 0;                        ///< dates
+
+  /// The forecast h periods ahead (dcc_forecast). \throws invalid_input unless h >= 1.
+  [[nodiscard]] dcc_forecast<Real> forecast(std::ptrdiff_t h) const {
+    if (h < 1) detail::throw_bad_option("dcc_result::forecast", "h", static_cast<double>(h), "at least 1");
+    const Eigen::Index m = correlation.rows();
+    std::vector<garch_forecast<Real>> vols;
+    vols.reserve(univariate.size());
+    for (const auto& u : univariate) vols.push_back(u.forecast(h));
+    const Eigen::MatrixXd r1 = correlation.template cast<double>(),
+                          rbar = unconditional_correlation.template cast<double>();
+    const double p = static_cast<double>(a + b);
+    Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(m, m), rk = r1;
+    Eigen::VectorXd d(m);
+    double pk = 1;  // (a + b)^(k - 1)
+    for (std::ptrdiff_t k = 0; k < h; ++k) {
+      rk = (1 - pk) * rbar + pk * r1;
+      for (Eigen::Index i = 0; i < m; ++i)
+        d(i) = std::sqrt(static_cast<double>(vols[detail::uz(i)].variances[detail::uz(k)]));
+      sum += d.asDiagonal() * rk * d.asDiagonal();
+      pk *= p;
+    }
+    return {rk.template cast<Real>(), sum.template cast<Real>()};
+  }
+
+  /// The h-period volatility of a portfolio, sqrt(w' C_h w) with C_h forecast(h).covariance
+  /// (per-period units). \throws invalid_input unless w has one weight per asset and h >= 1.
+  template <Series S>
+  [[nodiscard]] Real portfolio_volatility(const S& weights, std::ptrdiff_t h) const {
+    constexpr std::string_view fn = "dcc_result::portfolio_volatility";
+    detail::require_same_size(fn, "weights", detail::ssize(weights), "assets", correlation.rows());
+    detail::require_finite(fn, "weights", weights);
+    Eigen::VectorXd w(correlation.rows());
+    detail::convert_into(weights, w.data());
+    const Eigen::MatrixXd c = forecast(h).covariance.template cast<double>();
+    return static_cast<Real>(std::sqrt(std::max(0.0, w.dot(c * w))));
+  }
+};
+
+/// Fits DCC(1,1) to a T x N returns panel (N >= 2) in Engle's two steps: a GARCH per column
+/// (options.univariate, on its threads), then (a, b) by maximum likelihood on the standardised
+/// residuals (file comment), a >= 0, b >= 0, a + b <= 1 - 1e-6.
+/// \throws invalid_input (non-finite cell, bad option, fewer than 2 columns), insufficient_data,
+///   singular_problem (a constant column; standardised residuals whose Qbar is singular),
+///   not_converged (unless options.require_convergence is false, for either step).
+/// \returns dcc_result; deterministic for any thread count.
+/// Engle, J. Bus. Econ. Stat. 20 (2002) 339-350; Engle, Shephard and Sheppard (2008).
+template <class Derived>
+  requires detail::panel<Derived>
+[[nodiscard]] dcc_result<typename Derived::Scalar> dcc_fit(const Eigen::MatrixBase<Derived>& returns,
+                                                           const dcc_options& options = {}) {
+  using Real = typename Derived::Scalar;
+  constexpr std::string_view fn = "dcc_fit";
+  if (returns.cols() < 2)
+    throw invalid_input(detail::message(fn, "returns has " + std::to_string(returns.cols()) +
+                                                " column(s); a correlation model needs at least 2 assets"));
+  if (!(options.tolerance > 0) || !std::isfinite(options.tolerance))
+    detail::throw_bad_option(fn, "tolerance", options.tolerance, "positive and finite");
+  if (options.max_iterations < 1) detail::throw_bad_option(fn, "max_iterations", options.max_iterations, "at least 1");
+  dcc_result<Real> out;
+  out.univariate = garch_fit(returns, options.univariate);
+  const Eigen::Index t_count = returns.rows(), m = returns.cols();
+  Eigen::MatrixXd z(t_count, m);
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const auto& u = out.univariate[detail::uz(j)];
+    for (Eigen::Index t = 0; t < t_count; ++t)
+      z(t, j) = (static_cast<double>(returns(t, j)) - static_cast<double>(u.mu)) /
+                static_cast<double>(u.conditional_volatilities[detail::uz(t)]);
+  }
+  const Eigen::MatrixXd qbar = (z.transpose() * z) / static_cast<double>(t_count);
+  {
+    detail::dcc_scratch probe;
+    double logdet = 0;
+    if (!detail::small_cholesky(qbar, probe.l, logdet))
+      throw singular_problem(detail::message(fn, "the standardised residuals' second-moment matrix Qbar is singular (" +
+                                                     std::to_string(t_count) + " dates, " + std::to_string(m) +
+                                                     " assets): some assets are exact combinations of others"));
+  }
+  const bool composite = options.method == dcc_method::composite;
+  const detail::garch_solution sol =
+      detail::dcc_maximise<double>(fn, z, qbar, composite, options.tolerance, options.max_iterations);
+  if (!sol.converged && options.require_convergence)
+    throw not_converged(detail::message(fn, "the (a, b) fit did not converge in " + std::to_string(sol.iterations) +
+                                                " iterations (the last step still promised " +
+                                                detail::number_text(sol.last_gain) +
+                                                "); raise max_iterations or set require_convergence = false"));
+  const double a = sol.theta(0), b = sol.theta(1);
+  detail::dcc_scratch ws;
+  detail::garch_pass pass;
+  std::vector<Eigen::MatrixXd> path;
+  detail::dcc_evaluate_full(z, qbar, a, b, 0, pass, ws, options.keep_correlations ? &path : nullptr);
+  // Q_{T+1} from the last date
+  const Eigen::VectorXd zl = z.row(t_count - 1).transpose();
+  const Eigen::MatrixXd q_next = (1 - a - b) * qbar + a * zl * zl.transpose() + b * ws.q;
+  const Eigen::VectorXd s_next = q_next.diagonal().cwiseSqrt().cwiseInverse();
+  const Eigen::VectorXd s_bar = qbar.diagonal().cwiseSqrt().cwiseInverse();
+  const Eigen::MatrixXd r_next = s_next.asDiagonal() * q_next * s_next.asDiagonal();
+  Eigen::VectorXd d(m);
+  double univariate_llf = 0;
+  for (Eigen::Index j = 0; j < m; ++j) {
+    d(j) = std::sqrt(static_cast<double>(out.univariate[detail::uz(j)].next_variance));
+    univariate_llf += static_cast<double>(out.univariate[detail::uz(j)].log_likelihood);
+  }
+  out.a = static_cast<Real>(a);
+  out.b = static_cast<Real>(b);
+  out.correlation_log_likelihood = static_cast<Real>(pass.llf);
+  out.log_likelihood = static_cast<Real>(univariate_llf + pass.llf);
+  out.correlation = r_next.template cast<Real>();
+  out.covariance = (d.asDiagonal() * r_next * d.asDiagonal()).template cast<Real>();
+  out.unconditional_correlation = (s_bar.asDiagonal() * qbar * s_bar.asDiagonal()).template cast<Real>();
+  out.correlations.reserve(path.size());
+  for (const auto& r : path) out.correlations.push_back(r.template cast<Real>());
+  out.converged = sol.converged;
+  out.iterations = sol.iterations;
+  out.evaluations = sol.evaluations;
+  out.n = t_count;
   return out;
 }
 

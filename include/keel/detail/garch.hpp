@@ -113,6 +113,9 @@ struct garch_layout {
   }
 };
 
+// The kernels below are function templates (template <class = void>, called without template
+// arguments) so that, header-only, only a translation unit that calls them compiles their Eigen
+// code (detail/config.hpp).
 inline constexpr int garch_max_parameters = 6;
 inline constexpr double garch_max_persistence = 1 - 1e-6;         // alpha + gamma/2 + beta
 inline constexpr double garch_min_omega = 1e-12;                  // in units of the scaled variance (1)
@@ -133,7 +136,8 @@ struct garch_pass {
 };
 
 /// The initial variance b(mu) and its derivative in mu.
-inline void garch_initial(const garch_layout& l, const double* y, std::ptrdiff_t n, double mu, double& b, double& db) {
+template <class = void>
+void garch_initial(const garch_layout& l, const double* y, std::ptrdiff_t n, double mu, double& b, double& db) {
   if (l.backcast) {
     const std::ptrdiff_t tau = std::min(garch_backcast_length, n);
     double w = 1, sw = 0, se2 = 0, se = 0;
@@ -285,8 +289,9 @@ bool garch_evaluate_fixed(const garch_layout& l, const double* y, std::ptrdiff_t
 /// One O(n k) pass over y at theta. `want` 0: log-likelihood only; 1: and the gradient; 2: and
 /// the outer product of the scores. `h` (size n), when not null, receives the variances.
 /// Returns false when a variance is not positive and finite (theta outside the model's domain).
-inline bool garch_evaluate(const garch_layout& l, const double* y, std::ptrdiff_t n, const garch_vector& theta,
-                           int want, garch_pass& out, double* h = nullptr) {
+template <class = void>
+bool garch_evaluate(const garch_layout& l, const double* y, std::ptrdiff_t n, const garch_vector& theta, int want,
+                    garch_pass& out, double* h = nullptr) {
   const bool student = l.nu >= 0;
   switch (want) {
     case 0:
@@ -313,8 +318,9 @@ struct garch_solution {
 
 /// The feasible polytope as a QP in the step d: bounds lo - theta <= d <= hi - theta, the
 /// persistence row and, for GJR, alpha + gamma >= 0.
-inline void garch_step_problem(const garch_layout& l, const garch_vector& theta, const garch_matrix& B,
-                               const garch_vector& g, qp_problem<double>& p) {
+template <class = void>
+void garch_step_problem(const garch_layout& l, const garch_vector& theta, const garch_matrix& B, const garch_vector& g,
+                        qp_problem<double>& p) {
   const int k = l.k;
   const double inf = std::numeric_limits<double>::infinity();
   p.q = B;
@@ -356,7 +362,8 @@ inline void garch_step_problem(const garch_layout& l, const garch_vector& theta,
 /// Puts theta back on the feasible set where the rounding of theta + t d left it a few ulps
 /// outside (a bound, alpha + gamma >= 0, the persistence row), so that every iterate, and the
 /// answer, satisfies the constraints exactly.
-inline void garch_project(const garch_layout& l, garch_vector& theta) {
+template <class = void>
+void garch_project(const garch_layout& l, garch_vector& theta) {
   theta[l.omega] = std::max(theta[l.omega], garch_min_omega);
   theta[l.alpha] = std::clamp(theta[l.alpha], 0.0, 1.0);
   theta[l.beta] = std::clamp(theta[l.beta], 0.0, 1.0);
@@ -373,7 +380,8 @@ inline void garch_project(const garch_layout& l, garch_vector& theta) {
 
 /// Damped BFGS update of B (an approximation of minus the Hessian) with the step s and the
 /// change y = g_old - g_new of the gradient (Powell 1978: B stays positive definite).
-inline void garch_bfgs_update(garch_matrix& B, const garch_vector& s, const garch_vector& y) {
+template <class = void>
+void garch_bfgs_update(garch_matrix& B, const garch_vector& s, const garch_vector& y) {
   const garch_vector bs = B * s;
   const double sbs = s.dot(bs);
   if (!(sbs > 0)) return;
@@ -393,7 +401,8 @@ inline void garch_bfgs_update(garch_matrix& B, const garch_vector& s, const garc
 /// beta in {0.5, 0.7, 0.9, 0.98}, omega = (1 - persistence) mean e^2), the best Gaussian
 /// log-likelihood first in grid order; mu the sample mean; nu from the kurtosis k of the
 /// standardised residuals, max(4, (4k - 6) / (k - 3)) when k > 3.75, else 12 (arch).
-inline garch_vector garch_start(const garch_layout& l, const double* y, std::ptrdiff_t n, int& evaluations) {
+template <class = void>
+garch_vector garch_start(const garch_layout& l, const double* y, std::ptrdiff_t n, int& evaluations) {
   double mean = 0;
   if (l.mu >= 0) {
     for (std::ptrdiff_t i = 0; i < n; ++i) mean += y[i];
@@ -453,22 +462,21 @@ inline garch_vector garch_start(const garch_layout& l, const double* y, std::ptr
   return theta;
 }
 
-/// Maximises the log-likelihood of y (already scaled) from the grid's start. Deterministic.
-template <class Acc = double>
-garch_solution garch_maximise(std::string_view fn, const garch_layout& l, const double* y, std::ptrdiff_t n,
-                              double tolerance, int max_iterations) {
-  garch_solution sol;
-  sol.theta = garch_start(l, y, n, sol.evaluations);
-  garch_pass cur, trial;
-  ++sol.evaluations;
-  if (!garch_evaluate(l, y, n, sol.theta, 2, cur))
-    throw singular_problem(
-        message(fn, "the likelihood is not finite at the starting values; the returns are degenerate"));
-  garch_matrix B = cur.opg;
-  B.diagonal().array() += 1e-8 * (1 + B.diagonal().array().abs());
+/// The SQP loop shared by the GARCH and DCC fits (the file comment's optimiser), from the
+/// pass `cur` at sol.theta (its gradient and score outer product filled). evaluate(theta, want,
+/// pass) -> bool runs one pass; step(theta, B, g, qp) writes the step's QP (bounds and rows in
+/// the step d); project(theta) puts a rounded iterate back on the feasible set.
+/// `start`, when not null, is the first Hessian model (minus the Hessian, positive definite);
+/// otherwise the score outer product of `cur` is.
+template <class Evaluate, class Step, class Project>
+void sqp_maximise(std::string_view fn, garch_solution& sol, garch_pass& cur, double tolerance, int max_iterations,
+                  Evaluate&& evaluate, Step&& step, Project&& project, const garch_matrix* start = nullptr) {
+  garch_pass trial;
+  garch_matrix B = start != nullptr ? *start : cur.opg;
+  if (start == nullptr) B.diagonal().array() += 1e-8 * (1 + B.diagonal().array().abs());
   qp_problem<double> qp;
   for (sol.iterations = 0; sol.iterations < max_iterations;) {
-    garch_step_problem(l, sol.theta, B, cur.gradient, qp);
+    step(sol.theta, B, cur.gradient, qp);
     garch_vector d;
     try {
       d = solve_qp(fn, qp).x;
@@ -487,11 +495,11 @@ garch_solution garch_maximise(std::string_view fn, const garch_layout& l, const 
     bool accepted = false;
     for (int halving = 0; halving < 40; ++halving, t *= 0.5) {
       garch_vector next = sol.theta + t * d;
-      garch_project(l, next);
+      project(next);
       ++sol.evaluations;
-      if (garch_evaluate(l, y, n, next, 1, trial) && trial.llf >= cur.llf + 1e-4 * t * slope) {
-        const garch_vector step = next - sol.theta;
-        garch_bfgs_update(B, step, cur.gradient - trial.gradient);
+      if (evaluate(next, 1, trial) && trial.llf >= cur.llf + 1e-4 * t * slope) {
+        const garch_vector moved = next - sol.theta;
+        garch_bfgs_update(B, moved, cur.gradient - trial.gradient);
         sol.theta = next;
         std::swap(cur, trial);
         accepted = true;
@@ -506,6 +514,26 @@ garch_solution garch_maximise(std::string_view fn, const garch_layout& l, const 
     }
   }
   sol.llf = cur.llf;
+}
+
+/// Maximises the log-likelihood of y (already scaled) from the grid's start. Deterministic.
+template <class Acc = double>
+garch_solution garch_maximise(std::string_view fn, const garch_layout& l, const double* y, std::ptrdiff_t n,
+                              double tolerance, int max_iterations) {
+  garch_solution sol;
+  sol.theta = garch_start(l, y, n, sol.evaluations);
+  garch_pass cur;
+  ++sol.evaluations;
+  if (!garch_evaluate(l, y, n, sol.theta, 2, cur))
+    throw singular_problem(
+        message(fn, "the likelihood is not finite at the starting values; the returns are degenerate"));
+  sqp_maximise(
+      fn, sol, cur, tolerance, max_iterations,
+      [&](const garch_vector& theta, int want, garch_pass& pass) { return garch_evaluate(l, y, n, theta, want, pass); },
+      [&](const garch_vector& theta, const garch_matrix& B, const garch_vector& g, qp_problem<double>& qp) {
+        garch_step_problem(l, theta, B, g, qp);
+      },
+      [&](garch_vector& theta) { garch_project(l, theta); });
   return sol;
 }
 
