@@ -197,7 +197,7 @@ struct factor_model_scratch {
   shrinkage_estimate<Real> shrinkage;    ///< F's Ledoit-Wolf estimate
   eigen_top_workspace<acc> eigen;        ///< the statistical model's eigenpairs
   matrix y, a, b;                        ///< panels and products
-  vector u, v, w;                        ///< per-column sums, weights
+  vector u, v, w, f;                     ///< per-column sums, weights, one date's factor returns
   Eigen::ColPivHouseholderQR<matrix> qr;  ///< each date's weighted design (cross section)
 };
 
@@ -284,6 +284,151 @@ void history_weights(Eigen::Index t, double half_life, Eigen::Matrix<Acc, Eigen:
   w /= total;
 }
 
+/// The time-series regressions of every column of y (T x N) on the factors in d.x (T x K),
+/// with an intercept. One pivoted QR of the centred, unit-norm factors serves every asset (the
+/// design is shared): B' = (R^-1 (Q' Yc)[0:K]) unpermuted and unscaled into `coef` (K x N),
+/// s^2 = ||(Q' Yc)[K:T]||^2 / (T - K - 1) into `s2` (the residuals' coordinates in Q's basis:
+/// never TSS minus explained). y is overwritten.
+/// \throws singular_problem for a constant or collinear factor, naming it.
+template <class Acc>
+void time_series_fit(std::string_view fn, ols_workspace<Acc>& d, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& y,
+                     Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& coef, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& s2,
+                     double data_epsilon) {
+  const Eigen::Index t = d.x.rows(), k = d.x.cols(), n = y.cols();
+  d.y.setZero(t);
+  check_degenerate_regressors(fn, d, true, nullptr);
+  Acc ybar = 0, yscale = 1;
+  centre_and_scale(d, true, ybar, yscale);
+  d.qr.setThreshold(static_cast<Acc>(std::max(t, k)) * static_cast<Acc>(data_epsilon));
+  d.qr.compute(d.x);
+  if (d.qr.rank() < k) throw singular_problem(rank_deficiency_message(fn, d.qr, d.qr.rank(), true, data_epsilon, nullptr));
+  for (Eigen::Index j = 0; j < n; ++j) y.col(j).array() -= two_pass_mean(y.col(j));
+  y.applyOnTheLeft(d.qr.householderQ().adjoint());
+  coef.resize(k, n);
+  coef = y.topRows(k);
+  d.qr.matrixR().topLeftCorner(k, k).template triangularView<Eigen::Upper>().solveInPlace(coef);
+  const auto& perm = d.qr.colsPermutation().indices();
+  d.beta.resize(k);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index p = 0; p < k; ++p) d.beta(perm(p)) = coef(p, i) / d.scale(perm(p));
+    coef.col(i) = d.beta;
+  }
+  s2.resize(n);
+  const auto dof = static_cast<Acc>(t - k - 1);
+  for (Eigen::Index i = 0; i < n; ++i) s2(i) = y.col(i).tail(t - k).squaredNorm() / dof;
+}
+
+/// Factorises one date's weighted design sqrt(W) X (x: N x K, overwritten by its unit-norm
+/// columns, their norms in `scale`) by pivoted QR.
+/// \throws singular_problem for a zero factor or a design of rank < K, naming the factors.
+template <class Acc>
+void wls_factorise(std::string_view fn, std::string_view name, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& x,
+                   const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& root_weights, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& scale,
+                   Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>& qr,
+                   double data_epsilon) {
+  const Eigen::Index n = x.rows(), k = x.cols();
+  x = root_weights.asDiagonal() * x;
+  scale.resize(k);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    scale(j) = safe_norm(x.col(j));
+    if (!(scale(j) > 0))
+      throw singular_problem(message(fn, std::string(name) + " has factor " + std::to_string(j) +
+                                             " zero for every asset: its return is undefined"));
+    x.col(j) /= scale(j);
+  }
+  qr.setThreshold(static_cast<Acc>(std::max(n, k)) * static_cast<Acc>(data_epsilon));
+  qr.compute(x);
+  if (qr.rank() < k)
+    throw singular_problem(rank_deficiency_message(fn, qr, qr.rank(), false, data_epsilon, nullptr) + " (in " +
+                           std::string(name) +
+                           "; a market column of ones with a full set of sector dummies is collinear: drop one)");
+}
+
+/// The WLS coefficients f = argmin ||sqrt(W) (r - X f)|| from wls_factorise's QR: `rhs` holds
+/// sqrt(W) r on entry (overwritten); f into `f`.
+template <class Acc>
+void wls_solve(const Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>& qr,
+               const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& scale, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& rhs,
+               Eigen::Matrix<Acc, Eigen::Dynamic, 1>& f) {
+  const Eigen::Index k = scale.size();
+  rhs.applyOnTheLeft(qr.householderQ().adjoint());
+  qr.matrixR().topLeftCorner(k, k).template triangularView<Eigen::Upper>().solveInPlace(rhs.head(k));
+  f.resize(k);
+  const auto& perm = qr.colsPermutation().indices();
+  for (Eigen::Index p = 0; p < k; ++p) f(perm(p)) = rhs(p) / scale(perm(p));
+}
+
+/// The statistical model's numerics on the rows gathered in g.centred (T x N): the sample
+/// covariance S (n - 1), optionally its correlation, the k largest eigenpairs, B (N x k, back
+/// in return units), the eigenvalues (clamped at 0), D = diag(S - B F B') clamped at 0, and the
+/// scores (T x k).
+/// \throws invalid_input for sums out of range; singular_problem for a constant column under
+///         `correlation`.
+template <class Acc>
+void principal_components(std::string_view fn, gram_workspace<Acc>& g, bool correlation, Eigen::Index k,
+                          eigen_top_workspace<Acc>& eig, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& work,
+                          Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& loadings,
+                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>& values, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& specific,
+                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>& sd, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& scores) {
+  const Eigen::Index rows = g.centred.rows(), n = g.centred.cols();
+  centre_columns(g);
+  gram_of_centred(g);
+  check_gram_range(fn, g.gram, static_cast<Acc>(rows));
+  g.gram /= static_cast<Acc>(rows - 1);  // S, per period
+  const auto& s = g.gram;
+  sd.setOnes(n);  // each asset's scale in the decomposed matrix
+  if (correlation) {
+    for (Eigen::Index j = 0; j < n; ++j) {
+      if (!(s(j, j) > 0))
+        throw singular_problem(message(fn, "returns column " + std::to_string(j) +
+                                               " is constant: its correlations are undefined (use pca_matrix::covariance)"));
+      sd(j) = std::sqrt(s(j, j));
+    }
+    work = sd.cwiseInverse().asDiagonal() * s * sd.cwiseInverse().asDiagonal();
+  } else {
+    work = s;
+  }
+  // Scaled by its largest diagonal so that the eigensolver works near 1 whatever the units.
+  const Acc top = work.diagonal().maxCoeff();
+  const Acc unit = top > 0 ? top : Acc(1);
+  work /= unit;
+  top_eigenpairs(work, k, values, loadings, eig);
+  // S is PSD: an eigenvalue below zero is rounding, and a component's variance is at least 0.
+  values = (values * unit).cwiseMax(Acc(0));
+  // Scores f_t = V' s^-1 (x_t - xbar), whose sample covariance is diag(lambda).
+  scores.noalias() = g.centred * (sd.cwiseInverse().asDiagonal() * loadings);
+  loadings = sd.asDiagonal() * loadings;
+  specific.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Acc explained = loadings.row(i).transpose().cwiseAbs2().dot(values);
+    // S_ii - (B F B')_ii >= 0 exactly; a hair below is rounding
+    specific(i) = std::max(s(i, i) - explained, Acc(0));
+  }
+}
+
+// Instantiated once in keel::compiled (src/factor_model.cpp); see KEEL_EXTERN_TEMPLATE.
+#define KEEL_FACTOR_MODEL_KERNELS(Acc)                                                                              \
+  KEEL_EXTERN_TEMPLATE(void time_series_fit<Acc>(std::string_view, ols_workspace<Acc>&,                             \
+                                                 Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,               \
+                                                 Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,               \
+                                                 Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, double))                   \
+  KEEL_EXTERN_TEMPLATE(void wls_factorise<Acc>(                                                                      \
+      std::string_view, std::string_view, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,                      \
+      const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                          \
+      Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, double))                      \
+  KEEL_EXTERN_TEMPLATE(void wls_solve<Acc>(                                                                          \
+      const Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&,                         \
+      const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                          \
+      Eigen::Matrix<Acc, Eigen::Dynamic, 1>&))                                                                       \
+  KEEL_EXTERN_TEMPLATE(void principal_components<Acc>(                                                               \
+      std::string_view, gram_workspace<Acc>&, bool, Eigen::Index, eigen_top_workspace<Acc>&,                         \
+      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,      \
+      Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                                \
+      Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&))
+KEEL_FACTOR_MODEL_KERNELS(double)
+KEEL_FACTOR_MODEL_KERNELS(long double)
+#undef KEEL_FACTOR_MODEL_KERNELS
+
 template <class DA, class DF, class Real>
 void time_series_into(const Eigen::MatrixBase<DA>& asset_returns, const Eigen::MatrixBase<DF>& factor_returns,
                       factor_model<Real>& out, factor_model_scratch<Real>& ws,
@@ -301,38 +446,18 @@ void time_series_into(const Eigen::MatrixBase<DA>& asset_returns, const Eigen::M
   check_panel(fn, "factor_returns", factor_returns);
   if (options.factor_covariance == factor_covariance_method::ewma)
     require_positive_option(fn, "half_life", options.half_life);
-  // One pivoted QR of the centred, unit-norm factors serves every asset (the design is shared):
-  // B = (R^-1 (Q' Yc)[0:K]) unpermuted and unscaled, RSS = ||(Q' Yc)[K:T]||^2 per column.
-  auto& d = ws.ols;
-  d.resize(t, k);
-  d.x = factor_returns.template cast<acc>();
-  d.y.setZero(t);
-  check_degenerate_regressors(fn, d, true, nullptr);
-  acc ybar = 0, yscale = 1;
-  centre_and_scale(d, true, ybar, yscale);
-  const auto data_epsilon = static_cast<double>(std::numeric_limits<typename DF::Scalar>::epsilon());
-  d.qr.setThreshold(static_cast<acc>(std::max(t, k)) * static_cast<acc>(data_epsilon));
-  d.qr.compute(d.x);
-  if (d.qr.rank() < k) throw singular_problem(rank_deficiency_message(fn, d.qr, d.qr.rank(), true, data_epsilon, nullptr));
+  ws.ols.resize(t, k);
+  ws.ols.x = factor_returns.template cast<acc>();
   ws.y = asset_returns.template cast<acc>();
-  ws.u.resize(n);
-  for (Eigen::Index j = 0; j < n; ++j) {
-    ws.u(j) = two_pass_mean(ws.y.col(j));
-    ws.y.col(j).array() -= ws.u(j);
-  }
-  ws.y.applyOnTheLeft(d.qr.householderQ().adjoint());
-  ws.a = ws.y.topRows(k);
-  d.qr.matrixR().topLeftCorner(k, k).template triangularView<Eigen::Upper>().solveInPlace(ws.a);
-  const auto& perm = d.qr.colsPermutation().indices();
+  time_series_fit(fn, ws.ols, ws.y, ws.a, ws.u,
+                  static_cast<double>(std::numeric_limits<typename DF::Scalar>::epsilon()));
   out.exposures.resize(n, k);
-  for (Eigen::Index p = 0; p < k; ++p)
-    for (Eigen::Index i = 0; i < n; ++i)
-      out.exposures(i, perm(p)) = rounded<Real>(fn, "exposures", ws.a(p, i) / d.scale(perm(p)));
+  for (Eigen::Index j = 0; j < k; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) out.exposures(i, j) = rounded<Real>(fn, "exposures", ws.a(j, i));
   if (!out.exposures.allFinite()) throw_overflow(fn, "the regression of asset_returns on factor_returns");
   out.specific_variances.resize(n);
-  const auto dof = static_cast<acc>(t - k - 1);
   for (Eigen::Index i = 0; i < n; ++i)
-    out.specific_variances(i) = rounded<Real>(fn, "specific_variances", ws.y.col(i).tail(t - k).squaredNorm() / dof);
+    out.specific_variances(i) = rounded<Real>(fn, "specific_variances", ws.u(i));
   if (!out.specific_variances.allFinite()) throw_overflow(fn, "the residual sums of squares");
   estimate_factor_covariance(fn, factor_returns, options.factor_covariance, options.half_life, ws,
                              out.factor_covariance);
@@ -394,39 +519,27 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
   if (!(options.specific_half_life >= 0 && std::isfinite(options.specific_half_life)))
     throw_bad_option(fn, "specific_half_life", options.specific_half_life, "0 (equal weights) or positive and finite");
   const auto data_epsilon = static_cast<double>(std::numeric_limits<typename DA::Scalar>::epsilon());
-  // Each date: f_t = argmin sum_i w_i (r_ti - x_ti' f)^2 by pivoted QR of sqrt(W) X_t with unit-norm
-  // columns (the rank decision scale-free, as the OLS core). With constant exposures and weights
-  // the QR is computed once.
-  ws.a.resize(t, k);       // factor returns
-  ws.y.resize(t, n);       // residuals
-  ws.b.resize(n, k);       // sqrt(W) X, scaled
-  ws.w.resize(n);          // sqrt(w)
-  ws.v.resize(k);          // column scales
+  // Each date: f_t = argmin sum_i w_i (r_ti - X_t(i, :) f)^2 by pivoted QR of sqrt(W) X_t with
+  // unit-norm columns (the rank decision scale-free, as the OLS core). With constant exposures
+  // and weights the QR is computed once.
+  ws.a.resize(t, k);  // factor returns
+  ws.y.resize(t, n);  // residuals
+  ws.w.resize(n);     // sqrt(w)
   const bool one_design = constant && wt.rows() <= 1;
   for (Eigen::Index s = 0; s < t; ++s) {
     const auto& x = exposures_at(exposures, constant ? 0 : s);
     if (s == 0 || !one_design) {
       for (Eigen::Index i = 0; i < n; ++i)
         ws.w(i) = wt.size() == 0 ? acc(1) : std::sqrt(static_cast<acc>(wt(wt.rows() == 1 ? 0 : s, i)));
-      ws.b = ws.w.asDiagonal() * x.template cast<acc>();
-      const std::string name = constant ? std::string("exposures") : element_text("exposures", s);
-      for (Eigen::Index j = 0; j < k; ++j) {
-        ws.v(j) = safe_norm(ws.b.col(j));
-        if (!(ws.v(j) > 0))
-          throw singular_problem(message(fn, name + " has factor " + std::to_string(j) +
-                                                 " zero for every asset: its return is undefined"));
-        ws.b.col(j) /= ws.v(j);
-      }
-      ws.qr.setThreshold(static_cast<acc>(std::max(n, k)) * static_cast<acc>(data_epsilon));
-      ws.qr.compute(ws.b);
-      if (ws.qr.rank() < k)
-        throw singular_problem(rank_deficiency_message(
-            fn, ws.qr, ws.qr.rank(), false, data_epsilon, nullptr) + " (in " + name +
-            "; a market column of ones with a full set of sector dummies is collinear: drop one)");
+      ws.b = x.template cast<acc>();
+      wls_factorise(fn, constant ? std::string("exposures") : element_text("exposures", s), ws.b, ws.w, ws.v, ws.qr,
+                    data_epsilon);
     }
     ws.u = ws.w.cwiseProduct(asset_returns.row(s).transpose().template cast<acc>());
-    ws.a.row(s) = ws.qr.solve(ws.u).cwiseQuotient(ws.v).transpose();
-    ws.y.row(s) = asset_returns.row(s).template cast<acc>() - ws.a.row(s) * x.template cast<acc>().transpose();
+    wls_solve(ws.qr, ws.v, ws.u, ws.f);
+    ws.a.row(s) = ws.f.transpose();
+    ws.y.row(s) = asset_returns.row(s).template cast<acc>();
+    ws.y.row(s).noalias() -= ws.f.transpose() * x.template cast<acc>().transpose();
   }
   out.exposures = exposures_at(exposures, t - 1).template cast<Real>();
   out.factor_returns.resize(t, k);
@@ -451,50 +564,18 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
 template <class Derived, class Real>
 void statistical_into(const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t factors, factor_model<Real>& out,
                       factor_model_scratch<Real>& ws, const statistical_factor_options& options) {
-  using acc = accum_t<Real>;
   constexpr std::string_view fn = "statistical_factor_model";
   const Eigen::Index n = returns.cols();
   if (n == 0) throw invalid_input(message(fn, "returns has no columns"));
   if (!(factors >= 1 && factors <= n))
     throw_bad_option(fn, "factors", static_cast<double>(factors), "in [1, " + std::to_string(n) + "] (the assets)");
+  check_panel(fn, "returns", returns);
   const Eigen::Index rows = used_rows(fn, returns, missing_data::reject, 2, {}, ws.gram);
-  centre_columns(ws.gram);
-  gram_of_centred(ws.gram);
-  check_gram_range(fn, ws.gram.gram, static_cast<acc>(rows));
-  ws.gram.gram /= static_cast<acc>(rows - 1);  // S, per period
-  auto& s = ws.gram.gram;
-  ws.w = s.diagonal();  // the variances
-  ws.v.setOnes(n);      // the scale of each asset in the decomposed matrix
-  if (options.matrix == pca_matrix::correlation) {
-    for (Eigen::Index j = 0; j < n; ++j) {
-      if (!(ws.w(j) > 0))
-        throw singular_problem(message(fn, "returns column " + std::to_string(j) +
-                                               " is constant: its correlations are undefined (use pca_matrix::covariance)"));
-      ws.v(j) = std::sqrt(ws.w(j));
-    }
-    ws.a = ws.v.cwiseInverse().asDiagonal() * s * ws.v.cwiseInverse().asDiagonal();
-  } else {
-    ws.a = s;
-  }
-  // Scaled by its largest diagonal so that the eigensolver works near 1 whatever the units.
-  const acc top = ws.a.diagonal().maxCoeff();
-  const acc unit = top > 0 ? top : acc(1);
-  ws.a /= unit;
-  ws.u.resize(factors);
-  top_eigenpairs(ws.a, factors, ws.u, ws.b, ws.eigen);
-  ws.u *= unit;
-  // Eigenvalues below zero are rounding (S is PSD): a component's variance is at least 0.
-  ws.u = ws.u.cwiseMax(acc(0));
-  out.exposures = (ws.v.asDiagonal() * ws.b).template cast<Real>();
+  principal_components(fn, ws.gram, options.matrix == pca_matrix::correlation, factors, ws.eigen, ws.a, ws.b, ws.u,
+                       ws.w, ws.v, ws.y);
+  out.exposures = ws.b.template cast<Real>();
   out.factor_covariance = ws.u.template cast<Real>().asDiagonal();
-  out.specific_variances.resize(n);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const acc explained = (ws.b.row(i).transpose().cwiseAbs2().cwiseProduct(ws.u)).sum() * ws.v(i) * ws.v(i);
-    // clamped at 0: S_ii - (B F B')_ii >= 0 exactly, a hair below is rounding
-    out.specific_variances(i) = static_cast<Real>(std::max(ws.w(i) - explained, acc(0)));
-  }
-  // Scores: f_t = V' D^-1/2 (x_t - xbar), whose sample covariance is diag(lambda).
-  ws.y.noalias() = ws.gram.centred * (ws.v.cwiseInverse().asDiagonal() * ws.b);
+  out.specific_variances = ws.w.template cast<Real>();
   out.factor_returns = ws.y.template cast<Real>();
   out.observations = rows;
   out.explained_variance = explained_share(out);

@@ -52,6 +52,7 @@ struct eigen_top_workspace {
   vector d, dl, du, du2, x;  ///< the tridiagonal LU and the iterate
   std::vector<char> swapped;
   matrix z, check;
+  bool partial = false;  ///< whether the last call's result came from the partial path (tests read it)
 };
 
 /// The k largest eigenvalues of the symmetric n x n `m` (lower triangle read; both triangles
@@ -161,6 +162,7 @@ void top_eigenpairs(const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& m,
       }
     }
   }
+  ws.partial = done;
   if (!done) {
     ws.solver.compute(m);  // reads the lower triangle
     const auto& all = ws.solver.eigenvalues();
