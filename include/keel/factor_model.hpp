@@ -232,8 +232,9 @@ void estimate_factor_covariance(std::string_view fn, const Eigen::MatrixBase<Der
 }
 
 /// tr(B F B') / tr(B F B' + D), the model's explained share (0 when the total is 0).
+/// \throws invalid_input when B F B' + D overflows (finite fits of data near the range's ends).
 template <class Real>
-[[nodiscard]] Real explained_share(const factor_model<Real>& m) {
+[[nodiscard]] Real explained_share(std::string_view fn, const factor_model<Real>& m) {
   using acc = accum_t<Real>;
   acc factor = 0;
   for (Eigen::Index i = 0; i < m.exposures.rows(); ++i) {
@@ -242,6 +243,7 @@ template <class Real>
   }
   factor = std::max(factor, acc(0));
   const acc total = factor + m.specific_variances.template cast<acc>().sum();
+  if (!std::isfinite(total)) throw_overflow(fn, "the model's variances B F B' + D");
   return total > 0 ? static_cast<Real>(std::clamp(factor / total, acc(0), acc(1))) : Real(0);
 }
 
@@ -463,7 +465,7 @@ void time_series_into(const Eigen::MatrixBase<DA>& asset_returns, const Eigen::M
                              out.factor_covariance);
   out.factor_returns = factor_returns;
   out.observations = t;
-  out.explained_variance = explained_share(out);
+  out.explained_variance = explained_share(fn, out);
 }
 
 /// The exposures of date `s`: the one matrix, or element s of the range.
@@ -558,7 +560,7 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
   }
   if (!out.specific_variances.allFinite()) throw_overflow(fn, "the residual sums of squares");
   out.observations = t;
-  out.explained_variance = explained_share(out);
+  out.explained_variance = explained_share(fn, out);
 }
 
 template <class Derived, class Real>
@@ -578,7 +580,7 @@ void statistical_into(const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t 
   out.specific_variances = ws.w.template cast<Real>();
   out.factor_returns = ws.y.template cast<Real>();
   out.observations = rows;
-  out.explained_variance = explained_share(out);
+  out.explained_variance = explained_share(fn, out);
 }
 
 template <class S, class Real>
@@ -627,9 +629,13 @@ void decompose_into(const factor_model<Real>& model, const S& weights, factor_ri
   out.marginal_contributions = fx.template cast<Real>();
   out.contributions = contributions.template cast<Real>();
   out.specific_contributions = specific.template cast<Real>();
-  out.asset_contributions = (w.cwiseProduct(b * fx) + specific).template cast<Real>();
+  // (w_i B_i) (F x): scaling the row first keeps a huge B_i with a tiny w_i in range.
+  out.asset_contributions = ((w.asDiagonal() * b) * fx + specific).template cast<Real>();
   out.value_at_risk = static_cast<Real>(static_cast<acc>(normal_quantile(options.confidence)) * volatility -
                                         static_cast<acc>(options.expected_return));
+  if (!out.exposures.allFinite() || !out.marginal_contributions.allFinite() || !out.contributions.allFinite() ||
+      !out.asset_contributions.allFinite() || !std::isfinite(out.total_variance) || !std::isfinite(out.value_at_risk))
+    throw_overflow(fn, "the risk decomposition");
 }
 
 /// A range of T exposure matrices (N x K each, one a date).
@@ -755,8 +761,12 @@ template <class Real>
   using acc = detail::accum_t<Real>;
   detail::check_model("model_covariance", model);
   const auto b = model.exposures.template cast<acc>();
-  Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> s = b * model.factor_covariance.template cast<acc>() * b.transpose();
-  s = (s + s.transpose()).eval() / acc(2);
+  // F symmetrised (a user's F is symmetric only to rounding), then the lower triangle mirrored:
+  // S is exactly symmetric, and no sum of S and S' can overflow.
+  const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> f =
+      model.factor_covariance.template cast<acc>() / acc(2) + model.factor_covariance.transpose().template cast<acc>() / acc(2);
+  Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> s = b * f * b.transpose();
+  s.template triangularView<Eigen::StrictlyUpper>() = s.transpose();
   s.diagonal() += model.specific_variances.template cast<acc>();
   return s.template cast<Real>();
 }
