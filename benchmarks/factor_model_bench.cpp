@@ -40,8 +40,7 @@ const data& panel() {
   static const data d = [] {
     std::mt19937_64 gen(20);
     std::normal_distribution<double> z(0.0, 1.0);
-    data out{Eigen::MatrixXd(days, assets), Eigen::MatrixXd(days, factor_count),
-             Eigen::MatrixXd(assets, factor_count)};
+    data out{Eigen::MatrixXd(days, assets), Eigen::MatrixXd(days, factor_count), Eigen::MatrixXd(assets, factor_count)};
     for (Eigen::Index i = 0; i < days; ++i)
       for (Eigen::Index j = 0; j < factor_count; ++j)
         out.factors(i, j) = 0.0003 + 0.01 * z(gen) / std::sqrt(static_cast<double>(j + 1));

@@ -113,8 +113,7 @@ void require_message(const std::function<void()>& f, const std::string& part) {
 TEST_CASE("model_covariance is B F B' + D and every model satisfies it", "[factor_model]") {
   const panel p = make_panel(300, 14, 3, 1);
   std::vector<keel::factor_model<double>> models{
-      keel::time_series_factor_model(p.returns, p.factors),
-      keel::cross_sectional_factor_model(p.returns, p.exposures),
+      keel::time_series_factor_model(p.returns, p.factors), keel::cross_sectional_factor_model(p.returns, p.exposures),
       keel::statistical_factor_model(p.returns, 4),
       keel::statistical_factor_model(p.returns, 4, {.matrix = keel::pca_matrix::correlation})};
   for (const auto& m : models) {
@@ -145,10 +144,9 @@ TEST_CASE("time-series model: B and D are factor_regression's slopes and s^2 per
   CHECK(m.factor_returns == p.factors);
   const auto ewma = keel::time_series_factor_model(
       p.returns, p.factors, {.factor_covariance = keel::factor_covariance_method::ewma, .half_life = 20});
-  const MatrixXd fe = keel::ewma_covariance(p.factors, {.lambda = std::pow(0.5, 1.0 / 20),
-                                                         .periods_per_year = 1,
-                                                         .demean = true})
-                          .covariance;
+  const MatrixXd fe =
+      keel::ewma_covariance(p.factors, {.lambda = std::pow(0.5, 1.0 / 20), .periods_per_year = 1, .demean = true})
+          .covariance;
   CHECK(ewma.factor_covariance == fe);
   CHECK(ewma.exposures == m.exposures);
   const auto lw = keel::time_series_factor_model(p.returns, p.factors,
@@ -284,7 +282,8 @@ TEST_CASE("statistical model with K = N reproduces the sample covariance; its co
   // The scores' sample covariance is F.
   CHECK(rel_diff(sample_cov_ld(m.factor_returns).cast<double>(), m.factor_covariance) < 1e-12);
   for (Index i = 0; i < 16; ++i) {
-    const long double explained = (m.exposures.row(i).array().square() * m.factor_covariance.diagonal().transpose().array()).sum();
+    const long double explained =
+        (m.exposures.row(i).array().square() * m.factor_covariance.diagonal().transpose().array()).sum();
     CHECK(std::fabs(m.specific_variances(i) - static_cast<double>(s(i, i) - explained)) < 1e-15);
   }
   // Degenerate spectra: T < N (zero eigenvalues) and two identical columns; the result is a
@@ -302,8 +301,7 @@ TEST_CASE("statistical model with K = N reproduces the sample covariance; its co
     }
 }
 
-TEST_CASE("numpy oracle: eigh for the statistical model, lstsq for the cross-sectional WLS",
-          "[factor_model][numpy]") {
+TEST_CASE("numpy oracle: eigh for the statistical model, lstsq for the cross-sectional WLS", "[factor_model][numpy]") {
   const std::string python = KEEL_PYTHON3_SCIPY;
   if (python.empty()) {
     std::cout << "KEEL-SKIP: python3 with numpy was not found when configuring (apt-get install python3-scipy)\n";
@@ -324,7 +322,9 @@ TEST_CASE("numpy oracle: eigh for the statistical model, lstsq for the cross-sec
     std::ofstream g(wls_in);
     g.precision(17);
     g << "wls 30 3\n";
-    for (Index i = 0; i < 30; ++i) g << p.exposures(i, 0) << " " << p.exposures(i, 1) << " " << p.exposures(i, 2) << " " << r(i) << " " << w(i) << "\n";
+    for (Index i = 0; i < 30; ++i)
+      g << p.exposures(i, 0) << " " << p.exposures(i, 1) << " " << p.exposures(i, 2) << " " << r(i) << " " << w(i)
+        << "\n";
   }
   REQUIRE(std::system((python + " " + script.string() + " " + eig_in.string() + " " + wls_in.string()).c_str()) == 0);
   auto read_rows = [](const std::filesystem::path& path) {
@@ -359,7 +359,8 @@ TEST_CASE("numpy oracle: eigh for the statistical model, lstsq for the cross-sec
   one_date.row(1) = r.transpose();
   const auto cs = keel::cross_sectional_factor_model(one_date, p.exposures, {.weights = MatrixXd(w.transpose())});
   for (Index j = 0; j < 3; ++j)
-    CHECK(std::fabs(cs.factor_returns(0, j) - ls[0][static_cast<std::size_t>(j)]) <= 1e-12 * (1 + std::fabs(ls[0][static_cast<std::size_t>(j)])));
+    CHECK(std::fabs(cs.factor_returns(0, j) - ls[0][static_cast<std::size_t>(j)]) <=
+          1e-12 * (1 + std::fabs(ls[0][static_cast<std::size_t>(j)])));
   for (const auto& f : {eig_in, wls_in}) {
     std::filesystem::remove(f);
     std::filesystem::remove(f.string() + ".out");
@@ -501,7 +502,8 @@ TEST_CASE("stress factor shocks apply through the model's exposures", "[factor_m
   keel::scenario shock{"factor shock", std::nullopt, std::nullopt, 0.0, {-0.1, 0.05}, "test"};
   const auto result = keel::stress_test(positions, std::vector<keel::scenario>{shock});
   for (Index i = 0; i < 3; ++i) {
-    const double expected = book[static_cast<std::size_t>(i)].value * (m.exposures(i, 0) * -0.1 + m.exposures(i, 1) * 0.05);
+    const double expected =
+        book[static_cast<std::size_t>(i)].value * (m.exposures(i, 0) * -0.1 + m.exposures(i, 1) * 0.05);
     CHECK(std::fabs(result.pnls(0, i) - expected) < 1e-12);
   }
   book.pop_back();
@@ -514,8 +516,9 @@ TEST_CASE("errors: each type and what it names", "[factor_model][errors]") {
   using keel::invalid_input;
   using keel::singular_problem;
   // time series
-  require_message<invalid_input>([&] { (void)keel::time_series_factor_model(p.returns, MatrixXd(p.factors.topRows(29))); },
-                                 "asset_returns has 30 rows but factor_returns has 29");
+  require_message<invalid_input>(
+      [&] { (void)keel::time_series_factor_model(p.returns, MatrixXd(p.factors.topRows(29))); },
+      "asset_returns has 30 rows but factor_returns has 29");
   require_message<insufficient_data>(
       [&] { (void)keel::time_series_factor_model(MatrixXd(p.returns.topRows(3)), MatrixXd(p.factors.topRows(3))); },
       "needs at least 4 dates for 2 factors and an intercept, got 3");
@@ -546,8 +549,9 @@ TEST_CASE("errors: each type and what it names", "[factor_model][errors]") {
   require_message<insufficient_data>(
       [&] { (void)keel::cross_sectional_factor_model(p.returns, MatrixXd::Random(6, 6).eval()); },
       "needs at least 7 assets for 6 factors, got 6");
-  require_message<invalid_input>([&] { (void)keel::cross_sectional_factor_model(p.returns, MatrixXd(p.exposures.topRows(5))); },
-                                 "exposures is 5 x 2 but must be 6 x 2");
+  require_message<invalid_input>(
+      [&] { (void)keel::cross_sectional_factor_model(p.returns, MatrixXd(p.exposures.topRows(5))); },
+      "exposures is 5 x 2 but must be 6 x 2");
   std::vector<MatrixXd> few(29, p.exposures);
   require_message<invalid_input>([&] { (void)keel::cross_sectional_factor_model(p.returns, few); },
                                  "exposures has 29 matrices");
@@ -557,8 +561,9 @@ TEST_CASE("errors: each type and what it names", "[factor_model][errors]") {
                                  "exposures[12](3, 1) is inf");
   MatrixXd wneg = MatrixXd::Ones(1, 6);
   wneg(0, 4) = -1;
-  require_message<invalid_input>([&] { (void)keel::cross_sectional_factor_model(p.returns, p.exposures, {.weights = wneg}); },
-                                 "options.weights(0, 4) = -1 must be positive");
+  require_message<invalid_input>(
+      [&] { (void)keel::cross_sectional_factor_model(p.returns, p.exposures, {.weights = wneg}); },
+      "options.weights(0, 4) = -1 must be positive");
   require_message<invalid_input>(
       [&] { (void)keel::cross_sectional_factor_model(p.returns, p.exposures, {.weights = MatrixXd::Ones(2, 6)}); },
       "options.weights is 2 x 6");
@@ -570,8 +575,10 @@ TEST_CASE("errors: each type and what it names", "[factor_model][errors]") {
       [&] { (void)keel::cross_sectional_factor_model(MatrixXd(p.returns.topRows(1)), p.exposures); },
       "needs at least 2 dates, got 1");
   // statistical
-  require_message<invalid_input>([&] { (void)keel::statistical_factor_model(p.returns, 0); }, "factors = 0 must be in [1, 6]");
-  require_message<invalid_input>([&] { (void)keel::statistical_factor_model(p.returns, 7); }, "factors = 7 must be in [1, 6]");
+  require_message<invalid_input>([&] { (void)keel::statistical_factor_model(p.returns, 0); },
+                                 "factors = 0 must be in [1, 6]");
+  require_message<invalid_input>([&] { (void)keel::statistical_factor_model(p.returns, 7); },
+                                 "factors = 7 must be in [1, 6]");
   require_message<insufficient_data>([&] { (void)keel::statistical_factor_model(MatrixXd(p.returns.topRows(1)), 1); },
                                      "needs at least 2 rows, got 1");
   require_message<invalid_input>([&] { (void)keel::statistical_factor_model(bad, 2); }, "returns(4, 2) is NaN");
@@ -593,24 +600,32 @@ TEST_CASE("errors: each type and what it names", "[factor_model][errors]") {
   require_message<invalid_input>([&] { (void)keel::model_covariance(broken); }, "not symmetric");
   broken = m;
   broken.exposures(5, 1) = std::nan("");
-  require_message<invalid_input>([&] { (void)keel::factor_risk_decomposition(broken, w); }, "model.exposures(5, 1) is NaN");
+  require_message<invalid_input>([&] { (void)keel::factor_risk_decomposition(broken, w); },
+                                 "model.exposures(5, 1) is NaN");
   broken = m;
   broken.factor_covariance = MatrixXd::Identity(3, 3);
   require_message<invalid_input>([&] { (void)keel::factor_risk_decomposition(broken, w); },
                                  "model.factor_covariance is 3 x 3 but model.exposures has 2 factor columns");
   broken = m;
   broken.specific_variances.conservativeResize(5);
-  require_message<invalid_input>([&] { (void)keel::model_covariance(broken); }, "model.specific_variances has 5 values");
+  require_message<invalid_input>([&] { (void)keel::model_covariance(broken); },
+                                 "model.specific_variances has 5 values");
   broken = m;
   broken.factor_covariance << 1, 2, 2, 1;  // eigenvalues 3 and -1
   broken.specific_variances.setZero();
   broken.exposures.setZero();
   broken.exposures(0, 0) = 1;
   broken.exposures(0, 1) = -1;
-  require_message<singular_problem>([&] { (void)keel::factor_risk_decomposition(broken, std::vector<double>{1, 0, 0, 0, 0, 0}); },
-                                    "is negative: model.factor_covariance is not positive semi-definite");
-  require_message<invalid_input>([&] { (void)keel::factor_risk_decomposition(m, std::vector<double>{1, 2}); },
-                                 "weights has 2 values but model.exposures' rows (assets) has 6");
+  require_message<singular_problem>(
+      [&] {
+        (void)keel::factor_risk_decomposition(broken, std::vector<double>{1, 0, 0, 0, 0, 0});
+      },
+      "is negative: model.factor_covariance is not positive semi-definite");
+  require_message<invalid_input>(
+      [&] {
+        (void)keel::factor_risk_decomposition(m, std::vector<double>{1, 2});
+      },
+      "weights has 2 values but model.exposures' rows (assets) has 6");
   require_message<invalid_input>([&] { (void)keel::factor_risk_decomposition(m, w, {.confidence = 1}); },
                                  "confidence = 1 must be in (0, 1)");
   require_message<invalid_input>(

@@ -191,13 +191,13 @@ struct factor_model_scratch {
   using acc = accum_t<Real>;
   using matrix = Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic>;
   using vector = Eigen::Matrix<acc, Eigen::Dynamic, 1>;
-  ols_workspace<acc> ols;                ///< the factor design and its QR (time series)
-  gram_workspace<acc> gram;              ///< covariance estimators
-  covariance_estimate<Real> covariance;  ///< F's estimate
-  shrinkage_estimate<Real> shrinkage;    ///< F's Ledoit-Wolf estimate
-  eigen_top_workspace<acc> eigen;        ///< the statistical model's eigenpairs
-  matrix y, a, b;                        ///< panels and products
-  vector u, v, w, f;                     ///< per-column sums, weights, one date's factor returns
+  ols_workspace<acc> ols;                 ///< the factor design and its QR (time series)
+  gram_workspace<acc> gram;               ///< covariance estimators
+  covariance_estimate<Real> covariance;   ///< F's estimate
+  shrinkage_estimate<Real> shrinkage;     ///< F's Ledoit-Wolf estimate
+  eigen_top_workspace<acc> eigen;         ///< the statistical model's eigenpairs
+  matrix y, a, b;                         ///< panels and products
+  vector u, v, w, f;                      ///< per-column sums, weights, one date's factor returns
   Eigen::ColPivHouseholderQR<matrix> qr;  ///< each date's weighted design (cross section)
 };
 
@@ -219,9 +219,9 @@ void estimate_factor_covariance(std::string_view fn, const Eigen::MatrixBase<Der
       break;
     case factor_covariance_method::ewma:
       require_positive_option(fn, "half_life", half_life);
-      ewma_covariance_into(f, ws.covariance, ws.gram,
-                           ewma_covariance_options{
-                               .lambda = std::pow(0.5, 1.0 / half_life), .periods_per_year = 1, .demean = true});
+      ewma_covariance_into(
+          f, ws.covariance, ws.gram,
+          ewma_covariance_options{.lambda = std::pow(0.5, 1.0 / half_life), .periods_per_year = 1, .demean = true});
       out = ws.covariance.covariance;
       break;
     case factor_covariance_method::ledoit_wolf:
@@ -252,9 +252,9 @@ template <class Real>
 void check_model(std::string_view fn, const factor_model<Real>& m) {
   const Eigen::Index n = m.exposures.rows(), k = m.exposures.cols();
   if (m.factor_covariance.rows() != k || m.factor_covariance.cols() != k)
-    throw invalid_input(message(fn, "model.factor_covariance is " + std::to_string(m.factor_covariance.rows()) +
-                                        " x " + std::to_string(m.factor_covariance.cols()) +
-                                        " but model.exposures has " + std::to_string(k) + " factor columns"));
+    throw invalid_input(message(fn, "model.factor_covariance is " + std::to_string(m.factor_covariance.rows()) + " x " +
+                                        std::to_string(m.factor_covariance.cols()) + " but model.exposures has " +
+                                        std::to_string(k) + " factor columns"));
   require_same_size(fn, "model.specific_variances", m.specific_variances.size(), "model.exposures' rows", n);
   require_finite_cells(fn, "model.exposures", m.exposures);
   require_finite_cells(fn, "model.factor_covariance", m.factor_covariance);
@@ -294,8 +294,8 @@ void history_weights(Eigen::Index t, double half_life, Eigen::Matrix<Acc, Eigen:
 /// \throws singular_problem for a constant or collinear factor, naming it.
 template <class Acc>
 void time_series_fit(std::string_view fn, ols_workspace<Acc>& d, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& y,
-                     Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& coef, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& s2,
-                     double data_epsilon) {
+                     Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& coef,
+                     Eigen::Matrix<Acc, Eigen::Dynamic, 1>& s2, double data_epsilon) {
   const Eigen::Index t = d.x.rows(), k = d.x.cols(), n = y.cols();
   d.y.setZero(t);
   check_degenerate_regressors(fn, d, true, nullptr);
@@ -303,7 +303,8 @@ void time_series_fit(std::string_view fn, ols_workspace<Acc>& d, Eigen::Matrix<A
   centre_and_scale(d, true, ybar, yscale);
   d.qr.setThreshold(static_cast<Acc>(std::max(t, k)) * static_cast<Acc>(data_epsilon));
   d.qr.compute(d.x);
-  if (d.qr.rank() < k) throw singular_problem(rank_deficiency_message(fn, d.qr, d.qr.rank(), true, data_epsilon, nullptr));
+  if (d.qr.rank() < k)
+    throw singular_problem(rank_deficiency_message(fn, d.qr, d.qr.rank(), true, data_epsilon, nullptr));
   for (Eigen::Index j = 0; j < n; ++j) y.col(j).array() -= two_pass_mean(y.col(j));
   y.applyOnTheLeft(d.qr.householderQ().adjoint());
   coef.resize(k, n);
@@ -325,7 +326,8 @@ void time_series_fit(std::string_view fn, ols_workspace<Acc>& d, Eigen::Matrix<A
 /// \throws singular_problem for a zero factor or a design of rank < K, naming the factors.
 template <class Acc>
 void wls_factorise(std::string_view fn, std::string_view name, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& x,
-                   const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& root_weights, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& scale,
+                   const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& root_weights,
+                   Eigen::Matrix<Acc, Eigen::Dynamic, 1>& scale,
                    Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>& qr,
                    double data_epsilon) {
   const Eigen::Index n = x.rows(), k = x.cols();
@@ -370,8 +372,9 @@ template <class Acc>
 void principal_components(std::string_view fn, gram_workspace<Acc>& g, bool correlation, Eigen::Index k,
                           eigen_top_workspace<Acc>& eig, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& work,
                           Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& loadings,
-                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>& values, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& specific,
-                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>& sd, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& scores) {
+                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>& values,
+                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>& specific, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& sd,
+                          Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& scores) {
   const Eigen::Index rows = g.centred.rows(), n = g.centred.cols();
   centre_columns(g);
   gram_of_centred(g);
@@ -382,8 +385,9 @@ void principal_components(std::string_view fn, gram_workspace<Acc>& g, bool corr
   if (correlation) {
     for (Eigen::Index j = 0; j < n; ++j) {
       if (!(s(j, j) > 0))
-        throw singular_problem(message(fn, "returns column " + std::to_string(j) +
-                                               " is constant: its correlations are undefined (use pca_matrix::covariance)"));
+        throw singular_problem(
+            message(fn, "returns column " + std::to_string(j) +
+                            " is constant: its correlations are undefined (use pca_matrix::covariance)"));
       sd(j) = std::sqrt(s(j, j));
     }
     work = sd.cwiseInverse().asDiagonal() * s * sd.cwiseInverse().asDiagonal();
@@ -409,23 +413,22 @@ void principal_components(std::string_view fn, gram_workspace<Acc>& g, bool corr
 }
 
 // Instantiated once in keel::compiled (src/factor_model.cpp); see KEEL_EXTERN_TEMPLATE.
-#define KEEL_FACTOR_MODEL_KERNELS(Acc)                                                                              \
-  KEEL_EXTERN_TEMPLATE(void time_series_fit<Acc>(std::string_view, ols_workspace<Acc>&,                             \
-                                                 Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,               \
-                                                 Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,               \
-                                                 Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, double))                   \
-  KEEL_EXTERN_TEMPLATE(void wls_factorise<Acc>(                                                                      \
-      std::string_view, std::string_view, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,                      \
-      const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                          \
-      Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, double))                      \
-  KEEL_EXTERN_TEMPLATE(void wls_solve<Acc>(                                                                          \
-      const Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&,                         \
-      const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                          \
-      Eigen::Matrix<Acc, Eigen::Dynamic, 1>&))                                                                       \
-  KEEL_EXTERN_TEMPLATE(void principal_components<Acc>(                                                               \
-      std::string_view, gram_workspace<Acc>&, bool, Eigen::Index, eigen_top_workspace<Acc>&,                         \
-      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,      \
-      Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                                \
+#define KEEL_FACTOR_MODEL_KERNELS(Acc)                                                                           \
+  KEEL_EXTERN_TEMPLATE(void time_series_fit<Acc>(                                                                \
+      std::string_view, ols_workspace<Acc>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,                \
+      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, double))      \
+  KEEL_EXTERN_TEMPLATE(void wls_factorise<Acc>(                                                                  \
+      std::string_view, std::string_view, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,                   \
+      const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                      \
+      Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, double))                  \
+  KEEL_EXTERN_TEMPLATE(                                                                                          \
+      void wls_solve<Acc>(const Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, \
+                          const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,  \
+                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>&))                                               \
+  KEEL_EXTERN_TEMPLATE(void principal_components<Acc>(                                                           \
+      std::string_view, gram_workspace<Acc>&, bool, Eigen::Index, eigen_top_workspace<Acc>&,                     \
+      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,  \
+      Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                            \
       Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&))
 KEEL_FACTOR_MODEL_KERNELS(double)
 KEEL_FACTOR_MODEL_KERNELS(long double)
@@ -458,8 +461,7 @@ void time_series_into(const Eigen::MatrixBase<DA>& asset_returns, const Eigen::M
     for (Eigen::Index i = 0; i < n; ++i) out.exposures(i, j) = rounded<Real>(fn, "exposures", ws.a(j, i));
   if (!out.exposures.allFinite()) throw_overflow(fn, "the regression of asset_returns on factor_returns");
   out.specific_variances.resize(n);
-  for (Eigen::Index i = 0; i < n; ++i)
-    out.specific_variances(i) = rounded<Real>(fn, "specific_variances", ws.u(i));
+  for (Eigen::Index i = 0; i < n; ++i) out.specific_variances(i) = rounded<Real>(fn, "specific_variances", ws.u(i));
   if (!out.specific_variances.allFinite()) throw_overflow(fn, "the residual sums of squares");
   estimate_factor_covariance(fn, factor_returns, options.factor_covariance, options.half_life, ws,
                              out.factor_covariance);
@@ -506,13 +508,13 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
   if (wt.size() > 0) {
     if (!(wt.cols() == n && (wt.rows() == 1 || wt.rows() == t)))
       throw invalid_input(message(fn, "options.weights is " + std::to_string(wt.rows()) + " x " +
-                                          std::to_string(wt.cols()) + " but must be 1 x " + std::to_string(n) +
-                                          " or " + std::to_string(t) + " x " + std::to_string(n)));
+                                          std::to_string(wt.cols()) + " but must be 1 x " + std::to_string(n) + " or " +
+                                          std::to_string(t) + " x " + std::to_string(n)));
     for (Eigen::Index i = 0; i < wt.rows(); ++i)
       for (Eigen::Index j = 0; j < n; ++j)
         if (!(wt(i, j) > 0 && std::isfinite(wt(i, j))))
-          throw invalid_input(message(fn, cell_text("options.weights", i, j) + " = " + number_text(wt(i, j)) +
-                                              " must be positive and finite"));
+          throw invalid_input(message(
+              fn, cell_text("options.weights", i, j) + " = " + number_text(wt(i, j)) + " must be positive and finite"));
   }
   if (options.factor_covariance == factor_covariance_method::ewma)
     require_positive_option(fn, "half_life", options.half_life);
@@ -555,8 +557,8 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
   out.specific_variances.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     const acc mean = two_pass_mean(ws.y.col(i));
-    out.specific_variances(i) = rounded<Real>(
-        fn, "specific_variances", (ws.y.col(i).array() - mean).square().matrix().dot(ws.u));
+    out.specific_variances(i) =
+        rounded<Real>(fn, "specific_variances", (ws.y.col(i).array() - mean).square().matrix().dot(ws.u));
   }
   if (!out.specific_variances.allFinite()) throw_overflow(fn, "the residual sums of squares");
   out.observations = t;
@@ -616,9 +618,9 @@ void decompose_into(const factor_model<Real>& model, const S& weights, factor_ri
   if (!std::isfinite(total)) throw_overflow(fn, "the portfolio variance");
   const acc scale = x.cwiseAbs().dot(f.cwiseAbs() * x.cwiseAbs()) + specific_variance;
   if (total < -acc(64) * std::numeric_limits<acc>::epsilon() * scale)
-    throw singular_problem(message(fn, "the portfolio variance x' F x + w' D w = " +
-                                           number_text(static_cast<double>(total)) +
-                                           " is negative: model.factor_covariance is not positive semi-definite"));
+    throw singular_problem(
+        message(fn, "the portfolio variance x' F x + w' D w = " + number_text(static_cast<double>(total)) +
+                        " is negative: model.factor_covariance is not positive semi-definite"));
   const acc variance = std::max(total, acc(0));
   out.total_variance = static_cast<Real>(variance);
   out.factor_variance = static_cast<Real>(factor_variance);
@@ -641,9 +643,8 @@ void decompose_into(const factor_model<Real>& model, const S& weights, factor_ri
 /// A range of T exposure matrices (N x K each, one a date).
 template <class R>
 concept exposure_range = std::ranges::random_access_range<R> && std::ranges::sized_range<R> &&
-                         std::derived_from<std::ranges::range_value_t<R>,
-                                           Eigen::MatrixBase<std::ranges::range_value_t<R>>> &&
-                         !std::derived_from<R, Eigen::EigenBase<R>>;
+    std::derived_from<std::ranges::range_value_t<R>, Eigen::MatrixBase<std::ranges::range_value_t<R>>> &&
+    !std::derived_from<R, Eigen::EigenBase<R>>;
 
 }  // namespace detail
 
@@ -696,127 +697,129 @@ void time_series_factor_model(const Eigen::MatrixBase<DA>& asset_returns, const 
 /// \throws invalid_input for shapes, non-finite cells, bad weights or options; insufficient_data;
 ///         singular_problem for a zero factor or collinear exposures, naming the factors and date.
 template <class DA, class E>
-  requires detail::panel<DA> && ((std::derived_from<E, Eigen::MatrixBase<E>> &&
-                                  std::same_as<typename E::Scalar, typename DA::Scalar>) ||
-                                 detail::exposure_range<E>)
-[[nodiscard]] factor_model<typename DA::Scalar> cross_sectional_factor_model(
-    const Eigen::MatrixBase<DA>& asset_returns, const E& exposures, cross_sectional_factor_options options = {}) {
-  factor_model<typename DA::Scalar> out;
-  typename factor_model<typename DA::Scalar>::workspace ws;
-  detail::cross_sectional_into(asset_returns, exposures, out, ws, options);
-  return out;
-}
-
-/// cross_sectional_factor_model into a reused `out` with its scratch in a reused `ws`.
-/// Bit for bit the plain form's result. \throws as the plain form.
-template <class DA, class E, class Real>
-  requires detail::panel_of<DA, Real> && ((std::derived_from<E, Eigen::MatrixBase<E>> &&
-                                           std::same_as<typename E::Scalar, Real>) ||
-                                          detail::exposure_range<E>)
-void cross_sectional_factor_model(const Eigen::MatrixBase<DA>& asset_returns, const E& exposures,
-                                  factor_model<Real>& out, typename factor_model<Real>::workspace& ws,
-                                  cross_sectional_factor_options options = {}) {
-  detail::cross_sectional_into(asset_returns, exposures, out, ws, options);
-}
-
-/// Statistical factor model: the `factors` largest principal components of the sample
-/// covariance (or correlation) of the returns (Connor and Korajczyk 1986).
-///
-/// Covariance: S = V L V', B = V_k (unit columns), F = diag(l_1..l_k). Correlation: C = V L V'
-/// with C = s^-1 S s^-1, B = diag(s) V_k (back in return units), F = diag(l). Either way
-/// D_i = S_ii - (B F B')_ii, set to 0 where rounding makes it negative, and with factors = N the
-/// model is S itself. Sign: each column of V has its largest-magnitude entry positive (the
-/// first on ties; scikit-learn's svd_flip). factor_returns: the scores (x_t - xbar)' s^-1 V_k.
-/// \pre T >= 2; 1 <= factors <= N; finite cells; no constant column for `correlation`.
-/// \returns factor_model{exposures, factor_covariance, specific_variances, factor_returns,
-///          explained_variance (the k components' share), observations = T}.
-/// \throws invalid_input for factors out of range or a non-finite cell; insufficient_data for
-///         T < 2; singular_problem for a constant column with `correlation`.
-template <class Derived>
-  requires detail::panel<Derived>
-[[nodiscard]] factor_model<typename Derived::Scalar> statistical_factor_model(
-    const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t factors, statistical_factor_options options = {}) {
-  factor_model<typename Derived::Scalar> out;
-  typename factor_model<typename Derived::Scalar>::workspace ws;
-  detail::statistical_into(returns, factors, out, ws, options);
-  return out;
-}
-
-/// statistical_factor_model into a reused `out` with its scratch in a reused `ws` (Eigen's
-/// products and Householder application still allocate their own blocks). Bit for bit the plain
-/// form's result. \throws as the plain form.
-template <class Derived, class Real>
-  requires detail::panel_of<Derived, Real>
-void statistical_factor_model(const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t factors,
-                              factor_model<Real>& out, typename factor_model<Real>::workspace& ws,
-                              statistical_factor_options options = {}) {
-  detail::statistical_into(returns, factors, out, ws, options);
-}
-
-/// The model's N x N covariance S = B F B' + D (per period), exactly symmetric.
-/// \throws invalid_input for a malformed model (sizes, non-finite values, F not symmetric,
-///         D < 0), naming the field and index.
-template <class Real>
-[[nodiscard]] Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> model_covariance(const factor_model<Real>& model) {
-  using acc = detail::accum_t<Real>;
-  detail::check_model("model_covariance", model);
-  const auto b = model.exposures.template cast<acc>();
-  // F symmetrised (a user's F is symmetric only to rounding), then the lower triangle mirrored:
-  // S is exactly symmetric, and no sum of S and S' can overflow.
-  const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> f =
-      model.factor_covariance.template cast<acc>() / acc(2) + model.factor_covariance.transpose().template cast<acc>() / acc(2);
-  Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> s = b * f * b.transpose();
-  s.template triangularView<Eigen::StrictlyUpper>() = s.transpose();
-  s.diagonal() += model.specific_variances.template cast<acc>();
-  return s.template cast<Real>();
-}
-
-/// A portfolio's risk under a factor model, split into factor and specific parts and by factor.
-///
-/// x = B'w, factor variance x'Fx = sum_k x_k (F x)_k (Euler contributions), specific variance
-/// sum_i w_i^2 D_i, total = their sum = w'Sw; asset i's Euler contribution w_i (S w)_i. With
-/// options.benchmark_weights everything is of w - w_b (active risk). VaR = z_c sigma - mu,
-/// Gaussian, positive loss (z_c the standard normal quantile at `confidence`). Per period.
-/// Ref: Grinold and Kahn, Active Portfolio Management, 2nd ed., ch. 3 and 14.
-/// \pre weights (a Series) of N finite values; a valid model; 0 < confidence < 1.
-/// \returns factor_risk{total_variance, factor_variance, specific_variance, volatility,
-///          exposures, marginal_contributions, contributions, specific_contributions,
-///          asset_contributions, value_at_risk}.
-/// \throws invalid_input for sizes, non-finite values, a malformed model or a bad option;
-///         singular_problem for a negative variance (F not positive semi-definite).
-template <class Real, Series S>
-[[nodiscard]] factor_risk<Real> factor_risk_decomposition(const factor_model<Real>& model, const S& weights,
-                                                          factor_risk_options options = {}) {
-  factor_risk<Real> out;
-  detail::decompose_into(model, weights, out, options);
-  return out;
-}
-
-/// factor_risk_decomposition into a reused `out`. \throws as the plain form.
-template <class Real, Series S>
-void factor_risk_decomposition(const factor_model<Real>& model, const S& weights, factor_risk<Real>& out,
-                               factor_risk_options options = {}) {
-  detail::decompose_into(model, weights, out, options);
-}
-
-/// stress.hpp positions whose factor_exposures are the model's exposures (position i gets row i
-/// of B), so that a scenario's factor_shocks move each position by B_i' shock.
-/// \throws invalid_input unless there is one position per asset of a valid model.
-template <class Real>
-[[nodiscard]] std::vector<position> with_factor_exposures(std::vector<position> positions,
-                                                          const factor_model<Real>& model) {
-  constexpr std::string_view fn = "with_factor_exposures";
-  detail::check_model(fn, model);
-  detail::require_same_size(fn, "positions", detail::ssize(positions), "model.exposures' rows (assets)",
-                            model.exposures.rows());
-  const Eigen::Index k = model.exposures.cols();
-  for (std::size_t i = 0; i < positions.size(); ++i) {
-    auto& e = positions[i].factor_exposures;
-    e.resize(detail::uz(k));
-    for (Eigen::Index j = 0; j < k; ++j)
-      e[detail::uz(j)] = static_cast<double>(model.exposures(static_cast<Eigen::Index>(i), j));
+  requires detail::panel<DA> &&((std::derived_from<E, Eigen::MatrixBase<E>> &&
+                                 std::same_as<typename E::Scalar, typename DA::Scalar>) ||
+                                detail::exposure_range<E>)
+      [[nodiscard]] factor_model<typename DA::Scalar> cross_sectional_factor_model(
+          const Eigen::MatrixBase<DA>& asset_returns, const E& exposures, cross_sectional_factor_options options = {}) {
+    factor_model<typename DA::Scalar> out;
+    typename factor_model<typename DA::Scalar>::workspace ws;
+    detail::cross_sectional_into(asset_returns, exposures, out, ws, options);
+    return out;
   }
-  return positions;
-}
+
+  /// cross_sectional_factor_model into a reused `out` with its scratch in a reused `ws`.
+  /// Bit for bit the plain form's result. \throws as the plain form.
+  template <class DA, class E, class Real>
+    requires detail::panel_of<DA, Real> &&
+        ((std::derived_from<E, Eigen::MatrixBase<E>> && std::same_as<typename E::Scalar, Real>) ||
+         detail::exposure_range<E>)void cross_sectional_factor_model(const Eigen::MatrixBase<DA>& asset_returns,
+                                                                     const E& exposures, factor_model<Real>& out,
+                                                                     typename factor_model<Real>::workspace& ws,
+                                                                     cross_sectional_factor_options options = {}) {
+      detail::cross_sectional_into(asset_returns, exposures, out, ws, options);
+    }
+
+    /// Statistical factor model: the `factors` largest principal components of the sample
+    /// covariance (or correlation) of the returns (Connor and Korajczyk 1986).
+    ///
+    /// Covariance: S = V L V', B = V_k (unit columns), F = diag(l_1..l_k). Correlation: C = V L V'
+    /// with C = s^-1 S s^-1, B = diag(s) V_k (back in return units), F = diag(l). Either way
+    /// D_i = S_ii - (B F B')_ii, set to 0 where rounding makes it negative, and with factors = N the
+    /// model is S itself. Sign: each column of V has its largest-magnitude entry positive (the
+    /// first on ties; scikit-learn's svd_flip). factor_returns: the scores (x_t - xbar)' s^-1 V_k.
+    /// \pre T >= 2; 1 <= factors <= N; finite cells; no constant column for `correlation`.
+    /// \returns factor_model{exposures, factor_covariance, specific_variances, factor_returns,
+    ///          explained_variance (the k components' share), observations = T}.
+    /// \throws invalid_input for factors out of range or a non-finite cell; insufficient_data for
+    ///         T < 2; singular_problem for a constant column with `correlation`.
+    template <class Derived>
+      requires detail::panel<Derived>
+    [[nodiscard]] factor_model<typename Derived::Scalar> statistical_factor_model(
+        const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t factors, statistical_factor_options options = {}) {
+      factor_model<typename Derived::Scalar> out;
+      typename factor_model<typename Derived::Scalar>::workspace ws;
+      detail::statistical_into(returns, factors, out, ws, options);
+      return out;
+    }
+
+    /// statistical_factor_model into a reused `out` with its scratch in a reused `ws` (Eigen's
+    /// products and Householder application still allocate their own blocks). Bit for bit the plain
+    /// form's result. \throws as the plain form.
+    template <class Derived, class Real>
+      requires detail::panel_of<Derived, Real>
+    void statistical_factor_model(const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t factors,
+                                  factor_model<Real>& out, typename factor_model<Real>::workspace& ws,
+                                  statistical_factor_options options = {}) {
+      detail::statistical_into(returns, factors, out, ws, options);
+    }
+
+    /// The model's N x N covariance S = B F B' + D (per period), exactly symmetric.
+    /// \throws invalid_input for a malformed model (sizes, non-finite values, F not symmetric,
+    ///         D < 0), naming the field and index.
+    template <class Real>
+    [[nodiscard]] Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> model_covariance(
+        const factor_model<Real>& model) {
+      using acc = detail::accum_t<Real>;
+      detail::check_model("model_covariance", model);
+      const auto b = model.exposures.template cast<acc>();
+      // F symmetrised (a user's F is symmetric only to rounding), then the lower triangle mirrored:
+      // S is exactly symmetric, and no sum of S and S' can overflow.
+      const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> f =
+          model.factor_covariance.template cast<acc>() / acc(2) +
+          model.factor_covariance.transpose().template cast<acc>() / acc(2);
+      Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> s = b * f * b.transpose();
+      s.template triangularView<Eigen::StrictlyUpper>() = s.transpose();
+      s.diagonal() += model.specific_variances.template cast<acc>();
+      return s.template cast<Real>();
+    }
+
+    /// A portfolio's risk under a factor model, split into factor and specific parts and by factor.
+    ///
+    /// x = B'w, factor variance x'Fx = sum_k x_k (F x)_k (Euler contributions), specific variance
+    /// sum_i w_i^2 D_i, total = their sum = w'Sw; asset i's Euler contribution w_i (S w)_i. With
+    /// options.benchmark_weights everything is of w - w_b (active risk). VaR = z_c sigma - mu,
+    /// Gaussian, positive loss (z_c the standard normal quantile at `confidence`). Per period.
+    /// Ref: Grinold and Kahn, Active Portfolio Management, 2nd ed., ch. 3 and 14.
+    /// \pre weights (a Series) of N finite values; a valid model; 0 < confidence < 1.
+    /// \returns factor_risk{total_variance, factor_variance, specific_variance, volatility,
+    ///          exposures, marginal_contributions, contributions, specific_contributions,
+    ///          asset_contributions, value_at_risk}.
+    /// \throws invalid_input for sizes, non-finite values, a malformed model or a bad option;
+    ///         singular_problem for a negative variance (F not positive semi-definite).
+    template <class Real, Series S>
+    [[nodiscard]] factor_risk<Real> factor_risk_decomposition(const factor_model<Real>& model, const S& weights,
+                                                              factor_risk_options options = {}) {
+      factor_risk<Real> out;
+      detail::decompose_into(model, weights, out, options);
+      return out;
+    }
+
+    /// factor_risk_decomposition into a reused `out`. \throws as the plain form.
+    template <class Real, Series S>
+    void factor_risk_decomposition(const factor_model<Real>& model, const S& weights, factor_risk<Real>& out,
+                                   factor_risk_options options = {}) {
+      detail::decompose_into(model, weights, out, options);
+    }
+
+    /// stress.hpp positions whose factor_exposures are the model's exposures (position i gets row i
+    /// of B), so that a scenario's factor_shocks move each position by B_i' shock.
+    /// \throws invalid_input unless there is one position per asset of a valid model.
+    template <class Real>
+    [[nodiscard]] std::vector<position> with_factor_exposures(std::vector<position> positions,
+                                                              const factor_model<Real>& model) {
+      constexpr std::string_view fn = "with_factor_exposures";
+      detail::check_model(fn, model);
+      detail::require_same_size(fn, "positions", detail::ssize(positions), "model.exposures' rows (assets)",
+                                model.exposures.rows());
+      const Eigen::Index k = model.exposures.cols();
+      for (std::size_t i = 0; i < positions.size(); ++i) {
+        auto& e = positions[i].factor_exposures;
+        e.resize(detail::uz(k));
+        for (Eigen::Index j = 0; j < k; ++j)
+          e[detail::uz(j)] = static_cast<double>(model.exposures(static_cast<Eigen::Index>(i), j));
+      }
+      return positions;
+    }
 
 }  // namespace keel

@@ -54,13 +54,13 @@ void check_model(const keel::factor_model<double>& m, Eigen::Index n) {
   require((m.specific_variances.array() >= 0).all());
   require(m.explained_variance >= 0 && m.explained_variance <= 1);
   const Eigen::MatrixXd s = keel::model_covariance(m);
-  const Eigen::MatrixXd f = m.factor_covariance / 2 + m.factor_covariance.transpose() / 2;  // a hand F: symmetric to 1e-10
+  const Eigen::MatrixXd f =
+      m.factor_covariance / 2 + m.factor_covariance.transpose() / 2;  // a hand F: symmetric to 1e-10
   Eigen::MatrixXd direct = m.exposures * f * m.exposures.transpose();
   direct.diagonal() += m.specific_variances;
-  const double scale = std::max({1e-300, s.cwiseAbs().maxCoeff(),
-                                 (m.exposures.cwiseAbs() * f.cwiseAbs() *
-                                  m.exposures.cwiseAbs().transpose())
-                                     .maxCoeff()});
+  const double scale =
+      std::max({1e-300, s.cwiseAbs().maxCoeff(),
+                (m.exposures.cwiseAbs() * f.cwiseAbs() * m.exposures.cwiseAbs().transpose()).maxCoeff()});
   if (s.allFinite() && direct.allFinite()) require((s - direct).cwiseAbs().maxCoeff() <= 1e-12 * scale);
 }
 
@@ -124,15 +124,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto method = methods[mode % 3];
   const double half_life = (mode / 3 % 4) * 7.5;  // 0 is invalid for ewma
   const keel::time_series_factor_options ts_options{.factor_covariance = method, .half_life = half_life};
-  keel::cross_sectional_factor_options cs_options{.factor_covariance = method,
-                                                  .half_life = half_life,
-                                                  .specific_half_life = (mode / 12 % 2) * 5.0};
+  keel::cross_sectional_factor_options cs_options{
+      .factor_covariance = method, .half_life = half_life, .specific_half_life = (mode / 12 % 2) * 5.0};
   if (mode & 32) {
     cs_options.weights = Eigen::MatrixXd(1, n);
     for (Eigen::Index j = 0; j < n; ++j) cs_options.weights(0, j) = in.raw ? in.next() : 1 + std::fabs(in.next());
   }
-  const keel::statistical_factor_options st_options{
-      .matrix = (mode & 64) ? keel::pca_matrix::correlation : keel::pca_matrix::covariance};
+  const keel::statistical_factor_options st_options{.matrix = (mode & 64) ? keel::pca_matrix::correlation
+                                                                          : keel::pca_matrix::covariance};
   const std::ptrdiff_t factors = static_cast<std::ptrdiff_t>(data[1] / 16 % 10);  // 0 .. 9: out of range too
   Eigen::VectorXd w(n), wb(n);
   for (Eigen::Index j = 0; j < n; ++j) {

@@ -60,8 +60,8 @@ struct eigen_top_workspace {
 /// the columns of `vectors` (n x k), with the sign rule of the file's comment.
 template <class Acc>
 void top_eigenpairs(const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& m, Eigen::Index k,
-                    Eigen::Matrix<Acc, Eigen::Dynamic, 1>& values, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& vectors,
-                    eigen_top_workspace<Acc>& ws) {
+                    Eigen::Matrix<Acc, Eigen::Dynamic, 1>& values,
+                    Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& vectors, eigen_top_workspace<Acc>& ws) {
   const Eigen::Index n = m.rows();
   values.resize(k);
   vectors.resize(n, k);
@@ -75,7 +75,7 @@ void top_eigenpairs(const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& m,
     done = ws.solver.info() == Eigen::Success;
     if (done) {
       ws.all_values = ws.solver.eigenvalues();  // ascending
-      Acc norm = 0;                              // ||T||_1, the scale of "negligible" pivots
+      Acc norm = 0;                             // ||T||_1, the scale of "negligible" pivots
       for (Eigen::Index i = 0; i < n; ++i)
         norm = std::max(norm, std::abs(ws.diag(i)) + (i > 0 ? std::abs(ws.sub(i - 1)) : Acc(0)) +
                                   (i + 1 < n ? std::abs(ws.sub(i)) : Acc(0)));
@@ -182,9 +182,9 @@ void top_eigenpairs(const Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& m,
 // Instantiated once in keel::compiled (src/factor_model.cpp); see KEEL_EXTERN_TEMPLATE.
 KEEL_EXTERN_TEMPLATE(void top_eigenpairs<double>(const Eigen::MatrixXd&, Eigen::Index, Eigen::VectorXd&,
                                                  Eigen::MatrixXd&, eigen_top_workspace<double>&))
-KEEL_EXTERN_TEMPLATE(void top_eigenpairs<long double>(
-    const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Index,
-    Eigen::Matrix<long double, Eigen::Dynamic, 1>&, Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
-    eigen_top_workspace<long double>&))
+KEEL_EXTERN_TEMPLATE(void top_eigenpairs<long double>(const Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
+                                                      Eigen::Index, Eigen::Matrix<long double, Eigen::Dynamic, 1>&,
+                                                      Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>&,
+                                                      eigen_top_workspace<long double>&))
 
 }  // namespace keel::detail
