@@ -24,8 +24,9 @@ template void top_eigenpairs<long double>(const Eigen::Matrix<long double, Eigen
       const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                           \
       Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, double);                       \
   template void wls_solve<Acc>(const Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, \
-                               const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,  \
-                               Eigen::Matrix<Acc, Eigen::Dynamic, 1>&);                                               \
+                               const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                                          \
+                               Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,                                   \
+                               Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&);                                  \
   template void principal_components<Acc>(                                                                            \
       std::string_view, gram_workspace<Acc>&, bool, Eigen::Index, eigen_top_workspace<Acc>&,                          \
       Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,       \

@@ -197,7 +197,8 @@ struct factor_model_scratch {
   shrinkage_estimate<Real> shrinkage;     ///< F's Ledoit-Wolf estimate
   eigen_top_workspace<acc> eigen;         ///< the statistical model's eigenpairs
   matrix y, a, b;                         ///< panels and products
-  vector u, v, w, f;                      ///< per-column sums, weights, one date's factor returns
+  matrix rhs, coef;                       ///< the cross section's right-hand sides and coefficients
+  vector u, v, w;                         ///< per-column sums, weights
   Eigen::ColPivHouseholderQR<matrix> qr;  ///< each date's weighted design (cross section)
 };
 
@@ -348,18 +349,19 @@ void wls_factorise(std::string_view fn, std::string_view name, Eigen::Matrix<Acc
                            "; a market column of ones with a full set of sector dummies is collinear: drop one)");
 }
 
-/// The WLS coefficients f = argmin ||sqrt(W) (r - X f)|| from wls_factorise's QR: `rhs` holds
-/// sqrt(W) r on entry (overwritten); f into `f`.
+/// The WLS coefficients f = argmin ||sqrt(W) (r - X f)|| from wls_factorise's QR, for each
+/// column of `rhs` (N x m: sqrt(W) r per column on entry, overwritten); f into `f` (K x m).
 template <class Acc>
 void wls_solve(const Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>& qr,
-               const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& scale, Eigen::Matrix<Acc, Eigen::Dynamic, 1>& rhs,
-               Eigen::Matrix<Acc, Eigen::Dynamic, 1>& f) {
-  const Eigen::Index k = scale.size();
+               const Eigen::Matrix<Acc, Eigen::Dynamic, 1>& scale,
+               Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& rhs,
+               Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>& f) {
+  const Eigen::Index k = scale.size(), m = rhs.cols();
   rhs.applyOnTheLeft(qr.householderQ().adjoint());
-  qr.matrixR().topLeftCorner(k, k).template triangularView<Eigen::Upper>().solveInPlace(rhs.head(k));
-  f.resize(k);
+  qr.matrixR().topLeftCorner(k, k).template triangularView<Eigen::Upper>().solveInPlace(rhs.topRows(k));
+  f.resize(k, m);
   const auto& perm = qr.colsPermutation().indices();
-  for (Eigen::Index p = 0; p < k; ++p) f(perm(p)) = rhs(p) / scale(perm(p));
+  for (Eigen::Index p = 0; p < k; ++p) f.row(perm(p)) = rhs.row(p) / scale(perm(p));
 }
 
 /// The statistical model's numerics on the rows gathered in g.centred (T x N): the sample
@@ -413,22 +415,22 @@ void principal_components(std::string_view fn, gram_workspace<Acc>& g, bool corr
 }
 
 // Instantiated once in keel::compiled (src/factor_model.cpp); see KEEL_EXTERN_TEMPLATE.
-#define KEEL_FACTOR_MODEL_KERNELS(Acc)                                                                           \
-  KEEL_EXTERN_TEMPLATE(void time_series_fit<Acc>(                                                                \
-      std::string_view, ols_workspace<Acc>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,                \
-      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, double))      \
-  KEEL_EXTERN_TEMPLATE(void wls_factorise<Acc>(                                                                  \
-      std::string_view, std::string_view, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,                   \
-      const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                      \
-      Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, double))                  \
-  KEEL_EXTERN_TEMPLATE(                                                                                          \
-      void wls_solve<Acc>(const Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, \
-                          const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,  \
-                          Eigen::Matrix<Acc, Eigen::Dynamic, 1>&))                                               \
-  KEEL_EXTERN_TEMPLATE(void principal_components<Acc>(                                                           \
-      std::string_view, gram_workspace<Acc>&, bool, Eigen::Index, eigen_top_workspace<Acc>&,                     \
-      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,  \
-      Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                            \
+#define KEEL_FACTOR_MODEL_KERNELS(Acc)                                                                          \
+  KEEL_EXTERN_TEMPLATE(void time_series_fit<Acc>(                                                               \
+      std::string_view, ols_workspace<Acc>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,               \
+      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, double))     \
+  KEEL_EXTERN_TEMPLATE(void wls_factorise<Acc>(                                                                 \
+      std::string_view, std::string_view, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,                  \
+      const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                     \
+      Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&, double))                 \
+  KEEL_EXTERN_TEMPLATE(void wls_solve<Acc>(                                                                     \
+      const Eigen::ColPivHouseholderQR<Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>>&,                    \
+      const Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,        \
+      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&))                                                     \
+  KEEL_EXTERN_TEMPLATE(void principal_components<Acc>(                                                          \
+      std::string_view, gram_workspace<Acc>&, bool, Eigen::Index, eigen_top_workspace<Acc>&,                    \
+      Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&, \
+      Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, 1>&,                           \
       Eigen::Matrix<Acc, Eigen::Dynamic, 1>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&))
 KEEL_FACTOR_MODEL_KERNELS(double)
 KEEL_FACTOR_MODEL_KERNELS(long double)
@@ -530,20 +532,30 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
   ws.y.resize(t, n);  // residuals
   ws.w.resize(n);     // sqrt(w)
   const bool one_design = constant && wt.rows() <= 1;
-  for (Eigen::Index s = 0; s < t; ++s) {
+  if (one_design) {
+    // One QR; every date's right-hand side at once (N x T), and the residuals by one product.
+    const auto& x = exposures_at(exposures, 0);
+    for (Eigen::Index i = 0; i < n; ++i) ws.w(i) = wt.size() == 0 ? acc(1) : std::sqrt(static_cast<acc>(wt(0, i)));
+    ws.b = x.template cast<acc>();
+    wls_factorise(fn, "exposures", ws.b, ws.w, ws.v, ws.qr, data_epsilon);
+    ws.rhs = ws.w.asDiagonal() * asset_returns.transpose().template cast<acc>();
+    wls_solve(ws.qr, ws.v, ws.rhs, ws.coef);
+    ws.a = ws.coef.transpose();
+    ws.y = asset_returns.template cast<acc>();
+    ws.y.noalias() -= ws.a * x.template cast<acc>().transpose();
+  }
+  for (Eigen::Index s = 0; s < t && !one_design; ++s) {
     const auto& x = exposures_at(exposures, constant ? 0 : s);
-    if (s == 0 || !one_design) {
-      for (Eigen::Index i = 0; i < n; ++i)
-        ws.w(i) = wt.size() == 0 ? acc(1) : std::sqrt(static_cast<acc>(wt(wt.rows() == 1 ? 0 : s, i)));
-      ws.b = x.template cast<acc>();
-      wls_factorise(fn, constant ? std::string("exposures") : element_text("exposures", s), ws.b, ws.w, ws.v, ws.qr,
-                    data_epsilon);
-    }
-    ws.u = ws.w.cwiseProduct(asset_returns.row(s).transpose().template cast<acc>());
-    wls_solve(ws.qr, ws.v, ws.u, ws.f);
-    ws.a.row(s) = ws.f.transpose();
+    for (Eigen::Index i = 0; i < n; ++i)
+      ws.w(i) = wt.size() == 0 ? acc(1) : std::sqrt(static_cast<acc>(wt(wt.rows() == 1 ? 0 : s, i)));
+    ws.b = x.template cast<acc>();
+    wls_factorise(fn, constant ? std::string("exposures") : element_text("exposures", s), ws.b, ws.w, ws.v, ws.qr,
+                  data_epsilon);
+    ws.rhs = ws.w.cwiseProduct(asset_returns.row(s).transpose().template cast<acc>());
+    wls_solve(ws.qr, ws.v, ws.rhs, ws.coef);
+    ws.a.row(s) = ws.coef.transpose();
     ws.y.row(s) = asset_returns.row(s).template cast<acc>();
-    ws.y.row(s).noalias() -= ws.f.transpose() * x.template cast<acc>().transpose();
+    ws.y.row(s).noalias() -= ws.coef.transpose() * x.template cast<acc>().transpose();
   }
   out.exposures = exposures_at(exposures, t - 1).template cast<Real>();
   out.factor_returns.resize(t, k);
@@ -672,7 +684,8 @@ template <class DA, class DF>
 }
 
 /// time_series_factor_model into a reused `out` with its scratch in a reused `ws`: a rolling
-/// refit of one shape reuses every buffer of keel's. Bit for bit the plain form's result.
+/// refit of one shape reuses keel's buffers (Eigen's Householder and blocked products still allocate
+/// their own scratch). Bit for bit the plain form's result.
 /// \throws as the plain form.
 template <class DA, class DF, class Real>
   requires detail::panel_of<DA, Real> && detail::panel_of<DF, Real>
