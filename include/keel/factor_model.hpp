@@ -25,7 +25,7 @@
 //     specific_variances from a vendor's file and every function here accepts it (it is
 //     checked: sizes, finite values, F symmetric, D >= 0; errors name the field and index).
 //   - Sample statistics use n - 1. Time-series specific variances are the classical OLS s^2 =
-//     RSS / (T - K - 1), exactly factor_regression's residual_stddev squared.
+//     RSS / (T - K - 1), factor_regression's residual_stddev squared (to rounding).
 //   - Exact collinearity is reported, not patched: a cross-sectional design of rank < K (sector
 //     dummies that sum to a market column of ones) is singular_problem naming the factors that
 //     are combinations of the others; drop one of them (or the market column).
@@ -664,7 +664,7 @@ concept exposure_range = std::ranges::random_access_range<R> && std::ranges::siz
 /// intercept, by OLS (the shared pivoted-QR core, one factorisation for all assets).
 ///
 /// r_it = a_i + B_i' f_t + e_it; B = the slopes (N x K), D_i = RSS_i / (T - K - 1) (the classical
-/// s^2, exactly factor_regression's residual_stddev^2), F from the factor returns by
+/// s^2: factor_regression's residual_stddev^2 to rounding), F from the factor returns by
 /// options.factor_covariance (per period). S = B F B' + D (Sharpe 1963; Grinold and Kahn ch. 3).
 /// \pre equal row counts; T >= K + 2; finite cells; no constant or collinear factor.
 /// \returns factor_model{exposures, factor_covariance, specific_variances, factor_returns (the

@@ -3,9 +3,9 @@
 // statistical factor model. Owned by keel/factor_model.hpp.
 //
 // Method. A full symmetric eigensolver (Eigen's SelfAdjointEigenSolver: tridiagonalisation,
-// then implicit QR accumulating every Givens rotation into the N x N eigenvector matrix) costs
-// about 3.5x the covariance SYRK it starts from at N = 500; most of it is the accumulation of
-// N eigenvectors that the model throws away. For k much smaller than N this file instead
+// then implicit QR accumulating every Givens rotation into the N x N eigenvector matrix) takes
+// about 2.5x the time of the covariance SYRK it follows at N = 500 (T = 2,520); most of it is
+// the accumulation of N eigenvectors that the model throws away. For k much smaller than N this file instead
 //   1. reduces M = Q T Q' to tridiagonal T by Householder (Eigen's Tridiagonalization, 4/3 N^3),
 //   2. takes every eigenvalue of T by implicit QR without vectors (O(N^2)),
 //   3. computes the k eigenvectors of T by inverse iteration: (T - lambda I) y = x solved by
