@@ -12,6 +12,7 @@
 #include <keel/csv.hpp>
 #include <keel/error.hpp>
 #include <keel/expected_returns.hpp>
+#include <keel/factor_model.hpp>
 #include <keel/factors.hpp>
 #include <keel/frontier.hpp>
 #include <keel/garch.hpp>
