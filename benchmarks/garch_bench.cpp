@@ -9,7 +9,8 @@
 //   Also: GJR with Student t innovations; the panel form on 500 such assets on 2 threads (the
 //   issue's bar: at most 1 s on 2 cores) and on 1.
 //   dcc_fit on 50 assets x 2,520 days (the bar: at most 1 s), full likelihood (Arg 0)
-//   and composite (Arg 1), univariate fits on 2 threads, beside one full-likelihood pass.
+//   and composite (first argument 1), on 1 or 2 threads (second argument), beside one
+//   full-likelihood pass.
 //
 //   build/bench/benchmarks/garch_bench --benchmark_min_time=0.5
 // Peer measured on the same series (README, "Speed"): R's fGarch garchFit (Debian r-cran-fgarch).
@@ -150,8 +151,9 @@ BENCHMARK(BM_limit_dcc_pass)->Unit(benchmark::kMillisecond);
 
 void BM_dcc_fit_50(benchmark::State& state) {
   const Eigen::MatrixXd& x = dcc_panel();
-  const keel::dcc_options o{.univariate = {.threads = 2},
-                            .method = state.range(0) == 0 ? keel::dcc_method::full : keel::dcc_method::composite};
+  const keel::dcc_options o{.univariate = {.threads = static_cast<int>(state.range(1))},
+                            .method = state.range(0) == 0 ? keel::dcc_method::full : keel::dcc_method::composite,
+                            .threads = static_cast<int>(state.range(1))};
   int passes = 0;
   for (auto _ : state) {
     const auto r = keel::dcc_fit(x, o);
@@ -160,6 +162,12 @@ void BM_dcc_fit_50(benchmark::State& state) {
   }
   state.counters["passes"] = passes;
 }
-BENCHMARK(BM_dcc_fit_50)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_dcc_fit_50)
+    ->Args({0, 1})
+    ->Args({0, 2})
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

@@ -9,6 +9,6 @@ namespace keel::detail {
 template garch_solution garch_maximise<double>(std::string_view, const garch_layout&, const double*, std::ptrdiff_t,
                                                double, int);
 template garch_solution dcc_maximise<double>(std::string_view, const Eigen::MatrixXd&, const Eigen::MatrixXd&, bool,
-                                             double, int);
+                                             double, int, int);
 
 }  // namespace keel::detail

@@ -544,6 +544,13 @@ TEST_CASE("DCC on constant correlation: a goes to zero and every R_t is a valid 
   const Eigen::MatrixXd s = equicorrelation(4, 0.5);
   const Eigen::MatrixXd x = simulate_dcc(s, 0.0, 0.0, 3000, 23);
   const auto r = keel::dcc_fit(x, {.keep_correlations = true});
+  // chunks of 128 dates shared among threads: the same bits on 1 and 3 threads
+  const auto r3 = keel::dcc_fit(x, {.keep_correlations = true, .threads = 3});
+  CHECK(r3.a == r.a);
+  CHECK(r3.b == r.b);
+  CHECK(r3.correlation_log_likelihood == r.correlation_log_likelihood);
+  CHECK(r3.correlations.back() == r.correlations.back());
+  CHECK(r3.correlation == r.correlation);
   CHECK(r.a < 0.01);
   REQUIRE(r.correlations.size() == 3000);
   double worst = 0;

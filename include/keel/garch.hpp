@@ -346,6 +346,9 @@ struct dcc_options {
   bool require_convergence = true;
   /// Keep R_t for every date in dcc_result::correlations (T matrices of N x N).
   bool keep_correlations = false;
+  /// Worker threads of the full likelihood's passes (0: all cores). The dates are cut into
+  /// fixed chunks summed in order, so results do not depend on it.
+  int threads = 1;
 };
 
 /// A DCC forecast h periods ahead (Engle and Sheppard 2001): E[R_{T+k}] ~ (1 - (a+b)^(k-1)) Rbar
@@ -435,6 +438,9 @@ template <class Derived>
   if (!(options.tolerance > 0) || !std::isfinite(options.tolerance))
     detail::throw_bad_option(fn, "tolerance", options.tolerance, "positive and finite");
   if (options.max_iterations < 1) detail::throw_bad_option(fn, "max_iterations", options.max_iterations, "at least 1");
+  if (options.threads < 0) detail::throw_bad_option(fn, "threads", options.threads, "0 (all cores) or more");
+  const int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   dcc_result<Real> out;
   out.univariate = garch_fit(returns, options.univariate);
   const Eigen::Index t_count = returns.rows(), m = returns.cols();
@@ -456,7 +462,7 @@ template <class Derived>
   }
   const bool composite = options.method == dcc_method::composite;
   const detail::garch_solution sol =
-      detail::dcc_maximise<double>(fn, z, qbar, composite, options.tolerance, options.max_iterations);
+      detail::dcc_maximise<double>(fn, z, qbar, composite, options.tolerance, options.max_iterations, threads);
   if (!sol.converged && options.require_convergence)
     throw not_converged(detail::message(fn, "the (a, b) fit did not converge in " + std::to_string(sol.iterations) +
                                                 " iterations (the last step still promised " +
@@ -466,7 +472,7 @@ template <class Derived>
   detail::dcc_scratch ws;
   detail::garch_pass pass;
   std::vector<Eigen::MatrixXd> path;
-  detail::dcc_evaluate_full(z, qbar, a, b, 0, pass, ws, options.keep_correlations ? &path : nullptr);
+  detail::dcc_evaluate_full(z, qbar, a, b, 0, pass, ws, options.keep_correlations ? &path : nullptr, threads);
   // Q_{T+1} from the last date
   const Eigen::VectorXd zl = z.row(t_count - 1).transpose();
   const Eigen::MatrixXd q_next = (1 - a - b) * qbar + a * zl * zl.transpose() + b * ws.q;

@@ -21,8 +21,11 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include <Eigen/Core>
@@ -88,84 +91,160 @@ void lower_inverse_gram(const Eigen::MatrixXd& l, Eigen::MatrixXd& x, Eigen::Mat
     for (Eigen::Index i = j; i < n; ++i) inv(i, j) = x.col(i).tail(n - i).dot(x.col(j).tail(n - i));
 }
 
-/// One pass of the full DCC correlation likelihood over z (T x N) at (a, b): the sum of l_t,
-/// and with want >= 1 its gradient and score outer product (2 x 2). `path`, when not null,
-/// receives R_t for every t. Returns false when some Q_t is not positive definite.
-template <class = void>
-bool dcc_evaluate_full(const Eigen::MatrixXd& z, const Eigen::MatrixXd& qbar, double a, double b, int want,
-                              garch_pass& out, dcc_scratch& ws, std::vector<Eigen::MatrixXd>* path = nullptr) {
-  const Eigen::Index t_count = z.rows(), n = z.cols();
-  ws.q = qbar;
-  if (want >= 1) {
-    ws.ga.setZero(n, n);
-    ws.gb.setZero(n, n);
+/// The recursion's state at a date: Q_t and, for the gradient, G^a_t and G^b_t (lower
+/// triangles; everything downstream reads only them).
+struct dcc_state {
+  Eigen::MatrixXd q, ga, gb;
+};
+
+/// Advances `s` from date t - 1 (standardised residuals zp) to date t. Derivatives first, as
+/// G^b uses Q_{t-1}.
+template <class ZP>
+void dcc_advance(const ZP& zp, const Eigen::MatrixXd& qbar, double a, double b, bool derivatives, dcc_state& s) {
+  const Eigen::Index n = qbar.rows();
+  const double c = 1 - a - b;
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const Eigen::Index m = n - j;
+    const double zj = zp(j);
+    if (derivatives) {
+      s.ga.col(j).tail(m) = zj * zp.tail(m) - qbar.col(j).tail(m) + b * s.ga.col(j).tail(m);
+      s.gb.col(j).tail(m) = s.q.col(j).tail(m) - qbar.col(j).tail(m) + b * s.gb.col(j).tail(m);
+    }
+    s.q.col(j).tail(m) = c * qbar.col(j).tail(m) + (a * zj) * zp.tail(m) + b * s.q.col(j).tail(m);
   }
+}
+
+/// What a run of dates adds to a pass: l_t summed, and the scores' sum and outer product.
+struct dcc_partial {
+  double llf = 0;
+  Eigen::Vector2d grad = Eigen::Vector2d::Zero();
+  Eigen::Matrix2d opg = Eigen::Matrix2d::Zero();
+  bool ok = true;
+};
+
+/// Dates [first, last) from the state at `first` (advanced in place to last - 1).
+template <class = void>
+void dcc_run(const Eigen::MatrixXd& zt, const Eigen::MatrixXd& qbar, double a, double b, int want, Eigen::Index first,
+             Eigen::Index last, dcc_state& st, dcc_scratch& ws, dcc_partial& part, std::vector<Eigen::MatrixXd>* path) {
+  const Eigen::Index n = zt.rows();
   ws.u.resize(n);
   ws.v.resize(n);
-  double llf = 0;
-  Eigen::Matrix2d opg = Eigen::Matrix2d::Zero();
-  Eigen::Vector2d grad = Eigen::Vector2d::Zero();
-  const double c = 1 - a - b;
-  ws.zt = z.transpose();  // one date per column: contiguous
-  for (Eigen::Index t = 0; t < t_count; ++t) {
-    if (t > 0) {
-      // lower triangles only (everything downstream reads them); derivatives first, as
-      // G^b uses Q_{t-1}
-      const auto zp = ws.zt.col(t - 1);
-      for (Eigen::Index j = 0; j < n; ++j) {
-        const Eigen::Index m = n - j;
-        const double zj = zp(j);
-        if (want >= 1) {
-          ws.ga.col(j).tail(m) = zj * zp.tail(m) - qbar.col(j).tail(m) + b * ws.ga.col(j).tail(m);
-          ws.gb.col(j).tail(m) = ws.q.col(j).tail(m) - qbar.col(j).tail(m) + b * ws.gb.col(j).tail(m);
-        }
-        ws.q.col(j).tail(m) = c * qbar.col(j).tail(m) + (a * zj) * zp.tail(m) + b * ws.q.col(j).tail(m);
-      }
-    }
+  for (Eigen::Index t = first; t < last; ++t) {
+    if (t > first) dcc_advance(zt.col(t - 1), qbar, a, b, want >= 1, st);
     double logdet = 0;
-    if (!small_cholesky(ws.q, ws.l, logdet)) return false;
+    if (!small_cholesky(st.q, ws.l, logdet)) {
+      part.ok = false;
+      return;
+    }
     double sum_log_q = 0, zz = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
-      const double qi = ws.q(i, i);
+      const double qi = st.q(i, i);
       sum_log_q += std::log(qi);
-      ws.u(i) = std::sqrt(qi) * z(t, i);
-      zz += z(t, i) * z(t, i);
+      ws.u(i) = std::sqrt(qi) * zt(i, t);
+      zz += zt(i, t) * zt(i, t);
     }
     // v = Q^-1 u by the two triangular solves
     ws.v = ws.l.triangularView<Eigen::Lower>().solve(ws.u);
     const double quad = ws.v.squaredNorm();
     ws.l.triangularView<Eigen::Lower>().transpose().solveInPlace(ws.v);
-    llf += -0.5 * (logdet - sum_log_q + quad - zz);
+    part.llf += -0.5 * (logdet - sum_log_q + quad - zz);
     if (want >= 1) {
       lower_inverse_gram(ws.l, ws.x, ws.inv);
       Eigen::Vector2d s;
-      const Eigen::MatrixXd* g[2] = {&ws.ga, &ws.gb};
+      const Eigen::MatrixXd* g[2] = {&st.ga, &st.gb};
       for (int d = 0; d < 2; ++d) {
         const Eigen::MatrixXd& gd = *g[d];
         double diag = 0;
         for (Eigen::Index i = 0; i < n; ++i) {
-          const double qi = ws.q(i, i);
+          const double qi = st.q(i, i);
           diag += gd(i, i) / qi - gd(i, i) * ws.u(i) * ws.v(i) / qi;
         }
-        // tr(Q^-1 G) from the lower triangles of both (symmetric)
-        double trace = 0;
-        for (Eigen::Index j = 0; j < n; ++j)
-          trace += ws.inv(j, j) * gd(j, j) + 2 * ws.inv.col(j).tail(n - j - 1).dot(gd.col(j).tail(n - j - 1));
-        double vgv = 0;  // v'Gv from the lower triangle
-        for (Eigen::Index j = 0; j < n; ++j)
-          vgv += ws.v(j) * (gd(j, j) * ws.v(j) + 2 * gd.col(j).tail(n - j - 1).dot(ws.v.tail(n - j - 1)));
+        // tr(Q^-1 G) and v'Gv from the lower triangles (both symmetric)
+        double trace = 0, vgv = 0;
+        for (Eigen::Index j = 0; j < n; ++j) {
+          const Eigen::Index m = n - j - 1;
+          trace += ws.inv(j, j) * gd(j, j) + 2 * ws.inv.col(j).tail(m).dot(gd.col(j).tail(m));
+          vgv += ws.v(j) * (gd(j, j) * ws.v(j) + 2 * gd.col(j).tail(m).dot(ws.v.tail(m)));
+        }
         s(d) = -0.5 * (trace - diag - vgv);
       }
-      grad += s;
-      opg += s * s.transpose();
+      part.grad += s;
+      part.opg += s * s.transpose();
     }
     if (path != nullptr) {
+      ws.q = st.q;
       ws.q.triangularView<Eigen::StrictlyUpper>() = ws.q.transpose();
       ws.w = ws.q.diagonal().cwiseSqrt().cwiseInverse();
-      path->push_back(ws.w.asDiagonal() * ws.q * ws.w.asDiagonal());
+      (*path)[static_cast<std::size_t>(t)] = ws.w.asDiagonal() * ws.q * ws.w.asDiagonal();
     }
   }
-  ws.q.triangularView<Eigen::StrictlyUpper>() = ws.q.transpose();  // Q_{T-1} whole, for the caller
+}
+
+inline constexpr Eigen::Index dcc_chunk = 128;  // dates per chunk of a pass (fixed: see below)
+
+/// One pass of the full DCC correlation likelihood over z (T x N) at (a, b): the sum of l_t,
+/// and with want >= 1 its gradient and score outer product (2 x 2). `path`, when not null,
+/// receives R_t for every t. Returns false when some Q_t is not positive definite.
+/// The dates are cut into fixed chunks of 128 whose sums are added in order, so the result is
+/// the same bits on any number of threads; with threads > 1 a serial prologue runs the cheap
+/// O(N^2) recursion to each chunk's start, and the chunks' O(N^3) work is shared out.
+/// ws.q receives Q_{T-1} (whole).
+template <class = void>
+bool dcc_evaluate_full(const Eigen::MatrixXd& z, const Eigen::MatrixXd& qbar, double a, double b, int want,
+                       garch_pass& out, dcc_scratch& ws, std::vector<Eigen::MatrixXd>* path = nullptr,
+                       int threads = 1) {
+  const Eigen::Index t_count = z.rows(), n = z.cols();
+  const Eigen::Index chunks = (t_count + dcc_chunk - 1) / dcc_chunk;
+  ws.zt = z.transpose();  // one date per column: contiguous
+  if (path != nullptr) path->assign(static_cast<std::size_t>(t_count), Eigen::MatrixXd());
+  std::vector<dcc_partial> parts(static_cast<std::size_t>(chunks));
+  dcc_state st;
+  st.q = qbar;
+  st.ga.setZero(n, n);
+  st.gb.setZero(n, n);
+  const bool derivatives = want >= 1;
+  if (threads <= 1 || chunks == 1) {
+    for (Eigen::Index c = 0; c < chunks; ++c) {
+      const Eigen::Index first = c * dcc_chunk, last = std::min(t_count, first + dcc_chunk);
+      if (c > 0) dcc_advance(ws.zt.col(first - 1), qbar, a, b, derivatives, st);
+      dcc_run(ws.zt, qbar, a, b, want, first, last, st, ws, parts[static_cast<std::size_t>(c)], path);
+      if (!parts[static_cast<std::size_t>(c)].ok) return false;
+    }
+    ws.q = st.q;
+  } else {
+    std::vector<dcc_state> starts(static_cast<std::size_t>(chunks));
+    for (Eigen::Index t = 0; t < t_count; ++t) {
+      if (t > 0) dcc_advance(ws.zt.col(t - 1), qbar, a, b, derivatives, st);
+      if (t % dcc_chunk == 0) starts[static_cast<std::size_t>(t / dcc_chunk)] = st;
+    }
+    ws.q = st.q;
+    std::atomic<Eigen::Index> next{0};
+    const auto work = [&] {
+      dcc_scratch local;
+      for (Eigen::Index c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
+        const Eigen::Index first = c * dcc_chunk, last = std::min(t_count, first + dcc_chunk);
+        dcc_run(ws.zt, qbar, a, b, want, first, last, starts[static_cast<std::size_t>(c)], local,
+                parts[static_cast<std::size_t>(c)], path);
+      }
+    };
+    std::vector<std::thread> pool;
+    try {
+      for (int k = 1; k < threads; ++k) pool.emplace_back(work);
+    } catch (const std::system_error&) {  // no more threads: the calling thread does the rest
+    }
+    work();
+    for (auto& th : pool) th.join();
+  }
+  double llf = 0;
+  Eigen::Vector2d grad = Eigen::Vector2d::Zero();
+  Eigen::Matrix2d opg = Eigen::Matrix2d::Zero();
+  for (const auto& p : parts) {
+    if (!p.ok) return false;
+    llf += p.llf;
+    grad += p.grad;
+    opg += p.opg;
+  }
+  ws.q.triangularView<Eigen::StrictlyUpper>() = ws.q.transpose();
   out.llf = llf;
   if (want >= 1) {
     out.gradient = grad;
@@ -177,7 +256,7 @@ bool dcc_evaluate_full(const Eigen::MatrixXd& z, const Eigen::MatrixXd& qbar, do
 /// One pass of the composite likelihood: the bivariate l_t summed over the pairs (i, i + 1).
 template <class = void>
 bool dcc_evaluate_pairs(const Eigen::MatrixXd& z, const Eigen::MatrixXd& qbar, double a, double b, int want,
-                               garch_pass& out) {
+                        garch_pass& out) {
   const Eigen::Index t_count = z.rows(), n = z.cols();
   double llf = 0;
   Eigen::Vector2d grad = Eigen::Vector2d::Zero();
@@ -238,8 +317,7 @@ bool dcc_evaluate_pairs(const Eigen::MatrixXd& z, const Eigen::MatrixXd& qbar, d
 
 /// The step QP of the (a, b) problem: a >= 0, b >= 0, a + b <= 1 - 1e-6.
 template <class = void>
-void dcc_step_problem(const garch_vector& theta, const garch_matrix& B, const garch_vector& g,
-                             qp_problem<double>& p) {
+void dcc_step_problem(const garch_vector& theta, const garch_matrix& B, const garch_vector& g, qp_problem<double>& p) {
   const double inf = std::numeric_limits<double>::infinity();
   p.q = B;
   p.c = g;
@@ -262,7 +340,7 @@ void dcc_project(garch_vector& theta) {
 /// likelihood from there.
 template <class Acc = double>
 garch_solution dcc_maximise(std::string_view fn, const Eigen::MatrixXd& z, const Eigen::MatrixXd& qbar, bool composite,
-                            double tolerance, int max_iterations) {
+                            double tolerance, int max_iterations, int threads) {
   garch_solution sol;
   garch_pass cur;
   double best = -std::numeric_limits<double>::infinity();
@@ -311,16 +389,16 @@ garch_solution dcc_maximise(std::string_view fn, const Eigen::MatrixXd& z, const
         },
         [](garch_vector& th) { dcc_project(th); }, have_start ? &start : nullptr);
   };
-  run([&](const garch_vector& th, int want, garch_pass& pass) {
-    return dcc_evaluate_pairs(z, qbar, th(0), th(1), want, pass);
-  }, false);
+  run([&](const garch_vector& th, int want,
+          garch_pass& pass) { return dcc_evaluate_pairs(z, qbar, th(0), th(1), want, pass); },
+      false);
   if (!composite && z.cols() > 2) {
     const int first = sol.iterations, first_evaluations = sol.evaluations;
     theta = sol.theta;
     dcc_scratch ws;
-    run([&](const garch_vector& th, int want, garch_pass& pass) {
-      return dcc_evaluate_full(z, qbar, th(0), th(1), want, pass, ws);
-    }, true);
+    run([&](const garch_vector& th, int want,
+            garch_pass& pass) { return dcc_evaluate_full(z, qbar, th(0), th(1), want, pass, ws, nullptr, threads); },
+        true);
     sol.iterations += first;
     sol.evaluations += first_evaluations;  // converged is the full likelihood's
   }
@@ -328,6 +406,6 @@ garch_solution dcc_maximise(std::string_view fn, const Eigen::MatrixXd& z, const
 }
 
 KEEL_EXTERN_TEMPLATE(garch_solution dcc_maximise<double>(std::string_view, const Eigen::MatrixXd&,
-                                                         const Eigen::MatrixXd&, bool, double, int))
+                                                         const Eigen::MatrixXd&, bool, double, int, int))
 
 }  // namespace keel::detail
