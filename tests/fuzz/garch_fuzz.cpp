@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target for keel/garch.hpp: garch_fit's series and panel forms over every model,
-// mean, distribution and initial variance, and the forecast.
+// mean, distribution and initial variance, the forecast, and dcc_fit (full and composite).
 //
 // The first byte picks T (0..510, even); the second how the rest become numbers: raw doubles
 // (NaN, infinities, subnormals and 1e308 reach every check) or small integers scaled to daily
@@ -9,7 +9,10 @@
 // call must throw a keel::error or return a fit inside the model's feasible set with a finite
 // log-likelihood, positive finite conditional volatilities, finite non-negative standard errors
 // and a finite non-decreasing aggregate forecast; the panel form must equal the series form
-// column by column. Anything else traps. Run it as numeric_fuzz (see CMakeLists.txt).
+// column by column. dcc_fit on three columns (the series, its reverse, and the series shifted by
+// a third) must throw or give a feasible (a, b), finite correlation matrices with unit
+// diagonals and finite forecasts. Anything else traps. Run it as numeric_fuzz (see
+// CMakeLists.txt).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -81,6 +84,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     check(keel::garch_fit(y, o), o, t);
   } catch (const keel::error&) {
+  }
+  if (mode & 32) {
+    Eigen::MatrixXd panel(t, 3);
+    for (std::ptrdiff_t i = 0; i < t; ++i) {
+      panel(i, 0) = y[static_cast<std::size_t>(i)];
+      panel(i, 1) = y[static_cast<std::size_t>(t - 1 - i)];
+      panel(i, 2) = y[static_cast<std::size_t>((i + t / 3) % std::max<std::ptrdiff_t>(t, 1))];
+    }
+    keel::dcc_options d{.univariate = o,
+                        .method = mode & 64 ? keel::dcc_method::composite : keel::dcc_method::full,
+                        .max_iterations = o.max_iterations,
+                        .require_convergence = o.require_convergence,
+                        .threads = 1 + mode % 3};
+    d.univariate.threads = 1;
+    try {
+      const auto r = keel::dcc_fit(panel, d);
+      require(r.a >= 0 && r.b >= 0 && r.a + r.b <= 1 - 1e-6 + 1e-12);
+      require(r.converged || !d.require_convergence);
+      require(std::isfinite(r.log_likelihood) && std::isfinite(r.correlation_log_likelihood));
+      require(r.correlation.allFinite() && r.covariance.allFinite());
+      for (int i = 0; i < 3; ++i) require(std::fabs(r.correlation(i, i) - 1) <= 1e-12);
+      require(r.correlation.cwiseAbs().maxCoeff() <= 1 + 1e-12);
+      const auto f = r.forecast(5);
+      require(f.correlation.allFinite() && f.covariance.allFinite());
+      require(std::isfinite(r.portfolio_volatility(std::vector<double>{0.5, 0.3, 0.2}, 5)));
+    } catch (const keel::error&) {
+    }
   }
   if (mode & 128) {
     // Two columns, the second the first reversed: each equals its series fit, or both throw.
