@@ -145,6 +145,8 @@ TEMPLATE_TEST_CASE("every single-series function takes any Series and gives the 
   SAME1(r, keel::volatility_percentile(s, 21));
   SAME1(rv, keel::har_fit(s).beta_daily);
   SAME1(r, keel::har_volatility_forecast(s).volatility);
+  // garch.hpp
+  SAME1(r, keel::garch_fit(s).parameters);
 }
 
 TEMPLATE_TEST_CASE("every two-series function takes any Series and gives the same bits", "[api]",
@@ -276,6 +278,27 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
   KEEL_OPTIONS_IN_ORDER(keel::factor_options, .intercept = keel::factor_options{}.intercept);
   KEEL_OPTIONS_IN_ORDER(keel::frontier_options, .points = keel::frontier_options{}.points,
                         .bounds = keel::frontier_options{}.bounds, .risk_free = keel::frontier_options{}.risk_free);
+  KEEL_OPTIONS_IN_ORDER(
+      keel::garch_options, .model = keel::garch_options{}.model, .mean = keel::garch_options{}.mean,
+      .distribution = keel::garch_options{}.distribution, .initial_variance = keel::garch_options{}.initial_variance,
+      .tolerance = keel::garch_options{}.tolerance, .max_iterations = keel::garch_options{}.max_iterations,
+      .require_convergence = keel::garch_options{}.require_convergence, .threads = keel::garch_options{}.threads);
+  KEEL_OPTIONS_IN_ORDER(
+      keel::dcc_options, .univariate = keel::dcc_options{}.univariate, .method = keel::dcc_options{}.method,
+      .tolerance = keel::dcc_options{}.tolerance, .max_iterations = keel::dcc_options{}.max_iterations,
+      .require_convergence = keel::dcc_options{}.require_convergence,
+      .keep_correlations = keel::dcc_options{}.keep_correlations, .threads = keel::dcc_options{}.threads);
+  KEEL_OPTIONS_IN_ORDER(keel::time_series_factor_options,
+                        .factor_covariance = keel::time_series_factor_options{}.factor_covariance,
+                        .half_life = keel::time_series_factor_options{}.half_life);
+  KEEL_OPTIONS_IN_ORDER(keel::cross_sectional_factor_options, .weights = keel::cross_sectional_factor_options{}.weights,
+                        .factor_covariance = keel::cross_sectional_factor_options{}.factor_covariance,
+                        .half_life = keel::cross_sectional_factor_options{}.half_life,
+                        .specific_half_life = keel::cross_sectional_factor_options{}.specific_half_life);
+  KEEL_OPTIONS_IN_ORDER(keel::statistical_factor_options, .matrix = keel::statistical_factor_options{}.matrix);
+  KEEL_OPTIONS_IN_ORDER(keel::factor_risk_options, .benchmark_weights = keel::factor_risk_options{}.benchmark_weights,
+                        .confidence = keel::factor_risk_options{}.confidence,
+                        .expected_return = keel::factor_risk_options{}.expected_return);
   KEEL_OPTIONS_IN_ORDER(keel::har_options, .horizon = keel::har_options{}.horizon, .scale = keel::har_options{}.scale,
                         .newey_west_lags = keel::har_options{}.newey_west_lags, .weekly = keel::har_options{}.weekly,
                         .monthly = keel::har_options{}.monthly,
@@ -488,6 +511,7 @@ TEST_CASE("periods_per_year, risk_free and confidence have one name, type and de
   check_shared_fields<keel::ewma_volatility_options>();
   check_shared_fields<keel::volatility_trend_options>();
   check_shared_fields<keel::snapshot_options>();
+  check_shared_fields<keel::factor_risk_options>();
 }
 
 namespace {
