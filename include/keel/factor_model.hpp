@@ -414,7 +414,7 @@ void principal_components(std::string_view fn, gram_workspace<Acc>& g, bool corr
   }
 }
 
-// Instantiated once in keel::compiled (src/factor_model.cpp); see KEEL_EXTERN_TEMPLATE.
+/// The kernels instantiated once in keel::compiled (src/factor_model.cpp); see KEEL_EXTERN_TEMPLATE.
 #define KEEL_FACTOR_MODEL_KERNELS(Acc)                                                                          \
   KEEL_EXTERN_TEMPLATE(void time_series_fit<Acc>(                                                               \
       std::string_view, ols_workspace<Acc>&, Eigen::Matrix<Acc, Eigen::Dynamic, Eigen::Dynamic>&,               \

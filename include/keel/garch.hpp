@@ -356,7 +356,7 @@ struct dcc_options {
 /// D the univariate GARCH volatility forecasts.
 template <class Real = double>
 struct dcc_forecast {
-  using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;
+  using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;  ///< N x N matrices of Real
   matrix correlation;  ///< E[R_{T+h}]
   /// The h-period covariance sum_{k=1..h} D_{T+k} R_{T+k} D_{T+k}: of the sum of the next h
   /// returns (per-period units, not annualised).
@@ -366,7 +366,7 @@ struct dcc_forecast {
 /// A fitted DCC(1,1) model (see the file comment).
 template <class Real = double>
 struct dcc_result {
-  using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;
+  using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;  ///< N x N matrices of Real
   Real a = 0;                           ///< news coefficient
   Real b = 0;                           ///< decay coefficient
   Real log_likelihood = 0;              ///< sum of the univariate log-likelihoods + correlation_log_likelihood
