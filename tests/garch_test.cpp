@@ -3,6 +3,7 @@
 // independent long-double likelihood and finite differences for the analytic gradient,
 // simulated-data recovery, invariance to units, forecasts, the panel form and the errors.
 #include <keel/garch.hpp>
+#include <keel/var.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -624,4 +625,64 @@ TEST_CASE("dcc_fit's errors name what is wrong", "[garch][dcc][errors]") {
   CHECK_THROWS_AS(keel::dcc_fit(x, {.max_iterations = 0}), keel::invalid_input);
   const auto r = keel::dcc_fit(x, {.max_iterations = 1, .require_convergence = false});
   CHECK(r.iterations <= 2);
+}
+
+TEST_CASE("filtered historical simulation by GARCH volatilities: the VaR of the rescaled returns", "[garch][var]") {
+  const auto y = simulate({.mu = 0.0, .omega = 0.02, .alpha = 0.08, .beta = 0.9, .nu = 6}, 1500, 61);
+  const auto fit = keel::garch_fit(y, {.distribution = garch_distribution::student_t});
+  const keel::volatility_filter filter{fit.conditional_volatilities, std::sqrt(fit.next_variance)};
+  std::vector<double> scaled(y.size());
+  for (std::size_t t = 0; t < y.size(); ++t)
+    scaled[t] = y[t] * (filter.current / filter.volatilities[t]);  // written out: r_t sigma_now / sigma_t
+  for (const double c : {0.95, 0.99}) {
+    CHECK(keel::historical_var(y, {.confidence = c, .filter = filter}) ==
+          keel::historical_var(scaled, {.confidence = c}));
+    CHECK(keel::historical_cvar(y, {.confidence = c, .filter = filter}) ==
+          keel::historical_cvar(scaled, {.confidence = c}));
+  }
+  const auto levels = keel::historical_risk(y, {.confidence = {0.95, 0.99}, .filter = filter});
+  CHECK(levels.vars[1] == keel::historical_var(scaled, {.confidence = 0.99}));
+  CHECK(levels.cvars[0] == keel::historical_cvar(scaled, {.confidence = 0.95}));
+  // volatilities all equal to the current one: no filtering at all
+  const keel::volatility_filter flat{std::vector<double>(y.size(), 0.7), 0.7};
+  CHECK(keel::historical_var(y, {.filter = flat}) == keel::historical_var(y));
+  // the panel forms and the Euler decomposition filter by the portfolio's volatilities
+  Eigen::MatrixXd panel(static_cast<Eigen::Index>(y.size()), 2);
+  for (std::size_t t = 0; t < y.size(); ++t) {
+    panel(static_cast<Eigen::Index>(t), 0) = y[t];
+    panel(static_cast<Eigen::Index>(t), 1) = 0.5 * y[t] + 0.001 * std::sin(static_cast<double>(t));
+  }
+  const std::vector<double> w{0.6, 0.4};
+  const Eigen::VectorXd rp = panel * Eigen::Vector2d(0.6, 0.4);
+  const auto pfit = keel::garch_fit(rp);
+  const keel::historical_options po{
+      .confidence = 0.99,
+      .filter = keel::volatility_filter{pfit.conditional_volatilities, std::sqrt(pfit.next_variance)}};
+  const auto d = keel::historical_component_var(w, panel, po);
+  CHECK(d.var == Approx(keel::historical_var(w, panel, po)).epsilon(1e-14));
+  CHECK(d.component_vars[0] + d.component_vars[1] == Approx(d.var).epsilon(1e-12));
+  // errors: one filter at a time, one volatility per return, positive numbers
+  CHECK_THROWS_WITH(keel::historical_var(y, {.ewma_lambda = 0.94, .filter = filter}),
+                    Catch::Contains("both ewma_lambda and filter are set"));
+  const keel::volatility_filter short_filter{std::vector<double>(10, 1.0), 1.0};
+  CHECK_THROWS_WITH(keel::historical_var(y, {.filter = short_filter}),
+                    Catch::Contains("filter.volatilities has 10 values but returns has 1500"));
+  keel::volatility_filter bad = filter;
+  bad.volatilities[3] = 0;
+  CHECK_THROWS_WITH(keel::historical_var(y, {.filter = bad}), Catch::Contains("filter.volatilities[3] = 0"));
+  bad = filter;
+  bad.current = -1;
+  CHECK_THROWS_AS(keel::historical_risk(y, {.filter = bad}), keel::invalid_input);
+}
+
+TEST_CASE("Monte Carlo VaR on DCC's next-period covariance agrees with the parametric VaR of it", "[garch][dcc][var]") {
+  const Eigen::MatrixXd x = simulate_dcc(equicorrelation(3, 0.4), 0.05, 0.9, 1500, 77);
+  const auto dcc = keel::dcc_fit(x);
+  const std::vector<double> w{0.5, 0.3, 0.2};
+  const Eigen::Vector3d wv(0.5, 0.3, 0.2), mu = Eigen::Vector3d::Zero();
+  const auto mc = keel::monte_carlo_var(w, mu, dcc.covariance, {.paths = 200000, .seed = 3, .confidence = {0.99}});
+  const double sigma = std::sqrt(wv.dot(dcc.covariance * wv));
+  CHECK(sigma == Approx(dcc.portfolio_volatility(w, 1)).epsilon(1e-13));
+  // the normal 99% VaR of N(0, sigma^2): 2.3263478740408408 sigma
+  CHECK(std::abs(mc.vars[0] - 2.3263478740408408 * sigma) <= 4 * mc.var_stderrs[0]);
 }

@@ -357,7 +357,7 @@ struct dcc_options {
 template <class Real = double>
 struct dcc_forecast {
   using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;  ///< N x N matrices of Real
-  matrix correlation;  ///< E[R_{T+h}]
+  matrix correlation;                                                  ///< E[R_{T+h}]
   /// The h-period covariance sum_{k=1..h} D_{T+k} R_{T+k} D_{T+k}: of the sum of the next h
   /// returns (per-period units, not annualised).
   matrix covariance;
@@ -367,8 +367,8 @@ struct dcc_forecast {
 template <class Real = double>
 struct dcc_result {
   using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;  ///< N x N matrices of Real
-  Real a = 0;                           ///< news coefficient
-  Real b = 0;                           ///< decay coefficient
+  Real a = 0;                                                          ///< news coefficient
+  Real b = 0;                                                          ///< decay coefficient
   Real log_likelihood = 0;              ///< sum of the univariate log-likelihoods + correlation_log_likelihood
   Real correlation_log_likelihood = 0;  ///< L_C of the full model at (a, b) (whatever the method)
   matrix correlation;                   ///< R_{T+1}, the next period's conditional correlation (known at the last date)

@@ -113,6 +113,17 @@ struct cornish_fisher_options {
   double value = 1;          ///< portfolio value the result is expressed in (1: a fraction)
 };
 
+/// The caller's conditional volatilities for filtered historical simulation (Barone-Adesi,
+/// Giannopoulos and Vosper 1999): each past return r_t becomes r_t current / volatilities[t].
+/// From a GARCH fit (keel/garch.hpp): {fit.conditional_volatilities, sqrt(fit.next_variance)};
+/// from DCC, the portfolio's sqrt(w' H_t w) path and its one-step forecast.
+struct volatility_filter {
+  /// sigma_t of each past return, > 0: one per return used (in the dated forms, per day left
+  /// after missing days are dropped; in the panel forms, the portfolio's).
+  std::vector<double> volatilities;
+  double current = 0;  ///< sigma of the period the VaR is for, > 0
+};
+
 /// Options of historical_var and historical_cvar.
 struct historical_options {
   double confidence = 0.95;  ///< in (0, 1)
@@ -120,6 +131,9 @@ struct historical_options {
   /// by sigma_now / sigma_t, EWMA volatilities with this decay lambda in (0, 1) (0.94: RiskMetrics).
   std::optional<double> ewma_lambda = std::nullopt;
   double value = 1;  ///< portfolio value the result is expressed in (1: a fraction)
+  /// If set, filtered historical simulation by the given volatilities (a GARCH fit's), in
+  /// place of ewma_lambda's EWMA ones (set one of the two).
+  std::optional<volatility_filter> filter = std::nullopt;
 };
 
 /// Options of parametric_risk: those of parametric_var with several levels at once.
@@ -144,6 +158,7 @@ struct historical_risk_options {
   std::vector<double> confidence = {0.95, 0.99};     ///< levels in (0, 1), at least one
   std::optional<double> ewma_lambda = std::nullopt;  ///< filtered historical simulation (see historical_options)
   double value = 1;                                  ///< portfolio value the result is expressed in (1: a fraction)
+  std::optional<volatility_filter> filter = std::nullopt;  ///< filtered by given volatilities (see historical_options)
 };
 
 /// Result of parametric_risk and historical_risk: VaR and CVaR of one method, one element per
@@ -832,10 +847,35 @@ template <PlainSeries W, class Derived>
 
 namespace detail {
 
+/// Throws invalid_input unless at most one filter is set and a volatility_filter's numbers are
+/// positive and finite (its length is checked against the returns where they meet).
+inline void check_filters(std::string_view fn, const std::optional<double>& ewma_lambda,
+                          const std::optional<volatility_filter>& filter) {
+  if (ewma_lambda && !(*ewma_lambda > 0 && *ewma_lambda < 1))
+    throw_bad_option(fn, "ewma_lambda", *ewma_lambda, "in (0, 1)");
+  if (!filter) return;
+  if (ewma_lambda) throw invalid_input(message(fn, "both ewma_lambda and filter are set: filter by one of them"));
+  if (!(filter->current > 0) || !std::isfinite(filter->current))
+    throw_bad_option(fn, "filter.current", filter->current, "positive and finite");
+  const auto& v = filter->volatilities;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!(v[i] > 0) || !std::isfinite(v[i]))
+      throw_bad_option(fn, element_text("filter.volatilities", static_cast<std::ptrdiff_t>(i)), v[i],
+                       "positive and finite");
+}
+
 inline void check_historical(std::string_view fn, const historical_options& o) {
   check_common(fn, o.confidence, o.value);
-  if (o.ewma_lambda && !(*o.ewma_lambda > 0 && *o.ewma_lambda < 1))
-    throw_bad_option(fn, "ewma_lambda", *o.ewma_lambda, "in (0, 1)");
+  check_filters(fn, o.ewma_lambda, o.filter);
+}
+
+/// The scale of each date under a volatility_filter: current / volatilities[t].
+template <class Acc>
+void given_scales(std::string_view fn, const volatility_filter& f, std::ptrdiff_t n, std::vector<Acc>& scale) {
+  require_same_size(fn, "filter.volatilities", ssize(f.volatilities), "returns", n);
+  scale.resize(uz(n));
+  for (std::ptrdiff_t t = 0; t < n; ++t)
+    scale[uz(t)] = static_cast<Acc>(f.current) / static_cast<Acc>(f.volatilities[uz(t)]);
 }
 
 /// Filtered historical simulation (Hull and White 1998): r_t sigma_{n+1} / sigma_t with
@@ -860,23 +900,26 @@ void ewma_scales(const Acc* r, std::ptrdiff_t n, double lambda, std::vector<Acc>
 inline void check_historical(std::string_view fn, const historical_risk_options& o) {
   check_levels(fn, o.confidence);
   require_positive_option(fn, "value", o.value);
-  if (o.ewma_lambda && !(*o.ewma_lambda > 0 && *o.ewma_lambda < 1))
-    throw_bad_option(fn, "ewma_lambda", *o.ewma_lambda, "in (0, 1)");
+  check_filters(fn, o.ewma_lambda, o.filter);
 }
 
-/// The returns of a series in Acc (contiguous), filtered when ewma_lambda is set: the work that
-/// every level of a historical VaR shares.
+/// The returns of a series in Acc (contiguous), filtered when ewma_lambda or filter is set: the
+/// work that every level of a historical VaR shares.
 template <class Acc, class S>
 [[nodiscard]] std::vector<Acc> historical_sample(std::string_view fn, const S& returns, std::string_view name,
-                                                 const std::optional<double>& ewma_lambda) {
+                                                 const std::optional<double>& ewma_lambda,
+                                                 const std::optional<volatility_filter>& filter) {
   const std::ptrdiff_t n = ssize(returns);
   require_observations(fn, 1, n, "returns");
   require_finite(fn, name, returns);
   std::vector<Acc> x(uz(n)), scale;
   auto f = std::ranges::begin(returns);
   for (std::ptrdiff_t i = 0; i < n; ++i) x[uz(i)] = static_cast<Acc>(f[i]);
-  if (ewma_lambda) {
-    ewma_scales(x.data(), n, *ewma_lambda, scale);
+  if (ewma_lambda || filter) {
+    if (ewma_lambda)
+      ewma_scales(x.data(), n, *ewma_lambda, scale);
+    else
+      given_scales(fn, *filter, n, scale);
     for (std::ptrdiff_t t = 0; t < n; ++t) x[uz(t)] *= scale[uz(t)];
   }
   return x;
@@ -894,7 +937,7 @@ template <class Real, class S>
 [[nodiscard]] Real historical_series(std::string_view fn, const S& returns, std::string_view name,
                                      const historical_options& o, bool cvar) {
   check_historical(fn, o);
-  std::vector<accum_t<Real>> x = historical_sample<accum_t<Real>>(fn, returns, name, o.ewma_lambda);
+  std::vector<accum_t<Real>> x = historical_sample<accum_t<Real>>(fn, returns, name, o.ewma_lambda, o.filter);
   return historical_loss<Real>(fn, summarize_tail(x.data(), ssize(x), 1 - o.confidence), o.value, cvar);
 }
 
@@ -905,7 +948,7 @@ template <class Real, class S>
 [[nodiscard]] var_result<Real> historical_levels(std::string_view fn, const S& returns, std::string_view name,
                                                  const historical_risk_options& o) {
   check_historical(fn, o);
-  std::vector<accum_t<Real>> x = historical_sample<accum_t<Real>>(fn, returns, name, o.ewma_lambda);
+  std::vector<accum_t<Real>> x = historical_sample<accum_t<Real>>(fn, returns, name, o.ewma_lambda, o.filter);
   var_result<Real> out;
   out.confidences = o.confidence;
   for (const double c : o.confidence) {
@@ -1128,6 +1171,7 @@ template <class Real, class Derived, class Acc>
   const std::ptrdiff_t t = rp.size(), n = w.size();
   std::vector<Acc> x(rp.data(), rp.data() + t), scale(uz(t), Acc(1));
   if (o.ewma_lambda) ewma_scales(x.data(), t, *o.ewma_lambda, scale);
+  if (o.filter) given_scales(fn, *o.filter, t, scale);
   for (std::ptrdiff_t i = 0; i < t; ++i) x[uz(i)] *= scale[uz(i)];
   const double p = 1 - o.confidence;
   const quantile_position q = type7_position(t, p);

@@ -61,6 +61,20 @@ void series_forms(const std::vector<double>& r, double c, const keel::return_dis
     require(std::isfinite(v) && std::isfinite(cv) && ordered(v, cv, 1e3 * s));
   });
   guarded([&] {
+    // a volatility filter from the data itself (|r_t| + 1e-3 as sigma_t; a caller's GARCH
+    // volatilities in practice; a zero or non-finite one must be refused): the same numbers
+    // as the returns rescaled by hand, and the same between historical_risk and the singles
+    keel::volatility_filter f{std::vector<double>(r.size()), 0.01};
+    for (std::size_t t = 0; t < r.size(); ++t) f.volatilities[t] = std::fabs(r[t]) + (filtered ? 1e-3 : 0.0);
+    const keel::historical_options o{.confidence = c, .filter = f};
+    const double v = keel::historical_var(r, o);
+    std::vector<double> scaled(r.size());
+    for (std::size_t t = 0; t < r.size(); ++t) scaled[t] = r[t] * (f.current / f.volatilities[t]);
+    require(v == keel::historical_var(scaled, {.confidence = c}));
+    const auto h = keel::historical_risk(r, {.confidence = {c}, .filter = f});
+    require(h.vars[0] == v && h.cvars[0] == keel::historical_cvar(r, o));
+  });
+  guarded([&] {
     const auto f = keel::cornish_fisher_var(r, {.confidence = c});
     require(std::isfinite(f.z) && std::isfinite(f.skewness) && std::isfinite(f.excess_kurtosis));
     require(std::isfinite(f.gaussian_var) && f.var.has_value() == f.monotone);
