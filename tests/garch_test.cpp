@@ -686,3 +686,26 @@ TEST_CASE("Monte Carlo VaR on DCC's next-period covariance agrees with the param
   // the normal 99% VaR of N(0, sigma^2): 2.3263478740408408 sigma
   CHECK(std::abs(mc.vars[0] - 2.3263478740408408 * sigma) <= 4 * mc.var_stderrs[0]);
 }
+
+TEST_CASE("returns without ARCH effects: the fit converges and is at least as likely as constant variance",
+          "[garch][optimality]") {
+  // With alpha = 0 the likelihood depends on omega and beta almost only through omega / (1 - beta),
+  // a ridge along which the step problem is nearly singular. beta = 0, omega = the variance is
+  // the i.i.d. normal model, so the maximum can be no less likely than its closed form.
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> normal(0.0003, 0.01);
+    std::vector<double> y(300);
+    for (double& v : y) v = normal(rng);
+    const auto r = keel::garch_fit(y);
+    INFO("seed " << seed);
+    REQUIRE(r.converged);
+    double mean = 0, var = 0;
+    for (const double v : y) mean += v;
+    mean /= 300;
+    for (const double v : y) var += (v - mean) * (v - mean);
+    var /= 300;
+    const double iid = -150 * (std::log(2 * 3.141592653589793 * var) + 1);
+    CHECK(r.log_likelihood >= iid - 1e-9);
+  }
+}

@@ -477,12 +477,22 @@ void sqp_maximise(std::string_view fn, garch_solution& sol, garch_pass& cur, dou
   qp_problem<double> qp;
   for (sol.iterations = 0; sol.iterations < max_iterations;) {
     step(sol.theta, B, cur.gradient, qp);
+    // Data without ARCH effects put alpha at 0, where omega and beta matter only through
+    // omega / (1 - beta): B is then nearly singular along that ridge and the QP may refuse it.
+    // A growing ridge on this step's copy of B (Levenberg-Marquardt) gives a step; four
+    // refusals in a row end the fit, reported as not converged.
     garch_vector d;
-    try {
-      d = solve_qp(fn, qp).x;
-    } catch (const error&) {
-      break;  // a degenerate step problem: reported as not converged below
+    bool solved = false;
+    const double scale = 1 + B.diagonal().cwiseAbs().maxCoeff();
+    for (int attempt = 0; attempt < 4 && !solved; ++attempt) {
+      try {
+        d = solve_qp(fn, qp).x;
+        solved = true;
+      } catch (const error&) {
+        qp.q.diagonal().array() += scale * std::pow(100.0, attempt) * 1e-8;
+      }
     }
+    if (!solved) break;
     const double slope = cur.gradient.dot(d);
     const double gain = slope - 0.5 * d.dot(B * d);
     sol.last_gain = gain;
