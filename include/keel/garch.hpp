@@ -47,15 +47,12 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <exception>
 #include <limits>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -65,6 +62,7 @@
 #include <keel/detail/check.hpp>
 #include <keel/detail/dcc.hpp>
 #include <keel/detail/garch.hpp>
+#include <keel/detail/parallel.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -298,30 +296,16 @@ template <class Derived>
   const Eigen::Index cols = panel.cols();
   std::vector<garch_result<Real>> out(detail::uz(cols));
   std::vector<std::exception_ptr> failures(detail::uz(cols));
-  std::atomic<Eigen::Index> next{0};
-  const auto work = [&] {
-    std::vector<double> y;
-    for (Eigen::Index j = next.fetch_add(1); j < cols; j = next.fetch_add(1)) {
-      try {
-        y.resize(detail::uz(panel.rows()));
-        for (Eigen::Index t = 0; t < panel.rows(); ++t) y[detail::uz(t)] = static_cast<double>(panel(t, j));
-        out[detail::uz(j)] =
-            detail::garch_fit_values<Real>(fn, "returns column " + std::to_string(j), std::move(y), options);
-        y = {};
-      } catch (...) {
-        failures[detail::uz(j)] = std::current_exception();
-      }
-    }
-  };
-  const auto hw = static_cast<Eigen::Index>(std::max(1u, std::thread::hardware_concurrency()));
-  const Eigen::Index threads = std::min<Eigen::Index>(options.threads > 0 ? options.threads : hw, cols);
-  std::vector<std::thread> pool;
-  try {
-    for (Eigen::Index t = 1; t < threads; ++t) pool.emplace_back(work);
-  } catch (const std::system_error&) {  // no more threads: the calling thread does the rest
-  }
-  work();
-  for (auto& t : pool) t.join();
+  detail::parallel_for<std::vector<double>>(
+      cols, detail::resolve_threads(options.threads, cols), [&](std::ptrdiff_t j, std::vector<double>& y) {
+        try {
+          y.resize(detail::uz(panel.rows()));
+          for (Eigen::Index t = 0; t < panel.rows(); ++t) y[detail::uz(t)] = static_cast<double>(panel(t, j));
+          out[detail::uz(j)] = detail::garch_fit_values<Real>(fn, "returns column " + std::to_string(j), y, options);
+        } catch (...) {
+          failures[detail::uz(j)] = std::current_exception();
+        }
+      });
   for (const auto& f : failures)
     if (f) std::rethrow_exception(f);
   return out;
@@ -440,7 +424,7 @@ template <class Derived>
   if (options.max_iterations < 1) detail::throw_bad_option(fn, "max_iterations", options.max_iterations, "at least 1");
   if (options.threads < 0) detail::throw_bad_option(fn, "threads", options.threads, "0 (all cores) or more");
   const int threads =
-      options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      detail::resolve_threads(options.threads, (returns.rows() + detail::dcc_chunk - 1) / detail::dcc_chunk);
   dcc_result<Real> out;
   out.univariate = garch_fit(returns, options.univariate);
   const Eigen::Index t_count = returns.rows(), m = returns.cols();

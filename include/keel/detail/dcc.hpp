@@ -21,17 +21,15 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstddef>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include <Eigen/Core>
 
 #include <keel/detail/config.hpp>
 #include <keel/detail/garch.hpp>
+#include <keel/detail/parallel.hpp>
 #include <keel/detail/traits.hpp>
 
 namespace keel::detail {
@@ -218,22 +216,11 @@ bool dcc_evaluate_full(const Eigen::MatrixXd& z, const Eigen::MatrixXd& qbar, do
       if (t % dcc_chunk == 0) starts[static_cast<std::size_t>(t / dcc_chunk)] = st;
     }
     ws.q = st.q;
-    std::atomic<Eigen::Index> next{0};
-    const auto work = [&] {
-      dcc_scratch local;
-      for (Eigen::Index c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
-        const Eigen::Index first = c * dcc_chunk, last = std::min(t_count, first + dcc_chunk);
-        dcc_run(ws.zt, qbar, a, b, want, first, last, starts[static_cast<std::size_t>(c)], local,
-                parts[static_cast<std::size_t>(c)], path);
-      }
-    };
-    std::vector<std::thread> pool;
-    try {
-      for (int k = 1; k < threads; ++k) pool.emplace_back(work);
-    } catch (const std::system_error&) {  // no more threads: the calling thread does the rest
-    }
-    work();
-    for (auto& th : pool) th.join();
+    parallel_for<dcc_scratch>(chunks, threads, [&](std::ptrdiff_t c, dcc_scratch& local) {
+      const Eigen::Index first = c * dcc_chunk, last = std::min(t_count, first + dcc_chunk);
+      dcc_run(ws.zt, qbar, a, b, want, first, last, starts[static_cast<std::size_t>(c)], local,
+              parts[static_cast<std::size_t>(c)], path);
+    });
   }
   double llf = 0;
   Eigen::Vector2d grad = Eigen::Vector2d::Zero();

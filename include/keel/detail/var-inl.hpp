@@ -7,15 +7,12 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <variant>
 #include <vector>
 
@@ -25,6 +22,7 @@
 
 #include <keel/detail/config.hpp>
 #include <keel/detail/check.hpp>
+#include <keel/detail/parallel.hpp>
 #include <keel/detail/quantile.hpp>
 #include <keel/detail/random.hpp>
 #include <keel/detail/stats.hpp>
@@ -100,9 +98,7 @@ KEEL_DEF mc_plan plan_of(std::string_view fn, const mean_cov& in, const mc_optio
   plan.root_h = std::sqrt(o.horizon);
   plan.paths = o.paths;
   plan.seed = o.seed;
-  const auto hw = static_cast<std::ptrdiff_t>(std::max(1u, std::thread::hardware_concurrency()));
-  const std::ptrdiff_t blocks = (o.paths + mc_block_paths - 1) / mc_block_paths;
-  plan.threads = static_cast<int>(std::min<std::ptrdiff_t>(o.threads > 0 ? o.threads : hw, blocks));
+  plan.threads = resolve_threads(o.threads, (o.paths + mc_block_paths - 1) / mc_block_paths);
   return plan;
 }
 
@@ -147,18 +143,7 @@ KEEL_DECL void simulate_block(const mc_plan& plan, std::ptrdiff_t block, double*
 template <class Body>
 void for_each_block(const mc_plan& plan, Body&& body) {
   const std::ptrdiff_t blocks = (plan.paths + mc_block_paths - 1) / mc_block_paths;
-  std::atomic<std::ptrdiff_t> next{0};
-  const auto work = [&] {
-    std::vector<double> scratch;
-    for (std::ptrdiff_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) body(b, scratch);
-  };
-  std::vector<std::thread> pool;
-  try {
-    for (int t = 1; t < plan.threads; ++t) pool.emplace_back(work);
-  } catch (const std::system_error&) {  // no more threads: carry on with those we have
-  }
-  work();
-  for (auto& t : pool) t.join();
+  parallel_for<std::vector<double>>(blocks, plan.threads, body);
 }
 
 /// One binomial standard deviation of the rank of the p-quantile among n paths, rounded, >= 1:
