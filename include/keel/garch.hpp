@@ -254,7 +254,9 @@ garch_result<Real> garch_fit_values(std::string_view fn, std::string_view name, 
   return r;
 }
 
-inline void check_garch_options(std::string_view fn, const garch_options& o) {
+/// The options every likelihood fit here shares (garch_options, dcc_options).
+template <class Options>
+void check_fit_options(std::string_view fn, const Options& o) {
   if (!(o.tolerance > 0) || !std::isfinite(o.tolerance))
     throw_bad_option(fn, "tolerance", o.tolerance, "positive and finite");
   if (o.max_iterations < 1) throw_bad_option(fn, "max_iterations", o.max_iterations, "at least 1");
@@ -274,7 +276,7 @@ inline void check_garch_options(std::string_view fn, const garch_options& o) {
 template <Series S>
 [[nodiscard]] garch_result<detail::range_result_t<S>> garch_fit(const S& returns, const garch_options& options = {}) {
   constexpr std::string_view fn = "garch_fit";
-  detail::check_garch_options(fn, options);
+  detail::check_fit_options(fn, options);
   detail::require_finite(fn, "returns", returns);
   std::vector<double> y(detail::uz(detail::ssize(returns)));
   detail::convert_into(returns, y.data());
@@ -291,7 +293,7 @@ template <class Derived>
                                                                             const garch_options& options = {}) {
   using Real = typename Derived::Scalar;
   constexpr std::string_view fn = "garch_fit";
-  detail::check_garch_options(fn, options);
+  detail::check_fit_options(fn, options);
   detail::require_finite_cells(fn, "returns", panel);
   const Eigen::Index cols = panel.cols();
   std::vector<garch_result<Real>> out(detail::uz(cols));
@@ -419,10 +421,7 @@ template <class Derived>
   if (returns.cols() < 2)
     throw invalid_input(detail::message(fn, "returns has " + std::to_string(returns.cols()) +
                                                 " column(s); a correlation model needs at least 2 assets"));
-  if (!(options.tolerance > 0) || !std::isfinite(options.tolerance))
-    detail::throw_bad_option(fn, "tolerance", options.tolerance, "positive and finite");
-  if (options.max_iterations < 1) detail::throw_bad_option(fn, "max_iterations", options.max_iterations, "at least 1");
-  if (options.threads < 0) detail::throw_bad_option(fn, "threads", options.threads, "0 (all cores) or more");
+  detail::check_fit_options(fn, options);
   const int threads =
       detail::resolve_threads(options.threads, (returns.rows() + detail::dcc_chunk - 1) / detail::dcc_chunk);
   dcc_result<Real> out;
