@@ -3,7 +3,9 @@
 // date's WLS factorisation and solve, the principal components) and its partial symmetric
 // eigensolver (detail/eigen_top.hpp: tridiagonalisation, inverse iteration, the full solver as
 // fallback), instantiated once for double and long double (detail/config.hpp, KEEL_EXTERN_TEMPLATE); callers in
-// compiled mode compile the call only.
+// compiled mode compile the call only; and risk_model_backtest's kernel (detail/factor_model-inl.hpp),
+// defined once.
+#include <keel/detail/factor_model-inl.hpp>
 #include <keel/factor_model.hpp>
 
 namespace keel::detail {

@@ -69,6 +69,7 @@
 #include <keel/detail/stats.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
+#include <keel/garch.hpp>
 #include <keel/series.hpp>
 #include <keel/stress.hpp>
 
@@ -658,6 +659,12 @@ concept exposure_range = std::ranges::random_access_range<R> && std::ranges::siz
     std::derived_from<std::ranges::range_value_t<R>, Eigen::MatrixBase<std::ranges::range_value_t<R>>> &&
     !std::derived_from<R, Eigen::EigenBase<R>>;
 
+/// What cross_sectional_factor_model takes as exposures for returns of type Real: one N x K
+/// Eigen matrix of Real for every date, or a range of T of them.
+template <class E, class Real>
+concept exposures_of =
+    (std::derived_from<E, Eigen::MatrixBase<E>> && std::same_as<typename E::Scalar, Real>) || exposure_range<E>;
+
 }  // namespace detail
 
 /// Time-series factor model: each asset's returns regressed on the given factor returns, with an
@@ -710,129 +717,258 @@ void time_series_factor_model(const Eigen::MatrixBase<DA>& asset_returns, const 
 /// \throws invalid_input for shapes, non-finite cells, bad weights or options; insufficient_data;
 ///         singular_problem for a zero factor or collinear exposures, naming the factors and date.
 template <class DA, class E>
-  requires detail::panel<DA> &&((std::derived_from<E, Eigen::MatrixBase<E>> &&
-                                 std::same_as<typename E::Scalar, typename DA::Scalar>) ||
-                                detail::exposure_range<E>)
-      [[nodiscard]] factor_model<typename DA::Scalar> cross_sectional_factor_model(
-          const Eigen::MatrixBase<DA>& asset_returns, const E& exposures, cross_sectional_factor_options options = {}) {
-    factor_model<typename DA::Scalar> out;
-    typename factor_model<typename DA::Scalar>::workspace ws;
-    detail::cross_sectional_into(asset_returns, exposures, out, ws, options);
+  requires detail::panel<DA> && detail::exposures_of<E, typename DA::Scalar>
+[[nodiscard]] factor_model<typename DA::Scalar> cross_sectional_factor_model(
+    const Eigen::MatrixBase<DA>& asset_returns, const E& exposures, cross_sectional_factor_options options = {}) {
+  factor_model<typename DA::Scalar> out;
+  typename factor_model<typename DA::Scalar>::workspace ws;
+  detail::cross_sectional_into(asset_returns, exposures, out, ws, options);
+  return out;
+}
+
+/// cross_sectional_factor_model into a reused `out` with its scratch in a reused `ws`.
+/// Bit for bit the plain form's result. \throws as the plain form.
+template <class DA, class E, class Real>
+  requires detail::panel_of<DA, Real> && detail::exposures_of<E, Real>
+void cross_sectional_factor_model(const Eigen::MatrixBase<DA>& asset_returns, const E& exposures,
+                                  factor_model<Real>& out, typename factor_model<Real>::workspace& ws,
+                                  cross_sectional_factor_options options = {}) {
+  detail::cross_sectional_into(asset_returns, exposures, out, ws, options);
+}
+
+/// Statistical factor model: the `factors` largest principal components of the sample
+/// covariance (or correlation) of the returns (Connor and Korajczyk 1986).
+///
+/// Covariance: S = V L V', B = V_k (unit columns), F = diag(l_1..l_k). Correlation: C = V L V'
+/// with C = s^-1 S s^-1, B = diag(s) V_k (back in return units), F = diag(l). Either way
+/// D_i = S_ii - (B F B')_ii, set to 0 where rounding makes it negative, and with factors = N the
+/// model is S itself. Sign: each column of V has its largest-magnitude entry positive (the
+/// first on ties; scikit-learn's svd_flip). factor_returns: the scores (x_t - xbar)' s^-1 V_k.
+/// \pre T >= 2; 1 <= factors <= N; finite cells; no constant column for `correlation`.
+/// \returns factor_model{exposures, factor_covariance, specific_variances, factor_returns,
+///          explained_variance (the k components' share), observations = T}.
+/// \throws invalid_input for factors out of range or a non-finite cell; insufficient_data for
+///         T < 2; singular_problem for a constant column with `correlation`.
+template <class Derived>
+  requires detail::panel<Derived>
+[[nodiscard]] factor_model<typename Derived::Scalar> statistical_factor_model(const Eigen::MatrixBase<Derived>& returns,
+                                                                              std::ptrdiff_t factors,
+                                                                              statistical_factor_options options = {}) {
+  factor_model<typename Derived::Scalar> out;
+  typename factor_model<typename Derived::Scalar>::workspace ws;
+  detail::statistical_into(returns, factors, out, ws, options);
+  return out;
+}
+
+/// statistical_factor_model into a reused `out` with its scratch in a reused `ws` (Eigen's
+/// products and Householder application still allocate their own blocks). Bit for bit the plain
+/// form's result. \throws as the plain form.
+template <class Derived, class Real>
+  requires detail::panel_of<Derived, Real>
+void statistical_factor_model(const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t factors,
+                              factor_model<Real>& out, typename factor_model<Real>::workspace& ws,
+                              statistical_factor_options options = {}) {
+  detail::statistical_into(returns, factors, out, ws, options);
+}
+
+/// The model's N x N covariance S = B F B' + D (per period), exactly symmetric.
+/// \throws invalid_input for a malformed model (sizes, non-finite values, F not symmetric,
+///         D < 0), naming the field and index.
+template <class Real>
+[[nodiscard]] Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> model_covariance(const factor_model<Real>& model) {
+  using acc = detail::accum_t<Real>;
+  detail::check_model("model_covariance", model);
+  const auto b = model.exposures.template cast<acc>();
+  // F symmetrised (a user's F is symmetric only to rounding), then the lower triangle mirrored:
+  // S is exactly symmetric, and no sum of S and S' can overflow.
+  const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> f =
+      model.factor_covariance.template cast<acc>() / acc(2) +
+      model.factor_covariance.transpose().template cast<acc>() / acc(2);
+  Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> s = b * f * b.transpose();
+  s.template triangularView<Eigen::StrictlyUpper>() = s.transpose();
+  s.diagonal() += model.specific_variances.template cast<acc>();
+  return s.template cast<Real>();
+}
+
+/// A portfolio's risk under a factor model, split into factor and specific parts and by factor.
+///
+/// x = B'w, factor variance x'Fx = sum_k x_k (F x)_k (Euler contributions), specific variance
+/// sum_i w_i^2 D_i, total = their sum = w'Sw; asset i's Euler contribution w_i (S w)_i. With
+/// options.benchmark_weights everything is of w - w_b (active risk). VaR = z_c sigma - mu,
+/// Gaussian, positive loss (z_c the standard normal quantile at `confidence`). Per period.
+/// Ref: Grinold and Kahn, Active Portfolio Management, 2nd ed., ch. 3 and 14.
+/// \pre weights (a Series) of N finite values; a valid model; 0 < confidence < 1.
+/// \returns factor_risk{total_variance, factor_variance, specific_variance, volatility,
+///          exposures, marginal_contributions, contributions, specific_contributions,
+///          asset_contributions, value_at_risk}.
+/// \throws invalid_input for sizes, non-finite values, a malformed model or a bad option;
+///         singular_problem for a negative variance (F not positive semi-definite).
+template <class Real, Series S>
+[[nodiscard]] factor_risk<Real> factor_risk_decomposition(const factor_model<Real>& model, const S& weights,
+                                                          factor_risk_options options = {}) {
+  factor_risk<Real> out;
+  detail::decompose_into(model, weights, out, options);
+  return out;
+}
+
+/// factor_risk_decomposition into a reused `out`. \throws as the plain form.
+template <class Real, Series S>
+void factor_risk_decomposition(const factor_model<Real>& model, const S& weights, factor_risk<Real>& out,
+                               factor_risk_options options = {}) {
+  detail::decompose_into(model, weights, out, options);
+}
+
+/// stress.hpp positions whose factor_exposures are the model's exposures (position i gets row i
+/// of B), so that a scenario's factor_shocks move each position by B_i' shock.
+/// \throws invalid_input unless there is one position per asset of a valid model.
+template <class Real>
+[[nodiscard]] std::vector<position> with_factor_exposures(std::vector<position> positions,
+                                                          const factor_model<Real>& model) {
+  constexpr std::string_view fn = "with_factor_exposures";
+  detail::check_model(fn, model);
+  detail::require_same_size(fn, "positions", detail::ssize(positions), "model.exposures' rows (assets)",
+                            model.exposures.rows());
+  const Eigen::Index k = model.exposures.cols();
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    auto& e = positions[i].factor_exposures;
+    e.resize(detail::uz(k));
+    for (Eigen::Index j = 0; j < k; ++j)
+      e[detail::uz(j)] = static_cast<double>(model.exposures(static_cast<Eigen::Index>(i), j));
+  }
+  return positions;
+}
+
+/// The covariance forecasts risk_model_backtest compares (each refitted on every window).
+enum class risk_model {
+  sample,              ///< sample_covariance (n - 1) x h
+  ewma,                ///< ewma_covariance, RiskMetrics (zero mean, weights summing to 1, lambda) x h
+  ledoit_wolf,         ///< ledoit_wolf towards the scaled identity x h
+  garch,               ///< constant conditional correlation (Bollerslev 1990): a GARCH per asset, whose
+                       ///< h-day variance term structure scales the standardised residuals' correlation
+  dcc,                 ///< dcc_fit's h-day covariance forecast
+  statistical_factor,  ///< statistical_factor_model with `factors` components (covariance) x h
+  time_series_factor   ///< time_series_factor_model on options.factor_returns x h
+};
+
+/// Options of risk_model_backtest.
+struct risk_model_backtest_options {
+  /// Returns in each estimation window (the rows up to and including the forecast origin).
+  std::ptrdiff_t window = 504;
+  /// Periods each forecast covers (21: a month of trading days).
+  std::ptrdiff_t horizon = 21;
+  /// Periods between forecast origins; step < horizon overlaps the realised windows (the bias
+  /// statistic's band then understates its spread).
+  std::ptrdiff_t step = 21;
+  /// Coverage of the bias statistic's band, in (0, 1).
+  double confidence = 0.95;
+  /// With risk_model::ewma: the decay per period, in (0, 1).
+  double ewma_lambda = 0.94;
+  /// With risk_model::statistical_factor: the principal components, 1..N.
+  std::ptrdiff_t factors = 5;
+  /// With risk_model::time_series_factor: T x K factor returns, row t the same period as the
+  /// returns' row t (other models ignore it).
+  Eigen::MatrixXd factor_returns = {};
+  /// With risk_model::garch: each asset's fit (its `threads` is ignored: origins run in parallel).
+  garch_options garch = {};
+  /// With risk_model::dcc: the fit (its and its univariate fits' `threads` are ignored).
+  dcc_options dcc = {};
+  /// Worker threads over the forecast origins (0: all cores); results are bit-identical for any
+  /// count.
+  int threads = 1;
+};
+
+/// Out-of-sample accuracy of a risk model's portfolio volatility forecasts: O origins by P
+/// portfolios, and per-portfolio statistics (see risk_model_backtest).
+template <class Real = double>
+struct risk_model_backtest_result {
+  using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;  ///< O x P
+  using vector = Eigen::Matrix<Real, Eigen::Dynamic, 1>;               ///< P
+  /// Row of the returns at which each forecast is made (the last row of its window).
+  std::vector<std::ptrdiff_t> origins;
+  /// sigma: the forecast volatility of the sum of the next `horizon` returns, sqrt(w' S_h w).
+  matrix predicted_volatilities;
+  /// R: the realised sum of the portfolio's next `horizon` returns, sum_s w' r_s.
+  matrix realised_returns;
+  /// The realised variance sum_s (w' r_s)^2 over the same periods (the variance proxy).
+  matrix realised_variances;
+  /// Bias statistic per portfolio: the sample standard deviation (n - 1) of z = R / sigma over
+  /// the origins; 1 for a well-calibrated model, above 1 when risk is under-forecast.
+  vector bias_statistics;
+  /// The band 1 -+ z_c / sqrt(2 O) that a calibrated model's bias statistic falls in with
+  /// probability `confidence` (normal z; Barra's 1 -+ sqrt(2 / O) at about 95%).
+  Real bias_band_lower{};
+  Real bias_band_upper{};  ///< upper end of the band
+  /// Share of the portfolios whose bias statistic lies inside the band, in [0, 1].
+  Real share_in_band{};
+  /// Q-statistic per portfolio: the mean over origins of z^2 - ln z^2, minus 2 log-likelihood
+  /// of R under N(0, sigma^2) relative to the forecast sigma^2 = R^2 (at least 1; smaller is better).
+  vector q_statistics;
+  /// Pearson correlation over the origins of predicted variance sigma^2 and realised variance.
+  vector variance_correlations;
+  /// The same correlation over every (origin, portfolio) pair together.
+  Real pooled_variance_correlation{};
+};
+
+namespace detail {
+
+/// risk_model_backtest in double (the public form converts), defined in
+/// detail/factor_model-inl.hpp.
+KEEL_DECL [[nodiscard]] risk_model_backtest_result<double> risk_model_backtest_double(
+    const Eigen::MatrixXd& returns, const Eigen::MatrixXd& portfolios, risk_model model,
+    const risk_model_backtest_options& options);
+
+}  // namespace detail
+
+/// Rolling out-of-sample test of a risk model: at each origin o (every `step` rows from
+/// window - 1 while o + horizon < T) the model is fitted on rows o - window + 1..o and forecasts
+/// the covariance S_h of the sum of the next `horizon` returns; for each portfolio w (a column of
+/// `portfolios`, N x P, fixed weights, i.e. rebalanced each period) sigma = sqrt(w' S_h w) is set
+/// against R = sum_{s=o+1..o+h} w' r_s and the realised variance sum_s (w' r_s)^2.
+/// Statistics (risk_model_backtest_result): Barra's bias statistic std(R / sigma) and its band,
+/// the Q-statistic mean(z^2 - ln z^2) (Menchero, Wang and Orr 2012), and the correlation of
+/// predicted and realised variance per portfolio and pooled.
+/// Forecasts: sample, EWMA, Ledoit-Wolf and the factor models scale the one-period covariance by
+/// h (i.i.d.); GARCH (CCC) and DCC sum their h-period term structures. Computed in double.
+/// Refs: Menchero, Orr and Wang, USE4 Methodology Notes (MSCI 2011), section 5 (bias statistics);
+/// J. Menchero, J. Wang and D. J. Orr, "Improving risk forecasts for optimized portfolios",
+/// Financial Analysts Journal 68 (2012) 40-50; Bollerslev (1990) (CCC).
+/// \pre returns T x N finite; portfolios N x P finite, no column all zero; T >= window +
+///      horizon + step (two origins); window large enough for the model.
+/// \throws invalid_input (shapes, non-finite cells, options, a zero portfolio, missing factor
+///   returns), insufficient_data (fewer than two origins), singular_problem (a zero forecast
+///   volatility, a realised sum of exactly 0 in the Q-statistic, or variances that do not vary
+///   across origins, naming the portfolio and origin), and the model's own errors with the
+///   origin named (e.g. not_converged from GARCH unless its require_convergence is false).
+/// \returns risk_model_backtest_result<Real>; bit-identical for any options.threads.
+template <class DR, class DP>
+  requires detail::panel<DR> && detail::panel_of<DP, typename DR::Scalar>
+[[nodiscard]] risk_model_backtest_result<typename DR::Scalar> risk_model_backtest(
+    const Eigen::MatrixBase<DR>& returns, const Eigen::MatrixBase<DP>& portfolios, risk_model model,
+    const risk_model_backtest_options& options = {}) {
+  using Real = typename DR::Scalar;
+  const Eigen::MatrixXd r = returns.template cast<double>(), p = portfolios.template cast<double>();
+  risk_model_backtest_result<double> d = detail::risk_model_backtest_double(r, p, model, options);
+  if constexpr (std::same_as<Real, double>) {
+    return d;
+  } else {
+    risk_model_backtest_result<Real> out;
+    out.origins = std::move(d.origins);
+    out.predicted_volatilities = d.predicted_volatilities.template cast<Real>();
+    out.realised_returns = d.realised_returns.template cast<Real>();
+    out.realised_variances = d.realised_variances.template cast<Real>();
+    out.bias_statistics = d.bias_statistics.template cast<Real>();
+    out.bias_band_lower = static_cast<Real>(d.bias_band_lower);
+    out.bias_band_upper = static_cast<Real>(d.bias_band_upper);
+    out.share_in_band = static_cast<Real>(d.share_in_band);
+    out.q_statistics = d.q_statistics.template cast<Real>();
+    out.variance_correlations = d.variance_correlations.template cast<Real>();
+    out.pooled_variance_correlation = static_cast<Real>(d.pooled_variance_correlation);
     return out;
   }
-
-  /// cross_sectional_factor_model into a reused `out` with its scratch in a reused `ws`.
-  /// Bit for bit the plain form's result. \throws as the plain form.
-  template <class DA, class E, class Real>
-    requires detail::panel_of<DA, Real> &&
-        ((std::derived_from<E, Eigen::MatrixBase<E>> && std::same_as<typename E::Scalar, Real>) ||
-         detail::exposure_range<E>)void cross_sectional_factor_model(const Eigen::MatrixBase<DA>& asset_returns,
-                                                                     const E& exposures, factor_model<Real>& out,
-                                                                     typename factor_model<Real>::workspace& ws,
-                                                                     cross_sectional_factor_options options = {}) {
-      detail::cross_sectional_into(asset_returns, exposures, out, ws, options);
-    }
-
-    /// Statistical factor model: the `factors` largest principal components of the sample
-    /// covariance (or correlation) of the returns (Connor and Korajczyk 1986).
-    ///
-    /// Covariance: S = V L V', B = V_k (unit columns), F = diag(l_1..l_k). Correlation: C = V L V'
-    /// with C = s^-1 S s^-1, B = diag(s) V_k (back in return units), F = diag(l). Either way
-    /// D_i = S_ii - (B F B')_ii, set to 0 where rounding makes it negative, and with factors = N the
-    /// model is S itself. Sign: each column of V has its largest-magnitude entry positive (the
-    /// first on ties; scikit-learn's svd_flip). factor_returns: the scores (x_t - xbar)' s^-1 V_k.
-    /// \pre T >= 2; 1 <= factors <= N; finite cells; no constant column for `correlation`.
-    /// \returns factor_model{exposures, factor_covariance, specific_variances, factor_returns,
-    ///          explained_variance (the k components' share), observations = T}.
-    /// \throws invalid_input for factors out of range or a non-finite cell; insufficient_data for
-    ///         T < 2; singular_problem for a constant column with `correlation`.
-    template <class Derived>
-      requires detail::panel<Derived>
-    [[nodiscard]] factor_model<typename Derived::Scalar> statistical_factor_model(
-        const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t factors, statistical_factor_options options = {}) {
-      factor_model<typename Derived::Scalar> out;
-      typename factor_model<typename Derived::Scalar>::workspace ws;
-      detail::statistical_into(returns, factors, out, ws, options);
-      return out;
-    }
-
-    /// statistical_factor_model into a reused `out` with its scratch in a reused `ws` (Eigen's
-    /// products and Householder application still allocate their own blocks). Bit for bit the plain
-    /// form's result. \throws as the plain form.
-    template <class Derived, class Real>
-      requires detail::panel_of<Derived, Real>
-    void statistical_factor_model(const Eigen::MatrixBase<Derived>& returns, std::ptrdiff_t factors,
-                                  factor_model<Real>& out, typename factor_model<Real>::workspace& ws,
-                                  statistical_factor_options options = {}) {
-      detail::statistical_into(returns, factors, out, ws, options);
-    }
-
-    /// The model's N x N covariance S = B F B' + D (per period), exactly symmetric.
-    /// \throws invalid_input for a malformed model (sizes, non-finite values, F not symmetric,
-    ///         D < 0), naming the field and index.
-    template <class Real>
-    [[nodiscard]] Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic> model_covariance(
-        const factor_model<Real>& model) {
-      using acc = detail::accum_t<Real>;
-      detail::check_model("model_covariance", model);
-      const auto b = model.exposures.template cast<acc>();
-      // F symmetrised (a user's F is symmetric only to rounding), then the lower triangle mirrored:
-      // S is exactly symmetric, and no sum of S and S' can overflow.
-      const Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> f =
-          model.factor_covariance.template cast<acc>() / acc(2) +
-          model.factor_covariance.transpose().template cast<acc>() / acc(2);
-      Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic> s = b * f * b.transpose();
-      s.template triangularView<Eigen::StrictlyUpper>() = s.transpose();
-      s.diagonal() += model.specific_variances.template cast<acc>();
-      return s.template cast<Real>();
-    }
-
-    /// A portfolio's risk under a factor model, split into factor and specific parts and by factor.
-    ///
-    /// x = B'w, factor variance x'Fx = sum_k x_k (F x)_k (Euler contributions), specific variance
-    /// sum_i w_i^2 D_i, total = their sum = w'Sw; asset i's Euler contribution w_i (S w)_i. With
-    /// options.benchmark_weights everything is of w - w_b (active risk). VaR = z_c sigma - mu,
-    /// Gaussian, positive loss (z_c the standard normal quantile at `confidence`). Per period.
-    /// Ref: Grinold and Kahn, Active Portfolio Management, 2nd ed., ch. 3 and 14.
-    /// \pre weights (a Series) of N finite values; a valid model; 0 < confidence < 1.
-    /// \returns factor_risk{total_variance, factor_variance, specific_variance, volatility,
-    ///          exposures, marginal_contributions, contributions, specific_contributions,
-    ///          asset_contributions, value_at_risk}.
-    /// \throws invalid_input for sizes, non-finite values, a malformed model or a bad option;
-    ///         singular_problem for a negative variance (F not positive semi-definite).
-    template <class Real, Series S>
-    [[nodiscard]] factor_risk<Real> factor_risk_decomposition(const factor_model<Real>& model, const S& weights,
-                                                              factor_risk_options options = {}) {
-      factor_risk<Real> out;
-      detail::decompose_into(model, weights, out, options);
-      return out;
-    }
-
-    /// factor_risk_decomposition into a reused `out`. \throws as the plain form.
-    template <class Real, Series S>
-    void factor_risk_decomposition(const factor_model<Real>& model, const S& weights, factor_risk<Real>& out,
-                                   factor_risk_options options = {}) {
-      detail::decompose_into(model, weights, out, options);
-    }
-
-    /// stress.hpp positions whose factor_exposures are the model's exposures (position i gets row i
-    /// of B), so that a scenario's factor_shocks move each position by B_i' shock.
-    /// \throws invalid_input unless there is one position per asset of a valid model.
-    template <class Real>
-    [[nodiscard]] std::vector<position> with_factor_exposures(std::vector<position> positions,
-                                                              const factor_model<Real>& model) {
-      constexpr std::string_view fn = "with_factor_exposures";
-      detail::check_model(fn, model);
-      detail::require_same_size(fn, "positions", detail::ssize(positions), "model.exposures' rows (assets)",
-                                model.exposures.rows());
-      const Eigen::Index k = model.exposures.cols();
-      for (std::size_t i = 0; i < positions.size(); ++i) {
-        auto& e = positions[i].factor_exposures;
-        e.resize(detail::uz(k));
-        for (Eigen::Index j = 0; j < k; ++j)
-          e[detail::uz(j)] = static_cast<double>(model.exposures(static_cast<Eigen::Index>(i), j));
-      }
-      return positions;
-    }
+}
 
 }  // namespace keel
+
+#if KEEL_HEADER_ONLY
+#include <keel/detail/factor_model-inl.hpp>
+#endif
