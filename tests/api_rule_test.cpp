@@ -296,6 +296,15 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
                         .half_life = keel::cross_sectional_factor_options{}.half_life,
                         .specific_half_life = keel::cross_sectional_factor_options{}.specific_half_life);
   KEEL_OPTIONS_IN_ORDER(keel::statistical_factor_options, .matrix = keel::statistical_factor_options{}.matrix);
+  KEEL_OPTIONS_IN_ORDER(
+      keel::risk_model_backtest_options, .window = keel::risk_model_backtest_options{}.window,
+      .horizon = keel::risk_model_backtest_options{}.horizon, .step = keel::risk_model_backtest_options{}.step,
+      .confidence = keel::risk_model_backtest_options{}.confidence,
+      .ewma_lambda = keel::risk_model_backtest_options{}.ewma_lambda,
+      .factors = keel::risk_model_backtest_options{}.factors,
+      .factor_returns = keel::risk_model_backtest_options{}.factor_returns,
+      .garch = keel::risk_model_backtest_options{}.garch, .dcc = keel::risk_model_backtest_options{}.dcc,
+      .threads = keel::risk_model_backtest_options{}.threads);
   KEEL_OPTIONS_IN_ORDER(keel::factor_risk_options, .benchmark_weights = keel::factor_risk_options{}.benchmark_weights,
                         .confidence = keel::factor_risk_options{}.confidence,
                         .expected_return = keel::factor_risk_options{}.expected_return);

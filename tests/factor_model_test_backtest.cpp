@@ -100,7 +100,8 @@ void check_sample_model(const MatrixXd& r, const MatrixXd& w, const keel::risk_m
       long double v = 0;
       for (Index s = first; s <= origin; ++s) {
         long double d = 0;
-        for (Index i = 0; i < n; ++i) d += static_cast<long double>(w(i, j)) * (r(s, i) - mean[static_cast<std::size_t>(i)]);
+        for (Index i = 0; i < n; ++i)
+          d += static_cast<long double>(w(i, j)) * (r(s, i) - mean[static_cast<std::size_t>(i)]);
         v += d * d;
       }
       v = v / static_cast<long double>(o.window - 1) * static_cast<long double>(o.horizon);
@@ -204,7 +205,8 @@ TEST_CASE("risk_model_backtest: every model's forecast is its fitting function's
         for (Index k = 0; k < o.horizon; ++k) {
           VectorXd d(n);
           for (Index j = 0; j < n; ++j)
-            d(j) = std::sqrt(fits[static_cast<std::size_t>(j)].forecast(o.horizon).variances[static_cast<std::size_t>(k)]);
+            d(j) =
+                std::sqrt(fits[static_cast<std::size_t>(j)].forecast(o.horizon).variances[static_cast<std::size_t>(k)]);
           s += d.asDiagonal() * c * d.asDiagonal();
         }
         return s;
@@ -234,8 +236,8 @@ TEST_CASE("risk_model_backtest: calibration on simulated data", "[factor_model][
   SECTION("i.i.d. normal returns: the sample model's bias statistics sit in their band") {
     const MatrixXd r = iid_returns(3300, 5, 31);
     const MatrixXd w = some_portfolios(5, 40, 32);
-    const auto got = keel::risk_model_backtest(r, w, keel::risk_model::sample,
-                                               {.window = 500, .horizon = 10, .step = 10});
+    const auto got =
+        keel::risk_model_backtest(r, w, keel::risk_model::sample, {.window = 500, .horizon = 10, .step = 10});
     REQUIRE(got.origins.size() == 280);
     // 95% bands: with 40 portfolios (correlated, through the common factor) most are inside.
     CHECK(got.share_in_band >= 0.75);
@@ -284,8 +286,8 @@ TEST_CASE("risk_model_backtest: threads, float and the result's shape", "[factor
   const Eigen::MatrixXf rf = r.cast<float>();
   const Eigen::MatrixXf wf = w.cast<float>();
   const keel::risk_model_backtest_result<float> fl = keel::risk_model_backtest(rf, wf, keel::risk_model::sample, o);
-  const auto db = keel::risk_model_backtest(MatrixXd(rf.cast<double>()), MatrixXd(wf.cast<double>()),
-                                            keel::risk_model::sample, o);
+  const auto db =
+      keel::risk_model_backtest(MatrixXd(rf.cast<double>()), MatrixXd(wf.cast<double>()), keel::risk_model::sample, o);
   CHECK(fl.pooled_variance_correlation == static_cast<float>(db.pooled_variance_correlation));
   CHECK(fl.bias_statistics == db.bias_statistics.cast<float>());
 }
@@ -294,8 +296,9 @@ TEST_CASE("risk_model_backtest: errors name what, where and how big", "[factor_m
   const MatrixXd r = iid_returns(300, 3, 61);
   const MatrixXd w = some_portfolios(3, 2, 62);
   using Catch::Matchers::Contains;
-  const auto bt = [&](const MatrixXd& rr, const MatrixXd& ww, keel::risk_model m,
-                      keel::risk_model_backtest_options o) { (void)keel::risk_model_backtest(rr, ww, m, o); };
+  const auto bt = [&](const MatrixXd& rr, const MatrixXd& ww, keel::risk_model m, keel::risk_model_backtest_options o) {
+    (void)keel::risk_model_backtest(rr, ww, m, o);
+  };
   // Too short for two origins: names the rows needed.
   CHECK_THROWS_AS(bt(r, w, keel::risk_model::sample, {.window = 250, .horizon = 21, .step = 30}),
                   keel::insufficient_data);
@@ -311,8 +314,7 @@ TEST_CASE("risk_model_backtest: errors name what, where and how big", "[factor_m
   CHECK_THROWS_AS(bt(bad, w, keel::risk_model::sample, {.window = 100}), keel::invalid_input);
   CHECK_THROWS_WITH(bt(bad, w, keel::risk_model::sample, {.window = 100}), Contains("returns") && Contains("17"));
   CHECK_THROWS_WITH(bt(r, w, keel::risk_model::time_series_factor, {.window = 100}), Contains("factor_returns"));
-  CHECK_THROWS_WITH(bt(r, w, keel::risk_model::statistical_factor, {.window = 100, .factors = 4}),
-                    Contains("factors"));
+  CHECK_THROWS_WITH(bt(r, w, keel::risk_model::statistical_factor, {.window = 100, .factors = 4}), Contains("factors"));
   CHECK_THROWS_WITH(bt(r, w, keel::risk_model::ewma, {.window = 100, .ewma_lambda = 1}), Contains("ewma_lambda"));
   CHECK_THROWS_WITH(bt(r, w, keel::risk_model::sample, {.window = 100, .horizon = 0}), Contains("horizon"));
   CHECK_THROWS_WITH(bt(r, w, keel::risk_model::sample, {.window = 100, .confidence = 1}), Contains("confidence"));

@@ -10,7 +10,10 @@
 // matrix, weights, benchmark, confidence). Every call must throw a keel::error or return a
 // finite model with D >= 0 whose model_covariance is B F B' + D (to 1e-12 of its scale), and a
 // decomposition whose factor contributions plus specific variance give the total (to 1e-10 of
-// its scale); the out forms give the plain forms' bits. Anything else traps. Run it as
+// its scale); the out forms give the plain forms' bits. risk_model_backtest (every model, the
+// window, horizon and step from the bytes, x as returns, [w, wb] as portfolios, f as factor
+// returns) must throw a keel::error or give positive forecasts, correlations in [-1, 1], bias
+// statistics >= 0 and Q-statistics >= 1 (z^2 - ln z^2 >= 1). Anything else traps. Run it as
 // numeric_fuzz (see CMakeLists.txt), without a dictionary.
 #include <algorithm>
 #include <cmath>
@@ -169,5 +172,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)keel::model_covariance(hand);  // a malformed model throws here, naming its field
     use(hand);
   });
+  // The rolling backtest of each model on x, with the two weight vectors as portfolios.
+  {
+    Eigen::MatrixXd portfolios(n, 2);
+    portfolios << w, wb;
+    const auto model = static_cast<keel::risk_model>(data[1] % 8);  // 7 is not a model
+    keel::risk_model_backtest_options o{.window = 2 + mode % 12,
+                                        .horizon = 1 + mode / 12 % 4,
+                                        .step = 1 + mode / 48 % 3,
+                                        .factors = factors,
+                                        .factor_returns = f};
+    o.garch.max_iterations = 20;
+    o.dcc.max_iterations = 20;
+    o.dcc.univariate.max_iterations = 20;
+    guarded([&] {
+      const auto r = keel::risk_model_backtest(x, portfolios, model, o);
+      const auto count = static_cast<Eigen::Index>(r.origins.size());
+      require(count >= 2 && r.predicted_volatilities.rows() == count && r.predicted_volatilities.cols() == 2);
+      require((r.predicted_volatilities.array() > 0).all() && r.predicted_volatilities.allFinite());
+      require(r.realised_returns.allFinite() && (r.realised_variances.array() >= 0).all());
+      require((r.bias_statistics.array() >= 0).all() && r.bias_statistics.allFinite());
+      require((r.q_statistics.array() >= 1 - 1e-12).all() && r.q_statistics.allFinite());
+      require((r.variance_correlations.array().abs() <= 1).all());
+      require(std::fabs(r.pooled_variance_correlation) <= 1);
+      require(r.share_in_band >= 0 && r.share_in_band <= 1 && r.bias_band_lower < 1 && r.bias_band_upper > 1);
+    });
+  }
   return 0;
 }

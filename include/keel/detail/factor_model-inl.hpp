@@ -16,9 +16,9 @@
 
 #include <Eigen/Core>
 
+#include <keel/detail/config.hpp>
 #include <keel/covariance.hpp>
 #include <keel/detail/check.hpp>
-#include <keel/detail/config.hpp>
 #include <keel/detail/parallel.hpp>
 #include <keel/detail/stats.hpp>
 #include <keel/error.hpp>
@@ -55,9 +55,12 @@ inline double correlation(std::string_view fn, const Eigen::VectorXd& x, const E
                           const std::string& what) {
   const Eigen::ArrayXd dx = x.array() - x.mean(), dy = y.array() - y.mean();
   const double sxx = dx.square().sum(), syy = dy.square().sum();
+  if (!std::isfinite(sxx) || !std::isfinite(syy) || !std::isfinite((dx * dy).sum()))
+    throw_overflow(fn, what + ": the variances' correlation");
   if (!(sxx > 0) || !(syy > 0))
-    throw singular_problem(message(fn, what + ": the " + (sxx > 0 ? "realised" : "predicted") +
-                                           " variances are the same at every origin, so their correlation is undefined"));
+    throw singular_problem(
+        message(fn, what + ": the " + (sxx > 0 ? "realised" : "predicted") +
+                        " variances are the same at every origin, so their correlation is undefined"));
   return std::clamp((dx * dy).sum() / std::sqrt(sxx * syy), -1.0, 1.0);
 }
 
@@ -103,8 +106,8 @@ inline Eigen::MatrixXd forecast(const Eigen::Ref<const Eigen::MatrixXd>& x,
       return dcc_fit(x, d).forecast(o.horizon).covariance;
     }
   }
-  throw invalid_input(message("risk_model_backtest", "model = " + std::to_string(static_cast<int>(model)) +
-                                                         " is not a risk_model"));
+  throw invalid_input(
+      message("risk_model_backtest", "model = " + std::to_string(static_cast<int>(model)) + " is not a risk_model"));
 }
 
 }  // namespace risk_backtest
@@ -135,19 +138,22 @@ KEEL_DEF risk_model_backtest_result<double> risk_model_backtest_double(const Eig
   require_finite_cells(fn, "portfolios", portfolios);
   for (Eigen::Index j = 0; j < p_count; ++j)
     if ((portfolios.col(j).array() == 0).all())
-      throw invalid_input(message(fn, "portfolio " + std::to_string(j) + " has every weight 0: it has no risk to forecast"));
+      throw invalid_input(
+          message(fn, "portfolio " + std::to_string(j) + " has every weight 0: it has no risk to forecast"));
   if (model == risk_model::time_series_factor) {
     if (o.factor_returns.cols() < 1 || o.factor_returns.rows() != t_count)
-      throw invalid_input(message(fn, "risk_model::time_series_factor needs options.factor_returns with one row per "
-                                      "row of returns (" +
-                                          std::to_string(t_count) + ") and at least one column; it has " +
-                                          std::to_string(o.factor_returns.rows()) + " x " +
-                                          std::to_string(o.factor_returns.cols())));
+      throw invalid_input(message(fn,
+                                  "risk_model::time_series_factor needs options.factor_returns with one row per "
+                                  "row of returns (" +
+                                      std::to_string(t_count) + ") and at least one column; it has " +
+                                      std::to_string(o.factor_returns.rows()) + " x " +
+                                      std::to_string(o.factor_returns.cols())));
     require_finite_cells(fn, "options.factor_returns", o.factor_returns);
   }
   // Two origins at least: one gives no spread of z and no correlation.
-  require_observations(fn, o.window + o.horizon + o.step, t_count, "rows of returns (window + horizon + step, for "
-                                                                   "two forecast origins)");
+  require_observations(fn, o.window + o.horizon + o.step, t_count,
+                       "rows of returns (window + horizon + step, for "
+                       "two forecast origins)");
 
   const std::ptrdiff_t count = (t_count - o.window - o.horizon) / o.step + 1;
   risk_model_backtest_result<double> out;
@@ -159,6 +165,7 @@ KEEL_DEF risk_model_backtest_result<double> risk_model_backtest_double(const Eig
 
   // Portfolio returns once: T x P.
   const Eigen::MatrixXd rp = returns * portfolios;
+  if (!rp.allFinite()) throw_overflow(fn, "the portfolios' returns (returns x portfolios)");
   std::vector<std::exception_ptr> failures(uz(count));
   parallel_for<int>(count, resolve_threads(o.threads, count), [&](std::ptrdiff_t k, int&) {
     const std::ptrdiff_t origin = out.origins[uz(k)];
@@ -181,6 +188,8 @@ KEEL_DEF risk_model_backtest_result<double> risk_model_backtest_double(const Eig
         const auto ahead = rp.col(j).segment(origin + 1, o.horizon);
         out.realised_returns(k, j) = ahead.sum();
         out.realised_variances(k, j) = ahead.squaredNorm();
+        if (!std::isfinite(out.realised_returns(k, j)) || !std::isfinite(out.realised_variances(k, j)))
+          throw_overflow(fn, "portfolio " + std::to_string(j) + "'s realised return or variance");
       }
     } catch (const error&) {
       try {
@@ -207,12 +216,15 @@ KEEL_DEF risk_model_backtest_result<double> risk_model_backtest_double(const Eig
     for (Eigen::Index k = 0; k < count; ++k) {
       const double z2 = z(k) * z(k);
       if (!(z2 > 0))
-        throw singular_problem(message(fn, "portfolio " + std::to_string(j) + "'s realised return after row " +
-                                               std::to_string(out.origins[uz(k)]) +
-                                               " is 0 (or underflows): its Q-statistic term z^2 - ln z^2 is unbounded"));
+        throw singular_problem(
+            message(fn, "portfolio " + std::to_string(j) + "'s realised return after row " +
+                            std::to_string(out.origins[uz(k)]) +
+                            " is 0 (or underflows): its Q-statistic term z^2 - ln z^2 is unbounded"));
       q += z2 - std::log(z2);
     }
     out.q_statistics(j) = q / oc;
+    if (!z.allFinite() || !std::isfinite(out.bias_statistics(j)) || !std::isfinite(out.q_statistics(j)))
+      throw_overflow(fn, "portfolio " + std::to_string(j) + "'s standardised returns R / sigma");
     out.variance_correlations(j) =
         risk_backtest::correlation(fn, out.predicted_volatilities.col(j).array().square().matrix(),
                                    out.realised_variances.col(j), "portfolio " + std::to_string(j));
