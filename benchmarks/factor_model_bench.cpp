@@ -14,6 +14,11 @@
 //                                       the returns (the normal equations' right-hand sides).
 //   cross_sectional_factor_model, 2,520 dates x 500 assets x 10 exposures, constant and per date
 //   factor_risk_decomposition, 500 assets, 10 factors   O(N K + K^2)
+//   risk_model_backtest, 2,520 x 30, 200 portfolios, window 504, horizon and step 21 (96 origins):
+//                                       sample (O(W N^2) a window, O(N^2 P) the forecasts), and
+//                                       GARCH (CCC) and DCC (a likelihood fit a window). Limit for
+//                                       the sample model: the 96 windows' centred SYRKs and the
+//                                       P quadratic forms w' S w, nothing else.
 //
 // Read the ratios from one run:
 //   build/bench/benchmarks/factor_model_bench --benchmark_min_time=0.5
@@ -154,5 +159,65 @@ void BM_factor_risk_decomposition(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_factor_risk_decomposition)->Unit(benchmark::kMicrosecond);
+
+// The rolling backtests: 30 of the panel's assets, 200 long-only portfolios.
+struct backtest_case {
+  Eigen::MatrixXd returns, portfolios;
+  keel::risk_model_backtest_options options{.window = 504, .horizon = 21, .step = 21};
+};
+
+const backtest_case& backtest_panel() {
+  static const backtest_case c = [] {
+    backtest_case out;
+    out.returns = panel().returns.leftCols(30);
+    std::mt19937_64 gen(21);
+    std::uniform_real_distribution<double> u(0, 1);
+    out.portfolios.resize(30, 200);
+    for (Eigen::Index j = 0; j < 200; ++j) {
+      for (Eigen::Index i = 0; i < 30; ++i) out.portfolios(i, j) = u(gen);
+      out.portfolios.col(j) /= out.portfolios.col(j).sum();
+    }
+    return out;
+  }();
+  return c;
+}
+
+// Limit kernel of the sample model's backtest: each window's centred SYRK and the quadratic forms.
+void BM_limit_backtest_windows(benchmark::State& state) {
+  const backtest_case& c = backtest_panel();
+  const auto& o = c.options;
+  const Eigen::Index t = c.returns.rows(), n = c.returns.cols();
+  Eigen::MatrixXd s(n, n), xc(o.window, n);
+  Eigen::VectorXd v(c.portfolios.cols());
+  for (auto _ : state) {
+    for (Eigen::Index origin = o.window - 1; origin + o.horizon < t; origin += o.step) {
+      const auto x = c.returns.middleRows(origin - o.window + 1, o.window);
+      xc = x.rowwise() - x.colwise().mean();
+      s.setZero();
+      s.selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
+      s.triangularView<Eigen::StrictlyUpper>() = s.transpose();
+      v = ((s * c.portfolios).cwiseProduct(c.portfolios)).colwise().sum().transpose();
+      benchmark::DoNotOptimize(v.data());
+    }
+  }
+}
+BENCHMARK(BM_limit_backtest_windows)->Unit(benchmark::kMillisecond);
+
+void BM_risk_model_backtest(benchmark::State& state) {
+  const backtest_case& c = backtest_panel();
+  const auto model = static_cast<keel::risk_model>(state.range(0));
+  for (auto _ : state) {
+    auto r = keel::risk_model_backtest(c.returns, c.portfolios, model, c.options);
+    benchmark::DoNotOptimize(r.pooled_variance_correlation);
+  }
+  state.SetLabel(model == keel::risk_model::sample  ? "sample"
+                 : model == keel::risk_model::garch ? "garch (CCC)"
+                                                    : "dcc");
+}
+BENCHMARK(BM_risk_model_backtest)
+    ->Arg(static_cast<int>(keel::risk_model::sample))
+    ->Arg(static_cast<int>(keel::risk_model::garch))
+    ->Arg(static_cast<int>(keel::risk_model::dcc))
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
