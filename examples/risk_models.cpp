@@ -40,14 +40,13 @@
 namespace {
 
 const std::map<std::string, keel::risk_model>& model_names() {
-  static const std::map<std::string, keel::risk_model> names{
-      {"sample", keel::risk_model::sample},
-      {"ewma", keel::risk_model::ewma},
-      {"ledoit-wolf", keel::risk_model::ledoit_wolf},
-      {"garch", keel::risk_model::garch},
-      {"dcc", keel::risk_model::dcc},
-      {"statistical", keel::risk_model::statistical_factor},
-      {"time-series", keel::risk_model::time_series_factor}};
+  static const std::map<std::string, keel::risk_model> names{{"sample", keel::risk_model::sample},
+                                                             {"ewma", keel::risk_model::ewma},
+                                                             {"ledoit-wolf", keel::risk_model::ledoit_wolf},
+                                                             {"garch", keel::risk_model::garch},
+                                                             {"dcc", keel::risk_model::dcc},
+                                                             {"statistical", keel::risk_model::statistical_factor},
+                                                             {"time-series", keel::risk_model::time_series_factor}};
   return names;
 }
 
@@ -61,7 +60,8 @@ Eigen::MatrixXd make_portfolios(Eigen::Index n, Eigen::Index p, std::uint64_t se
       for (Eigen::Index i = 0; i < n; ++i) w(i, j) = uniform();
     } else {
       const auto picks = 1 + static_cast<Eigen::Index>(gen() % 3);
-      for (Eigen::Index k = 0; k < picks; ++k) w(static_cast<Eigen::Index>(gen() % static_cast<std::uint64_t>(n)), j) += 0.1 + uniform();
+      for (Eigen::Index k = 0; k < picks; ++k)
+        w(static_cast<Eigen::Index>(gen() % static_cast<std::uint64_t>(n)), j) += 0.1 + uniform();
     }
     w.col(j) /= w.col(j).sum();
   }
@@ -106,8 +106,8 @@ int main(int argc, char** argv) {
       "predicted and realised variance, the bias statistic and the Q-statistic.",
       "risk_models"};
   keel_example::price_source source;
-  std::vector<std::string> symbols, models{"sample", "ewma", "ledoit-wolf", "garch", "dcc", "statistical",
-                                           "time-series"};
+  std::vector<std::string> symbols,
+      models{"sample", "ewma", "ledoit-wolf", "garch", "dcc", "statistical", "time-series"};
   keel::risk_model_backtest_options options;
   std::ptrdiff_t portfolios = 200;
   std::uint64_t seed = 1;
@@ -152,12 +152,14 @@ int main(int argc, char** argv) {
     }
     std::vector<Eigen::Index> rows;
     for (Eigen::Index t = 0; t < table.returns.rows(); ++t)
-      if (std::all_of(columns.begin(), columns.end(), [&](Eigen::Index j) { return std::isfinite(table.returns(t, j)); }))
+      if (std::all_of(columns.begin(), columns.end(),
+                      [&](Eigen::Index j) { return std::isfinite(table.returns(t, j)); }))
         rows.push_back(t);
     const auto n = static_cast<Eigen::Index>(columns.size());
     Eigen::MatrixXd r(static_cast<Eigen::Index>(rows.size()), n);
     for (std::size_t t = 0; t < rows.size(); ++t)
-      for (Eigen::Index j = 0; j < n; ++j) r(static_cast<Eigen::Index>(t), j) = table.returns(rows[t], columns[static_cast<std::size_t>(j)]);
+      for (Eigen::Index j = 0; j < n; ++j)
+        r(static_cast<Eigen::Index>(t), j) = table.returns(rows[t], columns[static_cast<std::size_t>(j)]);
     options.factor_returns = r.rowwise().mean();
     if (composite) options.dcc.method = keel::dcc_method::composite;
     const Eigen::MatrixXd w = make_portfolios(n, portfolios, seed);
@@ -181,9 +183,12 @@ int main(int argc, char** argv) {
     }
     // Printed only once every model has run: an error leaves stdout empty.
     std::cout << keel_example::describe(source) << ": " << n << " assets, " << r.rows() << " common returns ("
-              << (rows.empty() ? std::string("-") : keel::format_date(table.dates[static_cast<std::size_t>(rows.front())])) << " .. "
-              << (rows.empty() ? std::string("-") : keel::format_date(table.dates[static_cast<std::size_t>(rows.back())])) << "), window "
-              << options.window << ", horizon " << options.horizon << ", step " << options.step << ", "
+              << (rows.empty() ? std::string("-")
+                               : keel::format_date(table.dates[static_cast<std::size_t>(rows.front())]))
+              << " .. "
+              << (rows.empty() ? std::string("-")
+                               : keel::format_date(table.dates[static_cast<std::size_t>(rows.back())]))
+              << "), window " << options.window << ", horizon " << options.horizon << ", step " << options.step << ", "
               << portfolios << " portfolios (seed " << seed << ")\n";
     out.print(std::cout);
     std::cout << origins << " forecast origins; bias band (95%) " << keel_example::fixed(lower, 3) << " .. "

@@ -363,6 +363,58 @@ TEST_CASE("forecasts follow the variance recursion and revert to omega / (1 - pe
   CHECK_THROWS_AS(r.forecast(0), keel::invalid_input);
 }
 
+TEST_CASE("simulated paths follow the recursion, match the analytic forecast and depend only on seed and index",
+          "[garch][forecast][simulate]") {
+  keel::garch_result<double> m;  // a GJR model filled by hand
+  m.mu = 2e-4;
+  m.omega = 2e-6;
+  m.alpha = 0.06;
+  m.gamma = 0.08;
+  m.beta = 0.88;
+  m.persistence = m.alpha + m.gamma / 2 + m.beta;
+  m.next_variance = 3e-4;
+  const std::ptrdiff_t h = 10, paths = 200000;
+  const auto sim = m.simulate(h, paths, 42);
+  REQUIRE(sim.returns.rows() == paths);
+  REQUIRE(sim.returns.cols() == h);
+  // Every path's variances follow from its own returns by the recursion, written out here.
+  for (Eigen::Index p : {Eigen::Index{0}, Eigen::Index{1234}, paths - 1}) {
+    double v = m.next_variance;
+    for (Eigen::Index k = 0; k < h; ++k) {
+      CHECK(sim.variances(p, k) == Approx(v).epsilon(1e-14));
+      const double e = sim.returns(p, k) - m.mu;
+      v = m.omega + (m.alpha + (e < 0 ? m.gamma : 0.0)) * e * e + m.beta * v;
+    }
+  }
+  // Monte Carlo means against the analytic term structure, within 5 standard errors.
+  const auto f = m.forecast(h);
+  for (Eigen::Index k = 0; k < h; ++k) {
+    const Eigen::ArrayXd e2 = (sim.returns.col(k).array() - m.mu).square();
+    const double se =
+        std::sqrt((e2 - e2.mean()).square().sum() / static_cast<double>(paths - 1) / static_cast<double>(paths));
+    CHECK(std::abs(e2.mean() - f.variances[static_cast<std::size_t>(k)]) < 5 * se);
+    CHECK(std::abs(sim.variances.col(k).mean() - f.variances[static_cast<std::size_t>(k)]) < 5 * se + 1e-12);
+  }
+  const Eigen::ArrayXd sums = (sim.returns.rowwise().sum().array() - static_cast<double>(h) * m.mu);
+  CHECK(std::sqrt(sums.square().mean()) == Approx(f.aggregate_volatility).epsilon(0.01));
+  // A path is a function of (seed, index): fewer paths are a prefix; another seed differs.
+  const auto few = m.simulate(h, 100, 42);
+  CHECK(few.returns == sim.returns.topRows(100));
+  CHECK(m.simulate(h, 100, 42).returns == few.returns);
+  CHECK(m.simulate(h, 100, 43).returns != few.returns);
+  // Student t innovations of unit variance: variance 1 and kurtosis 3 + 6 / (nu - 4).
+  m.nu = 10;
+  const auto st = m.simulate(1, paths, 7);
+  const Eigen::ArrayXd z = (st.returns.col(0).array() - m.mu) / std::sqrt(m.next_variance);
+  const double var = z.square().mean();
+  CHECK(var == Approx(1).epsilon(0.015));
+  CHECK(z.pow(4).mean() / (var * var) == Approx(4).epsilon(0.08));
+  // Errors.
+  CHECK_THROWS_AS(m.simulate(0, 10), keel::invalid_input);
+  CHECK_THROWS_WITH(m.simulate(5, 0), Catch::Matchers::Contains("paths"));
+  CHECK_THROWS_WITH(keel::garch_result<double>{}.simulate(5, 10), Catch::Matchers::Contains("no fitted model"));
+}
+
 TEST_CASE("the panel form fits each column as the series form does, identically on any number of threads",
           "[garch][panel]") {
   Eigen::MatrixXd panel(1500, 5);

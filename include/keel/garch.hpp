@@ -6,6 +6,8 @@
 //       -> garch_result<Real>{mu, omega, alpha, gamma, beta, nu, log_likelihood, aic, bic,
 //          converged, iterations, stderrs, robust_stderrs, conditional_volatilities, ...}
 //   result.forecast(h) -> garch_forecast<Real>{variances, aggregate_volatility}
+//   result.simulate(h, paths, seed) -> garch_simulation<Real>{returns, variances}: simulated
+//          paths on keel's counter-based generator
 //   garch_fit(panel, options) -> one garch_result per column, on options.threads threads
 //   dcc_fit(panel, dcc_options{.univariate, .method})
 //       -> dcc_result<Real>{a, b, log_likelihood, correlation, covariance, univariate, ...}
@@ -49,6 +51,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <limits>
 #include <string>
@@ -63,6 +66,7 @@
 #include <keel/detail/dcc.hpp>
 #include <keel/detail/garch.hpp>
 #include <keel/detail/parallel.hpp>
+#include <keel/detail/random.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -94,6 +98,14 @@ struct garch_forecast {
   /// The h-period volatility sqrt(sum_k variances[k]): the standard deviation of the sum of the
   /// next h returns (per-period units, not annualised).
   Real aggregate_volatility = 0;
+};
+
+/// Simulated continuations of a fitted GARCH model (garch_result::simulate).
+template <class Real = double>
+struct garch_simulation {
+  using matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;  ///< paths x h
+  matrix returns;                                                      ///< r_{T+k}, k = 1..h, one path per row
+  matrix variances;  ///< h_{T+k}: the conditional variance each return was drawn with
 };
 
 /// A fitted GARCH(1,1) or GJR-GARCH(1,1) model (see the file comment for the model).
@@ -137,6 +149,46 @@ struct garch_result {
       v = w + p * v;
     }
     out.aggregate_volatility = static_cast<Real>(std::sqrt(sum));
+    return out;
+  }
+
+  /// `paths` simulated continuations of the next h returns: h_{T+1} = next_variance,
+  /// r_{T+k} = mu + sqrt(h_{T+k}) z_k, h_{T+k+1} = omega + (alpha + gamma I[e < 0]) e^2 +
+  /// beta h_{T+k} with e = r_{T+k} - mu, and z_k standard normal, or Student t with nu degrees
+  /// of freedom scaled to unit variance (Z sqrt((nu - 2) / X), X chi-squared(nu)). Path p draws
+  /// from keel's counter-based generator, stream (seed, p) (detail/random.hpp: Philox4x32-10),
+  /// so a path's numbers depend only on the seed and its index. The mean of variances' column k
+  /// converges to forecast(h).variances[k] (the tests check it).
+  /// \throws invalid_input unless h >= 1 and paths >= 1, for a result with no fitted model, or
+  ///   when a simulated variance overflows (a model of data near double's range).
+  [[nodiscard]] garch_simulation<Real> simulate(std::ptrdiff_t h, std::ptrdiff_t paths, std::uint64_t seed = 1) const {
+    constexpr std::string_view fn = "garch_result::simulate";
+    if (h < 1) detail::throw_bad_option(fn, "h", static_cast<double>(h), "at least 1");
+    if (paths < 1) detail::throw_bad_option(fn, "paths", static_cast<double>(paths), "at least 1");
+    if (!(next_variance > 0) || !std::isfinite(static_cast<double>(next_variance)))
+      throw invalid_input(detail::message(fn, "the result holds no fitted model (next_variance = " +
+                                                  detail::number_text(static_cast<double>(next_variance)) +
+                                                  "); call garch_fit first"));
+    const double m = static_cast<double>(mu), w = static_cast<double>(omega), a = static_cast<double>(alpha),
+                 g = static_cast<double>(gamma), b = static_cast<double>(beta), v = static_cast<double>(nu);
+    const bool t = std::isfinite(v);
+    garch_simulation<Real> out;
+    out.returns.resize(paths, h);
+    out.variances.resize(paths, h);
+    for (std::ptrdiff_t p = 0; p < paths; ++p) {
+      detail::philox_stream draws(seed, static_cast<std::uint64_t>(p));
+      double var = static_cast<double>(next_variance);
+      for (std::ptrdiff_t k = 0; k < h; ++k) {
+        double z = draws.normal();
+        if (t) z *= std::sqrt((v - 2) / draws.chi_squared(v));
+        const double e = std::sqrt(var) * z;
+        out.returns(p, k) = static_cast<Real>(m + e);
+        out.variances(p, k) = static_cast<Real>(var);
+        var = w + (a + (e < 0 ? g : 0.0)) * e * e + b * var;
+        if (!std::isfinite(var)) [[unlikely]]
+          detail::throw_overflow(fn, "path " + std::to_string(p) + "'s variance at step " + std::to_string(k + 2));
+      }
+    }
     return out;
   }
 };

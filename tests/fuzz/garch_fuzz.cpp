@@ -8,8 +8,8 @@
 // model, mean, distribution, initial variance, an iteration limit and require_convergence. Every
 // call must throw a keel::error or return a fit inside the model's feasible set with a finite
 // log-likelihood, positive finite conditional volatilities, finite non-negative standard errors
-// and a finite non-decreasing aggregate forecast; the panel form must equal the series form
-// column by column. dcc_fit on three columns (the series, its reverse, and the series shifted by
+// and a finite non-decreasing aggregate forecast, and simulated paths that are finite or throw; the panel form must
+// equal the series form column by column. dcc_fit on three columns (the series, its reverse, and the series shifted by
 // a third) must throw or give a feasible (a, b), finite correlation matrices with unit
 // diagonals and finite forecasts. Anything else traps. Run it as numeric_fuzz (see
 // CMakeLists.txt).
@@ -50,6 +50,11 @@ void check(const keel::garch_result<double>& r, const keel::garch_options& o, st
   }
   require(std::isfinite(f.aggregate_volatility) && f.aggregate_volatility >= 0);
   require(std::fabs(f.aggregate_volatility * f.aggregate_volatility - previous) <= 1e-9 * previous);
+  try {
+    const auto sim = r.simulate(6, 3, static_cast<std::uint64_t>(t));
+    require(sim.returns.allFinite() && (sim.variances.array() > 0).all() && sim.variances.allFinite());
+  } catch (const keel::error&) {
+  }
 }
 
 }  // namespace
