@@ -294,7 +294,8 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
   KEEL_OPTIONS_IN_ORDER(keel::cross_sectional_factor_options, .weights = keel::cross_sectional_factor_options{}.weights,
                         .factor_covariance = keel::cross_sectional_factor_options{}.factor_covariance,
                         .half_life = keel::cross_sectional_factor_options{}.half_life,
-                        .specific_half_life = keel::cross_sectional_factor_options{}.specific_half_life);
+                        .specific_half_life = keel::cross_sectional_factor_options{}.specific_half_life,
+                        .constraint = keel::cross_sectional_factor_options{}.constraint);
   KEEL_OPTIONS_IN_ORDER(keel::statistical_factor_options, .matrix = keel::statistical_factor_options{}.matrix);
   KEEL_OPTIONS_IN_ORDER(
       keel::risk_model_backtest_options, .window = keel::risk_model_backtest_options{}.window,

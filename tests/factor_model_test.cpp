@@ -301,6 +301,107 @@ TEST_CASE("statistical model with K = N reproduces the sample covariance; its co
     }
 }
 
+TEST_CASE("cross-sectional model with Barra's constraint: market and every sector, by the KKT system in long double",
+          "[factor_model][cs][constraint]") {
+  const Index t = 30, n = 24, k = 5;  // market, three sectors, one style
+  const panel p = make_panel(t, n, 2, 5);
+  std::mt19937_64 gen(55);
+  std::uniform_real_distribution<double> u(0.5, 3.0);
+  std::normal_distribution<double> z(0.0, 1.0);
+  MatrixXd x(n, k);
+  VectorXd cap(n);
+  for (Index i = 0; i < n; ++i) {
+    x(i, 0) = 1;
+    for (Index j = 1; j <= 3; ++j) x(i, j) = i % 3 == j - 1 ? 1 : 0;
+    x(i, 4) = z(gen);
+    cap(i) = u(gen);
+  }
+  MatrixXd c = MatrixXd::Zero(1, k);  // each sector's capitalisation weight
+  for (Index i = 0; i < n; ++i) c(0, 1 + i % 3) += cap(i) / cap.sum();
+  const MatrixXd w = cap.cwiseSqrt().transpose();  // sqrt of market value, Barra's weights
+  // Without the constraint the design is singular; with it the model fits.
+  CHECK_THROWS_AS(keel::cross_sectional_factor_model(p.returns, x, {.weights = w}), keel::singular_problem);
+  const auto one = keel::cross_sectional_factor_model(p.returns, x, {.weights = w, .constraint = c});
+  // The same constraint given per date and exposures per date: the per-date path, same numbers.
+  std::vector<MatrixXd> xs(static_cast<std::size_t>(t), x);
+  const auto many = keel::cross_sectional_factor_model(
+      p.returns, xs, {.weights = MatrixXd(w.replicate(t, 1)), .constraint = MatrixXd(c.replicate(t, 1))});
+  for (Index s = 0; s < t; ++s) {
+    // KKT: [X'WX c; c' 0] [f; l] = [X'W r; 0], in long double by Gaussian elimination.
+    long double a[6][7] = {};
+    for (Index i = 0; i < n; ++i)
+      for (Index p1 = 0; p1 < k; ++p1) {
+        for (Index p2 = 0; p2 < k; ++p2) a[p1][p2] += static_cast<long double>(w(0, i)) * x(i, p1) * x(i, p2);
+        a[p1][6] += static_cast<long double>(w(0, i)) * x(i, p1) * p.returns(s, i);
+      }
+    for (Index j = 0; j < k; ++j) a[j][5] = a[5][j] = c(0, j);
+    for (int col = 0; col < 6; ++col) {
+      int piv = col;
+      for (int r2 = col + 1; r2 < 6; ++r2)
+        if (std::fabs(a[r2][col]) > std::fabs(a[piv][col])) piv = r2;
+      std::swap(a[col], a[piv]);
+      for (int r2 = col + 1; r2 < 6; ++r2) {
+        const long double g = a[r2][col] / a[col][col];
+        for (int c2 = col; c2 < 7; ++c2) a[r2][c2] -= g * a[col][c2];
+      }
+    }
+    long double f[6];
+    for (int r2 = 5; r2 >= 0; --r2) {
+      long double acc = a[r2][6];
+      for (int c2 = r2 + 1; c2 < 6; ++c2) acc -= a[r2][c2] * f[c2];
+      f[r2] = acc / a[r2][r2];
+    }
+    long double cf = 0, scale = 0;
+    for (Index j = 0; j < k; ++j) {
+      CHECK(one.factor_returns(s, j) == Approx(static_cast<double>(f[j])).margin(1e-12));
+      CHECK(many.factor_returns(s, j) == Approx(static_cast<double>(f[j])).margin(1e-12));
+      cf += c(0, j) * one.factor_returns(s, j);
+      scale += std::fabs(c(0, j) * one.factor_returns(s, j));
+    }
+    CHECK(std::fabs(cf) <= 1e-14 * scale + 1e-300);
+  }
+  // The constrained direction only reparametrises: the fitted values, so the residuals and D,
+  // are those of the design without one sector dummy.
+  MatrixXd dropped(n, k - 1);
+  dropped << x.leftCols(3), x.col(4);
+  const auto plain = keel::cross_sectional_factor_model(p.returns, dropped, {.weights = w});
+  for (Index i = 0; i < n; ++i) CHECK(one.specific_variances(i) == Approx(plain.specific_variances(i)).epsilon(1e-10));
+  // With regression weights equal to the constraint's (cap weights both), the market factor is
+  // the cap-weighted average return net of the style's part.
+  const auto capped = keel::cross_sectional_factor_model(p.returns, x, {.weights = cap.transpose(), .constraint = c});
+  for (Index s = 0; s < t; ++s) {
+    double weighted = 0, style = 0;
+    for (Index i = 0; i < n; ++i) {
+      weighted += cap(i) * p.returns(s, i);
+      style += cap(i) * x(i, 4);
+    }
+    const double resid_sum = [&] {
+      double r = 0;
+      for (Index i = 0; i < n; ++i) {
+        double fitted = 0;
+        for (Index j = 0; j < k; ++j) fitted += x(i, j) * capped.factor_returns(s, j);
+        r += cap(i) * (p.returns(s, i) - fitted);
+      }
+      return r;
+    }();
+    // WLS residuals are W-orthogonal to the market column of ones: sum_i cap_i e_i = 0.
+    CHECK(std::fabs(resid_sum) <= 1e-12 * cap.sum() * p.returns.cwiseAbs().maxCoeff());
+    CHECK(capped.factor_returns(s, 0) ==
+          Approx((weighted - style * capped.factor_returns(s, 4)) / cap.sum()).margin(1e-12));
+  }
+  // Errors name the option.
+  using Catch::Matchers::Contains;
+  CHECK_THROWS_WITH(keel::cross_sectional_factor_model(p.returns, x, {.constraint = MatrixXd::Ones(2, k)}),
+                    Contains("options.constraint is 2 x 5"));
+  CHECK_THROWS_WITH(keel::cross_sectional_factor_model(p.returns, x, {.constraint = MatrixXd::Zero(1, k)}),
+                    Contains("all 0"));
+  MatrixXd bad = c;
+  bad(0, 2) = std::nan("");
+  CHECK_THROWS_AS(keel::cross_sectional_factor_model(p.returns, x, {.constraint = bad}), keel::invalid_input);
+  CHECK_THROWS_WITH(keel::cross_sectional_factor_model(p.returns, x, {.weights = w}),
+                    Contains("cross_sectional_factor_options::constraint"));
+}
+
 TEST_CASE("numpy oracle: eigh for the statistical model, lstsq for the cross-sectional WLS", "[factor_model][numpy]") {
   const std::string python = KEEL_PYTHON3_SCIPY;
   if (python.empty())

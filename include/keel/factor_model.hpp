@@ -28,7 +28,9 @@
 //     RSS / (T - K - 1), factor_regression's residual_stddev squared (to rounding).
 //   - Exact collinearity is reported, not patched: a cross-sectional design of rank < K (sector
 //     dummies that sum to a market column of ones) is singular_problem naming the factors that
-//     are combinations of the others; drop one of them (or the market column).
+//     are combinations of the others; drop one of them (or the market column), or keep them all
+//     under Barra's constraint (cross_sectional_factor_options::constraint: cap-weighted
+//     industry returns summing to 0).
 //   - VaR is a positive loss as a fraction of value, Gaussian, at `confidence` (default 0.95).
 //
 // References
@@ -109,6 +111,15 @@ struct cross_sectional_factor_options {
   /// The specific variances' half-life in periods: 0 weighs every date equally (n - 1), a
   /// positive value as `ewma` (USE4 uses a shorter one for specific risk than for correlations).
   double specific_half_life = 0;
+  /// A linear constraint c' f_t = 0 on each date's factor returns: empty for none, 1 x K for the
+  /// same c every date, or T x K for one row a date; each row finite and not all 0. Barra's
+  /// USE4 regresses on a market column of ones beside a full set of industry dummies (collinear
+  /// on their own) with c = 0 for the market and each industry's capitalisation weight: the
+  /// cap-weighted industry returns sum to 0, so the market factor carries what they share (with
+  /// cap weights as regression weights too, it is exactly the cap-weighted average return net of
+  /// the style factors' part). The fit is the WLS on X N, N an orthonormal basis of c's null
+  /// space, mapped back by f = N g.
+  Eigen::MatrixXd constraint = {};
 };
 
 /// Options of statistical_factor_model.
@@ -347,7 +358,8 @@ void wls_factorise(std::string_view fn, std::string_view name, Eigen::Matrix<Acc
   if (qr.rank() < k)
     throw singular_problem(rank_deficiency_message(fn, qr, qr.rank(), false, data_epsilon, nullptr) + " (in " +
                            std::string(name) +
-                           "; a market column of ones with a full set of sector dummies is collinear: drop one)");
+                           "; a market column of ones with a full set of sector dummies is collinear: drop one, or "
+                           "constrain their returns with cross_sectional_factor_options::constraint)");
 }
 
 /// The WLS coefficients f = argmin ||sqrt(W) (r - X f)|| from wls_factorise's QR, for each
@@ -519,6 +531,18 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
           throw invalid_input(message(
               fn, cell_text("options.weights", i, j) + " = " + number_text(wt(i, j)) + " must be positive and finite"));
   }
+  const Eigen::MatrixXd& ct = options.constraint;
+  if (ct.size() > 0) {
+    if (!(ct.cols() == k && (ct.rows() == 1 || ct.rows() == t)))
+      throw invalid_input(message(fn, "options.constraint is " + std::to_string(ct.rows()) + " x " +
+                                          std::to_string(ct.cols()) + " but must be 1 x " + std::to_string(k) + " or " +
+                                          std::to_string(t) + " x " + std::to_string(k)));
+    check_panel(fn, "options.constraint", ct);
+    for (Eigen::Index i = 0; i < ct.rows(); ++i)
+      if ((ct.row(i).array() == 0).all())
+        throw invalid_input(message(fn, "options.constraint row " + std::to_string(i) + " is all 0 (no constraint)"));
+    if (k < 2) throw invalid_input(message(fn, "options.constraint on a single factor would fix its return at 0"));
+  }
   if (options.factor_covariance == factor_covariance_method::ewma)
     require_positive_option(fn, "half_life", options.half_life);
   if (options.factor_covariance == factor_covariance_method::ledoit_wolf)
@@ -532,15 +556,39 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
   ws.a.resize(t, k);  // factor returns
   ws.y.resize(t, n);  // residuals
   ws.w.resize(n);     // sqrt(w)
-  const bool one_design = constant && wt.rows() <= 1;
+  // With a constraint c' f = 0, f = N g for N (K x K-1) an orthonormal basis of c's null
+  // space (the last K - 1 columns of c's Householder QR), and g is the WLS fit on X N: the
+  // same solver on a design without the constrained direction.
+  const bool constrained = ct.size() > 0;
+  using acc_matrix = Eigen::Matrix<acc, Eigen::Dynamic, Eigen::Dynamic>;
+  acc_matrix null_space;
+  const auto constraint_basis = [&](Eigen::Index s) {
+    const Eigen::HouseholderQR<acc_matrix> qr(ct.row(ct.rows() == 1 ? 0 : s).transpose().template cast<acc>());
+    null_space = (qr.householderQ() * acc_matrix::Identity(k, k)).rightCols(k - 1);
+  };
+  const auto design = [&](const auto& x) {
+    if (constrained)
+      ws.b.noalias() = x.template cast<acc>() * null_space;
+    else
+      ws.b = x.template cast<acc>();
+  };
+  const auto design_name = [&](std::string name) {
+    return constrained ? name +
+                             " (times the null space of options.constraint, whose columns the factor numbers "
+                             "count)"
+                       : name;
+  };
+  const bool one_design = constant && wt.rows() <= 1 && ct.rows() <= 1;
   if (one_design) {
     // One QR; every date's right-hand side at once (N x T), and the residuals by one product.
     const auto& x = exposures_at(exposures, 0);
     for (Eigen::Index i = 0; i < n; ++i) ws.w(i) = wt.size() == 0 ? acc(1) : std::sqrt(static_cast<acc>(wt(0, i)));
-    ws.b = x.template cast<acc>();
-    wls_factorise(fn, "exposures", ws.b, ws.w, ws.v, ws.qr, data_epsilon);
+    if (constrained) constraint_basis(0);
+    design(x);
+    wls_factorise(fn, design_name("exposures"), ws.b, ws.w, ws.v, ws.qr, data_epsilon);
     ws.rhs = ws.w.asDiagonal() * asset_returns.transpose().template cast<acc>();
     wls_solve(ws.qr, ws.v, ws.rhs, ws.coef);
+    if (constrained) ws.coef = (null_space * ws.coef).eval();
     ws.a = ws.coef.transpose();
     ws.y = asset_returns.template cast<acc>();
     ws.y.noalias() -= ws.a * x.template cast<acc>().transpose();
@@ -549,11 +597,13 @@ void cross_sectional_into(const Eigen::MatrixBase<DA>& asset_returns, const E& e
     const auto& x = exposures_at(exposures, constant ? 0 : s);
     for (Eigen::Index i = 0; i < n; ++i)
       ws.w(i) = wt.size() == 0 ? acc(1) : std::sqrt(static_cast<acc>(wt(wt.rows() == 1 ? 0 : s, i)));
-    ws.b = x.template cast<acc>();
-    wls_factorise(fn, constant ? std::string("exposures") : element_text("exposures", s), ws.b, ws.w, ws.v, ws.qr,
-                  data_epsilon);
+    if (constrained && (s == 0 || ct.rows() > 1)) constraint_basis(s);
+    design(x);
+    wls_factorise(fn, design_name(constant ? std::string("exposures") : element_text("exposures", s)), ws.b, ws.w, ws.v,
+                  ws.qr, data_epsilon);
     ws.rhs = ws.w.cwiseProduct(asset_returns.row(s).transpose().template cast<acc>());
     wls_solve(ws.qr, ws.v, ws.rhs, ws.coef);
+    if (constrained) ws.coef = (null_space * ws.coef).eval();
     ws.a.row(s) = ws.coef.transpose();
     ws.y.row(s) = asset_returns.row(s).template cast<acc>();
     ws.y.row(s).noalias() -= ws.coef.transpose() * x.template cast<acc>().transpose();

@@ -7,7 +7,8 @@
 // numbers: raw doubles (NaN, infinities, subnormals and 1e308 reach every check) or small
 // integers scaled to daily returns (so the fits themselves run on most inputs, with ties,
 // constant and collinear columns); the third the options (covariance method, half-lives, PCA
-// matrix, weights, benchmark, confidence). Every call must throw a keel::error or return a
+// matrix, weights, benchmark, confidence); the low bit of the three bytes' xor a cross-sectional
+// constraint (Barra's: 0 for the first factor). Every call must throw a keel::error or return a
 // finite model with D >= 0 whose model_covariance is B F B' + D (to 1e-12 of its scale), and a
 // decomposition whose factor contributions plus specific variance give the total (to 1e-10 of
 // its scale); the out forms give the plain forms' bits. risk_model_backtest (every model, the
@@ -129,6 +130,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const keel::time_series_factor_options ts_options{.factor_covariance = method, .half_life = half_life};
   keel::cross_sectional_factor_options cs_options{
       .factor_covariance = method, .half_life = half_life, .specific_half_life = (mode / 12 % 2) * 5.0};
+  if ((data[0] ^ data[1] ^ data[2]) & 1) {  // 0 for the first factor, the bytes' weights after
+    cs_options.constraint = Eigen::MatrixXd::Zero(1, k);
+    for (Eigen::Index j = 1; j < k; ++j) cs_options.constraint(0, j) = in.raw ? in.next() : std::fabs(in.next());
+  }
   if (mode & 32) {
     cs_options.weights = Eigen::MatrixXd(1, n);
     for (Eigen::Index j = 0; j < n; ++j) cs_options.weights(0, j) = in.raw ? in.next() : 1 + std::fabs(in.next());
