@@ -4,14 +4,16 @@
 //
 //   keel-report [--prices FILE]... [--portfolio FILE] [--market SYMBOL] [--benchmark FILE]
 //               [--limits FILE] [--as-of DATE] [--window N] [--target-beta X]
-//               [--hedge SYMBOL[,SYMBOL...]] [--json] [--html FILE]
+//               [--hedge SYMBOL[,SYMBOL...]] [--factors FILE] [--json] [--html FILE]
 //
 // With no arguments it reports on the bundled data (examples/data): the Dow 30 prices merged
 // with their DJ30 proxy index, dow30_portfolio.csv, dow30_benchmark.csv and dow30_limits.csv.
 // The bundled benchmark and limits go with the bundled portfolio only: a --portfolio of the
 // user's own gets none unless --benchmark or --limits names a file; `--benchmark none` and
 // `--limits none` switch them off. The first line names the files used (or says none). An
-// --as-of after the last date of the prices is an error naming both dates.
+// --as-of after the last date of the prices is an error naming both dates. --factors FILE adds
+// the factor exposure breakdown to section 11 (off unless given, for any portfolio; the bundled
+// examples/data/dow30_factors.csv goes with the bundled prices).
 // It reads files (keel::read_holdings, read_benchmark, read_limits, read_prices_csv), calls
 // keel::risk_snapshot and prints; it computes nothing itself. The output
 // is buffered and printed only on success, so an error leaves stdout empty (one line on stderr,
@@ -324,10 +326,65 @@ section construction_section(const keel::snapshot& s) {
   return out;
 }
 
+section risk_models_section(const keel::snapshot& s) {
+  const auto& v = s.volatility;
+  const auto& g = s.risk_models.garch;
+  section out{"11. Risk models",
+              "GARCH(1,1) of the portfolio's returns (normal, constant mean, backcast start) beside section 4's "
+              "realised and HAR volatility, annualised x sqrt(252); " +
+                  window_text(s),
+              {},
+              {}};
+  table t({"model", "horizon", "volatility"});
+  t.add({"realised (window covariance)", "last " + std::to_string(s.inputs.window) + " days", pct(v.volatility)});
+  for (std::size_t k = 0; k < v.windows.size() && k < v.portfolio.size(); ++k)
+    if (v.windows[k] == 30) t.add({"realised", "last 30 days", pct(v.portfolio[k])});
+  t.add({"HAR", "next 30 days", pct(v.har.volatility)});
+  if (g.reason.empty()) {
+    t.add({"GARCH(1,1)", "next day", pct(g.volatility_1d)});
+    t.add({"GARCH(1,1)", "next 10 days", pct(g.volatility_10d)});
+    t.add({"GARCH(1,1)", "long run", pct(g.long_run_volatility)});
+  }
+  out.tables.emplace_back("Volatility forecasts (annualised):", std::move(t));
+  if (!g.reason.empty()) {
+    out.notes.push_back("GARCH(1,1): not available (" + g.reason + ")");
+  } else {
+    table f({"omega", "alpha", "beta", "persistence", "log-likelihood", "converged", "iterations"});
+    f.add({fixed(g.omega, 3, 0.01), fixed(g.alpha, 4), fixed(g.beta, 4), fixed(g.persistence, 4),
+           fixed(g.log_likelihood, 1), g.converged ? "yes" : "no", std::to_string(g.iterations)});
+    out.tables.emplace_back("GARCH(1,1) fit:", std::move(f));
+    if (!g.converged)
+      out.notes.push_back("GARCH(1,1): did not converge in " + std::to_string(g.iterations) +
+                          " iterations; its figures are the last iterate's, not estimates");
+    out.notes.push_back(
+        "GARCH 10-day: the next 10 days' mean variance as an annualised volatility; the 10-day "
+        "return's standard deviation is " +
+        pct(g.horizon_volatility_10d) + " (not annualised)");
+  }
+  if (!s.risk_models.factors) {
+    out.notes.push_back("factor exposure breakdown: no factor returns given (--factors FILE)");
+    return out;
+  }
+  const auto& fs = *s.risk_models.factors;
+  table f({"factor", "exposure", "contribution", "share of variance"});
+  for (const auto& r : fs.factors) f.add({r.name, fixed(r.exposure, 3), fixed(r.contribution, 6), pct(r.share, 1)});
+  f.add({"factors", "", fixed(fs.factor_variance, 6), pct(fs.explained_share, 1)});
+  f.add({"specific", "", fixed(fs.specific_variance, 6),
+         pct(fs.total_variance > 0 ? fs.specific_variance / fs.total_variance : 0.0, 1)});
+  f.add({"total", "", fixed(fs.total_variance, 6), pct(1, 1)});
+  out.tables.emplace_back("Factor exposure breakdown (time-series model over the window's " +
+                              std::to_string(fs.observations) + " dates; annualised variance, Euler contributions):",
+                          std::move(f));
+  out.notes.push_back("factor model volatility " + pct(fs.total_volatility) + " (factors " + pct(fs.factor_volatility) +
+                      ", specific " + pct(fs.specific_volatility) + "); the factors explain " +
+                      pct(fs.explained_share, 1) + " of the variance");
+  return out;
+}
+
 std::vector<section> sections(const keel::snapshot& s) {
-  return {positions_section(s), beta_section(s),        exposure_section(s), volatility_section(s),
-          var_section(s),       performance_section(s), stress_section(s),   limits_section(s),
-          hedge_section(s),     construction_section(s)};
+  return {positions_section(s), beta_section(s),         exposure_section(s),   volatility_section(s),
+          var_section(s),       performance_section(s),  stress_section(s),     limits_section(s),
+          hedge_section(s),     construction_section(s), risk_models_section(s)};
 }
 
 void print_text(std::ostream& out, const std::string& heading, const std::vector<section>& all) {
@@ -639,6 +696,27 @@ keel::price_table load(const keel_example::price_source& source) {
   return keel::merge_prices(tables);
 }
 
+/// A --factors file: read as a wide price file (read_prices_csv: date column, one column per
+/// factor; its errors name the file, line and column), whose values are returns.
+keel::return_table read_factors(const std::string& path) {
+  keel::price_table t = keel::read_prices_csv(std::filesystem::path(path));
+  return {std::move(t.dates), std::move(t.symbols), std::move(t.prices)};
+}
+
+/// risk_snapshot, with the file named in its complaints about the factor returns (they cover too
+/// few dates, a value is not finite, factors are collinear): the library knows the table, not
+/// the file it came from.
+keel::snapshot snapshot_of(const std::vector<keel::holding>& holdings, const keel::price_table& prices,
+                           const keel::snapshot_options& options, const std::string& factors_path) {
+  try {
+    return keel::risk_snapshot(holdings, prices, options);
+  } catch (const keel::error& e) {
+    const std::string what = e.what();
+    if (factors_path.empty() || what.find("factor") == std::string::npos) throw;
+    throw keel_example::usage_error("--factors " + factors_path + ": " + what);
+  }
+}
+
 // Monte Carlo progress on stderr, only when stderr is a terminal (a pipe or a file stays clean).
 std::function<void(std::string_view, double)> progress_reporter() {
   if (isatty(fileno(stderr)) == 0) return {};
@@ -662,7 +740,7 @@ int main(int argc, char** argv) {
   std::string portfolio_path;
   std::string benchmark_path;
   std::string limits_path;
-  std::string as_of_text, html_path;
+  std::string as_of_text, html_path, factors_path;
   keel::snapshot_options options{.market = "DJ30"};
   std::optional<double> target_beta;
   bool json = false;
@@ -696,6 +774,10 @@ int main(int argc, char** argv) {
   app.add_option("--hedge", options.hedge, "hedge instruments (default: the market)")
       ->type_name("SYMBOL[,SYMBOL...]")
       ->delimiter(',');
+  app.add_option("--factors", factors_path,
+                 "factor returns for the factor exposure breakdown: date plus one column per factor, daily simple "
+                 "returns covering every date of the window (e.g. the bundled dow30_factors.csv); default none")
+      ->type_name("FILE");
   app.add_flag("--json", json, "print one JSON document instead of the text report");
   app.add_option("--html", html_path, "also write a self-contained HTML page with charts to FILE")->type_name("FILE");
 
@@ -712,15 +794,19 @@ int main(int argc, char** argv) {
     if (limits_file) options.limits = keel::read_limits(*limits_file);
     const keel::price_table prices = load(source);
     keel_example::check_as_of(options.as_of, as_of_text, prices);
+    const std::optional<std::filesystem::path> factors_file =
+        factors_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(factors_path);
+    if (factors_file) options.factor_returns = read_factors(factors_path);
     options.progress = progress_reporter();
-    const keel::snapshot s = keel::risk_snapshot(holdings, prices, options);
+    const keel::snapshot s = snapshot_of(holdings, prices, options, factors_path);
 
     const std::string heading =
         std::to_string(s.positions.size()) + " positions from " + portfolio_file.filename().string() + ", value " +
         money(s.value) + " on " + date(s.inputs.as_of) + "; prices " +
         (source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)) +
         "; market " + s.inputs.market + "; benchmark " + file_text(benchmark_file) + "; limits " +
-        file_text(limits_file);
+        file_text(limits_file) +
+        (factors_path.empty() ? std::string() : "; factors " + factors_file->filename().string());
     const std::vector<section> all = sections(s);
     std::ostringstream out;  // printed whole, so that an error leaves stdout empty
     if (json) {
@@ -734,7 +820,8 @@ int main(int argc, char** argv) {
           {"portfolio", portfolio_file.filename().string()},
           {"prices", source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)},
           {"benchmark", name_or_null(benchmark_file)},
-          {"limits", name_or_null(limits_file)}};
+          {"limits", name_or_null(limits_file)},
+          {"factors", name_or_null(factors_file)}};
       out << doc.dump(2) << "\n";
     } else
       print_text(out, heading, all);

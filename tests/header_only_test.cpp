@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Header-only and compiled modes give bit-identical results: the bundled Dow 30 risk snapshot
 // (every section: betas, exposure, volatility and HAR, VaR four ways with the backtest,
-// performance, stress, limits, hedge and the frontier chart) computed in a header-only
+// performance, stress, limits, hedge, the frontier chart, and section 11's GARCH fit and factor
+// breakdown on the bundled factor returns) computed in a header-only
 // translation unit (support/header_only_snapshot.cpp, keel::keel alone) and through keel::compiled
 // in this one, written as JSON (every double at full round-trip precision) and compared byte for
 // byte, and the headline numbers compared with ==.
@@ -43,6 +44,12 @@ TEST_CASE("risk_snapshot is bit-identical in header-only and compiled modes") {
     CHECK(a.var.rows[i].monte_carlo.var == b.var.rows[i].monte_carlo.var);
   }
   CHECK(a.hedge.plan.quantities == b.hedge.plan.quantities);
+  REQUIRE(a.risk_models.garch.reason.empty());
+  CHECK(a.risk_models.garch.omega == b.risk_models.garch.omega);
+  CHECK(a.risk_models.garch.volatility_10d == b.risk_models.garch.volatility_10d);
+  REQUIRE(a.risk_models.factors);
+  REQUIRE(b.risk_models.factors);
+  CHECK(a.risk_models.factors->factor_variance == b.risk_models.factors->factor_variance);
   const std::string ja = keel::to_json(a).dump(1);
   const std::string jb = keel::to_json(b).dump(1);
   CHECK(ja.size() > 10000);

@@ -117,6 +117,25 @@ TEST_CASE("to_json: the schema version, the enumerations' words and the conventi
   CHECK(frontier.at("reason") == "min_cvar: returns has no assets (0 columns)");
   CHECK(frontier.at("points") == nlohmann::ordered_json::array());
   CHECK(frontier.at("confidence") == 0.95);
+
+  // Section 11: garch with a null reason and its figures; factors with their rows.
+  const auto& models = doc.at("risk_models");
+  CHECK(models.at("garch").at("reason").is_null());
+  CHECK(models.at("garch").at("converged") == true);
+  CHECK(models.at("garch").at("volatility_1d") == 0.25);
+  CHECK(models.at("garch").at("volatility_10d") == 0.2578125);
+  CHECK(models.at("garch").at("horizon_volatility_10d") == 0.05);
+  CHECK(models.at("garch").at("persistence") == 0.984375);
+  CHECK(models.at("factors").at("explained_share") == 0.75);
+  CHECK(models.at("factors").at("factors").at(1).at("name") == "Information Technology");
+  CHECK(models.at("factors").at("factors").at(0).at("contribution") == 0.0390625);
+  // Without factor returns: null; a GARCH that could not fit: its reason and no figures.
+  none.risk_models.factors.reset();
+  none.risk_models.garch = keel::snapshot_garch{};
+  none.risk_models.garch.reason = "garch_fit: returns is constant: its variance is 0, no GARCH model fits it";
+  const auto unfitted = keel::to_json(none).at("risk_models");
+  CHECK(unfitted.at("factors").is_null());
+  CHECK(unfitted.at("garch") == nlohmann::ordered_json{{"reason", none.risk_models.garch.reason}});
 }
 
 TEST_CASE("to_json: a name that is not UTF-8 makes dump() throw unless it replaces", "[json]") {

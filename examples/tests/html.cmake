@@ -3,8 +3,16 @@
 # libxml2-utils), with the eight SVG charts inline (each parsed as part of the page; the
 # mean-CVaR frontier's found by its id and title, its table by its caption) and no script or
 # external reference.
-#   cmake -DPROGRAM=path -DOUT=page.html -DXMLLINT=path -P html.cmake
-execute_process(COMMAND "${PROGRAM}" --html "${OUT}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+# With -DFACTORS=file the page is of `--factors file` and must hold section 11's factor table.
+#   cmake -DPROGRAM=path -DOUT=page.html -DXMLLINT=path [-DFACTORS=path] -P html.cmake
+set(factor_args)
+set(factor_headings)
+if(FACTORS)
+  set(factor_args --factors "${FACTORS}")
+  set(factor_headings "Factor exposure breakdown" "<td class=\"name\">MKT</td>")
+endif()
+execute_process(COMMAND "${PROGRAM}" --html "${OUT}" ${factor_args} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                ERROR_VARIABLE err)
 if(NOT rc STREQUAL "0" OR NOT err STREQUAL "")
   message(FATAL_ERROR "keel-report --html failed (${rc}):\n${out}\n${err}")
 endif()
@@ -32,7 +40,8 @@ foreach(forbidden "<script" "http://" "https://")
   endif()
 endforeach()
 foreach(heading "1. Positions" "9. Hedge" "10. Portfolio construction" "Efficient frontier" "id=\"cvar-frontier"
-        "Mean-CVaR frontier of the held assets" "Mean-CVaR frontier (95%, 1 day):")
+        "Mean-CVaR frontier of the held assets" "Mean-CVaR frontier (95%, 1 day):" "11. Risk models"
+        "Volatility forecasts (annualised):" "GARCH(1,1) fit:" ${factor_headings})
   string(FIND "${page}" "${heading}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "${OUT} lacks '${heading}'")

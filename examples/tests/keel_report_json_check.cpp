@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // keel_report_json_check: runs `keel-report --json` and checks its document field by field
 // against direct calls of the capability functions (market_beta, parametric_var,
-// historical_var, hhi, the limit metrics) on the same files, computed here from the price
-// table without keel/snapshot.hpp's pipeline.
+// historical_var, hhi, the limit metrics, garch_fit, time_series_factor_model) on the same
+// files, computed here from the price table without keel/snapshot.hpp's pipeline.
 //
 //   keel_report_json_check KEEL_REPORT PRICES MARKET PORTFOLIO [KEEL-REPORT ARGS...]
 //
@@ -10,6 +10,7 @@
 // the check prints KEEL-SKIP (ctest reports it as skipped) before checking anything. Exit 0 when every check passes, 1
 // otherwise (each failure printed).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
@@ -25,6 +26,8 @@
 #include <keel/beta.hpp>
 #include <keel/concentration.hpp>
 #include <keel/csv.hpp>
+#include <keel/factor_model.hpp>
+#include <keel/garch.hpp>
 #include <keel/portfolio.hpp>
 #include <keel/series.hpp>
 #include <keel/var.hpp>
@@ -167,6 +170,43 @@ int main(int argc, char** argv) {
                                 : metric == "max_avg_pairwise_correlation" ? "avg_pairwise_correlation"
                                 : metric == "max_var_99_1d"                ? "var_99_1d"
                                                                            : metric));
+  }
+
+  // Section 11: garch_fit of R w (1e-6: R w here is a matrix product, the report's a loop, and
+  // the fit's optimiser amplifies their last-bit differences only slightly), and, with
+  // --factors, time_series_factor_model on the factor rows of the window's dates.
+  const auto& models = doc.at("risk_models");
+  const auto& g = models.at("garch");
+  const auto fit = keel::garch_fit(rp, {.require_convergence = false});
+  same("garch: fitted", g.at("reason").is_null());
+  near("garch omega", g.at("omega").get<double>() * 1e6, static_cast<double>(fit.omega) * 1e6, 1e-6);
+  near("garch persistence", g.at("persistence").get<double>(), fit.persistence, 1e-6);
+  near("garch 1-day volatility", g.at("volatility_1d").get<double>(),
+       fit.forecast(1).aggregate_volatility * std::sqrt(252.0), 1e-6);
+  near("garch 10-day volatility", g.at("horizon_volatility_10d").get<double>(), fit.forecast(10).aggregate_volatility,
+       1e-6);
+  std::string factors_path;
+  for (int i = 5; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--factors") factors_path = argv[i + 1];
+  same("factors null without --factors", models.at("factors").is_null() == factors_path.empty());
+  if (!factors_path.empty()) {
+    const keel::price_table f = keel::read_prices_csv(std::filesystem::path(factors_path));
+    const auto dates = std::vector<std::chrono::year_month_day>(all.dates.end() - window, all.dates.end());
+    Eigen::MatrixXd x(window, static_cast<Eigen::Index>(f.symbols.size()));
+    for (Eigen::Index r = 0; r < window; ++r) {
+      const auto at = std::lower_bound(f.dates.begin(), f.dates.end(), dates[static_cast<std::size_t>(r)]);
+      x.row(r) = f.prices.row(at - f.dates.begin());
+    }
+    const auto risk = keel::factor_risk_decomposition(keel::time_series_factor_model(panel, x), w);
+    const auto& got = models.at("factors");
+    near("factor variance", got.at("factor_variance").get<double>(), risk.factor_variance * 252);
+    near("total variance", got.at("total_variance").get<double>(), risk.total_variance * 252);
+    for (std::size_t k = 0; k < f.symbols.size(); ++k) {
+      const auto& row = got.at("factors").at(k);
+      same("factor name " + f.symbols[k], row.at("name") == f.symbols[k]);
+      near("exposure to " + f.symbols[k], row.at("exposure").get<double>(),
+           risk.exposures(static_cast<Eigen::Index>(k)));
+    }
   }
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -89,7 +89,8 @@ inline constexpr int json_schema_version = 1;
 ///
 /// Fields, in order: schema_version (json_schema_version), inputs {as_of, first, last, window,
 /// market}, value, gross_value, positions, betas, exposure, volatility, var, performance,
-/// stress, limits, hedge, construction, cvar_frontier, summary (to_json(risk_summary)); each is described field by
+/// stress, limits, hedge, construction, cvar_frontier, risk_models {garch, factors (null without
+/// factor returns)}, summary (to_json(risk_summary)); each is described field by
 /// field in the README ("keel-report", JSON schema). The charts section is not written (it is the HTML page's data,
 /// derived from the same numbers). Conventions: this header's. \returns an ordered object; throws only what nlohmann or
 /// std::string throw (std::bad_alloc).
@@ -230,6 +231,46 @@ inline void json_holdings_sections(json_doc& out, const snapshot& s) {
 }
 
 // Section 5: VaR and CVaR, component VaR, the backtest.
+// Section 11: garch {reason (null when fitted), figures when fitted}, factors (null without
+// factor returns).
+inline json_doc json_risk_models(const snapshot_risk_models& m) {
+  const auto& g = m.garch;
+  json_doc garch = {{"reason", g.reason.empty() ? json_doc(nullptr) : json_doc(g.reason)}};
+  if (g.reason.empty()) {
+    garch["converged"] = g.converged;
+    garch["iterations"] = g.iterations;
+    garch["n"] = g.n;
+    garch["mu"] = g.mu;
+    garch["omega"] = g.omega;
+    garch["alpha"] = g.alpha;
+    garch["beta"] = g.beta;
+    garch["persistence"] = g.persistence;
+    garch["log_likelihood"] = g.log_likelihood;
+    garch["volatility_1d"] = g.volatility_1d;
+    garch["volatility_10d"] = g.volatility_10d;
+    garch["horizon_volatility_10d"] = g.horizon_volatility_10d;
+    garch["long_run_volatility"] = g.long_run_volatility;
+  }
+  json_doc factors(nullptr);
+  if (m.factors) {
+    const auto& f = *m.factors;
+    json_doc rows = json_doc::array();
+    for (const auto& r : f.factors)
+      rows.push_back(
+          {{"name", r.name}, {"exposure", r.exposure}, {"contribution", r.contribution}, {"share", r.share}});
+    factors = {{"observations", f.observations},
+               {"total_variance", f.total_variance},
+               {"factor_variance", f.factor_variance},
+               {"specific_variance", f.specific_variance},
+               {"total_volatility", f.total_volatility},
+               {"factor_volatility", f.factor_volatility},
+               {"specific_volatility", f.specific_volatility},
+               {"explained_share", f.explained_share},
+               {"factors", std::move(rows)}};
+  }
+  return {{"garch", std::move(garch)}, {"factors", std::move(factors)}};
+}
+
 inline json_doc json_var_section(const snapshot_var& v) {
   json_doc rows = json_doc::array();
   for (const auto& r : v.rows)
@@ -382,6 +423,7 @@ inline nlohmann::ordered_json to_json(const snapshot& s) {
   out["cvar_frontier"] = {{"confidence", 0.95},  // risk_snapshot's fixed level (snapshot_cvar_point::cvar_95)
                           {"reason", reason.empty() ? json_doc(nullptr) : json_doc(reason)},
                           {"points", std::move(points)}};
+  out["risk_models"] = json_risk_models(s.risk_models);
   out["summary"] = to_json(s.summary);
   return out;
 }

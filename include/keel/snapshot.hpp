@@ -17,7 +17,8 @@
 // date on or before options.as_of) -> per asset: market_beta, the sample covariance (n - 1),
 // volatilities (sample standard deviation, annualised) -> portfolio results, each computed by
 // the capability header that owns it (beta.hpp, concentration.hpp, volatility.hpp, har.hpp,
-// var.hpp, performance.hpp, stress.hpp, hedge.hpp, frontier.hpp, construction.hpp).
+// var.hpp, performance.hpp, stress.hpp, hedge.hpp, frontier.hpp, construction.hpp, garch.hpp,
+// factor_model.hpp).
 //
 // Conventions
 //   - Market value v_i = quantity_i x the last finite price on or before as_of; the net value
@@ -57,6 +58,15 @@
 //     positions; beyond, its reason says it was not computed); its CVaR is
 //     min_cvar's (Rockafellar and Uryasev's exact discrete CVaR), not historical_cvar's, and
 //     each row also gives its CVaR in that convention (cvar_95_lp).
+//   - Risk models (section 11): GARCH(1,1) (garch.hpp; normal, constant mean, backcast) fitted
+//     to r_p over the window, its 1-day and 10-day volatility forecasts annualised as section 4's
+//     (x sqrt(periods_per_year); the 10-day one both as the 10-day return's standard deviation and
+//     as an annualised per-day equivalent), beside section 4's HAR forecast and realised
+//     volatility. It never fails the snapshot: a fit that cannot be made leaves its reason, an
+//     unconverged one is flagged. With options.factor_returns, the factor exposure breakdown
+//     (factor_model.hpp): time_series_factor_model of the held assets on the factors over the
+//     window's dates, factor_risk_decomposition of the weights, annualised; a factor table that
+//     does not cover the window is invalid_input naming the first missing date and the count.
 //   - The summary numbers of risk_snapshot come from summarize_risk's code path (bit for bit).
 //   - Volatility windows longer than the estimation window are dropped; the frontier chart is
 //     empty when the held assets' covariance is singular.
@@ -129,6 +139,12 @@ struct snapshot_options {
   std::ptrdiff_t frontier_points = 25;  ///< points of the efficient frontier chart
   int mc_threads = 1;                   ///< Monte Carlo worker threads (1: deterministic single core; 0: all)
   bad_price_rule bad_prices = bad_price_rule::reject;  ///< a zero, negative or infinite price: error or exclude
+  /// Factor returns for section 11's factor breakdown (risk_snapshot only): a dated table of
+  /// per-period simple returns, one column per factor, dated like the universe's returns (the
+  /// later date of each pair); keel-report --factors reads one with read_prices_csv. It must
+  /// hold a finite return of every factor on every date of the window (other dates are
+  /// ignored). Empty (the default): no factor breakdown.
+  std::optional<return_table> factor_returns = std::nullopt;
 };
 
 /// The universe statistics computed once for many portfolios over one price table.
@@ -390,6 +406,66 @@ struct snapshot_construction {
   std::string cvar_frontier_reason;  ///< empty, or why there is no frontier (see cvar_frontier)
 };
 
+/// Section 11's GARCH(1,1) forecast of the portfolio's volatility: garch_fit of r_p over the
+/// window (normal innovations, constant mean, backcast start, require_convergence = false).
+/// The figures hold when `reason` is empty; otherwise they are 0 and `reason` is garch_fit's
+/// error (fewer than 40 returns, a constant r_p). An unconverged fit keeps its last iterate's
+/// figures with converged = false: report them as "did not converge", not as estimates.
+/// Annualised as section 4: a per-day volatility x sqrt(periods_per_year).
+struct snapshot_garch {
+  /// The longer forecast horizon, in days (the shorter is 1).
+  static constexpr std::ptrdiff_t long_horizon = 10;
+  std::string reason;         ///< empty, or why there is no fit (garch_fit's error message)
+  bool converged = false;     ///< garch_fit's flag
+  int iterations = 0;         ///< quasi-Newton iterations of the fit
+  std::ptrdiff_t n = 0;       ///< returns fitted (the window)
+  double mu = 0;              ///< constant mean per day
+  double omega = 0;           ///< variance intercept (per-day squared returns)
+  double alpha = 0;           ///< ARCH coefficient
+  double beta = 0;            ///< GARCH coefficient
+  double persistence = 0;     ///< alpha + beta
+  double log_likelihood = 0;  ///< garch_result::log_likelihood
+  double volatility_1d = 0;   ///< sqrt(h_T+1) x sqrt(periods): the next day's volatility, annualised
+  /// sqrt(sum_{k=1..10} h_T+k / 10) x sqrt(periods): the next 10 days' average variance as an
+  /// annualised volatility (comparable with volatility_1d and the HAR forecast).
+  double volatility_10d = 0;
+  /// sqrt(sum_{k=1..10} h_T+k) = forecast(10).aggregate_volatility: the standard deviation of
+  /// the 10-day return, a fraction, not annualised.
+  double horizon_volatility_10d = 0;
+  double long_run_volatility = 0;  ///< sqrt(omega / (1 - persistence) x periods), the level forecasts revert to
+};
+
+/// One factor of section 11's breakdown.
+struct snapshot_factor {
+  std::string name;         ///< the factor's column name
+  double exposure = 0;      ///< x_k = (B' w)_k, the portfolio's exposure (beta) to the factor
+  double contribution = 0;  ///< x_k (F x)_k x periods: Euler contribution to the annualised variance
+  double share = 0;         ///< contribution / total_variance (0 when the total is 0); may be negative
+};
+
+/// Section 11's factor exposure breakdown: time_series_factor_model of the held assets' window
+/// returns on options.factor_returns over the same dates (OLS with an intercept, F the sample
+/// covariance of the factors, D the residual variances), then factor_risk_decomposition of the
+/// weights. Variances are annualised (x periods_per_year); total = factor + specific and the
+/// factors' contributions sum to factor_variance (to rounding).
+struct snapshot_factors {
+  std::ptrdiff_t observations = 0;       ///< dates fitted (the window)
+  double total_variance = 0;             ///< w' (B F B' + D) w x periods
+  double factor_variance = 0;            ///< x' F x x periods, x = B' w
+  double specific_variance = 0;          ///< w' D w x periods
+  double total_volatility = 0;           ///< sqrt(total_variance)
+  double factor_volatility = 0;          ///< sqrt(factor_variance)
+  double specific_volatility = 0;        ///< sqrt(specific_variance)
+  double explained_share = 0;            ///< factor_variance / total_variance (0 when the total is 0)
+  std::vector<snapshot_factor> factors;  ///< one per factor, in the table's column order
+};
+
+/// Section 11: risk models beside section 4's realised and HAR volatility.
+struct snapshot_risk_models {
+  snapshot_garch garch;                     ///< GARCH(1,1) of r_p (always; a reason when it cannot fit)
+  std::optional<snapshot_factors> factors;  ///< only with options.factor_returns
+};
+
 /// Chart series for the HTML page.
 struct snapshot_charts {
   std::vector<std::chrono::year_month_day> dates;             ///< the window's return dates
@@ -423,6 +499,7 @@ struct snapshot {
   snapshot_limits limits;                    ///< section 8
   snapshot_hedge hedge;                      ///< section 9
   snapshot_construction construction;        ///< section 10
+  snapshot_risk_models risk_models;          ///< section 11
   snapshot_charts charts;                    ///< chart series
   risk_summary summary;                      ///< summarize_risk of the same inputs (same code path)
 };
@@ -434,7 +511,14 @@ KEEL_DECL [[nodiscard]] snapshot risk_snapshot(std::span<const holding> holdings
                                                const snapshot_options& options);
 
 /// The full snapshot from a prepared universe.
-/// \pre as summarize_risk; hedge symbols usable (insufficient_data / invalid_input naming them).
+/// \pre as summarize_risk; hedge symbols usable (insufficient_data / invalid_input naming them);
+///      options.factor_returns, when given, a consistent table (shape, strictly increasing
+///      dates, unique non-empty names) with a finite return of each factor on every window
+///      date: otherwise invalid_input naming the first missing date and how many are missing
+///      ("factor returns lack 12 of the window's 252 dates, first 1999-03-04"), or the factor
+///      and date of a non-finite value; time_series_factor_model's errors (a constant or
+///      collinear factor: singular_problem; fewer than K + 2 dates: insufficient_data) are
+///      thrown too. GARCH never fails the snapshot (snapshot_garch::reason).
 /// \returns snapshot (see its sections).
 KEEL_DECL [[nodiscard]] snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
                                                const snapshot_options& options);

@@ -5,16 +5,22 @@
 // Byte 0 picks the number of assets (1-4) and byte 1 the window and the holdings' signs; the
 // rest become prices: small integers scaled to daily moves (so the pipeline runs on most inputs)
 // or raw doubles when byte 0's high bit is set (NaN, infinities, zeros and 1e308 reach every
-// check). Every call must either throw a keel::error or return a snapshot that keeps its
+// check); bits 3-4 of byte 2 add factor returns (section 11), whole, with a date missing or
+// collinear. Every call must either throw a keel::error or return a snapshot that keeps its
 // documented contract: finite value > 0, weights summing to 1, VaRs finite, betas finite,
-// limit values finite and non-negative. Anything else traps.
+// limit values finite and non-negative, a GARCH fit finite or with its reason, factor
+// contributions summing to the factor variance. Anything else traps.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <Eigen/Core>
 
 #include <keel/snapshot.hpp>
 
@@ -36,6 +42,21 @@ void check(const keel::snapshot& s) {
   for (double x : {v.max_position_weight, v.max_sector_weight, v.gross_leverage, v.beta, v.max_drawdown})
     require(std::isfinite(x) && x >= 0);
   require(std::isfinite(v.var_99_1d) && std::isfinite(v.avg_pairwise_correlation));
+  // Section 11: a GARCH fit gives finite figures or a reason; a factor breakdown adds up.
+  const auto& g = s.risk_models.garch;
+  if (g.reason.empty())
+    require(std::isfinite(g.volatility_1d) && g.volatility_1d >= 0 && std::isfinite(g.volatility_10d) &&
+            std::isfinite(g.long_run_volatility) && g.persistence < 1);
+  else
+    require(g.volatility_1d == 0 && g.omega == 0);
+  if (s.risk_models.factors) {
+    const auto& f = *s.risk_models.factors;
+    require(std::isfinite(f.total_variance) && f.factor_variance >= 0 && f.specific_variance >= 0);
+    require(f.explained_share >= 0 && f.explained_share <= 1 + 1e-12);
+    double sum = 0;
+    for (const auto& k : f.factors) sum += k.contribution;
+    require(std::abs(sum - f.factor_variance) <= 1e-9 * std::max(1.0, f.total_variance));
+  }
 }
 
 }  // namespace
@@ -71,6 +92,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   keel::snapshot_options o{.market = "M", .window = window, .mc_paths = 100};
   o.limits = {{keel::limit_metric::max_beta, 1.0}, {keel::limit_metric::max_drawdown, 0.2}};
   o.frontier_points = 3;
+  // Bits 3-4 of byte 2 add factor returns: none, the market's returns and a byte-driven factor,
+  // the same with one date missing, or the market's returns twice (collinear).
+  const int factor_mode = (data[2] >> 3) & 3;
+  if (factor_mode != 0) {
+    keel::return_table f;
+    f.symbols = {"F0", "F1"};
+    f.dates.assign(p.dates.begin() + 1, p.dates.end());
+    f.returns.resize(rows - 1, 2);
+    for (int t = 0; t + 1 < rows; ++t) {
+      f.returns(t, 0) = p.prices(t + 1, assets) / p.prices(t, assets) - 1;
+      const int byte = at < size ? data[at++] : 128;
+      f.returns(t, 1) = factor_mode == 3 ? f.returns(t, 0) : (byte - 128) / 2000.0;
+    }
+    if (factor_mode == 2) {
+      const auto gap = static_cast<Eigen::Index>(data[1] % (rows - 1));
+      f.dates.erase(f.dates.begin() + gap);
+      Eigen::MatrixXd kept(rows - 2, 2);
+      kept << f.returns.topRows(gap), f.returns.bottomRows(rows - 2 - gap);
+      f.returns = kept;
+    }
+    o.factor_returns = std::move(f);
+  }
   try {
     check(keel::risk_snapshot(h, p, o));
   } catch (const keel::error&) {

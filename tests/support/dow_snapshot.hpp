@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <keel/csv.hpp>
@@ -60,9 +61,18 @@ inline keel::snapshot_options options(const std::filesystem::path& bundled, std:
   return o;
 }
 
-/// The bundled report with 2,000 Monte Carlo paths.
+/// The bundled factor returns (dow30_factors.csv, read as keel-report --factors reads it).
+inline keel::return_table factors(const std::filesystem::path& bundled) {
+  keel::price_table t = keel::read_prices_csv(bundled / "dow30_factors.csv");
+  return {std::move(t.dates), std::move(t.symbols), std::move(t.prices)};
+}
+
+/// The bundled report with 2,000 Monte Carlo paths and the bundled factor returns (so that
+/// section 11's factor breakdown is computed too).
 inline keel::snapshot snapshot(const std::filesystem::path& bundled) {
-  return keel::risk_snapshot(portfolio(bundled), prices(bundled), options(bundled, 2000));
+  keel::snapshot_options o = options(bundled, 2000);
+  o.factor_returns = factors(bundled);
+  return keel::risk_snapshot(portfolio(bundled), prices(bundled), o);
 }
 
 }  // namespace keel_test::dow

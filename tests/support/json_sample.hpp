@@ -6,7 +6,7 @@
 // one top share, both order sides, and limits of both severities. tests/data/json_sample.json is
 // this snapshot as written by examples/support/snapshot_json.hpp (the examples' serialiser
 // before keel/json.hpp replaced it), dump(2) and a newline, with the fields keel/json.hpp has
-// gained since (construction's cvar_95_lp, cvar_frontier) added as it writes them.
+// gained since (construction's cvar_95_lp, cvar_frontier, risk_models) added as it writes them.
 #pragma once
 
 #include <chrono>
@@ -161,6 +161,33 @@ inline keel::snapshot json_sample_snapshot() {
   s.construction.cvar_frontier.push_back({0.05, 0.018, 0.15, Eigen::Vector3d(0.5, 0.3, 0.2)});
   s.construction.cvar_frontier.push_back({0.09, 0.021, 0.17, Eigen::Vector3d(0.7, 0.1, 0.2)});
   s.construction.cvar_frontier.push_back({0.12, 0.03, 0.22, Eigen::Vector3d(1, 0, 0)});
+  // Section 11: a fitted GARCH (figures written) and a factor breakdown of two factors.
+  auto& g = s.risk_models.garch;
+  g.converged = true;
+  g.iterations = 9;
+  g.n = 252;
+  g.mu = 0.0005;
+  g.omega = 2.5e-6;
+  g.alpha = 0.078125;
+  g.beta = 0.90625;
+  g.persistence = 0.984375;
+  g.log_likelihood = 730.5;
+  g.volatility_1d = 0.25;
+  g.volatility_10d = 0.2578125;
+  g.horizon_volatility_10d = 0.05;
+  g.long_run_volatility = 0.2734375;
+  keel::snapshot_factors f;
+  f.observations = 252;
+  f.total_variance = 0.0625;
+  f.factor_variance = 0.046875;
+  f.specific_variance = 0.015625;
+  f.total_volatility = 0.25;
+  f.factor_volatility = 0.2165;
+  f.specific_volatility = 0.125;
+  f.explained_share = 0.75;
+  f.factors.push_back({"MKT", 0.96875, 0.0390625, 0.625});
+  f.factors.push_back({"Information Technology", 0.125, 0.0078125, 0.125});
+  s.risk_models.factors = f;
 
   keel::risk_summary& m = s.summary;
   m.value = s.value;

@@ -10,6 +10,7 @@
 #include <keel/detail/snapshot_construction.hpp>
 #include <keel/detail/snapshot_pipeline.hpp>
 #include <keel/detail/snapshot_report.hpp>
+#include <keel/detail/snapshot_risk_models.hpp>
 #include <keel/detail/snapshot_sections.hpp>
 #include <keel/snapshot.hpp>
 
@@ -22,6 +23,8 @@ extern template risk_summary summary_of<void>(const book&, const snapshot_univer
 extern template void volatility_section<void>(const book&, const snapshot_universe&, snapshot_volatility&);
 extern template void var_tail<void>(const book&, const snapshot_universe&, const snapshot_options&, snapshot_var&);
 extern template void construction_section<void>(const book&, const snapshot_universe&, snapshot_construction&);
+extern template void risk_models_section<void>(std::string_view, const book&, const snapshot_universe&,
+                                               const snapshot_options&, snapshot_risk_models&);
 extern template void charts_section<void>(const book&, const snapshot_universe&, const snapshot_options&,
                                           snapshot_charts&);
 }  // namespace keel::detail::snap
@@ -49,6 +52,10 @@ KEEL_DEF snapshot risk_snapshot(std::span<const holding> holdings, const snapsho
   s.exposure.concentration = s.summary.concentration;
   detail::snap::report(options, "volatility", 0.1);
   detail::snap::volatility_section(b, universe, s.volatility);
+  // Beside section 4, and before the Monte Carlo: a factor file that does not cover the window
+  // fails the call before the heavy sections run.
+  detail::snap::report(options, "risk models", 0.15);
+  detail::snap::risk_models_section(fn, b, universe, options, s.risk_models);
   detail::snap::report(options, "var", 0.2);
   detail::snap::var_rows(b, options, s.var);
   detail::snap::var_tail(b, universe, options, s.var);
