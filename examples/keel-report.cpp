@@ -765,10 +765,10 @@ int main(int argc, char** argv) {
   app.add_option("--as-of", as_of_text,
                  "the report date YYYY-MM-DD, not after the last date of the prices (default: that date)")
       ->type_name("DATE");
-  app.add_option("--window", options.window, "daily returns in the estimation window, at least 30")
+  app.add_option("--window", options.window, "daily returns in the estimation window, at least 60")
       ->type_name("N")
       ->capture_default_str()
-      ->check(keel_example::at_least(30));
+      ->check(keel_example::at_least(60));
   app.add_option("--target-beta", target_beta, "the hedge's target beta (default: half the current beta)")
       ->type_name("X");
   app.add_option("--hedge", options.hedge, "hedge instruments (default: the market)")
