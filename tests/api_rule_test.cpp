@@ -298,6 +298,14 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
                         .constraint = keel::cross_sectional_factor_options{}.constraint);
   KEEL_OPTIONS_IN_ORDER(keel::statistical_factor_options, .matrix = keel::statistical_factor_options{}.matrix);
   KEEL_OPTIONS_IN_ORDER(
+      keel::hmm_options, .states = keel::hmm_options{}.states, .covariance = keel::hmm_options{}.covariance,
+      .restarts = keel::hmm_options{}.restarts, .seed = keel::hmm_options{}.seed,
+      .tolerance = keel::hmm_options{}.tolerance, .max_iterations = keel::hmm_options{}.max_iterations,
+      .covariance_floor = keel::hmm_options{}.covariance_floor,
+      .require_convergence = keel::hmm_options{}.require_convergence, .threads = keel::hmm_options{}.threads);
+  KEEL_OPTIONS_IN_ORDER(keel::regime_feature_options,
+                        .volatility_window = keel::regime_feature_options{}.volatility_window);
+  KEEL_OPTIONS_IN_ORDER(
       keel::risk_model_backtest_options, .window = keel::risk_model_backtest_options{}.window,
       .horizon = keel::risk_model_backtest_options{}.horizon, .step = keel::risk_model_backtest_options{}.step,
       .confidence = keel::risk_model_backtest_options{}.confidence,

@@ -22,6 +22,7 @@
 #include <keel/online.hpp>
 #include <keel/performance.hpp>
 #include <keel/rebalance.hpp>
+#include <keel/regime.hpp>
 #include <keel/series.hpp>
 #include <keel/snapshot.hpp>
 #include <keel/stress.hpp>

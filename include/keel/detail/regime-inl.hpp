@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+// keel/detail/regime-inl.hpp: the definitions of keel/regime.hpp's double kernels (emission
+// densities, scaled forward-backward, Viterbi, k-means++ starts, Baum-Welch). Included by
+// <keel/regime.hpp> in header-only mode and by src/regime.cpp in the compiled library.
+// IWYU pragma: private, include <keel/regime.hpp>
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include <keel/detail/config.hpp>
+#include <keel/detail/check.hpp>
+#include <keel/detail/parallel.hpp>
+#include <keel/detail/random.hpp>
+#include <keel/error.hpp>
+#include <keel/regime.hpp>
+
+namespace keel::detail {
+
+namespace hmm {
+
+constexpr double log_two_pi = 1.8378770664093454835606594728112;
+
+/// log N(y_t; mu_k, S_k) for every t and k into logb (T x K). Each S_k must be positive definite.
+inline void log_emissions(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y,
+                          Eigen::MatrixXd& logb) {
+  const Eigen::Index t = y.rows(), d = y.cols(), k = m.means.rows();
+  logb.resize(t, k);
+  for (Eigen::Index s = 0; s < k; ++s) {
+    const Eigen::LLT<Eigen::MatrixXd> llt(m.covariances[uz(s)]);
+    if (llt.info() != Eigen::Success)
+      throw singular_problem(message(fn, "the covariance of state " + std::to_string(s) + " is not positive definite"));
+    double logdet = 0;
+    for (Eigen::Index i = 0; i < d; ++i) logdet += 2 * std::log(llt.matrixL()(i, i));
+    Eigen::MatrixXd c = (y.rowwise() - m.means.row(s)).transpose();  // D x T
+    llt.matrixL().solveInPlace(c);
+    logb.col(s) =
+        -0.5 * (c.colwise().squaredNorm().transpose().array() + (static_cast<double>(d) * log_two_pi + logdet));
+  }
+}
+
+/// Scratch of one forward-backward pass.
+struct pass {
+  Eigen::MatrixXd logb, e, alpha, beta;
+  Eigen::VectorXd c, shift;
+};
+
+/// The scaled forward recursion (Rabiner V.A) into p.alpha (filtered probabilities), p.c and
+/// p.shift; returns log p(y). e(t, k) = exp(logb(t, k) - shift_t), shift_t = max_k logb(t, k).
+inline double forward(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y, pass& p) {
+  log_emissions(fn, m, y, p.logb);
+  const Eigen::Index t_count = y.rows(), k = m.means.rows();
+  p.shift = p.logb.rowwise().maxCoeff();
+  p.e = (p.logb.colwise() - p.shift).array().exp().matrix();
+  p.alpha.resize(t_count, k);
+  p.c.resize(t_count);
+  double ll = 0;
+  Eigen::RowVectorXd a(k);
+  for (Eigen::Index t = 0; t < t_count; ++t) {
+    if (t == 0)
+      a = m.start_probabilities.transpose();
+    else
+      a.noalias() = p.alpha.row(t - 1) * m.transition;
+    a = a.cwiseProduct(p.e.row(t));
+    const double c = a.sum();
+    if (!(c > 0) || !std::isfinite(c))
+      throw singular_problem(message(fn, "observation " + std::to_string(t) +
+                                             " is impossible under the model: every state it can be in gives it "
+                                             "density 0 (to double's range)"));
+    p.alpha.row(t) = a / c;
+    p.c(t) = c;
+    ll += std::log(c) + p.shift(t);
+  }
+  return ll;
+}
+
+/// The scaled backward recursion after forward(): p.beta with gamma_t = alpha_t .* beta_t.
+inline void backward(const hmm_model<double>& m, pass& p) {
+  const Eigen::Index t_count = p.alpha.rows(), k = p.alpha.cols();
+  p.beta.resize(t_count, k);
+  p.beta.row(t_count - 1).setOnes();
+  for (Eigen::Index t = t_count - 2; t >= 0; --t) {
+    const Eigen::VectorXd v = p.e.row(t + 1).cwiseProduct(p.beta.row(t + 1)).transpose();
+    p.beta.row(t) = (m.transition * v).transpose() / p.c(t + 1);
+  }
+}
+
+/// Smoothed probabilities gamma (T x K) from a forward and a backward pass, rows renormalised
+/// against rounding.
+inline Eigen::MatrixXd posteriors(const pass& p) {
+  Eigen::MatrixXd g = p.alpha.cwiseProduct(p.beta);
+  for (Eigen::Index t = 0; t < g.rows(); ++t) g.row(t) /= g.row(t).sum();
+  return g;
+}
+
+/// One EM iteration: the log-likelihood of `m`, and the re-estimated model in `next`.
+inline double em_step(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y,
+                      const Eigen::VectorXd& floor, bool diagonal, pass& p, hmm_model<double>& next) {
+  const double ll = forward(fn, m, y, p);
+  backward(m, p);
+  const Eigen::MatrixXd g = posteriors(p);
+  const Eigen::Index t_count = y.rows(), k = m.means.rows();
+  // sum_t xi_t(j, k) = sum_t alpha_t(j) A(j, k) e_{t+1}(k) beta_{t+1}(k) / c_{t+1}
+  Eigen::MatrixXd xi = Eigen::MatrixXd::Zero(k, k);
+  if (t_count > 1) {
+    const Eigen::MatrixXd right =
+        (p.e.bottomRows(t_count - 1).cwiseProduct(p.beta.bottomRows(t_count - 1))).array().colwise() /
+        p.c.tail(t_count - 1).array();
+    xi = (p.alpha.topRows(t_count - 1).transpose() * right).cwiseProduct(m.transition);
+  }
+  next = m;
+  next.start_probabilities = g.row(0).transpose();
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double row = xi.row(j).sum();
+    if (row > 0) next.transition.row(j) = xi.row(j) / row;
+  }
+  for (Eigen::Index s = 0; s < k; ++s) {
+    const double weight = g.col(s).sum();
+    // A state without probability mass keeps its parameters (its mean would be 0 / 0).
+    if (!(weight > 1e-300)) continue;
+    const Eigen::RowVectorXd mu = g.col(s).transpose() * y / weight;
+    const Eigen::MatrixXd c = y.rowwise() - mu;
+    Eigen::MatrixXd cov = c.transpose() * g.col(s).asDiagonal() * c / weight;
+    cov = (0.5 * (cov + cov.transpose())).eval();
+    if (diagonal) cov = Eigen::MatrixXd(cov.diagonal().asDiagonal());
+    cov.diagonal() += floor;
+    next.means.row(s) = mu;
+    next.covariances[uz(s)] = cov;
+  }
+  return ll;
+}
+
+/// Population covariance of the rows of y listed in `rows`, plus the floor; the diagonal only
+/// when `diagonal`.
+inline Eigen::MatrixXd rows_covariance(const Eigen::MatrixXd& y, const std::vector<Eigen::Index>& rows,
+                                       const Eigen::VectorXd& floor, bool diagonal, Eigen::RowVectorXd& mean) {
+  const Eigen::Index d = y.cols();
+  mean = Eigen::RowVectorXd::Zero(d);
+  for (const Eigen::Index r : rows) mean += y.row(r);
+  mean /= static_cast<double>(rows.size());
+  Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d, d);
+  for (const Eigen::Index r : rows) {
+    const Eigen::RowVectorXd c = y.row(r) - mean;
+    cov.noalias() += c.transpose() * c;
+  }
+  cov /= static_cast<double>(rows.size());
+  if (diagonal) cov = Eigen::MatrixXd(cov.diagonal().asDiagonal());
+  cov.diagonal() += floor;
+  return cov;
+}
+
+/// Restart r's start: k-means++ seeding and Lloyd's iterations on the standardised rows z,
+/// drawing from stream (seed, r); each cluster's mean and covariance (the whole data's for a
+/// cluster of fewer than two rows), start_probabilities uniform, transition 0.9 I + 0.1 / K.
+inline hmm_model<double> kmeans_start(const Eigen::MatrixXd& y, const Eigen::MatrixXd& z, Eigen::Index k,
+                                      std::uint64_t seed, int restart, const Eigen::VectorXd& floor, bool diagonal) {
+  const Eigen::Index t_count = z.rows();
+  philox_stream draws(seed, static_cast<std::uint64_t>(restart));
+  const auto pick = [&](double total, const Eigen::VectorXd& w) {
+    double u = draws.uniform() * total;
+    for (Eigen::Index t = 0; t < t_count; ++t) {
+      u -= w(t);
+      if (u < 0) return t;
+    }
+    for (Eigen::Index t = t_count - 1; t >= 0; --t)
+      if (w(t) > 0) return t;
+    return t_count - 1;
+  };
+  Eigen::MatrixXd centers(k, z.cols());
+  Eigen::VectorXd d2 = Eigen::VectorXd::Constant(t_count, std::numeric_limits<double>::infinity());
+  for (Eigen::Index c = 0; c < k; ++c) {
+    Eigen::Index chosen;
+    const double total = c == 0 ? 0.0 : d2.sum();
+    if (c == 0 || !(total > 0))
+      chosen = std::min<Eigen::Index>(t_count - 1,
+                                      static_cast<Eigen::Index>(draws.uniform() * static_cast<double>(t_count)));
+    else
+      chosen = pick(total, d2);
+    centers.row(c) = z.row(chosen);
+    d2 = d2.cwiseMin((z.rowwise() - centers.row(c)).rowwise().squaredNorm());
+  }
+  std::vector<Eigen::Index> label(uz(t_count), -1);
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    bool changed = false;
+    for (Eigen::Index t = 0; t < t_count; ++t) {
+      Eigen::Index best = 0;
+      (centers.rowwise() - z.row(t)).rowwise().squaredNorm().minCoeff(&best);
+      if (label[uz(t)] != best) {
+        label[uz(t)] = best;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+    for (Eigen::Index c = 0; c < k; ++c) {
+      Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(z.cols());
+      Eigen::Index count = 0;
+      for (Eigen::Index t = 0; t < t_count; ++t)
+        if (label[uz(t)] == c) {
+          sum += z.row(t);
+          ++count;
+        }
+      if (count > 0) centers.row(c) = sum / static_cast<double>(count);  // an empty cluster keeps its centre
+    }
+  }
+  hmm_model<double> m;
+  m.start_probabilities = Eigen::VectorXd::Constant(k, 1.0 / static_cast<double>(k));
+  m.transition = Eigen::MatrixXd::Constant(k, k, 0.1 / static_cast<double>(k));
+  m.transition.diagonal().array() += 0.9;
+  m.means.resize(k, y.cols());
+  std::vector<Eigen::Index> all(uz(t_count));
+  std::iota(all.begin(), all.end(), Eigen::Index{0});
+  Eigen::RowVectorXd mean;
+  for (Eigen::Index c = 0; c < k; ++c) {
+    std::vector<Eigen::Index> rows;
+    for (Eigen::Index t = 0; t < t_count; ++t)
+      if (label[uz(t)] == c) rows.push_back(t);
+    if (rows.size() >= 2) {
+      m.covariances.push_back(rows_covariance(y, rows, floor, diagonal, mean));
+      m.means.row(c) = mean;
+    } else {
+      m.covariances.push_back(rows_covariance(y, all, floor, diagonal, mean));
+      m.means.row(c) = rows.empty() ? mean : Eigen::RowVectorXd(y.row(rows.front()));
+    }
+  }
+  return m;
+}
+
+/// The model with its states ordered by ascending tr(S_k), ties by the first feature's mean.
+inline hmm_model<double> ordered(const hmm_model<double>& m) {
+  const Eigen::Index k = m.means.rows();
+  std::vector<Eigen::Index> order(uz(k));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  std::stable_sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
+    const double ta = m.covariances[uz(a)].trace(), tb = m.covariances[uz(b)].trace();
+    if (ta != tb) return ta < tb;
+    return m.means(a, 0) < m.means(b, 0);
+  });
+  hmm_model<double> out;
+  out.start_probabilities.resize(k);
+  out.transition.resize(k, k);
+  out.means.resize(k, m.means.cols());
+  for (Eigen::Index i = 0; i < k; ++i) {
+    const Eigen::Index from = order[uz(i)];
+    out.start_probabilities(i) = m.start_probabilities(from);
+    out.means.row(i) = m.means.row(from);
+    out.covariances.push_back(m.covariances[uz(from)]);
+    for (Eigen::Index j = 0; j < k; ++j) out.transition(i, j) = m.transition(from, order[uz(j)]);
+  }
+  return out;
+}
+
+}  // namespace hmm
+
+KEEL_DEF std::ptrdiff_t hmm_parameter_count(std::ptrdiff_t k, std::ptrdiff_t d, hmm_covariance c) {
+  return (k - 1) + k * (k - 1) + k * d + (c == hmm_covariance::full ? k * d * (d + 1) / 2 : k * d);
+}
+
+KEEL_DEF void check_hmm_model(std::string_view fn, const hmm_model<double>& m, Eigen::Index d) {
+  const Eigen::Index k = m.start_probabilities.size();
+  if (k < 1) throw invalid_input(message(fn, "model.start_probabilities is empty: the model has no states"));
+  if (m.transition.rows() != k || m.transition.cols() != k)
+    throw invalid_input(message(fn, "model.transition is " + std::to_string(m.transition.rows()) + " x " +
+                                        std::to_string(m.transition.cols()) + " but model.start_probabilities has " +
+                                        std::to_string(k) + " states"));
+  if (m.means.rows() != k || m.means.cols() != d)
+    throw invalid_input(message(fn, "model.means is " + std::to_string(m.means.rows()) + " x " +
+                                        std::to_string(m.means.cols()) + " but must be " + std::to_string(k) + " x " +
+                                        std::to_string(d) + " (states x features of the observations)"));
+  require_same_size(fn, "model.covariances", ssize(m.covariances), "states", k);
+  require_finite(fn, "model.start_probabilities", m.start_probabilities);
+  require_finite_cells(fn, "model.transition", m.transition);
+  require_finite_cells(fn, "model.means", m.means);
+  const auto probabilities = [&](const Eigen::VectorXd& p, const std::string& name) {
+    if ((p.array() < 0).any() || std::abs(p.sum() - 1) > 1e-9)
+      throw invalid_input(
+          message(fn, name + " must be probabilities (>= 0, summing to 1); they sum to " + number_text(p.sum())));
+  };
+  probabilities(m.start_probabilities, "model.start_probabilities");
+  for (Eigen::Index j = 0; j < k; ++j)
+    probabilities(m.transition.row(j).transpose(), "model.transition row " + std::to_string(j));
+  for (Eigen::Index s = 0; s < k; ++s) {
+    const auto& c = m.covariances[uz(s)];
+    const std::string name = "model.covariances[" + std::to_string(s) + "]";
+    if (c.rows() != d || c.cols() != d)
+      throw invalid_input(message(fn, name + " is " + std::to_string(c.rows()) + " x " + std::to_string(c.cols()) +
+                                          " but must be " + std::to_string(d) + " x " + std::to_string(d)));
+    require_finite_cells(fn, name, c);
+    require_symmetric(fn, name, c);
+    if (Eigen::LLT<Eigen::MatrixXd>(c).info() != Eigen::Success)
+      throw invalid_input(message(fn, name + " is not positive definite"));
+  }
+}
+
+KEEL_DEF double hmm_forward_backward(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y,
+                                     Eigen::MatrixXd* filtered, Eigen::MatrixXd* smoothed) {
+  if (y.rows() < 1) throw insufficient_data(message(fn, "observations has no rows"), 1, 0);
+  hmm::pass p;
+  const double ll = hmm::forward(fn, m, y, p);
+  if (filtered != nullptr) *filtered = p.alpha;
+  if (smoothed != nullptr) {
+    hmm::backward(m, p);
+    *smoothed = hmm::posteriors(p);
+  }
+  return ll;
+}
+
+KEEL_DEF viterbi_path<double> hmm_viterbi(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y) {
+  const Eigen::Index t_count = y.rows(), k = m.means.rows();
+  if (t_count < 1) throw insufficient_data(message(fn, "observations has no rows"), 1, 0);
+  Eigen::MatrixXd logb;
+  hmm::log_emissions(fn, m, y, logb);
+  const Eigen::MatrixXd log_a = m.transition.array().log().matrix();  // log 0 = -inf: a forbidden move
+  Eigen::RowVectorXd delta = m.start_probabilities.array().log().matrix().transpose() + logb.row(0);
+  std::vector<Eigen::Index> back(uz(t_count * k), 0);
+  Eigen::RowVectorXd next(k);
+  for (Eigen::Index t = 1; t < t_count; ++t) {
+    for (Eigen::Index s = 0; s < k; ++s) {
+      Eigen::Index best = 0;
+      double value = delta(0) + log_a(0, s);
+      for (Eigen::Index j = 1; j < k; ++j)
+        if (delta(j) + log_a(j, s) > value) {
+          value = delta(j) + log_a(j, s);
+          best = j;
+        }
+      next(s) = value + logb(t, s);
+      back[uz(t * k + s)] = best;
+    }
+    delta = next;
+  }
+  Eigen::Index last = 0;
+  delta.maxCoeff(&last);
+  if (!std::isfinite(delta(last)))
+    throw singular_problem(message(fn, "no state path has positive probability under the model"));
+  viterbi_path<double> out;
+  out.log_probability = delta(last);
+  out.states.resize(uz(t_count));
+  out.states[uz(t_count - 1)] = last;
+  for (Eigen::Index t = t_count - 1; t > 0; --t) out.states[uz(t - 1)] = back[uz(t * k + out.states[uz(t)])];
+  return out;
+}
+
+KEEL_DEF hmm_model<double> hmm_fit_double(const Eigen::MatrixXd& y, const hmm_options& o) {
+  constexpr std::string_view fn = "hmm_fit";
+  if (o.states < 1) throw_bad_option(fn, "states", static_cast<double>(o.states), "at least 1");
+  if (o.restarts < 1) throw_bad_option(fn, "restarts", o.restarts, "at least 1");
+  if (!(o.tolerance > 0) || !std::isfinite(o.tolerance))
+    throw_bad_option(fn, "tolerance", o.tolerance, "positive and finite");
+  if (o.max_iterations < 1) throw_bad_option(fn, "max_iterations", o.max_iterations, "at least 1");
+  if (!(o.covariance_floor > 0 && o.covariance_floor < 1))
+    throw_bad_option(fn, "covariance_floor", o.covariance_floor, "in (0, 1)");
+  if (o.threads < 0) throw_bad_option(fn, "threads", o.threads, "0 (all cores) or more");
+  const Eigen::Index t_count = y.rows(), d = y.cols(), k = o.states;
+  if (d < 1) throw invalid_input(message(fn, "observations has no columns (features)"));
+  const std::ptrdiff_t params = hmm_parameter_count(k, d, o.covariance);
+  require_observations(fn, 5 * params, t_count,
+                       "observations for " + std::to_string(k) + " states of " + std::to_string(d) + " feature(s) (" +
+                           std::to_string(params) + " free parameters, 5 each)");
+  const bool diagonal = o.covariance == hmm_covariance::diagonal;
+  const Eigen::RowVectorXd mean = y.colwise().mean();
+  const Eigen::MatrixXd centred = y.rowwise() - mean;
+  const Eigen::VectorXd variance = centred.colwise().squaredNorm().transpose() / static_cast<double>(t_count);
+  for (Eigen::Index j = 0; j < d; ++j) {
+    if (!std::isfinite(variance(j))) throw_overflow(fn, "observations column " + std::to_string(j) + "'s variance");
+    if (!(variance(j) > 0))
+      throw singular_problem(message(
+          fn, "observations column " + std::to_string(j) + " is constant: it cannot tell regimes apart; drop it"));
+  }
+  const Eigen::VectorXd floor = o.covariance_floor * variance;
+  const Eigen::MatrixXd& z = y;  // k-means on the features as given (hmmlearn's choice)
+
+  struct run {
+    hmm_model<double> model;
+    double ll = -std::numeric_limits<double>::infinity();
+    bool converged = false;
+    int iterations = 0;
+    std::exception_ptr failure;
+  };
+  std::vector<run> runs(uz(o.restarts));
+  parallel_for<hmm::pass>(o.restarts, resolve_threads(o.threads, o.restarts), [&](std::ptrdiff_t r, hmm::pass& p) {
+    run& out = runs[uz(r)];
+    try {
+      hmm_model<double> m = hmm::kmeans_start(y, z, k, o.seed, static_cast<int>(r), floor, diagonal), next;
+      double previous = -std::numeric_limits<double>::infinity();
+      for (int it = 1; it <= o.max_iterations; ++it) {
+        const double ll = hmm::em_step(fn, m, y, floor, diagonal, p, next);
+        out.iterations = it;
+        if (ll - previous <= o.tolerance * (1 + std::abs(ll))) {
+          out.converged = true;
+          out.ll = ll;
+          break;
+        }
+        previous = ll;
+        m = next;
+      }
+      if (!out.converged) out.ll = hmm::forward(fn, m, y, p);
+      out.model = std::move(m);
+    } catch (...) {
+      out.failure = std::current_exception();
+    }
+  });
+  hmm_model<double> f;
+  int best = -1;
+  for (int r = 0; r < o.restarts; ++r) {
+    f.restart_log_likelihoods.push_back(runs[uz(r)].failure ? -std::numeric_limits<double>::infinity()
+                                                            : runs[uz(r)].ll);
+    if (!runs[uz(r)].failure && (best < 0 || runs[uz(r)].ll > runs[uz(best)].ll)) best = r;
+  }
+  if (best < 0) std::rethrow_exception(runs.front().failure);
+  const run& chosen = runs[uz(best)];
+  if (!chosen.converged && o.require_convergence)
+    throw not_converged(message(fn, "the most likely start (restart " + std::to_string(best) +
+                                        ") did not converge in " + std::to_string(chosen.iterations) +
+                                        " EM iterations; raise max_iterations or set require_convergence = false"));
+  const std::vector<double> lls = std::move(f.restart_log_likelihoods);
+  f = hmm::ordered(chosen.model);
+  f.restart_log_likelihoods = lls;
+  f.log_likelihood = chosen.ll;
+  f.converged = chosen.converged;
+  f.iterations = chosen.iterations;
+  f.restart = best;
+  f.parameters = params;
+  f.n = t_count;
+  f.aic = 2 * static_cast<double>(params) - 2 * chosen.ll;
+  f.bic = static_cast<double>(params) * std::log(static_cast<double>(t_count)) - 2 * chosen.ll;
+  return f;
+}
+
+}  // namespace keel::detail
