@@ -5,6 +5,7 @@
 #pragma once
 
 #include <keel/attribution.hpp>
+#include <keel/backtest.hpp>
 #include <keel/beta.hpp>
 #include <keel/concentration.hpp>
 #include <keel/construction.hpp>

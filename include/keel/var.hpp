@@ -294,12 +294,6 @@ struct var_backtest_result {
   traffic_light_result basel;            ///< the traffic light at the given confidence
 };
 
-/// The names var_backtest's options and result had before keel/backtest.hpp (strategy
-/// backtests) claimed `backtest_options` and `backtest_result`; removed in the next release.
-using backtest_options [[deprecated("use var_backtest_options")]] = var_backtest_options;
-/// The name var_backtest_result had before keel/backtest.hpp claimed it; removed in the next release.
-using backtest_result [[deprecated("use var_backtest_result")]] = var_backtest_result;
-
 namespace detail {
 
 inline void check_common(std::string_view fn, double confidence, double value) {
