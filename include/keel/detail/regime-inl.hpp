@@ -14,6 +14,7 @@
 #include <numeric>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -32,111 +33,207 @@ namespace hmm {
 
 constexpr double log_two_pi = 1.8378770664093454835606594728112;
 
-/// log N(y_t; mu_k, S_k) for every t and k into logb (T x K). Each S_k must be positive definite.
-inline void log_emissions(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y,
-                          Eigen::MatrixXd& logb) {
-  const Eigen::Index t = y.rows(), d = y.cols(), k = m.means.rows();
-  logb.resize(t, k);
+/// Scratch of the forward-backward recursions and the M-step, sized on first use and reused over
+/// every EM iteration and restart of one thread, so that the EM loop allocates nothing. T x K
+/// arrays are either date-major (t * K + k: a date's K values side by side for the recursions'
+/// K x K products) or state-major (k * T + t: one state's dates side by side for the sums over
+/// dates, and the layout of a column-major T x K Eigen matrix).
+struct pass {
+  std::vector<double> logb;   ///< state-major: log N(y_t; mu_k, S_k)
+  std::vector<double> e;      ///< date-major: exp(logb(t, k) - shift_t)
+  std::vector<double> alpha;  ///< date-major: filtered probabilities
+  std::vector<double> gamma;  ///< state-major: smoothed probabilities
+  std::vector<double> c;      ///< T: the forward scale factors
+  std::vector<double> shift;  ///< T: max_k logb(t, k)
+  std::vector<double> w;      ///< D x T then T: whitened or centred features, weighted ones, squared norms
+  std::vector<double> beta;   ///< 2 K: beta_{t+1} and beta_t (only these two are ever needed)
+  std::vector<double> r;      ///< K: e_{t+1} .* beta_{t+1} / c_{t+1}
+  std::vector<double> a;      ///< K x K row-major: the transition matrix
+  std::vector<double> xi;     ///< K x K row-major: sum_t alpha_t(j) r_t(k), before the factor A(j, k)
+  Eigen::LLT<Eigen::MatrixXd> llt;
+};
+
+/// log N(y_t; mu_k, S_k) for every t and k into p.logb (state-major). Each S_k must be positive
+/// definite. The whitening L^-1 (y_t - mu_k) is a forward substitution written as loops over the
+/// dates, one feature at a time: for a handful of features that beats Eigen's blocked solve of a
+/// D x T right-hand side, and the loops over t vectorise.
+inline void log_emissions(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y, pass& p) {
+  const Eigen::Index t_count = y.rows(), d = y.cols(), k = m.means.rows();
+  const std::size_t tn = uz(t_count);
+  p.logb.resize(uz(k) * tn);
+  p.w.resize(uz(d + 1) * tn);
+  double* const sq = p.w.data() + uz(d) * tn;
   for (Eigen::Index s = 0; s < k; ++s) {
-    const Eigen::LLT<Eigen::MatrixXd> llt(m.covariances[uz(s)]);
-    if (llt.info() != Eigen::Success)
+    p.llt.compute(m.covariances[uz(s)]);  // the same size every call: no allocation after the first
+    if (p.llt.info() != Eigen::Success)
       throw singular_problem(message(fn, "the covariance of state " + std::to_string(s) + " is not positive definite"));
+    const Eigen::MatrixXd& l = p.llt.matrixLLT();  // L in the lower triangle
     double logdet = 0;
-    for (Eigen::Index i = 0; i < d; ++i) logdet += 2 * std::log(llt.matrixL()(i, i));
-    Eigen::MatrixXd c = (y.rowwise() - m.means.row(s)).transpose();  // D x T
-    llt.matrixL().solveInPlace(c);
-    logb.col(s) =
-        -0.5 * (c.colwise().squaredNorm().transpose().array() + (static_cast<double>(d) * log_two_pi + logdet));
+    for (Eigen::Index i = 0; i < d; ++i) logdet += 2 * std::log(l(i, i));
+    std::fill(sq, sq + tn, 0.0);
+    for (Eigen::Index i = 0; i < d; ++i) {
+      double* const zi = p.w.data() + uz(i) * tn;
+      const double* const yi = y.col(i).data();
+      const double mu = m.means(s, i), lii = l(i, i);
+      for (std::size_t t = 0; t < tn; ++t) zi[t] = yi[t] - mu;
+      for (Eigen::Index j = 0; j < i; ++j) {
+        const double lij = l(i, j);
+        const double* const zj = p.w.data() + uz(j) * tn;
+        for (std::size_t t = 0; t < tn; ++t) zi[t] -= lij * zj[t];
+      }
+      for (std::size_t t = 0; t < tn; ++t) {
+        zi[t] /= lii;
+        sq[t] += zi[t] * zi[t];
+      }
+    }
+    const double constant = static_cast<double>(d) * log_two_pi + logdet;
+    double* const out = p.logb.data() + uz(s) * tn;
+    for (std::size_t t = 0; t < tn; ++t) out[t] = -0.5 * (sq[t] + constant);
   }
 }
-
-/// Scratch of one forward-backward pass.
-struct pass {
-  Eigen::MatrixXd logb, e, alpha, beta;
-  Eigen::VectorXd c, shift;
-};
 
 /// The scaled forward recursion (Rabiner V.A) into p.alpha (filtered probabilities), p.c and
 /// p.shift; returns log p(y). e(t, k) = exp(logb(t, k) - shift_t), shift_t = max_k logb(t, k).
 inline double forward(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y, pass& p) {
-  log_emissions(fn, m, y, p.logb);
+  log_emissions(fn, m, y, p);
   const Eigen::Index t_count = y.rows(), k = m.means.rows();
-  p.shift = p.logb.rowwise().maxCoeff();
-  p.e = (p.logb.colwise() - p.shift).array().exp().matrix();
-  p.alpha.resize(t_count, k);
-  p.c.resize(t_count);
+  const std::size_t tn = uz(t_count), kn = uz(k);
+  p.shift.resize(tn);
+  p.e.resize(tn * kn);
+  p.alpha.resize(tn * kn);
+  p.c.resize(tn);
+  for (std::size_t t = 0; t < tn; ++t) {
+    double top = p.logb[t];
+    for (std::size_t s = 1; s < kn; ++s) top = std::max(top, p.logb[s * tn + t]);
+    p.shift[t] = top;
+    for (std::size_t s = 0; s < kn; ++s) {
+      const double x = p.logb[s * tn + t] - top;
+      p.e[t * kn + s] = x == 0 ? 1.0 : std::exp(x);  // the most likely state's exp(0) = 1 exactly: one exp fewer
+    }
+  }
+  const double* const a = m.transition.data();  // column-major: column s, the moves into s, is contiguous
+  const double* const start = m.start_probabilities.data();
   double ll = 0;
-  Eigen::RowVectorXd a(k);
-  for (Eigen::Index t = 0; t < t_count; ++t) {
-    if (t == 0)
-      a = m.start_probabilities.transpose();
-    else
-      a.noalias() = p.alpha.row(t - 1) * m.transition;
-    a = a.cwiseProduct(p.e.row(t));
-    const double c = a.sum();
+  for (std::size_t t = 0; t < tn; ++t) {
+    double* const now = p.alpha.data() + t * kn;
+    const double* const et = p.e.data() + t * kn;
+    if (t == 0) {
+      for (std::size_t s = 0; s < kn; ++s) now[s] = start[s] * et[s];
+    } else {
+      const double* const before = now - kn;
+      for (std::size_t s = 0; s < kn; ++s) {
+        double v = 0;
+        for (std::size_t j = 0; j < kn; ++j) v += before[j] * a[s * kn + j];
+        now[s] = v * et[s];
+      }
+    }
+    double c = 0;
+    for (std::size_t s = 0; s < kn; ++s) c += now[s];
     if (!(c > 0) || !std::isfinite(c))
       throw singular_problem(message(fn, "observation " + std::to_string(t) +
                                              " is impossible under the model: every state it can be in gives it "
                                              "density 0 (to double's range)"));
-    p.alpha.row(t) = a / c;
-    p.c(t) = c;
-    ll += std::log(c) + p.shift(t);
+    for (std::size_t s = 0; s < kn; ++s) now[s] /= c;
+    p.c[t] = c;
+    ll += std::log(c) + p.shift[t];
   }
   return ll;
 }
 
-/// The scaled backward recursion after forward(): p.beta with gamma_t = alpha_t .* beta_t.
-inline void backward(const hmm_model<double>& m, pass& p) {
-  const Eigen::Index t_count = p.alpha.rows(), k = p.alpha.cols();
-  p.beta.resize(t_count, k);
-  p.beta.row(t_count - 1).setOnes();
-  for (Eigen::Index t = t_count - 2; t >= 0; --t) {
-    const Eigen::VectorXd v = p.e.row(t + 1).cwiseProduct(p.beta.row(t + 1)).transpose();
-    p.beta.row(t) = (m.transition * v).transpose() / p.c(t + 1);
+/// The scaled backward recursion after forward(), into p.gamma, the smoothed probabilities
+/// alpha_t .* beta_t with each date renormalised against rounding. With `transitions`, also the
+/// sums over dates of xi_t(j, k) = alpha_t(j) A(j, k) e_{t+1}(k) beta_{t+1}(k) / c_{t+1} into
+/// p.xi, without the factor A(j, k), which is common to every date.
+inline void backward(const hmm_model<double>& m, pass& p, bool transitions) {
+  const std::size_t kn = uz(m.means.rows()), tn = p.c.size();
+  p.gamma.resize(tn * kn);
+  p.beta.assign(2 * kn, 1.0);
+  p.r.resize(kn);
+  p.a.resize(kn * kn);
+  p.xi.assign(kn * kn, 0.0);
+  for (std::size_t j = 0; j < kn; ++j)
+    for (std::size_t s = 0; s < kn; ++s)
+      p.a[j * kn + s] = m.transition(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(s));
+  double* next = p.beta.data();  // beta_{t+1}
+  double* now = next + kn;       // beta_t
+  const auto smooth = [&](std::size_t t, const double* beta) {
+    const double* const at = p.alpha.data() + t * kn;
+    double total = 0;
+    for (std::size_t s = 0; s < kn; ++s) total += at[s] * beta[s];
+    for (std::size_t s = 0; s < kn; ++s) p.gamma[s * tn + t] = at[s] * beta[s] / total;
+  };
+  smooth(tn - 1, next);
+  for (std::size_t t = tn - 1; t-- > 0;) {
+    const double* const en = p.e.data() + (t + 1) * kn;
+    const double cn = p.c[t + 1];
+    for (std::size_t s = 0; s < kn; ++s) p.r[s] = en[s] * next[s] / cn;
+    for (std::size_t j = 0; j < kn; ++j) {
+      double v = 0;
+      for (std::size_t s = 0; s < kn; ++s) v += p.a[j * kn + s] * p.r[s];
+      now[j] = v;
+    }
+    if (transitions) {
+      const double* const at = p.alpha.data() + t * kn;
+      for (std::size_t j = 0; j < kn; ++j)
+        for (std::size_t s = 0; s < kn; ++s) p.xi[j * kn + s] += at[j] * p.r[s];
+    }
+    smooth(t, now);
+    std::swap(next, now);
   }
 }
 
-/// Smoothed probabilities gamma (T x K) from a forward and a backward pass, rows renormalised
-/// against rounding.
-inline Eigen::MatrixXd posteriors(const pass& p) {
-  Eigen::MatrixXd g = p.alpha.cwiseProduct(p.beta);
-  for (Eigen::Index t = 0; t < g.rows(); ++t) g.row(t) /= g.row(t).sum();
-  return g;
-}
-
-/// One EM iteration: the log-likelihood of `m`, and the re-estimated model in `next`.
+/// One EM iteration: the log-likelihood of `m`, and the re-estimated model in `next`, which must
+/// have m's sizes (its old contents are overwritten; no allocation).
 inline double em_step(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y,
                       const Eigen::VectorXd& floor, bool diagonal, pass& p, hmm_model<double>& next) {
   const double ll = forward(fn, m, y, p);
-  backward(m, p);
-  const Eigen::MatrixXd g = posteriors(p);
-  const Eigen::Index t_count = y.rows(), k = m.means.rows();
-  // sum_t xi_t(j, k) = sum_t alpha_t(j) A(j, k) e_{t+1}(k) beta_{t+1}(k) / c_{t+1}
-  Eigen::MatrixXd xi = Eigen::MatrixXd::Zero(k, k);
-  if (t_count > 1) {
-    const Eigen::MatrixXd right =
-        (p.e.bottomRows(t_count - 1).cwiseProduct(p.beta.bottomRows(t_count - 1))).array().colwise() /
-        p.c.tail(t_count - 1).array();
-    xi = (p.alpha.topRows(t_count - 1).transpose() * right).cwiseProduct(m.transition);
-  }
-  next = m;
-  next.start_probabilities = g.row(0).transpose();
+  backward(m, p, true);
+  const Eigen::Index t_count = y.rows(), k = m.means.rows(), d = y.cols();
+  const std::size_t tn = uz(t_count), kn = uz(k);
+  using column = Eigen::Map<const Eigen::VectorXd>;
+  for (Eigen::Index s = 0; s < k; ++s) next.start_probabilities(s) = p.gamma[uz(s) * tn];
   for (Eigen::Index j = 0; j < k; ++j) {
-    const double row = xi.row(j).sum();
-    if (row > 0) next.transition.row(j) = xi.row(j) / row;
+    double row = 0;
+    for (Eigen::Index s = 0; s < k; ++s) row += p.xi[uz(j) * kn + uz(s)] * m.transition(j, s);
+    if (row > 0)
+      for (Eigen::Index s = 0; s < k; ++s) next.transition(j, s) = p.xi[uz(j) * kn + uz(s)] * m.transition(j, s) / row;
+    else
+      next.transition.row(j) = m.transition.row(j);
   }
+  p.w.resize(uz(2 * d) * tn);
   for (Eigen::Index s = 0; s < k; ++s) {
-    const double weight = g.col(s).sum();
+    const column g(p.gamma.data() + uz(s) * tn, t_count);
+    const double weight = g.sum();
+    auto& cov = next.covariances[uz(s)];
     // A state without probability mass keeps its parameters (its mean would be 0 / 0).
-    if (!(weight > 1e-300)) continue;
-    const Eigen::RowVectorXd mu = g.col(s).transpose() * y / weight;
-    const Eigen::MatrixXd c = y.rowwise() - mu;
-    Eigen::MatrixXd cov = c.transpose() * g.col(s).asDiagonal() * c / weight;
-    cov = (0.5 * (cov + cov.transpose())).eval();
-    if (diagonal) cov = Eigen::MatrixXd(cov.diagonal().asDiagonal());
-    cov.diagonal() += floor;
-    next.means.row(s) = mu;
-    next.covariances[uz(s)] = cov;
+    if (!(weight > 1e-300)) {
+      next.means.row(s) = m.means.row(s);
+      cov = m.covariances[uz(s)];
+      continue;
+    }
+    // Centred features (first D blocks of T) and the same times gamma (next D blocks): the
+    // covariance's cells are then dot products of contiguous arrays.
+    for (Eigen::Index i = 0; i < d; ++i) {
+      const double mu = g.dot(y.col(i)) / weight;
+      next.means(s, i) = mu;
+      const double* const yi = y.col(i).data();
+      double* const ci = p.w.data() + uz(i) * tn;
+      double* const gi = p.w.data() + uz(d + i) * tn;
+      for (std::size_t t = 0; t < tn; ++t) {
+        ci[t] = yi[t] - mu;
+        gi[t] = ci[t] * g(static_cast<Eigen::Index>(t));
+      }
+    }
+    for (Eigen::Index i = 0; i < d; ++i) {
+      const column gi(p.w.data() + uz(d + i) * tn, t_count);
+      for (Eigen::Index j = 0; j <= i; ++j) {
+        // Each off-diagonal cell computed once and mirrored: the matrix is exactly symmetric.
+        const double v = (!diagonal || i == j) ? gi.dot(column(p.w.data() + uz(j) * tn, t_count)) / weight : 0.0;
+        cov(i, j) = v;
+        cov(j, i) = v;
+      }
+      cov(i, i) += floor(i);
+    }
   }
   return ll;
 }
@@ -307,10 +404,13 @@ KEEL_DEF double hmm_forward_backward(std::string_view fn, const hmm_model<double
   if (y.rows() < 1) throw insufficient_data(message(fn, "observations has no rows"), 1, 0);
   hmm::pass p;
   const double ll = hmm::forward(fn, m, y, p);
-  if (filtered != nullptr) *filtered = p.alpha;
+  const Eigen::Index t_count = y.rows(), k = m.means.rows();
+  if (filtered != nullptr)
+    *filtered = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(p.alpha.data(),
+                                                                                                         t_count, k);
   if (smoothed != nullptr) {
-    hmm::backward(m, p);
-    *smoothed = hmm::posteriors(p);
+    hmm::backward(m, p, false);
+    *smoothed = Eigen::Map<const Eigen::MatrixXd>(p.gamma.data(), t_count, k);
   }
   return ll;
 }
@@ -318,8 +418,9 @@ KEEL_DEF double hmm_forward_backward(std::string_view fn, const hmm_model<double
 KEEL_DEF viterbi_path<double> hmm_viterbi(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y) {
   const Eigen::Index t_count = y.rows(), k = m.means.rows();
   if (t_count < 1) throw insufficient_data(message(fn, "observations has no rows"), 1, 0);
-  Eigen::MatrixXd logb;
-  hmm::log_emissions(fn, m, y, logb);
+  hmm::pass p;
+  hmm::log_emissions(fn, m, y, p);
+  const Eigen::Map<const Eigen::MatrixXd> logb(p.logb.data(), t_count, k);
   const Eigen::MatrixXd log_a = m.transition.array().log().matrix();  // log 0 = -inf: a forbidden move
   Eigen::RowVectorXd delta = m.start_probabilities.array().log().matrix().transpose() + logb.row(0);
   std::vector<Eigen::Index> back(uz(t_count * k), 0);
@@ -390,7 +491,8 @@ KEEL_DEF hmm_model<double> hmm_fit_double(const Eigen::MatrixXd& y, const hmm_op
   parallel_for<hmm::pass>(o.restarts, resolve_threads(o.threads, o.restarts), [&](std::ptrdiff_t r, hmm::pass& p) {
     run& out = runs[uz(r)];
     try {
-      hmm_model<double> m = hmm::kmeans_start(y, z, k, o.seed, static_cast<int>(r), floor, diagonal), next;
+      hmm_model<double> m = hmm::kmeans_start(y, z, k, o.seed, static_cast<int>(r), floor, diagonal);
+      hmm_model<double> next = m;  // em_step's output, of m's sizes: the loop swaps, never allocates
       double previous = -std::numeric_limits<double>::infinity();
       for (int it = 1; it <= o.max_iterations; ++it) {
         const double ll = hmm::em_step(fn, m, y, floor, diagonal, p, next);
@@ -401,7 +503,7 @@ KEEL_DEF hmm_model<double> hmm_fit_double(const Eigen::MatrixXd& y, const hmm_op
           break;
         }
         previous = ll;
-        m = next;
+        std::swap(m, next);
       }
       if (!out.converged) out.ll = hmm::forward(fn, m, y, p);
       out.model = std::move(m);
