@@ -238,20 +238,27 @@ inline double em_step(std::string_view fn, const hmm_model<double>& m, const Eig
   return ll;
 }
 
-/// Population covariance of the rows of y listed in `rows`, plus the floor; the diagonal only
-/// when `diagonal`.
-inline Eigen::MatrixXd rows_covariance(const Eigen::MatrixXd& y, const std::vector<Eigen::Index>& rows,
-                                       const Eigen::VectorXd& floor, bool diagonal, Eigen::RowVectorXd& mean) {
-  const Eigen::Index d = y.cols();
+/// Population covariance of the rows of y whose label is `cluster` (every row when cluster < 0),
+/// plus the floor; the diagonal only when `diagonal`. Their mean into `mean`.
+inline Eigen::MatrixXd rows_covariance(const Eigen::MatrixXd& y, const std::vector<Eigen::Index>& label,
+                                       Eigen::Index cluster, const Eigen::VectorXd& floor, bool diagonal,
+                                       Eigen::RowVectorXd& mean) {
+  const Eigen::Index d = y.cols(), t_count = y.rows();
+  const auto in = [&](Eigen::Index t) { return cluster < 0 || label[uz(t)] == cluster; };
   mean = Eigen::RowVectorXd::Zero(d);
-  for (const Eigen::Index r : rows) mean += y.row(r);
-  mean /= static_cast<double>(rows.size());
+  Eigen::Index count = 0;
+  for (Eigen::Index t = 0; t < t_count; ++t)
+    if (in(t)) {
+      mean += y.row(t);
+      ++count;
+    }
+  mean /= static_cast<double>(count);
   Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d, d);
-  for (const Eigen::Index r : rows) {
-    const Eigen::RowVectorXd c = y.row(r) - mean;
-    cov.noalias() += c.transpose() * c;
-  }
-  cov /= static_cast<double>(rows.size());
+  for (Eigen::Index t = 0; t < t_count; ++t)
+    if (in(t))
+      for (Eigen::Index j = 0; j < d; ++j)
+        for (Eigen::Index i = 0; i < d; ++i) cov(i, j) += (y(t, i) - mean(i)) * (y(t, j) - mean(j));
+  cov /= static_cast<double>(count);
   if (diagonal) cov = Eigen::MatrixXd(cov.diagonal().asDiagonal());
   cov.diagonal() += floor;
   return cov;
@@ -262,7 +269,7 @@ inline Eigen::MatrixXd rows_covariance(const Eigen::MatrixXd& y, const std::vect
 /// cluster of fewer than two rows), start_probabilities uniform, transition 0.9 I + 0.1 / K.
 inline hmm_model<double> kmeans_start(const Eigen::MatrixXd& y, const Eigen::MatrixXd& z, Eigen::Index k,
                                       std::uint64_t seed, int restart, const Eigen::VectorXd& floor, bool diagonal) {
-  const Eigen::Index t_count = z.rows();
+  const Eigen::Index t_count = z.rows(), d = z.cols();
   philox_stream draws(seed, static_cast<std::uint64_t>(restart));
   const auto pick = [&](double total, const Eigen::VectorXd& w) {
     double u = draws.uniform() * total;
@@ -274,7 +281,13 @@ inline hmm_model<double> kmeans_start(const Eigen::MatrixXd& y, const Eigen::Mat
       if (w(t) > 0) return t;
     return t_count - 1;
   };
-  Eigen::MatrixXd centers(k, z.cols());
+  // Squared distance of row t to centre c, summed in feature order.
+  Eigen::MatrixXd centers(k, d);
+  const auto distance = [&](Eigen::Index t, Eigen::Index c) {
+    double v = 0;
+    for (Eigen::Index i = 0; i < d; ++i) v += (z(t, i) - centers(c, i)) * (z(t, i) - centers(c, i));
+    return v;
+  };
   Eigen::VectorXd d2 = Eigen::VectorXd::Constant(t_count, std::numeric_limits<double>::infinity());
   for (Eigen::Index c = 0; c < k; ++c) {
     Eigen::Index chosen;
@@ -285,49 +298,55 @@ inline hmm_model<double> kmeans_start(const Eigen::MatrixXd& y, const Eigen::Mat
     else
       chosen = pick(total, d2);
     centers.row(c) = z.row(chosen);
-    d2 = d2.cwiseMin((z.rowwise() - centers.row(c)).rowwise().squaredNorm());
+    for (Eigen::Index t = 0; t < t_count; ++t) d2(t) = std::min(d2(t), distance(t, c));
   }
-  std::vector<Eigen::Index> label(uz(t_count), -1);
+  std::vector<Eigen::Index> label(uz(t_count), -1), count(uz(k));
+  Eigen::MatrixXd sum(k, d);
   for (int iteration = 0; iteration < 100; ++iteration) {
     bool changed = false;
     for (Eigen::Index t = 0; t < t_count; ++t) {
       Eigen::Index best = 0;
-      (centers.rowwise() - z.row(t)).rowwise().squaredNorm().minCoeff(&best);
+      double nearest = distance(t, 0);
+      for (Eigen::Index c = 1; c < k; ++c) {
+        const double v = distance(t, c);
+        if (v < nearest) {  // ties to the lower centre
+          nearest = v;
+          best = c;
+        }
+      }
       if (label[uz(t)] != best) {
         label[uz(t)] = best;
         changed = true;
       }
     }
     if (!changed) break;
-    for (Eigen::Index c = 0; c < k; ++c) {
-      Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(z.cols());
-      Eigen::Index count = 0;
-      for (Eigen::Index t = 0; t < t_count; ++t)
-        if (label[uz(t)] == c) {
-          sum += z.row(t);
-          ++count;
-        }
-      if (count > 0) centers.row(c) = sum / static_cast<double>(count);  // an empty cluster keeps its centre
+    sum.setZero();
+    std::fill(count.begin(), count.end(), Eigen::Index{0});
+    for (Eigen::Index t = 0; t < t_count; ++t) {
+      sum.row(label[uz(t)]) += z.row(t);
+      ++count[uz(label[uz(t)])];
     }
+    for (Eigen::Index c = 0; c < k; ++c)  // an empty cluster keeps its centre
+      if (count[uz(c)] > 0) centers.row(c) = sum.row(c) / static_cast<double>(count[uz(c)]);
   }
   hmm_model<double> m;
   m.start_probabilities = Eigen::VectorXd::Constant(k, 1.0 / static_cast<double>(k));
   m.transition = Eigen::MatrixXd::Constant(k, k, 0.1 / static_cast<double>(k));
   m.transition.diagonal().array() += 0.9;
   m.means.resize(k, y.cols());
-  std::vector<Eigen::Index> all(uz(t_count));
-  std::iota(all.begin(), all.end(), Eigen::Index{0});
   Eigen::RowVectorXd mean;
   for (Eigen::Index c = 0; c < k; ++c) {
-    std::vector<Eigen::Index> rows;
+    Eigen::Index members = 0, first = -1;
     for (Eigen::Index t = 0; t < t_count; ++t)
-      if (label[uz(t)] == c) rows.push_back(t);
-    if (rows.size() >= 2) {
-      m.covariances.push_back(rows_covariance(y, rows, floor, diagonal, mean));
+      if (label[uz(t)] == c) {
+        if (members++ == 0) first = t;
+      }
+    if (members >= 2) {
+      m.covariances.push_back(rows_covariance(y, label, c, floor, diagonal, mean));
       m.means.row(c) = mean;
     } else {
-      m.covariances.push_back(rows_covariance(y, all, floor, diagonal, mean));
-      m.means.row(c) = rows.empty() ? mean : Eigen::RowVectorXd(y.row(rows.front()));
+      m.covariances.push_back(rows_covariance(y, label, -1, floor, diagonal, mean));
+      m.means.row(c) = members == 0 ? mean : Eigen::RowVectorXd(y.row(first));
     }
   }
   return m;
