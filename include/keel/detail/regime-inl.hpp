@@ -14,6 +14,7 @@
 #include <numeric>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -74,7 +75,8 @@ inline void log_emissions(std::string_view fn, const hmm_model<double>& m, const
     for (Eigen::Index i = 0; i < d; ++i) {
       double* const zi = p.w.data() + uz(i) * tn;
       const double* const yi = y.col(i).data();
-      const double mu = m.means(s, i), lii = l(i, i);
+      // Times 1 / L(i, i), as Eigen's triangular solve does: a multiplication, not a division, per date.
+      const double mu = m.means(s, i), inverse = 1 / l(i, i);
       for (std::size_t t = 0; t < tn; ++t) zi[t] = yi[t] - mu;
       for (Eigen::Index j = 0; j < i; ++j) {
         const double lij = l(i, j);
@@ -82,7 +84,7 @@ inline void log_emissions(std::string_view fn, const hmm_model<double>& m, const
         for (std::size_t t = 0; t < tn; ++t) zi[t] -= lij * zj[t];
       }
       for (std::size_t t = 0; t < tn; ++t) {
-        zi[t] /= lii;
+        zi[t] *= inverse;
         sq[t] += zi[t] * zi[t];
       }
     }
@@ -92,52 +94,73 @@ inline void log_emissions(std::string_view fn, const hmm_model<double>& m, const
   }
 }
 
+/// f(std::integral_constant<std::size_t, K>{}) for K = 2, 3 or 4 states, f(...<0>) for any
+/// other count. The recursions take their state count from it: with a compile-time count their
+/// K-loops unroll and their K-vectors stay in registers. Every count runs the same operations in
+/// the same order, so the results do not depend on which instance ran.
+template <class F>
+decltype(auto) with_states(std::size_t k, F&& f) {
+  switch (k) {
+    case 2:
+      return f(std::integral_constant<std::size_t, 2>{});
+    case 3:
+      return f(std::integral_constant<std::size_t, 3>{});
+    case 4:
+      return f(std::integral_constant<std::size_t, 4>{});
+    default:
+      return f(std::integral_constant<std::size_t, 0>{});
+  }
+}
+
 /// The scaled forward recursion (Rabiner V.A) into p.alpha (filtered probabilities), p.c and
 /// p.shift; returns log p(y). e(t, k) = exp(logb(t, k) - shift_t), shift_t = max_k logb(t, k).
 inline double forward(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y, pass& p) {
   log_emissions(fn, m, y, p);
-  const Eigen::Index t_count = y.rows(), k = m.means.rows();
-  const std::size_t tn = uz(t_count), kn = uz(k);
+  const std::size_t tn = uz(y.rows()), k = uz(m.means.rows());
   p.shift.resize(tn);
-  p.e.resize(tn * kn);
-  p.alpha.resize(tn * kn);
+  p.e.resize(tn * k);
+  p.alpha.resize(tn * k);
   p.c.resize(tn);
-  for (std::size_t t = 0; t < tn; ++t) {
-    double top = p.logb[t];
-    for (std::size_t s = 1; s < kn; ++s) top = std::max(top, p.logb[s * tn + t]);
-    p.shift[t] = top;
-    for (std::size_t s = 0; s < kn; ++s) {
-      const double x = p.logb[s * tn + t] - top;
-      p.e[t * kn + s] = x == 0 ? 1.0 : std::exp(x);  // the most likely state's exp(0) = 1 exactly: one exp fewer
-    }
-  }
-  const double* const a = m.transition.data();  // column-major: column s, the moves into s, is contiguous
-  const double* const start = m.start_probabilities.data();
-  double ll = 0;
-  for (std::size_t t = 0; t < tn; ++t) {
-    double* const now = p.alpha.data() + t * kn;
-    const double* const et = p.e.data() + t * kn;
-    if (t == 0) {
-      for (std::size_t s = 0; s < kn; ++s) now[s] = start[s] * et[s];
-    } else {
-      const double* const before = now - kn;
+  return with_states(k, [&](auto fixed) {
+    constexpr std::size_t k_fixed = decltype(fixed)::value;
+    const std::size_t kn = k_fixed > 0 ? k_fixed : k;
+    for (std::size_t t = 0; t < tn; ++t) {
+      double top = p.logb[t];
+      for (std::size_t s = 1; s < kn; ++s) top = std::max(top, p.logb[s * tn + t]);
+      p.shift[t] = top;
       for (std::size_t s = 0; s < kn; ++s) {
-        double v = 0;
-        for (std::size_t j = 0; j < kn; ++j) v += before[j] * a[s * kn + j];
-        now[s] = v * et[s];
+        const double x = p.logb[s * tn + t] - top;
+        p.e[t * kn + s] = x == 0 ? 1.0 : std::exp(x);  // the most likely state's exp(0) = 1 exactly: one exp fewer
       }
     }
-    double c = 0;
-    for (std::size_t s = 0; s < kn; ++s) c += now[s];
-    if (!(c > 0) || !std::isfinite(c))
-      throw singular_problem(message(fn, "observation " + std::to_string(t) +
-                                             " is impossible under the model: every state it can be in gives it "
-                                             "density 0 (to double's range)"));
-    for (std::size_t s = 0; s < kn; ++s) now[s] /= c;
-    p.c[t] = c;
-    ll += std::log(c) + p.shift[t];
-  }
-  return ll;
+    const double* const a = m.transition.data();  // column-major: column s, the moves into s, is contiguous
+    const double* const start = m.start_probabilities.data();
+    double ll = 0;
+    for (std::size_t t = 0; t < tn; ++t) {
+      double* const now = p.alpha.data() + t * kn;
+      const double* const et = p.e.data() + t * kn;
+      if (t == 0) {
+        for (std::size_t s = 0; s < kn; ++s) now[s] = start[s] * et[s];
+      } else {
+        const double* const before = now - kn;
+        for (std::size_t s = 0; s < kn; ++s) {
+          double v = 0;
+          for (std::size_t j = 0; j < kn; ++j) v += before[j] * a[s * kn + j];
+          now[s] = v * et[s];
+        }
+      }
+      double c = 0;
+      for (std::size_t s = 0; s < kn; ++s) c += now[s];
+      if (!(c > 0) || !std::isfinite(c))
+        throw singular_problem(message(fn, "observation " + std::to_string(t) +
+                                               " is impossible under the model: every state it can be in gives it "
+                                               "density 0 (to double's range)"));
+      for (std::size_t s = 0; s < kn; ++s) now[s] /= c;
+      p.c[t] = c;
+      ll += std::log(c) + p.shift[t];
+    }
+    return ll;
+  });
 }
 
 /// The scaled backward recursion after forward(), into p.gamma, the smoothed probabilities
@@ -145,41 +168,57 @@ inline double forward(std::string_view fn, const hmm_model<double>& m, const Eig
 /// sums over dates of xi_t(j, k) = alpha_t(j) A(j, k) e_{t+1}(k) beta_{t+1}(k) / c_{t+1} into
 /// p.xi, without the factor A(j, k), which is common to every date.
 inline void backward(const hmm_model<double>& m, pass& p, bool transitions) {
-  const std::size_t kn = uz(m.means.rows()), tn = p.c.size();
-  p.gamma.resize(tn * kn);
-  p.beta.assign(2 * kn, 1.0);
-  p.r.resize(kn);
-  p.a.resize(kn * kn);
-  p.xi.assign(kn * kn, 0.0);
-  for (std::size_t j = 0; j < kn; ++j)
-    for (std::size_t s = 0; s < kn; ++s)
-      p.a[j * kn + s] = m.transition(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(s));
-  double* next = p.beta.data();  // beta_{t+1}
-  double* now = next + kn;       // beta_t
-  const auto smooth = [&](std::size_t t, const double* beta) {
-    const double* const at = p.alpha.data() + t * kn;
-    double total = 0;
-    for (std::size_t s = 0; s < kn; ++s) total += at[s] * beta[s];
-    for (std::size_t s = 0; s < kn; ++s) p.gamma[s * tn + t] = at[s] * beta[s] / total;
-  };
-  smooth(tn - 1, next);
-  for (std::size_t t = tn - 1; t-- > 0;) {
-    const double* const en = p.e.data() + (t + 1) * kn;
-    const double cn = p.c[t + 1];
-    for (std::size_t s = 0; s < kn; ++s) p.r[s] = en[s] * next[s] / cn;
-    for (std::size_t j = 0; j < kn; ++j) {
-      double v = 0;
-      for (std::size_t s = 0; s < kn; ++s) v += p.a[j * kn + s] * p.r[s];
-      now[j] = v;
+  const std::size_t k = uz(m.means.rows()), tn = p.c.size();
+  p.gamma.resize(tn * k);
+  p.beta.assign(2 * k, 1.0);
+  p.r.resize(k);
+  p.a.resize(k * k);
+  p.xi.assign(k * k, 0.0);
+  for (std::size_t j = 0; j < k; ++j)
+    for (std::size_t s = 0; s < k; ++s)
+      p.a[j * k + s] = m.transition(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(s));
+  with_states(k, [&](auto fixed) {
+    constexpr std::size_t k_fixed = decltype(fixed)::value;
+    const std::size_t kn = k_fixed > 0 ? k_fixed : k;
+    // With a fixed count, local arrays the compiler can keep in registers; otherwise p's buffers.
+    constexpr std::size_t local_size = k_fixed > 0 ? k_fixed : 1;
+    double local_beta[2 * local_size] = {}, local_r[local_size] = {}, local_a[local_size * local_size] = {},
+                          local_xi[local_size * local_size] = {};
+    double* next = k_fixed > 0 ? local_beta : p.beta.data();  // beta_{t+1}
+    double* now = next + kn;                                  // beta_t
+    double* const r = k_fixed > 0 ? local_r : p.r.data();
+    double* const a = k_fixed > 0 ? local_a : p.a.data();
+    double* const xi = k_fixed > 0 ? local_xi : p.xi.data();
+    if constexpr (k_fixed > 0) {
+      std::copy(p.a.begin(), p.a.end(), a);
+      std::fill(next, next + kn, 1.0);
     }
-    if (transitions) {
+    const auto smooth = [&](std::size_t t, const double* beta) {
       const double* const at = p.alpha.data() + t * kn;
-      for (std::size_t j = 0; j < kn; ++j)
-        for (std::size_t s = 0; s < kn; ++s) p.xi[j * kn + s] += at[j] * p.r[s];
+      double total = 0;
+      for (std::size_t s = 0; s < kn; ++s) total += at[s] * beta[s];
+      for (std::size_t s = 0; s < kn; ++s) p.gamma[s * tn + t] = at[s] * beta[s] / total;
+    };
+    smooth(tn - 1, next);
+    for (std::size_t t = tn - 1; t-- > 0;) {
+      const double* const en = p.e.data() + (t + 1) * kn;
+      const double cn = p.c[t + 1];
+      for (std::size_t s = 0; s < kn; ++s) r[s] = en[s] * next[s] / cn;
+      for (std::size_t j = 0; j < kn; ++j) {
+        double v = 0;
+        for (std::size_t s = 0; s < kn; ++s) v += a[j * kn + s] * r[s];
+        now[j] = v;
+      }
+      if (transitions) {
+        const double* const at = p.alpha.data() + t * kn;
+        for (std::size_t j = 0; j < kn; ++j)
+          for (std::size_t s = 0; s < kn; ++s) xi[j * kn + s] += at[j] * r[s];
+      }
+      smooth(t, now);
+      std::swap(next, now);
     }
-    smooth(t, now);
-    std::swap(next, now);
-  }
+    if constexpr (k_fixed > 0) std::copy(xi, xi + kn * kn, p.xi.begin());
+  });
 }
 
 /// One EM iteration: the log-likelihood of `m`, and the re-estimated model in `next`, which must
