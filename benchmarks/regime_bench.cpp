@@ -6,8 +6,10 @@
 //   bar: at most 50 ms). Each EM iteration is one pass: the T x K log densities (a triangular
 //   solve per state), the scaled forward and backward recursions O(T K^2) and the M-step
 //   O(T K D^2). Limit: one such pass (log_likelihood plus smoothed_probabilities on the fitted
-//   model: two forward passes and one backward), so the ratio counts EM passes, about
-//   iterations x restarts.
+//   model: two forward passes and one backward). Each of those calls also converts and checks
+//   its inputs and sizes fresh scratch (page faults and zeroing, most of its time), while
+//   hmm_fit's EM passes reuse one workspace, so the ratio is now about half the EM passes
+//   (iterations x restarts: 228 here) rather than their count.
 //   viterbi on the same model and data.
 //
 // Read the ratio from one run:

@@ -14,6 +14,8 @@
 #include <numeric>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -32,129 +34,270 @@ namespace hmm {
 
 constexpr double log_two_pi = 1.8378770664093454835606594728112;
 
-/// log N(y_t; mu_k, S_k) for every t and k into logb (T x K). Each S_k must be positive definite.
-inline void log_emissions(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y,
-                          Eigen::MatrixXd& logb) {
-  const Eigen::Index t = y.rows(), d = y.cols(), k = m.means.rows();
-  logb.resize(t, k);
+/// Scratch of the forward-backward recursions and the M-step, sized on first use and reused over
+/// every EM iteration and restart of one thread, so that the EM loop allocates nothing. T x K
+/// arrays are either date-major (t * K + k: a date's K values side by side for the recursions'
+/// K x K products) or state-major (k * T + t: one state's dates side by side for the sums over
+/// dates, and the layout of a column-major T x K Eigen matrix).
+struct pass {
+  std::vector<double> logb;   ///< state-major: log N(y_t; mu_k, S_k)
+  std::vector<double> e;      ///< date-major: exp(logb(t, k) - shift_t)
+  std::vector<double> alpha;  ///< date-major: filtered probabilities
+  std::vector<double> gamma;  ///< state-major: smoothed probabilities
+  std::vector<double> c;      ///< T: the forward scale factors
+  std::vector<double> shift;  ///< T: max_k logb(t, k)
+  std::vector<double> w;      ///< D x T then T: whitened or centred features, weighted ones, squared norms
+  std::vector<double> beta;   ///< 2 K: beta_{t+1} and beta_t (only these two are ever needed)
+  std::vector<double> r;      ///< K: e_{t+1} .* beta_{t+1} / c_{t+1}
+  std::vector<double> a;      ///< K x K row-major: the transition matrix
+  std::vector<double> xi;     ///< K x K row-major: sum_t alpha_t(j) r_t(k), before the factor A(j, k)
+  Eigen::LLT<Eigen::MatrixXd> llt;
+};
+
+/// log N(y_t; mu_k, S_k) for every t and k into p.logb (state-major). Each S_k must be positive
+/// definite. The whitening L^-1 (y_t - mu_k) is a forward substitution written as loops over the
+/// dates, one feature at a time: for a handful of features that beats Eigen's blocked solve of a
+/// D x T right-hand side, and the loops over t vectorise.
+inline void log_emissions(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y, pass& p) {
+  const Eigen::Index t_count = y.rows(), d = y.cols(), k = m.means.rows();
+  const std::size_t tn = uz(t_count);
+  p.logb.resize(uz(k) * tn);
+  p.w.resize(uz(d + 1) * tn);
+  double* const sq = p.w.data() + uz(d) * tn;
   for (Eigen::Index s = 0; s < k; ++s) {
-    const Eigen::LLT<Eigen::MatrixXd> llt(m.covariances[uz(s)]);
-    if (llt.info() != Eigen::Success)
+    p.llt.compute(m.covariances[uz(s)]);  // the same size every call: no allocation after the first
+    if (p.llt.info() != Eigen::Success)
       throw singular_problem(message(fn, "the covariance of state " + std::to_string(s) + " is not positive definite"));
+    const Eigen::MatrixXd& l = p.llt.matrixLLT();  // L in the lower triangle
     double logdet = 0;
-    for (Eigen::Index i = 0; i < d; ++i) logdet += 2 * std::log(llt.matrixL()(i, i));
-    Eigen::MatrixXd c = (y.rowwise() - m.means.row(s)).transpose();  // D x T
-    llt.matrixL().solveInPlace(c);
-    logb.col(s) =
-        -0.5 * (c.colwise().squaredNorm().transpose().array() + (static_cast<double>(d) * log_two_pi + logdet));
+    for (Eigen::Index i = 0; i < d; ++i) logdet += 2 * std::log(l(i, i));
+    std::fill(sq, sq + tn, 0.0);
+    for (Eigen::Index i = 0; i < d; ++i) {
+      double* const zi = p.w.data() + uz(i) * tn;
+      const double* const yi = y.col(i).data();
+      // Times 1 / L(i, i), as Eigen's triangular solve does: a multiplication, not a division, per date.
+      const double mu = m.means(s, i), inverse = 1 / l(i, i);
+      for (std::size_t t = 0; t < tn; ++t) zi[t] = yi[t] - mu;
+      for (Eigen::Index j = 0; j < i; ++j) {
+        const double lij = l(i, j);
+        const double* const zj = p.w.data() + uz(j) * tn;
+        for (std::size_t t = 0; t < tn; ++t) zi[t] -= lij * zj[t];
+      }
+      for (std::size_t t = 0; t < tn; ++t) {
+        zi[t] *= inverse;
+        sq[t] += zi[t] * zi[t];
+      }
+    }
+    const double constant = static_cast<double>(d) * log_two_pi + logdet;
+    double* const out = p.logb.data() + uz(s) * tn;
+    for (std::size_t t = 0; t < tn; ++t) out[t] = -0.5 * (sq[t] + constant);
   }
 }
 
-/// Scratch of one forward-backward pass.
-struct pass {
-  Eigen::MatrixXd logb, e, alpha, beta;
-  Eigen::VectorXd c, shift;
-};
+/// f(std::integral_constant<std::size_t, K>{}) for K = 2, 3 or 4 states, f(...<0>) for any
+/// other count. The recursions take their state count from it: with a compile-time count their
+/// K-loops unroll and their K-vectors stay in registers. Every count runs the same operations in
+/// the same order, so the results do not depend on which instance ran.
+template <class F>
+decltype(auto) with_states(std::size_t k, F&& f) {
+  switch (k) {
+    case 2:
+      return f(std::integral_constant<std::size_t, 2>{});
+    case 3:
+      return f(std::integral_constant<std::size_t, 3>{});
+    case 4:
+      return f(std::integral_constant<std::size_t, 4>{});
+    default:
+      return f(std::integral_constant<std::size_t, 0>{});
+  }
+}
 
 /// The scaled forward recursion (Rabiner V.A) into p.alpha (filtered probabilities), p.c and
 /// p.shift; returns log p(y). e(t, k) = exp(logb(t, k) - shift_t), shift_t = max_k logb(t, k).
 inline double forward(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y, pass& p) {
-  log_emissions(fn, m, y, p.logb);
-  const Eigen::Index t_count = y.rows(), k = m.means.rows();
-  p.shift = p.logb.rowwise().maxCoeff();
-  p.e = (p.logb.colwise() - p.shift).array().exp().matrix();
-  p.alpha.resize(t_count, k);
-  p.c.resize(t_count);
-  double ll = 0;
-  Eigen::RowVectorXd a(k);
-  for (Eigen::Index t = 0; t < t_count; ++t) {
-    if (t == 0)
-      a = m.start_probabilities.transpose();
-    else
-      a.noalias() = p.alpha.row(t - 1) * m.transition;
-    a = a.cwiseProduct(p.e.row(t));
-    const double c = a.sum();
-    if (!(c > 0) || !std::isfinite(c))
-      throw singular_problem(message(fn, "observation " + std::to_string(t) +
-                                             " is impossible under the model: every state it can be in gives it "
-                                             "density 0 (to double's range)"));
-    p.alpha.row(t) = a / c;
-    p.c(t) = c;
-    ll += std::log(c) + p.shift(t);
-  }
-  return ll;
+  log_emissions(fn, m, y, p);
+  const std::size_t tn = uz(y.rows()), k = uz(m.means.rows());
+  p.shift.resize(tn);
+  p.e.resize(tn * k);
+  p.alpha.resize(tn * k);
+  p.c.resize(tn);
+  return with_states(k, [&](auto fixed) {
+    constexpr std::size_t k_fixed = decltype(fixed)::value;
+    const std::size_t kn = k_fixed > 0 ? k_fixed : k;
+    for (std::size_t t = 0; t < tn; ++t) {
+      double top = p.logb[t];
+      for (std::size_t s = 1; s < kn; ++s) top = std::max(top, p.logb[s * tn + t]);
+      p.shift[t] = top;
+      for (std::size_t s = 0; s < kn; ++s) {
+        const double x = p.logb[s * tn + t] - top;
+        p.e[t * kn + s] = x == 0 ? 1.0 : std::exp(x);  // the most likely state's exp(0) = 1 exactly: one exp fewer
+      }
+    }
+    const double* const a = m.transition.data();  // column-major: column s, the moves into s, is contiguous
+    const double* const start = m.start_probabilities.data();
+    double ll = 0;
+    for (std::size_t t = 0; t < tn; ++t) {
+      double* const now = p.alpha.data() + t * kn;
+      const double* const et = p.e.data() + t * kn;
+      if (t == 0) {
+        for (std::size_t s = 0; s < kn; ++s) now[s] = start[s] * et[s];
+      } else {
+        const double* const before = now - kn;
+        for (std::size_t s = 0; s < kn; ++s) {
+          double v = 0;
+          for (std::size_t j = 0; j < kn; ++j) v += before[j] * a[s * kn + j];
+          now[s] = v * et[s];
+        }
+      }
+      double c = 0;
+      for (std::size_t s = 0; s < kn; ++s) c += now[s];
+      if (!(c > 0) || !std::isfinite(c))
+        throw singular_problem(message(fn, "observation " + std::to_string(t) +
+                                               " is impossible under the model: every state it can be in gives it "
+                                               "density 0 (to double's range)"));
+      for (std::size_t s = 0; s < kn; ++s) now[s] /= c;
+      p.c[t] = c;
+      ll += std::log(c) + p.shift[t];
+    }
+    return ll;
+  });
 }
 
-/// The scaled backward recursion after forward(): p.beta with gamma_t = alpha_t .* beta_t.
-inline void backward(const hmm_model<double>& m, pass& p) {
-  const Eigen::Index t_count = p.alpha.rows(), k = p.alpha.cols();
-  p.beta.resize(t_count, k);
-  p.beta.row(t_count - 1).setOnes();
-  for (Eigen::Index t = t_count - 2; t >= 0; --t) {
-    const Eigen::VectorXd v = p.e.row(t + 1).cwiseProduct(p.beta.row(t + 1)).transpose();
-    p.beta.row(t) = (m.transition * v).transpose() / p.c(t + 1);
-  }
+/// The scaled backward recursion after forward(), into p.gamma, the smoothed probabilities
+/// alpha_t .* beta_t with each date renormalised against rounding. With `transitions`, also the
+/// sums over dates of xi_t(j, k) = alpha_t(j) A(j, k) e_{t+1}(k) beta_{t+1}(k) / c_{t+1} into
+/// p.xi, without the factor A(j, k), which is common to every date.
+inline void backward(const hmm_model<double>& m, pass& p, bool transitions) {
+  const std::size_t k = uz(m.means.rows()), tn = p.c.size();
+  p.gamma.resize(tn * k);
+  p.beta.assign(2 * k, 1.0);
+  p.r.resize(k);
+  p.a.resize(k * k);
+  p.xi.assign(k * k, 0.0);
+  for (std::size_t j = 0; j < k; ++j)
+    for (std::size_t s = 0; s < k; ++s)
+      p.a[j * k + s] = m.transition(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(s));
+  with_states(k, [&](auto fixed) {
+    constexpr std::size_t k_fixed = decltype(fixed)::value;
+    const std::size_t kn = k_fixed > 0 ? k_fixed : k;
+    // With a fixed count, local arrays the compiler can keep in registers; otherwise p's buffers.
+    constexpr std::size_t local_size = k_fixed > 0 ? k_fixed : 1;
+    double local_beta[2 * local_size] = {}, local_r[local_size] = {}, local_a[local_size * local_size] = {},
+                          local_xi[local_size * local_size] = {};
+    double* next = k_fixed > 0 ? local_beta : p.beta.data();  // beta_{t+1}
+    double* now = next + kn;                                  // beta_t
+    double* const r = k_fixed > 0 ? local_r : p.r.data();
+    double* const a = k_fixed > 0 ? local_a : p.a.data();
+    double* const xi = k_fixed > 0 ? local_xi : p.xi.data();
+    if constexpr (k_fixed > 0) {
+      std::copy(p.a.begin(), p.a.end(), a);
+      std::fill(next, next + kn, 1.0);
+    }
+    const auto smooth = [&](std::size_t t, const double* beta) {
+      const double* const at = p.alpha.data() + t * kn;
+      double total = 0;
+      for (std::size_t s = 0; s < kn; ++s) total += at[s] * beta[s];
+      for (std::size_t s = 0; s < kn; ++s) p.gamma[s * tn + t] = at[s] * beta[s] / total;
+    };
+    smooth(tn - 1, next);
+    for (std::size_t t = tn - 1; t-- > 0;) {
+      const double* const en = p.e.data() + (t + 1) * kn;
+      const double cn = p.c[t + 1];
+      for (std::size_t s = 0; s < kn; ++s) r[s] = en[s] * next[s] / cn;
+      for (std::size_t j = 0; j < kn; ++j) {
+        double v = 0;
+        for (std::size_t s = 0; s < kn; ++s) v += a[j * kn + s] * r[s];
+        now[j] = v;
+      }
+      if (transitions) {
+        const double* const at = p.alpha.data() + t * kn;
+        for (std::size_t j = 0; j < kn; ++j)
+          for (std::size_t s = 0; s < kn; ++s) xi[j * kn + s] += at[j] * r[s];
+      }
+      smooth(t, now);
+      std::swap(next, now);
+    }
+    if constexpr (k_fixed > 0) std::copy(xi, xi + kn * kn, p.xi.begin());
+  });
 }
 
-/// Smoothed probabilities gamma (T x K) from a forward and a backward pass, rows renormalised
-/// against rounding.
-inline Eigen::MatrixXd posteriors(const pass& p) {
-  Eigen::MatrixXd g = p.alpha.cwiseProduct(p.beta);
-  for (Eigen::Index t = 0; t < g.rows(); ++t) g.row(t) /= g.row(t).sum();
-  return g;
-}
-
-/// One EM iteration: the log-likelihood of `m`, and the re-estimated model in `next`.
+/// One EM iteration: the log-likelihood of `m`, and the re-estimated model in `next`, which must
+/// have m's sizes (its old contents are overwritten; no allocation).
 inline double em_step(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y,
                       const Eigen::VectorXd& floor, bool diagonal, pass& p, hmm_model<double>& next) {
   const double ll = forward(fn, m, y, p);
-  backward(m, p);
-  const Eigen::MatrixXd g = posteriors(p);
-  const Eigen::Index t_count = y.rows(), k = m.means.rows();
-  // sum_t xi_t(j, k) = sum_t alpha_t(j) A(j, k) e_{t+1}(k) beta_{t+1}(k) / c_{t+1}
-  Eigen::MatrixXd xi = Eigen::MatrixXd::Zero(k, k);
-  if (t_count > 1) {
-    const Eigen::MatrixXd right =
-        (p.e.bottomRows(t_count - 1).cwiseProduct(p.beta.bottomRows(t_count - 1))).array().colwise() /
-        p.c.tail(t_count - 1).array();
-    xi = (p.alpha.topRows(t_count - 1).transpose() * right).cwiseProduct(m.transition);
-  }
-  next = m;
-  next.start_probabilities = g.row(0).transpose();
+  backward(m, p, true);
+  const Eigen::Index t_count = y.rows(), k = m.means.rows(), d = y.cols();
+  const std::size_t tn = uz(t_count), kn = uz(k);
+  using column = Eigen::Map<const Eigen::VectorXd>;
+  for (Eigen::Index s = 0; s < k; ++s) next.start_probabilities(s) = p.gamma[uz(s) * tn];
   for (Eigen::Index j = 0; j < k; ++j) {
-    const double row = xi.row(j).sum();
-    if (row > 0) next.transition.row(j) = xi.row(j) / row;
+    double row = 0;
+    for (Eigen::Index s = 0; s < k; ++s) row += p.xi[uz(j) * kn + uz(s)] * m.transition(j, s);
+    if (row > 0)
+      for (Eigen::Index s = 0; s < k; ++s) next.transition(j, s) = p.xi[uz(j) * kn + uz(s)] * m.transition(j, s) / row;
+    else
+      next.transition.row(j) = m.transition.row(j);
   }
+  p.w.resize(uz(2 * d) * tn);
   for (Eigen::Index s = 0; s < k; ++s) {
-    const double weight = g.col(s).sum();
+    const column g(p.gamma.data() + uz(s) * tn, t_count);
+    const double weight = g.sum();
+    auto& cov = next.covariances[uz(s)];
     // A state without probability mass keeps its parameters (its mean would be 0 / 0).
-    if (!(weight > 1e-300)) continue;
-    const Eigen::RowVectorXd mu = g.col(s).transpose() * y / weight;
-    const Eigen::MatrixXd c = y.rowwise() - mu;
-    Eigen::MatrixXd cov = c.transpose() * g.col(s).asDiagonal() * c / weight;
-    cov = (0.5 * (cov + cov.transpose())).eval();
-    if (diagonal) cov = Eigen::MatrixXd(cov.diagonal().asDiagonal());
-    cov.diagonal() += floor;
-    next.means.row(s) = mu;
-    next.covariances[uz(s)] = cov;
+    if (!(weight > 1e-300)) {
+      next.means.row(s) = m.means.row(s);
+      cov = m.covariances[uz(s)];
+      continue;
+    }
+    // Centred features (first D blocks of T) and the same times gamma (next D blocks): the
+    // covariance's cells are then dot products of contiguous arrays.
+    for (Eigen::Index i = 0; i < d; ++i) {
+      const double mu = g.dot(y.col(i)) / weight;
+      next.means(s, i) = mu;
+      const double* const yi = y.col(i).data();
+      double* const ci = p.w.data() + uz(i) * tn;
+      double* const gi = p.w.data() + uz(d + i) * tn;
+      for (std::size_t t = 0; t < tn; ++t) {
+        ci[t] = yi[t] - mu;
+        gi[t] = ci[t] * g(static_cast<Eigen::Index>(t));
+      }
+    }
+    for (Eigen::Index i = 0; i < d; ++i) {
+      const column gi(p.w.data() + uz(d + i) * tn, t_count);
+      for (Eigen::Index j = 0; j <= i; ++j) {
+        // Each off-diagonal cell computed once and mirrored: the matrix is exactly symmetric.
+        const double v = (!diagonal || i == j) ? gi.dot(column(p.w.data() + uz(j) * tn, t_count)) / weight : 0.0;
+        cov(i, j) = v;
+        cov(j, i) = v;
+      }
+      cov(i, i) += floor(i);
+    }
   }
   return ll;
 }
 
-/// Population covariance of the rows of y listed in `rows`, plus the floor; the diagonal only
-/// when `diagonal`.
-inline Eigen::MatrixXd rows_covariance(const Eigen::MatrixXd& y, const std::vector<Eigen::Index>& rows,
-                                       const Eigen::VectorXd& floor, bool diagonal, Eigen::RowVectorXd& mean) {
-  const Eigen::Index d = y.cols();
+/// Population covariance of the rows of y whose label is `cluster` (every row when cluster < 0),
+/// plus the floor; the diagonal only when `diagonal`. Their mean into `mean`.
+inline Eigen::MatrixXd rows_covariance(const Eigen::MatrixXd& y, const std::vector<Eigen::Index>& label,
+                                       Eigen::Index cluster, const Eigen::VectorXd& floor, bool diagonal,
+                                       Eigen::RowVectorXd& mean) {
+  const Eigen::Index d = y.cols(), t_count = y.rows();
+  const auto in = [&](Eigen::Index t) { return cluster < 0 || label[uz(t)] == cluster; };
   mean = Eigen::RowVectorXd::Zero(d);
-  for (const Eigen::Index r : rows) mean += y.row(r);
-  mean /= static_cast<double>(rows.size());
+  Eigen::Index count = 0;
+  for (Eigen::Index t = 0; t < t_count; ++t)
+    if (in(t)) {
+      mean += y.row(t);
+      ++count;
+    }
+  mean /= static_cast<double>(count);
   Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d, d);
-  for (const Eigen::Index r : rows) {
-    const Eigen::RowVectorXd c = y.row(r) - mean;
-    cov.noalias() += c.transpose() * c;
-  }
-  cov /= static_cast<double>(rows.size());
+  for (Eigen::Index t = 0; t < t_count; ++t)
+    if (in(t))
+      for (Eigen::Index j = 0; j < d; ++j)
+        for (Eigen::Index i = 0; i < d; ++i) cov(i, j) += (y(t, i) - mean(i)) * (y(t, j) - mean(j));
+  cov /= static_cast<double>(count);
   if (diagonal) cov = Eigen::MatrixXd(cov.diagonal().asDiagonal());
   cov.diagonal() += floor;
   return cov;
@@ -165,7 +308,7 @@ inline Eigen::MatrixXd rows_covariance(const Eigen::MatrixXd& y, const std::vect
 /// cluster of fewer than two rows), start_probabilities uniform, transition 0.9 I + 0.1 / K.
 inline hmm_model<double> kmeans_start(const Eigen::MatrixXd& y, const Eigen::MatrixXd& z, Eigen::Index k,
                                       std::uint64_t seed, int restart, const Eigen::VectorXd& floor, bool diagonal) {
-  const Eigen::Index t_count = z.rows();
+  const Eigen::Index t_count = z.rows(), d = z.cols();
   philox_stream draws(seed, static_cast<std::uint64_t>(restart));
   const auto pick = [&](double total, const Eigen::VectorXd& w) {
     double u = draws.uniform() * total;
@@ -177,7 +320,13 @@ inline hmm_model<double> kmeans_start(const Eigen::MatrixXd& y, const Eigen::Mat
       if (w(t) > 0) return t;
     return t_count - 1;
   };
-  Eigen::MatrixXd centers(k, z.cols());
+  // Squared distance of row t to centre c, summed in feature order.
+  Eigen::MatrixXd centers(k, d);
+  const auto distance = [&](Eigen::Index t, Eigen::Index c) {
+    double v = 0;
+    for (Eigen::Index i = 0; i < d; ++i) v += (z(t, i) - centers(c, i)) * (z(t, i) - centers(c, i));
+    return v;
+  };
   Eigen::VectorXd d2 = Eigen::VectorXd::Constant(t_count, std::numeric_limits<double>::infinity());
   for (Eigen::Index c = 0; c < k; ++c) {
     Eigen::Index chosen;
@@ -188,49 +337,55 @@ inline hmm_model<double> kmeans_start(const Eigen::MatrixXd& y, const Eigen::Mat
     else
       chosen = pick(total, d2);
     centers.row(c) = z.row(chosen);
-    d2 = d2.cwiseMin((z.rowwise() - centers.row(c)).rowwise().squaredNorm());
+    for (Eigen::Index t = 0; t < t_count; ++t) d2(t) = std::min(d2(t), distance(t, c));
   }
-  std::vector<Eigen::Index> label(uz(t_count), -1);
+  std::vector<Eigen::Index> label(uz(t_count), -1), count(uz(k));
+  Eigen::MatrixXd sum(k, d);
   for (int iteration = 0; iteration < 100; ++iteration) {
     bool changed = false;
     for (Eigen::Index t = 0; t < t_count; ++t) {
       Eigen::Index best = 0;
-      (centers.rowwise() - z.row(t)).rowwise().squaredNorm().minCoeff(&best);
+      double nearest = distance(t, 0);
+      for (Eigen::Index c = 1; c < k; ++c) {
+        const double v = distance(t, c);
+        if (v < nearest) {  // ties to the lower centre
+          nearest = v;
+          best = c;
+        }
+      }
       if (label[uz(t)] != best) {
         label[uz(t)] = best;
         changed = true;
       }
     }
     if (!changed) break;
-    for (Eigen::Index c = 0; c < k; ++c) {
-      Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(z.cols());
-      Eigen::Index count = 0;
-      for (Eigen::Index t = 0; t < t_count; ++t)
-        if (label[uz(t)] == c) {
-          sum += z.row(t);
-          ++count;
-        }
-      if (count > 0) centers.row(c) = sum / static_cast<double>(count);  // an empty cluster keeps its centre
+    sum.setZero();
+    std::fill(count.begin(), count.end(), Eigen::Index{0});
+    for (Eigen::Index t = 0; t < t_count; ++t) {
+      sum.row(label[uz(t)]) += z.row(t);
+      ++count[uz(label[uz(t)])];
     }
+    for (Eigen::Index c = 0; c < k; ++c)  // an empty cluster keeps its centre
+      if (count[uz(c)] > 0) centers.row(c) = sum.row(c) / static_cast<double>(count[uz(c)]);
   }
   hmm_model<double> m;
   m.start_probabilities = Eigen::VectorXd::Constant(k, 1.0 / static_cast<double>(k));
   m.transition = Eigen::MatrixXd::Constant(k, k, 0.1 / static_cast<double>(k));
   m.transition.diagonal().array() += 0.9;
   m.means.resize(k, y.cols());
-  std::vector<Eigen::Index> all(uz(t_count));
-  std::iota(all.begin(), all.end(), Eigen::Index{0});
   Eigen::RowVectorXd mean;
   for (Eigen::Index c = 0; c < k; ++c) {
-    std::vector<Eigen::Index> rows;
+    Eigen::Index members = 0, first = -1;
     for (Eigen::Index t = 0; t < t_count; ++t)
-      if (label[uz(t)] == c) rows.push_back(t);
-    if (rows.size() >= 2) {
-      m.covariances.push_back(rows_covariance(y, rows, floor, diagonal, mean));
+      if (label[uz(t)] == c) {
+        if (members++ == 0) first = t;
+      }
+    if (members >= 2) {
+      m.covariances.push_back(rows_covariance(y, label, c, floor, diagonal, mean));
       m.means.row(c) = mean;
     } else {
-      m.covariances.push_back(rows_covariance(y, all, floor, diagonal, mean));
-      m.means.row(c) = rows.empty() ? mean : Eigen::RowVectorXd(y.row(rows.front()));
+      m.covariances.push_back(rows_covariance(y, label, -1, floor, diagonal, mean));
+      m.means.row(c) = members == 0 ? mean : Eigen::RowVectorXd(y.row(first));
     }
   }
   return m;
@@ -307,10 +462,13 @@ KEEL_DEF double hmm_forward_backward(std::string_view fn, const hmm_model<double
   if (y.rows() < 1) throw insufficient_data(message(fn, "observations has no rows"), 1, 0);
   hmm::pass p;
   const double ll = hmm::forward(fn, m, y, p);
-  if (filtered != nullptr) *filtered = p.alpha;
+  const Eigen::Index t_count = y.rows(), k = m.means.rows();
+  if (filtered != nullptr)
+    *filtered = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(p.alpha.data(),
+                                                                                                         t_count, k);
   if (smoothed != nullptr) {
-    hmm::backward(m, p);
-    *smoothed = hmm::posteriors(p);
+    hmm::backward(m, p, false);
+    *smoothed = Eigen::Map<const Eigen::MatrixXd>(p.gamma.data(), t_count, k);
   }
   return ll;
 }
@@ -318,8 +476,9 @@ KEEL_DEF double hmm_forward_backward(std::string_view fn, const hmm_model<double
 KEEL_DEF viterbi_path<double> hmm_viterbi(std::string_view fn, const hmm_model<double>& m, const Eigen::MatrixXd& y) {
   const Eigen::Index t_count = y.rows(), k = m.means.rows();
   if (t_count < 1) throw insufficient_data(message(fn, "observations has no rows"), 1, 0);
-  Eigen::MatrixXd logb;
-  hmm::log_emissions(fn, m, y, logb);
+  hmm::pass p;
+  hmm::log_emissions(fn, m, y, p);
+  const Eigen::Map<const Eigen::MatrixXd> logb(p.logb.data(), t_count, k);
   const Eigen::MatrixXd log_a = m.transition.array().log().matrix();  // log 0 = -inf: a forbidden move
   Eigen::RowVectorXd delta = m.start_probabilities.array().log().matrix().transpose() + logb.row(0);
   std::vector<Eigen::Index> back(uz(t_count * k), 0);
@@ -390,7 +549,8 @@ KEEL_DEF hmm_model<double> hmm_fit_double(const Eigen::MatrixXd& y, const hmm_op
   parallel_for<hmm::pass>(o.restarts, resolve_threads(o.threads, o.restarts), [&](std::ptrdiff_t r, hmm::pass& p) {
     run& out = runs[uz(r)];
     try {
-      hmm_model<double> m = hmm::kmeans_start(y, z, k, o.seed, static_cast<int>(r), floor, diagonal), next;
+      hmm_model<double> m = hmm::kmeans_start(y, z, k, o.seed, static_cast<int>(r), floor, diagonal);
+      hmm_model<double> next = m;  // em_step's output, of m's sizes: the loop swaps, never allocates
       double previous = -std::numeric_limits<double>::infinity();
       for (int it = 1; it <= o.max_iterations; ++it) {
         const double ll = hmm::em_step(fn, m, y, floor, diagonal, p, next);
@@ -401,7 +561,7 @@ KEEL_DEF hmm_model<double> hmm_fit_double(const Eigen::MatrixXd& y, const hmm_op
           break;
         }
         previous = ll;
-        m = next;
+        std::swap(m, next);
       }
       if (!out.converged) out.ll = hmm::forward(fn, m, y, p);
       out.model = std::move(m);
