@@ -305,6 +305,45 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
       .require_convergence = keel::hmm_options{}.require_convergence, .threads = keel::hmm_options{}.threads);
   KEEL_OPTIONS_IN_ORDER(keel::regime_feature_options,
                         .volatility_window = keel::regime_feature_options{}.volatility_window);
+#define KEEL_FIELD(T, f) .f = T{}.f
+  KEEL_OPTIONS_IN_ORDER(keel::backtest_options, KEEL_FIELD(keel::backtest_options, frequency),
+                        KEEL_FIELD(keel::backtest_options, timing), KEEL_FIELD(keel::backtest_options, band),
+                        KEEL_FIELD(keel::backtest_options, execution), KEEL_FIELD(keel::backtest_options, open_prices),
+                        KEEL_FIELD(keel::backtest_options, cost_bps), KEEL_FIELD(keel::backtest_options, lot_size),
+                        KEEL_FIELD(keel::backtest_options, initial_value),
+                        KEEL_FIELD(keel::backtest_options, cash_rate), KEEL_FIELD(keel::backtest_options, budget),
+                        KEEL_FIELD(keel::backtest_options, allow_short), KEEL_FIELD(keel::backtest_options, start),
+                        KEEL_FIELD(keel::backtest_options, end));
+  KEEL_OPTIONS_IN_ORDER(keel::statistics_options, KEEL_FIELD(keel::statistics_options, periods_per_year),
+                        KEEL_FIELD(keel::statistics_options, risk_free),
+                        KEEL_FIELD(keel::statistics_options, required_return));
+  KEEL_OPTIONS_IN_ORDER(keel::walk_forward_options, KEEL_FIELD(keel::walk_forward_options, backtest),
+                        KEEL_FIELD(keel::walk_forward_options, statistics),
+                        KEEL_FIELD(keel::walk_forward_options, benchmark),
+                        KEEL_FIELD(keel::walk_forward_options, threads));
+  KEEL_OPTIONS_IN_ORDER(keel::bootstrap_options, KEEL_FIELD(keel::bootstrap_options, samples),
+                        KEEL_FIELD(keel::bootstrap_options, mean_block_length),
+                        KEEL_FIELD(keel::bootstrap_options, seed), KEEL_FIELD(keel::bootstrap_options, confidence),
+                        KEEL_FIELD(keel::bootstrap_options, statistics), KEEL_FIELD(keel::bootstrap_options, threads));
+  KEEL_OPTIONS_IN_ORDER(
+      keel::estimation_options, KEEL_FIELD(keel::estimation_options, window),
+      KEEL_FIELD(keel::estimation_options, expanding), KEEL_FIELD(keel::estimation_options, estimator),
+      KEEL_FIELD(keel::estimation_options, ewma_lambda), KEEL_FIELD(keel::estimation_options, periods_per_year),
+      KEEL_FIELD(keel::estimation_options, constraints), KEEL_FIELD(keel::estimation_options, risk_free),
+      KEEL_FIELD(keel::estimation_options, confidence), KEEL_FIELD(keel::estimation_options, budgets),
+      KEEL_FIELD(keel::estimation_options, linkage), KEEL_FIELD(keel::estimation_options, tau),
+      KEEL_FIELD(keel::estimation_options, name));
+  KEEL_OPTIONS_IN_ORDER(keel::override_rule, KEEL_FIELD(keel::override_rule, metric),
+                        KEEL_FIELD(keel::override_rule, trigger), KEEL_FIELD(keel::override_rule, release),
+                        KEEL_FIELD(keel::override_rule, window), KEEL_FIELD(keel::override_rule, confidence));
+  KEEL_OPTIONS_IN_ORDER(keel::risk_override_options, KEEL_FIELD(keel::risk_override_options, rules),
+                        KEEL_FIELD(keel::risk_override_options, signal),
+                        KEEL_FIELD(keel::risk_override_options, periods_per_year));
+  KEEL_OPTIONS_IN_ORDER(
+      keel::regime_switching_options, KEEL_FIELD(keel::regime_switching_options, hmm),
+      KEEL_FIELD(keel::regime_switching_options, signal), KEEL_FIELD(keel::regime_switching_options, volatility_window),
+      KEEL_FIELD(keel::regime_switching_options, min_history), KEEL_FIELD(keel::regime_switching_options, window));
+#undef KEEL_FIELD
   KEEL_OPTIONS_IN_ORDER(
       keel::risk_model_backtest_options, .window = keel::risk_model_backtest_options{}.window,
       .horizon = keel::risk_model_backtest_options{}.horizon, .step = keel::risk_model_backtest_options{}.step,
@@ -530,6 +569,11 @@ TEST_CASE("periods_per_year, risk_free and confidence have one name, type and de
   check_shared_fields<keel::volatility_trend_options>();
   check_shared_fields<keel::snapshot_options>();
   check_shared_fields<keel::factor_risk_options>();
+  check_shared_fields<keel::statistics_options>();
+  check_shared_fields<keel::bootstrap_options>();
+  check_shared_fields<keel::estimation_options>();
+  check_shared_fields<keel::override_rule>();
+  check_shared_fields<keel::risk_override_options>();
 }
 
 namespace {

@@ -363,16 +363,23 @@ enum class covariance_estimator {
   ewma          ///< ewma_covariance with estimation_options::ewma_lambda
 };
 
-/// Options of the built-in optimiser strategies.
+/// Options of the built-in optimiser strategies: the estimation window and estimator, the
+/// constraints, and each rule's own settings (read only by the rule named).
 struct estimation_options {
   std::ptrdiff_t window = 252;  ///< return rows of the estimation window, >= 2
   bool expanding = false;       ///< use every return row up to the decision (at least `window`)
   covariance_estimator estimator = covariance_estimator::sample;  ///< the covariance
   double ewma_lambda = 0.94;                                      ///< decay of the EWMA estimator
   double periods_per_year = 252;                                  ///< annualises mean and covariance
-  portfolio_constraints constraints{};  ///< bounds (long-only default), budget, groups, linear
-  double risk_free = 0;                 ///< annual, for max_sharpe and Black-Litterman
-  std::string name{};                   ///< the strategy's name (empty: the rule's own)
+  /// Bounds (long-only default), budget, groups, linear constraints (not read by HRP, whose
+  /// weights are long-only by construction).
+  portfolio_constraints constraints{};
+  double risk_free = 0;                             ///< annual, for max_sharpe and Black-Litterman's prior
+  double confidence = 0.95;                         ///< min_cvar's level
+  std::vector<double> budgets{};                    ///< risk_parity's risk budgets (empty: equal)
+  linkage_method linkage = linkage_method::single;  ///< HRP's linkage
+  double tau = 0.05;                                ///< Black-Litterman's tau
+  std::string name{};                               ///< the strategy's name (empty: the rule's own)
 };
 
 /// Buy and hold: buy `weights` (empty: equal weights) on the first row, never trade again.
@@ -386,21 +393,20 @@ KEEL_DECL [[nodiscard]] strategy equal_weight_strategy();
 KEEL_DECL [[nodiscard]] strategy min_variance_strategy(const estimation_options& options = {});
 /// markowitz.hpp's max_sharpe on the window's arithmetic mean and covariance (both annualised).
 KEEL_DECL [[nodiscard]] strategy max_sharpe_strategy(const estimation_options& options = {});
-/// construction.hpp's risk_budgeting (equal risk contributions, or `budgets`).
-KEEL_DECL [[nodiscard]] strategy risk_parity_strategy(const estimation_options& options = {},
-                                                      std::vector<double> budgets = {});
-/// construction.hpp's hierarchical_risk_parity on the window's covariance and its correlation.
-KEEL_DECL [[nodiscard]] strategy hrp_strategy(const estimation_options& options = {}, const hrp_options& hrp = {});
+/// construction.hpp's risk_budgeting (equal risk contributions, or options.budgets).
+KEEL_DECL [[nodiscard]] strategy risk_parity_strategy(const estimation_options& options = {});
+/// construction.hpp's hierarchical_risk_parity on the window's covariance and its correlation
+/// (options.linkage).
+KEEL_DECL [[nodiscard]] strategy hrp_strategy(const estimation_options& options = {});
 /// construction.hpp's max_diversification.
 KEEL_DECL [[nodiscard]] strategy max_diversification_strategy(const estimation_options& options = {});
-/// construction.hpp's min_cvar on the window's returns at `confidence`.
-KEEL_DECL [[nodiscard]] strategy min_cvar_strategy(const estimation_options& options = {}, double confidence = 0.95);
+/// construction.hpp's min_cvar on the window's returns at options.confidence.
+KEEL_DECL [[nodiscard]] strategy min_cvar_strategy(const estimation_options& options = {});
 /// construction.hpp's black_litterman: the prior market_implied_returns(cov, market_weights,
-/// risk_aversion) and the given views; trades the posterior's tangency weights.
+/// risk_aversion, {.risk_free}) and the given views (options.tau; He and Litterman's Omega);
+/// trades the posterior's weights.
 KEEL_DECL [[nodiscard]] strategy black_litterman_strategy(std::vector<double> market_weights, bl_views views,
-                                                          double risk_aversion = 2.5,
-                                                          const estimation_options& options = {},
-                                                          const bl_options& bl = {});
+                                                          double risk_aversion, const estimation_options& options = {});
 
 // ---- risk overrides ----
 
@@ -418,7 +424,7 @@ struct override_rule {
   double trigger = 0.10;                               ///< enter defence above it (a fraction: 0.10 = 10%)
   double release = 0.05;                               ///< leave defence when below it, <= trigger
   std::ptrdiff_t window = 21;                          ///< returns of volatility and var, >= 2
-  double confidence = 0.99;                            ///< of var, in (0, 1)
+  double confidence = 0.95;                            ///< of var, in (0, 1)
 };
 
 /// Options of risk_override_strategy and evaluate_override.

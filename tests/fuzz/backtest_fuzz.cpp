@@ -68,7 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     day += std::chrono::days(1 + (in.next_byte() & 7));
     table.dates.emplace_back(day);
     for (std::ptrdiff_t j = 0; j < n; ++j)
-      table.prices(t, j) = raw ? in.raw_double() : (t == 0 ? 100.0 : table.prices(t - 1, j) * (1 + (in.next_byte() - 128) / 600.0));
+      table.prices(t, j) =
+          raw ? in.raw_double() : (t == 0 ? 100.0 : table.prices(t - 1, j) * (1 + (in.next_byte() - 128) / 600.0));
   }
   keel::backtest_options o;
   o.frequency = static_cast<keel::rebalance_frequency>(kind % 6);
@@ -98,8 +99,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return Eigen::Map<const Eigen::VectorXd>(weights.data(), static_cast<Eigen::Index>(weights.size()));
       };
       break;
-    case 1: s = keel::min_variance_strategy({.window = 2 + (in.next_byte() & 15)}); break;
-    case 2: s = keel::buy_and_hold_strategy(); break;
+    case 1:
+      s = keel::min_variance_strategy({.window = 2 + (in.next_byte() & 15)});
+      break;
+    case 2:
+      s = keel::buy_and_hold_strategy();
+      break;
     default:
       s = keel::risk_override_strategy(keel::equal_weight_strategy(), keel::buy_and_hold_strategy(),
                                        {.rules = {{.metric = static_cast<keel::override_metric>(in.next_byte() % 3),
@@ -122,9 +127,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   guarded([&] {
     std::vector<double> returns;
     for (int i = 0; i < 40; ++i) returns.push_back(raw ? in.raw_double() : (in.next_byte() - 128) / 300.0);
-    const auto d = keel::evaluate_override(returns, {.rules = {{.metric = keel::override_metric::var, .trigger = 0.02,
-                                                                .release = 0.01, .window = 10},
-                                                               {.trigger = 0.1, .release = 0.05}}});
+    const auto d = keel::evaluate_override(
+        returns, {.rules = {{.metric = keel::override_metric::var, .trigger = 0.02, .release = 0.01, .window = 10},
+                            {.trigger = 0.1, .release = 0.05}}});
     require(d.rule >= -1 && d.rule < 2 && std::isfinite(d.value) && !d.reason.empty());
   });
   return 0;

@@ -271,7 +271,7 @@ inline bool inside_bands(const Eigen::VectorXd& w, const Eigen::VectorXd& target
 
 /// The engine's state between rows.
 struct book {
-  Eigen::VectorXd q, h, b;  // shares, values held, cost rates
+  Eigen::VectorXd q, h, b, q_new;  // shares, values held, cost rates, shares after a trade
   double cash = 0;
 };
 
@@ -284,7 +284,8 @@ inline rebalance_record execute(const std::string& at, book& k, const Eigen::Ref
   if (!(v > 0))
     throw invalid_input(at + ": the portfolio's value is " + number_text(v) + " (it must stay > 0 to trade)");
   const double v_after = value_after_costs(at, w, k.h, k.b, v);
-  Eigen::VectorXd q_new(n);
+  Eigen::VectorXd& q_new = k.q_new;
+  q_new.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     q_new(i) = w(i) * v_after / p(i);
     if (o.lot_size > 0) {
@@ -306,7 +307,7 @@ inline rebalance_record execute(const std::string& at, book& k, const Eigen::Ref
   }
   r.cost = cost;
   r.turnover = r.trades.cwiseAbs().sum() / v;
-  k.q = q_new;
+  k.q.swap(q_new);
   return r;
 }
 
@@ -329,7 +330,7 @@ inline backtest_result run(std::string_view fn, const market& m, const strategy&
   const std::ptrdiff_t rows = m.last - first + 1;
   out.dates.assign(m.dates.begin() + first, m.dates.begin() + m.last + 1);
   out.values.reserve(uz(rows));
-  out.weights.resize(rows, n);
+  row_matrix weights(rows, n);  // filled a row at a time, so row-major until the end
   out.cash.assign(uz(rows), 0);
   out.turnover.assign(uz(rows), 0);
   out.costs.assign(uz(rows), 0);
@@ -406,16 +407,17 @@ inline backtest_result run(std::string_view fn, const market& m, const strategy&
     }
     const double v_close = k.q.dot(p) + k.cash;
     out.values.back() = v_close;
-    out.weights.row(t - first) = (k.q.cwiseProduct(p) / v_close).transpose();
+    weights.row(t - first) = (k.q.cwiseProduct(p) / v_close).transpose();
     out.cash[uz(t - first)] = k.cash / v_close;
     // A leveraged book can cancel to nothing (or to rounding) within a row.
-    if (!(v_close > 0) || !std::isfinite(v_close) || !out.weights.row(t - first).allFinite() ||
+    if (!(v_close > 0) || !std::isfinite(v_close) || !weights.row(t - first).allFinite() ||
         !std::isfinite(out.cash[uz(t - first)]))
       throw invalid_input(message(fn, where(s.name, m.dates[uz(t)]) + ": the portfolio's value at the close is " +
                                           number_text(v_close) + " against gross holdings of " +
                                           number_text(k.q.cwiseProduct(p).cwiseAbs().sum()) +
                                           " (it must stay finite and > 0, and its weights finite)"));
   }
+  out.weights = weights;
   out.returns.resize(uz(rows - 1));
   for (std::ptrdiff_t i = 1; i < rows; ++i) out.returns[uz(i - 1)] = out.values[uz(i)] / out.values[uz(i - 1)] - 1;
   return out;
@@ -535,22 +537,22 @@ KEEL_DEF strategy max_sharpe_strategy(const estimation_options& options) {
                                });
 }
 
-KEEL_DEF strategy risk_parity_strategy(const estimation_options& options, std::vector<double> budgets) {
-  return detail::bt::optimiser(
-      "risk_parity_strategy", options, "risk parity",
-      [b = std::move(budgets)](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
-        return risk_budgeting(detail::bt::covariance_of(x, o),
-                              risk_budgeting_options{.budgets = b, .constraints = o.constraints})
-            .weights;
-      });
+KEEL_DEF strategy risk_parity_strategy(const estimation_options& options) {
+  return detail::bt::optimiser("risk_parity_strategy", options, "risk parity",
+                               [](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
+                                 return risk_budgeting(
+                                            detail::bt::covariance_of(x, o),
+                                            risk_budgeting_options{.budgets = o.budgets, .constraints = o.constraints})
+                                     .weights;
+                               });
 }
 
-KEEL_DEF strategy hrp_strategy(const estimation_options& options, const hrp_options& hrp) {
-  return detail::bt::optimiser("hrp_strategy", options, "HRP",
-                               [hrp](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
-                                 const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
-                                 return hierarchical_risk_parity(cov, correlation(cov), hrp).weights;
-                               });
+KEEL_DEF strategy hrp_strategy(const estimation_options& options) {
+  return detail::bt::optimiser(
+      "hrp_strategy", options, "HRP", [](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
+        const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
+        return hierarchical_risk_parity(cov, correlation(cov), hrp_options{.linkage = o.linkage}).weights;
+      });
 }
 
 KEEL_DEF strategy max_diversification_strategy(const estimation_options& options) {
@@ -560,28 +562,30 @@ KEEL_DEF strategy max_diversification_strategy(const estimation_options& options
                                });
 }
 
-KEEL_DEF strategy min_cvar_strategy(const estimation_options& options, double confidence) {
-  detail::require_option_in("min_cvar_strategy", "confidence", confidence, 1e-12, 1 - 1e-12, "in (0, 1)");
+KEEL_DEF strategy min_cvar_strategy(const estimation_options& options) {
+  detail::require_option_in("min_cvar_strategy", "confidence", options.confidence, 1e-12, 1 - 1e-12, "in (0, 1)");
   return detail::bt::optimiser(
       "min_cvar_strategy", options, "min CVaR",
-      [confidence](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
-        return min_cvar(x, cvar_options{.confidence = confidence, .constraints = o.constraints}).portfolio.weights;
+      [](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
+        return min_cvar(x, cvar_options{.confidence = o.confidence, .constraints = o.constraints}).portfolio.weights;
       });
 }
 
 KEEL_DEF strategy black_litterman_strategy(std::vector<double> market_weights, bl_views views, double risk_aversion,
-                                           const estimation_options& options, const bl_options& bl) {
+                                           const estimation_options& options) {
   constexpr std::string_view fn = "black_litterman_strategy";
   market_weights = detail::bt::checked_weights(fn, std::move(market_weights));
   if (!std::isfinite(risk_aversion)) detail::throw_bad_option(fn, "risk_aversion", risk_aversion, "finite");
-  return detail::bt::optimiser(fn, options, "Black-Litterman",
-                               [mw = detail::bt::as_vector(market_weights), views = std::move(views), risk_aversion,
-                                bl](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
-                                 const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
-                                 const Eigen::VectorXd prior = market_implied_returns(
-                                     cov, mw, risk_aversion, implied_returns_options{.risk_free = o.risk_free});
-                                 return black_litterman(prior, cov, views, bl).weights;
-                               });
+  detail::require_option_in(fn, "tau", options.tau, std::numeric_limits<double>::min(), 1e150, "finite and > 0");
+  return detail::bt::optimiser(
+      fn, options, "Black-Litterman",
+      [mw = detail::bt::as_vector(market_weights), views = std::move(views), risk_aversion](
+          const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
+        const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
+        const Eigen::VectorXd prior =
+            market_implied_returns(cov, mw, risk_aversion, implied_returns_options{.risk_free = o.risk_free});
+        return black_litterman(prior, cov, views, bl_options{.tau = o.tau, .risk_free = o.risk_free}).weights;
+      });
 }
 
 // ---- risk overrides ----
