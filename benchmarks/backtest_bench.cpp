@@ -68,7 +68,9 @@ const keel::backtest_options& monthly() {
   return o;
 }
 
-void warm_up() { benchmark::DoNotOptimize(keel::backtest(table(), keel::equal_weight_strategy(), monthly()).values.back()); }
+void warm_up() {
+  benchmark::DoNotOptimize(keel::backtest(table(), keel::equal_weight_strategy(), monthly()).values.back());
+}
 
 void BM_backtest_min_variance(benchmark::State& state) {
   const auto& p = table();  // built outside the timing
@@ -91,7 +93,8 @@ void BM_limit_optimisations(benchmark::State& state) {
   const auto r = keel::backtest(p, keel::equal_weight_strategy(), monthly());
   std::vector<Eigen::Index> rows;
   for (const auto& e : r.rebalances) rows.push_back(e.row + window);
-  Eigen::MatrixXd returns = (p.prices.bottomRows(p.prices.rows() - 1).array() / p.prices.topRows(p.prices.rows() - 1).array() - 1).matrix();
+  Eigen::MatrixXd returns =
+      (p.prices.bottomRows(p.prices.rows() - 1).array() / p.prices.topRows(p.prices.rows() - 1).array() - 1).matrix();
   for (auto _ : state) {
     for (const Eigen::Index t : rows) {
       const Eigen::MatrixXd x = returns.middleRows(t - window, window);

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: MIT
+# ctest driver: backtest --html and --svg write a page and a picture that parse as XML
+# (xmllint --noout, Debian's libxml2-utils): the page with the strategy table and both charts
+# (value curves and drawdowns) inline, the picture with one curve per strategy.
+#   cmake -DPROGRAM=path -DOUT=page.html -DSVG=plot.svg -DXMLLINT=path -P backtest_html.cmake
+execute_process(COMMAND "${PROGRAM}" --html "${OUT}" --svg "${SVG}" --strategies equal-weight,min-variance,override
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc STREQUAL "0" OR NOT err STREQUAL "")
+  message(FATAL_ERROR "backtest --html failed (${rc}):\n${out}\n${err}")
+endif()
+if(NOT XMLLINT)
+  message(FATAL_ERROR "xmllint not found (Debian: apt-get install libxml2-utils, or scripts/install-deps)")
+endif()
+foreach(file IN ITEMS "${OUT}" "${SVG}")
+  execute_process(COMMAND "${XMLLINT}" --noout "${file}" RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc STREQUAL "0")
+    message(FATAL_ERROR "${file} is not well-formed XML:\n${err}")
+  endif()
+endforeach()
+file(READ "${OUT}" page)
+string(REGEX MATCHALL "<svg xmlns=\"http://www.w3.org/2000/svg\"" svgs "${page}")
+list(LENGTH svgs count)
+if(NOT count EQUAL 2)
+  message(FATAL_ERROR "${OUT} holds ${count} charts, not 2 (values and drawdowns)")
+endif()
+foreach(text IN ITEMS "<th>Sharpe</th>" "<td>min variance</td>" "<td>equal weight with override</td>" "Growth of 1" "Drawdown")
+  string(FIND "${page}" "${text}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${OUT} lacks ${text}")
+  endif()
+endforeach()
+file(READ "${SVG}" picture)
+string(REGEX MATCHALL "<polyline" lines "${picture}")
+list(LENGTH lines count)
+if(NOT count EQUAL 3)
+  message(FATAL_ERROR "${SVG} holds ${count} curves, not 3")
+endif()
