@@ -58,7 +58,8 @@
 //     budget_rule::none) pays the same rate.
 //   - Budget: fully_invested requires |sum w - 1| <= 1e-9 (after which the weights are used as
 //     given); none allows any sum (cash takes the rest); market_neutral requires |sum w| <=
-//     1e-9. Negative weights need allow_short.
+//     1e-9. Negative weights need allow_short; without it a weight in [-1e-12, 0) is an
+//     optimiser's rounding of 0 and is traded as 0.
 //   - Values: value_t = sum_i q_i p_t,i + cash_t, marked at each row's close; returns_t =
 //     value_t / value_{t-1} - 1 (value 1 by default: growth of one unit). weights_t are
 //     end-of-row weights after any trade executed on that row.
@@ -392,6 +393,9 @@ KEEL_DECL [[nodiscard]] strategy equal_weight_strategy();
 /// markowitz.hpp's min_variance on the window's covariance.
 KEEL_DECL [[nodiscard]] strategy min_variance_strategy(const estimation_options& options = {});
 /// markowitz.hpp's max_sharpe on the window's arithmetic mean and covariance (both annualised).
+/// Where no portfolio the constraints allow earns more than risk_free over the window (a bear
+/// market: max_sharpe's `infeasible`), it holds the current weights and says so in the
+/// rebalance's reason, rather than ending the backtest.
 KEEL_DECL [[nodiscard]] strategy max_sharpe_strategy(const estimation_options& options = {});
 /// construction.hpp's risk_budgeting (equal risk contributions, or options.budgets).
 KEEL_DECL [[nodiscard]] strategy risk_parity_strategy(const estimation_options& options = {});

@@ -241,12 +241,14 @@ inline double value_after_costs(std::string_view where_, const Eigen::VectorXd& 
 namespace detail::bt {
 
 /// Checks a strategy's target weights against the options.
-inline void check_target(const std::string& at, const Eigen::VectorXd& w, std::ptrdiff_t n, const backtest_options& o) {
+inline void check_target(const std::string& at, Eigen::VectorXd& w, std::ptrdiff_t n, const backtest_options& o) {
   if (w.size() != n)
     throw invalid_input(at + ": returned " + std::to_string(w.size()) + " weights for " + std::to_string(n) +
                         " assets");
   for (Eigen::Index i = 0; i < w.size(); ++i) {
     if (!std::isfinite(w(i))) throw invalid_input(at + ": weight " + std::to_string(i) + " is " + number_text(w(i)));
+    // An optimiser's zero can come back as -1e-17: rounding, not a short sale.
+    if (w(i) < 0 && w(i) >= -1e-12 && !o.allow_short) w(i) = 0;
     if (w(i) < 0 && !o.allow_short)
       throw invalid_input(at + ": weight " + std::to_string(i) + " is " + number_text(w(i)) +
                           " (negative weights need allow_short)");
@@ -471,7 +473,11 @@ strategy optimiser(std::string_view fn, const estimation_options& o, std::string
   s.lookback = o.window;
   s.target = [o, f = std::forward<F>(weights_of)](const backtest_view& v) -> Eigen::VectorXd {
     const Eigen::MatrixXd x = window_of(v, o);
-    return f(x, o);
+    Eigen::VectorXd w = f(x, o);
+    if (w.size() == 0)
+      v.explain(format_date(v.date()) + ": no portfolio the constraints allow earns more than risk_free over the "
+                                        "window; holding the current weights");
+    return w;
   };
   return s;
 }
@@ -531,9 +537,16 @@ KEEL_DEF strategy max_sharpe_strategy(const estimation_options& options) {
   return detail::bt::optimiser("max_sharpe_strategy", options, "max Sharpe",
                                [](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
                                  const Eigen::VectorXd mu = x.colwise().mean().transpose() * o.periods_per_year;
-                                 return max_sharpe(mu, detail::bt::covariance_of(x, o), o.constraints,
-                                                   markowitz_options{.risk_free = o.risk_free})
-                                     .weights;
+                                 const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
+                                 // A window in which nothing beats the risk-free rate has no
+                                 // tangency portfolio: hold (explained) rather than end the run.
+                                 if (!(mu.maxCoeff() > o.risk_free)) return {};
+                                 try {
+                                   return max_sharpe(mu, cov, o.constraints, markowitz_options{.risk_free = o.risk_free})
+                                       .weights;
+                                 } catch (const infeasible&) {
+                                   return {};
+                                 }
                                });
 }
 
