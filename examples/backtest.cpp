@@ -92,10 +92,11 @@ keel::strategy make(const std::string& name, const settings& s) {
     keel::strategy cash{.name = "cash", .target = [](const keel::backtest_view& v) -> Eigen::VectorXd {
                           return Eigen::VectorXd::Zero(v.assets());
                         }};
-    auto o = keel::risk_override_strategy(
-        keel::equal_weight_strategy(), cash,
-        {.rules = {{.metric = keel::override_metric::drawdown, .trigger = s.override_drawdown, .release = s.override_release}},
-         .signal = s.override_signal});
+    auto o = keel::risk_override_strategy(keel::equal_weight_strategy(), cash,
+                                          {.rules = {{.metric = keel::override_metric::drawdown,
+                                                      .trigger = s.override_drawdown,
+                                                      .release = s.override_release}},
+                                           .signal = s.override_signal});
     o.name = "equal weight with override";
     return o;
   }
@@ -160,7 +161,8 @@ void html_page(std::ostream& out, const std::string& heading, const keel_example
   const auto& rows = t.rows();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     out << "<tr>";
-    for (const auto& c : rows[i]) out << (i == 0 ? "<th>" : "<td>") << keel_example::xml_escape(c) << (i == 0 ? "</th>" : "</td>");
+    for (const auto& c : rows[i])
+      out << (i == 0 ? "<th>" : "<td>") << keel_example::xml_escape(c) << (i == 0 ? "</th>" : "</td>");
     out << "</tr>\n";
   }
   out << "</table>\n";
@@ -183,8 +185,8 @@ int main(int argc, char** argv) {
       "every strategy on the same dates, one table, value curves and drawdowns as SVG or HTML.",
       "backtest"};
   keel_example::price_source source;
-  std::vector<std::string> symbols, strategies{"equal-weight", "buy-and-hold", "min-variance", "risk-parity", "hrp",
-                                               "override"};
+  std::vector<std::string> symbols,
+      strategies{"equal-weight", "buy-and-hold", "min-variance", "risk-parity", "hrp", "override"};
   settings set;
   std::string frequency = "monthly", execution = "close", benchmark, svg_path, html_path;
   double cost_bps = 0, band = 0;
@@ -209,8 +211,10 @@ int main(int argc, char** argv) {
   app.add_option("--execution", execution, "close (the decision's close) or next-close (one-day lag)")
       ->capture_default_str();
   app.add_option("--benchmark", benchmark, "a symbol of the price file to compare with (its buy-and-hold)");
-  app.add_option("--override-signal", set.override_signal, "the override's signal symbol (default: equal-weighted average)");
-  app.add_option("--override-drawdown", set.override_drawdown, "the override's drawdown trigger")->capture_default_str();
+  app.add_option("--override-signal", set.override_signal,
+                 "the override's signal symbol (default: equal-weighted average)");
+  app.add_option("--override-drawdown", set.override_drawdown, "the override's drawdown trigger")
+      ->capture_default_str();
   app.add_option("--override-release", set.override_release, "the override's release level")->capture_default_str();
   app.add_option("--bootstrap", bootstrap, "stationary-bootstrap replicates of each Sharpe ratio (0: none)")
       ->capture_default_str();
@@ -236,8 +240,8 @@ int main(int argc, char** argv) {
     o.benchmark = benchmark;
     o.threads = threads;
     const auto w = keel::walk_forward(prices, list, o);
-    std::vector<std::string> header{"strategy", "final", "CAGR", "vol", "Sharpe", "Sortino", "max DD", "Calmar",
-                                    "turnover/yr", "costs"};
+    std::vector<std::string> header{"strategy", "final",  "CAGR",   "vol",         "Sharpe",
+                                    "Sortino",  "max DD", "Calmar", "turnover/yr", "costs"};
     if (!benchmark.empty()) header.insert(header.end(), {"excess", "IR", "beta"});
     if (bootstrap > 0) header.push_back("Sharpe 95%");
     keel_example::table t(header);

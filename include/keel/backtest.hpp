@@ -11,6 +11,8 @@
 //   backtest_statistics(result, benchmark_returns, statistics_options) -> performance_statistics
 //   bootstrap_statistics(returns, benchmark_returns, bootstrap_options) -> the stationary block
 //       bootstrap's sampling distribution of each statistic (Politis and Romano 1994)
+//   backtest_attribution(prices, result, benchmark, sectors) -> Brinson-Fachler by sector,
+//       linked over the rows (Carino)
 //   strategies: buy_and_hold_strategy, constant_weight_strategy, equal_weight_strategy,
 //       min_variance_strategy, max_sharpe_strategy, risk_parity_strategy, hrp_strategy,
 //       max_diversification_strategy, min_cvar_strategy, black_litterman_strategy,
@@ -91,6 +93,7 @@
 
 #include <Eigen/Core>
 
+#include <keel/attribution.hpp>
 #include <keel/construction.hpp>
 #include <keel/error.hpp>
 #include <keel/markowitz.hpp>
@@ -523,6 +526,28 @@ template <class F>
   KEEL_DECL [[nodiscard]] walk_forward_result walk_forward(const price_table& prices,
                                                            std::span<const strategy> strategies,
                                                            const walk_forward_options& options = {});
+
+  /// Brinson-Fachler attribution by sector of a backtest against a benchmark backtest (e.g. an
+  /// equal-weight or cap-weight strategy run on the same rows), linked over the rows by Carino's
+  /// coefficients (attribution.hpp's linked_attribution).
+  /// Period t is the row from dates[t-1] to dates[t]: each side's weights are its end-of-row
+  /// weights of dates[t-1] (after that row's trades) summed by sector, with cash as one more
+  /// sector "cash" (its return the cash account's accrual over the period); a sector's return is
+  /// its assets' weighted return, or, where a side holds none of it, the other side's (so an
+  /// absent sector has no selection effect). Returns are before trading costs: with costs, the
+  /// linked portfolio_return exceeds the backtest's compounded return by the cost drag.
+  /// \pre prices the table both backtests ran on; sectors one label per symbol (invalid_input).
+  /// \throws invalid_input when the two results differ in rows, dates or symbols.
+  /// \returns {sector names in first-seen order (then "cash"), linked_effects}.
+  struct sector_attribution {
+    std::vector<std::string> sectors;  ///< the labels, in first-seen order, then "cash"
+    linked_effects<double> effects;    ///< per sector and in total, linked over the rows
+  };
+  KEEL_DECL [[nodiscard]] sector_attribution backtest_attribution(const price_table& prices,
+                                                                  const backtest_result& result,
+                                                                  const backtest_result& benchmark,
+                                                                  const std::vector<std::string>& sectors,
+                                                                  const backtest_options& options = {});
 
   /// The stationary block bootstrap (Politis and Romano 1994) of a return series' statistics:
   /// each replicate strings together blocks that start at a uniform row and last a geometric

@@ -26,6 +26,7 @@
 #include <Eigen/Core>
 
 #include <keel/detail/config.hpp>
+#include <keel/attribution.hpp>
 #include <keel/backtest.hpp>
 #include <keel/construction.hpp>
 #include <keel/covariance.hpp>
@@ -475,8 +476,9 @@ strategy optimiser(std::string_view fn, const estimation_options& o, std::string
     const Eigen::MatrixXd x = window_of(v, o);
     Eigen::VectorXd w = f(x, o);
     if (w.size() == 0)
-      v.explain(format_date(v.date()) + ": no portfolio the constraints allow earns more than risk_free over the "
-                                        "window; holding the current weights");
+      v.explain(format_date(v.date()) +
+                ": no portfolio the constraints allow earns more than risk_free over the "
+                "window; holding the current weights");
     return w;
   };
   return s;
@@ -534,20 +536,20 @@ KEEL_DEF strategy min_variance_strategy(const estimation_options& options) {
 }
 
 KEEL_DEF strategy max_sharpe_strategy(const estimation_options& options) {
-  return detail::bt::optimiser("max_sharpe_strategy", options, "max Sharpe",
-                               [](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
-                                 const Eigen::VectorXd mu = x.colwise().mean().transpose() * o.periods_per_year;
-                                 const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
-                                 // A window in which nothing beats the risk-free rate has no
-                                 // tangency portfolio: hold (explained) rather than end the run.
-                                 if (!(mu.maxCoeff() > o.risk_free)) return {};
-                                 try {
-                                   return max_sharpe(mu, cov, o.constraints, markowitz_options{.risk_free = o.risk_free})
-                                       .weights;
-                                 } catch (const infeasible&) {
-                                   return {};
-                                 }
-                               });
+  return detail::bt::optimiser(
+      "max_sharpe_strategy", options, "max Sharpe",
+      [](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
+        const Eigen::VectorXd mu = x.colwise().mean().transpose() * o.periods_per_year;
+        const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
+        // A window in which nothing beats the risk-free rate has no
+        // tangency portfolio: hold (explained) rather than end the run.
+        if (!(mu.maxCoeff() > o.risk_free)) return {};
+        try {
+          return max_sharpe(mu, cov, o.constraints, markowitz_options{.risk_free = o.risk_free}).weights;
+        } catch (const infeasible&) {
+          return {};
+        }
+      });
 }
 
 KEEL_DEF strategy risk_parity_strategy(const estimation_options& options) {
@@ -885,6 +887,70 @@ KEEL_DEF walk_forward_result walk_forward(const price_table& prices, std::span<c
   });
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
+  return out;
+}
+
+KEEL_DEF sector_attribution backtest_attribution(const price_table& prices, const backtest_result& result,
+                                                 const backtest_result& benchmark,
+                                                 const std::vector<std::string>& sectors,
+                                                 const backtest_options& options) {
+  constexpr std::string_view fn = "backtest_attribution";
+  const auto n = static_cast<std::ptrdiff_t>(prices.symbols.size());
+  detail::require_same_size(fn, "sectors", static_cast<std::ptrdiff_t>(sectors.size()), "symbols", n);
+  if (result.dates != benchmark.dates || result.symbols != benchmark.symbols || result.symbols != prices.symbols)
+    throw invalid_input(detail::message(fn, "strategy '" + result.strategy + "' and benchmark '" + benchmark.strategy +
+                                                "' must run on the same rows and symbols of the same price table"));
+  const auto rows = static_cast<std::ptrdiff_t>(result.dates.size());
+  if (rows < 2)
+    throw insufficient_data(detail::message(fn, "the backtests have " + std::to_string(rows) + " rows; at least 2"), 2,
+                            rows);
+  const auto first = static_cast<std::ptrdiff_t>(
+      std::lower_bound(prices.dates.begin(), prices.dates.end(), result.dates.front()) - prices.dates.begin());
+  if (first + rows > static_cast<std::ptrdiff_t>(prices.dates.size()) ||
+      prices.dates[detail::uz(first)] != result.dates.front())
+    throw invalid_input(detail::message(fn, "the backtests' dates are not rows of the price table"));
+  std::vector<std::string> names;
+  std::vector<std::ptrdiff_t> label(detail::uz(n));
+  for (std::ptrdiff_t j = 0; j < n; ++j) {
+    const auto it = std::find(names.begin(), names.end(), sectors[detail::uz(j)]);
+    label[detail::uz(j)] = static_cast<std::ptrdiff_t>(it - names.begin());
+    if (it == names.end()) names.push_back(sectors[detail::uz(j)]);
+  }
+  const auto k = static_cast<Eigen::Index>(names.size()) + 1;  // + cash
+  const Eigen::Index periods = rows - 1;
+  Eigen::MatrixXd wp = Eigen::MatrixXd::Zero(periods, k), wb = wp, rp = wp, rb = wp;
+  for (Eigen::Index t = 0; t < periods; ++t) {
+    const std::ptrdiff_t row = first + t + 1;                // the period's end row in the table
+    Eigen::VectorXd sp = Eigen::VectorXd::Zero(k), sb = sp;  // weighted return sums
+    for (std::ptrdiff_t j = 0; j < n; ++j) {
+      const double r = prices.prices(row, j) / prices.prices(row - 1, j) - 1;
+      const auto s = label[detail::uz(j)];
+      wp(t, s) += result.weights(t, j);
+      wb(t, s) += benchmark.weights(t, j);
+      sp(s) += result.weights(t, j) * r;
+      sb(s) += benchmark.weights(t, j) * r;
+    }
+    wp(t, k - 1) = result.cash[detail::uz(t)];
+    wb(t, k - 1) = benchmark.cash[detail::uz(t)];
+    const auto days =
+        (std::chrono::sys_days(result.dates[detail::uz(t + 1)]) - std::chrono::sys_days(result.dates[detail::uz(t)]))
+            .count();
+    const double cash_return = options.cash_rate * static_cast<double>(days) / 365.0;
+    sp(k - 1) = wp(t, k - 1) * cash_return;
+    sb(k - 1) = wb(t, k - 1) * cash_return;
+    for (Eigen::Index s = 0; s < k; ++s) {
+      const bool held_p = wp(t, s) != 0, held_b = wb(t, s) != 0;
+      const double own_p = held_p ? sp(s) / wp(t, s) : 0, own_b = held_b ? sb(s) / wb(t, s) : 0;
+      // Where a side holds none of a sector, its return there is the other side's (no selection
+      // effect from a sector it does not hold); held by neither, both 0 (no effect at all).
+      rp(t, s) = held_p ? own_p : own_b;
+      rb(t, s) = held_b ? own_b : own_p;
+    }
+  }
+  sector_attribution out;
+  out.sectors = std::move(names);
+  out.sectors.emplace_back("cash");
+  out.effects = linked_attribution(wp, wb, rp, rb, attribution_options{.normalise = false});
   return out;
 }
 
