@@ -355,9 +355,14 @@ struct bootstrap_interval {
 
 /// bootstrap_statistics' result, per statistic.
 struct bootstrap_result {
-  bootstrap_interval annual_return, annual_volatility, sharpe, sortino, max_drawdown;
-  bootstrap_interval excess_return, information_ratio;  ///< only with a benchmark (else zeros)
-  Eigen::MatrixXd replicates;                           ///< samples x 7: the columns in the order of the fields above
+  bootstrap_interval annual_return;      ///< CAGR
+  bootstrap_interval annual_volatility;  ///< sample sd x sqrt(periods_per_year)
+  bootstrap_interval sharpe;             ///< sharpe_ratio
+  bootstrap_interval sortino;            ///< sortino_ratio
+  bootstrap_interval max_drawdown;       ///< max_drawdown's depth
+  bootstrap_interval excess_return;      ///< annual_return minus the benchmark's (with a benchmark; else zeros)
+  bootstrap_interval information_ratio;  ///< information_ratio (with a benchmark; else zeros)
+  Eigen::MatrixXd replicates;            ///< samples x 7: the columns in the order of the fields above
 };
 
 /// How a built-in optimiser strategy estimates its inputs over the window before each decision.
@@ -505,87 +510,95 @@ KEEL_DECL [[nodiscard]] strategy regime_switching_strategy(std::vector<strategy>
 KEEL_DECL [[nodiscard]] backtest_result backtest(const price_table& prices, const strategy& s,
                                                  const backtest_options& options = {});
 
-/// Backtests any callable `f(const backtest_view&) -> Eigen::VectorXd` (name "custom").
+/// A callable a backtest can run as a strategy: Eigen::VectorXd f(const backtest_view&), other
+/// than a strategy itself.
 template <class F>
-  requires std::is_invocable_r_v<Eigen::VectorXd, F&, const backtest_view&> &&
-      (!std::is_same_v<std::remove_cvref_t<F>, strategy>) [[nodiscard]] backtest_result
-      backtest(const price_table& prices, F&& f, const backtest_options& options = {}) {
-    return backtest(prices, strategy{.name = "custom", .target = std::forward<F>(f)}, options);
-  }
+concept strategy_callable = std::is_invocable_r_v<Eigen::VectorXd, F&, const backtest_view&> &&
+    !std::is_same_v<std::remove_cvref_t<F>, strategy>;
 
-  /// Every statistic of a backtest's returns (and, when benchmark_returns is not empty, against
-  /// it: one return per row of result.returns, the same dates).
-  /// \throws invalid_input for a benchmark of another length or with a non-finite value;
-  ///         insufficient_data for fewer than 2 returns.
-  KEEL_DECL [[nodiscard]] performance_statistics backtest_statistics(const backtest_result& result,
-                                                                     std::span<const double> benchmark_returns = {},
-                                                                     const statistics_options& options = {});
+/// Backtests any callable `f(const backtest_view&) -> Eigen::VectorXd` (name "custom").
+template <strategy_callable F>
+[[nodiscard]] backtest_result backtest(const price_table& prices, F&& f, const backtest_options& options = {}) {
+  return backtest(prices, strategy{.name = "custom", .target = std::forward<F>(f)}, options);
+}
 
-  /// Several strategies on the same rows (the first row covering every lookback), one call.
-  /// \throws as backtest; invalid_input for an empty list, duplicate names or an unknown benchmark.
-  KEEL_DECL [[nodiscard]] walk_forward_result walk_forward(const price_table& prices,
-                                                           std::span<const strategy> strategies,
-                                                           const walk_forward_options& options = {});
+/// Every statistic of a backtest's returns (and, when benchmark_returns is not empty, against
+/// it: one return per row of result.returns, the same dates).
+/// \throws invalid_input for a benchmark of another length or with a non-finite value;
+///         insufficient_data for fewer than 2 returns.
+KEEL_DECL [[nodiscard]] performance_statistics backtest_statistics(const backtest_result& result,
+                                                                   std::span<const double> benchmark_returns = {},
+                                                                   const statistics_options& options = {});
 
-  /// Brinson-Fachler attribution by sector of a backtest against a benchmark backtest (e.g. an
-  /// equal-weight or cap-weight strategy run on the same rows), linked over the rows by Carino's
-  /// coefficients (attribution.hpp's linked_attribution).
-  /// Period t is the row from dates[t-1] to dates[t]: each side's weights are its end-of-row
-  /// weights of dates[t-1] (after that row's trades) summed by sector, with cash as one more
-  /// sector "cash" (its return the cash account's accrual over the period); a sector's return is
-  /// its assets' weighted return, or, where a side holds none of it, the other side's (so an
-  /// absent sector has no selection effect). Returns are before trading costs: with costs, the
-  /// linked portfolio_return exceeds the backtest's compounded return by the cost drag.
-  /// \pre prices the table both backtests ran on; sectors one label per symbol (invalid_input).
-  /// \throws invalid_input when the two results differ in rows, dates or symbols.
-  /// \returns {sector names in first-seen order (then "cash"), linked_effects}.
-  struct sector_attribution {
-    std::vector<std::string> sectors;  ///< the labels, in first-seen order, then "cash"
-    linked_effects<double> effects;    ///< per sector and in total, linked over the rows
-  };
-  KEEL_DECL [[nodiscard]] sector_attribution backtest_attribution(const price_table& prices,
-                                                                  const backtest_result& result,
-                                                                  const backtest_result& benchmark,
-                                                                  const std::vector<std::string>& sectors,
-                                                                  const backtest_options& options = {});
+/// Several strategies on the same rows (the first row covering every lookback), one call.
+/// \throws as backtest; invalid_input for an empty list, duplicate names or an unknown benchmark.
+KEEL_DECL [[nodiscard]] walk_forward_result walk_forward(const price_table& prices,
+                                                         std::span<const strategy> strategies,
+                                                         const walk_forward_options& options = {});
 
-  /// The stationary block bootstrap (Politis and Romano 1994) of a return series' statistics:
-  /// each replicate strings together blocks that start at a uniform row and last a geometric
-  /// number of rows (mean mean_block_length), wrapping at the end, to the series' length; the
-  /// benchmark (when given) is resampled on the same rows. Replicate b draws from stream (seed,
-  /// b) of keel's Philox generator, so results do not depend on threads.
-  /// \throws invalid_input for bad options, non-finite returns or a benchmark of another length;
-  ///         insufficient_data for fewer than 2 returns.
-  KEEL_DECL [[nodiscard]] bootstrap_result bootstrap_statistics(std::span<const double> returns,
-                                                                std::span<const double> benchmark_returns = {},
-                                                                const bootstrap_options& options = {});
+/// Brinson-Fachler attribution by sector of a backtest against a benchmark backtest (e.g. an
+/// equal-weight or cap-weight strategy run on the same rows), linked over the rows by Carino's
+/// coefficients (attribution.hpp's linked_attribution).
+/// Period t is the row from dates[t-1] to dates[t]: each side's weights are its end-of-row
+/// weights of dates[t-1] (after that row's trades) summed by sector, with cash as one more
+/// sector "cash" (its return the cash account's accrual over the period); a sector's return is
+/// its assets' weighted return, or, where a side holds none of it, the other side's (so an
+/// absent sector has no selection effect). Returns are before trading costs: with costs, the
+/// linked portfolio_return exceeds the backtest's compounded return by the cost drag.
+/// \pre prices the table both backtests ran on; sectors one label per symbol (invalid_input).
+/// \throws invalid_input when the two results differ in rows, dates or symbols.
+/// \returns {sector names in first-seen order (then "cash"), linked_effects}.
+struct sector_attribution {
+  std::vector<std::string> sectors;  ///< the labels, in first-seen order, then "cash"
+  linked_effects<double> effects;    ///< per sector and in total, linked over the rows
+};
+/// Brinson-Fachler attribution by sector of `result` against `benchmark` (see
+/// sector_attribution for the periods, weights, returns and conventions).
+/// \throws invalid_input for sectors not one per symbol, or results of other rows, dates or
+///         symbols than each other and the table; insufficient_data for fewer than 2 rows.
+KEEL_DECL [[nodiscard]] sector_attribution backtest_attribution(const price_table& prices,
+                                                                const backtest_result& result,
+                                                                const backtest_result& benchmark,
+                                                                const std::vector<std::string>& sectors,
+                                                                const backtest_options& options = {});
 
-  namespace detail {
-  /// The override's state machine (shared by evaluate_override and risk_override_strategy).
-  struct override_state {
-    bool defensive = false;
-    std::ptrdiff_t since = -1, rule = -1, seen = 0;
-    double wealth = 1, peak = 1;
-    override_decision last{};
-  };
-  KEEL_DECL void check_override_options(std::string_view fn, const risk_override_options& o);
-  /// Advances the state over returns r[state.seen .. n) (a series of n signal returns).
-  KEEL_DECL void advance_override(std::string_view fn, const risk_override_options& o, const double* r,
-                                  std::ptrdiff_t n, override_state& state);
-  }  // namespace detail
+/// The stationary block bootstrap (Politis and Romano 1994) of a return series' statistics:
+/// each replicate strings together blocks that start at a uniform row and last a geometric
+/// number of rows (mean mean_block_length), wrapping at the end, to the series' length; the
+/// benchmark (when given) is resampled on the same rows. Replicate b draws from stream (seed,
+/// b) of keel's Philox generator, so results do not depend on threads.
+/// \throws invalid_input for bad options, non-finite returns or a benchmark of another length;
+///         insufficient_data for fewer than 2 returns.
+KEEL_DECL [[nodiscard]] bootstrap_result bootstrap_statistics(std::span<const double> returns,
+                                                              std::span<const double> benchmark_returns = {},
+                                                              const bootstrap_options& options = {});
 
-  template <Series S>
-  override_decision evaluate_override(const S& signal_returns, const risk_override_options& options) {
-    constexpr std::string_view fn = "evaluate_override";
-    detail::check_override_options(fn, options);
-    std::vector<double> r;
-    r.reserve(std::ranges::size(signal_returns));
-    for (const auto& x : signal_returns) r.push_back(static_cast<double>(x));
-    if (r.empty()) throw invalid_input(std::string(fn) + ": the signal has no returns");
-    detail::override_state state;
-    detail::advance_override(fn, options, r.data(), static_cast<std::ptrdiff_t>(r.size()), state);
-    return state.last;
-  }
+namespace detail {
+/// The override's state machine (shared by evaluate_override and risk_override_strategy).
+struct override_state {
+  bool defensive = false;
+  std::ptrdiff_t since = -1, rule = -1, seen = 0;
+  double wealth = 1, peak = 1;
+  override_decision last{};
+};
+KEEL_DECL void check_override_options(std::string_view fn, const risk_override_options& o);
+/// Advances the state over returns r[state.seen .. n) (a series of n signal returns).
+KEEL_DECL void advance_override(std::string_view fn, const risk_override_options& o, const double* r, std::ptrdiff_t n,
+                                override_state& state);
+}  // namespace detail
+
+template <Series S>
+override_decision evaluate_override(const S& signal_returns, const risk_override_options& options) {
+  constexpr std::string_view fn = "evaluate_override";
+  detail::check_override_options(fn, options);
+  std::vector<double> r;
+  r.reserve(std::ranges::size(signal_returns));
+  for (const auto& x : signal_returns) r.push_back(static_cast<double>(x));
+  if (r.empty()) throw invalid_input(std::string(fn) + ": the signal has no returns");
+  detail::override_state state;
+  detail::advance_override(fn, options, r.data(), static_cast<std::ptrdiff_t>(r.size()), state);
+  return state.last;
+}
 
 }  // namespace keel
 

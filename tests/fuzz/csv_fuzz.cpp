@@ -14,11 +14,11 @@
 #include <string>
 #include <string_view>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 void check(const keel::price_table& t) {
   const auto rows = std::ssize(t.dates);

@@ -28,11 +28,11 @@
 
 #include <keel/factor_model.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 struct reader {
   const std::uint8_t* data;

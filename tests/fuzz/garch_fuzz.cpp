@@ -23,11 +23,11 @@
 
 #include <keel/garch.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 void check(const keel::garch_result<double>& r, const keel::garch_options& o, std::ptrdiff_t t) {
   require(r.n == t);

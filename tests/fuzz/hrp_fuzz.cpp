@@ -26,11 +26,11 @@
 
 #include <keel/construction.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 struct reader {
   const std::uint8_t* data;

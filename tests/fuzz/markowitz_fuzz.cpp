@@ -29,11 +29,11 @@
 #include <keel/frontier.hpp>
 #include <keel/markowitz.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 struct reader {
   const std::uint8_t* data;

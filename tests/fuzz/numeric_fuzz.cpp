@@ -26,11 +26,11 @@
 #include <keel/factors.hpp>
 #include <keel/series.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 bool in_unit(double v) { return v >= 0 && v <= 1; }
 

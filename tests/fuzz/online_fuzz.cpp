@@ -24,11 +24,11 @@
 
 #include <keel/online.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 template <class F>
 auto attempt(F&& f) -> std::optional<decltype(f())> {

@@ -26,11 +26,11 @@
 #include <keel/hedge.hpp>
 #include <keel/rebalance.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 /// Numbers from the bytes: raw doubles, or int16 scaled by `scale` (and shifted by `shift`).
 class reader {

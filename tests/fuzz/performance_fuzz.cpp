@@ -26,11 +26,11 @@
 #include <keel/concentration.hpp>
 #include <keel/performance.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 template <class F>
 void guarded(F&& f) {

@@ -13,6 +13,8 @@
 #include <keel/limits.hpp>
 #include <keel/portfolio.hpp>
 #include <keel/snapshot.hpp>
+
+#include "support.hpp"
 #include <set>
 #include <sstream>
 #include <string>
@@ -21,9 +23,7 @@
 
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 void check(const std::vector<keel::holding>& holdings) {
   require(!holdings.empty());

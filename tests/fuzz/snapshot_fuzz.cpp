@@ -24,11 +24,11 @@
 
 #include <keel/snapshot.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 void check(const keel::snapshot& s) {
   require(std::isfinite(s.value) && s.value > 0);

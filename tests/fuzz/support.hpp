@@ -2,7 +2,7 @@
 // What keel's libFuzzer targets share: the trap that reports a broken contract, and the reader
 // that turns the fuzzer's bytes into numbers (raw doubles, so NaN, infinities, subnormals and
 // 1e308 reach every check, or one byte each for a target's own small-number mapping).
-// regime_fuzz uses it; the older targets still carry their own copies (to be moved here).
+// Every target takes `require` from here.
 #pragma once
 
 #include <cstddef>

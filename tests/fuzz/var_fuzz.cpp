@@ -21,11 +21,11 @@
 #include <keel/stress.hpp>
 #include <keel/var.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 bool in_unit(double v) { return v >= 0 && v <= 1; }
 

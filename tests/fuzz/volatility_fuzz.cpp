@@ -30,11 +30,11 @@
 #include <keel/har.hpp>
 #include <keel/volatility.hpp>
 
+#include "support.hpp"
+
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using keel_fuzz::require;
 
 template <class Real>
 bool same_estimate(const keel::covariance_estimate<Real>& a, const keel::covariance_estimate<Real>& b) {
