@@ -144,7 +144,7 @@ class backtest_view {
     if (window < 1) throw invalid_input("view.returns: window " + std::to_string(window) + " is not >= 1");
     if (window > row_)
       throw insufficient_data("view.returns: a window of " + std::to_string(window) + " return rows, but only " +
-                              std::to_string(row_) + " exist up to the decision date",
+                                  std::to_string(row_) + " exist up to the decision date",
                               window, row_);
     return {returns_ + (row_ - window) * assets_, window, assets_};
   }
@@ -244,8 +244,8 @@ struct backtest_options {
   std::vector<double> cost_bps{};
   /// Trade whole multiples of lot_size shares (0: fractional shares).
   std::int64_t lot_size = 0;
-  double initial_value = 1;  ///< the portfolio's value on the first row, > 0
-  double cash_rate = 0;      ///< annual rate on cash (actual/365), > -1
+  double initial_value = 1;                          ///< the portfolio's value on the first row, > 0
+  double cash_rate = 0;                              ///< annual rate on cash (actual/365), > -1
   budget_rule budget = budget_rule::fully_invested;  ///< what the target weights must sum to
   bool allow_short = false;                          ///< allow negative target weights
   /// The first decision date: the first row on or after it (empty: the first row at which the
@@ -257,14 +257,14 @@ struct backtest_options {
 
 /// One executed rebalance.
 struct rebalance_record {
-  std::ptrdiff_t row = 0;                  ///< the row on which the trades executed (index into dates)
-  std::chrono::year_month_day date{};      ///< its date
-  std::chrono::year_month_day decided{};   ///< the decision date (differs with next-row execution)
-  Eigen::VectorXd trades;                  ///< the value traded per asset (+ bought, - sold)
-  Eigen::VectorXd targets;                 ///< the strategy's target weights
-  double turnover = 0;                     ///< sum |trades| / the value before trading
-  double cost = 0;                         ///< the costs paid
-  std::string reason;                      ///< what the strategy explained (view.explain), if anything
+  std::ptrdiff_t row = 0;                 ///< the row on which the trades executed (index into dates)
+  std::chrono::year_month_day date{};     ///< its date
+  std::chrono::year_month_day decided{};  ///< the decision date (differs with next-row execution)
+  Eigen::VectorXd trades;                 ///< the value traded per asset (+ bought, - sold)
+  Eigen::VectorXd targets;                ///< the strategy's target weights
+  double turnover = 0;                    ///< sum |trades| / the value before trading
+  double cost = 0;                        ///< the costs paid
+  std::string reason;                     ///< what the strategy explained (view.explain), if anything
 };
 
 /// The result of a backtest, every series over the backtest's rows.
@@ -293,13 +293,13 @@ struct statistics_options {
 /// Every performance.hpp statistic of a backtest's returns, against a benchmark when one is
 /// given (the benchmark fields are NaN-free zeros and has_benchmark false otherwise).
 struct performance_statistics {
-  double total_return = 0;       ///< values.back() / values.front() - 1
-  double annual_return = 0;      ///< CAGR (performance.hpp annual_return)
-  double annual_volatility = 0;  ///< sample sd x sqrt(periods_per_year)
-  double sharpe = 0;             ///< sharpe_ratio
-  double sortino = 0;            ///< sortino_ratio
-  double calmar = 0;             ///< calmar_ratio (inf with no drawdown)
-  double max_drawdown = 0;       ///< depth in [0, 1]
+  double total_return = 0;                                       ///< values.back() / values.front() - 1
+  double annual_return = 0;                                      ///< CAGR (performance.hpp annual_return)
+  double annual_volatility = 0;                                  ///< sample sd x sqrt(periods_per_year)
+  double sharpe = 0;                                             ///< sharpe_ratio
+  double sortino = 0;                                            ///< sortino_ratio
+  double calmar = 0;                                             ///< calmar_ratio (inf with no drawdown)
+  double max_drawdown = 0;                                       ///< depth in [0, 1]
   std::optional<std::chrono::year_month_day> drawdown_peak{};    ///< date of its peak (empty: the start)
   std::optional<std::chrono::year_month_day> drawdown_trough{};  ///< date of its trough
   double turnover = 0;           ///< annualised one-way turnover: sum turnover x periods_per_year / (T' - 1)
@@ -316,11 +316,11 @@ struct performance_statistics {
 
 /// Options of walk_forward.
 struct walk_forward_options {
-  backtest_options backtest{};        ///< shared by every strategy (the same rows for all)
-  statistics_options statistics{};    ///< for the table
+  backtest_options backtest{};      ///< shared by every strategy (the same rows for all)
+  statistics_options statistics{};  ///< for the table
   /// The benchmark: a symbol of the table (its buy-and-hold returns); empty: no benchmark.
   std::string benchmark{};
-  int threads = 1;                    ///< strategies run in parallel; results do not depend on it (0: all cores)
+  int threads = 1;  ///< strategies run in parallel; results do not depend on it (0: all cores)
 };
 
 /// walk_forward's result: one backtest per strategy on the same rows, and its statistics.
@@ -332,28 +332,28 @@ struct walk_forward_result {
 
 /// Options of bootstrap_statistics.
 struct bootstrap_options {
-  std::ptrdiff_t samples = 1000;     ///< bootstrap samples, >= 1
-  double mean_block_length = 21;     ///< expected block length of the stationary bootstrap, >= 1
-  std::uint64_t seed = 1;            ///< sample b draws from stream (seed, b) of keel's generator
-  double confidence = 0.90;          ///< the two-sided interval's coverage, in (0, 1)
-  statistics_options statistics{};   ///< as backtest_statistics
-  int threads = 1;                   ///< results do not depend on it (0: all cores)
+  std::ptrdiff_t samples = 1000;    ///< bootstrap samples, >= 1
+  double mean_block_length = 21;    ///< expected block length of the stationary bootstrap, >= 1
+  std::uint64_t seed = 1;           ///< sample b draws from stream (seed, b) of keel's generator
+  double confidence = 0.90;         ///< the two-sided interval's coverage, in (0, 1)
+  statistics_options statistics{};  ///< as backtest_statistics
+  int threads = 1;                  ///< results do not depend on it (0: all cores)
 };
 
 /// One statistic's bootstrap distribution.
 struct bootstrap_interval {
-  double estimate = 0;  ///< on the original sample
-  double mean = 0;      ///< of the bootstrap replicates
+  double estimate = 0;         ///< on the original sample
+  double mean = 0;             ///< of the bootstrap replicates
   double estimate_stderr = 0;  ///< their standard deviation (n - 1)
-  double lower = 0;     ///< the (1 - confidence) / 2 percentile (type 7)
-  double upper = 0;     ///< the (1 + confidence) / 2 percentile (type 7)
+  double lower = 0;            ///< the (1 - confidence) / 2 percentile (type 7)
+  double upper = 0;            ///< the (1 + confidence) / 2 percentile (type 7)
 };
 
 /// bootstrap_statistics' result, per statistic.
 struct bootstrap_result {
   bootstrap_interval annual_return, annual_volatility, sharpe, sortino, max_drawdown;
   bootstrap_interval excess_return, information_ratio;  ///< only with a benchmark (else zeros)
-  Eigen::MatrixXd replicates;  ///< samples x 7: the columns in the order of the fields above
+  Eigen::MatrixXd replicates;                           ///< samples x 7: the columns in the order of the fields above
 };
 
 /// How a built-in optimiser strategy estimates its inputs over the window before each decision.
@@ -378,7 +378,8 @@ struct estimation_options {
 /// Buy and hold: buy `weights` (empty: equal weights) on the first row, never trade again.
 KEEL_DECL [[nodiscard]] strategy buy_and_hold_strategy(std::vector<double> weights = {});
 /// Constant weights: back to `weights` on every decision.
-KEEL_DECL [[nodiscard]] strategy constant_weight_strategy(std::vector<double> weights, std::string name = "constant weights");
+KEEL_DECL [[nodiscard]] strategy constant_weight_strategy(std::vector<double> weights,
+                                                          std::string name = "constant weights");
 /// Equal weights 1 / N on every decision.
 KEEL_DECL [[nodiscard]] strategy equal_weight_strategy();
 /// markowitz.hpp's min_variance on the window's covariance.
@@ -405,9 +406,9 @@ KEEL_DECL [[nodiscard]] strategy black_litterman_strategy(std::vector<double> ma
 
 /// The figure a risk-override rule watches, on the signal's returns.
 enum class override_metric {
-  drawdown,   ///< 1 - wealth / its running peak (from the signal's first return)
-  volatility, ///< annualised sample sd of the last `window` returns
-  var         ///< historical VaR (var.hpp's historical_var) of the last `window` returns at `confidence`
+  drawdown,    ///< 1 - wealth / its running peak (from the signal's first return)
+  volatility,  ///< annualised sample sd of the last `window` returns
+  var          ///< historical VaR (var.hpp's historical_var) of the last `window` returns at `confidence`
 };
 
 /// One rule: defensive when the metric exceeds `trigger`, back when every rule is below its
@@ -431,14 +432,14 @@ struct risk_override_options {
 
 /// A risk-override decision and why.
 struct override_decision {
-  bool defensive = false;                ///< in defence after today's check
-  bool changed = false;                  ///< today's check switched state
-  std::ptrdiff_t rule = -1;              ///< the rule that fired (entering) or last held (-1: none)
+  bool defensive = false;                              ///< in defence after today's check
+  bool changed = false;                                ///< today's check switched state
+  std::ptrdiff_t rule = -1;                            ///< the rule that fired (entering) or last held (-1: none)
   override_metric metric = override_metric::drawdown;  ///< that rule's metric
-  double value = 0;                      ///< its figure today
-  double threshold = 0;                  ///< its trigger (entering, in defence) or release (leaving)
-  std::ptrdiff_t since = -1;             ///< index of the return on which the current state began (-1: always)
-  std::string reason;                    ///< one sentence: which rule, on which figure, at what value
+  double value = 0;                                    ///< its figure today
+  double threshold = 0;                                ///< its trigger (entering, in defence) or release (leaving)
+  std::ptrdiff_t since = -1;  ///< index of the return on which the current state began (-1: always)
+  std::string reason;         ///< one sentence: which rule, on which figure, at what value
 };
 
 /// The risk override on live data: replays the rules' state machine over every return of the
@@ -462,11 +463,11 @@ KEEL_DECL [[nodiscard]] strategy risk_override_strategy(strategy base, strategy 
 
 /// Options of regime_switching_strategy.
 struct regime_switching_options {
-  hmm_options hmm{};                    ///< the HMM (its states must equal the strategies given)
-  std::string signal{};                 ///< symbol whose returns define the regimes (empty: equal-weighted average)
+  hmm_options hmm{};                      ///< the HMM (its states must equal the strategies given)
+  std::string signal{};                   ///< symbol whose returns define the regimes (empty: equal-weighted average)
   std::ptrdiff_t volatility_window = 21;  ///< regime_features' window
-  std::ptrdiff_t min_history = 504;     ///< return rows before the first fit, >= 60
-  std::ptrdiff_t window = 0;            ///< rows of each fit (0: expanding, all rows up to the decision)
+  std::ptrdiff_t min_history = 504;       ///< return rows before the first fit, >= 60
+  std::ptrdiff_t window = 0;              ///< rows of each fit (0: expanding, all rows up to the decision)
 };
 
 /// Switches between strategies by the filtered regime: at each decision fits hmm_fit to the
@@ -494,61 +495,62 @@ KEEL_DECL [[nodiscard]] backtest_result backtest(const price_table& prices, cons
 /// Backtests any callable `f(const backtest_view&) -> Eigen::VectorXd` (name "custom").
 template <class F>
   requires std::is_invocable_r_v<Eigen::VectorXd, F&, const backtest_view&> &&
-           (!std::is_same_v<std::remove_cvref_t<F>, strategy>)
-[[nodiscard]] backtest_result backtest(const price_table& prices, F&& f, const backtest_options& options = {}) {
-  return backtest(prices, strategy{.name = "custom", .target = std::forward<F>(f)}, options);
-}
+      (!std::is_same_v<std::remove_cvref_t<F>, strategy>) [[nodiscard]] backtest_result
+      backtest(const price_table& prices, F&& f, const backtest_options& options = {}) {
+    return backtest(prices, strategy{.name = "custom", .target = std::forward<F>(f)}, options);
+  }
 
-/// Every statistic of a backtest's returns (and, when benchmark_returns is not empty, against
-/// it: one return per row of result.returns, the same dates).
-/// \throws invalid_input for a benchmark of another length or with a non-finite value;
-///         insufficient_data for fewer than 2 returns.
-KEEL_DECL [[nodiscard]] performance_statistics backtest_statistics(const backtest_result& result,
-                                                                   std::span<const double> benchmark_returns = {},
-                                                                   const statistics_options& options = {});
+  /// Every statistic of a backtest's returns (and, when benchmark_returns is not empty, against
+  /// it: one return per row of result.returns, the same dates).
+  /// \throws invalid_input for a benchmark of another length or with a non-finite value;
+  ///         insufficient_data for fewer than 2 returns.
+  KEEL_DECL [[nodiscard]] performance_statistics backtest_statistics(const backtest_result& result,
+                                                                     std::span<const double> benchmark_returns = {},
+                                                                     const statistics_options& options = {});
 
-/// Several strategies on the same rows (the first row covering every lookback), one call.
-/// \throws as backtest; invalid_input for an empty list, duplicate names or an unknown benchmark.
-KEEL_DECL [[nodiscard]] walk_forward_result walk_forward(const price_table& prices, std::span<const strategy> strategies,
-                                                        const walk_forward_options& options = {});
+  /// Several strategies on the same rows (the first row covering every lookback), one call.
+  /// \throws as backtest; invalid_input for an empty list, duplicate names or an unknown benchmark.
+  KEEL_DECL [[nodiscard]] walk_forward_result walk_forward(const price_table& prices,
+                                                           std::span<const strategy> strategies,
+                                                           const walk_forward_options& options = {});
 
-/// The stationary block bootstrap (Politis and Romano 1994) of a return series' statistics:
-/// each replicate strings together blocks that start at a uniform row and last a geometric
-/// number of rows (mean mean_block_length), wrapping at the end, to the series' length; the
-/// benchmark (when given) is resampled on the same rows. Replicate b draws from stream (seed,
-/// b) of keel's Philox generator, so results do not depend on threads.
-/// \throws invalid_input for bad options, non-finite returns or a benchmark of another length;
-///         insufficient_data for fewer than 2 returns.
-KEEL_DECL [[nodiscard]] bootstrap_result bootstrap_statistics(std::span<const double> returns,
-                                                              std::span<const double> benchmark_returns = {},
-                                                              const bootstrap_options& options = {});
+  /// The stationary block bootstrap (Politis and Romano 1994) of a return series' statistics:
+  /// each replicate strings together blocks that start at a uniform row and last a geometric
+  /// number of rows (mean mean_block_length), wrapping at the end, to the series' length; the
+  /// benchmark (when given) is resampled on the same rows. Replicate b draws from stream (seed,
+  /// b) of keel's Philox generator, so results do not depend on threads.
+  /// \throws invalid_input for bad options, non-finite returns or a benchmark of another length;
+  ///         insufficient_data for fewer than 2 returns.
+  KEEL_DECL [[nodiscard]] bootstrap_result bootstrap_statistics(std::span<const double> returns,
+                                                                std::span<const double> benchmark_returns = {},
+                                                                const bootstrap_options& options = {});
 
-namespace detail {
-/// The override's state machine (shared by evaluate_override and risk_override_strategy).
-struct override_state {
-  bool defensive = false;
-  std::ptrdiff_t since = -1, rule = -1, seen = 0;
-  double wealth = 1, peak = 1;
-  override_decision last{};
-};
-KEEL_DECL void check_override_options(std::string_view fn, const risk_override_options& o);
-/// Advances the state over returns r[state.seen .. n) (a series of n signal returns).
-KEEL_DECL void advance_override(std::string_view fn, const risk_override_options& o, const double* r, std::ptrdiff_t n,
-                                override_state& state);
-}  // namespace detail
+  namespace detail {
+  /// The override's state machine (shared by evaluate_override and risk_override_strategy).
+  struct override_state {
+    bool defensive = false;
+    std::ptrdiff_t since = -1, rule = -1, seen = 0;
+    double wealth = 1, peak = 1;
+    override_decision last{};
+  };
+  KEEL_DECL void check_override_options(std::string_view fn, const risk_override_options& o);
+  /// Advances the state over returns r[state.seen .. n) (a series of n signal returns).
+  KEEL_DECL void advance_override(std::string_view fn, const risk_override_options& o, const double* r,
+                                  std::ptrdiff_t n, override_state& state);
+  }  // namespace detail
 
-template <Series S>
-override_decision evaluate_override(const S& signal_returns, const risk_override_options& options) {
-  constexpr std::string_view fn = "evaluate_override";
-  detail::check_override_options(fn, options);
-  std::vector<double> r;
-  r.reserve(std::ranges::size(signal_returns));
-  for (const auto& x : signal_returns) r.push_back(static_cast<double>(x));
-  if (r.empty()) throw invalid_input(std::string(fn) + ": the signal has no returns");
-  detail::override_state state;
-  detail::advance_override(fn, options, r.data(), static_cast<std::ptrdiff_t>(r.size()), state);
-  return state.last;
-}
+  template <Series S>
+  override_decision evaluate_override(const S& signal_returns, const risk_override_options& options) {
+    constexpr std::string_view fn = "evaluate_override";
+    detail::check_override_options(fn, options);
+    std::vector<double> r;
+    r.reserve(std::ranges::size(signal_returns));
+    for (const auto& x : signal_returns) r.push_back(static_cast<double>(x));
+    if (r.empty()) throw invalid_input(std::string(fn) + ": the signal has no returns");
+    detail::override_state state;
+    detail::advance_override(fn, options, r.data(), static_cast<std::ptrdiff_t>(r.size()), state);
+    return state.last;
+  }
 
 }  // namespace keel
 

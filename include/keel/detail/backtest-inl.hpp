@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <limits>
 #include <numeric>
@@ -25,14 +25,14 @@
 
 #include <Eigen/Core>
 
+#include <keel/detail/config.hpp>
 #include <keel/backtest.hpp>
 #include <keel/construction.hpp>
 #include <keel/covariance.hpp>
 #include <keel/detail/check.hpp>
-#include <keel/detail/config.hpp>
 #include <keel/detail/parallel.hpp>
-#include <keel/detail/text.hpp>
 #include <keel/detail/random.hpp>
+#include <keel/detail/text.hpp>
 #include <keel/error.hpp>
 #include <keel/markowitz.hpp>
 #include <keel/performance.hpp>
@@ -76,10 +76,14 @@ inline std::int64_t period_key(rebalance_frequency f, const std::chrono::year_mo
       // it are ISO weeks (Monday to Sunday).
       return static_cast<std::int64_t>(
           std::floor((static_cast<double>(std::chrono::sys_days(d).time_since_epoch().count()) + 3) / 7));
-    case rebalance_frequency::monthly: return std::int64_t{y} * 12 + m;
-    case rebalance_frequency::quarterly: return std::int64_t{y} * 4 + (m - 1) / 3;
-    case rebalance_frequency::annually: return y;
-    default: return 0;
+    case rebalance_frequency::monthly:
+      return std::int64_t{y} * 12 + m;
+    case rebalance_frequency::quarterly:
+      return std::int64_t{y} * 4 + (m - 1) / 3;
+    case rebalance_frequency::annually:
+      return y;
+    default:
+      return 0;
   }
 }
 
@@ -98,7 +102,10 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
   const auto n = static_cast<std::ptrdiff_t>(table.symbols.size());
   check_table_shape(fn, "prices", t_count, n, table.prices.rows(), table.prices.cols());
   if (n == 0) throw invalid_input(message(fn, "the price table has no symbols"));
-  if (t_count < 2) throw insufficient_data(message(fn, "the price table has " + std::to_string(t_count) + " rows; a backtest needs at least 2"), 2, t_count);
+  if (t_count < 2)
+    throw insufficient_data(
+        message(fn, "the price table has " + std::to_string(t_count) + " rows; a backtest needs at least 2"), 2,
+        t_count);
   for (std::ptrdiff_t t = 1; t < t_count; ++t)
     if (!(table.dates[uz(t - 1)] < table.dates[uz(t)]))
       throw invalid_input(message(fn, "the dates do not increase strictly at row " + std::to_string(t) + " (" +
@@ -106,8 +113,10 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
   require_option_in(fn, "initial_value", o.initial_value, std::numeric_limits<double>::min(), 1e300, "> 0 and finite");
   require_option_in(fn, "cash_rate", o.cash_rate, -1 + 1e-12, 1e6, "> -1 and finite");
   if (o.lot_size < 0) throw_bad_option(fn, "lot_size", static_cast<double>(o.lot_size), ">= 0");
-  if (!(o.band.width >= 0) || !std::isfinite(o.band.width)) throw_bad_option(fn, "band.width", o.band.width, ">= 0 and finite");
-  if (o.cost_bps.size() > 1) require_same_size(fn, "cost_bps", static_cast<std::ptrdiff_t>(o.cost_bps.size()), "symbols", n);
+  if (!(o.band.width >= 0) || !std::isfinite(o.band.width))
+    throw_bad_option(fn, "band.width", o.band.width, ">= 0 and finite");
+  if (o.cost_bps.size() > 1)
+    require_same_size(fn, "cost_bps", static_cast<std::ptrdiff_t>(o.cost_bps.size()), "symbols", n);
   for (std::size_t i = 0; i < o.cost_bps.size(); ++i)
     require_option_in(fn, element_text("cost_bps", static_cast<std::ptrdiff_t>(i)), o.cost_bps[i], 0, 1e4 * (1 - 1e-12),
                       "in [0, 10^4)");
@@ -117,9 +126,10 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
     const auto it = std::upper_bound(table.dates.begin(), table.dates.end(), *o.end);
     m.last = static_cast<std::ptrdiff_t>(it - table.dates.begin()) - 1;
     if (m.last < 1)
-      throw insufficient_data(message(fn, "end " + format_date(*o.end) + " leaves fewer than 2 rows (the first date is " +
-                                              format_date(table.dates.front()) + ")"),
-                              2, m.last + 1);
+      throw insufficient_data(
+          message(fn, "end " + format_date(*o.end) + " leaves fewer than 2 rows (the first date is " +
+                          format_date(table.dates.front()) + ")"),
+          2, m.last + 1);
   }
   const std::ptrdiff_t rows = m.last + 1;
   m.prices = table.prices.topRows(rows);
@@ -127,8 +137,9 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
     for (std::ptrdiff_t j = 0; j < n; ++j) {
       const double p = m.prices(t, j);
       if (!(p > 0) || !std::isfinite(p))
-        throw invalid_input(message(fn, "the price of " + table.symbols[uz(j)] + " on " + format_date(table.dates[uz(t)]) +
-                                            " is " + number_text(p) + "; every price must be finite and > 0"));
+        throw invalid_input(message(fn, "the price of " + table.symbols[uz(j)] + " on " +
+                                            format_date(table.dates[uz(t)]) + " is " + number_text(p) +
+                                            "; every price must be finite and > 0"));
     }
   m.returns.resize(rows - 1, n);
   for (std::ptrdiff_t t = 0; t + 1 < rows; ++t)
@@ -151,8 +162,12 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
   for (std::ptrdiff_t t = 0; t < rows; ++t) {
     bool s = false;
     switch (o.frequency) {
-      case rebalance_frequency::daily: s = true; break;
-      case rebalance_frequency::once: s = false; break;
+      case rebalance_frequency::daily:
+        s = true;
+        break;
+      case rebalance_frequency::once:
+        s = false;
+        break;
       default: {
         const auto k = period_key(o.frequency, table.dates[uz(t)]);
         if (o.timing == rebalance_timing::last_day)
@@ -167,28 +182,28 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
 }
 
 /// The first row of a backtest of strategies needing `lookback` return rows.
-inline std::ptrdiff_t first_row(std::string_view fn, const market& m, const backtest_options& o, std::ptrdiff_t lookback,
-                                std::string_view name) {
+inline std::ptrdiff_t first_row(std::string_view fn, const market& m, const backtest_options& o,
+                                std::ptrdiff_t lookback, std::string_view name) {
   if (lookback < 0) throw invalid_input(message(fn, "strategy '" + std::string(name) + "' has a negative lookback"));
   std::ptrdiff_t first = lookback;
   if (o.start) {
     const auto it = std::lower_bound(m.dates.begin(), m.dates.end(), *o.start);
     first = static_cast<std::ptrdiff_t>(it - m.dates.begin());
     if (first < lookback)
-      throw insufficient_data(message(
-          fn, "strategy '" + std::string(name) + "' needs " + std::to_string(lookback) +
-                  " return rows before its first decision, but start " + format_date(*o.start) + " leaves " +
-                  std::to_string(first) + (lookback < m.last ? "; the first date it can start is " +
-                                                                   format_date(m.dates[uz(lookback)])
-                                                             : std::string("; the table is too short"))),
+      throw insufficient_data(
+          message(fn, "strategy '" + std::string(name) + "' needs " + std::to_string(lookback) +
+                          " return rows before its first decision, but start " + format_date(*o.start) + " leaves " +
+                          std::to_string(first) +
+                          (lookback < m.last ? "; the first date it can start is " + format_date(m.dates[uz(lookback)])
+                                             : std::string("; the table is too short"))),
           lookback, first);
   }
   if (first >= m.last)
     throw insufficient_data(message(fn, "strategy '" + std::string(name) + "' needs " + std::to_string(lookback) +
                                             " return rows before its first decision and at least one row after it, "
                                             "but the backtest has " +
-                                            std::to_string(m.last + 1) + " rows (" + format_date(m.dates.front()) + " to " +
-                                            format_date(m.dates[uz(m.last)]) + ")"),
+                                            std::to_string(m.last + 1) + " rows (" + format_date(m.dates.front()) +
+                                            " to " + format_date(m.dates[uz(m.last)]) + ")"),
                             first + 2, m.last + 1);
   return first;
 }
@@ -228,19 +243,21 @@ namespace detail::bt {
 /// Checks a strategy's target weights against the options.
 inline void check_target(const std::string& at, const Eigen::VectorXd& w, std::ptrdiff_t n, const backtest_options& o) {
   if (w.size() != n)
-    throw invalid_input(at + ": returned " + std::to_string(w.size()) + " weights for " + std::to_string(n) + " assets");
+    throw invalid_input(at + ": returned " + std::to_string(w.size()) + " weights for " + std::to_string(n) +
+                        " assets");
   for (Eigen::Index i = 0; i < w.size(); ++i) {
-    if (!std::isfinite(w(i)))
-      throw invalid_input(at + ": weight " + std::to_string(i) + " is " + number_text(w(i)));
+    if (!std::isfinite(w(i))) throw invalid_input(at + ": weight " + std::to_string(i) + " is " + number_text(w(i)));
     if (w(i) < 0 && !o.allow_short)
       throw invalid_input(at + ": weight " + std::to_string(i) + " is " + number_text(w(i)) +
                           " (negative weights need allow_short)");
   }
   const double sum = w.sum();
   if (o.budget == budget_rule::fully_invested && !(std::abs(sum - 1) <= 1e-9))
-    throw invalid_input(at + ": the weights sum to " + number_text(sum) + ", not 1 (budget fully_invested, tolerance 1e-9)");
+    throw invalid_input(at + ": the weights sum to " + number_text(sum) +
+                        ", not 1 (budget fully_invested, tolerance 1e-9)");
   if (o.budget == budget_rule::market_neutral && !(std::abs(sum) <= 1e-9))
-    throw invalid_input(at + ": the weights sum to " + number_text(sum) + ", not 0 (budget market_neutral, tolerance 1e-9)");
+    throw invalid_input(at + ": the weights sum to " + number_text(sum) +
+                        ", not 0 (budget market_neutral, tolerance 1e-9)");
 }
 
 /// Whether every weight lies inside its band around the target.
@@ -421,9 +438,11 @@ inline Eigen::MatrixXd covariance_of(const Eigen::MatrixXd& x, const estimation_
     case covariance_estimator::ledoit_wolf:
       return ledoit_wolf(x, ledoit_wolf_options{.periods_per_year = o.periods_per_year}).covariance;
     case covariance_estimator::ewma:
-      return ewma_covariance(x, ewma_covariance_options{.lambda = o.ewma_lambda, .periods_per_year = o.periods_per_year})
+      return ewma_covariance(x,
+                             ewma_covariance_options{.lambda = o.ewma_lambda, .periods_per_year = o.periods_per_year})
           .covariance;
-    default: return sample_covariance(x, covariance_options{.periods_per_year = o.periods_per_year}).covariance;
+    default:
+      return sample_covariance(x, covariance_options{.periods_per_year = o.periods_per_year}).covariance;
   }
 }
 
@@ -450,7 +469,8 @@ strategy optimiser(std::string_view fn, const estimation_options& o, std::string
 inline std::vector<double> checked_weights(std::string_view fn, std::vector<double> w) {
   for (std::size_t i = 0; i < w.size(); ++i)
     if (!std::isfinite(w[i]))
-      throw invalid_input(message(fn, element_text("weights", static_cast<std::ptrdiff_t>(i)) + " is " + number_text(w[i])));
+      throw invalid_input(
+          message(fn, element_text("weights", static_cast<std::ptrdiff_t>(i)) + " is " + number_text(w[i])));
   return w;
 }
 
@@ -534,11 +554,11 @@ KEEL_DEF strategy max_diversification_strategy(const estimation_options& options
 
 KEEL_DEF strategy min_cvar_strategy(const estimation_options& options, double confidence) {
   detail::require_option_in("min_cvar_strategy", "confidence", confidence, 1e-12, 1 - 1e-12, "in (0, 1)");
-  return detail::bt::optimiser("min_cvar_strategy", options, "min CVaR",
-                               [confidence](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
-                                 return min_cvar(x, cvar_options{.confidence = confidence, .constraints = o.constraints})
-                                     .portfolio.weights;
-                               });
+  return detail::bt::optimiser(
+      "min_cvar_strategy", options, "min CVaR",
+      [confidence](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
+        return min_cvar(x, cvar_options{.confidence = confidence, .constraints = o.constraints}).portfolio.weights;
+      });
 }
 
 KEEL_DEF strategy black_litterman_strategy(std::vector<double> market_weights, bl_views views, double risk_aversion,
@@ -546,15 +566,14 @@ KEEL_DEF strategy black_litterman_strategy(std::vector<double> market_weights, b
   constexpr std::string_view fn = "black_litterman_strategy";
   market_weights = detail::bt::checked_weights(fn, std::move(market_weights));
   if (!std::isfinite(risk_aversion)) detail::throw_bad_option(fn, "risk_aversion", risk_aversion, "finite");
-  return detail::bt::optimiser(
-      fn, options, "Black-Litterman",
-      [mw = detail::bt::as_vector(market_weights), views = std::move(views), risk_aversion, bl](
-          const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
-        const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
-        const Eigen::VectorXd prior =
-            market_implied_returns(cov, mw, risk_aversion, implied_returns_options{.risk_free = o.risk_free});
-        return black_litterman(prior, cov, views, bl).weights;
-      });
+  return detail::bt::optimiser(fn, options, "Black-Litterman",
+                               [mw = detail::bt::as_vector(market_weights), views = std::move(views), risk_aversion,
+                                bl](const Eigen::MatrixXd& x, const estimation_options& o) -> Eigen::VectorXd {
+                                 const Eigen::MatrixXd cov = detail::bt::covariance_of(x, o);
+                                 const Eigen::VectorXd prior = market_implied_returns(
+                                     cov, mw, risk_aversion, implied_returns_options{.risk_free = o.risk_free});
+                                 return black_litterman(prior, cov, views, bl).weights;
+                               });
 }
 
 // ---- risk overrides ----
@@ -571,16 +590,20 @@ KEEL_DEF void check_override_options(std::string_view fn, const risk_override_op
     require_option_in(fn, at + ".release", r.release, -1e300, r.trigger, "finite and <= trigger");
     if (r.metric != override_metric::drawdown && r.window < 2)
       throw_bad_option(fn, at + ".window", static_cast<double>(r.window), ">= 2");
-    if (r.metric == override_metric::var) require_option_in(fn, at + ".confidence", r.confidence, 1e-12, 1 - 1e-12, "in (0, 1)");
+    if (r.metric == override_metric::var)
+      require_option_in(fn, at + ".confidence", r.confidence, 1e-12, 1 - 1e-12, "in (0, 1)");
   }
 }
 
 namespace bt {
 inline std::string_view metric_name(override_metric m) {
   switch (m) {
-    case override_metric::volatility: return "volatility";
-    case override_metric::var: return "VaR";
-    default: return "drawdown";
+    case override_metric::volatility:
+      return "volatility";
+    case override_metric::var:
+      return "VaR";
+    default:
+      return "drawdown";
   }
 }
 inline std::string percent(double x) {
@@ -649,13 +672,13 @@ KEEL_DEF void advance_override(std::string_view fn, const risk_override_options&
       d.metric = o.rules[k].metric;
       d.value = known[k] ? figure[k] : 0;
       d.threshold = st.defensive ? o.rules[k].trigger : o.rules[k].release;
-      const std::string fig = std::string(bt::metric_name(d.metric)) + " (rule " + std::to_string(k) + ") " +
-                              bt::percent(d.value);
+      const std::string fig =
+          std::string(bt::metric_name(d.metric)) + " (rule " + std::to_string(k) + ") " + bt::percent(d.value);
       if (d.changed && st.defensive)
         d.reason = "defensive: " + fig + " rose above its trigger " + bt::percent(o.rules[k].trigger);
       else if (d.changed)
-        d.reason = "back to normal: every rule below its release; " + fig + " is below " +
-                   bt::percent(o.rules[k].release);
+        d.reason =
+            "back to normal: every rule below its release; " + fig + " is below " + bt::percent(o.rules[k].release);
       else if (st.defensive)
         d.reason = "defensive since return " + std::to_string(st.since) + ": " + fig + " (release below " +
                    bt::percent(o.rules[k].release) + ")";
@@ -674,7 +697,8 @@ KEEL_DEF void advance_override(std::string_view fn, const risk_override_options&
 KEEL_DEF strategy risk_override_strategy(strategy base, strategy defensive, risk_override_options options) {
   constexpr std::string_view fn = "risk_override_strategy";
   detail::check_override_options(fn, options);
-  if (!base.target || !defensive.target) throw invalid_input(detail::message(fn, "base and defensive need target functions"));
+  if (!base.target || !defensive.target)
+    throw invalid_input(detail::message(fn, "base and defensive need target functions"));
   strategy s;
   s.name = base.name + " with override";
   s.lookback = std::max(base.lookback, defensive.lookback);
@@ -702,8 +726,9 @@ KEEL_DEF strategy regime_switching_strategy(std::vector<strategy> per_state, reg
   constexpr std::string_view fn = "regime_switching_strategy";
   if (static_cast<std::ptrdiff_t>(per_state.size()) != options.hmm.states)
     throw invalid_input(detail::message(fn, std::to_string(per_state.size()) + " strategies for " +
-                                        std::to_string(options.hmm.states) + " HMM states (one per state)"));
-  if (options.min_history < 60) detail::throw_bad_option(fn, "min_history", static_cast<double>(options.min_history), ">= 60");
+                                                std::to_string(options.hmm.states) + " HMM states (one per state)"));
+  if (options.min_history < 60)
+    detail::throw_bad_option(fn, "min_history", static_cast<double>(options.min_history), ">= 60");
   if (options.window != 0 && options.window < options.min_history)
     detail::throw_bad_option(fn, "window", static_cast<double>(options.window), "0 (expanding) or >= min_history");
   if (options.volatility_window < 2)
@@ -749,7 +774,7 @@ KEEL_DEF performance_statistics backtest_statistics(const backtest_result& resul
   const auto& r = result.returns;
   if (r.size() < 2)
     throw insufficient_data(detail::message(fn, "strategy '" + result.strategy + "' has " + std::to_string(r.size()) +
-                                            " returns; the statistics need at least 2"),
+                                                    " returns; the statistics need at least 2"),
                             2, static_cast<std::ptrdiff_t>(r.size()));
   detail::check_periods_per_year(fn, o.periods_per_year);
   performance_statistics st;
@@ -757,7 +782,8 @@ KEEL_DEF performance_statistics backtest_statistics(const backtest_result& resul
   st.annual_return = annual_return(r, annual_options{.periods_per_year = o.periods_per_year});
   st.annual_volatility = annual_volatility(r, annual_options{.periods_per_year = o.periods_per_year});
   st.sharpe = sharpe_ratio(r, ratio_options{.risk_free = o.risk_free, .periods_per_year = o.periods_per_year});
-  st.sortino = sortino_ratio(r, sortino_options{.required_return = o.required_return, .periods_per_year = o.periods_per_year});
+  st.sortino =
+      sortino_ratio(r, sortino_options{.required_return = o.required_return, .periods_per_year = o.periods_per_year});
   const auto dd = max_drawdown(r);
   st.max_drawdown = dd.depth;
   st.calmar = dd.depth > 0 ? st.annual_return / dd.depth : std::numeric_limits<double>::infinity();
@@ -781,10 +807,12 @@ KEEL_DEF performance_statistics backtest_statistics(const backtest_result& resul
     const auto cap = capture_ratios(r, benchmark, annual_options{.periods_per_year = o.periods_per_year});
     st.up_capture = cap.up;
     st.down_capture = cap.down;
-    const auto ab = alpha_beta(r, benchmark, ratio_options{.risk_free = o.risk_free, .periods_per_year = o.periods_per_year});
+    const auto ab =
+        alpha_beta(r, benchmark, ratio_options{.risk_free = o.risk_free, .periods_per_year = o.periods_per_year});
     st.alpha = ab.alpha;
     st.beta = ab.beta;
-    st.excess_return = st.annual_return - annual_return(benchmark, annual_options{.periods_per_year = o.periods_per_year});
+    st.excess_return =
+        st.annual_return - annual_return(benchmark, annual_options{.periods_per_year = o.periods_per_year});
   }
   return st;
 }
@@ -797,7 +825,8 @@ KEEL_DEF walk_forward_result walk_forward(const price_table& prices, std::span<c
   std::ptrdiff_t lookback = 0;
   std::string longest;
   for (const auto& s : strategies) {
-    if (!names.insert(s.name).second) throw invalid_input(detail::message(fn, "two strategies are named " + detail::quoted(s.name)));
+    if (!names.insert(s.name).second)
+      throw invalid_input(detail::message(fn, "two strategies are named " + detail::quoted(s.name)));
     if (s.lookback >= lookback) {
       lookback = s.lookback;
       longest = s.name;
@@ -854,14 +883,15 @@ inline bootstrap_interval interval_of(double estimate, std::vector<double> x, do
 }
 
 /// The seven bootstrapped statistics of r (and b when not empty).
-inline std::array<double, 7> bootstrap_row(std::string_view fn, const std::vector<double>& r, const std::vector<double>& b,
-                                           const statistics_options& o) {
+inline std::array<double, 7> bootstrap_row(std::string_view fn, const std::vector<double>& r,
+                                           const std::vector<double>& b, const statistics_options& o) {
   std::array<double, 7> s{};
   const annual_options a{.periods_per_year = o.periods_per_year};
   s[0] = annual_return(r, a);
   s[1] = annual_volatility(r, a);
   s[2] = sharpe_ratio(r, ratio_options{.risk_free = o.risk_free, .periods_per_year = o.periods_per_year});
-  s[3] = sortino_ratio(r, sortino_options{.required_return = o.required_return, .periods_per_year = o.periods_per_year});
+  s[3] =
+      sortino_ratio(r, sortino_options{.required_return = o.required_return, .periods_per_year = o.periods_per_year});
   s[4] = max_drawdown(r).depth;
   if (!b.empty()) {
     s[5] = s[0] - annual_return(b, a);
@@ -877,7 +907,9 @@ KEEL_DEF bootstrap_result bootstrap_statistics(std::span<const double> returns, 
                                                const bootstrap_options& o) {
   constexpr std::string_view fn = "bootstrap_statistics";
   const auto n = static_cast<std::ptrdiff_t>(returns.size());
-  if (n < 2) throw insufficient_data(detail::message(fn, "the statistics need at least 2 returns; got " + std::to_string(n)), 2, n);
+  if (n < 2)
+    throw insufficient_data(detail::message(fn, "the statistics need at least 2 returns; got " + std::to_string(n)), 2,
+                            n);
   detail::require_finite(fn, "returns", returns);
   if (!benchmark.empty()) {
     detail::require_same_size(fn, "benchmark_returns", static_cast<std::ptrdiff_t>(benchmark.size()), "returns", n);
@@ -896,26 +928,27 @@ KEEL_DEF bootstrap_result bootstrap_statistics(std::span<const double> returns, 
     std::vector<double> r, b;
   };
   std::vector<std::exception_ptr> errors(detail::uz(o.samples));
-  detail::parallel_for<scratch>(o.samples, detail::resolve_threads(o.threads, o.samples), [&](std::ptrdiff_t s, scratch& w) {
-    try {
-      detail::philox_stream g(o.seed, static_cast<std::uint64_t>(s));
-      w.r.resize(detail::uz(n));
-      w.b.resize(b0.empty() ? 0 : detail::uz(n));
-      const auto uniform_row = [&] {
-        return std::min<std::ptrdiff_t>(n - 1, static_cast<std::ptrdiff_t>(g.uniform() * static_cast<double>(n)));
-      };
-      std::ptrdiff_t i = uniform_row();
-      for (std::ptrdiff_t k = 0; k < n; ++k) {
-        if (k > 0) i = g.uniform() < p_new ? uniform_row() : (i + 1) % n;
-        w.r[detail::uz(k)] = r0[detail::uz(i)];
-        if (!b0.empty()) w.b[detail::uz(k)] = b0[detail::uz(i)];
-      }
-      const auto row = detail::bt::bootstrap_row(fn, w.r, w.b, o.statistics);
-      for (int c = 0; c < 7; ++c) out.replicates(s, c) = row[static_cast<std::size_t>(c)];
-    } catch (...) {
-      errors[detail::uz(s)] = std::current_exception();
-    }
-  });
+  detail::parallel_for<scratch>(
+      o.samples, detail::resolve_threads(o.threads, o.samples), [&](std::ptrdiff_t s, scratch& w) {
+        try {
+          detail::philox_stream g(o.seed, static_cast<std::uint64_t>(s));
+          w.r.resize(detail::uz(n));
+          w.b.resize(b0.empty() ? 0 : detail::uz(n));
+          const auto uniform_row = [&] {
+            return std::min<std::ptrdiff_t>(n - 1, static_cast<std::ptrdiff_t>(g.uniform() * static_cast<double>(n)));
+          };
+          std::ptrdiff_t i = uniform_row();
+          for (std::ptrdiff_t k = 0; k < n; ++k) {
+            if (k > 0) i = g.uniform() < p_new ? uniform_row() : (i + 1) % n;
+            w.r[detail::uz(k)] = r0[detail::uz(i)];
+            if (!b0.empty()) w.b[detail::uz(k)] = b0[detail::uz(i)];
+          }
+          const auto row = detail::bt::bootstrap_row(fn, w.r, w.b, o.statistics);
+          for (int c = 0; c < 7; ++c) out.replicates(s, c) = row[static_cast<std::size_t>(c)];
+        } catch (...) {
+          errors[detail::uz(s)] = std::current_exception();
+        }
+      });
   for (std::ptrdiff_t s = 0; s < o.samples; ++s)
     if (errors[detail::uz(s)]) {
       try {
@@ -924,7 +957,7 @@ KEEL_DEF bootstrap_result bootstrap_statistics(std::span<const double> returns, 
         detail::bt::rethrow_with(detail::message(fn, "replicate " + std::to_string(s)));
       }
     }
-  bootstrap_interval* fields[7] = {&out.annual_return, &out.annual_volatility, &out.sharpe, &out.sortino,
+  bootstrap_interval* fields[7] = {&out.annual_return, &out.annual_volatility, &out.sharpe,           &out.sortino,
                                    &out.max_drawdown,  &out.excess_return,     &out.information_ratio};
   for (int c = 0; c < 7; ++c) {
     if (c >= 5 && b0.empty()) continue;
