@@ -297,14 +297,15 @@ struct statistics_options {
 /// Every performance.hpp statistic of a backtest's returns, against a benchmark when one is
 /// given (the benchmark fields are NaN-free zeros and has_benchmark false otherwise).
 struct performance_statistics {
-  double total_return = 0;                                       ///< values.back() / values.front() - 1
-  double annual_return = 0;                                      ///< CAGR (performance.hpp annual_return)
-  double annual_volatility = 0;                                  ///< sample sd x sqrt(periods_per_year)
-  double sharpe = 0;                                             ///< sharpe_ratio
-  double sortino = 0;                                            ///< sortino_ratio
-  double calmar = 0;                                             ///< calmar_ratio (inf with no drawdown)
-  double max_drawdown = 0;                                       ///< depth in [0, 1]
-  std::optional<std::chrono::year_month_day> drawdown_peak{};    ///< date of its peak (empty: the start)
+  double total_return = 0;       ///< values.back() / initial_value - 1 (first trade's costs included)
+  double annual_return = 0;      ///< CAGR (performance.hpp annual_return)
+  double annual_volatility = 0;  ///< sample sd x sqrt(periods_per_year)
+  double sharpe = 0;             ///< sharpe_ratio
+  double sortino = 0;            ///< sortino_ratio
+  double calmar = 0;             ///< calmar_ratio (inf with no drawdown)
+  double max_drawdown = 0;       ///< depth in [0, 1]
+  std::optional<std::chrono::year_month_day>
+      drawdown_peak{};  ///< date of its peak (the first date for a drawdown from the start; empty: no drawdown)
   std::optional<std::chrono::year_month_day> drawdown_trough{};  ///< date of its trough
   double turnover = 0;           ///< annualised one-way turnover: sum turnover x periods_per_year / (T' - 1)
   double costs = 0;              ///< total costs / initial value

@@ -62,6 +62,8 @@ inline std::string where(std::string_view name, const std::chrono::year_month_da
     throw infeasible(prefix + ": " + e.what());
   } catch (const invalid_input& e) {
     throw invalid_input(prefix + ": " + e.what());
+  } catch (const not_converged& e) {
+    throw not_converged(prefix + ": " + e.what());
   } catch (const error& e) {
     throw error(prefix + ": " + e.what());
   }
