@@ -340,7 +340,7 @@ struct bootstrap_options {
   std::ptrdiff_t samples = 1000;    ///< bootstrap samples, >= 1
   double mean_block_length = 21;    ///< expected block length of the stationary bootstrap, >= 1
   std::uint64_t seed = 1;           ///< sample b draws from stream (seed, b) of keel's generator
-  double confidence = 0.90;         ///< the two-sided interval's coverage, in (0, 1)
+  double confidence = 0.95;         ///< the two-sided interval's coverage, in (0, 1)
   statistics_options statistics{};  ///< as backtest_statistics
   int threads = 1;                  ///< results do not depend on it (0: all cores)
 };
