@@ -195,6 +195,53 @@ TEST_CASE("likelihood, filter, smoother, Viterbi and prediction equal the enumer
   }
 }
 
+TEST_CASE("the textbook two-state example: forward, backward and Viterbi to the published numbers", "[regime][hmm]") {
+  // Wikipedia's Viterbi example (Healthy / Fever; observations normal, cold, dizzy; start 0.6,
+  // 0.4; transitions 0.7 0.3 / 0.4 0.6; emissions 0.5 0.4 0.1 / 0.1 0.3 0.6), whose published
+  // results are P(normal, cold, dizzy) = 0.03628 and the most likely path Healthy, Healthy,
+  // Fever with probability 0.01512. keel's emissions are Gaussian: with unit variances and means
+  // 0 and 1 the log density ratio of the two states at y is y - 1/2, so y_o = log(b_F(o) /
+  // b_H(o)) + 1/2 gives every observation the textbook's emission ratio. Each observation's
+  // densities are then its discrete emissions over one common factor c_t = b_H(o_t) /
+  // phi(y_t), which changes no posterior and no path, and shifts log-probabilities by
+  // sum_t log c_t.
+  keel::hmm_model<double> m;
+  m.start_probabilities = VectorXd(2);
+  m.start_probabilities << 0.6, 0.4;
+  m.transition = MatrixXd(2, 2);
+  m.transition << 0.7, 0.3, 0.4, 0.6;
+  m.means = MatrixXd(2, 1);
+  m.means << 0, 1;
+  m.covariances = {MatrixXd::Constant(1, 1, 1), MatrixXd::Constant(1, 1, 1)};
+  const double healthy[3] = {0.5, 0.4, 0.1}, fever[3] = {0.1, 0.3, 0.6};
+  std::vector<double> y(3);
+  double shift = 0;  // sum_t log c_t
+  for (std::size_t o = 0; o < 3; ++o) {
+    y[o] = std::log(fever[o] / healthy[o]) + 0.5;
+    const double phi = std::exp(-0.5 * y[o] * y[o]) / std::sqrt(2 * 3.14159265358979323846);
+    shift += std::log(healthy[o] / phi);
+  }
+  // Published: the forward probability and the Viterbi path and probability.
+  CHECK(keel::log_likelihood(m, y) + shift == Approx(std::log(0.03628)).epsilon(1e-12));
+  const auto path = keel::viterbi(m, y);
+  CHECK(path.states == std::vector<std::ptrdiff_t>{0, 0, 1});
+  CHECK(path.log_probability + shift == Approx(std::log(0.01512)).epsilon(1e-12));
+  // The forward and backward variables of the example worked by hand in exact decimals:
+  // alpha = (0.3, 0.04), (0.0904, 0.0342), (0.007696, 0.028584); beta = (0.106, 0.112),
+  // (0.25, 0.40), (1, 1).
+  const double p = 0.03628;
+  const MatrixXd filtered = keel::filtered_probabilities(m, y), smoothed = keel::smoothed_probabilities(m, y);
+  const double alpha[3][2] = {{0.3, 0.04}, {0.0904, 0.0342}, {0.007696, 0.028584}};
+  const double beta[3][2] = {{0.106, 0.112}, {0.25, 0.40}, {1, 1}};
+  for (Index t = 0; t < 3; ++t)
+    for (Index k = 0; k < 2; ++k) {
+      const auto tt = static_cast<std::size_t>(t);
+      const auto kk = static_cast<std::size_t>(k);
+      CHECK(filtered(t, k) == Approx(alpha[tt][kk] / (alpha[tt][0] + alpha[tt][1])).margin(1e-12));
+      CHECK(smoothed(t, k) == Approx(alpha[tt][kk] * beta[tt][kk] / p).margin(1e-12));
+    }
+}
+
 TEST_CASE("hmm_fit recovers simulated regimes, orders them by variance and does not depend on threads",
           "[regime][hmm][fit]") {
   const keel::hmm_model<double> truth = two_regimes();
