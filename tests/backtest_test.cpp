@@ -242,10 +242,10 @@ TEST_CASE("calendar schedules decide on each period's first or last row", "[back
     return s - (weekday{s} - Monday);  // the Monday on or before
   };
   const auto year_of = [](const ymd& d) { return sys_days{d.year() / January / day{1}}; };
-  const auto expected = [&](auto key, bool last) {
+  const auto expected = [&](auto key, bool at_end) {
     std::vector<std::ptrdiff_t> rows{0};
     for (const auto& [start, members] : periods(key)) {
-      const std::ptrdiff_t t = last ? members.back() : members.front();
+      const std::ptrdiff_t t = at_end ? members.back() : members.front();
       if (t != 0 && t != rows_of() - 1) rows.push_back(t);
     }
     std::sort(rows.begin(), rows.end());
