@@ -32,6 +32,7 @@
 #include <keel/covariance.hpp>
 #include <keel/detail/check.hpp>
 #include <keel/detail/parallel.hpp>
+#include <keel/detail/quantile.hpp>
 #include <keel/detail/random.hpp>
 #include <keel/detail/text.hpp>
 #include <keel/error.hpp>
@@ -90,6 +91,18 @@ inline std::int64_t period_key(rebalance_frequency f, const std::chrono::year_mo
   }
 }
 
+/// Throws invalid_input naming the symbol and date of the first price in `m` that is not finite
+/// and > 0 (`what`: "price" or "open").
+inline void require_positive_prices(std::string_view fn, std::string_view what, const row_matrix& m,
+                                    const price_table& table) {
+  for (Eigen::Index t = 0; t < m.rows(); ++t)
+    for (Eigen::Index j = 0; j < m.cols(); ++j)
+      if (const double p = m(t, j); !(p > 0) || !std::isfinite(p))
+        throw invalid_input(message(fn, "the " + std::string(what) + " of " + table.symbols[uz(j)] + " on " +
+                                            format_date(table.dates[uz(t)]) + " is " + number_text(p) + "; every " +
+                                            std::string(what) + " must be finite and > 0"));
+}
+
 /// The data every strategy of a run shares: row-major prices and returns, dates, the schedule.
 struct market {
   row_matrix prices, returns;  // T x N, (T - 1) x N (row i: date i to date i + 1)
@@ -136,14 +149,7 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
   }
   const std::ptrdiff_t rows = m.last + 1;
   m.prices = table.prices.topRows(rows);
-  for (std::ptrdiff_t t = 0; t < rows; ++t)
-    for (std::ptrdiff_t j = 0; j < n; ++j) {
-      const double p = m.prices(t, j);
-      if (!(p > 0) || !std::isfinite(p))
-        throw invalid_input(message(fn, "the price of " + table.symbols[uz(j)] + " on " +
-                                            format_date(table.dates[uz(t)]) + " is " + number_text(p) +
-                                            "; every price must be finite and > 0"));
-    }
+  require_positive_prices(fn, "price", m.prices, table);
   m.returns.resize(rows - 1, n);
   for (std::ptrdiff_t t = 0; t + 1 < rows; ++t)
     for (std::ptrdiff_t j = 0; j < n; ++j) m.returns(t, j) = m.prices(t + 1, j) / m.prices(t, j) - 1;
@@ -152,14 +158,7 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
   if (o.execution == execution_price::next_open) {
     check_table_shape(fn, "open_prices", t_count, n, o.open_prices.rows(), o.open_prices.cols());
     m.opens = o.open_prices.topRows(rows);
-    for (std::ptrdiff_t t = 0; t < rows; ++t)
-      for (std::ptrdiff_t j = 0; j < n; ++j) {
-        const double p = m.opens(t, j);
-        if (!(p > 0) || !std::isfinite(p))
-          throw invalid_input(message(fn, "the open of " + table.symbols[uz(j)] + " on " +
-                                              format_date(table.dates[uz(t)]) + " is " + number_text(p) +
-                                              "; every open must be finite and > 0"));
-      }
+    require_positive_prices(fn, "open", m.opens, table);
   }
   m.scheduled.assign(uz(rows), 0);
   for (std::ptrdiff_t t = 0; t < rows; ++t) {
@@ -380,10 +379,10 @@ inline backtest_result run(std::string_view fn, const market& m, const strategy&
       throw invalid_input(message(
           fn, where(s.name, m.dates[uz(t)]) + ": the portfolio's value is " + number_text(v) +
                   " (it must stay finite and > 0: a short or leveraged book lost everything, or the prices overflow)"));
-    current = k.q.cwiseProduct(p) / v;
     out.values.push_back(v);
     const bool scheduled = t == first || m.scheduled[uz(t)] != 0;
     if (scheduled || s.every_date) {
+      current = k.q.cwiseProduct(p) / v;  // only a decision reads the weights before trading
       reason.clear();
       const backtest_view view(m.prices.data(), m.returns.data(), m.dates.data(), m.symbols, t, first, n, &current,
                                std::span<const double>(out.values), scheduled, s.name, &reason);
@@ -487,10 +486,7 @@ strategy optimiser(std::string_view fn, const estimation_options& o, std::string
 }
 
 inline std::vector<double> checked_weights(std::string_view fn, std::vector<double> w) {
-  for (std::size_t i = 0; i < w.size(); ++i)
-    if (!std::isfinite(w[i]))
-      throw invalid_input(
-          message(fn, element_text("weights", static_cast<std::ptrdiff_t>(i)) + " is " + number_text(w[i])));
+  require_finite(fn, "weights", w);
   return w;
 }
 
@@ -666,12 +662,8 @@ KEEL_DEF void advance_override(std::string_view fn, const risk_override_options&
       } else {
         const double* w = r + (i + 1 - rule.window);
         if (rule.metric == override_metric::volatility) {
-          double mean = 0;
-          for (std::ptrdiff_t j = 0; j < rule.window; ++j) mean += w[j];
-          mean /= static_cast<double>(rule.window);
-          double ss = 0;
-          for (std::ptrdiff_t j = 0; j < rule.window; ++j) ss += (w[j] - mean) * (w[j] - mean);
-          figure[k] = std::sqrt(ss / static_cast<double>(rule.window - 1) * o.periods_per_year);
+          figure[k] = annual_volatility(std::span<const double>(w, static_cast<std::size_t>(rule.window)),
+                                        annual_options{.periods_per_year = o.periods_per_year});
         } else {
           scratch.assign(w, w + rule.window);
           figure[k] = historical_var(scratch, historical_options{.confidence = rule.confidence});
@@ -968,15 +960,8 @@ inline bootstrap_interval interval_of(double estimate, std::vector<double> x, do
   for (const double v : x) ss += (v - mean) * (v - mean);
   b.mean = mean;
   b.estimate_stderr = x.size() > 1 ? std::sqrt(ss / (n - 1)) : 0;
-  std::sort(x.begin(), x.end());
-  const auto quantile = [&](double p) {
-    const double h = (n - 1) * p;
-    const auto lo = static_cast<std::size_t>(std::floor(h));
-    const std::size_t hi = std::min(lo + 1, x.size() - 1);
-    return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
-  };
-  b.lower = quantile((1 - confidence) / 2);
-  b.upper = quantile((1 + confidence) / 2);
+  b.lower = linear_quantile(x.begin(), x.end(), (1 - confidence) / 2);
+  b.upper = linear_quantile(x.begin(), x.end(), (1 + confidence) / 2);
   return b;
 }
 
