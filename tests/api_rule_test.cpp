@@ -343,6 +343,22 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
       keel::regime_switching_options, KEEL_FIELD(keel::regime_switching_options, hmm),
       KEEL_FIELD(keel::regime_switching_options, signal), KEEL_FIELD(keel::regime_switching_options, volatility_window),
       KEEL_FIELD(keel::regime_switching_options, min_history), KEEL_FIELD(keel::regime_switching_options, window));
+  KEEL_OPTIONS_IN_ORDER(keel::european_option, KEEL_FIELD(keel::european_option, type),
+                        KEEL_FIELD(keel::european_option, strike), KEEL_FIELD(keel::european_option, maturity));
+  KEEL_OPTIONS_IN_ORDER(keel::option_market, KEEL_FIELD(keel::option_market, spot),
+                        KEEL_FIELD(keel::option_market, rate), KEEL_FIELD(keel::option_market, dividend_yield),
+                        KEEL_FIELD(keel::option_market, volatility));
+  KEEL_OPTIONS_IN_ORDER(keel::black76_market, KEEL_FIELD(keel::black76_market, forward),
+                        KEEL_FIELD(keel::black76_market, rate), KEEL_FIELD(keel::black76_market, volatility));
+  KEEL_OPTIONS_IN_ORDER(keel::cost_model, KEEL_FIELD(keel::cost_model, half_spread),
+                        KEEL_FIELD(keel::cost_model, commission), KEEL_FIELD(keel::cost_model, impact),
+                        KEEL_FIELD(keel::cost_model, volatility), KEEL_FIELD(keel::cost_model, daily_volume),
+                        KEEL_FIELD(keel::cost_model, exponent), KEEL_FIELD(keel::cost_model, max_participation));
+  KEEL_OPTIONS_IN_ORDER(keel::ac_parameters, KEEL_FIELD(keel::ac_parameters, horizon),
+                        KEEL_FIELD(keel::ac_parameters, volatility), KEEL_FIELD(keel::ac_parameters, permanent_impact),
+                        KEEL_FIELD(keel::ac_parameters, temporary_impact), KEEL_FIELD(keel::ac_parameters, fixed_cost),
+                        KEEL_FIELD(keel::ac_parameters, risk_aversion));
+  KEEL_OPTIONS_IN_ORDER(keel::shortfall_options, KEEL_FIELD(keel::shortfall_options, final_price));
 #undef KEEL_FIELD
   KEEL_OPTIONS_IN_ORDER(
       keel::risk_model_backtest_options, .window = keel::risk_model_backtest_options{}.window,

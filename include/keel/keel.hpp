@@ -9,6 +9,7 @@
 #include <keel/beta.hpp>
 #include <keel/concentration.hpp>
 #include <keel/construction.hpp>
+#include <keel/costs.hpp>
 #include <keel/covariance.hpp>
 #include <keel/csv.hpp>
 #include <keel/error.hpp>
@@ -21,6 +22,7 @@
 #include <keel/hedge.hpp>
 #include <keel/markowitz.hpp>
 #include <keel/online.hpp>
+#include <keel/options.hpp>
 #include <keel/performance.hpp>
 #include <keel/rebalance.hpp>
 #include <keel/regime.hpp>

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+// keel/detail/options-inl.hpp: the definitions of keel/options.hpp (black_scholes, black76,
+// implied_volatility, book_greeks). Included by options.hpp in header-only mode and by
+// src/options.cpp in the compiled library.
+// IWYU pragma: private, include <keel/options.hpp>
+#pragma once
+
+#include <keel/detail/config.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <keel/detail/check.hpp>
+#include <keel/detail/text.hpp>
+#include <keel/error.hpp>
+
+#include <keel/options.hpp>
+
+namespace keel {
+
+namespace detail::opt {
+
+inline constexpr double inv_sqrt2 = 0.707106781186547524400844362104849039;
+inline constexpr double inv_sqrt_2pi = 0.398942280401432677939946059934381868;
+inline constexpr double sqrt_2pi = 2.50662827463100050241576528481104525;
+
+/// N(x) through erfc, so that both tails keep their relative accuracy.
+[[nodiscard]] inline double norm_cdf(double x) noexcept { return 0.5 * std::erfc(-x * inv_sqrt2); }
+
+/// "the put (strike 95, maturity 0.25)", or with a name: "options[3] (put, strike 95, ...)".
+[[nodiscard]] inline std::string option_text(const european_option& o, std::string_view name = {}) {
+  const std::string kind = o.type == option_type::call ? "call" : "put";
+  const std::string terms = "strike " + number_text(o.strike) + ", maturity " + number_text(o.maturity);
+  if (name.empty()) return "the " + kind + " (" + terms + ")";
+  return std::string(name) + " (" + kind + ", " + terms + ")";
+}
+
+/// Whether a contract passes check_option (so a chain builds no message for a valid option).
+[[nodiscard]] inline bool option_ok(const european_option& o) noexcept {
+  return (o.type == option_type::call || o.type == option_type::put) && o.strike > 0 && std::isfinite(o.strike) &&
+         o.maturity > 0 && std::isfinite(o.maturity);
+}
+
+/// The contract's own checks: a strike and a maturity that are positive and finite.
+inline void check_option(std::string_view fn, const european_option& o, std::string_view name = {}) {
+  if (o.type != option_type::call && o.type != option_type::put)
+    throw invalid_input(message(fn, option_text(o, name) + ": type is neither call nor put"));
+  if (!(o.strike > 0) || !std::isfinite(o.strike))
+    throw invalid_input(message(fn, option_text(o, name) + ": strike = " + number_text(o.strike) +
+                                        " must be > 0 and finite"));
+  if (!(o.maturity > 0) || !std::isfinite(o.maturity))
+    throw invalid_input(message(fn, option_text(o, name) + ": maturity = " + number_text(o.maturity) +
+                                        " must be > 0 and finite (years; a maturity of 0 has no Greeks)"));
+}
+
+inline void require_positive_field(std::string_view fn, std::string_view field, double value, std::string_view why) {
+  if (!(value > 0) || !std::isfinite(value))
+    throw invalid_input(message(fn, std::string(field) + " = " + number_text(value) + " must be > 0 and finite" +
+                                        std::string(why)));
+}
+
+inline void require_finite_field(std::string_view fn, std::string_view field, double value) {
+  if (!std::isfinite(value)) throw invalid_input(message(fn, std::string(field) + " = " + number_text(value) + " must be finite"));
+}
+
+/// The market's checks; `need_volatility` is false for implied_volatility, which ignores it.
+inline void check_market(std::string_view fn, const option_market& m, bool need_volatility) {
+  require_positive_field(fn, "market.spot", m.spot, "");
+  require_finite_field(fn, "market.rate", m.rate);
+  require_finite_field(fn, "market.dividend_yield", m.dividend_yield);
+  if (need_volatility)
+    require_positive_field(fn, "market.volatility", m.volatility,
+                           " (a zero volatility has no Greeks: the option is worth its discounted intrinsic value)");
+}
+
+/// The discount factors of one maturity, shared by a chain's options of that maturity.
+struct discounting {
+  double maturity = -1;
+  double df_rate = 1;      // e^{-rT}
+  double df_yield = 1;     // e^{-qT}
+  double sqrt_maturity = 1;
+  void set(double t, double r, double q) {
+    if (t == maturity) return;
+    maturity = t;
+    df_rate = std::exp(-r * t);
+    df_yield = std::exp(-q * t);
+    sqrt_maturity = std::sqrt(t);
+  }
+};
+
+/// BSM price and Greeks from the shared discounting: a = S e^{-qT}, b = K e^{-rT}, and
+/// d1 = (ln(S/K) + (r - q) T) / v + v / 2 with v = sigma sqrt T (Haug 1.1.6).
+[[nodiscard]] inline option_valuation bsm(bool call, double spot, double strike, double rate, double yield,
+                                          double sigma, const discounting& d) noexcept {
+  const double t = d.maturity;
+  const double v = sigma * d.sqrt_maturity;
+  const double d1 = (std::log(spot / strike) + (rate - yield) * t) / v + 0.5 * v;
+  const double d2 = d1 - v;
+  const double a = spot * d.df_yield;
+  const double b = strike * d.df_rate;
+  const double pdf = inv_sqrt_2pi * std::exp(-0.5 * d1 * d1);
+  // N(d) for a call and N(-d) for a put: the one that is not 1 - tiny.
+  const double sign = call ? 1.0 : -1.0;
+  const double n1 = norm_cdf(sign * d1);
+  const double n2 = norm_cdf(sign * d2);
+  option_valuation out;
+  out.price = sign * (a * n1 - b * n2);
+  out.delta = sign * d.df_yield * n1;
+  out.gamma = d.df_yield * pdf / (spot * v);
+  out.vega = a * pdf * d.sqrt_maturity;
+  out.theta = -a * pdf * sigma / (2 * d.sqrt_maturity) + sign * (yield * a * n1 - rate * b * n2);
+  out.rho = sign * t * b * n2;
+  out.dividend_rho = -sign * t * a * n1;
+  out.theta_per_day = out.theta / 365;
+  return out;
+}
+
+/// Whether every field came out finite.
+[[nodiscard]] inline bool finite_valuation(const option_valuation& v) noexcept {
+  return std::isfinite(v.price) && std::isfinite(v.delta) && std::isfinite(v.gamma) && std::isfinite(v.vega) &&
+         std::isfinite(v.theta) && std::isfinite(v.rho) && std::isfinite(v.dividend_rho);
+}
+
+/// invalid_input for a valuation that overflowed (exp of a huge rate x maturity).
+[[noreturn]] inline void throw_overflowed(std::string_view fn, const option_valuation& v, const std::string& what) {
+  throw invalid_input(message(fn, what + ": the price or a Greek overflows double (price " + number_text(v.price) +
+                                      "): the rate or yield times the maturity is too large"));
+}
+
+/// Jaeckel's normalised out-of-the-money call b(x, s) = e^{x/2} N(x/s + s/2) - e^{-x/2} N(x/s - s/2),
+/// x <= 0, and its derivative db/ds = exp(-x^2 / (2 s^2) - s^2 / 8) / sqrt(2 pi).
+[[nodiscard]] inline double normalised_call(double x, double s, double ex2, double emx2) noexcept {
+  return ex2 * norm_cdf(x / s + 0.5 * s) - emx2 * norm_cdf(x / s - 0.5 * s);
+}
+[[nodiscard]] inline double normalised_vega(double x, double s) noexcept {
+  return inv_sqrt_2pi * std::exp(-0.5 * (x * x) / (s * s) - 0.125 * s * s);
+}
+
+/// s with b(x, s) = beta, x <= 0, 0 < beta < e^{x/2}: Newton inside a shrinking bracket, on
+/// ln b below the inflection point s_c = sqrt(-2x) and on b above it (see options.hpp).
+[[nodiscard]] inline double solve_normalised(double x, double beta) noexcept {
+  const double ex2 = std::exp(0.5 * x);
+  const double emx2 = std::exp(-0.5 * x);
+  const double sc = std::sqrt(-2 * x);
+  const bool lower = sc > 0 && beta < normalised_call(x, sc, ex2, emx2);
+  double lo = 0;
+  double hi = lower ? sc : std::numeric_limits<double>::infinity();
+  double s;
+  if (lower) {
+    // b ~ exp(-x^2 / (2 s^2)) for small s: the asymptote, kept inside the bracket.
+    s = std::min(-x / std::sqrt(-2 * std::log(beta)), sc);
+  } else {
+    // b(x, s) <= b(0, s) <= s / sqrt(2 pi), so this start is at or below the root, where
+    // Newton on the concave b climbs monotonically.
+    s = std::max(sc, sqrt_2pi * beta);
+    lo = sc;
+  }
+  const double log_beta = std::log(beta);
+  constexpr double ulp4 = 4 * std::numeric_limits<double>::epsilon();
+  for (int iteration = 0; iteration < 200; ++iteration) {
+    const double b = normalised_call(x, s, ex2, emx2);
+    if (b == beta) return s;
+    if (b < beta)
+      lo = std::max(lo, s);
+    else
+      hi = std::min(hi, s);
+    const double vega = normalised_vega(x, s);
+    double step;
+    if (lower)
+      step = b > 0 ? -(std::log(b) - log_beta) * b / vega : std::numeric_limits<double>::infinity();
+    else
+      step = -(b - beta) / vega;
+    double next = s + step;
+    if (!(next > lo && next < hi)) {  // outside the bracket, or NaN from a vanished vega
+      next = std::isfinite(hi) ? 0.5 * (lo + hi) : 2 * std::max(s, lo);
+      if (lo == 0 && b > beta) next = 0.5 * s;
+    }
+    if (std::abs(next - s) <= ulp4 * s) return next;
+    if (std::isfinite(hi) && hi - lo <= ulp4 * hi) return 0.5 * (lo + hi);
+    s = next;
+  }
+  return s;
+}
+
+/// The implied volatility of one option (checked inputs), naming it as `what` in errors.
+[[nodiscard]] inline double implied_one(std::string_view fn, const european_option& o, const option_market& m,
+                                        double price, const std::string& what) {
+  const double t = o.maturity;
+  const double df_r = std::exp(-m.rate * t);
+  const double df_q = std::exp(-m.dividend_yield * t);
+  const double a = m.spot * df_q;
+  const double b = o.strike * df_r;
+  if (!std::isfinite(a) || !std::isfinite(b) || !(a > 0) || !(b > 0))
+    throw invalid_input(message(fn, what + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
+                                        " is out of double's range: the rate or yield times the maturity is too large"));
+  const bool call = o.type == option_type::call;
+  const double lower = call ? std::max(a - b, 0.0) : std::max(b - a, 0.0);
+  const double upper = call ? a : b;
+  if (!(price > lower && price < upper)) {
+    const std::string why = price <= lower ? (lower > 0 ? " is at or below its discounted intrinsic value"
+                                                        : " is not positive")
+                                           : " is at or above the no-arbitrage upper bound";
+    throw infeasible(message(fn, what + ": no volatility reproduces the price: price = " + number_text(price) + why +
+                                     " (prices with a volatility lie in (" + number_text(lower) + ", " +
+                                     number_text(upper) + "))"));
+  }
+  // Normalise by sqrt(F K) e^{-rT} = sqrt(a b), and take the out-of-the-money side.
+  const double x = std::log(a / b);
+  const double root = std::sqrt(a) * std::sqrt(b);
+  double otm = price;
+  if (call && x > 0) otm = price - (a - b);   // the put of the same strike
+  if (!call && x < 0) otm = price - (b - a);  // the call of the same strike
+  const double beta = otm / root;
+  const double xn = -std::abs(x);
+  if (!(beta > 0) || !(beta < std::exp(0.5 * xn)))
+    throw infeasible(message(fn, what + ": no volatility reproduces the price: price = " + number_text(price) +
+                                     " has no time value over its intrinsic value " + number_text(lower) +
+                                     " in double precision"));
+  return solve_normalised(xn, beta) / std::sqrt(t);
+}
+
+}  // namespace detail::opt
+
+KEEL_DEF option_valuation black_scholes(const european_option& option, const option_market& market) {
+  constexpr std::string_view fn = "black_scholes";
+  detail::opt::check_option(fn, option);
+  detail::opt::check_market(fn, market, true);
+  detail::opt::discounting d;
+  d.set(option.maturity, market.rate, market.dividend_yield);
+  const auto out = detail::opt::bsm(option.type == option_type::call, market.spot, option.strike, market.rate,
+                                    market.dividend_yield, market.volatility, d);
+  if (!detail::opt::finite_valuation(out)) detail::opt::throw_overflowed(fn, out, detail::opt::option_text(option));
+  return out;
+}
+
+KEEL_DEF void black_scholes(std::span<const european_option> options, const option_market& market,
+                            std::vector<option_valuation>& out) {
+  constexpr std::string_view fn = "black_scholes";
+  detail::opt::check_market(fn, market, true);
+  for (std::size_t i = 0; i < options.size(); ++i)
+    if (!detail::opt::option_ok(options[i]))
+      detail::opt::check_option(fn, options[i], detail::element_text("options", static_cast<std::ptrdiff_t>(i)));
+  out.resize(options.size());
+  detail::opt::discounting d;
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    d.set(options[i].maturity, market.rate, market.dividend_yield);
+    out[i] = detail::opt::bsm(options[i].type == option_type::call, market.spot, options[i].strike, market.rate,
+                              market.dividend_yield, market.volatility, d);
+  }
+  for (std::size_t i = 0; i < options.size(); ++i)
+    if (!detail::opt::finite_valuation(out[i]))
+      detail::opt::throw_overflowed(
+          fn, out[i],
+          detail::opt::option_text(options[i], detail::element_text("options", static_cast<std::ptrdiff_t>(i))));
+}
+
+KEEL_DEF option_valuation black76(const european_option& option, const black76_market& market) {
+  constexpr std::string_view fn = "black76";
+  detail::opt::check_option(fn, option);
+  detail::opt::require_positive_field(fn, "market.forward", market.forward, "");
+  detail::opt::require_finite_field(fn, "market.rate", market.rate);
+  detail::opt::require_positive_field(fn, "market.volatility", market.volatility, "");
+  // Black-76 is BSM with the forward as spot and the yield equal to the rate (Haug 1.1.2);
+  // only rho differs, as the futures price is held fixed when the rate moves.
+  detail::opt::discounting d;
+  d.set(option.maturity, market.rate, market.rate);
+  auto out = detail::opt::bsm(option.type == option_type::call, market.forward, option.strike, market.rate,
+                              market.rate, market.volatility, d);
+  out.rho = -option.maturity * out.price;
+  out.dividend_rho = 0;
+  if (!detail::opt::finite_valuation(out)) detail::opt::throw_overflowed(fn, out, detail::opt::option_text(option));
+  return out;
+}
+
+KEEL_DEF double implied_volatility(const european_option& option, const option_market& market, double price) {
+  constexpr std::string_view fn = "implied_volatility";
+  detail::opt::check_option(fn, option);
+  detail::opt::check_market(fn, market, false);
+  detail::opt::require_finite_field(fn, "price", price);
+  return detail::opt::implied_one(fn, option, market, price, detail::opt::option_text(option));
+}
+
+KEEL_DEF void implied_volatility(std::span<const european_option> options, const option_market& market,
+                                 std::span<const double> prices, std::vector<double>& out) {
+  constexpr std::string_view fn = "implied_volatility";
+  detail::opt::check_market(fn, market, false);
+  detail::require_same_size(fn, "options", static_cast<std::ptrdiff_t>(options.size()), "prices",
+                            static_cast<std::ptrdiff_t>(prices.size()));
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    if (!detail::opt::option_ok(options[i]))
+      detail::opt::check_option(fn, options[i], detail::element_text("options", static_cast<std::ptrdiff_t>(i)));
+    if (!std::isfinite(prices[i])) detail::throw_non_finite(fn, "prices", static_cast<std::ptrdiff_t>(i), prices[i]);
+  }
+  out.resize(options.size());
+  for (std::size_t i = 0; i < options.size(); ++i)
+    out[i] = detail::opt::implied_one(
+        fn, options[i], market, prices[i],
+        detail::opt::option_text(options[i], detail::element_text("options", static_cast<std::ptrdiff_t>(i))));
+}
+
+KEEL_DEF option_book book_greeks(std::span<const option_position> book, const option_market& market,
+                                 double underlying_quantity) {
+  constexpr std::string_view fn = "book_greeks";
+  detail::opt::check_market(fn, market, true);
+  detail::opt::require_finite_field(fn, "underlying_quantity", underlying_quantity);
+  option_book out;
+  out.positions.reserve(book.size());
+  out.value = underlying_quantity * market.spot;
+  out.delta = underlying_quantity;
+  detail::opt::discounting d;
+  for (const auto& p : book) {
+    const std::string name = "position '" + p.symbol + "'";
+    detail::opt::check_option(fn, p.option, name);
+    detail::opt::require_finite_field(fn, name + ": quantity", p.quantity);
+    detail::opt::require_positive_field(fn, name + ": multiplier", p.multiplier, "");
+    const double sigma = p.volatility.value_or(market.volatility);
+    detail::opt::require_positive_field(fn, name + ": volatility", sigma, "");
+    d.set(p.option.maturity, market.rate, market.dividend_yield);
+    const auto v = detail::opt::bsm(p.option.type == option_type::call, market.spot, p.option.strike, market.rate,
+                                    market.dividend_yield, sigma, d);
+    if (!detail::opt::finite_valuation(v)) detail::opt::throw_overflowed(fn, v, detail::opt::option_text(p.option, name));
+    const double units = p.quantity * p.multiplier;
+    out.value += units * v.price;
+    out.delta += units * v.delta;
+    out.gamma += units * v.gamma;
+    out.vega += units * v.vega;
+    out.theta += units * v.theta;
+    out.rho += units * v.rho;
+    out.positions.push_back(v);
+  }
+  if (!std::isfinite(out.value) || !std::isfinite(out.delta) || !std::isfinite(out.gamma))
+    detail::throw_overflow(fn, "the book's value or Greeks");
+  out.delta_hedge = -out.delta;
+  return out;
+}
+
+}  // namespace keel
