@@ -114,15 +114,15 @@ KEEL_DECL [[nodiscard]] trade_cost order_cost(double quantity, double price, con
 ///      (invalid_input).
 /// \returns the impact cost in currency (>= 0).
 /// Ref: Torre, BARRA Market Impact Model Handbook (1997); Almgren et al., Risk (2005).
-KEEL_DECL [[nodiscard]] double square_root_impact(double quantity, double price, double volatility,
-                                                  double daily_volume, double coefficient = 1);
+KEEL_DECL [[nodiscard]] double square_root_impact(double quantity, double price, double volatility, double daily_volume,
+                                                  double coefficient = 1);
 
 /// One order of a pre-trade cost estimate.
 struct cost_order {
-  std::string symbol;    ///< the instrument, named in errors
-  double quantity = 0;   ///< shares, signed (negative: sell)
-  double price = 0;      ///< the price the order is estimated at, > 0
-  cost_model model{};    ///< the instrument's cost model
+  std::string symbol;   ///< the instrument, named in errors
+  double quantity = 0;  ///< shares, signed (negative: sell)
+  double price = 0;     ///< the price the order is estimated at, > 0
+  cost_model model{};   ///< the instrument's cost model
 };
 
 /// The pre-trade cost estimate of an order list (see estimate_costs).
@@ -240,7 +240,8 @@ struct shortfall {
   double total = 0;             ///< execution_cost + opportunity_cost + fees
   double paper_notional = 0;    ///< |order_quantity| p_d
   double bps = 0;               ///< 10^4 total / paper_notional
-  double execution_bps = 0;     ///< 10^4 (execution_cost + fees) / (|filled| p_d), the cost of what was done (0 when nothing filled)
+  double execution_bps =
+      0;  ///< 10^4 (execution_cost + fees) / (|filled| p_d), the cost of what was done (0 when nothing filled)
 };
 
 /// The implementation shortfall of an order of `order_quantity` shares (positive: buy)
@@ -253,8 +254,8 @@ struct shortfall {
 /// \returns shortfall: filled, unfilled, average_price, execution_cost, opportunity_cost, fees,
 ///          total, paper_notional, bps, execution_bps.
 /// Ref: Perold, "The implementation shortfall: paper versus reality", J. Portf. Manag. 14 (1988).
-KEEL_DECL [[nodiscard]] shortfall implementation_shortfall(std::span<const execution_fill> fills,
-                                                           double order_quantity, double decision_price,
+KEEL_DECL [[nodiscard]] shortfall implementation_shortfall(std::span<const execution_fill> fills, double order_quantity,
+                                                           double decision_price,
                                                            const shortfall_options& options = {});
 
 }  // namespace keel

@@ -2,12 +2,12 @@
 // keel/hedge.hpp: the orders that take a portfolio to a target beta, and what they change.
 //
 // Synopsis
-//   hedge_instrument{symbol, beta, price, multiplier, cost_bps, min_quantity, max_quantity}
+//   hedge_instrument{symbol, beta, price, multiplier, cost_bps, min_quantity, max_quantity, costs}
 //   hedge_to_target_beta(portfolio_value, portfolio_beta, instruments, target_beta,
 //                        hedge_options{budget, objective, covariance, round_to_contracts})
 //                                        -> hedge_plan{orders, beta_before, beta_after,
 //                                           beta_residual, total_cost, cost_fraction,
-//                                           fully_hedged, reason, quantities}
+//                                           fully_hedged, reason, quantities, impact_cost}
 //   hedge_effect(plan, market_volatility, residual_volatility, parametric_options{})
 //                                        -> hedge_effect_result (volatility, VaR, beta before
 //                                           and after, one-factor model)
@@ -17,12 +17,25 @@
 //   multiplier_i move the beta to
 //     beta_after = beta_before + sum_i n_i beta_i / V        (V = portfolio_value),
 //   the beta of the portfolio plus hedge per unit of the portfolio's value (futures-style:
-//   the hedge's notional is exposure, not capital). Costs are linear: cost_bps / 10^4 of each
-//   order's traded notional |n_i|.
+//   the hedge's notional is exposure, not capital). An order of q contracts costs
+//     rate |n| + impact sigma |n| (|q| / ADV)^(e - 1),  rate = cost_bps / 10^4 + half_spread + commission
+//   (the instrument's cost_model, costs.hpp; the impact term is the square-root law for e = 1.5
+//   and is absent by default, leaving linear costs).
 //   - One instrument: n = (target - beta_before) V / beta, q = n / (price x multiplier).
-//   - Several, min_cost: the cheapest quantities meeting the target within the bounds, an
-//     exact linear programme (filled at the lowest cost_bps / |beta| first; ties to the first
-//     instrument).
+//   - Several, min_cost, linear costs: the cheapest quantities meeting the target within the
+//     bounds, an exact linear programme (filled at the lowest rate / |beta| first; ties to the
+//     first instrument).
+//   - Several, min_cost, with impact: min sum_i cost_i(q_i) subject to the target and the
+//     bounds is convex and separable with one linear row, so its optimum is the q(mu) of the
+//     Lagrange multiplier mu that meets the row: each q_i(mu) minimises cost_i(q) - mu a_i q
+//     in closed form (a_i = price x multiplier x beta; 0 while |mu a_i| is within the linear
+//     rate, else |q| = ((|mu a_i| - linear) / (e k_i))^(1 / (e - 1)), clamped to the bounds),
+//     and sum a_i q_i(mu) rises with mu, so mu is bracketed and bisected to adjacent doubles.
+//     The cost is then optimal to rounding (Boyd and Vandenberghe, "Convex Optimization"
+//     (2004), 5.5.3; the water-filling form). Spreading an order over instruments lowers its
+//     impact, so the plan can differ from the linear one's single cheapest instrument.
+//   - The volume rule: an instrument with a daily_volume holds at most max_participation x
+//     daily_volume contracts either way (a bound like max_quantity).
 //   - Several, min_variance: the quantities minimising the variance of the hedged portfolio's
 //     return, sigma_p^2 + 2 x's + x'Sx (x_i = n_i / V; S and s from hedge_options::covariance),
 //     subject to the target and the bounds: the Lagrange closed form without bounds, the exact
@@ -32,9 +45,11 @@
 //     the least |beta_after - target| wins, ties to the lower cost. beta_after is always
 //     computed from the quantities held, never copied from the target.
 //   - Budget: when the full hedge costs more than hedge_options::budget x V, the plan goes as
-//     far toward the target as the budget pays for (the min_cost order), fully_hedged is false
-//     and reason says so; a min_variance hedge that is too dear but not the cheapest one is
-//     re-solved with the budget as a constraint.
+//     far toward the target as the budget pays for (the min_cost order; with impact, the
+//     cheapest hedge of the furthest reachable beta, by bisection on it, as its least cost
+//     rises with the distance), fully_hedged is false and reason says so; a min_variance hedge
+//     that is too dear but not the cheapest one is re-solved with the budget as a constraint
+//     (linear costs only: with impact, the budget is met by the min_cost path instead).
 //
 // Conventions
 //   - Betas are to one market; portfolio_beta and each instrument's beta are estimated on the
@@ -65,6 +80,7 @@
 
 #include <Eigen/Core>
 
+#include <keel/costs.hpp>  // cost_model
 #include <keel/error.hpp>
 #include <keel/rebalance.hpp>  // order_side
 #include <keel/var.hpp>        // parametric_options
@@ -82,6 +98,11 @@ struct hedge_instrument {
   std::optional<double> min_quantity = std::nullopt;
   /// Largest quantity held (signed contracts: 0 forbids buying); nullopt: unbounded.
   std::optional<double> max_quantity = std::nullopt;
+  /// The instrument's cost model (costs.hpp), in contracts: daily_volume is contracts a day and
+  /// the notional is quantity x price x multiplier. Its half_spread and commission add to
+  /// cost_bps; its impact makes min_cost a convex problem (see the synopsis); its volume rule
+  /// bounds |quantity| by max_participation x daily_volume. Default: no cost beyond cost_bps.
+  cost_model costs{};
 };
 
 /// What a hedge with several instruments minimises.
@@ -109,7 +130,9 @@ struct hedge_order {
   order_side side = order_side::buy;  ///< buy (quantity held rises) or sell
   double quantity = 0;                ///< contracts traded, > 0
   double notional = 0;                ///< quantity x price x multiplier, > 0
-  double cost = 0;                    ///< notional x cost_bps / 10^4
+  /// notional x (cost_bps / 10^4 + half_spread + commission) + impact
+  double cost = 0;
+  double impact = 0;  ///< the market-impact part of cost: c sigma notional (quantity / ADV)^(exponent - 1)
 };
 
 /// The result of hedge_to_target_beta.
@@ -123,6 +146,7 @@ struct hedge_plan {
   bool fully_hedged = true;         ///< false when the budget stopped the hedge short of the target
   std::string reason;               ///< why the hedge is not full (empty when fully_hedged)
   std::vector<double> quantities;   ///< signed contracts per instrument, in the instruments' order (0: none)
+  double impact_cost = 0;           ///< sum of the orders' impact (part of total_cost)
 };
 
 /// Volatility, VaR and beta of a portfolio before and after a hedge (see hedge_effect).

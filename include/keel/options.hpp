@@ -160,22 +160,22 @@ KEEL_DECL void implied_volatility(std::span<const european_option> options, cons
 
 /// One position of an option book: a quantity of options on the book's underlying.
 struct option_position {
-  std::string symbol;                        ///< name used in messages
-  european_option option{};                  ///< the contract
-  double quantity = 0;                       ///< signed contracts held (negative: written)
-  double multiplier = 1;                     ///< units of the option per contract (100 for US equity options), > 0
+  std::string symbol;        ///< name used in messages
+  european_option option{};  ///< the contract
+  double quantity = 0;       ///< signed contracts held (negative: written)
+  double multiplier = 1;     ///< units of the option per contract (100 for US equity options), > 0
   std::optional<double> volatility = std::nullopt;  ///< this strike's volatility (a smile); nullopt: the market's
 };
 
 /// The value and Greeks of a book of options and underlying units (see book_greeks).
 struct option_book {
-  double value = 0;        ///< sum of quantity x multiplier x price, plus underlying_quantity x S
-  double delta = 0;        ///< in units of the underlying: sum of quantity x multiplier x delta, plus underlying_quantity
-  double gamma = 0;        ///< sum of quantity x multiplier x gamma
-  double vega = 0;         ///< per unit of volatility
-  double theta = 0;        ///< per year
-  double rho = 0;          ///< per unit of rate
-  double delta_hedge = 0;  ///< units of the underlying to trade to make delta 0: -delta
+  double value = 0;  ///< sum of quantity x multiplier x price, plus underlying_quantity x S
+  double delta = 0;  ///< in units of the underlying: sum of quantity x multiplier x delta, plus underlying_quantity
+  double gamma = 0;  ///< sum of quantity x multiplier x gamma
+  double vega = 0;   ///< per unit of volatility
+  double theta = 0;  ///< per year
+  double rho = 0;    ///< per unit of rate
+  double delta_hedge = 0;                   ///< units of the underlying to trade to make delta 0: -delta
   std::vector<option_valuation> positions;  ///< per position, per unit of the option, in the book's order
 };
 

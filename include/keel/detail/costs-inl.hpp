@@ -17,6 +17,7 @@
 
 #include <keel/detail/check.hpp>
 #include <keel/detail/text.hpp>
+#include <keel/detail/trade_cost.hpp>
 #include <keel/error.hpp>
 
 #include <keel/costs.hpp>
@@ -24,69 +25,6 @@
 namespace keel {
 
 namespace detail::costs {
-
-/// "where: field = value must be rule" (where may be empty).
-[[noreturn]] inline void throw_field(std::string_view fn, std::string_view where, std::string_view field, double value,
-                                     std::string_view rule) {
-  std::string text;
-  if (!where.empty()) text = std::string(where) + ": ";
-  text += std::string(field) + " = " + number_text(value) + " must be " + std::string(rule);
-  throw invalid_input(message(fn, text));
-}
-
-inline void require_nonnegative(std::string_view fn, std::string_view where, std::string_view field, double v) {
-  if (!(v >= 0) || !std::isfinite(v)) throw_field(fn, where, field, v, ">= 0 and finite");
-}
-inline void require_positive(std::string_view fn, std::string_view where, std::string_view field, double v) {
-  if (!(v > 0) || !std::isfinite(v)) throw_field(fn, where, field, v, "> 0 and finite");
-}
-inline void require_finite(std::string_view fn, std::string_view where, std::string_view field, double v) {
-  if (!std::isfinite(v)) throw_field(fn, where, field, v, "finite");
-}
-
-inline void check_model(std::string_view fn, std::string_view where, const cost_model& m) {
-  require_nonnegative(fn, where, "model.half_spread", m.half_spread);
-  require_nonnegative(fn, where, "model.commission", m.commission);
-  require_nonnegative(fn, where, "model.impact", m.impact);
-  require_nonnegative(fn, where, "model.volatility", m.volatility);
-  if (!(m.exponent >= 1 && m.exponent <= 2)) throw_field(fn, where, "model.exponent", m.exponent, "in [1, 2]");
-  require_positive(fn, where, "model.max_participation", m.max_participation);
-  if (m.impact > 0) require_positive(fn, where, "model.daily_volume (needed by a model with impact)", m.daily_volume);
-  else require_nonnegative(fn, where, "model.daily_volume", m.daily_volume);
-}
-
-/// order_cost with checked inputs; `where` names the order in errors.
-[[nodiscard]] inline trade_cost cost_of(std::string_view fn, std::string_view where, double quantity, double price,
-                                        const cost_model& m) {
-  require_finite(fn, where, "quantity", quantity);
-  require_positive(fn, where, "price", price);
-  check_model(fn, where, m);
-  const double size = std::abs(quantity);
-  trade_cost out;
-  out.notional = size * price;
-  out.spread = m.half_spread * out.notional;
-  out.commission = m.commission * out.notional;
-  if (m.daily_volume > 0) {
-    const double participation = size / m.daily_volume;
-    if (participation > m.max_participation) {
-      std::string text;
-      if (!where.empty()) text = std::string(where) + ": ";
-      text += "the order of " + number_text(size) + " shares is " + number_text(participation) +
-              " x the daily volume " + number_text(m.daily_volume) + ", above model.max_participation = " +
-              number_text(m.max_participation) + " (the volume rule: split the order over several days)";
-      throw invalid_input(message(fn, text));
-    }
-    if (m.impact > 0 && size > 0) {
-      // (|x| / ADV)^(e - 1): sqrt for the square-root law, exact and faster than pow.
-      const double scale = m.exponent == 1.5 ? std::sqrt(participation) : std::pow(participation, m.exponent - 1);
-      out.impact = m.impact * m.volatility * out.notional * scale;
-    }
-  }
-  out.total = out.spread + out.commission + out.impact;
-  if (!std::isfinite(out.total)) throw_overflow(fn, "the order's cost");
-  out.bps = out.notional > 0 ? 1e4 * out.total / out.notional : 0.0;
-  return out;
-}
 
 inline void check_ac(std::string_view fn, double shares, std::size_t periods, const ac_parameters& p) {
   require_finite(fn, "", "shares", shares);
@@ -100,10 +38,10 @@ inline void check_ac(std::string_view fn, double shares, std::size_t periods, co
   const double tau = p.horizon / static_cast<double>(periods);
   const double eta_tilde = p.temporary_impact - 0.5 * p.permanent_impact * tau;
   if (!(eta_tilde > 0))
-    throw invalid_input(message(fn, "parameters.temporary_impact = " + number_text(p.temporary_impact) +
-                                        " must exceed permanent_impact x tau / 2 = " +
-                                        number_text(0.5 * p.permanent_impact * tau) +
-                                        " (eta~ = eta - gamma tau / 2 > 0, or the cost is not convex)"));
+    throw invalid_input(
+        message(fn, "parameters.temporary_impact = " + number_text(p.temporary_impact) +
+                        " must exceed permanent_impact x tau / 2 = " + number_text(0.5 * p.permanent_impact * tau) +
+                        " (eta~ = eta - gamma tau / 2 > 0, or the cost is not convex)"));
 }
 
 /// E, V and the utility of a schedule whose holdings and trades are filled in.
@@ -169,7 +107,7 @@ inline void cost_schedule(std::string_view fn, execution_schedule& s, const ac_p
       fraction = 0;
     else if (kappa == 0)
       fraction = (n - static_cast<double>(k)) / n;  // TWAP, the kappa -> 0 limit
-    else  // sinh(kappa (T - t)) / sinh(kappa T), stable for every kappa T
+    else                                            // sinh(kappa (T - t)) / sinh(kappa T), stable for every kappa T
       fraction = std::exp(-kappa * t) * std::expm1(-2 * kappa * (big_t - t)) / denominator;
     s.holdings[k] = shares * fraction;
   }
@@ -205,8 +143,8 @@ KEEL_DEF cost_estimate estimate_costs(std::span<const cost_order> orders) {
   out.orders.reserve(orders.size());
   for (std::size_t i = 0; i < orders.size(); ++i) {
     const auto& o = orders[i];
-    const std::string where =
-        detail::element_text("orders", static_cast<std::ptrdiff_t>(i)) + (o.symbol.empty() ? "" : " '" + o.symbol + "'");
+    const std::string where = detail::element_text("orders", static_cast<std::ptrdiff_t>(i)) +
+                              (o.symbol.empty() ? "" : " '" + o.symbol + "'");
     const auto c = detail::costs::cost_of(fn, where, o.quantity, o.price, o.model);
     out.notional += c.notional;
     out.spread += c.spread;
@@ -285,8 +223,8 @@ KEEL_DEF execution_schedule vwap_schedule(double shares, std::span<const double>
     sum += v;
   }
   if (!(sum > 0) || !std::isfinite(sum))
-    throw invalid_input(detail::message(fn, "volume_profile sums to " + detail::number_text(sum) +
-                                                ": it needs a positive, finite total volume"));
+    throw invalid_input(detail::message(
+        fn, "volume_profile sums to " + detail::number_text(sum) + ": it needs a positive, finite total volume"));
   detail::costs::check_ac(fn, shares, volume_profile.size(), parameters);
   std::vector<double> trades(volume_profile.size());
   for (std::size_t i = 0; i < trades.size(); ++i) trades[i] = shares * (volume_profile[i] / sum);
@@ -309,9 +247,9 @@ KEEL_DEF shortfall implementation_shortfall(std::span<const execution_fill> fill
     detail::costs::require_positive(fn, where, "price", f.price);
     detail::costs::require_nonnegative(fn, where, "fees", f.fees);
     if (f.quantity * sign < 0)
-      throw invalid_input(detail::message(fn, where + ": quantity = " + detail::number_text(f.quantity) +
-                                                  " has the opposite sign of order_quantity = " +
-                                                  detail::number_text(order_quantity)));
+      throw invalid_input(
+          detail::message(fn, where + ": quantity = " + detail::number_text(f.quantity) +
+                                  " has the opposite sign of order_quantity = " + detail::number_text(order_quantity)));
     out.filled += f.quantity;
     out.fees += f.fees;
     out.execution_cost += f.quantity * (f.price - decision_price);
@@ -319,9 +257,9 @@ KEEL_DEF shortfall implementation_shortfall(std::span<const execution_fill> fill
   }
   // Fills are usually whole shares; a relative 1e-12 allows sums of fractional fills.
   if (std::abs(out.filled) > std::abs(order_quantity) * (1 + 1e-12))
-    throw invalid_input(detail::message(fn, "the fills total " + detail::number_text(out.filled) +
-                                                " shares, more than order_quantity = " +
-                                                detail::number_text(order_quantity)));
+    throw invalid_input(
+        detail::message(fn, "the fills total " + detail::number_text(out.filled) +
+                                " shares, more than order_quantity = " + detail::number_text(order_quantity)));
   out.unfilled = order_quantity - out.filled;
   if (std::abs(out.unfilled) <= std::abs(order_quantity) * 1e-12) out.unfilled = 0;
   if (out.unfilled != 0) {
@@ -335,10 +273,10 @@ KEEL_DEF shortfall implementation_shortfall(std::span<const execution_fill> fill
   out.average_price = out.filled != 0 ? value / out.filled : decision_price;
   out.total = out.execution_cost + out.opportunity_cost + out.fees;
   out.paper_notional = std::abs(order_quantity) * decision_price;
-  if (!std::isfinite(out.total) || !std::isfinite(out.paper_notional))
-    detail::throw_overflow(fn, "the shortfall");
+  if (!std::isfinite(out.total) || !std::isfinite(out.paper_notional)) detail::throw_overflow(fn, "the shortfall");
   out.bps = 1e4 * out.total / out.paper_notional;
-  out.execution_bps = out.filled != 0 ? 1e4 * (out.execution_cost + out.fees) / (std::abs(out.filled) * decision_price) : 0.0;
+  out.execution_bps =
+      out.filled != 0 ? 1e4 * (out.execution_cost + out.fees) / (std::abs(out.filled) * decision_price) : 0.0;
   return out;
 }
 

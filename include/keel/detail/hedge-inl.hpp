@@ -27,6 +27,7 @@
 #include <keel/detail/check.hpp>
 #include <keel/detail/hedge_solver.hpp>
 #include <keel/detail/text.hpp>
+#include <keel/detail/trade_cost.hpp>
 #include <keel/error.hpp>
 #include <keel/rebalance.hpp>
 #include <keel/var.hpp>
@@ -62,6 +63,21 @@ void instrument_bounds(std::string_view fn, std::size_t i, const hedge_instrumen
   leg.upper = hi;
 }
 
+/// The volume rule as bounds: |q| <= max_participation x daily_volume (whole contracts inward).
+template <class = void>
+void volume_bounds(std::string_view fn, std::size_t i, const hedge_instrument& h, bool whole, hedge_leg& leg) {
+  double cap = h.costs.max_participation * h.costs.daily_volume;
+  if (whole) cap = std::floor(cap);
+  if (leg.lower > cap || leg.upper < -cap)
+    throw infeasible(message(fn, instrument_field(i, "min_quantity") + " and max_quantity [" + number_text(leg.lower) +
+                                     ", " + number_text(leg.upper) + "] lie outside the volume rule's +-" +
+                                     number_text(cap) + " contracts (max_participation " +
+                                     number_text(h.costs.max_participation) + " x daily_volume " +
+                                     number_text(h.costs.daily_volume) + ")"));
+  leg.lower = std::max(leg.lower, -cap);
+  leg.upper = std::min(leg.upper, cap);
+}
+
 /// Checks every argument and converts to solver units.
 template <class = void>
 [[nodiscard]] hedge_setup make_hedge_setup(std::string_view fn, double value, double beta, double target,
@@ -79,9 +95,18 @@ template <class = void>
     require_positive_option(fn, instrument_field(i, "price"), h.price);
     require_positive_option(fn, instrument_field(i, "multiplier"), h.multiplier);
     require_option_in(fn, instrument_field(i, "cost_bps"), h.cost_bps, 0, big, "non-negative and finite");
-    hedge_leg leg{h.price * h.multiplier, h.beta, h.cost_bps * 1e-4};
+    costs::check_model(fn, instrument_field(i, "costs"), h.costs);
+    hedge_leg leg{h.price * h.multiplier, h.beta, h.cost_bps * 1e-4 + h.costs.half_spread + h.costs.commission};
     if (!std::isfinite(leg.unit)) throw_overflow(fn, instrument_field(i, "price") + " x multiplier");
+    if (h.costs.impact > 0 && h.costs.volatility > 0) {
+      // k |q|^e = c sigma unit |q| (|q| / ADV)^(e - 1)
+      leg.impact =
+          h.costs.impact * h.costs.volatility * leg.unit / std::pow(h.costs.daily_volume, h.costs.exponent - 1);
+      leg.exponent = h.costs.exponent;
+      if (!std::isfinite(leg.impact)) throw_overflow(fn, instrument_field(i, "costs") + "'s impact per contract");
+    }
     instrument_bounds(fn, i, h, o.round_to_contracts, leg);
+    if (h.costs.daily_volume > 0) volume_bounds(fn, i, h, o.round_to_contracts, leg);
     s.legs.push_back(leg);
     s.names.push_back(h.symbol.empty() ? element_text("instruments", static_cast<std::ptrdiff_t>(i)) : h.symbol);
   }
@@ -140,7 +165,8 @@ template <class = void>
   out.full_cost = hedge_cost(s, full.q);
   if (out.full_cost > *s.budget) {
     out.hedge = cheapest_hedge(fn, s, s.budget);
-  } else if (o.objective == hedge_objective::min_variance && k > 1) {
+  } else if (o.objective == hedge_objective::min_variance && k > 1 &&
+             std::none_of(s.legs.begin(), s.legs.end(), [](const hedge_leg& l) { return l.impact > 0; })) {
     auto q = budgeted_min_variance(fn, s, hedge_covariance_of(fn, o.covariance, k));
     out.hedge = {q ? *q : full.q, true};
   } else {
@@ -170,9 +196,11 @@ template <class = void>
                                           "); rescale the values"));
     gross += std::fabs(moved);
     const double quantity = std::fabs(q[i]), notional = quantity * s.legs[i].unit;
+    const double impact = leg_impact(s.legs[i], q[i]);
     plan.orders.push_back({instruments[i].symbol, q[i] > 0 ? order_side::buy : order_side::sell, quantity, notional,
-                           notional * s.legs[i].rate});
+                           notional * s.legs[i].rate + impact, impact});
     plan.total_cost += plan.orders.back().cost;
+    plan.impact_cost += impact;
   }
   plan.beta_after = hedge_beta(s, q);
   plan.beta_residual = plan.beta_after - s.target;

@@ -63,12 +63,24 @@ namespace keel::detail {
 
 /// One instrument in the solver's units (see the file comment).
 struct hedge_leg {
-  double unit = 1;                                          ///< notional of one contract: price x multiplier
-  double beta = 0;                                          ///< the instrument's beta
-  double rate = 0;                                          ///< cost per unit of notional: cost_bps / 10^4
+  double unit = 1;  ///< notional of one contract: price x multiplier
+  double beta = 0;  ///< the instrument's beta
+  double rate = 0;  ///< linear cost per unit of notional: cost_bps / 10^4 + half_spread + commission
   double lower = -std::numeric_limits<double>::infinity();  ///< contracts
   double upper = std::numeric_limits<double>::infinity();   ///< contracts
+  double impact = 0;    ///< k: the impact cost of q contracts is k |q|^exponent (c sigma unit / ADV^(exponent - 1))
+  double exponent = 1;  ///< the impact's exponent e, in [1, 2]
 };
+
+/// The impact cost of holding q contracts of leg l: k |q|^e (sqrt for the square-root law).
+[[nodiscard]] inline double leg_impact(const hedge_leg& l, double q) {
+  if (l.impact == 0 || q == 0) return 0;
+  const double a = std::fabs(q);
+  return l.impact * a * (l.exponent == 1.5 ? std::sqrt(a) : std::pow(a, l.exponent - 1));
+}
+
+/// Whether the leg's cost is strictly convex in |q| (an impact term with exponent > 1).
+[[nodiscard]] inline bool convex_leg(const hedge_leg& l) { return l.impact > 0 && l.exponent > 1; }
 
 /// A checked hedge problem.
 struct hedge_setup {
@@ -89,11 +101,12 @@ template <class = void>
   return s.beta_before + sum / s.value;
 }
 
-/// The cost of holding q, summed as the orders' costs are: (|q_i| u_i) rate_i.
+/// The cost of holding q, summed as the orders' costs are: (|q_i| u_i) rate_i + k_i |q_i|^e_i.
 template <class = void>
 [[nodiscard]] double hedge_cost(const hedge_setup& s, const std::vector<double>& q) {
   double sum = 0;
-  for (std::size_t i = 0; i < q.size(); ++i) sum += std::fabs(q[i]) * s.legs[i].unit * s.legs[i].rate;
+  for (std::size_t i = 0; i < q.size(); ++i)
+    sum += std::fabs(q[i]) * s.legs[i].unit * s.legs[i].rate + leg_impact(s.legs[i], q[i]);
   return sum;
 }
 
@@ -149,7 +162,115 @@ struct continuous_hedge {
   bool reached = true;
 };
 
-/// The cheapest hedge (exact LP; see the file comment), stopping at `budget` (currency) if set.
+/// q_i(mu) of the convex min-cost hedge: the minimiser over [l, u] of cost_i(q) - mu a_i q
+/// (see hedge.hpp): 0 while |mu a_i| is within the linear cost per contract, then the root of
+/// linear + e k |q|^(e-1) = |mu a_i| (a linear leg jumps to its bound), clamped to the bounds.
+[[nodiscard]] inline double leg_response(const hedge_leg& l, double mu) {
+  const double pull = mu * l.unit * l.beta;
+  const double linear = l.unit * l.rate + (convex_leg(l) ? 0.0 : l.impact);  // e = 1: impact is linear
+  double q = 0;
+  if (std::fabs(pull) > linear) {
+    if (convex_leg(l)) {
+      const double excess = (std::fabs(pull) - linear) / (l.exponent * l.impact);
+      q = l.exponent == 1.5 ? excess * excess : std::pow(excess, 1 / (l.exponent - 1));
+    } else {
+      q = std::numeric_limits<double>::infinity();
+    }
+    q = std::copysign(q, pull);
+  }
+  return std::clamp(q, l.lower, l.upper);
+}
+
+/// The cheapest hedge moving the beta-notional sum a'q to `goal` (currency x beta) when some
+/// leg has impact: the Lagrange multiplier mu bracketed and bisected to adjacent doubles, then
+/// the last gap closed by the legs that jump at mu (linear ones) and by interpolating the
+/// continuous ones across the bracket, so that a'q = goal to rounding (see hedge.hpp).
+template <class = void>
+[[nodiscard]] std::vector<double> convex_cheapest(const hedge_setup& s, double goal) {
+  const std::size_t k = s.legs.size();
+  std::vector<double> q(k), lo_q(k), hi_q(k);
+  const auto respond = [&](double mu, std::vector<double>& out) {
+    double sum = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+      out[i] = leg_response(s.legs[i], mu);
+      if (out[i] != 0) sum += out[i] * s.legs[i].unit * s.legs[i].beta;
+    }
+    return sum;
+  };
+  const double at_zero = respond(0, q);
+  if (at_zero == goal) return q;
+  const double dir = goal > at_zero ? 1.0 : -1.0;
+  // A multiplier of the cost scale: the marginal cost of one contract per unit of beta-notional.
+  double scale = 0;
+  for (const hedge_leg& l : s.legs)
+    if (l.beta != 0) scale = std::max(scale, (l.unit * l.rate + l.impact * l.exponent) / std::fabs(l.unit * l.beta));
+  if (!(scale > 0) || !std::isfinite(scale)) scale = 1;
+  double mu_lo = 0, mu_hi = dir * scale;
+  for (int it = 0; it < 2100 && dir * (respond(mu_hi, hi_q) - goal) < 0; ++it) {
+    mu_lo = mu_hi;
+    mu_hi *= 2;
+  }
+  for (int it = 0; it < 2200; ++it) {
+    const double mid = 0.5 * (mu_lo + mu_hi);
+    if (mid == mu_lo || mid == mu_hi) break;
+    (dir * (respond(mid, q) - goal) >= 0 ? mu_hi : mu_lo) = mid;
+  }
+  double reached = respond(mu_lo, lo_q);
+  respond(mu_hi, hi_q);
+  q = lo_q;
+  double gap = goal - reached;
+  // Linear legs that jump inside the bracket cover what they can, in index order.
+  for (std::size_t i = 0; i < k && gap != 0; ++i) {
+    const hedge_leg& l = s.legs[i];
+    if (convex_leg(l) || lo_q[i] == hi_q[i] || l.beta == 0) continue;
+    const double per = l.unit * l.beta;
+    const double want = lo_q[i] + gap / per;
+    q[i] = hi_q[i] > lo_q[i] ? std::clamp(want, lo_q[i], hi_q[i]) : std::clamp(want, hi_q[i], lo_q[i]);
+    gap -= (q[i] - lo_q[i]) * per;
+  }
+  // The continuous legs move together across the bracket.
+  double span = 0;
+  for (std::size_t i = 0; i < k; ++i)
+    if (convex_leg(s.legs[i])) span += (hi_q[i] - lo_q[i]) * s.legs[i].unit * s.legs[i].beta;
+  if (gap != 0 && span != 0) {
+    const double t = std::clamp(gap / span, 0.0, 1.0);
+    for (std::size_t i = 0; i < k; ++i)
+      if (convex_leg(s.legs[i])) q[i] = lo_q[i] + t * (hi_q[i] - lo_q[i]);
+  }
+  return q;
+}
+
+/// The cheapest hedge with impact, stopping at `budget`: the full hedge when it fits, else the
+/// cheapest hedge of the furthest beta the budget pays for (its least cost rises with the
+/// distance from the forced point, so the distance is bisected).
+template <class = void>
+[[nodiscard]] continuous_hedge convex_cheapest_hedge(const hedge_setup& s, double forced_moved,
+                                                     std::optional<double> budget) {
+  const double goal = (s.target - s.beta_before) * s.value;
+  continuous_hedge out;
+  out.q = convex_cheapest(s, goal);
+  if (!budget || !(hedge_cost(s, out.q) > *budget)) return out;
+  out.reached = false;
+  double lo = 0, hi = 1;
+  std::vector<double> best = convex_cheapest(s, forced_moved);
+  for (int it = 0; it < 200; ++it) {
+    const double t = 0.5 * (lo + hi);
+    if (t == lo || t == hi) break;
+    auto trial = convex_cheapest(s, forced_moved + t * (goal - forced_moved));
+    if (hedge_cost(s, trial) > *budget) {
+      hi = t;
+    } else {
+      lo = t;
+      best = std::move(trial);
+    }
+  }
+  out.q = std::move(best);
+  fit_budget(s, out.q, budget);
+  return out;
+}
+
+/// The cheapest hedge (exact LP, or the convex solve with impact; see the file comment),
+/// stopping at `budget` (currency) if set.
 /// \throws infeasible when the bounds alone force a cost above the budget.
 template <class = void>
 [[nodiscard]] continuous_hedge cheapest_hedge(std::string_view fn, const hedge_setup& s, std::optional<double> budget) {
@@ -160,12 +281,14 @@ template <class = void>
   for (std::size_t i = 0; i < k; ++i) {
     const hedge_leg& l = s.legs[i];
     out.q[i] = std::clamp(0.0, l.lower, l.upper);
-    forced += std::fabs(out.q[i]) * l.unit * l.rate;
+    forced += std::fabs(out.q[i]) * l.unit * l.rate + leg_impact(l, out.q[i]);
     moved += out.q[i] * l.unit * l.beta;
   }
   if (budget && forced > *budget)
     throw infeasible(message(fn, "the quantity bounds force a cost of " + number_text(forced) +
                                      ", above the budget of " + number_text(*budget)));
+  if (std::any_of(s.legs.begin(), s.legs.end(), [](const hedge_leg& l) { return l.impact > 0; }))
+    return convex_cheapest_hedge(s, moved, budget);
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < k; ++i)
     if (s.legs[i].beta != 0) order.push_back(i);

@@ -52,8 +52,8 @@ inline void check_option(std::string_view fn, const european_option& o, std::str
   if (o.type != option_type::call && o.type != option_type::put)
     throw invalid_input(message(fn, option_text(o, name) + ": type is neither call nor put"));
   if (!(o.strike > 0) || !std::isfinite(o.strike))
-    throw invalid_input(message(fn, option_text(o, name) + ": strike = " + number_text(o.strike) +
-                                        " must be > 0 and finite"));
+    throw invalid_input(
+        message(fn, option_text(o, name) + ": strike = " + number_text(o.strike) + " must be > 0 and finite"));
   if (!(o.maturity > 0) || !std::isfinite(o.maturity))
     throw invalid_input(message(fn, option_text(o, name) + ": maturity = " + number_text(o.maturity) +
                                         " must be > 0 and finite (years; a maturity of 0 has no Greeks)"));
@@ -61,12 +61,13 @@ inline void check_option(std::string_view fn, const european_option& o, std::str
 
 inline void require_positive_field(std::string_view fn, std::string_view field, double value, std::string_view why) {
   if (!(value > 0) || !std::isfinite(value))
-    throw invalid_input(message(fn, std::string(field) + " = " + number_text(value) + " must be > 0 and finite" +
-                                        std::string(why)));
+    throw invalid_input(
+        message(fn, std::string(field) + " = " + number_text(value) + " must be > 0 and finite" + std::string(why)));
 }
 
 inline void require_finite_field(std::string_view fn, std::string_view field, double value) {
-  if (!std::isfinite(value)) throw invalid_input(message(fn, std::string(field) + " = " + number_text(value) + " must be finite"));
+  if (!std::isfinite(value))
+    throw invalid_input(message(fn, std::string(field) + " = " + number_text(value) + " must be finite"));
 }
 
 /// The market's checks; `need_volatility` is false for implied_volatility, which ignores it.
@@ -82,8 +83,8 @@ inline void check_market(std::string_view fn, const option_market& m, bool need_
 /// The discount factors of one maturity, shared by a chain's options of that maturity.
 struct discounting {
   double maturity = -1;
-  double df_rate = 1;      // e^{-rT}
-  double df_yield = 1;     // e^{-qT}
+  double df_rate = 1;   // e^{-rT}
+  double df_yield = 1;  // e^{-qT}
   double sqrt_maturity = 1;
   void set(double t, double r, double q) {
     if (t == maturity) return;
@@ -197,15 +198,16 @@ struct discounting {
   const double a = m.spot * df_q;
   const double b = o.strike * df_r;
   if (!std::isfinite(a) || !std::isfinite(b) || !(a > 0) || !(b > 0))
-    throw invalid_input(message(fn, what + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
-                                        " is out of double's range: the rate or yield times the maturity is too large"));
+    throw invalid_input(
+        message(fn, what + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
+                        " is out of double's range: the rate or yield times the maturity is too large"));
   const bool call = o.type == option_type::call;
   const double lower = call ? std::max(a - b, 0.0) : std::max(b - a, 0.0);
   const double upper = call ? a : b;
   if (!(price > lower && price < upper)) {
-    const std::string why = price <= lower ? (lower > 0 ? " is at or below its discounted intrinsic value"
-                                                        : " is not positive")
-                                           : " is at or above the no-arbitrage upper bound";
+    const std::string why = price <= lower
+                                ? (lower > 0 ? " is at or below its discounted intrinsic value" : " is not positive")
+                                : " is at or above the no-arbitrage upper bound";
     throw infeasible(message(fn, what + ": no volatility reproduces the price: price = " + number_text(price) + why +
                                      " (prices with a volatility lie in (" + number_text(lower) + ", " +
                                      number_text(upper) + "))"));
@@ -270,8 +272,8 @@ KEEL_DEF option_valuation black76(const european_option& option, const black76_m
   // only rho differs, as the futures price is held fixed when the rate moves.
   detail::opt::discounting d;
   d.set(option.maturity, market.rate, market.rate);
-  auto out = detail::opt::bsm(option.type == option_type::call, market.forward, option.strike, market.rate,
-                              market.rate, market.volatility, d);
+  auto out = detail::opt::bsm(option.type == option_type::call, market.forward, option.strike, market.rate, market.rate,
+                              market.volatility, d);
   out.rho = -option.maturity * out.price;
   out.dividend_rho = 0;
   if (!detail::opt::finite_valuation(out)) detail::opt::throw_overflowed(fn, out, detail::opt::option_text(option));
@@ -324,7 +326,8 @@ KEEL_DEF option_book book_greeks(std::span<const option_position> book, const op
     d.set(p.option.maturity, market.rate, market.dividend_yield);
     const auto v = detail::opt::bsm(p.option.type == option_type::call, market.spot, p.option.strike, market.rate,
                                     market.dividend_yield, sigma, d);
-    if (!detail::opt::finite_valuation(v)) detail::opt::throw_overflowed(fn, v, detail::opt::option_text(p.option, name));
+    if (!detail::opt::finite_valuation(v))
+      detail::opt::throw_overflowed(fn, v, detail::opt::option_text(p.option, name));
     const double units = p.quantity * p.multiplier;
     out.value += units * v.price;
     out.delta += units * v.delta;
