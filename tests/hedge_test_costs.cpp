@@ -60,7 +60,8 @@ long double ternary_min(long double lo, long double hi, const std::function<long
 // by the target, the others found by (nested) ternary search of the convex cost.
 long double reference_min_cost(const std::vector<keel::hedge_instrument>& ins, long double goal) {
   std::vector<long double> a(ins.size());
-  for (std::size_t i = 0; i < ins.size(); ++i) a[i] = static_cast<long double>(ins[i].price) * ins[i].multiplier * ins[i].beta;
+  for (std::size_t i = 0; i < ins.size(); ++i)
+    a[i] = static_cast<long double>(ins[i].price) * ins[i].multiplier * ins[i].beta;
   if (ins.size() == 2) {
     return ternary_min(std::min(0.0L, goal / a[0]), std::max(0.0L, goal / a[0]), [&](long double q0) {
       return total_cost(ins, {q0, (goal - a[0] * q0) / a[1]});
@@ -78,11 +79,20 @@ long double reference_min_cost(const std::vector<keel::hedge_instrument>& ins, l
 // square-root impact (Barra's c = 1; daily volumes of the order of the real ones).
 std::vector<keel::hedge_instrument> instruments() {
   return {
-      {.symbol = "ES", .beta = 1.0, .price = 5000, .multiplier = 50,
+      {.symbol = "ES",
+       .beta = 1.0,
+       .price = 5000,
+       .multiplier = 50,
        .costs = {.half_spread = 1e-4, .commission = 2e-5, .impact = 1, .volatility = 0.012, .daily_volume = 2e6}},
-      {.symbol = "SPY", .beta = 1.0, .price = 500, .multiplier = 1,
+      {.symbol = "SPY",
+       .beta = 1.0,
+       .price = 500,
+       .multiplier = 1,
        .costs = {.half_spread = 5e-5, .impact = 1, .volatility = 0.012, .daily_volume = 8e7}},
-      {.symbol = "QQQ", .beta = 1.2, .price = 450, .multiplier = 1,
+      {.symbol = "QQQ",
+       .beta = 1.2,
+       .price = 450,
+       .multiplier = 1,
        .costs = {.half_spread = 1e-4, .impact = 0.8, .volatility = 0.015, .daily_volume = 4e7}},
   };
 }
@@ -123,8 +133,11 @@ TEST_CASE("hedge with impact: the Karush-Kuhn-Tucker conditions hold", "[hedge][
       h.price = 10 + 990 * u(gen);
       h.multiplier = i % 2 == 0 ? 1 : 50;
       h.cost_bps = 5 * u(gen);
-      h.costs = {.half_spread = 5e-4 * u(gen), .commission = 1e-4 * u(gen), .impact = 2 * u(gen),
-                 .volatility = 0.005 + 0.03 * u(gen), .daily_volume = 1e5 + 1e7 * u(gen),
+      h.costs = {.half_spread = 5e-4 * u(gen),
+                 .commission = 1e-4 * u(gen),
+                 .impact = 2 * u(gen),
+                 .volatility = 0.005 + 0.03 * u(gen),
+                 .daily_volume = 1e5 + 1e7 * u(gen),
                  .exponent = trial % 3 == 0 ? 1.6 : 1.5};
       if (trial % 5 == 1) h.max_quantity = 10 + 1e3 * u(gen);
       if (trial % 5 == 1) h.min_quantity = -(10 + 1e3 * u(gen));
@@ -158,8 +171,7 @@ TEST_CASE("hedge with impact: the Karush-Kuhn-Tucker conditions hold", "[hedge][
       marginal[i] = d;
       const double cap = h.costs.max_participation * h.costs.daily_volume;  // the volume rule
       const bool at_bound = (h.max_quantity && q >= *h.max_quantity * (1 - 1e-12)) ||
-                            (h.min_quantity && q <= *h.min_quantity * (1 - 1e-12)) ||
-                            std::abs(q) >= cap * (1 - 1e-12);
+                            (h.min_quantity && q <= *h.min_quantity * (1 - 1e-12)) || std::abs(q) >= cap * (1 - 1e-12);
       if (at_bound) continue;
       if (!have_mu) {
         mu = d;
@@ -181,8 +193,8 @@ TEST_CASE("hedge with impact: never dearer than a naive single-instrument hedge"
       INFO("value " << value << ", target " << target);
       const auto plan = keel::hedge_to_target_beta(value, 1.1, ins, target, {.round_to_contracts = false});
       for (std::size_t j = 0; j < ins.size(); ++j) {
-        const auto one = keel::hedge_to_target_beta(value, 1.1, std::span(&ins[j], 1), target,
-                                                    {.round_to_contracts = false});
+        const auto one =
+            keel::hedge_to_target_beta(value, 1.1, std::span(&ins[j], 1), target, {.round_to_contracts = false});
         CHECK(plan.total_cost <= one.total_cost * (1 + 1e-12));
       }
     }
@@ -217,8 +229,8 @@ TEST_CASE("hedge with impact: a budget buys the furthest beta it can pay for", "
   for (const double share : {0.1, 0.5, 0.9}) {
     INFO("budget " << share << " of the full cost");
     const double budget = share * full.total_cost;
-    const auto plan = keel::hedge_to_target_beta(value, 1.1, ins, 0.0,
-                                                 {.budget = budget / value, .round_to_contracts = false});
+    const auto plan =
+        keel::hedge_to_target_beta(value, 1.1, ins, 0.0, {.budget = budget / value, .round_to_contracts = false});
     CHECK_FALSE(plan.fully_hedged);
     CHECK_THAT(plan.reason, Contains("budget"));
     CHECK(plan.total_cost <= budget * (1 + 1e-12));

@@ -46,8 +46,10 @@ inline void check_model(std::string_view fn, std::string_view where, const cost_
   require_nonnegative(fn, where, "model.volatility", m.volatility);
   if (!(m.exponent >= 1 && m.exponent <= 2)) throw_field(fn, where, "model.exponent", m.exponent, "in [1, 2]");
   require_positive(fn, where, "model.max_participation", m.max_participation);
-  if (m.impact > 0) require_positive(fn, where, "model.daily_volume (needed by a model with impact)", m.daily_volume);
-  else require_nonnegative(fn, where, "model.daily_volume", m.daily_volume);
+  if (m.impact > 0)
+    require_positive(fn, where, "model.daily_volume (needed by a model with impact)", m.daily_volume);
+  else
+    require_nonnegative(fn, where, "model.daily_volume", m.daily_volume);
 }
 
 /// order_cost with checked inputs; `where` names the order in errors.
@@ -67,8 +69,9 @@ inline void check_model(std::string_view fn, std::string_view where, const cost_
       std::string text;
       if (!where.empty()) text = std::string(where) + ": ";
       text += "the order of " + number_text(size) + " shares is " + number_text(participation) +
-              " x the daily volume " + number_text(m.daily_volume) + ", above model.max_participation = " +
-              number_text(m.max_participation) + " (the volume rule: split the order over several days)";
+              " x the daily volume " + number_text(m.daily_volume) +
+              ", above model.max_participation = " + number_text(m.max_participation) +
+              " (the volume rule: split the order over several days)";
       throw invalid_input(message(fn, text));
     }
     if (m.impact > 0 && size > 0) {
