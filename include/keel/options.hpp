@@ -12,6 +12,12 @@
 //   implied_volatility(options, market, prices, out)   a chain of them
 //   book_greeks(book, market, underlying_quantity)      -> option_book{value, delta, gamma, vega,
 //                                                  theta, rho, delta_hedge, positions}
+//   protective_put(value, beta, index_option_terms, floor)    -> option_hedge (puts for a floor)
+//   zero_cost_collar(value, beta, index_option_terms, floor)  -> option_hedge (puts and calls written)
+//   compare_hedges(book_returns, market_returns, instrument_returns, instruments, index, value,
+//                  compare_hedges_options{})         -> hedge_comparison: target beta, minimum
+//                  variance, minimum tracking error, protective put and zero-cost collar side by
+//                  side, with costs, betas, volatility, Monte Carlo VaR/CVaR and limit checks
 //
 // Model (Merton 1973; Haug, "The Complete Guide to Option Pricing Formulas", 2nd ed., 1.1.6)
 //   S spot, K strike, T years, r the continuously compounded risk-free rate, q the continuous
@@ -53,18 +59,27 @@
 //   Complete Guide to Option Pricing Formulas", 2nd ed. (2007), ch. 1 and 2; P. Jaeckel, "Let's
 //   be rational", Wilmott (2015) 40-53 (the normalised price and the two-branch Newton).
 /// \file
-/// European options: black_scholes, black76, implied_volatility, book_greeks.
+/// European options: black_scholes, black76, implied_volatility, book_greeks, protective_put,
+/// zero_cost_collar, compare_hedges.
 #pragma once
 
 #include <keel/detail/config.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include <keel/error.hpp>
+#include <keel/hedge.hpp>   // hedge_instrument, hedge_order
+#include <keel/limits.hpp>  // risk_limit, limit_status, limit_values
+#include <keel/series.hpp>  // Series, panel
 
 namespace keel {
 
@@ -191,8 +206,189 @@ struct option_book {
 KEEL_DECL [[nodiscard]] option_book book_greeks(std::span<const option_position> book, const option_market& market,
                                                 double underlying_quantity = 0);
 
+/// The index options a book is hedged with (protective_put, zero_cost_collar, compare_hedges):
+/// European options on the index at one expiry, valued by black_scholes at the market's
+/// volatility (a flat smile).
+struct index_option_terms {
+  std::string symbol = "index";  ///< the index, named in messages and orders
+  option_market market{};        ///< the index's spot, rate, dividend yield and volatility
+  double maturity = 0.25;        ///< years to the options' expiry, > 0
+  double multiplier = 100;       ///< index units per contract, > 0 (100 for SPX options)
+  double half_spread = 0;        ///< half the bid-ask spread as a fraction of the option's price, in [0, 1)
+};
+
+/// Options of protective_put and zero_cost_collar.
+struct option_hedge_options {
+  bool round_to_contracts = true;  ///< whole contracts (false: beta V / (S multiplier) exactly)
+};
+
+/// One option leg of a hedge.
+struct option_leg {
+  european_option option{};      ///< the contract
+  double quantity = 0;           ///< signed contracts (positive: bought, negative: written)
+  option_valuation valuation{};  ///< price and Greeks per unit (black_scholes)
+  double premium = 0;            ///< quantity x multiplier x price: paid (> 0) or received (< 0)
+  double cost = 0;               ///< |quantity| x multiplier x price x half_spread
+};
+
+/// An option hedge of a book (see protective_put and zero_cost_collar).
+struct option_hedge {
+  std::string name;              ///< "protective put" or "zero-cost collar"
+  std::vector<option_leg> legs;  ///< the put, then the call written (collar)
+  double contracts = 0;          ///< contracts per leg
+  double premium = 0;            ///< net premium paid, currency (negative: received)
+  double cost = 0;               ///< the legs' half-spread costs, currency
+  double floor = 0;              ///< the largest loss at expiry, fraction of V (see protective_put)
+  std::optional<double> cap{};   ///< the largest gain at expiry, fraction of V; nullopt: uncapped
+  double delta = 0;              ///< the legs' delta in index units: sum quantity x multiplier x delta
+  double beta_before = 0;        ///< portfolio_beta
+  double beta_after = 0;         ///< beta + delta S / V: the hedged book's beta today
+};
+
+/// A protective put for a book: contracts N = beta V / (S multiplier) of the put whose strike
+/// makes the book's largest loss at expiry `floor`, in the one-factor model (the book moves
+/// beta times the index; its residual risk is not floored): for S_T <= K the book plus puts is
+/// worth V (1 + beta (K/S - 1)), so the loss is beta (1 - K/S) + (premium + cost) / V, which
+/// falls as K rises (the put's price rises more slowly than the strike), and K is found by
+/// bisection to adjacent doubles. With whole contracts the loss is evaluated for the rounded N
+/// (its largest over S_T in [0, K]).
+/// \pre portfolio_value > 0; portfolio_beta > 0 (a book that falls with the index); floor finite;
+///      the index terms valid (invalid_input naming the field).
+/// \throws infeasible when no strike reaches the floor, naming the range of floors the puts can
+///         give.
+/// \returns option_hedge with one leg.
+/// Ref: Hull, Options, Futures, and Other Derivatives, 10th ed., 12.1 and 19.5 (portfolio
+///      insurance); Haug (2007), 1.1.6.
+KEEL_DECL [[nodiscard]] option_hedge protective_put(double portfolio_value, double portfolio_beta,
+                                                    const index_option_terms& index, double floor,
+                                                    const option_hedge_options& options = {});
+
+/// A zero-cost collar for a book: N = beta V / (S multiplier) puts bought at the strike K_p
+/// that floors the loss at expiry at `floor` (as protective_put, the premium now financed), and
+/// N calls written at the strike K_c whose premium pays for the put and both legs' half
+/// spreads: call(K_c) (1 - half_spread) = put(K_p) (1 + half_spread), solved by bisection (the
+/// call's price falls as K_c rises). The gain at expiry is capped at beta (K_c / S - 1).
+/// \pre as protective_put.
+/// \throws infeasible when no put strike reaches the floor or no call pays for the put.
+/// \returns option_hedge with two legs (the put, then the call, negative quantity).
+/// Ref: Hull, 10th ed., 12.3 (collars).
+KEEL_DECL [[nodiscard]] option_hedge zero_cost_collar(double portfolio_value, double portfolio_beta,
+                                                      const index_option_terms& index, double floor,
+                                                      const option_hedge_options& options = {});
+
+/// Options of compare_hedges.
+struct compare_hedges_options {
+  double target_beta = 0;                         ///< the target-beta strategy's target
+  double floor = 0.10;                            ///< the option hedges' largest loss at expiry, fraction of V
+  std::vector<double> confidence = {0.95, 0.99};  ///< VaR and CVaR levels in (0, 1), at least one
+  double horizon = 1;                             ///< VaR horizon in periods (days), > 0
+  std::ptrdiff_t paths = 100000;                  ///< Monte Carlo paths, >= 100
+  std::uint64_t seed = 0;                         ///< the generator's key: same seed, same result
+  /// Benchmark returns (the rows of book_returns) for minimum tracking error; empty: the market.
+  std::vector<double> benchmark = {};
+  std::vector<risk_limit> limits = {};  ///< the pre-trade check after each hedge
+  /// The book's limit values now (risk_snapshot's limits.values): the check replaces beta,
+  /// var_99_1d, gross_leverage and max_position_weight with the hedged book's.
+  limit_values current = {};
+  double periods_per_year = 252;   ///< periods per year, to age the options by horizon / periods_per_year years
+  bool round_to_contracts = true;  ///< whole contracts for every hedge
+};
+
+/// One hedge strategy of compare_hedges and what it does to the book.
+struct hedge_alternative {
+  std::string name;    ///< "unhedged", "target beta", "minimum variance", "minimum tracking error", "protective put",
+                       ///< "zero-cost collar"
+  std::string reason;  ///< empty, or why the strategy has no hedge for this book (figures then 0)
+  std::vector<hedge_order> orders;  ///< trades in the linear instruments (min_cost hedge, or the regression's)
+  std::vector<option_leg> options;  ///< option legs on the index
+  std::vector<double> quantities;   ///< signed contracts per instrument (0: none)
+  double cost = 0;            ///< transaction costs: spread, commission, impact and option half spreads (currency)
+  double impact = 0;          ///< the market-impact part of cost
+  double premium = 0;         ///< net option premium paid (currency; negative: received)
+  double beta = 0;            ///< the hedged book's beta (instruments' betas; options by delta)
+  double volatility = 0;      ///< standard deviation of the hedged book's return per period, fraction of V
+  double tracking_error = 0;  ///< standard deviation of hedged minus benchmark return per period
+  std::vector<double> vars;   ///< VaR per confidence level over the horizon, fraction of V
+  std::vector<double> cvars;  ///< CVaR per confidence level over the horizon, fraction of V
+  std::vector<limit_status> limits;  ///< every limit after the hedge
+  bool within_limits = true;         ///< no hard limit breached after the hedge
+  std::vector<double> payoffs;       ///< the book's change at the options' expiry per payoff_moves point, fraction of V
+};
+
+/// compare_hedges' result: the unhedged book first, then each strategy.
+struct hedge_comparison {
+  double portfolio_value = 0;                 ///< V
+  double beta = 0;                            ///< the book's beta to the market over the rows
+  std::vector<double> confidences;            ///< the VaR levels
+  std::vector<double> betas;                  ///< each instrument's beta to the market over the rows
+  std::vector<double> payoff_moves;           ///< index moves to expiry for the payoff chart: -0.5 to 0.5 by 0.01
+  std::vector<hedge_alternative> strategies;  ///< unhedged, target beta, minimum variance, minimum tracking error,
+                                              ///< protective put, zero-cost collar
+  std::ptrdiff_t paths = 0;                   ///< Monte Carlo paths
+};
+
+namespace detail {
+
+/// compare_hedges on double data (the public form converts), defined in
+/// detail/compare_hedges-inl.hpp.
+KEEL_DECL [[nodiscard]] hedge_comparison compare_hedges_double(const Eigen::VectorXd& book,
+                                                               const Eigen::VectorXd& market,
+                                                               const Eigen::MatrixXd& instrument_returns,
+                                                               std::span<const hedge_instrument> instruments,
+                                                               const index_option_terms& index, double portfolio_value,
+                                                               const compare_hedges_options& options);
+
+}  // namespace detail
+
+/// Hedge strategies side by side for a book of value V with returns `book_returns` (T periods),
+/// the market (the index the options are on) `market_returns`, and k linear instruments with
+/// returns `instrument_returns` (T x k) and terms `instruments` (price, multiplier, costs,
+/// bounds; their betas are re-estimated on the rows). Strategies:
+///   - target beta: hedge_to_target_beta to options.target_beta (min_cost, cost-aware);
+///   - minimum variance: x = -S_II^-1 s_Ib, the regression of the book on the instruments
+///     (notional fractions of V; Johnson 1960, Ederington 1979);
+///   - minimum tracking error: the same regression of book minus benchmark;
+///   - protective put and zero-cost collar: protective_put and zero_cost_collar at options.floor.
+/// For each: the orders and their costs (cost_model: spread, commission, impact), residual beta,
+/// volatility, tracking error, VaR and CVaR at each level, the pre-trade limit check, and the
+/// payoff at expiry in the one-factor model. The covariance of (book, market, instruments,
+/// benchmark) is the rows' sample covariance (n - 1); linear volatilities are exact from it.
+/// VaR and CVaR are Monte Carlo with full revaluation: paths r = mu h + sqrt(h) L z (L the
+/// covariance's symmetric square root, keel's Philox normals), the index at S (1 + r_m), the
+/// options repriced by black_scholes with maturity less h / periods_per_year (payoff when it
+/// expires), not a delta approximation; every strategy on the same paths; VaR and CVaR of the
+/// simulated returns as historical_risk computes them. The options' volatility and tracking
+/// error are the paths' standard deviations / sqrt(h).
+/// \pre book_returns, market_returns the same length T >= k + 3, instrument_returns T x k,
+///      instruments k; finite; portfolio_value > 0; the index terms and options valid
+///      (invalid_input naming the field). A strategy that has no answer for this book (a target
+///      the bounds cannot reach, a floor no put gives, a singular regression) keeps its
+///      reason and zero figures, rather than failing the comparison.
+/// \returns hedge_comparison: the unhedged book, then the five strategies, in that order.
+/// Ref: Johnson (1960); L. H. Ederington, "The hedging performance of the new futures markets",
+///      J. Finance 34 (1979) (minimum-variance hedge ratios); Hull, 10th ed., 12 and 19;
+///      Jorion, Value at Risk, 3rd ed. (2007), 12 (full-revaluation Monte Carlo).
+template <class S1, class S2, class D>
+  requires Series<S1> && Series<S2> && detail::panel<D>
+[[nodiscard]] hedge_comparison compare_hedges(const S1& book_returns, const S2& market_returns,
+                                              const Eigen::MatrixBase<D>& instrument_returns,
+                                              std::span<const hedge_instrument> instruments,
+                                              const index_option_terms& index, double portfolio_value,
+                                              const compare_hedges_options& options = {}) {
+  const auto to_vector = [](const auto& r) {
+    Eigen::VectorXd v(static_cast<Eigen::Index>(std::ranges::size(r)));
+    Eigen::Index i = 0;
+    for (const auto x : r) v(i++) = static_cast<double>(x);
+    return v;
+  };
+  return detail::compare_hedges_double(to_vector(book_returns), to_vector(market_returns),
+                                       instrument_returns.template cast<double>(), instruments, index, portfolio_value,
+                                       options);
+}
+
 }  // namespace keel
 
 #if KEEL_HEADER_ONLY
+#include <keel/detail/compare_hedges-inl.hpp>
 #include <keel/detail/options-inl.hpp>
 #endif
