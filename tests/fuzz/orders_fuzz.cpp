@@ -6,7 +6,8 @@
 // 1e308 reach every check) or small integers scaled to the sizes of prices, betas, weights and
 // values (so the solvers themselves run on most inputs). Every call must either throw a
 // keel::error or return a result that keeps its documented contract:
-//   hedge: finite fields, quantities within the bounds (whole when rounding), beta_after equal
+//   hedge: finite fields, quantities within the bounds and the volume rule (whole when
+//     rounding), impact within each order's cost, beta_after equal
 //     to beta_before + sum n_i beta_i / V recomputed here, total_cost the sum of the orders'
 //     costs and within the budget, a reason exactly when not fully hedged;
 //   rebalance: orders of whole lots, sells first, each at least the minimum value, the cash
@@ -65,6 +66,14 @@ void hedge(reader& r) {
     const std::uint8_t b = r.byte();
     if (b & 1) h.min_quantity = r.next(1e4);
     if (b & 2) h.max_quantity = r.next(1e4);
+    if (b & 4)  // a cost model with square-root (or other power) impact and a volume rule
+      h.costs = {.half_spread = r.next(1e-3, 1e-3),
+                 .commission = r.next(1e-4, 1e-4),
+                 .impact = r.next(1, 1),
+                 .volatility = r.next(0.02, 0.02),
+                 .daily_volume = r.next(1e4, 1.1e4),
+                 .exponent = (b & 8) ? 1.5 : r.next(0.5, 1.5),
+                 .max_participation = r.next(1, 1.1)};
     ins.push_back(h);
   }
   const double value = r.next(1e7, 1.1e7), beta = r.next(2), target = r.next(2);
@@ -89,13 +98,19 @@ void hedge(reader& r) {
       if (o.round_to_contracts) require(q == std::round(q));
       require(!ins[i].min_quantity || q >= *ins[i].min_quantity);
       require(!ins[i].max_quantity || q <= *ins[i].max_quantity);
+      if (ins[i].costs.daily_volume > 0)  // the volume rule
+        require(std::fabs(q) <= ins[i].costs.max_participation * ins[i].costs.daily_volume);
       sum += static_cast<long double>(q) * (ins[i].price * ins[i].multiplier) * ins[i].beta;
       size += std::fabs(static_cast<long double>(q) * (ins[i].price * ins[i].multiplier) * ins[i].beta);
     }
+    long double impact = 0;
     for (const auto& order : plan.orders) {
       require(order.quantity > 0 && order.notional > 0 && order.cost >= 0);
+      require(order.impact >= 0 && order.impact <= order.cost);
       cost += order.cost;
+      impact += order.impact;
     }
+    require(std::fabs(plan.impact_cost - impact) <= 1e-12L * (1 + impact));
     const long double recomputed = beta + sum / value;
     require(std::isfinite(plan.beta_after) && std::isfinite(plan.total_cost) && std::isfinite(plan.cost_fraction));
     require(std::fabs(plan.beta_after - recomputed) <= 1e-9L * (1 + std::fabs(beta) + size / value));

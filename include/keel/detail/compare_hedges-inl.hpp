@@ -51,7 +51,8 @@ struct layout {
 [[nodiscard]] inline Eigen::VectorXd fractions(std::span<const hedge_instrument> ins, const std::vector<double>& q,
                                                double value) {
   Eigen::VectorXd x = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(ins.size()));
-  for (std::size_t i = 0; i < q.size(); ++i) x(static_cast<Eigen::Index>(i)) = q[i] * ins[i].price * ins[i].multiplier / value;
+  for (std::size_t i = 0; i < q.size(); ++i)
+    x(static_cast<Eigen::Index>(i)) = q[i] * ins[i].price * ins[i].multiplier / value;
   return x;
 }
 
@@ -83,8 +84,9 @@ inline void orders_of(std::string_view fn, std::span<const hedge_instrument> ins
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
   const double top = s.diagonal().cwiseAbs().maxCoeff();
   if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().cwiseAbs().minCoeff() > 1e-12 * top))
-    throw singular_problem(message(what, "the instruments' returns are collinear (their covariance is singular): "
-                                         "the regression's hedge ratios are not unique; drop one"));
+    throw singular_problem(message(what,
+                                   "the instruments' returns are collinear (their covariance is singular): "
+                                   "the regression's hedge ratios are not unique; drop one"));
   const Eigen::VectorXd x = -ldlt.solve(rhs);
   std::vector<double> q(static_cast<std::size_t>(k));
   for (Eigen::Index i = 0; i < k; ++i) {
@@ -135,7 +137,8 @@ KEEL_DEF hedge_comparison compare_hedges_double(const Eigen::VectorXd& book, con
   require_same_size(fn, "book_returns", t, "market_returns", market.size());
   if (k > 0 || instrument_returns.rows() > 0)
     require_same_size(fn, "book_returns", t, "instrument_returns (rows)", instrument_returns.rows());
-  require_same_size(fn, "instrument_returns (columns)", k, "instruments", static_cast<std::ptrdiff_t>(instruments.size()));
+  require_same_size(fn, "instrument_returns (columns)", k, "instruments",
+                    static_cast<std::ptrdiff_t>(instruments.size()));
   require_observations(fn, k + 3, t, "book_returns");
   require_finite(fn, "book_returns", book);
   require_finite(fn, "market_returns", market);
@@ -146,12 +149,14 @@ KEEL_DEF hedge_comparison compare_hedges_double(const Eigen::VectorXd& book, con
   check_periods_per_year(fn, options.periods_per_year);
   if (!std::isfinite(options.target_beta)) throw_non_finite_at(fn, "options.target_beta", options.target_beta);
   if (!std::isfinite(options.floor)) throw_non_finite_at(fn, "options.floor", options.floor);
-  if (options.confidence.empty()) throw invalid_input(message(fn, "options.confidence is empty: give at least one level"));
+  if (options.confidence.empty())
+    throw invalid_input(message(fn, "options.confidence is empty: give at least one level"));
   for (double c : options.confidence) require_probability(fn, "options.confidence", c);
   if (options.paths < 100)
     throw invalid_input(message(fn, "options.paths = " + std::to_string(options.paths) + " must be >= 100"));
   if (!options.benchmark.empty()) {
-    require_same_size(fn, "book_returns", t, "options.benchmark", static_cast<std::ptrdiff_t>(options.benchmark.size()));
+    require_same_size(fn, "book_returns", t, "options.benchmark",
+                      static_cast<std::ptrdiff_t>(options.benchmark.size()));
     require_finite(fn, "options.benchmark", options.benchmark);
   }
   for (std::size_t i = 0; i < instruments.size(); ++i) {
@@ -177,7 +182,7 @@ KEEL_DEF hedge_comparison compare_hedges_double(const Eigen::VectorXd& book, con
   const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(t - 1);
   if (!cov.allFinite()) throw_overflow(fn, "the returns' covariance");
   const double var_m = cov(l.market(), l.market());
-  if (!(var_m > 0))
+  if (!(var_m > 0) || market.maxCoeff() == market.minCoeff())
     throw singular_problem(message(fn, "market_returns do not vary: betas to the market are undefined"));
 
   hedge_comparison out;
@@ -193,8 +198,8 @@ KEEL_DEF hedge_comparison compare_hedges_double(const Eigen::VectorXd& book, con
   for (int m = -50; m <= 50; ++m) out.payoff_moves.push_back(m / 100.0);
 
   // The strategies' linear fractions x (k) and option legs; a failed one keeps its reason.
-  const char* names[] = {"unhedged", "target beta", "minimum variance", "minimum tracking error", "protective put",
-                         "zero-cost collar"};
+  const char* names[] = {"unhedged",       "target beta",     "minimum variance", "minimum tracking error",
+                         "protective put", "zero-cost collar"};
   std::vector<Eigen::VectorXd> x(6, Eigen::VectorXd::Zero(k));
   out.strategies.resize(6);
   for (std::size_t s = 0; s < 6; ++s) out.strategies[s].name = names[s];
@@ -221,8 +226,8 @@ KEEL_DEF hedge_comparison compare_hedges_double(const Eigen::VectorXd& book, con
   };
   attempt(1, [&](hedge_alternative& a) {
     if (k == 0) return no_instruments(a);
-    const auto plan = hedge_to_target_beta(portfolio_value, out.beta, ins, options.target_beta,
-                                           {.round_to_contracts = whole});
+    const auto plan =
+        hedge_to_target_beta(portfolio_value, out.beta, ins, options.target_beta, {.round_to_contracts = whole});
     a.quantities = plan.quantities;
     a.orders = plan.orders;
     a.cost = plan.total_cost;

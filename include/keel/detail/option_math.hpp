@@ -273,8 +273,8 @@ struct hedge_sizing {
   double payoff = 0;
   for (const auto& l : legs) {
     const double k = l.option.strike;
-    payoff += l.quantity * t.multiplier * (l.option.type == option_type::call ? std::max(s_t - k, 0.0)
-                                                                               : std::max(k - s_t, 0.0));
+    payoff += l.quantity * t.multiplier *
+              (l.option.type == option_type::call ? std::max(s_t - k, 0.0) : std::max(k - s_t, 0.0));
   }
   return z.beta * (s_t / t.market.spot - 1) + (payoff - premium - cost) / z.value;
 }
@@ -352,8 +352,8 @@ template <class F>
 }
 
 /// The zero-cost collar of a sizing with the put at k (the call strike financing it).
-[[nodiscard]] inline option_hedge collar_hedge(std::string_view fn, const hedge_sizing& z,
-                                               const index_option_terms& t, double k) {
+[[nodiscard]] inline option_hedge collar_hedge(std::string_view fn, const hedge_sizing& z, const index_option_terms& t,
+                                               double k) {
   option_hedge h;
   h.name = "zero-cost collar";
   option_leg put;
