@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -126,9 +127,11 @@ inline void cost_schedule(std::string_view fn, execution_schedule& s, const ac_p
   if (!std::isfinite(s.utility)) throw_overflow(fn, "the schedule's expected cost or variance");
 }
 
-/// A schedule from its trades: times, holdings (x_0 = sum, x_N = 0 exactly) and its cost.
+/// A schedule from its trades: times, holdings (x_0 = `shares`, x_N = 0 exactly) and its cost.
+/// `shares` is the order the trades split (twap and vwap: their argument, whose parts need not
+/// sum back to it exactly in floating point), or nullopt for the trades' own sum.
 [[nodiscard]] inline execution_schedule from_trades(std::string_view fn, std::vector<double> trades,
-                                                    const ac_parameters& p) {
+                                                    const ac_parameters& p, std::optional<double> shares) {
   execution_schedule s;
   const std::size_t n = trades.size();
   const double tau = p.horizon / static_cast<double>(n);
@@ -138,6 +141,7 @@ inline void cost_schedule(std::string_view fn, execution_schedule& s, const ac_p
   s.times[n] = p.horizon;
   // Holdings from the end, so the last is exactly 0 and x_0 is the order.
   for (std::size_t k = n; k-- > 0;) s.holdings[k] = s.holdings[k + 1] + trades[k];
+  if (shares) s.holdings[0] = *shares;
   s.trades = std::move(trades);
   cost_schedule(fn, s, p);
   return s;
@@ -261,14 +265,14 @@ KEEL_DEF execution_schedule schedule_cost(std::span<const double> trades, const 
     total += t;
   }
   detail::costs::check_ac(fn, total, trades.size(), parameters);
-  return detail::costs::from_trades(fn, std::vector<double>(trades.begin(), trades.end()), parameters);
+  return detail::costs::from_trades(fn, std::vector<double>(trades.begin(), trades.end()), parameters, std::nullopt);
 }
 
 KEEL_DEF execution_schedule twap_schedule(double shares, std::size_t periods, const ac_parameters& parameters) {
   constexpr std::string_view fn = "twap_schedule";
   detail::costs::check_ac(fn, shares, periods, parameters);
   return detail::costs::from_trades(fn, std::vector<double>(periods, shares / static_cast<double>(periods)),
-                                    parameters);
+                                    parameters, shares);
 }
 
 KEEL_DEF execution_schedule vwap_schedule(double shares, std::span<const double> volume_profile,
@@ -290,7 +294,7 @@ KEEL_DEF execution_schedule vwap_schedule(double shares, std::span<const double>
   detail::costs::check_ac(fn, shares, volume_profile.size(), parameters);
   std::vector<double> trades(volume_profile.size());
   for (std::size_t i = 0; i < trades.size(); ++i) trades[i] = shares * (volume_profile[i] / sum);
-  return detail::costs::from_trades(fn, std::move(trades), parameters);
+  return detail::costs::from_trades(fn, std::move(trades), parameters, shares);
 }
 
 KEEL_DEF shortfall implementation_shortfall(std::span<const execution_fill> fills, double order_quantity,
