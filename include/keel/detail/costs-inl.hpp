@@ -154,9 +154,17 @@ inline void cost_schedule(std::string_view fn, execution_schedule& s, const ac_p
   const double tau = p.horizon / n;
   const double eta_tilde = p.temporary_impact - 0.5 * p.permanent_impact * tau;
   // cosh(kappa tau) = 1 + z: kappa tau = acosh(1 + z) = log1p(z + sqrt(z (z + 2))), exact for small z.
-  const double z = 0.5 * tau * tau * p.risk_aversion * p.volatility * p.volatility / eta_tilde;
-  const double kappa_tau = std::log1p(z + std::sqrt(z * (z + 2)));
+  // lambda sigma = 0 is TWAP outright: the product z could be 0 x inf for a very long horizon.
+  double kappa_tau = 0;
+  if (p.risk_aversion > 0 && p.volatility > 0) {
+    const double z = 0.5 * tau * tau * p.risk_aversion * p.volatility * p.volatility / eta_tilde;
+    if (z < 1e150)
+      kappa_tau = std::log1p(z + std::sqrt(z * (z + 2)));
+    else  // z (z + 2) or z itself would overflow; acosh(1 + z) = log(2z) + O(1/z), 2z taken in logs
+      kappa_tau = 2 * std::log(tau) + std::log(p.risk_aversion) + 2 * std::log(p.volatility) - std::log(eta_tilde);
+  }
   const double kappa = kappa_tau / tau;
+  if (!std::isfinite(kappa)) throw_overflow(fn, "the urgency kappa (a period too short for its risk aversion)");
   execution_schedule s;
   s.times.resize(periods + 1);
   s.holdings.resize(periods + 1);
