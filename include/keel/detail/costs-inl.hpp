@@ -85,7 +85,9 @@ inline void check_model(std::string_view fn, std::string_view where, const cost_
   }
   out.total = out.spread + out.commission + out.impact;
   if (!std::isfinite(out.total)) throw_overflow(fn, "the order's cost");
-  out.bps = out.notional > 0 ? 1e4 * out.total / out.notional : 0.0;
+  // Divided before the 1e4, which would overflow a total above 1.8e304.
+  out.bps = out.notional > 0 ? 1e4 * (out.total / out.notional) : 0.0;
+  if (!std::isfinite(out.bps)) throw_overflow(fn, "the order's cost in basis points");
   return out;
 }
 
@@ -228,7 +230,8 @@ KEEL_DEF cost_estimate estimate_costs(std::span<const cost_order> orders) {
   }
   out.total = out.spread + out.commission + out.impact;
   if (!std::isfinite(out.total) || !std::isfinite(out.notional)) detail::throw_overflow(fn, "the orders' total cost");
-  out.bps = out.notional > 0 ? 1e4 * out.total / out.notional : 0.0;
+  out.bps = out.notional > 0 ? 1e4 * (out.total / out.notional) : 0.0;
+  if (!std::isfinite(out.bps)) detail::throw_overflow(fn, "the orders' cost in basis points");
   return out;
 }
 
@@ -349,8 +352,12 @@ KEEL_DEF shortfall implementation_shortfall(std::span<const execution_fill> fill
   out.paper_notional = std::abs(order_quantity) * decision_price;
   if (!std::isfinite(out.total) || !std::isfinite(out.paper_notional))
     detail::throw_overflow(fn, "the shortfall");
-  out.bps = 1e4 * out.total / out.paper_notional;
-  out.execution_bps = out.filled != 0 ? 1e4 * (out.execution_cost + out.fees) / (std::abs(out.filled) * decision_price) : 0.0;
+  // Divided before the 1e4, which would overflow a total above 1.8e304.
+  out.bps = 1e4 * (out.total / out.paper_notional);
+  out.execution_bps =
+      out.filled != 0 ? 1e4 * ((out.execution_cost + out.fees) / (std::abs(out.filled) * decision_price)) : 0.0;
+  if (!std::isfinite(out.bps) || !std::isfinite(out.execution_bps) || !std::isfinite(out.average_price))
+    detail::throw_overflow(fn, "the shortfall in basis points or the average price");
   return out;
 }
 
