@@ -282,8 +282,8 @@ KEEL_DEF execution_schedule schedule_cost(std::span<const double> trades, const 
 KEEL_DEF execution_schedule twap_schedule(double shares, std::size_t periods, const ac_parameters& parameters) {
   constexpr std::string_view fn = "twap_schedule";
   detail::costs::check_ac(fn, shares, periods, parameters);
-  return detail::costs::from_trades(fn, std::vector<double>(periods, shares / static_cast<double>(periods)),
-                                    parameters, shares);
+  return detail::costs::from_trades(fn, std::vector<double>(periods, shares / static_cast<double>(periods)), parameters,
+                                    shares);
 }
 
 KEEL_DEF execution_schedule vwap_schedule(double shares, std::span<const double> volume_profile,
