@@ -871,6 +871,13 @@ TEST_CASE("costs: every documented bad input throws invalid_input or insufficien
       CHECK_THROWS_AS(keel::twap_schedule(s, 5, p), keel::invalid_input);
       CHECK_THROWS_AS(keel::vwap_schedule(s, std::vector<double>{1, 2}, p), keel::invalid_input);
     }
+    // A subnormal period: k tau would pass T (found by costs_fuzz).
+    const auto tiny = with([](auto& q) { q.horizon = 7.4e-323; });
+    CHECK_THROWS_WITH(keel::almgren_chriss(1e6, 22, tiny), Contains("underflows"));
+    CHECK_THROWS_AS(keel::twap_schedule(1e6, 22, tiny), keel::invalid_input);
+    CHECK_THROWS_AS(keel::vwap_schedule(1e6, std::vector<double>(22, 1.0), tiny), keel::invalid_input);
+    CHECK_THROWS_AS(keel::schedule_cost(std::vector<double>{1e5}, with([](auto& q) { q.horizon = 1e-310; })),
+                    keel::invalid_input);
     CHECK_THROWS_AS(keel::almgren_chriss(1e6, 0, p), keel::invalid_input);
     CHECK_THROWS_WITH(keel::almgren_chriss(1e6, 0, p), Contains("periods = 0"));
     CHECK_THROWS_AS(keel::twap_schedule(1e6, 0, p), keel::invalid_input);

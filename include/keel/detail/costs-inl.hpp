@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -101,6 +102,12 @@ inline void check_ac(std::string_view fn, double shares, std::size_t periods, co
   require_nonnegative(fn, "", "parameters.risk_aversion", p.risk_aversion);
   require_finite(fn, "", "parameters.temporary_impact", p.temporary_impact);
   const double tau = p.horizon / static_cast<double>(periods);
+  // A subnormal tau is rounded by up to half its size: k tau would pass T and E's eta~ / tau
+  // would be off by as much.
+  if (!(tau >= std::numeric_limits<double>::min()))
+    throw invalid_input(message(fn, "parameters.horizon / periods = " + number_text(p.horizon) + " / " +
+                                        std::to_string(periods) +
+                                        " underflows double: rescale the time unit (days, say)"));
   const double eta_tilde = p.temporary_impact - 0.5 * p.permanent_impact * tau;
   if (!(eta_tilde > 0))
     throw invalid_input(message(fn, "parameters.temporary_impact = " + number_text(p.temporary_impact) +
