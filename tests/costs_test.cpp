@@ -534,6 +534,34 @@ TEST_CASE("almgren_chriss: a huge lambda trades almost everything at once, finit
     }
 }
 
+TEST_CASE("almgren_chriss: kappa where tau^2 or lambda sigma^2 alone leaves double's range",
+          "[costs][almgren_chriss]") {
+  // Each z = tau^2 lambda sigma^2 / (2 eta~) is moderate, but a partial product overflows or
+  // underflows in double (found by costs_fuzz); long double holds them all.
+  struct units {
+    double horizon, volatility, risk_aversion, temporary_impact;
+  };
+  for (const units& u :
+       {units{2e200, 1e-200, 1, 1}, units{2e200, 1e-200, 3e-3, 1e-5}, units{2e-150, 1e150, 1e-200, 1e-201},
+        units{2e-150, 1e100, 1e-50, 1e-151}, units{2e154, 1e-158, 1e5, 1e-2}}) {
+    keel::ac_parameters p;
+    p.horizon = u.horizon;
+    p.volatility = u.volatility;
+    p.risk_aversion = u.risk_aversion;
+    p.temporary_impact = u.temporary_impact;
+    CAPTURE(u.horizon, u.volatility, u.risk_aversion, u.temporary_impact);
+    const keel::execution_schedule s = keel::almgren_chriss(1e6, 4, p);
+    const ld tau = static_cast<ld>(u.horizon) / 4;
+    const ld z = tau * tau * u.risk_aversion * static_cast<ld>(u.volatility) * u.volatility / (2 * u.temporary_impact);
+    REQUIRE(z > 1e-3L);
+    REQUIRE(z < 1e3L);
+    CHECK(close(s.kappa * tau, std::acosh(1 + z), 1e-14L));
+    const ld k = std::acosh(1 + z);  // kappa tau; t_j = j tau
+    for (std::size_t j = 0; j <= 4; ++j)
+      CHECK(close(s.holdings[j], 1e6L * std::sinh(k * (4 - static_cast<ld>(j))) / std::sinh(4 * k), 1e-14L, 1e6L));
+  }
+}
+
 TEST_CASE("almgren_chriss: sells and buys are symmetric; one period; endpoints exact", "[costs][almgren_chriss]") {
   for (const auto& [shares, n, p] : random_problems()) {
     const keel::execution_schedule sell = keel::almgren_chriss(std::fabs(shares), n, p);

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <numbers>
 #include <optional>
 #include <span>
 #include <string>
@@ -166,11 +167,19 @@ inline void cost_schedule(std::string_view fn, execution_schedule& s, const ac_p
   // lambda sigma = 0 is TWAP outright: the product z could be 0 x inf for a very long horizon.
   double kappa_tau = 0;
   if (p.risk_aversion > 0 && p.volatility > 0) {
-    const double z = 0.5 * tau * tau * p.risk_aversion * p.volatility * p.volatility / eta_tilde;
-    if (z < 1e150)
+    // z = tau^2 lambda sigma^2 / (2 eta~) as mantissa x 2^e: no partial product overflows or
+    // underflows where z itself does not (tau^2 alone overflows for tau > 1.3e154).
+    int e_tau = 0, e_lambda = 0, e_sigma = 0, e_eta = 0;
+    const double m_tau = std::frexp(tau, &e_tau), m_sigma = std::frexp(p.volatility, &e_sigma);
+    const double mantissa = 0.5 * m_tau * m_tau * std::frexp(p.risk_aversion, &e_lambda) * m_sigma * m_sigma /
+                            std::frexp(eta_tilde, &e_eta);  // in [1/64, 1)
+    const int e = 2 * e_tau + e_lambda + 2 * e_sigma - e_eta;
+    if (e > 500) {  // z > 5e148: acosh(1 + z) = log(2z) + O(1/z), and z (z + 2) would overflow
+      kappa_tau = std::log(2 * mantissa) + e * std::numbers::ln2;
+    } else {
+      const double z = std::ldexp(mantissa, e);
       kappa_tau = std::log1p(z + std::sqrt(z * (z + 2)));
-    else  // z (z + 2) or z itself would overflow; acosh(1 + z) = log(2z) + O(1/z), 2z taken in logs
-      kappa_tau = 2 * std::log(tau) + std::log(p.risk_aversion) + 2 * std::log(p.volatility) - std::log(eta_tilde);
+    }
   }
   const double kappa = kappa_tau / tau;
   if (!std::isfinite(kappa)) throw_overflow(fn, "the urgency kappa (a period too short for its risk aversion)");
