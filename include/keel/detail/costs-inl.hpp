@@ -235,9 +235,18 @@ KEEL_DEF cost_estimate estimate_costs(std::span<const cost_order> orders) {
   out.orders.reserve(orders.size());
   for (std::size_t i = 0; i < orders.size(); ++i) {
     const auto& o = orders[i];
-    const std::string where =
-        detail::element_text("orders", static_cast<std::ptrdiff_t>(i)) + (o.symbol.empty() ? "" : " '" + o.symbol + "'");
-    const auto c = detail::costs::cost_of(fn, where, o.quantity, o.price, o.model);
+    // The order is named only on the error path: formatting "orders[i] 'SYMBOL'" for every order
+    // cost several times the order's cost. cost_of is deterministic, so the named call throws
+    // the same error.
+    trade_cost c;
+    try {
+      c = detail::costs::cost_of(fn, "", o.quantity, o.price, o.model);
+    } catch (const invalid_input&) {
+      const std::string where = detail::element_text("orders", static_cast<std::ptrdiff_t>(i)) +
+                                (o.symbol.empty() ? "" : " '" + o.symbol + "'");
+      (void)detail::costs::cost_of(fn, where, o.quantity, o.price, o.model);
+      throw;
+    }
     out.notional += c.notional;
     out.spread += c.spread;
     out.commission += c.commission;
