@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Tests of keel/costs.hpp. Independent references written here in long double: the cost
-// formula with powl, cvxportfolio's currency form; Almgren and Chriss's E and V from their
-// unsimplified eq. (3) and eq. (5), the optimal schedule as the solution of the tridiagonal
-// first-order system of E + lambda V (Thomas's algorithm), their closed forms eq. (20) and the
-// TWAP forms of section 2.3, acoshl for kappa; Perold's shortfall from the fills' average price.
+// Tests of keel/costs.hpp against references written here in long double: the cost formula
+// (powl) and cvxportfolio's currency form; Almgren and Chriss's eqs. (3)-(5), a tridiagonal
+// solve of E + lambda V's first-order conditions, their eq. (20) and TWAP forms, kappa by
+// acoshl; Perold's shortfall from the fills' average price.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -49,9 +48,8 @@ struct ac_problem {
   keel::ac_parameters p;
 };
 
-// The paper's example (section 3.4 and Figure 1): 10^6 shares at S0 = 50 over 5 days in 5
-// periods, sigma = 0.95 $/share/day^(1/2) (30% a year), epsilon = 1/16, eta = 2.5e-6,
-// gamma = 2.5e-7, lambda = 1e-6.
+// The paper's worked example: 10^6 shares at S0 = 50 over 5 days in 5 periods, sigma = 0.95
+// $/share/day^(1/2) (30% a year), epsilon = 1/16, eta = 2.5e-6, gamma = 2.5e-7, lambda = 1e-6.
 keel::ac_parameters paper_parameters() {
   keel::ac_parameters p;
   p.horizon = 5;
@@ -454,7 +452,7 @@ TEST_CASE("almgren_chriss: E and V are the paper's eqs. (3)-(5) on the trades an
 
 TEST_CASE("almgren_chriss: the paper's example", "[costs][almgren_chriss]") {
   // X = 10^6 shares, T = 5 days, N = 5, sigma = 0.95, eps = 0.0625, eta = 2.5e-6,
-  // gamma = 2.5e-7, lambda = 1e-6 (Almgren and Chriss 2001, section 3.4).
+  // gamma = 2.5e-7, lambda = 1e-6 (Almgren and Chriss 2001, their worked example).
   const keel::ac_parameters p = paper_parameters();
   const keel::execution_schedule s = keel::almgren_chriss(1e6, 5, p);
   // tau = 1 day, eta~ = 2.5e-6 - 2.5e-7 / 2 = 2.375e-6; cosh(kappa) = 1 + 0.95^2 1e-6 / (2 eta~).
@@ -467,7 +465,7 @@ TEST_CASE("almgren_chriss: the paper's example", "[costs][almgren_chriss]") {
   }
   CHECK(close(s.expected_cost, closed_form_e(1e6, 5, p), 1e-13L));
   CHECK(close(s.cost_variance, closed_form_v(1e6, 5, p), 1e-13L));
-  // The urgent schedule costs more and risks less than the naive TWAP (the paper's Figure 1).
+  // The urgent schedule costs more and risks less than the naive TWAP.
   const keel::execution_schedule twap = keel::twap_schedule(1e6, 5, p);
   CHECK(s.expected_cost > twap.expected_cost);
   CHECK(s.cost_variance < twap.cost_variance);
@@ -649,7 +647,7 @@ TEST_CASE("schedule_cost, twap_schedule, vwap_schedule: E and V of any schedule"
     CHECK(c.holdings.back() == 0);
     CHECK(close(c.holdings.front(), shares, 1e-14L));
 
-    // TWAP by hand (the paper's section 2.3): E = 1/2 gamma X^2 + eps |X| + eta~ X^2 / T,
+    // TWAP by hand (the paper's minimum-impact strategy): E = 1/2 gamma X^2 + eps |X| + eta~ X^2 / T,
     // V = 1/3 sigma^2 X^2 T (1 - 1/N)(1 - 1/(2N)).
     const keel::execution_schedule t = keel::twap_schedule(shares, n, p);
     const ld x = shares, big_n = static_cast<ld>(n);
