@@ -9,6 +9,9 @@
 
 #include <cmath>
 #include <cstddef>
+#include <limits>
+#include <numbers>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,6 +39,12 @@ inline void check_ac(std::string_view fn, double shares, std::size_t periods, co
   require_nonnegative(fn, "", "parameters.risk_aversion", p.risk_aversion);
   require_finite(fn, "", "parameters.temporary_impact", p.temporary_impact);
   const double tau = p.horizon / static_cast<double>(periods);
+  // A subnormal tau is rounded by up to half its size: k tau would pass T and E's eta~ / tau
+  // would be off by as much.
+  if (!(tau >= std::numeric_limits<double>::min()))
+    throw invalid_input(message(fn, "parameters.horizon / periods = " + number_text(p.horizon) + " / " +
+                                        std::to_string(periods) +
+                                        " underflows double: rescale the time unit (days, say)"));
   const double eta_tilde = p.temporary_impact - 0.5 * p.permanent_impact * tau;
   if (!(eta_tilde > 0))
     throw invalid_input(
@@ -64,9 +73,11 @@ inline void cost_schedule(std::string_view fn, execution_schedule& s, const ac_p
   if (!std::isfinite(s.utility)) throw_overflow(fn, "the schedule's expected cost or variance");
 }
 
-/// A schedule from its trades: times, holdings (x_0 = sum, x_N = 0 exactly) and its cost.
+/// A schedule from its trades: times, holdings (x_0 = `shares`, x_N = 0 exactly) and its cost.
+/// `shares` is the order the trades split (twap and vwap: their argument, whose parts need not
+/// sum back to it exactly in floating point), or nullopt for the trades' own sum.
 [[nodiscard]] inline execution_schedule from_trades(std::string_view fn, std::vector<double> trades,
-                                                    const ac_parameters& p) {
+                                                    const ac_parameters& p, std::optional<double> shares) {
   execution_schedule s;
   const std::size_t n = trades.size();
   const double tau = p.horizon / static_cast<double>(n);
@@ -76,6 +87,7 @@ inline void cost_schedule(std::string_view fn, execution_schedule& s, const ac_p
   s.times[n] = p.horizon;
   // Holdings from the end, so the last is exactly 0 and x_0 is the order.
   for (std::size_t k = n; k-- > 0;) s.holdings[k] = s.holdings[k + 1] + trades[k];
+  if (shares) s.holdings[0] = *shares;
   s.trades = std::move(trades);
   cost_schedule(fn, s, p);
   return s;
@@ -88,9 +100,25 @@ inline void cost_schedule(std::string_view fn, execution_schedule& s, const ac_p
   const double tau = p.horizon / n;
   const double eta_tilde = p.temporary_impact - 0.5 * p.permanent_impact * tau;
   // cosh(kappa tau) = 1 + z: kappa tau = acosh(1 + z) = log1p(z + sqrt(z (z + 2))), exact for small z.
-  const double z = 0.5 * tau * tau * p.risk_aversion * p.volatility * p.volatility / eta_tilde;
-  const double kappa_tau = std::log1p(z + std::sqrt(z * (z + 2)));
+  // lambda sigma = 0 is TWAP outright: the product z could be 0 x inf for a very long horizon.
+  double kappa_tau = 0;
+  if (p.risk_aversion > 0 && p.volatility > 0) {
+    // z = tau^2 lambda sigma^2 / (2 eta~) as mantissa x 2^e: no partial product overflows or
+    // underflows where z itself does not (tau^2 alone overflows for tau > 1.3e154).
+    int e_tau = 0, e_lambda = 0, e_sigma = 0, e_eta = 0;
+    const double m_tau = std::frexp(tau, &e_tau), m_sigma = std::frexp(p.volatility, &e_sigma);
+    const double mantissa = 0.5 * m_tau * m_tau * std::frexp(p.risk_aversion, &e_lambda) * m_sigma * m_sigma /
+                            std::frexp(eta_tilde, &e_eta);  // in [1/64, 1)
+    const int e = 2 * e_tau + e_lambda + 2 * e_sigma - e_eta;
+    if (e > 500) {  // z > 5e148: acosh(1 + z) = log(2z) + O(1/z), and z (z + 2) would overflow
+      kappa_tau = std::log(2 * mantissa) + e * std::numbers::ln2;
+    } else {
+      const double z = std::ldexp(mantissa, e);
+      kappa_tau = std::log1p(z + std::sqrt(z * (z + 2)));
+    }
+  }
   const double kappa = kappa_tau / tau;
+  if (!std::isfinite(kappa)) throw_overflow(fn, "the urgency kappa (a period too short for its risk aversion)");
   execution_schedule s;
   s.times.resize(periods + 1);
   s.holdings.resize(periods + 1);
@@ -143,9 +171,18 @@ KEEL_DEF cost_estimate estimate_costs(std::span<const cost_order> orders) {
   out.orders.reserve(orders.size());
   for (std::size_t i = 0; i < orders.size(); ++i) {
     const auto& o = orders[i];
-    const std::string where = detail::element_text("orders", static_cast<std::ptrdiff_t>(i)) +
-                              (o.symbol.empty() ? "" : " '" + o.symbol + "'");
-    const auto c = detail::costs::cost_of(fn, where, o.quantity, o.price, o.model);
+    // The order is named only on the error path: formatting "orders[i] 'SYMBOL'" for every order
+    // cost several times the order's cost. cost_of is deterministic, so the named call throws
+    // the same error.
+    trade_cost c;
+    try {
+      c = detail::costs::cost_of(fn, "", o.quantity, o.price, o.model);
+    } catch (const invalid_input&) {
+      const std::string where = detail::element_text("orders", static_cast<std::ptrdiff_t>(i)) +
+                                (o.symbol.empty() ? "" : " '" + o.symbol + "'");
+      (void)detail::costs::cost_of(fn, where, o.quantity, o.price, o.model);
+      throw;
+    }
     out.notional += c.notional;
     out.spread += c.spread;
     out.commission += c.commission;
@@ -154,7 +191,8 @@ KEEL_DEF cost_estimate estimate_costs(std::span<const cost_order> orders) {
   }
   out.total = out.spread + out.commission + out.impact;
   if (!std::isfinite(out.total) || !std::isfinite(out.notional)) detail::throw_overflow(fn, "the orders' total cost");
-  out.bps = out.notional > 0 ? 1e4 * out.total / out.notional : 0.0;
+  out.bps = out.notional > 0 ? 1e4 * (out.total / out.notional) : 0.0;
+  if (!std::isfinite(out.bps)) detail::throw_overflow(fn, "the orders' cost in basis points");
   return out;
 }
 
@@ -199,14 +237,14 @@ KEEL_DEF execution_schedule schedule_cost(std::span<const double> trades, const 
     total += t;
   }
   detail::costs::check_ac(fn, total, trades.size(), parameters);
-  return detail::costs::from_trades(fn, std::vector<double>(trades.begin(), trades.end()), parameters);
+  return detail::costs::from_trades(fn, std::vector<double>(trades.begin(), trades.end()), parameters, std::nullopt);
 }
 
 KEEL_DEF execution_schedule twap_schedule(double shares, std::size_t periods, const ac_parameters& parameters) {
   constexpr std::string_view fn = "twap_schedule";
   detail::costs::check_ac(fn, shares, periods, parameters);
-  return detail::costs::from_trades(fn, std::vector<double>(periods, shares / static_cast<double>(periods)),
-                                    parameters);
+  return detail::costs::from_trades(fn, std::vector<double>(periods, shares / static_cast<double>(periods)), parameters,
+                                    shares);
 }
 
 KEEL_DEF execution_schedule vwap_schedule(double shares, std::span<const double> volume_profile,
@@ -228,7 +266,7 @@ KEEL_DEF execution_schedule vwap_schedule(double shares, std::span<const double>
   detail::costs::check_ac(fn, shares, volume_profile.size(), parameters);
   std::vector<double> trades(volume_profile.size());
   for (std::size_t i = 0; i < trades.size(); ++i) trades[i] = shares * (volume_profile[i] / sum);
-  return detail::costs::from_trades(fn, std::move(trades), parameters);
+  return detail::costs::from_trades(fn, std::move(trades), parameters, shares);
 }
 
 KEEL_DEF shortfall implementation_shortfall(std::span<const execution_fill> fills, double order_quantity,
@@ -273,10 +311,14 @@ KEEL_DEF shortfall implementation_shortfall(std::span<const execution_fill> fill
   out.average_price = out.filled != 0 ? value / out.filled : decision_price;
   out.total = out.execution_cost + out.opportunity_cost + out.fees;
   out.paper_notional = std::abs(order_quantity) * decision_price;
-  if (!std::isfinite(out.total) || !std::isfinite(out.paper_notional)) detail::throw_overflow(fn, "the shortfall");
-  out.bps = 1e4 * out.total / out.paper_notional;
+  if (!std::isfinite(out.total) || !std::isfinite(out.paper_notional))
+    detail::throw_overflow(fn, "the shortfall");
+  // Divided before the 1e4, which would overflow a total above 1.8e304.
+  out.bps = 1e4 * (out.total / out.paper_notional);
   out.execution_bps =
-      out.filled != 0 ? 1e4 * (out.execution_cost + out.fees) / (std::abs(out.filled) * decision_price) : 0.0;
+      out.filled != 0 ? 1e4 * ((out.execution_cost + out.fees) / (std::abs(out.filled) * decision_price)) : 0.0;
+  if (!std::isfinite(out.bps) || !std::isfinite(out.execution_bps) || !std::isfinite(out.average_price))
+    detail::throw_overflow(fn, "the shortfall in basis points or the average price");
   return out;
 }
 

@@ -82,7 +82,9 @@ inline void check_model(std::string_view fn, std::string_view where, const cost_
   }
   out.total = out.spread + out.commission + out.impact;
   if (!std::isfinite(out.total)) throw_overflow(fn, "the order's cost");
-  out.bps = out.notional > 0 ? 1e4 * out.total / out.notional : 0.0;
+  // Divided before the 1e4, which would overflow a total above 1.8e304.
+  out.bps = out.notional > 0 ? 1e4 * (out.total / out.notional) : 0.0;
+  if (!std::isfinite(out.bps)) throw_overflow(fn, "the order's cost in basis points");
   return out;
 }
 
