@@ -27,7 +27,9 @@
 
 #include <keel/beta.hpp>
 #include <keel/csv.hpp>
+#include <keel/detail/random.hpp>
 #include <keel/hedge.hpp>
+#include <keel/options.hpp>
 #include <keel/portfolio.hpp>
 #include <keel/volatility.hpp>
 
@@ -217,6 +219,81 @@ void BM_hedge_cost_aware_bundled(benchmark::State& state) {
 // The book as given, and 10, 100 and 1,000 times it (beyond, the future alone breaks the
 // volume rule: the naive hedge cannot be done in a day).
 BENCHMARK(BM_hedge_cost_aware_bundled)->Arg(1)->Arg(10)->Arg(100)->Arg(1000);
+
+// compare_hedges for a 1,000-position book (its returns R w over 252 days, formed in the loop)
+// and 5 instruments, with 100,000 Monte Carlo paths (the case) and with 100 (the
+// non-Monte-Carlo strategies: costs, regressions, option strikes; the bar is 1 ms).
+struct big_book {
+  Eigen::MatrixXd returns;      // 252 x 1,000
+  Eigen::VectorXd weights;      // 1,000
+  Eigen::VectorXd market;       // 252
+  Eigen::MatrixXd instruments;  // 252 x 5
+  std::vector<keel::hedge_instrument> terms;
+};
+
+const big_book& thousand_positions() {
+  static const big_book b = [] {
+    big_book out;
+    std::mt19937_64 gen(5);
+    std::normal_distribution<double> z(0, 1);
+    const Eigen::Index t = 252, n = 1000;
+    out.market.resize(t);
+    for (Eigen::Index i = 0; i < t; ++i) out.market(i) = 0.0003 + 0.011 * z(gen);
+    out.returns.resize(t, n);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const double beta = 0.5 + static_cast<double>(j % 10) / 10;
+      for (Eigen::Index i = 0; i < t; ++i) out.returns(i, j) = beta * out.market(i) + 0.015 * z(gen);
+    }
+    out.weights = Eigen::VectorXd::Constant(n, 1.0 / static_cast<double>(n));
+    out.instruments.resize(t, 5);
+    const double betas[] = {1.0, 1.15, 1.2, 1.0, 1.15};
+    for (Eigen::Index k = 0; k < 5; ++k)
+      for (Eigen::Index i = 0; i < t; ++i) out.instruments(i, k) = betas[k] * out.market(i) + 0.004 * z(gen);
+    const auto& f = five_instruments(false);
+    out.terms = f.instruments;
+    for (auto& h : out.terms) h.costs = {.half_spread = 1e-4, .impact = 1, .volatility = 0.012, .daily_volume = 1e7};
+    return out;
+  }();
+  return b;
+}
+
+void BM_compare_hedges(benchmark::State& state) {
+  const big_book& b = thousand_positions();
+  const keel::index_option_terms index{
+      .symbol = "SPX", .market = {.spot = 5000, .rate = 0.04, .dividend_yield = 0.015, .volatility = 0.18},
+      .maturity = 0.25, .multiplier = 100, .half_spread = 0.02};
+  const keel::compare_hedges_options o{.paths = state.range(0)};
+  for (auto _ : state) {
+    const Eigen::VectorXd book = b.returns * b.weights;
+    auto r = keel::compare_hedges(book, b.market, b.instruments, b.terms, index, 1e9, o);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_compare_hedges)->Arg(100)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// Its limit: the paths alone, as compare_hedges draws them (keel's Philox normals, one 9 x 9
+// matrix-vector product per path) with the three option legs repriced per path and nothing
+// stored: what 100,000 full revaluations cannot do without.
+void BM_limit_paths_and_revaluation(benchmark::State& state) {
+  const Eigen::MatrixXd root = Eigen::MatrixXd::Identity(9, 9) * 0.01;
+  Eigen::VectorXd z(9), r(9);
+  const keel::option_market m{.spot = 5000, .rate = 0.04, .dividend_yield = 0.015, .volatility = 0.18};
+  for (auto _ : state) {
+    keel::detail::philox_stream stream(0, 0);
+    double sum = 0;
+    for (int p = 0; p < 100000; ++p) {
+      stream.normals(z.data(), z.size());
+      r.noalias() = root * z;
+      keel::option_market at = m;
+      at.spot = m.spot * (1 + r(1));
+      sum += keel::black_scholes({keel::option_type::put, 4500, 0.246}, at).price +
+             keel::black_scholes({keel::option_type::put, 4600, 0.246}, at).price +
+             keel::black_scholes({keel::option_type::call, 5600, 0.246}, at).price;
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+}
+BENCHMARK(BM_limit_paths_and_revaluation)->Unit(benchmark::kMillisecond);
 
 // Its limit: the naive hedge, one instrument in closed form.
 void BM_limit_naive_bundled(benchmark::State& state) {
