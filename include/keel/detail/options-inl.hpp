@@ -188,16 +188,18 @@ struct discounting {
   return s;
 }
 
-/// The implied volatility of one option (checked inputs), naming it as `what` in errors.
-[[nodiscard]] inline double implied_one(std::string_view fn, const european_option& o, const option_market& m,
-                                        double price, const std::string& what) {
+/// The implied volatility of one option (checked inputs), naming it as `what()` in errors:
+/// the name is built only when one is thrown, so a chain allocates nothing per option.
+template <class Name>
+[[nodiscard]] double implied_one(std::string_view fn, const european_option& o, const option_market& m, double price,
+                                 const Name& what) {
   const double t = o.maturity;
   const double df_r = std::exp(-m.rate * t);
   const double df_q = std::exp(-m.dividend_yield * t);
   const double a = m.spot * df_q;
   const double b = o.strike * df_r;
   if (!std::isfinite(a) || !std::isfinite(b) || !(a > 0) || !(b > 0))
-    throw invalid_input(message(fn, what + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
+    throw invalid_input(message(fn, what() + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
                                         " is out of double's range: the rate or yield times the maturity is too large"));
   const bool call = o.type == option_type::call;
   const double lower = call ? std::max(a - b, 0.0) : std::max(b - a, 0.0);
@@ -206,7 +208,7 @@ struct discounting {
     const std::string why = price <= lower ? (lower > 0 ? " is at or below its discounted intrinsic value"
                                                         : " is not positive")
                                            : " is at or above the no-arbitrage upper bound";
-    throw infeasible(message(fn, what + ": no volatility reproduces the price: price = " + number_text(price) + why +
+    throw infeasible(message(fn, what() + ": no volatility reproduces the price: price = " + number_text(price) + why +
                                      " (prices with a volatility lie in (" + number_text(lower) + ", " +
                                      number_text(upper) + "))"));
   }
@@ -219,7 +221,7 @@ struct discounting {
   const double beta = otm / root;
   const double xn = -std::abs(x);
   if (!(beta > 0) || !(beta < std::exp(0.5 * xn)))
-    throw infeasible(message(fn, what + ": no volatility reproduces the price: price = " + number_text(price) +
+    throw infeasible(message(fn, what() + ": no volatility reproduces the price: price = " + number_text(price) +
                                      " has no time value over its intrinsic value " + number_text(lower) +
                                      " in double precision"));
   return solve_normalised(xn, beta) / std::sqrt(t);
@@ -283,7 +285,7 @@ KEEL_DEF double implied_volatility(const european_option& option, const option_m
   detail::opt::check_option(fn, option);
   detail::opt::check_market(fn, market, false);
   detail::opt::require_finite_field(fn, "price", price);
-  return detail::opt::implied_one(fn, option, market, price, detail::opt::option_text(option));
+  return detail::opt::implied_one(fn, option, market, price, [&] { return detail::opt::option_text(option); });
 }
 
 KEEL_DEF void implied_volatility(std::span<const european_option> options, const option_market& market,
@@ -299,9 +301,9 @@ KEEL_DEF void implied_volatility(std::span<const european_option> options, const
   }
   out.resize(options.size());
   for (std::size_t i = 0; i < options.size(); ++i)
-    out[i] = detail::opt::implied_one(
-        fn, options[i], market, prices[i],
-        detail::opt::option_text(options[i], detail::element_text("options", static_cast<std::ptrdiff_t>(i))));
+    out[i] = detail::opt::implied_one(fn, options[i], market, prices[i], [&] {
+      return detail::opt::option_text(options[i], detail::element_text("options", static_cast<std::ptrdiff_t>(i)));
+    });
 }
 
 KEEL_DEF option_book book_greeks(std::span<const option_position> book, const option_market& market,
