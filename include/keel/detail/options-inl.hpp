@@ -33,6 +33,13 @@ inline constexpr double sqrt_2pi = 2.50662827463100050241576528481104525;
 /// N(x) through erfc, so that both tails keep their relative accuracy.
 [[nodiscard]] inline double norm_cdf(double x) noexcept { return 0.5 * std::erfc(-x * inv_sqrt2); }
 
+/// ln(p / q) for p, q > 0 and finite: from the quotient, or from the two logarithms when the
+/// quotient overflows or underflows (a spot of 1e170 and a strike of 1e-284 are both valid).
+[[nodiscard]] inline double log_ratio(double p, double q) noexcept {
+  const double ratio = p / q;
+  return std::isnormal(ratio) ? std::log(ratio) : std::log(p) - std::log(q);
+}
+
 /// "the put (strike 95, maturity 0.25)", or with a name: "options[3] (put, strike 95, ...)".
 [[nodiscard]] inline std::string option_text(const european_option& o, std::string_view name = {}) {
   const std::string kind = o.type == option_type::call ? "call" : "put";
@@ -100,7 +107,7 @@ struct discounting {
                                           double sigma, const discounting& d) noexcept {
   const double t = d.maturity;
   const double v = sigma * d.sqrt_maturity;
-  const double d1 = (std::log(spot / strike) + (rate - yield) * t) / v + 0.5 * v;
+  const double d1 = (log_ratio(spot, strike) + (rate - yield) * t) / v + 0.5 * v;
   const double d2 = d1 - v;
   const double a = spot * d.df_yield;
   const double b = strike * d.df_rate;
@@ -213,7 +220,7 @@ template <class Name>
                                      number_text(upper) + "))"));
   }
   // Normalise by sqrt(F K) e^{-rT} = sqrt(a b), and take the out-of-the-money side.
-  const double x = std::log(a / b);
+  const double x = log_ratio(a, b);
   const double root = std::sqrt(a) * std::sqrt(b);
   double otm = price;
   if (call && x > 0) otm = price - (a - b);   // the put of the same strike
