@@ -261,6 +261,15 @@ TEST_CASE("black_scholes matches a long-double Black-Scholes-Merton over the gri
   const double price = bs(call, 100, 300, 1, 0.02, 0, 0.2).price;
   CHECK(std::fabs(price - static_cast<double>(ref.value[0])) <= 1e-12 * price);
   CHECK(price < 1e-6);
+  // S / K beyond double's range (1e400) with a volatility of 10000%: d1 = 59, d2 = -41 are
+  // ordinary, and the put is worth its discounted strike, not the 0 of ln(S / K) = inf.
+  for (const auto type : {call, put}) {
+    const grid_point wide{type, 1e200, 1e-200, 1, 0, 0, 100};
+    const auto v = fields(bs(type, 1e200, 1e-200, 1, 0, 0, 100));
+    const auto r = long_double_bsm(wide);
+    for (std::size_t i = 0; i < 8; ++i) CHECK(std::fabs(static_cast<long double>(v[i]) - r.value[i]) <= r.bound[i]);
+    CHECK(v[0] == Approx(type == call ? 1e200 : 1e-200).epsilon(1e-12));
+  }
 }
 
 TEST_CASE("black76 matches QuantLib's BlackCalculator on the futures price") {
