@@ -343,7 +343,8 @@ KEEL_DEF option_book book_greeks(std::span<const option_position> book, const op
     out.rho += units * v.rho;
     out.positions.push_back(v);
   }
-  if (!std::isfinite(out.value) || !std::isfinite(out.delta) || !std::isfinite(out.gamma))
+  if (!std::isfinite(out.value) || !std::isfinite(out.delta) || !std::isfinite(out.gamma) || !std::isfinite(out.vega) ||
+      !std::isfinite(out.theta) || !std::isfinite(out.rho))
     detail::throw_overflow(fn, "the book's value or Greeks");
   out.delta_hedge = -out.delta;
   return out;
