@@ -784,6 +784,9 @@ TEST_CASE("invalid inputs throw invalid_input naming the option or the field") {
   CHECK_THROWS_AS(keel::book_greeks(book_with({"SPX-C", o, 1, not_a_number, std::nullopt}), m), keel::invalid_input);
   CHECK_THROWS_AS(keel::book_greeks(book_with({"SPX-C", o, 1, 100, not_a_number}), m), keel::invalid_input);
   CHECK_THROWS_AS(keel::book_greeks({}, m, not_a_number), keel::invalid_input);
-  // A book whose sum overflows double.
+  // A book whose sum overflows double: its value, or only its vega and rho (1e307 x vega 28;
+  // the value, 1e307 x price 6, is finite).
   CHECK_THROWS_AS(keel::book_greeks(book_with({"BIG", o, 1e307, 1e3, std::nullopt}), m), keel::invalid_input);
+  CHECK_THROWS_AS(keel::book_greeks(book_with({"BIG", o, 1e305, 100, std::nullopt}), m), keel::invalid_input);
+  CHECK_NOTHROW(keel::book_greeks(book_with({"BIG", o, 1e303, 100, std::nullopt}), m));
 }
