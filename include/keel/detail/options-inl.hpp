@@ -142,11 +142,15 @@ struct discounting {
 
 /// Jaeckel's normalised out-of-the-money call b(x, s) = e^{x/2} N(x/s + s/2) - e^{-x/2} N(x/s - s/2),
 /// x <= 0, and its derivative db/ds = exp(-x^2 / (2 s^2) - s^2 / 8) / sqrt(2 pi).
+/// At the money (x = 0) it is erf(s / (2 sqrt 2)), taken directly: the difference of the two
+/// N(+-s/2), each near 1/2, keeps no relative digits once s is below ~1e-8.
 [[nodiscard]] inline double normalised_call(double x, double s, double ex2, double emx2) noexcept {
+  if (x == 0) return std::erf(0.5 * s * inv_sqrt2);
   return ex2 * norm_cdf(x / s + 0.5 * s) - emx2 * norm_cdf(x / s - 0.5 * s);
 }
 [[nodiscard]] inline double normalised_vega(double x, double s) noexcept {
-  return inv_sqrt_2pi * std::exp(-0.5 * (x * x) / (s * s) - 0.125 * s * s);
+  const double z = x / s;  // (x / s)^2, not x^2 / s^2: s^2 underflows to 0 (0 / 0 at the money) for s < 1e-154
+  return inv_sqrt_2pi * std::exp(-0.5 * z * z - 0.125 * s * s);
 }
 
 /// s with b(x, s) = beta, x <= 0, 0 < beta < e^{x/2}: Newton inside a shrinking bracket, on
@@ -231,7 +235,14 @@ template <class Name>
     throw infeasible(message(fn, what() + ": no volatility reproduces the price: price = " + number_text(price) +
                                      " has no time value over its intrinsic value " + number_text(lower) +
                                      " in double precision"));
-  return solve_normalised(xn, beta) / std::sqrt(t);
+  const double sigma = solve_normalised(xn, beta) / std::sqrt(t);
+  // sigma sqrt T was found; sigma itself can be below double's range (a price of 1e-275 at the
+  // money with T = 1e180).
+  if (!(sigma > 0) || !std::isfinite(sigma))
+    throw infeasible(message(fn, what() + ": the volatility that reproduces the price " + number_text(price) +
+                                     " is out of double's range (sigma sqrt T = " +
+                                     number_text(solve_normalised(xn, beta)) + ")"));
+  return sigma;
 }
 
 }  // namespace detail::opt
