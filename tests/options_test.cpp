@@ -527,6 +527,23 @@ TEST_CASE("implied_volatility solves prices QuantLib's solver returns 0 or fails
   CHECK(std::fabs(keel::implied_volatility(o, m, v.price) - 1.0) <= iv_bound({call, 100, 100, 25, 0.01, 0, 1.0}, v));
 }
 
+TEST_CASE("implied_volatility at the money keeps its relative accuracy for tiny prices") {
+  // With r = q and K = S the forward is at the strike (x = 0) and the price is a erf(s / 2 sqrt 2),
+  // s = sigma sqrt T, a = S e^{-qT}: for price / a = beta below 1e-8, s = sqrt(2 pi) beta to
+  // 1 + pi beta^2 / 12, i.e. to rounding. A difference of two N(+-s/2) keeps none of it.
+  for (const double beta : {1e-9, 1e-12, 1e-20, 1e-100, 1e-250}) {
+    const double t = 0.5, a = 100 * std::exp(-0.01 * t);
+    const double sigma = keel::implied_volatility({call, 100, t}, {100, 0.01, 0.01, 0}, a * beta);
+    const double expected = std::sqrt(2 * std::numbers::pi) * beta / std::sqrt(t);
+    INFO("beta " << beta);
+    CHECK(std::fabs(sigma - expected) <= 8 * eps * expected);
+  }
+  // A volatility below double's range (sigma sqrt T = 1e-299 with T = 1e180): infeasible, not 0.
+  CHECK_THROWS_AS(keel::implied_volatility({put, 100, 1e180}, {100, 0, 0, 0}, 1e-297), keel::infeasible);
+  CHECK_THROWS_WITH(keel::implied_volatility({put, 100, 1e180}, {100, 0, 0, 0}, 1e-297),
+                    Contains("out of double's range"));
+}
+
 TEST_CASE("implied_volatility reports a price without a volatility as infeasible") {
   const keel::european_option c{call, 95, 0.5}, p{put, 105, 0.5};
   const keel::option_market m{100, 0.05, 0.02, 0.2};
