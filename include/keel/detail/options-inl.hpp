@@ -149,7 +149,8 @@ struct discounting {
   return ex2 * norm_cdf(x / s + 0.5 * s) - emx2 * norm_cdf(x / s - 0.5 * s);
 }
 [[nodiscard]] inline double normalised_vega(double x, double s) noexcept {
-  const double z = x / s;  // (x / s)^2, not x^2 / s^2: s^2 underflows to 0 (0 / 0 at the money) for s < 1e-154
+  // (x / s)^2, not x^2 / s^2: s^2 underflows to 0 (0 / 0 at the money) for s < 1e-154.
+  const double z = x / s;
   return inv_sqrt_2pi * std::exp(-0.5 * z * z - 0.125 * s * s);
 }
 
@@ -210,8 +211,9 @@ template <class Name>
   const double a = m.spot * df_q;
   const double b = o.strike * df_r;
   if (!std::isfinite(a) || !std::isfinite(b) || !(a > 0) || !(b > 0))
-    throw invalid_input(message(fn, what() + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
-                                        " is out of double's range: the rate or yield times the maturity is too large"));
+    throw invalid_input(
+        message(fn, what() + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
+                        " is out of double's range: the rate or yield times the maturity is too large"));
   const bool call = o.type == option_type::call;
   const double lower = call ? std::max(a - b, 0.0) : std::max(b - a, 0.0);
   const double upper = call ? a : b;
