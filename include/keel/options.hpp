@@ -160,7 +160,8 @@ KEEL_DECL [[nodiscard]] option_valuation black76(const european_option& option, 
 /// \throws infeasible when no volatility reproduces the price: at or below the discounted
 ///         intrinsic value max(S e^{-qT} - K e^{-rT}, 0) (call) or max(K e^{-rT} - S e^{-qT}, 0)
 ///         (put), or at or above the upper bound S e^{-qT} (call) or K e^{-rT} (put); the
-///         message names the option, the price and the range.
+///         message names the option, the price and the range; also when the volatility that
+///         reproduces it is below double's range (sigma sqrt T found, T too large).
 /// \returns sigma per sqrt(year), accurate to a few ulp where the price determines it.
 /// Ref: Jaeckel, "Let's be rational", Wilmott (2015); Haug (2007), 12.1 (put-call parity).
 KEEL_DECL [[nodiscard]] double implied_volatility(const european_option& option, const option_market& market,

@@ -32,6 +32,13 @@ inline constexpr double sqrt_2pi = 2.50662827463100050241576528481104525;
 /// N(x) through erfc, so that both tails keep their relative accuracy.
 [[nodiscard]] inline double norm_cdf(double x) noexcept { return 0.5 * std::erfc(-x * inv_sqrt2); }
 
+/// ln(p / q) for p, q > 0 and finite: from the quotient, or from the two logarithms when the
+/// quotient overflows or underflows (a spot of 1e170 and a strike of 1e-284 are both valid).
+[[nodiscard]] inline double log_ratio(double p, double q) noexcept {
+  const double ratio = p / q;
+  return std::isnormal(ratio) ? std::log(ratio) : std::log(p) - std::log(q);
+}
+
 /// "the put (strike 95, maturity 0.25)", or with a name: "options[3] (put, strike 95, ...)".
 [[nodiscard]] inline std::string option_text(const european_option& o, std::string_view name = {}) {
   const std::string kind = o.type == option_type::call ? "call" : "put";
@@ -100,7 +107,7 @@ struct discounting {
                                           double sigma, const discounting& d) noexcept {
   const double t = d.maturity;
   const double v = sigma * d.sqrt_maturity;
-  const double d1 = (std::log(spot / strike) + (rate - yield) * t) / v + 0.5 * v;
+  const double d1 = (log_ratio(spot, strike) + (rate - yield) * t) / v + 0.5 * v;
   const double d2 = d1 - v;
   const double a = spot * d.df_yield;
   const double b = strike * d.df_rate;
@@ -135,11 +142,16 @@ struct discounting {
 
 /// Jaeckel's normalised out-of-the-money call b(x, s) = e^{x/2} N(x/s + s/2) - e^{-x/2} N(x/s - s/2),
 /// x <= 0, and its derivative db/ds = exp(-x^2 / (2 s^2) - s^2 / 8) / sqrt(2 pi).
+/// At the money (x = 0) it is erf(s / (2 sqrt 2)), taken directly: the difference of the two
+/// N(+-s/2), each near 1/2, keeps no relative digits once s is below ~1e-8.
 [[nodiscard]] inline double normalised_call(double x, double s, double ex2, double emx2) noexcept {
+  if (x == 0) return std::erf(0.5 * s * inv_sqrt2);
   return ex2 * norm_cdf(x / s + 0.5 * s) - emx2 * norm_cdf(x / s - 0.5 * s);
 }
 [[nodiscard]] inline double normalised_vega(double x, double s) noexcept {
-  return inv_sqrt_2pi * std::exp(-0.5 * (x * x) / (s * s) - 0.125 * s * s);
+  // (x / s)^2, not x^2 / s^2: s^2 underflows to 0 (0 / 0 at the money) for s < 1e-154.
+  const double z = x / s;
+  return inv_sqrt_2pi * std::exp(-0.5 * z * z - 0.125 * s * s);
 }
 
 /// s with b(x, s) = beta, x <= 0, 0 < beta < e^{x/2}: Newton inside a shrinking bracket, on
@@ -188,9 +200,11 @@ struct discounting {
   return s;
 }
 
-/// The implied volatility of one option (checked inputs), naming it as `what` in errors.
-[[nodiscard]] inline double implied_one(std::string_view fn, const european_option& o, const option_market& m,
-                                        double price, const std::string& what) {
+/// The implied volatility of one option (checked inputs), naming it as `what()` in errors:
+/// the name is built only when one is thrown, so a chain allocates nothing per option.
+template <class Name>
+[[nodiscard]] double implied_one(std::string_view fn, const european_option& o, const option_market& m, double price,
+                                 const Name& what) {
   const double t = o.maturity;
   const double df_r = std::exp(-m.rate * t);
   const double df_q = std::exp(-m.dividend_yield * t);
@@ -198,7 +212,7 @@ struct discounting {
   const double b = o.strike * df_r;
   if (!std::isfinite(a) || !std::isfinite(b) || !(a > 0) || !(b > 0))
     throw invalid_input(
-        message(fn, what + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
+        message(fn, what() + ": the discounted spot " + number_text(a) + " or strike " + number_text(b) +
                         " is out of double's range: the rate or yield times the maturity is too large"));
   const bool call = o.type == option_type::call;
   const double lower = call ? std::max(a - b, 0.0) : std::max(b - a, 0.0);
@@ -207,12 +221,12 @@ struct discounting {
     const std::string why = price <= lower
                                 ? (lower > 0 ? " is at or below its discounted intrinsic value" : " is not positive")
                                 : " is at or above the no-arbitrage upper bound";
-    throw infeasible(message(fn, what + ": no volatility reproduces the price: price = " + number_text(price) + why +
+    throw infeasible(message(fn, what() + ": no volatility reproduces the price: price = " + number_text(price) + why +
                                      " (prices with a volatility lie in (" + number_text(lower) + ", " +
                                      number_text(upper) + "))"));
   }
   // Normalise by sqrt(F K) e^{-rT} = sqrt(a b), and take the out-of-the-money side.
-  const double x = std::log(a / b);
+  const double x = log_ratio(a, b);
   const double root = std::sqrt(a) * std::sqrt(b);
   double otm = price;
   if (call && x > 0) otm = price - (a - b);   // the put of the same strike
@@ -220,10 +234,17 @@ struct discounting {
   const double beta = otm / root;
   const double xn = -std::abs(x);
   if (!(beta > 0) || !(beta < std::exp(0.5 * xn)))
-    throw infeasible(message(fn, what + ": no volatility reproduces the price: price = " + number_text(price) +
+    throw infeasible(message(fn, what() + ": no volatility reproduces the price: price = " + number_text(price) +
                                      " has no time value over its intrinsic value " + number_text(lower) +
                                      " in double precision"));
-  return solve_normalised(xn, beta) / std::sqrt(t);
+  const double sigma = solve_normalised(xn, beta) / std::sqrt(t);
+  // sigma sqrt T was found; sigma itself can be below double's range (a price of 1e-275 at the
+  // money with T = 1e180).
+  if (!(sigma > 0) || !std::isfinite(sigma))
+    throw infeasible(message(fn, what() + ": the volatility that reproduces the price " + number_text(price) +
+                                     " is out of double's range (sigma sqrt T = " +
+                                     number_text(solve_normalised(xn, beta)) + ")"));
+  return sigma;
 }
 
 /// The index terms' checks.

@@ -114,7 +114,7 @@ KEEL_DEF double implied_volatility(const european_option& option, const option_m
   detail::opt::check_option(fn, option);
   detail::opt::check_market(fn, market, false);
   detail::opt::require_finite_field(fn, "price", price);
-  return detail::opt::implied_one(fn, option, market, price, detail::opt::option_text(option));
+  return detail::opt::implied_one(fn, option, market, price, [&] { return detail::opt::option_text(option); });
 }
 
 KEEL_DEF void implied_volatility(std::span<const european_option> options, const option_market& market,
@@ -130,9 +130,9 @@ KEEL_DEF void implied_volatility(std::span<const european_option> options, const
   }
   out.resize(options.size());
   for (std::size_t i = 0; i < options.size(); ++i)
-    out[i] = detail::opt::implied_one(
-        fn, options[i], market, prices[i],
-        detail::opt::option_text(options[i], detail::element_text("options", static_cast<std::ptrdiff_t>(i))));
+    out[i] = detail::opt::implied_one(fn, options[i], market, prices[i], [&] {
+      return detail::opt::option_text(options[i], detail::element_text("options", static_cast<std::ptrdiff_t>(i)));
+    });
 }
 
 KEEL_DEF option_book book_greeks(std::span<const option_position> book, const option_market& market,
@@ -166,7 +166,8 @@ KEEL_DEF option_book book_greeks(std::span<const option_position> book, const op
     out.rho += units * v.rho;
     out.positions.push_back(v);
   }
-  if (!std::isfinite(out.value) || !std::isfinite(out.delta) || !std::isfinite(out.gamma))
+  if (!std::isfinite(out.value) || !std::isfinite(out.delta) || !std::isfinite(out.gamma) || !std::isfinite(out.vega) ||
+      !std::isfinite(out.theta) || !std::isfinite(out.rho))
     detail::throw_overflow(fn, "the book's value or Greeks");
   out.delta_hedge = -out.delta;
   return out;
