@@ -260,8 +260,11 @@ const big_book& thousand_positions() {
 void BM_compare_hedges(benchmark::State& state) {
   const big_book& b = thousand_positions();
   const keel::index_option_terms index{
-      .symbol = "SPX", .market = {.spot = 5000, .rate = 0.04, .dividend_yield = 0.015, .volatility = 0.18},
-      .maturity = 0.25, .multiplier = 100, .half_spread = 0.02};
+      .symbol = "SPX",
+      .market = {.spot = 5000, .rate = 0.04, .dividend_yield = 0.015, .volatility = 0.18},
+      .maturity = 0.25,
+      .multiplier = 100,
+      .half_spread = 0.02};
   const keel::compare_hedges_options o{.paths = state.range(0)};
   for (auto _ : state) {
     const Eigen::VectorXd book = b.returns * b.weights;

@@ -69,9 +69,13 @@ market_data simulate(int rows, double residual, std::uint64_t seed) {
 }
 
 std::vector<keel::hedge_instrument> futures_and_etf() {
-  return {{.symbol = "ES", .price = 5000, .multiplier = 50,
+  return {{.symbol = "ES",
+           .price = 5000,
+           .multiplier = 50,
            .costs = {.half_spread = 1e-4, .impact = 1, .volatility = 0.011, .daily_volume = 2e6}},
-          {.symbol = "QQQ", .price = 450, .multiplier = 1,
+          {.symbol = "QQQ",
+           .price = 450,
+           .multiplier = 1,
            .costs = {.half_spread = 1e-4, .impact = 1, .volatility = 0.014, .daily_volume = 4e7}}};
 }
 
@@ -137,8 +141,7 @@ TEST_CASE("zero_cost_collar: the call pays for the put and its spreads; floor an
     // The call's price against put-call parity of the same strike, an independent route.
     const double forward_pv = 5000 * std::exp(-0.015 * 0.25);
     const double strike_pv = call.option.strike * std::exp(-0.04 * 0.25);
-    const auto put_same =
-        keel::black_scholes({keel::option_type::put, call.option.strike, 0.25}, t.market);
+    const auto put_same = keel::black_scholes({keel::option_type::put, call.option.strike, 0.25}, t.market);
     CHECK(call.valuation.price == Approx(put_same.price + forward_pv - strike_pv).epsilon(1e-11));
   }
 }
@@ -207,7 +210,8 @@ TEST_CASE("compare_hedges: the linear strategies against OLS and the rows' own v
     INFO(a.name);
     Eigen::VectorXd hedged = d.book;
     for (std::size_t i = 0; i < a.quantities.size(); ++i)
-      hedged += a.quantities[i] * ins[i].price * ins[i].multiplier / value * d.instruments.col(static_cast<Eigen::Index>(i));
+      hedged +=
+          a.quantities[i] * ins[i].price * ins[i].multiplier / value * d.instruments.col(static_cast<Eigen::Index>(i));
     CHECK(a.volatility == Approx(sample_sd(hedged)).epsilon(1e-10));
     CHECK(a.tracking_error == Approx(sample_sd(hedged - d.market)).epsilon(1e-10));
   }
@@ -249,8 +253,12 @@ TEST_CASE("compare_hedges: full revaluation keeps the option hedges' losses at e
   const auto t = spx(0.0);
   const double floor = 0.06;
   const auto r = keel::compare_hedges(book, market, none, {}, t, 1e8,
-                                      {.floor = floor, .confidence = {0.95, 0.99, 0.999}, .horizon = 0.25 * 252,
-                                       .paths = 20000, .seed = 3, .round_to_contracts = false});
+                                      {.floor = floor,
+                                       .confidence = {0.95, 0.99, 0.999},
+                                       .horizon = 0.25 * 252,
+                                       .paths = 20000,
+                                       .seed = 3,
+                                       .round_to_contracts = false});
   const auto& put = r.strategies[4];
   const auto& collar = r.strategies[5];
   REQUIRE(put.reason.empty());
@@ -297,14 +305,14 @@ TEST_CASE("compare_hedges: the unhedged Monte Carlo VaR is the normal one; seeds
 TEST_CASE("compare_hedges: the pre-trade check and a strategy without an answer", "[options][hedges]") {
   const auto d = simulate(500, 0.006, 5);
   auto ins = futures_and_etf();
-  ins[0].max_quantity = 0;  // the future may only be sold...
+  ins[0].max_quantity = 0;    // the future may only be sold...
   ins[0].min_quantity = -10;  // ...and only 10 of them: the target beta is out of reach
   ins[1].max_quantity = 0;
   ins[1].min_quantity = -100;
   const std::vector<keel::risk_limit> limits{{keel::limit_metric::max_beta, 0.5},
                                              {keel::limit_metric::max_var_99_1d, 0.5, keel::limit_severity::warning}};
-  const auto r = keel::compare_hedges(d.book, d.market, d.instruments, ins, spx(), 1e8,
-                                      {.paths = 1000, .limits = limits});
+  const auto r =
+      keel::compare_hedges(d.book, d.market, d.instruments, ins, spx(), 1e8, {.paths = 1000, .limits = limits});
   CHECK_THAT(r.strategies[1].reason, Contains("reachable range"));
   CHECK(r.strategies[1].orders.empty());
   // Unhedged: beta 1.1 breaches the hard beta limit.

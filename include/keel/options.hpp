@@ -270,7 +270,8 @@ KEEL_DECL [[nodiscard]] option_hedge protective_put(double portfolio_value, doub
 /// spreads: call(K_c) (1 - half_spread) = put(K_p) (1 + half_spread), solved by bisection (the
 /// call's price falls as K_c rises). The gain at expiry is capped at beta (K_c / S - 1).
 /// \pre as protective_put.
-/// \throws infeasible when no put strike reaches the floor or no call pays for the put.
+/// \throws infeasible when no put strike reaches the floor, no call pays for the put, or the
+///         call that pays for it is struck at or below the put (a floor too tight for a collar).
 /// \returns option_hedge with two legs (the put, then the call, negative quantity).
 /// Ref: Hull, 10th ed., 12.3 (collars).
 KEEL_DECL [[nodiscard]] option_hedge zero_cost_collar(double portfolio_value, double portfolio_beta,

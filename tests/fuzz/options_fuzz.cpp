@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target for keel/options.hpp: black_scholes (single and chain), black76,
-// implied_volatility (single and chain) and book_greeks.
+// implied_volatility (single and chain), book_greeks, protective_put, zero_cost_collar and
+// compare_hedges.
 //
 // The first byte says how the rest become numbers: raw doubles (NaN, infinities, subnormals and
 // 1e308 reach every check) or small integers mapped onto log-scaled spots, strikes, maturities
@@ -12,7 +13,11 @@
 //     rho = -T V and dividend_rho = 0; the chain forms equal the single forms bit for bit;
 //   implied_volatility: a finite sigma > 0, and on a price black_scholes made from a sigma,
 //     black_scholes at the returned sigma gives the price back to a loose relative tolerance;
-//   book_greeks: finite fields, delta_hedge = -delta, the sums recomputed here.
+//   book_greeks: finite fields, delta_hedge = -delta, the sums recomputed here;
+//   option hedges: legs of the right kind and sign, finite fields, the floor met, a collar's
+//     cash exactly zero to rounding;
+//   compare_hedges: six strategies, each with a reason and zero figures or finite ones, CVaR
+//     at least VaR, a payoff per chart point, the limit checked.
 // Anything else traps, as does any other exception or a sanitizer finding.
 #include <cmath>
 #include <cstddef>
@@ -22,6 +27,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <Eigen/Core>
 
 #include <keel/options.hpp>
 
@@ -253,20 +260,120 @@ void book(reader& r) {
   }
 }
 
+/// Index terms from the bytes (log-scaled spot and volatility, +-30% rates).
+keel::index_option_terms index_terms(reader& r) {
+  keel::index_option_terms t;
+  t.market = {.spot = r.positive(5000, 3),
+              .rate = r.next(0.3),
+              .dividend_yield = r.next(0.3),
+              .volatility = r.positive(0.2, 2)};
+  t.maturity = r.positive(0.25, 3);
+  t.multiplier = r.positive(100, 2);
+  t.half_spread = r.next(0.05, 0.05);
+  return t;
+}
+
+/// protective_put and zero_cost_collar: legs of the right kind, the floor met (the reported
+/// floor at most the one asked for, to rounding), the collar's cash zero, finite fields.
+void option_hedges(reader& r) {
+  const auto t = index_terms(r);
+  const double value = r.positive(1e8, 4), beta = r.positive(1, 1), floor = r.next(0.5, 0.2);
+  const bool whole = (r.byte() & 1) != 0;
+  for (int kind = 0; kind < 2; ++kind) {
+    try {
+      const auto h = kind == 0 ? keel::protective_put(value, beta, t, floor, {.round_to_contracts = whole})
+                               : keel::zero_cost_collar(value, beta, t, floor, {.round_to_contracts = whole});
+      require(h.legs.size() == static_cast<std::size_t>(kind + 1));
+      require(h.contracts > 0 && std::isfinite(h.contracts));
+      if (whole) require(h.contracts == std::round(h.contracts));
+      require(std::isfinite(h.premium) && std::isfinite(h.cost) && h.cost >= 0 && std::isfinite(h.floor));
+      require(std::isfinite(h.delta) && std::isfinite(h.beta_after));
+      require(h.legs[0].option.type == keel::option_type::put && h.legs[0].quantity > 0);
+      if (kind == 1) {
+        require(h.legs[1].option.type == keel::option_type::call && h.legs[1].quantity < 0);
+        require(h.cap.has_value() && std::isfinite(*h.cap));
+        // zero cost: the call pays for the put and both spreads
+        const double scale = h.contracts * t.multiplier * (h.legs[0].valuation.price + h.legs[1].valuation.price);
+        require(std::fabs(h.premium + h.cost) <= 1e-9 * scale + tiny);
+      }
+      // The floor found is within the one asked for, to the bisection's rounding (continuous
+      // contracts: whole ones move it by up to a contract's worth).
+      if (!whole) require(h.floor <= floor + 1e-9 * (1 + std::fabs(floor) + beta));
+    } catch (const keel::error&) {
+    }
+  }
+}
+
+/// compare_hedges on a few rows: six strategies in order, each either with a reason and zero
+/// figures or with finite ones; VaR <= CVaR per level; the unhedged row has no orders.
+void comparison(reader& r) {
+  const std::uint8_t flags = r.byte();
+  const Eigen::Index rows = 5 + flags % 20, k = (flags >> 5) % 3;
+  Eigen::VectorXd book(rows), market(rows);
+  Eigen::MatrixXd ins(rows, k);
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    market(i) = r.next(0.05);
+    book(i) = r.next(0.05);
+    for (Eigen::Index j = 0; j < k; ++j) ins(i, j) = r.next(0.05);
+  }
+  std::vector<keel::hedge_instrument> terms;
+  for (Eigen::Index j = 0; j < k; ++j)
+    terms.push_back({.symbol = "H",
+                     .price = r.positive(100, 2),
+                     .multiplier = (flags & 16) ? 50.0 : 1.0,
+                     .costs = {.half_spread = r.next(1e-3, 1e-3),
+                               .impact = r.next(1, 1),
+                               .volatility = r.next(0.02, 0.02),
+                               .daily_volume = r.positive(1e6, 3)}});
+  const auto t = index_terms(r);
+  const double value = r.positive(1e8, 4);
+  keel::compare_hedges_options o{.target_beta = r.next(1), .floor = r.next(0.3, 0.15), .paths = 200};
+  o.limits = {{keel::limit_metric::max_beta, 0.5}};
+  try {
+    const auto c = keel::compare_hedges(book, market, ins, terms, t, value, o);
+    require(c.strategies.size() == 6 && c.strategies[0].name == "unhedged");
+    require(c.strategies[0].orders.empty() && c.strategies[0].options.empty());
+    require(std::isfinite(c.beta) && c.betas.size() == static_cast<std::size_t>(k));
+    for (const auto& a : c.strategies) {
+      require(a.vars.size() == 2 && a.cvars.size() == 2);
+      if (!a.reason.empty()) {
+        require(a.vars[0] == 0 && a.cvars[1] == 0 && a.orders.empty());
+        continue;
+      }
+      require(std::isfinite(a.beta) && std::isfinite(a.volatility) && a.volatility >= 0);
+      require(std::isfinite(a.cost) && a.cost >= 0 && std::isfinite(a.premium));
+      for (std::size_t j = 0; j < 2; ++j) {
+        require(std::isfinite(a.vars[j]) && std::isfinite(a.cvars[j]));
+        require(a.cvars[j] >= a.vars[j] - 1e-12 * (1 + std::fabs(a.vars[j])));
+      }
+      require(a.payoffs.size() == c.payoff_moves.size());
+      for (double x : a.payoffs) require(std::isfinite(x));
+      require(a.limits.size() == 1);
+    }
+  } catch (const keel::error&) {
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
   reader r(data + 1, size - 1, (data[0] & 1) != 0);
-  switch ((data[0] >> 1) % 3) {
+  switch ((data[0] >> 1) % 5) {
     case 0:
       valuations(r);
       break;
     case 1:
       implied(r);
       break;
-    default:
+    case 2:
       book(r);
+      break;
+    case 3:
+      option_hedges(r);
+      break;
+    default:
+      comparison(r);
       break;
   }
   return 0;

@@ -311,8 +311,7 @@ KEEL_DEF shortfall implementation_shortfall(std::span<const execution_fill> fill
   out.average_price = out.filled != 0 ? value / out.filled : decision_price;
   out.total = out.execution_cost + out.opportunity_cost + out.fees;
   out.paper_notional = std::abs(order_quantity) * decision_price;
-  if (!std::isfinite(out.total) || !std::isfinite(out.paper_notional))
-    detail::throw_overflow(fn, "the shortfall");
+  if (!std::isfinite(out.total) || !std::isfinite(out.paper_notional)) detail::throw_overflow(fn, "the shortfall");
   // Divided before the 1e4, which would overflow a total above 1.8e304.
   out.bps = 1e4 * (out.total / out.paper_notional);
   out.execution_bps =

@@ -117,7 +117,8 @@ struct discounting {
   const double n1 = norm_cdf(sign * d1);
   const double n2 = norm_cdf(sign * d2);
   option_valuation out;
-  out.price = sign * (a * n1 - b * n2);
+  // Both terms of a far out-of-the-money price can round to a difference just below 0.
+  out.price = std::max(sign * (a * n1 - b * n2), 0.0);
   out.delta = sign * d.df_yield * n1;
   out.gamma = d.df_yield * pdf / (spot * v);
   out.vega = a * pdf * d.sqrt_maturity;
@@ -241,9 +242,9 @@ template <class Name>
   // sigma sqrt T was found; sigma itself can be below double's range (a price of 1e-275 at the
   // money with T = 1e180).
   if (!(sigma > 0) || !std::isfinite(sigma))
-    throw infeasible(message(fn, what() + ": the volatility that reproduces the price " + number_text(price) +
-                                     " is out of double's range (sigma sqrt T = " +
-                                     number_text(solve_normalised(xn, beta)) + ")"));
+    throw infeasible(
+        message(fn, what() + ": the volatility that reproduces the price " + number_text(price) +
+                        " is out of double's range (sigma sqrt T = " + number_text(solve_normalised(xn, beta)) + ")"));
   return sigma;
 }
 
@@ -254,6 +255,17 @@ inline void check_index(std::string_view fn, const index_option_terms& t) {
   require_positive_field(fn, "index.multiplier", t.multiplier, "");
   if (!(t.half_spread >= 0 && t.half_spread < 1))
     throw invalid_input(message(fn, "index.half_spread = " + number_text(t.half_spread) + " must be in [0, 1)"));
+  // The strike searches run over multiples of the forward and discount by e^{-rT}, e^{-qT}:
+  // each must be an ordinary positive double.
+  const double growth = std::exp((t.market.rate - t.market.dividend_yield) * t.maturity);
+  const double forward = t.market.spot * growth;
+  const double df_r = std::exp(-t.market.rate * t.maturity), df_q = std::exp(-t.market.dividend_yield * t.maturity);
+  if (!std::isnormal(forward) || !std::isnormal(df_r) || !std::isnormal(df_q) || !std::isnormal(1e-6 * forward) ||
+      !std::isfinite(1e3 * forward))
+    throw invalid_input(message(fn, "the " + t.symbol + " forward " + number_text(forward) + " or discount factors " +
+                                        number_text(df_r) + ", " + number_text(df_q) +
+                                        " are out of double's range: the rate or yield times the maturity is too "
+                                        "large for the spot"));
 }
 
 /// The sizing of an option hedge: value, beta and contracts N = beta V / (S multiplier).
@@ -351,9 +363,19 @@ template <class F>
   if (!(index_option(t, option_type::call, lo).price * keep >= needed))
     throw infeasible(message(fn, "no " + t.symbol + " call pays for the put: it costs " + number_text(needed) +
                                      " per unit with spreads, more than the deepest call fetches"));
-  for (int it = 0; it < 200; ++it) {
-    const double mid = 0.5 * (lo + hi);
-    if (mid == lo || mid == hi) break;
+  // A volatile, long-dated call keeps value far out of the money: widen until it is too cheap.
+  while (index_option(t, option_type::call, hi).price * keep >= needed) {
+    if (!(hi < 1e300 / 1e3))
+      throw infeasible(message(fn, "no " + t.symbol +
+                                       " call is cheap enough to leave the collar at zero cost: "
+                                       "even a strike of " +
+                                       number_text(hi) + " fetches more than the put costs"));
+    lo = hi;
+    hi *= 1e3;
+  }
+  for (int it = 0; it < 2200; ++it) {
+    const double mid = lo + 0.5 * (hi - lo);
+    if (mid <= lo || mid >= hi) break;
     (index_option(t, option_type::call, mid).price * keep >= needed ? lo : hi) = mid;
   }
   return lo;  // the call at lo fetches at least what is needed

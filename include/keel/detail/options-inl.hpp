@@ -55,7 +55,14 @@ KEEL_DEF option_hedge zero_cost_collar(double portfolio_value, double portfolio_
     return std::max(at_k, at_0);
   };
   const double k = detail::opt::strike_for_floor(fn, index, floor, floor_at);
-  return detail::opt::collar_hedge(fn, z, index, k);
+  auto h = detail::opt::collar_hedge(fn, z, index, k);
+  // A put struck at or above the call that pays for it is no collar (the floor would not hold).
+  if (!(h.legs[1].option.strike > k))
+    throw infeasible(detail::message(fn, "floor = " + detail::number_text(floor) + " needs the put struck at " +
+                                             detail::number_text(k) + ", at or above the call that pays for it (" +
+                                             detail::number_text(h.legs[1].option.strike) +
+                                             "): no zero-cost collar gives a floor this tight"));
+  return h;
 }
 
 KEEL_DEF option_valuation black_scholes(const european_option& option, const option_market& market) {
