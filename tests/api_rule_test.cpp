@@ -313,7 +313,7 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
                         KEEL_FIELD(keel::backtest_options, initial_value),
                         KEEL_FIELD(keel::backtest_options, cash_rate), KEEL_FIELD(keel::backtest_options, budget),
                         KEEL_FIELD(keel::backtest_options, allow_short), KEEL_FIELD(keel::backtest_options, start),
-                        KEEL_FIELD(keel::backtest_options, end));
+                        KEEL_FIELD(keel::backtest_options, end), KEEL_FIELD(keel::backtest_options, costs));
   KEEL_OPTIONS_IN_ORDER(keel::statistics_options, KEEL_FIELD(keel::statistics_options, periods_per_year),
                         KEEL_FIELD(keel::statistics_options, risk_free),
                         KEEL_FIELD(keel::statistics_options, required_return));

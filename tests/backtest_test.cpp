@@ -23,6 +23,7 @@
 #include <catch2/catch.hpp>
 
 #include <keel/backtest.hpp>
+#include <keel/costs.hpp>
 #include <keel/covariance.hpp>
 #include <keel/markowitz.hpp>
 
@@ -177,6 +178,59 @@ TEST_CASE("costs: the exact solution when a trade changes sign at it", "[backtes
   CHECK(rec.trades(0) < 0);
   CHECK(rec.cost == Approx(0.05 * rec.trades.cwiseAbs().sum()).epsilon(1e-12));
   CHECK(after / before.value == Approx(0.9704).margin(0.001));
+}
+
+TEST_CASE("costs with market impact: each trade pays keel::order_cost, and the value pays for itself",
+          "[backtest][engine][costs]") {
+  // Square-root impact with a per-asset daily volume: V' + sum_i cost_i(w_i V' - h_i) = V, each
+  // cost_i what costs.hpp's order_cost charges for that trade at the row's price.
+  const auto p = bt_test::synthetic(400, 3, 35, 0.015);
+  const VectorXd w = vec({0.5, 0.3, 0.2});
+  const std::vector<keel::cost_model> models{
+      {.half_spread = 5e-4, .impact = 1, .volatility = 0.015, .daily_volume = 2e4},
+      {.half_spread = 2e-4, .commission = 1e-4, .impact = 0.5, .volatility = 0.02, .daily_volume = 5e3},
+      {.half_spread = 1e-3, .impact = 1, .volatility = 0.01, .daily_volume = 1e4, .exponent = 1.6}};
+  const auto r = keel::backtest(p, keel::constant_weight_strategy({0.5, 0.3, 0.2}),
+                                {.cost_bps = {1, 1, 1}, .initial_value = 1e6, .costs = models});
+  REQUIRE(r.rebalances.size() > 10);
+  for (const auto& rec : r.rebalances) {
+    const auto before = before_trade(r, p, rec.row);
+    const double after = r.values[uz(rec.row)];
+    INFO("rebalance on " << iso(rec.date));
+    ld paid = 0, impact = 0;
+    for (Index i = 0; i < 3; ++i) {
+      const double price = p.prices(rec.row, i);
+      const auto c = keel::order_cost(rec.trades(i) / price, price, models[uz(i)]);
+      paid += c.total + 1e-4L * std::abs(rec.trades(i));
+      impact += c.impact;
+    }
+    CHECK(impact > 0);
+    CHECK(rec.cost == Approx(static_cast<double>(paid)).epsilon(1e-10));
+    CHECK(after + rec.cost == Approx(before.value).epsilon(1e-13));
+    for (Index i = 0; i < 3; ++i) CHECK(r.weights(rec.row, i) == Approx(w(i)).margin(1e-12));
+  }
+  // Impact costs more than the same model without it, and a larger coefficient more still.
+  auto linear = models;
+  for (auto& m : linear) m.impact = 0;
+  const auto without = keel::backtest(p, keel::constant_weight_strategy({0.5, 0.3, 0.2}),
+                                      {.cost_bps = {1, 1, 1}, .initial_value = 1e6, .costs = linear});
+  auto heavy = models;
+  for (auto& m : heavy) m.impact *= 4;
+  const auto more = keel::backtest(p, keel::constant_weight_strategy({0.5, 0.3, 0.2}),
+                                   {.cost_bps = {1, 1, 1}, .initial_value = 1e6, .costs = heavy});
+  CHECK(without.values.back() > r.values.back());
+  CHECK(r.values.back() > more.values.back());
+  // The linear model's half spreads act as cost_bps.
+  const auto as_bps = keel::backtest(p, keel::constant_weight_strategy({0.5, 0.3, 0.2}),
+                                     {.cost_bps = {6, 4, 11}, .initial_value = 1e6});
+  CHECK(without.values.back() == Approx(as_bps.values.back()).epsilon(1e-13));
+  // The volume rule: a book too large for one day's volume is an error naming the asset.
+  CHECK_THROWS_WITH(
+      keel::backtest(p, keel::constant_weight_strategy({0.5, 0.3, 0.2}), {.initial_value = 1e12, .costs = models}),
+      Contains("daily volume") && Contains("max_participation"));
+  CHECK_THROWS_WITH(
+      keel::backtest(p, keel::constant_weight_strategy({0.5, 0.3, 0.2}), {.costs = {models[0], models[1]}}),
+      Contains("costs"));
 }
 
 TEST_CASE("a strategy cannot look ahead", "[backtest][engine][view]") {

@@ -50,7 +50,10 @@
 //     of the value net of costs: the value after trading V' solves V' + sum_i b_i |w_i V' -
 //     h_i| = V (h_i the value held, b_i = cost_bps_i / 10^4), found exactly (the left side is
 //     convex, piecewise linear and increasing). costs_t = V - V' = sum_i b_i |trade_i|; with one
-//     rate b, costs_t = b x turnover_t x V. turnover_t = sum_i |trade_i| / V (one-way, of the
+//     rate b, costs_t = b x turnover_t x V. With cost models (backtest_options::costs, costs.hpp)
+//     each trade T_i = |w_i V' - h_i| also pays market impact c_i sigma_i T_i (T_i / (p_i
+//     ADV_i))^(e_i - 1): the left side stays convex and increasing, and Newton's method from V
+//     still descends monotonically onto V' (to adjacent doubles). turnover_t = sum_i |trade_i| / V (one-way, of the
 //     value before trading; a full switch between two assets is 2).
 //   - Lots: lot_size > 0 trades whole lots: each target quantity w_i V' / p_i is rounded toward
 //     zero to a multiple of lot_size, the rest stays in cash; costs are those of the rounded
@@ -95,6 +98,7 @@
 
 #include <keel/attribution.hpp>
 #include <keel/construction.hpp>
+#include <keel/costs.hpp>
 #include <keel/error.hpp>
 #include <keel/markowitz.hpp>
 #include <keel/rebalance.hpp>
@@ -257,6 +261,11 @@ struct backtest_options {
   std::optional<std::chrono::year_month_day> start = std::nullopt;
   /// The last row used: the last on or before it (empty: the table's last row).
   std::optional<std::chrono::year_month_day> end = std::nullopt;
+  /// Cost models (costs.hpp) per asset (empty: none; one: every asset): half_spread and
+  /// commission add to cost_bps; impact charges c sigma |trade| (|shares| / ADV)^(exponent - 1)
+  /// at the row's price, with the model's daily volatility and volume (constants); a trade above
+  /// max_participation x ADV is invalid_input naming the date and asset.
+  std::vector<cost_model> costs{};
 };
 
 /// One executed rebalance.

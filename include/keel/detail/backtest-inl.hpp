@@ -35,6 +35,7 @@
 #include <keel/detail/quantile.hpp>
 #include <keel/detail/random.hpp>
 #include <keel/detail/text.hpp>
+#include <keel/detail/trade_cost.hpp>
 #include <keel/error.hpp>
 #include <keel/markowitz.hpp>
 #include <keel/performance.hpp>
@@ -133,6 +134,13 @@ inline market prepare(std::string_view fn, const price_table& table, const backt
     throw_bad_option(fn, "band.width", o.band.width, ">= 0 and finite");
   if (o.cost_bps.size() > 1)
     require_same_size(fn, "cost_bps", static_cast<std::ptrdiff_t>(o.cost_bps.size()), "symbols", n);
+  if (o.costs.size() > 1) require_same_size(fn, "costs", static_cast<std::ptrdiff_t>(o.costs.size()), "symbols", n);
+  for (std::size_t i = 0; i < o.costs.size(); ++i) {
+    const std::string where = element_text("costs", static_cast<std::ptrdiff_t>(i));
+    costs::check_model(fn, where, o.costs[i]);
+    if (!(o.costs[i].half_spread + o.costs[i].commission < 1))
+      throw invalid_input(message(fn, where + ": half_spread + commission must be below 1 (100% of the trade)"));
+  }
   for (std::size_t i = 0; i < o.cost_bps.size(); ++i)
     require_option_in(fn, element_text("cost_bps", static_cast<std::ptrdiff_t>(i)), o.cost_bps[i], 0, 1e4 * (1 - 1e-12),
                       "in [0, 10^4)");
@@ -210,21 +218,41 @@ inline std::ptrdiff_t first_row(std::string_view fn, const market& m, const back
   return first;
 }
 
-/// The value after trading V' that pays its own costs: V' + sum_i b_i |w_i V' - h_i| = V.
-/// The left side is convex, piecewise linear and increasing, so Newton's method from V (where
-/// it is >= V) descends monotonically onto the root in at most one step per kink.
+/// Market impact per asset in the units of a trade's value T: k_i T^e_i with k_i = c_i sigma_i
+/// / (p_i ADV_i)^(e_i - 1) at the row's prices (empty: none).
+struct impact_terms {
+  Eigen::VectorXd k, e;
+};
+
+/// The impact of a trade of value t (>= 0) in asset i, and its derivative in t.
+inline double impact_of(const impact_terms& m, Eigen::Index i, double t) {
+  if (m.k.size() == 0 || m.k(i) == 0 || t == 0) return 0;
+  return m.k(i) * t * (m.e(i) == 1.5 ? std::sqrt(t) : std::pow(t, m.e(i) - 1));
+}
+inline double impact_slope(const impact_terms& m, Eigen::Index i, double t) {
+  if (m.k.size() == 0 || m.k(i) == 0 || t == 0) return 0;
+  return m.e(i) * m.k(i) * (m.e(i) == 1.5 ? std::sqrt(t) : std::pow(t, m.e(i) - 1));
+}
+
+/// The value after trading V' that pays its own costs: V' + sum_i (b_i T_i + k_i T_i^e_i) = V,
+/// T_i = |w_i V' - h_i|. The left side is convex (piecewise linear without impact) and
+/// increasing, so Newton's method from V (where it is >= V) descends monotonically onto the
+/// root: in at most one step per kink without impact, quadratically with it.
 inline double value_after_costs(std::string_view where_, const Eigen::VectorXd& w, const Eigen::VectorXd& h,
-                                const Eigen::VectorXd& b, double v) {
-  if (b.size() == 0 || b.maxCoeff() == 0) return v;
+                                const Eigen::VectorXd& b, double v, const impact_terms& m = {}) {
+  const bool has_impact = m.k.size() > 0 && m.k.maxCoeff() > 0;
+  if ((b.size() == 0 || b.maxCoeff() == 0) && !has_impact) return v;
   double x = v;
-  for (Eigen::Index iter = 0; iter < 2 * w.size() + 8; ++iter) {
+  const Eigen::Index iterations = has_impact ? 200 : 2 * w.size() + 8;
+  for (Eigen::Index iter = 0; iter < iterations; ++iter) {
     double f = x, slope = 1;
     for (Eigen::Index i = 0; i < w.size(); ++i) {
       const double d = w(i) * x - h(i);
-      f += b(i) * std::abs(d);
+      const double rate = b.size() > 0 ? b(i) : 0.0;
+      f += rate * std::abs(d) + impact_of(m, i, std::abs(d));
       // the left derivative: Newton moves left, so a kink takes the slope of its left piece
       const double s = d > 0 ? 1.0 : d < 0 ? -1.0 : (w(i) > 0 ? -1.0 : 1.0);
-      slope += b(i) * w(i) * s;
+      slope += (rate + impact_slope(m, i, std::abs(d))) * w(i) * s;
     }
     if (!(slope > 0))
       throw invalid_input(std::string(where_) +
@@ -277,7 +305,44 @@ inline bool inside_bands(const Eigen::VectorXd& w, const Eigen::VectorXd& target
 struct book {
   Eigen::VectorXd q, h, b, q_new;  // shares, values held, cost rates, shares after a trade
   double cash = 0;
+  impact_terms impact;                                // at the current row's prices (k sized once)
+  const std::vector<std::string>* symbols = nullptr;  // the table's, for the volume rule's message
 };
+
+/// The impact terms at prices p from the options' cost models (none when no model has impact).
+inline void impact_at(const backtest_options& o, const Eigen::Ref<const Eigen::VectorXd>& p, impact_terms& m) {
+  if (o.costs.empty()) return;
+  const Eigen::Index n = p.size();
+  bool any = false;
+  for (const auto& c : o.costs) any = any || (c.impact > 0 && c.volatility > 0);
+  if (!any) return;
+  m.k.resize(n);
+  m.e.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const cost_model& c = o.costs.size() == 1 ? o.costs[0] : o.costs[uz(i)];
+    m.e(i) = c.exponent;
+    m.k(i) = c.impact > 0 && c.volatility > 0
+                 ? c.impact * c.volatility / std::pow(p(i) * c.daily_volume, c.exponent - 1)
+                 : 0.0;
+  }
+}
+
+/// The volume rule on the executed trades: shares above max_participation x ADV are invalid.
+inline void check_volume(const std::string& at, const Eigen::VectorXd& trades,
+                         const Eigen::Ref<const Eigen::VectorXd>& p, const backtest_options& o,
+                         const std::vector<std::string>& symbols) {
+  if (o.costs.empty()) return;
+  for (Eigen::Index i = 0; i < trades.size(); ++i) {
+    const cost_model& c = o.costs.size() == 1 ? o.costs[0] : o.costs[uz(i)];
+    if (!(c.daily_volume > 0)) continue;
+    const double shares = std::abs(trades(i)) / p(i);
+    if (shares > c.max_participation * c.daily_volume)
+      throw invalid_input(at + ": the trade of " + number_text(shares) + " shares of " + symbols[uz(i)] + " is " +
+                          number_text(shares / c.daily_volume) + " x its daily volume " + number_text(c.daily_volume) +
+                          ", above max_participation = " + number_text(c.max_participation) +
+                          " (the volume rule of its cost model)");
+  }
+}
 
 /// Executes a trade to `w` at prices p; returns the record (without dates).
 inline rebalance_record execute(const std::string& at, book& k, const Eigen::Ref<const Eigen::VectorXd>& p,
@@ -287,7 +352,8 @@ inline rebalance_record execute(const std::string& at, book& k, const Eigen::Ref
   const double v = k.h.sum() + k.cash;
   if (!(v > 0))
     throw invalid_input(at + ": the portfolio's value is " + number_text(v) + " (it must stay > 0 to trade)");
-  const double v_after = value_after_costs(at, w, k.h, k.b, v);
+  impact_at(o, p, k.impact);
+  const double v_after = value_after_costs(at, w, k.h, k.b, v, k.impact);
   Eigen::VectorXd& q_new = k.q_new;
   q_new.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -300,9 +366,11 @@ inline rebalance_record execute(const std::string& at, book& k, const Eigen::Ref
   rebalance_record r;
   r.targets = w;
   r.trades = (q_new - k.q).cwiseProduct(p);
+  if (k.symbols) check_volume(at, r.trades, p, o, *k.symbols);
   double cost = 0;
   if (k.b.size() > 0)
     for (Eigen::Index i = 0; i < n; ++i) cost += k.b(i) * std::abs(r.trades(i));
+  for (Eigen::Index i = 0; i < k.impact.k.size(); ++i) cost += impact_of(k.impact, i, std::abs(r.trades(i)));
   if (o.lot_size > 0) {
     k.cash = v - cost - q_new.dot(p);
   } else {
@@ -316,9 +384,15 @@ inline rebalance_record execute(const std::string& at, book& k, const Eigen::Ref
 }
 
 inline Eigen::VectorXd cost_rates(const backtest_options& o, std::ptrdiff_t n) {
-  if (o.cost_bps.empty()) return {};
-  Eigen::VectorXd b(n);
-  for (std::ptrdiff_t i = 0; i < n; ++i) b(i) = (o.cost_bps.size() == 1 ? o.cost_bps[0] : o.cost_bps[uz(i)]) / 1e4;
+  if (o.cost_bps.empty() && o.costs.empty()) return {};
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(n);
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    if (!o.cost_bps.empty()) b(i) = (o.cost_bps.size() == 1 ? o.cost_bps[0] : o.cost_bps[uz(i)]) / 1e4;
+    if (!o.costs.empty()) {
+      const cost_model& c = o.costs.size() == 1 ? o.costs[0] : o.costs[uz(i)];
+      b(i) += c.half_spread + c.commission;
+    }
+  }
   return b;
 }
 
@@ -341,6 +415,7 @@ inline backtest_result run(std::string_view fn, const market& m, const strategy&
   book k;
   k.q = Eigen::VectorXd::Zero(n);
   k.b = cost_rates(o, n);
+  k.symbols = &m.symbols;
   k.cash = o.initial_value;
   Eigen::VectorXd current(n);
   std::optional<Eigen::VectorXd> pending;
