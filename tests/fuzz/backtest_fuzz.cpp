@@ -81,6 +81,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (mode & 16) o.lot_size = 1 + (in.next_byte() & 15), o.initial_value = 1e5;
   if (mode & 32) o.cash_rate = raw ? in.raw_double() : in.next_byte() / 1000.0;
   if (mode & 64) o.budget = keel::budget_rule::none, o.allow_short = true;
+  if (in.next_byte() & 1)  // a cost model with market impact and a volume rule
+    o.costs = {keel::cost_model{.half_spread = raw ? in.raw_double() : in.next_byte() / 1e4,
+                                .impact = raw ? in.raw_double() : in.next_byte() / 64.0,
+                                .volatility = raw ? in.raw_double() : in.next_byte() / 1000.0,
+                                .daily_volume = raw ? in.raw_double() : 1 + in.next_byte() * 1000.0,
+                                .exponent = 1 + (in.next_byte() & 3) / 3.0}};
   std::vector<double> weights(static_cast<std::size_t>(n + ((mode & 128) ? 1 : 0)));
   for (auto& w : weights) w = raw ? in.raw_double() : in.next_byte() / 255.0;
   if (o.budget == keel::budget_rule::fully_invested && !(mode & 128) && !raw) {
