@@ -153,17 +153,19 @@ KEEL_DEF option_book book_greeks(std::span<const option_position> book, const op
   out.delta = underlying_quantity;
   detail::opt::discounting d;
   for (const auto& p : book) {
-    const std::string name = "position '" + p.symbol + "'";
-    detail::opt::check_option(fn, p.option, name);
-    detail::opt::require_finite_field(fn, name + ": quantity", p.quantity);
-    detail::opt::require_positive_field(fn, name + ": multiplier", p.multiplier, "");
+    // The position's name is built only on the error path, as the chains' are.
+    const auto name = [&] { return "position '" + p.symbol + "'"; };
     const double sigma = p.volatility.value_or(market.volatility);
-    detail::opt::require_positive_field(fn, name + ": volatility", sigma, "");
+    const auto positive = [](double x) { return x > 0 && std::isfinite(x); };
+    if (!detail::opt::option_ok(p.option)) detail::opt::check_option(fn, p.option, name());
+    if (!std::isfinite(p.quantity)) detail::opt::require_finite_field(fn, name() + ": quantity", p.quantity);
+    if (!positive(p.multiplier)) detail::opt::require_positive_field(fn, name() + ": multiplier", p.multiplier, "");
+    if (!positive(sigma)) detail::opt::require_positive_field(fn, name() + ": volatility", sigma, "");
     d.set(p.option.maturity, market.rate, market.dividend_yield);
     const auto v = detail::opt::bsm(p.option.type == option_type::call, market.spot, p.option.strike, market.rate,
                                     market.dividend_yield, sigma, d);
     if (!detail::opt::finite_valuation(v))
-      detail::opt::throw_overflowed(fn, v, detail::opt::option_text(p.option, name));
+      detail::opt::throw_overflowed(fn, v, detail::opt::option_text(p.option, name()));
     const double units = p.quantity * p.multiplier;
     out.value += units * v.price;
     out.delta += units * v.delta;
