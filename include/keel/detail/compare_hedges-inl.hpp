@@ -303,6 +303,7 @@ KEEL_DEF hedge_comparison compare_hedges_double(const Eigen::VectorXd& book, con
     const double s_t = spot * std::max(1 + r(l.market()), 0.0);
     for (std::size_t s = 0; s < 6; ++s) {
       const auto& a = out.strategies[s];
+      if (!a.reason.empty()) continue;  // no hedge: its column is never read
       double pnl = r(l.book());
       if (k > 0) pnl += x[s].dot(r.segment(2, k));
       for (const auto& leg : a.options)
@@ -311,29 +312,29 @@ KEEL_DEF hedge_comparison compare_hedges_double(const Eigen::VectorXd& book, con
     }
     bench_sims(p) = r(l.benchmark());
   }
+  // The requested levels, and 0.99 for the VaR limit (appended when not among them).
   std::vector<double> levels = options.confidence;
-  const bool has_99 = std::find(levels.begin(), levels.end(), 0.99) != levels.end();
-  if (!has_99) levels.push_back(0.99);
+  auto at_99 = static_cast<std::size_t>(std::find(levels.begin(), levels.end(), 0.99) - levels.begin());
+  if (at_99 == levels.size()) levels.push_back(0.99);
+  const auto n_levels = static_cast<std::ptrdiff_t>(options.confidence.size());
   for (std::size_t s = 0; s < 6; ++s) {
     auto& a = out.strategies[s];
+    if (!a.reason.empty()) {  // no hedge: no figures
+      a.vars.assign(options.confidence.size(), 0.0);
+      a.cvars.assign(options.confidence.size(), 0.0);
+      continue;
+    }
     const Eigen::VectorXd col = sims.col(static_cast<Eigen::Index>(s));
     const auto risk = historical_risk(col, {.confidence = levels});
-    a.vars.assign(risk.vars.begin(), risk.vars.begin() + static_cast<std::ptrdiff_t>(options.confidence.size()));
-    a.cvars.assign(risk.cvars.begin(), risk.cvars.begin() + static_cast<std::ptrdiff_t>(options.confidence.size()));
-    const double var99 =
-        risk.vars[static_cast<std::size_t>(std::find(levels.begin(), levels.end(), 0.99) - levels.begin())];
+    a.vars.assign(risk.vars.begin(), risk.vars.begin() + n_levels);
+    a.cvars.assign(risk.cvars.begin(), risk.cvars.begin() + n_levels);
     if (!a.options.empty()) {  // non-linear: the paths' standard deviations
       const double mu = col.mean();
       a.volatility = std::sqrt((col.array() - mu).square().sum() / static_cast<double>(n_paths - 1) / h);
       const Eigen::ArrayXd active = col.array() - bench_sims.array();
       a.tracking_error = std::sqrt((active - active.mean()).square().sum() / static_cast<double>(n_paths - 1) / h);
     }
-    if (!a.reason.empty()) {  // no hedge: no figures
-      a.vars.assign(options.confidence.size(), 0.0);
-      a.cvars.assign(options.confidence.size(), 0.0);
-      continue;
-    }
-    cmp::check_limits(options, x[s], var99, a);
+    cmp::check_limits(options, x[s], risk.vars[at_99], a);
     // The payoff at the options' expiry in the one-factor model, net of premium and costs.
     a.payoffs.resize(out.payoff_moves.size());
     for (std::size_t j = 0; j < out.payoff_moves.size(); ++j) {
