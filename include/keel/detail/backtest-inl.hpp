@@ -309,6 +309,11 @@ struct book {
   const std::vector<std::string>* symbols = nullptr;  // the table's, for the volume rule's message
 };
 
+/// Asset i's cost model: the one given for every asset, or its own (options.costs not empty).
+inline const cost_model& model_of(const backtest_options& o, std::ptrdiff_t i) {
+  return o.costs.size() == 1 ? o.costs[0] : o.costs[uz(i)];
+}
+
 /// The impact terms at prices p from the options' cost models (none when no model has impact).
 inline void impact_at(const backtest_options& o, const Eigen::Ref<const Eigen::VectorXd>& p, impact_terms& m) {
   if (o.costs.empty()) return;
@@ -319,7 +324,7 @@ inline void impact_at(const backtest_options& o, const Eigen::Ref<const Eigen::V
   m.k.resize(n);
   m.e.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    const cost_model& c = o.costs.size() == 1 ? o.costs[0] : o.costs[uz(i)];
+    const cost_model& c = model_of(o, i);
     m.e(i) = c.exponent;
     m.k(i) = c.impact > 0 && c.volatility > 0
                  ? c.impact * c.volatility / std::pow(p(i) * c.daily_volume, c.exponent - 1)
@@ -333,7 +338,7 @@ inline void check_volume(const std::string& at, const Eigen::VectorXd& trades,
                          const std::vector<std::string>& symbols) {
   if (o.costs.empty()) return;
   for (Eigen::Index i = 0; i < trades.size(); ++i) {
-    const cost_model& c = o.costs.size() == 1 ? o.costs[0] : o.costs[uz(i)];
+    const cost_model& c = model_of(o, i);
     if (!(c.daily_volume > 0)) continue;
     const double shares = std::abs(trades(i)) / p(i);
     if (shares > c.max_participation * c.daily_volume)
@@ -389,7 +394,7 @@ inline Eigen::VectorXd cost_rates(const backtest_options& o, std::ptrdiff_t n) {
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     if (!o.cost_bps.empty()) b(i) = (o.cost_bps.size() == 1 ? o.cost_bps[0] : o.cost_bps[uz(i)]) / 1e4;
     if (!o.costs.empty()) {
-      const cost_model& c = o.costs.size() == 1 ? o.costs[0] : o.costs[uz(i)];
+      const cost_model& c = model_of(o, i);
       b(i) += c.half_spread + c.commission;
     }
   }
