@@ -123,6 +123,7 @@ TEST_CASE("hedge with impact: the Karush-Kuhn-Tucker conditions hold", "[hedge][
   // cost per unit of beta-notional, and one not traded has a linear cost above it.
   std::mt19937_64 gen(20261207);
   std::uniform_real_distribution<double> u(0, 1);
+  int solved = 0, interior = 0;  // problems that reached the KKT checks, and those with a common mu
   for (int trial = 0; trial < 50; ++trial) {
     std::vector<keel::hedge_instrument> ins;
     const int k = 2 + trial % 4;
@@ -153,6 +154,7 @@ TEST_CASE("hedge with impact: the Karush-Kuhn-Tucker conditions hold", "[hedge][
       continue;  // bounds that cannot reach the target
     }
     REQUIRE(plan.fully_hedged);
+    ++solved;
     double mu = 0;
     bool have_mu = false;
     std::vector<double> marginal(ins.size());
@@ -180,10 +182,15 @@ TEST_CASE("hedge with impact: the Karush-Kuhn-Tucker conditions hold", "[hedge][
         CHECK(d == Approx(mu).epsilon(1e-9));
       }
     }
-    if (have_mu)
+    if (have_mu) {
+      ++interior;
       for (std::size_t i = 0; i < ins.size(); ++i)
         if (plan.quantities[i] == 0) CHECK(marginal[i] >= mu * (1 - 1e-9));
+    }
   }
+  // The checks above ran on most of the problems (the bounded ones may be infeasible).
+  CHECK(solved >= 40);
+  CHECK(interior >= 30);
 }
 
 TEST_CASE("hedge with impact: never dearer than a naive single-instrument hedge", "[hedge][costs]") {
