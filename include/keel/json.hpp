@@ -332,6 +332,63 @@ inline nlohmann::ordered_json to_json(const risk_summary& summary) {
           {"limits", json_limits(s.limits)}};
 }
 
+namespace detail {
+
+// Section 9's hedge comparison: null when there is none (reason in comparison_reason); the
+// payoffs are the HTML chart's data and are not written.
+inline json_doc json_comparison(const snapshot_hedge& h) {
+  if (!h.comparison) return nullptr;
+  const hedge_comparison& c = *h.comparison;
+  json_doc strategies = json_doc::array();
+  for (const hedge_alternative& a : c.strategies) {
+    json_doc orders = json_doc::array();
+    for (const hedge_order& o : a.orders)
+      orders.push_back({{"symbol", o.symbol},
+                        {"side", std::string(json_name(o.side))},
+                        {"quantity", o.quantity},
+                        {"notional", o.notional},
+                        {"cost", o.cost}});
+    json_doc legs = json_doc::array();
+    for (const option_leg& l : a.options)
+      legs.push_back({{"type", l.option.type == option_type::call ? "call" : "put"},
+                      {"strike", l.option.strike},
+                      {"maturity", l.option.maturity},
+                      {"quantity", l.quantity},
+                      {"price", l.valuation.price},
+                      {"premium", l.premium},
+                      {"cost", l.cost}});
+    strategies.push_back({{"name", a.name},
+                          {"reason", a.reason.empty() ? json_doc(nullptr) : json_doc(a.reason)},
+                          {"orders", std::move(orders)},
+                          {"options", std::move(legs)},
+                          {"cost", a.cost},
+                          {"impact", a.impact},
+                          {"premium", a.premium},
+                          {"beta", a.beta},
+                          {"volatility", a.volatility},
+                          {"tracking_error", a.tracking_error},
+                          {"var", a.vars},
+                          {"cvar", a.cvars},
+                          {"within_limits", a.within_limits}});
+  }
+  const index_option_terms& x = h.index;
+  return {{"index",
+           {{"symbol", x.symbol},
+            {"spot", x.market.spot},
+            {"rate", x.market.rate},
+            {"dividend_yield", x.market.dividend_yield},
+            {"volatility", x.market.volatility},
+            {"maturity", x.maturity},
+            {"multiplier", x.multiplier},
+            {"half_spread", x.half_spread},
+            {"given", h.index_given}}},
+          {"confidence", c.confidences},
+          {"paths", c.paths},
+          {"strategies", std::move(strategies)}};
+}
+
+}  // namespace detail
+
 inline nlohmann::ordered_json to_json(const snapshot& s) {
   using namespace detail;
   json_doc out;
@@ -378,18 +435,21 @@ inline nlohmann::ordered_json to_json(const snapshot& s) {
                       {"quantity", o.quantity},
                       {"notional", o.notional},
                       {"cost", o.cost}});
-  out["hedge"] = {{"target_beta", h.target_beta},
-                  {"beta_before", h.plan.beta_before},
-                  {"beta_after", h.plan.beta_after},
-                  {"beta_residual", h.plan.beta_residual},
-                  {"total_cost", h.plan.total_cost},
-                  {"cost_fraction", h.plan.cost_fraction},
-                  {"fully_hedged", h.plan.fully_hedged},
-                  {"orders", std::move(orders)},
-                  {"var_99_1d_after", h.var_99_1d_after},
-                  {"limit_values_after", json_limit_values(h.values_after)},
-                  {"limits_after", json_limits(h.limits_after)},
-                  {"would_breach", json_limits(h.would_breach)}};
+  out["hedge"] = {
+      {"target_beta", h.target_beta},
+      {"beta_before", h.plan.beta_before},
+      {"beta_after", h.plan.beta_after},
+      {"beta_residual", h.plan.beta_residual},
+      {"total_cost", h.plan.total_cost},
+      {"cost_fraction", h.plan.cost_fraction},
+      {"fully_hedged", h.plan.fully_hedged},
+      {"orders", std::move(orders)},
+      {"var_99_1d_after", h.var_99_1d_after},
+      {"limit_values_after", json_limit_values(h.values_after)},
+      {"limits_after", json_limits(h.limits_after)},
+      {"would_breach", json_limits(h.would_breach)},
+      {"comparison", json_comparison(h)},
+      {"comparison_reason", h.comparison_reason.empty() ? json_doc(nullptr) : json_doc(h.comparison_reason)}};
   json_doc construction = json_doc::array();
   for (const auto& a : s.construction.portfolios) {
     json_doc row = {{"name", a.name}, {"reason", a.reason.empty() ? json_doc(nullptr) : json_doc(a.reason)}};

@@ -45,6 +45,14 @@
 //     cash, so V is unchanged and the post-trade weights are (v_i + notional_i) / V (they no
 //     longer sum to 1). An instrument that is also held: its order is added to the holding; one
 //     that is not becomes a position without a sector (left out of the sector limit).
+//     Beside the plan, the hedge strategies side by side (options.hpp's compare_hedges over the
+//     window's rows: unhedged, target beta, minimum variance, minimum tracking error to the
+//     market, protective put and zero-cost collar at a 10% floor; 1-day Monte Carlo VaR and CVaR
+//     at options.confidence with full revaluation, mc_paths paths from seed; the limits after
+//     each). The options are written on the market column: options.index_options (an option
+//     chain's terms), or else priced at the market's realised volatility with no rate, dividend
+//     or spread (index_given says which). Without index_options, a comparison that cannot be
+//     made leaves comparison_reason rather than failing the snapshot.
 //   - Construction (section 10): the current book beside the long-only, fully invested
 //     portfolios of the held assets from keel's optimisers, each from the window's sample
 //     covariance and mean returns (annualised): minimum variance, maximum Sharpe (rf 0),
@@ -102,6 +110,7 @@
 #include <keel/har.hpp>
 #include <keel/hedge.hpp>
 #include <keel/limits.hpp>
+#include <keel/options.hpp>
 #include <keel/performance.hpp>
 #include <keel/portfolio.hpp>
 #include <keel/series.hpp>
@@ -145,6 +154,13 @@ struct snapshot_options {
   /// hold a finite return of every factor on every date of the window (other dates are
   /// ignored). Empty (the default): no factor breakdown.
   std::optional<return_table> factor_returns = std::nullopt;
+  /// The index options of section 9's hedge comparison (compare_hedges' protective put and
+  /// zero-cost collar, written on the market column): spot, rate, dividend yield, volatility,
+  /// maturity, multiplier and half spread, e.g. from an option chain (keel-report --options).
+  /// Empty (the default): spot the market's last price, volatility its annualised sample
+  /// volatility over the window, rate and dividend yield 0, maturity 0.25, multiplier 100, no
+  /// spread (the report says the options were priced so).
+  std::optional<index_option_terms> index_options = std::nullopt;
 };
 
 /// The universe statistics computed once for many portfolios over one price table.
@@ -354,6 +370,15 @@ struct snapshot_hedge {
   limit_values values_after;                  ///< every metric after the orders
   std::vector<limit_status> limits_after;     ///< every limit after the orders
   std::vector<limit_status> would_breach;     ///< limits breached after the orders
+  /// The index options the comparison priced: options.index_options, or the market's terms
+  /// (see snapshot_options::index_options).
+  index_option_terms index;
+  bool index_given = false;  ///< index from options.index_options (false: the market's realised volatility)
+  /// compare_hedges over the window (the book's and the instruments' returns, target_beta, the
+  /// floor 10%, the snapshot's confidences, 1 day, mc_paths and seed, the limits): empty when it
+  /// could not be made for this book, with comparison_reason saying why.
+  std::optional<hedge_comparison> comparison;
+  std::string comparison_reason;  ///< why there is no comparison ("" when there is)
 };
 
 /// One portfolio of the construction section, over the held assets (weights in their order).
@@ -518,7 +543,9 @@ KEEL_DECL [[nodiscard]] snapshot risk_snapshot(std::span<const holding> holdings
 ///      ("factor returns lack 12 of the window's 252 dates, first 1999-03-04"), or the factor
 ///      and date of a non-finite value; time_series_factor_model's errors (a constant or
 ///      collinear factor: singular_problem; fewer than K + 2 dates: insufficient_data) are
-///      thrown too. GARCH never fails the snapshot (snapshot_garch::reason).
+///      thrown too; options.index_options, when given, valid terms (compare_hedges'
+///      invalid_input naming the field). GARCH and, without index_options, the hedge comparison
+///      never fail the snapshot (snapshot_garch::reason, snapshot_hedge::comparison_reason).
 /// \returns snapshot (see its sections).
 KEEL_DECL [[nodiscard]] snapshot risk_snapshot(std::span<const holding> holdings, const snapshot_universe& universe,
                                                const snapshot_options& options);

@@ -6,7 +6,7 @@
 // one top share, both order sides, and limits of both severities. tests/data/json_sample.json is
 // this snapshot as written by examples/support/snapshot_json.hpp (the examples' serialiser
 // before keel/json.hpp replaced it), dump(2) and a newline, with the fields keel/json.hpp has
-// gained since (construction's cvar_95_lp, cvar_frontier, risk_models) added as it writes them.
+// gained since (construction's cvar_95_lp, cvar_frontier, risk_models, the hedge comparison) added as it writes them.
 #pragma once
 
 #include <chrono>
@@ -142,6 +142,46 @@ inline keel::snapshot json_sample_snapshot() {
   s.hedge.values_after = {0.13, 0.6, 1.6, 0.49, 0.012, 0.15, 0.25};
   s.hedge.limits_after = {hard};
   s.hedge.would_breach = {};
+  // The comparison (issue 22): a strategy with an order and two option legs, one with a reason.
+  s.hedge.index.symbol = "DJ30";
+  s.hedge.index.market = {827.94, 0.06, 0.015, 0.2};
+  s.hedge.index.maturity = 0.25;
+  s.hedge.index.multiplier = 100;
+  s.hedge.index.half_spread = 0.01;
+  s.hedge.index_given = true;
+  keel::hedge_comparison cmp;
+  cmp.portfolio_value = s.value;
+  cmp.beta = 0.9897;
+  cmp.confidences = {0.95, 0.99};
+  cmp.paths = 1000;
+  keel::hedge_alternative collar;
+  collar.name = "zero-cost collar";
+  collar.orders = {{"DJ30", keel::order_side::buy, 2, 1655.88, 0.5}};
+  keel::option_leg put;
+  put.option = {keel::option_type::put, 745.2, 0.25};
+  put.quantity = 16;
+  put.valuation.price = 9.5;
+  put.premium = 15200;
+  put.cost = 152;
+  keel::option_leg call = put;
+  call.option = {keel::option_type::call, 949.95, 0.25};
+  call.quantity = -16;
+  call.premium = -15200;
+  collar.options = {put, call};
+  collar.cost = 304.5;
+  collar.beta = 0.73;
+  collar.volatility = 0.011;
+  collar.tracking_error = 0.004;
+  collar.vars = {0.0182, 0.0256};
+  collar.cvars = {0.0227, nan};
+  collar.within_limits = false;
+  keel::hedge_alternative unanswered;
+  unanswered.name = "minimum variance";
+  unanswered.reason = "singular";
+  unanswered.vars = {0, 0};
+  unanswered.cvars = {0, 0};
+  cmp.strategies = {collar, unanswered};
+  s.hedge.comparison = cmp;
 
   keel::snapshot_alternative current;
   current.name = "current";

@@ -64,7 +64,7 @@ KEEL_DEF snapshot risk_snapshot(std::span<const holding> holdings, const snapsho
   detail::snap::stress_section(b, s.stress);
   detail::snap::limits_section(s.summary, s.limits);
   detail::snap::report(options, "hedge", 0.85);
-  detail::snap::hedge_section(fn, b, universe, options, s.summary.beta, s.hedge);
+  detail::snap::hedge_section(fn, b, universe, options, s.summary.beta, s.limits.values, s.hedge);
   detail::snap::report(options, "construction", 0.87);
   detail::snap::construction_section(b, universe, s.construction);
   detail::snap::report(options, "charts", 0.9);

@@ -229,9 +229,48 @@ template <class L = void>
 
 /// Section 9: hedge_to_target_beta with the instruments' universe betas and prices, then the
 /// pre-trade check.
+/// Section 9's hedge strategies side by side: compare_hedges on the window's rows, the options
+/// written on the market column (snapshot_options::index_options, or the market's terms). A
+/// comparison that cannot be made for this book leaves its reason, unless the caller gave the
+/// index terms (then their error is the caller's to see).
+template <class L = void>
+void comparison_section(std::string_view fn, const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
+                        const lazy_t<L, snapshot_options>& o, const std::vector<std::ptrdiff_t>& cols,
+                        const limit_values& current, snapshot_hedge& h) {
+  const std::ptrdiff_t m = usable_column(fn, u, u.market);
+  h.index_given = o.index_options.has_value();
+  if (h.index_given) {
+    h.index = *o.index_options;
+  } else {
+    h.index.symbol = u.market;
+    h.index.market.spot = u.last_prices[uz(m)];
+    h.index.market.volatility = u.volatilities(m);
+  }
+  const Eigen::Index t = u.returns.rows();
+  lazy_t<L, Eigen::MatrixXd> instruments(t, ssize(cols));
+  for (std::size_t k = 0; k < cols.size(); ++k)
+    instruments.col(static_cast<Eigen::Index>(k)) = Eigen::Map<const Eigen::VectorXd>(column(u, cols[k]).data(), t);
+  compare_hedges_options c;
+  c.target_beta = h.target_beta;
+  c.confidence = o.confidence;
+  c.paths = o.mc_paths;
+  c.seed = o.seed;
+  c.limits = o.limits;
+  c.current = current;
+  c.periods_per_year = u.periods_per_year;
+  try {
+    h.comparison = compare_hedges_double(Eigen::Map<const Eigen::VectorXd>(b.returns.data(), ssize(b.returns)),
+                                         Eigen::Map<const Eigen::VectorXd>(u.market_returns.data(), t), instruments,
+                                         h.instruments, h.index, b.value, c);
+  } catch (const error& e) {
+    if (h.index_given) throw;
+    h.comparison_reason = e.what();
+  }
+}
+
 template <class L = void>
 void hedge_section(std::string_view fn, const lazy_t<L, book>& b, const lazy_t<L, snapshot_universe>& u,
-                   const lazy_t<L, snapshot_options>& o, double beta, snapshot_hedge& h) {
+                   const lazy_t<L, snapshot_options>& o, double beta, const limit_values& current, snapshot_hedge& h) {
   const std::vector<std::string> symbols = o.hedge.empty() ? std::vector<std::string>{u.market} : o.hedge;
   std::vector<std::ptrdiff_t> cols;
   for (const std::string& s : symbols) {
@@ -248,6 +287,7 @@ void hedge_section(std::string_view fn, const lazy_t<L, book>& b, const lazy_t<L
   h.limits_after = evaluate_limits(o.limits, h.values_after);
   for (const limit_status& s : h.limits_after)
     if (s.breached) h.would_breach.push_back(s);
+  comparison_section(fn, b, u, o, cols, current, h);
 }
 
 /// Chart series.
