@@ -4,7 +4,8 @@
 //
 //   keel-report [--prices FILE]... [--portfolio FILE] [--market SYMBOL] [--benchmark FILE]
 //               [--limits FILE] [--as-of DATE] [--window N] [--target-beta X]
-//               [--hedge SYMBOL[,SYMBOL...]] [--factors FILE] [--json] [--html FILE]
+//               [--hedge SYMBOL[,SYMBOL...]] [--factors FILE] [--options FILE] [--json]
+//               [--html FILE]
 //
 // With no arguments it reports on the bundled data (examples/data): the Dow 30 prices merged
 // with their DJ30 proxy index, dow30_portfolio.csv, dow30_benchmark.csv and dow30_limits.csv.
@@ -13,7 +14,11 @@
 // `--limits none` switch them off. The first line names the files used (or says none). An
 // --as-of after the last date of the prices is an error naming both dates. --factors FILE adds
 // the factor exposure breakdown to section 11 (off unless given, for any portfolio; the bundled
-// examples/data/dow30_factors.csv goes with the bundled prices).
+// examples/data/dow30_factors.csv goes with the bundled prices). --options FILE is an option
+// chain on the market (support/option_chain.hpp) whose at-the-money terms price section 9's
+// protective put and collar; the bundled dj30_options.csv is the default with the bundled
+// prices, market DJ30 and their last date, `--options none` switches it off, and without one
+// the options are priced at the market's realised volatility (the report says which).
 // It reads files (keel::read_holdings, read_benchmark, read_limits, read_prices_csv), calls
 // keel::risk_snapshot and prints; it computes nothing itself. The output
 // is buffered and printed only on success, so an error leaves stdout empty (one line on stderr,
@@ -49,6 +54,7 @@
 #include "support/cli.hpp"
 #include "support/data.hpp"
 #include "support/format.hpp"
+#include "support/option_chain.hpp"
 #include "support/svg.hpp"
 
 namespace {
@@ -255,6 +261,61 @@ section limits_section(const keel::snapshot& s) {
   return out;
 }
 
+/// The option legs of a strategy: "buy 16 put 740, sell 16 call 900".
+std::string legs_text(const keel::hedge_alternative& a) {
+  std::string out;
+  for (const auto& l : a.options) {
+    if (!out.empty()) out += ", ";
+    out += std::string(l.quantity > 0 ? "buy " : "sell ") + fixed(std::abs(l.quantity), 0) +
+           (l.option.type == keel::option_type::put ? " put " : " call ") + fixed(l.option.strike, 2);
+  }
+  return out;
+}
+
+/// Section 9's strategies side by side (keel::compare_hedges inside risk_snapshot).
+void comparison_tables(const keel::snapshot& s, section& out) {
+  const auto& h = s.hedge;
+  if (!h.comparison) {
+    out.notes.push_back("hedge strategies: not compared (" + h.comparison_reason + ")");
+    return;
+  }
+  const keel::hedge_comparison& c = *h.comparison;
+  std::vector<std::string> head = {"strategy", "cost", "premium", "beta", "volatility 1d"};
+  for (const double q : c.confidences) head.push_back("VaR " + fixed(100 * q, 0) + "%");
+  for (const double q : c.confidences) head.push_back("CVaR " + fixed(100 * q, 0) + "%");
+  head.push_back("limits");
+  table t(head);
+  for (const auto& a : c.strategies) {
+    if (!a.reason.empty()) {
+      std::vector<std::string> row = {a.name, "-", "-", "-", "-"};
+      row.resize(head.size(), "-");
+      t.add(row);
+      continue;
+    }
+    std::vector<std::string> row = {a.name, money(a.cost), money(a.premium), fixed(a.beta, 3), pct(a.volatility)};
+    for (const double v : a.vars) row.push_back(pct(v));
+    for (const double v : a.cvars) row.push_back(pct(v));
+    row.push_back(a.limits.empty() ? "-" : a.within_limits ? "ok" : "breach");
+    t.add(row);
+  }
+  out.tables.emplace_back("Hedge strategies side by side (1-day Monte Carlo VaR and CVaR with full revaluation, " +
+                              std::to_string(c.paths) + " paths; fractions of value):",
+                          std::move(t));
+  const auto& x = h.index;
+  out.notes.push_back(
+      "options on " + x.symbol + " at " + fixed(x.market.spot, 2) + ": volatility " + pct(x.market.volatility) +
+      (h.index_given ? " (the option chain's at-the-money implied volatility)"
+                     : " (no option chain: the market's realised volatility, no rate, dividend or spread)") +
+      ", rate " + pct(x.market.rate) + ", dividend yield " + pct(x.market.dividend_yield) + ", maturity " +
+      fixed(x.maturity, 3) + " years, multiplier " + fixed(x.multiplier, 0) + ", half spread " + pct(x.half_spread));
+  for (const auto& a : c.strategies) {
+    if (!a.reason.empty())
+      out.notes.push_back(a.name + ": " + a.reason);
+    else if (!a.options.empty())
+      out.notes.push_back(a.name + ": " + legs_text(a));
+  }
+}
+
 section hedge_section(const keel::snapshot& s) {
   const auto& h = s.hedge;
   std::string instruments;
@@ -279,6 +340,7 @@ section hedge_section(const keel::snapshot& s) {
   out.notes.push_back(h.would_breach.empty() ? "pre-trade check: the orders breach no limit"
                                              : "pre-trade check: the orders would breach " +
                                                    std::to_string(h.would_breach.size()) + " limit(s)");
+  comparison_tables(s, out);
   return out;
 }
 
@@ -613,6 +675,40 @@ std::string cvar_frontier_chart(const keel::snapshot& s) {
   return out.str();
 }
 
+/// The option hedges' payoff at expiry against the index's move (section 9's comparison), beside
+/// the unhedged book and the target-beta hedge.
+std::string payoff_chart(const keel::snapshot& s) {
+  if (!s.hedge.comparison) return "<p>Hedge payoffs: no hedge comparison.</p>\n";
+  const keel::hedge_comparison& c = *s.hedge.comparison;
+  std::vector<double> xs;
+  for (const double m : c.payoff_moves) xs.push_back(m);
+  double lo = 0, hi = 0;
+  const std::vector<std::pair<std::string, std::string>> shown = {{"unhedged", "#7f7f7f"},
+                                                                  {"target beta", "#1f77b4"},
+                                                                  {"protective put", "#2ca02c"},
+                                                                  {"zero-cost collar", "#d62728"}};
+  for (const auto& a : c.strategies)
+    if (a.reason.empty()) range_of(a.payoffs, lo, hi);
+  svg_plot plot({.width = 900,
+                 .height = 360,
+                 .title = "Hedge payoffs at the expiry of the options against the move of " + s.hedge.index.symbol,
+                 .id = "hedge-payoff",
+                 .left = 70});
+  const double pad = 0.05 * (hi - lo);
+  plot.set_range(xs.empty() ? -0.5 : xs.front(), xs.empty() ? 0.5 : xs.back(), lo - pad, hi + pad);
+  plot.axes(s.hedge.index.symbol + " move to expiry", "change in the book's value", tick_style::percent,
+            tick_style::percent);
+  for (const auto& [name, colour] : shown)
+    for (const auto& a : c.strategies)
+      if (a.name == name && a.reason.empty() && a.payoffs.size() == xs.size()) {
+        plot.line(xs, a.payoffs, colour, name == "unhedged" ? 1.6 : 2.2);
+        plot.legend(name, colour);
+      }
+  std::ostringstream out;
+  plot.write_inline(out);
+  return out.str();
+}
+
 void html_table(std::ostream& out, const table& t) {
   const auto& rows = t.rows();
   out << "<table>\n<tr>";
@@ -654,7 +750,7 @@ std::string html_page(const keel::snapshot& s, const std::string& heading, const
   out << date_chart("beta", "Rolling 90-day beta on " + s.inputs.market, beta_xs,
                     {{"portfolio beta", &c.rolling_beta, "#9467bd"}}, "beta", tick_style::plain, false);
   out << volatility_chart(s) << histogram_chart(s) << contributions_chart(s) << frontier_chart(s)
-      << cvar_frontier_chart(s);
+      << cvar_frontier_chart(s) << payoff_chart(s);
   for (const auto& sec : all) {
     out << "<h2>" << xml_escape(sec.title) << "</h2>\n<p class=\"inputs\">" << xml_escape(sec.inputs) << "</p>\n";
     for (const auto& [caption, t] : sec.tables) {
@@ -717,6 +813,29 @@ keel::snapshot snapshot_of(const std::vector<keel::holding>& holdings, const kee
   }
 }
 
+/// The --options chain's terms for the market on the report's date (the last price date on or
+/// before --as-of), checked against the market's price there; errors name the file.
+/// The row of the report's date: the last price date on or before --as-of (nullopt: none).
+std::optional<std::size_t> report_row(const keel::price_table& prices, const keel::snapshot_options& options) {
+  const auto it =
+      options.as_of ? std::upper_bound(prices.dates.begin(), prices.dates.end(), *options.as_of) : prices.dates.end();
+  if (it == prices.dates.begin()) return std::nullopt;
+  return static_cast<std::size_t>(it - prices.dates.begin()) - 1;
+}
+
+keel::index_option_terms index_terms(const std::filesystem::path& path, const keel::price_table& prices,
+                                     const keel::snapshot_options& options) {
+  const std::optional<std::size_t> at = report_row(prices, options);
+  if (!at) throw keel_example::usage_error("--options: no prices on or before the report date");
+  const std::size_t row = *at;
+  const auto column = prices.column(options.market);
+  const double level = column.values()[row];
+  if (!(level > 0))
+    throw keel_example::usage_error("--options " + path.string() + ": " + options.market + " has no price on " +
+                                    keel::format_date(prices.dates[row]));
+  return keel_example::read_option_chain(path, options.market, prices.dates[row], level).terms;
+}
+
 // Monte Carlo progress on stderr, only when stderr is a terminal (a pipe or a file stays clean).
 std::function<void(std::string_view, double)> progress_reporter() {
   if (isatty(fileno(stderr)) == 0) return {};
@@ -740,7 +859,7 @@ int main(int argc, char** argv) {
   std::string portfolio_path;
   std::string benchmark_path;
   std::string limits_path;
-  std::string as_of_text, html_path, factors_path;
+  std::string as_of_text, html_path, factors_path, options_path;
   keel::snapshot_options options{.market = "DJ30"};
   std::optional<double> target_beta;
   bool json = false;
@@ -778,6 +897,12 @@ int main(int argc, char** argv) {
                  "factor returns for the factor exposure breakdown: date plus one column per factor, daily simple "
                  "returns covering every date of the window (e.g. the bundled dow30_factors.csv); default none")
       ->type_name("FILE");
+  app.add_option("--options", options_path,
+                 "an option chain on the market for the hedge comparison's put and collar: underlying,quote_date,"
+                 "underlying_price,expiration,type,strike,bid,ask,rate,dividend_yield,multiplier, or none (default: "
+                 "the bundled dj30_options.csv with the bundled prices and market DJ30, else none: the options are "
+                 "then priced at the market's realised volatility)")
+      ->type_name("FILE");
   app.add_flag("--json", json, "print one JSON document instead of the text report");
   app.add_option("--html", html_path, "also write a self-contained HTML page with charts to FILE")->type_name("FILE");
 
@@ -797,6 +922,17 @@ int main(int argc, char** argv) {
     const std::optional<std::filesystem::path> factors_file =
         factors_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(factors_path);
     if (factors_file) options.factor_returns = read_factors(factors_path);
+    const std::optional<std::filesystem::path> options_file =
+        options_path == "none" ? std::nullopt
+        : !options_path.empty()
+            ? std::optional<std::filesystem::path>(options_path)
+            // The bundled chain is quoted on the bundled prices' last date: it goes with a
+            // report of that date only.
+            : (source.paths.empty() && options.market == "DJ30" && report_row(prices, options) &&
+                       *report_row(prices, options) + 1 == prices.dates.size()
+                   ? std::optional<std::filesystem::path>(keel_example::bundled_file("dj30_options.csv"))
+                   : std::nullopt);
+    if (options_file) options.index_options = index_terms(*options_file, prices, options);
     options.progress = progress_reporter();
     const keel::snapshot s = snapshot_of(holdings, prices, options, factors_path);
 
@@ -806,7 +942,8 @@ int main(int argc, char** argv) {
         (source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)) +
         "; market " + s.inputs.market + "; benchmark " + file_text(benchmark_file) + "; limits " +
         file_text(limits_file) +
-        (factors_path.empty() ? std::string() : "; factors " + factors_file->filename().string());
+        (factors_path.empty() ? std::string() : "; factors " + factors_file->filename().string()) + "; options " +
+        file_text(options_file);
     const std::vector<section> all = sections(s);
     std::ostringstream out;  // printed whole, so that an error leaves stdout empty
     if (json) {
@@ -821,7 +958,8 @@ int main(int argc, char** argv) {
           {"prices", source.paths.empty() ? std::string("bundled Dow 30 with DJ30") : keel_example::describe(source)},
           {"benchmark", name_or_null(benchmark_file)},
           {"limits", name_or_null(limits_file)},
-          {"factors", name_or_null(factors_file)}};
+          {"factors", name_or_null(factors_file)},
+          {"options", name_or_null(options_file)}};
       out << doc.dump(2) << "\n";
     } else
       print_text(out, heading, all);

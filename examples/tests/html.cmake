@@ -40,7 +40,7 @@ foreach(forbidden "<script" "http://" "https://")
   endif()
 endforeach()
 foreach(heading "1. Positions" "9. Hedge" "10. Portfolio construction" "Efficient frontier" "id=\"cvar-frontier"
-        "Mean-CVaR frontier of the held assets" "Mean-CVaR frontier (95%, 1 day):" "11. Risk models"
+        "Mean-CVaR frontier of the held assets" "Mean-CVaR frontier (95%, 1 day):" "id=\"hedge-payoff" "Hedge payoffs at the expiry of the options" "Hedge strategies side by side" "11. Risk models"
         "Volatility forecasts (annualised):" "GARCH(1,1) fit:" ${factor_headings})
   string(FIND "${page}" "${heading}" at)
   if(at EQUAL -1)
