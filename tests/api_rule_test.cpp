@@ -455,7 +455,8 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
       .mc_paths = keel::snapshot_options{}.mc_paths, .seed = keel::snapshot_options{}.seed,
       .backtest_days = keel::snapshot_options{}.backtest_days,
       .frontier_points = keel::snapshot_options{}.frontier_points, .mc_threads = keel::snapshot_options{}.mc_threads,
-      .bad_prices = keel::snapshot_options{}.bad_prices, .factor_returns = keel::snapshot_options{}.factor_returns);
+      .bad_prices = keel::snapshot_options{}.bad_prices, .factor_returns = keel::snapshot_options{}.factor_returns,
+      .index_options = keel::snapshot_options{}.index_options);
   KEEL_OPTIONS_IN_ORDER(
       keel::parametric_options, .confidence = keel::parametric_options{}.confidence,
       .horizon = keel::parametric_options{}.horizon, .include_mean = keel::parametric_options{}.include_mean,

@@ -189,7 +189,7 @@ TEST_CASE("black_scholes and black76 reproduce Haug's published prices") {
     INFO("K " << row.strike << " S " << row.spot << " T " << row.maturity << " sigma " << row.sigma);
     CHECK(std::fabs(v.price - row.value) <= 0.5e-4);
   }
-  // Black-76 (Haug 1.1.3, options on futures): F = 19, K = 19, T = 0.75, r = 0.10, sigma = 0.28.
+  // Black-76 (Haug, 2nd ed., ch. 1, options on futures): F = 19, K = 19, T = 0.75, r = 0.10, sigma = 0.28.
   for (const auto type : {call, put}) {
     const auto v = keel::black76({type, 19, 0.75}, {19, 0.10, 0.28});
     CHECK(std::fabs(v.price - 1.7011) <= 0.5e-4);

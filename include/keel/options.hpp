@@ -149,7 +149,7 @@ KEEL_DECL void black_scholes(std::span<const european_option> options, const opt
 /// with respect to F; rho = -T V (F held fixed); dividend_rho = 0.
 /// \pre forward, strike, maturity and volatility > 0 and finite; rate finite (invalid_input).
 /// \returns option_valuation.
-/// Ref: Black (1976); Haug, The Complete Guide to Option Pricing Formulas, 2nd ed., 1.1.2.
+/// Ref: Black (1976); Haug, The Complete Guide to Option Pricing Formulas, 2nd ed., ch. 1 (options on futures).
 KEEL_DECL [[nodiscard]] option_valuation black76(const european_option& option, const black76_market& market);
 
 /// The Black-Scholes-Merton volatility that reproduces `price` (market.volatility is ignored):

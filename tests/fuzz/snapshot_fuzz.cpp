@@ -6,10 +6,11 @@
 // rest become prices: small integers scaled to daily moves (so the pipeline runs on most inputs)
 // or raw doubles when byte 0's high bit is set (NaN, infinities, zeros and 1e308 reach every
 // check); bits 3-4 of byte 2 add factor returns (section 11), whole, with a date missing or
-// collinear. Every call must either throw a keel::error or return a snapshot that keeps its
-// documented contract: finite value > 0, weights summing to 1, VaRs finite, betas finite,
-// limit values finite and non-negative, a GARCH fit finite or with its reason, factor
-// contributions summing to the factor variance. Anything else traps.
+// collinear; bits 5-6 give the hedge comparison's index options. Every call must either throw
+// a keel::error or return a snapshot that keeps its documented contract: finite value > 0,
+// weights summing to 1, VaRs finite, betas finite, limit values finite and non-negative, a
+// GARCH fit finite or with its reason, factor contributions summing to the factor variance, a
+// hedge comparison with finite figures or its reason. Anything else traps.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -56,6 +57,20 @@ void check(const keel::snapshot& s) {
     double sum = 0;
     for (const auto& k : f.factors) sum += k.contribution;
     require(std::abs(sum - f.factor_variance) <= 1e-9 * std::max(1.0, f.total_variance));
+  }
+  // Section 9's comparison: made, with finite figures for every strategy that has an answer,
+  // or absent with its reason (never both, never neither).
+  const auto& hd = s.hedge;
+  require(hd.comparison.has_value() == hd.comparison_reason.empty());
+  if (hd.comparison) {
+    require(hd.comparison->strategies.size() == 6);
+    for (const auto& a : hd.comparison->strategies) {
+      if (!a.reason.empty()) continue;
+      require(std::isfinite(a.beta) && std::isfinite(a.volatility) && a.volatility >= 0 && std::isfinite(a.cost) &&
+              a.cost >= 0 && std::isfinite(a.premium));
+      for (const double x : a.vars) require(std::isfinite(x));
+      for (const double x : a.cvars) require(std::isfinite(x));
+    }
   }
 }
 
@@ -113,6 +128,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       f.returns = kept;
     }
     o.factor_returns = std::move(f);
+  }
+  // Bits 5-6 of byte 2: the comparison's index options at the market's volatility, or given
+  // terms (volatility, rate and maturity from the next bytes; a zero byte gives a zero
+  // volatility, which is invalid_input).
+  if (((data[2] >> 5) & 3) != 0) {
+    keel::index_option_terms x;
+    x.symbol = "M";
+    x.market.spot = 100;
+    x.market.volatility = (at < size ? data[at++] : 20) / 100.0;
+    x.market.rate = ((at < size ? data[at++] : 128) - 128) / 1000.0;
+    x.maturity = (1 + (at < size ? data[at++] : 63)) / 256.0;
+    x.half_spread = ((data[2] >> 5) & 3) == 3 ? 0.01 : 0;
+    o.index_options = x;
   }
   try {
     check(keel::risk_snapshot(h, p, o));
