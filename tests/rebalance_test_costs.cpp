@@ -46,7 +46,8 @@ book random_book(std::mt19937_64& gen, std::size_t n, bool tight) {
   double value = 0;
   for (std::size_t i = 0; i < n; ++i) value += b.holdings[i] * b.prices[i];
   b.options.cash = std::floor(value * 0.2 * u(gen) * u(gen));
-  b.options.band = u(gen) < 0.5 ? keel::drift_band(0.01 + 0.04 * u(gen)) : keel::drift_band::relative(0.05 + 0.2 * u(gen));
+  b.options.band =
+      u(gen) < 0.5 ? keel::drift_band(0.01 + 0.04 * u(gen)) : keel::drift_band::relative(0.05 + 0.2 * u(gen));
   b.options.lot_size = u(gen) < 0.3 ? 10 : 1;
   b.options.min_trade_value = u(gen) < 0.3 ? std::floor(value * 0.005 * u(gen)) : 0;
   b.options.cost_bps = u(gen) < 0.5 ? 0 : 20 * u(gen);
@@ -143,9 +144,10 @@ void check_same_plan(const keel::rebalance_plan<double>& a, const keel::rebalanc
 
 }  // namespace
 
-TEST_CASE("rebalance_orders with cost models: each order's cost is order_cost's plus cost_bps, the cash and "
-          "weights replay",
-          "[rebalance][costs]") {
+TEST_CASE(
+    "rebalance_orders with cost models: each order's cost is order_cost's plus cost_bps, the cash and "
+    "weights replay",
+    "[rebalance][costs]") {
   std::mt19937_64 gen(41);
   int with_impact = 0, short_of_cash = 0;
   for (int trial = 0; trial < 600; ++trial) {
@@ -208,8 +210,7 @@ TEST_CASE("rebalance_orders: a model of half_spread 0.001 gives the orders of co
   CHECK(traded > 150);
 }
 
-TEST_CASE("rebalance_orders: one model for every position is that model repeated per position",
-          "[rebalance][costs]") {
+TEST_CASE("rebalance_orders: one model for every position is that model repeated per position", "[rebalance][costs]") {
   std::mt19937_64 gen(47);
   int traded = 0;
   for (int trial = 0; trial < 300; ++trial) {
@@ -225,9 +226,10 @@ TEST_CASE("rebalance_orders: one model for every position is that model repeated
   CHECK(traded > 150);
 }
 
-TEST_CASE("rebalance_orders with impact, to = band_edge: each position trades the cheapest lot count inside its "
-          "band, by enumeration",
-          "[rebalance][costs]") {
+TEST_CASE(
+    "rebalance_orders with impact, to = band_edge: each position trades the cheapest lot count inside its "
+    "band, by enumeration",
+    "[rebalance][costs]") {
   // Three positions, lots of 10: for each position, every lot count from selling all to buying
   // the whole value is tested against the band at the value the plan leaves and costed here;
   // the cheapest inside one must be the plan's (0 for a position already inside; cost rises
@@ -303,9 +305,10 @@ TEST_CASE("rebalance_orders: the volume rule caps every order and the reason nam
   // Position 0 is far below its target; its model allows 0.1 x 3000 = 300 shares a day (30 lots
   // of 10), far short of the 2,500 shares the target or the band asks for.
   const std::vector<double> h{500, 4000, 3000}, p{20, 10, 10}, w{0.6, 0.2, 0.2};
-  keel::rebalance_options o{.band = 0.02, .cash = 10000, .lot_size = 10, .cost_bps = 2, .symbols = {"AAA", "BBB", "CCC"}};
-  o.costs = {keel::cost_model{.half_spread = 2e-4, .impact = 1, .volatility = 0.02, .daily_volume = 3000,
-                              .max_participation = 0.1},
+  keel::rebalance_options o{
+      .band = 0.02, .cash = 10000, .lot_size = 10, .cost_bps = 2, .symbols = {"AAA", "BBB", "CCC"}};
+  o.costs = {keel::cost_model{
+                 .half_spread = 2e-4, .impact = 1, .volatility = 0.02, .daily_volume = 3000, .max_participation = 0.1},
              keel::cost_model{.half_spread = 1e-4}, keel::cost_model{.half_spread = 1e-4}};
   for (const auto to : {keel::rebalance_to::target, keel::rebalance_to::band_edge}) {
     o.to = to;
@@ -331,9 +334,10 @@ TEST_CASE("rebalance_orders: the volume rule caps every order and the reason nam
   CHECK(free.reason.find("volume rule") == std::string::npos);
 }
 
-TEST_CASE("rebalance_orders: random books with tight volume rules keep every order, the extra sales included, "
-          "within max_participation x daily_volume",
-          "[rebalance][costs]") {
+TEST_CASE(
+    "rebalance_orders: random books with tight volume rules keep every order, the extra sales included, "
+    "within max_participation x daily_volume",
+    "[rebalance][costs]") {
   std::mt19937_64 gen(59);
   int named = 0, orders = 0;
   for (int trial = 0; trial < 600; ++trial) {
@@ -403,8 +407,8 @@ TEMPLATE_TEST_CASE("rebalance_orders with cost models: float and long double hol
                    long double) {
   const std::vector<double> h{1200, 400, 0, 750}, p{12.5, 30.25, 8, 20}, w{0.2, 0.3, 0.25, 0.15};
   keel::rebalance_options o{.band = 0.02, .cash = 900, .lot_size = 10, .cost_bps = 5};
-  o.costs = {keel::cost_model{.half_spread = 3e-4, .impact = 1, .volatility = 0.02, .daily_volume = 4000,
-                              .max_participation = 0.2}};
+  o.costs = {keel::cost_model{
+      .half_spread = 3e-4, .impact = 1, .volatility = 0.02, .daily_volume = 4000, .max_participation = 0.2}};
   for (const auto to : {keel::rebalance_to::target, keel::rebalance_to::band_edge}) {
     o.to = to;
     const auto want = keel::rebalance_orders(h, p, w, o);
