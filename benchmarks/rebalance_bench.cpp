@@ -5,6 +5,8 @@
 //   to = target, to = band_edge         the value it leaves), plus the funding search when the
 //                                       buys need more than the cash; limit: one pass over the
 //                                       book computing every weight and drift
+//   the same, square-root impact models  each order's cost adds a sqrt (and the funding search
+//   (one per position)                  reruns if the cash falls short); same limit kernel
 //   discrete_allocation, 30 positions   greedy: O(n) a lot of the second round; exact: branch
 //                                       and bound from the greedy incumbent; limit: one pass
 //                                       computing floor(w_i V / p_i)
@@ -17,6 +19,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <keel/costs.hpp>
 #include <keel/rebalance.hpp>
 
 namespace {
@@ -68,6 +71,50 @@ void BM_rebalance_1000_band_edge(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_rebalance_1000_band_edge)->Unit(benchmark::kMicrosecond);
+
+// Square-root impact per position: spreads of 1-5 bps, Barra's c = 1, daily volatility 2%,
+// daily volumes of 20x-200x the position (the volume rule never binds).
+const std::vector<keel::cost_model>& thousand_models() {
+  static const std::vector<keel::cost_model> models = [] {
+    const book& b = thousand();
+    std::vector<keel::cost_model> out;
+    std::mt19937_64 gen(11);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (std::size_t i = 0; i < b.holdings.size(); ++i)
+      out.push_back({.half_spread = 1e-4 + 4e-4 * u(gen),
+                     .impact = 1,
+                     .volatility = 0.02,
+                     .daily_volume = (20 + 180 * u(gen)) * (b.holdings[i] + 1)});
+    return out;
+  }();
+  return models;
+}
+
+void BM_rebalance_1000_target_impact(benchmark::State& state) {
+  const book& b = thousand();
+  keel::rebalance_options o{.band = 0.0002, .cash = b.cash, .min_trade_value = 100, .cost_bps = 5};
+  o.costs = thousand_models();
+  for (auto _ : state) {
+    auto plan = keel::rebalance_orders(b.holdings, b.prices, b.targets, o);
+    benchmark::DoNotOptimize(plan);
+  }
+}
+BENCHMARK(BM_rebalance_1000_target_impact)->Unit(benchmark::kMicrosecond);
+
+void BM_rebalance_1000_band_edge_impact(benchmark::State& state) {
+  const book& b = thousand();
+  keel::rebalance_options o{.band = keel::drift_band::relative(0.2),
+                            .to = keel::rebalance_to::band_edge,
+                            .cash = b.cash,
+                            .min_trade_value = 100,
+                            .cost_bps = 5};
+  o.costs = thousand_models();
+  for (auto _ : state) {
+    auto plan = keel::rebalance_orders(b.holdings, b.prices, b.targets, o);
+    benchmark::DoNotOptimize(plan);
+  }
+}
+BENCHMARK(BM_rebalance_1000_band_edge_impact)->Unit(benchmark::kMicrosecond);
 
 void BM_limit_book_pass(benchmark::State& state) {
   const book& b = thousand();

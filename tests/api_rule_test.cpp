@@ -438,11 +438,12 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
                         .periods_per_year = keel::information_ratio_options{}.periods_per_year);
   KEEL_OPTIONS_IN_ORDER(keel::holdings_file_options, .delimiter = keel::holdings_file_options{}.delimiter);
   KEEL_OPTIONS_IN_ORDER(keel::benchmark_file_options, .delimiter = keel::benchmark_file_options{}.delimiter);
-  KEEL_OPTIONS_IN_ORDER(
-      keel::rebalance_options, .band = keel::rebalance_options{}.band, .to = keel::rebalance_options{}.to,
-      .cash = keel::rebalance_options{}.cash, .min_trade_value = keel::rebalance_options{}.min_trade_value,
-      .lot_size = keel::rebalance_options{}.lot_size, .cost_bps = keel::rebalance_options{}.cost_bps,
-      .allow_short = keel::rebalance_options{}.allow_short, .symbols = keel::rebalance_options{}.symbols);
+  KEEL_OPTIONS_IN_ORDER(keel::rebalance_options, .band = keel::rebalance_options{}.band,
+                        .to = keel::rebalance_options{}.to, .cash = keel::rebalance_options{}.cash,
+                        .min_trade_value = keel::rebalance_options{}.min_trade_value,
+                        .lot_size = keel::rebalance_options{}.lot_size, .cost_bps = keel::rebalance_options{}.cost_bps,
+                        .allow_short = keel::rebalance_options{}.allow_short,
+                        .symbols = keel::rebalance_options{}.symbols, .costs = keel::rebalance_options{}.costs);
   KEEL_OPTIONS_IN_ORDER(keel::allocation_options, .method = keel::allocation_options{}.method,
                         .lot_size = keel::allocation_options{}.lot_size,
                         .max_nodes = keel::allocation_options{}.max_nodes);

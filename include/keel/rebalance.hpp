@@ -4,10 +4,11 @@
 // Synopsis
 //   rebalance_orders(holdings, prices, target_weights,
 //                    rebalance_options{band, to, cash, min_trade_value, lot_size, cost_bps,
-//                                      allow_short, symbols})
+//                                      allow_short, symbols, costs})
 //                                        -> rebalance_plan{needed, drifts, orders, cash_after,
 //                                           weights_after, turnover, total_cost, reason,
-//                                           residual_drifts}
+//                                           residual_drifts, impact_cost}
+//   rebalance_order{symbol, side, quantity, value, cost, position, impact}
 //   discrete_allocation(weights, latest_prices, total_value,
 //                       allocation_options{method, lot_size, max_nodes})
 //                                        -> allocation{quantities, leftover, l1_error, optimal,
@@ -28,6 +29,21 @@
 //     goes negative: when the buys need more than the cash and the sales provide, band_edge sells
 //     more of positions that stay inside their bands, and what is still missing is cut from the
 //     buys. Weights after are fractions of the value after trading, V - costs.
+//   - Cost models (rebalance_options::costs, costs.hpp; in shares: daily_volume is shares a
+//     day): an order of s shares of value t costs rate_i t + c_i sigma_i t (s / ADV_i)^(e_i - 1),
+//     rate_i = cost_bps / 10^4 + half_spread_i + commission_i (< 1), the impact term only when
+//     the model has impact (the square-root law for e = 1.5). order.impact and
+//     plan.impact_cost report the impact part. The cost increases with s, so band_edge's trade
+//     of a position (the fewest lots that bring it inside its band at the value V' the plan
+//     leaves) is also its cheapest: the plan is cost-minimal position by position; the extra
+//     sales that raise cash are the least value, not the least cost. With impact the cash a
+//     sale raises is not linear in it: the funding search reruns with the deficit added (at
+//     most 8 rounds) before any buy is cut.
+//   - The volume rule: a position whose model has a daily_volume trades at most
+//     max_participation x daily_volume shares, rounded down to whole lots, either way (the
+//     extra sales for cash too). One the cap stops short of its band (band_edge) or its target
+//     (to = target) trades the cap, and reason names it ("the volume rule caps the order at N
+//     shares"). A bound, not an error: the plan is what can be done today.
 //   - A position that cannot be brought inside its band (a lot wider than the band, a minimum
 //     trade that would overshoot it, cash) keeps its residual drift, and reason says which.
 //
@@ -51,7 +67,8 @@
 //   Vanguard (2010) (bands, to target or to the band's edge); G. B. Dantzig, "Discrete-variable
 //   extremum problems", Oper. Res. 5 (1957); A. H. Land and A. G. Doig, "An automatic method of
 //   solving discrete programming problems", Econometrica 28 (1960) (branch and bound);
-//   R. A. Martin, "PyPortfolioOpt", J. Open Source Softw. 6 (2021) (discrete allocation).
+//   R. A. Martin, "PyPortfolioOpt", J. Open Source Softw. 6 (2021) (discrete allocation);
+//   N. Torre, "BARRA Market Impact Model Handbook" (1997) (the square-root impact law, costs.hpp).
 /// \file
 /// Rebalancing and discrete allocation: rebalance_orders, discrete_allocation.
 #pragma once
@@ -67,10 +84,12 @@
 #include <string_view>
 #include <vector>
 
+#include <keel/costs.hpp>  // cost_model
 #include <keel/detail/allocation.hpp>
 #include <keel/detail/check.hpp>
 #include <keel/detail/rebalance_solver.hpp>
 #include <keel/detail/text.hpp>
+#include <keel/detail/trade_cost.hpp>
 #include <keel/detail/traits.hpp>
 #include <keel/error.hpp>
 #include <keel/series.hpp>
@@ -123,6 +142,11 @@ struct rebalance_options {
   double cost_bps = 0;                     ///< cost of an order, basis points of its value, in [0, 10^4)
   bool allow_short = false;                ///< allow negative holdings and targets
   std::vector<std::string> symbols{};      ///< a name per position for the orders and reason (empty: none)
+  /// Cost models (costs.hpp) in shares (daily_volume is shares a day): empty none, one for
+  /// every position, else one per position. half_spread and commission add to cost_bps; impact
+  /// adds c sigma |value| (shares / ADV)^(exponent - 1); a daily_volume caps each order at
+  /// max_participation x daily_volume shares (the volume rule, a bound: see the synopsis).
+  std::vector<cost_model> costs{};
 };
 
 /// One order of a rebalance plan.
@@ -132,8 +156,9 @@ struct rebalance_order {
   order_side side = order_side::buy;  ///< buy or sell
   Real quantity{};                    ///< shares traded (> 0, a whole number of lots)
   Real value{};                       ///< quantity x price (> 0)
-  Real cost{};                        ///< value x cost_bps / 10^4
+  Real cost{};                        ///< value x (cost_bps / 10^4 + half_spread + commission) + impact
   std::ptrdiff_t position = 0;        ///< index of the position in the inputs
+  Real impact{};                      ///< the market-impact part of cost (0 without a model with impact)
 };
 
 /// The result of rebalance_orders.
@@ -148,6 +173,7 @@ struct rebalance_plan {
   Real total_cost{};                          ///< sum of the orders' costs (currency)
   std::string reason;                         ///< why no orders, or which positions stay outside their bands and why
   std::vector<Real> residual_drifts;          ///< weights_after - target per position
+  Real impact_cost{};                         ///< sum of the orders' impact (part of total_cost)
 };
 
 /// How discrete_allocation rounds.
@@ -200,6 +226,56 @@ void require_prices(std::string_view fn, const std::vector<Acc>& prices, Acc val
       throw invalid_input(message(fn, element_text("prices", at) + " = " + number_text(static_cast<double>(prices[i])) +
                                           " is too small beside the value " + number_text(static_cast<double>(value)) +
                                           ": more than 2^52 lots; rescale the prices"));
+  }
+}
+
+/// Position i's cost model: the one given for every position, or its own.
+[[nodiscard]] inline const cost_model& model_of(const rebalance_options& o, std::size_t i) {
+  return o.costs.size() == 1 ? o.costs[0] : o.costs[i];
+}
+
+/// Checks the cost models and converts them to the book's per-position costs (see the
+/// synopsis): rates, impact coefficients and the volume rule's lots.
+template <class Acc>
+void add_costs(std::string_view fn, const rebalance_options& o, rebalance_book<Acc>& b) {
+  const std::size_t n = b.holdings.size();
+  if (o.costs.size() > 1) require_same_size(fn, "costs", ssize(o.costs), "holdings", static_cast<std::ptrdiff_t>(n));
+  for (std::size_t i = 0; i < o.costs.size(); ++i) {
+    const std::string where = element_text("costs", static_cast<std::ptrdiff_t>(i));
+    const cost_model& m = o.costs[i];
+    costs::check_model(fn, where, m);
+    const double rate = o.cost_bps / 1e4 + m.half_spread + m.commission;
+    if (!(rate < 1))
+      throw invalid_input(message(fn, where + ": cost_bps / 10^4 + half_spread + commission = " + number_text(rate) +
+                                          " must be below 1 (100% of the trade)"));
+    // A sale must raise cash: the dearest order the volume rule allows costs less than its value.
+    if (m.impact > 0 && m.volatility > 0) {
+      const double dearest = rate + m.impact * m.volatility * std::pow(m.max_participation, m.exponent - 1);
+      if (!(dearest < 1))
+        throw invalid_input(message(fn, where + ": an order of max_participation x daily_volume shares would cost " +
+                                            number_text(dearest) +
+                                            " of its value (cost_bps / 10^4 + half_spread + commission + impact x "
+                                            "volatility x max_participation^(exponent - 1)); it must be below 1"));
+    }
+  }
+  if (o.costs.empty()) return;
+  b.costs.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const cost_model& m = model_of(o, i);
+    position_cost<Acc> c;
+    c.rate = b.rate + static_cast<Acc>(m.half_spread) + static_cast<Acc>(m.commission);
+    if (m.impact > 0 && m.volatility > 0) {
+      c.impact = static_cast<Acc>(m.impact) * static_cast<Acc>(m.volatility);
+      c.volume = static_cast<Acc>(m.daily_volume);
+      c.exponent = static_cast<Acc>(m.exponent);
+      b.impact = true;
+    }
+    if (m.daily_volume > 0) {
+      // Whole lots of at most max_participation x ADV shares; beyond 2^62 lots no trade reaches it.
+      const double lots = std::floor(m.max_participation * m.daily_volume / static_cast<double>(b.lot));
+      if (lots < 4.6e18) c.cap = static_cast<std::int64_t>(lots);
+    }
+    b.costs.push_back(c);
   }
 }
 
@@ -269,6 +345,7 @@ template <class Acc, class H, class P, class W>
                                           number_text(static_cast<double>(b.prices[i])) + "; rescale it"));
   }
   b.value = value;
+  add_costs(fn, o, b);
   return b;
 }
 
@@ -285,7 +362,9 @@ template <class Acc>
                                       const rebalance_trades& t, const std::vector<Acc>& residual) {
   std::string out;
   for (std::size_t i = 0; i < residual.size(); ++i) {
-    if (!(std::fabs(residual[i]) > b.tolerances[i])) continue;
+    const bool outside = std::fabs(residual[i]) > b.tolerances[i];
+    // A trade the volume rule cut is named even inside the band: to = target stops short of it.
+    if (!outside && t.causes[i] != band_cause::volume) continue;
     const Acc lot_value = static_cast<Acc>(b.lot) * b.prices[i];
     std::string why;
     switch (t.causes[i]) {
@@ -300,13 +379,22 @@ template <class Acc>
       case band_cause::cash:
         why = "the cash and the sales do not pay for the buy";
         break;
+      case band_cause::volume: {
+        const cost_model& m = model_of(o, i);
+        why = "the volume rule caps the order at " +
+              number_text(static_cast<double>(b.costs[i].cap) * static_cast<double>(b.lot)) +
+              " shares (max_participation x daily volume = " + number_text(m.max_participation) + " x " +
+              number_text(m.daily_volume) + ")";
+        break;
+      }
       case band_cause::none:
         why = b.to_edge ? "the trading costs moved its band" : "to = target leaves it at the nearest whole lot";
         break;
     }
     if (!out.empty()) out += "; ";
     out += position_name(o, i) + " stays at drift " + rounded_text(static_cast<double>(residual[i])) +
-           ", outside its band of " + rounded_text(static_cast<double>(b.tolerances[i])) + ": " + why;
+           (outside ? ", outside its band of " : ", inside its band of ") +
+           rounded_text(static_cast<double>(b.tolerances[i])) + (outside ? ": " : " but short of its target: ") + why;
   }
   return out;
 }
@@ -318,7 +406,7 @@ template <class Real, class Acc>
                                                      rebalance_plan<Real> plan) {
   const rebalance_planner<Acc> planner(b);
   const std::size_t n = b.holdings.size();
-  Acc traded = 0, cost = 0;
+  Acc traded = 0, cost = 0, impact = 0;
   // One allocation of the exact size: growing a vector of a thousand orders by doubling
   // touches fresh pages each time (benchmarks/rebalance_bench).
   plan.orders.reserve(uz(std::count_if(t.lots.begin(), t.lots.end(), [](std::int64_t k) { return k != 0; })));
@@ -329,12 +417,15 @@ template <class Real, class Acc>
       if (t.lots[i] == 0 || (t.lots[i] < 0) != sells) continue;
       const Acc value = std::fabs(planner.trade_value(i, t.lots[i]));
       const Acc shares = std::fabs(static_cast<Acc>(t.lots[i]) * static_cast<Acc>(b.lot));
+      const Acc order_impact = planner.impact_cost(i, t.lots[i]);
+      const Acc order_cost = planner.rate(i) * value + order_impact;
       plan.orders.push_back({o.symbols.empty() ? std::string() : o.symbols[i],
                              sells ? order_side::sell : order_side::buy, rounded<Real>(fn, "quantity", shares),
-                             rounded<Real>(fn, "value", value), rounded<Real>(fn, "cost", b.rate * value),
-                             static_cast<std::ptrdiff_t>(i)});
+                             rounded<Real>(fn, "value", value), rounded<Real>(fn, "cost", order_cost),
+                             static_cast<std::ptrdiff_t>(i), rounded<Real>(fn, "impact", order_impact)});
       traded += value;
-      cost += b.rate * value;
+      cost += order_cost;
+      impact += order_impact;
     }
   }
   const Acc after = planner.value_after(t.lots);
@@ -355,6 +446,7 @@ template <class Real, class Acc>
   plan.cash_after = rounded<Real>(fn, "cash_after", std::max(planner.cash_after(t.lots), Acc(0)));
   plan.turnover = rounded<Real>(fn, "turnover", traded / b.value);
   plan.total_cost = rounded<Real>(fn, "total_cost", cost);
+  plan.impact_cost = rounded<Real>(fn, "impact_cost", impact);
   plan.reason = band_reason(b, o, t, residual);
   return plan;
 }
@@ -365,15 +457,20 @@ template <class Real, class Acc>
 /// (V = sum h_i p_i + cash); no orders when every |d_i| <= tol_i; otherwise whole-lot orders to
 /// the targets (to = target) or the nearest band edges (to = band_edge, least turnover), sells
 /// first so that the cash never goes negative, each at least min_trade_value, costs in bps of
-/// value (see the synopsis for the rules).
+/// value plus the cost models' spread, commission and market impact, each order within its
+/// model's volume rule (see the synopsis for the rules).
 /// \pre holdings, prices and target_weights of one length n >= 1 (invalid_input,
 ///      insufficient_data for n = 0), finite; prices > 0; holdings and targets >= 0 and targets
 ///      summing to at most 1 unless allow_short; options in their domains; V > 0; a lot's
 ///      value (price x lot_size) finite and every position's lots, held, targeted or in the
 ///      minimum trade, at most 2^52 (invalid_input: rescale); the book's value after the
-///      orders and their costs positive (invalid_input).
+///      orders and their costs positive (invalid_input); costs empty, of one model or of n
+///      (invalid_input naming both sizes), each model valid as costs.hpp documents
+///      (invalid_input naming costs[i]) with cost_bps / 10^4 + half_spread + commission < 1 and,
+///      with impact, an order of max_participation x daily_volume shares costing less than
+///      its value (invalid_input).
 /// \returns rebalance_plan: needed, drifts, orders, cash_after, weights_after, turnover,
-///          total_cost, reason, residual_drifts.
+///          total_cost, reason, residual_drifts, impact_cost.
 /// Ref: Jaconetti, Kinniry and Zilbering, "Best practices for portfolio rebalancing" (2010).
 template <Series H, Series P, Series W>
 [[nodiscard]] auto rebalance_orders(const H& holdings, const P& prices, const W& target_weights,

@@ -11,7 +11,9 @@
 //     to beta_before + sum n_i beta_i / V recomputed here, total_cost the sum of the orders'
 //     costs and within the budget, a reason exactly when not fully hedged;
 //   rebalance: orders of whole lots, sells first, each at least the minimum value, the cash
-//     replayed here never negative, finite weights;
+//     replayed here never negative, finite weights; with cost models (none, one, or one per
+//     position), costs >= 0, impact within each order's cost, impact_cost and total_cost the
+//     sums of the orders', cash_after >= 0 and every quantity within the volume rule;
 //   allocation: quantities >= 0 in whole lots, leftover >= 0, exact error <= greedy error.
 // Anything else traps, as does any other exception or a sanitizer finding.
 #include <cmath>
@@ -146,20 +148,48 @@ void rebalance(reader& r) {
   o.lot_size = 1 + r.byte() % 10;
   o.cost_bps = (flags & 0x40) ? r.next(50, 50) : 0;
   o.allow_short = (flags & 0x80) != 0;
+  // Cost models: none, one for every position, or one per position (and now and then a wrong
+  // count, which must be invalid_input).
+  const std::uint8_t models = r.byte();
+  const std::size_t count = models % 4 == 0 ? 0 : models % 4 == 1 ? 1 : models % 4 == 2 ? n : n + 1;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t b = r.byte();
+    keel::cost_model m{.half_spread = r.next(1e-3, 1e-3), .commission = r.next(1e-4, 1e-4)};
+    if (b & 1) {  // impact: square-root law or another power
+      m.impact = r.next(1, 1);
+      m.volatility = r.next(0.02, 0.02);
+      m.exponent = (b & 2) ? 1.5 : r.next(0.5, 1.5);
+    }
+    if ((b & 1) || (b & 4)) {  // a volume rule
+      m.daily_volume = r.next(500, 500);
+      m.max_participation = r.next(0.5, 0.5);
+    }
+    o.costs.push_back(m);
+  }
   try {
     const keel::rebalance_plan<double> plan = keel::rebalance_orders(h, p, w, o);
-    long double cash = o.cash;
+    long double cash = o.cash, cost = 0, impact = 0;
     bool buying = false;
     for (const auto& order : plan.orders) {
       const auto i = static_cast<std::size_t>(order.position);
       require(i < n && order.quantity > 0 && std::fmod(order.quantity, static_cast<double>(o.lot_size)) == 0);
       require(order.value >= o.min_trade_value && order.cost >= 0);
+      require(order.impact >= 0 && order.impact <= order.cost);
+      if (!o.costs.empty()) {
+        const keel::cost_model& m = o.costs.size() == 1 ? o.costs[0] : o.costs[i];
+        if (m.daily_volume > 0) require(order.quantity <= m.max_participation * m.daily_volume);  // the volume rule
+      }
+      cost += order.cost;
+      impact += order.impact;
       buying = buying || order.side == keel::order_side::buy;
       require(!(buying && order.side == keel::order_side::sell));
       cash += (order.side == keel::order_side::buy ? -1.0L : 1.0L) * order.value - order.cost;
       require(cash >= -1e-9L * (1 + o.cash + static_cast<long double>(order.value)));
     }
     require(plan.cash_after >= 0 && std::isfinite(plan.turnover) && plan.turnover >= 0);
+    require(plan.impact_cost >= 0 && plan.impact_cost <= plan.total_cost);
+    require(std::fabs(plan.total_cost - cost) <= 1e-12L * (1 + cost));
+    require(std::fabs(plan.impact_cost - impact) <= 1e-12L * (1 + impact));
     require(plan.weights_after.size() == n && plan.drifts.size() == n && plan.residual_drifts.size() == n);
     for (std::size_t i = 0; i < n; ++i) require(std::isfinite(plan.weights_after[i]) && std::isfinite(plan.drifts[i]));
     require(plan.needed || plan.orders.empty());

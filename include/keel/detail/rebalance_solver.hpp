@@ -3,11 +3,21 @@
 // keel/rebalance.hpp.
 //
 // A book: holdings h_i (shares), prices p_i, targets w_i, cash C, value V = sum h_i p_i + C.
-// A plan trades k_i whole lots (L shares each) of value t_i = k_i L p_i, pays rate |t_i| in
-// costs, and leaves cash C' = C - sum t_i - rate sum |t_i| and value V' = sum (h_i + k_i L) p_i
-// + C' = V - costs. Weights after are x'_i / V'; position i is inside its band when
+// A plan trades k_i whole lots (L shares each) of value t_i = k_i L p_i, pays cost_i(k_i), and
+// leaves cash C' = C - sum t_i - sum cost_i(k_i) and value V' = sum (h_i + k_i L) p_i + C' =
+// V - costs. Weights after are x'_i / V'; position i is inside its band when
 // |x'_i / V' - w_i| <= tol_i. Every test of a band below uses that predicate on the value the
 // plan itself leaves, so the reported weights agree with the plan's decisions.
+//
+// Costs: cost_i(k) = rate_i |t| + c_i sigma_i |t| (s / ADV_i)^(e_i - 1), s = |k| L shares, with
+// rate_i = cost_bps / 10^4 (+ half_spread_i + commission_i with cost models) and the impact term
+// only for a model with impact (costs.hpp's formula; sqrt when e = 1.5). Without models every
+// rate_i is cost_bps / 10^4 and there is no impact: the linear case, computed as before. The
+// cost increases with |k| and is convex in it. The volume rule: a position whose model has a
+// daily volume trades at most cap_i = floor(max_participation ADV_i / L) lots either way; a
+// trade it cuts short of the band (band_edge) or of the target (to = target) trades cap_i lots
+// and records the cause (volume). It is a bound, not an error: the plan is what can be done
+// today.
 //
 // plan_trades(V'), one position at a time, then the cash:
 //   to = band_edge: a position inside its band does not trade; one outside trades the fewest
@@ -19,20 +29,29 @@
 //     S is raised by selling more of positions that stay inside their bands: the fewest extra
 //     lots by value, min sum e_i L p_i subject to (1 - rate) sum e_i L p_i >= S (a
 //     minimum-overshoot knapsack, exact by depth-first search over the lot counts, largest
-//     lots first, within funding_nodes nodes); what still cannot be paid is cut from the buys,
-//     a lot at a time from the largest lot value (cause: cash).
+//     lots first, within funding_nodes nodes; rate the dearest linear rate of the candidates,
+//     and |k_i - e_i| <= cap_i); what still cannot be paid is cut from the buys, largest lot
+//     value first, as many lots as the shortfall needs at one lot's value plus the marginal
+//     cost of the last lot (the most a lot saves; the loop recomputes the cash) (cause: cash).
+//     With impact the cash an extra sale raises is not linear in it, so the need is found by
+//     iterating: the search runs for S / (1 - rate), the cash is recomputed, and while it is
+//     negative (and the candidates could raise more; at most 8 rounds) the need grows by the
+//     deficit / (1 - rate) and the search reruns from the same trades.
 //     Each position's trade is the least that brings it inside its band and any feasible plan
 //     needs at least the shortfall in extra sales, so with a zero rate the plan has the least
 //     turnover (tests check it by enumeration); with costs it is the least at the value V' it
-//     leaves (a fixed point, below).
+//     leaves (a fixed point, below). With impact too, each position's trade is the fewest lots
+//     that bring it inside its band at that V', which is also its cheapest (cost increases with
+//     |k|): per position the plan is cost-minimal. The extra sales for cash are the least
+//     value, not the least cost (a cheaper cover may sell more value of a cheaper position).
 //   to = target: every position trades to the whole lot nearest w_i V' (none when that trade
 //     is below min_trade_value; a sale stops at the last whole lot held unless shorts are
-//     allowed); a cash shortfall scales every buy down to the share of its cost the cash pays
-//     (rounded down to whole lots), then cuts a lot at a time from the position furthest above
-//     its target.
+//     allowed; at most cap_i lots); a cash shortfall scales every buy down to the share of its
+//     cost the cash pays (rounded down to whole lots), then cuts a lot at a time from the
+//     position furthest above its target.
 // The fixed point: V' depends on the costs of the plan, so the plan is recomputed at the V' its
 // predecessor left until the lots repeat (at most 8 rounds; with no costs the second round
-// only confirms the first, at V' = V up to rounding).
+// only confirms the first, at V' = V up to rounding). Impact changes the costs, not this.
 // IWYU pragma: private, include <keel/rebalance.hpp>
 #pragma once
 
@@ -50,8 +69,19 @@
 
 namespace keel::detail {
 
-/// Why a position is left outside its band.
-enum class band_cause : unsigned char { none, lot, min_trade, cash };
+/// Why a position is left outside its band (or, for volume, short of its trade).
+enum class band_cause : unsigned char { none, lot, min_trade, cash, volume };
+
+/// A position's cost model in solver units (rebalance_options::costs).
+template <class Acc>
+struct position_cost {
+  Acc rate = 0;      ///< cost_bps / 10^4 + half_spread + commission, per unit of value traded
+  Acc impact = 0;    ///< c sigma: the impact per unit of value at one day's volume (0: none)
+  Acc volume = 0;    ///< ADV, shares a day (> 0 when impact > 0)
+  Acc exponent = 1;  ///< e in [1, 2]
+  /// Most lots one order may trade (the volume rule), or the largest int64: no rule.
+  std::int64_t cap = std::numeric_limits<std::int64_t>::max();
+};
 
 /// A book in the accumulation type.
 template <class Acc>
@@ -61,6 +91,8 @@ struct rebalance_book {
   std::int64_t lot = 1;                                    ///< shares per lot
   Acc min_trade = 0, rate = 0;                             ///< minimum order value; cost per unit traded
   bool to_edge = false, allow_short = false;
+  std::vector<position_cost<Acc>> costs{};  ///< per position, or empty: rate for every position
+  bool impact = false;                      ///< some position's cost has an impact term
 };
 
 /// The lots traded per position and the causes of any band left unmet.
@@ -86,7 +118,7 @@ class rebalance_planner {
       if (b_.to_edge)
         edge_trade(i, out.lots[i], out.causes[i]);
       else
-        target_trade(i, out.lots[i]);
+        target_trade(i, out.lots[i], out.causes[i]);
     }
     Acc cash = cash_after(out.lots);
     if (cash < 0 && b_.to_edge) cash = fund(out.lots, -cash);
@@ -99,7 +131,7 @@ class rebalance_planner {
     Acc cash = b_.cash;
     for (std::size_t i = 0; i < lots.size(); ++i) {
       const Acc t = trade_value(i, lots[i]);
-      cash -= t + b_.rate * std::fabs(t);  // as the orders report it: value plus cost
+      cash -= t + (rate(i) * std::fabs(t) + impact_cost(i, lots[i]));  // as the orders report it: value plus cost
     }
     return cash;
   }
@@ -118,6 +150,26 @@ class rebalance_planner {
   [[nodiscard]] Acc position_value(std::size_t i, std::int64_t k) const { return shares_after(i, k) * b_.prices[i]; }
   [[nodiscard]] Acc trade_value(std::size_t i, std::int64_t k) const {
     return static_cast<Acc>(k) * static_cast<Acc>(b_.lot) * b_.prices[i];
+  }
+  /// Position i's linear cost per unit of value traded.
+  [[nodiscard]] Acc rate(std::size_t i) const { return b_.costs.empty() ? b_.rate : b_.costs[i].rate; }
+  /// The market-impact cost of trading k lots of position i: c sigma |t| (|k| L / ADV)^(e - 1).
+  [[nodiscard]] Acc impact_cost(std::size_t i, std::int64_t k) const {
+    if (!b_.impact || k == 0 || !(b_.costs[i].impact > 0)) return 0;
+    const position_cost<Acc>& c = b_.costs[i];
+    const Acc shares = std::fabs(static_cast<Acc>(k) * static_cast<Acc>(b_.lot));
+    const Acc part = shares / c.volume;
+    // sqrt for the square-root law, as trade_cost.hpp: exact and faster than pow.
+    const Acc scale = c.exponent == Acc(1.5) ? std::sqrt(part) : std::pow(part, c.exponent - 1);
+    return c.impact * (shares * b_.prices[i]) * scale;
+  }
+  /// The whole cost of trading k lots of position i: rate |t| + impact.
+  [[nodiscard]] Acc cost(std::size_t i, std::int64_t k) const {
+    return rate(i) * std::fabs(trade_value(i, k)) + impact_cost(i, k);
+  }
+  /// Most lots position i may trade either way (the volume rule).
+  [[nodiscard]] std::int64_t cap(std::size_t i) const {
+    return b_.costs.empty() ? std::numeric_limits<std::int64_t>::max() : b_.costs[i].cap;
   }
   /// The band predicate (file comment) at value `after`.
   [[nodiscard]] Acc excess(std::size_t i, std::int64_t k, Acc after) const {
@@ -164,8 +216,14 @@ class rebalance_planner {
     if (inside(i, 0)) return;
     const int dir = position_value(i, 0) / after_ > b_.targets[i] ? -1 : 1;
     const std::int64_t near = lots_to_band(i, dir);  // first lot count at or past the near edge
+    const std::int64_t top = cap(i);
+    if (near > top) {  // the volume rule stops it short of its band: the cap, if it may trade
+      lots = top > 0 && allowed(i, dir * top) ? dir * top : 0;
+      cause = band_cause::volume;
+      return;
+    }
     const std::int64_t least = std::max(near, min_trade_lots(i));
-    if (inside(i, dir * least) && allowed(i, dir * least)) {
+    if (least <= top && inside(i, dir * least) && allowed(i, dir * least)) {
       lots = dir * least;
       return;
     }
@@ -176,7 +234,7 @@ class rebalance_planner {
     std::int64_t best = 0;
     Acc best_excess = excess(i, 0, after_);
     for (const std::int64_t m : {near - 1, std::max(near, min_trade_lots(i))}) {
-      if (m <= 0 || !allowed(i, dir * m)) continue;
+      if (m <= 0 || m > top || !allowed(i, dir * m)) continue;
       const Acc e = excess(i, dir * m, after_);
       if (e < best_excess) {
         best_excess = e;
@@ -186,7 +244,7 @@ class rebalance_planner {
     lots = best;
   }
 
-  void target_trade(std::size_t i, std::int64_t& lots) const {
+  void target_trade(std::size_t i, std::int64_t& lots, band_cause& cause) const {
     const Acc ideal = (b_.targets[i] * after_ - position_value(i, 0)) / lot_value(i);
     const Acc whole = std::trunc(ideal), rest = std::fabs(ideal - whole);
     // A trade beyond 2^62 lots is no trade a book can make: left at 0 rather than converted
@@ -199,6 +257,10 @@ class rebalance_planner {
     auto k = static_cast<std::int64_t>(rounded);
     if (!b_.allow_short && shares_after(i, k) < 0)  // an odd lot: sell the whole lots held
       k = -static_cast<std::int64_t>(std::floor(b_.holdings[i] / static_cast<Acc>(b_.lot)));
+    if (k > cap(i) || k < -cap(i)) {
+      k = k > 0 ? cap(i) : -cap(i);
+      cause = band_cause::volume;
+    }
     lots = allowed(i, k) ? k : 0;
   }
 
@@ -281,26 +343,42 @@ class funding_search {
 template <class Acc>
 Acc rebalance_planner<Acc>::fund(std::vector<std::int64_t>& lots, Acc need) {
   std::vector<funding_item<Acc>> items;
+  Acc top_rate = b_.rate;  // the dearest linear rate of a candidate: its sales raise the least per unit
   for (std::size_t i = 0; i < lots.size(); ++i) {
     if (lots[i] > 0 || !inside(i, lots[i])) continue;  // buys stay; positions outside their band are left alone
     funding_item<Acc> it{i, lot_value(i), lots[i] == 0 ? min_trade_lots(i) : 1, 0};
-    // The most extra lots that keep the position inside its band (and not short).
+    // The most extra lots that keep the position inside its band (and not short), and within
+    // the volume rule: |lots + extra| <= cap (lots <= 0 here).
     std::int64_t hi = 0;
     for (std::int64_t step = std::int64_t{1} << 40; step > 0; step >>= 1)
       if (inside(i, lots[i] - (hi + step)) && (b_.allow_short || shares_after(i, lots[i] - (hi + step)) >= 0))
         hi += step;
-    it.hi = hi;
-    if (it.hi >= it.lo) items.push_back(it);
+    it.hi = std::min(hi, cap(i) + lots[i]);
+    if (it.hi >= it.lo) {
+      items.push_back(it);
+      top_rate = std::max(top_rate, rate(i));
+    }
   }
-  funding_search<Acc> search(std::move(items), need / (1 - b_.rate));
-  std::vector<std::int64_t> extra;
-  if (search.enough()) {
-    extra = search.run();
-  } else {
-    for (const auto& it : search.items()) extra.push_back(it.hi);
+  // Linear costs: need / (1 - rate) of sales raise the need exactly. Impact takes more, and
+  // how much depends on which sales the search picks, so the need grows by each round's
+  // deficit / (1 - rate) and the search reruns (at most 8 rounds; the cash is then final and
+  // cut_buys pays any rest).
+  const std::vector<std::int64_t> base = lots;
+  Acc goal = need / (1 - top_rate);
+  for (int round = 0;; ++round) {
+    funding_search<Acc> search(items, goal);
+    std::vector<std::int64_t> extra;
+    if (search.enough()) {
+      extra = search.run();
+    } else {
+      for (const auto& it : search.items()) extra.push_back(it.hi);
+    }
+    lots = base;
+    for (std::size_t d = 0; d < extra.size(); ++d) lots[search.items()[d].position] -= extra[d];
+    const Acc cash = cash_after(lots);
+    if (!(cash < 0) || !b_.impact || !search.enough() || round == 7) return cash;
+    goal += -cash / (1 - top_rate);
   }
-  for (std::size_t d = 0; d < extra.size(); ++d) lots[search.items()[d].position] -= extra[d];
-  return cash_after(lots);
 }
 
 template <class Acc>
@@ -309,7 +387,7 @@ void rebalance_planner<Acc>::cut_buys(rebalance_trades& t, Acc cash) {
     // Pro rata first: every buy scaled to the share of its cost the cash pays, rounded down.
     Acc buys = 0;
     for (std::size_t i = 0; i < t.lots.size(); ++i)
-      if (t.lots[i] > 0) buys += trade_value(i, t.lots[i]) * (1 + b_.rate);
+      if (t.lots[i] > 0) buys += trade_value(i, t.lots[i]) * (1 + rate(i)) + impact_cost(i, t.lots[i]);
     const Acc keep = std::max(Acc(0), (buys + cash) / buys);
     for (std::size_t i = 0; i < t.lots.size(); ++i) {
       if (t.lots[i] <= 0) continue;
@@ -335,7 +413,11 @@ void rebalance_planner<Acc>::cut_buys(rebalance_trades& t, Acc cash) {
     if (pick == t.lots.size()) break;  // no buys left: the sales alone cannot leave cash negative
     // band_edge cuts the lots the shortfall needs at once; target one lot at a time (after
     // the pro-rata cut, at most one a position).
-    const Acc per = lot_value(pick) * (1 + b_.rate);
+    // What cutting one lot saves: its value and the marginal cost of the last lot (the largest
+    // saving a lot can bring, as the cost is convex: `need` never overshoots, and the loop
+    // recomputes the cash).
+    const Acc per =
+        lot_value(pick) * (1 + rate(pick)) + (impact_cost(pick, t.lots[pick]) - impact_cost(pick, t.lots[pick] - 1));
     const auto need = static_cast<std::int64_t>(std::max(Acc(1), std::ceil(-cash / per)));
     t.lots[pick] -= b_.to_edge ? std::min(t.lots[pick], need) : 1;
     if (t.lots[pick] > 0 && !allowed(pick, t.lots[pick])) t.lots[pick] = 0;
