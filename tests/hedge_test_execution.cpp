@@ -119,8 +119,7 @@ void check_schedules(const keel::hedge_plan& plan, const std::vector<keel::hedge
   }
   CHECK(std::fabs(sum + q) <= 1e-12L * std::fabs(q));
   const reference_schedule ref = almgren_chriss_by_hand(-q, e.periods, e.parameters);
-  for (std::size_t k = 0; k < e.periods; ++k)
-    CHECK(std::fabs(s.trades[k] - ref.trades[k]) <= 1e-12L * std::fabs(q));
+  for (std::size_t k = 0; k < e.periods; ++k) CHECK(std::fabs(s.trades[k] - ref.trades[k]) <= 1e-12L * std::fabs(q));
   CHECK(std::fabs(s.expected_cost - ref.expected_cost) <= 1e-12L * ref.expected_cost);
   CHECK(std::fabs(s.cost_variance - ref.cost_variance) <= 1e-12L * ref.cost_variance);
 
@@ -156,8 +155,7 @@ TEST_CASE("hedge execution: each order's schedule is Almgren-Chriss on its contr
     CHECK(order_of(plan, "SPY")->schedule.trades == twap.trades);
     CHECK(twap.kappa == 0);  // risk aversion 0: TWAP, equal trades
     CHECK(twap.trades[0] == Approx(-plan.quantities[0] / 4).epsilon(1e-14));
-    const double sum =
-        order_of(plan, "SPY")->schedule.expected_cost + order_of(plan, "ES")->schedule.expected_cost;
+    const double sum = order_of(plan, "SPY")->schedule.expected_cost + order_of(plan, "ES")->schedule.expected_cost;
     CHECK(plan.execution_cost == Approx(sum).epsilon(1e-15));
     CHECK(plan.execution_cost > order_of(plan, "ES")->schedule.expected_cost);
   }
@@ -230,8 +228,7 @@ TEST_CASE("hedge execution: errors", "[hedge][execution][errors]") {
     CHECK_THROWS_AS(keel::hedge_to_target_beta(2e8, 1.2, ins, 0.2, {.market_volatility = 0.01}), keel::invalid_input);
     CHECK_THROWS_WITH(keel::hedge_to_target_beta(2e8, 1.2, ins, 0.2, {.market_volatility = 0.01}),
                       Contains("market_volatility is given without residual_volatility"));
-    CHECK_THROWS_AS(keel::hedge_to_target_beta(2e8, 1.2, ins, 0.2, {.residual_volatility = 0.01}),
-                    keel::invalid_input);
+    CHECK_THROWS_AS(keel::hedge_to_target_beta(2e8, 1.2, ins, 0.2, {.residual_volatility = 0.01}), keel::invalid_input);
   }
   SECTION("a negative or non-finite volatility") {
     CHECK_THROWS_AS(
@@ -240,8 +237,9 @@ TEST_CASE("hedge execution: errors", "[hedge][execution][errors]") {
     CHECK_THROWS_WITH(
         keel::hedge_to_target_beta(2e8, 1.2, ins, 0.2, {.market_volatility = 0.01, .residual_volatility = -0.01}),
         Contains("hedge_to_target_beta: residual_volatility = -0.01 must be non-negative"));
-    CHECK_THROWS_AS(keel::hedge_to_target_beta(2e8, 1.2, ins, 0.2,
-                                               {.market_volatility = std::numeric_limits<double>::quiet_NaN(), .residual_volatility = 0.01}),
+    CHECK_THROWS_AS(keel::hedge_to_target_beta(
+                        2e8, 1.2, ins, 0.2,
+                        {.market_volatility = std::numeric_limits<double>::quiet_NaN(), .residual_volatility = 0.01}),
                     keel::invalid_input);
   }
   SECTION("periods = 0") {
