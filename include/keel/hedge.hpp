@@ -213,7 +213,8 @@ struct hedge_plan {
 ///      budget >= 0; min_quantity <= max_quantity; covariance (k + 1) x (k + 1), symmetric PSD
 ///      for min_variance with k >= 2 (invalid_input; insufficient_data for no instruments);
 ///      each execution's periods >= 1 and parameters as almgren_chriss requires (invalid_input
-///      naming the instrument: "instruments[i] (SYMBOL).execution: ..."); market_volatility and
+///      naming the instrument: "instruments[i] (SYMBOL).execution: ...", checked after the
+///      solver, so a solver's error comes first); market_volatility and
 ///      residual_volatility both given or neither, each >= 0 and finite (invalid_input).
 /// \throws infeasible when the bounds cannot reach target_beta (naming the reachable range)
 ///         or force a cost above the budget; singular_problem for a covariance that leaves

@@ -131,9 +131,6 @@ template <class = void>
     require_positive_option(fn, instrument_field(i, "multiplier"), h.multiplier);
     require_option_in(fn, instrument_field(i, "cost_bps"), h.cost_bps, 0, big, "non-negative and finite");
     costs::check_model(fn, instrument_field(i, "costs"), h.costs);
-    // Checked here, on no contracts, so that a bad execution fails whether or not the
-    // instrument trades and before any solver runs.
-    if (h.execution) (void)instrument_schedule(fn, i, h, 0.0);
     hedge_leg leg{h.price * h.multiplier, h.beta, h.cost_bps * 1e-4 + h.costs.half_spread + h.costs.commission};
     if (!std::isfinite(leg.unit)) throw_overflow(fn, instrument_field(i, "price") + " x multiplier");
     if (h.costs.impact > 0 && h.costs.volatility > 0) {
@@ -222,7 +219,13 @@ template <class = void>
   plan.beta_before = s.beta_before;
   double gross = 0;  // sum_i |q_i u_i b_i|: the scale of the beta sums' rounding
   for (std::size_t i = 0; i < q.size(); ++i) {
-    if (q[i] == 0) continue;
+    if (q[i] == 0) {
+      // No order, but a bad execution still fails. Executions are checked here, by the one
+      // almgren_chriss call each needs, not before the solver: checking them there too would
+      // double the schedules' share of the hedge's time.
+      if (instruments[i].execution) (void)instrument_schedule(fn, i, instruments[i], 0.0);
+      continue;
+    }
     // 1e-300 contracts of 1e-30 (a notional of 1e-330, or a subnormal one that keeps a few bits)
     // leave the order and the beta sums without their digits.
     const double n = q[i] * s.legs[i].unit, moved = n * s.legs[i].beta;
