@@ -384,7 +384,17 @@ TEST_CASE("every options aggregate takes designated initialisers in its declared
       .min_observations = keel::har_volatility_options{}.min_observations);
   KEEL_OPTIONS_IN_ORDER(keel::hedge_options, .budget = keel::hedge_options{}.budget,
                         .objective = keel::hedge_options{}.objective, .covariance = keel::hedge_options{}.covariance,
-                        .round_to_contracts = keel::hedge_options{}.round_to_contracts);
+                        .round_to_contracts = keel::hedge_options{}.round_to_contracts,
+                        .market_volatility = keel::hedge_options{}.market_volatility,
+                        .residual_volatility = keel::hedge_options{}.residual_volatility);
+  KEEL_OPTIONS_IN_ORDER(keel::hedge_execution, .parameters = keel::hedge_execution{}.parameters,
+                        .periods = keel::hedge_execution{}.periods);
+  KEEL_OPTIONS_IN_ORDER(
+      keel::hedge_instrument, .symbol = keel::hedge_instrument{}.symbol, .beta = keel::hedge_instrument{}.beta,
+      .price = keel::hedge_instrument{}.price, .multiplier = keel::hedge_instrument{}.multiplier,
+      .cost_bps = keel::hedge_instrument{}.cost_bps, .min_quantity = keel::hedge_instrument{}.min_quantity,
+      .max_quantity = keel::hedge_instrument{}.max_quantity, .costs = keel::hedge_instrument{}.costs,
+      .execution = keel::hedge_instrument{}.execution);
   KEEL_OPTIONS_IN_ORDER(keel::limits_file_options, .delimiter = keel::limits_file_options{}.delimiter);
   KEEL_OPTIONS_IN_ORDER(keel::kelly_options, .fraction = keel::kelly_options{}.fraction,
                         .risk_free = keel::kelly_options{}.risk_free);

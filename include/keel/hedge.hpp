@@ -2,12 +2,17 @@
 // keel/hedge.hpp: the orders that take a portfolio to a target beta, and what they change.
 //
 // Synopsis
-//   hedge_instrument{symbol, beta, price, multiplier, cost_bps, min_quantity, max_quantity, costs}
+//   hedge_instrument{symbol, beta, price, multiplier, cost_bps, min_quantity, max_quantity, costs,
+//                    execution}   hedge_execution{parameters, periods}
 //   hedge_to_target_beta(portfolio_value, portfolio_beta, instruments, target_beta,
-//                        hedge_options{budget, objective, covariance, round_to_contracts})
+//                        hedge_options{budget, objective, covariance, round_to_contracts,
+//                                      market_volatility, residual_volatility})
 //                                        -> hedge_plan{orders, beta_before, beta_after,
 //                                           beta_residual, total_cost, cost_fraction,
-//                                           fully_hedged, reason, quantities, impact_cost}
+//                                           fully_hedged, reason, quantities, impact_cost,
+//                                           execution_cost, effect}
+//                                           hedge_order{symbol, side, quantity, notional,
+//                                           cost, impact, schedule}
 //   hedge_effect(plan, market_volatility, residual_volatility, parametric_options{})
 //                                        -> hedge_effect_result (volatility, VaR, beta before
 //                                           and after, one-factor model)
@@ -51,6 +56,17 @@
 //     that is too dear but not the cheapest one is re-solved with the budget as a constraint
 //     (linear costs only: with impact, the budget is met by the min_cost path instead).
 //
+// Execution and risk reduction
+//   An instrument with an execution has its order worked by Almgren and Chriss's optimal
+//   schedule (costs.hpp; Almgren and Chriss (2001)) in contracts: hedge_order::schedule =
+//   almgren_chriss(-q, periods, parameters) for the signed change q in the quantity held, so,
+//   as in costs.hpp, its trades are positive for a sale and negative for a purchase and sum to
+//   -q. Their expected shortfalls add up to hedge_plan::execution_cost, a second estimate of the
+//   cost beside total_cost (the cost model's, which chose the quantities), not a part of it.
+//   With hedge_options::market_volatility and residual_volatility, hedge_plan::effect is the
+//   risk reduction, hedge_effect(plan, market_volatility, residual_volatility): the one-factor
+//   volatility and zero-mean 95% normal VaR before and after the hedge.
+//
 // Conventions
 //   - Betas are to one market; portfolio_beta and each instrument's beta are estimated on the
 //     same returns (beta.hpp). Quantities are contracts (shares for an ETF, multiplier 1).
@@ -65,13 +81,15 @@
 //   of a portfolio with index futures); L. L. Johnson, "The theory of hedging and speculation in
 //   commodity futures", Rev. Econ. Stud. 27 (1960) (minimum-variance hedge); G. B. Dantzig,
 //   "Discrete-variable extremum problems", Oper. Res. 5 (1957) (the fractional knapsack);
-//   P. Jorion, "Value at Risk", 3rd ed. (2007), ch. 7 (one-factor VaR).
+//   P. Jorion, "Value at Risk", 3rd ed. (2007), ch. 7 (one-factor VaR); R. Almgren and N. Chriss,
+//   "Optimal execution of portfolio transactions", J. Risk 3 (2001) 5-39 (the schedule).
 /// \file
 /// Target-beta hedging: hedge_to_target_beta, hedge_instrument, hedge_effect.
 #pragma once
 
 #include <keel/detail/config.hpp>
 
+#include <cstddef>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -80,12 +98,20 @@
 
 #include <Eigen/Core>
 
-#include <keel/costs.hpp>  // cost_model
+#include <keel/costs.hpp>  // cost_model, ac_parameters, execution_schedule
 #include <keel/error.hpp>
 #include <keel/rebalance.hpp>  // order_side
 #include <keel/var.hpp>        // parametric_options
 
 namespace keel {
+
+/// How a hedge order is worked: Almgren and Chriss's model (costs.hpp) in contracts.
+struct hedge_execution {
+  /// horizon, volatility (currency per contract per sqrt(time unit)), permanent and temporary
+  /// impact per contract, fixed_cost per contract, risk_aversion; as almgren_chriss requires
+  ac_parameters parameters{};
+  std::size_t periods = 10;  ///< trading periods over parameters.horizon, >= 1
+};
 
 /// A hedge instrument: an index future, an ETF, any contract with a beta to the market.
 struct hedge_instrument {
@@ -103,6 +129,9 @@ struct hedge_instrument {
   /// cost_bps; its impact makes min_cost a convex problem (see the synopsis); its volume rule
   /// bounds |quantity| by max_participation x daily_volume. Default: no cost beyond cost_bps.
   cost_model costs{};
+  /// When set, the instrument's order carries its optimal schedule (hedge_order::schedule, see
+  /// the synopsis); nullopt: no schedule.
+  std::optional<hedge_execution> execution = std::nullopt;
 };
 
 /// What a hedge with several instruments minimises.
@@ -122,6 +151,22 @@ struct hedge_options {
   /// symmetric positive semi-definite. Ignored by min_cost and by a single instrument.
   Eigen::MatrixXd covariance{};
   bool round_to_contracts = true;  ///< whole contracts (false: the continuous solution)
+  /// The market's volatility per period, >= 0 and finite; with residual_volatility, the plan
+  /// reports the risk reduction (hedge_plan::effect). One without the other is invalid_input.
+  std::optional<double> market_volatility = std::nullopt;
+  /// The portfolio's residual (non-market) volatility per period, >= 0 and finite; see
+  /// market_volatility.
+  std::optional<double> residual_volatility = std::nullopt;
+};
+
+/// Volatility, VaR and beta of a portfolio before and after a hedge (see hedge_effect).
+struct hedge_effect_result {
+  double beta_before = 0;        ///< the plan's beta_before
+  double beta_after = 0;         ///< the plan's beta_after
+  double volatility_before = 0;  ///< sqrt(beta_before^2 sigma_m^2 + sigma_e^2), per period
+  double volatility_after = 0;   ///< sqrt(beta_after^2 sigma_m^2 + sigma_e^2), per period
+  double var_before = 0;         ///< parametric VaR of volatility_before (zero mean)
+  double var_after = 0;          ///< parametric VaR of volatility_after (zero mean)
 };
 
 /// One order of a hedge plan.
@@ -133,6 +178,10 @@ struct hedge_order {
   /// notional x (cost_bps / 10^4 + half_spread + commission) + impact
   double cost = 0;
   double impact = 0;  ///< the market-impact part of cost: c sigma notional (quantity / ADV)^(exponent - 1)
+  /// almgren_chriss(-(signed change in quantity held), periods, parameters) of the instrument's
+  /// execution (trades positive for a sell, negative for a buy); empty vectors and zeros when the
+  /// instrument has none.
+  execution_schedule schedule{};
 };
 
 /// The result of hedge_to_target_beta.
@@ -147,16 +196,12 @@ struct hedge_plan {
   std::string reason;               ///< why the hedge is not full (empty when fully_hedged)
   std::vector<double> quantities;   ///< signed contracts per instrument, in the instruments' order (0: none)
   double impact_cost = 0;           ///< sum of the orders' impact (part of total_cost)
-};
-
-/// Volatility, VaR and beta of a portfolio before and after a hedge (see hedge_effect).
-struct hedge_effect_result {
-  double beta_before = 0;        ///< the plan's beta_before
-  double beta_after = 0;         ///< the plan's beta_after
-  double volatility_before = 0;  ///< sqrt(beta_before^2 sigma_m^2 + sigma_e^2), per period
-  double volatility_after = 0;   ///< sqrt(beta_after^2 sigma_m^2 + sigma_e^2), per period
-  double var_before = 0;         ///< parametric VaR of volatility_before (zero mean)
-  double var_after = 0;          ///< parametric VaR of volatility_after (zero mean)
+  /// Sum of the orders' schedule.expected_cost (Almgren-Chriss; 0 without executions): a
+  /// separate estimate, not part of total_cost.
+  double execution_cost = 0;
+  /// hedge_effect(plan, market_volatility, residual_volatility) when hedge_options gives both;
+  /// nullopt otherwise.
+  std::optional<hedge_effect_result> effect = std::nullopt;
 };
 
 /// The orders that take a portfolio to a target beta with the given instruments, within their
@@ -166,15 +211,23 @@ struct hedge_effect_result {
 /// neighbouring integer point with the least beta miss (ties: the cheaper). See the synopsis.
 /// \pre portfolio_value > 0 and finite; finite betas; prices and multipliers > 0; cost_bps and
 ///      budget >= 0; min_quantity <= max_quantity; covariance (k + 1) x (k + 1), symmetric PSD
-///      for min_variance with k >= 2 (invalid_input; insufficient_data for no instruments).
+///      for min_variance with k >= 2 (invalid_input; insufficient_data for no instruments);
+///      each execution's periods >= 1 and parameters as almgren_chriss requires (invalid_input
+///      naming the instrument: "instruments[i] (SYMBOL).execution: ...", checked after the
+///      solver, so a solver's error comes first); market_volatility and
+///      residual_volatility both given or neither, each >= 0 and finite (invalid_input).
 /// \throws infeasible when the bounds cannot reach target_beta (naming the reachable range)
 ///         or force a cost above the budget; singular_problem for a covariance that leaves
 ///         the minimum-variance hedge not unique; invalid_input when the values are out of
 ///         double's range for the hedge (a notional, cost or beta sum that overflows or
 ///         underflows: rescale them).
-/// \returns hedge_plan: orders, beta_before, beta_after, beta_residual, total_cost,
-///          cost_fraction, fully_hedged, reason, quantities.
-/// Ref: Hull, Options, Futures, and Other Derivatives, 10th ed., sec. 3.5; Johnson (1960).
+/// \returns hedge_plan: orders (each with its Almgren-Chriss schedule when the instrument has
+///          an execution), beta_before, beta_after, beta_residual, total_cost, cost_fraction,
+///          fully_hedged, reason, quantities, impact_cost, execution_cost (the schedules'
+///          expected costs) and effect (hedge_effect's risk reduction, when both volatilities
+///          are given).
+/// Ref: Hull, Options, Futures, and Other Derivatives, 10th ed., sec. 3.5; Johnson (1960);
+///      Almgren and Chriss (2001) for the schedules.
 KEEL_DECL [[nodiscard]] hedge_plan hedge_to_target_beta(double portfolio_value, double portfolio_beta,
                                                         std::span<const hedge_instrument> instruments,
                                                         double target_beta, const hedge_options& options = {});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target for keel's order generators: hedge_to_target_beta and hedge_effect
-// (keel/hedge.hpp), rebalance_orders and discrete_allocation (keel/rebalance.hpp).
+// libFuzzer target for keel's order generators: hedge_to_target_beta (with Almgren-Chriss
+// executions and the risk reduction) and hedge_effect (keel/hedge.hpp), rebalance_orders and
+// discrete_allocation (keel/rebalance.hpp).
 //
 // The first byte says how the rest become numbers: raw doubles (NaN, infinities, subnormals and
 // 1e308 reach every check) or small integers scaled to the sizes of prices, betas, weights and
@@ -9,7 +10,10 @@
 //   hedge: finite fields, quantities within the bounds and the volume rule (whole when
 //     rounding), impact within each order's cost, beta_after equal
 //     to beta_before + sum n_i beta_i / V recomputed here, total_cost the sum of the orders'
-//     costs and within the budget, a reason exactly when not fully hedged;
+//     costs and within the budget, a reason exactly when not fully hedged; an order of an
+//     instrument with an execution carries its Almgren-Chriss schedule, whose trades sum to
+//     minus its signed quantity, expected costs finite, >= 0 and summing to execution_cost; the
+//     effect's volatilities >= 0 and VaRs finite when both volatilities are given;
 //   rebalance: orders of whole lots, sells first, each at least the minimum value, the cash
 //     replayed here never negative, finite weights; with cost models (none, one, or one per
 //     position), costs >= 0, impact within each order's cost, impact_cost and total_cost the
@@ -76,6 +80,14 @@ void hedge(reader& r) {
                  .daily_volume = r.next(1e4, 1.1e4),
                  .exponent = (b & 8) ? 1.5 : r.next(0.5, 1.5),
                  .max_participation = r.next(1, 1.1)};
+    if (b & 16)  // an Almgren-Chriss execution (raw doubles reach every parameter check)
+      h.execution = keel::hedge_execution{.parameters = {.horizon = r.next(1, 1),
+                                                         .volatility = r.next(3000, 3000),
+                                                         .permanent_impact = r.next(0.05, 0.05),
+                                                         .temporary_impact = r.next(0.5, 0.5),
+                                                         .fixed_cost = r.next(10, 10),
+                                                         .risk_aversion = r.next(1e-6, 1e-6)},
+                                          .periods = static_cast<std::size_t>(r.byte() % 40)};
     ins.push_back(h);
   }
   const double value = r.next(1e7, 1.1e7), beta = r.next(2), target = r.next(2);
@@ -90,6 +102,9 @@ void hedge(reader& r) {
       for (Eigen::Index j = 0; j < n; ++j) a(i, j) = r.next(0.02);
     o.covariance = a * a.transpose();
   }
+  const std::uint8_t risk = r.byte();
+  if (risk & 1) o.market_volatility = r.next(0.02, 0.02);
+  if (risk & 2) o.residual_volatility = r.next(0.02, 0.02);
   try {
     const keel::hedge_plan plan = keel::hedge_to_target_beta(value, beta, ins, target, o);
     require(plan.quantities.size() == k);
@@ -105,14 +120,43 @@ void hedge(reader& r) {
       sum += static_cast<long double>(q) * (ins[i].price * ins[i].multiplier) * ins[i].beta;
       size += std::fabs(static_cast<long double>(q) * (ins[i].price * ins[i].multiplier) * ins[i].beta);
     }
-    long double impact = 0;
+    long double impact = 0, execution = 0;
+    std::size_t next = 0;  // the orders follow the instruments, skipping those not traded
     for (const auto& order : plan.orders) {
       require(order.quantity > 0 && order.notional > 0 && order.cost >= 0);
       require(order.impact >= 0 && order.impact <= order.cost);
       cost += order.cost;
       impact += order.impact;
+      while (next < k && plan.quantities[next] == 0) ++next;
+      require(next < k && std::fabs(plan.quantities[next]) == order.quantity);
+      const keel::execution_schedule& s = order.schedule;
+      if (ins[next].execution) {
+        // Trades positive for a sale (almgren_chriss's sign), together the whole order.
+        require(s.trades.size() == ins[next].execution->periods && s.holdings.size() == s.trades.size() + 1);
+        long double traded = 0, scale = 0;
+        for (const double t : s.trades) {
+          require(std::isfinite(t));
+          traded += t;
+          scale += std::fabs(t);
+        }
+        require(std::fabs(traded + plan.quantities[next]) <= 1e-9L * std::fabs(plan.quantities[next]));
+        require(scale <= std::fabs(plan.quantities[next]) * (1 + 1e-9L));  // no trade against the order
+        require(std::isfinite(s.expected_cost) && s.expected_cost >= 0);
+        require(std::isfinite(s.cost_variance) && s.cost_variance >= 0);
+        execution += s.expected_cost;
+      } else {
+        require(s.trades.empty() && s.holdings.empty() && s.times.empty() && s.expected_cost == 0);
+      }
+      ++next;
     }
     require(std::fabs(plan.impact_cost - impact) <= 1e-12L * (1 + impact));
+    require(std::isfinite(plan.execution_cost) && plan.execution_cost >= 0);
+    require(std::fabs(plan.execution_cost - execution) <= 1e-12L * execution);
+    require(plan.effect.has_value() == (o.market_volatility.has_value() && o.residual_volatility.has_value()));
+    if (plan.effect)
+      require(plan.effect->volatility_before >= 0 && plan.effect->volatility_after >= 0 &&
+              std::isfinite(plan.effect->var_before) && std::isfinite(plan.effect->var_after) &&
+              plan.effect->beta_after == plan.beta_after);
     const long double recomputed = beta + sum / value;
     require(std::isfinite(plan.beta_after) && std::isfinite(plan.total_cost) && std::isfinite(plan.cost_fraction));
     require(std::fabs(plan.beta_after - recomputed) <= 1e-9L * (1 + std::fabs(beta) + size / value));

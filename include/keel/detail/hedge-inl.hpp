@@ -24,6 +24,7 @@
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 
+#include <keel/costs.hpp>
 #include <keel/detail/check.hpp>
 #include <keel/detail/hedge_solver.hpp>
 #include <keel/detail/text.hpp>
@@ -78,6 +79,39 @@ void volume_bounds(std::string_view fn, std::size_t i, const hedge_instrument& h
   leg.upper = std::min(leg.upper, cap);
 }
 
+/// almgren_chriss on `shares` contracts of instrument i's execution, its errors named by the
+/// instrument ("instruments[i] (SYMBOL).execution: ..."): the caller must know which of several
+/// executions is wrong, and almgren_chriss's own message cannot say.
+template <class = void>
+[[nodiscard]] execution_schedule instrument_schedule(std::string_view fn, std::size_t i, const hedge_instrument& h,
+                                                     double shares) {
+  try {
+    return almgren_chriss(shares, h.execution->periods, h.execution->parameters);
+  } catch (const invalid_input& failure) {
+    std::string_view text = failure.what();
+    constexpr std::string_view own = "almgren_chriss: ";
+    if (text.starts_with(own)) text.remove_prefix(own.size());
+    throw invalid_input(message(fn, element_text("instruments", static_cast<std::ptrdiff_t>(i)) +
+                                        (h.symbol.empty() ? "" : " (" + h.symbol + ")") +
+                                        ".execution: " + std::string(text)));
+  }
+}
+
+/// Checks hedge_options' market_volatility and residual_volatility: both or neither, each >= 0.
+template <class = void>
+void check_effect_options(std::string_view fn, const hedge_options& o) {
+  constexpr double big = std::numeric_limits<double>::max();
+  if (o.market_volatility.has_value() != o.residual_volatility.has_value())
+    throw invalid_input(message(fn, std::string(o.market_volatility ? "market_volatility" : "residual_volatility") +
+                                        " is given without " +
+                                        (o.market_volatility ? "residual_volatility" : "market_volatility") +
+                                        ": the risk reduction needs both market_volatility and "
+                                        "residual_volatility (or neither)"));
+  if (!o.market_volatility) return;
+  require_option_in(fn, "market_volatility", *o.market_volatility, 0, big, "non-negative and finite");
+  require_option_in(fn, "residual_volatility", *o.residual_volatility, 0, big, "non-negative and finite");
+}
+
 /// Checks every argument and converts to solver units.
 template <class = void>
 [[nodiscard]] hedge_setup make_hedge_setup(std::string_view fn, double value, double beta, double target,
@@ -88,6 +122,7 @@ template <class = void>
   require_observations(fn, 1, ssize(instruments), "instruments");
   constexpr double big = std::numeric_limits<double>::max();
   if (o.budget) require_option_in(fn, "budget", *o.budget, 0, big, "non-negative and finite");
+  check_effect_options(fn, o);
   hedge_setup s{value, beta, target, {}, std::nullopt, o.round_to_contracts, {}};
   for (std::size_t i = 0; i < instruments.size(); ++i) {
     const hedge_instrument& h = instruments[i];
@@ -184,7 +219,13 @@ template <class = void>
   plan.beta_before = s.beta_before;
   double gross = 0;  // sum_i |q_i u_i b_i|: the scale of the beta sums' rounding
   for (std::size_t i = 0; i < q.size(); ++i) {
-    if (q[i] == 0) continue;
+    if (q[i] == 0) {
+      // No order, but a bad execution still fails. Executions are checked here, by the one
+      // almgren_chriss call each needs, not before the solver: checking them there too would
+      // double the schedules' share of the hedge's time.
+      if (instruments[i].execution) (void)instrument_schedule(fn, i, instruments[i], 0.0);
+      continue;
+    }
     // 1e-300 contracts of 1e-30 (a notional of 1e-330, or a subnormal one that keeps a few bits)
     // leave the order and the beta sums without their digits.
     const double n = q[i] * s.legs[i].unit, moved = n * s.legs[i].beta;
@@ -201,6 +242,11 @@ template <class = void>
                            notional * s.legs[i].rate + impact, impact});
     plan.total_cost += plan.orders.back().cost;
     plan.impact_cost += impact;
+    if (instruments[i].execution) {
+      // almgren_chriss's shares are positive for a sale: the order's signed change, negated.
+      plan.orders.back().schedule = instrument_schedule(fn, i, instruments[i], -q[i]);
+      plan.execution_cost += plan.orders.back().schedule.expected_cost;
+    }
   }
   plan.beta_after = hedge_beta(s, q);
   plan.beta_residual = plan.beta_after - s.target;
@@ -209,6 +255,7 @@ template <class = void>
     throw_overflow(fn, "the hedge (beta_after = " + number_text(plan.beta_after) + ", cost " +
                            number_text(plan.total_cost) + ", cost / portfolio_value " +
                            number_text(plan.cost_fraction) + ")");
+  if (!std::isfinite(plan.execution_cost)) throw_overflow(fn, "the schedules' total expected cost");
   plan.fully_hedged = c.hedge.reached;
   // A continuous hedge that reached the target must show it in beta_after; it does not when the
   // quantities underflow or the beta sums lose every digit (a portfolio value of 1e-203 beside
@@ -245,7 +292,10 @@ KEEL_DEF hedge_plan hedge_to_target_beta(double portfolio_value, double portfoli
                               "the instruments' betas and quantity bounds");
   const detail::hedge_continuous c = detail::solve_continuous(fn, s, options);
   std::vector<double> q = s.whole ? detail::nearest_contracts(s, c.hedge.q) : c.hedge.q;
-  return detail::hedge_plan_of(fn, s, instruments, c, std::move(q));
+  hedge_plan plan = detail::hedge_plan_of(fn, s, instruments, c, std::move(q));
+  if (options.market_volatility)
+    plan.effect = hedge_effect(plan, *options.market_volatility, *options.residual_volatility);
+  return plan;
 }
 
 KEEL_DEF hedge_plan hedge_to_target_beta(double portfolio_value, double portfolio_beta,
