@@ -51,7 +51,9 @@
 //     position furthest above its target.
 // The fixed point: V' depends on the costs of the plan, so the plan is recomputed at the V' its
 // predecessor left until the lots repeat (at most 8 rounds; with no costs the second round
-// only confirms the first, at V' = V up to rounding). Impact changes the costs, not this.
+// only confirms the first, at V' = V up to rounding). Impact changes the costs, not this. When
+// the rounds alternate between two plans (a 2-cycle), the one with fewer positions outside
+// their bands at its own V' is kept, then the one with less turnover.
 // IWYU pragma: private, include <keel/rebalance.hpp>
 #pragma once
 
@@ -61,6 +63,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include <keel/detail/config.hpp>
@@ -430,12 +433,29 @@ void rebalance_planner<Acc>::cut_buys(rebalance_trades& t, Acc cash) {
 template <class Acc>
 [[nodiscard]] rebalance_trades plan_rebalance(const rebalance_book<Acc>& b) {
   rebalance_planner<Acc> planner(b);
+  // Positions outside their bands at the value the lots leave themselves, and the turnover.
+  const auto misses = [&](const std::vector<std::int64_t>& lots) {
+    const Acc after = planner.value_after(lots);
+    std::size_t out = 0;
+    Acc traded = 0;
+    for (std::size_t i = 0; i < lots.size(); ++i) {
+      out += planner.excess(i, lots[i], after) > 0 ? 1 : 0;
+      traded += std::fabs(planner.trade_value(i, lots[i]));
+    }
+    return std::pair<std::size_t, Acc>(out, traded);
+  };
   rebalance_trades t = planner.plan(b.value);
+  std::vector<std::int64_t> earlier;  // the plan two rounds back
   for (int round = 0; round < 8; ++round) {
     rebalance_trades next = planner.plan(planner.value_after(t.lots));
-    const bool same = next.lots == t.lots;
+    if (next.lots == t.lots) return next;
+    // A 2-cycle: a lot more costs more and lowers V', which lets a lot fewer in, which raises
+    // V' again. Neither is the least at its own V'; which one the loop stopped on would only
+    // depend on the round count, so keep the one that leaves fewer positions outside their
+    // bands at its own value (then the smaller turnover).
+    if (next.lots == earlier) return misses(t.lots) <= misses(next.lots) ? t : next;
+    earlier = std::move(t.lots);
     t = std::move(next);
-    if (same) break;
   }
   return t;
 }
