@@ -29,7 +29,7 @@ namespace keel_example {
 struct chain_terms {
   keel::index_option_terms terms;
   std::chrono::year_month_day expiration{};
-  double strike = 0;   ///< the at-the-money strike the volatility was implied at
+  double strike = 0;       ///< the at-the-money strike the volatility was implied at
   std::size_t quotes = 0;  ///< options quoted at that strike and expiration (1 or 2)
 };
 
@@ -78,7 +78,8 @@ inline chain_terms read_option_chain(const std::filesystem::path& path, const st
                                 " must satisfy 0 <= bid <= ask, ask > 0");
     const auto days = (std::chrono::sys_days(date_at(i, expiry)) - std::chrono::sys_days(as_of)).count();
     if (days <= 0)
-      throw keel::invalid_input(file.where(i) + ": expiration " + file.text(i, expiry) + " is not after the quote date");
+      throw keel::invalid_input(file.where(i) + ": expiration " + file.text(i, expiry) +
+                                " is not after the quote date");
     rows.push_back({i, static_cast<double>(days) / 365.0, kind == "call"});
   }
   // The expiration nearest three months (ties: the earlier), then the strike nearest the level.

@@ -104,8 +104,8 @@ KEEL_DEF option_valuation black76(const european_option& option, const black76_m
   detail::opt::require_positive_field(fn, "market.forward", market.forward, "");
   detail::opt::require_finite_field(fn, "market.rate", market.rate);
   detail::opt::require_positive_field(fn, "market.volatility", market.volatility, "");
-  // Black-76 is BSM with the forward as spot and the yield equal to the rate (Haug, 2nd ed., ch. 1, options on futures);
-  // only rho differs, as the futures price is held fixed when the rate moves.
+  // Black-76 is BSM with the forward as spot and the yield equal to the rate (Haug, 2nd ed., ch. 1, options on
+  // futures); only rho differs, as the futures price is held fixed when the rate moves.
   detail::opt::discounting d;
   d.set(option.maturity, market.rate, market.rate);
   auto out = detail::opt::bsm(option.type == option_type::call, market.forward, option.strike, market.rate, market.rate,
