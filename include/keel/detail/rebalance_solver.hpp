@@ -439,7 +439,7 @@ template <class Acc>
     std::size_t out = 0;
     Acc traded = 0;
     for (std::size_t i = 0; i < lots.size(); ++i) {
-      out += planner.excess(i, lots[i], after) > 0 ? 1 : 0;
+      if (planner.excess(i, lots[i], after) > 0) ++out;
       traded += std::fabs(planner.trade_value(i, lots[i]));
     }
     return std::pair<std::size_t, Acc>(out, traded);
