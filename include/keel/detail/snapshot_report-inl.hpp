@@ -16,8 +16,10 @@
 
 // In the compiled library the heaviest sections are instantiated in translation units of their
 // own (src/snapshot_*.cpp), so that no one translation unit holds the whole pipeline (issue 17:
-// at most 1 GB of compiler memory each); this one only calls them.
-#if !KEEL_HEADER_ONLY
+// at most 1 GB of compiler memory each); this one only calls them. A header-only user may do the
+// same: define KEEL_SNAPSHOT_SECTIONS_ELSEWHERE in the translation unit that calls risk_snapshot
+// and instantiate these six sections in others, as src/snapshot_*.cpp do (header_only_test does).
+#if !KEEL_HEADER_ONLY || defined(KEEL_SNAPSHOT_SECTIONS_ELSEWHERE)
 namespace keel::detail::snap {
 extern template risk_summary summary_of<void>(const book&, const snapshot_universe&, const snapshot_options&);
 extern template void volatility_section<void>(const book&, const snapshot_universe&, snapshot_volatility&);
