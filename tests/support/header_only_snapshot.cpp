@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // header_only_test's header-only translation unit: built as an object library linked to
 // keel::keel alone, so KEEL_COMPILED_LIB is not defined here and every keel function this file
-// reaches (risk_snapshot and its pipeline) is instantiated from its implementation header in
-// this translation unit or, for the readers of its inputs and the six sections the compiled
-// library also puts apart, in header_only_inputs.cpp and header_only_sections_*.cpp, header-only
-// too.
+// reaches (read_prices_csv, merge_prices, risk_snapshot and its pipeline) is instantiated from
+// its implementation header in this translation unit or, for the six sections the compiled
+// library also puts apart, in header_only_sections_*.cpp, header-only too.
 // The pipeline's six heaviest sections are instantiated in header_only_sections_*.cpp, as the
 // compiled library splits them (the snapshot_report-inl.hpp hook for header-only users): one
 // unit holding all of it peaked at 2.5 GB of compiler memory.
@@ -15,11 +14,10 @@
 #error "header_only_snapshot.cpp must be compiled in header-only mode (link keel::keel, not keel::compiled)"
 #endif
 
+#include "support/dow_snapshot.hpp"
+
 namespace keel_test {
 
-keel::snapshot header_only_dow_snapshot(const std::filesystem::path& bundled) {
-  const dow_inputs in = header_only_dow_inputs(bundled);
-  return keel::risk_snapshot(in.holdings, in.prices, in.options);
-}
+keel::snapshot header_only_dow_snapshot(const std::filesystem::path& bundled) { return dow::snapshot(bundled); }
 
 }  // namespace keel_test
