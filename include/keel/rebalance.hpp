@@ -229,11 +229,6 @@ void require_prices(std::string_view fn, const std::vector<Acc>& prices, Acc val
   }
 }
 
-/// Position i's cost model: the one given for every position, or its own.
-[[nodiscard]] inline const cost_model& model_of(const rebalance_options& o, std::size_t i) {
-  return o.costs.size() == 1 ? o.costs[0] : o.costs[i];
-}
-
 /// Checks the cost models and converts them to the book's per-position costs (see the
 /// synopsis): rates, impact coefficients and the volume rule's lots.
 template <class Acc>
@@ -261,7 +256,7 @@ void add_costs(std::string_view fn, const rebalance_options& o, rebalance_book<A
   if (o.costs.empty()) return;
   b.costs.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const cost_model& m = model_of(o, i);
+    const cost_model& m = costs::model_at(o.costs, i);
     position_cost<Acc> c;
     c.rate = b.rate + static_cast<Acc>(m.half_spread) + static_cast<Acc>(m.commission);
     if (m.impact > 0 && m.volatility > 0) {
@@ -380,7 +375,7 @@ template <class Acc>
         why = "the cash and the sales do not pay for the buy";
         break;
       case band_cause::volume: {
-        const cost_model& m = model_of(o, i);
+        const cost_model& m = costs::model_at(o.costs, i);
         why = "the volume rule caps the order at " +
               number_text(static_cast<double>(b.costs[i].cap) * static_cast<double>(b.lot)) +
               " shares (max_participation x daily volume = " + number_text(m.max_participation) + " x " +

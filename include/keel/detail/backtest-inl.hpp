@@ -309,9 +309,9 @@ struct book {
   const std::vector<std::string>* symbols = nullptr;  // the table's, for the volume rule's message
 };
 
-/// Asset i's cost model: the one given for every asset, or its own (options.costs not empty).
+/// Asset i's cost model (costs::model_at over options.costs).
 inline const cost_model& model_of(const backtest_options& o, std::ptrdiff_t i) {
-  return o.costs.size() == 1 ? o.costs[0] : o.costs[uz(i)];
+  return costs::model_at(o.costs, uz(i));
 }
 
 /// The impact terms at prices p from the options' cost models (none when no model has impact).

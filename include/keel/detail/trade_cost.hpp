@@ -10,6 +10,7 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <keel/costs.hpp>
 #include <keel/detail/check.hpp>
@@ -50,6 +51,12 @@ inline void check_model(std::string_view fn, std::string_view where, const cost_
     require_positive(fn, where, "model.daily_volume (needed by a model with impact)", m.daily_volume);
   else
     require_nonnegative(fn, where, "model.daily_volume", m.daily_volume);
+}
+
+/// Position i's model of a list given one for every position (size 1) or one per position,
+/// as rebalance_options::costs and backtest_options::costs are.
+[[nodiscard]] inline const cost_model& model_at(const std::vector<cost_model>& models, std::size_t i) {
+  return models.size() == 1 ? models[0] : models[i];
 }
 
 /// order_cost with checked inputs; `where` names the order in errors.
